@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// Runs the TypeScript sources directly through tsx: the appliance ships the
+// sources it was tested with, no separate build output to drift from them.
+import { register } from 'tsx/esm/api';
+
+register();
+const { run } = await import('../src/cli/main.ts');
+process.exitCode = await run(process.argv.slice(2));

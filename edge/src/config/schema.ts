@@ -1,0 +1,89 @@
+/**
+ * The edge's one YAML config file, as a JSON Schema. Every error is reported at
+ * once (ajv allErrors) with the file line it points to; unknown keys are errors
+ * so a typo never silently falls back to a default.
+ */
+const SIZE = { type: ['integer', 'string'], pattern: '^\\s*\\d+(\\.\\d+)?\\s*([KMGT]i?B|B)?\\s*$', minimum: 0 } as const;
+
+export const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['data_dir'],
+  properties: {
+    data_dir: { type: 'string', minLength: 1, description: 'Where the database and recordings live.' },
+    log_level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+    recording: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        segment_seconds: { type: 'number', minimum: 2, maximum: 600, default: 60 },
+        watchdog_seconds: { type: 'number', minimum: 2, maximum: 300, default: 10 },
+        connect_timeout_seconds: { type: 'number', minimum: 2, maximum: 300, default: 20 },
+        transport: { enum: ['tcp', 'udp'], default: 'tcp' },
+        ffmpeg: { type: 'string', minLength: 1, default: 'ffmpeg' },
+      },
+    },
+    retention: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        days: { type: 'number', exclusiveMinimum: 0, maximum: 3650, default: 7 },
+        min_free_percent: { type: 'number', minimum: 0, maximum: 90, default: 5 },
+        min_free_bytes: { ...SIZE, default: '2GiB' },
+        max_bytes: { anyOf: [SIZE, { type: 'null' }], default: null },
+        interval_seconds: { type: 'number', minimum: 1, maximum: 3600, default: 60 },
+      },
+    },
+    cameras: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'main'],
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 64 },
+          zone: { type: 'string', maxLength: 64 },
+          main: { type: 'string', pattern: '^rtsps?://' },
+          sub: { type: 'string', pattern: '^rtsps?://' },
+          user: { type: 'string' },
+          password: { type: 'string' },
+          enabled: { type: 'boolean', default: true },
+          retention_days: { type: 'number', exclusiveMinimum: 0, maximum: 3650 },
+        },
+      },
+    },
+  },
+} as const;
+
+/** The file as written (after defaults). */
+export interface RawConfig {
+  data_dir: string;
+  log_level: string;
+  recording: {
+    segment_seconds: number;
+    watchdog_seconds: number;
+    connect_timeout_seconds: number;
+    transport: 'tcp' | 'udp';
+    ffmpeg: string;
+  };
+  retention: {
+    days: number;
+    min_free_percent: number;
+    min_free_bytes: number | string;
+    max_bytes: number | string | null;
+    interval_seconds: number;
+  };
+  cameras: Array<{
+    name: string;
+    zone?: string;
+    main: string;
+    sub?: string;
+    user?: string;
+    password?: string;
+    enabled: boolean;
+    retention_days?: number;
+  }>;
+}

@@ -1,0 +1,91 @@
+/**
+ * Numbered, append-only schema migrations. A released migration is never
+ * edited: add a new one. `PRAGMA user_version` records the last one applied.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'cameras, recordings, retention and camera events',
+    sql: `
+      CREATE TABLE cameras (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        name           TEXT NOT NULL UNIQUE,
+        zone           TEXT,
+        main_url       TEXT NOT NULL,   -- never holds credentials; see username/password
+        sub_url        TEXT,
+        username       TEXT,
+        password       TEXT,            -- never logged, never returned by an API
+        enabled        INTEGER NOT NULL DEFAULT 1,
+        retention_days REAL,            -- NULL: the global default
+        source         TEXT NOT NULL DEFAULT 'cli' CHECK (source IN ('cli', 'config')),
+        created_at     INTEGER NOT NULL,
+        updated_at     INTEGER NOT NULL
+      );
+
+      -- One row per ffmpeg process. anchor_ms maps the run's stream time 0 to
+      -- the wall clock, so a segment left half-written by a crash can be dated.
+      CREATE TABLE recorder_runs (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        camera_id  INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        anchor_ms  REAL,
+        ended_at   INTEGER
+      );
+
+      -- Every closed segment on disk has exactly one row here (or one in garbage).
+      CREATE TABLE segments (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        camera_id   INTEGER NOT NULL,
+        start_ms    INTEGER NOT NULL,
+        end_ms      INTEGER NOT NULL,
+        bytes       INTEGER NOT NULL,
+        path        TEXT NOT NULL UNIQUE, -- relative to the data directory
+        run_id      INTEGER,
+        seq         INTEGER,
+        recovered   INTEGER NOT NULL DEFAULT 0, -- indexed by reconciliation, not at close
+        indexed_at  INTEGER NOT NULL,
+        CHECK (end_ms >= start_ms)
+      );
+      CREATE INDEX segments_by_camera_start ON segments (camera_id, start_ms);
+      CREATE INDEX segments_by_start ON segments (start_ms);
+
+      -- Files which are to be deleted (may or may not still exist). Replayed at start-up.
+      CREATE TABLE garbage (
+        path       TEXT PRIMARY KEY,
+        camera_id  INTEGER,
+        bytes      INTEGER NOT NULL DEFAULT 0,
+        reason     TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+
+      -- Evidence holds: footage overlapping an active hold is never deleted.
+      CREATE TABLE holds (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        camera_id   INTEGER NOT NULL,
+        start_ms    INTEGER NOT NULL,
+        end_ms      INTEGER NOT NULL,
+        reason      TEXT NOT NULL,
+        created_by  TEXT,
+        created_at  INTEGER NOT NULL,
+        released_at INTEGER,
+        CHECK (end_ms > start_ms)
+      );
+      CREATE INDEX holds_active ON holds (camera_id, start_ms) WHERE released_at IS NULL;
+
+      CREATE TABLE events (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        camera_id INTEGER,
+        type      TEXT NOT NULL,
+        at_ms     INTEGER NOT NULL,
+        detail    TEXT            -- JSON
+      );
+      CREATE INDEX events_by_camera_time ON events (camera_id, at_ms);
+    `,
+  },
+];

@@ -1,0 +1,141 @@
+import type { Clock } from './clock.ts';
+import { systemClock } from './clock.ts';
+import type { Logger } from './log.ts';
+import { openDatabase, type Db } from './db/database.ts';
+import { CameraRegistry } from './cameras/registry.ts';
+import type { EdgeConfig } from './config/load.ts';
+import { EventStore } from './events/event-store.ts';
+import { nodeSpawner, type Spawner } from './ffmpeg/process.ts';
+import { Recorder } from './recorder/recorder.ts';
+import type { CameraStatus, RecorderSink } from './recorder/types.ts';
+import { Layout } from './storage/layout.ts';
+import { SegmentIndex, type NewSegment } from './storage/segment-index.ts';
+import { reconcile, type ReconcileReport } from './storage/reconcile.ts';
+import { Retention } from './storage/retention.ts';
+import { statfsDiskUsage, type DiskUsage } from './storage/disk.ts';
+import { acquireLock } from './storage/lock.ts';
+import { HoldStore } from './storage/holds.ts';
+
+export interface EdgeDeps {
+  config: EdgeConfig;
+  log: Logger;
+  clock?: Clock;
+  spawner?: Spawner;
+  diskUsage?: DiskUsage;
+  /** Called for every indexed segment with its latency (close → row); used by the benchmark. */
+  onSegmentIndexed?: (row: NewSegment, latencyMs: number) => void;
+}
+
+/**
+ * The edge's composition root: builds every part, starts them in order and
+ * stops them in reverse. Nothing here does I/O until start().
+ */
+export class Edge {
+  readonly #deps: EdgeDeps;
+  readonly layout: Layout;
+  readonly clock: Clock;
+  #db: Db | undefined;
+  #release: (() => void) | undefined;
+  #recorder: Recorder | undefined;
+  #retention: Retention | undefined;
+  #parts: { registry: CameraRegistry; events: EventStore; index: SegmentIndex; holds: HoldStore } | undefined;
+  startupReport: ReconcileReport | undefined;
+
+  constructor(deps: EdgeDeps) {
+    this.#deps = deps;
+    this.clock = deps.clock ?? systemClock;
+    this.layout = new Layout(deps.config.dataDir);
+  }
+
+  get db(): Db {
+    if (!this.#db) throw new Error('edge not started');
+    return this.#db;
+  }
+
+  get parts() {
+    if (!this.#parts) throw new Error('edge not started');
+    return this.#parts;
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this.#deps;
+    const clock = this.clock;
+    this.#release = acquireLock(this.layout.lockFile);
+    try {
+      const db = openDatabase(this.layout.database);
+      this.#db = db;
+      const registry = new CameraRegistry({ db, clock });
+      registry.syncFromConfig(config.cameras);
+      const events = new EventStore({ db, clock });
+      const index = new SegmentIndex({ db, layout: this.layout, clock, log: log.child({ module: 'index' }), onIndexed: this.#deps.onSegmentIndexed });
+      const holds = new HoldStore({ db, clock });
+      this.#parts = { registry, events, index, holds };
+
+      // Before any recorder runs: finish interrupted deletions, index what a crash left behind.
+      this.startupReport = await reconcile({ db, layout: this.layout, index, log: log.child({ module: 'reconcile' }) }, { repair: true });
+      if (this.startupReport.findings.length > 0) {
+        log.info({ findings: this.startupReport.findings.length }, 'start-up reconciliation mended the index');
+      }
+
+      const sink: RecorderSink = {
+        beginRun: (cameraId, at) => index.beginRun(cameraId, at),
+        setRunAnchor: (runId, anchor) => index.setRunAnchor(runId, anchor),
+        endRun: (runId, at) => index.endRun(runId, at),
+        segmentClosed: (seg) => index.indexClosed(seg),
+        cameraEvent: (cameraId, type, detail) => {
+          events.record(cameraId, type, detail);
+          log.info({ cameraId, event: type, ...detail }, 'camera event');
+        },
+        lastKnownOnline: (cameraId) => events.lastOnline(cameraId),
+      };
+      this.#recorder = new Recorder({
+        db,
+        registry,
+        clock,
+        spawner: this.#deps.spawner ?? nodeSpawner,
+        log: log.child({ module: 'recorder' }),
+        layout: this.layout,
+        settings: config.recorder,
+        sink,
+      });
+      this.#retention = new Retention({
+        db,
+        layout: this.layout,
+        clock,
+        log: log.child({ module: 'retention' }),
+        settings: config.retention,
+        diskUsage: this.#deps.diskUsage ?? statfsDiskUsage,
+      });
+      await this.#retention.runOnce();
+      this.#retention.start();
+      await this.#recorder.start();
+      log.info({ dataDir: config.dataDir, cameras: this.#recorder.status().length }, 'edge started');
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.#recorder?.stop();
+    await this.#retention?.stop();
+    this.#db?.close();
+    this.#db = undefined;
+    this.#release?.();
+    this.#release = undefined;
+  }
+
+  cameraStatus(): CameraStatus[] {
+    return this.#recorder?.status() ?? [];
+  }
+
+  get retention(): Retention {
+    if (!this.#retention) throw new Error('edge not started');
+    return this.#retention;
+  }
+
+  get recorder(): Recorder {
+    if (!this.#recorder) throw new Error('edge not started');
+    return this.#recorder;
+  }
+}

@@ -1,0 +1,50 @@
+import type { Db } from '../db/database.ts';
+import type { Clock } from '../clock.ts';
+
+export interface StoredEvent {
+  id: number;
+  cameraId: number | null;
+  type: string;
+  atMs: number;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * Camera and system events, stored in SQLite. The sync issue adds an outbox
+ * filled in the same transaction as each insert here.
+ */
+export class EventStore {
+  readonly #db: Db;
+  readonly #clock: Clock;
+  constructor(deps: { db: Db; clock: Clock }) {
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+  }
+
+  record(cameraId: number | null, type: string, detail: Record<string, unknown> = {}): number {
+    const info = this.#db
+      .prepare('INSERT INTO events (camera_id, type, at_ms, detail) VALUES (?, ?, ?, ?)')
+      .run(cameraId, type, this.#clock.now(), JSON.stringify(detail));
+    return Number(info.lastInsertRowid);
+  }
+
+  list(filter: { cameraId?: number; type?: string; sinceMs?: number } = {}): StoredEvent[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.cameraId !== undefined) (where.push('camera_id = ?'), params.push(filter.cameraId));
+    if (filter.type !== undefined) (where.push('type = ?'), params.push(filter.type));
+    if (filter.sinceMs !== undefined) (where.push('at_ms >= ?'), params.push(filter.sinceMs));
+    const rows = this.#db
+      .prepare(`SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`)
+      .all(...params) as Array<{ id: number; camera_id: number | null; type: string; at_ms: number; detail: string | null }>;
+    return rows.map((r) => ({ id: r.id, cameraId: r.camera_id, type: r.type, atMs: r.at_ms, detail: r.detail ? JSON.parse(r.detail) : {} }));
+  }
+
+  /** true/false from the camera's last online/offline event; undefined if it never had one. */
+  lastOnline(cameraId: number): boolean | undefined {
+    const row = this.#db
+      .prepare("SELECT type FROM events WHERE camera_id = ? AND type IN ('camera.online','camera.offline') ORDER BY id DESC LIMIT 1")
+      .get(cameraId) as { type: string } | undefined;
+    return row ? row.type === 'camera.online' : undefined;
+  }
+}

@@ -1,0 +1,144 @@
+import { spawn as nodeSpawn, type SpawnOptions } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { createInterface } from 'node:readline';
+import { redactUrls } from '@cunbox/shared';
+import type { Clock } from '../clock.ts';
+
+/**
+ * The part of a child process the supervisors use. Node's ChildProcess fits;
+ * tests hand in a fake that speaks the same streams and events.
+ */
+export interface ProcessHandle {
+  readonly pid?: number | undefined;
+  readonly stdin: Writable | null;
+  readonly stdio: ReadonlyArray<Readable | Writable | null | undefined>;
+  kill(signal?: NodeJS.Signals): boolean;
+  once(event: 'exit', fn: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+  once(event: 'error', fn: (err: Error) => void): unknown;
+}
+
+export type Spawner = (command: string, args: readonly string[], options: SpawnOptions) => ProcessHandle;
+
+export const nodeSpawner: Spawner = (command, args, options) => nodeSpawn(command, args as string[], options);
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the process could not be started at all (ENOENT, EACCES). */
+  spawnError?: Error;
+}
+
+export interface FfmpegOptions {
+  spawner: Spawner;
+  clock: Clock;
+  args: readonly string[];
+  /** ffmpeg binary; `ffmpeg` from PATH by default. */
+  binary?: string;
+  /** Extra pipes beyond stdio 0-2 (fd 3, 4, …), read line by line. */
+  extraPipes?: number;
+  onStderrLine?: (line: string) => void;
+  /** Called with (fd, line) for stdout (fd 1) and each extra pipe. */
+  onPipeLine?: (fd: number, line: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * One ffmpeg child. Owns its pipes; knows how to stop it politely.
+ *
+ * ffmpeg finishes a file properly (trailer, last segment-list entry) only when
+ * it quits on its own, so stop() asks with `q` on stdin first, then SIGTERM,
+ * and SIGKILL only when it does not listen.
+ */
+export class FfmpegProcess {
+  readonly exited: Promise<ExitInfo>;
+  readonly #child: ProcessHandle;
+  readonly #clock: Clock;
+  #done = false;
+
+  constructor(opts: FfmpegOptions) {
+    this.#clock = opts.clock;
+    const stdio: SpawnOptions['stdio'] = ['pipe', 'pipe', 'pipe'];
+    for (let i = 0; i < (opts.extraPipes ?? 0); i++) (stdio as string[]).push('pipe');
+    this.#child = opts.spawner(opts.binary ?? 'ffmpeg', opts.args, {
+      stdio,
+      env: opts.env ?? process.env,
+    });
+    this.exited = new Promise<ExitInfo>((resolve) => {
+      this.#child.once('exit', (code, signal) => {
+        this.#done = true;
+        resolve({ code, signal });
+      });
+      this.#child.once('error', (err) => {
+        // 'error' without 'exit' means the spawn itself failed.
+        this.#done = true;
+        resolve({ code: null, signal: null, spawnError: err });
+      });
+    });
+    // A write to a dead ffmpeg's stdin must not crash the edge.
+    this.#child.stdin?.on('error', () => {});
+    const stderr = this.#child.stdio[2] as Readable | null | undefined;
+    if (stderr && opts.onStderrLine) readLines(stderr, opts.onStderrLine);
+    else stderr?.resume();
+    for (let fd = 1; fd < this.#child.stdio.length; fd++) {
+      if (fd === 2) continue;
+      const stream = this.#child.stdio[fd] as Readable | null | undefined;
+      if (!stream) continue;
+      if (opts.onPipeLine) {
+        const onLine = opts.onPipeLine;
+        readLines(stream, (line) => onLine(fd, line));
+      } else stream.resume();
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  get running(): boolean {
+    return !this.#done;
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    if (!this.#done) this.#child.kill(signal);
+  }
+
+  /** q, then SIGTERM after `graceMs`, then SIGKILL after another `graceMs`. */
+  async stop(graceMs = 3000): Promise<ExitInfo> {
+    if (this.#done) return this.exited;
+    try {
+      this.#child.stdin?.write('q');
+      this.#child.stdin?.end();
+    } catch {
+      // stdin already closed: fall through to signals.
+    }
+    if (await this.#exitsWithin(graceMs)) return this.exited;
+    this.#child.kill('SIGTERM');
+    if (await this.#exitsWithin(graceMs)) return this.exited;
+    this.#child.kill('SIGKILL');
+    return this.exited;
+  }
+
+  #exitsWithin(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = this.#clock.setTimeout(() => resolve(false), ms);
+      void this.exited.then(() => {
+        this.#clock.clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+}
+
+function readLines(stream: Readable, onLine: (line: string) => void): void {
+  stream.on('error', () => {});
+  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  rl.on('line', (line) => {
+    // ffmpeg separates in-place stats updates with \r; treat them as lines.
+    for (const part of line.split('\r')) if (part.length > 0) onLine(part);
+  });
+}
+
+/** The command line as it may be logged: credentials removed from every URL. */
+export function describeCommand(binary: string, args: readonly string[]): string {
+  return redactUrls([binary, ...args].join(' '));
+}

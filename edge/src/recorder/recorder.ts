@@ -1,0 +1,97 @@
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import type { CameraRegistry, CameraWithSecrets } from '../cameras/registry.ts';
+import type { Db } from '../db/database.ts';
+import type { Spawner } from '../ffmpeg/process.ts';
+import type { Layout } from '../storage/layout.ts';
+import { CameraRecorder, type RecorderSettings } from './camera-recorder.ts';
+import type { CameraStatus, RecorderSink } from './types.ts';
+
+export interface RecorderDeps {
+  db: Db;
+  registry: CameraRegistry;
+  clock: Clock;
+  spawner: Spawner;
+  log: Logger;
+  layout: Layout;
+  settings: RecorderSettings;
+  sink: RecorderSink;
+  /** How often the camera table is checked for changes made by the CLI. */
+  pollMs?: number;
+}
+
+/**
+ * Keeps one CameraRecorder per enabled camera. The CLI edits cameras in the
+ * same SQLite file from another process; `PRAGMA data_version` changes when it
+ * commits, so a cheap poll picks changes up within seconds, no restart needed.
+ */
+export class Recorder {
+  readonly #deps: RecorderDeps;
+  readonly #recorders = new Map<number, CameraRecorder>();
+  #timer: unknown;
+  #dataVersion = -1;
+  #syncing: Promise<void> = Promise.resolve();
+
+  constructor(deps: RecorderDeps) {
+    this.#deps = deps;
+  }
+
+  async start(): Promise<void> {
+    await this.sync();
+    this.#timer = this.#deps.clock.setInterval(() => this.#poll(), this.#deps.pollMs ?? 2000);
+  }
+
+  async stop(): Promise<void> {
+    this.#deps.clock.clearInterval(this.#timer);
+    await this.#syncing;
+    await Promise.all([...this.#recorders.values()].map((r) => r.stop()));
+    this.#recorders.clear();
+  }
+
+  status(): CameraStatus[] {
+    return [...this.#recorders.values()].map((r) => r.status()).sort((a, b) => a.cameraId - b.cameraId);
+  }
+
+  recorder(cameraId: number): CameraRecorder | undefined {
+    return this.#recorders.get(cameraId);
+  }
+
+  #poll(): void {
+    const version = this.#deps.db.pragma('data_version', { simple: true }) as number;
+    if (version === this.#dataVersion) return;
+    this.#dataVersion = version;
+    void this.sync();
+  }
+
+  /** Brings the running recorders in line with the camera table. Serialised. */
+  sync(): Promise<void> {
+    this.#syncing = this.#syncing.then(() => this.#sync()).catch((err) => this.#deps.log.error({ err }, 'camera sync failed'));
+    return this.#syncing;
+  }
+
+  async #sync(): Promise<void> {
+    const wanted = new Map<number, CameraWithSecrets>();
+    for (const cam of this.#deps.registry.listWithSecrets()) if (cam.enabled) wanted.set(cam.id, cam);
+    const stops: Promise<void>[] = [];
+    for (const [id, rec] of this.#recorders) {
+      const next = wanted.get(id);
+      if (!next || changed(rec.camera, next)) {
+        this.#recorders.delete(id);
+        this.#deps.log.info({ cameraId: id, reason: next ? 'changed' : 'removed or disabled' }, 'stopping camera recorder');
+        stops.push(rec.stop());
+      }
+    }
+    await Promise.all(stops);
+    for (const [id, cam] of wanted) {
+      if (this.#recorders.has(id)) continue;
+      const rec = new CameraRecorder({ ...this.#deps, camera: cam, log: this.#deps.log.child({ cameraId: id, camera: cam.name }) });
+      this.#recorders.set(id, rec);
+      rec.start();
+    }
+  }
+}
+
+/** Only what changes the ffmpeg command restarts a recorder; a rename does not. */
+function changed(a: CameraWithSecrets, b: CameraWithSecrets): boolean {
+  return a.mainUrl !== b.mainUrl || a.username !== b.username || a.password !== b.password;
+}

@@ -1,0 +1,136 @@
+import { stat } from 'node:fs/promises';
+import type { Db } from '../db/database.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import type { ClosedSegment } from '../recorder/types.ts';
+import type { Layout } from './layout.ts';
+import { durableMove, unlinkIfExists } from './durable.ts';
+
+export interface SegmentRow {
+  id: number;
+  camera_id: number;
+  start_ms: number;
+  end_ms: number;
+  bytes: number;
+  path: string;
+  run_id: number | null;
+  seq: number | null;
+  recovered: number;
+  indexed_at: number;
+}
+
+export interface NewSegment {
+  cameraId: number;
+  startMs: number;
+  endMs: number;
+  bytes: number;
+  path: string;
+  runId: number | null;
+  seq: number | null;
+  recovered: boolean;
+}
+
+/**
+ * The segment index: one row per closed segment file, plus the recorder runs
+ * that date them. Rows are written only after the file is durably in place.
+ */
+export class SegmentIndex {
+  readonly #db: Db;
+  readonly #layout: Layout;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #onIndexed: ((row: NewSegment, latencyMs: number) => void) | undefined;
+
+  constructor(deps: { db: Db; layout: Layout; clock: Clock; log: Logger; onIndexed?: (row: NewSegment, latencyMs: number) => void }) {
+    this.#db = deps.db;
+    this.#layout = deps.layout;
+    this.#clock = deps.clock;
+    this.#log = deps.log;
+    this.#onIndexed = deps.onIndexed;
+  }
+
+  beginRun(cameraId: number, startedAt: number): number {
+    const info = this.#db.prepare('INSERT INTO recorder_runs (camera_id, started_at) VALUES (?, ?)').run(cameraId, startedAt);
+    return Number(info.lastInsertRowid);
+  }
+
+  setRunAnchor(runId: number, anchorMs: number): void {
+    this.#db.prepare('UPDATE recorder_runs SET anchor_ms = ? WHERE id = ?').run(anchorMs, runId);
+  }
+
+  endRun(runId: number, endedAt: number): void {
+    this.#db.prepare('UPDATE recorder_runs SET ended_at = ? WHERE id = ?').run(endedAt, runId);
+  }
+
+  runAnchor(runId: number): number | undefined {
+    const row = this.#db.prepare('SELECT anchor_ms FROM recorder_runs WHERE id = ?').get(runId) as { anchor_ms: number | null } | undefined;
+    return row?.anchor_ms ?? undefined;
+  }
+
+  /** Moves a segment ffmpeg has closed into place and indexes it. */
+  async indexClosed(seg: ClosedSegment): Promise<void> {
+    let bytes: number;
+    try {
+      bytes = (await stat(seg.file)).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.#log.warn({ file: seg.file }, 'announced segment is missing');
+        return;
+      }
+      throw err;
+    }
+    if (bytes === 0 || seg.endMs <= seg.startMs) {
+      // ffmpeg opens the next file before it knows whether data will follow.
+      await unlinkIfExists(seg.file);
+      return;
+    }
+    const rel = this.uniquePath(seg.cameraId, seg.startMs);
+    await durableMove(seg.file, this.#layout.absolute(rel));
+    const row: NewSegment = {
+      cameraId: seg.cameraId,
+      startMs: seg.startMs,
+      endMs: seg.endMs,
+      bytes,
+      path: rel,
+      runId: seg.runId,
+      seq: seg.seq,
+      recovered: false,
+    };
+    this.insert(row);
+    this.#onIndexed?.(row, this.#clock.now() - seg.endMs);
+  }
+
+  insert(row: NewSegment): number {
+    const info = this.#db
+      .prepare(
+        `INSERT INTO segments (camera_id, start_ms, end_ms, bytes, path, run_id, seq, recovered, indexed_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(row.cameraId, row.startMs, row.endMs, row.bytes, row.path, row.runId, row.seq, row.recovered ? 1 : 0, this.#clock.now());
+    return Number(info.lastInsertRowid);
+  }
+
+  /**
+   * The destination path for a segment; two segments of one camera starting in
+   * the same millisecond (a restart) must not overwrite each other.
+   */
+  uniquePath(cameraId: number, startMs: number): string {
+    let ms = startMs;
+    const taken = this.#db.prepare('SELECT 1 FROM segments WHERE path = ? UNION ALL SELECT 1 FROM garbage WHERE path = ?');
+    for (;;) {
+      const rel = this.#layout.segmentPath(cameraId, ms);
+      if (!taken.get(rel, rel)) return rel;
+      ms++;
+    }
+  }
+
+  forCamera(cameraId: number, fromMs = 0, toMs = Number.MAX_SAFE_INTEGER): SegmentRow[] {
+    return this.#db
+      .prepare('SELECT * FROM segments WHERE camera_id = ? AND end_ms > ? AND start_ms < ? ORDER BY start_ms')
+      .all(cameraId, fromMs, toMs) as SegmentRow[];
+  }
+
+  all(): SegmentRow[] {
+    return this.#db.prepare('SELECT * FROM segments ORDER BY camera_id, start_ms').all() as SegmentRow[];
+  }
+}
