@@ -45,14 +45,14 @@ export function loadConfigFile(file: string): EdgeConfig {
 export function parseConfig(text: string, file: string | null = null): EdgeConfig {
   const where = file ?? '<config>';
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new CunboxError(
       'CONFIG_INVALID',
       `${where}: not valid YAML`,
       doc.errors.map((e) => {
         const pos = e.linePos?.[0];
-        return `${where}:${pos ? `${pos.line}:${pos.col}` : '?'} ${e.message.split('\n')[0]}`;
+        return `${where}:${pos ? `${pos.line}:${pos.col}` : '?'} ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
       }),
     );
   }

@@ -1,0 +1,77 @@
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
+import type { ProcessHandle, Spawner } from '../../src/ffmpeg/process.ts';
+
+/**
+ * A stand-in for an ffmpeg child that speaks ffmpeg's real interface: stderr
+ * lines, `-progress` key=value blocks on fd 1, segment-list CSV on fd 3, `q` on
+ * stdin, and signals. Tests script what it says and when it exits.
+ */
+export class FakeFfmpeg extends EventEmitter implements ProcessHandle {
+  static nextPid = 40000;
+  readonly pid = FakeFfmpeg.nextPid++;
+  readonly stdin = new PassThrough();
+  readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
+  readonly segmentList = new PassThrough();
+  readonly stdio = [this.stdin, this.stdout, this.stderr, this.segmentList];
+  readonly signals: string[] = [];
+  stdinText = '';
+  exited = false;
+  /** Whether `q` on stdin makes it quit (false: blocked in a network read). */
+  obeysQ = true;
+  obeysTerm = true;
+  #outTimeUs = 0;
+
+  constructor(readonly args: readonly string[]) {
+    super();
+    this.stdin.on('data', (d: Buffer) => {
+      this.stdinText += d.toString();
+      if (this.obeysQ && this.stdinText.includes('q')) setImmediate(() => this.exit(0));
+    });
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): boolean {
+    this.signals.push(signal);
+    if (signal === 'SIGKILL' || (signal === 'SIGTERM' && this.obeysTerm)) setImmediate(() => this.exit(signal === 'SIGKILL' ? null : 255, signal === 'SIGKILL' ? 'SIGKILL' : null));
+    return true;
+  }
+
+  say(line: string): void {
+    this.stderr.write(`${line}\n`);
+  }
+
+  /** ffmpeg's input dump; its "start:" is the wall clock of stream time 0. */
+  opened(startSeconds: number): void {
+    this.say(`Input #0, rtsp, from 'rtsp://admin:secret@127.0.0.1:8554/main':`);
+    this.say(`  Duration: N/A, start: ${startSeconds.toFixed(6)}, bitrate: N/A`);
+  }
+
+  /** One progress block, as `-progress pipe:1` prints it every second. */
+  progress(advanceUs = 1_000_000): void {
+    this.#outTimeUs += advanceUs;
+    this.stdout.write(`frame=25\nout_time_us=${this.#outTimeUs}\nprogress=continue\n`);
+  }
+
+  segmentClosed(name: string, start: number, end: number): void {
+    this.segmentList.write(`${name},${start.toFixed(6)},${end.toFixed(6)}\n`);
+  }
+
+  exit(code: number | null, signal: NodeJS.Signals | null = null): void {
+    if (this.exited) return;
+    this.exited = true;
+    for (const s of [this.stdout, this.stderr, this.segmentList]) s.end();
+    this.emit('exit', code, signal);
+  }
+}
+
+export function fakeSpawner(onSpawn?: (p: FakeFfmpeg) => void) {
+  const spawned: FakeFfmpeg[] = [];
+  const spawner: Spawner = (_cmd, args) => {
+    const p = new FakeFfmpeg(args);
+    spawned.push(p);
+    onSpawn?.(p);
+    return p;
+  };
+  return { spawner, spawned };
+}
