@@ -1,0 +1,14 @@
+import { PassThrough } from 'node:stream';
+import { run } from '../../src/cli/main.ts';
+
+/** Runs the CLI in-process and captures its output. */
+export async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  const code = await run(args, { stdout, stderr, env });
+  return { code, out, err };
+}
