@@ -15,6 +15,7 @@ import { Retention } from './storage/retention.ts';
 import { statfsDiskUsage, type DiskUsage } from './storage/disk.ts';
 import { acquireLock } from './storage/lock.ts';
 import { HoldStore } from './storage/holds.ts';
+import { stopOrphanRecorders } from './recorder/orphans.ts';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -71,7 +72,9 @@ export class Edge {
       const holds = new HoldStore({ db, clock });
       this.#parts = { registry, events, index, holds };
 
-      // Before any recorder runs: finish interrupted deletions, index what a crash left behind.
+      // Before any recorder runs: stop ffmpegs a crashed edge left writing,
+      // finish interrupted deletions, index what the crash left behind.
+      await stopOrphanRecorders({ db, layout: this.layout, clock, log: log.child({ module: 'orphans' }) });
       this.startupReport = await reconcile({ db, layout: this.layout, index, log: log.child({ module: 'reconcile' }) }, { repair: true });
       if (this.startupReport.findings.length > 0) {
         log.info({ findings: this.startupReport.findings.length }, 'start-up reconciliation mended the index');
@@ -79,6 +82,7 @@ export class Edge {
 
       const sink: RecorderSink = {
         beginRun: (cameraId, at) => index.beginRun(cameraId, at),
+        setRunPid: (runId, pid) => index.setRunPid(runId, pid),
         setRunAnchor: (runId, anchor) => index.setRunAnchor(runId, anchor),
         endRun: (runId, at) => index.endRun(runId, at),
         segmentClosed: (seg) => index.indexClosed(seg),

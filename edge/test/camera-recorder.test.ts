@@ -1,4 +1,5 @@
 import t from 'tap';
+import type { Test } from 'tap';
 import { CameraRecorder, defaultRecorderSettings, type RecorderSettings } from '../src/recorder/camera-recorder.ts';
 import type { ClosedSegment, RecorderSink } from '../src/recorder/types.ts';
 import { Layout } from '../src/storage/layout.ts';
@@ -8,7 +9,7 @@ import { fakeClock } from './helpers/fake-time.ts';
 import { fakeSpawner, type FakeFfmpeg } from './helpers/fake-ffmpeg.ts';
 import { tmpDir } from './helpers/tmp.ts';
 
-function setup(t: Parameters<Parameters<typeof t.test>[1]>[0], opts: { onSpawn?: (p: FakeFfmpeg) => void; settings?: Partial<RecorderSettings>; lastOnline?: boolean } = {}) {
+function setup(t: Test, opts: { onSpawn?: (p: FakeFfmpeg) => void; settings?: Partial<RecorderSettings>; lastOnline?: boolean } = {}) {
   const time = fakeClock();
   const { spawner, spawned } = fakeSpawner(opts.onSpawn);
   const events: Array<{ type: string; detail: Record<string, unknown>; at: number }> = [];
@@ -17,6 +18,7 @@ function setup(t: Parameters<Parameters<typeof t.test>[1]>[0], opts: { onSpawn?:
   let runs = 0;
   const sink: RecorderSink = {
     beginRun: () => ++runs,
+    setRunPid: () => {},
     setRunAnchor: (runId, a) => void anchors.set(runId, a),
     endRun: () => {},
     segmentClosed: async (s) => void segments.push(s),

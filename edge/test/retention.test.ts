@@ -1,4 +1,5 @@
 import t from 'tap';
+import type { Test } from 'tap';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -17,7 +18,7 @@ import { tmpDir } from './helpers/tmp.ts';
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
-function setup(t: Parameters<Parameters<typeof t.test>[1]>[0], settings: Partial<RetentionSettings> = {}, diskUsage?: DiskUsage) {
+function setup(t: Test, settings: Partial<RetentionSettings> = {}, diskUsage?: DiskUsage) {
   const dir = tmpDir(t);
   const layout = new Layout(dir);
   const db = openDatabase(layout.database);

@@ -34,6 +34,7 @@ export const migrations: readonly Migration[] = [
         id         INTEGER PRIMARY KEY AUTOINCREMENT,
         camera_id  INTEGER NOT NULL,
         started_at INTEGER NOT NULL,
+        pid        INTEGER,         -- to find an ffmpeg orphaned by a crashed edge
         anchor_ms  REAL,
         ended_at   INTEGER
       );

@@ -183,6 +183,7 @@ export class CameraRecorder {
       env: { ...process.env, TZ: 'UTC' },
     });
     this.#proc = proc;
+    if (proc.pid !== undefined) sink.setRunPid(runId, proc.pid);
     this.#lastDataAt = now;
     this.#setState('connecting');
     this.#watchdog = clock.setInterval(() => this.#checkWatchdog(), Math.min(1000, settings.watchdogMs / 4));

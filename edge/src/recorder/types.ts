@@ -35,6 +35,7 @@ export type CameraEventType = 'camera.online' | 'camera.offline';
 /** What a camera recorder reports to the rest of the edge. */
 export interface RecorderSink {
   beginRun(cameraId: number, startedAt: number): number;
+  setRunPid(runId: number, pid: number): void;
   setRunAnchor(runId: number, anchorMs: number): void;
   endRun(runId: number, endedAt: number): void;
   segmentClosed(segment: ClosedSegment): Promise<void>;

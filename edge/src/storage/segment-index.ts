@@ -54,6 +54,10 @@ export class SegmentIndex {
     return Number(info.lastInsertRowid);
   }
 
+  setRunPid(runId: number, pid: number): void {
+    this.#db.prepare('UPDATE recorder_runs SET pid = ? WHERE id = ?').run(pid, runId);
+  }
+
   setRunAnchor(runId: number, anchorMs: number): void {
     this.#db.prepare('UPDATE recorder_runs SET anchor_ms = ? WHERE id = ?').run(anchorMs, runId);
   }
