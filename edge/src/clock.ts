@@ -12,20 +12,15 @@ export interface Clock {
   clearInterval(handle: unknown): void;
 }
 
+/**
+ * Timers are ordinary (ref'd): an awaited sleep must keep the process alive.
+ * Every part clears its timers in stop(), which is what lets the process exit.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    // Supervisor timers must never keep a stopping process alive.
-    t.unref();
-    return t;
-  },
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-  setInterval: (fn, ms) => {
-    const t = setInterval(fn, ms);
-    t.unref();
-    return t;
-  },
+  setInterval: (fn, ms) => setInterval(fn, ms),
   clearInterval: (h) => clearInterval(h as NodeJS.Timeout),
 };
 

@@ -215,7 +215,9 @@ export class CameraRecorder {
     if (!Number.isFinite(value) || value <= this.#lastOutTimeUs) return;
     this.#lastOutTimeUs = value;
     this.#lastDataAt = this.#deps.clock.now();
-    if (this.#state === 'connecting' || this.#state === 'stalled') this.#becomeRecording();
+    // Not from 'stalled': that process is being stopped, and the progress it
+    // prints while flushing on its way out is not the camera coming back.
+    if (this.#state === 'connecting') this.#becomeRecording();
   }
 
   #becomeRecording(): void {

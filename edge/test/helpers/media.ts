@@ -5,8 +5,9 @@ const run = promisify(execFile);
 
 /** Decodes a whole file; returns the number of video frames ffmpeg could decode and its error output. */
 export async function decodeFrames(path: string): Promise<{ frames: number; errors: string }> {
-  const { stdout, stderr } = await run('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', path]);
-  return { frames: Number(stdout.trim()), errors: stderr.trim() };
+  const { stdout, stderr } = await run('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'json', path]);
+  const parsed = JSON.parse(stdout) as { streams?: Array<{ nb_read_frames?: string }> };
+  return { frames: Number(parsed.streams?.[0]?.nb_read_frames ?? NaN), errors: stderr.trim() };
 }
 
 export async function probeDuration(path: string): Promise<number> {
@@ -15,11 +16,11 @@ export async function probeDuration(path: string): Promise<number> {
 }
 
 /** Polls `fn` until it returns a truthy value or `ms` pass. */
-export async function waitFor<T>(what: string, fn: () => T | Promise<T>, ms: number, stepMs = 200): Promise<T> {
+export async function waitFor<T>(what: string, fn: () => T | Promise<T>, ms: number, stepMs = 200): Promise<NonNullable<T>> {
   const until = Date.now() + ms;
   for (;;) {
     const v = await fn();
-    if (v) return v;
+    if (v) return v as NonNullable<T>;
     if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
