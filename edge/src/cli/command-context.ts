@@ -1,0 +1,20 @@
+import type { Command } from 'commander';
+import type { Writable } from 'node:stream';
+import type { StoreOptions } from './context.ts';
+
+export interface CliIo {
+  stdout: Writable;
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+  /** Resolves when the process should stop (serve); SIGINT/SIGTERM by default. */
+  shutdownSignal?: () => Promise<string>;
+}
+
+/** What every command module gets: output, translation, exit status, global options. */
+export interface CliContext {
+  io: CliIo;
+  t: (key: string) => string;
+  out: (text: string) => void;
+  fail: (exitCode: number) => void;
+  store: (cmd: Command) => StoreOptions & Record<string, unknown>;
+}

@@ -1,0 +1,30 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../command-context.ts';
+import { resolveConfig } from '../context.ts';
+import { Edge } from '../../edge.ts';
+import { createLogger } from '../../log.ts';
+
+export function registerServe(program: Command, ctx: CliContext): void {
+  program
+    .command('serve')
+    .description('run the edge: record every enabled camera, keep the ring buffer')
+    .action(async (_o, cmd: Command) => {
+      const config = resolveConfig(ctx.store(cmd), ctx.io.env);
+      const log = createLogger({ level: config.logLevel });
+      const edge = new Edge({ config, log });
+      await edge.start();
+      const signal = await (ctx.io.shutdownSignal ?? waitForSignal)();
+      log.info({ signal }, 'stopping');
+      await edge.stop();
+      log.info('stopped');
+    });
+
+}
+
+function waitForSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (sig: string) => resolve(sig);
+    process.once('SIGINT', () => on('SIGINT'));
+    process.once('SIGTERM', () => on('SIGTERM'));
+  });
+}
