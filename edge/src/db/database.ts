@@ -26,21 +26,29 @@ export function openDatabase(file: string, opts: { readonly?: boolean; migration
   return db;
 }
 
-export function schemaVersion(db: Db): number {
-  return db.pragma('user_version', { simple: true }) as number;
+/** Names of the migrations applied to this database, in order. */
+export function appliedMigrations(db: Db): string[] {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  return (db.prepare('SELECT name FROM schema_migrations ORDER BY rowid').all() as Array<{ name: string }>).map((r) => r.name);
 }
 
 export function migrate(db: Db, migrations: readonly Migration[]): void {
-  const current = schemaVersion(db);
-  const latest = migrations.at(-1)?.version ?? 0;
-  if (current > latest) {
-    throw new Error(`database schema version ${current} is newer than this program knows (${latest}); upgrade cunbox`);
-  }
+  const names = new Set<string>();
   for (const m of migrations) {
-    if (m.version <= current) continue;
+    if (names.has(m.name)) throw new Error(`duplicate migration name ${m.name}`);
+    names.add(m.name);
+  }
+  const applied = new Set(appliedMigrations(db));
+  const unknown = [...applied].filter((n) => !names.has(n));
+  if (unknown.length > 0) {
+    throw new Error(`database has migrations this program does not know (${unknown.join(', ')}); upgrade cunbox`);
+  }
+  const record = db.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)');
+  for (const m of migrations) {
+    if (applied.has(m.name)) continue;
     db.transaction(() => {
       db.exec(m.sql);
-      db.pragma(`user_version = ${m.version}`);
+      record.run(m.name, Date.now());
     })();
   }
 }

@@ -1,17 +1,19 @@
 /**
- * Numbered, append-only schema migrations. A released migration is never
- * edited: add a new one. `PRAGMA user_version` records the last one applied.
+ * Append-only schema migrations, one list per domain (recording here; others
+ * in their own modules), applied in order and recorded by name in
+ * `schema_migrations`. Names are unique forever; a released migration is never
+ * edited: add a new one. Domains evolve independently, so their lists are
+ * concatenated rather than numbered globally.
  */
 export interface Migration {
-  version: number;
+  /** Unique, stable, e.g. 'recording/001-initial'. */
   name: string;
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [
+export const recordingMigrations: readonly Migration[] = [
   {
-    version: 1,
-    name: 'cameras, recordings, retention and camera events',
+    name: 'recording/001-cameras-segments-retention-events',
     sql: `
       CREATE TABLE cameras (
         id             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -90,3 +92,6 @@ export const migrations: readonly Migration[] = [
     `,
   },
 ];
+
+/** Every domain's migrations. Add a domain's list here; order within a list matters. */
+export const migrations: readonly Migration[] = [...recordingMigrations];
