@@ -5,6 +5,8 @@
  * edited: add a new one. Domains evolve independently, so their lists are
  * concatenated rather than numbered globally.
  */
+import { authMigrations } from '../auth/migrations.ts';
+
 export interface Migration {
   /** Unique, stable, e.g. 'recording/001-initial'. */
   name: string;
@@ -94,4 +96,4 @@ export const recordingMigrations: readonly Migration[] = [
 ];
 
 /** Every domain's migrations. Add a domain's list here; order within a list matters. */
-export const migrations: readonly Migration[] = [...recordingMigrations];
+export const migrations: readonly Migration[] = [...recordingMigrations, ...authMigrations];

@@ -1,0 +1,107 @@
+import type { Db } from '../db/database.ts';
+import type { Clock } from '../clock.ts';
+import { CunboxError } from '../errors.ts';
+import { hashPassword, verifyPassword } from './password.ts';
+
+/** The roles of the edge and the cloud (same set on both). */
+export const ROLES = ['admin', 'cadre', 'grid_worker', 'party_secretary', 'party_member', 'villager', 'technician', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface User {
+  id: number;
+  username: string;
+  displayName: string | null;
+  role: Role;
+  disabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+interface UserRow {
+  id: number;
+  username: string;
+  display_name: string | null;
+  role: Role;
+  password_hash: string;
+  disabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+const toUser = (r: UserRow): User => ({
+  id: r.id,
+  username: r.username,
+  displayName: r.display_name,
+  role: r.role,
+  disabled: r.disabled === 1,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export const MIN_PASSWORD_LENGTH = 8;
+
+function checkPassword(password: string): void {
+  if (password.length < MIN_PASSWORD_LENGTH) throw new CunboxError('INVALID_INPUT', `password: at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length > 256) throw new CunboxError('INVALID_INPUT', 'password: at most 256 characters');
+}
+
+/** Accounts of people who use the edge (dashboard, API, CLI). Password hashes never leave this class. */
+export class UserStore {
+  readonly #db: Db;
+  readonly #clock: Clock;
+  constructor(deps: { db: Db; clock: Clock }) {
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+  }
+
+  async create(input: { username: string; password: string; role: Role; displayName?: string | null }): Promise<User> {
+    const username = input.username.trim();
+    if (!/^[\p{L}\p{N}_.-]{2,32}$/u.test(username)) throw new CunboxError('INVALID_INPUT', 'username: 2–32 letters, digits, _ . -');
+    if (!ROLES.includes(input.role)) throw new CunboxError('INVALID_INPUT', `role: must be one of ${ROLES.join(', ')}`);
+    checkPassword(input.password);
+    if (this.getByUsername(username)) throw new CunboxError('CONFLICT', `user "${username}" already exists`);
+    const hash = await hashPassword(input.password);
+    const now = this.#clock.now();
+    const info = this.#db
+      .prepare('INSERT INTO users (username, display_name, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(username, input.displayName ?? null, input.role, hash, now, now);
+    return this.get(Number(info.lastInsertRowid))!;
+  }
+
+  async setPassword(id: number, password: string): Promise<void> {
+    checkPassword(password);
+    const hash = await hashPassword(password);
+    const info = this.#db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?').run(hash, this.#clock.now(), id);
+    if (info.changes === 0) throw new CunboxError('NOT_FOUND', `no user with id ${id}`);
+  }
+
+  /** The user, if the password is right and the account enabled; undefined otherwise (no hint which). */
+  async verify(username: string, password: string): Promise<User | undefined> {
+    const row = this.#db.prepare('SELECT * FROM users WHERE username = ?').get(username.trim()) as UserRow | undefined;
+    if (!row || row.disabled) {
+      // Same work either way, so timing does not reveal which usernames exist.
+      await verifyPassword(password, 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
+      return undefined;
+    }
+    return (await verifyPassword(password, row.password_hash)) ? toUser(row) : undefined;
+  }
+
+  get(id: number): User | undefined {
+    const r = this.#db.prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+    return r && toUser(r);
+  }
+
+  getByUsername(username: string): User | undefined {
+    const r = this.#db.prepare('SELECT * FROM users WHERE username = ?').get(username.trim()) as UserRow | undefined;
+    return r && toUser(r);
+  }
+
+  list(): User[] {
+    return (this.#db.prepare('SELECT * FROM users ORDER BY id').all() as UserRow[]).map(toUser);
+  }
+
+  setDisabled(id: number, disabled: boolean): void {
+    const info = this.#db.prepare('UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?').run(disabled ? 1 : 0, this.#clock.now(), id);
+    if (info.changes === 0) throw new CunboxError('NOT_FOUND', `no user with id ${id}`);
+  }
+}

@@ -1,0 +1,29 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { openDatabase } from '../src/db/database.ts';
+import { UserStore } from '../src/auth/users.ts';
+import { systemClock } from '../src/clock.ts';
+import { tmpDir } from './helpers/tmp.ts';
+
+t.test('users: scrypt hashes, verification, validation', async (t) => {
+  const db = openDatabase(join(tmpDir(t), 'u.db'));
+  t.teardown(() => db.close());
+  const users = new UserStore({ db, clock: systemClock });
+  const admin = await users.create({ username: 'admin', password: 'correct horse', role: 'admin', displayName: '管理员' });
+  t.match(admin, { id: 1, username: 'admin', role: 'admin', disabled: false });
+  t.notOk('password_hash' in admin);
+  const row = db.prepare('SELECT password_hash FROM users').get() as { password_hash: string };
+  t.match(row.password_hash, /^scrypt\$32768\$8\$1\$/);
+  t.notMatch(row.password_hash, /correct horse/);
+  t.ok(await users.verify('admin', 'correct horse'));
+  t.ok(await users.verify('ADMIN', 'correct horse'), 'user names are case-insensitive');
+  t.notOk(await users.verify('admin', 'wrong'));
+  t.notOk(await users.verify('nobody', 'correct horse'));
+  await t.rejects(users.create({ username: 'admin', password: 'another one', role: 'viewer' }), { code: 'CONFLICT' });
+  await t.rejects(users.create({ username: 'x', password: 'short', role: 'viewer' }), { code: 'INVALID_INPUT' });
+  await t.rejects(users.create({ username: 'ok_name', password: 'long enough', role: 'root' as never }), { code: 'INVALID_INPUT' });
+  await users.setPassword(admin.id, 'new password!');
+  t.ok(await users.verify('admin', 'new password!'));
+  users.setDisabled(admin.id, true);
+  t.notOk(await users.verify('admin', 'new password!'), 'disabled accounts cannot log in');
+});
