@@ -25,3 +25,14 @@ export function formatTime(ms: number | null): string {
 export function formatBitrate(bps: number | null): string {
   return bps === null ? '-' : `${(bps / 1e6).toFixed(2)} Mbit/s`;
 }
+
+/** Terminal columns of a string: CJK and full-width characters take two. */
+export function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) w += /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303f\uff00-\uffef]/u.test(ch) ? 2 : 1;
+  return w;
+}
+
+export function padDisplay(s: string, width: number): string {
+  return s + ' '.repeat(Math.max(0, width - displayWidth(s)));
+}
