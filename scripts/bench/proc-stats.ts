@@ -12,9 +12,11 @@ export interface ProcSample {
 export function sample(pid: number): ProcSample | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are 14 and 15.
+    // Fields after the parenthesised command name: utime, stime, cutime, cstime
+    // are fields 14–17 (cutime/cstime: children already reaped, e.g. a restarted ffmpeg).
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / TICK;
+    const cpuSeconds = (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / TICK;
+    // write_bytes also includes reaped children's, as the kernel folds them in on wait().
     const io = readFileSync(`/proc/${pid}/io`, 'utf8');
     const writeBytes = Number(/^write_bytes: (\d+)/m.exec(io)?.[1] ?? 0);
     return { cpuSeconds, writeBytes };
