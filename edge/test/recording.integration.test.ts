@@ -11,6 +11,7 @@ import { createLogger } from '../src/log.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { tmpDir } from './helpers/tmp.ts';
 import { decodeFrames, probeDuration, waitFor } from './helpers/media.ts';
+import { cli } from './helpers/cli.ts';
 
 const SEGMENT_S = 4;
 const BIN = join(import.meta.dirname, '../bin/cunbox.js');
@@ -77,6 +78,16 @@ t.test('3 cameras: contiguous segments whose ffprobe durations match the index',
     }
   }
   t.same(readdirSync(join(dir, 'recordings/1/incoming')), [], 'nothing left in incoming after a clean stop');
+  const status = await cli(['storage', 'status', '--data-dir', dir, '--json']);
+  t.equal(status.code, 0, status.err);
+  const st = JSON.parse(status.out) as { cameras: Array<{ cameraId: number; bytes: number; segments: number; bitrateBps: number; oldestMs: number; newestMs: number }>; totalBytes: number; daysAtCurrentBitrate: number };
+  t.equal(st.cameras.length, 3);
+  t.equal(st.totalBytes, rows.reduce((s, r) => s + r.bytes, 0), 'storage status adds up the index');
+  for (const c of st.cameras) {
+    t.ok(c.bitrateBps > 1.5e6 && c.bitrateBps < 2.8e6, `camera ${c.cameraId}: ${(c.bitrateBps / 1e6).toFixed(2)} Mbit/s (simulator sends ~2)`);
+    t.equal(c.oldestMs, rows.find((r) => r.camera_id === c.cameraId)!.start_ms);
+  }
+  t.ok(st.daysAtCurrentBitrate > 0, `disk holds ${st.daysAtCurrentBitrate.toFixed(1)} days at this bitrate`);
   const events = db.prepare('SELECT camera_id, type FROM events ORDER BY camera_id, id').all();
   t.same(events, [1, 2, 3].map((id) => ({ camera_id: id, type: 'camera.online' })), 'one online event per new camera');
   t.notMatch(logs.join(''), new RegExp(sim.cameras[0]!.password), 'no password in any log line');
@@ -170,7 +181,10 @@ t.test('a stalled camera goes offline within the watchdog window and comes back'
     t.ok(online, `back online ${online.atMs - offline.atMs} ms after going offline`);
     t.equal(edge.cameraStatus()[0]?.state, 'recording');
     const cameraId = edge.cameraStatus()[0]!.cameraId;
-    await waitFor('a segment recorded after the stall', () => edge.parts.index.forCamera(cameraId).some((r) => r.start_ms >= online.atMs - 1500), 15_000);
+    const firstAfter = await waitFor('a segment recorded after the stall', () => edge.parts.index.forCamera(cameraId).find((r) => r.start_ms >= online.atMs - 1500), 15_000);
+    // The new run's anchor is the arrival of its first packet; the online event is
+    // stamped when ffmpeg first reports progress, about a second later at most.
+    t.ok(online.atMs - firstAfter.start_ms >= -100 && online.atMs - firstAfter.start_ms < 1500, `wall-clock start ${online.atMs - firstAfter.start_ms} ms before the online event`);
     const rows = edge.parts.index.forCamera(cameraId);
     const gaps = rows.slice(1).map((r, i) => r.start_ms - rows[i]!.end_ms).filter((g) => g > 1000);
     t.equal(gaps.length, 1, `the stall shows as one gap in the index (${gaps.map((g) => `${g} ms`).join(', ')})`);
