@@ -93,7 +93,30 @@ export const recordingMigrations: readonly Migration[] = [
       CREATE INDEX events_by_camera_time ON events (camera_id, at_ms);
     `,
   },
+  {
+    name: 'recording/002-spans',
+    sql: `
+      -- Merged recorded intervals per camera (see storage/spans.ts), for timelines.
+      CREATE TABLE spans (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        camera_id INTEGER NOT NULL,
+        start_ms  INTEGER NOT NULL,
+        end_ms    INTEGER NOT NULL
+      );
+      CREATE INDEX spans_by_camera_start ON spans (camera_id, start_ms);
+      CREATE INDEX spans_by_end ON spans (end_ms);
+      INSERT INTO spans (camera_id, start_ms, end_ms)
+        SELECT camera_id, MIN(start_ms), MAX(end_ms) FROM (
+          SELECT camera_id, start_ms, end_ms,
+                 SUM(brk) OVER (PARTITION BY camera_id ORDER BY start_ms ROWS UNBOUNDED PRECEDING) AS grp
+            FROM (SELECT camera_id, start_ms, end_ms,
+                         CASE WHEN start_ms - MAX(end_ms) OVER (PARTITION BY camera_id ORDER BY start_ms
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) > 1500 THEN 1 ELSE 0 END AS brk
+                    FROM segments))
+         GROUP BY camera_id, grp;
+    `,
+  },
 ];
 
 /** Every domain's migrations. Add a domain's list here; order within a list matters. */
-export const migrations: readonly Migration[] = [...recordingMigrations, ...authMigrations];
+export const migrations: readonly Migration[] = [...recordingMigrations, ...authMigrations, ...cameraMigrations, ...governanceMigrations, ...apiMigrations];

@@ -193,7 +193,6 @@ async function reconcileClosed(
 
 async function reconcileRows(deps: ReconcileDeps, repair: boolean, add: (f: Finding) => void, report: ReconcileReport): Promise<void> {
   const rows = deps.db.prepare('SELECT id, camera_id, path, bytes FROM segments').all() as Array<Pick<SegmentRow, 'id' | 'camera_id' | 'path' | 'bytes'>>;
-  const drop = deps.db.prepare('DELETE FROM segments WHERE id = ?');
   const resize = deps.db.prepare('UPDATE segments SET bytes = ? WHERE id = ?');
   // Bounded parallelism: a week of 64 cameras is ~645,000 rows.
   const BATCH = 64;
@@ -204,7 +203,7 @@ async function reconcileRows(deps: ReconcileDeps, repair: boolean, add: (f: Find
       report.rowsChecked++;
       const size = sizes[j]!;
       if (size < 0) {
-        if (repair) drop.run(row.id);
+        if (repair) deps.index.deleteRows([row.id]);
         add({ kind: 'missing-file', path: row.path, cameraId: row.camera_id, detail: 'row without a file; row removed', repaired: repair });
       } else if (size !== row.bytes) {
         if (repair) resize.run(size, row.id);

@@ -6,6 +6,7 @@ import type { Logger } from '../log.ts';
 import type { Layout } from './layout.ts';
 import type { DiskUsage } from './disk.ts';
 import { fsyncDir, unlinkIfExists } from './durable.ts';
+import { deleteSegmentRows } from './segment-index.ts';
 
 export interface RetentionSettings {
   /** Days kept for cameras without their own setting. */
@@ -171,15 +172,7 @@ export class Retention {
 
   async #delete(batch: Candidate[], reason: string): Promise<number> {
     const { db, clock } = this.#deps;
-    const now = clock.now();
-    const mark = db.prepare('INSERT OR IGNORE INTO garbage (path, camera_id, bytes, reason, created_at) VALUES (?, ?, ?, ?, ?)');
-    const drop = db.prepare('DELETE FROM segments WHERE id = ?');
-    db.transaction(() => {
-      for (const c of batch) {
-        mark.run(c.path, c.camera_id, c.bytes, reason, now);
-        drop.run(c.id);
-      }
-    })();
+    deleteSegmentRows(db, batch.map((c) => c.id), clock.now(), { reason });
     this.#deps.afterCollect?.();
     await this.sweep();
     return batch.reduce((sum, c) => sum + c.bytes, 0);

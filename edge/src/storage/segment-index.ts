@@ -5,6 +5,7 @@ import type { Logger } from '../log.ts';
 import type { ClosedSegment } from '../recorder/types.ts';
 import type { Layout } from './layout.ts';
 import { durableMove, unlinkIfExists } from './durable.ts';
+import { addToSpans, removeFromSpans } from './spans.ts';
 
 export interface SegmentRow {
   id: number;
@@ -105,13 +106,24 @@ export class SegmentIndex {
   }
 
   insert(row: NewSegment): number {
-    const info = this.#db
-      .prepare(
-        `INSERT INTO segments (camera_id, start_ms, end_ms, bytes, path, run_id, seq, recovered, indexed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(row.cameraId, row.startMs, row.endMs, row.bytes, row.path, row.runId, row.seq, row.recovered ? 1 : 0, this.#clock.now());
-    return Number(info.lastInsertRowid);
+    return this.#db.transaction(() => {
+      const info = this.#db
+        .prepare(
+          `INSERT INTO segments (camera_id, start_ms, end_ms, bytes, path, run_id, seq, recovered, indexed_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(row.cameraId, row.startMs, row.endMs, row.bytes, row.path, row.runId, row.seq, row.recovered ? 1 : 0, this.#clock.now());
+      addToSpans(this.#db, row.cameraId, row.startMs, row.endMs);
+      return Number(info.lastInsertRowid);
+    })();
+  }
+
+  /**
+   * Deletes rows (and keeps spans in step) in one transaction. With `garbage`,
+   * their files are queued for deletion in the same transaction.
+   */
+  deleteRows(ids: readonly number[], garbage?: { reason: string }): void {
+    deleteSegmentRows(this.#db, ids, this.#clock.now(), garbage);
   }
 
   /**
@@ -137,4 +149,20 @@ export class SegmentIndex {
   all(): SegmentRow[] {
     return this.#db.prepare('SELECT * FROM segments ORDER BY camera_id, start_ms').all() as SegmentRow[];
   }
+}
+
+/** See SegmentIndex.deleteRows; a function so that retention can use it without an index instance. */
+export function deleteSegmentRows(db: Db, ids: readonly number[], now: number, garbage?: { reason: string }): void {
+  const get = db.prepare('SELECT id, camera_id, start_ms, end_ms, path, bytes FROM segments WHERE id = ?');
+  const mark = db.prepare('INSERT OR IGNORE INTO garbage (path, camera_id, bytes, reason, created_at) VALUES (?, ?, ?, ?, ?)');
+  const drop = db.prepare('DELETE FROM segments WHERE id = ?');
+  db.transaction(() => {
+    for (const id of ids) {
+      const r = get.get(id) as Pick<SegmentRow, 'id' | 'camera_id' | 'start_ms' | 'end_ms' | 'path' | 'bytes'> | undefined;
+      if (!r) continue;
+      if (garbage) mark.run(r.path, r.camera_id, r.bytes, garbage.reason, now);
+      drop.run(id);
+      removeFromSpans(db, r.camera_id, r.start_ms, r.end_ms);
+    }
+  })();
 }
