@@ -16,6 +16,7 @@ import { statfsDiskUsage, type DiskUsage } from './storage/disk.ts';
 import { acquireLock } from './storage/lock.ts';
 import { HoldStore } from './storage/holds.ts';
 import { stopOrphanRecorders } from './recorder/orphans.ts';
+import { ExportQueue } from './playback/exports.ts';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -39,7 +40,7 @@ export class Edge {
   #release: (() => void) | undefined;
   #recorder: Recorder | undefined;
   #retention: Retention | undefined;
-  #parts: { registry: CameraRegistry; events: EventStore; index: SegmentIndex; holds: HoldStore } | undefined;
+  #parts: { registry: CameraRegistry; events: EventStore; index: SegmentIndex; holds: HoldStore; exports: ExportQueue } | undefined;
   startupReport: ReconcileReport | undefined;
 
   constructor(deps: EdgeDeps) {
@@ -70,7 +71,18 @@ export class Edge {
       const events = new EventStore({ db, clock });
       const index = new SegmentIndex({ db, layout: this.layout, clock, log: log.child({ module: 'index' }), onIndexed: this.#deps.onSegmentIndexed });
       const holds = new HoldStore({ db, clock });
-      this.#parts = { registry, events, index, holds };
+      const exports = new ExportQueue({
+        db,
+        layout: this.layout,
+        clock,
+        spawner: this.#deps.spawner ?? nodeSpawner,
+        log: log.child({ module: 'exports' }),
+        holds,
+        index,
+        cameraName: (id) => registry.get(id),
+        ffmpegPath: config.recorder.ffmpegPath,
+      });
+      this.#parts = { registry, events, index, holds, exports };
 
       // Before any recorder runs: stop ffmpegs a crashed edge left writing,
       // finish interrupted deletions, index what the crash left behind.
@@ -113,6 +125,7 @@ export class Edge {
       await this.#retention.runOnce();
       this.#retention.start();
       await this.#recorder.start();
+      exports.start();
       log.info({ dataDir: config.dataDir, cameras: this.#recorder.status().length }, 'edge started');
     } catch (err) {
       await this.stop();
@@ -121,6 +134,7 @@ export class Edge {
   }
 
   async stop(): Promise<void> {
+    await this.#parts?.exports.stop();
     await this.#recorder?.stop();
     await this.#retention?.stop();
     this.#db?.close();

@@ -11,6 +11,12 @@ export const errorTable = {
   EDGE_RUNNING: { exit: 75, status: 409 },
   IO_ERROR: { exit: 74, status: 500 },
   CHECK_FAILED: { exit: 1, status: 500 },
+  // Playback and export (issue #6).
+  INVALID_RANGE: { exit: 64, status: 400 },
+  NO_FOOTAGE: { exit: 66, status: 404 },
+  EXPORT_FAILED: { exit: 74, status: 500 },
+  RATE_LIMITED: { exit: 75, status: 429 },
+  INVALID_TRANSITION: { exit: 65, status: 409 },
 } as const;
 
 export type ErrorCode = keyof typeof errorTable;

@@ -43,6 +43,10 @@ const zh: Record<string, string> = {
   'auth-failed': '认证失败',
   'stopped': '已停止',
   'idle': '空闲',
+  'no holds': '没有证据保全',
+  'hold added': '已添加证据保全',
+  'hold released': '已解除证据保全',
+  'export written': '已导出',
 };
 
 export type Lang = 'zh' | 'en';

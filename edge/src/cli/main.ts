@@ -7,6 +7,7 @@ import { registerServe } from './commands/serve.ts';
 import { registerCameras } from './commands/cameras.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerStorage } from './commands/storage.ts';
+import { registerVideo } from './commands/video.ts';
 
 export type { CliIo };
 
@@ -16,7 +17,9 @@ Examples:
   cunbox cameras add --name 路口卡口-东口 --main rtsp://192.0.2.10/main --user admin --password '***' --zone 东口
   cunbox cameras list --json
   cunbox storage status
-  cunbox check --repair`;
+  cunbox check --repair
+  cunbox export --camera 3 --from 2026-11-29T08:00:00+08:00 --to 2026-11-29T08:05:00+08:00 --out gate.mp4
+  cunbox holds list`;
 
 /** Runs the CLI; returns the exit code instead of exiting, so tests can call it. */
 export async function run(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
@@ -44,6 +47,7 @@ export async function run(argv: readonly string[], io: CliIo = { stdout: process
   registerCameras(program, ctx);
   registerCheck(program, ctx);
   registerStorage(program, ctx);
+  registerVideo(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -6,6 +6,7 @@
  * concatenated rather than numbered globally.
  */
 import { authMigrations } from '../auth/migrations.ts';
+import { playbackMigrations } from '../playback/migrations.ts';
 
 export interface Migration {
   /** Unique, stable, e.g. 'recording/001-initial'. */
@@ -119,4 +120,4 @@ export const recordingMigrations: readonly Migration[] = [
 ];
 
 /** Every domain's migrations. Add a domain's list here; order within a list matters. */
-export const migrations: readonly Migration[] = [...recordingMigrations, ...authMigrations, ...cameraMigrations, ...governanceMigrations, ...apiMigrations];
+export const migrations: readonly Migration[] = [...recordingMigrations, ...authMigrations, ...playbackMigrations];
