@@ -1,1 +1,3 @@
 export * from './redact.ts';
+export * from './oplog/index.ts';
+export * from './governance/index.ts';

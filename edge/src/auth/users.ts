@@ -100,6 +100,17 @@ export class UserStore {
     return (this.#db.prepare('SELECT * FROM users ORDER BY id').all() as UserRow[]).map(toUser);
   }
 
+  /** Changes role, display name or the disabled flag; only the fields given. */
+  update(id: number, patch: { role?: Role; displayName?: string | null; disabled?: boolean }): User {
+    if (patch.role !== undefined && !ROLES.includes(patch.role)) throw new CunboxError('INVALID_INPUT', `role: must be one of ${ROLES.join(', ')}`);
+    const current = this.get(id);
+    if (!current) throw new CunboxError('NOT_FOUND', `no user with id ${id}`);
+    this.#db
+      .prepare('UPDATE users SET role = ?, display_name = ?, disabled = ?, updated_at = ? WHERE id = ?')
+      .run(patch.role ?? current.role, patch.displayName === undefined ? current.displayName : patch.displayName, (patch.disabled ?? current.disabled) ? 1 : 0, this.#clock.now(), id);
+    return this.get(id)!;
+  }
+
   setDisabled(id: number, disabled: boolean): void {
     const info = this.#db.prepare('UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?').run(disabled ? 1 : 0, this.#clock.now(), id);
     if (info.changes === 0) throw new CunboxError('NOT_FOUND', `no user with id ${id}`);

@@ -16,6 +16,8 @@ export interface EdgeConfig {
   recorder: RecorderSettings;
   retention: RetentionSettings;
   cameras: CameraInput[];
+  /** The governance HTTP API; null (or absent): not started. */
+  http?: { host: string; port: number } | null;
 }
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
@@ -83,6 +85,7 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
       intervalMs: cfg.retention.interval_seconds * 1000,
       batchSize: 200,
     },
+    http: cfg.http ? { host: cfg.http.host, port: cfg.http.port } : null,
     cameras: cfg.cameras.map((c) => ({
       name: c.name,
       zone: c.zone ?? null,

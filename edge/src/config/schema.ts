@@ -36,6 +36,15 @@ export const configSchema = {
         interval_seconds: { type: 'number', minimum: 1, maximum: 3600, default: 60 },
       },
     },
+    http: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'The governance HTTP API (issue #4); without this section it is not started.',
+      properties: {
+        host: { type: 'string', minLength: 1, default: '127.0.0.1' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
+      },
+    },
     cameras: {
       type: 'array',
       default: [],
@@ -76,6 +85,7 @@ export interface RawConfig {
     max_bytes: number | string | null;
     interval_seconds: number;
   };
+  http?: { host: string; port: number };
   cameras: Array<{
     name: string;
     zone?: string;

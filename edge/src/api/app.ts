@@ -1,0 +1,209 @@
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { Db } from '../db/database.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import type { UserStore } from '../auth/users.ts';
+import { CunboxError } from '../errors.ts';
+import type { Governance } from '../governance/governance.ts';
+import type { Actor } from '../governance/common.ts';
+import { AuditLog } from './audit.ts';
+import { Credentials, SESSION_COOKIE, type Principal } from './auth.ts';
+import { toApiError } from './errors.ts';
+import { allows, PERMISSIONS, type RouteAccess } from './permissions.ts';
+import { ErrorReply } from './schemas.ts';
+import { authRoutes } from './routes/auth.ts';
+import { mediaRoutes } from './routes/media.ts';
+import { ticketRoutes } from './routes/tickets.ts';
+import { open311Routes } from './routes/open311.ts';
+import { helpRoutes } from './routes/help.ts';
+import { certificateRoutes } from './routes/certificates.ts';
+import { announcementRoutes } from './routes/announcements.ts';
+import { partyRoutes } from './routes/party.ts';
+import { videoRoutes, type VideoDeps } from './routes/video.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route; every /api and /open311 route must say. */
+    access?: RouteAccess;
+    /** Open311 clients send api_key as a form field: authenticate after the body is parsed. */
+    apiKeyInBody?: boolean;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export interface ApiOptions {
+  /** Set the Secure flag on the session cookie (behind HTTPS). */
+  secureCookies?: boolean;
+  loginRateLimit?: { max: number; windowMs: number };
+  /** Printed on certificates as where to verify them. */
+  publicUrl?: string;
+  /** Printed on certificates as the issuer. */
+  issuer?: string;
+}
+
+export interface ApiDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  users: UserStore;
+  governance: Governance;
+  cameraExists: (cameraId: number) => boolean;
+  /** Playback, export, snapshots, live view (issue #6); absent: no video routes. */
+  video?: VideoDeps;
+  options?: ApiOptions;
+}
+
+/** What each route module gets. */
+export interface RouteContext {
+  deps: ApiDeps;
+  credentials: Credentials;
+  audit: AuditLog;
+  options: Required<ApiOptions>;
+}
+
+export type Api = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
+
+export function actorOf(req: FastifyRequest): Actor {
+  if (!req.principal) throw new CunboxError('UNAUTHENTICATED', 'log in first');
+  return { username: req.principal.username, role: req.principal.role };
+}
+
+const JSON_BODY_LIMIT = 256 * 1024;
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/**
+ * Builds the edge HTTP API without listening (tests call `app.inject()`).
+ * Order matters: error handling and the access check are installed before any
+ * route, so no route escapes them.
+ */
+export async function buildApp(deps: ApiDeps): Promise<Api> {
+  const options: Required<ApiOptions> = {
+    secureCookies: false,
+    loginRateLimit: { max: 5, windowMs: 60_000 },
+    publicUrl: 'http://127.0.0.1:8080',
+    issuer: '村民委员会',
+    ...deps.options,
+  };
+  const log = deps.log.child(
+    { module: 'api' },
+    {
+      // URLs may carry an Open311 api_key: log the path only.
+      serializers: { req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, path: req.url.split('?')[0], ip: req.ip }) },
+    },
+  );
+  const app = Fastify({ loggerInstance: log, bodyLimit: JSON_BODY_LIMIT, trustProxy: false, logController: new LogController({ disableRequestLogging: true }) }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Bodies are validated as sent (no coercion, unknown fields rejected);
+  // querystrings and params are strings on the wire, so they are coerced.
+  const bodyAjv = addFormats(new Ajv({ allErrors: true, removeAdditional: false, coerceTypes: false, useDefaults: true, strict: true, allowUnionTypes: true }));
+  const paramAjv = addFormats(new Ajv({ allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true, strict: true, allowUnionTypes: true }));
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema as object));
+
+  app.setErrorHandler((err, req, reply) => {
+    const e = toApiError(err);
+    if (e.status >= 500) req.log.error({ err, path: req.url.split('?')[0] }, 'request failed');
+    void reply.status(e.status).send({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } });
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+  });
+
+  // No route without an access rule.
+  app.addHook('onRoute', (route) => {
+    const guarded = route.url.startsWith('/api') || route.url.startsWith('/open311');
+    const access = (route.config as { access?: RouteAccess } | undefined)?.access;
+    if (guarded && access === undefined) throw new Error(`route ${route.method} ${route.url} has no access rule`);
+    if (access !== undefined && access !== 'public' && access !== 'authenticated' && !(access in PERMISSIONS)) throw new Error(`route ${route.url}: unknown permission ${access}`);
+    if (guarded) {
+      route.schema = { ...route.schema, response: { '4xx': ErrorReply, '5xx': ErrorReply, ...(route.schema?.response as object | undefined) } };
+    }
+  });
+
+  const credentials = new Credentials({ db: deps.db, clock: deps.clock });
+  const audit = new AuditLog({ db: deps.db, clock: deps.clock });
+
+  await app.register(cookie);
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) => new CunboxError('RATE_LIMITED', `too many attempts; try again in ${ctx.after}`),
+  });
+  await app.register(multipart, {
+    limits: { fileSize: deps.governance.media.limits.maxUploadBytes, files: 1, fields: 0, parts: 1, fieldNameSize: 64, headerPairs: 50 },
+    throwFileSizeLimit: true,
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'cunbox edge API', version: '1', description: 'Village governance on the edge. Every error is `{error: {code, message, details?}}` with a code from the error table.' },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+          token: { type: 'http', scheme: 'bearer', description: 'API token (cbx_…) from POST /api/tokens' },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
+    },
+    transform: ({ schema, url, route }) => {
+      const access = (route.config as { access?: RouteAccess } | undefined)?.access;
+      const who = access === undefined ? '' : access === 'public' || access === 'authenticated' ? access : `${access} (${(PERMISSIONS[access] as readonly string[]).join(', ')})`;
+      const s = { ...(schema ?? {}) } as Record<string, unknown>;
+      if (who) s.description = `${typeof s.description === 'string' ? `${s.description}\n\n` : ''}Access: ${who}`;
+      if (access === 'public') s.security = [];
+      return { schema: s, url };
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  // Authentication and the permission check, before the body is read.
+  app.decorateRequest('principal', null);
+  const authenticate = (req: FastifyRequest): Principal | null => {
+    const cookieToken = req.cookies[SESSION_COOKIE];
+    if (cookieToken) {
+      const p = credentials.bySession(cookieToken);
+      if (p) return p;
+    }
+    const header = req.headers.authorization;
+    if (header?.startsWith('Bearer ')) return credentials.byToken(header.slice(7).trim()) ?? null;
+    const apiKey = (req.query as Record<string, unknown> | undefined)?.api_key;
+    if (typeof apiKey === 'string' && req.url.startsWith('/open311')) return credentials.byToken(apiKey) ?? null;
+    return null;
+  };
+  const authorize = (req: FastifyRequest, access: RouteAccess) => {
+    if (access === 'public') return;
+    if (!req.principal) throw new CunboxError('UNAUTHENTICATED', 'log in first (session cookie or Authorization: Bearer token)');
+    if (access !== 'authenticated' && !allows(req.principal.role, access)) throw new CunboxError('FORBIDDEN', `a ${req.principal.role} may not do this (needs ${access})`);
+  };
+  app.addHook('onRequest', async (req) => {
+    const { access, apiKeyInBody } = req.routeOptions.config;
+    if (access === undefined) return;
+    req.principal = authenticate(req);
+    if (apiKeyInBody && !req.principal) return;
+    authorize(req, access);
+  });
+  app.addHook('preValidation', async (req) => {
+    const { access, apiKeyInBody } = req.routeOptions.config;
+    if (access !== undefined && apiKeyInBody && !req.principal) {
+      const key = (req.body as Record<string, unknown> | undefined)?.api_key;
+      req.principal = typeof key === 'string' ? (credentials.byToken(key) ?? null) : null;
+      authorize(req, access);
+    }
+    // Action endpoints take an optional JSON body: no body reads as {}.
+    if (req.body === undefined && req.routeOptions.schema?.body && !req.headers['content-type']) req.body = {};
+  });
+
+  const ctx: RouteContext = { deps, credentials, audit, options };
+  for (const routes of [authRoutes, mediaRoutes, ticketRoutes, open311Routes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes]) {
+    routes(app, ctx);
+  }
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,157 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { ROLES, type User } from '../../auth/users.ts';
+import { CunboxError } from '../../errors.ts';
+import { actorOf, type Api, type RouteContext } from '../app.ts';
+import { SESSION_COOKIE, SESSION_TTL_MS } from '../auth.ts';
+import { Line, NoBody, NoQuery, Obj, Text, Username } from '../schemas.ts';
+
+const Password = Type.String({ minLength: 1, maxLength: 256 });
+const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
+const UserIdParams = Obj({ id: Type.Integer({ minimum: 1 }) });
+
+const userView = (u: User) => ({ id: u.id, username: u.username, displayName: u.displayName, role: u.role, disabled: u.disabled, createdAt: u.createdAt, updatedAt: u.updatedAt });
+
+/** Login, sessions, API tokens, user administration and the audit log. */
+export function authRoutes(app: Api, { deps, credentials, audit, options }: RouteContext): void {
+  const { users } = deps;
+
+  app.post(
+    '/api/auth/login',
+    {
+      config: {
+        access: 'public',
+        // Per address and user name, counted after the body is parsed.
+        rateLimit: {
+          max: options.loginRateLimit.max,
+          timeWindow: options.loginRateLimit.windowMs,
+          hook: 'preHandler',
+          keyGenerator: (req) => `${req.ip}|${String((req.body as { username?: unknown } | undefined)?.username ?? '').toLowerCase()}`,
+        },
+      },
+      schema: { tags: ['auth'], summary: 'Log in: sets the session cookie', body: Obj({ username: Text(64, 1), password: Password }) },
+    },
+    async (req, reply) => {
+      const user = await users.verify(req.body.username, req.body.password);
+      if (!user) {
+        audit.record({ actor: null, action: 'auth.login_failed', detail: { username: req.body.username.slice(0, 64) }, ip: req.ip });
+        throw new CunboxError('UNAUTHENTICATED', 'wrong user name or password');
+      }
+      const session = credentials.createSession(user.id);
+      audit.record({ actor: user.username, role: user.role, action: 'auth.login', ip: req.ip });
+      void reply.setCookie(SESSION_COOKIE, session.token, { httpOnly: true, sameSite: 'strict', secure: options.secureCookies, path: '/', maxAge: Math.floor(SESSION_TTL_MS / 1000) });
+      return { user: userView(user), expiresAt: session.expiresAt };
+    },
+  );
+
+  app.post('/api/auth/logout', { config: { access: 'authenticated' }, schema: { tags: ['auth'], summary: 'End this session', body: NoBody } }, async (req, reply) => {
+    const token = req.cookies[SESSION_COOKIE];
+    if (token) credentials.endSession(token);
+    void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { ok: true };
+  });
+
+  app.get('/api/auth/me', { config: { access: 'authenticated' }, schema: { tags: ['auth'], summary: 'Who am I', querystring: NoQuery } }, async (req) => {
+    const u = users.get(req.principal!.userId)!;
+    return { user: userView(u), via: req.principal!.via };
+  });
+
+  app.post(
+    '/api/auth/password',
+    { config: { access: 'authenticated' }, schema: { tags: ['auth'], summary: 'Change my password (ends my other sessions)', body: Obj({ currentPassword: Password, newPassword: Password }) } },
+    async (req, reply) => {
+      const me = req.principal!;
+      if (!(await users.verify(me.username, req.body.currentPassword))) throw new CunboxError('UNAUTHENTICATED', 'current password is wrong');
+      await users.setPassword(me.userId, req.body.newPassword);
+      credentials.endSessionsOf(me.userId);
+      audit.record({ actor: me.username, role: me.role, action: 'user.password_changed', target: `user:${me.userId}`, ip: req.ip });
+      void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return { ok: true };
+    },
+  );
+
+  // — API tokens (each user their own) —
+
+  app.get('/api/tokens', { config: { access: 'authenticated' }, schema: { tags: ['auth'], summary: 'My API tokens (never the secrets)', querystring: NoQuery } }, async (req) => ({
+    tokens: credentials.listTokens(req.principal!.userId),
+  }));
+
+  app.post(
+    '/api/tokens',
+    { config: { access: 'authenticated' }, schema: { tags: ['auth'], summary: 'Create an API token; the secret is shown once', body: Obj({ name: Line(64) }) } },
+    async (req, reply) => {
+      const me = req.principal!;
+      const t = credentials.createToken(me.userId, req.body.name);
+      audit.record({ actor: me.username, role: me.role, action: 'token.create', target: `token:${t.id}`, detail: { name: req.body.name }, ip: req.ip });
+      void reply.status(201);
+      return { id: t.id, name: req.body.name, token: t.token };
+    },
+  );
+
+  app.delete('/api/tokens/:id', { config: { access: 'authenticated' }, schema: { tags: ['auth'], summary: 'Revoke one of my tokens', params: UserIdParams } }, async (req) => {
+    const me = req.principal!;
+    credentials.revokeToken(me.userId, req.params.id);
+    audit.record({ actor: me.username, role: me.role, action: 'token.revoke', target: `token:${req.params.id}`, ip: req.ip });
+    return { ok: true };
+  });
+
+  // — users (admin) —
+
+  app.get('/api/users', { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'All accounts', querystring: NoQuery } }, async () => ({ users: users.list().map(userView) }));
+
+  app.post(
+    '/api/users',
+    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'Create an account', body: Obj({ username: Username, password: Password, role: Role, displayName: Type.Optional(Line(64)) }) } },
+    async (req, reply) => {
+      const u = await users.create({ username: req.body.username, password: req.body.password, role: req.body.role, displayName: req.body.displayName ?? null });
+      const a = actorOf(req);
+      audit.record({ actor: a.username, role: a.role, action: 'user.create', target: `user:${u.id}`, detail: { username: u.username, role: u.role }, ip: req.ip });
+      void reply.status(201);
+      return { user: userView(u) };
+    },
+  );
+
+  app.patch(
+    '/api/users/:id',
+    {
+      config: { access: 'users.manage' },
+      schema: { tags: ['users'], summary: 'Change role, name or disable (ends the user\'s sessions)', params: UserIdParams, body: Obj({ role: Type.Optional(Role), displayName: Type.Optional(Type.Union([Line(64), Type.Null()])), disabled: Type.Optional(Type.Boolean()) }) },
+    },
+    async (req) => {
+      const a = actorOf(req);
+      const target = users.get(req.params.id);
+      if (!target) throw new CunboxError('NOT_FOUND', `no user ${req.params.id}`);
+      if (target.id === req.principal!.userId && (req.body.disabled === true || (req.body.role && req.body.role !== 'admin'))) {
+        throw new CunboxError('CONFLICT', 'you cannot disable or demote your own account');
+      }
+      const u = users.update(target.id, req.body);
+      if (req.body.role !== undefined || req.body.disabled !== undefined) credentials.endSessionsOf(target.id);
+      audit.record({ actor: a.username, role: a.role, action: 'user.update', target: `user:${u.id}`, detail: { ...req.body }, ip: req.ip });
+      return { user: userView(u) };
+    },
+  );
+
+  app.put(
+    '/api/users/:id/password',
+    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'Set a user\'s password (ends their sessions)', params: UserIdParams, body: Obj({ password: Password }) } },
+    async (req) => {
+      const a = actorOf(req);
+      await users.setPassword(req.params.id, req.body.password);
+      credentials.endSessionsOf(req.params.id);
+      audit.record({ actor: a.username, role: a.role, action: 'user.password_set', target: `user:${req.params.id}`, ip: req.ip });
+      return { ok: true };
+    },
+  );
+
+  app.get(
+    '/api/audit',
+    {
+      config: { access: 'audit.read' },
+      schema: {
+        tags: ['users'],
+        summary: 'The audit log, newest first',
+        querystring: Obj({ action: Type.Optional(Text(64, 1)), actor: Type.Optional(Text(64, 1)), beforeId: Type.Optional(Type.Integer({ minimum: 1 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }),
+      },
+    },
+    async (req) => ({ entries: audit.list(req.query) }),
+  );
+}

@@ -1,0 +1,251 @@
+import {
+  DEFAULT_HELP_TYPES,
+  HELP_TRANSITIONS,
+  maskIdNumber,
+  maskPhone,
+  newId,
+  type HelpRequestState,
+  type HelpType,
+  type Op,
+  type ResidentState,
+} from '@cunbox/shared';
+import { CunboxError } from '../errors.ts';
+import { defined, forbid, newEntityId, requireEntity, requireUser, reviewDraft, statusDraft, type Actor, type GovContext } from './common.ts';
+
+const STAFF = new Set(['admin', 'cadre']);
+const HANDLERS = ['grid_worker', 'cadre', 'admin'] as const;
+
+export interface ResidentFields {
+  name?: string;
+  idNumber?: string | null;
+  phone?: string | null;
+  address?: string | null;
+  gridWorker?: string | null;
+  username?: string | null;
+  dibao?: boolean;
+  disabled?: boolean;
+  elderly?: boolean;
+  notes?: string | null;
+}
+
+/** A resident as a viewer may see it: sensitive fields in full only for those allowed. */
+export interface ResidentView {
+  id: string;
+  name: string;
+  address: string | null;
+  gridWorker: string | null;
+  username: string | null;
+  idNumber: string | null;
+  phone: string | null;
+  /** null: not shown to this viewer. */
+  dibao: boolean | null;
+  disabled: boolean | null;
+  elderly: boolean | null;
+  notes: string | null;
+  /** Whether the sensitive fields are shown in full (such reads are audited). */
+  sensitive: boolean;
+  createdAt: number | null;
+  updatedAt: number | null;
+}
+
+/**
+ * Who sees a resident's ID number, phone, special-group flags and notes in
+ * full: admins and cadres, and the grid worker responsible for the resident
+ * ("group leaders see only their group"). Everyone else sees masked numbers
+ * and no flags.
+ */
+export function canSeeSensitive(viewer: Actor, r: ResidentState): boolean {
+  return STAFF.has(viewer.role) || (viewer.role === 'grid_worker' && r.gridWorker === viewer.username);
+}
+
+export function residentView(r: ResidentState, viewer: Actor): ResidentView {
+  const full = canSeeSensitive(viewer, r);
+  return {
+    id: r.id,
+    name: r.name,
+    address: r.address,
+    gridWorker: r.gridWorker,
+    username: r.username,
+    idNumber: full ? r.idNumber : maskIdNumber(r.idNumber),
+    phone: full ? r.phone : maskPhone(r.phone),
+    dibao: full ? r.dibao : null,
+    disabled: full ? r.disabled : null,
+    elderly: full ? r.elderly : null,
+    notes: full ? r.notes : null,
+    sensitive: full,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
+}
+
+/** Residents (profiles with 低保/残障/老龄 flags) and help requests for special groups. */
+export class HelpService {
+  readonly #ctx: GovContext;
+  constructor(ctx: GovContext) {
+    this.#ctx = ctx;
+  }
+
+  // — residents —
+
+  createResident(actor: Actor, fields: ResidentFields & { name: string }): ResidentState {
+    this.#checkResidentFields(fields);
+    const id = newEntityId(this.#ctx);
+    this.#ctx.store.commit(actor.username, [{ entityKind: 'resident', entityId: id, type: 'resident.created', payload: { fields: defined({ ...fields }) } }]);
+    return this.resident(id);
+  }
+
+  updateResident(actor: Actor, id: string, fields: ResidentFields): ResidentState {
+    this.resident(id);
+    this.#checkResidentFields(fields);
+    this.#ctx.store.commit(actor.username, [{ entityKind: 'resident', entityId: id, type: 'resident.updated', payload: { fields: defined({ ...fields }) } }]);
+    return this.resident(id);
+  }
+
+  resident(id: string): ResidentState {
+    return requireEntity<ResidentState>(this.#ctx, 'resident', id, 'resident');
+  }
+
+  /** Residents a viewer may list: staff all, a grid worker those of their grid. */
+  residents(viewer: Actor, opts: { gridWorker?: string } = {}): ResidentState[] {
+    const all = this.#ctx.store.list<ResidentState>('resident').sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
+    const mine = viewer.role === 'grid_worker' ? all.filter((r) => r.gridWorker === viewer.username) : all;
+    return opts.gridWorker === undefined ? mine : mine.filter((r) => r.gridWorker === opts.gridWorker);
+  }
+
+  /** Special groups as counts only (the public-report form). */
+  stats(): { residents: number; dibao: number; disabled: number; elderly: number } {
+    const all = this.#ctx.store.list<ResidentState>('resident');
+    return { residents: all.length, dibao: all.filter((r) => r.dibao).length, disabled: all.filter((r) => r.disabled).length, elderly: all.filter((r) => r.elderly).length };
+  }
+
+  residentOf(username: string): ResidentState | undefined {
+    return this.#ctx.store.list<ResidentState>('resident', { filter: "json_extract(state, '$.username') = ?", params: [username], limit: 1 })[0];
+  }
+
+  #checkResidentFields(f: ResidentFields): void {
+    if (f.gridWorker) requireUser(this.#ctx, f.gridWorker, ['grid_worker'], 'gridWorker');
+    if (f.username) {
+      if (!this.#ctx.users.getByUsername(f.username)) throw new CunboxError('INVALID_INPUT', `username: no user ${f.username}`);
+    }
+  }
+
+  // — help types —
+
+  types(): HelpType[] {
+    const stored = this.#ctx.store.list<HelpType>('help_type');
+    const codes = new Set([...Object.keys(DEFAULT_HELP_TYPES), ...stored.map((c) => c.id)]);
+    return [...codes].sort().map((code) => this.#ctx.store.getOrInit<HelpType>('help_type', code));
+  }
+
+  setType(actor: Actor, code: string, fields: { name?: string; active?: boolean }): HelpType {
+    const existing = this.#ctx.store.getOrInit<HelpType>('help_type', code);
+    if (!existing.exists && fields.name === undefined) throw new CunboxError('INVALID_INPUT', 'a new help type needs a name');
+    this.#ctx.store.commit(actor.username, [{ entityKind: 'help_type', entityId: code, type: 'help_type.set', payload: { fields: defined(fields) } }]);
+    return this.#ctx.store.getOrInit<HelpType>('help_type', code);
+  }
+
+  // — help requests —
+
+  /** One tap: a resident with an account asks for themselves; staff and grid workers ask for anyone. */
+  request(actor: Actor, input: { type: string; residentId?: string; description?: string; urgent?: boolean }): HelpRequestState {
+    const type = this.#ctx.store.getOrInit<HelpType>('help_type', input.type);
+    if (!type.exists || !type.active) throw new CunboxError('INVALID_INPUT', `type: no active help type ${input.type}`);
+    let residentId = input.residentId;
+    if (residentId === undefined) {
+      const own = this.residentOf(actor.username);
+      if (!own) throw new CunboxError('INVALID_INPUT', 'residentId: your account is not linked to a resident profile; ask the village office');
+      residentId = own.id;
+    } else {
+      const r = this.resident(residentId);
+      if (r.username !== actor.username && !this.#isHandlerOf(actor, r)) forbid('you can ask for help only for yourself or residents you look after');
+    }
+    const id = newEntityId(this.#ctx);
+    this.#ctx.store.commit(actor.username, [
+      { entityKind: 'help_request', entityId: id, type: 'help_request.created', payload: { residentId, type: type.id, typeName: type.name, description: input.description ?? '', urgent: input.urgent ?? false } },
+    ]);
+    return this.#require(id);
+  }
+
+  /** Requests a viewer may see: staff all; grid workers their residents' and their assignments; others their own. */
+  list(viewer: Actor, filter: { status?: string } = {}): HelpRequestState[] {
+    const all = this.#ctx.store.list<HelpRequestState>('help_request', filter.status ? { filter: "json_extract(state, '$.status') = ?", params: [filter.status] } : {});
+    return all.filter((h) => this.#canSee(viewer, h));
+  }
+
+  get(viewer: Actor, id: string): HelpRequestState {
+    const h = this.#require(id);
+    if (!this.#canSee(viewer, h)) throw new CunboxError('NOT_FOUND', `no help request ${id}`);
+    return h;
+  }
+
+  history(viewer: Actor, id: string): Op[] {
+    this.get(viewer, id);
+    return this.#ctx.store.history('help_request', id);
+  }
+
+  assign(actor: Actor, id: string, assignee: string, note?: string): HelpRequestState {
+    const h = this.get(actor, id);
+    requireUser(this.#ctx, assignee, HANDLERS, 'assignee');
+    this.#ctx.store.commit(actor.username, [statusDraft(h, HELP_TRANSITIONS, 'assigned', { assignee, note: note ?? null })]);
+    return this.#require(id);
+  }
+
+  start(actor: Actor, id: string, note?: string): HelpRequestState {
+    return this.#move(actor, id, 'in_progress', note);
+  }
+
+  resolve(actor: Actor, id: string, note: string): HelpRequestState {
+    return this.#move(actor, id, 'resolved', note);
+  }
+
+  close(actor: Actor, id: string, note?: string): HelpRequestState {
+    return this.#move(actor, id, 'closed', note);
+  }
+
+  /** The requester changes their mind (or staff cancel). */
+  cancel(actor: Actor, id: string, note?: string): HelpRequestState {
+    const h = this.get(actor, id);
+    if (h.createdBy !== actor.username && !STAFF.has(actor.role)) forbid('only the requester or the village office can cancel');
+    this.#ctx.store.commit(actor.username, [statusDraft(h, HELP_TRANSITIONS, 'cancelled', { note: note ?? null })]);
+    return this.#require(id);
+  }
+
+  followUp(actor: Actor, id: string, text: string): HelpRequestState {
+    const h = this.get(actor, id);
+    if (!this.#handles(actor, h)) forbid('only the assignee, the resident\'s grid worker or the village office can record a follow-up');
+    this.#ctx.store.commit(actor.username, [{ entityKind: 'help_request', entityId: id, type: 'help_request.followup', payload: { followUpId: newId(this.#ctx.clock.now()), text } }]);
+    return this.#require(id);
+  }
+
+  review(actor: Actor, id: string): HelpRequestState {
+    this.#ctx.store.commit(actor.username, [reviewDraft(this.get(actor, id))]);
+    return this.#require(id);
+  }
+
+  #move(actor: Actor, id: string, to: 'in_progress' | 'resolved' | 'closed', note?: string): HelpRequestState {
+    const h = this.get(actor, id);
+    if (!this.#handles(actor, h)) forbid('only the assignee, the resident\'s grid worker or the village office can do this');
+    this.#ctx.store.commit(actor.username, [statusDraft(h, HELP_TRANSITIONS, to, { note: note ?? null })]);
+    return this.#require(id);
+  }
+
+  #require(id: string): HelpRequestState {
+    return requireEntity<HelpRequestState>(this.#ctx, 'help_request', id, 'help request');
+  }
+
+  #isHandlerOf(actor: Actor, r: ResidentState): boolean {
+    return STAFF.has(actor.role) || (actor.role === 'grid_worker' && r.gridWorker === actor.username);
+  }
+
+  #handles(actor: Actor, h: HelpRequestState): boolean {
+    if (STAFF.has(actor.role)) return true;
+    if (actor.role !== 'grid_worker') return false;
+    if (h.assignee === actor.username) return true;
+    const r = h.residentId ? this.#ctx.store.get<ResidentState>('resident', h.residentId) : undefined;
+    return r?.gridWorker === actor.username;
+  }
+
+  #canSee(viewer: Actor, h: HelpRequestState): boolean {
+    return h.createdBy === viewer.username || this.#handles(viewer, h);
+  }
+}

@@ -1,0 +1,66 @@
+import t from 'tap';
+import { PassThrough, Readable } from 'node:stream';
+import { run } from '../src/cli/main.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { UserStore } from '../src/auth/users.ts';
+import { Credentials } from '../src/api/auth.ts';
+import { systemClock } from '../src/clock.ts';
+import { Layout } from '../src/storage/layout.ts';
+import { tmpDir } from './helpers/tmp.ts';
+
+async function cunbox(args: string[], env: NodeJS.ProcessEnv = {}, stdin?: string) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d) => (out += d));
+  stderr.on('data', (d) => (err += d));
+  const code = await run(args, { stdout, stderr, env, ...(stdin === undefined ? {} : { stdin: Readable.from([stdin]) }) });
+  return { code, out, err };
+}
+
+t.test('cunbox users add | passwd | list', async (t) => {
+  const dir = tmpDir(t);
+  const g = ['--data-dir', dir];
+  const add = await cunbox([...g, 'users', 'add', '--username', 'zhang', '--role', 'cadre', '--display-name', '张书记'], { CUNBOX_PASSWORD: 'first secret pw' });
+  t.equal(add.code, 0, add.err);
+  t.match(add.out, /user added: #1 zhang \(cadre\)/);
+  const viaStdin = await cunbox([...g, 'users', 'add', '--username', 'wang', '--role', 'grid_worker', '--password-stdin', '--json'], {}, 'stdin secret pw\nignored\n');
+  t.equal(viaStdin.code, 0, viaStdin.err);
+  t.match(JSON.parse(viaStdin.out), { id: 2, username: 'wang', role: 'grid_worker', disabled: false });
+
+  t.match(await cunbox([...g, 'users', 'add', '--username', 'zhang', '--role', 'viewer'], { CUNBOX_PASSWORD: 'another pw!' }), { code: 65, err: /already exists/ });
+  t.match(await cunbox([...g, 'users', 'add', '--username', 'li', '--role', 'root'], { CUNBOX_PASSWORD: 'another pw!' }), { code: 64 });
+  t.match(await cunbox([...g, 'users', 'add', '--username', 'li', '--role', 'viewer']), { code: 64, err: /a password is needed/ });
+  t.match(await cunbox([...g, 'users', 'add', '--username', 'li', '--role', 'viewer', '--password', 'short']), { code: 64, err: /at least 8/ });
+
+  const list = await cunbox([...g, 'users', 'list']);
+  t.equal(list.code, 0);
+  t.match(list.out, /zhang/);
+  t.match(list.out, /张书记/);
+  const json = await cunbox([...g, 'users', 'list', '--json']);
+  t.same(JSON.parse(json.out).map((u: { username: string; role: string }) => [u.username, u.role]), [['zhang', 'cadre'], ['wang', 'grid_worker']]);
+
+  // A session that the password change must end.
+  const db = openDatabase(new Layout(dir).database);
+  t.teardown(() => db.close());
+  const creds = new Credentials({ db, clock: systemClock });
+  const session = creds.createSession(1);
+  t.ok(creds.bySession(session.token));
+  const passwd = await cunbox([...g, 'users', 'passwd', 'zhang', '--password-stdin'], {}, 'second secret pw\n');
+  t.equal(passwd.code, 0, passwd.err);
+  const users = new UserStore({ db, clock: systemClock });
+  t.ok(await users.verify('zhang', 'second secret pw'));
+  t.notOk(await users.verify('zhang', 'first secret pw'));
+  t.equal(creds.bySession(session.token), undefined, 'sessions ended');
+  t.match(await cunbox([...g, 'users', 'passwd', 'nobody'], { CUNBOX_PASSWORD: 'whatever pw' }), { code: 66 });
+
+  const everything = [add, viaStdin, list, json, passwd].map((r) => r.out + r.err).join('\n');
+  t.notMatch(everything, /secret pw|scrypt/, 'passwords and hashes are never printed');
+  const audit = db.prepare('SELECT action, target FROM audit_log ORDER BY id').all();
+  t.same(audit, [
+    { action: 'user.create', target: 'user:1' },
+    { action: 'user.create', target: 'user:2' },
+    { action: 'user.password_set', target: 'user:1' },
+  ]);
+});

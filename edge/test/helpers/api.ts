@@ -1,0 +1,109 @@
+import { join } from 'node:path';
+import type { Test } from 'tap';
+import { openDatabase, type Db } from '../../src/db/database.ts';
+import { ROLES, UserStore, type Role } from '../../src/auth/users.ts';
+import { HoldStore } from '../../src/storage/holds.ts';
+import { CameraRegistry } from '../../src/cameras/registry.ts';
+import { Governance } from '../../src/governance/governance.ts';
+import { buildApp, type Api, type ApiOptions } from '../../src/api/app.ts';
+import { silentLogger } from '../../src/log.ts';
+import FakeTimers from '@sinonjs/fake-timers';
+import type { Clock } from '../../src/clock.ts';
+import { tmpDir } from './tmp.ts';
+
+export interface Reply {
+  status: number;
+  body: any;
+  headers: Record<string, unknown>;
+  raw: Buffer;
+}
+
+export interface Client {
+  username: string;
+  get(url: string): Promise<Reply>;
+  delete(url: string): Promise<Reply>;
+  post(url: string, body?: unknown): Promise<Reply>;
+  put(url: string, body?: unknown): Promise<Reply>;
+  patch(url: string, body?: unknown): Promise<Reply>;
+  /** A raw request with this client's cookie. */
+  inject(opts: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; payload?: string | Buffer; headers?: Record<string, string> }): Promise<Reply>;
+}
+
+export const password = (username: string) => `pw-${username}-correct-horse`;
+
+/**
+ * A real API over a real SQLite file, fake time and one account per role
+ * (user name = role name, e.g. 'grid_worker'), each logged in through the API.
+ */
+export async function apiHarness(t: Test, opts: { options?: ApiOptions; cjkFontPath?: string; extraUsers?: Array<[string, Role]> } = {}) {
+  const dir = tmpDir(t);
+  const db: Db = openDatabase(join(dir, 'cunbox.db'));
+  // 09:00 Beijing time, Monday 11 May 2026. Timers (the SLA monitor) fire as fake time passes.
+  const fc = FakeTimers.createClock(Date.UTC(2026, 4, 11, 1, 0, 0));
+  const clock: Clock = {
+    now: () => fc.now,
+    setTimeout: (fn, ms) => fc.setTimeout(fn, ms),
+    clearTimeout: (h) => fc.clearTimeout(h as FakeTimers.TimerId),
+    setInterval: (fn, ms) => fc.setInterval(fn, ms),
+    clearInterval: (h) => fc.clearInterval(h as FakeTimers.TimerId),
+  };
+  const advance = async (ms: number) => void (await fc.tickAsync(ms));
+  const log = silentLogger();
+  const users = new UserStore({ db, clock });
+  const holds = new HoldStore({ db, clock });
+  const cameras = new CameraRegistry({ db, clock });
+  const escalations: unknown[] = [];
+  const governance = new Governance({ db, clock, log, dataDir: dir, users, holds, cjkFontPath: opts.cjkFontPath, slaIntervalMs: 60_000, onEscalation: (e) => escalations.push(e) });
+  const app: Api = await buildApp({ db, clock, log, users, governance, cameraExists: (id) => cameras.get(id) !== undefined, options: { loginRateLimit: { max: 5, windowMs: 60_000 }, ...opts.options } });
+  governance.start();
+  t.teardown(async () => {
+    governance.stop();
+    await app.close();
+    db.close();
+  });
+
+  const request = async (cookie: string | null, o: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; payload?: string | Buffer; headers?: Record<string, string> }): Promise<Reply> => {
+    const res = await app.inject({ method: o.method, url: o.url, payload: o.payload, headers: { ...(cookie ? { cookie } : {}), ...o.headers } });
+    let body: unknown = res.body;
+    if (String(res.headers['content-type'] ?? '').startsWith('application/json')) body = res.json();
+    return { status: res.statusCode, body, headers: res.headers as Record<string, unknown>, raw: res.rawPayload };
+  };
+  const json = (cookie: string | null, method: 'POST' | 'PUT' | 'PATCH', url: string, body: unknown) =>
+    request(cookie, { method, url, payload: body === undefined ? undefined : JSON.stringify(body), headers: body === undefined ? {} : { 'content-type': 'application/json' } });
+
+  const client = (username: string, cookie: string | null): Client => ({
+    username,
+    get: (url) => request(cookie, { method: 'GET', url }),
+    delete: (url) => request(cookie, { method: 'DELETE', url }),
+    post: (url, body) => json(cookie, 'POST', url, body),
+    put: (url, body) => json(cookie, 'PUT', url, body),
+    patch: (url, body) => json(cookie, 'PATCH', url, body),
+    inject: (o) => request(cookie, o),
+  });
+
+  const login = async (username: string, pw = password(username)): Promise<Client> => {
+    const res = await json(null, 'POST', '/api/auth/login', { username, password: pw });
+    if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+    const setCookie = String(res.headers['set-cookie']);
+    return client(username, setCookie.split(';')[0]!);
+  };
+
+  const as: Record<Role, Client> = {} as Record<Role, Client>;
+  for (const role of ROLES) await users.create({ username: role, password: password(role), role });
+  for (const [name, role] of opts.extraUsers ?? []) await users.create({ username: name, password: password(name), role });
+  for (const role of ROLES) as[role] = await login(role);
+
+  return { app, db, dir, clock, advance, users, holds, cameras, governance, as, login, anon: client('anonymous', null), escalations };
+}
+
+/** One file as multipart/form-data, as a phone's browser sends it. */
+export function multipart(field: string, filename: string, contentType: string, data: Buffer): { payload: Buffer; headers: Record<string, string> } {
+  const boundary = '----cunboxtest7MA4YWxkTrZu0gW';
+  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`);
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  return { payload: Buffer.concat([head, data, tail]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+export async function upload(c: Client, data: Buffer, filename = 'photo.jpg', contentType = 'image/jpeg'): Promise<Reply> {
+  return c.inject({ method: 'POST', url: '/api/media', ...multipart('file', filename, contentType, data) });
+}

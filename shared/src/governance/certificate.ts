@@ -1,0 +1,95 @@
+import type { Model } from '../oplog/fold.ts';
+import { baseState } from '../oplog/fold.ts';
+import type { EntityBase } from '../oplog/types.ts';
+import { obj, str } from './read.ts';
+import { markCreated, opTime } from './time.ts';
+import { applyReview, applyStatus, type Transitions } from './workflow.ts';
+
+/** 证明开具: a resident asks, a cadre reviews, an approved certificate carries a verification code. */
+export const CERTIFICATE_STATUSES = ['requested', 'under_review', 'approved', 'rejected', 'revoked'] as const;
+export type CertificateStatus = (typeof CERTIFICATE_STATUSES)[number];
+
+export const CERTIFICATE_TRANSITIONS: Transitions<CertificateStatus> = {
+  requested: ['under_review', 'approved', 'rejected'],
+  under_review: ['approved', 'rejected'],
+  // The applicant may correct and ask again.
+  rejected: ['requested'],
+  approved: ['revoked'],
+  revoked: [],
+};
+
+export interface CertificateState extends EntityBase {
+  type: string | null;
+  typeName: string | null;
+  /** The template as it was when requested, so a later edit of the type does not change issued certificates. */
+  template: string;
+  residentId: string | null;
+  applicantName: string;
+  idNumber: string | null;
+  address: string | null;
+  purpose: string;
+  details: string;
+  status: CertificateStatus;
+  statusNote: string | null;
+  reviewer: string | null;
+  verificationCode: string | null;
+  issuedAt: number | null;
+  revokedAt: number | null;
+}
+
+export const certificateModel: Model<CertificateState> = {
+  kind: 'certificate',
+  init: (id) => ({
+    ...baseState('certificate', id),
+    type: null,
+    typeName: null,
+    template: '',
+    residentId: null,
+    applicantName: '',
+    idNumber: null,
+    address: null,
+    purpose: '',
+    details: '',
+    status: 'requested',
+    statusNote: null,
+    reviewer: null,
+    verificationCode: null,
+    issuedAt: null,
+    revokedAt: null,
+  }),
+  apply(s, op) {
+    const p = op.payload;
+    switch (op.type) {
+      case 'certificate.created':
+      case 'certificate.updated': {
+        if (op.type === 'certificate.created') markCreated(s, op);
+        const fields = op.type === 'certificate.created' ? p : (obj(p.fields) ?? {});
+        for (const k of ['type', 'typeName', 'template', 'applicantName', 'purpose', 'details'] as const) {
+          const v = str(fields[k]);
+          if (v !== null) s[k] = v;
+        }
+        for (const k of ['residentId', 'idNumber', 'address'] as const) if (k in fields) s[k] = str(fields[k]);
+        break;
+      }
+      case 'certificate.status':
+        if (applyStatus(s, op, CERTIFICATE_TRANSITIONS)) {
+          s.statusNote = str(p.note);
+          if (s.status === 'under_review' || s.status === 'approved' || s.status === 'rejected') s.reviewer = op.actor;
+          if (s.status === 'approved') {
+            s.verificationCode = str(p.verificationCode);
+            s.issuedAt = opTime(op);
+          }
+          if (s.status === 'revoked') s.revokedAt = opTime(op);
+          if (s.status === 'requested') {
+            s.verificationCode = null;
+            s.issuedAt = null;
+          }
+        }
+        break;
+      case 'certificate.reviewed':
+        applyReview(s, op);
+        break;
+    }
+    return s;
+  },
+};
