@@ -11,12 +11,29 @@ export const errorTable = {
   EDGE_RUNNING: { exit: 75, status: 409 },
   IO_ERROR: { exit: 74, status: 500 },
   CHECK_FAILED: { exit: 1, status: 500 },
+  // What a camera can be wrong about when it is added or tested (issue #3):
+  // one code each, so a technician's script can tell them apart.
+  CAMERA_UNREACHABLE: { exit: 80, status: 502 },
+  ONVIF_AUTH_FAILED: { exit: 81, status: 502 },
+  RTSP_AUTH_FAILED: { exit: 82, status: 502 },
+  NO_H264_STREAM: { exit: 83, status: 422 },
+  CAMERA_CLOCK_OFF: { exit: 84, status: 422 },
+  ONVIF_BAD_REPLY: { exit: 85, status: 502 },
+  STREAM_FAILED: { exit: 86, status: 502 },
+  // The HTTP API (issue #4). Exit codes follow sysexits where one fits.
+  UNAUTHENTICATED: { exit: 77, status: 401 },
+  FORBIDDEN: { exit: 77, status: 403 },
+  MALFORMED_REQUEST: { exit: 64, status: 400 },
+  PAYLOAD_TOO_LARGE: { exit: 64, status: 413 },
+  UNSUPPORTED_MEDIA_TYPE: { exit: 64, status: 415 },
+  INVALID_TRANSITION: { exit: 65, status: 409 },
+  RATE_LIMITED: { exit: 75, status: 429 },
+  UNAVAILABLE: { exit: 69, status: 503 },
+  INTERNAL: { exit: 70, status: 500 },
   // Playback and export (issue #6).
   INVALID_RANGE: { exit: 64, status: 400 },
   NO_FOOTAGE: { exit: 66, status: 404 },
   EXPORT_FAILED: { exit: 74, status: 500 },
-  RATE_LIMITED: { exit: 75, status: 429 },
-  INVALID_TRANSITION: { exit: 65, status: 409 },
 } as const;
 
 export type ErrorCode = keyof typeof errorTable;

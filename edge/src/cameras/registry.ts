@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import { CunboxError } from '../errors.ts';
+import type { CameraProbe } from '../probe/types.ts';
 
 /** What any API or listing may show of a camera: never the password. */
 export interface Camera {
@@ -18,6 +19,33 @@ export interface Camera {
   updatedAt: number;
 }
 
+/** A camera with what provisioning learnt about it; what listings and exports show. */
+export interface CameraDetails extends Camera {
+  /** ONVIF device service URL (no credentials), when the camera was provisioned over ONVIF. */
+  onvifUrl: string | null;
+  manufacturer: string | null;
+  model: string | null;
+  firmware: string | null;
+  serialNumber: string | null;
+  /** ONVIF media profile tokens the main and sub URLs came from. */
+  mainProfile: string | null;
+  subProfile: string | null;
+  /** The last stream probe (add, import, test) and when it ran. */
+  probe: CameraProbe | null;
+  probedAt: number | null;
+}
+
+/** What ONVIF told about a camera; stored with it, shown by list/export/discover. */
+export interface CameraDevice {
+  onvifUrl: string | null;
+  manufacturer?: string | null;
+  model?: string | null;
+  firmware?: string | null;
+  serialNumber?: string | null;
+  mainProfile?: string | null;
+  subProfile?: string | null;
+}
+
 /** Only the recorder and the prober see this shape. */
 export interface CameraWithSecrets extends Camera {
   password: string | null;
@@ -32,6 +60,8 @@ export interface CameraInput {
   zone?: string | null;
   enabled?: boolean;
   retentionDays?: number | null;
+  /** undefined: unchanged on update; null: forget what ONVIF told. */
+  device?: CameraDevice | null;
 }
 
 interface CameraRow {
@@ -47,6 +77,15 @@ interface CameraRow {
   source: 'cli' | 'config';
   created_at: number;
   updated_at: number;
+  onvif_url: string | null;
+  manufacturer: string | null;
+  model: string | null;
+  firmware: string | null;
+  serial_number: string | null;
+  main_profile: string | null;
+  sub_profile: string | null;
+  probe: string | null;
+  probed_at: number | null;
 }
 
 const STREAM_SCHEMES = new Set(['rtsp:', 'rtsps:']);
@@ -82,7 +121,7 @@ export function authenticatedUrl(url: string, username: string | null, password:
   return u.toString();
 }
 
-function toCamera(row: CameraRow): Camera {
+function toCamera(row: CameraRow): CameraDetails {
   return {
     id: row.id,
     name: row.name,
@@ -96,6 +135,57 @@ function toCamera(row: CameraRow): Camera {
     source: row.source,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    onvifUrl: row.onvif_url,
+    manufacturer: row.manufacturer,
+    model: row.model,
+    firmware: row.firmware,
+    serialNumber: row.serial_number,
+    mainProfile: row.main_profile,
+    subProfile: row.sub_profile,
+    probe: parseProbe(row.probe),
+    probedAt: row.probed_at,
+  };
+}
+
+function parseProbe(json: string | null): CameraProbe | null {
+  if (!json) return null;
+  try {
+    return JSON.parse(json) as CameraProbe;
+  } catch {
+    return null;
+  }
+}
+
+const DEVICE_TEXT_MAX = 256;
+
+/** Device strings come from the camera: bounded, trimmed, empty → null. */
+function deviceText(v: string | null | undefined): string | null {
+  const t = v?.trim();
+  return t ? t.slice(0, DEVICE_TEXT_MAX) : null;
+}
+
+function deviceColumns(d: CameraDevice | null) {
+  return {
+    onvif_url: deviceText(d?.onvifUrl),
+    manufacturer: deviceText(d?.manufacturer),
+    model: deviceText(d?.model),
+    firmware: deviceText(d?.firmware),
+    serial_number: deviceText(d?.serialNumber),
+    main_profile: deviceText(d?.mainProfile),
+    sub_profile: deviceText(d?.subProfile),
+  };
+}
+
+function rowDevice(r: CameraRow): CameraDevice | null {
+  if (r.onvif_url === null && r.manufacturer === null && r.model === null) return null;
+  return {
+    onvifUrl: r.onvif_url,
+    manufacturer: r.manufacturer,
+    model: r.model,
+    firmware: r.firmware,
+    serialNumber: r.serial_number,
+    mainProfile: r.main_profile,
+    subProfile: r.sub_profile,
   };
 }
 
@@ -123,46 +213,48 @@ export class CameraRegistry {
     this.#clock = deps.clock;
   }
 
-  list(): Camera[] {
+  list(): CameraDetails[] {
     return this.#rows().map(toCamera);
   }
 
-  /** For the recorder only: includes passwords. */
-  listWithSecrets(): CameraWithSecrets[] {
+  /** For the recorder, probes and `export --with-secrets` only: includes passwords. */
+  listWithSecrets(): Array<CameraDetails & CameraWithSecrets> {
     return this.#rows().map((r) => ({ ...toCamera(r), password: r.password }));
   }
 
-  get(id: number): Camera | undefined {
+  get(id: number): CameraDetails | undefined {
     const row = this.#db.prepare('SELECT * FROM cameras WHERE id = ?').get(id) as CameraRow | undefined;
     return row && toCamera(row);
   }
 
-  getByName(name: string): Camera | undefined {
+  getByName(name: string): CameraDetails | undefined {
     const row = this.#db.prepare('SELECT * FROM cameras WHERE name = ?').get(name) as CameraRow | undefined;
     return row && toCamera(row);
   }
 
   /** Resolves a technician's reference: a numeric id or a name. */
-  resolve(ref: string): Camera {
+  resolve(ref: string): CameraDetails {
     const cam = /^\d+$/.test(ref) ? this.get(Number(ref)) : this.getByName(ref);
     if (!cam) throw new CunboxError('NOT_FOUND', `no camera with id or name "${ref}"`);
     return cam;
   }
 
-  add(input: CameraInput, source: 'cli' | 'config' = 'cli'): Camera {
+  add(input: CameraInput, source: 'cli' | 'config' = 'cli'): CameraDetails {
     const row = this.#normalise(input);
     if (this.getByName(row.name)) throw new CunboxError('CONFLICT', `a camera named "${row.name}" already exists`);
     const now = this.#clock.now();
     const info = this.#db
       .prepare(
-        `INSERT INTO cameras (name, zone, main_url, sub_url, username, password, enabled, retention_days, source, created_at, updated_at)
-         VALUES (@name, @zone, @main_url, @sub_url, @username, @password, @enabled, @retention_days, @source, @now, @now)`,
+        `INSERT INTO cameras (name, zone, main_url, sub_url, username, password, enabled, retention_days, source, created_at, updated_at,
+           onvif_url, manufacturer, model, firmware, serial_number, main_profile, sub_profile)
+         VALUES (@name, @zone, @main_url, @sub_url, @username, @password, @enabled, @retention_days, @source, @now, @now,
+           @onvif_url, @manufacturer, @model, @firmware, @serial_number, @main_profile, @sub_profile)`,
       )
-      .run({ ...row, source, now });
+      .run({ ...row, ...deviceColumns(input.device ?? null), source, now });
     return this.get(Number(info.lastInsertRowid))!;
   }
 
-  update(id: number, patch: Partial<CameraInput>): Camera {
+  update(id: number, patch: Partial<CameraInput>): CameraDetails {
     const current = this.#db.prepare('SELECT * FROM cameras WHERE id = ?').get(id) as CameraRow | undefined;
     if (!current) throw new CunboxError('NOT_FOUND', `no camera with id ${id}`);
     const merged = this.#normalise({
@@ -175,15 +267,30 @@ export class CameraRegistry {
       enabled: patch.enabled ?? current.enabled === 1,
       retentionDays: patch.retentionDays !== undefined ? patch.retentionDays : current.retention_days,
     });
+    const device = deviceColumns(patch.device !== undefined ? patch.device : rowDevice(current));
     const clash = this.getByName(merged.name);
     if (clash && clash.id !== id) throw new CunboxError('CONFLICT', `a camera named "${merged.name}" already exists`);
     this.#db
       .prepare(
         `UPDATE cameras SET name=@name, zone=@zone, main_url=@main_url, sub_url=@sub_url, username=@username,
-           password=@password, enabled=@enabled, retention_days=@retention_days, updated_at=@now WHERE id=@id`,
+           password=@password, enabled=@enabled, retention_days=@retention_days, updated_at=@now,
+           onvif_url=@onvif_url, manufacturer=@manufacturer, model=@model, firmware=@firmware,
+           serial_number=@serial_number, main_profile=@main_profile, sub_profile=@sub_profile WHERE id=@id`,
       )
-      .run({ ...merged, id, now: this.#clock.now() });
+      .run({ ...merged, ...device, id, now: this.#clock.now() });
     return this.get(id)!;
+  }
+
+  /** Stores the last stream probe. Does not touch updated_at: nothing a recorder uses changed. */
+  setProbe(id: number, probe: CameraProbe | null): void {
+    const info = this.#db.prepare('UPDATE cameras SET probe = ?, probed_at = ? WHERE id = ?').run(probe ? JSON.stringify(probe) : null, probe ? this.#clock.now() : null, id);
+    if (info.changes === 0) throw new CunboxError('NOT_FOUND', `no camera with id ${id}`);
+  }
+
+  /** One camera with its password, for a probe; never for listings. */
+  withSecrets(id: number): (CameraDetails & CameraWithSecrets) | undefined {
+    const row = this.#db.prepare('SELECT * FROM cameras WHERE id = ?').get(id) as CameraRow | undefined;
+    return row && { ...toCamera(row), password: row.password };
   }
 
   remove(id: number): void {

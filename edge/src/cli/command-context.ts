@@ -6,6 +6,8 @@ export interface CliIo {
   stdout: Writable;
   stderr: Writable;
   env: NodeJS.ProcessEnv;
+  /** Where `init` reads answers from; process.stdin when absent. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   /** Resolves when the process should stop (serve); SIGINT/SIGTERM by default. */
   shutdownSignal?: () => Promise<string>;
 }

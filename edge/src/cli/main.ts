@@ -7,14 +7,22 @@ import { registerServe } from './commands/serve.ts';
 import { registerCameras } from './commands/cameras.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerStorage } from './commands/storage.ts';
+import { registerUsers } from './commands/users.ts';
+import { registerInit } from './commands/init.ts';
+import { registerDoctor } from './commands/doctor.ts';
 import { registerVideo } from './commands/video.ts';
 
 export type { CliIo };
 
 const EXAMPLES = `
 Examples:
+  cunbox init
+  cunbox doctor
   cunbox serve --config /etc/cunbox/config.yaml
-  cunbox cameras add --name 路口卡口-东口 --main rtsp://192.0.2.10/main --user admin --password '***' --zone 东口
+  cunbox cameras discover --interface eth1 --csv cameras.csv
+  cunbox cameras import cameras.csv
+  cunbox cameras add --onvif 192.0.2.10 --user admin --password '***' --name 路口卡口-东口 --zone 东口
+  cunbox cameras test --all
   cunbox cameras list --json
   cunbox storage status
   cunbox check --repair
@@ -47,6 +55,9 @@ export async function run(argv: readonly string[], io: CliIo = { stdout: process
   registerCameras(program, ctx);
   registerCheck(program, ctx);
   registerStorage(program, ctx);
+  registerUsers(program, ctx);
+  registerInit(program, ctx);
+  registerDoctor(program, ctx);
   registerVideo(program, ctx);
 
   try {

@@ -6,6 +6,9 @@
  * concatenated rather than numbered globally.
  */
 import { authMigrations } from '../auth/migrations.ts';
+import { governanceMigrations } from '../governance/migrations.ts';
+import { apiMigrations } from '../api/migrations.ts';
+import { cameraMigrations } from '../cameras/migrations.ts';
 import { playbackMigrations } from '../playback/migrations.ts';
 
 export interface Migration {
@@ -120,4 +123,4 @@ export const recordingMigrations: readonly Migration[] = [
 ];
 
 /** Every domain's migrations. Add a domain's list here; order within a list matters. */
-export const migrations: readonly Migration[] = [...recordingMigrations, ...authMigrations, ...playbackMigrations];
+export const migrations: readonly Migration[] = [...recordingMigrations, ...authMigrations, ...cameraMigrations, ...governanceMigrations, ...apiMigrations, ...playbackMigrations];

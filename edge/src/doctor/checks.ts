@@ -1,0 +1,240 @@
+/**
+ * `cunbox doctor`: what a technician checks on a fresh or ailing box, each with
+ * a verdict and the fix. Checks look, never change anything (the data disk
+ * gets one small test file, removed at once).
+ *
+ * Messages are English templates with {placeholders}; the CLI translates them
+ * (they are the i18n keys) and fills them in.
+ */
+import { execFile } from 'node:child_process';
+import { closeSync, existsSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import type { EdgeConfig } from '../config/load.ts';
+import { openDatabase, appliedMigrations } from '../db/database.ts';
+import { migrations } from '../db/migrations.ts';
+import { CameraRegistry, type CameraDetails } from '../cameras/registry.ts';
+import { systemClock } from '../clock.ts';
+import { Layout } from '../storage/layout.ts';
+import { lockHolder } from '../storage/lock.ts';
+import { mapLimit } from '../probe/pool.ts';
+import { filesystemName, filesystemConcern } from './filesystems.ts';
+import { checkPort, type PortUse } from './ports.ts';
+
+export type Verdict = 'pass' | 'warn' | 'fail';
+
+export interface CheckResult {
+  id: 'ffmpeg' | 'disk' | 'time' | 'cameras' | 'database' | 'ports';
+  verdict: Verdict;
+  message: string;
+  hint: string | null;
+  vars: Record<string, string | number>;
+  /** One line each (a camera that does not answer, a busy port). Not translated: names and addresses. */
+  details: string[];
+}
+
+export interface DoctorDeps {
+  config: EdgeConfig;
+  /** Environment for the tools doctor runs (PATH decides which ffmpeg, timedatectl). */
+  env: NodeJS.ProcessEnv;
+  ports: PortUse[];
+  /** Seconds to wait for each camera's TCP connect. */
+  cameraTimeoutMs?: number;
+}
+
+export const MIN_FFMPEG_MAJOR = 5;
+
+export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
+  // Independent of each other; the camera and port checks wait on the network.
+  return Promise.all([checkFfmpeg(deps), checkDisk(deps), checkTime(deps), checkCameras(deps), checkDatabase(deps), checkPorts(deps)]);
+}
+
+function result(id: CheckResult['id'], verdict: Verdict, message: string, hint: string | null = null, vars: Record<string, string | number> = {}, details: string[] = []): CheckResult {
+  return { id, verdict, message, hint, vars, details };
+}
+
+interface Ran {
+  ok: boolean;
+  stdout: string;
+  missing: boolean;
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 5000): Promise<Ran> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { env, timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout) => {
+      resolve({ ok: !err, stdout: String(stdout), missing: (err as NodeJS.ErrnoException | null)?.code === 'ENOENT' });
+    });
+  });
+}
+
+export async function checkFfmpeg({ config, env }: DoctorDeps): Promise<CheckResult> {
+  const ffmpeg = config.recorder.ffmpegPath ?? 'ffmpeg';
+  const [a, b] = await Promise.all([run(ffmpeg, ['-hide_banner', '-version'], env), run('ffprobe', ['-hide_banner', '-version'], env)]);
+  if (!a.ok || !b.ok) {
+    const which = !a.ok ? ffmpeg : 'ffprobe';
+    return result('ffmpeg', 'fail', '{tool} is missing or does not run', 'install ffmpeg (apt install ffmpeg); recording and camera probes need ffmpeg and ffprobe', { tool: which });
+  }
+  const version = /version\s+n?(\S+)/.exec(a.stdout)?.[1] ?? '?';
+  const major = Number(/^(\d+)\./.exec(version)?.[1]);
+  if (Number.isFinite(major) && major < MIN_FFMPEG_MAJOR) {
+    return result('ffmpeg', 'fail', 'ffmpeg {version} is too old (need {min} or newer)', 'before 5.0 ffmpeg read the RTSP -timeout option as "wait for a camera to connect to us"; install ffmpeg 5 or newer (Debian 12 has 5.1)', { version, min: MIN_FFMPEG_MAJOR });
+  }
+  if (!Number.isFinite(major)) return result('ffmpeg', 'warn', 'ffmpeg {version}: cannot tell the version', 'a self-built ffmpeg is fine if it is 5.0 or newer', { version });
+  return result('ffmpeg', 'pass', 'ffmpeg and ffprobe {version}', null, { version });
+}
+
+export async function checkDisk({ config }: DoctorDeps): Promise<CheckResult> {
+  const dir = config.dataDir;
+  if (!existsSync(dir)) return result('disk', 'fail', 'data directory {dir} does not exist', 'run cunbox init (or mount the data disk)', { dir });
+  const s = await statfs(dir);
+  const total = s.blocks * s.bsize;
+  const free = s.bavail * s.bsize;
+  const fs = filesystemName(s.type);
+  const vars = { dir, fs, free: gib(free), total: gib(total) };
+  // The ring buffer writes every second of every day: the disk must take writes and fsync.
+  const probe = join(dir, `.cunbox-doctor-${process.pid}`);
+  try {
+    const fd = openSync(probe, 'w');
+    try {
+      writeSync(fd, 'cunbox doctor\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+      unlinkSync(probe);
+    }
+  } catch (err) {
+    return result('disk', 'fail', 'cannot write to {dir}: {reason}', 'check the mount (read-only after disk errors?) and that the cunbox user owns the directory', { ...vars, reason: (err as NodeJS.ErrnoException).code ?? String(err) });
+  }
+  const reserve = Math.max(config.retention.minFreeBytes, config.retention.minFreeRatio * total);
+  if (free < reserve) {
+    const recorded = recordingsBytes(config);
+    // Retention keeps the reserve free by deleting footage; if there is little footage, something else fills the disk.
+    if (recorded < (total - free) / 2) {
+      return result('disk', 'fail', '{free} GiB free of {total} GiB ({fs}), below the {reserve} GiB reserve, and most of it is not recordings', 'find and move what fills the disk (du -xh --max-depth=2 /); retention only deletes footage', { ...vars, reserve: gib(reserve) });
+    }
+    return result('disk', 'warn', '{free} GiB free of {total} GiB ({fs}), at the {reserve} GiB reserve: retention is deleting the oldest footage', 'normal once the ring buffer is full; for more days, add disk or lower bitrates', { ...vars, reserve: gib(reserve) });
+  }
+  const concern = filesystemConcern(fs);
+  if (concern) return result('disk', 'warn', '{free} GiB free of {total} GiB on {fs}', concern, vars);
+  return result('disk', 'pass', '{free} GiB free of {total} GiB ({fs})', null, vars);
+}
+
+function gib(bytes: number): string {
+  return (bytes / 1024 ** 3).toFixed(1);
+}
+
+function recordingsBytes(config: EdgeConfig): number {
+  const file = new Layout(config.dataDir).database;
+  if (!existsSync(file)) return 0;
+  const db = openDatabase(file, { readonly: true });
+  try {
+    return (db.prepare('SELECT COALESCE(SUM(bytes), 0) AS n FROM segments').get() as { n: number }).n;
+  } catch {
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Evidence times are the edge's clock: it must be NTP-synchronised. Asks
+ * systemd first, then chrony, then the flag file systemd-timesyncd keeps.
+ */
+export async function checkTime({ env }: DoctorDeps): Promise<CheckResult> {
+  const hint = 'enable NTP (timedatectl set-ntp true, or install chrony) and let the cameras take their time from this edge';
+  const td = await run('timedatectl', ['show', '--property=NTPSynchronized', '--value'], env);
+  if (td.ok) {
+    const v = td.stdout.trim();
+    if (v === 'yes') return result('time', 'pass', 'clock synchronised (systemd)');
+    if (v === 'no') return result('time', 'fail', 'clock not synchronised with NTP', hint);
+  }
+  const ch = await run('chronyc', ['-n', 'tracking'], env);
+  if (ch.ok) {
+    const leap = /Leap status\s*:\s*(.+)/.exec(ch.stdout)?.[1]?.trim();
+    if (leap === 'Normal') return result('time', 'pass', 'clock synchronised (chrony)');
+    return result('time', 'fail', 'clock not synchronised with NTP (chrony: {state})', hint, { state: leap ?? '?' });
+  }
+  if (existsSync('/run/systemd/timesync/synchronized')) return result('time', 'pass', 'clock synchronised (systemd-timesyncd)');
+  return result('time', 'warn', 'cannot tell whether the clock is synchronised (no answer from timedatectl or chronyc)', hint);
+}
+
+/** Every enabled camera: does its RTSP port take a connection? `cameras test` goes further. */
+export async function checkCameras({ config, cameraTimeoutMs }: DoctorDeps): Promise<CheckResult> {
+  const file = new Layout(config.dataDir).database;
+  if (!existsSync(file)) return result('cameras', 'warn', 'no cameras yet', 'cunbox cameras discover, then cunbox cameras import or add');
+  const db = openDatabase(file, { readonly: true });
+  let cams: CameraDetails[];
+  try {
+    cams = new CameraRegistry({ db, clock: systemClock }).list().filter((c) => c.enabled);
+  } finally {
+    db.close();
+  }
+  if (cams.length === 0) return result('cameras', 'warn', 'no cameras yet', 'cunbox cameras discover, then cunbox cameras import or add');
+  const down = (
+    await mapLimit(cams, 32, async (c) => {
+      const u = new URL(c.mainUrl);
+      const port = Number(u.port) || (u.protocol === 'rtsps:' ? 322 : 554);
+      const err = await tcpConnect(u.hostname.replace(/^\[|\]$/g, ''), port, cameraTimeoutMs ?? 3000);
+      return err ? `#${c.id} ${c.name} ${u.hostname}:${port}: ${err}` : null;
+    })
+  ).filter((x): x is string => x !== null);
+  const vars = { ok: cams.length - down.length, n: cams.length };
+  if (down.length > 0) return result('cameras', 'fail', '{ok} of {n} cameras reachable', 'run cunbox cameras test ID for what each needs', vars, down);
+  return result('cameras', 'pass', '{ok} of {n} cameras reachable', null, vars);
+}
+
+function tcpConnect(host: string, port: number, timeoutMs: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const sock = createConnection({ host, port });
+    const done = (why: string | null) => {
+      sock.destroy();
+      resolve(why);
+    };
+    sock.setTimeout(timeoutMs, () => done('timeout'));
+    sock.once('connect', () => done(null));
+    sock.once('error', (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
+  });
+}
+
+export async function checkDatabase({ config }: DoctorDeps): Promise<CheckResult> {
+  const file = new Layout(config.dataDir).database;
+  if (!existsSync(file)) return result('database', 'fail', 'no database at {file}', 'run cunbox init', { file });
+  let db;
+  try {
+    db = openDatabase(file, { readonly: true });
+  } catch (err) {
+    return result('database', 'fail', 'cannot open the database {file}: {reason}', 'stop the edge, copy the data directory somewhere safe, then sqlite3 cunbox.db ".recover" | sqlite3 new.db', { file, reason: (err as Error).message });
+  }
+  try {
+    // quick_check: the structural checks of integrity_check without reading every index entry; seconds, not minutes, on a full index.
+    const rows = (db.pragma('quick_check(20)') as Array<{ quick_check: string }>).map((r) => r.quick_check);
+    if (rows.length !== 1 || rows[0] !== 'ok') {
+      return result('database', 'fail', 'the database {file} is damaged', 'stop the edge, copy the data directory somewhere safe, then sqlite3 cunbox.db ".recover" | sqlite3 new.db', { file }, rows.slice(0, 5));
+    }
+    const applied = appliedMigrations(db);
+    const known = new Set(migrations.map((m) => m.name));
+    const unknown = applied.filter((n) => !known.has(n));
+    if (unknown.length > 0) return result('database', 'fail', 'the database is from a newer cunbox ({names})', 'install that cunbox version again', { names: unknown.join(', ') });
+    const pending = migrations.length - applied.filter((n) => known.has(n)).length;
+    if (pending > 0) return result('database', 'warn', 'database intact; {n} schema updates will be applied at the next start', null, { n: pending });
+    return result('database', 'pass', 'database intact ({file})', 'cunbox check compares the index with the files on disk', { file });
+  } catch (err) {
+    return result('database', 'fail', 'cannot read the database {file}: {reason}', 'stop the edge, copy the data directory somewhere safe, then sqlite3 cunbox.db ".recover" | sqlite3 new.db', { file, reason: (err as Error).message });
+  } finally {
+    db.close();
+  }
+}
+
+export async function checkPorts({ config, ports }: DoctorDeps): Promise<CheckResult> {
+  if (ports.length === 0) return result('ports', 'pass', 'no ports to check (the config has no http: section)');
+  const edgePid = lockHolder(new Layout(config.dataDir).lockFile);
+  const states = await Promise.all(ports.map((p) => checkPort(p, edgePid)));
+  const busy = states.filter((s) => s.state === 'busy');
+  const denied = states.filter((s) => s.state === 'denied');
+  const details = [...busy, ...denied].map((s) => `${s.port} (${s.use}): ${s.state === 'busy' ? (s.owner ?? 'in use') : 'needs privileges'}`);
+  const list = ports.map((p) => p.port).join(', ');
+  if (busy.length > 0) return result('ports', 'fail', 'ports in use by another program: {ports}', 'stop that program or give the edge other ports', { ports: busy.map((s) => s.port).join(', ') }, details);
+  if (denied.length > 0) return result('ports', 'warn', 'ports below 1024 need privileges: {ports}', 'run the edge with CAP_NET_BIND_SERVICE (AmbientCapabilities in the systemd unit) or use ports above 1024', { ports: denied.map((s) => s.port).join(', ') }, details);
+  return result('ports', 'pass', 'ports free or used by this edge: {ports}', null, { ports: list });
+}

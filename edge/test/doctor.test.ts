@@ -1,0 +1,133 @@
+// `cunbox doctor` on a box made by `cunbox init`: real ffmpeg, real disk,
+// real database, real TCP. Tools a test cannot set up for real (timedatectl's
+// answer, an old ffmpeg) are small scripts put first on PATH.
+import t, { type Test } from 'tap';
+import { appendFileSync, chmodSync, mkdirSync, openSync, writeSync, closeSync, writeFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { cli } from './helpers/cli.ts';
+import { tmpDir } from './helpers/tmp.ts';
+
+interface Check {
+  id: string;
+  verdict: 'pass' | 'warn' | 'fail';
+  message: string;
+  hint: string | null;
+  details: string[];
+}
+
+function fakeBin(t: Test, scripts: Record<string, string>): string {
+  const dir = join(tmpDir(t), 'bin');
+  mkdirSync(dir);
+  for (const [name, body] of Object.entries(scripts)) {
+    writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(dir, name), 0o755);
+  }
+  return dir;
+}
+
+async function listen(): Promise<Server> {
+  const srv = createServer((s) => s.destroy());
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  return srv;
+}
+
+const portOf = (s: Server) => (s.address() as AddressInfo).port;
+
+async function freePort(): Promise<number> {
+  const s = await listen();
+  const p = portOf(s);
+  await new Promise((r) => s.close(r));
+  return p;
+}
+
+async function initBox(t: Test) {
+  const dir = tmpDir(t);
+  const cfg = join(dir, 'config.yaml');
+  const data = join(dir, 'data');
+  const r = await cli(['init', '--config', cfg, '--data-dir', data, '--admin-user', 'admin', '--admin-password', 'doctor-test-1']);
+  t.equal(r.code, 0, 'init', { err: r.err });
+  return { dir, cfg, data };
+}
+
+const verdicts = (checks: Check[]) => Object.fromEntries(checks.map((c) => [c.id, c.verdict]));
+
+t.test('a healthy box: every check passes, exit 0', async (t) => {
+  const { cfg } = await initBox(t);
+  const camera = await listen();
+  t.teardown(() => camera.close());
+  const add = await cli(['cameras', 'add', '--config', cfg, '--name', 'gate', '--rtsp', `rtsp://127.0.0.1:${portOf(camera)}/main`, '--no-probe']);
+  t.equal(add.code, 0);
+  const bin = fakeBin(t, { timedatectl: 'echo yes' });
+  const port = await freePort();
+  const r = await cli(['doctor', '--config', cfg, '--port', String(port), '--json'], { PATH: `${bin}:${process.env.PATH}` });
+  t.equal(r.code, 0, 'exit 0', { out: r.out, err: r.err });
+  const checks = JSON.parse(r.out) as Check[];
+  t.same(checks.map((c) => c.id), ['ffmpeg', 'disk', 'time', 'cameras', 'database', 'ports']);
+  t.same(verdicts(checks), { ffmpeg: 'pass', disk: 'pass', time: 'pass', cameras: 'pass', database: 'pass', ports: 'pass' });
+  t.match(checks[0]!.message, /^ffmpeg and ffprobe \d+\.\d+/);
+  t.match(checks[1]!.message, /GiB free of [\d.]+ GiB \(ext4|xfs|btrfs|overlay|tmpfs/);
+  t.match(checks[3]!.message, '1 of 1 cameras reachable');
+
+  const text = await cli(['doctor', '--config', cfg, '--port', String(port)], { PATH: `${bin}:${process.env.PATH}`, LANG: 'zh_CN.UTF-8' });
+  t.equal(text.code, 0);
+  t.match(text.out, /✓ 通过 +时间同步 +时钟已同步（systemd）/);
+  t.match(text.out, /失败 0 项，警告 0 项，通过 6 项/);
+});
+
+t.test('what is wrong, each with its fix; exit 1', async (t) => {
+  const { cfg } = await initBox(t);
+  const dead = await freePort();
+  await cli(['cameras', 'add', '--config', cfg, '--name', '东口', '--rtsp', `rtsp://127.0.0.1:${dead}/main`, '--no-probe']);
+  const busy = await listen();
+  t.teardown(() => busy.close());
+  const bin = fakeBin(t, {
+    timedatectl: 'echo no',
+    ffmpeg: 'echo "ffmpeg version 4.4.2-0ubuntu0.22.04.1 Copyright (c) 2000-2021 the FFmpeg developers"',
+  });
+  // The API port of the config is taken by another program.
+  appendFileSync(cfg, `http:\n  host: 127.0.0.1\n  port: ${portOf(busy)}\n`);
+  const r = await cli(['doctor', '--config', cfg, '--json'], { PATH: `${bin}:${process.env.PATH}` });
+  t.equal(r.code, 1);
+  const checks = JSON.parse(r.out) as Check[];
+  const by = Object.fromEntries(checks.map((c) => [c.id, c]));
+  t.match(by.ffmpeg, { verdict: 'fail', message: 'ffmpeg 4.4.2-0ubuntu0.22.04.1 is too old (need 5 or newer)', hint: /RTSP -timeout/ });
+  t.match(by.time, { verdict: 'fail', message: 'clock not synchronised with NTP', hint: /timedatectl set-ntp true/ });
+  t.match(by.cameras, { verdict: 'fail', message: '0 of 1 cameras reachable', hint: /cunbox cameras test/ });
+  t.match(by.cameras!.details, [new RegExp(`^#1 东口 127\\.0\\.0\\.1:${dead}: ECONNREFUSED$`)]);
+  t.match(by.ports, { verdict: 'fail', message: `ports in use by another program: ${portOf(busy)}` });
+  t.match(by.ports!.details, [new RegExp(`${portOf(busy)} \\(HTTP API\\): node \\(pid ${process.pid}\\)`)], 'the program holding the port is named');
+  t.equal(by.database!.verdict, 'pass');
+
+  const text = await cli(['doctor', '--config', cfg], { PATH: `${bin}:${process.env.PATH}` });
+  t.equal(text.code, 1);
+  t.match(text.out, /✗ fail +time sync +clock not synchronised with NTP\n {4}→ enable NTP/);
+  t.match(text.out, /4 failed, 0 warnings, 2 passed/);
+});
+
+t.test('no data directory, a damaged database', async (t) => {
+  const dir = tmpDir(t);
+  const cfg = join(dir, 'config.yaml');
+  writeFileSync(cfg, `data_dir: ${join(dir, 'nothing-here')}\n`);
+  const none = await cli(['doctor', '--config', cfg, '--port', String(await freePort()), '--json']);
+  t.equal(none.code, 1);
+  const byId = Object.fromEntries((JSON.parse(none.out) as Check[]).map((c) => [c.id, c]));
+  t.match(byId.disk, { verdict: 'fail', hint: /cunbox init/ });
+  t.match(byId.database, { verdict: 'fail', message: /no database at/, hint: 'run cunbox init' });
+
+  const box = await initBox(t);
+  // Enough rows for several pages, then scribble over the middle of the file.
+  for (let i = 0; i < 40; i++) await cli(['cameras', 'add', '--config', box.cfg, '--name', `cam-${i}-${'x'.repeat(60)}`, '--rtsp', `rtsp://192.0.2.${i}/stream-${'y'.repeat(200)}`, '--no-probe']);
+  const file = join(box.data, 'cunbox.db');
+  const size = statSync(file).size;
+  const fd = openSync(file, 'r+');
+  writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, Math.floor(size / 4096 / 2) * 4096);
+  closeSync(fd);
+  const damaged = await cli(['doctor', '--config', box.cfg, '--port', String(await freePort()), '--json']);
+  t.equal(damaged.code, 1);
+  const db = (JSON.parse(damaged.out) as Check[]).find((c) => c.id === 'database')!;
+  t.equal(db.verdict, 'fail');
+  t.match(db.message, /damaged|cannot read|cannot open/);
+  t.match(db.hint, /\.recover/);
+});
