@@ -16,7 +16,10 @@ import { statfsDiskUsage, type DiskUsage } from './storage/disk.ts';
 import { acquireLock } from './storage/lock.ts';
 import { HoldStore } from './storage/holds.ts';
 import { stopOrphanRecorders } from './recorder/orphans.ts';
+import { HttpPart } from './api/part.ts';
 import { ExportQueue } from './playback/exports.ts';
+import { LiveService } from './playback/live.ts';
+import { SnapshotService } from './playback/snapshots.ts';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -42,6 +45,9 @@ export class Edge {
   #retention: Retention | undefined;
   #parts: { registry: CameraRegistry; events: EventStore; index: SegmentIndex; holds: HoldStore; exports: ExportQueue } | undefined;
   startupReport: ReconcileReport | undefined;
+  #http: HttpPart | undefined;
+  #live: LiveService | undefined;
+  #snapshots: SnapshotService | undefined;
 
   constructor(deps: EdgeDeps) {
     this.#deps = deps;
@@ -126,6 +132,16 @@ export class Edge {
       this.#retention.start();
       await this.#recorder.start();
       exports.start();
+      // Governance and its HTTP API (issue #4): only with an `http` section in the config.
+      if (config.http) {
+        const spawner = this.#deps.spawner ?? nodeSpawner;
+        const ffmpegPath = config.recorder.ffmpegPath;
+        this.#live = new LiveService({ spawner, clock, log: log.child({ module: 'live' }), ffmpegPath });
+        this.#snapshots = new SnapshotService({ spawner, clock, log: log.child({ module: 'snapshots' }), ffmpegPath });
+        const video = { registry, index, holds, exports, layout: this.layout, live: this.#live, snapshots: this.#snapshots, spawner };
+        this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, video });
+        await this.#http.start();
+      }
       log.info({ dataDir: config.dataDir, cameras: this.#recorder.status().length }, 'edge started');
     } catch (err) {
       await this.stop();
@@ -134,6 +150,10 @@ export class Edge {
   }
 
   async stop(): Promise<void> {
+    await this.#http?.stop();
+    this.#http = undefined;
+    await this.#live?.stop();
+    await this.#snapshots?.stop();
     await this.#parts?.exports.stop();
     await this.#recorder?.stop();
     await this.#retention?.stop();
@@ -141,6 +161,11 @@ export class Edge {
     this.#db = undefined;
     this.#release?.();
     this.#release = undefined;
+  }
+
+  /** The governance part, when the config enables the HTTP API. */
+  get http(): HttpPart | undefined {
+    return this.#http;
   }
 
   cameraStatus(): CameraStatus[] {

@@ -39,6 +39,8 @@ export interface FfmpegOptions {
   onStderrLine?: (line: string) => void;
   /** Called with (fd, line) for stdout (fd 1) and each extra pipe. */
   onPipeLine?: (fd: number, line: string) => void;
+  /** Binary stdout (e.g. fragmented MP4, JPEG frames) instead of lines. */
+  rawStdout?: (chunk: Buffer) => void;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -83,6 +85,12 @@ export class FfmpegProcess {
       if (fd === 2) continue;
       const stream = this.#child.stdio[fd] as Readable | null | undefined;
       if (!stream) continue;
+      if (fd === 1 && opts.rawStdout) {
+        const onChunk = opts.rawStdout;
+        stream.on('error', () => {});
+        stream.on('data', (d: Buffer) => onChunk(d));
+        continue;
+      }
       if (opts.onPipeLine) {
         const onLine = opts.onPipeLine;
         readLines(stream, (line) => onLine(fd, line));

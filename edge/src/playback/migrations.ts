@@ -25,4 +25,15 @@ export const playbackMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    name: 'playback/002-user-cameras',
+    sql: `
+      -- Per-user camera restrictions (see playback/access.ts); no rows: the role decides.
+      CREATE TABLE user_cameras (
+        user_id   INTEGER NOT NULL,
+        camera_id INTEGER NOT NULL,
+        PRIMARY KEY (user_id, camera_id)
+      );
+    `,
+  },
 ];

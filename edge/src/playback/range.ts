@@ -26,6 +26,11 @@ export function parseRange(from: unknown, to: unknown, nowMs: number, opts: { ma
   return { fromMs, toMs: toMsValue };
 }
 
+/** One instant: epoch ms (number or digits) or ISO 8601 with a zone, within plausible years. */
+export function parseTime(v: unknown, name: string): number {
+  return toMs(v, name);
+}
+
 function toMs(v: unknown, name: string): number {
   let ms: number;
   if (typeof v === 'number') ms = v;

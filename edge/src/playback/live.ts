@@ -1,0 +1,121 @@
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import { FfmpegProcess, type Spawner } from '../ffmpeg/process.ts';
+import { Fmp4Splitter, type Fragment } from './fmp4.ts';
+
+export interface LiveSource {
+  cameraId: number;
+  /** Input URL with credentials; never logged. */
+  url: string;
+}
+
+export interface LiveViewer {
+  /** Called with the init segment first, then fragments, starting at a key frame. */
+  write(chunk: Buffer): void;
+  close(): void;
+}
+
+interface Channel {
+  proc: FfmpegProcess;
+  splitter: Fmp4Splitter;
+  viewers: Map<LiveViewer, { started: boolean }>;
+  idleTimer: unknown;
+}
+
+/**
+ * Live view without transcoding: one ffmpeg per watched camera remuxes its RTSP
+ * stream into fragmented MP4 (a fragment every 100 ms), fanned out to every
+ * viewer; MSE in the browser plays it. A viewer who joins gets the init
+ * segment and then fragments from the next key frame. When the last viewer
+ * leaves, ffmpeg stops after `idleMs` (upstream work only while watched).
+ */
+export interface LiveDeps {
+  spawner: Spawner;
+  clock: Clock;
+  log: Logger;
+  ffmpegPath?: string;
+  /** How long an unwatched stream keeps running (a viewer switching tabs comes back). */
+  idleMs?: number;
+}
+
+export class LiveService {
+  readonly #channels = new Map<number, Channel>();
+  readonly #deps: LiveDeps;
+
+  constructor(deps: LiveDeps) {
+    this.#deps = deps;
+  }
+
+  /** Cameras with a running upstream (for tests and status). */
+  active(): number[] {
+    return [...this.#channels.keys()];
+  }
+
+  watch(source: LiveSource, viewer: LiveViewer): () => void {
+    let ch = this.#channels.get(source.cameraId);
+    if (!ch) ch = this.#open(source);
+    this.#deps.clock.clearTimeout(ch.idleTimer);
+    ch.viewers.set(viewer, { started: false });
+    if (ch.splitter.init) viewer.write(ch.splitter.init);
+    const channel = ch;
+    return () => {
+      channel.viewers.delete(viewer);
+      if (channel.viewers.size === 0) {
+        channel.idleTimer = this.#deps.clock.setTimeout(() => this.#close(source.cameraId, channel), this.#deps.idleMs ?? 5000);
+      }
+    };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.#channels.entries()].map(([id, ch]) => this.#close(id, ch)));
+  }
+
+  #open(source: LiveSource): Channel {
+    const { spawner, clock, log } = this.#deps;
+    const viewers = new Map<LiveViewer, { started: boolean }>();
+    const splitter = new Fmp4Splitter(
+      (f: Fragment) => {
+        for (const [v, state] of viewers) {
+          if (!state.started && !f.keyframe) continue;
+          state.started = true;
+          v.write(f.data);
+        }
+      },
+      (init) => {
+        for (const v of viewers.keys()) v.write(init);
+      },
+    );
+    const args = ['-hide_banner', '-nostats', '-loglevel', 'error', '-rtsp_transport', 'tcp', '-fflags', 'nobuffer', '-analyzeduration', '500000', '-probesize', '500000', '-i', source.url,
+      '-map', '0:v:0', '-c', 'copy', '-flush_packets', '1', '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '100000', 'pipe:1'];
+    const proc = new FfmpegProcess({
+      spawner,
+      clock,
+      binary: this.#deps.ffmpegPath ?? 'ffmpeg',
+      args,
+      rawStdout: (chunk) => {
+        try {
+          splitter.push(chunk);
+        } catch (err) {
+          log.warn({ err, cameraId: source.cameraId }, 'live stream: bad MP4 from ffmpeg');
+          void proc.stop(1000);
+        }
+      },
+      onStderrLine: (line) => log.debug({ cameraId: source.cameraId, ffmpeg: line }, 'live ffmpeg'),
+    });
+    const ch: Channel = { proc, splitter, viewers, idleTimer: undefined };
+    this.#channels.set(source.cameraId, ch);
+    void proc.exited.then(() => {
+      if (this.#channels.get(source.cameraId) === ch) this.#channels.delete(source.cameraId);
+      for (const v of viewers.keys()) v.close();
+    });
+    log.info({ cameraId: source.cameraId }, 'live view started');
+    return ch;
+  }
+
+  async #close(cameraId: number, ch: Channel): Promise<void> {
+    this.#deps.clock.clearTimeout(ch.idleTimer);
+    if (this.#channels.get(cameraId) === ch) this.#channels.delete(cameraId);
+    await ch.proc.stop(1000);
+    this.#deps.log.info({ cameraId }, 'live view stopped (no viewers)');
+  }
+}

@@ -1,0 +1,120 @@
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import { CunboxError } from '../errors.ts';
+import { FfmpegProcess, type Spawner } from '../ffmpeg/process.ts';
+
+export interface Snapshot {
+  jpeg: Buffer;
+  atMs: number;
+}
+
+interface Feed {
+  proc: FfmpegProcess;
+  latest: Snapshot | undefined;
+  waiters: Array<(s: Snapshot) => void>;
+  idleTimer: unknown;
+}
+
+export interface SnapshotDeps {
+  spawner: Spawner;
+  clock: Clock;
+  log: Logger;
+  ffmpegPath?: string;
+  /** A feed nobody asked for this long is stopped. */
+  idleMs?: number;
+  /** How long the first request waits for a picture. */
+  firstFrameTimeoutMs?: number;
+}
+
+/**
+ * The latest JPEG of each camera for a 64-camera wall, without decoding 64
+ * streams continuously: a feed reads the camera's sub stream and decodes key
+ * frames only (`-skip_frame nokey`: one picture per GOP, ~2 s), and it runs
+ * only while someone keeps asking — it stops after `idleMs` without requests.
+ */
+export class SnapshotService {
+  readonly #feeds = new Map<number, Feed>();
+  readonly #deps: SnapshotDeps;
+
+  constructor(deps: SnapshotDeps) {
+    this.#deps = deps;
+  }
+
+  active(): number[] {
+    return [...this.#feeds.keys()];
+  }
+
+  async latest(cameraId: number, url: string): Promise<Snapshot> {
+    const { clock } = this.#deps;
+    let feed = this.#feeds.get(cameraId);
+    if (!feed) feed = this.#open(cameraId, url);
+    const f = feed;
+    this.#armIdle(cameraId, f);
+    if (f.latest) return f.latest;
+    return new Promise<Snapshot>((resolve, reject) => {
+      const timer = clock.setTimeout(() => {
+        f.waiters = f.waiters.filter((w) => w !== done);
+        reject(new CunboxError('UNAVAILABLE', 'no picture from the camera yet; it may be offline'));
+      }, this.#deps.firstFrameTimeoutMs ?? 8000);
+      const done = (s: Snapshot) => {
+        clock.clearTimeout(timer);
+        resolve(s);
+      };
+      f.waiters.push(done);
+    });
+  }
+
+  /** Stop the feed `idleMs` after the last request, but never while a request still waits for its first picture. */
+  #armIdle(cameraId: number, f: Feed): void {
+    const { clock } = this.#deps;
+    clock.clearTimeout(f.idleTimer);
+    f.idleTimer = clock.setTimeout(() => {
+      if (f.waiters.length > 0) this.#armIdle(cameraId, f);
+      else void this.#close(cameraId, f);
+    }, this.#deps.idleMs ?? 60_000);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.#feeds.entries()].map(([id, f]) => this.#close(id, f)));
+  }
+
+  #open(cameraId: number, url: string): Feed {
+    const { spawner, clock, log } = this.#deps;
+    let pending: Buffer = Buffer.alloc(0);
+    const feed: Feed = { proc: undefined as unknown as FfmpegProcess, latest: undefined, waiters: [], idleTimer: undefined };
+    const args = ['-hide_banner', '-nostats', '-loglevel', 'error', '-rtsp_transport', 'tcp', '-skip_frame', 'nokey', '-i', url,
+      '-map', '0:v:0', '-fps_mode', 'passthrough', '-q:v', '5', '-flush_packets', '1', '-f', 'image2pipe', '-c:v', 'mjpeg', 'pipe:1'];
+    feed.proc = new FfmpegProcess({
+      spawner,
+      clock,
+      binary: this.#deps.ffmpegPath ?? 'ffmpeg',
+      args,
+      // Each JPEG ends with FF D9; inside the entropy-coded data 0xFF is always stuffed.
+      rawStdout: (chunk) => {
+        pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+        for (;;) {
+          const end = pending.indexOf(Buffer.from([0xff, 0xd9]));
+          if (end < 0) break;
+          const start = pending.indexOf(Buffer.from([0xff, 0xd8]));
+          const jpeg = Buffer.from(pending.subarray(Math.max(0, start), end + 2));
+          pending = pending.subarray(end + 2);
+          feed.latest = { jpeg, atMs: clock.now() };
+          for (const w of feed.waiters.splice(0)) w(feed.latest);
+        }
+      },
+      onStderrLine: (line) => log.debug({ cameraId, ffmpeg: line }, 'snapshot ffmpeg'),
+    });
+    this.#feeds.set(cameraId, feed);
+    void feed.proc.exited.then(() => {
+      if (this.#feeds.get(cameraId) === feed) this.#feeds.delete(cameraId);
+      clock.clearTimeout(feed.idleTimer);
+    });
+    return feed;
+  }
+
+  async #close(cameraId: number, feed: Feed): Promise<void> {
+    this.#deps.clock.clearTimeout(feed.idleTimer);
+    if (this.#feeds.get(cameraId) === feed) this.#feeds.delete(cameraId);
+    await feed.proc.stop(1000);
+  }
+}
