@@ -1,23 +1,13 @@
 import t from 'tap';
-import { PassThrough, Readable } from 'node:stream';
-import { run } from '../src/cli/main.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { UserStore } from '../src/auth/users.ts';
 import { Credentials } from '../src/api/auth.ts';
 import { systemClock } from '../src/clock.ts';
 import { Layout } from '../src/storage/layout.ts';
 import { tmpDir } from './helpers/tmp.ts';
+import { cli } from './helpers/cli.ts';
 
-async function cunbox(args: string[], env: NodeJS.ProcessEnv = {}, stdin?: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await run(args, { stdout, stderr, env, ...(stdin === undefined ? {} : { stdin: Readable.from([stdin]) }) });
-  return { code, out, err };
-}
+const cunbox = cli;
 
 t.test('cunbox users add | passwd | list', async (t) => {
   const dir = tmpDir(t);

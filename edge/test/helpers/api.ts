@@ -7,8 +7,7 @@ import { CameraRegistry } from '../../src/cameras/registry.ts';
 import { Governance } from '../../src/governance/governance.ts';
 import { buildApp, type Api, type ApiOptions } from '../../src/api/app.ts';
 import { silentLogger } from '../../src/log.ts';
-import FakeTimers from '@sinonjs/fake-timers';
-import type { Clock } from '../../src/clock.ts';
+import { fakeClock } from './fake-time.ts';
 import { tmpDir } from './tmp.ts';
 
 export interface Reply {
@@ -39,14 +38,7 @@ export async function apiHarness(t: Test, opts: { options?: ApiOptions; cjkFontP
   const dir = tmpDir(t);
   const db: Db = openDatabase(join(dir, 'cunbox.db'));
   // 09:00 Beijing time, Monday 11 May 2026. Timers (the SLA monitor) fire as fake time passes.
-  const fc = FakeTimers.createClock(Date.UTC(2026, 4, 11, 1, 0, 0));
-  const clock: Clock = {
-    now: () => fc.now,
-    setTimeout: (fn, ms) => fc.setTimeout(fn, ms),
-    clearTimeout: (h) => fc.clearTimeout(h as FakeTimers.TimerId),
-    setInterval: (fn, ms) => fc.setInterval(fn, ms),
-    clearInterval: (h) => fc.clearInterval(h as FakeTimers.TimerId),
-  };
+  const { clock, fake: fc } = fakeClock(Date.UTC(2026, 4, 11, 1, 0, 0));
   const advance = async (ms: number) => void (await fc.tickAsync(ms));
   const log = silentLogger();
   const users = new UserStore({ db, clock });

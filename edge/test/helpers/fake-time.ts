@@ -13,6 +13,8 @@ export function fakeClock(startMs = Date.UTC(2026, 10, 29, 3, 0, 0)) {
   };
   return {
     clock,
+    /** The underlying fake clock, for tickAsync and friends. */
+    fake: fc,
     /** Advances fake time, letting real I/O callbacks (stream lines) run between timers. */
     async tick(ms: number) {
       const step = 100;
