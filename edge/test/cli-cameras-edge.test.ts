@@ -72,6 +72,7 @@ t.test('add, disable, enable, rename, remove reach a running edge within seconds
   // Once camera 1 records again, the edge has seen both commits.
   await waitFor('camera 1 recording again', () => state(1)?.state === 'recording', 20_000);
   t.equal(state(2)!.starts, starts, 'a rename does not restart the recorder');
+  t.equal(state(2)!.name, '西口-新', 'but its status shows the new name');
   await waitFor('new footage of camera 1', () => segments(1) > stoppedAt, 20_000);
 
   t.equal((await cunbox(['cameras', 'remove', '--data-dir', dir, '2'])).code, 0);

@@ -101,6 +101,11 @@ export class CameraRecorder {
     return this.#camera;
   }
 
+  /** Takes a new description of the same camera whose stream did not change (see Recorder). */
+  updateCamera(camera: CameraWithSecrets): void {
+    this.#camera = camera;
+  }
+
   status(): CameraStatus {
     return {
       cameraId: this.#camera.id,

@@ -83,7 +83,12 @@ export class Recorder {
     }
     await Promise.all(stops);
     for (const [id, cam] of wanted) {
-      if (this.#recorders.has(id)) continue;
+      const running = this.#recorders.get(id);
+      if (running) {
+        // A rename or a new zone: no restart, but status shows the new name.
+        running.updateCamera(cam);
+        continue;
+      }
       const rec = new CameraRecorder({ ...this.#deps, camera: cam, log: this.#deps.log.child({ cameraId: id, camera: cam.name }) });
       this.#recorders.set(id, rec);
       rec.start();
