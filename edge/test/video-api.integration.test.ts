@@ -36,7 +36,7 @@ t.before(async () => {
   sim = await startCamsim({ cameras: 2 });
   dir = tmpDir(t);
   const cams = sim.cameras.flatMap((c) => [`  - name: ${c.name}`, `    main: ${c.urls.main}`, `    sub: ${c.urls.sub}`, `    user: ${c.user}`, `    password: ${c.password}`]);
-  const yaml = [`data_dir: ${dir}`, 'http:', '  host: 127.0.0.1', '  port: 0', 'recording:', '  segment_seconds: 4', 'retention:', '  min_free_bytes: 0', '  min_free_percent: 0', 'cameras:', ...cams, ''].join('\n');
+  const yaml = [`data_dir: ${dir}`, 'http:', '  host: 127.0.0.1', '  port: 0', 'recording:', '  segment_seconds: 4', '  watchdog_seconds: 3', 'retention:', '  min_free_bytes: 0', '  min_free_percent: 0', 'cameras:', ...cams, ''].join('\n');
   edge = new Edge({ config: parseConfig(yaml), log: silentLogger() });
   await edge.start();
   base = `http://127.0.0.1:${edge.http!.address.port}`;
@@ -45,6 +45,13 @@ t.before(async () => {
   new CameraAccess(edge.db).restrict(users.getByUsername('screen')!.id, [1]);
   for (const name of ['admin1', 'screen', 'villager1']) cookies[name] = await login(name, `${name}-password`);
   await waitFor('3 segments per camera', () => [1, 2].every((c) => edge.parts.index.forCamera(c).length >= 3), 40_000);
+  // A gap in camera 1's recording: the camera stalls, the watchdog restarts ffmpeg.
+  await sim.control.fault(0, 'stall');
+  await waitFor('camera 1 offline', () => edge.parts.events.list({ cameraId: 1, type: 'camera.offline' }).length > 0, 15_000);
+  await new Promise((r) => setTimeout(r, 1000));
+  await sim.control.clear(0);
+  const offlineAt = edge.parts.events.list({ cameraId: 1, type: 'camera.offline' })[0]!.atMs;
+  await waitFor('two segments after the gap', () => edge.parts.index.forCamera(1).filter((r) => r.start_ms > offlineAt).length >= 2, 30_000);
 });
 t.teardown(async () => {
   await edge?.stop();
@@ -81,19 +88,24 @@ t.test('bad ranges and ids get clear 4xx', async (t) => {
   await bad('/api/segments/999999.ts', 'NOT_FOUND', 404);
 });
 
-t.test('HLS: playlist and segments over HTTP; Chromium plays it with wall-clock time', async (t) => {
+t.test('HLS: playlist and segments over HTTP; Chromium plays across a boundary and the gap with wall-clock time', async (t) => {
   const rows = edge.parts.index.forCamera(1);
-  const from = rows[0]!.start_ms + 1000;
+  const after = rows.findIndex((r, i) => i > 0 && r.start_ms - rows[i - 1]!.end_ms > 1500);
+  t.ok(after > 1, 'camera 1 has a gap after at least two segments');
+  const gapMs = rows[after]!.start_ms - rows[after - 1]!.end_ms;
+  // Start 2 s before the segment boundary that precedes the gap's last segment.
+  const from = rows[after - 2]!.end_ms - 2000;
   const to = rows.at(-1)!.end_ms;
   const r = await get('admin1', `/api/cameras/1/playback.m3u8?from=${from}&to=${to}`);
   t.equal(r.status, 200);
   t.match(r.headers.get('content-type'), /mpegurl/);
   const playlist = await r.text();
   const segUrls = playlist.split('\n').filter((l) => l.startsWith('/api/segments/'));
-  t.equal(segUrls.length, rows.length);
+  t.equal(segUrls.length, rows.length - (after - 2), 'the playlist starts with the segment holding `from`');
+  t.match(playlist, /#EXT-X-DISCONTINUITY/);
   const seg = await get('admin1', segUrls[0]!);
   t.equal(seg.status, 200);
-  t.same(Buffer.from(await seg.arrayBuffer()), readFileSync(join(dir, rows[0]!.path)), 'segment bytes served as recorded');
+  t.same(Buffer.from(await seg.arrayBuffer()), readFileSync(join(dir, rows[after - 2]!.path)), 'segment bytes served as recorded');
 
   const require = createRequire(import.meta.url);
   const hlsJs = readFileSync(require.resolve('hls.js/dist/hls.min.js'));
@@ -127,13 +139,18 @@ t.test('HLS: playlist and segments over HTTP; Chromium plays it with wall-clock 
     const s = (globalThis as unknown as { state: { playing: boolean; error: string | null } }).state;
     return s.playing || s.error;
   }, undefined, { timeout: 20_000 });
-  await page.waitForTimeout(3000);
+  // 2 s to the boundary, 4 s of the last segment before the gap, then across it.
+  await page.waitForFunction((gapEnd) => (globalThis as unknown as { state: { dates: number[] } }).state.dates.some((d) => d >= gapEnd), rows[after]!.start_ms, { timeout: 30_000 });
   const state = await page.evaluate(pageState);
   t.equal(state.error, null, 'no fatal player error');
   t.ok(state.playing, 'the video element reached playing');
   t.ok(state.times.at(-1)! - state.times.find((x) => x > 0)! > 1.5, `currentTime advanced (${state.times.at(-1)?.toFixed(2)} s)`);
   const firstDate = state.dates[0]!;
   t.ok(Math.abs(firstDate - from) < 2500, `wall-clock time at start ${new Date(firstDate).toISOString()} vs requested ${new Date(from).toISOString()}`);
+  const jumps = state.dates.slice(1).map((d, i) => d - state.dates[i]!);
+  const biggest = Math.max(...jumps);
+  t.ok(biggest >= gapMs - 1000 && biggest <= gapMs + 1500, `the displayed wall clock jumps ${biggest} ms across the ${gapMs} ms gap`);
+  t.ok(jumps.every((j) => j >= -50), 'and never runs backwards');
 });
 
 t.test('snapshots: latest JPEG from the sub stream, a frame of a recorded moment', async (t) => {
