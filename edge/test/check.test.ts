@@ -83,3 +83,24 @@ t.test('check --repair refuses while an edge holds the data directory', async (t
   t.equal(r.code, 75);
   t.match(r.err, /is running; stop it first/);
 });
+
+t.test('check verifies governance state against its op log; --repair re-folds', async (t) => {
+  const fc = (await import('fast-check')).default;
+  const { governanceModels } = await import('@cunbox/shared');
+  const { OpStore } = await import('../src/governance/store.ts');
+  const { actionArb, simulate } = await import('../../shared/test/helpers/gen-ops.ts');
+  const dir = tmpDir(t);
+  const layout = new Layout(dir);
+  const db = openDatabase(layout.database);
+  const store = new OpStore({ db, clock: systemClock, log: silentLogger(), models: governanceModels });
+  const ops = simulate(fc.sample(fc.array(actionArb, { minLength: 8, maxLength: 8 }), { numRuns: 1, seed: 7 })[0]!);
+  store.ingest(ops);
+  const victim = db.prepare('SELECT kind, id FROM gov_entities LIMIT 1').get() as { kind: string; id: string };
+  db.prepare("UPDATE gov_entities SET state = json_set(state, '$.tampered', 1) WHERE kind = ? AND id = ?").run(victim.kind, victim.id);
+  db.close();
+  const found = await cli(['check', '--data-dir', dir, '--json']);
+  t.equal(found.code, 1);
+  t.match(JSON.parse(found.out).findings, [{ kind: 'oplog-mismatch', path: `${victim.kind}/${victim.id}` }]);
+  t.equal((await cli(['check', '--data-dir', dir, '--repair'])).code, 0);
+  t.equal((await cli(['check', '--data-dir', dir])).code, 0, 'clean after re-folding');
+});

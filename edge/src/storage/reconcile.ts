@@ -14,7 +14,8 @@ export type FindingKind =
   | 'missing-file' // a row whose file is gone
   | 'size-mismatch' // a row whose file has another size
   | 'unplayable-file' // a file ffprobe cannot read
-  | 'stray-file'; // something that is not ours
+  | 'stray-file' // something that is not ours
+  | 'oplog-mismatch'; // a governance entity whose stored state differs from the fold of its ops
 
 export interface Finding {
   kind: FindingKind;

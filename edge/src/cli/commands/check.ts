@@ -10,11 +10,13 @@ import { SegmentIndex } from '../../storage/segment-index.ts';
 import { reconcile } from '../../storage/reconcile.ts';
 import { lockHolder } from '../../storage/lock.ts';
 import { table } from '../format.ts';
+import { governanceModels } from '@cunbox/shared';
+import { OpStore } from '../../governance/store.ts';
 
 export function registerCheck(program: Command, ctx: CliContext): void {
   program
     .command('check')
-    .description('verify that the segment index and the files on disk agree')
+    .description('verify that the segment index and the files on disk agree, and that governance state is the fold of its ops')
     .option('--repair', 'mend what is wrong (the edge must be stopped)')
     .option('--json', 'machine-readable output')
     .action(async (o: { repair?: boolean; json?: boolean }, cmd: Command) => {
@@ -28,6 +30,11 @@ export function registerCheck(program: Command, ctx: CliContext): void {
       try {
         const index = new SegmentIndex({ db, layout, clock: systemClock, log: silentLogger() });
         const report = await reconcile({ db, layout, index, log: silentLogger() }, { repair: o.repair ?? false, skipIncoming: running !== undefined });
+        // Governance: every entity's stored state must be the fold of its ops.
+        const ops = new OpStore({ db, clock: systemClock, log: silentLogger(), models: governanceModels });
+        const bad = ops.verify();
+        if (bad.length > 0 && o.repair) ops.refoldAll();
+        for (const b of bad) report.findings.push({ kind: 'oplog-mismatch', path: `${b.kind}/${b.id}`, cameraId: null, detail: 'stored state differs from the fold of its ops; --repair re-folds it', repaired: o.repair ?? false });
         const open = report.findings.filter((f) => !f.repaired);
         if (o.json) ctx.out(JSON.stringify({ ...report, ok: open.length === 0, edgeRunning: running !== undefined }, null, 2));
         else {
