@@ -8,6 +8,8 @@ import { Edge } from '../edge/src/edge.ts';
 import { parseConfig } from '../edge/src/config/load.ts';
 import { createLogger } from '../edge/src/log.ts';
 import { formatBitrate, formatBytes, padDisplay } from '../edge/src/cli/format.ts';
+import { UserStore } from '../edge/src/auth/users.ts';
+import { systemClock } from '../edge/src/clock.ts';
 
 const CAMERAS = Number(process.env.CUNBOX_DEMO_CAMERAS ?? 8);
 const root = resolve(import.meta.dirname, '..');
@@ -19,6 +21,9 @@ const sim = await startCamsim({ cameras: CAMERAS });
 const zones = ['东口', '西口', '村委会', '文化广场', '小学门口', '菜市场', '河堤', '北桥'];
 const yaml = [
   `data_dir: ${join(demoDir, 'data')}`,
+  'http:',
+  '  host: 127.0.0.1',
+  `  port: ${Number(process.env.CUNBOX_DEMO_PORT ?? 8080)}`,
   'recording:',
   '  segment_seconds: 10',
   'retention:',
@@ -39,10 +44,16 @@ const config = parseConfig(yaml, configFile);
 const logFile = join(demoDir, 'edge.log');
 const edge = new Edge({ config, log: createLogger({ level: 'info', destination: createWriteStream(logFile, { flags: 'a' }) as never }) });
 await edge.start();
+// A demo login for the API (never do this on a real box: `cunbox init` asks for a password).
+const users = new UserStore({ db: edge.db, clock: systemClock });
+if (!users.getByUsername('admin')) await users.create({ username: 'admin', password: 'cunbox-demo', role: 'admin', displayName: '演示管理员' });
+const api = `http://127.0.0.1:${edge.http!.address.port}`;
 
 console.log(`config:   ${configFile}`);
 console.log(`footage:  ${edge.layout.recordings}/<camera id>/<UTC date>/`);
 console.log(`log:      ${logFile}`);
+console.log(`API:      ${api}/docs  (demo login: admin / cunbox-demo)`);
+console.log(`playback: ${api}/api/timeline?from=${Date.now() - 3_600_000}&to=${Date.now() + 3_600_000}`);
 console.log(`CLI:      node edge/bin/cunbox.js storage status --config ${configFile}`);
 console.log('Ctrl-C stops the demo.\n');
 
