@@ -319,6 +319,19 @@ const zh: Record<string, string> = {
   'hold released': '已解除证据保全',
   'export written': '已导出',
   ...TECHNICIAN_ZH,
+  'run the edge: record every enabled camera, keep the ring buffer': '运行 edge：录制所有启用的摄像头，维护 7 天环形存储',
+  'verify that the segment index and the files on disk agree, and that governance state is the fold of its ops': '检查录像索引与磁盘文件是否一致，以及治理数据是否与操作日志一致',
+  'recording storage': '录像存储',
+  'bytes, oldest and newest footage and bitrate per camera; days the disk holds': '每个摄像头的容量、最早和最新录像、码率；磁盘按当前码率可存天数',
+  'evidence holds: footage the ring buffer must keep': '证据保全：环形存储不得删除的录像',
+  'active holds (--all: released ones too)': '生效中的证据保全（--all：包括已解除的）',
+  "keep a camera's footage for a time range": '保全某摄像头一段时间的录像',
+  'release a hold (the record stays for the audit trail)': '解除证据保全（记录保留备查）',
+  'cut an evidence MP4 (with a SHA-256 manifest) from recorded footage; puts a hold on the range': '从录像导出证据 MP4（附 SHA-256 清单），并保全该时段',
+  'create an account': '创建账号',
+  'list accounts (never passwords)': '列出账号（不显示密码）',
+  'cunbox edge: records village cameras and runs village governance': 'cunbox edge：录制全村摄像头，运行村务治理',
+  'accounts of the governance API': '治理接口的账号',
 };
 
 export type Lang = 'zh' | 'en';

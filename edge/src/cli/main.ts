@@ -42,7 +42,7 @@ export async function run(argv: readonly string[], io: CliIo = { stdout: process
   };
 
   const program = new Command('cunbox')
-    .description('cunbox edge: records village cameras and runs village governance')
+    .description(t('cunbox edge: records village cameras and runs village governance'))
     .option('-c, --config <file>', 'config file (default: $CUNBOX_CONFIG or /etc/cunbox/config.yaml)')
     .option('--data-dir <dir>', 'data directory, when there is no config file')
     .addHelpText('after', EXAMPLES)

@@ -16,7 +16,7 @@ import { OpStore } from '../../governance/store.ts';
 export function registerCheck(program: Command, ctx: CliContext): void {
   program
     .command('check')
-    .description('verify that the segment index and the files on disk agree, and that governance state is the fold of its ops')
+    .description(ctx.t('verify that the segment index and the files on disk agree, and that governance state is the fold of its ops'))
     .option('--repair', 'mend what is wrong (the edge must be stopped)')
     .option('--json', 'machine-readable output')
     .action(async (o: { repair?: boolean; json?: boolean }, cmd: Command) => {

@@ -7,7 +7,7 @@ import { createLogger } from '../../log.ts';
 export function registerServe(program: Command, ctx: CliContext): void {
   program
     .command('serve')
-    .description('run the edge: record every enabled camera, keep the ring buffer')
+    .description(ctx.t('run the edge: record every enabled camera, keep the ring buffer'))
     .action(async (_o, cmd: Command) => {
       const config = resolveConfig(ctx.store(cmd), ctx.io.env);
       const log = createLogger({ level: config.logLevel });

@@ -9,10 +9,10 @@ import { statfsDiskUsage } from '../../storage/disk.ts';
 import { formatBitrate, formatBytes, formatTime, table } from '../format.ts';
 
 export function registerStorage(program: Command, ctx: CliContext): void {
-  const storage = program.command('storage').description('recording storage');
+  const storage = program.command('storage').description(ctx.t('recording storage'));
   storage
     .command('status')
-    .description('bytes, oldest and newest footage and bitrate per camera; days the disk holds')
+    .description(ctx.t('bytes, oldest and newest footage and bitrate per camera; days the disk holds'))
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }, cmd: Command) => {
       const config = resolveConfig(ctx.store(cmd), ctx.io.env);

@@ -26,11 +26,11 @@ A password comes from --password-stdin (first line), $CUNBOX_PASSWORD or --passw
  * stdin, the environment or (last resort) the command line.
  */
 export function registerUsers(program: Command, ctx: CliContext): void {
-  const users = program.command('users').description('accounts of the governance API (roles: ' + ROLES.join(', ') + ')').addHelpText('after', EXAMPLES);
+  const users = program.command('users').description(`${ctx.t('accounts of the governance API')} (roles: ${ROLES.join(', ')})`).addHelpText('after', EXAMPLES);
 
   users
     .command('add')
-    .description('create an account')
+    .description(ctx.t('create an account'))
     .requiredOption('--username <name>', '2–32 letters, digits, _ . -')
     .addOption(new Option('--role <role>', 'what the account may do').choices([...ROLES]).makeOptionMandatory())
     .option('--display-name <name>', 'name shown to people, e.g. 张书记')
@@ -68,7 +68,7 @@ export function registerUsers(program: Command, ctx: CliContext): void {
 
   users
     .command('list')
-    .description('list accounts (never passwords)')
+    .description(ctx.t('list accounts (never passwords)'))
     .option('--json', 'machine-readable output')
     .action(async (o: { json?: boolean }, cmd: Command) => {
       await withDb(ctx.store(cmd), ctx.io.env, async (db) => {

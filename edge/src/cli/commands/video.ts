@@ -35,10 +35,10 @@ function oldestFootage(db: Db): number | null {
 
 /** `cunbox holds …` and `cunbox export …`: evidence kept from the ring buffer, and cut out of it. */
 export function registerVideo(program: Command, ctx: CliContext): void {
-  const holds = program.command('holds').description('evidence holds: footage the ring buffer must keep');
+  const holds = program.command('holds').description(ctx.t('evidence holds: footage the ring buffer must keep'));
   holds
     .command('list')
-    .description('active holds (--all: released ones too)')
+    .description(ctx.t('active holds (--all: released ones too)'))
     .option('--all', 'include released holds')
     .option('--json', 'machine-readable output')
     .action((o: { all?: boolean; json?: boolean }, cmd: Command) =>
@@ -51,7 +51,7 @@ export function registerVideo(program: Command, ctx: CliContext): void {
     );
   holds
     .command('add')
-    .description('keep a camera\'s footage for a time range')
+    .description(ctx.t('keep a camera\'s footage for a time range'))
     .requiredOption('--camera <id|name>', 'camera')
     .requiredOption('--from <time>', 'start: ISO 8601 with zone, or epoch ms')
     .requiredOption('--to <time>', 'end')
@@ -67,7 +67,7 @@ export function registerVideo(program: Command, ctx: CliContext): void {
     );
   holds
     .command('release <id>')
-    .description('release a hold (the record stays for the audit trail)')
+    .description(ctx.t('release a hold (the record stays for the audit trail)'))
     .action((id: string, _o: unknown, cmd: Command) =>
       withDb(ctx, cmd, ({ db }) => {
         if (!/^\d+$/.test(id)) throw new CunboxError('INVALID_INPUT', 'hold id: a number');
@@ -78,7 +78,7 @@ export function registerVideo(program: Command, ctx: CliContext): void {
 
   program
     .command('export')
-    .description('cut an evidence MP4 (with a SHA-256 manifest) from recorded footage; puts a hold on the range')
+    .description(ctx.t('cut an evidence MP4 (with a SHA-256 manifest) from recorded footage; puts a hold on the range'))
     .requiredOption('--camera <id|name>', 'camera')
     .requiredOption('--from <time>', 'start: ISO 8601 with zone, or epoch ms')
     .requiredOption('--to <time>', 'end')
