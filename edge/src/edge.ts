@@ -20,6 +20,12 @@ import { HttpPart } from './api/part.ts';
 import { ExportQueue } from './playback/exports.ts';
 import { LiveService } from './playback/live.ts';
 import { SnapshotService } from './playback/snapshots.ts';
+// Issue #5: sync with the cloud.
+import { SyncClient } from './sync/client.ts';
+import { readCredentials } from './sync/credentials.ts';
+import { OpStore } from './governance/store.ts';
+import { footageHoldHook } from './governance/tickets.ts';
+import { governanceModels } from '@cunbox/shared';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -48,6 +54,7 @@ export class Edge {
   #http: HttpPart | undefined;
   #live: LiveService | undefined;
   #snapshots: SnapshotService | undefined;
+  #sync: SyncClient | undefined;
 
   constructor(deps: EdgeDeps) {
     this.#deps = deps;
@@ -142,6 +149,15 @@ export class Edge {
         this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, video });
         await this.#http.start();
       }
+      // Sync (issue #5): only with a `cloud` section. It shares the HTTP part's op store when there
+      // is one: one store per database keeps one hybrid logical clock.
+      if (config.cloud) {
+        const credentials = readCredentials(config.cloud.credentialsFile);
+        if (credentials.edgeId !== config.cloud.edgeId) throw new Error(`cloud.edge_id ${config.cloud.edgeId} does not match the credentials file (${credentials.edgeId})`);
+        const store = this.#http?.governance.store ?? new OpStore({ db, clock, log: log.child({ module: 'oplog' }), models: governanceModels, hooks: { ticket: footageHoldHook(db, holds) } });
+        this.#sync = new SyncClient({ db, store, clock, log: log.child({ module: 'sync' }), credentials });
+        this.#sync.start();
+      }
       log.info({ dataDir: config.dataDir, cameras: this.#recorder.status().length }, 'edge started');
     } catch (err) {
       await this.stop();
@@ -150,6 +166,8 @@ export class Edge {
   }
 
   async stop(): Promise<void> {
+    await this.#sync?.stop();
+    this.#sync = undefined;
     await this.#http?.stop();
     this.#http = undefined;
     await this.#live?.stop();
@@ -166,6 +184,11 @@ export class Edge {
   /** The governance part, when the config enables the HTTP API. */
   get http(): HttpPart | undefined {
     return this.#http;
+  }
+
+  /** The sync part, when the config has a `cloud` section. */
+  get sync(): SyncClient | undefined {
+    return this.#sync;
   }
 
   cameraStatus(): CameraStatus[] {

@@ -11,6 +11,7 @@ import { registerUsers } from './commands/users.ts';
 import { registerInit } from './commands/init.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerVideo } from './commands/video.ts';
+import { registerCloud } from './commands/cloud.ts'; // issue #5
 
 export type { CliIo };
 
@@ -59,6 +60,7 @@ export async function run(argv: readonly string[], io: CliIo = { stdout: process
   registerInit(program, ctx);
   registerDoctor(program, ctx);
   registerVideo(program, ctx);
+  registerCloud(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -18,6 +18,8 @@ export interface EdgeConfig {
   cameras: CameraInput[];
   /** The governance HTTP API; null (or absent): not started. */
   http?: { host: string; port: number } | null;
+  /** Sync with the cloud (issue #5); null (or absent): not started. */
+  cloud?: { url: string; edgeId: string; credentialsFile: string } | null;
 }
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
@@ -86,6 +88,7 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
       batchSize: 200,
     },
     http: cfg.http ? { host: cfg.http.host, port: cfg.http.port } : null,
+    cloud: cfg.cloud ? { url: cfg.cloud.url, edgeId: cfg.cloud.edge_id, credentialsFile: resolve(base, cfg.cloud.credentials_file) } : null,
     cameras: cfg.cameras.map((c) => ({
       name: c.name,
       zone: c.zone ?? null,

@@ -45,6 +45,18 @@ export const configSchema = {
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
       },
     },
+    // Issue #5: sync with the cloud; without this section the edge runs alone.
+    cloud: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['url', 'edge_id', 'credentials_file'],
+      description: 'The cloud this edge syncs with; `cunbox cloud pair` writes the credentials file.',
+      properties: {
+        url: { type: 'string', pattern: '^https?://' },
+        edge_id: { type: 'string', pattern: '^[0-9a-f]{16}$' },
+        credentials_file: { type: 'string', minLength: 1 },
+      },
+    },
     cameras: {
       type: 'array',
       default: [],
@@ -86,6 +98,7 @@ export interface RawConfig {
     interval_seconds: number;
   };
   http?: { host: string; port: number };
+  cloud?: { url: string; edge_id: string; credentials_file: string };
   cameras: Array<{
     name: string;
     zone?: string;

@@ -10,6 +10,7 @@ import { governanceMigrations } from '../governance/migrations.ts';
 import { apiMigrations } from '../api/migrations.ts';
 import { cameraMigrations } from '../cameras/migrations.ts';
 import { playbackMigrations } from '../playback/migrations.ts';
+import { syncMigrations } from '../sync/migrations.ts'; // issue #5
 
 export interface Migration {
   /** Unique, stable, e.g. 'recording/001-initial'. */
@@ -123,4 +124,4 @@ export const recordingMigrations: readonly Migration[] = [
 ];
 
 /** Every domain's migrations. Add a domain's list here; order within a list matters. */
-export const migrations: readonly Migration[] = [...recordingMigrations, ...authMigrations, ...cameraMigrations, ...governanceMigrations, ...apiMigrations, ...playbackMigrations];
+export const migrations: readonly Migration[] = [...recordingMigrations, ...authMigrations, ...cameraMigrations, ...governanceMigrations, ...apiMigrations, ...playbackMigrations, ...syncMigrations];

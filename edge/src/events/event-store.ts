@@ -10,8 +10,9 @@ export interface StoredEvent {
 }
 
 /**
- * Camera and system events, stored in SQLite. The sync issue adds an outbox
- * filled in the same transaction as each insert here.
+ * Camera and system events, stored in SQLite. This table is also the sync
+ * outbox for events (issue #5, edge/src/sync/client.ts): rows past the cloud's
+ * acknowledged id are sent, so an event is queued in its own insert's transaction.
  */
 export class EventStore {
   readonly #db: Db;

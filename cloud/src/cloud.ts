@@ -1,0 +1,106 @@
+/**
+ * The cloud's composition root: storage, the broker (embedded Aedes unless the
+ * config names an external one), the sync engine and the HTTP API. Nothing
+ * does I/O before start(); stop() undoes start() in reverse.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { governanceModels } from '@cunbox/shared';
+import type { CloudConfig } from './config.ts';
+import { SqliteCloudStore, type CloudStore } from './store.ts';
+import { EmbeddedBroker } from './broker.ts';
+import { CloudSync, type CloudSyncOptions } from './sync.ts';
+import { buildCloudApi } from './http.ts';
+
+export const SERVICE_USER = 'cunbox-cloud';
+
+export class Cloud {
+  readonly #config: CloudConfig;
+  readonly #log: Logger;
+  readonly #syncOptions: Partial<CloudSyncOptions>;
+  readonly #servicePassword: string | undefined;
+  #store: CloudStore | undefined;
+  #broker: EmbeddedBroker | undefined;
+  #sync: CloudSync | undefined;
+  #app: FastifyInstance | undefined;
+
+  /** `servicePassword`: tests that act as the service user pass one; otherwise it is random per start. */
+  constructor(deps: { config: CloudConfig; log: Logger; syncOptions?: Partial<CloudSyncOptions>; servicePassword?: string }) {
+    this.#config = deps.config;
+    this.#servicePassword = deps.servicePassword;
+    this.#log = deps.log;
+    this.#syncOptions = deps.syncOptions ?? {};
+  }
+
+  get store(): CloudStore {
+    if (!this.#store) throw new Error('cloud not started');
+    return this.#store;
+  }
+  get sync(): CloudSync {
+    if (!this.#sync) throw new Error('cloud not started');
+    return this.#sync;
+  }
+  /** The embedded broker (undefined with an external one); tests stop and restart it. */
+  get broker(): EmbeddedBroker | undefined {
+    return this.#broker;
+  }
+  get httpPort(): number {
+    return (this.#app!.server.address() as AddressInfo).port;
+  }
+  /** The MQTT URL edges are told to use. */
+  get mqttUrl(): string {
+    const m = this.#config.mqtt;
+    if (m.publicUrl) return m.publicUrl;
+    return m.mode === 'embedded' ? `mqtt://${m.host}:${this.#broker?.port ?? m.port}` : m.url;
+  }
+
+  async start(): Promise<void> {
+    const cfg = this.#config;
+    try {
+      const store = new SqliteCloudStore({ file: join(cfg.dataDir, 'cloud.db'), models: governanceModels });
+      this.#store = store;
+      let url: string;
+      let username: string;
+      let password: string;
+      if (cfg.mqtt.mode === 'embedded') {
+        // The service user's password lives only in this process: nothing else needs it.
+        const servicePassword = this.#servicePassword ?? randomBytes(24).toString('base64url');
+        this.#broker = new EmbeddedBroker({
+          log: this.#log.child({ module: 'broker' }),
+          auth: {
+            authenticate: (user, pass) =>
+              user === SERVICE_USER ? (pass === servicePassword ? { kind: 'service' } : null) : store.checkEdgePassword(user, pass) ? { kind: 'edge', edgeId: user } : null,
+          },
+        });
+        await this.#broker.start(cfg.mqtt.host, cfg.mqtt.port);
+        url = `mqtt://${cfg.mqtt.host}:${this.#broker.port}`;
+        username = SERVICE_USER;
+        password = servicePassword;
+      } else {
+        ({ url, username, password } = cfg.mqtt);
+      }
+      this.#sync = new CloudSync({ store, log: this.#log.child({ module: 'sync' }), url, username, password, options: this.#syncOptions });
+      this.#sync.start();
+      this.#app = await buildCloudApi({ store, log: this.#log, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now: Date.now, onCommit: () => this.#sync?.notify() });
+      await this.#app.listen({ host: cfg.http.host, port: cfg.http.port });
+      this.#log.info({ http: this.httpPort, mqtt: cfg.mqtt.mode }, 'cloud started');
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.#app?.close();
+    this.#app = undefined;
+    await this.#sync?.stop();
+    this.#sync = undefined;
+    await this.#broker?.stop();
+    this.#broker = undefined;
+    this.#store?.close();
+    this.#store = undefined;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The cloud's YAML config. Secrets (operator token, service password) live in
+ * files named here, never in the config itself.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+
+export interface CloudConfig {
+  dataDir: string;
+  http: { host: string; port: number };
+  operatorToken: string;
+  mqtt:
+    | { mode: 'embedded'; host: string; port: number; publicUrl: string | null }
+    | { mode: 'external'; url: string; username: string; password: string; publicUrl: string | null };
+}
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['data_dir', 'operator_token_file'],
+  properties: {
+    data_dir: { type: 'string', minLength: 1 },
+    operator_token_file: { type: 'string', minLength: 1 },
+    http: { type: 'object', additionalProperties: false, default: {}, properties: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'integer', minimum: 0, maximum: 65535, default: 8090 } } },
+    mqtt: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 1883 },
+        url: { type: 'string', pattern: '^mqtts?://' },
+        username: { type: 'string', minLength: 1 },
+        password_file: { type: 'string', minLength: 1 },
+        public_url: { type: 'string', pattern: '^mqtts?://' },
+      },
+    },
+  },
+} as const;
+
+interface Raw {
+  data_dir: string;
+  operator_token_file: string;
+  http: { host: string; port: number };
+  mqtt: { host: string; port: number; url?: string; username?: string; password_file?: string; public_url?: string };
+}
+
+const validate = new Ajv({ allErrors: true, useDefaults: true, strict: true }).compile<Raw>(schema);
+
+export function parseCloudConfig(text: string, file: string): CloudConfig {
+  const data: unknown = parse(text) ?? {};
+  if (!validate(data)) throw new Error(`${file}: ${(validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`);
+  const base = dirname(resolve(file));
+  const secret = (f: string): string => readFileSync(resolve(base, f), 'utf8').trim();
+  const m = data.mqtt;
+  let mqtt: CloudConfig['mqtt'];
+  if (m.url) {
+    if (!m.username || !m.password_file) throw new Error(`${file}: mqtt.url needs mqtt.username and mqtt.password_file`);
+    mqtt = { mode: 'external', url: m.url, username: m.username, password: secret(m.password_file), publicUrl: m.public_url ?? null };
+  } else {
+    mqtt = { mode: 'embedded', host: m.host, port: m.port, publicUrl: m.public_url ?? null };
+  }
+  return { dataDir: resolve(base, data.data_dir), http: data.http, operatorToken: secret(data.operator_token_file), mqtt };
+}
+
+export function loadCloudConfig(file: string): CloudConfig {
+  return parseCloudConfig(readFileSync(file, 'utf8'), file);
+}

@@ -1,0 +1,125 @@
+/**
+ * The cloud's HTTP API: operator endpoints (villages, pairing codes) behind
+ * the operator token, pairing for edges (the one-time code is the credential),
+ * and a minimal phone-facing tickets API per village.
+ */
+import { timingSafeEqual, createHash } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import { newId, type TicketState } from '@cunbox/shared';
+import type { Logger } from 'pino';
+import type { CloudStore } from './store.ts';
+
+export interface CloudApiDeps {
+  store: CloudStore;
+  log: Logger;
+  operatorToken: string;
+  /** What a paired edge should connect to. */
+  mqttUrl: () => string;
+  now: () => number;
+  /** Called after the cloud committed ops (so sync can push them down). */
+  onCommit: () => void;
+  pairCodeTtlMs?: number;
+}
+
+/** Errors of the cloud API: one table, stable codes. */
+export const cloudErrors = {
+  UNAUTHENTICATED: 401,
+  NOT_FOUND: 404,
+  PAIR_CODE_INVALID: 403,
+  INVALID_INPUT: 400,
+} as const;
+type CloudErrorCode = keyof typeof cloudErrors;
+class CloudApiError extends Error {
+  constructor(
+    readonly code: CloudErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({ // Request lines only at warn and above: the API's own events are logged where they happen.
+    loggerInstance: deps.log.child({ module: 'http' }, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: 64 * 1024 });
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, _req, reply) => {
+    if (err instanceof CloudApiError) return reply.status(cloudErrors[err.code]).send({ error: { code: err.code, message: err.message } });
+    if (err.validation) return reply.status(400).send({ error: { code: 'INVALID_INPUT', message: err.message } });
+    deps.log.error({ err }, 'cloud API error');
+    return reply.status(err.statusCode && err.statusCode < 500 ? err.statusCode : 500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
+  });
+  const operator = (req: FastifyRequest): void => {
+    const h = req.headers.authorization ?? '';
+    const token = h.startsWith('Bearer ') ? h.slice(7) : '';
+    if (!timingSafeEqual(digest(token), digest(deps.operatorToken))) throw new CloudApiError('UNAUTHENTICATED', 'operator token required');
+  };
+  const villageOf = (id: number) => {
+    const v = deps.store.village(id);
+    if (!v) throw new CloudApiError('NOT_FOUND', `no village ${id}`);
+    return v;
+  };
+
+  app.post<{ Body: { name: string } }>(
+    '/api/villages',
+    { schema: { body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 100 } } } } },
+    async (req, reply) => {
+      operator(req);
+      const v = deps.store.createVillage(req.body.name);
+      return reply.status(201).send({ id: v.id, name: v.name, node: v.node });
+    },
+  );
+
+  app.post<{ Params: { id: number } }>('/api/villages/:id/pair-codes', { schema: { params: { type: 'object', properties: { id: { type: 'integer' } } } } }, async (req, reply) => {
+    operator(req);
+    villageOf(req.params.id);
+    const code = deps.store.createPairCode(req.params.id, deps.pairCodeTtlMs ?? 24 * 3600_000);
+    return reply.status(201).send({ code });
+  });
+
+  app.post<{ Body: { code: string } }>(
+    '/api/pair',
+    { schema: { body: { type: 'object', additionalProperties: false, required: ['code'], properties: { code: { type: 'string', minLength: 4, maxLength: 40 } } } } },
+    async (req) => {
+      const r = deps.store.redeemPairCode(req.body.code);
+      if (!r) throw new CloudApiError('PAIR_CODE_INVALID', 'pairing code unknown, expired or already used');
+      deps.log.info({ edgeId: r.edge.edgeId, villageId: r.edge.villageId }, 'edge paired');
+      return { edgeId: r.edge.edgeId, villageId: r.edge.villageId, mqttUrl: deps.mqttUrl(), username: r.edge.edgeId, password: r.password };
+    },
+  );
+
+  app.get<{ Params: { id: number } }>('/api/villages/:id/tickets', { schema: { params: { type: 'object', properties: { id: { type: 'integer' } } } } }, async (req) => {
+    operator(req);
+    villageOf(req.params.id);
+    return { tickets: deps.store.list<TicketState>(req.params.id, 'ticket') };
+  });
+
+  app.post<{ Params: { id: number }; Body: { category: string; description: string; place: string; reporter?: string } }>(
+    '/api/villages/:id/tickets',
+    {
+      schema: {
+        params: { type: 'object', properties: { id: { type: 'integer' } } },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['category', 'description', 'place'],
+          properties: { category: { type: 'string', minLength: 1, maxLength: 64 }, description: { type: 'string', minLength: 1, maxLength: 4000 }, place: { type: 'string', minLength: 1, maxLength: 200 }, reporter: { type: 'string', maxLength: 64 } },
+        },
+      },
+    },
+    async (req, reply) => {
+      operator(req);
+      villageOf(req.params.id);
+      const id = newId(deps.now());
+      const b = req.body;
+      deps.store.commit(req.params.id, b.reporter ?? 'phone', [
+        { entityKind: 'ticket', entityId: id, type: 'ticket.created', payload: { category: b.category, categoryName: b.category, slaMinutes: 0, description: b.description, place: b.place, lat: null, lng: null, photos: [], anonymous: false, reporter: b.reporter ?? 'phone' } },
+      ]);
+      deps.onCommit();
+      const ticket = deps.store.list<TicketState>(req.params.id, 'ticket').find((t) => t.id === id);
+      return reply.status(201).send({ ticket });
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,6 @@
+export * from './cloud.ts';
+export * from './config.ts';
+export * from './store.ts';
+export * from './broker.ts';
+export * from './sync.ts';
+export * from './http.ts';

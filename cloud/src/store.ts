@@ -1,0 +1,342 @@
+/**
+ * The cloud's storage, behind one narrow interface (`CloudStore`) so that a
+ * server database can replace SQLite later without touching sync or HTTP code.
+ * The SQLite implementation keeps, per village, the op log (every op of the
+ * edge and of the cloud as a peer) and the fold of each entity, computed with
+ * the same shared models the edge uses.
+ */
+import Database from 'better-sqlite3';
+import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { HlcClock, fold, isInOrder, newCode, opId, step, type EntityBase, type Model, type Op, type OpDraft, type SyncEvent } from '@cunbox/shared';
+
+export interface Village {
+  id: number;
+  name: string;
+  /** The cloud's node id in this village's op log. */
+  node: string;
+}
+
+export interface EdgeRecord {
+  edgeId: string;
+  villageId: number;
+  /** The edge's op-log node id, learned from its first hello. */
+  node: string | null;
+  online: boolean;
+}
+
+export interface PeerMarks {
+  /** Highest contiguous seq of the edge's ops committed here. */
+  opsCommitted: number;
+  /** Highest event id committed here. */
+  eventsCommitted: number;
+  /** Highest contiguous seq of our ops the edge said it committed. */
+  downAcked: number;
+}
+
+export interface DeadLetter {
+  id: number;
+  at: number;
+  topic: string;
+  edgeId: string | null;
+  reason: string;
+  bytes: number;
+}
+
+export interface CloudStore {
+  createVillage(name: string): Village;
+  village(id: number): Village | undefined;
+  /** A one-time pairing code for the village; only its hash is stored. */
+  createPairCode(villageId: number, ttlMs: number): string;
+  /** Uses up the code and registers a new edge with a fresh password; undefined if unknown, used or expired. */
+  redeemPairCode(code: string): { edge: EdgeRecord; password: string } | undefined;
+  edge(edgeId: string): EdgeRecord | undefined;
+  checkEdgePassword(edgeId: string, password: string): boolean;
+  setEdgeNode(edgeId: string, node: string): void;
+  setPresence(edgeId: string, online: boolean): void;
+  marks(edgeId: string): PeerMarks;
+  /** Stores the edge's ops (duplicates skipped), folds them; returns the new committed watermark. All in one transaction. */
+  ingestEdgeOps(edge: EdgeRecord, ops: readonly Op[]): { applied: number; duplicates: number; committed: number };
+  /** Stores events if they continue the stream; returns the committed event watermark. */
+  ingestEdgeEvents(edgeId: string, after: number, events: readonly SyncEvent[]): number;
+  /** `exact`: the edge's hello says where it stands, even below what it acked before (its database was restored). */
+  setDownAcked(edgeId: string, seq: number, exact?: boolean): void;
+  /** Ops made by the cloud in this village: a peer's commit. */
+  commit(villageId: number, actor: string, drafts: readonly OpDraft[]): Op[];
+  opsAfter(villageId: number, origin: string, afterSeq: number, limit: number): Op[];
+  opCount(villageId: number, origin?: string): number;
+  list<S extends EntityBase>(villageId: number, kind: string): S[];
+  /** Every entity of the village, keyed kind/id, sorted: to compare with an edge. */
+  snapshot(villageId: number): Record<string, EntityBase>;
+  deadLetter(entry: { topic: string; edgeId: string | null; reason: string; payload: Uint8Array }): void;
+  deadLetters(): DeadLetter[];
+  eventCount(edgeId: string): number;
+  close(): void;
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS villages (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, node TEXT NOT NULL UNIQUE,
+    next_seq INTEGER NOT NULL DEFAULT 1, hlc TEXT, created_at INTEGER NOT NULL);
+  -- Only the hash of a pairing code is kept; used_at makes it single-use.
+  CREATE TABLE IF NOT EXISTS pair_codes (code_hash TEXT PRIMARY KEY, village_id INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);
+  CREATE TABLE IF NOT EXISTS edges (edge_id TEXT PRIMARY KEY, village_id INTEGER NOT NULL, password_hash TEXT NOT NULL, node TEXT,
+    online INTEGER NOT NULL DEFAULT 0, ops_committed INTEGER NOT NULL DEFAULT 0, events_committed INTEGER NOT NULL DEFAULT 0,
+    down_acked INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS ops (village_id INTEGER NOT NULL, id TEXT NOT NULL, origin TEXT NOT NULL, seq INTEGER NOT NULL, hlc TEXT NOT NULL,
+    actor TEXT NOT NULL, entity_kind TEXT NOT NULL, entity_id TEXT NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL,
+    PRIMARY KEY (village_id, id), UNIQUE (village_id, origin, seq));
+  CREATE INDEX IF NOT EXISTS ops_by_entity ON ops (village_id, entity_kind, entity_id, hlc);
+  CREATE TRIGGER IF NOT EXISTS ops_immutable_u BEFORE UPDATE ON ops BEGIN SELECT RAISE(ABORT, 'ops are immutable'); END;
+  CREATE TRIGGER IF NOT EXISTS ops_immutable_d BEFORE DELETE ON ops BEGIN SELECT RAISE(ABORT, 'ops are immutable'); END;
+  CREATE TABLE IF NOT EXISTS entities (village_id INTEGER NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, present INTEGER NOT NULL,
+    created_at INTEGER, state TEXT NOT NULL, PRIMARY KEY (village_id, kind, id));
+  CREATE TABLE IF NOT EXISTS events (edge_id TEXT NOT NULL, event_id INTEGER NOT NULL, camera_id INTEGER, type TEXT NOT NULL,
+    at_ms INTEGER NOT NULL, detail TEXT NOT NULL, PRIMARY KEY (edge_id, event_id));
+  -- Messages that failed validation or could not be applied: kept with the reason, never silently dropped.
+  CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, topic TEXT NOT NULL, edge_id TEXT,
+    reason TEXT NOT NULL, bytes INTEGER NOT NULL, payload BLOB);
+`;
+
+/** Dead letters keep at most this much of a payload (an oversized one is what got it here). */
+const DEAD_LETTER_KEEP = 64 * 1024;
+
+function hashPassword(password: string): string {
+  const salt = randomBytes(16);
+  return `scrypt$${salt.toString('hex')}$${scryptSync(password, salt, 32).toString('hex')}`;
+}
+function verifyPassword(stored: string, password: string): boolean {
+  const [, salt, hash] = stored.split('$');
+  if (!salt || !hash) return false;
+  const got = scryptSync(password, Buffer.from(salt, 'hex'), 32);
+  return timingSafeEqual(got, Buffer.from(hash, 'hex'));
+}
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+interface OpRow {
+  id: string;
+  origin: string;
+  seq: number;
+  hlc: string;
+  actor: string;
+  entity_kind: string;
+  entity_id: string;
+  type: string;
+  payload: string;
+}
+const toOp = (r: OpRow): Op => ({ id: r.id, origin: r.origin, seq: r.seq, hlc: r.hlc, actor: r.actor, entityKind: r.entity_kind, entityId: r.entity_id, type: r.type, payload: JSON.parse(r.payload) as Record<string, unknown> });
+
+export class SqliteCloudStore implements CloudStore {
+  readonly #db: Database.Database;
+  readonly #now: () => number;
+  readonly #models: ReadonlyMap<string, Model>;
+  readonly #clocks = new Map<number, HlcClock>();
+  /** Password checks are scrypt (slow on purpose); a reconnect storm must not redo them all. */
+  readonly #authCache = new Map<string, string>();
+
+  constructor(opts: { file: string; models: readonly Model[]; now?: () => number }) {
+    if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
+    this.#db = new Database(opts.file);
+    this.#db.pragma('journal_mode = WAL');
+    // A committed op must survive power loss before we ack it (REFERENCE.md "Sync").
+    this.#db.pragma('synchronous = FULL');
+    this.#db.exec(SCHEMA);
+    this.#now = opts.now ?? Date.now;
+    this.#models = new Map(opts.models.map((m) => [m.kind, m]));
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  createVillage(name: string): Village {
+    const node = randomBytes(8).toString('hex');
+    const info = this.#db.prepare('INSERT INTO villages (name, node, created_at) VALUES (?, ?, ?)').run(name, node, this.#now());
+    return { id: Number(info.lastInsertRowid), name, node };
+  }
+
+  village(id: number): Village | undefined {
+    return this.#db.prepare('SELECT id, name, node FROM villages WHERE id = ?').get(id) as Village | undefined;
+  }
+
+  createPairCode(villageId: number, ttlMs: number): string {
+    if (!this.village(villageId)) throw new Error(`no village ${villageId}`);
+    const code = newCode(10);
+    this.#db.prepare('INSERT INTO pair_codes (code_hash, village_id, expires_at) VALUES (?, ?, ?)').run(sha256(code), villageId, this.#now() + ttlMs);
+    return code;
+  }
+
+  redeemPairCode(code: string): { edge: EdgeRecord; password: string } | undefined {
+    return this.#db.transaction(() => {
+      const now = this.#now();
+      // The UPDATE is the check: a code is used at most once even with concurrent requests.
+      const row = this.#db
+        .prepare('UPDATE pair_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING village_id')
+        .get(now, sha256(code.trim().toUpperCase()), now) as { village_id: number } | undefined;
+      if (!row) return undefined;
+      const edgeId = randomBytes(8).toString('hex');
+      const password = randomBytes(24).toString('base64url');
+      this.#db.prepare('INSERT INTO edges (edge_id, village_id, password_hash, created_at) VALUES (?, ?, ?, ?)').run(edgeId, row.village_id, hashPassword(password), now);
+      return { edge: { edgeId, villageId: row.village_id, node: null, online: false }, password };
+    })();
+  }
+
+  edge(edgeId: string): EdgeRecord | undefined {
+    const r = this.#db.prepare('SELECT edge_id, village_id, node, online FROM edges WHERE edge_id = ?').get(edgeId) as
+      | { edge_id: string; village_id: number; node: string | null; online: number }
+      | undefined;
+    return r ? { edgeId: r.edge_id, villageId: r.village_id, node: r.node, online: r.online === 1 } : undefined;
+  }
+
+  checkEdgePassword(edgeId: string, password: string): boolean {
+    const r = this.#db.prepare('SELECT password_hash FROM edges WHERE edge_id = ?').get(edgeId) as { password_hash: string } | undefined;
+    if (!r) return false;
+    if (this.#authCache.get(edgeId) === sha256(`${r.password_hash}\0${password}`)) return true;
+    const ok = verifyPassword(r.password_hash, password);
+    if (ok) this.#authCache.set(edgeId, sha256(`${r.password_hash}\0${password}`));
+    return ok;
+  }
+
+  setEdgeNode(edgeId: string, node: string): void {
+    this.#db.prepare('UPDATE edges SET node = ? WHERE edge_id = ?').run(node, edgeId);
+  }
+
+  setPresence(edgeId: string, online: boolean): void {
+    this.#db.prepare('UPDATE edges SET online = ? WHERE edge_id = ?').run(online ? 1 : 0, edgeId);
+  }
+
+  marks(edgeId: string): PeerMarks {
+    const r = this.#db.prepare('SELECT ops_committed, events_committed, down_acked FROM edges WHERE edge_id = ?').get(edgeId) as
+      | { ops_committed: number; events_committed: number; down_acked: number }
+      | undefined;
+    return { opsCommitted: r?.ops_committed ?? 0, eventsCommitted: r?.events_committed ?? 0, downAcked: r?.down_acked ?? 0 };
+  }
+
+  ingestEdgeOps(edge: EdgeRecord, ops: readonly Op[]): { applied: number; duplicates: number; committed: number } {
+    return this.#db.transaction(() => {
+      let applied = 0;
+      let duplicates = 0;
+      for (const op of ops) (this.#ingestOne(edge.villageId, op) ? applied++ : duplicates++);
+      this.#saveClock(edge.villageId);
+      let committed = this.marks(edge.edgeId).opsCommitted;
+      const has = this.#db.prepare('SELECT 1 FROM ops WHERE village_id = ? AND id = ?');
+      while (edge.node && has.get(edge.villageId, opId(edge.node, committed + 1))) committed++;
+      this.#db.prepare('UPDATE edges SET ops_committed = ? WHERE edge_id = ?').run(committed, edge.edgeId);
+      return { applied, duplicates, committed };
+    })();
+  }
+
+  ingestEdgeEvents(edgeId: string, after: number, events: readonly SyncEvent[]): number {
+    return this.#db.transaction(() => {
+      let committed = this.marks(edgeId).eventsCommitted;
+      // A batch that starts past our watermark means one before it was lost: wait for the resend.
+      if (after > committed) return committed;
+      const insert = this.#db.prepare('INSERT OR IGNORE INTO events (edge_id, event_id, camera_id, type, at_ms, detail) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const e of events) {
+        insert.run(edgeId, e.id, e.cameraId, e.type, e.atMs, JSON.stringify(e.detail));
+        committed = Math.max(committed, e.id);
+      }
+      this.#db.prepare('UPDATE edges SET events_committed = ? WHERE edge_id = ?').run(committed, edgeId);
+      return committed;
+    })();
+  }
+
+  setDownAcked(edgeId: string, seq: number, exact = false): void {
+    this.#db.prepare(exact ? 'UPDATE edges SET down_acked = ? WHERE edge_id = ?' : 'UPDATE edges SET down_acked = max(down_acked, ?) WHERE edge_id = ?').run(seq, edgeId);
+  }
+
+  commit(villageId: number, actor: string, drafts: readonly OpDraft[]): Op[] {
+    return this.#db.transaction(() => {
+      const v = this.village(villageId);
+      if (!v) throw new Error(`no village ${villageId}`);
+      const clock = this.#clock(villageId);
+      const ops: Op[] = [];
+      for (const d of drafts) {
+        if (!this.#models.has(d.entityKind)) throw new Error(`unknown entity kind ${d.entityKind}`);
+        const { seq } = this.#db.prepare('UPDATE villages SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq - 1 AS seq').get(villageId) as { seq: number };
+        const op: Op = { id: opId(v.node, seq), origin: v.node, seq, hlc: clock.now(), actor, entityKind: d.entityKind, entityId: d.entityId, type: d.type, payload: d.payload };
+        this.#ingestOne(villageId, op);
+        ops.push(op);
+      }
+      this.#saveClock(villageId);
+      return ops;
+    })();
+  }
+
+  opsAfter(villageId: number, origin: string, afterSeq: number, limit: number): Op[] {
+    return (this.#db.prepare('SELECT * FROM ops WHERE village_id = ? AND origin = ? AND seq > ? ORDER BY seq LIMIT ?').all(villageId, origin, afterSeq, limit) as OpRow[]).map(toOp);
+  }
+
+  opCount(villageId: number, origin?: string): number {
+    const sql = origin ? 'SELECT count(*) AS n FROM ops WHERE village_id = ? AND origin = ?' : 'SELECT count(*) AS n FROM ops WHERE village_id = ?';
+    return (this.#db.prepare(sql).get(...(origin ? [villageId, origin] : [villageId])) as { n: number }).n;
+  }
+
+  list<S extends EntityBase>(villageId: number, kind: string): S[] {
+    const rows = this.#db.prepare('SELECT state FROM entities WHERE village_id = ? AND kind = ? AND present = 1 ORDER BY created_at DESC, id DESC').all(villageId, kind) as Array<{ state: string }>;
+    return rows.map((r) => JSON.parse(r.state) as S);
+  }
+
+  snapshot(villageId: number): Record<string, EntityBase> {
+    const rows = this.#db.prepare('SELECT kind, id, state FROM entities WHERE village_id = ? ORDER BY kind, id').all(villageId) as Array<{ kind: string; id: string; state: string }>;
+    return Object.fromEntries(rows.map((r) => [`${r.kind}/${r.id}`, JSON.parse(r.state) as EntityBase]));
+  }
+
+  deadLetter(entry: { topic: string; edgeId: string | null; reason: string; payload: Uint8Array }): void {
+    this.#db
+      .prepare('INSERT INTO dead_letters (at, topic, edge_id, reason, bytes, payload) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(this.#now(), entry.topic.slice(0, 500), entry.edgeId, entry.reason, entry.payload.byteLength, Buffer.from(entry.payload.subarray(0, DEAD_LETTER_KEEP)));
+  }
+
+  deadLetters(): DeadLetter[] {
+    return this.#db.prepare('SELECT id, at, topic, edge_id AS edgeId, reason, bytes FROM dead_letters ORDER BY id').all() as DeadLetter[];
+  }
+
+  eventCount(edgeId: string): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM events WHERE edge_id = ?').get(edgeId) as { n: number }).n;
+  }
+
+  #clock(villageId: number): HlcClock {
+    let c = this.#clocks.get(villageId);
+    if (!c) {
+      const v = this.#db.prepare('SELECT node, hlc FROM villages WHERE id = ?').get(villageId) as { node: string; hlc: string | null };
+      c = new HlcClock({ node: v.node, now: this.#now, last: v.hlc });
+      this.#clocks.set(villageId, c);
+    }
+    return c;
+  }
+
+  #saveClock(villageId: number): void {
+    this.#db.prepare('UPDATE villages SET hlc = ? WHERE id = ?').run(this.#clock(villageId).last, villageId);
+  }
+
+  /** Returns false for a duplicate. An id stored with different content is an error (the caller dead-letters it). */
+  #ingestOne(villageId: number, op: Op): boolean {
+    const existing = this.#db.prepare('SELECT hlc, entity_id, type FROM ops WHERE village_id = ? AND id = ?').get(villageId, op.id) as
+      | { hlc: string; entity_id: string; type: string }
+      | undefined;
+    if (existing) {
+      if (existing.hlc !== op.hlc || existing.entity_id !== op.entityId || existing.type !== op.type) throw new Error(`op ${op.id} differs from the stored op with the same id`);
+      return false;
+    }
+    this.#clock(villageId).observe(op.hlc);
+    this.#db
+      .prepare('INSERT INTO ops (village_id, id, origin, seq, hlc, actor, entity_kind, entity_id, type, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(villageId, op.id, op.origin, op.seq, op.hlc, op.actor, op.entityKind, op.entityId, op.type, JSON.stringify(op.payload));
+    const model = this.#models.get(op.entityKind);
+    // Ops of a kind this version does not know are kept; an upgrade folds them.
+    if (!model) return true;
+    const row = this.#db.prepare('SELECT state FROM entities WHERE village_id = ? AND kind = ? AND id = ?').get(villageId, op.entityKind, op.entityId) as { state: string } | undefined;
+    const current = row ? (JSON.parse(row.state) as EntityBase) : model.init(op.entityId);
+    const next = isInOrder(current, op)
+      ? step(model, current, op)
+      : fold(model, op.entityId, (this.#db.prepare('SELECT * FROM ops WHERE village_id = ? AND entity_kind = ? AND entity_id = ?').all(villageId, op.entityKind, op.entityId) as OpRow[]).map(toOp));
+    this.#db
+      .prepare(
+        `INSERT INTO entities (village_id, kind, id, present, created_at, state) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (village_id, kind, id) DO UPDATE SET present = excluded.present, created_at = excluded.created_at, state = excluded.state`,
+      )
+      .run(villageId, next.kind, next.id, next.exists ? 1 : 0, next.createdAt, JSON.stringify(next));
+    return true;
+  }
+}

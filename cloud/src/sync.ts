@@ -1,0 +1,202 @@
+/**
+ * The cloud's end of sync: one MQTT client (the service user) subscribed to
+ * every edge's uplink. For each edge it commits uplink ops and events and acks
+ * them after the commit, answers hello with its watermarks, and streams the
+ * cloud's own ops of the edge's village down from the edge's watermark.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import { CLOUD_SUBSCRIPTIONS, SendWindow, backoffDelay, decode, encode, redactUrls, topic, type Channel, type TopicMap } from '@cunbox/shared';
+import type { Logger } from 'pino';
+import type { CloudStore, EdgeRecord } from './store.ts';
+
+export interface CloudSyncOptions {
+  batch: number;
+  maxInFlight: number;
+  resendMs: number;
+  tickMs: number;
+  backoff: { baseMs: number; maxMs: number };
+}
+export const defaultCloudSyncOptions: CloudSyncOptions = { batch: 200, maxInFlight: 2000, resendMs: 3000, tickMs: 250, backoff: { baseMs: 200, maxMs: 10_000 } };
+
+export class CloudSync {
+  readonly #store: CloudStore;
+  readonly #log: Logger;
+  readonly #url: string;
+  readonly #auth: { username: string; password: string };
+  readonly #opts: CloudSyncOptions;
+  readonly #now: () => number;
+  /** Downlink windows of edges that said hello on their current connection. */
+  readonly #down = new Map<string, SendWindow>();
+  #client: MqttClient | undefined;
+  #tick: NodeJS.Timeout | undefined;
+  #retry: NodeJS.Timeout | undefined;
+  #attempt = 0;
+  #stopped = true;
+  /** Counts for tests and the status API. */
+  readonly stats = { received: 0, deadLettered: 0, acksSent: 0 };
+
+  constructor(deps: { store: CloudStore; log: Logger; url: string; username: string; password: string; options?: Partial<CloudSyncOptions>; now?: () => number }) {
+    this.#store = deps.store;
+    this.#log = deps.log;
+    this.#url = deps.url;
+    this.#auth = { username: deps.username, password: deps.password };
+    this.#opts = { ...defaultCloudSyncOptions, ...deps.options };
+    this.#now = deps.now ?? Date.now;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#connect();
+    this.#tick = setInterval(() => this.#onTick(), this.#opts.tickMs);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#tick);
+    clearTimeout(this.#retry);
+    const c = this.#client;
+    this.#client = undefined;
+    if (c) await c.endAsync(true);
+  }
+
+  /** A village's cloud-made ops are waiting: push them to its edges now rather than at the next tick. */
+  notify(): void {
+    this.#pumpAll();
+  }
+
+  #connect(): void {
+    const client = mqtt.connect(this.#url, {
+      ...this.#auth,
+      clientId: `cunbox-cloud-${process.pid}-${Math.floor(Math.random() * 1e9).toString(36)}`,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      protocolVersion: 4,
+    });
+    this.#client = client;
+    client.on('connect', () => {
+      this.#attempt = 0;
+      this.#log.info({ url: redactUrls(this.#url) }, 'cloud sync connected to the broker');
+      client.subscribe(CLOUD_SUBSCRIPTIONS, { qos: 1 });
+    });
+    client.on('message', (t, payload) => this.#onMessage(t, payload));
+    client.on('error', (err) => this.#log.warn({ err: redactUrls(err.message) }, 'cloud MQTT error'));
+    client.on('close', () => {
+      if (this.#client !== client) return;
+      // What was in flight may be lost with the connection: send it again once back.
+      for (const w of this.#down.values()) w.reset(w.acked, this.#now());
+      client.removeAllListeners('close');
+      client.end(true);
+      this.#client = undefined;
+      if (this.#stopped) return;
+      const delay = backoffDelay(this.#attempt++, this.#opts.backoff, Math.random);
+      this.#retry = setTimeout(() => this.#connect(), delay);
+    });
+  }
+
+  #publish<C extends Channel>(edgeId: string, channel: C, msg: TopicMap[C]): void {
+    this.#client?.publish(topic(edgeId, channel), encode(channel, msg), { qos: 1 });
+  }
+
+  #reject(t: string, edgeId: string | null, reason: string, payload: Uint8Array): void {
+    this.stats.deadLettered++;
+    this.#store.deadLetter({ topic: t, edgeId, reason, payload });
+    this.#log.warn({ topic: t.slice(0, 200), edgeId, reason }, 'sync message dead-lettered');
+  }
+
+  #onMessage(t: string, payload: Buffer): void {
+    this.stats.received++;
+    const d = decode(t, payload);
+    if (!d.ok) return this.#reject(t, d.edgeId, d.reason, payload);
+    const edge = this.#store.edge(d.edgeId);
+    if (!edge) return this.#reject(t, d.edgeId, 'unknown edge', payload);
+    // An edge we hear from without its hello (we restarted, or missed it): resume from what it last acked.
+    if (!this.#down.has(edge.edgeId) && edge.node) this.#window(edge.edgeId).reset(this.#store.marks(edge.edgeId).downAcked, this.#now());
+    try {
+      switch (d.channel) {
+        case 'up/hello':
+          return this.#onHello(edge, d.msg);
+        case 'up/ops':
+          return this.#onOps(edge, d.msg, t, payload);
+        case 'up/events': {
+          const committed = this.#store.ingestEdgeEvents(edge.edgeId, d.msg.after, d.msg.events);
+          this.#publish(edge.edgeId, 'down/ack', { v: 1, stream: 'events', origin: edge.node ?? '0000000000000000', seq: committed });
+          this.stats.acksSent++;
+          return;
+        }
+        case 'up/ack': {
+          const village = this.#store.village(edge.villageId);
+          if (d.msg.stream !== 'ops' || d.msg.origin !== village?.node) return this.#reject(t, edge.edgeId, 'ack for a stream the cloud does not send', payload);
+          this.#store.setDownAcked(edge.edgeId, d.msg.seq);
+          this.#down.get(edge.edgeId)?.ack(d.msg.seq, this.#now());
+          return this.#pump(edge);
+        }
+        case 'presence':
+          return this.#store.setPresence(edge.edgeId, d.msg.online);
+        default:
+          // Our own downlink echoed back cannot happen (we subscribe to up/ only); anything else is a bug to see.
+          return this.#reject(t, edge.edgeId, `channel ${d.channel} is not an uplink`, payload);
+      }
+    } catch (err) {
+      this.#reject(t, edge.edgeId, `not applied: ${(err as Error).message}`, payload);
+    }
+  }
+
+  #onHello(edge: EdgeRecord, msg: TopicMap['up/hello']): void {
+    if (edge.node !== msg.node) {
+      if (edge.node) this.#log.warn({ edgeId: edge.edgeId, was: edge.node, now: msg.node }, 'edge node id changed (database replaced?)');
+      this.#store.setEdgeNode(edge.edgeId, msg.node);
+      edge = { ...edge, node: msg.node };
+    }
+    const village = this.#store.village(edge.villageId)!;
+    const marks = this.#store.marks(edge.edgeId);
+    this.#publish(edge.edgeId, 'down/hello', { v: 1, node: village.node, appliedSeq: marks.opsCommitted, eventsAcked: marks.eventsCommitted });
+    this.#window(edge.edgeId).reset(msg.appliedSeq, this.#now());
+    this.#store.setDownAcked(edge.edgeId, msg.appliedSeq, true);
+    this.#pump(edge);
+  }
+
+  #window(edgeId: string): SendWindow {
+    let w = this.#down.get(edgeId);
+    if (!w) {
+      w = new SendWindow({ maxInFlight: this.#opts.maxInFlight, resendMs: this.#opts.resendMs });
+      this.#down.set(edgeId, w);
+    }
+    return w;
+  }
+
+  #onOps(edge: EdgeRecord, msg: TopicMap['up/ops'], t: string, payload: Uint8Array): void {
+    if (!edge.node) return this.#reject(t, edge.edgeId, 'ops before hello', payload);
+    const foreign = msg.ops.find((op) => op.origin !== edge.node);
+    if (foreign) return this.#reject(t, edge.edgeId, `op ${foreign.id} is not of this edge's origin`, payload);
+    const r = this.#store.ingestEdgeOps(edge, msg.ops);
+    // Only now, after the commit: the ack is the cloud's promise that these ops are durable here.
+    this.#publish(edge.edgeId, 'down/ack', { v: 1, stream: 'ops', origin: edge.node, seq: r.committed });
+    this.stats.acksSent++;
+  }
+
+  #pump(edge: EdgeRecord): void {
+    const w = this.#down.get(edge.edgeId);
+    const village = this.#store.village(edge.villageId);
+    if (!w || !village || !this.#client?.connected) return;
+    while (w.room > 0) {
+      const ops = this.#store.opsAfter(edge.villageId, village.node, w.sent, Math.min(this.#opts.batch, w.room));
+      if (ops.length === 0) break;
+      this.#publish(edge.edgeId, 'down/ops', { v: 1, ops });
+      w.sentUpTo(ops[ops.length - 1]!.seq, this.#now());
+    }
+  }
+
+  #pumpAll(): void {
+    for (const edgeId of this.#down.keys()) {
+      const edge = this.#store.edge(edgeId);
+      if (edge) this.#pump(edge);
+    }
+  }
+
+  #onTick(): void {
+    const now = this.#now();
+    for (const w of this.#down.values()) w.rewindIfStalled(now);
+    this.#pumpAll();
+  }
+}

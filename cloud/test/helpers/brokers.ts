@@ -1,0 +1,125 @@
+/**
+ * The brokers the sync suite runs against: the cloud's embedded Aedes, and a
+ * real Mosquitto started here (loopback, password file, acl_file with the
+ * same rules as the embedded broker). Each can be stopped and restarted on
+ * the same port, which is how the suite kills the broker mid-stream.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { userInfo } from 'node:os';
+import { pino } from 'pino';
+import { Cloud, SERVICE_USER, mosquittoAcl, type CloudConfig, type CloudSyncOptions } from '../../src/index.ts';
+
+export const SERVICE_PASSWORD = 'svc-test-password';
+export const OPERATOR_TOKEN = 'operator-test-token';
+export const testSyncOptions: Partial<CloudSyncOptions> = { resendMs: 500, tickMs: 50, backoff: { baseMs: 50, maxMs: 400 } };
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface BrokerRig {
+  name: string;
+  cloud: Cloud;
+  url: string;
+  /** Lets the broker know a new edge's password (Mosquitto's password file; Aedes asks the cloud store). */
+  addUser(user: string, password: string): Promise<void>;
+  stopBroker(): Promise<void>;
+  startBroker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const log = pino({ level: process.env.CUNBOX_TEST_LOG ?? 'silent' });
+
+function cloudConfig(dir: string, mqtt: CloudConfig['mqtt']): CloudConfig {
+  return { dataDir: join(dir, 'cloud'), http: { host: '127.0.0.1', port: 0 }, operatorToken: OPERATOR_TOKEN, mqtt };
+}
+
+export async function aedesRig(dir: string): Promise<BrokerRig> {
+  const port = await freePort();
+  const cloud = new Cloud({ config: cloudConfig(dir, { mode: 'embedded', host: '127.0.0.1', port, publicUrl: null }), log, syncOptions: testSyncOptions, servicePassword: SERVICE_PASSWORD });
+  await cloud.start();
+  return {
+    name: 'aedes',
+    cloud,
+    url: `mqtt://127.0.0.1:${port}`,
+    addUser: async () => undefined,
+    stopBroker: () => cloud.broker!.stop(),
+    startBroker: () => cloud.broker!.start('127.0.0.1', port),
+    close: () => cloud.stop(),
+  };
+}
+
+async function waitForPort(port: number, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`mosquitto exited with ${child.exitCode}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('mosquitto did not start listening');
+}
+
+export async function mosquittoRig(dir: string): Promise<BrokerRig> {
+  const port = await freePort();
+  const passwd = join(dir, 'mosquitto.passwd');
+  const acl = join(dir, 'mosquitto.acl');
+  const conf = join(dir, 'mosquitto.conf');
+  execFileSync('mosquitto_passwd', ['-c', '-b', passwd, SERVICE_USER, SERVICE_PASSWORD]);
+  writeFileSync(acl, mosquittoAcl(SERVICE_USER));
+  // Started as root, Mosquitto would switch to its own user and could not read the test's private directory.
+  writeFileSync(conf, [`user ${userInfo().username}`, `listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${passwd}`, `acl_file ${acl}`, 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', ''].join('\n'));
+  let child: ChildProcess | undefined;
+  const startBroker = async (): Promise<void> => {
+    const c = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', process.env.CUNBOX_TEST_LOG ? 'inherit' : 'ignore'] });
+    child = c;
+    await waitForPort(port, c);
+  };
+  const stopBroker = async (): Promise<void> => {
+    const c = child;
+    child = undefined;
+    if (!c || c.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      c.once('exit', () => resolve());
+      c.kill('SIGKILL');
+    });
+  };
+  await startBroker();
+  const url = `mqtt://127.0.0.1:${port}`;
+  const cloud = new Cloud({ config: cloudConfig(dir, { mode: 'external', url, username: SERVICE_USER, password: SERVICE_PASSWORD, publicUrl: null }), log, syncOptions: testSyncOptions });
+  try {
+    await cloud.start();
+  } catch (err) {
+    await stopBroker();
+    throw err;
+  }
+  return {
+    name: 'mosquitto',
+    cloud,
+    url,
+    addUser: async (user, password) => {
+      execFileSync('mosquitto_passwd', ['-b', passwd, user, password]);
+      // Mosquitto re-reads its password and ACL files on SIGHUP.
+      if (child?.exitCode === null) child.kill('SIGHUP');
+      await new Promise((r) => setTimeout(r, 200));
+    },
+    stopBroker,
+    startBroker,
+    close: async () => {
+      await cloud.stop();
+      await stopBroker();
+    },
+  };
+}

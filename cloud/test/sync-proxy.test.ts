@@ -1,0 +1,75 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { governanceModels } from '@cunbox/shared';
+import { aedesRig } from './helpers/brokers.ts';
+import { TcpProxy } from './helpers/proxy.ts';
+import { waitFor } from './helpers/sync-suite.ts';
+import { tmpDir } from '../../edge/test/helpers/tmp.ts';
+import { openDatabase } from '../../edge/src/db/database.ts';
+import { OpStore } from '../../edge/src/governance/store.ts';
+import { SyncClient } from '../../edge/src/sync/client.ts';
+import { systemClock } from '../../edge/src/clock.ts';
+import { silentLogger } from '../../edge/src/log.ts';
+
+const draft = (n: number) => ({
+  entityKind: 'ticket',
+  entityId: `01JE${String(n).padStart(22, '0')}`,
+  type: 'ticket.created',
+  payload: { category: 'road', categoryName: 'road', slaMinutes: 60, description: `proxy ${n}`, place: 'x', lat: null, lng: null, photos: [], anonymous: false, reporter: 'admin' },
+});
+
+t.test('a link that black-holes, then drops, loses nothing', async (t) => {
+  const dir = tmpDir(t, 'cunbox-sync-proxy-');
+  const rig = await aedesRig(dir);
+  t.teardown(() => rig.close());
+  const port = Number(new URL(rig.url).port);
+  const proxy = new TcpProxy({ host: '127.0.0.1', port });
+  await proxy.start();
+  t.teardown(() => proxy.stop());
+  const village = rig.cloud.store.createVillage('proxy');
+  const paired = rig.cloud.store.redeemPairCode(rig.cloud.store.createPairCode(village.id, 60_000))!;
+  const db = openDatabase(join(dir, 'edge.db'));
+  const store = new OpStore({ db, clock: systemClock, log: silentLogger(), models: governanceModels });
+  const sync = new SyncClient({
+    db,
+    store,
+    clock: systemClock,
+    log: silentLogger(),
+    credentials: { edgeId: paired.edge.edgeId, mqttUrl: `mqtt://127.0.0.1:${proxy.port}`, username: paired.edge.edgeId, password: paired.password },
+    options: { pollMs: 30, resendMs: 300, batch: 5, backoff: { baseMs: 50, maxMs: 300 } },
+  });
+  sync.start();
+  t.teardown(async () => {
+    await sync.stop();
+    db.close();
+  });
+  let n = 0;
+  const both = (k: number) => {
+    for (let i = 0; i < k; i++) store.commit('admin', [draft(++n)]);
+    for (let i = 0; i < k; i++) rig.cloud.store.commit(village.id, 'phone', [draft(100_000 + ++n)]);
+    rig.cloud.sync.notify();
+  };
+  both(20);
+  await waitFor('first ops through', () => sync.status().opsAcked > 0);
+  proxy.set('blackhole');
+  both(20);
+  await new Promise((r) => setTimeout(r, 400));
+  proxy.set('drop');
+  both(20);
+  await new Promise((r) => setTimeout(r, 200));
+  proxy.set('pass');
+  both(20);
+  const edgeOps = 80;
+  const cloudOps = 80;
+  await waitFor('convergence', () => rig.cloud.store.opCount(village.id) === edgeOps + cloudOps && sync.status().appliedSeq === cloudOps && sync.status().opsPending === 0, 60_000);
+  const seqs = (db.prepare('SELECT seq FROM gov_ops WHERE origin = ? ORDER BY seq').all(village.node) as Array<{ seq: number }>).map((r) => r.seq);
+  t.same(seqs, Array.from({ length: cloudOps }, (_, i) => i + 1), "the cloud's ops at the edge: once each, contiguous");
+  t.same(
+    rig.cloud.store.opsAfter(village.id, store.node, 0, 1000).map((o) => o.seq),
+    Array.from({ length: edgeOps }, (_, i) => i + 1),
+    "the edge's ops at the cloud: once each, contiguous",
+  );
+  const edgeState = Object.fromEntries((db.prepare('SELECT kind, id, state FROM gov_entities ORDER BY kind, id').all() as Array<{ kind: string; id: string; state: string }>).map((r) => [`${r.kind}/${r.id}`, JSON.parse(r.state)]));
+  t.same(rig.cloud.store.snapshot(village.id), edgeState, 'equal state');
+  t.ok(sync.stats.connects >= 2, 'the edge reconnected after the drop');
+});

@@ -1,0 +1,294 @@
+/**
+ * The edge's end of sync (issue #5), a part with start()/stop().
+ *
+ * Uplink: our governance ops (gov_ops rows of our origin, by seq) and camera
+ * events (events rows, by id) are the outbox: they were written in the same
+ * transaction as the change. We send batches past the cloud's watermark,
+ * at most `maxInFlight` unacknowledged, and move the watermark only on the
+ * cloud's ack, which it sends after its commit. Every (re)connect starts with
+ * hello; the cloud's answer is the watermark we resume from.
+ *
+ * Downlink: the cloud's ops go through OpStore.ingest (duplicates by
+ * (origin, seq) skipped); we ack the highest contiguous seq after the commit.
+ * A message that fails validation or cannot be applied is dead-lettered with
+ * its reason and logged; the stream goes on.
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import { SendWindow, backoffDelay, decode, edgeSubscriptions, encode, opId, redactUrls, topic, type Channel, type SyncEvent, type TopicMap } from '@cunbox/shared';
+import type { Db } from '../db/database.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import type { OpStore } from '../governance/store.ts';
+
+export interface SyncOptions {
+  batch: number;
+  maxInFlight: number;
+  resendMs: number;
+  /** How often the outbox is looked at for new rows, and stalls are checked. */
+  pollMs: number;
+  backoff: { baseMs: number; maxMs: number };
+}
+export const defaultSyncOptions: SyncOptions = { batch: 200, maxInFlight: 2000, resendMs: 3000, pollMs: 250, backoff: { baseMs: 500, maxMs: 60_000 } };
+
+export interface SyncCredentials {
+  edgeId: string;
+  mqttUrl: string;
+  username: string;
+  password: string;
+}
+
+export interface SyncClientDeps {
+  db: Db;
+  store: OpStore;
+  clock: Clock;
+  log: Logger;
+  credentials: SyncCredentials;
+  options?: Partial<SyncOptions>;
+  random?: () => number;
+}
+
+/** The row in sync_peers for our (single) cloud. */
+const PEER = 'cloud';
+const DEAD_LETTER_KEEP = 64 * 1024;
+
+export interface SyncStatus {
+  connected: boolean;
+  cloudNode: string | null;
+  opsAcked: number;
+  opsPending: number;
+  eventsAcked: number;
+  eventsPending: number;
+  appliedSeq: number;
+  deadLetters: number;
+  lastHelloAt: number | null;
+}
+
+/** Reads sync state from the database alone (the CLI uses it without a running client). */
+export function readSyncStatus(db: Db, node: string): Omit<SyncStatus, 'connected'> {
+  const p = db.prepare('SELECT node, ops_acked, events_acked, applied_seq, last_hello_at FROM sync_peers WHERE peer = ?').get(PEER) as
+    | { node: string | null; ops_acked: number; events_acked: number; applied_seq: number; last_hello_at: number | null }
+    | undefined;
+  const opsAcked = p?.ops_acked ?? 0;
+  const eventsAcked = p?.events_acked ?? 0;
+  const count = (sql: string, ...args: unknown[]): number => (db.prepare(sql).get(...args) as { n: number }).n;
+  return {
+    cloudNode: p?.node ?? null,
+    opsAcked,
+    opsPending: count('SELECT count(*) AS n FROM gov_ops WHERE origin = ? AND seq > ?', node, opsAcked),
+    eventsAcked,
+    eventsPending: count('SELECT count(*) AS n FROM events WHERE id > ?', eventsAcked),
+    appliedSeq: p?.applied_seq ?? 0,
+    deadLetters: count('SELECT count(*) AS n FROM sync_dead_letters'),
+    lastHelloAt: p?.last_hello_at ?? null,
+  };
+}
+
+export class SyncClient {
+  readonly #deps: SyncClientDeps;
+  readonly #opts: SyncOptions;
+  readonly #ops: SendWindow;
+  readonly #events: SendWindow;
+  #client: MqttClient | undefined;
+  #timer: unknown;
+  #retry: unknown;
+  #attempt = 0;
+  #stopped = true;
+  /** Set by the cloud's hello on this connection: only then do we know its watermarks. */
+  #ready = false;
+  #helloAt = 0;
+  readonly stats = { connects: 0, deadLettered: 0, batchesSent: 0 };
+
+  constructor(deps: SyncClientDeps) {
+    this.#deps = deps;
+    this.#opts = { ...defaultSyncOptions, ...deps.options };
+    this.#ops = new SendWindow(this.#opts);
+    this.#events = new SendWindow(this.#opts);
+  }
+
+  get connected(): boolean {
+    return this.#ready && (this.#client?.connected ?? false);
+  }
+
+  status(): SyncStatus {
+    return { connected: this.connected, ...readSyncStatus(this.#deps.db, this.#deps.store.node) };
+  }
+
+  start(): void {
+    this.#deps.db.prepare('INSERT OR IGNORE INTO sync_peers (peer) VALUES (?)').run(PEER);
+    this.#stopped = false;
+    this.#connect();
+    this.#timer = this.#deps.clock.setInterval(() => this.#tick(), this.#opts.pollMs);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#deps.clock.clearInterval(this.#timer);
+    this.#deps.clock.clearTimeout(this.#retry);
+    const c = this.#client;
+    this.#client = undefined;
+    this.#ready = false;
+    if (c?.connected) {
+      // A clean goodbye: the retained presence says offline now, not after the keepalive runs out.
+      await c.publishAsync(topic(this.#deps.credentials.edgeId, 'presence'), encode('presence', { v: 1, online: false, at: this.#deps.clock.now() }), { qos: 1, retain: true }).catch(() => undefined);
+    }
+    if (c) await c.endAsync(true);
+  }
+
+  #connect(): void {
+    const { credentials: cred, log, clock } = this.#deps;
+    const offline = encode('presence', { v: 1, online: false, at: clock.now() });
+    const client = mqtt.connect(cred.mqttUrl, {
+      username: cred.username,
+      password: cred.password,
+      clientId: `cunbox-edge-${cred.edgeId}`,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      keepalive: 30,
+      protocolVersion: 4,
+      will: { topic: topic(cred.edgeId, 'presence'), payload: offline, qos: 1, retain: true },
+    });
+    this.#client = client;
+    client.on('connect', () => {
+      this.#attempt = 0;
+      this.stats.connects++;
+      log.info({ url: redactUrls(cred.mqttUrl) }, 'sync connected');
+      client.subscribe(edgeSubscriptions(cred.edgeId), { qos: 1 }, () => {
+        this.#publish('presence', { v: 1, online: true, at: clock.now() }, true);
+        this.#hello();
+      });
+    });
+    client.on('message', (t, payload) => this.#onMessage(t, payload));
+    client.on('error', (err) => log.warn({ err: redactUrls(err.message) }, 'sync MQTT error'));
+    client.on('close', () => {
+      if (this.#client !== client) return;
+      this.#ready = false;
+      client.removeAllListeners('close');
+      client.end(true);
+      this.#client = undefined;
+      if (this.#stopped) return;
+      const delay = backoffDelay(this.#attempt++, this.#opts.backoff, this.#deps.random ?? Math.random);
+      log.info({ delayMs: delay }, 'sync disconnected; reconnecting');
+      this.#retry = clock.setTimeout(() => this.#connect(), delay);
+    });
+  }
+
+  /** Repeated (see #tick) until answered: the cloud may not have been subscribed yet when the broker came back. */
+  #hello(): void {
+    this.#helloAt = this.#deps.clock.now();
+    this.#publish('up/hello', { v: 1, node: this.#deps.store.node, appliedSeq: this.#peer().applied_seq });
+  }
+
+  #publish<C extends Channel>(channel: C, msg: TopicMap[C], retain = false): void {
+    this.#client?.publish(topic(this.#deps.credentials.edgeId, channel), encode(channel, msg), { qos: 1, retain });
+  }
+
+  #peer(): { node: string | null; ops_acked: number; events_acked: number; applied_seq: number } {
+    return this.#deps.db.prepare('SELECT node, ops_acked, events_acked, applied_seq FROM sync_peers WHERE peer = ?').get(PEER) as {
+      node: string | null;
+      ops_acked: number;
+      events_acked: number;
+      applied_seq: number;
+    };
+  }
+
+  #deadLetter(t: string, reason: string, payload: Uint8Array): void {
+    this.stats.deadLettered++;
+    this.#deps.db
+      .prepare('INSERT INTO sync_dead_letters (at, topic, reason, bytes, payload) VALUES (?, ?, ?, ?, ?)')
+      .run(this.#deps.clock.now(), t.slice(0, 500), reason, payload.byteLength, Buffer.from(payload.subarray(0, DEAD_LETTER_KEEP)));
+    this.#deps.log.warn({ topic: t.slice(0, 200), reason }, 'sync message dead-lettered');
+  }
+
+  #onMessage(t: string, payload: Buffer): void {
+    const d = decode(t, payload);
+    if (!d.ok) return this.#deadLetter(t, d.reason, payload);
+    if (d.edgeId !== this.#deps.credentials.edgeId) return this.#deadLetter(t, 'message for another edge', payload);
+    const now = this.#deps.clock.now();
+    const { db } = this.#deps;
+    try {
+      switch (d.channel) {
+        case 'down/hello': {
+          const m = d.msg;
+          const peer = this.#peer();
+          if (peer.node && peer.node !== m.node) this.#deps.log.warn({ was: peer.node, now: m.node }, 'cloud node id changed');
+          // The cloud's watermark is the truth even if it went back (cloud restored from a backup): we resend.
+          db.prepare('UPDATE sync_peers SET node = ?, ops_acked = ?, events_acked = ?, last_hello_at = ? WHERE peer = ?').run(m.node, m.appliedSeq, m.eventsAcked ?? 0, now, PEER);
+          this.#ops.reset(m.appliedSeq, now);
+          this.#events.reset(m.eventsAcked ?? 0, now);
+          this.#ready = true;
+          return this.#pump();
+        }
+        case 'down/ack': {
+          const m = d.msg;
+          if (m.stream === 'ops') {
+            if (m.origin !== this.#deps.store.node) return this.#deadLetter(t, `ack for origin ${m.origin}, not ours`, payload);
+            if (this.#ops.ack(m.seq, now)) db.prepare('UPDATE sync_peers SET ops_acked = max(ops_acked, ?) WHERE peer = ?').run(m.seq, PEER);
+          } else if (this.#events.ack(m.seq, now)) {
+            db.prepare('UPDATE sync_peers SET events_acked = max(events_acked, ?) WHERE peer = ?').run(m.seq, PEER);
+          }
+          return this.#pump();
+        }
+        case 'down/ops':
+          return this.#onOps(d.msg, t, payload);
+        default:
+          return this.#deadLetter(t, `channel ${d.channel} is not a downlink`, payload);
+      }
+    } catch (err) {
+      this.#deadLetter(t, `not applied: ${(err as Error).message}`, payload);
+    }
+  }
+
+  #onOps(msg: TopicMap['down/ops'], t: string, payload: Uint8Array): void {
+    const { store, db } = this.#deps;
+    const cloud = this.#peer().node;
+    if (!cloud) return this.#deadLetter(t, 'ops before hello', payload);
+    const foreign = msg.ops.find((op) => op.origin !== cloud);
+    if (foreign) return this.#deadLetter(t, `op ${foreign.id} is not of the cloud's origin`, payload);
+    const applied = store.transaction(() => {
+      store.ingest(msg.ops);
+      // Reordered batches may leave a gap: the watermark stops below it until the missing seq arrives.
+      let seq = this.#peer().applied_seq;
+      const has = db.prepare('SELECT 1 FROM gov_ops WHERE id = ?');
+      while (has.get(opId(cloud, seq + 1))) seq++;
+      db.prepare('UPDATE sync_peers SET applied_seq = ? WHERE peer = ?').run(seq, PEER);
+      return seq;
+    });
+    // After the commit: the ack promises the cloud these ops survive a power cut here.
+    this.#publish('up/ack', { v: 1, stream: 'ops', origin: cloud, seq: applied });
+  }
+
+  #pump(): void {
+    if (!this.connected) return;
+    const { store, db, clock } = this.#deps;
+    while (this.#ops.room > 0) {
+      const ops = store.localOpsAfter(this.#ops.sent, Math.min(this.#opts.batch, this.#ops.room));
+      if (ops.length === 0) break;
+      this.#publish('up/ops', { v: 1, ops });
+      this.stats.batchesSent++;
+      this.#ops.sentUpTo(ops[ops.length - 1]!.seq, clock.now());
+    }
+    while (this.#events.room > 0) {
+      const rows = db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(this.#events.sent, Math.min(this.#opts.batch, this.#events.room)) as Array<{
+        id: number;
+        camera_id: number | null;
+        type: string;
+        at_ms: number;
+        detail: string | null;
+      }>;
+      if (rows.length === 0) break;
+      const events: SyncEvent[] = rows.map((r) => ({ id: r.id, cameraId: r.camera_id, type: r.type, atMs: r.at_ms, detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : {} }));
+      this.#publish('up/events', { v: 1, after: this.#events.sent, events });
+      this.stats.batchesSent++;
+      this.#events.sentUpTo(rows[rows.length - 1]!.id, clock.now());
+    }
+  }
+
+  #tick(): void {
+    const now = this.#deps.clock.now();
+    if (this.#client?.connected && !this.#ready && now - this.#helloAt >= this.#opts.resendMs) this.#hello();
+    this.#ops.rewindIfStalled(now);
+    this.#events.rewindIfStalled(now);
+    this.#pump();
+  }
+}

@@ -1,0 +1,73 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { Edge } from '../src/edge.ts';
+import { parseConfig } from '../src/config/load.ts';
+import { silentLogger } from '../src/log.ts';
+import { systemClock } from '../src/clock.ts';
+import { UserStore } from '../src/auth/users.ts';
+import { tmpDir } from './helpers/tmp.ts';
+import { cli } from './helpers/cli.ts';
+import { Cloud } from '../../cloud/src/index.ts';
+import { waitFor } from '../../cloud/test/helpers/sync-suite.ts';
+
+const TOKEN = 'operator-token-for-this-test';
+
+t.test('cunbox cloud pair, then the edge syncs tickets both ways through its config', async (t) => {
+  const dir = tmpDir(t, 'cunbox-sync-edge-');
+  const cloud = new Cloud({
+    config: { dataDir: join(dir, 'cloud'), http: { host: '127.0.0.1', port: 0 }, operatorToken: TOKEN, mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0, publicUrl: null } },
+    log: pino({ level: 'silent' }),
+  });
+  await cloud.start();
+  t.teardown(() => cloud.stop());
+  const cloudUrl = `http://127.0.0.1:${cloud.httpPort}`;
+  const op = (path: string, body?: unknown) =>
+    fetch(`${cloudUrl}${path}`, { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
+  const village = (await op('/api/villages', { name: '东村' })).json;
+  const { code } = (await fetch(`${cloudUrl}/api/villages/${village.id}/pair-codes`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } }).then((r) => r.json())) as { code: string };
+
+  const edgeDir = join(dir, 'edge');
+  const paired = await cli(['--data-dir', edgeDir, 'cloud', 'pair', '--url', cloudUrl, '--code', code]);
+  t.equal(paired.code, 0, paired.err);
+  const credFile = join(edgeDir, 'cloud-credentials.json');
+  const cred = JSON.parse(readFileSync(credFile, 'utf8')) as { edgeId: string; password: string };
+  t.equal(statSync(credFile).mode & 0o777, 0o600, 'credentials readable by the owner only');
+  t.notMatch(paired.out, cred.password, 'the password is never printed');
+  const reused = await cli(['--data-dir', edgeDir, 'cloud', 'pair', '--url', cloudUrl, '--code', code, '--out', join(dir, 'again.json')]);
+  t.not(reused.code, 0, 'a used pairing code is refused');
+
+  const configFile = join(dir, 'edge.yaml');
+  writeFileSync(configFile, `data_dir: ${edgeDir}\nhttp:\n  host: 127.0.0.1\n  port: 0\ncloud:\n  url: ${cloudUrl}\n  edge_id: ${cred.edgeId}\n  credentials_file: ${credFile}\n`);
+  const edge = new Edge({ config: parseConfig(readFileSync(configFile, 'utf8'), configFile), log: silentLogger() });
+  await edge.start();
+  t.teardown(() => edge.stop());
+  t.ok(edge.sync, 'the sync part runs when the config has a cloud section');
+
+  // A ticket made in the village office reaches the cloud's phone API ...
+  await new UserStore({ db: edge.db, clock: systemClock }).create({ username: 'admin', password: 'a long password', role: 'admin' });
+  const base = `http://127.0.0.1:${edge.http!.address.port}`;
+  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'a long password' }) });
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  const made = await fetch(`${base}/api/tickets`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ category: 'garbage', description: '垃圾没清', place: '村委会' }) });
+  t.equal(made.status, 201);
+  edge.parts.events.record(null, 'camera.offline', { reason: 'test' });
+  // ... and one made on a phone through the cloud reaches the edge's API.
+  t.equal((await op(`/api/villages/${village.id}/tickets`, { category: 'road', description: '桥边积水', place: '桥头' })).status, 201);
+  const edgeTickets = async () => ((await fetch(`${base}/api/tickets`, { headers: { cookie } }).then((r) => r.json())) as { items?: Array<{ description: string }>; tickets?: Array<{ description: string }> });
+  let seen: string[] = [];
+  await waitFor('tickets on both sides', () => cloud.store.opCount(village.id) === 2 && cloud.store.eventCount(cred.edgeId) === 1 && (edge.sync?.status().appliedSeq ?? 0) === 1);
+  const listed = await edgeTickets();
+  seen = (listed.items ?? listed.tickets ?? []).map((x) => x.description).sort();
+  t.same(seen, ['垃圾没清', '桥边积水'].sort(), 'the edge lists both tickets');
+  const cloudList = (await op(`/api/villages/${village.id}/tickets`)).json.tickets.map((x: { description: string }) => x.description).sort();
+  t.same(cloudList, seen, 'the cloud lists the same');
+
+  await waitFor('uplink confirmed', () => edge.sync!.status().opsPending === 0);
+  const status = await cli(['--config', configFile, 'cloud', 'status', '--json']);
+  t.equal(status.code, 0, status.err);
+  const s = JSON.parse(status.out) as Record<string, unknown>;
+  t.match(s, { configured: true, edgeId: cred.edgeId, opsPending: 0, appliedSeq: 1, deadLetters: 0 });
+  t.notMatch(status.out, cred.password);
+});

@@ -1,0 +1,208 @@
+/**
+ * The edge ↔ cloud wire contract (issue #5): every MQTT topic, the one schema
+ * of its payload, and the decoder both sides run on receipt. The topic map is
+ * the only place a topic or payload shape is defined; edge and cloud import it.
+ *
+ * Topics are `cunbox/v1/{edgeId}/{channel}`. The version is in the topic (a
+ * broker ACL pattern can tell versions apart) and in every payload (`v`), so a
+ * message copied onto the wrong topic version is still recognised.
+ */
+import { Ajv, type ValidateFunction } from 'ajv';
+import type { Op } from '../oplog/types.ts';
+
+export const PROTOCOL_VERSION = 1;
+export const TOPIC_ROOT = `cunbox/v${PROTOCOL_VERSION}`;
+/** Larger payloads are dead-lettered unparsed (REFERENCE.md "Sync": big MQTT payloads cause trouble). */
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
+/** Edge ids are 16 hex digits, like node ids: safe as one topic level and as an MQTT user name. */
+export const EDGE_ID_PATTERN = /^[0-9a-f]{16}$/;
+
+/** A batch of ops, in seq order, all of one origin. */
+export interface OpsMessage {
+  v: 1;
+  ops: Op[];
+}
+
+export interface SyncEvent {
+  /** The edge's event row id: increasing, the event stream's watermark. */
+  id: number;
+  cameraId: number | null;
+  type: string;
+  atMs: number;
+  detail: Record<string, unknown>;
+}
+
+/** Camera events after `after` (the sender's previous watermark), in id order. */
+export interface EventsMessage {
+  v: 1;
+  after: number;
+  events: SyncEvent[];
+}
+
+/**
+ * "I have committed everything of this stream up to `seq`" — sent only after
+ * the receiver's transaction committed. For ops, `seq` is the highest seq of
+ * `origin` below which no seq is missing; for events, the highest event id
+ * committed with nothing skipped.
+ */
+export interface AckMessage {
+  v: 1;
+  stream: 'ops' | 'events';
+  origin: string;
+  seq: number;
+}
+
+/**
+ * Sent by the edge on every (re)connect and answered by the cloud: each side
+ * says where it stands, and each resumes sending from the other's watermark.
+ */
+export interface HelloMessage {
+  v: 1;
+  /** The sender's op-log node id. */
+  node: string;
+  /** Highest contiguous seq of the peer's ops the sender has committed (0: none). */
+  appliedSeq: number;
+  /** Cloud → edge only: highest event id committed (0: none). */
+  eventsAcked?: number;
+}
+
+/** Retained; the broker publishes `online: false` as the edge's last will. */
+export interface PresenceMessage {
+  v: 1;
+  online: boolean;
+  at: number;
+}
+
+/** Every topic channel, who publishes it, and its payload type. */
+export interface TopicMap {
+  'up/ops': OpsMessage;
+  'up/events': EventsMessage;
+  'up/ack': AckMessage;
+  'up/hello': HelloMessage;
+  'down/ops': OpsMessage;
+  'down/ack': AckMessage;
+  'down/hello': HelloMessage;
+  presence: PresenceMessage;
+}
+export type Channel = keyof TopicMap;
+
+const HEX16 = '^[0-9a-f]{16}$';
+const opSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'origin', 'seq', 'hlc', 'actor', 'entityKind', 'entityId', 'type', 'payload'],
+  properties: {
+    id: { type: 'string', maxLength: 64 },
+    origin: { type: 'string', pattern: HEX16 },
+    seq: { type: 'integer', minimum: 1 },
+    hlc: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z-[0-9a-f]{4}-[0-9a-f]{16}$' },
+    actor: { type: 'string', maxLength: 200 },
+    entityKind: { type: 'string', minLength: 1, maxLength: 64 },
+    entityId: { type: 'string', minLength: 1, maxLength: 128 },
+    type: { type: 'string', minLength: 1, maxLength: 64 },
+    payload: { type: 'object' },
+  },
+} as const;
+const v = { const: PROTOCOL_VERSION } as const;
+const opsSchema = { type: 'object', additionalProperties: false, required: ['v', 'ops'], properties: { v, ops: { type: 'array', maxItems: 1000, items: opSchema } } } as const;
+const ackSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['v', 'stream', 'origin', 'seq'],
+  properties: { v, stream: { enum: ['ops', 'events'] }, origin: { type: 'string', pattern: HEX16 }, seq: { type: 'integer', minimum: 0 } },
+} as const;
+const helloSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['v', 'node', 'appliedSeq'],
+  properties: { v, node: { type: 'string', pattern: HEX16 }, appliedSeq: { type: 'integer', minimum: 0 }, eventsAcked: { type: 'integer', minimum: 0 } },
+} as const;
+
+export const topicSchemas: Record<Channel, object> = {
+  'up/ops': opsSchema,
+  'up/events': {
+    type: 'object',
+    additionalProperties: false,
+    required: ['v', 'after', 'events'],
+    properties: {
+      v,
+      after: { type: 'integer', minimum: 0 },
+      events: {
+        type: 'array',
+        maxItems: 1000,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['id', 'cameraId', 'type', 'atMs', 'detail'],
+          properties: { id: { type: 'integer', minimum: 1 }, cameraId: { type: ['integer', 'null'] }, type: { type: 'string', maxLength: 64 }, atMs: { type: 'integer' }, detail: { type: 'object' } },
+        },
+      },
+    },
+  },
+  'up/ack': ackSchema,
+  'up/hello': helloSchema,
+  'down/ops': opsSchema,
+  'down/ack': ackSchema,
+  'down/hello': helloSchema,
+  presence: { type: 'object', additionalProperties: false, required: ['v', 'online', 'at'], properties: { v, online: { type: 'boolean' }, at: { type: 'integer' } } },
+};
+
+const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+const validators = Object.fromEntries(Object.entries(topicSchemas).map(([k, s]) => [k, ajv.compile(s)])) as Record<Channel, ValidateFunction>;
+const CHANNELS = new Set(Object.keys(topicSchemas));
+
+export function topic(edgeId: string, channel: Channel): string {
+  return `${TOPIC_ROOT}/${edgeId}/${channel}`;
+}
+
+/** What the cloud subscribes to: every edge's uplink and presence. */
+export const CLOUD_SUBSCRIPTIONS = ['cunbox/+/+/up/#', 'cunbox/+/+/presence'];
+/** What an edge subscribes to: its own downlink. */
+export const edgeSubscriptions = (edgeId: string): string[] => [`${TOPIC_ROOT}/${edgeId}/down/#`];
+
+export type Decoded = { [C in Channel]: { ok: true; edgeId: string; channel: C; msg: TopicMap[C] } }[Channel];
+export interface Rejected {
+  ok: false;
+  /** The edge id when the topic names one (even a wrong-version topic does). */
+  edgeId: string | null;
+  reason: string;
+}
+
+/**
+ * Checks a received message against its topic's schema. Never throws: the
+ * caller dead-letters a rejection with its reason and carries on.
+ */
+export function decode(topicName: string, payload: Uint8Array): Decoded | Rejected {
+  const parts = topicName.split('/');
+  const edgeId = parts[2] !== undefined && EDGE_ID_PATTERN.test(parts[2]) ? parts[2] : null;
+  if (parts[0] !== 'cunbox' || parts.length < 4) return { ok: false, edgeId, reason: `not a cunbox topic: ${topicName.slice(0, 200)}` };
+  if (parts[1] !== `v${PROTOCOL_VERSION}`) return { ok: false, edgeId, reason: `unsupported protocol version ${parts[1]!.slice(0, 20)}` };
+  if (!edgeId) return { ok: false, edgeId, reason: 'bad edge id in topic' };
+  const channel = parts.slice(3).join('/');
+  if (!CHANNELS.has(channel)) return { ok: false, edgeId, reason: `unknown channel ${channel.slice(0, 100)}` };
+  if (payload.byteLength > MAX_PAYLOAD_BYTES) return { ok: false, edgeId, reason: `payload too large (${payload.byteLength} bytes > ${MAX_PAYLOAD_BYTES})` };
+  let data: unknown;
+  try {
+    data = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+  } catch {
+    return { ok: false, edgeId, reason: 'not JSON' };
+  }
+  if (data !== null && typeof data === 'object' && 'v' in data && (data as { v: unknown }).v !== PROTOCOL_VERSION) {
+    return { ok: false, edgeId, reason: `unsupported message version ${JSON.stringify((data as { v: unknown }).v)}` };
+  }
+  const validate = validators[channel as Channel];
+  if (!validate(data)) {
+    const e = validate.errors?.[0];
+    return { ok: false, edgeId, reason: `schema: ${e ? `${e.instancePath || '/'} ${e.message ?? ''}` : 'invalid'}` };
+  }
+  if (channel.endsWith('/ops')) {
+    for (const op of (data as OpsMessage).ops) {
+      if (op.id !== `${op.origin}.${op.seq}`) return { ok: false, edgeId, reason: `op id ${op.id} does not match its origin and seq` };
+    }
+  }
+  return { ok: true, edgeId, channel, msg: data } as Decoded;
+}
+
+export function encode<C extends Channel>(_channel: C, msg: TopicMap[C]): Buffer {
+  return Buffer.from(JSON.stringify(msg));
+}
