@@ -6,14 +6,15 @@
 //
 // JSON keys:
 //   cameras, seconds            what was measured (after a warm-up)
-//   baseline_cpu_pct            CPU of the N bare ffmpeg, % of one core
+//   baseline_cpu_pct            CPU of the N bare ffmpeg, % of one core (mean of a window
+//                               before and one after cunbox's; both in baseline_cpu_pct_runs)
 //   cunbox_cpu_pct              CPU of the edge process + its ffmpeg children, % of one core
 //   cpu_ratio                   cunbox_cpu_pct / baseline_cpu_pct          (target ≤ 1.2)
 //   node_cpu_pct                CPU of the edge's node process alone       (target < 3)
 //   node_rss_mb                 peak RSS of the edge's node process        (target < 200)
 //   bytes_sent                  TCP payload the simulator sent during the cunbox window
 //   bytes_written               bytes the edge + its ffmpeg wrote to storage (/proc/*/io write_bytes)
-//   baseline_bytes_written      the same for the baseline window
+//   baseline_bytes_written      the same for the baseline windows (mean)
 //   write_ratio                 bytes_written / baseline_bytes_written     (target ≤ 1.01)
 //   written_per_sent            bytes_written / bytes_sent (container framing: MPEG-TS vs RTP)
 //   index_latency_p99_ms        segment closed by ffmpeg → row in the index (target < 2000)
@@ -120,22 +121,27 @@ const work = mkdtempSync(join(tmpdir(), 'cunbox-bench-'));
 log(`starting simulator with ${N} cameras (work dir ${work})`);
 const sim = await startCamsim({ cameras: N });
 try {
-  const base = await baseline(sim, join(work, 'baseline'));
+  // Baseline before and after cunbox: this VM's CPU readings drift by ~10 % over minutes,
+  // so the ratio uses the mean of the two baseline windows around the measured one.
+  const before = await baseline(sim, join(work, 'baseline-1'));
   const cb = await cunbox(sim, join(work, 'cunbox'));
+  const after = await baseline(sim, join(work, 'baseline-2'));
+  const base = { cpuPct: (before.cpuPct + after.cpuPct) / 2, bytesWritten: (before.bytesWritten + after.bytesWritten) / 2, bytesSent: (before.bytesSent + after.bytesSent) / 2 };
   const recording = cb.report.states.filter((s) => s === 'recording').length;
   const result = {
     cameras: N,
     seconds: T,
     segment_seconds: S,
     baseline_cpu_pct: round(base.cpuPct),
+    baseline_cpu_pct_runs: [round(before.cpuPct), round(after.cpuPct)],
     cunbox_cpu_pct: round(cb.w.cpuPct),
     cpu_ratio: round(cb.w.cpuPct / base.cpuPct, 3),
     node_cpu_pct: round(cb.report.node_cpu_pct),
     node_rss_mb: round(Math.max(cb.report.node_rss_mb, cb.rssPeak)),
-    bytes_sent: cb.w.bytesSent,
+    bytes_sent: Math.round(cb.w.bytesSent),
     bytes_written: cb.w.bytesWritten,
-    baseline_bytes_written: base.bytesWritten,
-    baseline_bytes_sent: base.bytesSent,
+    baseline_bytes_written: Math.round(base.bytesWritten),
+    baseline_bytes_sent: Math.round(base.bytesSent),
     write_ratio: round(cb.w.bytesWritten / base.bytesWritten, 4),
     written_per_sent: round(cb.w.bytesWritten / cb.w.bytesSent, 4),
     index_latency_p50_ms: round(percentile(cb.report.index_latencies_ms, 50)),

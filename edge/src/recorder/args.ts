@@ -38,8 +38,9 @@ export function recordArgs(i: RecordArgsInput): string[] {
     '-muxpreload', '0',
     '-f', 'segment',
     '-segment_format', 'mpegts',
-    // Flush every packet: a killed ffmpeg leaves a file playable to its last frame.
-    '-segment_format_options', 'flush_packets=1',
+    // No flush_packets=1: it costs ~10 % more ffmpeg CPU at 64 cameras (measured), and
+    // without it a kill -9 loses only ffmpeg's 32 KiB write buffer (~0.13 s at 2 Mbit/s);
+    // everything written stays playable, as MPEG-TS needs no trailer.
     '-segment_time', String(i.segmentSeconds),
     '-segment_atclocktime', '1',
     '-segment_clocktime_offset', i.clocktimeOffsetSeconds.toFixed(3),
