@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { HlcClock, fold, isInOrder, newCode, opId, step, type EntityBase, type Model, type Op, type OpDraft, type SyncEvent } from '@cunbox/shared';
+import { HlcClock, fold, isInOrder, newCode, opId, step, type EntityBase, type Model, type Op, type OpDraft, type OpRow, opFromRow, type SyncEvent } from '@cunbox/shared';
 
 export interface Village {
   id: number;
@@ -113,18 +113,6 @@ function verifyPassword(stored: string, password: string): boolean {
 }
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
-interface OpRow {
-  id: string;
-  origin: string;
-  seq: number;
-  hlc: string;
-  actor: string;
-  entity_kind: string;
-  entity_id: string;
-  type: string;
-  payload: string;
-}
-const toOp = (r: OpRow): Op => ({ id: r.id, origin: r.origin, seq: r.seq, hlc: r.hlc, actor: r.actor, entityKind: r.entity_kind, entityId: r.entity_id, type: r.type, payload: JSON.parse(r.payload) as Record<string, unknown> });
 
 export class SqliteCloudStore implements CloudStore {
   readonly #db: Database.Database;
@@ -264,7 +252,7 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   opsAfter(villageId: number, origin: string, afterSeq: number, limit: number): Op[] {
-    return (this.#db.prepare('SELECT * FROM ops WHERE village_id = ? AND origin = ? AND seq > ? ORDER BY seq LIMIT ?').all(villageId, origin, afterSeq, limit) as OpRow[]).map(toOp);
+    return (this.#db.prepare('SELECT * FROM ops WHERE village_id = ? AND origin = ? AND seq > ? ORDER BY seq LIMIT ?').all(villageId, origin, afterSeq, limit) as OpRow[]).map(opFromRow);
   }
 
   opCount(villageId: number, origin?: string): number {
@@ -330,7 +318,7 @@ export class SqliteCloudStore implements CloudStore {
     const current = row ? (JSON.parse(row.state) as EntityBase) : model.init(op.entityId);
     const next = isInOrder(current, op)
       ? step(model, current, op)
-      : fold(model, op.entityId, (this.#db.prepare('SELECT * FROM ops WHERE village_id = ? AND entity_kind = ? AND entity_id = ?').all(villageId, op.entityKind, op.entityId) as OpRow[]).map(toOp));
+      : fold(model, op.entityId, (this.#db.prepare('SELECT * FROM ops WHERE village_id = ? AND entity_kind = ? AND entity_id = ?').all(villageId, op.entityKind, op.entityId) as OpRow[]).map(opFromRow));
     this.#db
       .prepare(
         `INSERT INTO entities (village_id, kind, id, present, created_at, state) VALUES (?, ?, ?, ?, ?, ?)

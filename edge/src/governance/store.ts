@@ -1,4 +1,4 @@
-import { HlcClock, fold, isInOrder, opId, parseHlc, step, NODE_ID_PATTERN, type EntityBase, type Model, type Op, type OpDraft } from '@cunbox/shared';
+import { HlcClock, fold, isInOrder, opId, parseHlc, step, NODE_ID_PATTERN, type EntityBase, type Model, type Op, type OpDraft, type OpRow, opFromRow } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -19,29 +19,6 @@ export interface OpStoreDeps {
   hooks?: Partial<Record<string, MaterialiseHook>>;
 }
 
-interface OpRow {
-  id: string;
-  origin: string;
-  seq: number;
-  hlc: string;
-  actor: string;
-  entity_kind: string;
-  entity_id: string;
-  type: string;
-  payload: string;
-}
-
-const toOp = (r: OpRow): Op => ({
-  id: r.id,
-  origin: r.origin,
-  seq: r.seq,
-  hlc: r.hlc,
-  actor: r.actor,
-  entityKind: r.entity_kind,
-  entityId: r.entity_id,
-  type: r.type,
-  payload: JSON.parse(r.payload) as Record<string, unknown>,
-});
 
 /**
  * The governance op log in SQLite. Every change is an op appended in the same
@@ -181,12 +158,12 @@ export class OpStore {
 
   /** The entity's ops in fold order: its full history. */
   history(kind: string, id: string): Op[] {
-    return (this.#stmt.entityOps.all(kind, id) as OpRow[]).map(toOp);
+    return (this.#stmt.entityOps.all(kind, id) as OpRow[]).map(opFromRow);
   }
 
   /** Local ops with seq > `afterSeq`, in order: what the sync outbox sends. */
   localOpsAfter(afterSeq: number, limit = 500): Op[] {
-    return (this.#db.prepare('SELECT * FROM gov_ops WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?').all(this.node, afterSeq, limit) as OpRow[]).map(toOp);
+    return (this.#db.prepare('SELECT * FROM gov_ops WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?').all(this.node, afterSeq, limit) as OpRow[]).map(opFromRow);
   }
 
   opCount(): number {

@@ -2,3 +2,4 @@ export * from './hlc.ts';
 export * from './ids.ts';
 export * from './types.ts';
 export * from './fold.ts';
+export * from './row.ts';
