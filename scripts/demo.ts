@@ -1,6 +1,7 @@
-// `npm start`: the demo. A camera simulator with 8 cameras on 127.0.0.1 and the
-// edge recording them; prints where footage goes and a live status line per
-// camera. Data stays in var/demo/ between runs (delete it to start afresh).
+// `npm start`: the demo. A camera simulator with 8 cameras on 127.0.0.1, the
+// cloud (embedded broker), and the edge recording the cameras and paired to the
+// cloud; prints where footage goes, the cloud, and a live status line per camera
+// plus one for sync. Data stays in var/demo/ between runs (delete it to start afresh).
 import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startCamsim } from './camsim/camsim.ts';
@@ -10,14 +11,17 @@ import { createLogger } from '../edge/src/log.ts';
 import { formatBitrate, formatBytes, padDisplay } from '../edge/src/cli/format.ts';
 import { UserStore } from '../edge/src/auth/users.ts';
 import { systemClock } from '../edge/src/clock.ts';
+import { startDemoCloud } from './demo-cloud.ts';
 
 const CAMERAS = Number(process.env.CUNBOX_DEMO_CAMERAS ?? 8);
 const root = resolve(import.meta.dirname, '..');
-const demoDir = join(root, 'var/demo');
+const demoDir = resolve(process.env.CUNBOX_DEMO_DIR ?? join(root, 'var/demo'));
 mkdirSync(demoDir, { recursive: true });
 
 console.log(`cunbox demo: starting ${CAMERAS} simulated cameras…`);
 const sim = await startCamsim({ cameras: CAMERAS });
+console.log('cunbox demo: starting the cloud and pairing the edge…');
+const cloud = await startDemoCloud(demoDir, Number(process.env.CUNBOX_DEMO_CLOUD_PORT ?? 8090), Number(process.env.CUNBOX_DEMO_MQTT_PORT ?? 18830));
 const zones = ['东口', '西口', '村委会', '文化广场', '小学门口', '菜市场', '河堤', '北桥'];
 const yaml = [
   `data_dir: ${join(demoDir, 'data')}`,
@@ -28,6 +32,10 @@ const yaml = [
   '  segment_seconds: 10',
   'retention:',
   '  days: 7',
+  'cloud:',
+  `  url: ${cloud.url}`,
+  `  edge_id: ${cloud.edgeId}`,
+  `  credentials_file: ${cloud.credentialsFile}`,
   'cameras:',
   ...sim.cameras.flatMap((c, i) => [
     `  - name: 摄像头${String(i + 1).padStart(2, '0')}-${zones[i % zones.length]}`,
@@ -55,6 +63,9 @@ console.log(`log:      ${logFile}`);
 console.log(`API:      ${api}/docs  (demo login: admin / cunbox-demo)`);
 console.log(`playback: ${api}/api/timeline?from=${Date.now() - 3_600_000}&to=${Date.now() + 3_600_000}`);
 console.log(`CLI:      node edge/bin/cunbox.js storage status --config ${configFile}`);
+console.log(`cloud:    ${cloud.url} (village ${cloud.villageId}, edge ${cloud.edgeId}; operator token in ${cloud.tokenFile}; log ${join(demoDir, 'cloud.log')})`);
+console.log(`          e.g. curl -H "authorization: Bearer $(cat ${cloud.tokenFile})" ${cloud.url}/api/villages/${cloud.villageId}/tickets`);
+console.log(`sync:     node edge/bin/cunbox.js cloud status --config ${configFile}`);
 console.log('Ctrl-C stops the demo.\n');
 
 const tty = process.stdout.isTTY;
@@ -72,6 +83,12 @@ function render(): void {
     const err = s.lastError ? `  ${s.lastError.message}` : '';
     return `#${String(s.cameraId).padEnd(3)} ${padDisplay(s.name, 22)} ${s.state.padEnd(11)} segments ${String(r?.n ?? 0).padStart(4)}  ${formatBytes(r?.bytes ?? 0).padStart(10)}  ${rate.padStart(12)}  last ${last}${err}`;
   });
+  const sync = edge.sync?.status();
+  if (sync) {
+    out.push(
+      `sync ${sync.connected ? 'connected   ' : 'reconnecting'} ops ${sync.opsAcked} confirmed, ${sync.opsPending} waiting; events ${sync.eventsPending} waiting; from the cloud ${sync.appliedSeq} ops`,
+    );
+  }
   if (tty && lines > 0) process.stdout.write(`\x1b[${lines}A`);
   for (const l of out) process.stdout.write(`${tty ? '\x1b[2K' : ''}${l}\n`);
   if (!tty) process.stdout.write('\n');
@@ -85,8 +102,9 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   clearInterval(timer);
-  console.log(`\n${signal}: stopping the edge (closing every camera's last segment)…`);
+  console.log(`\n${signal}: stopping the edge (closing every camera's last segment) and the cloud…`);
   await edge.stop();
+  await cloud.cloud.stop();
   await sim.stop();
   console.log('stopped.');
   process.exit(0);
