@@ -1,4 +1,4 @@
-import { HlcClock, fold, isInOrder, opId, parseHlc, step, NODE_ID_PATTERN, type EntityBase, type Model, type Op, type OpDraft, type OpRow, opFromRow } from '@cunbox/shared';
+import { HlcClock, fold, isInOrder, opId, parseHlc, stepOwned, NODE_ID_PATTERN, type EntityBase, type Model, type Op, type OpDraft, type OpRow, opFromRow } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -205,7 +205,7 @@ export class OpStore {
   #materialise(op: Op): void {
     const model = this.model(op.entityKind);
     const current = this.#readState(op.entityKind, op.entityId) ?? model.init(op.entityId);
-    const next = isInOrder(current, op) ? step(model, current, op) : fold(model, op.entityId, this.history(op.entityKind, op.entityId));
+    const next = isInOrder(current, op) ? stepOwned(model, current, op) : fold(model, op.entityId, this.history(op.entityKind, op.entityId));
     this.#save(next);
   }
 

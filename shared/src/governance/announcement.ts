@@ -1,5 +1,5 @@
 import type { Model } from '../oplog/fold.ts';
-import { baseState } from '../oplog/fold.ts';
+import { initState } from '../oplog/fold.ts';
 import type { EntityBase } from '../oplog/types.ts';
 import { assignFields, f, obj, str } from './read.ts';
 import { markCreated, opTime } from './time.ts';
@@ -37,17 +37,17 @@ const isCategory = (v: unknown): v is AnnouncementCategory => typeof v === 'stri
 
 export const announcementModel: Model<AnnouncementState> = {
   kind: 'announcement',
-  init: (id) => ({
-    ...baseState('announcement', id),
-    category: null,
-    title: '',
-    body: '',
-    attachments: [],
-    status: 'draft',
-    statusNote: null,
-    reviewer: null,
-    publishedAt: null,
-  }),
+  init: (id) =>
+    initState('announcement', id, {
+      category: null,
+      title: '',
+      body: '',
+      attachments: [],
+      status: 'draft',
+      statusNote: null,
+      reviewer: null,
+      publishedAt: null,
+    }),
   apply(s, op) {
     const p = op.payload;
     switch (op.type) {

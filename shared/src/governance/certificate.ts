@@ -1,5 +1,5 @@
 import type { Model } from '../oplog/fold.ts';
-import { baseState } from '../oplog/fold.ts';
+import { initState } from '../oplog/fold.ts';
 import type { EntityBase } from '../oplog/types.ts';
 import { obj, str } from './read.ts';
 import { markCreated, opTime } from './time.ts';
@@ -39,24 +39,24 @@ export interface CertificateState extends EntityBase {
 
 export const certificateModel: Model<CertificateState> = {
   kind: 'certificate',
-  init: (id) => ({
-    ...baseState('certificate', id),
-    type: null,
-    typeName: null,
-    template: '',
-    residentId: null,
-    applicantName: '',
-    idNumber: null,
-    address: null,
-    purpose: '',
-    details: '',
-    status: 'requested',
-    statusNote: null,
-    reviewer: null,
-    verificationCode: null,
-    issuedAt: null,
-    revokedAt: null,
-  }),
+  init: (id) =>
+    initState('certificate', id, {
+      type: null,
+      typeName: null,
+      template: '',
+      residentId: null,
+      applicantName: '',
+      idNumber: null,
+      address: null,
+      purpose: '',
+      details: '',
+      status: 'requested',
+      statusNote: null,
+      reviewer: null,
+      verificationCode: null,
+      issuedAt: null,
+      revokedAt: null,
+    }),
   apply(s, op) {
     const p = op.payload;
     switch (op.type) {

@@ -145,7 +145,7 @@ function configModel<S extends EntityBase & { builtin: boolean; active: boolean 
     kind,
     init(id) {
       const d = Object.prototype.hasOwnProperty.call(defaults, id) ? defaults[id] : undefined;
-      return { ...baseState(kind, id), ...structuredClone(blank), ...(d ? structuredClone(d) : {}), exists: d !== undefined, builtin: d !== undefined, active: true } as S;
+      return Object.assign(baseState(kind, id), structuredClone(blank), d ? structuredClone(d) : {}, { exists: d !== undefined, builtin: d !== undefined, active: true }) as unknown as S;
     },
     apply(state: S, op: Op) {
       if (op.type !== `${kind}.set`) return state;

@@ -1,5 +1,5 @@
 import type { Model } from '../oplog/fold.ts';
-import { baseState } from '../oplog/fold.ts';
+import { initState } from '../oplog/fold.ts';
 import type { EntityBase } from '../oplog/types.ts';
 import { assignFields, bool, f, obj, str } from './read.ts';
 import { markCreated, opTime } from './time.ts';
@@ -41,19 +41,19 @@ const residentReaders = {
 
 export const residentModel: Model<ResidentState> = {
   kind: 'resident',
-  init: (id) => ({
-    ...baseState('resident', id),
-    name: '',
-    idNumber: null,
-    phone: null,
-    address: null,
-    gridWorker: null,
-    username: null,
-    dibao: false,
-    disabled: false,
-    elderly: false,
-    notes: null,
-  }),
+  init: (id) =>
+    initState('resident', id, {
+      name: '',
+      idNumber: null,
+      phone: null,
+      address: null,
+      gridWorker: null,
+      username: null,
+      dibao: false,
+      disabled: false,
+      elderly: false,
+      notes: null,
+    }),
   apply(s, op) {
     if (op.type === 'resident.created') markCreated(s, op);
     if (op.type === 'resident.created' || op.type === 'resident.updated') assignFields(s, obj(op.payload.fields), residentReaders);
@@ -95,18 +95,18 @@ export interface HelpRequestState extends EntityBase {
 
 export const helpRequestModel: Model<HelpRequestState> = {
   kind: 'help_request',
-  init: (id) => ({
-    ...baseState('help_request', id),
-    residentId: null,
-    type: null,
-    typeName: null,
-    description: '',
-    urgent: false,
-    status: 'submitted',
-    statusNote: null,
-    assignee: null,
-    followUps: [],
-  }),
+  init: (id) =>
+    initState('help_request', id, {
+      residentId: null,
+      type: null,
+      typeName: null,
+      description: '',
+      urgent: false,
+      status: 'submitted',
+      statusNote: null,
+      assignee: null,
+      followUps: [],
+    }),
   apply(s, op) {
     const p = op.payload;
     switch (op.type) {

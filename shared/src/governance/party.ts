@@ -1,5 +1,5 @@
 import type { Model } from '../oplog/fold.ts';
-import { baseState } from '../oplog/fold.ts';
+import { initState } from '../oplog/fold.ts';
 import type { EntityBase } from '../oplog/types.ts';
 import type { PointsCap } from './config.ts';
 import { assignFields, bool, f, num, obj, str, strList } from './read.ts';
@@ -93,21 +93,21 @@ export function applyCaps(entries: PointsEntry[]): void {
 
 export const partyMemberModel: Model<PartyMemberState> = {
   kind: 'party_member',
-  init: (id) => ({
-    ...baseState('party_member', id),
-    name: '',
-    username: null,
-    branch: '',
-    livingAway: false,
-    joinedOn: null,
-    duesStandardFen: 0,
-    duesStartMonth: null,
-    active: true,
-    points: [],
-    payments: [],
-    paidMonths: [],
-    lastPaidMonth: null,
-  }),
+  init: (id) =>
+    initState('party_member', id, {
+      name: '',
+      username: null,
+      branch: '',
+      livingAway: false,
+      joinedOn: null,
+      duesStandardFen: 0,
+      duesStartMonth: null,
+      active: true,
+      points: [],
+      payments: [],
+      paidMonths: [],
+      lastPaidMonth: null,
+    }),
   apply(s, op) {
     const p = op.payload;
     switch (op.type) {
@@ -203,18 +203,18 @@ export interface PointClaimState extends EntityBase {
 
 export const pointClaimModel: Model<PointClaimState> = {
   kind: 'point_claim',
-  init: (id) => ({
-    ...baseState('point_claim', id),
-    memberId: null,
-    ruleCode: null,
-    quantity: null,
-    description: '',
-    evidence: [],
-    date: null,
-    status: 'submitted',
-    statusNote: null,
-    reviewer: null,
-  }),
+  init: (id) =>
+    initState('point_claim', id, {
+      memberId: null,
+      ruleCode: null,
+      quantity: null,
+      description: '',
+      evidence: [],
+      date: null,
+      status: 'submitted',
+      statusNote: null,
+      reviewer: null,
+    }),
   apply(s, op) {
     const p = op.payload;
     switch (op.type) {
@@ -300,25 +300,25 @@ export interface PartySessionState extends EntityBase {
 
 export const partySessionModel: Model<PartySessionState> = {
   kind: 'party_session',
-  init: (id) => ({
-    ...baseState('party_session', id),
-    sessionType: null,
-    title: '',
-    branch: '',
-    startAt: null,
-    durationMinutes: 60,
-    checkInBeforeMinutes: 20,
-    checkInAfterMinutes: 20,
-    remoteAllowed: false,
-    location: null,
-    notice: null,
-    minutes: null,
-    resolution: null,
-    photos: [],
-    status: 'scheduled',
-    attendance: [],
-    leaves: [],
-  }),
+  init: (id) =>
+    initState('party_session', id, {
+      sessionType: null,
+      title: '',
+      branch: '',
+      startAt: null,
+      durationMinutes: 60,
+      checkInBeforeMinutes: 20,
+      checkInAfterMinutes: 20,
+      remoteAllowed: false,
+      location: null,
+      notice: null,
+      minutes: null,
+      resolution: null,
+      photos: [],
+      status: 'scheduled',
+      attendance: [],
+      leaves: [],
+    }),
   apply(s, op) {
     const p = op.payload;
     switch (op.type) {

@@ -1,5 +1,5 @@
 import type { Model } from '../oplog/fold.ts';
-import { baseState } from '../oplog/fold.ts';
+import { initState } from '../oplog/fold.ts';
 import type { EntityBase } from '../oplog/types.ts';
 import { assignFields, bool, f, num, obj, str, strList } from './read.ts';
 import { markCreated, opTime } from './time.ts';
@@ -94,32 +94,32 @@ export interface TicketState extends EntityBase {
 
 export const ticketModel: Model<TicketState> = {
   kind: 'ticket',
-  init: (id) => ({
-    ...baseState('ticket', id),
-    category: null,
-    categoryName: null,
-    description: '',
-    place: null,
-    lat: null,
-    lng: null,
-    reporter: null,
-    anonymous: false,
-    photos: [],
-    status: 'submitted',
-    statusNote: null,
-    assignee: null,
-    duplicateOf: null,
-    slaMinutes: 0,
-    slaStartedAt: null,
-    slaStoppedAt: null,
-    deadline: null,
-    reopenCount: 0,
-    resolvedAt: null,
-    closedAt: null,
-    comments: [],
-    footage: [],
-    escalations: [],
-  }),
+  init: (id) =>
+    initState('ticket', id, {
+      category: null,
+      categoryName: null,
+      description: '',
+      place: null,
+      lat: null,
+      lng: null,
+      reporter: null,
+      anonymous: false,
+      photos: [],
+      status: 'submitted',
+      statusNote: null,
+      assignee: null,
+      duplicateOf: null,
+      slaMinutes: 0,
+      slaStartedAt: null,
+      slaStoppedAt: null,
+      deadline: null,
+      reopenCount: 0,
+      resolvedAt: null,
+      closedAt: null,
+      comments: [],
+      footage: [],
+      escalations: [],
+    }),
   apply(s, op) {
     const p = op.payload;
     const at = opTime(op);
