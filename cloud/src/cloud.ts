@@ -14,6 +14,8 @@ import { SqliteCloudStore, type CloudStore } from './store.ts';
 import { EmbeddedBroker } from './broker.ts';
 import { CloudSync, type CloudSyncOptions } from './sync.ts';
 import { buildCloudApi } from './http.ts';
+import { CloudMedia, type MediaOptions } from './media.ts';
+import { SqliteMediaIndex } from './media-index.ts';
 
 export const SERVICE_USER = 'cunbox-cloud';
 
@@ -26,9 +28,12 @@ export class Cloud {
   #broker: EmbeddedBroker | undefined;
   #sync: CloudSync | undefined;
   #app: FastifyInstance | undefined;
+  #media: CloudMedia | undefined;
+  readonly #mediaOptions: Partial<MediaOptions>;
 
   /** `servicePassword`: tests that act as the service user pass one; otherwise it is random per start. */
-  constructor(deps: { config: CloudConfig; log: Logger; syncOptions?: Partial<CloudSyncOptions>; servicePassword?: string }) {
+  constructor(deps: { config: CloudConfig; log: Logger; syncOptions?: Partial<CloudSyncOptions>; servicePassword?: string; mediaOptions?: Partial<MediaOptions> }) {
+    this.#mediaOptions = deps.mediaOptions ?? {};
     this.#config = deps.config;
     this.#servicePassword = deps.servicePassword;
     this.#log = deps.log;
@@ -38,6 +43,11 @@ export class Cloud {
   get store(): CloudStore {
     if (!this.#store) throw new Error('cloud not started');
     return this.#store;
+  }
+  /** Uploaded media (ticket photos, snapshots): media.ts. */
+  get media(): CloudMedia {
+    if (!this.#media) throw new Error('cloud not started');
+    return this.#media;
   }
   get sync(): CloudSync {
     if (!this.#sync) throw new Error('cloud not started');
@@ -84,7 +94,10 @@ export class Cloud {
       }
       this.#sync = new CloudSync({ store, log: this.#log.child({ module: 'sync' }), url, username, password, options: this.#syncOptions });
       this.#sync.start();
-      this.#app = await buildCloudApi({ store, log: this.#log, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now: Date.now, onCommit: () => this.#sync?.notify() });
+      const media = new CloudMedia({ dataDir: cfg.dataDir, store, log: this.#log.child({ module: 'media' }), openIndex: () => new SqliteMediaIndex({ file: join(cfg.dataDir, 'cloud.db') }), options: this.#mediaOptions });
+      this.#media = media;
+      await media.start();
+      this.#app = await buildCloudApi({ store, log: this.#log, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now: Date.now, onCommit: () => this.#sync?.notify(), media });
       await this.#app.listen({ host: cfg.http.host, port: cfg.http.port });
       this.#log.info({ http: this.httpPort, mqtt: cfg.mqtt.mode }, 'cloud started');
     } catch (err) {
@@ -96,6 +109,8 @@ export class Cloud {
   async stop(): Promise<void> {
     await this.#app?.close();
     this.#app = undefined;
+    await this.#media?.stop();
+    this.#media = undefined;
     await this.#sync?.stop();
     this.#sync = undefined;
     await this.#broker?.stop();

@@ -5,9 +5,12 @@
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { newId, type TicketState } from '@cunbox/shared';
+import { allows, newId, type TicketState } from '@cunbox/shared';
 import type { Logger } from 'pino';
 import type { CloudStore } from './store.ts';
+import type { CloudMedia } from './media.ts';
+import { registerMediaRoutes } from './media-routes.ts';
+import { registerPhoneApi } from './phone/api.ts';
 
 export interface CloudApiDeps {
   store: CloudStore;
@@ -19,6 +22,8 @@ export interface CloudApiDeps {
   /** Called after the cloud committed ops (so sync can push them down). */
   onCommit: () => void;
   pairCodeTtlMs?: number;
+  /** Media beside the ops (media.ts); absent: no media routes. */
+  media?: CloudMedia;
 }
 
 /** Errors of the cloud API: one table, stable codes. */
@@ -27,8 +32,12 @@ export const cloudErrors = {
   NOT_FOUND: 404,
   PAIR_CODE_INVALID: 403,
   INVALID_INPUT: 400,
+  // The phone API (phone/): a role without the permission, a workflow step not allowed from here, too many failed sign-ins.
+  FORBIDDEN: 403,
+  INVALID_TRANSITION: 409,
+  RATE_LIMITED: 429,
 } as const;
-type CloudErrorCode = keyof typeof cloudErrors;
+export type CloudErrorCode = keyof typeof cloudErrors;
 class CloudApiError extends Error {
   constructor(
     readonly code: CloudErrorCode,
@@ -120,6 +129,22 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
       return reply.status(201).send({ ticket });
     },
   );
+
+  // Media of a village: the operator, or a signed-in phone user of that village whose role may read media (as on the edge).
+  const mayReadMedia = (req: FastifyRequest, villageId: number): void => {
+    villageOf(villageId);
+    const h = req.headers.authorization ?? '';
+    const token = h.startsWith('Bearer ') ? h.slice(7).trim() : '';
+    if (timingSafeEqual(digest(token), digest(deps.operatorToken))) return;
+    const session = token ? deps.store.accounts.session(token) : undefined;
+    if (!session) throw new CloudApiError('UNAUTHENTICATED', 'sign in first (Authorization: Bearer <token>)');
+    if (session.villageId !== villageId) throw new CloudApiError('NOT_FOUND', `no village ${villageId}`);
+    if (!allows(session.user.role, 'media.read')) throw new CloudApiError('FORBIDDEN', `a ${session.user.role} may not read media`);
+  };
+  if (deps.media) await registerMediaRoutes(app, { media: deps.media, guardVillage: mayReadMedia });
+
+  // The phone-facing API for the villages' own users (phone/api.ts).
+  await registerPhoneApi(app, { store: deps.store, log: deps.log.child({ module: 'phone' }), now: deps.now, onCommit: deps.onCommit, fail: (code, message) => new CloudApiError(code, message) });
 
   return app;
 }

@@ -4,3 +4,5 @@ export * from './store.ts';
 export * from './broker.ts';
 export * from './sync.ts';
 export * from './http.ts';
+export * from './media.ts';
+export * from './media-index.ts';

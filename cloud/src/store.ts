@@ -9,7 +9,8 @@ import Database from 'better-sqlite3';
 import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { HlcClock, fold, isInOrder, newCode, opId, step, type EntityBase, type Model, type Op, type OpDraft, type OpRow, opFromRow, type SyncEvent } from '@cunbox/shared';
+import { ACCOUNTS_SCHEMA, SqliteAccountStore, type AccountStore } from './accounts.ts';
+import { HlcClock, fold, isInOrder, newCode, opId, stepOwned, type EntityBase, type Model, type Op, type OpDraft, type OpRow, opFromRow, type SyncEvent } from '@cunbox/shared';
 
 export interface Village {
   id: number;
@@ -69,10 +70,37 @@ export interface CloudStore {
   list<S extends EntityBase>(villageId: number, kind: string): S[];
   /** Every entity of the village, keyed kind/id, sorted: to compare with an edge. */
   snapshot(villageId: number): Record<string, EntityBase>;
-  deadLetter(entry: { topic: string; edgeId: string | null; reason: string; payload: Uint8Array }): void;
+  /** `bytes`: the received size when `payload` is a stand-in (a secret-bearing message is not kept). */
+  deadLetter(entry: { topic: string; edgeId: string | null; reason: string; payload: Uint8Array; bytes?: number }): void;
+  /** What was kept of a dead letter's payload (at most 64 KiB). */
+  deadLetterPayload(id: number): Buffer | undefined;
   deadLetters(): DeadLetter[];
   eventCount(edgeId: string): number;
+  /** The phone API's reads (issue #5 item 3). One existing entity, or undefined. */
+  entity<S extends EntityBase>(villageId: number, kind: string, id: string): S | undefined;
+  /** Camera events of the village's edges, newest first. `cameras`: only these (undefined: all, events without a camera included). */
+  events(villageId: number, filter: EventFilter): StoredEvent[];
+  /** Village accounts synced from the edge, and phone sessions. */
+  readonly accounts: AccountStore;
   close(): void;
+}
+
+export interface EventFilter {
+  cameras?: ReadonlySet<number>;
+  cameraId?: number;
+  type?: string;
+  since?: number;
+  until?: number;
+  limit: number;
+}
+
+export interface StoredEvent {
+  edgeId: string;
+  id: number;
+  cameraId: number | null;
+  type: string;
+  atMs: number;
+  detail: Record<string, unknown>;
 }
 
 const SCHEMA = `
@@ -116,8 +144,11 @@ const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex
 
 export class SqliteCloudStore implements CloudStore {
   readonly #db: Database.Database;
+  /** Prepared once, reused: preparing costs more than running most of these statements. */
+  readonly #statements = new Map<string, Database.Statement>();
   readonly #now: () => number;
   readonly #models: ReadonlyMap<string, Model>;
+  readonly accounts: SqliteAccountStore;
   readonly #clocks = new Map<number, HlcClock>();
   /** Password checks are scrypt (slow on purpose); a reconnect storm must not redo them all. */
   readonly #authCache = new Map<string, string>();
@@ -129,8 +160,19 @@ export class SqliteCloudStore implements CloudStore {
     // A committed op must survive power loss before we ack it (REFERENCE.md "Sync").
     this.#db.pragma('synchronous = FULL');
     this.#db.exec(SCHEMA);
+    this.#db.exec(ACCOUNTS_SCHEMA);
     this.#now = opts.now ?? Date.now;
     this.#models = new Map(opts.models.map((m) => [m.kind, m]));
+    this.accounts = new SqliteAccountStore(this.#db, this.#now);
+  }
+
+  #sql(sql: string): Database.Statement {
+    let stmt = this.#statements.get(sql);
+    if (!stmt) {
+      stmt = this.#db.prepare(sql);
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
   }
 
   close(): void {
@@ -139,18 +181,18 @@ export class SqliteCloudStore implements CloudStore {
 
   createVillage(name: string): Village {
     const node = randomBytes(8).toString('hex');
-    const info = this.#db.prepare('INSERT INTO villages (name, node, created_at) VALUES (?, ?, ?)').run(name, node, this.#now());
+    const info = this.#sql('INSERT INTO villages (name, node, created_at) VALUES (?, ?, ?)').run(name, node, this.#now());
     return { id: Number(info.lastInsertRowid), name, node };
   }
 
   village(id: number): Village | undefined {
-    return this.#db.prepare('SELECT id, name, node FROM villages WHERE id = ?').get(id) as Village | undefined;
+    return this.#sql('SELECT id, name, node FROM villages WHERE id = ?').get(id) as Village | undefined;
   }
 
   createPairCode(villageId: number, ttlMs: number): string {
     if (!this.village(villageId)) throw new Error(`no village ${villageId}`);
     const code = newCode(10);
-    this.#db.prepare('INSERT INTO pair_codes (code_hash, village_id, expires_at) VALUES (?, ?, ?)').run(sha256(code), villageId, this.#now() + ttlMs);
+    this.#sql('INSERT INTO pair_codes (code_hash, village_id, expires_at) VALUES (?, ?, ?)').run(sha256(code), villageId, this.#now() + ttlMs);
     return code;
   }
 
@@ -158,26 +200,25 @@ export class SqliteCloudStore implements CloudStore {
     return this.#db.transaction(() => {
       const now = this.#now();
       // The UPDATE is the check: a code is used at most once even with concurrent requests.
-      const row = this.#db
-        .prepare('UPDATE pair_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING village_id')
+      const row = this.#sql('UPDATE pair_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL AND expires_at > ? RETURNING village_id')
         .get(now, sha256(code.trim().toUpperCase()), now) as { village_id: number } | undefined;
       if (!row) return undefined;
       const edgeId = randomBytes(8).toString('hex');
       const password = randomBytes(24).toString('base64url');
-      this.#db.prepare('INSERT INTO edges (edge_id, village_id, password_hash, created_at) VALUES (?, ?, ?, ?)').run(edgeId, row.village_id, hashPassword(password), now);
+      this.#sql('INSERT INTO edges (edge_id, village_id, password_hash, created_at) VALUES (?, ?, ?, ?)').run(edgeId, row.village_id, hashPassword(password), now);
       return { edge: { edgeId, villageId: row.village_id, node: null, online: false }, password };
     })();
   }
 
   edge(edgeId: string): EdgeRecord | undefined {
-    const r = this.#db.prepare('SELECT edge_id, village_id, node, online FROM edges WHERE edge_id = ?').get(edgeId) as
+    const r = this.#sql('SELECT edge_id, village_id, node, online FROM edges WHERE edge_id = ?').get(edgeId) as
       | { edge_id: string; village_id: number; node: string | null; online: number }
       | undefined;
     return r ? { edgeId: r.edge_id, villageId: r.village_id, node: r.node, online: r.online === 1 } : undefined;
   }
 
   checkEdgePassword(edgeId: string, password: string): boolean {
-    const r = this.#db.prepare('SELECT password_hash FROM edges WHERE edge_id = ?').get(edgeId) as { password_hash: string } | undefined;
+    const r = this.#sql('SELECT password_hash FROM edges WHERE edge_id = ?').get(edgeId) as { password_hash: string } | undefined;
     if (!r) return false;
     if (this.#authCache.get(edgeId) === sha256(`${r.password_hash}\0${password}`)) return true;
     const ok = verifyPassword(r.password_hash, password);
@@ -186,15 +227,15 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   setEdgeNode(edgeId: string, node: string): void {
-    this.#db.prepare('UPDATE edges SET node = ? WHERE edge_id = ?').run(node, edgeId);
+    this.#sql('UPDATE edges SET node = ? WHERE edge_id = ?').run(node, edgeId);
   }
 
   setPresence(edgeId: string, online: boolean): void {
-    this.#db.prepare('UPDATE edges SET online = ? WHERE edge_id = ?').run(online ? 1 : 0, edgeId);
+    this.#sql('UPDATE edges SET online = ? WHERE edge_id = ?').run(online ? 1 : 0, edgeId);
   }
 
   marks(edgeId: string): PeerMarks {
-    const r = this.#db.prepare('SELECT ops_committed, events_committed, down_acked FROM edges WHERE edge_id = ?').get(edgeId) as
+    const r = this.#sql('SELECT ops_committed, events_committed, down_acked FROM edges WHERE edge_id = ?').get(edgeId) as
       | { ops_committed: number; events_committed: number; down_acked: number }
       | undefined;
     return { opsCommitted: r?.ops_committed ?? 0, eventsCommitted: r?.events_committed ?? 0, downAcked: r?.down_acked ?? 0 };
@@ -207,9 +248,9 @@ export class SqliteCloudStore implements CloudStore {
       for (const op of ops) (this.#ingestOne(edge.villageId, op) ? applied++ : duplicates++);
       this.#saveClock(edge.villageId);
       let committed = this.marks(edge.edgeId).opsCommitted;
-      const has = this.#db.prepare('SELECT 1 FROM ops WHERE village_id = ? AND id = ?');
+      const has = this.#sql('SELECT 1 FROM ops WHERE village_id = ? AND id = ?');
       while (edge.node && has.get(edge.villageId, opId(edge.node, committed + 1))) committed++;
-      this.#db.prepare('UPDATE edges SET ops_committed = ? WHERE edge_id = ?').run(committed, edge.edgeId);
+      this.#sql('UPDATE edges SET ops_committed = ? WHERE edge_id = ?').run(committed, edge.edgeId);
       return { applied, duplicates, committed };
     })();
   }
@@ -219,18 +260,18 @@ export class SqliteCloudStore implements CloudStore {
       let committed = this.marks(edgeId).eventsCommitted;
       // A batch that starts past our watermark means one before it was lost: wait for the resend.
       if (after > committed) return committed;
-      const insert = this.#db.prepare('INSERT OR IGNORE INTO events (edge_id, event_id, camera_id, type, at_ms, detail) VALUES (?, ?, ?, ?, ?, ?)');
+      const insert = this.#sql('INSERT OR IGNORE INTO events (edge_id, event_id, camera_id, type, at_ms, detail) VALUES (?, ?, ?, ?, ?, ?)');
       for (const e of events) {
         insert.run(edgeId, e.id, e.cameraId, e.type, e.atMs, JSON.stringify(e.detail));
         committed = Math.max(committed, e.id);
       }
-      this.#db.prepare('UPDATE edges SET events_committed = ? WHERE edge_id = ?').run(committed, edgeId);
+      this.#sql('UPDATE edges SET events_committed = ? WHERE edge_id = ?').run(committed, edgeId);
       return committed;
     })();
   }
 
   setDownAcked(edgeId: string, seq: number, exact = false): void {
-    this.#db.prepare(exact ? 'UPDATE edges SET down_acked = ? WHERE edge_id = ?' : 'UPDATE edges SET down_acked = max(down_acked, ?) WHERE edge_id = ?').run(seq, edgeId);
+    this.#sql(exact ? 'UPDATE edges SET down_acked = ? WHERE edge_id = ?' : 'UPDATE edges SET down_acked = max(down_acked, ?) WHERE edge_id = ?').run(seq, edgeId);
   }
 
   commit(villageId: number, actor: string, drafts: readonly OpDraft[]): Op[] {
@@ -241,7 +282,7 @@ export class SqliteCloudStore implements CloudStore {
       const ops: Op[] = [];
       for (const d of drafts) {
         if (!this.#models.has(d.entityKind)) throw new Error(`unknown entity kind ${d.entityKind}`);
-        const { seq } = this.#db.prepare('UPDATE villages SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq - 1 AS seq').get(villageId) as { seq: number };
+        const { seq } = this.#sql('UPDATE villages SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq - 1 AS seq').get(villageId) as { seq: number };
         const op: Op = { id: opId(v.node, seq), origin: v.node, seq, hlc: clock.now(), actor, entityKind: d.entityKind, entityId: d.entityId, type: d.type, payload: d.payload };
         this.#ingestOne(villageId, op);
         ops.push(op);
@@ -252,42 +293,70 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   opsAfter(villageId: number, origin: string, afterSeq: number, limit: number): Op[] {
-    return (this.#db.prepare('SELECT * FROM ops WHERE village_id = ? AND origin = ? AND seq > ? ORDER BY seq LIMIT ?').all(villageId, origin, afterSeq, limit) as OpRow[]).map(opFromRow);
+    return (this.#sql('SELECT * FROM ops WHERE village_id = ? AND origin = ? AND seq > ? ORDER BY seq LIMIT ?').all(villageId, origin, afterSeq, limit) as OpRow[]).map(opFromRow);
   }
 
   opCount(villageId: number, origin?: string): number {
     const sql = origin ? 'SELECT count(*) AS n FROM ops WHERE village_id = ? AND origin = ?' : 'SELECT count(*) AS n FROM ops WHERE village_id = ?';
-    return (this.#db.prepare(sql).get(...(origin ? [villageId, origin] : [villageId])) as { n: number }).n;
+    return (this.#sql(sql).get(...(origin ? [villageId, origin] : [villageId])) as { n: number }).n;
   }
 
   list<S extends EntityBase>(villageId: number, kind: string): S[] {
-    const rows = this.#db.prepare('SELECT state FROM entities WHERE village_id = ? AND kind = ? AND present = 1 ORDER BY created_at DESC, id DESC').all(villageId, kind) as Array<{ state: string }>;
+    const rows = this.#sql('SELECT state FROM entities WHERE village_id = ? AND kind = ? AND present = 1 ORDER BY created_at DESC, id DESC').all(villageId, kind) as Array<{ state: string }>;
     return rows.map((r) => JSON.parse(r.state) as S);
   }
 
   snapshot(villageId: number): Record<string, EntityBase> {
-    const rows = this.#db.prepare('SELECT kind, id, state FROM entities WHERE village_id = ? ORDER BY kind, id').all(villageId) as Array<{ kind: string; id: string; state: string }>;
+    const rows = this.#sql('SELECT kind, id, state FROM entities WHERE village_id = ? ORDER BY kind, id').all(villageId) as Array<{ kind: string; id: string; state: string }>;
     return Object.fromEntries(rows.map((r) => [`${r.kind}/${r.id}`, JSON.parse(r.state) as EntityBase]));
   }
 
-  deadLetter(entry: { topic: string; edgeId: string | null; reason: string; payload: Uint8Array }): void {
-    this.#db
-      .prepare('INSERT INTO dead_letters (at, topic, edge_id, reason, bytes, payload) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(this.#now(), entry.topic.slice(0, 500), entry.edgeId, entry.reason, entry.payload.byteLength, Buffer.from(entry.payload.subarray(0, DEAD_LETTER_KEEP)));
+  deadLetter(entry: { topic: string; edgeId: string | null; reason: string; payload: Uint8Array; bytes?: number }): void {
+    this.#sql('INSERT INTO dead_letters (at, topic, edge_id, reason, bytes, payload) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(this.#now(), entry.topic.slice(0, 500), entry.edgeId, entry.reason, entry.bytes ?? entry.payload.byteLength, Buffer.from(entry.payload.subarray(0, DEAD_LETTER_KEEP)));
+  }
+
+  deadLetterPayload(id: number): Buffer | undefined {
+    return (this.#sql('SELECT payload FROM dead_letters WHERE id = ?').get(id) as { payload: Buffer } | undefined)?.payload;
   }
 
   deadLetters(): DeadLetter[] {
-    return this.#db.prepare('SELECT id, at, topic, edge_id AS edgeId, reason, bytes FROM dead_letters ORDER BY id').all() as DeadLetter[];
+    return this.#sql('SELECT id, at, topic, edge_id AS edgeId, reason, bytes FROM dead_letters ORDER BY id').all() as DeadLetter[];
   }
 
   eventCount(edgeId: string): number {
-    return (this.#db.prepare('SELECT count(*) AS n FROM events WHERE edge_id = ?').get(edgeId) as { n: number }).n;
+    return (this.#sql('SELECT count(*) AS n FROM events WHERE edge_id = ?').get(edgeId) as { n: number }).n;
+  }
+
+  // — phone API reads (issue #5 item 3) —
+
+  entity<S extends EntityBase>(villageId: number, kind: string, id: string): S | undefined {
+    const r = this.#sql('SELECT state FROM entities WHERE village_id = ? AND kind = ? AND id = ? AND present = 1').get(villageId, kind, id) as { state: string } | undefined;
+    return r ? (JSON.parse(r.state) as S) : undefined;
+  }
+
+  events(villageId: number, f: EventFilter): StoredEvent[] {
+    // One fixed statement: absent filters are NULL and match everything.
+    const rows = this.#sql(
+        `SELECT e.edge_id, e.event_id, e.camera_id, e.type, e.at_ms, e.detail FROM events e JOIN edges d ON d.edge_id = e.edge_id
+         WHERE d.village_id = @village AND (@cameras IS NULL OR e.camera_id IN (SELECT value FROM json_each(@cameras))) AND (@camera IS NULL OR e.camera_id = @camera)
+           AND (@type IS NULL OR e.type = @type) AND (@since IS NULL OR e.at_ms >= @since) AND (@until IS NULL OR e.at_ms < @until)
+         ORDER BY e.at_ms DESC, e.event_id DESC LIMIT @limit`,
+      ).all({ village: villageId, cameras: f.cameras ? JSON.stringify([...f.cameras]) : null, camera: f.cameraId ?? null, type: f.type ?? null, since: f.since ?? null, until: f.until ?? null, limit: f.limit }) as Array<{
+      edge_id: string;
+      event_id: number;
+      camera_id: number | null;
+      type: string;
+      at_ms: number;
+      detail: string;
+    }>;
+    return rows.map((r) => ({ edgeId: r.edge_id, id: r.event_id, cameraId: r.camera_id, type: r.type, atMs: r.at_ms, detail: JSON.parse(r.detail) as Record<string, unknown> }));
   }
 
   #clock(villageId: number): HlcClock {
     let c = this.#clocks.get(villageId);
     if (!c) {
-      const v = this.#db.prepare('SELECT node, hlc FROM villages WHERE id = ?').get(villageId) as { node: string; hlc: string | null };
+      const v = this.#sql('SELECT node, hlc FROM villages WHERE id = ?').get(villageId) as { node: string; hlc: string | null };
       c = new HlcClock({ node: v.node, now: this.#now, last: v.hlc });
       this.#clocks.set(villageId, c);
     }
@@ -295,12 +364,12 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   #saveClock(villageId: number): void {
-    this.#db.prepare('UPDATE villages SET hlc = ? WHERE id = ?').run(this.#clock(villageId).last, villageId);
+    this.#sql('UPDATE villages SET hlc = ? WHERE id = ?').run(this.#clock(villageId).last, villageId);
   }
 
   /** Returns false for a duplicate. An id stored with different content is an error (the caller dead-letters it). */
   #ingestOne(villageId: number, op: Op): boolean {
-    const existing = this.#db.prepare('SELECT hlc, entity_id, type FROM ops WHERE village_id = ? AND id = ?').get(villageId, op.id) as
+    const existing = this.#sql('SELECT hlc, entity_id, type FROM ops WHERE village_id = ? AND id = ?').get(villageId, op.id) as
       | { hlc: string; entity_id: string; type: string }
       | undefined;
     if (existing) {
@@ -308,19 +377,17 @@ export class SqliteCloudStore implements CloudStore {
       return false;
     }
     this.#clock(villageId).observe(op.hlc);
-    this.#db
-      .prepare('INSERT INTO ops (village_id, id, origin, seq, hlc, actor, entity_kind, entity_id, type, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
+    this.#sql('INSERT INTO ops (village_id, id, origin, seq, hlc, actor, entity_kind, entity_id, type, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(villageId, op.id, op.origin, op.seq, op.hlc, op.actor, op.entityKind, op.entityId, op.type, JSON.stringify(op.payload));
     const model = this.#models.get(op.entityKind);
     // Ops of a kind this version does not know are kept; an upgrade folds them.
     if (!model) return true;
-    const row = this.#db.prepare('SELECT state FROM entities WHERE village_id = ? AND kind = ? AND id = ?').get(villageId, op.entityKind, op.entityId) as { state: string } | undefined;
+    const row = this.#sql('SELECT state FROM entities WHERE village_id = ? AND kind = ? AND id = ?').get(villageId, op.entityKind, op.entityId) as { state: string } | undefined;
     const current = row ? (JSON.parse(row.state) as EntityBase) : model.init(op.entityId);
     const next = isInOrder(current, op)
-      ? step(model, current, op)
-      : fold(model, op.entityId, (this.#db.prepare('SELECT * FROM ops WHERE village_id = ? AND entity_kind = ? AND entity_id = ?').all(villageId, op.entityKind, op.entityId) as OpRow[]).map(opFromRow));
-    this.#db
-      .prepare(
+      ? stepOwned(model, current, op)
+      : fold(model, op.entityId, (this.#sql('SELECT * FROM ops WHERE village_id = ? AND entity_kind = ? AND entity_id = ?').all(villageId, op.entityKind, op.entityId) as OpRow[]).map(opFromRow));
+    this.#sql(
         `INSERT INTO entities (village_id, kind, id, present, created_at, state) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (village_id, kind, id) DO UPDATE SET present = excluded.present, created_at = excluded.created_at, state = excluded.state`,
       )

@@ -5,18 +5,20 @@
  * cloud's own ops of the edge's village down from the edge's watermark.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { CLOUD_SUBSCRIPTIONS, SendWindow, backoffDelay, decode, encode, redactUrls, topic, type Channel, type TopicMap } from '@cunbox/shared';
+import { CLOUD_SUBSCRIPTIONS, MAX_BATCH_BYTES, SendWindow, backoffDelay, fitBatch, decode, encode, redactUrls, topic, type Channel, type TopicMap } from '@cunbox/shared';
 import type { Logger } from 'pino';
 import type { CloudStore, EdgeRecord } from './store.ts';
 
 export interface CloudSyncOptions {
   batch: number;
+  /** A batch's bytes are capped too (see fitBatch). */
+  maxBatchBytes: number;
   maxInFlight: number;
   resendMs: number;
   tickMs: number;
   backoff: { baseMs: number; maxMs: number };
 }
-export const defaultCloudSyncOptions: CloudSyncOptions = { batch: 200, maxInFlight: 2000, resendMs: 3000, tickMs: 250, backoff: { baseMs: 200, maxMs: 10_000 } };
+export const defaultCloudSyncOptions: CloudSyncOptions = { batch: 200, maxBatchBytes: MAX_BATCH_BYTES, maxInFlight: 2000, resendMs: 3000, tickMs: 250, backoff: { baseMs: 200, maxMs: 10_000 } };
 
 export class CloudSync {
   readonly #store: CloudStore;
@@ -25,7 +27,7 @@ export class CloudSync {
   readonly #auth: { username: string; password: string };
   readonly #opts: CloudSyncOptions;
   readonly #now: () => number;
-  /** Downlink windows of edges that said hello on their current connection. */
+  /** Downlink windows of edges that are online: opened by their hello, their presence or any message; closed when offline. */
   readonly #down = new Map<string, SendWindow>();
   #client: MqttClient | undefined;
   #tick: NodeJS.Timeout | undefined;
@@ -79,7 +81,7 @@ export class CloudSync {
       this.#log.info({ url: redactUrls(this.#url) }, 'cloud sync connected to the broker');
       client.subscribe(CLOUD_SUBSCRIPTIONS, { qos: 1 });
     });
-    client.on('message', (t, payload) => this.#onMessage(t, payload));
+    client.on('message', (t, payload, packet) => this.#onMessage(t, payload, packet.retain));
     client.on('error', (err) => this.#log.warn({ err: redactUrls(err.message) }, 'cloud MQTT error'));
     client.on('close', () => {
       if (this.#client !== client) return;
@@ -100,18 +102,21 @@ export class CloudSync {
 
   #reject(t: string, edgeId: string | null, reason: string, payload: Uint8Array): void {
     this.stats.deadLettered++;
-    this.#store.deadLetter({ topic: t, edgeId, reason, payload });
+    // A users snapshot carries password hashes: a rejected one is kept as its size only.
+    const kept = t.endsWith('/up/users') ? Buffer.from('(users snapshot not kept: it holds password hashes)') : payload;
+    this.#store.deadLetter({ topic: t, edgeId, reason, payload: kept, bytes: payload.byteLength });
     this.#log.warn({ topic: t.slice(0, 200), edgeId, reason }, 'sync message dead-lettered');
   }
 
-  #onMessage(t: string, payload: Buffer): void {
+  #onMessage(t: string, payload: Buffer, retained = false): void {
     this.stats.received++;
     const d = decode(t, payload);
     if (!d.ok) return this.#reject(t, d.edgeId, d.reason, payload);
     const edge = this.#store.edge(d.edgeId);
     if (!edge) return this.#reject(t, d.edgeId, 'unknown edge', payload);
     // An edge we hear from without its hello (we restarted, or missed it): resume from what it last acked.
-    if (!this.#down.has(edge.edgeId) && edge.node) this.#window(edge.edgeId).reset(this.#store.marks(edge.edgeId).downAcked, this.#now());
+    // Presence is handled below: an offline one must not open a window.
+    if (d.channel !== 'presence') this.#resume(edge);
     try {
       switch (d.channel) {
         case 'up/hello':
@@ -131,8 +136,11 @@ export class CloudSync {
           this.#down.get(edge.edgeId)?.ack(d.msg.seq, this.#now());
           return this.#pump(edge);
         }
+        case 'up/users':
+          return this.#onUsers(edge, d.msg);
         case 'presence':
-          return this.#store.setPresence(edge.edgeId, d.msg.online);
+          this.#store.setPresence(edge.edgeId, d.msg.online);
+          return this.#onPresence(edge, d.msg.online, retained);
         default:
           // Our own downlink echoed back cannot happen (we subscribe to up/ only); anything else is a bug to see.
           return this.#reject(t, edge.edgeId, `channel ${d.channel} is not an uplink`, payload);
@@ -148,18 +156,51 @@ export class CloudSync {
       this.#store.setEdgeNode(edge.edgeId, msg.node);
       edge = { ...edge, node: msg.node };
     }
-    const village = this.#store.village(edge.villageId)!;
-    const marks = this.#store.marks(edge.edgeId);
-    this.#publish(edge.edgeId, 'down/hello', { v: 1, node: village.node, appliedSeq: marks.opsCommitted, eventsAcked: marks.eventsCommitted });
+    this.#sayHello(edge);
     this.#window(edge.edgeId).reset(msg.appliedSeq, this.#now());
     this.#store.setDownAcked(edge.edgeId, msg.appliedSeq, true);
     this.#pump(edge);
   }
 
+  /**
+   * Presence is retained, so the broker delivers every edge's on each (re)subscribe: after a
+   * restart of the cloud that is how the downlink to an idle edge resumes without waiting for
+   * the edge to say something. Offline: nothing is pumped until it is back.
+   */
+  #onPresence(edge: EdgeRecord, online: boolean, retained: boolean): void {
+    if (!online) return void this.#down.delete(edge.edgeId);
+    if (!this.#resume(edge)) return;
+    // Retained: delivered on our subscribe, so we are the one who (re)started. Unasked, our
+    // hello tells the edge our watermarks: what it sent while we were down, and would resend
+    // only when its stall timer runs out, goes again now. (A live presence is an edge that
+    // just connected; its own hello follows.)
+    if (retained) this.#sayHello(edge);
+    this.#pump(edge);
+  }
+
+  #sayHello(edge: EdgeRecord): void {
+    const village = this.#store.village(edge.villageId)!;
+    const marks = this.#store.marks(edge.edgeId);
+    this.#publish(edge.edgeId, 'down/hello', { v: 1, node: village.node, appliedSeq: marks.opsCommitted, eventsAcked: marks.eventsCommitted });
+  }
+
+  /** Opens the edge's downlink window at its stored ack mark unless one is open; true if it opened one. */
+  #resume(edge: EdgeRecord): boolean {
+    if (this.#down.has(edge.edgeId) || !edge.node) return false;
+    this.#window(edge.edgeId).reset(this.#store.marks(edge.edgeId).downAcked, this.#now());
+    return true;
+  }
+
+  /** Users sync (issue #5 item 3): the village's accounts for the phone API. Counts only in the log, never hashes. */
+  #onUsers(edge: EdgeRecord, msg: TopicMap['up/users']): void {
+    const r = this.#store.accounts.putUsers(edge.villageId, edge.edgeId, msg);
+    if (r.applied) this.#log.info({ edgeId: edge.edgeId, villageId: edge.villageId, users: msg.users.length, version: msg.version.slice(0, 12), sessionsEnded: r.sessionsEnded }, 'village users updated');
+  }
+
   #window(edgeId: string): SendWindow {
     let w = this.#down.get(edgeId);
     if (!w) {
-      w = new SendWindow({ maxInFlight: this.#opts.maxInFlight, resendMs: this.#opts.resendMs });
+      w = new SendWindow({ maxInFlight: this.#opts.maxInFlight, resendMs: this.#opts.resendMs, batch: this.#opts.batch });
       this.#down.set(edgeId, w);
     }
     return w;
@@ -180,7 +221,7 @@ export class CloudSync {
     const village = this.#store.village(edge.villageId);
     if (!w || !village || !this.#client?.connected) return;
     while (w.room > 0) {
-      const ops = this.#store.opsAfter(edge.villageId, village.node, w.sent, Math.min(this.#opts.batch, w.room));
+      const ops = fitBatch(this.#store.opsAfter(edge.villageId, village.node, w.sent, Math.min(this.#opts.batch, w.room)), this.#opts.maxBatchBytes);
       if (ops.length === 0) break;
       this.#publish(edge.edgeId, 'down/ops', { v: 1, ops });
       w.sentUpTo(ops[ops.length - 1]!.seq, this.#now());

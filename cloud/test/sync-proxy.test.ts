@@ -4,6 +4,7 @@ import { governanceModels } from '@cunbox/shared';
 import { aedesRig } from './helpers/brokers.ts';
 import { TcpProxy } from './helpers/proxy.ts';
 import { waitFor } from './helpers/sync-suite.ts';
+import { assertConverged } from './helpers/converge.ts';
 import { tmpDir } from '../../edge/test/helpers/tmp.ts';
 import { openDatabase } from '../../edge/src/db/database.ts';
 import { OpStore } from '../../edge/src/governance/store.ts';
@@ -72,4 +73,59 @@ t.test('a link that black-holes, then drops, loses nothing', async (t) => {
   const edgeState = Object.fromEntries((db.prepare('SELECT kind, id, state FROM gov_entities ORDER BY kind, id').all() as Array<{ kind: string; id: string; state: string }>).map((r) => [`${r.kind}/${r.id}`, JSON.parse(r.state)]));
   t.same(rig.cloud.store.snapshot(village.id), edgeState, 'equal state');
   t.ok(sync.stats.connects >= 2, 'the edge reconnected after the drop');
+});
+
+t.test('a slow link (64 KiB/s, 200 ms) carries a few thousand ops both ways: none lost, none twice', async (t) => {
+  const dir = tmpDir(t, 'cunbox-sync-slow-');
+  const rig = await aedesRig(dir);
+  t.teardown(() => rig.close());
+  const proxy = new TcpProxy({ host: '127.0.0.1', port: Number(new URL(rig.url).port) });
+  await proxy.start();
+  t.teardown(() => proxy.stop());
+  proxy.set('slow', { latencyMs: 200, bytesPerSec: 64 * 1024 });
+  const village = rig.cloud.store.createVillage('slow');
+  const paired = rig.cloud.store.redeemPairCode(rig.cloud.store.createPairCode(village.id, 60_000))!;
+  const edgeFile = join(dir, 'edge.db');
+  const db = openDatabase(edgeFile);
+  const store = new OpStore({ db, clock: systemClock, log: silentLogger(), models: governanceModels });
+  // Production batch and window; a resend timer shorter than the link needs for a batch, so stalls and resends happen.
+  const sync = new SyncClient({
+    db,
+    store,
+    clock: systemClock,
+    log: silentLogger(),
+    credentials: { edgeId: paired.edge.edgeId, mqttUrl: `mqtt://127.0.0.1:${proxy.port}`, username: paired.edge.edgeId, password: paired.password },
+    options: { pollMs: 50, resendMs: 1500, backoff: { baseMs: 50, maxMs: 300 } },
+  });
+  sync.start();
+  t.teardown(async () => {
+    await sync.stop();
+    db.close();
+  });
+  // A steady stream: 60 rounds of 25 ops each way. The first round's ops carry 4,000-character
+  // descriptions (12 KB each): 25 of them are more than one MQTT message may carry (256 KiB).
+  const perSide = 1500;
+  const long = '村'.repeat(4000);
+  let n = 0;
+  const slowDraft = (side: string, i: number) => ({ ...draft(++n), payload: { ...draft(n).payload, description: i < 25 ? `${side} ${i} ${long}` : `${side} ${i}` } });
+  const t0 = Date.now();
+  for (let i = 0; i < perSide; i += 25) {
+    store.commit('admin', Array.from({ length: 25 }, (_, k) => slowDraft('edge', i + k)));
+    rig.cloud.store.commit(village.id, 'phone', Array.from({ length: 25 }, (_, k) => slowDraft('cloud', i + k)));
+    rig.cloud.sync.notify();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const where = () => `cloud holds ${rig.cloud.store.opCount(village.id)} ops, dead letters ${rig.cloud.store.deadLetters().map((d) => d.reason).join('; ')}; edge: ${JSON.stringify(sync.status())}`;
+  await waitFor('convergence through the slow link', () => rig.cloud.store.opCount(village.id) === 2 * perSide && sync.status().appliedSeq === perSide && sync.status().opsPending === 0, 120_000).catch((err: Error) => {
+    throw new Error(`${err.message}: ${where()}`);
+  });
+  const ms = Date.now() - t0;
+  proxy.set('pass'); // the goodbyes need not wait behind the queue
+  const opBytes = (ops: unknown[]) => Buffer.byteLength(JSON.stringify(ops)) / 1024;
+  const useful = { up: opBytes(rig.cloud.store.opsAfter(village.id, store.node, 0, 1e6)), down: opBytes(rig.cloud.store.opsAfter(village.id, village.node, 0, 1e6)) };
+  await sync.stop();
+  await rig.close();
+  const r = assertConverged(t, edgeFile, join(dir, 'cloud', 'cloud.db'), village.id);
+  t.same(Object.values(r.perOrigin).sort(), [perSide, perSide], 'each side made its ops, each once');
+  t.comment(`slow link: ${2 * perSide} ops (${useful.up.toFixed(0)} KiB up, ${useful.down.toFixed(0)} KiB down) in ${(ms / 1000).toFixed(1)} s; offered to the link (resends included) ${(proxy.slowBytes.up / 1024).toFixed(0)} KiB up, ${(proxy.slowBytes.down / 1024).toFixed(0)} KiB down; edge: ${sync.stats.batchesSent} batches, ${sync.stats.connects} connects`);
 });

@@ -23,6 +23,10 @@ import { SnapshotService } from './playback/snapshots.ts';
 // Issue #5: sync with the cloud.
 import { SyncClient } from './sync/client.ts';
 import { readCredentials } from './sync/credentials.ts';
+import { MediaUploader } from './sync/media-uploader.ts';
+import { MediaQueue, collectTicketPhotos } from './sync/media-queue.ts';
+import { kbpsToBytesPerSecond } from './sync/throttle.ts';
+import { DEFAULT_UPLOAD_KBPS } from './config/load.ts';
 import { OpStore } from './governance/store.ts';
 import { footageHoldHook } from './governance/tickets.ts';
 import { governanceModels } from '@cunbox/shared';
@@ -55,6 +59,7 @@ export class Edge {
   #live: LiveService | undefined;
   #snapshots: SnapshotService | undefined;
   #sync: SyncClient | undefined;
+  #media: MediaUploader | undefined;
 
   constructor(deps: EdgeDeps) {
     this.#deps = deps;
@@ -157,6 +162,18 @@ export class Edge {
         const store = this.#http?.governance.store ?? new OpStore({ db, clock, log: log.child({ module: 'oplog' }), models: governanceModels, hooks: { ticket: footageHoldHook(db, holds) } });
         this.#sync = new SyncClient({ db, store, clock, log: log.child({ module: 'sync' }), credentials });
         this.#sync.start();
+        // Photos travel beside the ops, over HTTP under a bandwidth cap: they never delay an op ack.
+        this.#media = new MediaUploader({
+          queue: new MediaQueue({ db, clock }),
+          clock,
+          log: log.child({ module: 'media-sync' }),
+          dataDir: config.dataDir,
+          cloudUrl: config.cloud.url,
+          credentials: { edgeId: credentials.username, password: credentials.password },
+          collect: () => collectTicketPhotos(db, clock.now()),
+          options: { bytesPerSecond: kbpsToBytesPerSecond(config.cloud.uploadKbps ?? DEFAULT_UPLOAD_KBPS) },
+        });
+        this.#media.start();
       }
       log.info({ dataDir: config.dataDir, cameras: this.#recorder.status().length }, 'edge started');
     } catch (err) {
@@ -166,6 +183,8 @@ export class Edge {
   }
 
   async stop(): Promise<void> {
+    await this.#media?.stop();
+    this.#media = undefined;
     await this.#sync?.stop();
     this.#sync = undefined;
     await this.#http?.stop();
@@ -184,6 +203,11 @@ export class Edge {
   /** The governance part, when the config enables the HTTP API. */
   get http(): HttpPart | undefined {
     return this.#http;
+  }
+
+  /** The media uploader, when the config has a `cloud` section. */
+  get mediaUploader(): MediaUploader | undefined {
+    return this.#media;
   }
 
   /** The sync part, when the config has a `cloud` section. */

@@ -21,6 +21,9 @@ const COMMANDS = [
   ['cameras', 'enable'],
   ['cameras', 'disable'],
   ['cameras', 'remove'],
+  ['cloud'],
+  ['cloud', 'status'],
+  ['cloud', 'pair'],
 ];
 
 t.test('--help: usage, options and examples, in English and Chinese', async (t) => {
@@ -67,10 +70,10 @@ function keysIn(source: string): string[] {
   return [...keys];
 }
 
-t.test('every message of the technician commands has a Chinese text', async (t) => {
+t.test('every message of the technician and cloud commands has a Chinese text', async (t) => {
   const src = join(import.meta.dirname, '../src');
   const files = [
-    ...readdirSync(join(src, 'cli/commands')).filter((f) => /^(camera|cameras|init|doctor)/.test(f)).map((f) => join(src, 'cli/commands', f)),
+    ...readdirSync(join(src, 'cli/commands')).filter((f) => /^(camera|cameras|init|doctor|cloud)/.test(f)).map((f) => join(src, 'cli/commands', f)),
     ...['onvif', 'probe', 'doctor'].flatMap((d) => readdirSync(join(src, d)).map((f) => join(src, d, f))),
     join(src, 'cameras/csv.ts'),
   ];

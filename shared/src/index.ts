@@ -1,5 +1,7 @@
 export * from './redact.ts';
 export * from './oplog/index.ts';
 export * from './governance/index.ts';
+// Roles, permissions and passwords: the edge and the cloud's phone API check the same ones.
+export * from './auth/index.ts';
 // Issue #5: the edge ↔ cloud sync protocol.
 export * from './sync/index.ts';

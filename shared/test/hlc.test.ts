@@ -100,3 +100,11 @@ t.test('a restarted clock continues after its persisted value', async (t) => {
   const again = new HlcClock({ node: A, now: w.now, last: persisted });
   t.ok(compareHlc(persisted, again.now()) < 0);
 });
+
+t.test('by default a peer 10 minutes ahead is adopted (the skew sync tolerates), one a day ahead is not', async (t) => {
+  const w = wall();
+  const a = new HlcClock({ node: A, now: w.now });
+  t.equal(a.observe(formatHlc({ ms: T0 + 10 * 60_000, counter: 0, node: B })).adopted, true);
+  t.ok(compareHlc(a.now(), formatHlc({ ms: T0 + 10 * 60_000, counter: 0, node: B })) > 0, 'the next local op orders after it');
+  t.equal(a.observe(formatHlc({ ms: T0 + 86_400_000, counter: 0, node: B })).adopted, false);
+});

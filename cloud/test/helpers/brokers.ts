@@ -3,6 +3,8 @@
  * real Mosquitto started here (loopback, password file, acl_file with the
  * same rules as the embedded broker). Each can be stopped and restarted on
  * the same port, which is how the suite kills the broker mid-stream.
+ * `startMosquitto` alone is the broker of tests that run the cloud themselves
+ * (in-process, or as its own process).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
@@ -72,7 +74,18 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   throw new Error('mosquitto did not start listening');
 }
 
-export async function mosquittoRig(dir: string): Promise<BrokerRig> {
+/** A Mosquitto process of the test's own, on a fixed loopback port: killed (SIGKILL) and started again at will. */
+export interface MosquittoProcess {
+  port: number;
+  url: string;
+  /** Adds an edge's password and has Mosquitto re-read its files. */
+  addUser(user: string, password: string): Promise<void>;
+  start(): Promise<void>;
+  /** SIGKILL: nothing is flushed, every connection drops at once. */
+  kill(): Promise<void>;
+}
+
+export async function startMosquitto(dir: string): Promise<MosquittoProcess> {
   const port = await freePort();
   const passwd = join(dir, 'mosquitto.passwd');
   const acl = join(dir, 'mosquitto.acl');
@@ -82,12 +95,12 @@ export async function mosquittoRig(dir: string): Promise<BrokerRig> {
   // Started as root, Mosquitto would switch to its own user and could not read the test's private directory.
   writeFileSync(conf, [`user ${userInfo().username}`, `listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${passwd}`, `acl_file ${acl}`, 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', ''].join('\n'));
   let child: ChildProcess | undefined;
-  const startBroker = async (): Promise<void> => {
+  const start = async (): Promise<void> => {
     const c = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', process.env.CUNBOX_TEST_LOG ? 'inherit' : 'ignore'] });
     child = c;
     await waitForPort(port, c);
   };
-  const stopBroker = async (): Promise<void> => {
+  const kill = async (): Promise<void> => {
     const c = child;
     child = undefined;
     if (!c || c.exitCode !== null) return;
@@ -96,30 +109,40 @@ export async function mosquittoRig(dir: string): Promise<BrokerRig> {
       c.kill('SIGKILL');
     });
   };
-  await startBroker();
-  const url = `mqtt://127.0.0.1:${port}`;
-  const cloud = new Cloud({ config: cloudConfig(dir, { mode: 'external', url, username: SERVICE_USER, password: SERVICE_PASSWORD, publicUrl: null }), log, syncOptions: testSyncOptions });
-  try {
-    await cloud.start();
-  } catch (err) {
-    await stopBroker();
-    throw err;
-  }
+  await start();
   return {
-    name: 'mosquitto',
-    cloud,
-    url,
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
     addUser: async (user, password) => {
       execFileSync('mosquitto_passwd', ['-b', passwd, user, password]);
       // Mosquitto re-reads its password and ACL files on SIGHUP.
       if (child?.exitCode === null) child.kill('SIGHUP');
       await new Promise((r) => setTimeout(r, 200));
     },
-    stopBroker,
-    startBroker,
+    start,
+    kill,
+  };
+}
+
+export async function mosquittoRig(dir: string): Promise<BrokerRig> {
+  const m = await startMosquitto(dir);
+  const cloud = new Cloud({ config: cloudConfig(dir, { mode: 'external', url: m.url, username: SERVICE_USER, password: SERVICE_PASSWORD, publicUrl: null }), log, syncOptions: testSyncOptions });
+  try {
+    await cloud.start();
+  } catch (err) {
+    await m.kill();
+    throw err;
+  }
+  return {
+    name: 'mosquitto',
+    cloud,
+    url: m.url,
+    addUser: m.addUser,
+    stopBroker: m.kill,
+    startBroker: m.start,
     close: async () => {
       await cloud.stop();
-      await stopBroker();
+      await m.kill();
     },
   };
 }

@@ -2,15 +2,82 @@
  * A TCP proxy the test controls, between an MQTT client and the broker:
  * `pass` forwards, `blackhole` swallows bytes both ways while keeping the
  * sockets open (a link that silently stops), `drop` closes every connection
- * and refuses new ones until set back to `pass`.
+ * and refuses new ones until set back to `pass`, `slow` delivers each chunk
+ * after a latency and no faster than a bandwidth cap, per direction (a rural
+ * uplink). Bytes keep their order in every mode.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
-export type ProxyMode = 'pass' | 'blackhole' | 'drop';
+export type ProxyMode = 'pass' | 'blackhole' | 'drop' | 'slow';
+
+export interface SlowLink {
+  /** Added to every chunk, each way. */
+  latencyMs: number;
+  /** Bytes per second, each way. */
+  bytesPerSec: number;
+}
+
+/**
+ * One direction of a slow link: chunks leave in order, each no earlier than
+ * its arrival plus the latency, and no earlier than the previous one's
+ * departure plus its own transmission time at the cap.
+ */
+class Pipe {
+  readonly #queue: Array<{ at: number; data: Buffer }> = [];
+  #free = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly to: Socket,
+    readonly dir: 'up' | 'down',
+  ) {}
+
+  get busy(): boolean {
+    return this.#queue.length > 0;
+  }
+
+  push(data: Buffer, link: SlowLink | null): void {
+    const now = Date.now();
+    let at = now;
+    if (link) {
+      this.#free = Math.max(this.#free, now) + (data.length * 1000) / link.bytesPerSec;
+      at = this.#free + link.latencyMs;
+    }
+    this.#queue.push({ at, data });
+    this.#flush();
+  }
+
+  /** Leaving `slow`: what is queued goes now, still in order. */
+  release(): void {
+    for (const q of this.#queue) q.at = 0;
+    this.#free = 0;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#flush();
+  }
+
+  clear(): void {
+    this.#queue.length = 0;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #flush(): void {
+    if (this.#timer) return;
+    while (this.#queue.length > 0 && this.#queue[0]!.at <= Date.now()) this.to.write(this.#queue.shift()!.data);
+    const next = this.#queue[0];
+    if (next) this.#timer = setTimeout(() => ((this.#timer = undefined), this.#flush()), Math.max(1, next.at - Date.now()));
+  }
+}
 
 export class TcpProxy {
   mode: ProxyMode = 'pass';
   readonly #sockets = new Set<Socket>();
+  readonly #pipes = new Set<Pipe>();
+  /** The slow link's shape while the mode is `slow`. */
+  slow: SlowLink = { latencyMs: 200, bytesPerSec: 64 * 1024 };
+  /** Bytes offered to the slow link (resends included), client → target and back. */
+  readonly slowBytes = { up: 0, down: 0 };
   #server: Server | undefined;
   port = 0;
 
@@ -25,22 +92,36 @@ export class TcpProxy {
         s.on('close', () => this.#sockets.delete(s));
         s.on('error', () => undefined);
       }
-      client.on('data', (d) => void (this.mode === 'pass' && upstream.write(d)));
-      upstream.on('data', (d) => void (this.mode === 'pass' && client.write(d)));
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
+      const up = new Pipe(upstream, 'up');
+      const down = new Pipe(client, 'down');
+      this.#pipes.add(up).add(down);
+      client.on('data', (d) => this.#forward(up, d));
+      upstream.on('data', (d) => this.#forward(down, d));
+      client.on('close', () => (upstream.destroy(), up.clear(), this.#pipes.delete(up)));
+      upstream.on('close', () => (client.destroy(), down.clear(), this.#pipes.delete(down)));
     });
     this.#server = server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     this.port = (server.address() as { port: number }).port;
   }
 
-  set(mode: ProxyMode): void {
+  #forward(pipe: Pipe, d: Buffer): void {
+    if (this.mode === 'blackhole' || this.mode === 'drop') return;
+    // Back to `pass` with bytes still queued: they go first, so order holds.
+    if (this.mode === 'pass' && !pipe.busy) return void pipe.to.write(d);
+    if (this.mode === 'slow') this.slowBytes[pipe.dir] += d.length;
+    pipe.push(d, this.mode === 'slow' ? this.slow : null);
+  }
+
+  set(mode: ProxyMode, slow?: SlowLink): void {
     this.mode = mode;
+    if (slow) this.slow = slow;
+    if (mode === 'pass') for (const p of this.#pipes) p.release();
     if (mode === 'drop') for (const s of this.#sockets) s.destroy();
   }
 
   async stop(): Promise<void> {
+    for (const p of this.#pipes) p.clear();
     for (const s of this.#sockets) s.destroy();
     await new Promise<void>((r) => (this.#server ? this.#server.close(() => r()) : r()));
   }

@@ -270,6 +270,16 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     const reasons = rig.cloud.store.deadLetters().slice(before).map((d) => d.reason);
     t.ok(golden.length >= 3, 'the golden set has malformed, wrong-version and schema cases');
     t.match(reasons, [...golden.map((g) => new RegExp(g.reason!)), /too large/]);
+    // A rejected users snapshot is dead-lettered without its password hashes.
+    const usersBad = await rawClient(rig.url, a.username, a.password, 'test-a-bad-users');
+    const snapshot = readFileSync(join(GOLDEN_DIR, 'bad-users-role.json'));
+    await usersBad.publishAsync(topic(a.edgeId, 'up/users'), snapshot, { qos: 1 });
+    await usersBad.endAsync();
+    await waitFor('the users snapshot dead-lettered', () => rig.cloud.store.deadLetters().some((d) => d.topic.endsWith('/up/users')));
+    const letter = rig.cloud.store.deadLetters().find((d) => d.topic.endsWith('/up/users'))!;
+    t.match(letter.reason, /schema/);
+    t.equal(letter.bytes, snapshot.length, 'its size is kept');
+    t.notMatch(rig.cloud.store.deadLetterPayload(letter.id)?.toString() ?? '', /scrypt/, 'its password hashes are not');
     // Downlink garbage reaches the edge's dead-letter table.
     const svc = await rawClient(rig.url, SERVICE_USER, SERVICE_PASSWORD, 'test-service-bad');
     await svc.publishAsync(topic(a.edgeId, 'down/ops'), '{"v":1,"ops":[{"id":"x"}]}', { qos: 1 });

@@ -1,11 +1,11 @@
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import { CunboxError } from '../errors.ts';
+import { ROLES, type Role } from '@cunbox/shared';
 import { hashPassword, verifyPassword } from './password.ts';
 
-/** The roles of the edge and the cloud (same set on both). */
-export const ROLES = ['admin', 'cadre', 'grid_worker', 'party_secretary', 'party_member', 'villager', 'technician', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
+/** The roles live in shared/ (the cloud's phone API uses the same set); re-exported for the edge's modules. */
+export { ROLES, type Role };
 
 export interface User {
   id: number;

@@ -273,6 +273,29 @@ const TECHNICIAN_ZH: Record<string, string> = {
   "zone: at most 64 characters": "区域：最多 64 个字符",
 };
 
+/** `cunbox cloud` (issue #5). */
+const CLOUD_ZH: Record<string, string> = {
+  'sync with the cloud': '与云端同步',
+  'what the cloud has confirmed, what is waiting, dead letters': '云端已确认的、等待发送的数据，以及死信',
+  'machine-readable output': '机器可读（JSON）输出',
+  'cloud: {url} (edge {edge})': '云端：{url}（本机 edge {edge}）',
+  'cloud: not configured': '云端：未配置',
+  'ops: {acked} confirmed by the cloud, {pending} waiting': '操作：云端已确认 {acked} 条，等待发送 {pending} 条',
+  'events: confirmed up to #{acked}, {pending} waiting': '事件：已确认至 #{acked}，等待发送 {pending} 条',
+  'from the cloud: {applied} ops applied; dead letters: {dead}': '来自云端：已应用 {applied} 条操作；死信 {dead} 条',
+  'media: {pending} waiting ({bytes}), {done} uploaded, {failed} given up': '媒体：等待上传 {pending} 个（{bytes}），已上传 {done} 个，已放弃 {failed} 个',
+  'last hello: {at}': '最近握手：{at}',
+  'pair this edge with a village in the cloud, using a one-time code': '用一次性配对码把本机与云端的村绑定',
+  'the cloud, e.g. https://cloud.example.org': '云端地址，例如 https://cloud.example.org',
+  'one-time pairing code from the cloud operator': '云端运维人员给出的一次性配对码',
+  'where to write the credentials (default: <data_dir>/cloud-credentials.json)': '凭据写入的文件（默认：<data_dir>/cloud-credentials.json）',
+  'cannot reach {url}: {reason}': '无法连接 {url}：{reason}',
+  'pairing code unknown, expired or already used': '配对码无效、已过期或已被使用',
+  'pairing failed: HTTP {status}': '配对失败：HTTP {status}',
+  'paired with village {village} as edge {edge}; credentials in {file}': '已与村 {village} 配对，本机 edge 为 {edge}；凭据保存在 {file}',
+  'add to the config file and restart:': '请把以下内容加入配置文件并重启：',
+};
+
 const zh: Record<string, string> = {
   'id': '编号',
   'name': '名称',
@@ -319,6 +342,7 @@ const zh: Record<string, string> = {
   'hold released': '已解除证据保全',
   'export written': '已导出',
   ...TECHNICIAN_ZH,
+  ...CLOUD_ZH,
   'run the edge: record every enabled camera, keep the ring buffer': '运行 edge：录制所有启用的摄像头，维护 7 天环形存储',
   'verify that the segment index and the files on disk agree, and that governance state is the fold of its ops': '检查录像索引与磁盘文件是否一致，以及治理数据是否与操作日志一致',
   'recording storage': '录像存储',

@@ -9,6 +9,9 @@ import type { RecorderSettings } from '../recorder/camera-recorder.ts';
 import { defaultRecorderSettings } from '../recorder/camera-recorder.ts';
 import type { RetentionSettings } from '../storage/retention.ts';
 
+/** 1 Mbit/s: a village 4G uplink stays usable for ops and video while photos go up. */
+export const DEFAULT_UPLOAD_KBPS = 1024;
+
 export interface EdgeConfig {
   file: string | null;
   dataDir: string;
@@ -19,7 +22,7 @@ export interface EdgeConfig {
   /** The governance HTTP API; null (or absent): not started. */
   http?: { host: string; port: number } | null;
   /** Sync with the cloud (issue #5); null (or absent): not started. */
-  cloud?: { url: string; edgeId: string; credentialsFile: string } | null;
+  cloud?: { url: string; edgeId: string; credentialsFile: string; /** Media upload cap (issue #5); 0: none. */ uploadKbps?: number } | null;
 }
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
@@ -88,7 +91,7 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
       batchSize: 200,
     },
     http: cfg.http ? { host: cfg.http.host, port: cfg.http.port } : null,
-    cloud: cfg.cloud ? { url: cfg.cloud.url, edgeId: cfg.cloud.edge_id, credentialsFile: resolve(base, cfg.cloud.credentials_file) } : null,
+    cloud: cfg.cloud ? { url: cfg.cloud.url, edgeId: cfg.cloud.edge_id, credentialsFile: resolve(base, cfg.cloud.credentials_file), uploadKbps: cfg.cloud.upload_kbps ?? DEFAULT_UPLOAD_KBPS } : null,
     cameras: cfg.cameras.map((c) => ({
       name: c.name,
       zone: c.zone ?? null,

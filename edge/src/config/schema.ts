@@ -55,6 +55,8 @@ export const configSchema = {
         url: { type: 'string', pattern: '^https?://' },
         edge_id: { type: 'string', pattern: '^[0-9a-f]{16}$' },
         credentials_file: { type: 'string', minLength: 1 },
+        // Media uploads (photos, snapshots) only; ops never wait for them. 0: no cap.
+        upload_kbps: { type: 'integer', minimum: 0, maximum: 10000000, description: 'Cap on media upload bandwidth in kilobits per second (default 1024; 0: none).' },
       },
     },
     cameras: {
@@ -98,7 +100,7 @@ export interface RawConfig {
     interval_seconds: number;
   };
   http?: { host: string; port: number };
-  cloud?: { url: string; edge_id: string; credentials_file: string };
+  cloud?: { url: string; edge_id: string; credentials_file: string; upload_kbps?: number };
   cameras: Array<{
     name: string;
     zone?: string;

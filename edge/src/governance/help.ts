@@ -1,8 +1,6 @@
 import {
   DEFAULT_HELP_TYPES,
   HELP_TRANSITIONS,
-  maskIdNumber,
-  maskPhone,
   newId,
   type HelpRequestState,
   type HelpType,
@@ -28,55 +26,8 @@ export interface ResidentFields {
   notes?: string | null;
 }
 
-/** A resident as a viewer may see it: sensitive fields in full only for those allowed. */
-export interface ResidentView {
-  id: string;
-  name: string;
-  address: string | null;
-  gridWorker: string | null;
-  username: string | null;
-  idNumber: string | null;
-  phone: string | null;
-  /** null: not shown to this viewer. */
-  dibao: boolean | null;
-  disabled: boolean | null;
-  elderly: boolean | null;
-  notes: string | null;
-  /** Whether the sensitive fields are shown in full (such reads are audited). */
-  sensitive: boolean;
-  createdAt: number | null;
-  updatedAt: number | null;
-}
-
-/**
- * Who sees a resident's ID number, phone, special-group flags and notes in
- * full: admins and cadres, and the grid worker responsible for the resident
- * ("group leaders see only their group"). Everyone else sees masked numbers
- * and no flags.
- */
-export function canSeeSensitive(viewer: Actor, r: ResidentState): boolean {
-  return STAFF.has(viewer.role) || (viewer.role === 'grid_worker' && r.gridWorker === viewer.username);
-}
-
-export function residentView(r: ResidentState, viewer: Actor): ResidentView {
-  const full = canSeeSensitive(viewer, r);
-  return {
-    id: r.id,
-    name: r.name,
-    address: r.address,
-    gridWorker: r.gridWorker,
-    username: r.username,
-    idNumber: full ? r.idNumber : maskIdNumber(r.idNumber),
-    phone: full ? r.phone : maskPhone(r.phone),
-    dibao: full ? r.dibao : null,
-    disabled: full ? r.disabled : null,
-    elderly: full ? r.elderly : null,
-    notes: full ? r.notes : null,
-    sensitive: full,
-    createdAt: r.createdAt,
-    updatedAt: r.updatedAt,
-  };
-}
+// The resident view (what of a profile a viewer sees) is shared with the cloud's phone API.
+export { canSeeSensitive, residentView, type ResidentView } from '@cunbox/shared';
 
 /** Residents (profiles with 低保/残障/老龄 flags) and help requests for special groups. */
 export class HelpService {

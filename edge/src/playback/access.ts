@@ -1,8 +1,6 @@
 import type { Db } from '../db/database.ts';
+import { cameraScope } from '@cunbox/shared';
 import type { Role } from '../auth/users.ts';
-
-/** Roles that see every camera unless restricted per user. */
-const ALL_CAMERAS: ReadonlySet<Role> = new Set(['admin', 'cadre', 'technician', 'viewer', 'grid_worker']);
 
 /**
  * Camera permissions: a user with rows in `user_cameras` sees only those
@@ -18,8 +16,8 @@ export class CameraAccess {
   /** undefined: every camera. */
   allowed(userId: number, role: Role): Set<number> | undefined {
     const rows = this.#db.prepare('SELECT camera_id FROM user_cameras WHERE user_id = ?').all(userId) as Array<{ camera_id: number }>;
-    if (rows.length > 0) return new Set(rows.map((r) => r.camera_id));
-    return ALL_CAMERAS.has(role) ? undefined : new Set();
+    // The rule is shared: the cloud applies it to the restrictions synced from here.
+    return cameraScope(role, rows.map((r) => r.camera_id));
   }
 
   may(userId: number, role: Role, cameraId: number): boolean {

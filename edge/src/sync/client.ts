@@ -14,21 +14,24 @@
  * its reason and logged; the stream goes on.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { SendWindow, backoffDelay, decode, edgeSubscriptions, encode, opId, redactUrls, topic, type Channel, type SyncEvent, type TopicMap } from '@cunbox/shared';
+import { MAX_BATCH_BYTES, SendWindow, backoffDelay, decode, edgeSubscriptions, encode, fitBatch, opId, redactUrls, topic, type Channel, type SyncEvent, type TopicMap } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { OpStore } from '../governance/store.ts';
+import { readUsersSnapshot } from './users-snapshot.ts';
 
 export interface SyncOptions {
   batch: number;
+  /** A batch's bytes are capped too (see fitBatch). */
+  maxBatchBytes: number;
   maxInFlight: number;
   resendMs: number;
   /** How often the outbox is looked at for new rows, and stalls are checked. */
   pollMs: number;
   backoff: { baseMs: number; maxMs: number };
 }
-export const defaultSyncOptions: SyncOptions = { batch: 200, maxInFlight: 2000, resendMs: 3000, pollMs: 250, backoff: { baseMs: 500, maxMs: 60_000 } };
+export const defaultSyncOptions: SyncOptions = { batch: 200, maxBatchBytes: MAX_BATCH_BYTES, maxInFlight: 2000, resendMs: 3000, pollMs: 250, backoff: { baseMs: 500, maxMs: 60_000 } };
 
 export interface SyncCredentials {
   edgeId: string;
@@ -50,6 +53,8 @@ export interface SyncClientDeps {
 /** The row in sync_peers for our (single) cloud. */
 const PEER = 'cloud';
 const DEAD_LETTER_KEEP = 64 * 1024;
+const USERS_CHECK_MS = 1000;
+const USERS_REFRESH_MS = 10 * 60_000;
 
 export interface SyncStatus {
   connected: boolean;
@@ -96,6 +101,9 @@ export class SyncClient {
   /** Set by the cloud's hello on this connection: only then do we know its watermarks. */
   #ready = false;
   #helloAt = 0;
+  /** Users sync: what the cloud was last sent, and when the table was last looked at. */
+  #usersSent: { version: string; at: number } | null = null;
+  #usersCheckedAt = 0;
   readonly stats = { connects: 0, deadLettered: 0, batchesSent: 0 };
 
   constructor(deps: SyncClientDeps) {
@@ -217,6 +225,7 @@ export class SyncClient {
           this.#ops.reset(m.appliedSeq, now);
           this.#events.reset(m.eventsAcked ?? 0, now);
           this.#ready = true;
+          this.#publishUsers(true);
           return this.#pump();
         }
         case 'down/ack': {
@@ -262,20 +271,21 @@ export class SyncClient {
     if (!this.connected) return;
     const { store, db, clock } = this.#deps;
     while (this.#ops.room > 0) {
-      const ops = store.localOpsAfter(this.#ops.sent, Math.min(this.#opts.batch, this.#ops.room));
+      const ops = fitBatch(store.localOpsAfter(this.#ops.sent, Math.min(this.#opts.batch, this.#ops.room)), this.#opts.maxBatchBytes);
       if (ops.length === 0) break;
       this.#publish('up/ops', { v: 1, ops });
       this.stats.batchesSent++;
       this.#ops.sentUpTo(ops[ops.length - 1]!.seq, clock.now());
     }
     while (this.#events.room > 0) {
-      const rows = db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(this.#events.sent, Math.min(this.#opts.batch, this.#events.room)) as Array<{
+      const all = db.prepare('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?').all(this.#events.sent, Math.min(this.#opts.batch, this.#events.room)) as Array<{
         id: number;
         camera_id: number | null;
         type: string;
         at_ms: number;
         detail: string | null;
       }>;
+      const rows = fitBatch(all, this.#opts.maxBatchBytes);
       if (rows.length === 0) break;
       const events: SyncEvent[] = rows.map((r) => ({ id: r.id, cameraId: r.camera_id, type: r.type, atMs: r.at_ms, detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : {} }));
       this.#publish('up/events', { v: 1, after: this.#events.sent, events });
@@ -284,7 +294,24 @@ export class SyncClient {
     }
   }
 
+  /**
+   * Users sync (issue #5 item 3): the whole user table after every hello, when
+   * it changed (looked at once a second), and every ten minutes in case a
+   * snapshot was lost (nothing acks it; a snapshot is idempotent).
+   */
+  #publishUsers(force: boolean): void {
+    const now = this.#deps.clock.now();
+    if (!this.connected || (!force && now - this.#usersCheckedAt < USERS_CHECK_MS)) return;
+    this.#usersCheckedAt = now;
+    const snap = readUsersSnapshot(this.#deps.db);
+    if (!force && snap.version === this.#usersSent?.version && now - this.#usersSent.at < USERS_REFRESH_MS) return;
+    this.#publish('up/users', { v: 1, version: snap.version, at: now, users: snap.users });
+    this.#usersSent = { version: snap.version, at: now };
+    this.#deps.log.info({ users: snap.users.length, version: snap.version.slice(0, 12) }, 'users snapshot sent to the cloud');
+  }
+
   #tick(): void {
+    this.#publishUsers(false);
     const now = this.#deps.clock.now();
     if (this.#client?.connected && !this.#ready && now - this.#helloAt >= this.#opts.resendMs) this.#hello();
     this.#ops.rewindIfStalled(now);

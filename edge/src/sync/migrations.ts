@@ -32,4 +32,37 @@ export const syncMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    name: 'sync/002-media-queue',
+    sql: `
+      -- Files waiting to travel to the cloud beside the ops (docs/design/media-sync.md).
+      -- A row is 'done' only after the cloud verified the SHA-256 and stored
+      -- the file; upload_url is the cloud's tus upload, kept so a restarted
+      -- edge resumes at the cloud's offset instead of starting over.
+      CREATE TABLE sync_media (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        sha256     TEXT NOT NULL,
+        path       TEXT NOT NULL,        -- relative to the data directory, or absolute
+        size       INTEGER NOT NULL,
+        kind       TEXT NOT NULL,        -- 'ticket-photo', 'event-snapshot', ...
+        ref        TEXT NOT NULL,        -- what it belongs to at the edge (a media id, an event id)
+        mime       TEXT,
+        state      TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        upload_url TEXT,
+        next_at    INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        done_at    INTEGER,
+        UNIQUE (kind, ref)
+      );
+      CREATE INDEX sync_media_pending ON sync_media (state, next_at, id);
+      -- How far the local op log was scanned for ticket photos to enqueue.
+      CREATE TABLE sync_media_scan (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        ops_seq   INTEGER NOT NULL
+      );
+      INSERT INTO sync_media_scan (singleton, ops_seq) VALUES (1, 0);
+    `,
+  },
 ];

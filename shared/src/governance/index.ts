@@ -2,6 +2,7 @@ export * from './read.ts';
 export * from './workflow.ts';
 export * from './time.ts';
 export * from './mask.ts';
+export * from './resident-view.ts';
 export * from './config.ts';
 export * from './ticket.ts';
 export * from './help.ts';

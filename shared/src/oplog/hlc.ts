@@ -71,7 +71,12 @@ export interface HlcClockOptions {
   node: string;
   /** Wall clock in ms (the injected Clock's now). */
   now: () => number;
-  /** A remote time further ahead of our wall clock than this is not adopted. Default 5 minutes. */
+  /**
+   * A remote time further ahead of our wall clock than this is not adopted. Default one hour:
+   * it must exceed the skew we tolerate between edge and cloud (issue #5: ±10 minutes), or an
+   * op made after seeing a peer's op could order before it and lose its edit; a clock in
+   * another day or year is still refused.
+   */
   maxDriftMs?: number;
   /** The last value this node issued or adopted (persisted across restarts). */
   last?: string | null;
@@ -95,7 +100,7 @@ export class HlcClock {
     if (!NODE_ID_PATTERN.test(opts.node)) throw new HlcError(`hlc: bad node id ${JSON.stringify(opts.node)}`);
     this.node = opts.node;
     this.#now = opts.now;
-    this.#maxDriftMs = opts.maxDriftMs ?? 5 * 60_000;
+    this.#maxDriftMs = opts.maxDriftMs ?? 60 * 60_000;
     if (opts.last) {
       const last = parseHlc(opts.last);
       this.#ms = last.ms;

@@ -9,6 +9,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { Op } from '../oplog/types.ts';
+import { ROLES, type Role } from '../auth/roles.ts';
 
 export const PROTOCOL_VERSION = 1;
 export const TOPIC_ROOT = `cunbox/v${PROTOCOL_VERSION}`;
@@ -73,12 +74,40 @@ export interface PresenceMessage {
   at: number;
 }
 
+/** One edge account as the cloud keeps it (for the phone API's logins and roles). */
+export interface SyncUser {
+  username: string;
+  displayName: string | null;
+  role: Role;
+  /** The edge's scrypt hash, as stored there: the cloud checks phone logins with it and never shows it. */
+  passwordHash: string;
+  disabled: boolean;
+  /** Per-user camera restriction; null: the role decides (see cameraScope). */
+  cameras: number[] | null;
+}
+
+/**
+ * Edge → cloud, after every hello and whenever the accounts change: the
+ * village's whole user table (a snapshot, not a diff, so a lost message is
+ * repaired by the next one). `version` is a hash of the users; `at` the edge's
+ * clock, so a late duplicate of an older snapshot is ignored.
+ */
+export interface UsersMessage {
+  v: 1;
+  version: string;
+  at: number;
+  users: SyncUser[];
+}
+/** A village has tens to hundreds of accounts; this bound keeps a snapshot well under MAX_PAYLOAD_BYTES. */
+export const MAX_SYNC_USERS = 800;
+
 /** Every topic channel, who publishes it, and its payload type. */
 export interface TopicMap {
   'up/ops': OpsMessage;
   'up/events': EventsMessage;
   'up/ack': AckMessage;
   'up/hello': HelloMessage;
+  'up/users': UsersMessage;
   'down/ops': OpsMessage;
   'down/ack': AckMessage;
   'down/hello': HelloMessage;
@@ -141,6 +170,33 @@ export const topicSchemas: Record<Channel, object> = {
   },
   'up/ack': ackSchema,
   'up/hello': helloSchema,
+  'up/users': {
+    type: 'object',
+    additionalProperties: false,
+    required: ['v', 'version', 'at', 'users'],
+    properties: {
+      v,
+      version: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+      at: { type: 'integer', minimum: 0 },
+      users: {
+        type: 'array',
+        maxItems: MAX_SYNC_USERS,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['username', 'displayName', 'role', 'passwordHash', 'disabled', 'cameras'],
+          properties: {
+            username: { type: 'string', minLength: 1, maxLength: 64 },
+            displayName: { type: ['string', 'null'], maxLength: 100 },
+            role: { enum: [...ROLES] },
+            passwordHash: { type: 'string', pattern: '^scrypt\\$', maxLength: 300 },
+            disabled: { type: 'boolean' },
+            cameras: { type: ['array', 'null'], maxItems: 1024, items: { type: 'integer', minimum: 1 } },
+          },
+        },
+      },
+    },
+  },
   'down/ops': opsSchema,
   'down/ack': ackSchema,
   'down/hello': helloSchema,

@@ -1,0 +1,157 @@
+/**
+ * The village accounts the cloud learns from users sync (`up/users`) and the
+ * phone API's sessions. A snapshot replaces the village's users whole, in one
+ * transaction. Password hashes are read only by `passwordHash` (the login
+ * check); nothing here returns them otherwise, and nothing logs them.
+ */
+import type Database from 'better-sqlite3';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Role, UsersMessage } from '@cunbox/shared';
+
+export interface VillageUser {
+  villageId: number;
+  username: string;
+  displayName: string | null;
+  role: Role;
+  disabled: boolean;
+  /** null: the role decides which cameras (cameraScope). */
+  cameras: number[] | null;
+}
+
+export interface PhoneSession {
+  villageId: number;
+  user: VillageUser;
+  expiresAt: number;
+}
+
+export interface AccountStore {
+  /** Replaces the village's users unless an equal or newer snapshot is already here; ends the sessions of users removed, disabled or with a new password. */
+  putUsers(villageId: number, edgeId: string, msg: UsersMessage): { applied: boolean; sessionsEnded: number };
+  usersVersion(villageId: number): { version: string; at: number; edgeId: string; users: number } | undefined;
+  user(villageId: number, username: string): VillageUser | undefined;
+  /** Only for checking a login. */
+  passwordHash(villageId: number, username: string): string | undefined;
+  createSession(villageId: number, username: string, ttlMs: number): { token: string; expiresAt: number };
+  /** The session's user if the token is known, unexpired and the account still enabled. */
+  session(token: string): PhoneSession | undefined;
+  endSession(token: string): void;
+}
+
+export const ACCOUNTS_SCHEMA = `
+  -- Issue #5 item 3: each village's edge accounts, as last synced (a copy; the edge is the source).
+  CREATE TABLE IF NOT EXISTS village_users (village_id INTEGER NOT NULL, username TEXT NOT NULL COLLATE NOCASE, display_name TEXT, role TEXT NOT NULL,
+    password_hash TEXT NOT NULL, disabled INTEGER NOT NULL, cameras TEXT, PRIMARY KEY (village_id, username));
+  CREATE TABLE IF NOT EXISTS village_users_versions (village_id INTEGER PRIMARY KEY, version TEXT NOT NULL, at INTEGER NOT NULL, edge_id TEXT NOT NULL, received_at INTEGER NOT NULL);
+  -- Phone sessions: only the SHA-256 of the token is kept.
+  CREATE TABLE IF NOT EXISTS phone_sessions (token_hash TEXT PRIMARY KEY, village_id INTEGER NOT NULL, username TEXT NOT NULL COLLATE NOCASE,
+    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, last_seen INTEGER NOT NULL);
+  CREATE INDEX IF NOT EXISTS phone_sessions_by_user ON phone_sessions (village_id, username);
+`;
+
+/** Phone tokens start with this, so a leaked one is easy to recognise in a scan. */
+export const PHONE_TOKEN_PREFIX = 'cbp_';
+/** How long a newer snapshot shields against an older one arriving late (MQTT redelivery). */
+const REORDER_WINDOW_MS = 5 * 60_000;
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+interface UserRow {
+  village_id: number;
+  username: string;
+  display_name: string | null;
+  role: Role;
+  disabled: number;
+  cameras: string | null;
+}
+const toUser = (r: UserRow): VillageUser => ({
+  villageId: r.village_id,
+  username: r.username,
+  displayName: r.display_name,
+  role: r.role,
+  disabled: r.disabled === 1,
+  cameras: r.cameras === null ? null : (JSON.parse(r.cameras) as number[]),
+});
+const USER_COLUMNS = 'village_id, username, display_name, role, disabled, cameras';
+
+export class SqliteAccountStore implements AccountStore {
+  readonly #db: Database.Database;
+  readonly #now: () => number;
+
+  /** The caller (the cloud store) has created ACCOUNTS_SCHEMA in `db`. */
+  constructor(db: Database.Database, now: () => number) {
+    this.#db = db;
+    this.#now = now;
+  }
+
+  putUsers(villageId: number, edgeId: string, msg: UsersMessage): { applied: boolean; sessionsEnded: number } {
+    return this.#db.transaction(() => {
+      const current = this.#db.prepare('SELECT version, at, received_at FROM village_users_versions WHERE village_id = ?').get(villageId) as { version: string; at: number; received_at: number } | undefined;
+      if (current && current.at === msg.at && current.version === msg.version) return { applied: false, sessionsEnded: 0 };
+      // A redelivered older snapshot must not undo a newer one (re-enable a user). Only for a while: an
+      // edge whose clock was set back must not be ignored until it catches up.
+      if (current && current.at > msg.at && this.#now() - current.received_at < REORDER_WINDOW_MS) return { applied: false, sessionsEnded: 0 };
+      const before = new Map(
+        (this.#db.prepare('SELECT username, password_hash, disabled FROM village_users WHERE village_id = ?').all(villageId) as Array<{ username: string; password_hash: string; disabled: number }>).map((r) => [
+          r.username.toLowerCase(),
+          r,
+        ]),
+      );
+      this.#db.prepare('DELETE FROM village_users WHERE village_id = ?').run(villageId);
+      const insert = this.#db.prepare('INSERT OR REPLACE INTO village_users (village_id, username, display_name, role, password_hash, disabled, cameras) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      const keep = new Set<string>();
+      for (const u of msg.users) {
+        insert.run(villageId, u.username, u.displayName, u.role, u.passwordHash, u.disabled ? 1 : 0, u.cameras === null ? null : JSON.stringify(u.cameras));
+        const was = before.get(u.username.toLowerCase());
+        // As on the edge: a new password or a disabled account ends the sessions made with the old state.
+        if (!u.disabled && (!was || was.password_hash === u.passwordHash)) keep.add(u.username.toLowerCase());
+      }
+      let sessionsEnded = 0;
+      const sessions = this.#db.prepare('SELECT DISTINCT username FROM phone_sessions WHERE village_id = ?').all(villageId) as Array<{ username: string }>;
+      const end = this.#db.prepare('DELETE FROM phone_sessions WHERE village_id = ? AND username = ?');
+      for (const s of sessions) if (!keep.has(s.username.toLowerCase())) sessionsEnded += end.run(villageId, s.username).changes;
+      this.#db
+        .prepare('INSERT INTO village_users_versions (village_id, version, at, edge_id, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (village_id) DO UPDATE SET version = excluded.version, at = excluded.at, edge_id = excluded.edge_id, received_at = excluded.received_at')
+        .run(villageId, msg.version, msg.at, edgeId, this.#now());
+      return { applied: true, sessionsEnded };
+    })();
+  }
+
+  usersVersion(villageId: number): { version: string; at: number; edgeId: string; users: number } | undefined {
+    const r = this.#db.prepare('SELECT version, at, edge_id FROM village_users_versions WHERE village_id = ?').get(villageId) as { version: string; at: number; edge_id: string } | undefined;
+    if (!r) return undefined;
+    const { n } = this.#db.prepare('SELECT count(*) AS n FROM village_users WHERE village_id = ?').get(villageId) as { n: number };
+    return { version: r.version, at: r.at, edgeId: r.edge_id, users: n };
+  }
+
+  user(villageId: number, username: string): VillageUser | undefined {
+    const r = this.#db.prepare(`SELECT ${USER_COLUMNS} FROM village_users WHERE village_id = ? AND username = ?`).get(villageId, username) as UserRow | undefined;
+    return r && toUser(r);
+  }
+
+  passwordHash(villageId: number, username: string): string | undefined {
+    return (this.#db.prepare('SELECT password_hash FROM village_users WHERE village_id = ? AND username = ?').get(villageId, username) as { password_hash: string } | undefined)?.password_hash;
+  }
+
+  createSession(villageId: number, username: string, ttlMs: number): { token: string; expiresAt: number } {
+    const token = PHONE_TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const now = this.#now();
+    const expiresAt = now + ttlMs;
+    this.#db.prepare('DELETE FROM phone_sessions WHERE expires_at <= ?').run(now);
+    this.#db.prepare('INSERT INTO phone_sessions (token_hash, village_id, username, created_at, expires_at, last_seen) VALUES (?, ?, ?, ?, ?, ?)').run(sha256(token), villageId, username, now, expiresAt, now);
+    return { token, expiresAt };
+  }
+
+  session(token: string): PhoneSession | undefined {
+    if (!token.startsWith(PHONE_TOKEN_PREFIX)) return undefined;
+    const now = this.#now();
+    const r = this.#db
+      .prepare(`SELECT s.expires_at, ${USER_COLUMNS.split(', ').map((c) => `u.${c}`).join(', ')} FROM phone_sessions s JOIN village_users u ON u.village_id = s.village_id AND u.username = s.username WHERE s.token_hash = ? AND s.expires_at > ?`)
+      .get(sha256(token), now) as (UserRow & { expires_at: number }) | undefined;
+    if (!r || r.disabled) return undefined;
+    this.#db.prepare('UPDATE phone_sessions SET last_seen = ? WHERE token_hash = ?').run(now, sha256(token));
+    return { villageId: r.village_id, user: toUser(r), expiresAt: r.expires_at };
+  }
+
+  endSession(token: string): void {
+    this.#db.prepare('DELETE FROM phone_sessions WHERE token_hash = ?').run(sha256(token));
+  }
+}

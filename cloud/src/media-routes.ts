@@ -1,0 +1,78 @@
+/**
+ * HTTP for media (media.ts): the tus endpoint and the claim, both for edges
+ * (Basic edgeId:password), and reading a stored file for a village. The read
+ * route takes its guard from the caller, so the phone API can put its own
+ * auth in front of it without touching this file.
+ */
+import { createReadStream } from 'node:fs';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { UPLOADS_PATH, type CloudMedia, type ClaimInput } from './media.ts';
+
+export interface MediaRoutesDeps {
+  media: CloudMedia;
+  /** Throws (with the API's own error) unless the request may read the village's media. */
+  guardVillage: (req: FastifyRequest, villageId: number) => void;
+}
+
+const fail = (reply: FastifyReply, status: number, code: string, message: string) => reply.status(status).send({ error: { code, message } });
+
+export async function registerMediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): Promise<void> {
+  const { media } = deps;
+
+  // tus reads the request body itself: in this plugin's scope the upload type is left unparsed.
+  await app.register(async (tus) => {
+    tus.addContentTypeParser('application/offset+octet-stream', (_req, _payload, done) => done(null));
+    const handle = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+      reply.hijack();
+      await media.tus.handle(req.raw, reply.raw);
+    };
+    // No GET: an upload in progress is not served back; finished files are read through the village route below.
+    const method = ['POST', 'HEAD', 'PATCH', 'OPTIONS', 'DELETE'];
+    tus.route({ method, url: UPLOADS_PATH, handler: handle });
+    tus.route({ method, url: `${UPLOADS_PATH}/*`, handler: handle });
+  });
+
+  app.post<{ Body: ClaimInput }>(
+    '/api/media/claims',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['sha256', 'size', 'kind', 'ref'],
+          properties: {
+            sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+            size: { type: 'integer', minimum: 1 },
+            kind: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' },
+            ref: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,80}$' },
+            mime: { type: 'string', maxLength: 100 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const edge = media.authenticate(req.headers.authorization);
+      if (!edge) return fail(reply, 401, 'UNAUTHENTICATED', 'edge credentials required');
+      if (req.body.size > media.options.maxBytes) return fail(reply, 413, 'PAYLOAD_TOO_LARGE', `larger than ${media.options.maxBytes} bytes`);
+      return media.claim(edge, req.body);
+    },
+  );
+
+  app.get<{ Params: { id: number; key: string } }>(
+    '/api/villages/:id/media/:key',
+    { schema: { params: { type: 'object', properties: { id: { type: 'integer' }, key: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,80}$' } } } } },
+    async (req, reply) => {
+      deps.guardVillage(req, req.params.id);
+      const m = media.find(req.params.id, req.params.key);
+      if (!m) return fail(reply, 404, 'NOT_FOUND', `no media ${req.params.key} in village ${req.params.id}`);
+      return reply
+        .header('content-type', m.mime ?? 'application/octet-stream')
+        .header('content-length', m.size)
+        .header('etag', `"${m.sha256}"`)
+        .header('x-content-type-options', 'nosniff')
+        // Content-addressed: the bytes behind a hash never change.
+        .header('cache-control', 'private, max-age=31536000, immutable')
+        .send(createReadStream(m.path));
+    },
+  );
+}

@@ -1,0 +1,241 @@
+/**
+ * The cloud's end of media beside the ops (issue #5): a tus server for
+ * resumable uploads from edges, the check of each finished file's SHA-256,
+ * and the content-addressed store. Design and invariants:
+ * docs/design/media-sync.md.
+ *
+ * Uploads are written under <data_dir>/media/incoming by @tus/file-store
+ * (file + .json info, so an interrupted upload survives a cloud restart and
+ * resumes at its offset). A finished upload is hashed; only a match is moved
+ * (fsync, rename, fsync dir) to <data_dir>/media/objects/<ab>/<sha256> and
+ * then indexed. A mismatch is deleted and answered 422, so the edge starts
+ * that file over.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, unlink, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Server, type Upload } from '@tus/server';
+import { FileStore } from '@tus/file-store';
+import type { Logger } from 'pino';
+import type { CloudStore, EdgeRecord } from './store.ts';
+import type { MediaIndex, MediaOwner } from './media-index.ts';
+
+export interface MediaOptions {
+  /** Largest file an edge may send. */
+  maxBytes: number;
+  /** An upload not finished within this is deleted (the edge starts over if it still wants to). */
+  incompleteTtlMs: number;
+  cleanupEveryMs: number;
+}
+export const defaultMediaOptions: MediaOptions = { maxBytes: 20 * 1024 * 1024, incompleteTtlMs: 7 * 24 * 3600_000, cleanupEveryMs: 3600_000 };
+
+export const UPLOADS_PATH = '/api/media/uploads';
+export const KIND_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+export const REF_PATTERN = /^[A-Za-z0-9._:-]{1,80}$/;
+export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
+/** What we will later serve with its own type; anything else is served as octet-stream. */
+const MIMES = new Set(['image/jpeg', 'image/png', 'image/webp', 'application/pdf', 'video/mp4']);
+
+/** A tus hook's refusal: @tus/server answers with this status and body. */
+const refuse = (status_code: number, code: string, message: string) => ({ status_code, body: `${code}: ${message}\n` });
+
+export interface ClaimInput {
+  sha256: string;
+  size: number;
+  kind: string;
+  ref: string;
+  mime?: string;
+}
+
+export class CloudMedia {
+  readonly #dataDir: string;
+  readonly #store: CloudStore;
+  readonly #log: Logger;
+  readonly #opts: MediaOptions;
+  readonly #openIndex: () => MediaIndex;
+  #index: MediaIndex | undefined;
+  #tus: Server | undefined;
+  #files: FileStore | undefined;
+  #cleanup: NodeJS.Timeout | undefined;
+  readonly stats = { finished: 0, mismatches: 0, claims: 0 };
+
+  constructor(deps: { dataDir: string; store: CloudStore; log: Logger; openIndex: () => MediaIndex; options?: Partial<MediaOptions> }) {
+    this.#dataDir = deps.dataDir;
+    this.#store = deps.store;
+    this.#log = deps.log;
+    this.#openIndex = deps.openIndex;
+    this.#opts = { ...defaultMediaOptions, ...deps.options };
+  }
+
+  get options(): MediaOptions {
+    return this.#opts;
+  }
+  get tus(): Server {
+    if (!this.#tus) throw new Error('media not started');
+    return this.#tus;
+  }
+  get index(): MediaIndex {
+    if (!this.#index) throw new Error('media not started');
+    return this.#index;
+  }
+
+  async start(): Promise<void> {
+    const incoming = join(this.#dataDir, 'media', 'incoming');
+    await mkdir(incoming, { recursive: true });
+    await mkdir(join(this.#dataDir, 'media', 'objects'), { recursive: true });
+    this.#index = this.#openIndex();
+    this.#files = new FileStore({ directory: incoming, expirationPeriodInMilliseconds: this.#opts.incompleteTtlMs });
+    this.#tus = new Server({
+      path: UPLOADS_PATH,
+      datastore: this.#files,
+      maxSize: this.#opts.maxBytes,
+      // Relative: the edge may reach us through a proxy under another host name.
+      relativeLocation: true,
+      namingFunction: (req) => `${this.#edgeIdOf(req.headers.get('authorization'))}-${randomBytes(12).toString('hex')}`,
+      onIncomingRequest: async (req, id) => {
+        const edge = this.#authenticate(req.headers.get('authorization'));
+        // An edge sees only its own uploads; another's answers as if it did not exist.
+        if (!id.startsWith(`${edge.edgeId}-`)) throw refuse(404, 'NOT_FOUND', 'no such upload');
+      },
+      onUploadCreate: async (req, upload) => {
+        const edge = this.#authenticate(req.headers.get('authorization'));
+        const m = upload.metadata ?? {};
+        this.#validate({ sha256: m.sha256 ?? '', size: upload.size ?? -1, kind: m.kind ?? '', ref: m.ref ?? '', mime: m.mime ?? undefined });
+        return { metadata: { ...m, edgeId: edge.edgeId, villageId: String(edge.villageId) } };
+      },
+      onUploadFinish: async (_req, upload) => {
+        await this.#finish(upload);
+        return {};
+      },
+    });
+    await this.#tus.cleanUpExpiredUploads().catch((err: Error) => this.#log.warn({ err: err.message }, 'media cleanup failed'));
+    this.#cleanup = setInterval(() => void this.#tus?.cleanUpExpiredUploads().catch((err: Error) => this.#log.warn({ err: err.message }, 'media cleanup failed')), this.#opts.cleanupEveryMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#cleanup);
+    this.#cleanup = undefined;
+    this.#tus = undefined;
+    this.#files = undefined;
+    this.#index?.close();
+    this.#index = undefined;
+  }
+
+  /**
+   * Basic edgeId:password, checked like the broker checks MQTT logins. Throws
+   * a tus refusal; the password is never logged or echoed.
+   */
+  #authenticate(header: string | null): EdgeRecord {
+    const edge = this.authenticate(header);
+    if (!edge) throw refuse(401, 'UNAUTHENTICATED', 'edge credentials required');
+    return edge;
+  }
+
+  /** The edge behind an Authorization header, or undefined. */
+  authenticate(header: string | null | undefined): EdgeRecord | undefined {
+    const creds = parseBasic(header);
+    if (!creds || !this.#store.checkEdgePassword(creds.user, creds.password)) return undefined;
+    return this.#store.edge(creds.user);
+  }
+
+  #edgeIdOf(header: string | null): string {
+    const creds = parseBasic(header);
+    if (!creds || !/^[0-9a-f]{16}$/.test(creds.user)) throw refuse(401, 'UNAUTHENTICATED', 'edge credentials required');
+    return creds.user;
+  }
+
+  /** Throws a 400 refusal naming the first bad field. */
+  #validate(c: ClaimInput): void {
+    if (!SHA256_PATTERN.test(c.sha256)) throw refuse(400, 'INVALID_INPUT', 'metadata sha256: 64 lowercase hex digits');
+    if (!Number.isInteger(c.size) || c.size < 1) throw refuse(400, 'INVALID_INPUT', 'Upload-Length: a size of at least 1 byte, known at creation');
+    if (c.size > this.#opts.maxBytes) throw refuse(413, 'PAYLOAD_TOO_LARGE', `larger than ${this.#opts.maxBytes} bytes`);
+    if (!KIND_PATTERN.test(c.kind)) throw refuse(400, 'INVALID_INPUT', 'metadata kind: a-z, 0-9 and -, at most 32');
+    if (!REF_PATTERN.test(c.ref)) throw refuse(400, 'INVALID_INPUT', 'metadata ref: A-Z a-z 0-9 . _ : -, at most 80');
+  }
+
+  /**
+   * Before uploading: if this village already owns these bytes, record the
+   * new (kind, ref) and say so: nothing needs to travel. Bytes held for
+   * another village only are not enough: knowing a hash is not having the
+   * file, so the edge proves it by uploading.
+   */
+  claim(edge: EdgeRecord, c: ClaimInput): { stored: boolean } {
+    try {
+      this.#validate(c);
+    } catch (e) {
+      throw Object.assign(new Error((e as { body: string }).body.trim()), { statusCode: (e as { status_code: number }).status_code });
+    }
+    const obj = this.index.object(c.sha256);
+    if (!obj || obj.size !== c.size || !this.index.owns(edge.villageId, c.sha256)) return { stored: false };
+    this.index.addOwner({ villageId: edge.villageId, sha256: c.sha256, kind: c.kind, ref: c.ref, edgeId: edge.edgeId });
+    this.stats.claims++;
+    return { stored: true };
+  }
+
+  /** A stored file the village may read. */
+  find(villageId: number, key: string): (MediaOwner & { path: string }) | undefined {
+    const m = this.index.find(villageId, key);
+    return m && { ...m, path: this.#objectPath(m.sha256) };
+  }
+
+  #objectPath(sha256: string): string {
+    return join(this.#dataDir, 'media', 'objects', sha256.slice(0, 2), sha256);
+  }
+
+  async #finish(upload: Upload): Promise<void> {
+    const m = upload.metadata ?? {};
+    const file = join(this.#files!.directory, upload.id);
+    const got = await hashFile(file);
+    if (got.sha256 !== m.sha256 || got.size !== upload.size) {
+      this.stats.mismatches++;
+      await this.#files!.remove(upload.id).catch(() => undefined);
+      this.#log.warn({ edgeId: m.edgeId, upload: upload.id, kind: m.kind, ref: m.ref }, 'media upload rejected: SHA-256 mismatch');
+      throw refuse(422, 'SHA256_MISMATCH', 'the bytes received do not hash to the announced SHA-256; start the upload over');
+    }
+    const sha256 = got.sha256;
+    const dest = this.#objectPath(sha256);
+    const exists = await stat(dest).then((s) => s.size === got.size, () => false);
+    if (exists) {
+      await unlink(file);
+    } else {
+      await fsync(file);
+      await mkdir(dirname(dest), { recursive: true });
+      await rename(file, dest);
+      await fsync(dirname(dest));
+    }
+    // Only now, with the file on disk under its hash, does the index name it.
+    const mime = m.mime && MIMES.has(m.mime) ? m.mime : null;
+    this.index.stored({ sha256, size: got.size, mime }, { villageId: Number(m.villageId), kind: m.kind ?? 'unknown', ref: m.ref ?? upload.id, edgeId: m.edgeId ?? '' });
+    await this.#files!.configstore.delete(upload.id);
+    this.stats.finished++;
+    this.#log.info({ edgeId: m.edgeId, villageId: Number(m.villageId), kind: m.kind, ref: m.ref, bytes: got.size, sha256 }, 'media stored');
+  }
+}
+
+export function parseBasic(header: string | null | undefined): { user: string; password: string } | undefined {
+  if (!header?.startsWith('Basic ')) return undefined;
+  const text = Buffer.from(header.slice(6), 'base64').toString('utf8');
+  const i = text.indexOf(':');
+  if (i <= 0) return undefined;
+  return { user: text.slice(0, i), password: text.slice(i + 1) };
+}
+
+async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
+  const h = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(path)) {
+    h.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { sha256: h.digest('hex'), size };
+}
+
+async function fsync(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * The phone-facing API (issue #5 item 3): JSON under
+ * /api/v1/villages/:villageId/, for the same users and roles as the village's
+ * edge (synced to the cloud, see accounts.ts). Every route names the permission
+ * it needs from the shared table (the one the edge checks for the same action)
+ * and is scoped to the village of the caller's token: another village's token
+ * gets 404, as if the village did not exist.
+ */
+import { Ajv } from 'ajv';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { allows, type RouteAccess } from '@cunbox/shared';
+import type { VillageUser } from '../accounts.ts';
+import { Village, type Call, type PhoneContext } from './context.ts';
+import { sessionRoutes } from './session.ts';
+import { ticketRoutes } from './tickets.ts';
+import { helpRoutes } from './help.ts';
+import { certificateRoutes } from './certificates.ts';
+import { announcementRoutes } from './announcements.ts';
+import { partyRoutes } from './party.ts';
+import { eventRoutes } from './events.ts';
+
+export const PHONE_PREFIX = '/api/v1/villages/:villageId';
+
+export interface PhoneRoute<B, Q, P> {
+  method: 'GET' | 'POST';
+  /** Below PHONE_PREFIX, e.g. '/tickets/:id'. */
+  url: string;
+  /** A permission of the shared table, or 'authenticated' (any signed-in user of the village). */
+  access: Exclude<RouteAccess, 'public'>;
+  body?: object;
+  query?: object;
+  /** Path parameters besides villageId. */
+  params?: Record<string, object>;
+  status?: number;
+  handler: (call: Call<B, Q, P>, village: Village, reply: FastifyReply) => unknown;
+}
+
+export interface PublicRoute<B> {
+  url: string;
+  body: object;
+  handler: (call: { villageId: number; body: B; ip: string }, reply: FastifyReply) => Promise<unknown>;
+}
+
+/** How route modules add routes: the only way, so none can skip the access check. */
+export interface PhoneRouter {
+  route<B = unknown, Q = unknown, P = Record<string, string>>(r: PhoneRoute<B, Q, P>): void;
+  publicPost<B>(r: PublicRoute<B>): void;
+}
+
+export const bearer = (req: FastifyRequest): string => {
+  const h = req.headers.authorization ?? '';
+  return h.startsWith('Bearer ') ? h.slice(7).trim() : '';
+};
+
+export async function registerPhoneApi(app: FastifyInstance, ctx: PhoneContext): Promise<void> {
+  await app.register(
+    async (scope) => {
+      // Our own validators: Fastify's default Ajv strips unknown fields silently; we refuse them.
+      // Querystrings and params are strings on the wire, so they are coerced; bodies are not.
+      const bodyAjv = new Ajv({ allErrors: false, removeAdditional: false, coerceTypes: false, strict: true, allowUnionTypes: true });
+      const paramAjv = new Ajv({ allErrors: false, removeAdditional: false, coerceTypes: 'array', strict: true, allowUnionTypes: true });
+      scope.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema));
+
+      const paramsSchema = (extra: Record<string, object> = {}) => ({
+        type: 'object',
+        additionalProperties: false,
+        required: ['villageId', ...Object.keys(extra)],
+        properties: { villageId: { type: 'integer', minimum: 1 }, ...extra },
+      });
+
+      /** The caller, or 401; a token of another village is a 404 (no hint that the village exists). */
+      const authenticate = (req: FastifyRequest, villageId: number): VillageUser => {
+        const session = ctx.store.accounts.session(bearer(req));
+        if (!session) throw ctx.fail('UNAUTHENTICATED', 'sign in first (Authorization: Bearer <token>)');
+        if (session.villageId !== villageId) throw ctx.fail('NOT_FOUND', `no village ${villageId}`);
+        return session.user;
+      };
+
+      const router: PhoneRouter = {
+        route(r) {
+          scope.route({
+            method: r.method,
+            url: r.url,
+            schema: { params: paramsSchema(r.params), ...(r.body ? { body: r.body } : {}), querystring: r.query ?? { type: 'object', additionalProperties: false, properties: {} } },
+            handler: async (req, reply) => {
+              const params = req.params as Record<string, string> & { villageId: number };
+              const user = authenticate(req, params.villageId);
+              if (r.access !== 'authenticated' && !allows(user.role, r.access)) throw ctx.fail('FORBIDDEN', `a ${user.role} may not do this (${r.access})`);
+              const call = { villageId: params.villageId, user, body: req.body, query: req.query ?? {}, params, ip: req.ip } as Call<never, never, never>;
+              const out = await r.handler(call, new Village(ctx, params.villageId), reply);
+              if (r.status) void reply.status(r.status);
+              return out;
+            },
+          });
+        },
+        publicPost(r) {
+          scope.route({
+            method: 'POST',
+            url: r.url,
+            schema: { params: paramsSchema(), body: r.body },
+            handler: async (req, reply) => {
+              const villageId = (req.params as { villageId: number }).villageId;
+              if (!ctx.store.village(villageId)) throw ctx.fail('NOT_FOUND', `no village ${villageId}`);
+              return r.handler({ villageId, body: req.body as never, ip: req.ip }, reply);
+            },
+          });
+        },
+      };
+
+      sessionRoutes(router, ctx);
+      ticketRoutes(router, ctx);
+      helpRoutes(router, ctx);
+      certificateRoutes(router, ctx);
+      announcementRoutes(router, ctx);
+      partyRoutes(router, ctx);
+      eventRoutes(router, ctx);
+    },
+    { prefix: PHONE_PREFIX },
+  );
+}

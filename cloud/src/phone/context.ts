@@ -1,0 +1,90 @@
+/**
+ * What every phone-API route module works with: the store, the caller, the
+ * error table (through `fail`, so these modules need nothing from http.ts at
+ * run time) and the small helpers the edge's services have (status drafts,
+ * config lookups with built-in defaults).
+ */
+import { canTransition, governanceModels, ID_PATTERN_SOURCE, newId, type EntityBase, type OpDraft, type Transitions } from '@cunbox/shared';
+import type { Logger } from 'pino';
+import type { CloudErrorCode } from '../http.ts';
+import type { CloudStore } from '../store.ts';
+import type { VillageUser } from '../accounts.ts';
+
+export interface PhoneContext {
+  store: CloudStore;
+  log: Logger;
+  now: () => number;
+  /** Ops were committed: sync pushes them down to the edge. */
+  onCommit: () => void;
+  /** An error from the cloud's error table. */
+  fail: (code: CloudErrorCode, message: string) => Error;
+}
+
+/** The caller of a route: their village and their synced account. */
+export interface Call<B = unknown, Q = unknown, P = Record<string, string>> {
+  villageId: number;
+  user: VillageUser;
+  body: B;
+  query: Q;
+  params: P;
+  ip: string;
+}
+
+const models = new Map(governanceModels.map((m) => [m.kind, m]));
+
+export class Village {
+  readonly #ctx: PhoneContext;
+  readonly id: number;
+  constructor(ctx: PhoneContext, villageId: number) {
+    this.#ctx = ctx;
+    this.id = villageId;
+  }
+
+  list<S extends EntityBase>(kind: string): S[] {
+    return this.#ctx.store.list<S>(this.id, kind);
+  }
+
+  get<S extends EntityBase>(kind: string, id: string): S | undefined {
+    return this.#ctx.store.entity<S>(this.id, kind, id);
+  }
+
+  /** Same answer as the edge's NOT_FOUND for a record the caller may not see. */
+  require<S extends EntityBase>(kind: string, id: string, label: string): S {
+    const s = this.get<S>(kind, id);
+    if (!s) throw this.#ctx.fail('NOT_FOUND', `no ${label} ${id}`);
+    return s;
+  }
+
+  /** Config entities (categories, types, rules) exist by default without any op, as on the edge. */
+  getOrInit<S extends EntityBase>(kind: string, id: string): S {
+    return this.get<S>(kind, id) ?? (models.get(kind)!.init(id) as S);
+  }
+
+  /** Commits as a peer and lets sync push the ops down. */
+  commit(actor: string, drafts: OpDraft[]): void {
+    this.#ctx.store.commit(this.id, actor, drafts);
+    this.#ctx.onCommit();
+  }
+
+  newId(): string {
+    return newId(this.#ctx.now());
+  }
+}
+
+/** A status op from the current status; INVALID_TRANSITION (409) when the workflow does not allow it (as the edge's statusDraft). */
+export function statusDraft<S extends string>(ctx: PhoneContext, state: EntityBase & { status: S }, table: Transitions<S>, to: S, extra: Record<string, unknown> = {}): OpDraft {
+  if (!canTransition(table, state.status, to)) throw ctx.fail('INVALID_TRANSITION', `cannot go from ${state.status} to ${to}`);
+  return { entityKind: state.kind, entityId: state.id, type: `${state.kind}.status`, payload: { from: state.status, to, ...extra } };
+}
+
+// — closed JSON schemas: an unknown field is a 400, never ignored —
+export const obj = (properties: Record<string, object>, required: string[] = []) => ({ type: 'object', additionalProperties: false, properties, required });
+export const text = (maxLength: number, minLength = 0) => ({ type: 'string', minLength, maxLength });
+export const line = (maxLength = 200) => ({ type: 'string', minLength: 1, maxLength, pattern: '^[^\\n\\r]*\\S[^\\n\\r]*$' });
+export const ID = { type: 'string', pattern: ID_PATTERN_SOURCE };
+export const CODE = { type: 'string', pattern: '^[a-z][a-z0-9_]{1,31}$' };
+export const USERNAME = { type: 'string', pattern: '^[\\p{L}\\p{N}_.-]{2,32}$' };
+export const BOOL = { type: 'boolean' };
+export const NOTE_BODY = obj({ note: text(2000) });
+export const REASON_BODY = obj({ reason: text(2000, 1) }, ['reason']);
+export const LIMIT = { type: 'integer', minimum: 1, maximum: 500 };

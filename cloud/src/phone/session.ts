@@ -1,0 +1,63 @@
+/** Phone sign-in: the edge's username and password, checked against the synced hash. */
+import { DUMMY_PASSWORD_HASH, permissionsOf, verifyPassword } from '@cunbox/shared';
+import type { VillageUser } from '../accounts.ts';
+import { bearer, type PhoneRouter } from './api.ts';
+import { obj, text, type PhoneContext } from './context.ts';
+import { LoginLimiter, type LoginLimits } from './rate-limit.ts';
+
+/** As the edge's browser sessions. */
+export const PHONE_SESSION_TTL_MS = 7 * 24 * 3600_000;
+
+/** What a phone shows of its user; never the hash. */
+export const meView = (u: VillageUser) => ({
+  username: u.username,
+  displayName: u.displayName,
+  role: u.role,
+  villageId: u.villageId,
+  permissions: permissionsOf(u.role),
+  cameras: u.cameras,
+});
+
+export function sessionRoutes(router: PhoneRouter, ctx: PhoneContext & { loginLimits?: Partial<LoginLimits> }): void {
+  const limiter = new LoginLimiter({ now: ctx.now, limits: ctx.loginLimits });
+  const accounts = ctx.store.accounts;
+
+  router.publicPost<{ username: string; password: string }>({
+    url: '/login',
+    body: obj({ username: text(64, 1), password: text(256, 1) }, ['username', 'password']),
+    handler: async ({ villageId, body, ip }, reply) => {
+      const account = `${villageId}:${body.username.trim().toLowerCase()}`;
+      const wait = limiter.wait(account, ip);
+      if (wait > 0) {
+        void reply.header('retry-after', String(Math.ceil(wait / 1000)));
+        throw ctx.fail('RATE_LIMITED', 'too many failed sign-ins; try again later');
+      }
+      const user = accounts.user(villageId, body.username.trim());
+      const hash = user && !user.disabled ? accounts.passwordHash(villageId, user.username) : undefined;
+      // The same scrypt work whether or not the account exists: timing tells nothing.
+      const ok = (await verifyPassword(body.password, hash ?? DUMMY_PASSWORD_HASH)) && hash !== undefined;
+      if (!ok || !user) {
+        limiter.fail(account, ip);
+        ctx.log.info({ villageId, username: body.username.slice(0, 64), ip }, 'phone sign-in refused');
+        throw ctx.fail('UNAUTHENTICATED', 'wrong username or password');
+      }
+      limiter.succeed(account);
+      const s = accounts.createSession(villageId, user.username, PHONE_SESSION_TTL_MS);
+      ctx.log.info({ villageId, username: user.username }, 'phone sign-in');
+      return { token: s.token, expiresAt: s.expiresAt, user: meView(user) };
+    },
+  });
+
+  router.route({
+    method: 'POST',
+    url: '/logout',
+    access: 'authenticated',
+    status: 204,
+    handler: async (_call, _v, reply) => {
+      accounts.endSession(bearer(reply.request));
+      return undefined;
+    },
+  });
+
+  router.route({ method: 'GET', url: '/me', access: 'authenticated', handler: async ({ user }) => ({ user: meView(user) }) });
+}

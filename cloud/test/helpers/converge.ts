@@ -1,0 +1,136 @@
+/**
+ * The checker the fault tests run after each run, on the two SQLite files
+ * themselves (opened read-only, so it works the same whether the processes
+ * that wrote them were ours, killed, or stopped): every op of either origin is
+ * on the other side exactly once with the same content, each origin's seqs
+ * are 1..n with HLCs rising along them, each side's materialised state equals
+ * the fold of its ops, and the two states hash the same.
+ */
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import type { Test } from 'tap';
+import { fold, governanceModels, opFromRow, type Op, type OpRow } from '@cunbox/shared';
+
+export interface ConvergeReport {
+  /** Ops per origin, as stored at the edge. */
+  perOrigin: Record<string, number>;
+  edgeOps: number;
+  cloudOps: number;
+  entities: number;
+  edgeHash: string;
+  cloudHash: string;
+  /** Everything wrong, in words; empty when converged. */
+  problems: string[];
+}
+
+/** JSON with sorted keys: the same state always hashes the same, whatever order its keys were written in. */
+export function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+const models = new Map(governanceModels.map((m) => [m.kind, m]));
+
+interface Side {
+  ops: Op[];
+  /** kind/id → canonical state. */
+  states: Map<string, string>;
+}
+
+function readSide(file: string, opsSql: string, statesSql: string, args: unknown[]): Side {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const ops = (db.prepare(opsSql).all(...args) as OpRow[]).map(opFromRow);
+    const rows = db.prepare(statesSql).all(...args) as Array<{ kind: string; id: string; present: number; state: string }>;
+    return { ops, states: new Map(rows.map((r) => [`${r.kind}/${r.id}`, canonical(JSON.parse(r.state))])) };
+  } finally {
+    db.close();
+  }
+}
+
+const hashOf = (states: Map<string, string>): string =>
+  createHash('sha256')
+    .update([...states.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${k}=${v}\n`).join(''))
+    .digest('hex');
+
+/** What each side says, and every way they disagree. `villageId`: the edge's village in the cloud's database. */
+export function convergeReport(edgeFile: string, cloudFile: string, villageId: number): ConvergeReport {
+  const edge = readSide(edgeFile, 'SELECT * FROM gov_ops ORDER BY origin, seq', 'SELECT kind, id, present, state FROM gov_entities', []);
+  const cloud = readSide(cloudFile, 'SELECT * FROM ops WHERE village_id = ? ORDER BY origin, seq', 'SELECT kind, id, present, state FROM entities WHERE village_id = ?', [villageId]);
+  const problems: string[] = [];
+  const say = (p: string): void => void (problems.length < 50 && problems.push(p));
+
+  // Exactly once, same content, on both sides.
+  const byId = (ops: Op[]) => new Map(ops.map((o) => [o.id, canonical(o)]));
+  const e = byId(edge.ops);
+  const c = byId(cloud.ops);
+  if (e.size !== edge.ops.length) say('an op id is stored twice at the edge');
+  if (c.size !== cloud.ops.length) say('an op id is stored twice in the cloud');
+  for (const [id, op] of e) if (!c.has(id)) say(`op ${id} is at the edge only`);
+  else if (c.get(id) !== op) say(`op ${id} differs between the sides`);
+  for (const id of c.keys()) if (!e.has(id)) say(`op ${id} is in the cloud only`);
+
+  // Per origin: seqs 1..n, and the HLC rises with the seq (it survived every restart).
+  const perOrigin: Record<string, number> = {};
+  for (const [side, ops] of [['edge', edge.ops], ['cloud', cloud.ops]] as const) {
+    const groups = new Map<string, Op[]>();
+    for (const op of ops) groups.set(op.origin, [...(groups.get(op.origin) ?? []), op]);
+    for (const [origin, list] of groups) {
+      if (side === 'edge') perOrigin[origin] = list.length;
+      list.forEach((op, i) => {
+        if (op.seq !== i + 1) say(`${side}: origin ${origin} has seq ${op.seq} at position ${i + 1} (gap or duplicate)`);
+        const prev = list[i - 1];
+        if (prev && !(prev.hlc < op.hlc)) say(`${side}: origin ${origin} seq ${op.seq} has an HLC not after seq ${prev.seq}'s`);
+      });
+    }
+  }
+
+  // Each side's state is the fold of its ops; then the two states are equal.
+  for (const [side, s] of [['edge', edge], ['cloud', cloud]] as const) {
+    const groups = new Map<string, Op[]>();
+    for (const op of s.ops) if (models.has(op.entityKind)) groups.set(`${op.entityKind}/${op.entityId}`, [...(groups.get(`${op.entityKind}/${op.entityId}`) ?? []), op]);
+    for (const [key, ops] of groups) {
+      const folded = canonical(fold(models.get(ops[0]!.entityKind)!, ops[0]!.entityId, ops));
+      if (s.states.get(key) !== folded) say(`${side}: ${key} is not the fold of its ops`);
+    }
+  }
+  const edgeHash = hashOf(edge.states);
+  const cloudHash = hashOf(cloud.states);
+  if (edgeHash !== cloudHash) {
+    for (const [k, v] of edge.states) if (cloud.states.get(k) !== v) say(`state of ${k} differs`);
+    for (const k of cloud.states.keys()) if (!edge.states.has(k)) say(`${k} exists in the cloud only`);
+  }
+  return { perOrigin, edgeOps: edge.ops.length, cloudOps: cloud.ops.length, entities: edge.states.size, edgeHash, cloudHash, problems };
+}
+
+/**
+ * Asserts convergence. `mustHave`: entity keys (kind/id) whose commit a caller
+ * saw confirmed (HTTP 201 or a direct commit); each must exist on both sides.
+ */
+export function assertConverged(t: Test, edgeFile: string, cloudFile: string, villageId: number, mustHave: Iterable<string> = []): ConvergeReport {
+  const r = convergeReport(edgeFile, cloudFile, villageId);
+  const db = new Database(cloudFile, { readonly: true });
+  const missing: string[] = [];
+  try {
+    const has = db.prepare('SELECT 1 FROM entities WHERE village_id = ? AND kind = ? AND id = ?');
+    for (const key of mustHave) {
+      const [kind, id] = key.split('/') as [string, string];
+      if (!has.get(villageId, kind, id)) missing.push(key);
+    }
+  } finally {
+    db.close();
+  }
+  t.same(r.problems, [], 'every op on both sides exactly once, seqs 1..n, HLCs rising, states are folds of the ops');
+  t.equal(r.edgeOps, r.cloudOps, `both sides hold ${r.edgeOps} ops`);
+  t.equal(r.edgeHash, r.cloudHash, `materialised states hash the same (${r.entities} entities)`);
+  t.same(missing, [], 'every confirmed commit is there');
+  return r;
+}

@@ -1,0 +1,85 @@
+/**
+ * A village for phone-API tests: a real cloud (Aedes rig), a paired edge with
+ * the real UserStore, Governance services, EventStore and SyncClient, and a
+ * small HTTP client for the phone API.
+ */
+import type { Test } from 'tap';
+import { join } from 'node:path';
+import { openDatabase, type Db } from '../../../edge/src/db/database.ts';
+import { UserStore, type Role } from '../../../edge/src/auth/users.ts';
+import { Governance } from '../../../edge/src/governance/governance.ts';
+import { HoldStore } from '../../../edge/src/storage/holds.ts';
+import { EventStore } from '../../../edge/src/events/event-store.ts';
+import { CameraAccess } from '../../../edge/src/playback/access.ts';
+import { SyncClient } from '../../../edge/src/sync/client.ts';
+import { systemClock } from '../../../edge/src/clock.ts';
+import { silentLogger } from '../../../edge/src/log.ts';
+import { OPERATOR_TOKEN, type BrokerRig } from './brokers.ts';
+
+export interface Reply {
+  status: number;
+  json: any;
+  /** The raw body, to check that no secret is in it. */
+  text: string;
+  headers: Headers;
+}
+
+export async function http(rig: BrokerRig, method: string, path: string, opts: { token?: string; body?: unknown } = {}): Promise<Reply> {
+  const headers: Record<string, string> = {};
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`http://127.0.0.1:${rig.cloud.httpPort}${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+  const text = await res.text();
+  return { status: res.status, text, json: text ? JSON.parse(text) : null, headers: res.headers };
+}
+
+export interface PairedVillage {
+  villageId: number;
+  edgeId: string;
+  mqttUrl: string;
+  username: string;
+  password: string;
+}
+
+export async function pairVillage(rig: BrokerRig, name: string): Promise<PairedVillage> {
+  const v = await http(rig, 'POST', '/api/villages', { token: OPERATOR_TOKEN, body: { name } });
+  const code = await http(rig, 'POST', `/api/villages/${v.json.id}/pair-codes`, { token: OPERATOR_TOKEN });
+  const paired = await http(rig, 'POST', '/api/pair', { body: { code: code.json.code } });
+  if (paired.status !== 200) throw new Error(`pairing failed: ${paired.text}`);
+  await rig.addUser(paired.json.username, paired.json.password);
+  return paired.json as PairedVillage;
+}
+
+export interface VillageEdge {
+  db: Db;
+  users: UserStore;
+  gov: Governance;
+  events: EventStore;
+  cameras: CameraAccess;
+  sync: SyncClient;
+}
+
+/** `accounts` are created before sync starts, so the first snapshot already has them. */
+export async function startVillageEdge(t: Test, dir: string, p: PairedVillage, name: string, accounts: Array<{ username: string; role: Role }>): Promise<VillageEdge> {
+  const db = openDatabase(join(dir, `${name}.db`));
+  const users = new UserStore({ db, clock: systemClock });
+  for (const a of accounts) await users.create({ ...a, password: passwordOf(a.username) });
+  const gov = new Governance({ db, clock: systemClock, log: silentLogger(), dataDir: join(dir, name), users, holds: new HoldStore({ db, clock: systemClock }) });
+  const sync = new SyncClient({
+    db,
+    store: gov.store,
+    clock: systemClock,
+    log: silentLogger(),
+    credentials: { edgeId: p.edgeId, mqttUrl: p.mqttUrl, username: p.username, password: p.password },
+    options: { pollMs: 30, resendMs: 500, backoff: { baseMs: 50, maxMs: 400 } },
+  });
+  sync.start();
+  t.teardown(async () => {
+    await sync.stop();
+    db.close();
+  });
+  return { db, users, gov, events: new EventStore({ db, clock: systemClock }), cameras: new CameraAccess(db), sync };
+}
+
+/** Each test account's password. */
+export const passwordOf = (username: string): string => `pw-of-${username}`;

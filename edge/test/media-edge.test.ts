@@ -1,0 +1,76 @@
+/**
+ * The edge's composition: with a `cloud:` section (and upload_kbps) the edge
+ * runs the media uploader; a photo uploaded to the edge's API and named by a
+ * ticket reaches the cloud by itself, and `cunbox cloud status` counts it.
+ */
+import t from 'tap';
+import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { pino } from 'pino';
+import sharp from 'sharp';
+import { Edge } from '../src/edge.ts';
+import { parseConfig } from '../src/config/load.ts';
+import { silentLogger } from '../src/log.ts';
+import { systemClock } from '../src/clock.ts';
+import { UserStore } from '../src/auth/users.ts';
+import { readMediaStatus } from '../src/sync/media-queue.ts';
+import { tmpDir } from './helpers/tmp.ts';
+import { cli } from './helpers/cli.ts';
+import { Cloud } from '../../cloud/src/index.ts';
+import { waitFor } from '../../cloud/test/helpers/sync-suite.ts';
+
+const TOKEN = 'operator-token-for-this-test';
+
+t.test('a ticket photo made at the edge reaches the cloud beside the ops', async (t) => {
+  const dir = tmpDir(t, 'cunbox-media-edge-');
+  const cloud = new Cloud({
+    config: { dataDir: join(dir, 'cloud'), http: { host: '127.0.0.1', port: 0 }, operatorToken: TOKEN, mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0, publicUrl: null } },
+    log: pino({ level: 'silent' }),
+  });
+  await cloud.start();
+  t.teardown(() => cloud.stop());
+  const cloudUrl = `http://127.0.0.1:${cloud.httpPort}`;
+  const op = (path: string, body?: unknown) =>
+    fetch(`${cloudUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined }).then((r) => r.json() as Promise<any>);
+  const village = await op('/api/villages', { name: '东村' });
+  const { code } = await op(`/api/villages/${village.id}/pair-codes`);
+  const edgeDir = join(dir, 'edge');
+  t.equal((await cli(['--data-dir', edgeDir, 'cloud', 'pair', '--url', cloudUrl, '--code', code])).code, 0);
+  const credFile = join(edgeDir, 'cloud-credentials.json');
+  const cred = JSON.parse(readFileSync(credFile, 'utf8')) as { edgeId: string; password: string };
+
+  const configFile = join(dir, 'edge.yaml');
+  writeFileSync(configFile, `data_dir: ${edgeDir}\nhttp:\n  host: 127.0.0.1\n  port: 0\ncloud:\n  url: ${cloudUrl}\n  edge_id: ${cred.edgeId}\n  credentials_file: ${credFile}\n  upload_kbps: 4000\n`);
+  const config = parseConfig(readFileSync(configFile, 'utf8'), configFile);
+  t.equal(config.cloud?.uploadKbps, 4000, 'upload_kbps read from the config');
+  const edge = new Edge({ config, log: silentLogger() });
+  await edge.start();
+  t.teardown(() => edge.stop());
+  t.ok(edge.mediaUploader, 'the uploader runs with a cloud section');
+
+  await new UserStore({ db: edge.db, clock: systemClock }).create({ username: 'admin', password: 'a long password', role: 'admin' });
+  const base = `http://127.0.0.1:${edge.http!.address.port}`;
+  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'a long password' }) });
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  const png = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 200, g: 80, b: 40 } } }).png().toBuffer();
+  const form = new FormData();
+  form.append('file', new Blob([png], { type: 'image/png' }), 'photo.png');
+  const up = await fetch(`${base}/api/media`, { method: 'POST', headers: { cookie }, body: form });
+  t.equal(up.status, 201);
+  const mediaId = ((await up.json()) as { media: { id: string } }).media.id;
+  const made = await fetch(`${base}/api/tickets`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ category: 'garbage', description: '垃圾没清', place: '村委会', photos: [mediaId] }) });
+  t.equal(made.status, 201);
+
+  await waitFor('photo uploaded', () => readMediaStatus(edge.db).mediaDone === 1);
+  const atEdge = await fetch(`${base}/api/media/${mediaId}`, { headers: { cookie } }).then(async (r) => Buffer.from(await r.arrayBuffer()));
+  const atCloud = await fetch(`${cloudUrl}/api/villages/${village.id}/media/${mediaId}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  t.equal(atCloud.status, 200);
+  t.ok(Buffer.from(await atCloud.arrayBuffer()).equals(atEdge), 'the cloud serves the same bytes the edge stored, by the media id');
+
+  const status = await cli(['--config', configFile, 'cloud', 'status', '--json']);
+  t.equal(status.code, 0, status.err);
+  t.match(JSON.parse(status.out), { mediaPending: 0, mediaPendingBytes: 0, mediaDone: 1, mediaFailed: 0 });
+  const text = await cli(['--config', configFile, 'cloud', 'status']);
+  t.match(text.out, /media: 0 waiting \(0 B\), 1 uploaded, 0 given up/);
+  t.notMatch(text.out + status.out, cred.password, 'the password is never printed');
+});
