@@ -4,5 +4,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
+const { endQuietlyOnClosedPipe } = await import('../src/cli/closed-pipe.ts');
+endQuietlyOnClosedPipe();
 const { run } = await import('../src/cli/main.ts');
 process.exitCode = await run(process.argv.slice(2));

@@ -88,3 +88,15 @@ t.test('every message of the technician and cloud commands has a Chinese text', 
     if (JSON.stringify(want) !== JSON.stringify(got)) t.fail(`placeholders differ: ${k} → ${zh(k)}`);
   }
 });
+
+t.test('a reader that closes the pipe early (cunbox … | head) ends the CLI quietly', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const bin = join(import.meta.dirname, '../bin/cunbox.js');
+  const child = spawn(process.execPath, [bin, 'cameras', 'add', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy(); // closed before the CLI writes a byte
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  t.equal(code, 0, 'exit status 0');
+  t.notMatch(stderr, /EPIPE|Error/, 'no stack trace');
+});
