@@ -11,13 +11,13 @@
  * then indexed. A mismatch is deleted and answered 422, so the edge starts
  * that file over.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, unlink, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Server, type Upload } from '@tus/server';
 import { FileStore } from '@tus/file-store';
 import type { Logger } from 'pino';
+import { MEDIA_KIND_PATTERN, MEDIA_REF_PATTERN, SHA256_PATTERN, hashFile } from '@cunbox/shared';
 import type { CloudStore, EdgeRecord } from './store.ts';
 import type { MediaIndex, MediaOwner } from './media-index.ts';
 
@@ -31,9 +31,6 @@ export interface MediaOptions {
 export const defaultMediaOptions: MediaOptions = { maxBytes: 20 * 1024 * 1024, incompleteTtlMs: 7 * 24 * 3600_000, cleanupEveryMs: 3600_000 };
 
 export const UPLOADS_PATH = '/api/media/uploads';
-export const KIND_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
-export const REF_PATTERN = /^[A-Za-z0-9._:-]{1,80}$/;
-export const SHA256_PATTERN = /^[0-9a-f]{64}$/;
 /** What we will later serve with its own type; anything else is served as octet-stream. */
 const MIMES = new Set(['image/jpeg', 'image/png', 'image/webp', 'application/pdf', 'video/mp4']);
 
@@ -150,8 +147,8 @@ export class CloudMedia {
     if (!SHA256_PATTERN.test(c.sha256)) throw refuse(400, 'INVALID_INPUT', 'metadata sha256: 64 lowercase hex digits');
     if (!Number.isInteger(c.size) || c.size < 1) throw refuse(400, 'INVALID_INPUT', 'Upload-Length: a size of at least 1 byte, known at creation');
     if (c.size > this.#opts.maxBytes) throw refuse(413, 'PAYLOAD_TOO_LARGE', `larger than ${this.#opts.maxBytes} bytes`);
-    if (!KIND_PATTERN.test(c.kind)) throw refuse(400, 'INVALID_INPUT', 'metadata kind: a-z, 0-9 and -, at most 32');
-    if (!REF_PATTERN.test(c.ref)) throw refuse(400, 'INVALID_INPUT', 'metadata ref: A-Z a-z 0-9 . _ : -, at most 80');
+    if (!MEDIA_KIND_PATTERN.test(c.kind)) throw refuse(400, 'INVALID_INPUT', 'metadata kind: a-z, 0-9 and -, at most 32');
+    if (!MEDIA_REF_PATTERN.test(c.ref)) throw refuse(400, 'INVALID_INPUT', 'metadata ref: A-Z a-z 0-9 . _ : -, at most 80');
   }
 
   /**
@@ -219,16 +216,6 @@ export function parseBasic(header: string | null | undefined): { user: string; p
   const i = text.indexOf(':');
   if (i <= 0) return undefined;
   return { user: text.slice(0, i), password: text.slice(i + 1) };
-}
-
-async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
-  const h = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(path)) {
-    h.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { sha256: h.digest('hex'), size };
 }
 
 async function fsync(path: string): Promise<void> {

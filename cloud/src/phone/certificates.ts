@@ -3,7 +3,7 @@
  * rules. The ID number is always masked here (the edge shows it in full only
  * to reviewers, audited; the phone API not at all).
  */
-import { CERTIFICATE_STATUSES, DEFAULT_CERTIFICATE_TYPES, ID_NUMBER_PATTERN, maskIdNumber, type CertificateState, type CertificateType, type ResidentState } from '@cunbox/shared';
+import { CERTIFICATE_STATUSES, certificateRequestDraft, type CertificateRequest, DEFAULT_CERTIFICATE_TYPES, ID_NUMBER_PATTERN, maskIdNumber, type CertificateState, type CertificateType, type ResidentState } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
 import type { PhoneRouter } from './api.ts';
 import { CODE, ID, line, obj, text, type PhoneContext } from './context.ts';
@@ -54,7 +54,7 @@ export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void 
     },
   });
 
-  router.route<{ type: string; residentId?: string; applicantName?: string; idNumber?: string; address?: string; purpose: string; details?: string }>({
+  router.route<CertificateRequest>({
     method: 'POST',
     url: '/certificates',
     access: 'certificates.request',
@@ -76,24 +76,7 @@ export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void 
       const applicantName = input.applicantName ?? profile?.name;
       if (!applicantName) throw ctx.fail('INVALID_INPUT', 'applicantName: required when the account is not linked to a resident profile');
       const id = v.newId();
-      v.commit(user.username, [
-        {
-          entityKind: 'certificate',
-          entityId: id,
-          type: 'certificate.created',
-          payload: {
-            type: type.id,
-            typeName: type.name,
-            template: type.template,
-            residentId: profile?.id ?? null,
-            applicantName,
-            idNumber: input.idNumber ?? profile?.idNumber ?? null,
-            address: input.address ?? profile?.address ?? null,
-            purpose: input.purpose,
-            details: input.details ?? '',
-          },
-        },
-      ]);
+      v.commit(user.username, [certificateRequestDraft(id, type, profile, input, applicantName)]);
       return { certificate: certificateView(v.require<CertificateState>('certificate', id, 'certificate')) };
     },
   });

@@ -1,4 +1,6 @@
 import {
+  certificateRequestDraft,
+  type CertificateRequest,
   CERTIFICATE_TRANSITIONS,
   DEFAULT_CERTIFICATE_TYPES,
   maskName,
@@ -16,15 +18,7 @@ const REVIEWERS = new Set(['admin', 'cadre']);
 /** 12 Crockford base32 characters: 60 bits, not guessable. */
 export const VERIFICATION_CODE_LENGTH = 12;
 
-export interface CertificateRequest {
-  type: string;
-  residentId?: string;
-  applicantName?: string;
-  idNumber?: string;
-  address?: string;
-  purpose: string;
-  details?: string;
-}
+export type { CertificateRequest };
 
 /** What the public verification page shows: enough to match the paper, nothing more. */
 export interface Verification {
@@ -75,24 +69,7 @@ export class CertificateService {
     const applicantName = input.applicantName ?? profile?.name;
     if (!applicantName) throw new CunboxError('INVALID_INPUT', 'applicantName: required when the account is not linked to a resident profile');
     const id = newEntityId(this.#ctx);
-    this.#ctx.store.commit(actor.username, [
-      {
-        entityKind: 'certificate',
-        entityId: id,
-        type: 'certificate.created',
-        payload: {
-          type: type.id,
-          typeName: type.name,
-          template: type.template,
-          residentId: profile?.id ?? null,
-          applicantName,
-          idNumber: input.idNumber ?? profile?.idNumber ?? null,
-          address: input.address ?? profile?.address ?? null,
-          purpose: input.purpose,
-          details: input.details ?? '',
-        },
-      },
-    ]);
+    this.#ctx.store.commit(actor.username, [certificateRequestDraft(id, type, profile, input, applicantName)]);
     return this.#require(id);
   }
 

@@ -3,9 +3,8 @@
  * cloud, and how far each got. The uploader (media-uploader.ts) works it; the
  * CLI reads it without a running edge.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { MEDIA_KIND_PATTERN, hashFile } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 
@@ -62,19 +61,6 @@ const fromRow = (r: Row): MediaItem => ({
   nextAt: r.next_at,
 });
 
-export const KIND_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
-
-/** SHA-256 (hex) and size of a file, streamed: photos and snapshots are never read whole into memory. */
-export async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
-  const h = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(path)) {
-    h.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { sha256: h.digest('hex'), size };
-}
-
 export class MediaQueue {
   readonly #db: Db;
   readonly #clock: Clock;
@@ -86,7 +72,7 @@ export class MediaQueue {
 
   /** Idempotent per (kind, ref): the same photo in two ops is queued once. Returns false for a repeat. */
   enqueue(m: NewMedia): boolean {
-    if (!KIND_PATTERN.test(m.kind)) throw new Error(`media kind ${JSON.stringify(m.kind)} is not a-z0-9-`);
+    if (!MEDIA_KIND_PATTERN.test(m.kind)) throw new Error(`media kind ${JSON.stringify(m.kind)} is not a-z0-9-`);
     if (!/^[0-9a-f]{64}$/.test(m.sha256)) throw new Error('sha256 must be 64 lowercase hex digits');
     const info = this.#db
       .prepare('INSERT OR IGNORE INTO sync_media (sha256, path, size, kind, ref, mime, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')

@@ -17,7 +17,8 @@ import { Upload, DefaultHttpStack, type DetailedError, type HttpRequest, type Ht
 import { backoffDelay, redactUrls } from '@cunbox/shared';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
-import { hashFile, type MediaItem, type MediaQueue } from './media-queue.ts';
+import { hashFile } from '@cunbox/shared';
+import type { MediaItem, MediaQueue } from './media-queue.ts';
 import { ThrottleStream, TokenBucket } from './throttle.ts';
 
 export interface MediaUploaderOptions {

@@ -1,6 +1,8 @@
 import type { Model } from '../oplog/fold.ts';
 import { initState } from '../oplog/fold.ts';
-import type { EntityBase } from '../oplog/types.ts';
+import type { EntityBase, OpDraft } from '../oplog/types.ts';
+import type { CertificateType } from './config.ts';
+import type { ResidentState } from './help.ts';
 import { obj, str } from './read.ts';
 import { markCreated, opTime } from './time.ts';
 import { applyReview, applyStatus, type Transitions } from './workflow.ts';
@@ -93,3 +95,38 @@ export const certificateModel: Model<CertificateState> = {
     return s;
   },
 };
+
+/** What a certificate request names; the edge API and the phone API take the same fields. */
+export interface CertificateRequest {
+  type: string;
+  residentId?: string;
+  applicantName?: string;
+  idNumber?: string;
+  address?: string;
+  purpose: string;
+  details?: string;
+}
+
+/**
+ * The op a request commits, on the edge or on the cloud: the type's name and
+ * template and the profile's details are copied in, so a certificate reads the
+ * same after the type or the profile changes.
+ */
+export function certificateRequestDraft(id: string, type: CertificateType, profile: ResidentState | undefined, input: CertificateRequest, applicantName: string): OpDraft {
+  return {
+    entityKind: 'certificate',
+    entityId: id,
+    type: 'certificate.created',
+    payload: {
+      type: type.id,
+      typeName: type.name,
+      template: type.template,
+      residentId: profile?.id ?? null,
+      applicantName,
+      idNumber: input.idNumber ?? profile?.idNumber ?? null,
+      address: input.address ?? profile?.address ?? null,
+      purpose: input.purpose,
+      details: input.details ?? '',
+    },
+  };
+}

@@ -1,2 +1,3 @@
 export * from './protocol.ts';
 export * from './window.ts';
+export * from './media.ts';
