@@ -17,7 +17,8 @@ export interface User {
   updatedAt: number;
 }
 
-interface UserRow {
+/** A row of the users table as SQLite returns it. */
+export interface UserRow {
   id: number;
   username: string;
   display_name: string | null;

@@ -5,8 +5,9 @@
  * read and one hash, cheap enough for every poll tick.
  */
 import { createHash } from 'node:crypto';
-import { MAX_SYNC_USERS, type Role, type SyncUser } from '@cunbox/shared';
+import { MAX_SYNC_USERS, type SyncUser } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
+import type { UserRow } from '../auth/users.ts';
 
 export interface UsersSnapshot {
   version: string;
@@ -18,14 +19,7 @@ const hasTable = (db: Db, name: string): boolean => db.prepare("SELECT 1 FROM sq
 export function readUsersSnapshot(db: Db): UsersSnapshot {
   // A database made with only some migrations (tests, tools) may lack these tables: no users, no restrictions.
   const rows = hasTable(db, 'users')
-    ? (db.prepare('SELECT id, username, display_name, role, password_hash, disabled FROM users ORDER BY id LIMIT ?').all(MAX_SYNC_USERS) as Array<{
-        id: number;
-        username: string;
-        display_name: string | null;
-        role: Role;
-        password_hash: string;
-        disabled: number;
-      }>)
+    ? (db.prepare('SELECT id, username, display_name, role, password_hash, disabled FROM users ORDER BY id LIMIT ?').all(MAX_SYNC_USERS) as Array<Omit<UserRow, 'created_at' | 'updated_at'>>)
     : [];
   const cameras = new Map<number, number[]>();
   if (hasTable(db, 'user_cameras')) {
