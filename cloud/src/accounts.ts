@@ -143,11 +143,12 @@ export class SqliteAccountStore implements AccountStore {
   session(token: string): PhoneSession | undefined {
     if (!token.startsWith(PHONE_TOKEN_PREFIX)) return undefined;
     const now = this.#now();
+    const hash = sha256(token);
     const r = this.#db
       .prepare(`SELECT s.expires_at, ${USER_COLUMNS.split(', ').map((c) => `u.${c}`).join(', ')} FROM phone_sessions s JOIN village_users u ON u.village_id = s.village_id AND u.username = s.username WHERE s.token_hash = ? AND s.expires_at > ?`)
-      .get(sha256(token), now) as (UserRow & { expires_at: number }) | undefined;
+      .get(hash, now) as (UserRow & { expires_at: number }) | undefined;
     if (!r || r.disabled) return undefined;
-    this.#db.prepare('UPDATE phone_sessions SET last_seen = ? WHERE token_hash = ?').run(now, sha256(token));
+    this.#db.prepare('UPDATE phone_sessions SET last_seen = ? WHERE token_hash = ?').run(now, hash);
     return { villageId: r.village_id, user: toUser(r), expiresAt: r.expires_at };
   }
 

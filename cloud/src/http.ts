@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { CloudStore } from './store.ts';
 import type { CloudMedia } from './media.ts';
 import { registerMediaRoutes } from './media-routes.ts';
-import { registerPhoneApi } from './phone/api.ts';
+import { bearer, phoneUser, registerPhoneApi } from './phone/api.ts';
 
 export interface CloudApiDeps {
   store: CloudStore;
@@ -131,20 +131,17 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
   );
 
   // Media of a village: the operator, or a signed-in phone user of that village whose role may read media (as on the edge).
+  const fail = (code: CloudErrorCode, message: string): Error => new CloudApiError(code, message);
   const mayReadMedia = (req: FastifyRequest, villageId: number): void => {
     villageOf(villageId);
-    const h = req.headers.authorization ?? '';
-    const token = h.startsWith('Bearer ') ? h.slice(7).trim() : '';
-    if (timingSafeEqual(digest(token), digest(deps.operatorToken))) return;
-    const session = token ? deps.store.accounts.session(token) : undefined;
-    if (!session) throw new CloudApiError('UNAUTHENTICATED', 'sign in first (Authorization: Bearer <token>)');
-    if (session.villageId !== villageId) throw new CloudApiError('NOT_FOUND', `no village ${villageId}`);
-    if (!allows(session.user.role, 'media.read')) throw new CloudApiError('FORBIDDEN', `a ${session.user.role} may not read media`);
+    if (timingSafeEqual(digest(bearer(req)), digest(deps.operatorToken))) return;
+    const user = phoneUser({ store: deps.store, fail }, req, villageId);
+    if (!allows(user.role, 'media.read')) throw fail('FORBIDDEN', `a ${user.role} may not read media`);
   };
   if (deps.media) await registerMediaRoutes(app, { media: deps.media, guardVillage: mayReadMedia });
 
   // The phone-facing API for the villages' own users (phone/api.ts).
-  await registerPhoneApi(app, { store: deps.store, log: deps.log.child({ module: 'phone' }), now: deps.now, onCommit: deps.onCommit, fail: (code, message) => new CloudApiError(code, message) });
+  await registerPhoneApi(app, { store: deps.store, log: deps.log.child({ module: 'phone' }), now: deps.now, onCommit: deps.onCommit, fail });
 
   return app;
 }

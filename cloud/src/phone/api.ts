@@ -52,6 +52,14 @@ export const bearer = (req: FastifyRequest): string => {
   return h.startsWith('Bearer ') ? h.slice(7).trim() : '';
 };
 
+/** The caller, or 401; a token of another village is a 404 (no hint that the village exists). Also guards media reads (http.ts). */
+export function phoneUser(ctx: Pick<PhoneContext, 'store' | 'fail'>, req: FastifyRequest, villageId: number): VillageUser {
+  const session = ctx.store.accounts.session(bearer(req));
+  if (!session) throw ctx.fail('UNAUTHENTICATED', 'sign in first (Authorization: Bearer <token>)');
+  if (session.villageId !== villageId) throw ctx.fail('NOT_FOUND', `no village ${villageId}`);
+  return session.user;
+}
+
 export async function registerPhoneApi(app: FastifyInstance, ctx: PhoneContext): Promise<void> {
   await app.register(
     async (scope) => {
@@ -68,14 +76,6 @@ export async function registerPhoneApi(app: FastifyInstance, ctx: PhoneContext):
         properties: { villageId: { type: 'integer', minimum: 1 }, ...extra },
       });
 
-      /** The caller, or 401; a token of another village is a 404 (no hint that the village exists). */
-      const authenticate = (req: FastifyRequest, villageId: number): VillageUser => {
-        const session = ctx.store.accounts.session(bearer(req));
-        if (!session) throw ctx.fail('UNAUTHENTICATED', 'sign in first (Authorization: Bearer <token>)');
-        if (session.villageId !== villageId) throw ctx.fail('NOT_FOUND', `no village ${villageId}`);
-        return session.user;
-      };
-
       const router: PhoneRouter = {
         route(r) {
           scope.route({
@@ -84,7 +84,7 @@ export async function registerPhoneApi(app: FastifyInstance, ctx: PhoneContext):
             schema: { params: paramsSchema(r.params), ...(r.body ? { body: r.body } : {}), querystring: r.query ?? { type: 'object', additionalProperties: false, properties: {} } },
             handler: async (req, reply) => {
               const params = req.params as Record<string, string> & { villageId: number };
-              const user = authenticate(req, params.villageId);
+              const user = phoneUser(ctx, req, params.villageId);
               if (r.access !== 'authenticated' && !allows(user.role, r.access)) throw ctx.fail('FORBIDDEN', `a ${user.role} may not do this (${r.access})`);
               const call = { villageId: params.villageId, user, body: req.body, query: req.query ?? {}, params, ip: req.ip } as Call<never, never, never>;
               const out = await r.handler(call, new Village(ctx, params.villageId), reply);
