@@ -8,9 +8,9 @@ import { assertConverged } from './helpers/converge.ts';
 import { tmpDir } from '../../edge/test/helpers/tmp.ts';
 import { openDatabase } from '../../edge/src/db/database.ts';
 import { OpStore } from '../../edge/src/governance/store.ts';
-import { SyncClient } from '../../edge/src/sync/client.ts';
 import { systemClock } from '../../edge/src/clock.ts';
 import { silentLogger } from '../../edge/src/log.ts';
+import { startEdgeSync } from './helpers/edge-sync.ts';
 
 const draft = (n: number) => ({
   entityKind: 'ticket',
@@ -31,19 +31,8 @@ t.test('a link that black-holes, then drops, loses nothing', async (t) => {
   const paired = rig.cloud.store.redeemPairCode(rig.cloud.store.createPairCode(village.id, 60_000))!;
   const db = openDatabase(join(dir, 'edge.db'));
   const store = new OpStore({ db, clock: systemClock, log: silentLogger(), models: governanceModels });
-  const sync = new SyncClient({
-    db,
-    store,
-    clock: systemClock,
-    log: silentLogger(),
-    credentials: { edgeId: paired.edge.edgeId, mqttUrl: `mqtt://127.0.0.1:${proxy.port}`, username: paired.edge.edgeId, password: paired.password },
-    options: { pollMs: 30, resendMs: 300, batch: 5, backoff: { baseMs: 50, maxMs: 300 } },
-  });
-  sync.start();
-  t.teardown(async () => {
-    await sync.stop();
-    db.close();
-  });
+  const credentials = { edgeId: paired.edge.edgeId, mqttUrl: `mqtt://127.0.0.1:${proxy.port}`, username: paired.edge.edgeId, password: paired.password };
+  const sync = startEdgeSync(t, db, store, credentials, { pollMs: 30, resendMs: 300, batch: 5, backoff: { baseMs: 50, maxMs: 300 } });
   let n = 0;
   const both = (k: number) => {
     for (let i = 0; i < k; i++) store.commit('admin', [draft(++n)]);
@@ -89,19 +78,8 @@ t.test('a slow link (64 KiB/s, 200 ms) carries a few thousand ops both ways: non
   const db = openDatabase(edgeFile);
   const store = new OpStore({ db, clock: systemClock, log: silentLogger(), models: governanceModels });
   // Production batch and window; a resend timer shorter than the link needs for a batch, so stalls and resends happen.
-  const sync = new SyncClient({
-    db,
-    store,
-    clock: systemClock,
-    log: silentLogger(),
-    credentials: { edgeId: paired.edge.edgeId, mqttUrl: `mqtt://127.0.0.1:${proxy.port}`, username: paired.edge.edgeId, password: paired.password },
-    options: { pollMs: 50, resendMs: 1500, backoff: { baseMs: 50, maxMs: 300 } },
-  });
-  sync.start();
-  t.teardown(async () => {
-    await sync.stop();
-    db.close();
-  });
+  const credentials = { edgeId: paired.edge.edgeId, mqttUrl: `mqtt://127.0.0.1:${proxy.port}`, username: paired.edge.edgeId, password: paired.password };
+  const sync = startEdgeSync(t, db, store, credentials, { pollMs: 50, resendMs: 1500, backoff: { baseMs: 50, maxMs: 300 } });
   // A steady stream: 60 rounds of 25 ops each way. The first round's ops carry 4,000-character
   // descriptions (12 KB each): 25 of them are more than one MQTT message may carry (256 KiB).
   const perSide = 1500;

@@ -15,6 +15,7 @@ import { SyncClient } from '../../../edge/src/sync/client.ts';
 import { systemClock } from '../../../edge/src/clock.ts';
 import { silentLogger } from '../../../edge/src/log.ts';
 import { OPERATOR_TOKEN, type BrokerRig } from './brokers.ts';
+import { startEdgeSync } from './edge-sync.ts';
 
 export interface Reply {
   status: number;
@@ -65,19 +66,7 @@ export async function startVillageEdge(t: Test, dir: string, p: PairedVillage, n
   const users = new UserStore({ db, clock: systemClock });
   for (const a of accounts) await users.create({ ...a, password: passwordOf(a.username) });
   const gov = new Governance({ db, clock: systemClock, log: silentLogger(), dataDir: join(dir, name), users, holds: new HoldStore({ db, clock: systemClock }) });
-  const sync = new SyncClient({
-    db,
-    store: gov.store,
-    clock: systemClock,
-    log: silentLogger(),
-    credentials: { edgeId: p.edgeId, mqttUrl: p.mqttUrl, username: p.username, password: p.password },
-    options: { pollMs: 30, resendMs: 500, backoff: { baseMs: 50, maxMs: 400 } },
-  });
-  sync.start();
-  t.teardown(async () => {
-    await sync.stop();
-    db.close();
-  });
+  const sync = startEdgeSync(t, db, gov.store, { edgeId: p.edgeId, mqttUrl: p.mqttUrl, username: p.username, password: p.password });
   return { db, users, gov, events: new EventStore({ db, clock: systemClock }), cameras: new CameraAccess(db), sync };
 }
 

@@ -8,7 +8,6 @@ import type { Test } from 'tap';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
-import { pino } from 'pino';
 import { edgeSubscriptions, governanceModels, topic, type EntityBase, type Op } from '@cunbox/shared';
 import { openDatabase, type Db } from '../../../edge/src/db/database.ts';
 import { OpStore } from '../../../edge/src/governance/store.ts';
@@ -18,6 +17,7 @@ import { systemClock } from '../../../edge/src/clock.ts';
 import { silentLogger } from '../../../edge/src/log.ts';
 import { OPERATOR_TOKEN, SERVICE_PASSWORD, type BrokerRig } from './brokers.ts';
 import { SERVICE_USER } from '../../src/index.ts';
+import { startEdgeSync } from './edge-sync.ts';
 
 const GOLDEN_DIR = join(import.meta.dirname, '../../../shared/test/golden');
 const GOLDEN_MANIFEST = JSON.parse(readFileSync(join(GOLDEN_DIR, 'manifest.json'), 'utf8')) as Array<{ file: string; topic: string; ok: boolean; reason?: string }>;
@@ -72,19 +72,7 @@ function startEdge(t: Test, dir: string, p: Paired, name: string): EdgeSide {
   const db = openDatabase(join(dir, `${name}.db`));
   const store = new OpStore({ db, clock: systemClock, log: silentLogger(), models: governanceModels });
   const events = new EventStore({ db, clock: systemClock });
-  const sync = new SyncClient({
-    db,
-    store,
-    clock: systemClock,
-    log: process.env.CUNBOX_TEST_LOG ? pino({ level: process.env.CUNBOX_TEST_LOG }) : silentLogger(),
-    credentials: { edgeId: p.edgeId, mqttUrl: p.mqttUrl, username: p.username, password: p.password },
-    options: { pollMs: 30, resendMs: 500, backoff: { baseMs: 50, maxMs: 400 } },
-  });
-  sync.start();
-  t.teardown(async () => {
-    await sync.stop();
-    db.close();
-  });
+  const sync = startEdgeSync(t, db, store, { edgeId: p.edgeId, mqttUrl: p.mqttUrl, username: p.username, password: p.password });
   return { db, store, events, sync };
 }
 
