@@ -6,7 +6,6 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { pino } from 'pino';
 import sharp from 'sharp';
 import { Edge } from '../src/edge.ts';
 import { parseConfig } from '../src/config/load.ts';
@@ -16,24 +15,13 @@ import { UserStore } from '../src/auth/users.ts';
 import { readMediaStatus } from '../src/sync/media-queue.ts';
 import { tmpDir } from './helpers/tmp.ts';
 import { cli } from './helpers/cli.ts';
-import { Cloud } from '../../cloud/src/index.ts';
+import { startTestCloud } from '../../cloud/test/helpers/test-cloud.ts';
 import { waitFor } from '../../cloud/test/helpers/sync-suite.ts';
-
-const TOKEN = 'operator-token-for-this-test';
 
 t.test('a ticket photo made at the edge reaches the cloud beside the ops', async (t) => {
   const dir = tmpDir(t, 'cunbox-media-edge-');
-  const cloud = new Cloud({
-    config: { dataDir: join(dir, 'cloud'), http: { host: '127.0.0.1', port: 0 }, operatorToken: TOKEN, mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0, publicUrl: null } },
-    log: pino({ level: 'silent' }),
-  });
-  await cloud.start();
-  t.teardown(() => cloud.stop());
-  const cloudUrl = `http://127.0.0.1:${cloud.httpPort}`;
-  const op = (path: string, body?: unknown) =>
-    fetch(`${cloudUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined }).then((r) => r.json() as Promise<any>);
-  const village = await op('/api/villages', { name: '东村' });
-  const { code } = await op(`/api/villages/${village.id}/pair-codes`);
+  const { url: cloudUrl, token, villageWithCode } = await startTestCloud(t, dir);
+  const { villageId, code } = await villageWithCode('东村');
   const edgeDir = join(dir, 'edge');
   t.equal((await cli(['--data-dir', edgeDir, 'cloud', 'pair', '--url', cloudUrl, '--code', code])).code, 0);
   const credFile = join(edgeDir, 'cloud-credentials.json');
@@ -63,7 +51,7 @@ t.test('a ticket photo made at the edge reaches the cloud beside the ops', async
 
   await waitFor('photo uploaded', () => readMediaStatus(edge.db).mediaDone === 1);
   const atEdge = await fetch(`${base}/api/media/${mediaId}`, { headers: { cookie } }).then(async (r) => Buffer.from(await r.arrayBuffer()));
-  const atCloud = await fetch(`${cloudUrl}/api/villages/${village.id}/media/${mediaId}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const atCloud = await fetch(`${cloudUrl}/api/villages/${villageId}/media/${mediaId}`, { headers: { authorization: `Bearer ${token}` } });
   t.equal(atCloud.status, 200);
   t.ok(Buffer.from(await atCloud.arrayBuffer()).equals(atEdge), 'the cloud serves the same bytes the edge stored, by the media id');
 

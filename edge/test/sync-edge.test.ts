@@ -1,7 +1,6 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { pino } from 'pino';
 import { Edge } from '../src/edge.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { silentLogger } from '../src/log.ts';
@@ -9,24 +8,13 @@ import { systemClock } from '../src/clock.ts';
 import { UserStore } from '../src/auth/users.ts';
 import { tmpDir } from './helpers/tmp.ts';
 import { cli } from './helpers/cli.ts';
-import { Cloud } from '../../cloud/src/index.ts';
+import { startTestCloud } from '../../cloud/test/helpers/test-cloud.ts';
 import { waitFor } from '../../cloud/test/helpers/sync-suite.ts';
-
-const TOKEN = 'operator-token-for-this-test';
 
 t.test('cunbox cloud pair, then the edge syncs tickets both ways through its config', async (t) => {
   const dir = tmpDir(t, 'cunbox-sync-edge-');
-  const cloud = new Cloud({
-    config: { dataDir: join(dir, 'cloud'), http: { host: '127.0.0.1', port: 0 }, operatorToken: TOKEN, mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0, publicUrl: null } },
-    log: pino({ level: 'silent' }),
-  });
-  await cloud.start();
-  t.teardown(() => cloud.stop());
-  const cloudUrl = `http://127.0.0.1:${cloud.httpPort}`;
-  const op = (path: string, body?: unknown) =>
-    fetch(`${cloudUrl}${path}`, { method: body ? 'POST' : 'GET', headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
-  const village = (await op('/api/villages', { name: '东村' })).json;
-  const { code } = (await fetch(`${cloudUrl}/api/villages/${village.id}/pair-codes`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } }).then((r) => r.json())) as { code: string };
+  const { cloud, url: cloudUrl, operator, villageWithCode } = await startTestCloud(t, dir);
+  const { villageId, code } = await villageWithCode('东村');
 
   const edgeDir = join(dir, 'edge');
   const paired = await cli(['--data-dir', edgeDir, 'cloud', 'pair', '--url', cloudUrl, '--code', code]);
@@ -54,14 +42,14 @@ t.test('cunbox cloud pair, then the edge syncs tickets both ways through its con
   t.equal(made.status, 201);
   edge.parts.events.record(null, 'camera.offline', { reason: 'test' });
   // ... and one made on a phone through the cloud reaches the edge's API.
-  t.equal((await op(`/api/villages/${village.id}/tickets`, { category: 'road', description: '桥边积水', place: '桥头' })).status, 201);
+  t.equal((await operator('POST', `/api/villages/${villageId}/tickets`, { category: 'road', description: '桥边积水', place: '桥头' })).status, 201);
   const edgeTickets = async () => ((await fetch(`${base}/api/tickets`, { headers: { cookie } }).then((r) => r.json())) as { items?: Array<{ description: string }>; tickets?: Array<{ description: string }> });
   let seen: string[] = [];
-  await waitFor('tickets on both sides', () => cloud.store.opCount(village.id) === 2 && cloud.store.eventCount(cred.edgeId) === 1 && (edge.sync?.status().appliedSeq ?? 0) === 1);
+  await waitFor('tickets on both sides', () => cloud.store.opCount(villageId) === 2 && cloud.store.eventCount(cred.edgeId) === 1 && (edge.sync?.status().appliedSeq ?? 0) === 1);
   const listed = await edgeTickets();
   seen = (listed.items ?? listed.tickets ?? []).map((x) => x.description).sort();
   t.same(seen, ['垃圾没清', '桥边积水'].sort(), 'the edge lists both tickets');
-  const cloudList = (await op(`/api/villages/${village.id}/tickets`)).json.tickets.map((x: { description: string }) => x.description).sort();
+  const cloudList = (await operator('GET', `/api/villages/${villageId}/tickets`)).json.tickets.map((x: { description: string }) => x.description).sort();
   t.same(cloudList, seen, 'the cloud lists the same');
 
   await waitFor('uplink confirmed', () => edge.sync!.status().opsPending === 0);
