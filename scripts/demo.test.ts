@@ -7,20 +7,10 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
+import { freePort } from '../cloud/test/helpers/brokers.ts';
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, boundMs = 60_000): Promise<T> {
   const end = Date.now() + boundMs;
