@@ -5,7 +5,7 @@
  * cloud's own ops of the edge's village down from the edge's watermark.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { CLOUD_SUBSCRIPTIONS, MAX_BATCH_BYTES, SendWindow, backoffDelay, fitBatch, decode, encode, redactUrls, topic, type Channel, type TopicMap } from '@cunbox/shared';
+import { CLOUD_SUBSCRIPTIONS, MAX_BATCH_BYTES, SendWindow, backoffDelay, deadLetterCopy, fitBatch, decode, encode, redactUrls, topic, type Channel, type TopicMap } from '@cunbox/shared';
 import type { Logger } from 'pino';
 import type { CloudStore, EdgeRecord } from './store.ts';
 
@@ -102,9 +102,7 @@ export class CloudSync {
 
   #reject(t: string, edgeId: string | null, reason: string, payload: Uint8Array): void {
     this.stats.deadLettered++;
-    // A users snapshot carries password hashes: a rejected one is kept as its size only.
-    const kept = t.endsWith('/up/users') ? Buffer.from('(users snapshot not kept: it holds password hashes)') : payload;
-    this.#store.deadLetter({ topic: t, edgeId, reason, payload: kept, bytes: payload.byteLength });
+    this.#store.deadLetter({ topic: t, edgeId, reason, payload: deadLetterCopy(t, payload), bytes: payload.byteLength });
     this.#log.warn({ topic: t.slice(0, 200), edgeId, reason }, 'sync message dead-lettered');
   }
 

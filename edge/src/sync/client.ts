@@ -14,7 +14,7 @@
  * its reason and logged; the stream goes on.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { MAX_BATCH_BYTES, SendWindow, backoffDelay, decode, edgeSubscriptions, encode, fitBatch, opId, redactUrls, topic, type Channel, type SyncEvent, type TopicMap } from '@cunbox/shared';
+import { MAX_BATCH_BYTES, SendWindow, backoffDelay, deadLetterCopy, decode, edgeSubscriptions, encode, fitBatch, opId, redactUrls, topic, type Channel, type SyncEvent, type TopicMap } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -204,7 +204,7 @@ export class SyncClient {
     this.stats.deadLettered++;
     this.#deps.db
       .prepare('INSERT INTO sync_dead_letters (at, topic, reason, bytes, payload) VALUES (?, ?, ?, ?, ?)')
-      .run(this.#deps.clock.now(), t.slice(0, 500), reason, payload.byteLength, Buffer.from(payload.subarray(0, DEAD_LETTER_KEEP)));
+      .run(this.#deps.clock.now(), t.slice(0, 500), reason, payload.byteLength, Buffer.from(deadLetterCopy(t, payload).subarray(0, DEAD_LETTER_KEEP)));
     this.#deps.log.warn({ topic: t.slice(0, 200), reason }, 'sync message dead-lettered');
   }
 

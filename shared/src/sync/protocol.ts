@@ -262,3 +262,12 @@ export function decode(topicName: string, payload: Uint8Array): Decoded | Reject
 export function encode<C extends Channel>(_channel: C, msg: TopicMap[C]): Buffer {
   return Buffer.from(JSON.stringify(msg));
 }
+
+/** Channels whose payloads carry secrets (password hashes): what a dead letter keeps of them is a note, never the bytes. */
+const SECRET_CHANNELS: ReadonlySet<string> = new Set<Channel>(['up/users']);
+
+/** What a dead-letter table may keep of a rejected message on `topicName`. */
+export function deadLetterCopy(topicName: string, payload: Uint8Array): Uint8Array {
+  const channel = topicName.split('/').slice(3).join('/');
+  return SECRET_CHANNELS.has(channel) ? Buffer.from(`(${channel} payload not kept: it holds secrets)`) : payload;
+}
