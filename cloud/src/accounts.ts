@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Role, UsersMessage } from '@cunbox/shared';
+import { Statements } from './statements.ts';
 
 export interface VillageUser {
   villageId: number;
@@ -74,29 +75,31 @@ const USER_COLUMNS = 'village_id, username, display_name, role, disabled, camera
 
 export class SqliteAccountStore implements AccountStore {
   readonly #db: Database.Database;
+  readonly #statements: Statements;
   readonly #now: () => number;
 
   /** The caller (the cloud store) has created ACCOUNTS_SCHEMA in `db`. */
   constructor(db: Database.Database, now: () => number) {
     this.#db = db;
+    this.#statements = new Statements(db);
     this.#now = now;
   }
 
   putUsers(villageId: number, edgeId: string, msg: UsersMessage): { applied: boolean; sessionsEnded: number } {
     return this.#db.transaction(() => {
-      const current = this.#db.prepare('SELECT version, at, received_at FROM village_users_versions WHERE village_id = ?').get(villageId) as { version: string; at: number; received_at: number } | undefined;
+      const current = this.#statements.sql('SELECT version, at, received_at FROM village_users_versions WHERE village_id = ?').get(villageId) as { version: string; at: number; received_at: number } | undefined;
       if (current && current.at === msg.at && current.version === msg.version) return { applied: false, sessionsEnded: 0 };
       // A redelivered older snapshot must not undo a newer one (re-enable a user). Only for a while: an
       // edge whose clock was set back must not be ignored until it catches up.
       if (current && current.at > msg.at && this.#now() - current.received_at < REORDER_WINDOW_MS) return { applied: false, sessionsEnded: 0 };
       const before = new Map(
-        (this.#db.prepare('SELECT username, password_hash, disabled FROM village_users WHERE village_id = ?').all(villageId) as Array<{ username: string; password_hash: string; disabled: number }>).map((r) => [
+        (this.#statements.sql('SELECT username, password_hash, disabled FROM village_users WHERE village_id = ?').all(villageId) as Array<{ username: string; password_hash: string; disabled: number }>).map((r) => [
           r.username.toLowerCase(),
           r,
         ]),
       );
-      this.#db.prepare('DELETE FROM village_users WHERE village_id = ?').run(villageId);
-      const insert = this.#db.prepare('INSERT OR REPLACE INTO village_users (village_id, username, display_name, role, password_hash, disabled, cameras) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      this.#statements.sql('DELETE FROM village_users WHERE village_id = ?').run(villageId);
+      const insert = this.#statements.sql('INSERT OR REPLACE INTO village_users (village_id, username, display_name, role, password_hash, disabled, cameras) VALUES (?, ?, ?, ?, ?, ?, ?)');
       const keep = new Set<string>();
       for (const u of msg.users) {
         insert.run(villageId, u.username, u.displayName, u.role, u.passwordHash, u.disabled ? 1 : 0, u.cameras === null ? null : JSON.stringify(u.cameras));
@@ -105,38 +108,37 @@ export class SqliteAccountStore implements AccountStore {
         if (!u.disabled && (!was || was.password_hash === u.passwordHash)) keep.add(u.username.toLowerCase());
       }
       let sessionsEnded = 0;
-      const sessions = this.#db.prepare('SELECT DISTINCT username FROM phone_sessions WHERE village_id = ?').all(villageId) as Array<{ username: string }>;
-      const end = this.#db.prepare('DELETE FROM phone_sessions WHERE village_id = ? AND username = ?');
+      const sessions = this.#statements.sql('SELECT DISTINCT username FROM phone_sessions WHERE village_id = ?').all(villageId) as Array<{ username: string }>;
+      const end = this.#statements.sql('DELETE FROM phone_sessions WHERE village_id = ? AND username = ?');
       for (const s of sessions) if (!keep.has(s.username.toLowerCase())) sessionsEnded += end.run(villageId, s.username).changes;
-      this.#db
-        .prepare('INSERT INTO village_users_versions (village_id, version, at, edge_id, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (village_id) DO UPDATE SET version = excluded.version, at = excluded.at, edge_id = excluded.edge_id, received_at = excluded.received_at')
+      this.#statements.sql('INSERT INTO village_users_versions (village_id, version, at, edge_id, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (village_id) DO UPDATE SET version = excluded.version, at = excluded.at, edge_id = excluded.edge_id, received_at = excluded.received_at')
         .run(villageId, msg.version, msg.at, edgeId, this.#now());
       return { applied: true, sessionsEnded };
     })();
   }
 
   usersVersion(villageId: number): { version: string; at: number; edgeId: string; users: number } | undefined {
-    const r = this.#db.prepare('SELECT version, at, edge_id FROM village_users_versions WHERE village_id = ?').get(villageId) as { version: string; at: number; edge_id: string } | undefined;
+    const r = this.#statements.sql('SELECT version, at, edge_id FROM village_users_versions WHERE village_id = ?').get(villageId) as { version: string; at: number; edge_id: string } | undefined;
     if (!r) return undefined;
-    const { n } = this.#db.prepare('SELECT count(*) AS n FROM village_users WHERE village_id = ?').get(villageId) as { n: number };
+    const { n } = this.#statements.sql('SELECT count(*) AS n FROM village_users WHERE village_id = ?').get(villageId) as { n: number };
     return { version: r.version, at: r.at, edgeId: r.edge_id, users: n };
   }
 
   user(villageId: number, username: string): VillageUser | undefined {
-    const r = this.#db.prepare(`SELECT ${USER_COLUMNS} FROM village_users WHERE village_id = ? AND username = ?`).get(villageId, username) as UserRow | undefined;
+    const r = this.#statements.sql(`SELECT ${USER_COLUMNS} FROM village_users WHERE village_id = ? AND username = ?`).get(villageId, username) as UserRow | undefined;
     return r && toUser(r);
   }
 
   passwordHash(villageId: number, username: string): string | undefined {
-    return (this.#db.prepare('SELECT password_hash FROM village_users WHERE village_id = ? AND username = ?').get(villageId, username) as { password_hash: string } | undefined)?.password_hash;
+    return (this.#statements.sql('SELECT password_hash FROM village_users WHERE village_id = ? AND username = ?').get(villageId, username) as { password_hash: string } | undefined)?.password_hash;
   }
 
   createSession(villageId: number, username: string, ttlMs: number): { token: string; expiresAt: number } {
     const token = PHONE_TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const now = this.#now();
     const expiresAt = now + ttlMs;
-    this.#db.prepare('DELETE FROM phone_sessions WHERE expires_at <= ?').run(now);
-    this.#db.prepare('INSERT INTO phone_sessions (token_hash, village_id, username, created_at, expires_at, last_seen) VALUES (?, ?, ?, ?, ?, ?)').run(sha256(token), villageId, username, now, expiresAt, now);
+    this.#statements.sql('DELETE FROM phone_sessions WHERE expires_at <= ?').run(now);
+    this.#statements.sql('INSERT INTO phone_sessions (token_hash, village_id, username, created_at, expires_at, last_seen) VALUES (?, ?, ?, ?, ?, ?)').run(sha256(token), villageId, username, now, expiresAt, now);
     return { token, expiresAt };
   }
 
@@ -144,15 +146,14 @@ export class SqliteAccountStore implements AccountStore {
     if (!token.startsWith(PHONE_TOKEN_PREFIX)) return undefined;
     const now = this.#now();
     const hash = sha256(token);
-    const r = this.#db
-      .prepare(`SELECT s.expires_at, ${USER_COLUMNS.split(', ').map((c) => `u.${c}`).join(', ')} FROM phone_sessions s JOIN village_users u ON u.village_id = s.village_id AND u.username = s.username WHERE s.token_hash = ? AND s.expires_at > ?`)
+    const r = this.#statements.sql(`SELECT s.expires_at, ${USER_COLUMNS.split(', ').map((c) => `u.${c}`).join(', ')} FROM phone_sessions s JOIN village_users u ON u.village_id = s.village_id AND u.username = s.username WHERE s.token_hash = ? AND s.expires_at > ?`)
       .get(hash, now) as (UserRow & { expires_at: number }) | undefined;
     if (!r || r.disabled) return undefined;
-    this.#db.prepare('UPDATE phone_sessions SET last_seen = ? WHERE token_hash = ?').run(now, hash);
+    this.#statements.sql('UPDATE phone_sessions SET last_seen = ? WHERE token_hash = ?').run(now, hash);
     return { villageId: r.village_id, user: toUser(r), expiresAt: r.expires_at };
   }
 
   endSession(token: string): void {
-    this.#db.prepare('DELETE FROM phone_sessions WHERE token_hash = ?').run(sha256(token));
+    this.#statements.sql('DELETE FROM phone_sessions WHERE token_hash = ?').run(sha256(token));
   }
 }

@@ -8,6 +8,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Statements } from './statements.ts';
 
 export interface MediaObject {
   sha256: string;
@@ -46,11 +47,13 @@ const SCHEMA = `
 
 export class SqliteMediaIndex implements MediaIndex {
   readonly #db: Database.Database;
+  readonly #statements: Statements;
   readonly #now: () => number;
 
   constructor(opts: { file: string; now?: () => number }) {
     if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
     this.#db = new Database(opts.file);
+    this.#statements = new Statements(this.#db);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = FULL');
     // The sync store writes the same file from another connection.
@@ -60,28 +63,27 @@ export class SqliteMediaIndex implements MediaIndex {
   }
 
   object(sha256: string): MediaObject | undefined {
-    return this.#db.prepare('SELECT sha256, size, mime FROM media_objects WHERE sha256 = ?').get(sha256) as MediaObject | undefined;
+    return this.#statements.sql('SELECT sha256, size, mime FROM media_objects WHERE sha256 = ?').get(sha256) as MediaObject | undefined;
   }
 
   stored(obj: MediaObject, owner: { villageId: number; kind: string; ref: string; edgeId: string }): void {
     this.#db.transaction(() => {
-      this.#db.prepare('INSERT OR IGNORE INTO media_objects (sha256, size, mime, stored_at) VALUES (?, ?, ?, ?)').run(obj.sha256, obj.size, obj.mime, this.#now());
+      this.#statements.sql('INSERT OR IGNORE INTO media_objects (sha256, size, mime, stored_at) VALUES (?, ?, ?, ?)').run(obj.sha256, obj.size, obj.mime, this.#now());
       this.addOwner({ ...owner, sha256: obj.sha256 });
     })();
   }
 
   addOwner(o: { villageId: number; sha256: string; kind: string; ref: string; edgeId: string }): void {
-    this.#db.prepare('INSERT OR IGNORE INTO media_owners (village_id, sha256, kind, ref, edge_id, at) VALUES (?, ?, ?, ?, ?, ?)').run(o.villageId, o.sha256, o.kind, o.ref, o.edgeId, this.#now());
+    this.#statements.sql('INSERT OR IGNORE INTO media_owners (village_id, sha256, kind, ref, edge_id, at) VALUES (?, ?, ?, ?, ?, ?)').run(o.villageId, o.sha256, o.kind, o.ref, o.edgeId, this.#now());
   }
 
   owns(villageId: number, sha256: string): boolean {
-    return this.#db.prepare('SELECT 1 FROM media_owners WHERE village_id = ? AND sha256 = ? LIMIT 1').get(villageId, sha256) !== undefined;
+    return this.#statements.sql('SELECT 1 FROM media_owners WHERE village_id = ? AND sha256 = ? LIMIT 1').get(villageId, sha256) !== undefined;
   }
 
   find(villageId: number, key: string): MediaOwner | undefined {
     const bySha = /^[0-9a-f]{64}$/.test(key);
-    const r = this.#db
-      .prepare(
+    const r = this.#statements.sql(
         `SELECT o.village_id AS villageId, o.sha256, o.kind, o.ref, o.edge_id AS edgeId, o.at, m.size, m.mime
          FROM media_owners o JOIN media_objects m ON m.sha256 = o.sha256
          WHERE o.village_id = ? AND ${bySha ? 'o.sha256' : 'o.ref'} = ? ORDER BY o.at LIMIT 1`,

@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ACCOUNTS_SCHEMA, SqliteAccountStore, type AccountStore } from './accounts.ts';
 import { HlcClock, fold, isInOrder, newCode, opId, stepOwned, type EntityBase, type Model, type Op, type OpDraft, type OpRow, opFromRow, type SyncEvent } from '@cunbox/shared';
+import { Statements } from './statements.ts';
 
 export interface Village {
   id: number;
@@ -144,8 +145,7 @@ const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex
 
 export class SqliteCloudStore implements CloudStore {
   readonly #db: Database.Database;
-  /** Prepared once, reused: preparing costs more than running most of these statements. */
-  readonly #statements = new Map<string, Database.Statement>();
+  readonly #statements: Statements;
   readonly #now: () => number;
   readonly #models: ReadonlyMap<string, Model>;
   readonly accounts: SqliteAccountStore;
@@ -156,6 +156,7 @@ export class SqliteCloudStore implements CloudStore {
   constructor(opts: { file: string; models: readonly Model[]; now?: () => number }) {
     if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
     this.#db = new Database(opts.file);
+    this.#statements = new Statements(this.#db);
     this.#db.pragma('journal_mode = WAL');
     // A committed op must survive power loss before we ack it (REFERENCE.md "Sync").
     this.#db.pragma('synchronous = FULL');
@@ -167,12 +168,7 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   #sql(sql: string): Database.Statement {
-    let stmt = this.#statements.get(sql);
-    if (!stmt) {
-      stmt = this.#db.prepare(sql);
-      this.#statements.set(sql, stmt);
-    }
-    return stmt;
+    return this.#statements.sql(sql);
   }
 
   close(): void {
