@@ -9,6 +9,7 @@ import { nodeSpawner, type Spawner } from './ffmpeg/process.ts';
 import { Recorder } from './recorder/recorder.ts';
 import type { CameraStatus, RecorderSink } from './recorder/types.ts';
 import { Layout } from './storage/layout.ts';
+import { loadOrCreateKey } from './secrets/keys.ts';
 import { SegmentIndex, type NewSegment } from './storage/segment-index.ts';
 import { reconcile, type ReconcileReport } from './storage/reconcile.ts';
 import { Retention } from './storage/retention.ts';
@@ -26,7 +27,7 @@ import { readCredentials } from './sync/credentials.ts';
 import { MediaUploader } from './sync/media-uploader.ts';
 import { MediaQueue, collectTicketPhotos } from './sync/media-queue.ts';
 import { kbpsToBytesPerSecond } from './sync/throttle.ts';
-import { DEFAULT_UPLOAD_KBPS } from './config/load.ts';
+import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_UPLOAD_KBPS } from './config/load.ts';
 import { OpStore } from './governance/store.ts';
 import { footageHoldHook } from './governance/tickets.ts';
 import { governanceModels } from '@cunbox/shared';
@@ -151,7 +152,7 @@ export class Edge {
         this.#live = new LiveService({ spawner, clock, log: log.child({ module: 'live' }), ffmpegPath });
         this.#snapshots = new SnapshotService({ spawner, clock, log: log.child({ module: 'snapshots' }), ffmpegPath });
         const video = { registry, index, holds, exports, layout: this.layout, live: this.#live, snapshots: this.#snapshots, spawner };
-        this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, video });
+        this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, auditKey: loadOrCreateKey(this.layout.auditKey), auditRetentionDays: config.audit?.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, video });
         await this.#http.start();
       }
       // Sync (issue #5): only with a `cloud` section. It shares the HTTP part's op store when there

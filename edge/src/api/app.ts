@@ -14,7 +14,7 @@ import type { UserStore } from '../auth/users.ts';
 import { CunboxError } from '../errors.ts';
 import type { Governance } from '../governance/governance.ts';
 import type { Actor } from '../governance/common.ts';
-import { AuditLog } from './audit.ts';
+import type { AuditLog } from './audit.ts';
 import { Credentials, SESSION_COOKIE, type Principal } from './auth.ts';
 import { toApiError } from './errors.ts';
 import { allows, PERMISSIONS, type RouteAccess } from './permissions.ts';
@@ -28,6 +28,7 @@ import { certificateRoutes } from './routes/certificates.ts';
 import { announcementRoutes } from './routes/announcements.ts';
 import { partyRoutes } from './routes/party.ts';
 import { videoRoutes, type VideoDeps } from './routes/video.ts';
+import { auditRoutes } from './routes/audit.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -57,6 +58,8 @@ export interface ApiDeps {
   log: Logger;
   users: UserStore;
   governance: Governance;
+  /** The hash-chained audit log every route writes to. */
+  audit: AuditLog;
   cameraExists: (cameraId: number) => boolean;
   /** Playback, export, snapshots, live view (issue #6); absent: no video routes. */
   video?: VideoDeps;
@@ -130,7 +133,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
   });
 
   const credentials = new Credentials({ db: deps.db, clock: deps.clock });
-  const audit = new AuditLog({ db: deps.db, clock: deps.clock });
+  const audit = deps.audit;
 
   await app.register(cookie);
   await app.register(rateLimit, {
@@ -201,7 +204,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
   });
 
   const ctx: RouteContext = { deps, credentials, audit, options };
-  for (const routes of [authRoutes, mediaRoutes, ticketRoutes, open311Routes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes]) {
+  for (const routes of [authRoutes, mediaRoutes, ticketRoutes, open311Routes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes, auditRoutes]) {
     routes(app, ctx);
   }
   await app.ready();

@@ -40,4 +40,20 @@ export const apiMigrations: readonly Migration[] = [
       CREATE INDEX audit_log_by_time ON audit_log (at);
     `,
   },
+  {
+    name: 'api/002-audit-chain',
+    sql: `
+      -- Each row's HMAC over the previous row's hash and its own fields (AuditLog):
+      -- NULL only for rows written before this migration, sealed on the next write.
+      ALTER TABLE audit_log ADD COLUMN hash TEXT;
+      -- Where the chain starts once old rows were pruned: the last pruned row's id
+      -- and hash, with an HMAC so it cannot be moved without the key.
+      CREATE TABLE audit_chain_base (
+        one        INTEGER PRIMARY KEY CHECK (one = 1),
+        through_id INTEGER NOT NULL,
+        hash       TEXT NOT NULL,
+        mac        TEXT NOT NULL
+      );
+    `,
+  },
 ];

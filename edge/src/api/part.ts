@@ -6,7 +6,10 @@ import { UserStore } from '../auth/users.ts';
 import type { HoldStore } from '../storage/holds.ts';
 import { Governance } from '../governance/governance.ts';
 import { buildApp, type Api, type ApiOptions } from './app.ts';
+import { AuditLog } from './audit.ts';
 import type { VideoDeps } from './routes/video.ts';
+
+const AUDIT_PRUNE_INTERVAL_MS = 86_400_000;
 
 export interface HttpPartDeps {
   db: Db;
@@ -16,6 +19,9 @@ export interface HttpPartDeps {
   holds: HoldStore;
   cameraExists: (cameraId: number) => boolean;
   http: { host: string; port: number };
+  /** HMAC key of the audit chain, read from its own file by the composition root. */
+  auditKey: Buffer;
+  auditRetentionDays: number;
   video?: VideoDeps;
   options?: ApiOptions;
 }
@@ -28,6 +34,7 @@ export class HttpPart {
   readonly #deps: HttpPartDeps;
   #governance: Governance | undefined;
   #app: Api | undefined;
+  #pruneTimer: unknown;
 
   constructor(deps: HttpPartDeps) {
     this.#deps = deps;
@@ -52,14 +59,25 @@ export class HttpPart {
   async start(): Promise<void> {
     const { db, clock, log, dataDir, holds, cameraExists, http } = this.#deps;
     const users = new UserStore({ db, clock });
+    const audit = new AuditLog({ db, clock, key: this.#deps.auditKey });
+    // Rows an older version wrote join the chain now; then the daily prune (never under 180 days).
+    audit.seal();
+    const prune = () => {
+      const n = audit.prune(this.#deps.auditRetentionDays);
+      if (n > 0) log.info({ module: 'audit', rows: n, head: audit.verify().head }, 'old audit rows pruned');
+    };
+    prune();
+    this.#pruneTimer = clock.setInterval(prune, AUDIT_PRUNE_INTERVAL_MS);
     this.#governance = new Governance({ db, clock, log, dataDir, users, holds });
-    this.#app = await buildApp({ db, clock, log, users, governance: this.#governance, cameraExists, video: this.#deps.video, options: { publicUrl: `http://${http.host}:${http.port}`, ...this.#deps.options } });
+    this.#app = await buildApp({ db, clock, log, users, audit, governance: this.#governance, cameraExists, video: this.#deps.video, options: { publicUrl: `http://${http.host}:${http.port}`, ...this.#deps.options } });
     this.#governance.start();
     await this.#app.listen({ host: http.host, port: http.port });
     log.info({ host: http.host, port: this.address.port }, 'HTTP API listening');
   }
 
   async stop(): Promise<void> {
+    if (this.#pruneTimer !== undefined) this.#deps.clock.clearInterval(this.#pruneTimer);
+    this.#pruneTimer = undefined;
     this.#governance?.stop();
     await this.#app?.close();
     this.#app = undefined;

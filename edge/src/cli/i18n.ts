@@ -296,6 +296,24 @@ const CLOUD_ZH: Record<string, string> = {
   'add to the config file and restart:': '请把以下内容加入配置文件并重启：',
 };
 
+/** `cunbox audit`: the hash-chained audit log. */
+const AUDIT_ZH: Record<string, string> = {
+  'the audit log: verify its hash chain, export it': '审计日志：校验哈希链、导出',
+  'check that no audit row was edited or removed': '校验审计记录未被篡改或删除',
+  'write audit rows with their chain hashes (CSV or JSON lines)': '导出审计记录及其哈希（CSV 或 JSON 行）',
+  'audit chain intact': '审计链完整',
+  'audit chain broken': '审计链已被破坏',
+  'rows': '条',
+  'row': '记录',
+  'head': '链尾哈希',
+  'rows verified before it': '条在其之前校验通过',
+  'was edited': '内容被修改',
+  'rows before it were removed': '之前有记录被删除',
+  'is not sealed': '未封存',
+  'the start of the chain was moved': '链起点被篡改',
+  'audit exported': '审计日志已导出',
+};
+
 const zh: Record<string, string> = {
   'id': '编号',
   'name': '名称',
@@ -343,6 +361,7 @@ const zh: Record<string, string> = {
   'export written': '已导出',
   ...TECHNICIAN_ZH,
   ...CLOUD_ZH,
+  ...AUDIT_ZH,
   'run the edge: record every enabled camera, keep the ring buffer': '运行 edge：录制所有启用的摄像头，维护 7 天环形存储',
   'verify that the segment index and the files on disk agree, and that governance state is the fold of its ops': '检查录像索引与磁盘文件是否一致，以及治理数据是否与操作日志一致',
   'recording storage': '录像存储',

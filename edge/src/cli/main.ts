@@ -12,6 +12,7 @@ import { registerInit } from './commands/init.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerVideo } from './commands/video.ts';
 import { registerCloud } from './commands/cloud.ts'; // issue #5
+import { registerAudit } from './commands/audit.ts';
 
 export type { CliIo };
 
@@ -61,6 +62,7 @@ export async function run(argv: readonly string[], io: CliIo = { stdout: process
   registerDoctor(program, ctx);
   registerVideo(program, ctx);
   registerCloud(program, ctx);
+  registerAudit(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -11,6 +11,8 @@ import type { RetentionSettings } from '../storage/retention.ts';
 
 /** 1 Mbit/s: a village 4G uplink stays usable for ops and video while photos go up. */
 export const DEFAULT_UPLOAD_KBPS = 1024;
+/** A year of audit trail unless the config says otherwise (never under 180 days). */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
 
 export interface EdgeConfig {
   file: string | null;
@@ -23,6 +25,8 @@ export interface EdgeConfig {
   http?: { host: string; port: number } | null;
   /** Sync with the cloud (issue #5); null (or absent): not started. */
   cloud?: { url: string; edgeId: string; credentialsFile: string; /** Media upload cap (issue #5); 0: none. */ uploadKbps?: number } | null;
+  /** How long the audit log is kept (at least 180 days); absent: 365. */
+  audit?: { retentionDays: number };
 }
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
@@ -102,6 +106,7 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
       enabled: c.enabled,
       retentionDays: c.retention_days ?? null,
     })),
+    audit: { retentionDays: cfg.audit.retention_days },
   };
 }
 

@@ -78,6 +78,15 @@ export const configSchema = {
         },
       },
     },
+    audit: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        // Kept whatever footage retention says; 等保 2.0 level 2 asks for at least six months.
+        retention_days: { type: 'integer', minimum: 180, maximum: 36500, default: 365, description: 'Days the audit log is kept (at least 180).' },
+      },
+    },
   },
 } as const;
 
@@ -111,4 +120,5 @@ export interface RawConfig {
     enabled: boolean;
     retention_days?: number;
   }>;
+  audit: { retention_days: number };
 }

@@ -5,6 +5,7 @@ import { join, relative, sep } from 'node:path';
  * database are relative to it, so a data disk can be mounted elsewhere.
  *
  *   cunbox.db
+ *   keys/audit.key                                         HMAC key of the audit chain (0600)
  *   recordings/<cameraId>/incoming/<runId>_<seq>.ts      being written by ffmpeg
  *   recordings/<cameraId>/<YYYY-MM-DD>/<stamp>.ts          closed and indexed (UTC)
  */
@@ -15,6 +16,13 @@ export class Layout {
   }
   get database(): string {
     return join(this.dataDir, 'cunbox.db');
+  }
+  /** Secrets kept beside, never inside, the database (mode 0700). */
+  get keysDir(): string {
+    return join(this.dataDir, 'keys');
+  }
+  get auditKey(): string {
+    return join(this.keysDir, 'audit.key');
   }
   get lockFile(): string {
     return join(this.dataDir, 'cunbox.lock');

@@ -6,6 +6,8 @@ import { HoldStore } from '../../src/storage/holds.ts';
 import { CameraRegistry } from '../../src/cameras/registry.ts';
 import { Governance } from '../../src/governance/governance.ts';
 import { buildApp, type Api, type ApiOptions } from '../../src/api/app.ts';
+import { AuditLog } from '../../src/api/audit.ts';
+import { randomBytes } from 'node:crypto';
 import { silentLogger } from '../../src/log.ts';
 import { fakeClock } from './fake-time.ts';
 import { tmpDir } from './tmp.ts';
@@ -46,7 +48,8 @@ export async function apiHarness(t: Test, opts: { options?: ApiOptions; cjkFontP
   const cameras = new CameraRegistry({ db, clock });
   const escalations: unknown[] = [];
   const governance = new Governance({ db, clock, log, dataDir: dir, users, holds, cjkFontPath: opts.cjkFontPath, slaIntervalMs: 60_000, onEscalation: (e) => escalations.push(e) });
-  const app: Api = await buildApp({ db, clock, log, users, governance, cameraExists: (id) => cameras.get(id) !== undefined, options: { loginRateLimit: { max: 5, windowMs: 60_000 }, ...opts.options } });
+  const audit = new AuditLog({ db, clock, key: randomBytes(32) });
+  const app: Api = await buildApp({ db, clock, log, users, governance, audit, cameraExists: (id) => cameras.get(id) !== undefined, options: { loginRateLimit: { max: 5, windowMs: 60_000 }, ...opts.options } });
   governance.start();
   t.teardown(async () => {
     governance.stop();
@@ -85,7 +88,7 @@ export async function apiHarness(t: Test, opts: { options?: ApiOptions; cjkFontP
   for (const [name, role] of opts.extraUsers ?? []) await users.create({ username: name, password: password(name), role });
   for (const role of ROLES) as[role] = await login(role);
 
-  return { app, db, dir, clock, advance, users, holds, cameras, governance, as, login, anon: client('anonymous', null), escalations };
+  return { app, db, dir, clock, advance, users, holds, cameras, governance, audit, as, login, anon: client('anonymous', null), escalations };
 }
 
 /** One file as multipart/form-data, as a phone's browser sends it. */

@@ -7,7 +7,7 @@ import { Layout } from '../../storage/layout.ts';
 import { systemClock } from '../../clock.ts';
 import { ROLES, UserStore, type Role, type User } from '../../auth/users.ts';
 import { Credentials } from '../../api/auth.ts';
-import { AuditLog } from '../../api/audit.ts';
+import { cliAuditLog } from '../audit-log.ts';
 import { CunboxError } from '../../errors.ts';
 import { formatTime, table } from '../format.ts';
 
@@ -41,7 +41,7 @@ export function registerUsers(program: Command, ctx: CliContext): void {
       const pw = await password(ctx, o);
       await withDb(ctx.store(cmd), ctx.io.env, async (db) => {
         const u = await new UserStore({ db, clock: systemClock }).create({ username: o.username, password: pw, role: o.role, displayName: o.displayName ?? null });
-        new AuditLog({ db, clock: systemClock }).record({ actor: 'cli', action: 'user.create', target: `user:${u.id}`, detail: { username: u.username, role: u.role } });
+        cliAuditLog(db).record({ actor: 'cli', action: 'user.create', target: `user:${u.id}`, detail: { username: u.username, role: u.role } });
         if (o.json) ctx.out(JSON.stringify(u, null, 2));
         else ctx.out(`${ctx.t('user added')}: #${u.id} ${u.username} (${u.role})`);
       });
@@ -61,7 +61,7 @@ export function registerUsers(program: Command, ctx: CliContext): void {
         if (!u) throw new CunboxError('NOT_FOUND', `no user ${username}`);
         await store.setPassword(u.id, pw);
         new Credentials({ db, clock: systemClock }).endSessionsOf(u.id);
-        new AuditLog({ db, clock: systemClock }).record({ actor: 'cli', action: 'user.password_set', target: `user:${u.id}` });
+        cliAuditLog(db).record({ actor: 'cli', action: 'user.password_set', target: `user:${u.id}` });
         ctx.out(`${ctx.t('password changed')}: ${u.username}`);
       });
     });

@@ -1,0 +1,39 @@
+import { Type } from '@fastify/type-provider-typebox';
+import type { Api, RouteContext } from '../app.ts';
+import { actorOf } from '../app.ts';
+import { auditCsv } from '../audit-export.ts';
+import { EpochMs, NoQuery, Obj } from '../schemas.ts';
+
+const tags = ['audit'];
+
+/** Checking and handing out the audit trail (the list itself is GET /api/audit). */
+export function auditRoutes(app: Api, { audit }: RouteContext): void {
+  app.get(
+    '/api/audit/verify',
+    { config: { access: 'audit.read' }, schema: { tags, summary: 'Verify the audit chain: ok, or the first row that was edited or removed', querystring: NoQuery } },
+    async () => audit.verify(),
+  );
+
+  app.get(
+    '/api/audit/export',
+    {
+      config: { access: 'audit.read' },
+      schema: {
+        tags,
+        summary: 'The audit rows of a time range with their chain hashes, oldest first, as a CSV or JSON-lines download (the export is audited)',
+        querystring: Obj({ from: Type.Optional(EpochMs), to: Type.Optional(EpochMs), format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('jsonl')])) }),
+      },
+    },
+    async (req, reply) => {
+      const a = actorOf(req);
+      const { from, to, format = 'csv' } = req.query;
+      audit.record({ actor: a.username, role: a.role, action: 'audit.exported', detail: { from: from ?? null, to: to ?? null, format }, ip: req.ip });
+      const rows = audit.export({ from, to });
+      const body = format === 'csv' ? auditCsv(rows) : [...rows].map((r) => `${JSON.stringify(r)}\n`).join('');
+      return reply
+        .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+        .header('content-disposition', `attachment; filename="cunbox-audit.${format}"`)
+        .send(body);
+    },
+  );
+}
