@@ -50,6 +50,8 @@ export interface ApiOptions {
   publicUrl?: string;
   /** Printed on certificates as the issuer. */
   issuer?: string;
+  /** Serve HTTPS (PEM); cookies are then Secure and HSTS is sent whatever `secureCookies` says. */
+  tls?: { cert: Buffer; key: Buffer } | null;
 }
 
 export interface ApiDeps {
@@ -95,8 +97,10 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     loginRateLimit: { max: 5, windowMs: 60_000 },
     publicUrl: 'http://127.0.0.1:8080',
     issuer: '村民委员会',
+    tls: null,
     ...deps.options,
   };
+  if (options.tls) options.secureCookies = true;
   const log = deps.log.child(
     { module: 'api' },
     {
@@ -104,7 +108,16 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
       serializers: { req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, path: req.url.split('?')[0], ip: req.ip }) },
     },
   );
-  const app = Fastify({ loggerInstance: log, bodyLimit: JSON_BODY_LIMIT, trustProxy: false, logController: new LogController({ disableRequestLogging: true }) }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({
+    loggerInstance: log,
+    bodyLimit: JSON_BODY_LIMIT,
+    trustProxy: false,
+    logController: new LogController({ disableRequestLogging: true }),
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' as const } } : {}),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  // Once a browser has seen the box over HTTPS it never falls back to plain HTTP
+  // (no includeSubDomains: the box is reached by address or a bare LAN name).
+  if (options.tls) app.addHook('onSend', async (_req, reply) => void reply.header('strict-transport-security', 'max-age=31536000'));
 
   // Bodies are validated as sent (no coercion, unknown fields rejected);
   // querystrings and params are strings on the wire, so they are coerced.

@@ -7,6 +7,7 @@ import type { HoldStore } from '../storage/holds.ts';
 import { Governance } from '../governance/governance.ts';
 import { buildApp, type Api, type ApiOptions } from './app.ts';
 import { AuditLog } from './audit.ts';
+import { readTls, type TlsFiles } from './tls.ts';
 import type { VideoDeps } from './routes/video.ts';
 
 const AUDIT_PRUNE_INTERVAL_MS = 86_400_000;
@@ -18,7 +19,7 @@ export interface HttpPartDeps {
   dataDir: string;
   holds: HoldStore;
   cameraExists: (cameraId: number) => boolean;
-  http: { host: string; port: number };
+  http: { host: string; port: number; tls?: TlsFiles | null };
   /** HMAC key of the audit chain, read from its own file by the composition root. */
   auditKey: Buffer;
   auditRetentionDays: number;
@@ -58,6 +59,8 @@ export class HttpPart {
 
   async start(): Promise<void> {
     const { db, clock, log, dataDir, holds, cameraExists, http } = this.#deps;
+    const tls = http.tls ? readTls(http.tls) : null;
+    if (tls) log.info({ fingerprint: tls.fingerprint, notAfter: tls.notAfter.toISOString() }, 'HTTPS certificate');
     const users = new UserStore({ db, clock });
     const audit = new AuditLog({ db, clock, key: this.#deps.auditKey });
     // Rows an older version wrote join the chain now; then the daily prune (never under 180 days).
@@ -69,10 +72,10 @@ export class HttpPart {
     prune();
     this.#pruneTimer = clock.setInterval(prune, AUDIT_PRUNE_INTERVAL_MS);
     this.#governance = new Governance({ db, clock, log, dataDir, users, holds });
-    this.#app = await buildApp({ db, clock, log, users, audit, governance: this.#governance, cameraExists, video: this.#deps.video, options: { publicUrl: `http://${http.host}:${http.port}`, ...this.#deps.options } });
+    this.#app = await buildApp({ db, clock, log, users, audit, governance: this.#governance, cameraExists, video: this.#deps.video, options: { publicUrl: `${tls ? 'https' : 'http'}://${http.host}:${http.port}`, tls, ...this.#deps.options } });
     this.#governance.start();
     await this.#app.listen({ host: http.host, port: http.port });
-    log.info({ host: http.host, port: this.address.port }, 'HTTP API listening');
+    log.info({ host: http.host, port: this.address.port, tls: tls !== null }, 'HTTP API listening');
   }
 
   async stop(): Promise<void> {

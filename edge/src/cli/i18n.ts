@@ -314,6 +314,21 @@ const AUDIT_ZH: Record<string, string> = {
   'audit exported': '审计日志已导出',
 };
 
+/** `cunbox tls`: HTTPS on the office LAN. */
+const TLS_ZH: Record<string, string> = {
+  'HTTPS for the LAN API: make a self-signed certificate, show its fingerprint': '局域网接口的 HTTPS：生成自签名证书、显示指纹',
+  'make a self-signed certificate for this box and turn HTTPS on in the config (restart the edge afterwards)': '为本机生成自签名证书并在配置中开启 HTTPS（之后重启 edge）',
+  "the certificate's fingerprint and expiry": '证书指纹与有效期',
+  'the config has no http: section; HTTPS needs the API on (cunbox init --listen …)': '配置中没有 http: 段；开启 HTTPS 需要先开启接口（cunbox init --listen …）',
+  'HTTPS is already on ({file}); --force replaces the certificate': 'HTTPS 已开启（{file}）；--force 可替换证书',
+  'HTTPS is off (no http.tls in the config); cunbox tls create turns it on': 'HTTPS 未开启（配置中没有 http.tls）；用 cunbox tls create 开启',
+  'certificate': '证书',
+  'for': '适用于',
+  'valid until': '有效期至',
+  'SHA-256 fingerprint (compare it in the office browser)': 'SHA-256 指纹（在办公室浏览器中核对）',
+  'restart the edge to serve HTTPS: systemctl restart cunbox-edge': '重启 edge 以启用 HTTPS：systemctl restart cunbox-edge',
+};
+
 const zh: Record<string, string> = {
   'id': '编号',
   'name': '名称',
@@ -362,6 +377,7 @@ const zh: Record<string, string> = {
   ...TECHNICIAN_ZH,
   ...CLOUD_ZH,
   ...AUDIT_ZH,
+  ...TLS_ZH,
   'run the edge: record every enabled camera, keep the ring buffer': '运行 edge：录制所有启用的摄像头，维护 7 天环形存储',
   'verify that the segment index and the files on disk agree, and that governance state is the fold of its ops': '检查录像索引与磁盘文件是否一致，以及治理数据是否与操作日志一致',
   'recording storage': '录像存储',

@@ -13,6 +13,7 @@ import { registerDoctor } from './commands/doctor.ts';
 import { registerVideo } from './commands/video.ts';
 import { registerCloud } from './commands/cloud.ts'; // issue #5
 import { registerAudit } from './commands/audit.ts';
+import { registerTls } from './commands/tls.ts';
 
 export type { CliIo };
 
@@ -63,6 +64,7 @@ export async function run(argv: readonly string[], io: CliIo = { stdout: process
   registerVideo(program, ctx);
   registerCloud(program, ctx);
   registerAudit(program, ctx);
+  registerTls(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -8,6 +8,7 @@ import type { CameraInput } from '../cameras/registry.ts';
 import type { RecorderSettings } from '../recorder/camera-recorder.ts';
 import { defaultRecorderSettings } from '../recorder/camera-recorder.ts';
 import type { RetentionSettings } from '../storage/retention.ts';
+import type { TlsFiles } from '../api/tls.ts';
 
 /** 1 Mbit/s: a village 4G uplink stays usable for ops and video while photos go up. */
 export const DEFAULT_UPLOAD_KBPS = 1024;
@@ -22,7 +23,7 @@ export interface EdgeConfig {
   retention: RetentionSettings;
   cameras: CameraInput[];
   /** The governance HTTP API; null (or absent): not started. */
-  http?: { host: string; port: number } | null;
+  http?: { host: string; port: number; /** HTTPS when set: PEM files. */ tls?: TlsFiles | null } | null;
   /** Sync with the cloud (issue #5); null (or absent): not started. */
   cloud?: { url: string; edgeId: string; credentialsFile: string; /** Media upload cap (issue #5); 0: none. */ uploadKbps?: number } | null;
   /** How long the audit log is kept (at least 180 days); absent: 365. */
@@ -94,7 +95,7 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
       intervalMs: cfg.retention.interval_seconds * 1000,
       batchSize: 200,
     },
-    http: cfg.http ? { host: cfg.http.host, port: cfg.http.port } : null,
+    http: cfg.http ? { host: cfg.http.host, port: cfg.http.port, tls: cfg.http.tls ? { certFile: resolve(base, cfg.http.tls.cert), keyFile: resolve(base, cfg.http.tls.key) } : null } : null,
     cloud: cfg.cloud ? { url: cfg.cloud.url, edgeId: cfg.cloud.edge_id, credentialsFile: resolve(base, cfg.cloud.credentials_file), uploadKbps: cfg.cloud.upload_kbps ?? DEFAULT_UPLOAD_KBPS } : null,
     cameras: cfg.cameras.map((c) => ({
       name: c.name,

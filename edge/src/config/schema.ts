@@ -43,6 +43,16 @@ export const configSchema = {
       properties: {
         host: { type: 'string', minLength: 1, default: '127.0.0.1' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['cert', 'key'],
+          description: 'Serve HTTPS with this certificate (`cunbox tls create` makes a self-signed one); cookies become Secure and HSTS is sent.',
+          properties: {
+            cert: { type: 'string', minLength: 1 },
+            key: { type: 'string', minLength: 1 },
+          },
+        },
       },
     },
     // Issue #5: sync with the cloud; without this section the edge runs alone.
@@ -108,7 +118,7 @@ export interface RawConfig {
     max_bytes: number | string | null;
     interval_seconds: number;
   };
-  http?: { host: string; port: number };
+  http?: { host: string; port: number; tls?: { cert: string; key: string } };
   cloud?: { url: string; edge_id: string; credentials_file: string; upload_kbps?: number };
   cameras: Array<{
     name: string;
