@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { governanceModels } from '@cunbox/shared';
+import { FieldCipher, governanceModels, loadOrCreateKey } from '@cunbox/shared';
 import type { CloudConfig } from './config.ts';
 import { SqliteCloudStore, type CloudStore } from './store.ts';
 import { EmbeddedBroker } from './broker.ts';
@@ -70,7 +70,8 @@ export class Cloud {
   async start(): Promise<void> {
     const cfg = this.#config;
     try {
-      const store = new SqliteCloudStore({ file: join(cfg.dataDir, 'cloud.db'), models: governanceModels });
+      // Sensitive fields are encrypted with a key beside, never inside, the database.
+      const store = new SqliteCloudStore({ file: join(cfg.dataDir, 'cloud.db'), models: governanceModels, cipher: new FieldCipher(loadOrCreateKey(join(cfg.dataDir, 'keys', 'data.key'))) });
       this.#store = store;
       let url: string;
       let username: string;

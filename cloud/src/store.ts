@@ -10,7 +10,7 @@ import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypt
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ACCOUNTS_SCHEMA, SqliteAccountStore, type AccountStore } from './accounts.ts';
-import { HlcClock, fold, isInOrder, newCode, opId, stepOwned, type EntityBase, type Model, type Op, type OpDraft, type OpRow, opFromRow, type SyncEvent } from '@cunbox/shared';
+import { HlcClock, fold, isInOrder, newCode, opId, stepOwned, type EntityBase, type FieldCipher, type Model, type Op, type OpDraft, type OpRow, opFromRow, type SyncEvent } from '@cunbox/shared';
 import { Statements } from './statements.ts';
 
 export interface Village {
@@ -153,7 +153,11 @@ export class SqliteCloudStore implements CloudStore {
   /** Password checks are scrypt (slow on purpose); a reconnect storm must not redo them all. */
   readonly #authCache = new Map<string, string>();
 
-  constructor(opts: { file: string; models: readonly Model[]; now?: () => number }) {
+  readonly #cipher: FieldCipher | undefined;
+
+  /** `cipher`: encrypts sensitive fields at rest (docs/design/privacy.md); the Cloud root always passes one. */
+  constructor(opts: { file: string; models: readonly Model[]; now?: () => number; cipher?: FieldCipher }) {
+    this.#cipher = opts.cipher;
     if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
     this.#db = new Database(opts.file);
     this.#statements = new Statements(this.#db);
@@ -289,7 +293,7 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   opsAfter(villageId: number, origin: string, afterSeq: number, limit: number): Op[] {
-    return (this.#sql('SELECT * FROM ops WHERE village_id = ? AND origin = ? AND seq > ? ORDER BY seq LIMIT ?').all(villageId, origin, afterSeq, limit) as OpRow[]).map(opFromRow);
+    return (this.#sql('SELECT * FROM ops WHERE village_id = ? AND origin = ? AND seq > ? ORDER BY seq LIMIT ?').all(villageId, origin, afterSeq, limit) as OpRow[]).map((r) => this.#opFromRow(r));
   }
 
   opCount(villageId: number, origin?: string): number {
@@ -299,12 +303,12 @@ export class SqliteCloudStore implements CloudStore {
 
   list<S extends EntityBase>(villageId: number, kind: string): S[] {
     const rows = this.#sql('SELECT state FROM entities WHERE village_id = ? AND kind = ? AND present = 1 ORDER BY created_at DESC, id DESC').all(villageId, kind) as Array<{ state: string }>;
-    return rows.map((r) => JSON.parse(r.state) as S);
+    return rows.map((r) => this.#parseState<S>(r.state));
   }
 
   snapshot(villageId: number): Record<string, EntityBase> {
     const rows = this.#sql('SELECT kind, id, state FROM entities WHERE village_id = ? ORDER BY kind, id').all(villageId) as Array<{ kind: string; id: string; state: string }>;
-    return Object.fromEntries(rows.map((r) => [`${r.kind}/${r.id}`, JSON.parse(r.state) as EntityBase]));
+    return Object.fromEntries(rows.map((r) => [`${r.kind}/${r.id}`, this.#parseState(r.state)]));
   }
 
   deadLetter(entry: { topic: string; edgeId: string | null; reason: string; payload: Uint8Array; bytes?: number }): void {
@@ -328,7 +332,7 @@ export class SqliteCloudStore implements CloudStore {
 
   entity<S extends EntityBase>(villageId: number, kind: string, id: string): S | undefined {
     const r = this.#sql('SELECT state FROM entities WHERE village_id = ? AND kind = ? AND id = ? AND present = 1').get(villageId, kind, id) as { state: string } | undefined;
-    return r ? (JSON.parse(r.state) as S) : undefined;
+    return r ? this.#parseState<S>(r.state) : undefined;
   }
 
   events(villageId: number, f: EventFilter): StoredEvent[] {
@@ -374,20 +378,30 @@ export class SqliteCloudStore implements CloudStore {
     }
     this.#clock(villageId).observe(op.hlc);
     this.#sql('INSERT INTO ops (village_id, id, origin, seq, hlc, actor, entity_kind, entity_id, type, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(villageId, op.id, op.origin, op.seq, op.hlc, op.actor, op.entityKind, op.entityId, op.type, JSON.stringify(op.payload));
+      .run(villageId, op.id, op.origin, op.seq, op.hlc, op.actor, op.entityKind, op.entityId, op.type, JSON.stringify(this.#cipher ? this.#cipher.sealPayload(op.entityKind, op.payload) : op.payload));
     const model = this.#models.get(op.entityKind);
     // Ops of a kind this version does not know are kept; an upgrade folds them.
     if (!model) return true;
     const row = this.#sql('SELECT state FROM entities WHERE village_id = ? AND kind = ? AND id = ?').get(villageId, op.entityKind, op.entityId) as { state: string } | undefined;
-    const current = row ? (JSON.parse(row.state) as EntityBase) : model.init(op.entityId);
+    const current = row ? this.#parseState(row.state) : model.init(op.entityId);
     const next = isInOrder(current, op)
       ? stepOwned(model, current, op)
-      : fold(model, op.entityId, (this.#sql('SELECT * FROM ops WHERE village_id = ? AND entity_kind = ? AND entity_id = ?').all(villageId, op.entityKind, op.entityId) as OpRow[]).map(opFromRow));
+      : fold(model, op.entityId, (this.#sql('SELECT * FROM ops WHERE village_id = ? AND entity_kind = ? AND entity_id = ?').all(villageId, op.entityKind, op.entityId) as OpRow[]).map((r) => this.#opFromRow(r)));
     this.#sql(
         `INSERT INTO entities (village_id, kind, id, present, created_at, state) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (village_id, kind, id) DO UPDATE SET present = excluded.present, created_at = excluded.created_at, state = excluded.state`,
       )
-      .run(villageId, next.kind, next.id, next.exists ? 1 : 0, next.createdAt, JSON.stringify(next));
+      .run(villageId, next.kind, next.id, next.exists ? 1 : 0, next.createdAt, JSON.stringify(this.#cipher ? this.#cipher.sealState(next) : next));
     return true;
+  }
+
+  #opFromRow(row: OpRow): Op {
+    const op = opFromRow(row);
+    return this.#cipher ? { ...op, payload: this.#cipher.openPayload(op.entityKind, op.payload) } : op;
+  }
+
+  #parseState<S extends EntityBase>(text: string): S {
+    const s = JSON.parse(text) as S;
+    return this.#cipher ? this.#cipher.openState(s) : s;
   }
 }

@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parsePeriod, type AnnouncementState, type HelpRequestState, type TicketState, type CertificateState } from '@cunbox/shared';
 import { aedesRig, type BrokerRig } from './helpers/brokers.ts';
@@ -127,6 +127,11 @@ t.test('help requests: masking as on the edge', async (t) => {
   const staff = { username: 'wangfang', role: 'cadre' } as const;
   const r = edge.gov.help.createResident(staff, { name: '张三', idNumber: '110101199003071234', phone: '13812345678', gridWorker: 'liwei', username: 'zhangsan', dibao: true });
   await waitFor('resident at the cloud', () => rig.cloud.store.entity(a.villageId, 'resident', r.id) !== undefined);
+  // Minimum necessary: the cloud never holds the full ID number; what it holds of the rest is encrypted at rest.
+  t.match(rig.cloud.store.entity(a.villageId, 'resident', r.id), { idNumber: '110101********1234', phone: '13812345678', dibao: true });
+  const onDisk = ['cloud.db', 'cloud.db-wal'].map((f) => join(dir, 'cloud', f)).filter(existsSync).map((f) => readFileSync(f, 'latin1')).join('');
+  t.notOk(onDisk.includes('110101199003071234'), 'no full ID number in the cloud database');
+  t.notOk(onDisk.includes('13812345678'), 'no phone number in clear in the cloud database');
 
   const asked = await as('zhangsan', 'POST', '/help-requests', { type: 'medical', description: '去县医院', urgent: true });
   t.equal(asked.status, 201);
@@ -154,6 +159,7 @@ t.test('certificates: request on the phone, ID number masked', async (t) => {
   t.notOk('template' in req.json.certificate);
   const id = req.json.certificate.id as string;
   await waitFor('certificate at the edge', () => edge.gov.store.get<CertificateState>('certificate', id) !== undefined);
+  t.equal(edge.gov.store.get<CertificateState>('certificate', id)?.idNumber, null, 'no masked ID number copied into it: the edge prints the profile\'s');
   const reviewer = await as('wangfang', 'GET', '/certificates');
   t.same(reviewer.json.certificates.map((c: CertificateState) => c.id), [id]);
   t.notOk(reviewer.text.includes('110101199003071234'));

@@ -9,7 +9,7 @@ import { nodeSpawner, type Spawner } from './ffmpeg/process.ts';
 import { Recorder } from './recorder/recorder.ts';
 import type { CameraStatus, RecorderSink } from './recorder/types.ts';
 import { Layout } from './storage/layout.ts';
-import { loadOrCreateKey } from './secrets/keys.ts';
+import { loadOrCreateKey } from '@cunbox/shared';
 import { SegmentIndex, type NewSegment } from './storage/segment-index.ts';
 import { reconcile, type ReconcileReport } from './storage/reconcile.ts';
 import { Retention } from './storage/retention.ts';
@@ -30,7 +30,7 @@ import { kbpsToBytesPerSecond } from './sync/throttle.ts';
 import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_UPLOAD_KBPS } from './config/load.ts';
 import { OpStore } from './governance/store.ts';
 import { footageHoldHook } from './governance/tickets.ts';
-import { governanceModels } from '@cunbox/shared';
+import { FieldCipher, governanceModels } from '@cunbox/shared';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -145,6 +145,8 @@ export class Edge {
       this.#retention.start();
       await this.#recorder.start();
       exports.start();
+      // Residents' ID and phone numbers and special-group flags are encrypted with a key kept beside the database.
+      const cipher = new FieldCipher(loadOrCreateKey(this.layout.dataKey));
       // Governance and its HTTP API (issue #4): only with an `http` section in the config.
       if (config.http) {
         const spawner = this.#deps.spawner ?? nodeSpawner;
@@ -152,7 +154,7 @@ export class Edge {
         this.#live = new LiveService({ spawner, clock, log: log.child({ module: 'live' }), ffmpegPath });
         this.#snapshots = new SnapshotService({ spawner, clock, log: log.child({ module: 'snapshots' }), ffmpegPath });
         const video = { registry, index, holds, exports, layout: this.layout, live: this.#live, snapshots: this.#snapshots, spawner };
-        this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, auditKey: loadOrCreateKey(this.layout.auditKey), auditRetentionDays: config.audit?.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, video });
+        this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, auditKey: loadOrCreateKey(this.layout.auditKey), cipher, auditRetentionDays: config.audit?.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, video });
         await this.#http.start();
       }
       // Sync (issue #5): only with a `cloud` section. It shares the HTTP part's op store when there
@@ -160,7 +162,7 @@ export class Edge {
       if (config.cloud) {
         const credentials = readCredentials(config.cloud.credentialsFile);
         if (credentials.edgeId !== config.cloud.edgeId) throw new Error(`cloud.edge_id ${config.cloud.edgeId} does not match the credentials file (${credentials.edgeId})`);
-        const store = this.#http?.governance.store ?? new OpStore({ db, clock, log: log.child({ module: 'oplog' }), models: governanceModels, hooks: { ticket: footageHoldHook(db, holds) } });
+        const store = this.#http?.governance.store ?? new OpStore({ db, clock, log: log.child({ module: 'oplog' }), models: governanceModels, hooks: { ticket: footageHoldHook(db, holds) }, cipher });
         this.#sync = new SyncClient({ db, store, clock, log: log.child({ module: 'sync' }), credentials });
         this.#sync.start();
         // Photos travel beside the ops, over HTTP under a bandwidth cap: they never delay an op ack.

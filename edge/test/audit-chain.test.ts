@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../src/db/database.ts';
 import { AuditLog } from '../src/api/audit.ts';
 import { Layout } from '../src/storage/layout.ts';
-import { readKey } from '../src/secrets/keys.ts';
+import { readKey } from '@cunbox/shared';
 import { fakeClock } from './helpers/fake-time.ts';
 import { tmpDir } from './helpers/tmp.ts';
 import { cli } from './helpers/cli.ts';

@@ -13,6 +13,7 @@ import { UserStore } from '../src/auth/users.ts';
 import { systemClock } from '../src/clock.ts';
 import { silentLogger } from '../src/log.ts';
 import { writeSelfSignedTls } from '../src/api/tls.ts';
+import { FieldCipher } from '@cunbox/shared';
 import { tmpDir } from './helpers/tmp.ts';
 import { cli } from './helpers/cli.ts';
 
@@ -27,7 +28,7 @@ async function startPart(t: Test, configFile: string) {
   const db = openDatabase(join(config.dataDir, 'cunbox.db'));
   const clock = systemClock;
   await new UserStore({ db, clock }).create({ username: 'zhang', password: 'Secret-pw-4711', role: 'admin' });
-  const part = new HttpPart({ db, clock, log: silentLogger(), dataDir: config.dataDir, holds: new HoldStore({ db, clock }), cameraExists: () => false, http: config.http!, auditKey: randomBytes(32), auditRetentionDays: 365 });
+  const part = new HttpPart({ db, clock, log: silentLogger(), dataDir: config.dataDir, holds: new HoldStore({ db, clock }), cameraExists: () => false, http: config.http!, auditKey: randomBytes(32), auditRetentionDays: 365, cipher: new FieldCipher(randomBytes(32)) });
   t.teardown(async () => {
     await part.stop();
     db.close();

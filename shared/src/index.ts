@@ -5,3 +5,5 @@ export * from './governance/index.ts';
 export * from './auth/index.ts';
 // Issue #5: the edge ↔ cloud sync protocol.
 export * from './sync/index.ts';
+// Sensitive fields: what is encrypted at rest and what the cloud never holds in full.
+export * from './privacy/index.ts';

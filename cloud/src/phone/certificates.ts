@@ -6,14 +6,19 @@
 import { CERTIFICATE_STATUSES, certificateRequestDraft, type CertificateRequest, DEFAULT_CERTIFICATE_TYPES, ID_NUMBER_PATTERN, maskIdNumber, type CertificateState, type CertificateType, type ResidentState } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
 import type { PhoneRouter } from './api.ts';
-import { CODE, ID, line, obj, text, type PhoneContext } from './context.ts';
+import { CODE, ID, line, obj, text, type PhoneContext, type Village } from './context.ts';
 
 const REVIEWERS = new Set(['admin', 'cadre']);
 
-/** Without the template (server-side rendering detail) and with the ID number masked. */
-const certificateView = (c: CertificateState) => {
+/**
+ * Without the template (server-side rendering detail) and with the ID number masked.
+ * A request made here carries none (the cloud holds ID numbers only masked): the
+ * profile's masked one is shown, and the edge prints the full one from its profile.
+ */
+const certificateView = (c: CertificateState, v: Village) => {
   const { template: _template, ...rest } = c;
-  return { ...rest, idNumber: maskIdNumber(c.idNumber) };
+  const idNumber = c.idNumber ?? (c.residentId ? (v.get<ResidentState>('resident', c.residentId)?.idNumber ?? null) : null);
+  return { ...rest, idNumber: maskIdNumber(idNumber) };
 };
 
 export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void {
@@ -38,7 +43,7 @@ export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void 
       certificates: v
         .list<CertificateState>('certificate')
         .filter((c) => (!query.status || c.status === query.status) && mine(user, c))
-        .map(certificateView),
+        .map((c) => certificateView(c, v)),
     }),
   });
 
@@ -50,7 +55,7 @@ export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void 
     handler: async ({ user, params }, v) => {
       const c = v.require<CertificateState>('certificate', params.id, 'certificate');
       if (!mine(user, c)) throw ctx.fail('NOT_FOUND', `no certificate ${params.id}`);
-      return { certificate: certificateView(c) };
+      return { certificate: certificateView(c, v) };
     },
   });
 
@@ -77,7 +82,7 @@ export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void 
       if (!applicantName) throw ctx.fail('INVALID_INPUT', 'applicantName: required when the account is not linked to a resident profile');
       const id = v.newId();
       v.commit(user.username, [certificateRequestDraft(id, type, profile, input, applicantName)]);
-      return { certificate: certificateView(v.require<CertificateState>('certificate', id, 'certificate')) };
+      return { certificate: certificateView(v.require<CertificateState>('certificate', id, 'certificate'), v) };
     },
   });
 }

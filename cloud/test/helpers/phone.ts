@@ -15,6 +15,7 @@ import { SyncClient } from '../../../edge/src/sync/client.ts';
 import { systemClock } from '../../../edge/src/clock.ts';
 import { silentLogger } from '../../../edge/src/log.ts';
 import { OPERATOR_TOKEN, type BrokerRig } from './brokers.ts';
+import { FieldCipher, loadOrCreateKey } from '@cunbox/shared';
 import { startEdgeSync } from './edge-sync.ts';
 
 export interface Reply {
@@ -65,7 +66,9 @@ export async function startVillageEdge(t: Test, dir: string, p: PairedVillage, n
   const db = openDatabase(join(dir, `${name}.db`));
   const users = new UserStore({ db, clock: systemClock });
   for (const a of accounts) await users.create({ ...a, password: passwordOf(a.username) });
-  const gov = new Governance({ db, clock: systemClock, log: silentLogger(), dataDir: join(dir, name), users, holds: new HoldStore({ db, clock: systemClock }) });
+  // Encrypted at rest as the Edge root does it: the key beside the database (the converge checker reads it there).
+  const cipher = new FieldCipher(loadOrCreateKey(join(dir, 'keys', 'data.key')));
+  const gov = new Governance({ db, clock: systemClock, log: silentLogger(), dataDir: join(dir, name), users, holds: new HoldStore({ db, clock: systemClock }), cipher });
   const sync = startEdgeSync(t, db, gov.store, { edgeId: p.edgeId, mqttUrl: p.mqttUrl, username: p.username, password: p.password });
   return { db, users, gov, events: new EventStore({ db, clock: systemClock }), cameras: new CameraAccess(db), sync };
 }

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { FieldCipher } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -23,6 +24,8 @@ export interface HttpPartDeps {
   /** HMAC key of the audit chain, read from its own file by the composition root. */
   auditKey: Buffer;
   auditRetentionDays: number;
+  /** Encrypts residents' sensitive fields at rest. */
+  cipher: FieldCipher;
   video?: VideoDeps;
   options?: ApiOptions;
 }
@@ -71,7 +74,7 @@ export class HttpPart {
     };
     prune();
     this.#pruneTimer = clock.setInterval(prune, AUDIT_PRUNE_INTERVAL_MS);
-    this.#governance = new Governance({ db, clock, log, dataDir, users, holds });
+    this.#governance = new Governance({ db, clock, log, dataDir, users, holds, cipher: this.#deps.cipher });
     this.#app = await buildApp({ db, clock, log, users, audit, governance: this.#governance, cameraExists, video: this.#deps.video, options: { publicUrl: `${tls ? 'https' : 'http'}://${http.host}:${http.port}`, tls, ...this.#deps.options } });
     this.#governance.start();
     await this.#app.listen({ host: http.host, port: http.port });

@@ -122,7 +122,9 @@ export class CertificateService {
 
   async pdf(viewer: Actor, id: string, opts: { verifyUrl: string; issuer: string }): Promise<Buffer> {
     const c = this.get(viewer, id);
-    return renderCertificatePdf(c, { fontPath: this.#fontPath, verifyUrl: opts.verifyUrl, issuer: opts.issuer });
+    // A request made on a phone carries no ID number (the cloud holds none in full): the profile's is printed.
+    const profileId = c.idNumber === null && c.residentId ? (this.#ctx.store.get<ResidentState>('resident', c.residentId)?.idNumber ?? null) : null;
+    return renderCertificatePdf(profileId ? { ...c, idNumber: profileId } : c, { fontPath: this.#fontPath, verifyUrl: opts.verifyUrl, issuer: opts.issuer });
   }
 
   /** Public check of a code printed on a certificate. Unknown codes are NOT_FOUND. */

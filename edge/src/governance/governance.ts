@@ -1,4 +1,4 @@
-import { governanceModels } from '@cunbox/shared';
+import { governanceModels, type FieldCipher } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -25,6 +25,8 @@ export interface GovernanceDeps {
   cjkFontPath?: string;
   slaIntervalMs?: number;
   onEscalation?: (e: EscalationEvent) => void;
+  /** Encrypts sensitive fields at rest; the composition root passes one made from the data key. */
+  cipher?: FieldCipher;
 }
 
 /** Every governance service over one op store; start()/stop() run the SLA monitor. */
@@ -38,9 +40,12 @@ export class Governance {
   readonly party: PartyService;
   readonly sla: SlaMonitor;
 
+  readonly #log: Logger;
+
   constructor(deps: GovernanceDeps) {
     const log = deps.log.child({ module: 'governance' });
-    this.store = new OpStore({ db: deps.db, clock: deps.clock, log, models: governanceModels, hooks: { ticket: footageHoldHook(deps.db, deps.holds) } });
+    this.#log = log;
+    this.store = new OpStore({ db: deps.db, clock: deps.clock, log, models: governanceModels, hooks: { ticket: footageHoldHook(deps.db, deps.holds) }, cipher: deps.cipher });
     this.media = new MediaStore({ db: deps.db, clock: deps.clock, dataDir: deps.dataDir, limits: deps.mediaLimits });
     const ctx: GovContext = { store: this.store, clock: deps.clock, log, media: this.media, users: deps.users };
     this.tickets = new TicketService(ctx);
@@ -52,6 +57,8 @@ export class Governance {
   }
 
   start(): void {
+    const sealed = this.store.sealPlaintext();
+    if (sealed > 0) this.#log.info({ rows: sealed }, 'sensitive fields written before encryption was on are now encrypted');
     this.sla.start();
   }
 

@@ -1,4 +1,4 @@
-import { HlcClock, fold, isInOrder, opId, parseHlc, stepOwned, NODE_ID_PATTERN, type EntityBase, type Model, type Op, type OpDraft, type OpRow, opFromRow } from '@cunbox/shared';
+import { HlcClock, fold, isInOrder, opId, parseHlc, stepOwned, NODE_ID_PATTERN, SENSITIVE_FIELDS, type EntityBase, type FieldCipher, type Model, type Op, type OpDraft, type OpRow, opFromRow } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -17,6 +17,8 @@ export interface OpStoreDeps {
   log: Logger;
   models: readonly Model[];
   hooks?: Partial<Record<string, MaterialiseHook>>;
+  /** Encrypts sensitive fields at rest (docs/design/privacy.md); the composition root always passes one. */
+  cipher?: FieldCipher;
 }
 
 
@@ -33,6 +35,7 @@ export class OpStore {
   readonly #hlc: HlcClock;
   readonly #models: ReadonlyMap<string, Model>;
   readonly #hooks: Partial<Record<string, MaterialiseHook>>;
+  readonly #cipher: FieldCipher | undefined;
   readonly #stmt;
 
   constructor(deps: OpStoreDeps) {
@@ -40,6 +43,7 @@ export class OpStore {
     this.#log = deps.log;
     this.#models = new Map(deps.models.map((m) => [m.kind, m]));
     this.#hooks = deps.hooks ?? {};
+    this.#cipher = deps.cipher;
     const row = this.#db.prepare('SELECT node_id, hlc FROM gov_node WHERE singleton = 1').get() as { node_id: string; hlc: string | null };
     if (!NODE_ID_PATTERN.test(row.node_id)) throw new Error(`gov_node: bad node id ${row.node_id}`);
     this.node = row.node_id;
@@ -153,17 +157,17 @@ export class OpStore {
     const rows = this.#db
       .prepare(`SELECT state FROM gov_entities WHERE kind = ? AND present = 1 ${where} ORDER BY created_at DESC, id DESC LIMIT ?`)
       .all(kind, ...(opts.params ?? []), opts.limit ?? -1) as Array<{ state: string }>;
-    return rows.map((r) => JSON.parse(r.state) as S);
+    return rows.map((r) => this.#parseState<S>(r.state));
   }
 
   /** The entity's ops in fold order: its full history. */
   history(kind: string, id: string): Op[] {
-    return (this.#stmt.entityOps.all(kind, id) as OpRow[]).map(opFromRow);
+    return (this.#stmt.entityOps.all(kind, id) as OpRow[]).map((r) => this.#opFromRow(r));
   }
 
   /** Local ops with seq > `afterSeq`, in order: what the sync outbox sends. */
   localOpsAfter(afterSeq: number, limit = 500): Op[] {
-    return (this.#db.prepare('SELECT * FROM gov_ops WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?').all(this.node, afterSeq, limit) as OpRow[]).map(opFromRow);
+    return (this.#db.prepare('SELECT * FROM gov_ops WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?').all(this.node, afterSeq, limit) as OpRow[]).map((r) => this.#opFromRow(r));
   }
 
   opCount(): number {
@@ -192,13 +196,59 @@ export class OpStore {
       if (!this.#models.has(kind)) continue;
       const expected = canonicalJson(fold(this.model(kind), id, this.history(kind, id)));
       const row = this.#stmt.getState.get(kind, id) as { state: string } | undefined;
-      if (!row || canonicalJson(JSON.parse(row.state)) !== expected) bad.push({ kind, id });
+      if (!row || canonicalJson(this.#parseState(row.state)) !== expected) bad.push({ kind, id });
     }
     return bad;
   }
 
+  /**
+   * Encrypts sensitive fields still stored in plain text (a database from before
+   * encryption was on); a no-op once done. Returns how many rows it rewrote.
+   */
+  sealPlaintext(): number {
+    const cipher = this.#cipher;
+    if (!cipher) return 0;
+    return this.transaction(() => {
+      let n = 0;
+      const kinds = Object.keys(SENSITIVE_FIELDS);
+      const marks = kinds.map(() => '?').join(',');
+      const rewrites: Array<[string, string]> = [];
+      for (const r of this.#db.prepare(`SELECT id, entity_kind AS kind, payload FROM gov_ops WHERE entity_kind IN (${marks})`).all(...kinds) as Array<{ id: string; kind: string; payload: string }>) {
+        const sealed = JSON.stringify(cipher.sealPayload(r.kind, JSON.parse(r.payload) as Record<string, unknown>));
+        if (sealed !== r.payload) rewrites.push([sealed, r.id]);
+      }
+      if (rewrites.length > 0) {
+        // Ops are immutable (a trigger refuses updates). This changes only how their
+        // payload is stored, not what it says: the trigger is lifted for this one
+        // transaction and put back exactly as it was before it commits.
+        const trigger = this.#db.prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'gov_ops_no_update'").get() as { sql: string };
+        this.#db.exec('DROP TRIGGER gov_ops_no_update');
+        const setPayload = this.#db.prepare('UPDATE gov_ops SET payload = ? WHERE id = ?');
+        for (const [payload, id] of rewrites) n += setPayload.run(payload, id).changes;
+        this.#db.exec(trigger.sql);
+      }
+      const setState = this.#db.prepare('UPDATE gov_entities SET state = ? WHERE kind = ? AND id = ?');
+      for (const r of this.#db.prepare(`SELECT kind, id, state FROM gov_entities WHERE kind IN (${marks})`).all(...kinds) as Array<{ kind: string; id: string; state: string }>) {
+        const sealed = JSON.stringify(cipher.sealState(JSON.parse(r.state) as EntityBase));
+        if (sealed !== r.state) n += setState.run(sealed, r.kind, r.id).changes;
+      }
+      return n;
+    });
+  }
+
   #insert(op: Op): void {
-    this.#stmt.insertOp.run({ ...op, payload: JSON.stringify(op.payload), receivedAt: this.#clock.now() });
+    const payload = this.#cipher ? this.#cipher.sealPayload(op.entityKind, op.payload) : op.payload;
+    this.#stmt.insertOp.run({ ...op, payload: JSON.stringify(payload), receivedAt: this.#clock.now() });
+  }
+
+  #opFromRow(row: OpRow): Op {
+    const op = opFromRow(row);
+    return this.#cipher ? { ...op, payload: this.#cipher.openPayload(op.entityKind, op.payload) } : op;
+  }
+
+  #parseState<S extends EntityBase>(text: string): S {
+    const s = JSON.parse(text) as S;
+    return this.#cipher ? this.#cipher.openState(s) : s;
   }
 
   /** Incremental when the op is the entity's newest; otherwise a re-fold of the entity. */
@@ -210,13 +260,13 @@ export class OpStore {
   }
 
   #save(state: EntityBase): void {
-    this.#stmt.putState.run(state.kind, state.id, state.exists ? 1 : 0, state.createdAt, state.lastHlc ?? '', JSON.stringify(state));
+    this.#stmt.putState.run(state.kind, state.id, state.exists ? 1 : 0, state.createdAt, state.lastHlc ?? '', JSON.stringify(this.#cipher ? this.#cipher.sealState(state) : state));
     this.#hooks[state.kind]?.(state);
   }
 
   #readState<S extends EntityBase>(kind: string, id: string): S | undefined {
     const row = this.#stmt.getState.get(kind, id) as { state: string } | undefined;
-    return row ? (JSON.parse(row.state) as S) : undefined;
+    return row ? this.#parseState<S>(row.state) : undefined;
   }
 }
 

@@ -6,6 +6,7 @@ import { join, relative, sep } from 'node:path';
  *
  *   cunbox.db
  *   keys/audit.key                                         HMAC key of the audit chain (0600)
+ *   keys/data.key                                          AES key of sensitive fields (0600)
  *   recordings/<cameraId>/incoming/<runId>_<seq>.ts      being written by ffmpeg
  *   recordings/<cameraId>/<YYYY-MM-DD>/<stamp>.ts          closed and indexed (UTC)
  */
@@ -20,6 +21,10 @@ export class Layout {
   /** Secrets kept beside, never inside, the database (mode 0700). */
   get keysDir(): string {
     return join(this.dataDir, 'keys');
+  }
+  /** AES key of the sensitive fields (ID and phone numbers, special-group flags). */
+  get dataKey(): string {
+    return join(this.keysDir, 'data.key');
   }
   get auditKey(): string {
     return join(this.keysDir, 'audit.key');

@@ -14,7 +14,7 @@
  * its reason and logged; the stream goes on.
  */
 import mqtt, { type MqttClient } from 'mqtt';
-import { MAX_BATCH_BYTES, SendWindow, backoffDelay, deadLetterCopy, decode, edgeSubscriptions, encode, fitBatch, opId, redactUrls, topic, type Channel, type SyncEvent, type TopicMap } from '@cunbox/shared';
+import { MAX_BATCH_BYTES, SendWindow, backoffDelay, deadLetterCopy, decode, minimiseOpForCloud, edgeSubscriptions, encode, fitBatch, opId, redactUrls, topic, type Channel, type SyncEvent, type TopicMap } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -271,7 +271,8 @@ export class SyncClient {
     if (!this.connected) return;
     const { store, db, clock } = this.#deps;
     while (this.#ops.room > 0) {
-      const ops = fitBatch(store.localOpsAfter(this.#ops.sent, Math.min(this.#opts.batch, this.#ops.room)), this.#opts.maxBatchBytes);
+      // The cloud gets each op minimised: what no phone screen shows never leaves the box.
+      const ops = fitBatch(store.localOpsAfter(this.#ops.sent, Math.min(this.#opts.batch, this.#ops.room)).map(minimiseOpForCloud), this.#opts.maxBatchBytes);
       if (ops.length === 0) break;
       this.#publish('up/ops', { v: 1, ops });
       this.stats.batchesSent++;

@@ -8,6 +8,7 @@ import { Governance } from '../../src/governance/governance.ts';
 import { buildApp, type Api, type ApiOptions } from '../../src/api/app.ts';
 import { AuditLog } from '../../src/api/audit.ts';
 import { randomBytes } from 'node:crypto';
+import { FieldCipher, loadOrCreateKey } from '@cunbox/shared';
 import { silentLogger } from '../../src/log.ts';
 import { fakeClock } from './fake-time.ts';
 import { tmpDir } from './tmp.ts';
@@ -47,7 +48,8 @@ export async function apiHarness(t: Test, opts: { options?: ApiOptions; cjkFontP
   const holds = new HoldStore({ db, clock });
   const cameras = new CameraRegistry({ db, clock });
   const escalations: unknown[] = [];
-  const governance = new Governance({ db, clock, log, dataDir: dir, users, holds, cjkFontPath: opts.cjkFontPath, slaIntervalMs: 60_000, onEscalation: (e) => escalations.push(e) });
+  const cipher = new FieldCipher(loadOrCreateKey(join(dir, 'keys', 'data.key')));
+  const governance = new Governance({ db, clock, log, dataDir: dir, users, holds, cipher, cjkFontPath: opts.cjkFontPath, slaIntervalMs: 60_000, onEscalation: (e) => escalations.push(e) });
   const audit = new AuditLog({ db, clock, key: randomBytes(32) });
   const app: Api = await buildApp({ db, clock, log, users, governance, audit, cameraExists: (id) => cameras.get(id) !== undefined, options: { loginRateLimit: { max: 5, windowMs: 60_000 }, ...opts.options } });
   governance.start();

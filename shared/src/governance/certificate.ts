@@ -6,6 +6,7 @@ import type { ResidentState } from './help.ts';
 import { obj, str } from './read.ts';
 import { markCreated, opTime } from './time.ts';
 import { applyReview, applyStatus, type Transitions } from './workflow.ts';
+import { isMaskedId } from '../privacy/sensitive.ts';
 
 /** 证明开具: a resident asks, a cadre reviews, an approved certificate carries a verification code. */
 export const CERTIFICATE_STATUSES = ['requested', 'under_review', 'approved', 'rejected', 'revoked'] as const;
@@ -123,7 +124,8 @@ export function certificateRequestDraft(id: string, type: CertificateType, profi
       template: type.template,
       residentId: profile?.id ?? null,
       applicantName,
-      idNumber: input.idNumber ?? profile?.idNumber ?? null,
+      // On the cloud the profile holds a masked ID number: never copy that into a certificate.
+      idNumber: input.idNumber ?? (isMaskedId(profile?.idNumber) ? null : (profile?.idNumber ?? null)),
       address: input.address ?? profile?.address ?? null,
       purpose: input.purpose,
       details: input.details ?? '',

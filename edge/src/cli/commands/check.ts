@@ -10,7 +10,8 @@ import { SegmentIndex } from '../../storage/segment-index.ts';
 import { reconcile } from '../../storage/reconcile.ts';
 import { lockHolder } from '../../storage/lock.ts';
 import { table } from '../format.ts';
-import { governanceModels } from '@cunbox/shared';
+import { FieldCipher, governanceModels } from '@cunbox/shared';
+import { loadOrCreateKey } from '@cunbox/shared';
 import { OpStore } from '../../governance/store.ts';
 
 export function registerCheck(program: Command, ctx: CliContext): void {
@@ -31,7 +32,7 @@ export function registerCheck(program: Command, ctx: CliContext): void {
         const index = new SegmentIndex({ db, layout, clock: systemClock, log: silentLogger() });
         const report = await reconcile({ db, layout, index, log: silentLogger() }, { repair: o.repair ?? false, skipIncoming: running !== undefined });
         // Governance: every entity's stored state must be the fold of its ops.
-        const ops = new OpStore({ db, clock: systemClock, log: silentLogger(), models: governanceModels });
+        const ops = new OpStore({ db, clock: systemClock, log: silentLogger(), models: governanceModels, cipher: new FieldCipher(loadOrCreateKey(layout.dataKey)) });
         const bad = ops.verify();
         if (bad.length > 0 && o.repair) ops.refoldAll();
         for (const b of bad) report.findings.push({ kind: 'oplog-mismatch', path: `${b.kind}/${b.id}`, cameraId: null, detail: 'stored state differs from the fold of its ops; --repair re-folds it', repaired: o.repair ?? false });

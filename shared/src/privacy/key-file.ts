@@ -1,14 +1,13 @@
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
-import { CunboxError } from '../errors.ts';
 
 const KEY_BYTES = 32;
 
 /**
  * A 256-bit secret kept in its own file (mode 0600, directory 0700), never in the
- * database: a copy of cunbox.db alone lets nobody forge the audit chain or read
- * encrypted fields. Created on first use; written to a temporary name, fsynced and
+ * database: a copy of the database file alone lets nobody forge the audit chain
+ * or read encrypted fields. Edge and cloud keep theirs the same way. Created on first use; written to a temporary name, fsynced and
  * renamed so a power cut never leaves a half-written key.
  */
 export function loadOrCreateKey(file: string): Buffer {
@@ -42,8 +41,8 @@ export function readKey(file: string): Buffer | undefined {
     text = readFileSync(file, 'utf8').trim();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CunboxError('CONFIG_INVALID', `cannot read key file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+    throw new Error(`cannot read key file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}`);
   }
-  if (!/^[0-9a-f]{64}$/.test(text)) throw new CunboxError('CONFIG_INVALID', `key file ${file} is damaged (expected 64 hex digits); restore it from a backup`);
+  if (!/^[0-9a-f]{64}$/.test(text)) throw new Error(`key file ${file} is damaged (expected 64 hex digits); restore it from a backup`);
   return Buffer.from(text, 'hex');
 }

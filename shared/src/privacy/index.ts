@@ -1,0 +1,3 @@
+export * from './sensitive.ts';
+export * from './field-cipher.ts';
+export * from './key-file.ts';
