@@ -16,6 +16,8 @@ export interface EdgeConfig {
   file: string | null;
   dataDir: string;
   logLevel: string;
+  /** Bound on Edge.stop(); see there. Absent: DEFAULT_STOP_TIMEOUT_MS. */
+  stopTimeoutMs?: number;
   recorder: RecorderSettings;
   retention: RetentionSettings;
   cameras: CameraInput[];
@@ -74,6 +76,7 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
     file,
     dataDir: resolve(base, cfg.data_dir),
     logLevel: cfg.log_level,
+    stopTimeoutMs: cfg.stop_timeout_seconds * 1000,
     recorder: {
       ...defaultRecorderSettings,
       ffmpegPath: cfg.recording.ffmpeg,

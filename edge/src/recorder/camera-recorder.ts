@@ -77,6 +77,7 @@ export class CameraRecorder {
   #watchdog: unknown;
   #restartTimer: unknown;
   #stopping = false;
+  #stopped: Promise<void> | undefined;
   #online: boolean | undefined;
   #runFailure: Failure | undefined;
   #lastError: Failure | null = null;
@@ -126,6 +127,7 @@ export class CameraRecorder {
 
   start(): void {
     this.#stopping = false;
+    this.#stopped = undefined;
     this.#online = this.#deps.sink.lastKnownOnline(this.#camera.id);
     this.#launch();
   }
@@ -135,7 +137,12 @@ export class CameraRecorder {
    * on its way out is indexed. From the first line on, nothing starts ffmpeg
    * again: not a pending backoff, not the exit handler, not the watchdog.
    */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    this.#stopped ??= this.#stop();
+    return this.#stopped;
+  }
+
+  async #stop(): Promise<void> {
     this.#stopping = true;
     this.#deps.clock.clearTimeout(this.#restartTimer);
     this.#nextAttemptAt = null;

@@ -15,7 +15,14 @@ export function registerServe(program: Command, ctx: CliContext): void {
       await edge.start();
       const signal = await (ctx.io.shutdownSignal ?? waitForSignal)();
       log.info({ signal }, 'stopping');
-      await edge.stop();
+      const { pending } = await edge.stop();
+      if (pending.length > 0) {
+        // Parts still running hold the event loop open: exit so systemd can restart a clean edge.
+        log.error({ pending, stopTimeoutSeconds: (config.stopTimeoutMs ?? 0) / 1000 }, `stop deadline passed with work pending: ${pending.join('; ')}`);
+        ctx.fail(1);
+        (ctx.io.exit ?? process.exit)(1);
+        return;
+      }
       log.info('stopped');
     });
 
