@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../command-context.ts';
 import { resolveConfig } from '../context.ts';
-import { Edge } from '../../edge.ts';
 import { createLogger } from '../../log.ts';
 
 export function registerServe(program: Command, ctx: CliContext): void {
@@ -11,6 +10,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .action(async (_o, cmd: Command) => {
       const config = resolveConfig(ctx.store(cmd), ctx.io.env);
       const log = createLogger({ level: config.logLevel });
+      // Loaded here, not at the top: the edge pulls in fastify, MQTT, sharp… which no other command needs.
+      const { Edge } = await import('../../edge.ts');
       const edge = new Edge({ config, log });
       await edge.start();
       const signal = await (ctx.io.shutdownSignal ?? waitForSignal)();
