@@ -72,4 +72,6 @@ t.test('npm start runs the simulator, the cloud and a paired edge', async (t) =>
   demo.kill('SIGINT');
   t.equal(await exited, 0, 'SIGINT stops the demo cleanly');
   t.match(stdout, /stopped\./);
+  const edgeLog = readFileSync(join(dir, 'edge.log'), 'utf8');
+  t.notMatch(edgeLog, /indexing a segment failed|database connection is not open/, 'every last segment indexed before the database closed');
 });

@@ -103,9 +103,14 @@ async function shutdown(signal: string): Promise<void> {
   stopping = true;
   clearInterval(timer);
   console.log(`\n${signal}: stopping the edge (closing every camera's last segment) and the cloud…`);
-  await edge.stop();
+  // The edge first: its cameras' last segments are indexed while the simulator still serves them.
+  const { pending } = await edge.stop();
   await cloud.cloud.stop();
   await sim.stop();
+  if (pending.length > 0) {
+    console.log(`stop deadline passed with work pending: ${pending.join('; ')}`);
+    process.exit(1);
+  }
   console.log('stopped.');
   process.exit(0);
 }

@@ -28,3 +28,18 @@ export const systemClock: Clock = {
 export function sleep(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimeout(resolve, ms));
 }
+
+/**
+ * Waits for `work` at most `ms` on the given clock: true when it settled in
+ * time (either way), false when the time ran out first. The work itself goes on;
+ * a stop that must not hang uses this to give up waiting, not to cancel.
+ */
+export async function settlesWithin(clock: Clock, work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: unknown;
+  const late = new Promise<false>((resolve) => (timer = clock.setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true, () => true), late]);
+  } finally {
+    clock.clearTimeout(timer);
+  }
+}

@@ -1,5 +1,5 @@
 import type { Clock } from './clock.ts';
-import { systemClock } from './clock.ts';
+import { settlesWithin, systemClock } from './clock.ts';
 import type { Logger } from './log.ts';
 import { openDatabase, type Db } from './db/database.ts';
 import { CameraRegistry } from './cameras/registry.ts';
@@ -42,9 +42,18 @@ export interface EdgeDeps {
   onSegmentIndexed?: (row: NewSegment, latencyMs: number) => void;
 }
 
+/** What a stop left unfinished when its deadline passed; empty after a clean stop. */
+export interface StopReport {
+  pending: string[];
+}
+
+/** Enough for 64 cameras to quit ffmpeg and index their last segment, inside systemd's TimeoutStopSec=30. */
+export const DEFAULT_STOP_TIMEOUT_MS = 20_000;
+
 /**
  * The edge's composition root: builds every part, starts them in order and
- * stops them in reverse. Nothing here does I/O until start().
+ * stops them in the order that loses nothing (see stop()). Nothing here does
+ * I/O until start().
  */
 export class Edge {
   readonly #deps: EdgeDeps;
@@ -61,6 +70,8 @@ export class Edge {
   #snapshots: SnapshotService | undefined;
   #sync: SyncClient | undefined;
   #media: MediaUploader | undefined;
+  /** The stop step under way, for the report when the deadline passes. */
+  #stopStep: string | undefined;
 
   constructor(deps: EdgeDeps) {
     this.#deps = deps;
@@ -185,18 +196,46 @@ export class Edge {
     }
   }
 
-  async stop(): Promise<void> {
-    await this.#media?.stop();
+  /**
+   * Stops in the order that loses nothing:
+   * 1. no new work: API, media uploads, live views, snapshots, exports;
+   *    the recorders are told to stop at the same moment, so that an ffmpeg the
+   *    unit's SIGTERM already ended is never restarted meanwhile;
+   * 2. recorders: each ffmpeg quits and its last segment is indexed;
+   * 3. retention; 4. sync (outbox rows written by steps 1–3 wait in the
+   *    database for the next start); 5. the database and the lock.
+   * Bounded by `deadlineMs` (config `stop_timeout_seconds`): past it, stop()
+   * returns what was still pending and leaves the database open; the caller
+   * should exit (non-zero), as `cunbox serve` does.
+   */
+  async stop(deadlineMs = this.#deps.config.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS): Promise<StopReport> {
+    const done = this.#stopParts();
+    if (await settlesWithin(this.clock, done, deadlineMs)) {
+      await done;
+      return { pending: [] };
+    }
+    const pending = [this.#stopStep ?? 'stop'];
+    const cameras = this.#recorder?.stopping() ?? [];
+    if (cameras.length > 0) pending.push(`cameras ${cameras.join(', ')}`);
+    return { pending };
+  }
+
+  async #stopParts(): Promise<void> {
+    const step = async (name: string, work: () => Promise<unknown> | undefined) => {
+      this.#stopStep = name;
+      await work();
+    };
+    const recorders = this.#recorder?.stop();
+    await step('new work (API, uploads, live, exports)', () =>
+      Promise.all([this.#media?.stop(), this.#http?.stop(), this.#live?.stop(), this.#snapshots?.stop(), this.#parts?.exports.stop()]),
+    );
     this.#media = undefined;
-    await this.#sync?.stop();
-    this.#sync = undefined;
-    await this.#http?.stop();
     this.#http = undefined;
-    await this.#live?.stop();
-    await this.#snapshots?.stop();
-    await this.#parts?.exports.stop();
-    await this.#recorder?.stop();
-    await this.#retention?.stop();
+    await step('recorders (last segments)', () => recorders);
+    await step('retention', () => this.#retention?.stop());
+    await step('sync', () => this.#sync?.stop());
+    this.#sync = undefined;
+    this.#stopStep = undefined;
     this.#db?.close();
     this.#db = undefined;
     this.#release?.();

@@ -151,3 +151,67 @@ t.test('backoff grows with jitter and resets after a healthy run', async (t) => 
   for (const at of [0, 1, 2]) budget.recordStart(at);
   t.equal(budget.next(3), 59_997, 'budget spent: wait until the oldest start leaves the window');
 });
+
+t.test('stop waits for the segment-list line ffmpeg prints as it quits', async (t) => {
+  // Node reports a child's exit before it has read the child's last pipe output:
+  // the last segment is announced after 'exit', and stop() must still index it.
+  const s = setup(t);
+  s.rec.start();
+  const p = s.spawned[0]!;
+  p.opened(1795921605);
+  p.progress();
+  await s.time.tick(200);
+  p.obeysQ = false;
+  p.stdin.on('data', () => p.exitBeforeLastSegment(0, ['/x/1_000000.ts', 0, 3.2]));
+  await s.rec.stop();
+  t.equal(s.segments.length, 1, 'the last segment was handed to the index before stop() returned');
+  t.equal(s.rec.status().state, 'stopped');
+});
+
+t.test('a recorder being stopped never starts ffmpeg again', async (t) => {
+  t.test('ffmpeg exits on its own (SIGTERM to the process group) just before stop()', async (t) => {
+    const s = setup(t);
+    s.rec.start();
+    const p = s.spawned[0]!;
+    p.opened(1795921605);
+    p.progress();
+    await s.time.tick(200);
+    // systemd signals every process of the unit: ffmpeg quits at the same moment the edge is told to.
+    p.exitBeforeLastSegment(255, ['/x/1_000000.ts', 0, 1.2]);
+    await s.time.tick(100);
+    const stopping = s.rec.stop();
+    await s.time.tick(120_000);
+    await stopping;
+    t.equal(s.spawned.length, 1, 'no restart after stop()');
+    t.equal(s.segments.length, 1, 'its last segment was indexed');
+    t.equal(s.rec.status().nextAttemptAt, null);
+  });
+  t.test('ffmpeg exits while stop() is waiting for it, with the watchdog due', async (t) => {
+    const s = setup(t, { settings: { watchdogMs: 2_000, stopGraceMs: 5_000 } });
+    s.rec.start();
+    const p = s.spawned[0]!;
+    p.obeysQ = false;
+    p.obeysTerm = false;
+    p.opened(1795921605);
+    p.progress();
+    await s.time.tick(200);
+    const stopping = s.rec.stop();
+    await s.time.tick(3_000); // the watchdog would fire now
+    t.same(s.events.map((e) => e.type), ['camera.online'], 'a camera being stopped is not reported offline');
+    t.same(p.signals, [], 'the watchdog does not restart the stop sequence');
+    p.exit(1);
+    await s.time.tick(120_000); // any backoff would have fired by now
+    await stopping;
+    t.equal(s.spawned.length, 1, 'no restart after stop()');
+    t.equal(s.rec.status().state, 'stopped');
+  });
+  t.test('stop() during a backoff wait', async (t) => {
+    const s = setup(t, { onSpawn: (p) => setImmediate(() => p.exit(1)) });
+    s.rec.start();
+    await s.time.tick(100);
+    t.ok(s.rec.status().nextAttemptAt !== null, 'a restart is scheduled');
+    await s.rec.stop();
+    await s.time.tick(120_000);
+    t.equal(s.spawned.length, 1, 'the scheduled restart never ran');
+  });
+});

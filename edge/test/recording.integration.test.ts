@@ -139,6 +139,34 @@ t.test('kill -9 of the edge mid-segment: restart indexes everything, the partial
   t.notMatch(out, new RegExp(sim.cameras[0]!.password), 'no password in the logs');
 });
 
+t.test('SIGTERM to the process group mid-segment (a systemd stop): the last segment is indexed, check passes', async (t) => {
+  const dir = tmpDir(t);
+  const cfgFile = join(dir, 'config.yaml');
+  writeFileSync(cfgFile, configFor(join(dir, 'data'), [{ index: 0 }, { index: 1 }, { index: 2 }, { index: 3 }]));
+  const edgeProc = spawn(process.execPath, [BIN, 'serve', '--config', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  edgeProc.stdout.on('data', (d) => (out += d));
+  edgeProc.stderr.on('data', (d) => (out += d));
+  const dbFile = join(dir, 'data/cunbox.db');
+  await waitFor('a first segment per camera', () => existsSync(dbFile) && openCount(dbFile) >= 4, 30_000);
+  await new Promise((r) => setTimeout(r, (SEGMENT_S / 2) * 1000)); // into the middle of the next segment
+  // As systemd stops the unit: every process of it, ffmpeg included, gets SIGTERM at once.
+  process.kill(-edgeProc.pid!, 'SIGTERM');
+  const code = await new Promise<number | null>((r) => (edgeProc.exitCode !== null ? r(edgeProc.exitCode) : edgeProc.once('exit', (c) => r(c))));
+  t.equal(code, 0, 'a clean stop exits 0');
+  t.notMatch(out, /database connection is not open|indexing a segment failed/, 'no indexing after the database closed');
+  const db = openDatabase(dbFile, { readonly: true });
+  for (const cam of [1, 2, 3, 4]) {
+    t.same(readdirSync(join(dir, `data/recordings/${cam}/incoming`)), [], `camera ${cam}: nothing left unindexed in incoming`);
+    const last = db.prepare('SELECT MAX(end_ms) AS end FROM segments WHERE camera_id = ?').get(cam) as { end: number };
+    const run = db.prepare('SELECT ended_at FROM recorder_runs WHERE camera_id = ? ORDER BY id DESC LIMIT 1').get(cam) as { ended_at: number };
+    t.ok(Math.abs(run.ended_at - last.end) < SEGMENT_S * 1000, `camera ${cam}: the last row ends where recording stopped (${run.ended_at - last.end} ms before the run ended)`);
+  }
+  db.close();
+  const check = await cli(['check', '--config', cfgFile]);
+  t.equal(check.code, 0, `cunbox check passes: ${check.out}${check.err}`);
+});
+
 t.test('kill -9 of node alone: the next edge stops the orphaned ffmpeg before reconciling', async (t) => {
   const dir = tmpDir(t);
   const cfgFile = join(dir, 'config.yaml');

@@ -10,6 +10,8 @@ export interface CliIo {
   stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   /** Resolves when the process should stop (serve); SIGINT/SIGTERM by default. */
   shutdownSignal?: () => Promise<string>;
+  /** Ends the process (serve, when its stop misses the deadline); process.exit when absent. */
+  exit?: (code: number) => void;
 }
 
 /** What every command module gets: output, translation, exit status, global options. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { CunboxError } from '../errors.ts';
 import { configSchema, type RawConfig } from './schema.ts';
@@ -19,6 +19,8 @@ export interface EdgeConfig {
   file: string | null;
   dataDir: string;
   logLevel: string;
+  /** Bound on Edge.stop(); see there. Absent: DEFAULT_STOP_TIMEOUT_MS. */
+  stopTimeoutMs?: number;
   recorder: RecorderSettings;
   retention: RetentionSettings;
   cameras: CameraInput[];
@@ -30,8 +32,12 @@ export interface EdgeConfig {
   audit?: { retentionDays: number };
 }
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
-const validate = ajv.compile<RawConfig>(configSchema);
+// Compiled on first use, so that commands that read no config (--help) do not pay for it.
+let compiled: ValidateFunction<RawConfig> | undefined;
+function validator(): ValidateFunction<RawConfig> {
+  compiled ??= new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true }).compile<RawConfig>(configSchema);
+  return compiled;
+}
 
 const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, TIB: 1024 ** 4 };
 
@@ -69,6 +75,7 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
     );
   }
   const data: unknown = doc.toJS() ?? {};
+  const validate = validator();
   if (!validate(data)) {
     const details = (validate.errors ?? []).map((e) => describeError(e, doc, lines, where));
     throw new CunboxError('CONFIG_INVALID', `${where}: ${details.length} problem${details.length === 1 ? '' : 's'}`, details);
@@ -79,6 +86,7 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
     file,
     dataDir: resolve(base, cfg.data_dir),
     logLevel: cfg.log_level,
+    stopTimeoutMs: cfg.stop_timeout_seconds * 1000,
     recorder: {
       ...defaultRecorderSettings,
       ffmpegPath: cfg.recording.ffmpeg,

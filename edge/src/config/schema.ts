@@ -12,6 +12,13 @@ export const configSchema = {
   properties: {
     data_dir: { type: 'string', minLength: 1, description: 'Where the database and recordings live.' },
     log_level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+    stop_timeout_seconds: {
+      type: 'number',
+      minimum: 1,
+      maximum: 600,
+      default: 20,
+      description: 'How long a stop may take (every camera\'s last segment indexed) before the process gives up and exits non-zero.',
+    },
     recording: {
       type: 'object',
       additionalProperties: false,
@@ -104,6 +111,7 @@ export const configSchema = {
 export interface RawConfig {
   data_dir: string;
   log_level: string;
+  stop_timeout_seconds: number;
   recording: {
     segment_seconds: number;
     watchdog_seconds: number;

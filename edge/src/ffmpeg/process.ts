@@ -42,7 +42,11 @@ export interface FfmpegOptions {
   /** Binary stdout (e.g. fragmented MP4, JPEG frames) instead of lines. */
   rawStdout?: (chunk: Buffer) => void;
   env?: NodeJS.ProcessEnv;
+  /** After the exit, how long to wait at most for the child's last pipe output to be read. */
+  drainMs?: number;
 }
+
+const DEFAULT_DRAIN_MS = 2000;
 
 /**
  * One ffmpeg child. Owns its pipes; knows how to stop it politely.
@@ -50,6 +54,11 @@ export interface FfmpegOptions {
  * ffmpeg finishes a file properly (trailer, last segment-list entry) only when
  * it quits on its own, so stop() asks with `q` on stdin first, then SIGTERM,
  * and SIGKILL only when it does not listen.
+ *
+ * `exited` settles once the child has exited AND its pipes have been read to
+ * the end: Node reports the exit before it has read what the child wrote last
+ * (the segment-list line of the file ffmpeg closed as it quit), and whoever
+ * awaits the exit needs that line.
  */
 export class FfmpegProcess {
   readonly exited: Promise<ExitInfo>;
@@ -65,7 +74,7 @@ export class FfmpegProcess {
       stdio,
       env: opts.env ?? process.env,
     });
-    this.exited = new Promise<ExitInfo>((resolve) => {
+    const exit = new Promise<ExitInfo>((resolve) => {
       this.#child.once('exit', (code, signal) => {
         this.#done = true;
         resolve({ code, signal });
@@ -78,24 +87,34 @@ export class FfmpegProcess {
     });
     // A write to a dead ffmpeg's stdin must not crash the edge.
     this.#child.stdin?.on('error', () => {});
+    const drained: Promise<void>[] = [];
     const stderr = this.#child.stdio[2] as Readable | null | undefined;
-    if (stderr && opts.onStderrLine) readLines(stderr, opts.onStderrLine);
-    else stderr?.resume();
+    if (stderr && opts.onStderrLine) drained.push(readLines(stderr, opts.onStderrLine));
+    else if (stderr) drained.push(drain(stderr));
     for (let fd = 1; fd < this.#child.stdio.length; fd++) {
       if (fd === 2) continue;
       const stream = this.#child.stdio[fd] as Readable | null | undefined;
       if (!stream) continue;
       if (fd === 1 && opts.rawStdout) {
         const onChunk = opts.rawStdout;
-        stream.on('error', () => {});
         stream.on('data', (d: Buffer) => onChunk(d));
+        drained.push(ended(stream));
         continue;
       }
       if (opts.onPipeLine) {
         const onLine = opts.onPipeLine;
-        readLines(stream, (line) => onLine(fd, line));
-      } else stream.resume();
+        drained.push(readLines(stream, (line) => onLine(fd, line)));
+      } else drained.push(drain(stream));
     }
+    const drainMs = opts.drainMs ?? DEFAULT_DRAIN_MS;
+    this.exited = exit.then(async (info) => {
+      // Bounded: a pipe someone else still holds open must not keep the exit from being reported.
+      let timer: unknown;
+      const late = new Promise<void>((resolve) => (timer = this.#clock.setTimeout(resolve, drainMs)));
+      await Promise.race([Promise.all(drained), late]);
+      this.#clock.clearTimeout(timer);
+      return info;
+    });
   }
 
   get pid(): number | undefined {
@@ -137,12 +156,28 @@ export class FfmpegProcess {
   }
 }
 
-function readLines(stream: Readable, onLine: (line: string) => void): void {
+/** Reads a pipe line by line; settles once the last line has been handed on. */
+function readLines(stream: Readable, onLine: (line: string) => void): Promise<void> {
   stream.on('error', () => {});
   const rl = createInterface({ input: stream, crlfDelay: Infinity });
   rl.on('line', (line) => {
     // ffmpeg separates in-place stats updates with \r; treat them as lines.
     for (const part of line.split('\r')) if (part.length > 0) onLine(part);
+  });
+  return new Promise((resolve) => rl.once('close', () => resolve()));
+}
+
+function drain(stream: Readable): Promise<void> {
+  stream.resume();
+  return ended(stream);
+}
+
+/** Settles when a readable is done, whichever way (end, close, error). */
+function ended(stream: Readable): Promise<void> {
+  return new Promise((resolve) => {
+    stream.on('error', () => resolve());
+    stream.once('end', () => resolve());
+    stream.once('close', () => resolve());
   });
 }
 

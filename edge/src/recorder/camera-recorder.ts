@@ -77,6 +77,7 @@ export class CameraRecorder {
   #watchdog: unknown;
   #restartTimer: unknown;
   #stopping = false;
+  #stopped: Promise<void> | undefined;
   #online: boolean | undefined;
   #runFailure: Failure | undefined;
   #lastError: Failure | null = null;
@@ -126,19 +127,35 @@ export class CameraRecorder {
 
   start(): void {
     this.#stopping = false;
+    this.#stopped = undefined;
     this.#online = this.#deps.sink.lastKnownOnline(this.#camera.id);
     this.#launch();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Quits ffmpeg (q, SIGTERM, SIGKILL) and waits until the segment it closed
+   * on its way out is indexed. From the first line on, nothing starts ffmpeg
+   * again: not a pending backoff, not the exit handler, not the watchdog.
+   */
+  stop(): Promise<void> {
+    this.#stopped ??= this.#stop();
+    return this.#stopped;
+  }
+
+  async #stop(): Promise<void> {
     this.#stopping = true;
     this.#deps.clock.clearTimeout(this.#restartTimer);
     this.#nextAttemptAt = null;
     const proc = this.#proc;
     if (proc) await proc.stop(this.#deps.settings.stopGraceMs);
-    // The last segment is announced as ffmpeg quits; let its indexing finish.
+    // The last segment is announced as ffmpeg quits (its exit handler has run by now); let its indexing finish.
     await Promise.allSettled([...this.#pending]);
     this.#setState('stopped');
+  }
+
+  /** True between stop() and the end of the last indexing. */
+  get stopping(): boolean {
+    return this.#stopping && this.#state !== 'stopped';
   }
 
   #launch(): void {
@@ -197,7 +214,8 @@ export class CameraRecorder {
 
   #checkWatchdog(): void {
     const { clock, settings, log } = this.#deps;
-    if (!this.#proc || this.#state === 'stalled') return;
+    // A camera being stopped goes quiet because we asked it to: not a stall, not an offline camera.
+    if (!this.#proc || this.#state === 'stalled' || this.#stopping) return;
     const limit = this.#state === 'connecting' ? settings.connectTimeoutMs : settings.watchdogMs;
     const silentMs = clock.now() - this.#lastDataAt;
     if (silentMs < limit) return;

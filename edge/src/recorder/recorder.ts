@@ -31,21 +31,32 @@ export class Recorder {
   #timer: unknown;
   #dataVersion = -1;
   #syncing: Promise<void> = Promise.resolve();
+  #stopped = false;
 
   constructor(deps: RecorderDeps) {
     this.#deps = deps;
   }
 
   async start(): Promise<void> {
+    this.#stopped = false;
     await this.sync();
     this.#timer = this.#deps.clock.setInterval(() => this.#poll(), this.#deps.pollMs ?? 2000);
   }
 
+  /** Stops every camera at once; from the first line on, no camera recorder is started again. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     this.#deps.clock.clearInterval(this.#timer);
+    const now = [...this.#recorders.values()].map((r) => r.stop());
     await this.#syncing;
-    await Promise.all([...this.#recorders.values()].map((r) => r.stop()));
+    // A sync that was under way may have started recorders after the line above.
+    await Promise.all([...now, ...[...this.#recorders.values()].map((r) => r.stop())]);
     this.#recorders.clear();
+  }
+
+  /** Cameras whose stop has begun but not finished (their ffmpeg or last indexing still pending). */
+  stopping(): number[] {
+    return [...this.#recorders.values()].filter((r) => r.stopping).map((r) => r.cameraId);
   }
 
   status(): CameraStatus[] {
@@ -70,6 +81,7 @@ export class Recorder {
   }
 
   async #sync(): Promise<void> {
+    if (this.#stopped) return;
     const wanted = new Map<number, CameraWithSecrets>();
     for (const cam of this.#deps.registry.listWithSecrets()) if (cam.enabled) wanted.set(cam.id, cam);
     const stops: Promise<void>[] = [];
@@ -89,6 +101,7 @@ export class Recorder {
         running.updateCamera(cam);
         continue;
       }
+      if (this.#stopped) return;
       const rec = new CameraRecorder({ ...this.#deps, camera: cam, log: this.#deps.log.child({ cameraId: id, camera: cam.name }) });
       this.#recorders.set(id, rec);
       rec.start();

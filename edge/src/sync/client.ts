@@ -16,10 +16,13 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { MAX_BATCH_BYTES, SendWindow, backoffDelay, deadLetterCopy, decode, minimiseOpForCloud, edgeSubscriptions, encode, fitBatch, opId, redactUrls, topic, type Channel, type SyncEvent, type TopicMap } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
-import type { Clock } from '../clock.ts';
+import { settlesWithin, type Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { OpStore } from '../governance/store.ts';
 import { readUsersSnapshot } from './users-snapshot.ts';
+
+/** How long stop() waits for the broker to take the offline presence and the disconnect. */
+const GOODBYE_MS = 2000;
 
 export interface SyncOptions {
   batch: number;
@@ -135,11 +138,17 @@ export class SyncClient {
     const c = this.#client;
     this.#client = undefined;
     this.#ready = false;
-    if (c?.connected) {
+    if (!c) return;
+    const { clock } = this.#deps;
+    if (c.connected) {
       // A clean goodbye: the retained presence says offline now, not after the keepalive runs out.
-      await c.publishAsync(topic(this.#deps.credentials.edgeId, 'presence'), encode('presence', { v: 1, online: false, at: this.#deps.clock.now() }), { qos: 1, retain: true }).catch(() => undefined);
+      // Bounded: a broker that goes away at this moment never acks it, and MQTT.js
+      // (no reconnect) then never settles the publish.
+      const goodbye = c.publishAsync(topic(this.#deps.credentials.edgeId, 'presence'), encode('presence', { v: 1, online: false, at: clock.now() }), { qos: 1, retain: true });
+      await settlesWithin(clock, goodbye, GOODBYE_MS);
     }
-    if (c) await c.endAsync(true);
+    // endAsync waits for the socket's close event, which never comes again if the socket already closed.
+    await settlesWithin(clock, c.endAsync(true), GOODBYE_MS);
   }
 
   #connect(): void {

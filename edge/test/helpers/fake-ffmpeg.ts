@@ -63,6 +63,20 @@ export class FakeFfmpeg extends EventEmitter implements ProcessHandle {
     for (const s of [this.stdout, this.stderr, this.segmentList]) s.end();
     this.emit('exit', code, signal);
   }
+
+  /**
+   * Exits as Node often reports a real child's end: 'exit' first, the last
+   * segment-list line the child wrote as it quit read from the pipe afterwards.
+   */
+  exitBeforeLastSegment(code: number | null, segment: [name: string, start: number, end: number]): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.emit('exit', code, null);
+    setImmediate(() => {
+      this.segmentClosed(...segment);
+      for (const s of [this.stdout, this.stderr, this.segmentList]) s.end();
+    });
+  }
 }
 
 export function fakeSpawner(onSpawn?: (p: FakeFfmpeg) => void) {

@@ -203,8 +203,15 @@ export const topicSchemas: Record<Channel, object> = {
   presence: { type: 'object', additionalProperties: false, required: ['v', 'online', 'at'], properties: { v, online: { type: 'boolean' }, at: { type: 'integer' } } },
 };
 
-const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
-const validators = Object.fromEntries(Object.entries(topicSchemas).map(([k, s]) => [k, ajv.compile(s)])) as Record<Channel, ValidateFunction>;
+// Compiled on first use: every CLI command loads this module, few decode messages.
+let validators: Record<Channel, ValidateFunction> | undefined;
+function validatorFor(channel: Channel): ValidateFunction {
+  if (!validators) {
+    const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+    validators = Object.fromEntries(Object.entries(topicSchemas).map(([k, s]) => [k, ajv.compile(s)])) as Record<Channel, ValidateFunction>;
+  }
+  return validators[channel];
+}
 const CHANNELS = new Set(Object.keys(topicSchemas));
 
 export function topic(edgeId: string, channel: Channel): string {
@@ -246,7 +253,7 @@ export function decode(topicName: string, payload: Uint8Array): Decoded | Reject
   if (data !== null && typeof data === 'object' && 'v' in data && (data as { v: unknown }).v !== PROTOCOL_VERSION) {
     return { ok: false, edgeId, reason: `unsupported message version ${JSON.stringify((data as { v: unknown }).v)}` };
   }
-  const validate = validators[channel as Channel];
+  const validate = validatorFor(channel as Channel);
   if (!validate(data)) {
     const e = validate.errors?.[0];
     return { ok: false, edgeId, reason: `schema: ${e ? `${e.instancePath || '/'} ${e.message ?? ''}` : 'invalid'}` };

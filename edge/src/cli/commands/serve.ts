@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../command-context.ts';
 import { resolveConfig } from '../context.ts';
-import { Edge } from '../../edge.ts';
 import { createLogger } from '../../log.ts';
 
 export function registerServe(program: Command, ctx: CliContext): void {
@@ -11,11 +10,20 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .action(async (_o, cmd: Command) => {
       const config = resolveConfig(ctx.store(cmd), ctx.io.env);
       const log = createLogger({ level: config.logLevel });
+      // Loaded here, not at the top: the edge pulls in fastify, MQTT, sharp… which no other command needs.
+      const { Edge } = await import('../../edge.ts');
       const edge = new Edge({ config, log });
       await edge.start();
       const signal = await (ctx.io.shutdownSignal ?? waitForSignal)();
       log.info({ signal }, 'stopping');
-      await edge.stop();
+      const { pending } = await edge.stop();
+      if (pending.length > 0) {
+        // Parts still running hold the event loop open: exit so systemd can restart a clean edge.
+        log.error({ pending, stopTimeoutSeconds: (config.stopTimeoutMs ?? 0) / 1000 }, `stop deadline passed with work pending: ${pending.join('; ')}`);
+        ctx.fail(1);
+        (ctx.io.exit ?? process.exit)(1);
+        return;
+      }
       log.info('stopped');
     });
 
