@@ -12,6 +12,7 @@ import { Layout } from './storage/layout.ts';
 import { SegmentIndex, type NewSegment } from './storage/segment-index.ts';
 import { reconcile, type ReconcileReport } from './storage/reconcile.ts';
 import { Retention } from './storage/retention.ts';
+import { StorageMonitor } from './storage/monitor.ts';
 import { statfsDiskUsage, type DiskUsage } from './storage/disk.ts';
 import { acquireLock } from './storage/lock.ts';
 import { HoldStore } from './storage/holds.ts';
@@ -53,6 +54,7 @@ export class Edge {
   #release: (() => void) | undefined;
   #recorder: Recorder | undefined;
   #retention: Retention | undefined;
+  #storage: StorageMonitor | undefined;
   #parts: { registry: CameraRegistry; events: EventStore; index: SegmentIndex; holds: HoldStore; exports: ExportQueue } | undefined;
   startupReport: ReconcileReport | undefined;
   #http: HttpPart | undefined;
@@ -132,16 +134,23 @@ export class Edge {
         settings: config.recorder,
         sink,
       });
+      const diskUsage = this.#deps.diskUsage ?? statfsDiskUsage;
+      const storage = new StorageMonitor({ db, layout: this.layout, clock, log: log.child({ module: 'storage' }), settings: config.retention, diskUsage, events });
+      this.#storage = storage;
       this.#retention = new Retention({
         db,
         layout: this.layout,
         clock,
         log: log.child({ module: 'retention' }),
         settings: config.retention,
-        diskUsage: this.#deps.diskUsage ?? statfsDiskUsage,
+        diskUsage,
+        // Footage deleted for space: judge the disk now, not at the next check.
+        afterPass: (r) => void (r.bySpace > 0 && storage.checkLogged()),
       });
       await this.#retention.runOnce();
       this.#retention.start();
+      await storage.checkLogged();
+      storage.start();
       await this.#recorder.start();
       exports.start();
       // Governance and its HTTP API (issue #4): only with an `http` section in the config.
@@ -151,7 +160,7 @@ export class Edge {
         this.#live = new LiveService({ spawner, clock, log: log.child({ module: 'live' }), ffmpegPath });
         this.#snapshots = new SnapshotService({ spawner, clock, log: log.child({ module: 'snapshots' }), ffmpegPath });
         const video = { registry, index, holds, exports, layout: this.layout, live: this.#live, snapshots: this.#snapshots, spawner };
-        this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, video });
+        this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, video, storage });
         await this.#http.start();
       }
       // Sync (issue #5): only with a `cloud` section. It shares the HTTP part's op store when there
@@ -194,6 +203,7 @@ export class Edge {
     await this.#parts?.exports.stop();
     await this.#recorder?.stop();
     await this.#retention?.stop();
+    await this.#storage?.stop();
     this.#db?.close();
     this.#db = undefined;
     this.#release?.();
@@ -222,6 +232,12 @@ export class Edge {
   get retention(): Retention {
     if (!this.#retention) throw new Error('edge not started');
     return this.#retention;
+  }
+
+  /** The disk's last verdict and its alarms. */
+  get storage(): StorageMonitor {
+    if (!this.#storage) throw new Error('edge not started');
+    return this.#storage;
   }
 
   get recorder(): Recorder {

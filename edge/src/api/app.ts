@@ -28,6 +28,7 @@ import { certificateRoutes } from './routes/certificates.ts';
 import { announcementRoutes } from './routes/announcements.ts';
 import { partyRoutes } from './routes/party.ts';
 import { videoRoutes, type VideoDeps } from './routes/video.ts';
+import { healthRoutes, type HealthDeps } from './routes/health.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -60,6 +61,8 @@ export interface ApiDeps {
   cameraExists: (cameraId: number) => boolean;
   /** Playback, export, snapshots, live view (issue #6); absent: no video routes. */
   video?: VideoDeps;
+  /** The storage monitor, for GET /api/health; absent: no storage section. */
+  storage?: HealthDeps;
   options?: ApiOptions;
 }
 
@@ -201,7 +204,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
   });
 
   const ctx: RouteContext = { deps, credentials, audit, options };
-  for (const routes of [authRoutes, mediaRoutes, ticketRoutes, open311Routes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes]) {
+  for (const routes of [authRoutes, mediaRoutes, ticketRoutes, open311Routes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes, healthRoutes]) {
     routes(app, ctx);
   }
   await app.ready();

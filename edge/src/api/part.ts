@@ -7,6 +7,7 @@ import type { HoldStore } from '../storage/holds.ts';
 import { Governance } from '../governance/governance.ts';
 import { buildApp, type Api, type ApiOptions } from './app.ts';
 import type { VideoDeps } from './routes/video.ts';
+import type { HealthDeps } from './routes/health.ts';
 
 export interface HttpPartDeps {
   db: Db;
@@ -17,6 +18,7 @@ export interface HttpPartDeps {
   cameraExists: (cameraId: number) => boolean;
   http: { host: string; port: number };
   video?: VideoDeps;
+  storage?: HealthDeps;
   options?: ApiOptions;
 }
 
@@ -53,7 +55,7 @@ export class HttpPart {
     const { db, clock, log, dataDir, holds, cameraExists, http } = this.#deps;
     const users = new UserStore({ db, clock });
     this.#governance = new Governance({ db, clock, log, dataDir, users, holds });
-    this.#app = await buildApp({ db, clock, log, users, governance: this.#governance, cameraExists, video: this.#deps.video, options: { publicUrl: `http://${http.host}:${http.port}`, ...this.#deps.options } });
+    this.#app = await buildApp({ db, clock, log, users, governance: this.#governance, cameraExists, video: this.#deps.video, storage: this.#deps.storage, options: { publicUrl: `http://${http.host}:${http.port}`, ...this.#deps.options } });
     this.#governance.start();
     await this.#app.listen({ host: http.host, port: http.port });
     log.info({ host: http.host, port: this.address.port }, 'HTTP API listening');
