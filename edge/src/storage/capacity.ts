@@ -121,10 +121,15 @@ export function storageWarnings(f: CapacityFacts): StorageWarning[] {
     });
   }
   if (short.length > 0 && f.horizonDays !== null) {
-    const vars = { days: f.horizonDays.toFixed(1), cameras: short.map((c) => `#${c.cameraId}${c.name ? ` ${c.name}` : ''} ${c.requiredDays}`).join(', ') };
+    const vars = { days: f.horizonDays.toFixed(1), cameras: cameraList(short, true) };
     out.push({ code: 'storage.retention_short', message: fillTemplate(WARNING_TEXT['storage.retention_short'].message, vars), vars, horizonDays: round2(f.horizonDays), cameras: short.map((c) => ({ ...c, holdsDays: round2(c.holdsDays) })) });
   }
   return out;
+}
+
+/** "#1 东口 30, #2 yard 10": id, name (when shown) and required days. */
+export function cameraList(cameras: readonly ShortCamera[], names: boolean): string {
+  return cameras.map((c) => `#${c.cameraId}${names && c.name ? ` ${c.name}` : ''} ${c.requiredDays}`).join(', ');
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;

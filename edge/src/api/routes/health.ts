@@ -1,5 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { StorageStatus } from '../../storage/status.ts';
+import { cameraList, fillTemplate, WARNING_TEXT, type StorageWarning } from '../../storage/capacity.ts';
 import type { Api, RouteContext } from '../app.ts';
 import { NoQuery, Nullable } from '../schemas.ts';
 
@@ -49,7 +50,13 @@ export function healthRoutes(app: Api, { deps }: RouteContext): void {
         horizonDays: s.horizonDays,
         cameras: s.cameras.map((c) => ({ cameraId: c.cameraId, requiredDays: c.requiredDays, holdsDays: c.holdsDays, bitrateBps: c.bitrateBps })),
       },
-      warnings: s.warnings.map((w) => ({ code: w.code, message: w.message })),
+      warnings: s.warnings.map((w) => ({ code: w.code, message: withoutNames(w) })),
     };
   });
+}
+
+/** Camera names are for logged-in eyes: the public text names cameras by id. */
+function withoutNames(w: StorageWarning): string {
+  if (w.code !== 'storage.retention_short') return w.message;
+  return fillTemplate(WARNING_TEXT[w.code].message, { ...w.vars, cameras: cameraList(w.cameras, false) });
 }
