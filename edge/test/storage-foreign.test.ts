@@ -103,7 +103,7 @@ t.test('the edge reports others’ files as an event, on /api/health and in doct
   t.ok(ev!.detail.foreignBytes as number >= 20 * MiB && (ev!.detail.foreignBytes as number) < 21 * MiB, `others: ${ev!.detail.foreignBytes} bytes`);
   t.ok(lines.some((l) => l.level === 40 && l.event === 'storage.foreign_usage'), 'logged at warn');
 
-  const health = await (await fetch(`http://127.0.0.1:${edge.http!.address.port}/api/health`)).json();
+  const health = (await (await fetch(`http://127.0.0.1:${edge.http!.address.port}/api/health`)).json()) as { storage: { othersBytes: number; cunboxBytes: number } };
   t.match(health, { status: 'warn', storage: { totalBytes: DISK, othersBytes: Number, cunboxBytes: Number }, warnings: [{ code: 'storage.foreign_usage' }, { code: 'storage.retention_short' }] });
   t.ok(health.storage.othersBytes >= 20 * MiB && health.storage.othersBytes < 21 * MiB, `health: others ${health.storage.othersBytes}`);
   t.ok(health.storage.cunboxBytes >= 30 * MiB, `health: cunbox ${health.storage.cunboxBytes}`);
