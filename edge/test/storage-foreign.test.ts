@@ -2,7 +2,6 @@
 // (a tmpfs mounted for the test), real segment files, real SQLite, the real
 // edge with its HTTP API and the real doctor.
 import t from 'tap';
-import type { Test } from 'tap';
 import { statfsSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../src/db/database.ts';
@@ -18,6 +17,7 @@ import { fakeClock } from './helpers/fake-time.ts';
 import { fakeSegment } from './helpers/segments.ts';
 import { smallDisk, smallDiskProblem } from './helpers/small-disk.ts';
 import { cli } from './helpers/cli.ts';
+import { waitFor } from './helpers/media.ts';
 
 const MiB = 1024 ** 2;
 const DISK = 64 * MiB;
@@ -33,15 +33,6 @@ function capture() {
   const lines: Array<Record<string, any>> = [];
   const log = createLogger({ level: 'info', destination: { write: (s: string) => void lines.push(JSON.parse(s)) } as never });
   return { log, lines };
-}
-
-/** Polls (real time, bounded) for work done by timers and real I/O. */
-async function until(t: Test, what: string, ok: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) return void t.fail(`timed out waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 t.test('a disk filled by another program: retention reacts within seconds, not at the next pass, and says whose files', opts, async (t) => {
@@ -66,9 +57,9 @@ t.test('a disk filled by another program: retention reacts within seconds, not a
   t.ok(shortfall > 0, `another program's 20 MiB take the disk under the watermark (${(free(dir) / MiB).toFixed(1)} MiB free)`);
   await time.tick(3_000);
   const count = () => (db.prepare('SELECT COUNT(*) AS n FROM segments').get() as { n: number }).n;
-  await until(t, 'retention deleted footage', () => count() < 40);
+  await waitFor('retention to delete footage', () => count() < 40, 20_000);
   t.ok(time.clock.now() - start < defaultRetentionSettings.intervalMs, `reacted after ${(time.clock.now() - start) / 1000} s of fake time, before the 60 s pass`);
-  await until(t, 'the watermark restored', () => free(dir) >= reserve);
+  await waitFor('the watermark restored', () => free(dir) >= reserve, 20_000);
   t.ok(40 - count() <= Math.ceil(shortfall / MiB) + 1, `only the shortfall (${(shortfall / MiB).toFixed(1)} MiB) went: ${40 - count()} segments`);
 
   const warn = lines.find((l) => l.level === 40 && /because other programs use/.test(l.msg));
@@ -97,7 +88,7 @@ t.test('the edge reports others’ files as an event, on /api/health and in doct
 
   writeFileSync(join(dir, 'junk.bin'), Buffer.alloc(20 * MiB, 1));
   // The free-space watch (every 2 s) runs retention, which has the disk judged again.
-  await until(t, 'the foreign-usage event', () => alarms().length > 0);
+  await waitFor('the foreign-usage event', () => alarms().length > 0, 20_000);
   const [ev] = alarms();
   t.match(ev, { type: 'storage.foreign_usage', cameraId: null, detail: { foreignBytes: Number, cunboxBytes: Number, totalBytes: DISK, message: /^other programs use 0\.02\d GiB of the data disk/ } });
   t.ok(ev!.detail.foreignBytes as number >= 20 * MiB && (ev!.detail.foreignBytes as number) < 21 * MiB, `others: ${ev!.detail.foreignBytes} bytes`);
