@@ -5,7 +5,8 @@ import t from 'tap';
 import type { Test } from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase } from '../src/db/database.ts';
+import { openDatabase, migrate } from '../src/db/database.ts';
+import { migrations } from '../src/db/migrations.ts';
 import { Layout } from '../src/storage/layout.ts';
 import { SegmentIndex } from '../src/storage/segment-index.ts';
 import { CameraRegistry } from '../src/cameras/registry.ts';
@@ -30,6 +31,25 @@ t.test('the space rule cuts every camera whose retention is longer at one horizo
   t.equal(spaceHorizon([{ bytesPerDay: perDay, requiredDays: 30 }, { bytesPerDay: perDay, requiredDays: 7 }], 370 * GB), null, 'everything fits');
   t.equal(spaceHorizon([{ bytesPerDay: 0, requiredDays: 30 }], 0), null, 'no bitrate measured: nothing to judge');
   t.equal(spaceHorizon([{ bytesPerDay: perDay, requiredDays: 30 }], 5 * GB), 0.5);
+});
+
+t.test('segment totals follow the index: filled for an existing index, kept through inserts, deletions and resizes', async (t) => {
+  const file = join(tmpDir(t), 'cunbox.db');
+  const before = migrations.filter((m) => m.name !== 'recording/003-segment-totals');
+  const db = openDatabase(file, { migrations: before });
+  t.teardown(() => db.close());
+  const insert = db.prepare('INSERT INTO segments (camera_id, start_ms, end_ms, bytes, path, run_id, seq, recovered, indexed_at) VALUES (?, ?, ?, ?, ?, NULL, NULL, 0, 0)');
+  for (let k = 0; k < 5; k++) for (const cam of [1, 2]) insert.run(cam, k * 60_000, (k + 1) * 60_000, 1000 * cam + k, `recordings/${cam}/${k}.ts`);
+  const truth = () => db.prepare('SELECT camera_id, COUNT(*) AS segments, SUM(bytes) AS bytes FROM segments GROUP BY camera_id ORDER BY camera_id').all();
+  const totals = () => db.prepare('SELECT camera_id, segments, bytes FROM segment_totals WHERE segments > 0 ORDER BY camera_id').all();
+  migrate(db, migrations);
+  t.same(totals(), truth(), 'filled from the rows already there');
+  t.same(truth(), [{ camera_id: 1, segments: 5, bytes: 5010 }, { camera_id: 2, segments: 5, bytes: 10010 }]);
+  insert.run(3, 0, 60_000, 7, 'recordings/3/0.ts');
+  db.prepare('DELETE FROM segments WHERE camera_id = 1 AND start_ms < 120000').run();
+  db.prepare('UPDATE segments SET bytes = 1 WHERE camera_id = 2 AND start_ms = 0').run();
+  db.prepare("UPDATE segments SET camera_id = 3 WHERE path = 'recordings/2/4.ts'").run();
+  t.same(totals(), truth(), 'kept by every change');
 });
 
 /** A data directory with two cameras that recorded one (sparse, huge) hour each. */

@@ -19,7 +19,7 @@ export interface OwnBytes {
  */
 export async function ownBytes(db: Db, layout: Layout): Promise<OwnBytes> {
   const footageBytes = (
-    db.prepare('SELECT (SELECT COALESCE(SUM(bytes), 0) FROM segments) + (SELECT COALESCE(SUM(bytes), 0) FROM garbage) AS b').get() as { b: number }
+    db.prepare('SELECT (SELECT COALESCE(SUM(bytes), 0) FROM segment_totals) + (SELECT COALESCE(SUM(bytes), 0) FROM garbage) AS b').get() as { b: number }
   ).b;
   let otherBytes = 0;
   for (const f of [layout.database, `${layout.database}-wal`, `${layout.database}-shm`, layout.lockFile]) otherBytes += await allocated(f);

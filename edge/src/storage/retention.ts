@@ -171,7 +171,7 @@ export class Retention {
 
   async #applyAge(): Promise<{ count: number; bytes: number }> {
     const { db, clock, settings } = this.#deps;
-    const cameras = db.prepare('SELECT DISTINCT s.camera_id AS id, c.retention_days AS days FROM segments s LEFT JOIN cameras c ON c.id = s.camera_id').all() as Array<{ id: number; days: number | null }>;
+    const cameras = db.prepare('SELECT t.camera_id AS id, c.retention_days AS days FROM segment_totals t LEFT JOIN cameras c ON c.id = t.camera_id WHERE t.segments > 0').all() as Array<{ id: number; days: number | null }>;
     const select = db.prepare(`SELECT id, camera_id, path, bytes FROM segments s WHERE camera_id = ? AND end_ms <= ? AND ${NOT_HELD} ORDER BY start_ms LIMIT ?`);
     let count = 0;
     let bytes = 0;
@@ -199,7 +199,7 @@ export class Retention {
     const disk = await diskUsage(layout.recordings);
     let need = reservedBytes(settings, disk.totalBytes) - disk.freeBytes;
     if (settings.maxBytes !== null) {
-      const total = (db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM segments').get() as { b: number }).b;
+      const total = (db.prepare('SELECT COALESCE(SUM(bytes), 0) AS b FROM segment_totals').get() as { b: number }).b;
       need = Math.max(need, total - settings.maxBytes);
     }
     return { need: Math.max(0, need), disk };

@@ -43,21 +43,24 @@ const WINDOW_MS = 3_600_000;
 
 /** `own`: what cunbox's files take (ownBytes); the rest of the used space is someone else's. */
 export function storageStatus(deps: { db: Db }, disk: DiskSpace, settings: RetentionSettings, own: OwnBytes): StorageStatus {
+  // Totals from the trigger-kept table and index range reads: this runs every half minute on
+  // an index of millions of rows, so nothing here may scan all segments.
   const rows = deps.db
     .prepare(
-      `SELECT s.camera_id AS cameraId, c.name AS name, COUNT(*) AS segments, SUM(s.bytes) AS bytes,
-              MIN(s.start_ms) AS oldestMs, MAX(s.end_ms) AS newestMs, c.retention_days AS days
-         FROM segments s LEFT JOIN cameras c ON c.id = s.camera_id GROUP BY s.camera_id ORDER BY s.camera_id`,
+      `SELECT t.camera_id AS cameraId, c.name AS name, t.segments AS segments, t.bytes AS bytes, c.retention_days AS days
+         FROM segment_totals t LEFT JOIN cameras c ON c.id = t.camera_id WHERE t.segments > 0 ORDER BY t.camera_id`,
     )
-    .all() as Array<Omit<CameraStorage, 'bitrateBps' | 'requiredDays' | 'holdsDays'> & { days: number | null }>;
-  const recent = deps.db.prepare(
-    'SELECT SUM(bytes) AS bytes, SUM(end_ms - start_ms) AS ms FROM segments WHERE camera_id = ? AND end_ms > ?',
-  );
+    .all() as Array<{ cameraId: number; name: string | null; segments: number; bytes: number; days: number | null }>;
+  const oldest = deps.db.prepare('SELECT MIN(start_ms) AS ms FROM segments WHERE camera_id = ?');
+  // Segments of one camera do not overlap: the last to start is the last to end.
+  const newest = deps.db.prepare('SELECT end_ms AS ms FROM segments WHERE camera_id = ? ORDER BY start_ms DESC LIMIT 1');
+  const recent = deps.db.prepare('SELECT SUM(bytes) AS bytes, SUM(end_ms - start_ms) AS ms FROM segments WHERE camera_id = ? AND start_ms >= ?');
   const measured = rows.map(({ days, ...r }) => {
-    const since = (r.newestMs ?? 0) - WINDOW_MS;
-    const w = recent.get(r.cameraId, since) as { bytes: number | null; ms: number | null };
+    const oldestMs = (oldest.get(r.cameraId) as { ms: number | null }).ms;
+    const newestMs = (newest.get(r.cameraId) as { ms: number } | undefined)?.ms ?? null;
+    const w = recent.get(r.cameraId, (newestMs ?? 0) - WINDOW_MS) as { bytes: number | null; ms: number | null };
     const bitrateBps = w.bytes && w.ms ? Math.round((w.bytes * 8 * 1000) / w.ms) : null;
-    return { ...r, bitrateBps, requiredDays: requiredDays(days, settings) };
+    return { ...r, oldestMs, newestMs, bitrateBps, requiredDays: requiredDays(days, settings) };
   });
   const totalBytes = measured.reduce((s, c) => s + c.bytes, 0);
   const reserved = reservedBytes(settings, disk.totalBytes);
