@@ -13,6 +13,7 @@ import { loadOrCreateKey } from '@cunbox/shared';
 import { SegmentIndex, type NewSegment } from './storage/segment-index.ts';
 import { reconcile, type ReconcileReport } from './storage/reconcile.ts';
 import { Retention } from './storage/retention.ts';
+import { StorageMonitor } from './storage/monitor.ts';
 import { statfsDiskUsage, type DiskUsage } from './storage/disk.ts';
 import { acquireLock } from './storage/lock.ts';
 import { HoldStore } from './storage/holds.ts';
@@ -63,6 +64,7 @@ export class Edge {
   #release: (() => void) | undefined;
   #recorder: Recorder | undefined;
   #retention: Retention | undefined;
+  #storage: StorageMonitor | undefined;
   #parts: { registry: CameraRegistry; events: EventStore; index: SegmentIndex; holds: HoldStore; exports: ExportQueue } | undefined;
   startupReport: ReconcileReport | undefined;
   #http: HttpPart | undefined;
@@ -144,16 +146,23 @@ export class Edge {
         settings: config.recorder,
         sink,
       });
+      const diskUsage = this.#deps.diskUsage ?? statfsDiskUsage;
+      const storage = new StorageMonitor({ db, layout: this.layout, clock, log: log.child({ module: 'storage' }), settings: config.retention, diskUsage, events });
+      this.#storage = storage;
       this.#retention = new Retention({
         db,
         layout: this.layout,
         clock,
         log: log.child({ module: 'retention' }),
         settings: config.retention,
-        diskUsage: this.#deps.diskUsage ?? statfsDiskUsage,
+        diskUsage,
+        // Footage deleted for space: judge the disk now, not at the next check.
+        afterPass: (r) => void (r.bySpace > 0 && storage.checkLogged()),
       });
       await this.#retention.runOnce();
       this.#retention.start();
+      await storage.checkLogged();
+      storage.start();
       await this.#recorder.start();
       exports.start();
       // Residents' ID and phone numbers and special-group flags are encrypted with a key kept beside the database.
@@ -165,7 +174,7 @@ export class Edge {
         this.#live = new LiveService({ spawner, clock, log: log.child({ module: 'live' }), ffmpegPath });
         this.#snapshots = new SnapshotService({ spawner, clock, log: log.child({ module: 'snapshots' }), ffmpegPath });
         const video = { registry, index, holds, exports, layout: this.layout, live: this.#live, snapshots: this.#snapshots, spawner };
-        this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, auditKey: loadOrCreateKey(this.layout.auditKey), cipher, auditRetentionDays: config.audit?.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, video });
+        this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, auditKey: loadOrCreateKey(this.layout.auditKey), cipher, auditRetentionDays: config.audit?.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, video, storage });
         await this.#http.start();
       }
       // Sync (issue #5): only with a `cloud` section. It shares the HTTP part's op store when there
@@ -233,6 +242,7 @@ export class Edge {
     this.#http = undefined;
     await step('recorders (last segments)', () => recorders);
     await step('retention', () => this.#retention?.stop());
+    await step('storage monitor', () => this.#storage?.stop());
     await step('sync', () => this.#sync?.stop());
     this.#sync = undefined;
     this.#stopStep = undefined;
@@ -264,6 +274,12 @@ export class Edge {
   get retention(): Retention {
     if (!this.#retention) throw new Error('edge not started');
     return this.#retention;
+  }
+
+  /** The disk's last verdict and its alarms. */
+  get storage(): StorageMonitor {
+    if (!this.#storage) throw new Error('edge not started');
+    return this.#storage;
   }
 
   get recorder(): Recorder {

@@ -63,6 +63,18 @@ t.test('age: each camera keeps its retention; held footage stays', async (t) => 
   t.equal((s.db.prepare('SELECT COUNT(*) AS n FROM garbage').get() as { n: number }).n, 0, 'garbage emptied');
 });
 
+t.test('age: retention.min_days is a floor no camera goes under', async (t) => {
+  const s = setup(t, { minDays: 5 });
+  const now = s.time.clock.now();
+  const short = s.registry.add({ name: 'short', mainUrl: 'rtsp://127.0.0.1/s', retentionDays: 2 });
+  const long = s.registry.add({ name: 'long', mainUrl: 'rtsp://127.0.0.1/l', retentionDays: 8 });
+  for (let d = 10; d >= 1; d--) for (const c of [short, long]) fakeSegment(s.layout, s.index, c.id, now - d * DAY, HOUR, 1000);
+  await s.retention.runOnce();
+  const days = (cam: number) => rows(s.db).filter((r) => r.camera_id === cam).map((r) => Math.round((now - r.start_ms) / DAY));
+  t.same(days(short.id), [5, 4, 3, 2, 1], 'its 2 days raised to the floor of 5');
+  t.same(days(long.id), [8, 7, 6, 5, 4, 3, 2, 1], 'a longer retention of its own stays');
+});
+
 t.test('watermark by quota: oldest across cameras first, held ranges kept', async (t) => {
   const s = setup(t, { maxBytes: 10_000 });
   const now = s.time.clock.now();

@@ -29,6 +29,7 @@ import { announcementRoutes } from './routes/announcements.ts';
 import { partyRoutes } from './routes/party.ts';
 import { videoRoutes, type VideoDeps } from './routes/video.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { healthRoutes, type HealthDeps } from './routes/health.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -65,6 +66,8 @@ export interface ApiDeps {
   cameraExists: (cameraId: number) => boolean;
   /** Playback, export, snapshots, live view (issue #6); absent: no video routes. */
   video?: VideoDeps;
+  /** The storage monitor, for GET /api/health; absent: no storage section. */
+  storage?: HealthDeps;
   options?: ApiOptions;
 }
 
@@ -217,7 +220,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
   });
 
   const ctx: RouteContext = { deps, credentials, audit, options };
-  for (const routes of [authRoutes, mediaRoutes, ticketRoutes, open311Routes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes, auditRoutes]) {
+  for (const routes of [authRoutes, mediaRoutes, ticketRoutes, open311Routes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes, auditRoutes, healthRoutes]) {
     routes(app, ctx);
   }
   await app.ready();

@@ -391,6 +391,13 @@ const zh: Record<string, string> = {
   'list accounts (never passwords)': '列出账号（不显示密码）',
   'cunbox edge: records village cameras and runs village governance': 'cunbox edge：录制全村摄像头，运行村务治理',
   'accounts of the governance API': '治理接口的账号',
+  'required days': '应存天数',
+  'days held': '可存天数',
+  'used: cunbox {cunbox}, other programs {others}': '已用：cunbox {cunbox}，其他程序 {others}',
+  'the disk holds {days} days of footage at the current bitrate; cameras that must keep more (required days): {cameras}': '按当前码率磁盘只能保存 {days} 天录像；需要保存更久的摄像头（应存天数）：{cameras}',
+  'add disk space or lower bitrates; retention_days and retention.min_days say how long each camera must keep': '请加硬盘或降低码率；各摄像头应存天数由 retention_days 和 retention.min_days 决定',
+  'other programs use {others} GiB of the data disk (cunbox {cunbox} GiB), and retention deletes footage to make room for them': '其他程序占用了数据盘 {others} GiB（cunbox 占用 {cunbox} GiB），保留策略正在删除录像为它们腾出空间',
+  'find and move what fills the disk (du -xh --max-depth=2 on the data disk); retention only deletes footage': '找出并移走占满磁盘的文件（在数据盘上运行 du -xh --max-depth=2）；保留策略只会删除录像',
 };
 
 export type Lang = 'zh' | 'en';

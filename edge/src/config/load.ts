@@ -7,7 +7,7 @@ import { configSchema, type RawConfig } from './schema.ts';
 import type { CameraInput } from '../cameras/registry.ts';
 import type { RecorderSettings } from '../recorder/camera-recorder.ts';
 import { defaultRecorderSettings } from '../recorder/camera-recorder.ts';
-import type { RetentionSettings } from '../storage/retention.ts';
+import { defaultRetentionSettings, type RetentionSettings } from '../storage/retention.ts';
 import type { TlsFiles } from '../api/tls.ts';
 
 /** 1 Mbit/s: a village 4G uplink stays usable for ops and video while photos go up. */
@@ -97,11 +97,13 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
     },
     retention: {
       defaultDays: cfg.retention.days,
+      minDays: cfg.retention.min_days,
       minFreeRatio: cfg.retention.min_free_percent / 100,
       minFreeBytes: parseSize(cfg.retention.min_free_bytes),
       maxBytes: cfg.retention.max_bytes === null ? null : parseSize(cfg.retention.max_bytes),
       intervalMs: cfg.retention.interval_seconds * 1000,
-      batchSize: 200,
+      watchMs: defaultRetentionSettings.watchMs,
+      batchSize: defaultRetentionSettings.batchSize,
     },
     http: cfg.http ? { host: cfg.http.host, port: cfg.http.port, tls: cfg.http.tls ? { certFile: resolve(base, cfg.http.tls.cert), keyFile: resolve(base, cfg.http.tls.key) } : null } : null,
     cloud: cfg.cloud ? { url: cfg.cloud.url, edgeId: cfg.cloud.edge_id, credentialsFile: resolve(base, cfg.cloud.credentials_file), uploadKbps: cfg.cloud.upload_kbps ?? DEFAULT_UPLOAD_KBPS } : null,

@@ -37,6 +37,7 @@ export const configSchema = {
       default: {},
       properties: {
         days: { type: 'number', exclusiveMinimum: 0, maximum: 3650, default: 7 },
+        min_days: { anyOf: [{ type: 'number', exclusiveMinimum: 0, maximum: 3650 }, { type: 'null' }], default: null, description: 'Legal floor: no camera keeps less (e.g. 30 where public cameras must keep 30 days).' },
         min_free_percent: { type: 'number', minimum: 0, maximum: 90, default: 5 },
         min_free_bytes: { ...SIZE, default: '2GiB' },
         max_bytes: { anyOf: [SIZE, { type: 'null' }], default: null },
@@ -121,6 +122,7 @@ export interface RawConfig {
   };
   retention: {
     days: number;
+    min_days: number | null;
     min_free_percent: number;
     min_free_bytes: number | string;
     max_bytes: number | string | null;

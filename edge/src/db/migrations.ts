@@ -121,6 +121,32 @@ export const recordingMigrations: readonly Migration[] = [
          GROUP BY camera_id, grp;
     `,
   },
+  {
+    // Per-camera totals kept by triggers: the storage monitor judges the disk every
+    // half minute, and summing millions of segment rows each time blocks the edge for seconds.
+    name: 'recording/003-segment-totals',
+    sql: `
+      CREATE TABLE segment_totals (
+        camera_id INTEGER PRIMARY KEY,
+        segments  INTEGER NOT NULL,
+        bytes     INTEGER NOT NULL
+      );
+      INSERT INTO segment_totals (camera_id, segments, bytes)
+        SELECT camera_id, COUNT(*), SUM(bytes) FROM segments GROUP BY camera_id;
+      CREATE TRIGGER segment_totals_insert AFTER INSERT ON segments BEGIN
+        INSERT INTO segment_totals (camera_id, segments, bytes) VALUES (NEW.camera_id, 1, NEW.bytes)
+          ON CONFLICT (camera_id) DO UPDATE SET segments = segments + 1, bytes = bytes + excluded.bytes;
+      END;
+      CREATE TRIGGER segment_totals_delete AFTER DELETE ON segments BEGIN
+        UPDATE segment_totals SET segments = segments - 1, bytes = bytes - OLD.bytes WHERE camera_id = OLD.camera_id;
+      END;
+      CREATE TRIGGER segment_totals_update AFTER UPDATE OF camera_id, bytes ON segments BEGIN
+        UPDATE segment_totals SET segments = segments - 1, bytes = bytes - OLD.bytes WHERE camera_id = OLD.camera_id;
+        INSERT INTO segment_totals (camera_id, segments, bytes) VALUES (NEW.camera_id, 1, NEW.bytes)
+          ON CONFLICT (camera_id) DO UPDATE SET segments = segments + 1, bytes = bytes + excluded.bytes;
+      END;
+    `,
+  },
 ];
 
 /** Every domain's migrations. Add a domain's list here; order within a list matters. */

@@ -18,6 +18,10 @@ import { CameraRegistry, type CameraDetails } from '../cameras/registry.ts';
 import { systemClock } from '../clock.ts';
 import { Layout } from '../storage/layout.ts';
 import { lockHolder } from '../storage/lock.ts';
+import { storageStatus } from '../storage/status.ts';
+import { ownBytes } from '../storage/own-files.ts';
+import { WARNING_TEXT, type StorageWarning } from '../storage/capacity.ts';
+import type { DiskSpace } from '../storage/disk.ts';
 import { mapLimit } from '../probe/pool.ts';
 import { filesystemName, filesystemConcern } from './filesystems.ts';
 import { checkPort, type PortUse } from './ports.ts';
@@ -115,6 +119,9 @@ export async function checkDisk({ config }: DoctorDeps): Promise<CheckResult> {
     }
     return result('disk', 'warn', '{free} GiB free of {total} GiB ({fs}), at the {reserve} GiB reserve: retention is deleting the oldest footage', 'normal once the ring buffer is full; for more days, add disk or lower bitrates', { ...vars, reserve: gib(reserve) });
   }
+  // The cause (others' files) first, then the consequence (too few days); further ones as details.
+  const [first, ...more] = await storageWarnings(config, { totalBytes: total, freeBytes: free, usedBytes: (s.blocks - s.bfree) * s.bsize });
+  if (first) return result('disk', 'warn', WARNING_TEXT[first.code].message, WARNING_TEXT[first.code].hint, { ...vars, ...first.vars }, more.map((w) => w.message));
   const concern = filesystemConcern(fs);
   if (concern) return result('disk', 'warn', '{free} GiB free of {total} GiB on {fs}', concern, vars);
   return result('disk', 'pass', '{free} GiB free of {total} GiB ({fs})', null, vars);
@@ -132,6 +139,20 @@ function recordingsBytes(config: EdgeConfig): number {
     return (db.prepare('SELECT COALESCE(SUM(bytes), 0) AS n FROM segments').get() as { n: number }).n;
   } catch {
     return 0;
+  } finally {
+    db.close();
+  }
+}
+
+/** The storage alarms the edge would raise, judged from the index and the disk. */
+async function storageWarnings(config: EdgeConfig, disk: DiskSpace): Promise<StorageWarning[]> {
+  const layout = new Layout(config.dataDir);
+  if (!existsSync(layout.database)) return [];
+  const db = openDatabase(layout.database, { readonly: true });
+  try {
+    return storageStatus({ db }, disk, config.retention, await ownBytes(db, layout)).warnings;
+  } catch {
+    return []; // the database check says what is wrong with it
   } finally {
     db.close();
   }

@@ -48,4 +48,12 @@ export class EventStore {
       .get(cameraId) as { type: string } | undefined;
     return row ? row.type === 'camera.online' : undefined;
   }
+
+  /** The type of the newest event among `types` (system events: cameraId null); undefined if none. */
+  lastOf(types: readonly string[], cameraId: number | null = null): string | undefined {
+    const row = this.#db
+      .prepare(`SELECT type FROM events WHERE camera_id IS ? AND type IN (${types.map(() => '?').join(',')}) ORDER BY id DESC LIMIT 1`)
+      .get(cameraId, ...types) as { type: string } | undefined;
+    return row?.type;
+  }
 }
