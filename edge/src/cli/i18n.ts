@@ -356,6 +356,8 @@ const zh: Record<string, string> = {
   'list accounts (never passwords)': '列出账号（不显示密码）',
   'cunbox edge: records village cameras and runs village governance': 'cunbox edge：录制全村摄像头，运行村务治理',
   'accounts of the governance API': '治理接口的账号',
+  'limit an account to some cameras, or lift the limit (--all)': '限定账号可看的摄像头，或取消限定（--all）',
+  'every camera the role may see': '角色可看的全部摄像头',
 };
 
 export type Lang = 'zh' | 'en';
