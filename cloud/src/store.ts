@@ -10,7 +10,7 @@ import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypt
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ACCOUNTS_SCHEMA, SqliteAccountStore, type AccountStore } from './accounts.ts';
-import { HlcClock, fold, isInOrder, newCode, opId, stepOwned, type EntityBase, type FieldCipher, type Model, type Op, type OpDraft, type OpRow, opFromRow, type SyncEvent } from '@cunbox/shared';
+import { HlcClock, fold, isInOrder, newCode, opId, presenceIsStale, stepOwned, type EntityBase, type FieldCipher, type Model, type Op, type OpDraft, type OpRow, opFromRow, type PresenceMessage, type SyncEvent } from '@cunbox/shared';
 import { Statements } from './statements.ts';
 
 export interface Village {
@@ -26,6 +26,8 @@ export interface EdgeRecord {
   /** The edge's op-log node id, learned from its first hello. */
   node: string | null;
   online: boolean;
+  /** The `at` of the presence `online` came from (0: none yet). */
+  presenceAt: number;
 }
 
 export interface PeerMarks {
@@ -56,7 +58,8 @@ export interface CloudStore {
   edge(edgeId: string): EdgeRecord | undefined;
   checkEdgePassword(edgeId: string, password: string): boolean;
   setEdgeNode(edgeId: string, node: string): void;
-  setPresence(edgeId: string, online: boolean): void;
+  /** Keeps the edge's presence unless it is older than the one held (presenceIsStale); true if kept. */
+  setPresence(edgeId: string, presence: Pick<PresenceMessage, 'online' | 'at'>): boolean;
   marks(edgeId: string): PeerMarks;
   /** Stores the edge's ops (duplicates skipped), folds them; returns the new committed watermark. All in one transaction. */
   ingestEdgeOps(edge: EdgeRecord, ops: readonly Op[]): { applied: number; duplicates: number; committed: number };
@@ -110,7 +113,7 @@ const SCHEMA = `
   -- Only the hash of a pairing code is kept; used_at makes it single-use.
   CREATE TABLE IF NOT EXISTS pair_codes (code_hash TEXT PRIMARY KEY, village_id INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);
   CREATE TABLE IF NOT EXISTS edges (edge_id TEXT PRIMARY KEY, village_id INTEGER NOT NULL, password_hash TEXT NOT NULL, node TEXT,
-    online INTEGER NOT NULL DEFAULT 0, ops_committed INTEGER NOT NULL DEFAULT 0, events_committed INTEGER NOT NULL DEFAULT 0,
+    online INTEGER NOT NULL DEFAULT 0, presence_at INTEGER NOT NULL DEFAULT 0, ops_committed INTEGER NOT NULL DEFAULT 0, events_committed INTEGER NOT NULL DEFAULT 0,
     down_acked INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
   CREATE TABLE IF NOT EXISTS ops (village_id INTEGER NOT NULL, id TEXT NOT NULL, origin TEXT NOT NULL, seq INTEGER NOT NULL, hlc TEXT NOT NULL,
     actor TEXT NOT NULL, entity_kind TEXT NOT NULL, entity_id TEXT NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL,
@@ -165,6 +168,8 @@ export class SqliteCloudStore implements CloudStore {
     // A committed op must survive power loss before we ack it (REFERENCE.md "Sync").
     this.#db.pragma('synchronous = FULL');
     this.#db.exec(SCHEMA);
+    // Added after the first release: a store made before it gets the column here.
+    if (!this.#db.prepare("SELECT 1 FROM pragma_table_info('edges') WHERE name = 'presence_at'").get()) this.#db.exec('ALTER TABLE edges ADD COLUMN presence_at INTEGER NOT NULL DEFAULT 0');
     this.#db.exec(ACCOUNTS_SCHEMA);
     this.#now = opts.now ?? Date.now;
     this.#models = new Map(opts.models.map((m) => [m.kind, m]));
@@ -206,15 +211,15 @@ export class SqliteCloudStore implements CloudStore {
       const edgeId = randomBytes(8).toString('hex');
       const password = randomBytes(24).toString('base64url');
       this.#sql('INSERT INTO edges (edge_id, village_id, password_hash, created_at) VALUES (?, ?, ?, ?)').run(edgeId, row.village_id, hashPassword(password), now);
-      return { edge: { edgeId, villageId: row.village_id, node: null, online: false }, password };
+      return { edge: { edgeId, villageId: row.village_id, node: null, online: false, presenceAt: 0 }, password };
     })();
   }
 
   edge(edgeId: string): EdgeRecord | undefined {
-    const r = this.#sql('SELECT edge_id, village_id, node, online FROM edges WHERE edge_id = ?').get(edgeId) as
-      | { edge_id: string; village_id: number; node: string | null; online: number }
+    const r = this.#sql('SELECT edge_id AS edgeId, village_id AS villageId, node, online, presence_at AS presenceAt FROM edges WHERE edge_id = ?').get(edgeId) as
+      | (Omit<EdgeRecord, 'online'> & { online: number })
       | undefined;
-    return r ? { edgeId: r.edge_id, villageId: r.village_id, node: r.node, online: r.online === 1 } : undefined;
+    return r ? { ...r, online: r.online === 1 } : undefined;
   }
 
   checkEdgePassword(edgeId: string, password: string): boolean {
@@ -230,8 +235,11 @@ export class SqliteCloudStore implements CloudStore {
     this.#sql('UPDATE edges SET node = ? WHERE edge_id = ?').run(node, edgeId);
   }
 
-  setPresence(edgeId: string, online: boolean): void {
-    this.#sql('UPDATE edges SET online = ? WHERE edge_id = ?').run(online ? 1 : 0, edgeId);
+  setPresence(edgeId: string, presence: Pick<PresenceMessage, 'online' | 'at'>): boolean {
+    const held = this.#sql('SELECT online, presence_at AS at FROM edges WHERE edge_id = ?').get(edgeId) as { online: number; at: number } | undefined;
+    if (!held || presenceIsStale({ online: held.online === 1, at: held.at }, presence)) return false;
+    this.#sql('UPDATE edges SET online = ?, presence_at = ? WHERE edge_id = ?').run(presence.online ? 1 : 0, presence.at, edgeId);
+    return true;
   }
 
   marks(edgeId: string): PeerMarks {

@@ -137,7 +137,8 @@ export class CloudSync {
         case 'up/users':
           return this.#onUsers(edge, d.msg);
         case 'presence':
-          this.#store.setPresence(edge.edgeId, d.msg.online);
+          // The will of a connection can come after a newer presence (a clean stop, a reconnect): not news.
+          if (!this.#store.setPresence(edge.edgeId, d.msg)) return void this.#log.debug({ edgeId: edge.edgeId, at: d.msg.at, online: d.msg.online }, 'older presence ignored');
           return this.#onPresence(edge, d.msg.online, retained);
         default:
           // Our own downlink echoed back cannot happen (we subscribe to up/ only); anything else is a bug to see.

@@ -91,3 +91,22 @@ t.test('cunbox serve with a bad config exits non-zero and prints every problem',
   t.equal(missing, 78);
   t.match(err, /cannot read config file .*nope\.yaml: ENOENT/);
 });
+
+t.test('the village section: issuer defaults to the village committee, the verification address is checked', async (t) => {
+  t.equal(parseConfig('data_dir: /d\n').village, null, 'absent: certificates cannot be printed');
+  t.same(parseConfig('data_dir: /d\nvillage:\n  name: 匡村\n  verify_base_url: https://kuangcun.example.cn/\n').village, {
+    name: '匡村',
+    issuer: '匡村村民委员会',
+    verifyBaseUrl: 'https://kuangcun.example.cn',
+    address: null,
+    phone: null,
+  });
+  t.match(parseConfig('data_dir: /d\nvillage:\n  name: 匡村\n  issuer: 匡村股份经济合作社\n  verify_base_url: http://10.0.0.2:8080/cunbox\n  address: 匡村一组1号\n  phone: 0532-88886666\n').village, {
+    issuer: '匡村股份经济合作社',
+    verifyBaseUrl: 'http://10.0.0.2:8080/cunbox',
+    address: '匡村一组1号',
+    phone: '0532-88886666',
+  });
+  t.throws(() => parseConfig('data_dir: /d\nvillage:\n  name: 匡村\n  verify_base_url: kuangcun.example.cn?x=1\n', 'c.yaml'), { code: 'CONFIG_INVALID', details: [/c\.yaml:4:\d+ village\.verify_base_url: must be an http:\/\/ or https:\/\/ address/] });
+  t.throws(() => parseConfig('data_dir: /d\nvillage:\n  issuer: 村委会\n', 'c.yaml'), { code: 'CONFIG_INVALID', details: [/village: must have required property 'name'/, /village: must have required property 'verify_base_url'/] });
+});

@@ -222,7 +222,8 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
 
   t.test('presence: online while connected, offline by the retained last will when the link dies', async (t) => {
     const c = await pairVillage(t, rig, '南村');
-    const offline = JSON.stringify({ v: 1, online: false, at: 1 });
+    // The will carries its connection's start, as the connection's online message does.
+    const offline = JSON.stringify({ v: 1, online: false, at: 2 });
     const link = await mqtt.connectAsync(rig.url, {
       username: c.username,
       password: c.password,
@@ -241,9 +242,81 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     late.on('message', (_tp, payload) => got.push(payload.toString()));
     await late.subscribeAsync(topic(c.edgeId, 'presence'), { qos: 1 });
     await waitFor('retained presence delivered', () => got.length > 0);
-    t.same(JSON.parse(got[0]!), { v: 1, online: false, at: 1 });
+    t.same(JSON.parse(got[0]!), { v: 1, online: false, at: 2 });
     await late.endAsync();
     link.end(true);
+  });
+
+  t.test('presence: a clean stop leaves its own offline retained, never the older will', async (t) => {
+    const d = await pairVillage(t, rig, '北村');
+    const spy = await rawClient(rig.url, SERVICE_USER, SERVICE_PASSWORD, 'test-presence-spy');
+    t.teardown(() => spy.endAsync(true));
+    const seen: Array<{ online: boolean; at: number }> = [];
+    spy.on('message', (_tp, payload) => seen.push(JSON.parse(payload.toString()) as { online: boolean; at: number }));
+    await spy.subscribeAsync(topic(d.edgeId, 'presence'), { qos: 1 });
+    const side = startEdge(t, dir, d, 'edge-d');
+    await waitFor('online at the cloud', () => rig.cloud.store.edge(d.edgeId)?.online === true);
+    await waitFor('the spy saw it', () => seen.some((p) => p.online));
+    const online = seen.find((p) => p.online)!;
+    await new Promise((r) => setTimeout(r, 20));
+    const stopAt = Date.now();
+    await side.sync.stop();
+    await waitFor('offline at the cloud', () => rig.cloud.store.edge(d.edgeId)?.online === false);
+    // Time for the broker to see the closed socket and publish a will, if it had one to publish.
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = seen.slice(seen.indexOf(online) + 1);
+    t.equal(after.length, 1, `one presence after the online one: ${JSON.stringify(after)}`);
+    t.match(after[0], { online: false }, 'offline');
+    t.ok(after[0]!.at >= stopAt, 'at: the stop time');
+    t.ok(after[0]!.at > online.at, "after the online's");
+    t.equal(rig.cloud.store.edge(d.edgeId)?.presenceAt, after[0]!.at, 'the cloud holds it');
+    const late = await rawClient(rig.url, SERVICE_USER, SERVICE_PASSWORD, 'test-presence-late');
+    const retained: string[] = [];
+    late.on('message', (_tp, payload) => retained.push(payload.toString()));
+    await late.subscribeAsync(topic(d.edgeId, 'presence'), { qos: 1 });
+    await waitFor('retained presence delivered', () => retained.length > 0);
+    t.same(JSON.parse(retained[0]!), { v: 1, ...after[0] }, 'the retained presence is the stop-time offline');
+    await late.endAsync();
+
+    // Started again with its wall clock an hour behind: still online with an `at` above every earlier one.
+    const again = new SyncClient({
+      db: side.db,
+      store: side.store,
+      clock: { ...systemClock, now: () => Date.now() - 3_600_000 },
+      log: silentLogger(),
+      credentials: { edgeId: d.edgeId, mqttUrl: d.mqttUrl, username: d.username, password: d.password },
+    });
+    again.start();
+    try {
+      await waitFor('online again at the cloud', () => rig.cloud.store.edge(d.edgeId)?.online === true);
+      t.ok(rig.cloud.store.edge(d.edgeId)!.presenceAt > after[0]!.at, 'monotonic even with the clock stepped back');
+    } finally {
+      await again.stop();
+    }
+  });
+
+  t.test('presence: the cloud keeps the newest, whatever order they arrive in', async (t) => {
+    const e = await pairVillage(t, rig, '西村');
+    const link = await rawClient(rig.url, e.username, e.password, 'test-e-presence');
+    t.teardown(() => link.endAsync(true));
+    const held = () => {
+      const r = rig.cloud.store.edge(e.edgeId)!;
+      return { online: r.online, at: r.presenceAt };
+    };
+    // The cloud handles a message in one synchronous step: once it counted ours, what it holds is final.
+    const send = async (online: boolean, at: number, expect: { online: boolean; at: number }, why: string) => {
+      const before = rig.cloud.sync.stats.received;
+      await link.publishAsync(topic(e.edgeId, 'presence'), JSON.stringify({ v: 1, online, at }), { qos: 1, retain: true });
+      await waitFor(`${why}: ${JSON.stringify(expect)}, holding ${JSON.stringify(held())}`, () => rig.cloud.sync.stats.received > before && held().online === expect.online && held().at === expect.at, 5000);
+      t.pass(why);
+    };
+    await send(true, 1000, { online: true, at: 1000 }, 'online');
+    await send(false, 1000, { online: false, at: 1000 }, 'the will of that connection: offline');
+    await send(true, 1000, { online: false, at: 1000 }, 'its own online again: older, ignored');
+    await send(true, 3000, { online: true, at: 3000 }, 'a new connection');
+    await send(false, 2000, { online: true, at: 3000 }, 'an older offline (a stale will) is ignored');
+    await send(false, 4000, { online: false, at: 4000 }, 'a clean stop');
+    await send(false, 3000, { online: false, at: 4000 }, 'the will after the clean stop changes nothing');
   });
 
   t.test('malformed, oversized and wrong-version messages are dead-lettered and the stream goes on', async (t) => {

@@ -14,6 +14,7 @@ import type { UserStore } from '../auth/users.ts';
 import { CunboxError } from '../errors.ts';
 import type { Governance } from '../governance/governance.ts';
 import type { Actor } from '../governance/common.ts';
+import type { VillageIdentity } from '../governance/village.ts';
 import type { AuditLog } from './audit.ts';
 import { Credentials, SESSION_COOKIE, type Principal } from './auth.ts';
 import { toApiError } from './errors.ts';
@@ -47,10 +48,10 @@ export interface ApiOptions {
   /** Set the Secure flag on the session cookie (behind HTTPS). */
   secureCookies?: boolean;
   loginRateLimit?: { max: number; windowMs: number };
-  /** Printed on certificates as where to verify them. */
+  /** Where this API is reached (Open311 media links). */
   publicUrl?: string;
-  /** Printed on certificates as the issuer. */
-  issuer?: string;
+  /** Issuer and verification address of certificates; null: certificates cannot be printed. */
+  village?: VillageIdentity | null;
   /** Serve HTTPS (PEM); cookies are then Secure and HSTS is sent whatever `secureCookies` says. */
   tls?: { cert: Buffer; key: Buffer } | null;
 }
@@ -99,7 +100,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     secureCookies: false,
     loginRateLimit: { max: 5, windowMs: 60_000 },
     publicUrl: 'http://127.0.0.1:8080',
-    issuer: '村民委员会',
+    village: null,
     tls: null,
     ...deps.options,
   };

@@ -398,6 +398,8 @@ const zh: Record<string, string> = {
   'add disk space or lower bitrates; retention_days and retention.min_days say how long each camera must keep': '请加硬盘或降低码率；各摄像头应存天数由 retention_days 和 retention.min_days 决定',
   'other programs use {others} GiB of the data disk (cunbox {cunbox} GiB), and retention deletes footage to make room for them': '其他程序占用了数据盘 {others} GiB（cunbox 占用 {cunbox} GiB），保留策略正在删除录像为它们腾出空间',
   'find and move what fills the disk (du -xh --max-depth=2 on the data disk); retention only deletes footage': '找出并移走占满磁盘的文件（在数据盘上运行 du -xh --max-depth=2）；保留策略只会删除录像',
+  'limit an account to some cameras, or lift the limit (--all)': '限定账号可看的摄像头，或取消限定（--all）',
+  'every camera the role may see': '角色可看的全部摄像头',
 };
 
 export type Lang = 'zh' | 'en';

@@ -9,6 +9,7 @@ import type { RecorderSettings } from '../recorder/camera-recorder.ts';
 import { defaultRecorderSettings } from '../recorder/camera-recorder.ts';
 import { defaultRetentionSettings, type RetentionSettings } from '../storage/retention.ts';
 import type { TlsFiles } from '../api/tls.ts';
+import type { VillageIdentity } from '../governance/village.ts';
 
 /** 1 Mbit/s: a village 4G uplink stays usable for ops and video while photos go up. */
 export const DEFAULT_UPLOAD_KBPS = 1024;
@@ -26,6 +27,8 @@ export interface EdgeConfig {
   cameras: CameraInput[];
   /** The governance HTTP API; null (or absent): not started. */
   http?: { host: string; port: number; /** HTTPS when set: PEM files. */ tls?: TlsFiles | null } | null;
+  /** Printed on certificates; null (or absent): certificates cannot be printed. */
+  village?: VillageIdentity | null;
   /** Sync with the cloud (issue #5); null (or absent): not started. */
   cloud?: { url: string; edgeId: string; credentialsFile: string; /** Media upload cap (issue #5); 0: none. */ uploadKbps?: number } | null;
   /** How long the audit log is kept (at least 180 days); absent: 365. */
@@ -106,6 +109,15 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
       batchSize: defaultRetentionSettings.batchSize,
     },
     http: cfg.http ? { host: cfg.http.host, port: cfg.http.port, tls: cfg.http.tls ? { certFile: resolve(base, cfg.http.tls.cert), keyFile: resolve(base, cfg.http.tls.key) } : null } : null,
+    village: cfg.village
+      ? {
+          name: cfg.village.name,
+          issuer: cfg.village.issuer ?? `${cfg.village.name}村民委员会`,
+          verifyBaseUrl: cfg.village.verify_base_url.replace(/\/+$/, ''),
+          address: cfg.village.address ?? null,
+          phone: cfg.village.phone ?? null,
+        }
+      : null,
     cloud: cfg.cloud ? { url: cfg.cloud.url, edgeId: cfg.cloud.edge_id, credentialsFile: resolve(base, cfg.cloud.credentials_file), uploadKbps: cfg.cloud.upload_kbps ?? DEFAULT_UPLOAD_KBPS } : null,
     cameras: cfg.cameras.map((c) => ({
       name: c.name,
@@ -134,6 +146,8 @@ function describeError(e: ErrorObject, doc: ReturnType<typeof parseDocument>, li
     message = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
   } else if (e.keyword === 'pattern' && key.endsWith('main')) {
     message = 'must be an rtsp:// or rtsps:// URL';
+  } else if (e.keyword === 'pattern' && key === 'village.verify_base_url') {
+    message = 'must be an http:// or https:// address without query, e.g. https://kuangcun.example.cn';
   }
   const node = doc.getIn(path, true);
   const offset = isNode(node) && node.range ? node.range[0] : undefined;

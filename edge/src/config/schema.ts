@@ -63,6 +63,19 @@ export const configSchema = {
         },
       },
     },
+    village: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['name', 'verify_base_url'],
+      description: 'Who this box speaks for: the issuer and verification address printed on certificates.',
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 32, description: 'The village, e.g. 匡村.' },
+        issuer: { type: 'string', minLength: 1, maxLength: 64, description: 'Printed as the issuer; default: the name + 村民委员会.' },
+        verify_base_url: { type: 'string', pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$', maxLength: 200, description: 'Where people outside reach this API, e.g. https://kuangcun.example.cn.' },
+        address: { type: 'string', minLength: 1, maxLength: 100 },
+        phone: { type: 'string', minLength: 1, maxLength: 32 },
+      },
+    },
     // Issue #5: sync with the cloud; without this section the edge runs alone.
     cloud: {
       type: 'object',
@@ -129,6 +142,7 @@ export interface RawConfig {
     interval_seconds: number;
   };
   http?: { host: string; port: number; tls?: { cert: string; key: string } };
+  village?: { name: string; issuer?: string; verify_base_url: string; address?: string; phone?: string };
   cloud?: { url: string; edge_id: string; credentials_file: string; upload_kbps?: number };
   cameras: Array<{
     name: string;

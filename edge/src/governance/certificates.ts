@@ -13,6 +13,7 @@ import {
 import { CunboxError } from '../errors.ts';
 import { defined, forbid, newEntityId, requireEntity, reviewDraft, statusDraft, type Actor, type GovContext } from './common.ts';
 import { DEFAULT_CJK_FONT, renderCertificatePdf } from './pdf.ts';
+import type { VillageIdentity } from './village.ts';
 
 const REVIEWERS = new Set(['admin', 'cadre']);
 /** 12 Crockford base32 characters: 60 bits, not guessable. */
@@ -120,19 +121,27 @@ export class CertificateService {
     return this.#require(id);
   }
 
-  async pdf(viewer: Actor, id: string, opts: { verifyUrl: string; issuer: string }): Promise<Buffer> {
+  /** `village` null (no village in the config): UNAVAILABLE, after the certificate's own checks. */
+  async pdf(viewer: Actor, id: string, village: VillageIdentity | null): Promise<Buffer> {
     const c = this.get(viewer, id);
     // A request made on a phone carries no ID number (the cloud holds none in full): the profile's is printed.
     const profileId = c.idNumber === null && c.residentId ? (this.#ctx.store.get<ResidentState>('resident', c.residentId)?.idNumber ?? null) : null;
-    return renderCertificatePdf(profileId ? { ...c, idNumber: profileId } : c, { fontPath: this.#fontPath, verifyUrl: opts.verifyUrl, issuer: opts.issuer });
+    return renderCertificatePdf(profileId ? { ...c, idNumber: profileId } : c, { fontPath: this.#fontPath, village });
   }
 
-  /** Public check of a code printed on a certificate. Unknown codes are NOT_FOUND. */
-  verify(code: string): Verification {
+  /** Public check of a code printed on a certificate (as printed, with dashes, any case); undefined: no such certificate. */
+  lookup(code: string): Verification | undefined {
     const normalised = code.toUpperCase().replace(/-/g, '');
     const c = this.#ctx.store.list<CertificateState>('certificate', { filter: "json_extract(state, '$.verificationCode') = ?", params: [normalised], limit: 1 })[0];
-    if (!c || (c.status !== 'approved' && c.status !== 'revoked')) throw new CunboxError('NOT_FOUND', 'no certificate with this code');
+    if (!c || (c.status !== 'approved' && c.status !== 'revoked')) return undefined;
     return { valid: c.status === 'approved', status: c.status, type: c.typeName, holder: maskName(c.applicantName), issuedAt: c.issuedAt, revokedAt: c.revokedAt };
+  }
+
+  /** `lookup`, with unknown codes NOT_FOUND. */
+  verify(code: string): Verification {
+    const v = this.lookup(code);
+    if (!v) throw new CunboxError('NOT_FOUND', 'no certificate with this code');
+    return v;
   }
 
   #move(actor: Actor, id: string, to: 'under_review' | 'approved' | 'rejected' | 'revoked', extra: Record<string, unknown>): CertificateState {

@@ -3,8 +3,11 @@ import type { Logger } from '../log.ts';
 import { FfmpegProcess, type Spawner } from '../ffmpeg/process.ts';
 import { Fmp4Splitter, type Fragment } from './fmp4.ts';
 
+export type LiveStream = 'main' | 'sub';
+
 export interface LiveSource {
   cameraId: number;
+  stream: LiveStream;
   /** Input URL with credentials; never logged. */
   url: string;
 }
@@ -16,6 +19,7 @@ export interface LiveViewer {
 }
 
 interface Channel {
+  key: string;
   proc: FfmpegProcess;
   splitter: Fmp4Splitter;
   viewers: Map<LiveViewer, { started: boolean }>;
@@ -23,7 +27,8 @@ interface Channel {
 }
 
 /**
- * Live view without transcoding: one ffmpeg per watched camera remuxes its RTSP
+ * Live view without transcoding: one ffmpeg per watched camera stream (main and
+ * sub are separate channels, so a viewer always gets the resolution asked for) remuxes its RTSP
  * stream into fragmented MP4 (a fragment every 100 ms), fanned out to every
  * viewer; MSE in the browser plays it. A viewer who joins gets the init
  * segment and then fragments from the next key frame. When the last viewer
@@ -39,20 +44,21 @@ export interface LiveDeps {
 }
 
 export class LiveService {
-  readonly #channels = new Map<number, Channel>();
+  /** By `channelKey`: a camera's main and sub stream are different upstreams. */
+  readonly #channels = new Map<string, Channel>();
   readonly #deps: LiveDeps;
 
   constructor(deps: LiveDeps) {
     this.#deps = deps;
   }
 
-  /** Cameras with a running upstream (for tests and status). */
-  active(): number[] {
+  /** Streams with a running upstream, as `cameraId/stream` (for tests and status). */
+  active(): string[] {
     return [...this.#channels.keys()];
   }
 
   watch(source: LiveSource, viewer: LiveViewer): () => void {
-    let ch = this.#channels.get(source.cameraId);
+    let ch = this.#channels.get(channelKey(source));
     if (!ch) ch = this.#open(source);
     this.#deps.clock.clearTimeout(ch.idleTimer);
     ch.viewers.set(viewer, { started: false });
@@ -61,17 +67,19 @@ export class LiveService {
     return () => {
       channel.viewers.delete(viewer);
       if (channel.viewers.size === 0) {
-        channel.idleTimer = this.#deps.clock.setTimeout(() => this.#close(source.cameraId, channel), this.#deps.idleMs ?? 5000);
+        channel.idleTimer = this.#deps.clock.setTimeout(() => this.#close(channel), this.#deps.idleMs ?? 5000);
       }
     };
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.#channels.entries()].map(([id, ch]) => this.#close(id, ch)));
+    await Promise.all([...this.#channels.values()].map((ch) => this.#close(ch)));
   }
 
   #open(source: LiveSource): Channel {
     const { spawner, clock, log } = this.#deps;
+    const key = channelKey(source);
+    const where = { cameraId: source.cameraId, stream: source.stream };
     const viewers = new Map<LiveViewer, { started: boolean }>();
     const splitter = new Fmp4Splitter(
       (f: Fragment) => {
@@ -96,26 +104,30 @@ export class LiveService {
         try {
           splitter.push(chunk);
         } catch (err) {
-          log.warn({ err, cameraId: source.cameraId }, 'live stream: bad MP4 from ffmpeg');
+          log.warn({ err, ...where }, 'live stream: bad MP4 from ffmpeg');
           void proc.stop(1000);
         }
       },
-      onStderrLine: (line) => log.debug({ cameraId: source.cameraId, ffmpeg: line }, 'live ffmpeg'),
+      onStderrLine: (line) => log.debug({ ...where, ffmpeg: line }, 'live ffmpeg'),
     });
-    const ch: Channel = { proc, splitter, viewers, idleTimer: undefined };
-    this.#channels.set(source.cameraId, ch);
+    const ch: Channel = { key, proc, splitter, viewers, idleTimer: undefined };
+    this.#channels.set(key, ch);
     void proc.exited.then(() => {
-      if (this.#channels.get(source.cameraId) === ch) this.#channels.delete(source.cameraId);
+      if (this.#channels.get(key) === ch) this.#channels.delete(key);
       for (const v of viewers.keys()) v.close();
     });
-    log.info({ cameraId: source.cameraId }, 'live view started');
+    log.info(where, 'live view started');
     return ch;
   }
 
-  async #close(cameraId: number, ch: Channel): Promise<void> {
+  async #close(ch: Channel): Promise<void> {
     this.#deps.clock.clearTimeout(ch.idleTimer);
-    if (this.#channels.get(cameraId) === ch) this.#channels.delete(cameraId);
+    if (this.#channels.get(ch.key) === ch) this.#channels.delete(ch.key);
     await ch.proc.stop(1000);
-    this.#deps.log.info({ cameraId }, 'live view stopped (no viewers)');
+    this.#deps.log.info({ channel: ch.key }, 'live view stopped (no viewers)');
   }
+}
+
+function channelKey(source: LiveSource): string {
+  return `${source.cameraId}/${source.stream}`;
 }

@@ -16,13 +16,11 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { MAX_BATCH_BYTES, SendWindow, backoffDelay, deadLetterCopy, decode, minimiseOpForCloud, edgeSubscriptions, encode, fitBatch, opId, redactUrls, topic, type Channel, type SyncEvent, type TopicMap } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
-import { settlesWithin, type Clock } from '../clock.ts';
+import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { OpStore } from '../governance/store.ts';
 import { readUsersSnapshot } from './users-snapshot.ts';
 
-/** How long stop() waits for the broker to take the offline presence and the disconnect. */
-const GOODBYE_MS = 2000;
 
 export interface SyncOptions {
   batch: number;
@@ -58,6 +56,8 @@ const PEER = 'cloud';
 const DEAD_LETTER_KEEP = 64 * 1024;
 const USERS_CHECK_MS = 1000;
 const USERS_REFRESH_MS = 10 * 60_000;
+/** How long a clean stop waits for the broker (PUBACK of the offline presence, then the close). */
+const GOODBYE_MS = 2000;
 
 export interface SyncStatus {
   connected: boolean;
@@ -138,22 +138,49 @@ export class SyncClient {
     const c = this.#client;
     this.#client = undefined;
     this.#ready = false;
-    if (!c) return;
-    const { clock } = this.#deps;
-    if (c.connected) {
-      // A clean goodbye: the retained presence says offline now, not after the keepalive runs out.
-      // Bounded: a broker that goes away at this moment never acks it, and MQTT.js
-      // (no reconnect) then never settles the publish.
-      const goodbye = c.publishAsync(topic(this.#deps.credentials.edgeId, 'presence'), encode('presence', { v: 1, online: false, at: clock.now() }), { qos: 1, retain: true });
-      await settlesWithin(clock, goodbye, GOODBYE_MS);
+    if (c?.connected) {
+      // A clean goodbye: the retained presence says offline now, not after the keepalive runs
+      // out; then DISCONNECT, so the broker drops the will (older: it would replace this one).
+      // Bounded: a broker that goes away at this moment never acks, and MQTT.js (no
+      // reconnect) then never settles the publish.
+      const offline = encode('presence', { v: 1, online: false, at: this.#presenceAt() });
+      const sent = await this.#within(GOODBYE_MS, c.publishAsync(topic(this.#deps.credentials.edgeId, 'presence'), offline, { qos: 1, retain: true }));
+      if (sent && (await this.#within(GOODBYE_MS, c.endAsync(false)))) return;
     }
-    // endAsync waits for the socket's close event, which never comes again if the socket already closed.
-    await settlesWithin(clock, c.endAsync(true), GOODBYE_MS);
+    if (!c) return;
+    // Not connected, or the broker did not answer in time: drop the socket (the will stands in).
+    // A graceful end still waiting for the broker ignores a second end(), hence the destroy;
+    // endAsync waits for the socket's close event, which never comes again if it already closed.
+    c.stream?.destroy();
+    await this.#within(GOODBYE_MS, c.endAsync(true));
+  }
+
+  /** Whether `p` settled within `ms` (rejections count as not done). */
+  async #within(ms: number, p: Promise<unknown>): Promise<boolean> {
+    let timer: unknown;
+    const late = new Promise<false>((resolve) => (timer = this.#deps.clock.setTimeout(() => resolve(false), ms)));
+    const done = p.then(() => true, () => false);
+    try {
+      return await Promise.race([done, late]);
+    } finally {
+      this.#deps.clock.clearTimeout(timer);
+    }
+  }
+
+  /** The next presence `at`: now, or just above the last one used if the clock stepped back (see PresenceMessage). */
+  #presenceAt(): number {
+    const { db, clock } = this.#deps;
+    const last = (db.prepare('SELECT presence_at AS at FROM sync_peers WHERE peer = ?').get(PEER) as { at: number }).at;
+    const at = Math.max(clock.now(), last + 1);
+    db.prepare('UPDATE sync_peers SET presence_at = ? WHERE peer = ?').run(at, PEER);
+    return at;
   }
 
   #connect(): void {
     const { credentials: cred, log, clock } = this.#deps;
-    const offline = encode('presence', { v: 1, online: false, at: clock.now() });
+    // The will and this connection's online message carry the same `at`: the connection's start.
+    const since = this.#presenceAt();
+    const offline = encode('presence', { v: 1, online: false, at: since });
     const client = mqtt.connect(cred.mqttUrl, {
       username: cred.username,
       password: cred.password,
@@ -171,7 +198,7 @@ export class SyncClient {
       this.stats.connects++;
       log.info({ url: redactUrls(cred.mqttUrl) }, 'sync connected');
       client.subscribe(edgeSubscriptions(cred.edgeId), { qos: 1 }, () => {
-        this.#publish('presence', { v: 1, online: true, at: clock.now() }, true);
+        this.#publish('presence', { v: 1, online: true, at: since }, true);
         this.#hello();
       });
     });

@@ -65,4 +65,12 @@ export const syncMigrations: readonly Migration[] = [
       INSERT INTO sync_media_scan (singleton, ops_seq) VALUES (1, 0);
     `,
   },
+  {
+    name: 'sync/003-presence-at',
+    sql: `
+      -- The last presence 'at' this edge used: the next is above it even if the
+      -- wall clock stepped back (across restarts too), so the cloud can order them.
+      ALTER TABLE sync_peers ADD COLUMN presence_at INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -12,6 +12,12 @@ export function chinaDate(ms: number): string {
   return new Date(ms + CHINA_OFFSET_MS).toISOString().slice(0, 10);
 }
 
+/** '2026年5月11日' in Beijing time, as dates are written on village documents. */
+export function chinaDateWritten(ms: number): string {
+  const [y, m, d] = chinaDate(ms).split('-');
+  return `${y}年${Number(m)}月${Number(d)}日`;
+}
+
 /** 'YYYY-MM' in Beijing time. */
 export function chinaMonth(ms: number): string {
   return chinaDate(ms).slice(0, 7);

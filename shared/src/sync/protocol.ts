@@ -67,11 +67,32 @@ export interface HelloMessage {
   eventsAcked?: number;
 }
 
-/** Retained; the broker publishes `online: false` as the edge's last will. */
+/**
+ * Retained; the broker publishes `online: false` as the edge's last will.
+ * `at` (epoch ms, strictly increasing per edge, across restarts) is when the
+ * state began as far as the edge can know: online, the start of the
+ * connection; a clean offline, the stop; the will, the start of the
+ * connection whose loss it reports (it is fixed when the edge connects, so
+ * it carries the same `at` as that connection's online message). See
+ * `presenceIsStale` for the order.
+ */
 export interface PresenceMessage {
   v: 1;
   online: boolean;
   at: number;
+}
+
+/**
+ * Whether `next` is older than the presence already `held` and must not
+ * replace it: a smaller `at`, or an online with the same `at` as an offline
+ * (offline ends the connection that began at `at`; the will of a connection
+ * and its online message share their `at`). The same message again is not
+ * stale: a cloud that restarts gets the retained one again and must act on it.
+ */
+export function presenceIsStale(held: Pick<PresenceMessage, 'online' | 'at'> | null, next: Pick<PresenceMessage, 'online' | 'at'>): boolean {
+  if (!held) return false;
+  if (next.at !== held.at) return next.at < held.at;
+  return next.online && !held.online;
 }
 
 /** One edge account as the cloud keeps it (for the phone API's logins and roles). */

@@ -1,6 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { ROLES, type User } from '../../auth/users.ts';
 import { CunboxError } from '../../errors.ts';
+import { CameraAccess, MAX_RESTRICTED_CAMERAS } from '../../playback/access.ts';
 import { actorOf, type Api, type RouteContext } from '../app.ts';
 import { SESSION_COOKIE, SESSION_TTL_MS } from '../auth.ts';
 import { Line, NoBody, NoQuery, Obj, Text, Username } from '../schemas.ts';
@@ -9,11 +10,21 @@ const Password = Type.String({ minLength: 1, maxLength: 256 });
 const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const UserIdParams = Obj({ id: Type.Integer({ minimum: 1 }) });
 
+const CameraList = Type.Union([Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: MAX_RESTRICTED_CAMERAS }), Type.Null()], {
+  description: 'the only cameras this account may watch; null: every camera its role may see',
+});
+
 const userView = (u: User) => ({ id: u.id, username: u.username, displayName: u.displayName, role: u.role, disabled: u.disabled, createdAt: u.createdAt, updatedAt: u.updatedAt });
 
 /** Login, sessions, API tokens, user administration and the audit log. */
 export function authRoutes(app: Api, { deps, credentials, audit, options }: RouteContext): void {
   const { users } = deps;
+  const cameraAccess = new CameraAccess(deps.db);
+  const existingUser = (id: number) => {
+    const u = users.get(id);
+    if (!u) throw new CunboxError('NOT_FOUND', `no user ${id}`);
+    return u;
+  };
 
   app.post(
     '/api/auth/login',
@@ -98,6 +109,24 @@ export function authRoutes(app: Api, { deps, credentials, audit, options }: Rout
 
   app.get('/api/users', { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'All accounts', querystring: NoQuery } }, async () => ({ users: users.list().map(userView) }));
 
+  app.get('/api/users/:id', { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'One account, with its camera restriction', params: UserIdParams, querystring: NoQuery } }, async (req) => {
+    const u = existingUser(req.params.id);
+    return { user: { ...userView(u), cameras: cameraAccess.restriction(u.id) } };
+  });
+
+  app.put(
+    '/api/users/:id/cameras',
+    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'Limit an account to some cameras (null: every camera its role may see)', params: UserIdParams, body: Obj({ cameras: CameraList }) } },
+    async (req) => {
+      const a = actorOf(req);
+      const u = existingUser(req.params.id);
+      const before = cameraAccess.restriction(u.id);
+      const cameras = cameraAccess.setRestriction(u.id, req.body.cameras, deps.cameraExists);
+      audit.record({ actor: a.username, role: a.role, action: 'user.cameras', target: `user:${u.id}`, detail: { before, cameras }, ip: req.ip });
+      return { user: { ...userView(u), cameras } };
+    },
+  );
+
   app.post(
     '/api/users',
     { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'Create an account', body: Obj({ username: Username, password: Password, role: Role, displayName: Type.Optional(Line(64)) }) } },
@@ -118,8 +147,7 @@ export function authRoutes(app: Api, { deps, credentials, audit, options }: Rout
     },
     async (req) => {
       const a = actorOf(req);
-      const target = users.get(req.params.id);
-      if (!target) throw new CunboxError('NOT_FOUND', `no user ${req.params.id}`);
+      const target = existingUser(req.params.id);
       if (target.id === req.principal!.userId && (req.body.disabled === true || (req.body.role && req.body.role !== 'admin'))) {
         throw new CunboxError('CONFLICT', 'you cannot disable or demote your own account');
       }

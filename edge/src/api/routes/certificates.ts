@@ -2,11 +2,26 @@ import { Type } from '@fastify/type-provider-typebox';
 import { CERTIFICATE_STATUSES, maskIdNumber, type CertificateState } from '@cunbox/shared';
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../../governance/common.ts';
+import { renderVerificationPage } from '../../governance/verification-page.ts';
 import { actorOf, type Api, type RouteContext } from '../app.ts';
 import { Code, Id, IdParams, Line, NoQuery, NoteBody, Obj, ReasonBody, Text } from '../schemas.ts';
 import { ID_NUMBER_PATTERN } from '@cunbox/shared';
 
 const REVIEWERS = new Set(['admin', 'cadre']);
+
+/** JSON for a client that ranks it above HTML (an API client); browsers, and a request that says nothing, get the page. */
+function prefersJson(accept: string | undefined): boolean {
+  let json = 0;
+  let html = 0;
+  for (const range of (accept ?? '').toLowerCase().split(',')) {
+    const [type, ...params] = range.split(';').map((p) => p.trim());
+    const qParam = params.find((p) => p.startsWith('q='));
+    const q = qParam ? Number(qParam.slice(2)) || 0 : 1;
+    if (type === 'application/json') json = Math.max(json, q);
+    if (type === 'text/html') html = Math.max(html, q);
+  }
+  return json > html;
+}
 
 /** 证明开具. */
 export function certificateRoutes(app: Api, { deps, audit, options }: RouteContext): void {
@@ -74,7 +89,7 @@ export function certificateRoutes(app: Api, { deps, audit, options }: RouteConte
   app.get('/api/certificates/:id/pdf', { config: { access: 'certificates.request' }, schema: { tags, summary: 'The printable certificate (approved only; audited)', params: IdParams, querystring: NoQuery } }, async (req, reply) => {
     const a = actorOf(req);
     const c = certs.get(a, req.params.id);
-    const pdf = await certs.pdf(a, req.params.id, { verifyUrl: `${options.publicUrl}/api/public/certificates/${c.verificationCode ?? ''}`, issuer: options.issuer });
+    const pdf = await certs.pdf(a, req.params.id, options.village);
     audit.record({ actor: a.username, role: a.role, action: 'certificate.printed', target: `certificate:${c.id}`, ip: req.ip });
     void reply.header('content-type', 'application/pdf').header('content-disposition', `inline; filename="certificate-${c.id}.pdf"`);
     return reply.send(pdf);
@@ -105,8 +120,24 @@ export function certificateRoutes(app: Api, { deps, audit, options }: RouteConte
     '/api/public/certificates/:code',
     {
       config: { access: 'public', rateLimit: { max: 30, timeWindow: 60_000 } },
-      schema: { tags, summary: 'Check a verification code printed on a certificate', security: [], params: Obj({ code: Type.String({ pattern: '^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z-]{12,16}$' }) }), querystring: NoQuery },
+      schema: {
+        tags,
+        summary: 'Check a verification code printed on a certificate: a zh-CN page, or JSON with Accept: application/json',
+        security: [],
+        params: Obj({ code: Type.String({ pattern: '^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z-]{12,16}$' }) }),
+        querystring: NoQuery,
+      },
     },
-    async (req) => ({ verification: certs.verify(req.params.code) }),
+    async (req, reply) => {
+      void reply.header('vary', 'Accept').header('cache-control', 'no-store');
+      const issuer = options.village?.issuer ?? null;
+      if (prefersJson(req.headers.accept)) return { verification: { ...certs.verify(req.params.code), issuer } };
+      const found = certs.lookup(req.params.code);
+      void reply
+        .status(found ? 200 : 404)
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'");
+      return reply.send(renderVerificationPage(found, req.params.code, options.village));
+    },
   );
 }

@@ -38,7 +38,7 @@ export function open311Routes(app: Api, { deps, options }: RouteContext): void {
     service_name: t.categoryName,
     service_code: t.category,
     description: t.description,
-    agency_responsible: options.issuer,
+    agency_responsible: options.village?.issuer ?? '村民委员会',
     service_notice: `响应时限 ${t.slaMinutes} 分钟`,
     requested_datetime: isoChina(t.createdAt),
     updated_datetime: isoChina(t.updatedAt),

@@ -129,7 +129,8 @@ export function videoRoutes(app: Api, { deps }: RouteContext): void {
   app.get('/api/cameras/:cameraId/live.mp4', { config: { access: 'video.view' }, schema: { tags, summary: 'Live view: fragmented MP4 for MSE, no transcoding', params: CameraParams, querystring: Obj({ stream: Type.Optional(Type.Union([Type.Literal('main'), Type.Literal('sub')])) }) } }, async (req, reply) => {
     camera(req, req.params.cameraId);
     const out = new PassThrough();
-    const leave = video.live.watch({ cameraId: req.params.cameraId, url: secretUrl(req.params.cameraId, req.query.stream ?? 'main') }, { write: (c) => void out.write(c), close: () => out.end() });
+    const stream = req.query.stream ?? 'main';
+    const leave = video.live.watch({ cameraId: req.params.cameraId, stream, url: secretUrl(req.params.cameraId, stream) }, { write: (c) => void out.write(c), close: () => out.end() });
     req.raw.once('close', () => {
       leave();
       out.end();

@@ -8,6 +8,8 @@ import { systemClock } from '../../clock.ts';
 import { ROLES, UserStore, type Role, type User } from '../../auth/users.ts';
 import { Credentials } from '../../api/auth.ts';
 import { cliAuditLog } from '../audit-log.ts';
+import { CameraAccess } from '../../playback/access.ts';
+import { CameraRegistry } from '../../cameras/registry.ts';
 import { CunboxError } from '../../errors.ts';
 import { formatTime, table } from '../format.ts';
 
@@ -17,6 +19,8 @@ Examples:
   CUNBOX_PASSWORD='…' cunbox users add --username wang --role grid_worker
   cunbox users passwd zhang --password-stdin
   cunbox users list --json
+  cunbox users cameras wang 1,2,5        # wang sees cameras 1, 2 and 5 only
+  cunbox users cameras wang --all        # every camera wang's role may see
 
 A password comes from --password-stdin (first line), $CUNBOX_PASSWORD or --password
 (the last is visible to other users of the machine in the process list).`;
@@ -67,6 +71,29 @@ export function registerUsers(program: Command, ctx: CliContext): void {
     });
 
   users
+    .command('cameras')
+    .description(ctx.t('limit an account to some cameras, or lift the limit (--all)'))
+    .argument('<username>', 'the account')
+    .argument('[ids]', 'camera ids, comma-separated, e.g. 1,2,5 (see cunbox cameras list)')
+    .option('--all', 'every camera the role may see')
+    .option('--json', 'print the account and its cameras as JSON')
+    .action(async (username: string, ids: string | undefined, o: { all?: boolean; json?: boolean }, cmd: Command) => {
+      if ((ids === undefined) === !o.all) throw new CunboxError('INVALID_INPUT', 'give camera ids (e.g. 1,2,5) or --all, not both');
+      const wanted = ids === undefined ? null : cameraIds(ids);
+      await withDb(ctx.store(cmd), ctx.io.env, async (db) => {
+        const u = new UserStore({ db, clock: systemClock }).getByUsername(username);
+        if (!u) throw new CunboxError('NOT_FOUND', `no user ${username}`);
+        const registry = new CameraRegistry({ db, clock: systemClock });
+        const access = new CameraAccess(db);
+        const before = access.restriction(u.id);
+        const cameras = access.setRestriction(u.id, wanted, (id) => registry.get(id) !== undefined);
+        cliAuditLog(db).record({ actor: 'cli', action: 'user.cameras', target: `user:${u.id}`, detail: { before, cameras } });
+        if (o.json) return void ctx.out(JSON.stringify({ id: u.id, username: u.username, role: u.role, cameras }, null, 2));
+        ctx.out(`${u.username}: ${cameras === null ? ctx.t('every camera the role may see') : `${ctx.t('cameras')} ${cameras.join(', ')}`}`);
+      });
+    });
+
+  users
     .command('list')
     .description(ctx.t('list accounts (never passwords)'))
     .option('--json', 'machine-readable output')
@@ -83,6 +110,11 @@ export function registerUsers(program: Command, ctx: CliContext): void {
         );
       });
     });
+}
+
+function cameraIds(list: string): number[] {
+  if (!/^\s*\d+(\s*,\s*\d+)*\s*$/.test(list)) throw new CunboxError('INVALID_INPUT', `camera ids: "${list}" is not a comma-separated list of numbers, e.g. 1,2,5`);
+  return list.split(',').map((s) => Number(s.trim()));
 }
 
 async function password(ctx: CliContext, o: { password?: string; passwordStdin?: boolean }): Promise<string> {
