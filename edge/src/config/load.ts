@@ -8,6 +8,7 @@ import type { CameraInput } from '../cameras/registry.ts';
 import type { RecorderSettings } from '../recorder/camera-recorder.ts';
 import { defaultRecorderSettings } from '../recorder/camera-recorder.ts';
 import type { RetentionSettings } from '../storage/retention.ts';
+import { isTimeZone } from '../local-time.ts';
 
 /** 1 Mbit/s: a village 4G uplink stays usable for ops and video while photos go up. */
 export const DEFAULT_UPLOAD_KBPS = 1024;
@@ -16,6 +17,8 @@ export interface EdgeConfig {
   file: string | null;
   dataDir: string;
   logLevel: string;
+  /** IANA zone for times shown to and typed by people (storage is UTC). */
+  timezone: string;
   recorder: RecorderSettings;
   retention: RetentionSettings;
   cameras: CameraInput[];
@@ -69,11 +72,17 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
     throw new CunboxError('CONFIG_INVALID', `${where}: ${details.length} problem${details.length === 1 ? '' : 's'}`, details);
   }
   const cfg = data;
+  if (!isTimeZone(cfg.timezone)) {
+    const node = doc.get('timezone', true);
+    const pos = isNode(node) && node.range ? lines.linePos(node.range[0]) : undefined;
+    throw new CunboxError('CONFIG_INVALID', `${where}: 1 problem`, [`${where}:${pos ? `${pos.line}:${pos.col}` : '?'} timezone: "${cfg.timezone}" is not a time zone (e.g. Asia/Shanghai, UTC)`]);
+  }
   const base = file ? dirname(resolve(file)) : process.cwd();
   return {
     file,
     dataDir: resolve(base, cfg.data_dir),
     logLevel: cfg.log_level,
+    timezone: cfg.timezone,
     recorder: {
       ...defaultRecorderSettings,
       ffmpegPath: cfg.recording.ffmpeg,

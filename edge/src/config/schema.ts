@@ -12,6 +12,8 @@ export const configSchema = {
   properties: {
     data_dir: { type: 'string', minLength: 1, description: 'Where the database and recordings live.' },
     log_level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+    // Checked against the IANA zones Node knows after the schema (load.ts).
+    timezone: { type: 'string', minLength: 1, default: 'Asia/Shanghai', description: 'The zone people read and type times in (CLI); storage stays UTC.' },
     recording: {
       type: 'object',
       additionalProperties: false,
@@ -85,6 +87,7 @@ export const configSchema = {
 export interface RawConfig {
   data_dir: string;
   log_level: string;
+  timezone: string;
   recording: {
     segment_seconds: number;
     watchdog_seconds: number;

@@ -6,35 +6,52 @@ import { openDatabase } from '../../db/database.ts';
 import { Layout } from '../../storage/layout.ts';
 import { storageStatus } from '../../storage/status.ts';
 import { statfsDiskUsage } from '../../storage/disk.ts';
+import { boxTimeZone } from '../../local-time.ts';
 import { formatBitrate, formatBytes, formatTime, table } from '../format.ts';
+import { act, localizedHelp } from './camera-support.ts';
 
 export function registerStorage(program: Command, ctx: CliContext): void {
-  const storage = program.command('storage').description(ctx.t('recording storage'));
-  storage
-    .command('status')
-    .description(ctx.t('bytes, oldest and newest footage and bitrate per camera; days the disk holds'))
-    .option('--json', 'machine-readable output')
-    .action(async (o: { json?: boolean }, cmd: Command) => {
-      const config = resolveConfig(ctx.store(cmd), ctx.io.env);
-      const layout = new Layout(config.dataDir);
-      mkdirSync(layout.recordings, { recursive: true });
-      const db = openDatabase(layout.database);
-      try {
-        const status = storageStatus({ db }, await statfsDiskUsage(layout.recordings), config.retention);
-        if (o.json) return void ctx.out(JSON.stringify(status, null, 2));
-        ctx.out(
-          table(
-            [ctx.t('id'), ctx.t('name'), ctx.t('segments'), ctx.t('size'), ctx.t('oldest'), ctx.t('newest'), ctx.t('bitrate')],
-            status.cameras.map((c) => [c.cameraId, c.name ?? '?', c.segments, formatBytes(c.bytes), formatTime(c.oldestMs), formatTime(c.newestMs), formatBitrate(c.bitrateBps)]),
-          ),
-        );
-        ctx.out(
-          `${ctx.t('recordings')}: ${formatBytes(status.totalBytes)}  ${ctx.t('disk')}: ${formatBytes(status.disk.totalBytes)}, ${ctx.t('free')} ${formatBytes(status.disk.freeBytes)}, ${ctx.t('reserved')} ${formatBytes(status.reservedBytes)}`,
-        );
-        ctx.out(`${ctx.t('days at current bitrate')}: ${status.daysAtCurrentBitrate === null ? '-' : status.daysAtCurrentBitrate.toFixed(1)}`);
-      } finally {
-        db.close();
-      }
-    });
-
+  const { t } = ctx;
+  const storage = localizedHelp(ctx, program.command('storage').description(t('recording storage')), ['cunbox storage status']);
+  localizedHelp(
+    ctx,
+    storage
+      .command('status')
+      .description(t('bytes, oldest and newest footage and bitrate per camera; days the disk holds'))
+      .option('--wide', t('every column at full width (the table is cut to 80 columns otherwise)'))
+      .option('--json', t('machine-readable output')),
+    ['cunbox storage status', 'cunbox storage status --wide', 'cunbox storage status --json'],
+  ).action(act(ctx, async (o: { json?: boolean; wide?: boolean }, cmd: Command) => {
+    const config = resolveConfig(ctx.store(cmd), ctx.io.env);
+    const zone = boxTimeZone(config.timezone, ctx.io.env);
+    const layout = new Layout(config.dataDir);
+    mkdirSync(layout.recordings, { recursive: true });
+    const db = openDatabase(layout.database);
+    try {
+      const status = storageStatus({ db }, await statfsDiskUsage(layout.recordings), config.retention);
+      if (o.json) return void ctx.out(JSON.stringify(status, null, 2));
+      const short = !o.wide;
+      ctx.out(
+        table(
+          [
+            { head: t('id') },
+            { head: t('name'), max: 16, min: 6 },
+            { head: t('segments'), drop: 2 },
+            { head: t('size') },
+            { head: t('oldest') },
+            { head: t('newest') },
+            { head: t('bitrate'), drop: 1 },
+          ],
+          status.cameras.map((c) => [c.cameraId, c.name ?? '?', c.segments, formatBytes(c.bytes), formatTime(c.oldestMs, zone, short), formatTime(c.newestMs, zone, short), formatBitrate(c.bitrateBps)]),
+          { wide: o.wide ?? false },
+        ),
+      );
+      ctx.out(
+        `${t('recordings')}: ${formatBytes(status.totalBytes)}  ${t('disk')}: ${formatBytes(status.disk.totalBytes)}, ${t('free')} ${formatBytes(status.disk.freeBytes)}, ${t('reserved')} ${formatBytes(status.reservedBytes)}`,
+      );
+      ctx.out(`${t('days at current bitrate')}: ${status.daysAtCurrentBitrate === null ? '-' : status.daysAtCurrentBitrate.toFixed(1)}`);
+    } finally {
+      db.close();
+    }
+  }));
 }
