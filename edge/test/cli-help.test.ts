@@ -133,7 +133,7 @@ t.test('every message of the CLI commands has a Chinese text', async (t) => {
     ...readdirSync(join(src, 'cli/commands')).map((f) => join(src, 'cli/commands', f)),
     ...['main.ts', 'commander-i18n.ts'].map((f) => join(src, 'cli', f)),
     ...['onvif', 'probe', 'doctor'].flatMap((d) => readdirSync(join(src, d)).map((f) => join(src, d, f))),
-    ...['cameras/csv.ts', 'local-time.ts', 'playback/range.ts', 'storage/holds.ts', 'auth/users.ts'].map((f) => join(src, f)),
+    ...['cameras/csv.ts', 'local-time.ts', 'playback/range.ts', 'storage/holds.ts', 'auth/users.ts', 'config/load.ts'].map((f) => join(src, f)),
   ];
   const zh = translator('zh');
   const keys = files.flatMap((f) => keysIn(readFileSync(f, 'utf8')));

@@ -186,3 +186,17 @@ t.test('on a terminal: asks for the API address, re-asks a bad one', async (t) =
   t.match(err, /监听地址“somewhere”：请写成 主机:端口/);
   t.same(loadConfigFile(cfg).http, { host: '192.0.2.2', port: 8081 });
 });
+
+t.test('run as root with --user: the service user owns what init made; the config stays root-owned, group-readable', { skip: process.getuid?.() === 0 ? false : 'needs root' }, async (t) => {
+  const dir = tmpDir(t);
+  const cfg = join(dir, 'config.yaml');
+  const data = join(dir, 'data');
+  const nobody = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('nobody:'))!.split(':');
+  const [uid, gid] = [Number(nobody[2]), Number(nobody[3])];
+  const r = await cli(['init', '--config', cfg, '--data-dir', data, '--admin-user', 'admin', '--admin-password', 'first-secret-1', '--user', 'nobody']);
+  t.equal(r.code, 0, { err: r.err });
+  t.match(r.out, /owned by the nobody user/);
+  for (const p of [data, join(data, 'recordings'), join(data, 'cunbox.db')]) t.match(statSync(p), { uid, gid }, `${p}: the service user's`);
+  t.match(statSync(cfg), { uid: 0, gid }, 'config: root, the service group');
+  t.equal(mode(cfg), 0o640);
+});

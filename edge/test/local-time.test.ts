@@ -102,4 +102,6 @@ t.test('config timezone: used when TZ is not set; a wrong zone is a config error
   const bad = await cli(['holds', 'list', '--config', cfg]);
   t.equal(bad.code, 78);
   t.match(bad.err, /config\.yaml:2:\d+ timezone: "Mars\/Olympus" is not a time zone/);
+  const zh = await cli(['holds', 'list', '--config', cfg], { LANG: 'zh_CN.UTF-8' });
+  t.match(zh.err, /^错误: .*config\.yaml：有 1 处问题\n/, 'the config error in Chinese, its detail naming the line');
 });
