@@ -68,6 +68,7 @@ t.test('cameras test: a short table and each problem below it in 80 columns; --w
   fits(t, r.out, 'cameras test');
   t.match(r.out, /✗ #1 路口卡口.*CAMERA_UNREACHABLE/, 'the failed camera and its code');
   t.match(r.out, /提示: 检查地址和 RTSP 端口/, 'with its hint');
+  t.match(r.out, /连接被拒绝：端口不对/, 'the reason ffprobe gave, in Chinese too');
   const wide = await cli(['cameras', 'test', '--data-dir', dir, '--all', '--probe-seconds', '1', '--wide'], { LANG: 'zh_CN.UTF-8' });
   for (const head of ['主码流', '子码流', '摄像头时钟', '处理办法']) t.match(wide.out, head, `--wide: ${head}`);
   t.match(wide.out, LONG_NAME);
