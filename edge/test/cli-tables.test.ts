@@ -11,7 +11,7 @@ import { Layout } from '../src/storage/layout.ts';
 import { SegmentIndex } from '../src/storage/segment-index.ts';
 import { systemClock } from '../src/clock.ts';
 import { silentLogger } from '../src/log.ts';
-import { displayWidth } from '../src/cli/format.ts';
+import { displayWidth, table, truncateDisplay } from '../src/cli/format.ts';
 import { cli } from './helpers/cli.ts';
 import { tmpDir } from './helpers/tmp.ts';
 
@@ -116,4 +116,30 @@ t.test('storage status, holds list, users list, check and cameras import fit; --
   fits(t, imp.out, 'cameras import');
   const impWide = await cli(['cameras', 'import', csv, '--data-dir', dir, '--probe-seconds', '1', '--wide'], zh);
   t.match(impWide.out, `${LONG_NAME}-三号`);
+});
+
+t.test('table(): cells cut to their max, columns dropped in order, then cut or wrapped toward their min', async (t) => {
+  const rows = [[1, '192.0.2.10:8000', LONG_NAME, 'Hikvision Digital Technology', 'DS-2CD2T47G2-L', 'V5.7.3 build 220112', `#12 ${LONG_NAME}`]];
+  const cols = [
+    { head: '#' },
+    { head: 'address' },
+    { head: 'name', max: 16, min: 6 },
+    { head: 'manufacturer', max: 12, min: 5 },
+    { head: 'model', max: 14, min: 6 },
+    { head: 'firmware', max: 12, min: 5 },
+    { head: 'added', max: 16, min: 6 },
+  ];
+  const narrow = table(cols, rows);
+  fits(t, narrow, 'discover-shaped table');
+  for (const head of ['address', 'name', 'model', 'added']) t.match(narrow, head, `${head} kept`);
+  t.match(narrow, '192.0.2.10:8000', 'a column without min is never cut');
+  t.ok(displayWidth(table(cols, rows, { wide: true }).split('\n')[0]!) > 80, 'wide: nothing cut');
+
+  const dropping = table([{ head: 'id' }, { head: 'text', wrap: true, min: 10 }, { head: 'extra', drop: 1 }], [[1, 'word '.repeat(30).trim(), 'x'.repeat(40)]]);
+  fits(t, dropping, 'wrapping table');
+  t.notMatch(dropping, 'extra', 'the droppable column went first');
+  t.ok(dropping.split('\n').length > 4, 'the sentence wrapped onto several lines');
+
+  t.equal(truncateDisplay('路口卡口东口', 7), '路口卡…', 'Chinese counts two columns; … one');
+  t.equal(truncateDisplay('gate', 7), 'gate');
 });
