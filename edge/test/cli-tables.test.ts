@@ -107,6 +107,7 @@ t.test('storage status, holds list, users list, check and cameras import fit; --
   const check = await cli(['check', '--data-dir', dir], zh);
   t.equal(check.code, 1, 'findings');
   fits(t, check.out, 'check');
+  t.match(check.out, /missing-file: 有记录没有文件/, 'the finding in Chinese');
   t.match((await cli(['check', '--data-dir', dir, '--wide'], zh)).out, layout.segmentPath(1, t0));
 
   const csv = join(dir, 'cameras.csv');

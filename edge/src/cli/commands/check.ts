@@ -51,7 +51,7 @@ export function registerCheck(program: Command, ctx: CliContext): void {
             ctx.out(
               table(
                 [{ head: '' }, { head: t('camera') }, { head: t('path'), max: 30, min: 12 }, { head: t('detail'), wrap: true, min: 16 }],
-                report.findings.map((f) => [f.repaired ? t('repaired') : '✗', f.cameraId ?? '', f.path, `${f.kind}: ${f.detail}`]),
+                report.findings.map((f) => [f.repaired ? t('repaired') : '✗', f.cameraId ?? '', f.path, `${f.kind}: ${t(f.detail)}`]),
                 { wide: o.wide ?? false },
               ),
             );
