@@ -42,6 +42,63 @@ t.test('--help: usage, options and examples, in English and Chinese', async (t) 
   t.equal(wrong.code, 64, 'a bad option value is bad input');
 });
 
+/** Every command path, found by walking the command lists of the help itself (so new commands are covered). */
+async function allCommands(path: string[] = []): Promise<string[][]> {
+  const { out } = await cli([...path, '--help']);
+  const list = /Commands:\n([\s\S]*?)(?:\n\n|$)/.exec(out)?.[1] ?? '';
+  const names = [...list.matchAll(/^ {2}(\S+)/gm)].map((m) => m[1]!).filter((n) => n !== 'help');
+  const below = await Promise.all(names.map((n) => allCommands([...path, n])));
+  return [path, ...below.flat()];
+}
+
+// Commander's own words and ours: none may be left in English in the Chinese help.
+const ENGLISH_UI = /\b(Usage|Options|Commands|Arguments|Examples|Exit codes|default|error|required|choices|display help|options|command)\b/;
+
+t.test('--help of every command: no English UI words under zh_CN, English under C and en_US', async (t) => {
+  const paths = await allCommands();
+  t.ok(paths.length >= 30, `${paths.length} commands`);
+  for (const p of paths) {
+    const name = ['cunbox', ...p].join(' ');
+    const zh = await cli([...p, '--help'], { LANG: 'zh_CN.UTF-8' });
+    t.equal(zh.code, 0, `${name}: exit 0`);
+    const english = zh.out.split('\n').filter((l) => ENGLISH_UI.test(l));
+    t.same(english, [], `${name}: no English UI words in Chinese help`);
+    t.match(zh.out, /^用法： cunbox/, `${name}: usage line in Chinese`);
+    for (const lang of ['C', 'en_US.UTF-8']) {
+      const en = await cli([...p, '--help'], { LANG: lang });
+      t.match(en.out, /^Usage: cunbox/, `${name} (${lang}): English`);
+      t.notMatch(en.out, /用法|选项：|命令：|示例：/, `${name} (${lang}): no Chinese titles`);
+    }
+  }
+  // Commander's errors too.
+  const unknown = await cli(['cameras', 'list', '--colour'], { LANG: 'zh_CN.UTF-8' });
+  t.equal(unknown.code, 64);
+  t.match(unknown.err, /^错误：未知选项“--colour”/);
+  t.notMatch(unknown.err, ENGLISH_UI);
+  const missing = await cli(['cameras', 'rename', '3'], { LANG: 'zh_CN.UTF-8' });
+  t.match(missing.err, /^错误：缺少必需的参数“new-name”/);
+  const bad = await cli(['cameras', 'test', '--parallel', 'lots'], { LANG: 'zh_CN.UTF-8' });
+  t.match(bad.err, /^错误：选项“--parallel <n>”的取值“lots”无效：应为 1 到 128 之间的整数/);
+  const required = await cli(['holds', 'add', '--camera', '3'], { LANG: 'zh_CN.UTF-8' });
+  t.match(required.err, /^错误：必须给出选项“--from <time>”/);
+  const en = await cli(['cameras', 'list', '--colour'], { LANG: 'C' });
+  t.match(en.err, /^error: unknown option '--colour'/);
+});
+
+t.test('cunbox --help documents every exit code the error table can produce, 69 and 77 included', async (t) => {
+  const { errorTable } = await import('../src/errors.ts');
+  const { out } = await cli(['--help']);
+  const block = /Exit codes:\n([\s\S]*)$/.exec(out)?.[1] ?? '';
+  const documented = new Set([...block.matchAll(/^ +(\d+) {2}\S/gm)].map((m) => Number(m[1])));
+  for (const [code, { exit }] of Object.entries(errorTable)) t.ok(documented.has(exit), `${code} → exit ${exit} documented`);
+  t.match(block, /69 {2}unavailable/);
+  t.match(block, /77 {2}permission denied/);
+  const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+  for (const code of documented) t.match(readme, new RegExp(`\\| ${code} \\|`), `README lists exit code ${code}`);
+  const zh = await cli(['--help'], { LANG: 'zh_CN.UTF-8' });
+  t.match(zh.out, /退出码：\n +0 {2}成功/);
+});
+
 /** Keys in calls like t('…'), tf(t, '…'), problem(CODE, '…', '…'), result(id, v, '…', '…'), hint: '…'. */
 function keysIn(source: string): string[] {
   const lit = String.raw`('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")`;
@@ -70,12 +127,13 @@ function keysIn(source: string): string[] {
   return [...keys];
 }
 
-t.test('every message of the technician and cloud commands has a Chinese text', async (t) => {
+t.test('every message of the CLI commands has a Chinese text', async (t) => {
   const src = join(import.meta.dirname, '../src');
   const files = [
-    ...readdirSync(join(src, 'cli/commands')).filter((f) => /^(camera|cameras|init|doctor|cloud)/.test(f)).map((f) => join(src, 'cli/commands', f)),
+    ...readdirSync(join(src, 'cli/commands')).map((f) => join(src, 'cli/commands', f)),
+    ...['main.ts', 'commander-i18n.ts'].map((f) => join(src, 'cli', f)),
     ...['onvif', 'probe', 'doctor'].flatMap((d) => readdirSync(join(src, d)).map((f) => join(src, d, f))),
-    join(src, 'cameras/csv.ts'),
+    ...['cameras/csv.ts', 'local-time.ts', 'playback/range.ts', 'storage/holds.ts', 'auth/users.ts', 'config/load.ts'].map((f) => join(src, f)),
   ];
   const zh = translator('zh');
   const keys = files.flatMap((f) => keysIn(readFileSync(f, 'utf8')));

@@ -2,12 +2,15 @@
 // real database, real TCP. Tools a test cannot set up for real (timedatectl's
 // answer, an old ffmpeg) are small scripts put first on PATH.
 import t, { type Test } from 'tap';
-import { appendFileSync, chmodSync, mkdirSync, openSync, writeSync, closeSync, writeFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, openSync, writeSync, closeSync, writeFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { cli } from './helpers/cli.ts';
 import { tmpDir } from './helpers/tmp.ts';
+import { lanAddresses } from '../src/config/listen.ts';
+import { parseConfig } from '../src/config/load.ts';
+import { checkApi } from '../src/doctor/checks.ts';
 
 interface Check {
   id: string;
@@ -42,11 +45,12 @@ async function freePort(): Promise<number> {
   return p;
 }
 
-async function initBox(t: Test) {
+/** A box made by init; its API on a port nothing else uses (init's 8080 may be taken on a shared machine). */
+async function initBox(t: Test, listen?: string) {
   const dir = tmpDir(t);
   const cfg = join(dir, 'config.yaml');
   const data = join(dir, 'data');
-  const r = await cli(['init', '--config', cfg, '--data-dir', data, '--admin-user', 'admin', '--admin-password', 'doctor-test-1']);
+  const r = await cli(['init', '--config', cfg, '--data-dir', data, '--admin-user', 'admin', '--admin-password', 'doctor-test-1', '--listen', listen ?? `0.0.0.0:${await freePort()}`]);
   t.equal(r.code, 0, 'init', { err: r.err });
   return { dir, cfg, data };
 }
@@ -64,8 +68,10 @@ t.test('a healthy box: every check passes, exit 0', async (t) => {
   const r = await cli(['doctor', '--config', cfg, '--port', String(port), '--json'], { PATH: `${bin}:${process.env.PATH}` });
   t.equal(r.code, 0, 'exit 0', { out: r.out, err: r.err });
   const checks = JSON.parse(r.out) as Check[];
-  t.same(checks.map((c) => c.id), ['ffmpeg', 'disk', 'time', 'cameras', 'database', 'ports']);
-  t.same(verdicts(checks), { ffmpeg: 'pass', disk: 'pass', time: 'pass', cameras: 'pass', database: 'pass', ports: 'pass' });
+  t.same(checks.map((c) => c.id), ['ffmpeg', 'disk', 'time', 'cameras', 'database', 'ports', 'api']);
+  // The API listens on every interface; a machine with no address besides loopback can only warn.
+  const api = lanAddresses().length > 0 ? 'pass' : 'warn';
+  t.same(verdicts(checks), { ffmpeg: 'pass', disk: 'pass', time: 'pass', cameras: 'pass', database: 'pass', ports: 'pass', api });
   t.match(checks[0]!.message, /^ffmpeg and ffprobe \d+\.\d+/);
   t.match(checks[1]!.message, /GiB free of [\d.]+ GiB \(ext4|xfs|btrfs|overlay|tmpfs/);
   t.match(checks[3]!.message, '1 of 1 cameras reachable');
@@ -73,21 +79,20 @@ t.test('a healthy box: every check passes, exit 0', async (t) => {
   const text = await cli(['doctor', '--config', cfg, '--port', String(port)], { PATH: `${bin}:${process.env.PATH}`, LANG: 'zh_CN.UTF-8' });
   t.equal(text.code, 0);
   t.match(text.out, /✓ 通过 +时间同步 +时钟已同步（systemd）/);
-  t.match(text.out, /失败 0 项，警告 0 项，通过 6 项/);
+  t.match(text.out, api === 'pass' ? /失败 0 项，警告 0 项，通过 7 项/ : /失败 0 项，警告 1 项，通过 6 项/);
 });
 
 t.test('what is wrong, each with its fix; exit 1', async (t) => {
-  const { cfg } = await initBox(t);
-  const dead = await freePort();
-  await cli(['cameras', 'add', '--config', cfg, '--name', '东口', '--rtsp', `rtsp://127.0.0.1:${dead}/main`, '--no-probe']);
   const busy = await listen();
   t.teardown(() => busy.close());
+  // The API port of the config is taken by another program, and on loopback.
+  const { cfg } = await initBox(t, `127.0.0.1:${portOf(busy)}`);
+  const dead = await freePort();
+  await cli(['cameras', 'add', '--config', cfg, '--name', '东口', '--rtsp', `rtsp://127.0.0.1:${dead}/main`, '--no-probe']);
   const bin = fakeBin(t, {
     timedatectl: 'echo no',
     ffmpeg: 'echo "ffmpeg version 4.4.2-0ubuntu0.22.04.1 Copyright (c) 2000-2021 the FFmpeg developers"',
   });
-  // The API port of the config is taken by another program.
-  appendFileSync(cfg, `http:\n  host: 127.0.0.1\n  port: ${portOf(busy)}\n`);
   const r = await cli(['doctor', '--config', cfg, '--json'], { PATH: `${bin}:${process.env.PATH}` });
   t.equal(r.code, 1);
   const checks = JSON.parse(r.out) as Check[];
@@ -99,11 +104,12 @@ t.test('what is wrong, each with its fix; exit 1', async (t) => {
   t.match(by.ports, { verdict: 'fail', message: `ports in use by another program: ${portOf(busy)}` });
   t.match(by.ports!.details, [new RegExp(`${portOf(busy)} \\(HTTP API\\): node \\(pid ${process.pid}\\)`)], 'the program holding the port is named');
   t.equal(by.database!.verdict, 'pass');
+  t.match(by.api, { verdict: 'fail', message: `the HTTP API listens on 127.0.0.1:${portOf(busy)} only: the office PC and phones cannot reach it`, hint: /http\.host to 0\.0\.0\.0/ });
 
   const text = await cli(['doctor', '--config', cfg], { PATH: `${bin}:${process.env.PATH}` });
   t.equal(text.code, 1);
   t.match(text.out, /✗ fail +time sync +clock not synchronised with NTP\n {4}→ enable NTP/);
-  t.match(text.out, /4 failed, 0 warnings, 2 passed/);
+  t.match(text.out, /5 failed, 0 warnings, 2 passed/);
 });
 
 t.test('no data directory, a damaged database', async (t) => {
@@ -130,4 +136,41 @@ t.test('no data directory, a damaged database', async (t) => {
   t.equal(db.verdict, 'fail');
   t.match(db.message, /damaged|cannot read|cannot open/);
   t.match(db.hint, /\.recover/);
+});
+
+t.test('the HTTP API: off or loopback-only fails, an address the box lacks fails, every interface passes', async (t) => {
+  const { cfg, data } = await initBox(t);
+  const api = async (http: string | null, LANG = 'C') => {
+    writeFileSync(cfg, `data_dir: ${JSON.stringify(data)}\n${http ?? ''}`);
+    const r = await cli(['doctor', '--config', cfg, '--json'], { LANG });
+    return { code: r.code, check: (JSON.parse(r.out) as Check[]).find((c) => c.id === 'api')! };
+  };
+  // What init wrote before it asked for the address: no http: section at all.
+  const off = await api(null);
+  t.equal(off.code, 1, 'doctor fails');
+  t.match(off.check, { verdict: 'fail', message: 'the HTTP API is off: the config has no http: section', hint: /cunbox init --listen 0\.0\.0\.0:8080/ });
+  const offZh = await api(null, 'zh_CN.UTF-8');
+  t.match(offZh.check, { verdict: 'fail', message: 'HTTP 接口未开启：配置中没有 http: 部分', hint: /重启 edge/ });
+
+  // The schema's default host is loopback: unreachable from the office PC.
+  const port = await freePort();
+  const loop = await api(`http:\n  port: ${port}\n`);
+  t.match(loop.check, { verdict: 'fail', message: `the HTTP API listens on 127.0.0.1:${port} only: the office PC and phones cannot reach it` });
+  t.match((await api(`http:\n  host: localhost\n  port: ${port}\n`)).check, { verdict: 'fail' });
+
+  const foreign = await api(`http:\n  host: 203.0.113.7\n  port: ${port}\n`);
+  t.match(foreign.check, { verdict: 'fail', message: /^the HTTP API listens on 203\.0\.113\.7:\d+, an address this box does not have/ });
+
+  const all = await api(`http:\n  host: 0.0.0.0\n  port: ${port}\n`, 'zh_CN.UTF-8');
+  const lan = lanAddresses();
+  if (lan.length > 0) {
+    t.match(all.check, { verdict: 'pass', message: new RegExp(`^HTTP 接口监听 0\\.0\\.0\\.0:${port}；局域网访问地址：http://`) });
+  } else t.match(all.check, { verdict: 'warn' });
+
+  // One of the box's own LAN addresses (given, so nothing binds to a real one).
+  const config = parseConfig(`data_dir: ${JSON.stringify(data)}\nhttp:\n  host: 192.0.2.50\n  port: 8080\n`, cfg);
+  const own = await checkApi({ config, env: {}, ports: [], lanAddresses: ['192.0.2.50', 'fd00::50'] });
+  t.match(own, { verdict: 'pass', vars: { urls: 'http://192.0.2.50:8080' } }, 'an address of this box passes');
+  const none = await checkApi({ config: parseConfig(`data_dir: ${JSON.stringify(data)}\nhttp:\n  host: 0.0.0.0\n`, cfg), env: {}, ports: [], lanAddresses: [] });
+  t.match(none, { verdict: 'warn', hint: /LAN cable/ }, 'every interface, but no LAN address: a warning');
 });

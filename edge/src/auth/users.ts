@@ -3,6 +3,7 @@ import type { Clock } from '../clock.ts';
 import { CunboxError } from '../errors.ts';
 import { ROLES, type Role } from '@cunbox/shared';
 import { hashPassword, verifyPassword } from './password.ts';
+import { TemplatedError } from '../probe/problem.ts';
 
 /** The roles live in shared/ (the cloud's phone API uses the same set); re-exported for the edge's modules. */
 export { ROLES, type Role };
@@ -42,7 +43,7 @@ const toUser = (r: UserRow): User => ({
 export const MIN_PASSWORD_LENGTH = 8;
 
 function checkPassword(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH) throw new CunboxError('INVALID_INPUT', `password: at least ${MIN_PASSWORD_LENGTH} characters`);
+  if (password.length < MIN_PASSWORD_LENGTH) throw new TemplatedError('INVALID_INPUT', 'password: at least {n} characters', { n: MIN_PASSWORD_LENGTH });
   if (password.length > 256) throw new CunboxError('INVALID_INPUT', 'password: at most 256 characters');
 }
 
@@ -60,7 +61,7 @@ export class UserStore {
     if (!/^[\p{L}\p{N}_.-]{2,32}$/u.test(username)) throw new CunboxError('INVALID_INPUT', 'username: 2–32 letters, digits, _ . -');
     if (!ROLES.includes(input.role)) throw new CunboxError('INVALID_INPUT', `role: must be one of ${ROLES.join(', ')}`);
     checkPassword(input.password);
-    if (this.getByUsername(username)) throw new CunboxError('CONFLICT', `user "${username}" already exists`);
+    if (this.getByUsername(username)) throw new TemplatedError('CONFLICT', 'user "{name}" already exists', { name: username });
     const hash = await hashPassword(input.password);
     const now = this.#clock.now();
     const info = this.#db

@@ -2,6 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { CunboxError } from '../errors.ts';
 import type { CliContext, CliIo } from './command-context.ts';
 import { detectLang, translator } from './i18n.ts';
+import { localizeCommander } from './commander-i18n.ts';
+import { exitCodesHelp } from './exit-codes.ts';
+import { examplesHelp } from './commands/camera-support.ts';
 import type { StoreOptions } from './context.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerCameras } from './commands/cameras.ts';
@@ -11,30 +14,31 @@ import { registerUsers } from './commands/users.ts';
 import { registerInit } from './commands/init.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerVideo } from './commands/video.ts';
-import { registerCloud } from './commands/cloud.ts'; // issue #5
+import { registerCloud } from './commands/cloud.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerTls } from './commands/tls.ts';
 
 export type { CliIo };
 
-const EXAMPLES = `
-Examples:
-  cunbox init
-  cunbox doctor
-  cunbox serve --config /etc/cunbox/config.yaml
-  cunbox cameras discover --interface eth1 --csv cameras.csv
-  cunbox cameras import cameras.csv
-  cunbox cameras add --onvif 192.0.2.10 --user admin --password '***' --name 路口卡口-东口 --zone 东口
-  cunbox cameras test --all
-  cunbox cameras list --json
-  cunbox storage status
-  cunbox check --repair
-  cunbox export --camera 3 --from 2026-11-29T08:00:00+08:00 --to 2026-11-29T08:05:00+08:00 --out gate.mp4
-  cunbox holds list`;
+const EXAMPLES = [
+  'cunbox init',
+  'cunbox doctor',
+  'cunbox serve --config /etc/cunbox/config.yaml',
+  'cunbox cameras discover --interface eth1 --csv cameras.csv',
+  'cunbox cameras import cameras.csv',
+  "cunbox cameras add --onvif 192.0.2.10 --user admin --password '***' --name 路口卡口-东口 --zone 东口",
+  'cunbox cameras test --all',
+  'cunbox cameras list --json',
+  'cunbox storage status',
+  'cunbox check --repair',
+  "cunbox export --camera 3 --from '2026-11-29 08:00' --to '2026-11-29 08:05' --out gate.mp4",
+  'cunbox holds list',
+];
 
 /** Runs the CLI; returns the exit code instead of exiting, so tests can call it. */
 export async function run(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
-  const t = translator(detectLang(io.env));
+  const lang = detectLang(io.env);
+  const t = translator(lang);
   let exitCode = 0;
   const ctx: CliContext = {
     io,
@@ -44,13 +48,15 @@ export async function run(argv: readonly string[], io: CliIo = { stdout: process
     store: (cmd) => cmd.optsWithGlobals() as StoreOptions & Record<string, unknown>,
   };
 
-  const program = new Command('cunbox')
+  const program = new Command('cunbox');
+  // Before any subcommand exists: they inherit the localised help and errors.
+  localizeCommander(program, lang, t, { out: (s) => void io.stdout.write(s), err: (s) => void io.stderr.write(s) });
+  program
     .description(t('cunbox edge: records village cameras and runs village governance'))
-    .option('-c, --config <file>', 'config file (default: $CUNBOX_CONFIG or /etc/cunbox/config.yaml)')
-    .option('--data-dir <dir>', 'data directory, when there is no config file')
-    .addHelpText('after', EXAMPLES)
+    .option('-c, --config <file>', t('config file (default: $CUNBOX_CONFIG or /etc/cunbox/config.yaml)'))
+    .option('--data-dir <dir>', t('data directory, when there is no config file'))
+    .addHelpText('after', examplesHelp(t, EXAMPLES) + exitCodesHelp(t))
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError();
 
   // One module per command group; each registers its subcommands.

@@ -10,6 +10,8 @@ import { defaultRecorderSettings } from '../recorder/camera-recorder.ts';
 import { defaultRetentionSettings, type RetentionSettings } from '../storage/retention.ts';
 import type { TlsFiles } from '../api/tls.ts';
 import type { VillageIdentity } from '../governance/village.ts';
+import { isTimeZone } from '../local-time.ts';
+import { TemplatedError } from '../probe/problem.ts';
 
 /** 1 Mbit/s: a village 4G uplink stays usable for ops and video while photos go up. */
 export const DEFAULT_UPLOAD_KBPS = 1024;
@@ -22,6 +24,8 @@ export interface EdgeConfig {
   logLevel: string;
   /** Bound on Edge.stop(); see there. Absent: DEFAULT_STOP_TIMEOUT_MS. */
   stopTimeoutMs?: number;
+  /** IANA zone for times shown to and typed by people (storage is UTC). */
+  timezone: string;
   recorder: RecorderSettings;
   retention: RetentionSettings;
   cameras: CameraInput[];
@@ -58,7 +62,7 @@ export function loadConfigFile(file: string): EdgeConfig {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new CunboxError('CONFIG_INVALID', `cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new TemplatedError('CONFIG_INVALID', 'cannot read config file {file}: {reason}', { file, reason: (err as NodeJS.ErrnoException).code ?? (err as Error).message });
   }
   return parseConfig(text, file);
 }
@@ -68,28 +72,32 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new CunboxError(
-      'CONFIG_INVALID',
-      `${where}: not valid YAML`,
-      doc.errors.map((e) => {
+    throw new TemplatedError('CONFIG_INVALID', '{file}: not valid YAML', { file: where }, {
+      details: doc.errors.map((e) => {
         const pos = e.linePos?.[0];
-        return `${where}:${pos ? `${pos.line}:${pos.col}` : '?'} ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
+        return { text: `${where}:${pos ? `${pos.line}:${pos.col}` : '?'} ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`, vars: {} };
       }),
-    );
+    });
   }
   const data: unknown = doc.toJS() ?? {};
   const validate = validator();
   if (!validate(data)) {
     const details = (validate.errors ?? []).map((e) => describeError(e, doc, lines, where));
-    throw new CunboxError('CONFIG_INVALID', `${where}: ${details.length} problem${details.length === 1 ? '' : 's'}`, details);
+    throw problems(where, details);
   }
   const cfg = data;
+  if (!isTimeZone(cfg.timezone)) {
+    const node = doc.get('timezone', true);
+    const pos = isNode(node) && node.range ? lines.linePos(node.range[0]) : undefined;
+    throw problems(where, [`${where}:${pos ? `${pos.line}:${pos.col}` : '?'} timezone: "${cfg.timezone}" is not a time zone (e.g. Asia/Shanghai, UTC)`]);
+  }
   const base = file ? dirname(resolve(file)) : process.cwd();
   return {
     file,
     dataDir: resolve(base, cfg.data_dir),
     logLevel: cfg.log_level,
     stopTimeoutMs: cfg.stop_timeout_seconds * 1000,
+    timezone: cfg.timezone,
     recorder: {
       ...defaultRecorderSettings,
       ffmpegPath: cfg.recording.ffmpeg,
@@ -131,6 +139,11 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
     })),
     audit: { retentionDays: cfg.audit.retention_days },
   };
+}
+
+/** The file's problems, one detail line each (they name keys and lines: not translated). */
+function problems(where: string, details: string[]): TemplatedError {
+  return new TemplatedError('CONFIG_INVALID', details.length === 1 ? '{file}: 1 problem' : '{file}: {n} problems', { file: where, n: details.length }, { details: details.map((text) => ({ text, vars: {} })) });
 }
 
 function describeError(e: ErrorObject, doc: ReturnType<typeof parseDocument>, lines: LineCounter, where: string): string {

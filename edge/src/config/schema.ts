@@ -19,6 +19,8 @@ export const configSchema = {
       default: 20,
       description: 'How long a stop may take (every camera\'s last segment indexed) before the process gives up and exits non-zero.',
     },
+    // Checked against the IANA zones Node knows after the schema (load.ts).
+    timezone: { type: 'string', minLength: 1, default: 'Asia/Shanghai', description: 'The zone people read and type times in (CLI); storage stays UTC.' },
     recording: {
       type: 'object',
       additionalProperties: false,
@@ -126,6 +128,7 @@ export interface RawConfig {
   data_dir: string;
   log_level: string;
   stop_timeout_seconds: number;
+  timezone: string;
   recording: {
     segment_seconds: number;
     watchdog_seconds: number;

@@ -25,11 +25,12 @@ import type { DiskSpace } from '../storage/disk.ts';
 import { mapLimit } from '../probe/pool.ts';
 import { filesystemName, filesystemConcern } from './filesystems.ts';
 import { checkPort, type PortUse } from './ports.ts';
+import { formatListen, isAnyAddress, isLoopback, lanAddresses } from '../config/listen.ts';
 
 export type Verdict = 'pass' | 'warn' | 'fail';
 
 export interface CheckResult {
-  id: 'ffmpeg' | 'disk' | 'time' | 'cameras' | 'database' | 'ports';
+  id: 'ffmpeg' | 'disk' | 'time' | 'cameras' | 'database' | 'ports' | 'api';
   verdict: Verdict;
   message: string;
   hint: string | null;
@@ -45,13 +46,15 @@ export interface DoctorDeps {
   ports: PortUse[];
   /** Seconds to wait for each camera's TCP connect. */
   cameraTimeoutMs?: number;
+  /** This box's addresses other than loopback; os.networkInterfaces() when absent. */
+  lanAddresses?: string[];
 }
 
 export const MIN_FFMPEG_MAJOR = 5;
 
 export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
   // Independent of each other; the camera and port checks wait on the network.
-  return Promise.all([checkFfmpeg(deps), checkDisk(deps), checkTime(deps), checkCameras(deps), checkDatabase(deps), checkPorts(deps)]);
+  return Promise.all([checkFfmpeg(deps), checkDisk(deps), checkTime(deps), checkCameras(deps), checkDatabase(deps), checkPorts(deps), checkApi(deps)]);
 }
 
 function result(id: CheckResult['id'], verdict: Verdict, message: string, hint: string | null = null, vars: Record<string, string | number> = {}, details: string[] = []): CheckResult {
@@ -258,4 +261,30 @@ export async function checkPorts({ config, ports }: DoctorDeps): Promise<CheckRe
   if (busy.length > 0) return result('ports', 'fail', 'ports in use by another program: {ports}', 'stop that program or give the edge other ports', { ports: busy.map((s) => s.port).join(', ') }, details);
   if (denied.length > 0) return result('ports', 'warn', 'ports below 1024 need privileges: {ports}', 'run the edge with CAP_NET_BIND_SERVICE (AmbientCapabilities in the systemd unit) or use ports above 1024', { ports: denied.map((s) => s.port).join(', ') }, details);
   return result('ports', 'pass', 'ports free or used by this edge: {ports}', null, { ports: list });
+}
+
+/**
+ * The office PC and the villagers' phones reach the governance API over the
+ * LAN: an edge without an http: section, or listening on loopback or on an
+ * address this box does not have, serves nobody.
+ */
+export async function checkApi({ config, lanAddresses: given }: DoctorDeps): Promise<CheckResult> {
+  const file = config.file ?? '<config>';
+  if (!config.http) {
+    return result('api', 'fail', 'the HTTP API is off: the config has no http: section', 'add "http:" with "host: 0.0.0.0" and "port: 8080" to {file} (cunbox init --listen 0.0.0.0:8080 does it), then restart the edge', { file });
+  }
+  const { host, port } = config.http;
+  const lan = given ?? lanAddresses();
+  const vars = { address: formatListen({ host, port }), host, file, lan: lan.join(', ') || '-' };
+  if (isLoopback(host)) {
+    return result('api', 'fail', 'the HTTP API listens on {address} only: the office PC and phones cannot reach it', 'set http.host to 0.0.0.0 (or this box\'s LAN address) in {file} and restart the edge; keep loopback only if a proxy on this box forwards to it', vars);
+  }
+  if (isAnyAddress(host)) {
+    if (lan.length === 0) return result('api', 'warn', 'the HTTP API listens on {address}, but this box has no network address besides loopback', 'plug in the LAN cable and check the network settings (ip -br addr)', vars);
+    return result('api', 'pass', 'the HTTP API listens on {address}; the LAN reaches it at {urls}', null, { ...vars, urls: lan.map((a) => `http://${formatListen({ host: a, port })}`).join(' ') });
+  }
+  if (!lan.includes(host)) {
+    return result('api', 'fail', 'the HTTP API listens on {address}, an address this box does not have (it has: {lan})', 'set http.host in {file} to 0.0.0.0 or one of the addresses above, then restart the edge', vars);
+  }
+  return result('api', 'pass', 'the HTTP API listens on {address}; the LAN reaches it at {urls}', null, { ...vars, urls: `http://${formatListen({ host, port })}` });
 }

@@ -110,7 +110,7 @@ function classify(stderr: string, stream: Template, url: string, elapsedMs: numb
     case 'refused':
     case 'unreachable':
     case 'timeout':
-      return problem('CAMERA_UNREACHABLE', 'cannot connect to the {stream} stream at {url}: {reason}', 'check the address and the RTSP port (often 554), the cable and that the camera is powered', { stream, url, reason: failure.message });
+      return problem('CAMERA_UNREACHABLE', 'cannot connect to the {stream} stream at {url}: {reason}', 'check the address and the RTSP port (often 554), the cable and that the camera is powered', { stream, url, reason: { text: failure.message, vars: {} } });
     case 'not-found':
       return problem('STREAM_FAILED', 'the camera has no {stream} stream at {url} (404)', "check the stream path in the camera's manual (Hikvision: /Streaming/Channels/101, Dahua: /cam/realmonitor?channel=1&subtype=0)", { stream, url });
     default:

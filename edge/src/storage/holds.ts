@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import { CunboxError } from '../errors.ts';
+import { TemplatedError } from '../probe/problem.ts';
 
 export interface Hold {
   id: number;
@@ -37,7 +38,7 @@ export class HoldStore {
 
   release(id: number): Hold {
     const info = this.#db.prepare('UPDATE holds SET released_at = ? WHERE id = ? AND released_at IS NULL').run(this.#clock.now(), id);
-    if (info.changes === 0) throw new CunboxError('NOT_FOUND', `no active hold with id ${id}`);
+    if (info.changes === 0) throw new TemplatedError('NOT_FOUND', 'no active hold with id {id}', { id });
     return this.get(id)!;
   }
 

@@ -104,11 +104,16 @@ export function numberIn(min: number, max: number, integer = false): (v: string)
   };
 }
 
-/** Help in the reader's language for our commands: section titles and an Examples block. */
+/** An Examples block for a command's help (titles and commander's words are localised once, in main). */
 export function localizedHelp(ctx: CliContext, cmd: Command, examples: string[]): Command {
-  cmd.configureHelp({ styleTitle: (s: string) => ctx.t(s) });
-  if (examples.length > 0) cmd.addHelpText('after', `\n${ctx.t('Examples:')}\n${examples.map((e) => `  ${e}`).join('\n')}\n`);
+  if (examples.length > 0) cmd.addHelpText('after', examplesHelp(ctx.t, examples));
   return cmd;
+}
+
+/** Examples are commands, kept as typed; a trailing `# comment` is translated. */
+export function examplesHelp(t: (key: string) => string, examples: readonly string[]): string {
+  const line = (e: string) => e.replace(/(\s+# )(.+)$/, (_m, sep: string, comment: string) => `${sep}${t(comment)}`);
+  return `\n${t('Examples:')}\n${examples.map((e) => `  ${line(e)}`).join('\n')}\n`;
 }
 
 export function yesNo(ctx: CliContext, v: boolean): string {

@@ -24,6 +24,7 @@ interface DiscoverOptions {
   password?: string;
   csv?: string;
   json?: boolean;
+  wide?: boolean;
 }
 
 export interface DiscoveredRow extends DiscoveredCamera {
@@ -48,6 +49,7 @@ export function registerCameraDiscover(cameras: Command, ctx: CliContext): void 
       .option('--user <user>', t('log in with this user to read manufacturer, model and firmware'))
       .option('--password <password>', t('password for --user (never shown)'))
       .option('--csv <file>', t('also write the cameras found as a CSV for cameras import (no passwords)'))
+      .option('--wide', t('every column at full width (the table is cut to 80 columns otherwise)'))
       .option('--json', t('machine-readable output')),
     [
       'cunbox cameras discover --interface eth1',
@@ -72,8 +74,17 @@ export function registerCameraDiscover(cameras: Command, ctx: CliContext): void 
     const unknown = added === null ? '?' : t('no');
     ctx.out(
       table(
-        ['#', t('address'), t('name'), t('manufacturer'), t('model'), t('firmware'), t('added')],
+        [
+          { head: '#' },
+          { head: t('address') },
+          { head: t('name'), max: 16, min: 6 },
+          { head: t('manufacturer'), max: 12, min: 5 },
+          { head: t('model'), max: 14, min: 6 },
+          { head: t('firmware'), max: 12, min: 5 },
+          { head: t('added'), max: 16, min: 6 },
+        ],
         rows.map((r, i) => [i + 1, r.address, r.name ?? '-', r.manufacturer ?? '-', r.model ?? r.hardware ?? '-', r.firmware ?? '-', r.added ? `#${r.added.id} ${r.added.name}` : unknown]),
+        { wide: o.wide ?? false },
       ),
     );
     ctx.out(tf(t, '{n} cameras found, {added} already added', { n: rows.length, added: rows.filter((r) => r.added).length }));

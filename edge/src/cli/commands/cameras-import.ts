@@ -19,6 +19,7 @@ interface ImportOptions {
   timeout?: number;
   ignoreClock?: boolean;
   json?: boolean;
+  wide?: boolean;
 }
 
 export type RowResult = 'added' | 'updated' | 'unchanged' | 'failed';
@@ -48,6 +49,7 @@ export function registerCameraImportExport(cameras: Command, ctx: CliContext): v
       .option('--ignore-clock', t('add even if the camera clock is more than 10 s off'))
       .addOption(new Option('--probe-seconds <s>', t('seconds of video to read from each stream')).argParser(numberIn(1, 60)).default(5))
       .addOption(new Option('--timeout <s>', t('seconds to wait for each ONVIF reply')).argParser(numberIn(1, 60)).default(5))
+      .option('--wide', t('every column at full width (the table is cut to 80 columns otherwise)'))
       .option('--json', t('machine-readable output')),
     [
       'cunbox cameras import cameras.csv',
@@ -111,8 +113,9 @@ export function registerCameraImportExport(cameras: Command, ctx: CliContext): v
       else {
         ctx.out(
           table(
-            [t('line'), t('name'), t('result'), t('id'), t('what to do')],
+            [{ head: t('line') }, { head: t('name'), max: 16, min: 6 }, { head: t('result') }, { head: t('id') }, { head: t('what to do'), wrap: true, min: 20 }],
             results.map((r) => [r.line, r.name, r.result === 'failed' ? `✗ ${r.code}` : `✓ ${t(r.result)}`, r.id ?? '-', r.message ? wrapText(`${r.message}${r.hint ? `\n${t('hint')}: ${r.hint}` : ''}`, 60) : '']),
+            { wide: o.wide ?? false },
           ),
         );
         ctx.out(tf(t, '{n} rows: {added} added, {updated} updated, {unchanged} unchanged, {failed} failed', { n: results.length, added: count('added'), updated: count('updated'), unchanged: count('unchanged'), failed: count('failed') }));

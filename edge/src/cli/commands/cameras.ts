@@ -32,7 +32,6 @@ interface AddOptions {
 export function registerCameras(program: Command, ctx: CliContext): void {
   const { t } = ctx;
   const cameras = program.command('cameras').description(t('manage cameras: discover, add, import, test'));
-  cameras.helpOption('-h, --help', t('display help for command'));
   localizedHelp(ctx, cameras, [
     'cunbox cameras discover --interface eth1 --csv cameras.csv',
     'cunbox cameras import cameras.csv',
@@ -104,17 +103,28 @@ export function registerCameras(program: Command, ctx: CliContext): void {
     cameras
       .command('list')
       .description(t('list cameras (passwords are never shown)'))
+      .option('--wide', t('every column at full width (the table is cut to 80 columns otherwise)'))
       .option('--json', t('machine-readable output')),
-    ['cunbox cameras list', 'cunbox cameras list --json'],
-  ).action(act(ctx, async (o: { json?: boolean }, cmd: Command) => {
+    ['cunbox cameras list', 'cunbox cameras list --wide', 'cunbox cameras list --json'],
+  ).action(act(ctx, async (o: { json?: boolean; wide?: boolean }, cmd: Command) => {
     await withStore(ctx, cmd, ({ registry }) => {
       const list = registry.list();
       if (o.json) return void ctx.out(JSON.stringify(list, null, 2));
       if (list.length === 0) return void ctx.out(t('no cameras'));
       ctx.out(
         table(
-          [t('id'), t('name'), t('zone'), t('main URL'), t('user'), t('enabled'), t('retention'), t('device')],
+          [
+            { head: t('id') },
+            { head: t('name'), max: 20, min: 8 },
+            { head: t('zone'), max: 8, min: 4, drop: 3 },
+            { head: t('main URL'), max: 28, min: 16, drop: 1 },
+            { head: t('user'), max: 10, drop: 5 },
+            { head: t('enabled') },
+            { head: t('retention'), drop: 4 },
+            { head: t('device'), max: 16, drop: 6 },
+          ],
           list.map((c: CameraDetails) => [c.id, c.name, c.zone ?? '', c.mainUrl, c.username ?? '', yesNo(ctx, c.enabled), c.retentionDays ?? t('default'), [c.manufacturer, c.model].filter(Boolean).join(' ') || '-']),
+          { wide: o.wide ?? false },
         ),
       );
     });

@@ -11,9 +11,11 @@ import { readSyncStatus } from '../../sync/client.ts';
 import { writeCredentials } from '../../sync/credentials.ts';
 import { readMediaStatus } from '../../sync/media-queue.ts';
 import { tf } from '../i18n.ts';
-import { localizedHelp } from './camera-support.ts';
+import { formatTime } from '../format.ts';
+import { boxTimeZone } from '../../local-time.ts';
+import { act, localizedHelp } from './camera-support.ts';
 
-/** `cunbox cloud status` and `cunbox cloud pair` (issue #5). */
+/** `cunbox cloud status` and `cunbox cloud pair`. */
 export function registerCloud(program: Command, ctx: CliContext): void {
   const t = ctx.t;
   const cloud = localizedHelp(ctx, program.command('cloud').description(t('sync with the cloud')), ['cunbox cloud pair --url https://cloud.example.org --code K7Q2M9XH4P', 'cunbox cloud status']);
@@ -21,7 +23,7 @@ export function registerCloud(program: Command, ctx: CliContext): void {
   localizedHelp(ctx, cloud.command('status'), ['cunbox cloud status', 'cunbox cloud status --json'])
     .description(t('what the cloud has confirmed, what is waiting, dead letters'))
     .option('--json', t('machine-readable output'))
-    .action(async (o: { json?: boolean }, cmd: Command) => {
+    .action(act(ctx, async (o: { json?: boolean }, cmd: Command) => {
       const config = resolveConfig(ctx.store(cmd), ctx.io.env);
       const db = openDatabase(new Layout(config.dataDir).database);
       try {
@@ -40,18 +42,18 @@ export function registerCloud(program: Command, ctx: CliContext): void {
             failed: status.mediaFailed,
           }),
         );
-        ctx.out(tf(t, 'last hello: {at}', { at: status.lastHelloAt === null ? '-' : new Date(status.lastHelloAt).toISOString() }));
+        ctx.out(tf(t, 'last hello: {at}', { at: formatTime(status.lastHelloAt, boxTimeZone(config.timezone, ctx.io.env)) }));
       } finally {
         db.close();
       }
-    });
+    }));
 
   localizedHelp(ctx, cloud.command('pair'), ['cunbox cloud pair --url https://cloud.example.org --code K7Q2M9XH4P'])
     .description(t('pair this edge with a village in the cloud, using a one-time code'))
     .requiredOption('--url <url>', t('the cloud, e.g. https://cloud.example.org'))
     .requiredOption('--code <code>', t('one-time pairing code from the cloud operator'))
     .option('--out <file>', t('where to write the credentials (default: <data_dir>/cloud-credentials.json)'))
-    .action(async (o: { url: string; code: string; out?: string }, cmd: Command) => {
+    .action(act(ctx, async (o: { url: string; code: string; out?: string }, cmd: Command) => {
       const config = resolveConfig(ctx.store(cmd), ctx.io.env);
       const res = await fetch(new URL('/api/pair', o.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: o.code }) }).catch((err: Error) => {
         throw new CunboxError('UNAVAILABLE', tf(t, 'cannot reach {url}: {reason}', { url: redactUrls(o.url), reason: err.message }));
@@ -65,7 +67,7 @@ export function registerCloud(program: Command, ctx: CliContext): void {
       ctx.out(tf(t, 'paired with village {village} as edge {edge}; credentials in {file}', { village: body.villageId, edge: body.edgeId, file }));
       ctx.out(t('add to the config file and restart:'));
       ctx.out(`cloud:\n  url: ${redactUrls(o.url)}\n  edge_id: ${body.edgeId}\n  credentials_file: ${file}`);
-    });
+    }));
 }
 
 const formatBytes = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);

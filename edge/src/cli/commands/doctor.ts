@@ -8,7 +8,7 @@ import { edgePorts, type PortUse } from '../../doctor/ports.ts';
 import { act, localizedHelp, numberIn } from './camera-support.ts';
 
 const MARK: Record<Verdict, string> = { pass: '✓', warn: '!', fail: '✗' };
-const LABEL: Record<CheckResult['id'], string> = { ffmpeg: 'ffmpeg', disk: 'data disk', time: 'time sync', cameras: 'cameras', database: 'database', ports: 'ports' };
+const LABEL: Record<CheckResult['id'], string> = { ffmpeg: 'ffmpeg', disk: 'data disk', time: 'time sync', cameras: 'cameras', database: 'database', ports: 'ports', api: 'HTTP API' };
 
 export function registerDoctor(program: Command, ctx: CliContext): void {
   const { t } = ctx;

@@ -2,12 +2,11 @@ import type { Command } from 'commander';
 import type { CliContext } from '../command-context.ts';
 import { resolveConfig } from '../context.ts';
 import { createLogger } from '../../log.ts';
+import { act, localizedHelp } from './camera-support.ts';
 
 export function registerServe(program: Command, ctx: CliContext): void {
-  program
-    .command('serve')
-    .description(ctx.t('run the edge: record every enabled camera, keep the ring buffer'))
-    .action(async (_o, cmd: Command) => {
+  localizedHelp(ctx, program.command('serve').description(ctx.t('run the edge: record every enabled camera, keep the ring buffer')), ['cunbox serve --config /etc/cunbox/config.yaml']).action(
+    act(ctx, async (_o: unknown, cmd: Command) => {
       const config = resolveConfig(ctx.store(cmd), ctx.io.env);
       const log = createLogger({ level: config.logLevel });
       // Loaded here, not at the top: the edge pulls in fastify, MQTT, sharp… which no other command needs.
@@ -25,7 +24,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
         return;
       }
       log.info('stopped');
-    });
+    }),
+  );
 
 }
 

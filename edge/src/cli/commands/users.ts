@@ -11,105 +11,116 @@ import { cliAuditLog } from '../audit-log.ts';
 import { CameraAccess } from '../../playback/access.ts';
 import { CameraRegistry } from '../../cameras/registry.ts';
 import { CunboxError } from '../../errors.ts';
+import { tf } from '../i18n.ts';
 import { formatTime, table } from '../format.ts';
-
-const EXAMPLES = `
-Examples:
-  cunbox users add --username zhang --role cadre --display-name 张书记 --password-stdin < pw.txt
-  CUNBOX_PASSWORD='…' cunbox users add --username wang --role grid_worker
-  cunbox users passwd zhang --password-stdin
-  cunbox users list --json
-  cunbox users cameras wang 1,2,5        # wang sees cameras 1, 2 and 5 only
-  cunbox users cameras wang --all        # every camera wang's role may see
-
-A password comes from --password-stdin (first line), $CUNBOX_PASSWORD or --password
-(the last is visible to other users of the machine in the process list).`;
+import { boxTimeZone } from '../../local-time.ts';
+import { act, localizedHelp } from './camera-support.ts';
 
 /**
  * Accounts of the edge's API. The password is never printed; it is taken from
  * stdin, the environment or (last resort) the command line.
  */
 export function registerUsers(program: Command, ctx: CliContext): void {
-  const users = program.command('users').description(`${ctx.t('accounts of the governance API')} (roles: ${ROLES.join(', ')})`).addHelpText('after', EXAMPLES);
+  const { t } = ctx;
+  const users = localizedHelp(ctx, program.command('users').description(`${t('accounts of the governance API')} (${t('roles')}: ${ROLES.join(', ')})`), [
+    'cunbox users add --username zhang --role cadre --display-name 张书记 --password-stdin < pw.txt',
+    "CUNBOX_PASSWORD='…' cunbox users add --username wang --role grid_worker",
+    'cunbox users passwd zhang --password-stdin',
+    'cunbox users list --json',
+  ]).addHelpText('after', `\n${t('A password comes from --password-stdin (first line), $CUNBOX_PASSWORD or --password (the last is visible to other users of the machine in the process list).')}\n`);
 
-  users
-    .command('add')
-    .description(ctx.t('create an account'))
-    .requiredOption('--username <name>', '2–32 letters, digits, _ . -')
-    .addOption(new Option('--role <role>', 'what the account may do').choices([...ROLES]).makeOptionMandatory())
-    .option('--display-name <name>', 'name shown to people, e.g. 张书记')
-    .option('--password <password>', 'the password (prefer --password-stdin or $CUNBOX_PASSWORD)')
-    .option('--password-stdin', 'read the password from the first line of stdin')
-    .option('--json', 'print the account as JSON')
-    .action(async (o: { username: string; role: Role; displayName?: string; password?: string; passwordStdin?: boolean; json?: boolean }, cmd: Command) => {
-      const pw = await password(ctx, o);
-      await withDb(ctx.store(cmd), ctx.io.env, async (db) => {
-        const u = await new UserStore({ db, clock: systemClock }).create({ username: o.username, password: pw, role: o.role, displayName: o.displayName ?? null });
-        cliAuditLog(db).record({ actor: 'cli', action: 'user.create', target: `user:${u.id}`, detail: { username: u.username, role: u.role } });
-        if (o.json) ctx.out(JSON.stringify(u, null, 2));
-        else ctx.out(`${ctx.t('user added')}: #${u.id} ${u.username} (${u.role})`);
-      });
+  localizedHelp(
+    ctx,
+    users
+      .command('add')
+      .description(t('create an account'))
+      .requiredOption('--username <name>', t('2–32 letters, digits, _ . -'))
+      .addOption(new Option('--role <role>', t('what the account may do')).choices([...ROLES]).makeOptionMandatory())
+      .option('--display-name <name>', t('name shown to people, e.g. 张书记'))
+      .option('--password <password>', t('the password (prefer --password-stdin or $CUNBOX_PASSWORD)'))
+      .option('--password-stdin', t('read the password from the first line of stdin'))
+      .option('--json', t('print the account as JSON')),
+    ['cunbox users add --username zhang --role cadre --display-name 张书记 --password-stdin < pw.txt'],
+  ).action(act(ctx, async (o: { username: string; role: Role; displayName?: string; password?: string; passwordStdin?: boolean; json?: boolean }, cmd: Command) => {
+    const pw = await password(ctx, o);
+    await withDb(ctx.store(cmd), ctx.io.env, async (db) => {
+      const u = await new UserStore({ db, clock: systemClock }).create({ username: o.username, password: pw, role: o.role, displayName: o.displayName ?? null });
+      cliAuditLog(db).record({ actor: 'cli', action: 'user.create', target: `user:${u.id}`, detail: { username: u.username, role: u.role } });
+      if (o.json) ctx.out(JSON.stringify(u, null, 2));
+      else ctx.out(`${t('user added')}: #${u.id} ${u.username} (${u.role})`);
     });
+  }));
 
-  users
-    .command('passwd')
-    .description("set an account's password; its sessions end")
-    .argument('<username>', 'the account')
-    .option('--password <password>', 'the new password (prefer --password-stdin or $CUNBOX_PASSWORD)')
-    .option('--password-stdin', 'read the password from the first line of stdin')
-    .action(async (username: string, o: { password?: string; passwordStdin?: boolean }, cmd: Command) => {
-      const pw = await password(ctx, o);
-      await withDb(ctx.store(cmd), ctx.io.env, async (db) => {
-        const store = new UserStore({ db, clock: systemClock });
-        const u = store.getByUsername(username);
-        if (!u) throw new CunboxError('NOT_FOUND', `no user ${username}`);
-        await store.setPassword(u.id, pw);
-        new Credentials({ db, clock: systemClock }).endSessionsOf(u.id);
-        cliAuditLog(db).record({ actor: 'cli', action: 'user.password_set', target: `user:${u.id}` });
-        ctx.out(`${ctx.t('password changed')}: ${u.username}`);
-      });
+  localizedHelp(
+    ctx,
+    users
+      .command('passwd')
+      .description(t("set an account's password; its sessions end"))
+      .argument('<username>', t('the account'))
+      .option('--password <password>', t('the new password (prefer --password-stdin or $CUNBOX_PASSWORD)'))
+      .option('--password-stdin', t('read the password from the first line of stdin')),
+    ['cunbox users passwd zhang --password-stdin'],
+  ).action(act(ctx, async (username: string, o: { password?: string; passwordStdin?: boolean }, cmd: Command) => {
+    const pw = await password(ctx, o);
+    await withDb(ctx.store(cmd), ctx.io.env, async (db) => {
+      const store = new UserStore({ db, clock: systemClock });
+      const u = store.getByUsername(username);
+      if (!u) throw new CunboxError('NOT_FOUND', tf(t, 'no user {name}', { name: username }));
+      await store.setPassword(u.id, pw);
+      new Credentials({ db, clock: systemClock }).endSessionsOf(u.id);
+      cliAuditLog(db).record({ actor: 'cli', action: 'user.password_set', target: `user:${u.id}` });
+      ctx.out(`${t('password changed')}: ${u.username}`);
     });
+  }));
 
-  users
-    .command('cameras')
-    .description(ctx.t('limit an account to some cameras, or lift the limit (--all)'))
-    .argument('<username>', 'the account')
-    .argument('[ids]', 'camera ids, comma-separated, e.g. 1,2,5 (see cunbox cameras list)')
-    .option('--all', 'every camera the role may see')
-    .option('--json', 'print the account and its cameras as JSON')
-    .action(async (username: string, ids: string | undefined, o: { all?: boolean; json?: boolean }, cmd: Command) => {
-      if ((ids === undefined) === !o.all) throw new CunboxError('INVALID_INPUT', 'give camera ids (e.g. 1,2,5) or --all, not both');
-      const wanted = ids === undefined ? null : cameraIds(ids);
-      await withDb(ctx.store(cmd), ctx.io.env, async (db) => {
-        const u = new UserStore({ db, clock: systemClock }).getByUsername(username);
-        if (!u) throw new CunboxError('NOT_FOUND', `no user ${username}`);
-        const registry = new CameraRegistry({ db, clock: systemClock });
-        const access = new CameraAccess(db);
-        const before = access.restriction(u.id);
-        const cameras = access.setRestriction(u.id, wanted, (id) => registry.get(id) !== undefined);
-        cliAuditLog(db).record({ actor: 'cli', action: 'user.cameras', target: `user:${u.id}`, detail: { before, cameras } });
-        if (o.json) return void ctx.out(JSON.stringify({ id: u.id, username: u.username, role: u.role, cameras }, null, 2));
-        ctx.out(`${u.username}: ${cameras === null ? ctx.t('every camera the role may see') : `${ctx.t('cameras')} ${cameras.join(', ')}`}`);
-      });
+  localizedHelp(
+    ctx,
+    users
+      .command('cameras')
+      .description(t('limit an account to some cameras, or lift the limit (--all)'))
+      .argument('<username>', t('the account'))
+      .argument('[ids]', t('camera ids, comma-separated, e.g. 1,2,5 (see cunbox cameras list)'))
+      .option('--all', t('every camera the role may see'))
+      .option('--json', t('print the account and its cameras as JSON')),
+    ['cunbox users cameras wang 1,2,5        # wang sees cameras 1, 2 and 5 only', "cunbox users cameras wang --all        # every camera wang's role may see"],
+  ).action(act(ctx, async (username: string, ids: string | undefined, o: { all?: boolean; json?: boolean }, cmd: Command) => {
+    if ((ids === undefined) === !o.all) throw new CunboxError('INVALID_INPUT', 'give camera ids (e.g. 1,2,5) or --all, not both');
+    const wanted = ids === undefined ? null : cameraIds(ids);
+    await withDb(ctx.store(cmd), ctx.io.env, async (db) => {
+      const u = new UserStore({ db, clock: systemClock }).getByUsername(username);
+      if (!u) throw new CunboxError('NOT_FOUND', tf(t, 'no user {name}', { name: username }));
+      const registry = new CameraRegistry({ db, clock: systemClock });
+      const access = new CameraAccess(db);
+      const before = access.restriction(u.id);
+      const cameras = access.setRestriction(u.id, wanted, (id) => registry.get(id) !== undefined);
+      cliAuditLog(db).record({ actor: 'cli', action: 'user.cameras', target: `user:${u.id}`, detail: { before, cameras } });
+      if (o.json) return void ctx.out(JSON.stringify({ id: u.id, username: u.username, role: u.role, cameras }, null, 2));
+      ctx.out(`${u.username}: ${cameras === null ? t('every camera the role may see') : `${t('cameras')} ${cameras.join(', ')}`}`);
     });
+  }));
 
-  users
-    .command('list')
-    .description(ctx.t('list accounts (never passwords)'))
-    .option('--json', 'machine-readable output')
-    .action(async (o: { json?: boolean }, cmd: Command) => {
-      await withDb(ctx.store(cmd), ctx.io.env, async (db) => {
-        const list = new UserStore({ db, clock: systemClock }).list();
-        if (o.json) return void ctx.out(JSON.stringify(list, null, 2));
-        if (list.length === 0) return void ctx.out(ctx.t('no users'));
-        ctx.out(
-          table(
-            [ctx.t('id'), ctx.t('user'), ctx.t('name'), ctx.t('role'), ctx.t('enabled'), ctx.t('since')],
-            list.map((u: User) => [u.id, u.username, u.displayName ?? '', u.role, u.disabled ? ctx.t('no') : ctx.t('yes'), formatTime(u.createdAt)]),
-          ),
-        );
-      });
+  localizedHelp(
+    ctx,
+    users
+      .command('list')
+      .description(t('list accounts (never passwords)'))
+      .option('--wide', t('every column at full width (the table is cut to 80 columns otherwise)'))
+      .option('--json', t('machine-readable output')),
+    ['cunbox users list', 'cunbox users list --json'],
+  ).action(act(ctx, async (o: { json?: boolean; wide?: boolean }, cmd: Command) => {
+    await withDb(ctx.store(cmd), ctx.io.env, async (db, zone) => {
+      const list = new UserStore({ db, clock: systemClock }).list();
+      if (o.json) return void ctx.out(JSON.stringify(list, null, 2));
+      if (list.length === 0) return void ctx.out(t('no users'));
+      ctx.out(
+        table(
+          [{ head: t('id') }, { head: t('user'), max: 16, min: 6 }, { head: t('name'), max: 12, min: 4 }, { head: t('role') }, { head: t('enabled') }, { head: t('since'), drop: 1 }],
+          list.map((u: User) => [u.id, u.username, u.displayName ?? '', u.role, u.disabled ? t('no') : t('yes'), formatTime(u.createdAt, zone, !o.wide)]),
+          { wide: o.wide ?? false },
+        ),
+      );
     });
+  }));
 }
 
 function cameraIds(list: string): number[] {
@@ -120,11 +131,11 @@ function cameraIds(list: string): number[] {
 async function password(ctx: CliContext, o: { password?: string; passwordStdin?: boolean }): Promise<string> {
   if (o.passwordStdin) {
     const line = (await readAll(ctx.io.stdin ?? process.stdin)).split(/\r?\n/)[0] ?? '';
-    if (!line) throw new CunboxError('INVALID_INPUT', 'no password on stdin');
+    if (!line) throw new CunboxError('INVALID_INPUT', ctx.t('no password on stdin'));
     return line;
   }
   const pw = o.password ?? ctx.io.env.CUNBOX_PASSWORD;
-  if (!pw) throw new CunboxError('INVALID_INPUT', 'a password is needed: --password-stdin, $CUNBOX_PASSWORD or --password');
+  if (!pw) throw new CunboxError('INVALID_INPUT', ctx.t('a password is needed: --password-stdin, $CUNBOX_PASSWORD or --password'));
   return pw;
 }
 
@@ -134,11 +145,11 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return s;
 }
 
-async function withDb(opts: StoreOptions, env: NodeJS.ProcessEnv, fn: (db: Db) => Promise<void>): Promise<void> {
+async function withDb(opts: StoreOptions, env: NodeJS.ProcessEnv, fn: (db: Db, zone: string) => Promise<void>): Promise<void> {
   const config = resolveConfig(opts, env);
   const db = openDatabase(new Layout(config.dataDir).database);
   try {
-    await fn(db);
+    await fn(db, boxTimeZone(config.timezone, env));
   } finally {
     db.close();
   }

@@ -1,0 +1,117 @@
+/**
+ * The box's time zone: what people read and type. Storage, the database, the
+ * API and file names stay in UTC epoch milliseconds; only the CLI (and other
+ * text for people) converts, here. Node's full ICU knows every IANA zone, so
+ * no date library is needed.
+ */
+import { TemplatedError } from './probe/problem.ts';
+
+/** A village box is in China unless its config says otherwise. */
+export const DEFAULT_TIMEZONE = 'Asia/Shanghai';
+
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The zone to show and read times in: `TZ` from the environment when it names
+ * a zone (tests, a technician's one-off `TZ=UTC cunbox …`), else the config's
+ * `timezone`, else Asia/Shanghai.
+ */
+export function boxTimeZone(configured: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const tz = env.TZ?.replace(/^:/, '');
+  if (tz && isTimeZone(tz)) return tz;
+  return configured ?? DEFAULT_TIMEZONE;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+interface Wall {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+function wallClock(ms: number, zone: string): Wall {
+  const parts: Record<string, number> = {};
+  for (const p of formatter(zone).formatToParts(ms)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!, second: parts.second! };
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** "2026-11-30 17:05:03" in the zone: no "T", no "Z", seconds precision. */
+export function formatLocal(ms: number, zone: string): string {
+  const w = wallClock(ms, zone);
+  return `${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
+}
+
+/** How far the zone's wall clock is ahead of UTC at this instant. */
+function offsetMs(ms: number, zone: string): number {
+  const w = wallClock(ms, zone);
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(ms / 1000) * 1000;
+}
+
+/** A wall-clock time in the zone → the instant. Twice, so an offset change between guess and answer is followed. */
+function fromWall(w: Wall, zone: string): number {
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  const first = asUtc - offsetMs(asUtc, zone);
+  return asUtc - offsetMs(first, zone);
+}
+
+const EXAMPLES = '17:00, 17:00:30, 2026-11-30 17:00, 2026-11-30T17:00:00+08:00, -2h';
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A time a person typed, read in the zone: `17:00` (today), `17:00:30`,
+ * `2026-11-30`, `2026-11-30 17:00[:30]` or with `T`, ISO 8601 with `Z` or an
+ * offset, `-2h`/`-30m`/`-90s`/`-1d` (before now), `now`, or epoch milliseconds.
+ */
+export function parseLocalTime(input: string, opts: { zone: string; nowMs: number; name: string }): number {
+  const text = input.trim();
+  const bad = () => new TemplatedError('INVALID_RANGE', '{name}: cannot read "{input}" as a time; write one of {examples}', { name: opts.name, input, examples: EXAMPLES });
+  if (text === 'now') return opts.nowMs;
+  if (/^\d{10,13}$/.test(text)) return Number(text);
+  const rel = /^-(\d+(?:\.\d+)?)\s*([smhd])$/.exec(text);
+  if (rel) return opts.nowMs - Math.round(Number(rel[1]) * UNITS[rel[2]!]!);
+  // With a zone of its own: the zone given wins.
+  if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})$/i.test(text)) {
+    const ms = Date.parse(text.replace(' ', 'T').replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+    if (Number.isFinite(ms)) return ms;
+    throw bad();
+  }
+  let wall: Wall | null = null;
+  const full = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(text);
+  const clock = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(text);
+  if (full) {
+    wall = { year: +full[1]!, month: +full[2]!, day: +full[3]!, hour: +(full[4] ?? 0), minute: +(full[5] ?? 0), second: +(full[6] ?? 0) };
+  } else if (clock) {
+    const today = wallClock(opts.nowMs, opts.zone);
+    wall = { ...today, hour: +clock[1]!, minute: +clock[2]!, second: +(clock[3] ?? 0) };
+  }
+  if (!wall || !validWall(wall)) throw bad();
+  return fromWall(wall, opts.zone);
+}
+
+function validWall(w: Wall): boolean {
+  if (w.month < 1 || w.month > 12 || w.day < 1 || w.hour > 23 || w.minute > 59 || w.second > 59) return false;
+  // Day 31 of a 30-day month would roll over silently: refuse it.
+  return w.day <= new Date(Date.UTC(w.year, w.month, 0)).getUTCDate();
+}
