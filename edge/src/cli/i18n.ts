@@ -312,6 +312,10 @@ const AUDIT_ZH: Record<string, string> = {
   'is not sealed': '未封存',
   'the start of the chain was moved': '链起点被篡改',
   'audit exported': '审计日志已导出',
+  "start, in the box's time (e.g. 2026-06-01, 17:00, -2h)": '开始时间，按本机时区（如 2026-06-01、17:00、-2h）',
+  'end (exclusive)': '结束时间（不含）',
+  'file format': '文件格式',
+  'write to a file instead of standard output': '写入文件而不是标准输出',
 };
 
 /** `cunbox tls`: HTTPS on the office LAN. */
@@ -327,6 +331,9 @@ const TLS_ZH: Record<string, string> = {
   'valid until': '有效期至',
   'SHA-256 fingerprint (compare it in the office browser)': 'SHA-256 指纹（在办公室浏览器中核对）',
   'restart the edge to serve HTTPS: systemctl restart cunbox-edge': '重启 edge 以启用 HTTPS：systemctl restart cunbox-edge',
+  "this box's name and LAN addresses": '本机名称和局域网地址',
+  'names and addresses the office reaches the box by (the host name and LAN addresses when left out)': '办公室访问本机所用的名称和地址（不写则取主机名和局域网地址）',
+  'replace an existing certificate': '替换已有证书',
 };
 
 /** Commander's words, every other command's help and messages, times and exit codes. */

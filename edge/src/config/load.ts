@@ -116,7 +116,7 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
       watchMs: defaultRetentionSettings.watchMs,
       batchSize: defaultRetentionSettings.batchSize,
     },
-    http: cfg.http ? { host: cfg.http.host, port: cfg.http.port, tls: cfg.http.tls ? { certFile: resolve(base, cfg.http.tls.cert), keyFile: resolve(base, cfg.http.tls.key) } : null } : null,
+    http: cfg.http ? { host: cfg.http.host, port: cfg.http.port, ...(cfg.http.tls ? { tls: { certFile: resolve(base, cfg.http.tls.cert), keyFile: resolve(base, cfg.http.tls.key) } } : {}) } : null,
     village: cfg.village
       ? {
           name: cfg.village.name,

@@ -1,11 +1,12 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { CliContext } from '../command-context.ts';
 import { resolveConfig } from '../context.ts';
 import { openDatabase } from '../../db/database.ts';
 import { Layout } from '../../storage/layout.ts';
-import { parseTime } from '../../playback/range.ts';
+import { boxTimeZone, parseLocalTime } from '../../local-time.ts';
+import { act, localizedHelp } from './camera-support.ts';
 import { auditCsv } from '../../api/audit-export.ts';
 import type { AuditVerification } from '../../api/audit.ts';
 import { cliAuditLog } from '../audit-log.ts';
@@ -17,11 +18,6 @@ const BROKEN: Record<NonNullable<AuditVerification['broken']>['reason'], string>
   'base-forged': 'the start of the chain was moved',
 };
 
-const EXAMPLES = `
-Examples:
-  cunbox audit verify
-  cunbox audit export --from 2026-06-01T00:00:00+08:00 --to 2026-12-01T00:00:00+08:00 -o audit.csv
-  cunbox audit export --format jsonl -o audit.jsonl`;
 
 /**
  * The audit trail for an inspector: `verify` walks the hash chain (exit 1 at the
@@ -29,13 +25,10 @@ Examples:
  */
 export function registerAudit(program: Command, ctx: CliContext): void {
   const { t } = ctx;
-  const audit = program.command('audit').description(t('the audit log: verify its hash chain, export it')).addHelpText('after', EXAMPLES);
+  const audit = localizedHelp(ctx, program.command('audit').description(t('the audit log: verify its hash chain, export it')), ['cunbox audit verify', 'cunbox audit export --from 2026-06-01 --to 2026-12-01 -o audit.csv', 'cunbox audit export --format jsonl -o audit.jsonl']);
 
-  audit
-    .command('verify')
-    .description(t('check that no audit row was edited or removed'))
-    .option('--json', 'machine-readable output')
-    .action(async (o: { json?: boolean }, cmd: Command) => {
+  localizedHelp(ctx, audit.command('verify').description(t('check that no audit row was edited or removed')).option('--json', t('machine-readable output')), ['cunbox audit verify', 'cunbox audit verify --json'])
+    .action(act(ctx, async (o: { json?: boolean }, cmd: Command) => {
       const db = openDatabase(new Layout(resolveConfig(ctx.store(cmd), ctx.io.env).dataDir).database);
       try {
         const log = cliAuditLog(db);
@@ -48,19 +41,24 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       } finally {
         db.close();
       }
-    });
+    }));
 
-  audit
-    .command('export')
-    .description(t('write audit rows with their chain hashes (CSV or JSON lines)'))
-    .option('--from <time>', 'start: ISO 8601 with zone, or epoch ms')
-    .option('--to <time>', 'end (exclusive)')
-    .option('--format <format>', 'csv or jsonl', 'csv')
-    .option('-o, --out <file>', 'write to a file instead of stdout')
-    .action(async (o: { from?: string; to?: string; format: string; out?: string }, cmd: Command) => {
-      if (o.format !== 'csv' && o.format !== 'jsonl') throw new Error(`--format: csv or jsonl, not ${o.format}`);
-      const range = { from: o.from === undefined ? undefined : parseTime(o.from, 'from'), to: o.to === undefined ? undefined : parseTime(o.to, 'to') };
-      const db = openDatabase(new Layout(resolveConfig(ctx.store(cmd), ctx.io.env).dataDir).database);
+  localizedHelp(
+    ctx,
+    audit
+      .command('export')
+      .description(t('write audit rows with their chain hashes (CSV or JSON lines)'))
+      .option('--from <time>', t('start, in the box\'s time (e.g. 2026-06-01, 17:00, -2h)'))
+      .option('--to <time>', t('end (exclusive)'))
+      .addOption(new Option('--format <format>', t('file format')).choices(['csv', 'jsonl']).default('csv'))
+      .option('-o, --out <file>', t('write to a file instead of standard output')),
+    ['cunbox audit export -o audit.csv'],
+  ).action(act(ctx, async (o: { from?: string; to?: string; format: string; out?: string }, cmd: Command) => {
+      const config = resolveConfig(ctx.store(cmd), ctx.io.env);
+      const zone = boxTimeZone(config.timezone, ctx.io.env);
+      const now = Date.now();
+      const range = { from: o.from === undefined ? undefined : parseLocalTime(o.from, { zone, nowMs: now, name: 'from' }), to: o.to === undefined ? undefined : parseLocalTime(o.to, { zone, nowMs: now, name: 'to' }) };
+      const db = openDatabase(new Layout(config.dataDir).database);
       try {
         const log = cliAuditLog(db);
         log.record({ actor: 'cli', action: 'audit.exported', detail: { from: range.from ?? null, to: range.to ?? null, format: o.format } });
@@ -74,5 +72,5 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       } finally {
         db.close();
       }
-    });
+  }));
 }

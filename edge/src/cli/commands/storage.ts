@@ -9,7 +9,7 @@ import { statfsDiskUsage } from '../../storage/disk.ts';
 import { ownBytes } from '../../storage/own-files.ts';
 import { WARNING_TEXT } from '../../storage/capacity.ts';
 import { boxTimeZone } from '../../local-time.ts';
-import { formatBitrate, formatBytes, formatTime, table } from '../format.ts';
+import { formatBitrate, formatBytes, formatTime, table, TABLE_WIDTH, wrapText } from '../format.ts';
 import { tf } from '../i18n.ts';
 import { act, localizedHelp } from './camera-support.ts';
 
@@ -66,7 +66,9 @@ export function registerStorage(program: Command, ctx: CliContext): void {
       );
       ctx.out(tf(t, 'used: cunbox {cunbox}, other programs {others}', { cunbox: formatBytes(status.cunboxBytes), others: formatBytes(status.foreignBytes) }));
       ctx.out(`${t('days at current bitrate')}: ${status.daysAtCurrentBitrate === null ? '-' : status.daysAtCurrentBitrate.toFixed(1)}`);
-      for (const w of status.warnings) ctx.out(`⚠ ${tf(t, WARNING_TEXT[w.code].message, w.vars)}\n  → ${t(WARNING_TEXT[w.code].hint)}`);
+      // Warnings wrap inside the 80 columns the tables keep (unless --wide).
+      const fit = (text: string, indent: string) => (o.wide ? `${indent}${text}` : wrapText(text, TABLE_WIDTH - indent.length).split('\n').map((l) => `${indent}${l}`).join('\n'));
+      for (const w of status.warnings) ctx.out(`${fit(`⚠ ${tf(t, WARNING_TEXT[w.code].message, w.vars)}`, '')}\n${fit(`→ ${t(WARNING_TEXT[w.code].hint)}`, '  ')}`);
     } finally {
       db.close();
     }

@@ -9,12 +9,8 @@ import { loadConfigFile } from '../../config/load.ts';
 import { CunboxError } from '../../errors.ts';
 import { readTls, writeSelfSignedTls } from '../../api/tls.ts';
 import { tf } from '../i18n.ts';
+import { act, localizedHelp } from './camera-support.ts';
 
-const EXAMPLES = `
-Examples:
-  cunbox tls create                                   # this box's name and LAN addresses
-  cunbox tls create --host 192.0.2.20 --host cunbox.lan
-  cunbox tls show`;
 
 /**
  * HTTPS for the office LAN: a self-signed certificate next to the config file,
@@ -23,14 +19,17 @@ Examples:
  */
 export function registerTls(program: Command, ctx: CliContext): void {
   const { t } = ctx;
-  const tls = program.command('tls').description(t('HTTPS for the LAN API: make a self-signed certificate, show its fingerprint')).addHelpText('after', EXAMPLES);
+  const tls = localizedHelp(ctx, program.command('tls').description(t('HTTPS for the LAN API: make a self-signed certificate, show its fingerprint')), ["cunbox tls create                                   # this box's name and LAN addresses", 'cunbox tls create --host 192.0.2.20 --host cunbox.lan', 'cunbox tls show']);
 
-  tls
-    .command('create')
-    .description(t('make a self-signed certificate for this box and turn HTTPS on in the config (restart the edge afterwards)'))
-    .option('--host <name-or-address...>', 'names and addresses the office reaches the box by (default: host name and LAN addresses)')
-    .option('--force', 'replace an existing certificate')
-    .action(async (o: { host?: string[]; force?: boolean }, cmd: Command) => {
+  localizedHelp(
+    ctx,
+    tls
+      .command('create')
+      .description(t('make a self-signed certificate for this box and turn HTTPS on in the config (restart the edge afterwards)'))
+      .option('--host <name-or-address...>', t('names and addresses the office reaches the box by (the host name and LAN addresses when left out)'))
+      .option('--force', t('replace an existing certificate')),
+    ['cunbox tls create --host 192.0.2.20'],
+  ).action(act(ctx, async (o: { host?: string[]; force?: boolean }, cmd: Command) => {
       const configFile = ctx.store(cmd).config ?? ctx.io.env.CUNBOX_CONFIG ?? DEFAULT_CONFIG;
       const config = loadConfigFile(configFile);
       if (!config.http) throw new CunboxError('INVALID_INPUT', t('the config has no http: section; HTTPS needs the API on (cunbox init --listen …)'));
@@ -44,13 +43,10 @@ export function registerTls(program: Command, ctx: CliContext): void {
       ctx.out(`${t('valid until')}: ${made.notAfter.toISOString().slice(0, 10)}`);
       ctx.out(`${t('SHA-256 fingerprint (compare it in the office browser)')}:\n  ${made.fingerprint}`);
       ctx.out(t('restart the edge to serve HTTPS: systemctl restart cunbox-edge'));
-    });
+  }));
 
-  tls
-    .command('show')
-    .description(t("the certificate's fingerprint and expiry"))
-    .option('--json', 'machine-readable output')
-    .action((o: { json?: boolean }, cmd: Command) => {
+  localizedHelp(ctx, tls.command('show').description(t("the certificate's fingerprint and expiry")).option('--json', t('machine-readable output')), ['cunbox tls show'])
+    .action(act(ctx, async (o: { json?: boolean }, cmd: Command) => {
       const config = loadConfigFile(ctx.store(cmd).config ?? ctx.io.env.CUNBOX_CONFIG ?? DEFAULT_CONFIG);
       if (!config.http?.tls) throw new CunboxError('NOT_FOUND', t('HTTPS is off (no http.tls in the config); cunbox tls create turns it on'));
       const m = readTls(config.http.tls);
@@ -58,7 +54,7 @@ export function registerTls(program: Command, ctx: CliContext): void {
       ctx.out(`${t('certificate')}: ${config.http.tls.certFile}`);
       ctx.out(`${t('valid until')}: ${m.notAfter.toISOString().slice(0, 10)}`);
       ctx.out(`${t('SHA-256 fingerprint (compare it in the office browser)')}:\n  ${m.fingerprint}`);
-    });
+  }));
 }
 
 /** The box's host name and its non-loopback addresses: read from the interfaces, nothing is sent. */
