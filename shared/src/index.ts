@@ -5,3 +5,5 @@ export * from './governance/index.ts';
 export * from './auth/index.ts';
 // Issue #5: the edge ↔ cloud sync protocol.
 export * from './sync/index.ts';
+// sd_notify for the edge's and the cloud's Type=notify units.
+export * from './systemd/notify.ts';

@@ -3,6 +3,11 @@ import type { CliContext } from '../command-context.ts';
 import { resolveConfig } from '../context.ts';
 import { Edge } from '../../edge.ts';
 import { createLogger } from '../../log.ts';
+import { systemClock } from '../../clock.ts';
+import { SystemdNotifier, openNotifySocket } from '@cunbox/shared';
+
+/** How often `systemctl status` learns how many cameras record (only changes are sent). */
+const STATUS_EVERY_MS = 10_000;
 
 export function registerServe(program: Command, ctx: CliContext): void {
   program
@@ -12,10 +17,18 @@ export function registerServe(program: Command, ctx: CliContext): void {
       const config = resolveConfig(ctx.store(cmd), ctx.io.env);
       const log = createLogger({ level: config.logLevel });
       const edge = new Edge({ config, log });
+      const systemd = new SystemdNotifier({ transport: openNotifySocket(ctx.io.env, log), clock: systemClock, log: log.child({ module: 'systemd' }), env: ctx.io.env, pid: process.pid, healthy: () => edge.healthy() });
       await edge.start();
+      // READY only now: reconciliation is done, the recorders and the API are up.
+      systemd.ready(edge.statusLine());
+      systemd.start();
+      const statusTimer = setInterval(() => systemd.status(edge.statusLine()), STATUS_EVERY_MS);
       const signal = await (ctx.io.shutdownSignal ?? waitForSignal)();
       log.info({ signal }, 'stopping');
+      systemd.stopping();
+      clearInterval(statusTimer);
       await edge.stop();
+      systemd.stop();
       log.info('stopped');
     });
 
