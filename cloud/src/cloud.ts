@@ -107,6 +107,18 @@ export class Cloud {
     }
   }
 
+  /** For the systemd watchdog: started, and the database answers a query. */
+  healthy(): boolean {
+    if (!this.#store || !this.#app) return false;
+    this.#store.village(0);
+    return true;
+  }
+
+  /** One line for `systemctl status`. */
+  statusLine(): string {
+    return `http :${this.httpPort}; mqtt ${this.#config.mqtt.mode}`;
+  }
+
   async stop(): Promise<void> {
     await this.#app?.close();
     this.#app = undefined;

@@ -272,6 +272,26 @@ export class Edge {
     return this.#recorder?.status() ?? [];
   }
 
+  /**
+   * Whether the edge still does its job, for the systemd watchdog: the database
+   * answers and the recorder supervisor reports. (A blocked event loop never
+   * gets as far as asking.)
+   */
+  healthy(): boolean {
+    if (!this.#db || !this.#recorder) return false;
+    this.#db.prepare('SELECT 1').get();
+    this.#recorder.status();
+    return true;
+  }
+
+  /** One line for `systemctl status`: cameras recording, and the cloud link. */
+  statusLine(): string {
+    const cams = this.cameraStatus();
+    const recording = cams.filter((c) => c.state === 'recording').length;
+    const sync = this.#sync ? (this.#sync.connected ? 'cloud connected' : 'cloud offline') : 'no cloud';
+    return `recording ${recording}/${cams.length} cameras; ${sync}`;
+  }
+
   get retention(): Retention {
     if (!this.#retention) throw new Error('edge not started');
     return this.#retention;

@@ -7,3 +7,5 @@ export * from './auth/index.ts';
 export * from './sync/index.ts';
 // Sensitive fields: what is encrypted at rest and what the cloud never holds in full.
 export * from './privacy/index.ts';
+// sd_notify for the edge's and the cloud's Type=notify units.
+export * from './systemd/notify.ts';
