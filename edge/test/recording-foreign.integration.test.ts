@@ -79,8 +79,9 @@ for (const transport of ['tcp', 'udp'] as const) {
       t.ok(packets.every((p, i) => i === 0 || p.dts > packets[i - 1]!.dts), `${codec}: DTS strictly increasing`);
       t.ok(packets.every((p) => p.pts >= p.dts), `${codec}: no frame shown before it is decoded`);
       const pts = packets.map((p) => p.pts).sort((a, b) => a - b);
-      const steps = new Set(pts.slice(1).map((v, i) => v - pts[i]!));
-      t.same([...steps], [3600], `${codec}: frames exactly 40 ms apart in display order`);
+      const steps = [...new Set(pts.slice(1).map((v, i) => v - pts[i]!))];
+      // The server rounds its nanosecond times to the 90 kHz RTP clock: ±1 tick (11 µs).
+      t.ok(steps.every((d) => Math.abs(d - 3600) <= 1), `${codec}: frames 40 ms apart in display order (steps ${steps.join(', ')} ticks)`);
       const { frames, errors } = await decodeFrames(file);
       t.equal(frames, packets.length, `${codec}: all ${frames} frames decode`);
       t.equal(errors, '', `${codec}: without decoder errors`);

@@ -119,7 +119,7 @@ t.test('camera timestamps: frames 40 ms apart, starts near the wall clock, files
   }
   t.equal(cmdlines.length, 2, 'both ffmpeg found in /proc');
   for (const c of cmdlines) {
-    t.match(c, /ffmpeg .*-i pipe:4/, 'a running recorder');
+    t.match(c, /ffmpeg .*-i async:pipe:4/, 'a running recorder');
     t.notMatch(c, new RegExp(`${sim.cameras[0]!.password}|${sim.cameras[4]!.password}|rtsp://`), 'its command line, readable by every local user, holds no camera URL or password');
   }
   const db = openDatabase(join(dir, 'cunbox.db'));

@@ -16,6 +16,12 @@ export interface RtspInputOptions {
   transport: 'tcp' | 'udp';
   /** Socket I/O timeout; a connected camera that goes silent fails after it. */
   socketTimeoutSeconds: number;
+  /**
+   * More options for opening the camera (analyzeduration, probesize, fflags):
+   * the concat layer probes its input itself, with ffmpeg's defaults (5 s)
+   * unless told otherwise here.
+   */
+  options?: Readonly<Record<string, string>>;
 }
 
 export interface RtspInput {
@@ -25,8 +31,8 @@ export interface RtspInput {
   script: string;
 }
 
-/** Protocols the concat script may open: RTSP over TCP or UDP, RTSPS, nothing from disk. */
-const PROTOCOLS = 'pipe,rtsp,rtsps,rtp,tcp,udp,tls';
+/** Protocols ffmpeg may open: the script's pipe, and RTSP over TCP or UDP, or RTSPS. */
+const PROTOCOLS = 'async,pipe,rtsp,rtsps,rtp,tcp,udp,tls';
 
 export function rtspInput(opts: RtspInputOptions, fd: number): RtspInput {
   const script = [
@@ -34,10 +40,14 @@ export function rtspInput(opts: RtspInputOptions, fd: number): RtspInput {
     `file ${quote(opts.url)}`,
     `option rtsp_transport ${opts.transport}`,
     `option timeout ${Math.round(opts.socketTimeoutSeconds * 1e6)}`,
+    ...Object.entries(opts.options ?? {}).map(([k, v]) => `option ${k} ${v}`),
     '',
   ].join('\n');
   return {
-    args: ['-protocol_whitelist', PROTOCOLS, '-f', 'concat', '-safe', '0', '-i', `pipe:${fd}`],
+    // async:pipe:N, not pipe:N: an input named pipe:… makes ffmpeg stop
+    // reading stdin, and `q` on stdin is how the recorder stops it cleanly.
+    // (Node's stdio pipes are socket pairs, so /dev/fd/N cannot be opened.)
+    args: ['-protocol_whitelist', PROTOCOLS, '-f', 'concat', '-safe', '0', '-i', `async:pipe:${fd}`],
     script,
   };
 }

@@ -26,15 +26,17 @@ export interface RecordCommand {
 }
 
 export function recordCommand(i: RecordArgsInput): RecordCommand {
-  const input = rtspInput({ url: i.inputUrl, transport: i.transport, socketTimeoutSeconds: i.socketTimeoutSeconds }, RECORD_INPUT_FD);
+  // Low probe sizes get the first frame in ~0.5 s instead of ~3 s; the camera
+  // is probed inside the concat layer, then the concat input once more.
+  const probe = { analyzeduration: '1000000', probesize: '1000000' };
+  const input = rtspInput({ url: i.inputUrl, transport: i.transport, socketTimeoutSeconds: i.socketTimeoutSeconds, options: probe }, RECORD_INPUT_FD);
   const args = [
     '-hide_banner',
     // stdin stays open (no -nostdin): `q` on it is how we stop ffmpeg cleanly.
     '-nostats',
     '-loglevel', 'info',
-    // Input: low probe sizes get the first frame in ~0.5 s instead of ~3 s.
-    '-analyzeduration', '1000000',
-    '-probesize', '1000000',
+    '-analyzeduration', probe.analyzeduration,
+    '-probesize', probe.probesize,
     // The camera's own timestamps are kept (frames stay evenly spaced and
     // B-frames keep their order); the recorder maps them to the wall clock.
     '-fflags', '+genpts+discardcorrupt',

@@ -47,7 +47,7 @@ export class FakeFfmpeg extends EventEmitter implements ProcessHandle {
 
   /** ffmpeg's input dump, as it prints it for the recorder's concat input. */
   opened(): void {
-    this.say(`Input #0, concat, from 'pipe:4':`);
+    this.say(`Input #0, concat, from 'async:pipe:4':`);
     this.say('  Duration: N/A, start: 0.000000, bitrate: N/A');
   }
 
