@@ -224,8 +224,12 @@ export class CameraRecorder {
     if (!Number.isFinite(value) || value <= this.#lastOutTimeUs) return;
     this.#lastOutTimeUs = value;
     this.#lastDataAt = this.#deps.clock.now();
-    this.#streamClock.observe(this.#lastDataAt, value / 1e6);
-    if (this.#storedAnchorMs === undefined) this.#storeAnchor();
+    // ffmpeg reports out_time 0 once before it has written anything, while the
+    // packets read during probing still wait: that line is no clock sample.
+    if (value > 0) {
+      this.#streamClock.observe(this.#lastDataAt, value / 1e6);
+      if (this.#storedAnchorMs === undefined) this.#storeAnchor();
+    }
     // Not from 'stalled': that process is being stopped, and the progress it
     // prints while flushing on its way out is not the camera coming back.
     if (this.#state === 'connecting') this.#becomeRecording();
@@ -268,7 +272,9 @@ export class CameraRecorder {
       return;
     }
     const now = this.#deps.clock.now();
-    // Without a progress sample (a run shorter than a second) date the segment by its arrival.
+    // The segmenter closes a file when the first packet of the next one
+    // arrives, so this line is a clock sample too, and the freshest one.
+    this.#streamClock.observe(now, relEnd);
     const { startMs, endMs } = this.#streamClock.place(relStart, relEnd, now - relEnd * 1000);
     this.#storeAnchor();
     this.#lastSegmentAt = now;
