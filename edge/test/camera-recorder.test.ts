@@ -38,22 +38,32 @@ function setup(t: Test, opts: { onSpawn?: (p: FakeFfmpeg) => void; settings?: Pa
   return { time, spawned, events, segments, anchors, rec };
 }
 
-t.test('a healthy stream: connecting → recording, segments dated from the input start line', async (t) => {
+t.test('a healthy stream: connecting → recording, segments dated by the camera clock mapped to ours', async (t) => {
   const s = setup(t);
   s.rec.start();
   t.equal(s.rec.status().state, 'connecting');
   const p = s.spawned[0]!;
-  t.ok(p.args.includes('rtsp://admin:s3cret@127.0.0.1:8554/main'), 'ffmpeg gets the credentials');
-  p.opened(1795921605.5);
-  p.progress();
+  t.notMatch(p.args.join(' '), /s3cret|admin/, 'no credentials on the command line');
+  await s.time.tick(0);
+  t.match(p.inputText, /^ffconcat version 1\.0\nfile 'rtsp:\/\/admin:s3cret@127\.0\.0\.1:8554\/main'\n/, 'the URL arrives on the input pipe');
+  p.opened();
+  p.progress(0); // printed before anything is written (probing): no clock sample
+  await s.time.tick(1000);
+  const t0 = s.time.clock.now();
+  p.progress(500_000); // stream time 0.5 s written by t0: stream 0 was at t0 - 500 at the latest
   await s.time.tick(200);
   t.equal(s.rec.status().state, 'recording');
   t.same(s.events.map((e) => e.type), ['camera.online'], 'first connection of a new camera is announced');
-  t.equal(s.anchors.get(1), 1795921605500);
-  p.segmentClosed('/x/1_000000.ts', 0, 59.96);
+  const anchor = s.anchors.get(1)!;
+  t.ok(anchor >= t0 - 500 && anchor <= t0 - 300, `the run anchor (${anchor - t0} ms) is stored for dating a crash leftover`);
+  await s.time.tick(1000);
+  p.progress(); // a second later and on time: no change
+  await s.time.tick(1000);
+  p.progress(400_000); // read 800 ms late: a busy event loop, not a new offset
+  p.segmentClosed('/x/1_000000.ts', 0, 1.9);
   await s.time.tick(200);
   t.equal(s.segments.length, 1);
-  t.match(s.segments[0], { runId: 1, seq: 0, startMs: 1795921605500, endMs: 1795921665460 });
+  t.match(s.segments[0], { runId: 1, seq: 0, startMs: anchor, endMs: anchor + 1900 }, 'the late read did not move it');
   t.ok(s.segments[0]!.file.endsWith('/recordings/7/incoming/1_000000.ts'));
   await s.rec.stop();
   t.equal(p.stdinText, 'q', 'asked ffmpeg to quit with q');
@@ -66,7 +76,7 @@ t.test('a stall: offline event within the watchdog window, restart, online again
   s.rec.start();
   const p1 = s.spawned[0]!;
   p1.obeysQ = false; // blocked in a network read, as ffmpeg is on a stalled socket
-  p1.opened(1795921605);
+  p1.opened();
   for (let i = 0; i < 5; i++) {
     p1.progress();
     await s.time.tick(1000);
@@ -83,7 +93,7 @@ t.test('a stall: offline event within the watchdog window, restart, online again
   await s.time.tick(5_000);
   t.equal(s.spawned.length, 2, 'restarted after backoff');
   const p2 = s.spawned[1]!;
-  p2.opened(1795921630);
+  p2.opened();
   p2.progress();
   await s.time.tick(200);
   t.equal(s.rec.status().state, 'recording');

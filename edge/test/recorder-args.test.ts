@@ -1,6 +1,5 @@
 import t from 'tap';
-import { recordArgs, staggerOffsetSeconds } from '../src/recorder/args.ts';
-import { describeCommand } from '../src/ffmpeg/process.ts';
+import { recordCommand, staggerOffsetSeconds } from '../src/recorder/args.ts';
 import { classifyStderrLine } from '../src/ffmpeg/stderr.ts';
 
 t.test('segment cuts of 64 cameras are spread over the segment length', async (t) => {
@@ -11,12 +10,15 @@ t.test('segment cuts of 64 cameras are spread over the segment length', async (t
   t.ok(Math.max(...gaps) < 2, 'and no large hole either');
 });
 
-t.test('the command line: copy, no audio, segment list on fd 3, progress on fd 1; logged redacted', async (t) => {
-  const args = recordArgs({ inputUrl: 'rtsp://admin:pa%40ss@192.0.2.1:554/main', outputPattern: '/d/recordings/3/incoming/9_%06d.ts', segmentSeconds: 60, clocktimeOffsetSeconds: 12.5, socketTimeoutSeconds: 20, transport: 'tcp' });
+t.test('the command line: copy, no audio, camera timestamps, segment list on fd 3, progress on fd 1, URL on fd 4', async (t) => {
+  const { args, inputScript } = recordCommand({ inputUrl: 'rtsp://admin:pa%40ss@192.0.2.1:554/main', outputPattern: '/d/recordings/3/incoming/9_%06d.ts', segmentSeconds: 60, clocktimeOffsetSeconds: 12.5, socketTimeoutSeconds: 20, transport: 'udp' });
   const line = args.join(' ');
-  for (const part of ['-c copy', '-map 0:v:0', '-segment_list pipe:3', '-progress pipe:1', '-segment_format mpegts', '-segment_clocktime_offset 12.500', '-use_wallclock_as_timestamps 1', '-muxdelay 0']) t.match(line, part);
+  for (const part of ['-c copy', '-map 0:v:0', '-segment_list pipe:3', '-progress pipe:1', '-segment_format mpegts', '-individual_header_trailer 0', '-segment_clocktime_offset 12.500', '-muxdelay 0', '-f concat -safe 0 -i async:pipe:4']) t.match(line, part);
+  t.notMatch(line, /use_wallclock_as_timestamps/, 'timestamps are the camera\'s, not arrival times');
   t.notMatch(line, /-nostdin/, 'stdin stays open for q');
-  t.notMatch(describeCommand('ffmpeg', args), /pa%40ss|admin/);
+  t.notMatch(line, /-i pipe:/, 'no input named pipe:…, which makes ffmpeg ignore q on stdin');
+  t.notMatch(line, /pa%40ss|admin|192\.0\.2\.1/, 'the camera URL is not on the command line');
+  t.equal(inputScript, "ffconcat version 1.0\nfile 'rtsp://admin:pa%40ss@192.0.2.1:554/main'\noption rtsp_transport udp\noption timeout 20000000\noption analyzeduration 1000000\noption probesize 1000000\n");
 });
 
 t.test('stderr classification', async (t) => {

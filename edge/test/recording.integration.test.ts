@@ -1,7 +1,8 @@
 // The recorder against real parts: the camera simulator's RTSP (GStreamer),
 // real ffmpeg, real SQLite files on disk.
 import t from 'tap';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, statSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCamsim, type Camsim } from '../../scripts/camsim/camsim.ts';
@@ -12,13 +13,16 @@ import { openDatabase } from '../src/db/database.ts';
 import { tmpDir } from './helpers/tmp.ts';
 import { decodeFrames, probeDuration, waitFor } from './helpers/media.ts';
 import { cli } from './helpers/cli.ts';
+import { buildPlaylist } from '../src/playback/hls.ts';
+import type { SegmentRow } from '../src/storage/segment-index.ts';
 
 const SEGMENT_S = 4;
 const BIN = join(import.meta.dirname, '../bin/cunbox.js');
 
 let sim: Camsim;
 t.before(async () => {
-  sim = await startCamsim({ cameras: 4 });
+  // Camera 4 sends B-frames, as many real cameras do.
+  sim = await startCamsim({ cameras: 5, bFrameCameras: [4] });
 });
 t.teardown(() => sim?.stop());
 
@@ -91,6 +95,61 @@ t.test('3 cameras: contiguous segments whose ffprobe durations match the index',
   const events = db.prepare('SELECT camera_id, type FROM events ORDER BY camera_id, id').all();
   t.same(events, [1, 2, 3].map((id) => ({ camera_id: id, type: 'camera.online' })), 'one online event per new camera');
   t.notMatch(logs.join(''), new RegExp(sim.cameras[0]!.password), 'no password in any log line');
+});
+
+t.test('camera timestamps: frames 40 ms apart, starts near the wall clock, files read on in a row; no password in ps', async (t) => {
+  const dir = tmpDir(t);
+  const config = parseConfig(configFor(dir, [{ index: 0 }, { index: 4 }]));
+  const { edge } = startEdge(config);
+  await edge.start();
+  // When each row first became visible: its end cannot be later, nor much earlier.
+  const seenAt = new Map<number, number>();
+  const cmdlines: string[] = [];
+  try {
+    await waitFor('4 closed segments per camera', () => {
+      const now = Date.now();
+      const rows = edge.db.prepare('SELECT id, camera_id FROM segments').all() as Array<{ id: number; camera_id: number }>;
+      for (const r of rows) if (!seenAt.has(r.id)) seenAt.set(r.id, now);
+      return [1, 2].every((c) => rows.filter((r) => r.camera_id === c).length >= 4);
+    }, 45_000, 100);
+    const pids = edge.db.prepare('SELECT pid FROM recorder_runs WHERE ended_at IS NULL').all() as Array<{ pid: number }>;
+    for (const { pid } of pids) cmdlines.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
+  } finally {
+    await edge.stop();
+  }
+  t.equal(cmdlines.length, 2, 'both ffmpeg found in /proc');
+  for (const c of cmdlines) {
+    t.match(c, /ffmpeg .*-i async:pipe:4/, 'a running recorder');
+    t.notMatch(c, new RegExp(`${sim.cameras[0]!.password}|${sim.cameras[4]!.password}|rtsp://`), 'its command line, readable by every local user, holds no camera URL or password');
+  }
+  const db = openDatabase(join(dir, 'cunbox.db'));
+  t.teardown(() => db.close());
+  const rows = db.prepare('SELECT * FROM segments ORDER BY camera_id, start_ms').all() as Array<Row & SegmentRow>;
+  for (const cam of [1, 2]) {
+    const mine = rows.filter((r) => r.camera_id === cam);
+    const label = cam === 2 ? 'B-frame camera' : 'camera';
+    for (const r of mine) {
+      const seen = seenAt.get(r.id);
+      if (seen === undefined) continue; // closed at stop
+      const lag = seen - r.end_ms;
+      // Dated by when frames arrive; B-frames arrive up to their reorder delay (3 frames here) late.
+      t.ok(lag >= -250 && lag < 3000, `${label}: ${r.path} ends ${lag} ms before its row appeared`);
+    }
+    // Middle segments: cut by the segmenter at both ends.
+    for (const r of mine.slice(1, 3)) {
+      const pts = (await packetPts(join(dir, r.path))).sort((a, b) => a - b);
+      const steps = [...new Set(pts.slice(1).map((v, i) => v - pts[i]!))];
+      t.same(steps, [3600], `${label}: ${pts.length} frames of ${r.path} exactly 40 ms apart (${steps.slice(0, 5).join(', ')} ticks)`);
+    }
+    // Two files in a row through an HLS playlist, as players read them.
+    const pair = mine.slice(1, 3);
+    const playlist = join(dir, `cam${cam}.m3u8`);
+    writeFileSync(playlist, buildPlaylist(pair, { fromMs: pair[0]!.start_ms, toMs: pair[1]!.end_ms, segmentUrl: (r) => join(dir, r.path) }));
+    t.notMatch(readFileSync(playlist, 'utf8'), /DISCONTINUITY/, 'one run: no discontinuity declared');
+    const { stderr } = await execFileP('ffmpeg', ['-v', 'debug', '-i', playlist, '-c', 'copy', '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov', '-y', '/dev/null'], { maxBuffer: 64 << 20 });
+    const problems = stderr.split('\n').filter((l) => /Continuity check failed|Packet corrupt|non monotonically increasing dts|Non-monotonous DTS/i.test(l));
+    t.same(problems, [], `${label}: ffmpeg reads the playlist without continuity or timestamp complaints`);
+  }
 });
 
 t.test('kill -9 of the edge mid-segment: restart indexes everything, the partial segment plays', async (t) => {
@@ -239,6 +298,13 @@ t.test('a wrong password: auth-failed state, a clear error, no restart storm', a
   }
   t.notMatch(logs.join(''), /wrong-password/, 'the wrong password is not logged either');
 });
+
+const execFileP = promisify(execFile);
+
+async function packetPts(file: string): Promise<number[]> {
+  const { stdout } = await execFileP('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts', '-of', 'csv=p=0', file]);
+  return stdout.split('\n').filter(Boolean).map((l) => Number(l.split(',')[0]));
+}
 
 function exited(p: ReturnType<typeof spawn>): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();

@@ -137,19 +137,27 @@ def clip_input_args(clip: str, r: Rendition) -> list[str]:
     return ["-f", "lavfi", "-i", graph]
 
 
-def encode_args(r: Rendition) -> list[str]:
+# B-frames per mini-GOP for cameras started with --bframes (x264's usual 3 gives
+# up to 3 frames of reordering, like cameras' "H.264 High" presets).
+B_FRAMES = 3
+
+
+def encode_args(r: Rendition, bframes: int) -> list[str]:
     rate = f"{r.kbps}k"
     return [
         "-t", str(CLIP_SECONDS), "-an", "-pix_fmt", "yuv420p",
         "-c:v", "libx264", "-preset", "veryfast", "-profile:v", r.profile,
         "-b:v", rate, "-maxrate", rate, "-bufsize", rate,
         "-g", str(r.gop), "-keyint_min", str(r.gop), "-sc_threshold", "0",
-        # No B-frames: they make recordings get non-monotonic DTS. SPS/PPS go
-        # in front of every IDR on the wire (rtph264pay config-interval=-1).
-        "-bf", "0", "-x264-params", "open-gop=0",
+        # B-frames only where asked (--bframes): then decode order differs from
+        # display order and each access unit carries its own PTS. Closed GOPs,
+        # so the clip loops cleanly. SPS/PPS go in front of every IDR on the
+        # wire (rtph264pay config-interval=-1).
+        "-bf", str(bframes), "-x264-params", "open-gop=0",
         # AUDs let us split the file into access units without a parser.
         "-bsf:v", "h264_metadata=aud=insert",
-        "-f", "h264",
+        # MPEG-TS keeps each unit's PTS and DTS; the raw stream is copied out of it.
+        "-f", "mpegts",
     ]
 
 
@@ -162,6 +170,7 @@ class Clip:
     snapshot: bytes
     frames: list[Any]  # Gst.Buffer per access unit; never written to after load
     nbytes: list[int]
+    pts_delay: list[int]  # per unit, PTS − DTS in frames (all 0 without B-frames)
 
     @property
     def frame_ns(self) -> int:
@@ -176,37 +185,59 @@ def run_ffmpeg(args: list[str]) -> None:
         raise SimError(f"ffmpeg failed ({proc.returncode}): {proc.stderr.strip()[-800:]}")
 
 
-def ensure_clip_files(cache_dir: Path, clip: str, r: Rendition) -> tuple[Path, Path]:
-    """Encode the clip and its snapshot unless a cached copy with the same key exists."""
+def pts_delays(ts: Path, fps: int) -> list[int]:
+    """PTS − DTS of each video packet in decode order, in frames."""
+    proc = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts,dts",
+         "-of", "csv=p=0", str(ts)],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SimError(f"ffprobe failed on {ts}: {proc.stderr.strip()[-400:]}")
+    ticks = 90000 // fps
+    delays = []
+    for line in proc.stdout.split():
+        pts, dts = (int(v) for v in line.split(",")[:2])
+        delays.append(round((pts - dts) / ticks))
+    return delays
+
+
+def ensure_clip_files(cache_dir: Path, clip: str, r: Rendition, bframes: int) -> tuple[Path, Path, Path]:
+    """Encode the clip, its timing and its snapshot unless a cached copy with the same key exists."""
     inputs = clip_input_args(clip, r)
-    key_src = json.dumps([CACHE_VERSION, inputs, encode_args(r), r.width, r.height])
+    key_src = json.dumps([CACHE_VERSION, inputs, encode_args(r, bframes), r.width, r.height])
     key = hashlib.sha256(key_src.encode()).hexdigest()[:12]
     safe = re.sub(r"[^A-Za-z0-9_-]+", "_", clip)[:40]
     h264 = cache_dir / f"{safe}-{r.name}-{key}.h264"
+    timing = cache_dir / f"{safe}-{r.name}-{key}.pts"
     jpeg = cache_dir / f"{safe}-{r.name}-{key}.jpg"
-    if h264.exists() and jpeg.exists():
-        return h264, jpeg
+    if h264.exists() and jpeg.exists() and timing.exists():
+        return h264, timing, jpeg
     started = time.monotonic()
+    tmp_ts = h264.with_suffix(f".tmp{os.getpid()}.ts")
     tmp = h264.with_suffix(f".tmp{os.getpid()}.h264")
+    tmp_timing = timing.with_suffix(f".tmp{os.getpid()}.pts")
     tmp_jpeg = jpeg.with_suffix(f".tmp{os.getpid()}.jpg")
     try:
-        run_ffmpeg([*inputs, *encode_args(r), str(tmp)])
+        run_ffmpeg([*inputs, *encode_args(r, bframes), str(tmp_ts)])
+        run_ffmpeg(["-i", str(tmp_ts), "-map", "0:v:0", "-c", "copy", "-f", "h264", str(tmp)])
+        tmp_timing.write_text(" ".join(str(d) for d in pts_delays(tmp_ts, r.fps)))
         run_ffmpeg(["-f", "h264", "-i", str(tmp), "-frames:v", "1", "-q:v", "3", str(tmp_jpeg)])
         # Rename last so a crash never leaves a half-written file under the final name.
         os.replace(tmp_jpeg, jpeg)
+        os.replace(tmp_timing, timing)
         os.replace(tmp, h264)
     finally:
-        for leftover in (tmp, tmp_jpeg):
+        for leftover in (tmp_ts, tmp, tmp_timing, tmp_jpeg):
             leftover.unlink(missing_ok=True)
     log.info("encoded %s in %.1fs", h264.name, time.monotonic() - started)
-    return h264, jpeg
+    return h264, timing, jpeg
 
 
 AUD = re.compile(rb"\x00\x00\x01\x09")
 NAL_START = re.compile(rb"\x00\x00\x01(.)", re.DOTALL)
 
 
-def load_clip(h264: Path, jpeg: Path, r: Rendition) -> Clip:
+def load_clip(h264: Path, timing: Path, jpeg: Path, r: Rendition) -> Clip:
     data = h264.read_bytes()
     starts = [m.start() for m in AUD.finditer(data)]
     # Keep a 4-byte start code's leading zero with the unit it belongs to.
@@ -223,24 +254,25 @@ def load_clip(h264: Path, jpeg: Path, r: Rendition) -> Clip:
         frames.append(buf)
         sizes.append(len(unit))
     expected = CLIP_SECONDS * r.fps
-    if len(frames) != expected:
-        raise SimError(f"{h264} has {len(frames)} access units, expected {expected}; delete the cache")
-    return Clip(r, h264, jpeg.read_bytes(), frames, sizes)
+    delays = [int(v) for v in timing.read_text().split()]
+    if len(frames) != expected or len(delays) != expected:
+        raise SimError(f"{h264} has {len(frames)} access units and {len(delays)} timings, expected {expected}; delete the cache")
+    return Clip(r, h264, jpeg.read_bytes(), frames, sizes, delays)
 
 
-def prepare_clips(cache_dir: Path, names: list[str]) -> dict[tuple[str, str], Clip]:
+def prepare_clips(cache_dir: Path, names: list[tuple[str, int]]) -> dict[tuple[str, int, str], Clip]:
     if shutil.which("ffmpeg") is None:
         raise SimError("ffmpeg not found on PATH", EXIT_MISSING_DEPENDENCY)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    clips: dict[tuple[str, str], Clip] = {}
+    clips: dict[tuple[str, int, str], Clip] = {}
     # Parallel test runs share the cache; the lock makes the second one wait
     # for the first encode instead of doing it again.
     with open(cache_dir / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        for name in dict.fromkeys(names):
+        for name, bframes in dict.fromkeys(names):
             for r in RENDITIONS:
-                h264, jpeg = ensure_clip_files(cache_dir, name, r)
-                clips[(name, r.name)] = load_clip(h264, jpeg, r)
+                h264, timing, jpeg = ensure_clip_files(cache_dir, name, r, bframes)
+                clips[(name, bframes, r.name)] = load_clip(h264, timing, jpeg, r)
     return clips
 
 
@@ -335,8 +367,9 @@ def call_in_main(fn: Callable[[], Any], timeout: float = 10.0) -> Any:
 class Feeder:
     """Pushes one clip's access units into one media's appsrc, forever.
 
-    Timestamps are running time: the first unit gets the pipeline's current
-    running time and every next one adds a frame duration, across loops too.
+    Timestamps are running time: the first unit's DTS is the pipeline's
+    current running time and every next one adds a frame duration, across
+    loops too; PTS is DTS plus the unit's reorder delay (0 without B-frames).
     `identity sync=true` downstream paces the pipeline, so the appsrc queue only
     runs dry once per chunk and Python runs about once a second per stream.
     """
@@ -354,12 +387,13 @@ class Feeder:
         if self.next_pts is None:
             clock = src.get_clock()
             self.next_pts = clock.get_time() - src.get_base_time() if clock else 0
-        frames, sizes, frame_ns = self.clip.frames, self.clip.nbytes, self.clip.frame_ns
+        frames, sizes, delays, frame_ns = self.clip.frames, self.clip.nbytes, self.clip.pts_delay, self.clip.frame_ns
         chunk = Gst.BufferList.new()
         nbytes = 0
         for _ in range(self.CHUNK):
             buf = frames[self.index].copy()  # shallow: shares the clip's memory
-            buf.pts = buf.dts = self.next_pts
+            buf.dts = self.next_pts
+            buf.pts = self.next_pts + delays[self.index] * frame_ns
             buf.duration = frame_ns
             chunk.insert(-1, buf)
             nbytes += sizes[self.index]
@@ -836,6 +870,7 @@ class Camera:
         self.index = index
         self.name = f"cam{index:02d}"
         self.clip_name = clip_name
+        self.bframes = index in sim.args.bframes
         self.user = sim.args.user
         self.password = f"cam{index}pass"
         self.rtsp_port = rtsp_port
@@ -857,10 +892,13 @@ class Camera:
         self.faults: frozenset[str] = frozenset()
         self.clock_offset = 0.0
         self.lock = threading.Lock()
-        self.clips = {r.name: sim.clips[(clip_name, r.name)] for r in RENDITIONS}
+        self.clips = {r.name: sim.clips[(clip_name, self.b_frames(), r.name)] for r in RENDITIONS}
         self.rtsp = RtspEndpoint(self, self.clips, sim.pool, sim.args.rtsp_auth)
         self.onvif = Onvif(self)
         self.onvif_http = OnvifEndpoint(self)
+
+    def b_frames(self) -> int:
+        return B_FRAMES if self.bframes else 0
 
     def rtsp_url(self, stream: str) -> str:
         return f"rtsp://{self.sim.bind}:{self.rtsp_port}/{stream}"
@@ -877,6 +915,7 @@ class Camera:
             "rtsp_port": self.rtsp_port, "onvif_port": self.onvif_port,
             "main": self.rtsp_url("main"), "sub": self.rtsp_url("sub"),
             "onvif": self.device_url(), "uuid": f"urn:uuid:{self.uuid}", "clip": self.clip_name,
+            "bframes": self.bframes,
         }
 
     def state(self) -> dict[str, Any]:
@@ -1150,7 +1189,8 @@ class Simulator:
     def start(self) -> None:
         args = self.args
         self.check_plugins()
-        self.clips = prepare_clips(Path(args.cache_dir), [self.clip_for(i) for i in range(args.cameras)])
+        wanted = [(self.clip_for(i), B_FRAMES if i in args.bframes else 0) for i in range(args.cameras)]
+        self.clips = prepare_clips(Path(args.cache_dir), wanted)
 
         # Server-side UDP sockets come from this pool so they bind to --bind
         # only; a taken port is skipped by gst-rtsp-server, not fatal.
@@ -1249,6 +1289,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--cache-dir", default=str(Path(__file__).resolve().parent / ".cache"))
     p.add_argument("--clip", default="testsrc",
                    help=f"clip name(s), comma-separated, assigned round-robin: {', '.join(CLIP_SOURCES)} or file:PATH")
+    p.add_argument("--bframes", default="",
+                   help=f"comma-separated camera indexes whose streams have B-frames ({B_FRAMES} per mini-GOP)")
     p.add_argument("--user", default="admin")
     p.add_argument("--rtsp-auth", choices=("digest", "basic"), default="digest",
                    help="scheme offered in the RTSP 401 challenge; both schemes' credentials are accepted")
@@ -1258,6 +1300,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--verbose", "-v", action="store_true")
     args = p.parse_args(argv)
     args.clip = [c for c in args.clip.split(",") if c]
+    try:
+        args.bframes = {int(v) for v in args.bframes.split(",") if v.strip()}
+    except ValueError:
+        p.error("--bframes takes camera indexes, e.g. 0,3")
     if not 1 <= args.cameras <= 512:
         p.error("--cameras must be between 1 and 512")
     if not args.clip:

@@ -26,6 +26,8 @@ export interface ReadyCamera {
   onvif: string;
   uuid: string;
   clip: string;
+  /** The streams have B-frames (decode order differs from display order). */
+  bframes: boolean;
 }
 
 /** The single JSON line camsim.py prints on stdout once every server listens. */
@@ -78,6 +80,8 @@ export interface SimCamera {
   urls: { main: string; sub: string; onvif: string };
   /** WS-Discovery endpoint reference, `urn:uuid:…`. */
   uuid: string;
+  /** The streams have B-frames. */
+  bFrames: boolean;
   /** rtsp://user:pass@host:port/stream, with this camera's credentials unless others are given. */
   authUrl(stream: StreamName, creds?: { user: string; password: string }): string;
 }
@@ -110,6 +114,8 @@ export interface CamsimOptions {
   controlPort?: number;
   /** Clip names assigned round-robin to cameras (default: testsrc). */
   clips?: string[];
+  /** Indexes of cameras whose streams have B-frames, as many real cameras' are. */
+  bFrameCameras?: number[];
   /** Includes a first-run clip encode, which takes a few seconds. */
   readyTimeoutMs?: number;
   python?: string;
@@ -127,6 +133,7 @@ export function camsimArgs(opts: CamsimOptions): string[] {
   if (opts.onvifBasePort !== undefined) args.push('--onvif-base-port', String(opts.onvifBasePort));
   if (opts.controlPort !== undefined) args.push('--control-port', String(opts.controlPort));
   if (opts.clips !== undefined) args.push('--clip', opts.clips.join(','));
+  if (opts.bFrameCameras?.length) args.push('--bframes', opts.bFrameCameras.join(','));
   return args;
 }
 
@@ -211,6 +218,7 @@ function toSimCamera(c: ReadyCamera): SimCamera {
     onvifPort: c.onvif_port,
     urls: { main: c.main, sub: c.sub, onvif: c.onvif },
     uuid: c.uuid,
+    bFrames: c.bframes,
     authUrl(stream, creds = { user: c.user, password: c.password }) {
       const u = new URL(stream === 'main' ? c.main : c.sub);
       u.username = encodeURIComponent(creds.user);

@@ -39,6 +39,11 @@ export interface FfmpegOptions {
   onStderrLine?: (line: string) => void;
   /** Called with (fd, line) for stdout (fd 1) and each extra pipe. */
   onPipeLine?: (fd: number, line: string) => void;
+  /**
+   * Text handed to ffmpeg on the next fd after the extra pipes (3 + extraPipes),
+   * then closed: how secrets reach it without its command line.
+   */
+  inputText?: string;
   /** Binary stdout (e.g. fragmented MP4, JPEG frames) instead of lines. */
   rawStdout?: (chunk: Buffer) => void;
   env?: NodeJS.ProcessEnv;
@@ -70,6 +75,8 @@ export class FfmpegProcess {
     this.#clock = opts.clock;
     const stdio: SpawnOptions['stdio'] = ['pipe', 'pipe', 'pipe'];
     for (let i = 0; i < (opts.extraPipes ?? 0); i++) (stdio as string[]).push('pipe');
+    const inputFd = opts.inputText === undefined ? -1 : stdio.length;
+    if (inputFd >= 0) (stdio as string[]).push('pipe');
     this.#child = opts.spawner(opts.binary ?? 'ffmpeg', opts.args, {
       stdio,
       env: opts.env ?? process.env,
@@ -91,8 +98,14 @@ export class FfmpegProcess {
     const stderr = this.#child.stdio[2] as Readable | null | undefined;
     if (stderr && opts.onStderrLine) drained.push(readLines(stderr, opts.onStderrLine));
     else if (stderr) drained.push(drain(stderr));
+    if (inputFd >= 0) {
+      const input = this.#child.stdio[inputFd] as Writable | null | undefined;
+      // ffmpeg that died before reading it must not crash the edge.
+      input?.on('error', () => {});
+      input?.end(opts.inputText);
+    }
     for (let fd = 1; fd < this.#child.stdio.length; fd++) {
-      if (fd === 2) continue;
+      if (fd === 2 || fd === inputFd) continue;
       const stream = this.#child.stdio[fd] as Readable | null | undefined;
       if (!stream) continue;
       if (fd === 1 && opts.rawStdout) {

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
+import { rtspInput } from '../ffmpeg/rtsp-input.ts';
 import { FfmpegProcess, type Spawner } from '../ffmpeg/process.ts';
 import { Fmp4Splitter, type Fragment } from './fmp4.ts';
 
@@ -93,13 +94,17 @@ export class LiveService {
         for (const v of viewers.keys()) v.write(init);
       },
     );
-    const args = ['-hide_banner', '-nostats', '-loglevel', 'error', '-rtsp_transport', 'tcp', '-fflags', 'nobuffer', '-analyzeduration', '500000', '-probesize', '500000', '-i', source.url,
+    // The URL, credentials included, goes on a pipe: the command line is public to local users.
+    const probe = { fflags: 'nobuffer', analyzeduration: '500000', probesize: '500000' };
+    const input = rtspInput({ url: source.url, transport: 'tcp', socketTimeoutSeconds: 10, options: probe }, 3);
+    const args = ['-hide_banner', '-nostats', '-loglevel', 'error', '-fflags', probe.fflags, '-analyzeduration', probe.analyzeduration, '-probesize', probe.probesize, ...input.args,
       '-map', '0:v:0', '-c', 'copy', '-flush_packets', '1', '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '100000', 'pipe:1'];
     const proc = new FfmpegProcess({
       spawner,
       clock,
       binary: this.#deps.ffmpegPath ?? 'ffmpeg',
       args,
+      inputText: input.script,
       rawStdout: (chunk) => {
         try {
           splitter.push(chunk);

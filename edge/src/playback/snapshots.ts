@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { CunboxError } from '../errors.ts';
+import { rtspInput } from '../ffmpeg/rtsp-input.ts';
 import { FfmpegProcess, type Spawner } from '../ffmpeg/process.ts';
 
 export interface Snapshot {
@@ -82,13 +83,16 @@ export class SnapshotService {
     const { spawner, clock, log } = this.#deps;
     let pending: Buffer = Buffer.alloc(0);
     const feed: Feed = { proc: undefined as unknown as FfmpegProcess, latest: undefined, waiters: [], idleTimer: undefined };
-    const args = ['-hide_banner', '-nostats', '-loglevel', 'error', '-rtsp_transport', 'tcp', '-skip_frame', 'nokey', '-i', url,
+    // The URL, credentials included, goes on a pipe: the command line is public to local users.
+    const input = rtspInput({ url, transport: 'tcp', socketTimeoutSeconds: 10 }, 3);
+    const args = ['-hide_banner', '-nostats', '-loglevel', 'error', '-skip_frame', 'nokey', ...input.args,
       '-map', '0:v:0', '-fps_mode', 'passthrough', '-q:v', '5', '-flush_packets', '1', '-f', 'image2pipe', '-c:v', 'mjpeg', 'pipe:1'];
     feed.proc = new FfmpegProcess({
       spawner,
       clock,
       binary: this.#deps.ffmpegPath ?? 'ffmpeg',
       args,
+      inputText: input.script,
       // Each JPEG ends with FF D9; inside the entropy-coded data 0xFF is always stuffed.
       rawStdout: (chunk) => {
         pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { redactUrls } from '@cunbox/shared';
 import { authenticatedUrl } from '../cameras/registry.ts';
 import { classifyStderrLine } from '../ffmpeg/stderr.ts';
+import { rtspInput } from '../ffmpeg/rtsp-input.ts';
 import { problem, reasonOf, type Template } from './problem.ts';
 import type { StreamProbe } from './types.ts';
 
@@ -49,20 +50,20 @@ export async function probeStream(url: string, opts: StreamProbeOptions): Promis
   // Translated on its own: "main"/"sub" read as 主/子 in Chinese.
   const stream = { text: opts.stream ?? 'main', vars: {} };
   const where = redactUrls(url);
+  // The URL, credentials included, reaches ffprobe on stdin: its command line is public to local users.
+  // The socket I/O timeout fails a camera that accepts and then says nothing.
+  const input = rtspInput({ url: authenticatedUrl(url, opts.username, opts.password), transport: opts.transport ?? 'tcp', socketTimeoutSeconds: SOCKET_TIMEOUT_MS / 1000 }, 0);
   const args = [
     '-v', 'error',
-    '-rtsp_transport', opts.transport ?? 'tcp',
-    // Socket I/O timeout (µs): a camera that accepts and then says nothing.
-    '-timeout', String(SOCKET_TIMEOUT_MS * 1000),
+    ...input.args,
     '-read_intervals', `%+${seconds}`,
     '-select_streams', 'v:0',
     '-show_entries', 'stream=codec_name,profile,width,height,avg_frame_rate,r_frame_rate,has_b_frames:packet=pts_time,dts_time,size,flags',
     '-of', 'json',
-    authenticatedUrl(url, opts.username, opts.password),
   ];
   const limitMs = (seconds + 15) * 1000;
   const started = Date.now();
-  const { stdout, stderr, error } = await runFfprobe(opts.ffprobePath ?? 'ffprobe', args, limitMs);
+  const { stdout, stderr, error } = await runFfprobe(opts.ffprobePath ?? 'ffprobe', args, input.script, limitMs);
   const elapsedMs = Date.now() - started;
   if (error?.code === 'ENOENT') {
     throw problem('IO_ERROR', 'ffprobe is not installed', 'install ffmpeg (apt install ffmpeg)');
@@ -87,19 +88,22 @@ export async function probeStream(url: string, opts: StreamProbeOptions): Promis
   return probe;
 }
 
-function runFfprobe(bin: string, args: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string; error: (NodeJS.ErrnoException & { killed?: boolean }) | null }> {
+function runFfprobe(bin: string, args: string[], stdin: string, timeoutMs: number): Promise<{ stdout: string; stderr: string; error: (NodeJS.ErrnoException & { killed?: boolean }) | null }> {
   return new Promise((resolve) => {
-    execFile(bin, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 8 << 20 }, (error, stdout, stderr) => {
+    const child = execFile(bin, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 8 << 20 }, (error, stdout, stderr) => {
       resolve({ stdout: String(stdout), stderr: String(stderr), error: error as (NodeJS.ErrnoException & { killed?: boolean }) | null });
     });
+    // An ffprobe that could not start or died early must not crash the edge.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(stdin);
   });
 }
 
 function classify(stderr: string, stream: Template, url: string, elapsedMs: number) {
   const lines = stderr.split('\n').filter((l) => l.trim());
   const failure = lines.map(classifyStderrLine).find((f) => f !== undefined);
-  // ffprobe starts its last line with the URL; the message is what follows.
-  const reason = reasonOf((lines.at(-1) ?? 'ffprobe failed').replace(/^[a-z][a-z0-9+.-]*:\/\/\S+?:\s+/i, ''));
+  // ffprobe starts its last line with the input (a URL, or the pipe it read it from); the message is what follows.
+  const reason = reasonOf((lines.at(-1) ?? 'ffprobe failed').replace(/^(?:[a-z][a-z0-9+.-]*:\/\/\S+?|(?:async:)?pipe:\d+):\s+/i, ''));
   if (failure?.kind === 'bad-stream' && elapsedMs >= SOCKET_TIMEOUT_MS - 500) {
     // Connected, described, then silence until the socket timed out: a stalled camera.
     return problem('STREAM_FAILED', 'no video arrived on the {stream} stream within {seconds} s', 'the camera accepted the connection but sent no video: reboot it, or lower its bitrate if the network is busy', { stream, seconds: Math.round(elapsedMs / 1000) });

@@ -9,8 +9,9 @@ import { FfmpegProcess, describeCommand, type ExitInfo, type Spawner } from '../
 import { classifyStderrLine, isNoise, type Failure } from '../ffmpeg/stderr.ts';
 import type { Layout } from '../storage/layout.ts';
 import { parseIncomingName } from '../storage/layout.ts';
-import { recordArgs, staggerOffsetSeconds } from './args.ts';
+import { recordCommand, staggerOffsetSeconds } from './args.ts';
 import { Backoff, type BackoffPolicy } from './backoff.ts';
+import { StreamClock } from './stream-clock.ts';
 import type { CameraStatus, RecorderSink, RecorderState } from './types.ts';
 
 export interface RecorderSettings {
@@ -52,7 +53,6 @@ export interface CameraRecorderDeps {
   random?: () => number;
 }
 
-const ANCHOR_LINE = /^\s*Duration: [^,]*, start: (-?\d+(?:\.\d+)?)/;
 const STDERR_TAIL = 20;
 
 /**
@@ -70,7 +70,9 @@ export class CameraRecorder {
   #since: number;
   #proc: FfmpegProcess | undefined;
   #runId: number | undefined;
-  #anchorMs: number | undefined;
+  #streamClock = new StreamClock();
+  /** The offset last stored for the run, to date files a crash leaves behind. */
+  #storedAnchorMs: number | undefined;
   #lastDataAt = 0;
   #lastOutTimeUs = -1;
   #recordingSince: number | undefined;
@@ -167,7 +169,8 @@ export class CameraRecorder {
     this.#backoff.recordStart(now);
     this.#starts++;
     this.#runFailure = undefined;
-    this.#anchorMs = undefined;
+    this.#streamClock = new StreamClock();
+    this.#storedAnchorMs = undefined;
     this.#lastOutTimeUs = -1;
     this.#recordingSince = undefined;
     this.#stderrTail = [];
@@ -184,7 +187,7 @@ export class CameraRecorder {
       return;
     }
     this.#runId = runId;
-    const args = recordArgs({
+    const { args, inputScript } = recordCommand({
       inputUrl: authenticatedUrl(cam.mainUrl, cam.username, cam.password),
       outputPattern: layout.incomingPattern(cam.id, runId),
       segmentSeconds: settings.segmentSeconds,
@@ -199,6 +202,7 @@ export class CameraRecorder {
       binary: settings.ffmpegPath,
       args,
       extraPipes: 1,
+      inputText: inputScript,
       onStderrLine: (line) => this.#onStderr(line),
       onPipeLine: (fd, line) => (fd === 1 ? this.#onProgress(line) : fd === 3 ? this.#onSegmentLine(runId, line) : undefined),
       // Segment clock times are computed in local time; UTC keeps them aligned.
@@ -238,6 +242,12 @@ export class CameraRecorder {
     if (!Number.isFinite(value) || value <= this.#lastOutTimeUs) return;
     this.#lastOutTimeUs = value;
     this.#lastDataAt = this.#deps.clock.now();
+    // ffmpeg reports out_time 0 once before it has written anything, while the
+    // packets read during probing still wait: that line is no clock sample.
+    if (value > 0) {
+      this.#streamClock.observe(this.#lastDataAt, value / 1e6);
+      if (this.#storedAnchorMs === undefined) this.#storeAnchor();
+    }
     // Not from 'stalled': that process is being stopped, and the progress it
     // prints while flushing on its way out is not the camera coming back.
     if (this.#state === 'connecting') this.#becomeRecording();
@@ -263,14 +273,6 @@ export class CameraRecorder {
     const line = redactUrls(rawLine);
     this.#stderrTail.push(line);
     if (this.#stderrTail.length > STDERR_TAIL) this.#stderrTail.shift();
-    if (this.#anchorMs === undefined) {
-      const m = ANCHOR_LINE.exec(line);
-      if (m) {
-        this.#anchorMs = Number(m[1]) * 1000;
-        if (this.#runId !== undefined) this.#deps.sink.setRunAnchor(this.#runId, this.#anchorMs);
-        return;
-      }
-    }
     const failure = classifyStderrLine(line);
     // The first specific cause wins: "401" is the news, the "End of file" after it is not.
     if (failure && (!this.#runFailure || this.#runFailure.kind === 'ended')) this.#runFailure = failure;
@@ -288,8 +290,11 @@ export class CameraRecorder {
       return;
     }
     const now = this.#deps.clock.now();
-    // Without an anchor (never seen in practice) date the segment by its arrival.
-    const anchor = this.#anchorMs ?? now - relEnd * 1000;
+    // The segmenter closes a file when the first packet of the next one
+    // arrives, so this line is a clock sample too, and the freshest one.
+    this.#streamClock.observe(now, relEnd);
+    const { startMs, endMs } = this.#streamClock.place(relStart, relEnd, now - relEnd * 1000);
+    this.#storeAnchor();
     this.#lastSegmentAt = now;
     const p = this.#deps.sink
       .segmentClosed({
@@ -297,13 +302,26 @@ export class CameraRecorder {
         runId,
         seq: parsed.seq,
         file: join(this.#deps.layout.incomingDir(this.#camera.id), basename(name!)),
-        startMs: Math.round(anchor + relStart * 1000),
-        endMs: Math.round(anchor + relEnd * 1000),
+        startMs,
+        endMs,
         announcedAt: now,
       })
       .catch((err: unknown) => this.#deps.log.error({ err }, 'indexing a segment failed; reconciliation will retry'));
     this.#pending.add(p);
     void p.finally(() => this.#pending.delete(p));
+  }
+
+  /** Keeps the run's stored offset near the one in use: a crash's partial file is dated by it. */
+  #storeAnchor(): void {
+    const offset = this.#streamClock.offsetMs;
+    if (offset === undefined || this.#runId === undefined) return;
+    if (this.#storedAnchorMs !== undefined && Math.abs(offset - this.#storedAnchorMs) < 5) return;
+    this.#storedAnchorMs = offset;
+    try {
+      this.#deps.sink.setRunAnchor(this.#runId, offset);
+    } catch (err) {
+      this.#deps.log.error({ err }, 'cannot store the run anchor');
+    }
   }
 
   #onExit(proc: FfmpegProcess, runId: number, info: ExitInfo): void {

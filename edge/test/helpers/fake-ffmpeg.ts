@@ -4,8 +4,8 @@ import type { ProcessHandle, Spawner } from '../../src/ffmpeg/process.ts';
 
 /**
  * A stand-in for an ffmpeg child that speaks ffmpeg's real interface: stderr
- * lines, `-progress` key=value blocks on fd 1, segment-list CSV on fd 3, `q` on
- * stdin, and signals. Tests script what it says and when it exits.
+ * lines, `-progress` key=value blocks on fd 1, segment-list CSV on fd 3, the
+ * input script on fd 4, `q` on stdin, and signals. Tests script what it says and when it exits.
  */
 export class FakeFfmpeg extends EventEmitter implements ProcessHandle {
   static nextPid = 40000;
@@ -14,7 +14,10 @@ export class FakeFfmpeg extends EventEmitter implements ProcessHandle {
   readonly stdout = new PassThrough();
   readonly stderr = new PassThrough();
   readonly segmentList = new PassThrough();
-  readonly stdio = [this.stdin, this.stdout, this.stderr, this.segmentList];
+  /** What the parent writes on fd 4 (the recorder's input script). */
+  readonly inputPipe = new PassThrough();
+  readonly stdio = [this.stdin, this.stdout, this.stderr, this.segmentList, this.inputPipe];
+  inputText = '';
   readonly signals: string[] = [];
   stdinText = '';
   exited = false;
@@ -25,6 +28,7 @@ export class FakeFfmpeg extends EventEmitter implements ProcessHandle {
 
   constructor(readonly args: readonly string[]) {
     super();
+    this.inputPipe.on('data', (d: Buffer) => (this.inputText += d.toString()));
     this.stdin.on('data', (d: Buffer) => {
       this.stdinText += d.toString();
       if (this.obeysQ && this.stdinText.includes('q')) setImmediate(() => this.exit(0));
@@ -41,10 +45,10 @@ export class FakeFfmpeg extends EventEmitter implements ProcessHandle {
     this.stderr.write(`${line}\n`);
   }
 
-  /** ffmpeg's input dump; its "start:" is the wall clock of stream time 0. */
-  opened(startSeconds: number): void {
-    this.say(`Input #0, rtsp, from 'rtsp://admin:secret@127.0.0.1:8554/main':`);
-    this.say(`  Duration: N/A, start: ${startSeconds.toFixed(6)}, bitrate: N/A`);
+  /** ffmpeg's input dump, as it prints it for the recorder's concat input. */
+  opened(): void {
+    this.say(`Input #0, concat, from 'async:pipe:4':`);
+    this.say('  Duration: N/A, start: 0.000000, bitrate: N/A');
   }
 
   /** One progress block, as `-progress pipe:1` prints it every second. */
