@@ -1,0 +1,120 @@
+// GET /metrics and /healthz on a real edge: real HTTP, real SQLite, a real
+// segment file indexed through the recorder's sink, and the served text read
+// by a Prometheus text-format parser (not prom-client reading its own registry).
+import t, { type Test } from 'tap';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import parsePrometheusTextFormat, { type PromFamily } from 'parse-prometheus-text-format';
+import { parseConfig } from '../src/config/load.ts';
+import { Edge } from '../src/edge.ts';
+import { silentLogger } from '../src/log.ts';
+import type { DiskSpace } from '../src/storage/disk.ts';
+import { fakeSegment } from './helpers/segments.ts';
+import { tmpDir } from './helpers/tmp.ts';
+
+const GiB = 1024 ** 3;
+
+async function startEdge(t: Test, disk: DiskSpace) {
+  const dir = tmpDir(t, 'cunbox-metrics-');
+  const yaml = [
+    `data_dir: ${dir}`,
+    'retention:',
+    '  min_free_bytes: 0',
+    '  min_free_percent: 10',
+    'http:',
+    '  host: 127.0.0.1',
+    '  port: 0',
+    'cameras:',
+    // Nothing listens on port 1: the recorder tries, fails and backs off, whatever the load.
+    '  - name: 东口',
+    '    main: rtsp://admin:secret@127.0.0.1:1/main',
+    '',
+  ].join('\n');
+  const edge = new Edge({ config: parseConfig(yaml), log: silentLogger(), diskUsage: async () => ({ ...disk }) });
+  await edge.start();
+  t.teardown(() => edge.stop());
+  const base = `http://127.0.0.1:${edge.http!.address.port}`;
+  return { edge, base };
+}
+
+async function scrape(base: string): Promise<{ text: string; families: Map<string, PromFamily>; contentType: string | null }> {
+  const res = await fetch(`${base}/metrics`);
+  const text = await res.text();
+  return { text, families: new Map(parsePrometheusTextFormat(text).map((f) => [f.name, f])), contentType: res.headers.get('content-type') };
+}
+
+function value(families: Map<string, PromFamily>, name: string, labels: Record<string, string> = {}): number | undefined {
+  const f = families.get(name);
+  const m = f?.metrics.find((s) => Object.entries(labels).every(([k, v]) => s.labels?.[k] === v));
+  return m?.value === undefined ? undefined : Number(m.value);
+}
+
+t.test('GET /metrics: the served text parses, with every family the issue asks for and no secrets', async (t) => {
+  const disk = { totalBytes: 100 * GiB, freeBytes: 40 * GiB, usedBytes: 60 * GiB };
+  const { edge, base } = await startEdge(t, disk);
+  const cam = edge.parts.registry.list()[0]!;
+
+  // A segment as ffmpeg leaves it, indexed through the same call the recorder's sink makes.
+  const incoming = edge.layout.incomingDir(cam.id);
+  mkdirSync(incoming, { recursive: true });
+  const file = join(incoming, '1_000001.ts');
+  writeFileSync(file, Buffer.alloc(188 * 100, 0x47));
+  const endMs = edge.clock.now();
+  await edge.parts.index.indexClosed({ cameraId: cam.id, runId: 1, seq: 1, file, startMs: endMs - 60_000, endMs, announcedAt: endMs });
+  // A type the recorder never writes: its own online/offline events race with the test.
+  edge.parts.events.record(cam.id, 'test.marker', {});
+  // Footage past its retention: one pass deletes it by age.
+  fakeSegment(edge.layout, edge.parts.index, cam.id, endMs - 40 * 86_400_000, 60_000, 1000);
+  await edge.retention.runOnce();
+  await edge.storage.check();
+  await fetch(`${base}/api/tickets/8812345`);
+  await fetch(`${base}/api/health`);
+  await fetch(`${base}/no/such/page?token=abc`);
+
+  const { text, families, contentType } = await scrape(base);
+  t.match(contentType, /^text\/plain; version=0\.0\.4/, 'the Prometheus text content type');
+  t.ok(families.size > 20, `${families.size} families parsed`);
+
+  const camera = String(cam.id);
+  t.equal(value(families, 'cunbox_segments_written_total', { camera }), 1, 'one segment written');
+  t.equal(value(families, 'cunbox_segment_bytes_written_total', { camera }), 18_800, 'its bytes');
+  const latency = families.get('cunbox_index_latency_seconds');
+  t.equal(latency?.type, 'HISTOGRAM');
+  t.equal(Number(latency?.metrics[0]?.count), 1, 'index latency observed once');
+  t.equal(value(families, 'cunbox_retention_deleted_segments_total', { reason: 'age' }), 1, 'retention deletion counted by rule');
+  t.equal(value(families, 'cunbox_retention_deleted_bytes_total'), 1000);
+  t.equal(value(families, 'cunbox_events_total', { type: 'test.marker' }), 1, 'events by type');
+
+  const cameras = families.get('cunbox_cameras')!;
+  t.equal(cameras.type, 'GAUGE');
+  t.equal(cameras.metrics.reduce((n, m) => n + Number(m.value), 0), 1, 'one camera, in one state');
+  t.match(cameras.metrics[0]?.labels?.state, /^(idle|connecting|recording|stalled|offline|auth-failed|stopped)$/);
+
+  t.equal(value(families, 'cunbox_disk_free_bytes'), 40 * GiB, 'disk free from the storage monitor');
+  t.equal(value(families, 'cunbox_disk_total_bytes'), 100 * GiB);
+  t.ok(Number.isFinite(value(families, 'cunbox_storage_days_left')), 'days left at the current bitrate');
+  t.ok(Number.isNaN(value(families, 'cunbox_sync_outbox_events')), 'no cloud section: the outbox reads NaN, not 0');
+
+  t.equal(value(families, 'cunbox_http_requests_total', { route: '/api/tickets/:id', status: '401' }), 1, 'the route pattern, not the id');
+  t.equal(value(families, 'cunbox_http_requests_total', { route: '/api/health', status: '200' }), 1);
+  t.equal(value(families, 'cunbox_http_requests_total', { route: 'unmatched', status: '404' }), 1, 'unknown paths share one label');
+  t.ok(families.has('nodejs_eventloop_lag_p99_seconds'), 'event-loop delay');
+
+  for (const secret of ['8812345', 'token', 'abc', '东口', 'secret', 'rtsp']) t.notOk(text.includes(secret), `no ${secret} in the page`);
+});
+
+t.test('GET /healthz: ok, then 503 naming the check when the disk is full; no login either way', async (t) => {
+  const disk = { totalBytes: 100 * GiB, freeBytes: 40 * GiB, usedBytes: 60 * GiB };
+  const { edge, base } = await startEdge(t, disk);
+  const ok = await fetch(`${base}/healthz`);
+  t.equal(ok.status, 200);
+  t.same(await ok.json(), { status: 'ok' });
+
+  // Less than half of the 10 GiB reserve free: retention cannot keep up.
+  disk.freeBytes = 4 * GiB;
+  disk.usedBytes = 96 * GiB;
+  await edge.storage.check();
+  const full = await fetch(`${base}/healthz`);
+  t.equal(full.status, 503);
+  t.same(await full.json(), { status: 'fail', failing: ['disk'] });
+});
