@@ -2,7 +2,7 @@
 // segment file indexed through the recorder's sink, and the served text read
 // by a Prometheus text-format parser (not prom-client reading its own registry).
 import t, { type Test } from 'tap';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import parsePrometheusTextFormat, { type PromFamily } from 'parse-prometheus-text-format';
 import { parseConfig } from '../src/config/load.ts';
@@ -11,6 +11,11 @@ import { silentLogger } from '../src/log.ts';
 import type { DiskSpace } from '../src/storage/disk.ts';
 import { fakeSegment } from './helpers/segments.ts';
 import { tmpDir } from './helpers/tmp.ts';
+import { cli } from './helpers/cli.ts';
+import { systemClock } from '../src/clock.ts';
+import { UserStore } from '../src/auth/users.ts';
+import { startTestCloud } from '../../cloud/test/helpers/test-cloud.ts';
+import { waitFor } from '../../cloud/test/helpers/sync-suite.ts';
 
 const GiB = 1024 ** 3;
 
@@ -117,4 +122,64 @@ t.test('GET /healthz: ok, then 503 naming the check when the disk is full; no lo
   const full = await fetch(`${base}/healthz`);
   t.equal(full.status, 503);
   t.same(await full.json(), { status: 'fail', failing: ['disk'] });
+});
+
+t.test('edge and cloud: outbox depth and ack lag on the edge; edges online, ops and events ingested, requests by route on the cloud', async (t) => {
+  const dir = tmpDir(t, 'cunbox-metrics-sync-');
+  const { cloud, url: cloudUrl, token, operator, villageWithCode } = await startTestCloud(t, dir);
+  const { villageId, code } = await villageWithCode('东村');
+  const edgeDir = join(dir, 'edge');
+  t.equal((await cli(['--data-dir', edgeDir, 'cloud', 'pair', '--url', cloudUrl, '--code', code])).code, 0);
+  const credFile = join(edgeDir, 'cloud-credentials.json');
+  const cred = JSON.parse(readFileSync(credFile, 'utf8')) as { edgeId: string };
+  const yaml = `data_dir: ${edgeDir}\nhttp:\n  host: 127.0.0.1\n  port: 0\ncloud:\n  url: ${cloudUrl}\n  edge_id: ${cred.edgeId}\n  credentials_file: ${credFile}\n`;
+  const edge = new Edge({ config: parseConfig(yaml), log: silentLogger() });
+  await edge.start();
+  t.teardown(() => edge.stop());
+  const base = `http://127.0.0.1:${edge.http!.address.port}`;
+
+  // One ticket made in the village office (an op) and one event, both up to the cloud.
+  await new UserStore({ db: edge.db, clock: systemClock }).create({ username: 'admin', password: 'a long password', role: 'admin' });
+  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'a long password' }) });
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  const made = await fetch(`${base}/api/tickets`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ category: 'garbage', description: '垃圾没清', place: '村委会' }) });
+  t.equal(made.status, 201);
+  edge.parts.events.record(null, 'test.marker', {});
+  await waitFor('op and event acknowledged', () => cloud.store.opCount(villageId) === 1 && cloud.store.eventCount(cred.edgeId) === 1 && edge.sync!.status().opsPending === 0 && edge.sync!.status().eventsPending === 0);
+
+  const e = (await scrape(base)).families;
+  t.equal(value(e, 'cunbox_sync_outbox_ops'), 0, 'edge: nothing waits');
+  t.equal(value(e, 'cunbox_sync_outbox_events'), 0);
+  t.equal(value(e, 'cunbox_sync_ack_lag_seconds'), 0);
+  t.equal(value(e, 'cunbox_sync_connected'), 1);
+
+  t.equal((await operator('GET', `/api/villages/${villageId}/tickets`)).status, 200);
+  t.equal((await fetch(`${cloudUrl}/metrics`)).status, 401, 'the cloud faces the internet: its metrics need the operator token');
+  const res = await fetch(`${cloudUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  t.equal(res.status, 200);
+  const text = await res.text();
+  const c = new Map(parsePrometheusTextFormat(text).map((f) => [f.name, f]));
+  t.equal(value(c, 'cunbox_cloud_edges_online'), 1, 'cloud: one edge online');
+  t.equal(value(c, 'cunbox_cloud_ops_ingested_total', { result: 'applied' }), 1, 'the ticket op ingested');
+  t.equal(value(c, 'cunbox_cloud_events_ingested_total'), 1, 'the event ingested');
+  t.equal(value(c, 'cunbox_cloud_dead_letters_total'), 0);
+  t.equal(value(c, 'cunbox_cloud_http_requests_total', { route: '/api/villages/:id/tickets', status: '200' }), 1, 'by route pattern');
+  t.equal(value(c, 'cunbox_cloud_http_requests_total', { route: '/api/pair', status: '200' }), 1, 'the pairing');
+  t.ok(c.has('nodejs_eventloop_lag_p99_seconds'), 'event-loop delay');
+  t.notOk(text.includes(cred.edgeId) || text.includes(code), 'no edge ids or pairing codes in labels');
+  t.same(await (await fetch(`${cloudUrl}/healthz`)).json(), { status: 'ok' });
+
+  // The broker goes away: what the edge records now waits, and the wait shows.
+  await cloud.broker!.stop();
+  await waitFor('sync disconnected', () => edge.sync!.connected === false);
+  const id = edge.parts.events.record(null, 'test.marker', {});
+  edge.db.prepare('UPDATE events SET at_ms = at_ms - 90000 WHERE id = ?').run(id); // recorded 90 s ago
+  const later = (await scrape(base)).families;
+  t.equal(value(later, 'cunbox_sync_outbox_events'), 1, 'one event waits');
+  t.ok(value(later, 'cunbox_sync_ack_lag_seconds')! >= 90, `ack lag ${value(later, 'cunbox_sync_ack_lag_seconds')} s`);
+  t.equal(value(later, 'cunbox_sync_connected'), 0);
+  await waitFor('the cloud notices', () => !cloud.sync.connected);
+  const down = await fetch(`${cloudUrl}/healthz`);
+  t.equal(down.status, 503);
+  t.same(await down.json(), { status: 'fail', failing: ['broker'] });
 });
