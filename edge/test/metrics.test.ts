@@ -10,6 +10,8 @@ import { Edge } from '../src/edge.ts';
 import { silentLogger } from '../src/log.ts';
 import type { DiskSpace } from '../src/storage/disk.ts';
 import { fakeSegment } from './helpers/segments.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { liveness } from '../src/metrics/sources.ts';
 import { tmpDir } from './helpers/tmp.ts';
 import { cli } from './helpers/cli.ts';
 import { systemClock } from '../src/clock.ts';
@@ -93,7 +95,7 @@ t.test('GET /metrics: the served text parses, with every family the issue asks f
   const cameras = families.get('cunbox_cameras')!;
   t.equal(cameras.type, 'GAUGE');
   t.equal(cameras.metrics.reduce((n, m) => n + Number(m.value), 0), 1, 'one camera, in one state');
-  t.match(cameras.metrics[0]?.labels?.state, /^(idle|connecting|recording|stalled|offline|auth-failed|stopped)$/);
+  t.same(cameras.metrics.map((m) => m.labels?.state).sort(), ['auth-failed', 'connecting', 'idle', 'offline', 'recording', 'stalled', 'stopped'], 'every state, 0 where no camera is');
 
   t.equal(value(families, 'cunbox_disk_free_bytes'), 40 * GiB, 'disk free from the storage monitor');
   t.equal(value(families, 'cunbox_disk_total_bytes'), 100 * GiB);
@@ -182,4 +184,14 @@ t.test('edge and cloud: outbox depth and ack lag on the edge; edges online, ops 
   const down = await fetch(`${cloudUrl}/healthz`);
   t.equal(down.status, 503);
   t.same(await down.json(), { status: 'fail', failing: ['broker'] });
+});
+
+t.test('liveness: a database that does not answer and a recorder supervisor that does not are named', async (t) => {
+  const db = openDatabase(join(tmpDir(t), 'cunbox.db'));
+  const storage = { disk: { totalBytes: 100 * GiB, freeBytes: 40 * GiB, usedBytes: 60 * GiB }, reservedBytes: 10 * GiB } as never;
+  const recorders = () => [];
+  t.same(await liveness({ db: () => db, recorders, storage: () => storage }), []);
+  db.close();
+  t.same(await liveness({ db: () => db, recorders, storage: () => storage }), ['database'], 'a closed database');
+  t.same(await liveness({ db: () => undefined, recorders: () => { throw new Error('edge not started'); }, storage: () => undefined }), ['database', 'recorders'], 'before start: nothing answers; no verdict yet is not a full disk');
 });

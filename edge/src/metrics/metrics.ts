@@ -9,7 +9,7 @@
  * names, URLs, ids from a path or tokens: the page is served without a login.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CameraStatus } from '../recorder/types.ts';
+import type { CameraStatus, RecorderState } from '../recorder/types.ts';
 import type { StorageStatus } from '../storage/status.ts';
 import type { NewSegment } from '../storage/segment-index.ts';
 import type { RetentionResult } from '../storage/retention.ts';
@@ -30,6 +30,9 @@ export interface MetricSources {
 }
 
 export const METRICS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
+
+/** Every state, so a state no camera is in reads 0 rather than vanishing (alerts compare against it). */
+const RECORDER_STATES: Record<RecorderState, true> = { idle: true, connecting: true, recording: true, stalled: true, offline: true, 'auth-failed': true, stopped: true };
 
 export class EdgeMetrics {
   readonly registry = new Registry();
@@ -66,7 +69,7 @@ export class EdgeMetrics {
       labelNames: ['state'],
       registers,
       collect() {
-        this.reset();
+        for (const state of Object.keys(RECORDER_STATES)) this.set({ state }, 0);
         for (const c of sources()?.cameras() ?? []) this.inc({ state: c.state });
       },
     });

@@ -27,7 +27,9 @@ export interface LivenessParts {
 export async function liveness(parts: LivenessParts): Promise<string[]> {
   const failing: string[] = [];
   try {
-    parts.db()!.prepare('SELECT 1').get();
+    const db = parts.db();
+    if (!db) throw new Error('no database open');
+    db.prepare('SELECT 1').get();
   } catch {
     failing.push('database');
   }
