@@ -16,6 +16,7 @@ import { CloudSync, type CloudSyncOptions } from './sync.ts';
 import { buildCloudApi } from './http.ts';
 import { CloudMedia, type MediaOptions } from './media.ts';
 import { SqliteMediaIndex } from './media-index.ts';
+import { CloudMetrics } from './metrics.ts';
 
 export const SERVICE_USER = 'cunbox-cloud';
 
@@ -29,6 +30,7 @@ export class Cloud {
   #sync: CloudSync | undefined;
   #app: FastifyInstance | undefined;
   #media: CloudMedia | undefined;
+  #metrics: CloudMetrics | undefined;
   readonly #mediaOptions: Partial<MediaOptions>;
 
   /** `servicePassword`: tests that act as the service user pass one; otherwise it is random per start. */
@@ -48,6 +50,11 @@ export class Cloud {
   get media(): CloudMedia {
     if (!this.#media) throw new Error('cloud not started');
     return this.#media;
+  }
+  /** The Prometheus registry (served at GET /metrics). */
+  get metrics(): CloudMetrics {
+    if (!this.#metrics) throw new Error('cloud not started');
+    return this.#metrics;
   }
   get sync(): CloudSync {
     if (!this.#sync) throw new Error('cloud not started');
@@ -95,10 +102,14 @@ export class Cloud {
       }
       this.#sync = new CloudSync({ store, log: this.#log.child({ module: 'sync' }), url, username, password, options: this.#syncOptions });
       this.#sync.start();
+      const sync = this.#sync;
+      const metrics = new CloudMetrics();
+      metrics.watch({ edgesOnline: () => sync.edgesOnline, stats: () => sync.stats });
+      this.#metrics = metrics;
       const media = new CloudMedia({ dataDir: cfg.dataDir, store, log: this.#log.child({ module: 'media' }), openIndex: () => new SqliteMediaIndex({ file: join(cfg.dataDir, 'cloud.db') }), options: this.#mediaOptions });
       this.#media = media;
       await media.start();
-      this.#app = await buildCloudApi({ store, log: this.#log, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now: Date.now, onCommit: () => this.#sync?.notify(), media });
+      this.#app = await buildCloudApi({ store, log: this.#log, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now: Date.now, onCommit: () => this.#sync?.notify(), media, observability: { metrics, liveness: () => cloudLiveness(store, sync) } });
       await this.#app.listen({ host: cfg.http.host, port: cfg.http.port });
       this.#log.info({ http: this.httpPort, mqtt: cfg.mqtt.mode }, 'cloud started');
     } catch (err) {
@@ -131,4 +142,16 @@ export class Cloud {
     this.#store?.close();
     this.#store = undefined;
   }
+}
+
+/** What /healthz asks: the database answers, and the sync engine holds its broker session. */
+function cloudLiveness(store: CloudStore, sync: CloudSync): string[] {
+  const failing: string[] = [];
+  try {
+    store.village(0); // a primary-key lookup: does the database answer at all
+  } catch {
+    failing.push('database');
+  }
+  if (!sync.connected) failing.push('broker');
+  return failing;
 }

@@ -11,6 +11,7 @@ import type { CloudStore } from './store.ts';
 import type { CloudMedia } from './media.ts';
 import { registerMediaRoutes } from './media-routes.ts';
 import { bearer, phoneUser, registerPhoneApi } from './phone/api.ts';
+import { METRICS_CONTENT_TYPE, type CloudMetrics } from './metrics.ts';
 
 export interface CloudApiDeps {
   store: CloudStore;
@@ -24,6 +25,8 @@ export interface CloudApiDeps {
   pairCodeTtlMs?: number;
   /** Media beside the ops (media.ts); absent: no media routes. */
   media?: CloudMedia;
+  /** GET /metrics (operator token) and GET /healthz; absent: neither route. */
+  observability?: { metrics: CloudMetrics; liveness: () => string[] };
 }
 
 /** Errors of the cloud API: one table, stable codes. */
@@ -63,6 +66,20 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     const token = h.startsWith('Bearer ') ? h.slice(7) : '';
     if (!timingSafeEqual(digest(token), digest(deps.operatorToken))) throw new CloudApiError('UNAUTHENTICATED', 'operator token required');
   };
+  if (deps.observability) {
+    const { metrics, liveness } = deps.observability;
+    metrics.countResponses(app);
+    // The cloud faces the internet: its metrics need the operator token, as Prometheus' bearer credentials.
+    app.get('/metrics', async (req, reply) => {
+      operator(req);
+      return reply.type(METRICS_CONTENT_TYPE).send(await metrics.text());
+    });
+    // For the load balancer: no login, and nothing but the names of failing checks.
+    app.get('/healthz', async (_req, reply) => {
+      const failing = liveness();
+      return failing.length > 0 ? reply.status(503).send({ status: 'fail', failing }) : { status: 'ok' };
+    });
+  }
   const villageOf = (id: number) => {
     const v = deps.store.village(id);
     if (!v) throw new CloudApiError('NOT_FOUND', `no village ${id}`);

@@ -35,7 +35,7 @@ export class CloudSync {
   #attempt = 0;
   #stopped = true;
   /** Counts for tests and the status API. */
-  readonly stats = { received: 0, deadLettered: 0, acksSent: 0 };
+  readonly stats = { received: 0, deadLettered: 0, acksSent: 0, opsApplied: 0, opsDuplicate: 0, eventsIngested: 0 };
 
   constructor(deps: { store: CloudStore; log: Logger; url: string; username: string; password: string; options?: Partial<CloudSyncOptions>; now?: () => number }) {
     this.#store = deps.store;
@@ -44,6 +44,16 @@ export class CloudSync {
     this.#auth = { username: deps.username, password: deps.password };
     this.#opts = { ...defaultCloudSyncOptions, ...deps.options };
     this.#now = deps.now ?? Date.now;
+  }
+
+  /** Edges with an open downlink window: online since their hello, presence or any message. */
+  get edgesOnline(): number {
+    return this.#down.size;
+  }
+
+  /** Connected to the broker (the cloud's own MQTT session). */
+  get connected(): boolean {
+    return this.#client?.connected ?? false;
   }
 
   start(): void {
@@ -122,7 +132,9 @@ export class CloudSync {
         case 'up/ops':
           return this.#onOps(edge, d.msg, t, payload);
         case 'up/events': {
+          const before = this.#store.marks(edge.edgeId).eventsCommitted;
           const committed = this.#store.ingestEdgeEvents(edge.edgeId, d.msg.after, d.msg.events);
+          this.stats.eventsIngested += Math.max(0, committed - before);
           this.#publish(edge.edgeId, 'down/ack', { v: 1, stream: 'events', origin: edge.node ?? '0000000000000000', seq: committed });
           this.stats.acksSent++;
           return;
@@ -210,6 +222,8 @@ export class CloudSync {
     const foreign = msg.ops.find((op) => op.origin !== edge.node);
     if (foreign) return this.#reject(t, edge.edgeId, `op ${foreign.id} is not of this edge's origin`, payload);
     const r = this.#store.ingestEdgeOps(edge, msg.ops);
+    this.stats.opsApplied += r.applied;
+    this.stats.opsDuplicate += r.duplicates;
     // Only now, after the commit: the ack is the cloud's promise that these ops are durable here.
     this.#publish(edge.edgeId, 'down/ack', { v: 1, stream: 'ops', origin: edge.node, seq: r.committed });
     this.stats.acksSent++;

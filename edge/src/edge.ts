@@ -32,6 +32,8 @@ import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_UPLOAD_KBPS } from './config/load
 import { OpStore } from './governance/store.ts';
 import { footageHoldHook } from './governance/tickets.ts';
 import { FieldCipher, governanceModels } from '@cunbox/shared';
+import { EdgeMetrics } from './metrics/metrics.ts';
+import { liveness, outboxOf } from './metrics/sources.ts';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -72,6 +74,7 @@ export class Edge {
   #snapshots: SnapshotService | undefined;
   #sync: SyncClient | undefined;
   #media: MediaUploader | undefined;
+  #metrics: EdgeMetrics | undefined;
   /** The stop step under way, for the report when the deadline passes. */
   #stopStep: string | undefined;
 
@@ -98,10 +101,21 @@ export class Edge {
     try {
       const db = openDatabase(this.layout.database);
       this.#db = db;
+      const metrics = new EdgeMetrics();
+      this.#metrics = metrics;
+      metrics.watch({
+        cameras: () => this.#recorder?.status() ?? [],
+        storage: () => this.#storage?.latest,
+        outbox: () => (this.#sync && this.#db ? outboxOf(this.#db, this.#sync, clock) : undefined),
+      });
       const registry = new CameraRegistry({ db, clock });
       registry.syncFromConfig(config.cameras);
-      const events = new EventStore({ db, clock });
-      const index = new SegmentIndex({ db, layout: this.layout, clock, log: log.child({ module: 'index' }), onIndexed: this.#deps.onSegmentIndexed });
+      const events = new EventStore({ db, clock, onRecorded: (type) => metrics.eventRecorded(type) });
+      const onIndexed = (row: NewSegment, latencyMs: number) => {
+        metrics.segmentIndexed(row, latencyMs);
+        this.#deps.onSegmentIndexed?.(row, latencyMs);
+      };
+      const index = new SegmentIndex({ db, layout: this.layout, clock, log: log.child({ module: 'index' }), onIndexed });
       const holds = new HoldStore({ db, clock });
       const exports = new ExportQueue({
         db,
@@ -157,7 +171,10 @@ export class Edge {
         settings: config.retention,
         diskUsage,
         // Footage deleted for space: judge the disk now, not at the next check.
-        afterPass: (r) => void (r.bySpace > 0 && storage.checkLogged()),
+        afterPass: (r) => {
+          metrics.retentionPass(r);
+          if (r.bySpace > 0) void storage.checkLogged();
+        },
       });
       await this.#retention.runOnce();
       this.#retention.start();
@@ -175,7 +192,7 @@ export class Edge {
         this.#snapshots = new SnapshotService({ spawner, clock, log: log.child({ module: 'snapshots' }), ffmpegPath });
         const video = { registry, index, holds, exports, layout: this.layout, live: this.#live, snapshots: this.#snapshots, spawner };
         if (!config.village) log.warn('no village section in the config: certificates cannot be printed until village.name and village.verify_base_url are set');
-        this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, auditKey: loadOrCreateKey(this.layout.auditKey), cipher, auditRetentionDays: config.audit?.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, video, storage, options: { village: config.village ?? null } });
+        this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, auditKey: loadOrCreateKey(this.layout.auditKey), cipher, auditRetentionDays: config.audit?.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, video, storage, options: { village: config.village ?? null }, observability: { metrics, liveness: () => liveness({ db: () => this.#db, recorders: () => this.recorder.status(), storage: () => storage.latest }) } });
         await this.#http.start();
       }
       // Sync (issue #5): only with a `cloud` section. It shares the HTTP part's op store when there
@@ -266,6 +283,12 @@ export class Edge {
   /** The sync part, when the config has a `cloud` section. */
   get sync(): SyncClient | undefined {
     return this.#sync;
+  }
+
+  /** The Prometheus registry of this edge (served at GET /metrics). */
+  get metrics(): EdgeMetrics {
+    if (!this.#metrics) throw new Error('edge not started');
+    return this.#metrics;
   }
 
   cameraStatus(): CameraStatus[] {

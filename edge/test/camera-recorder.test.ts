@@ -168,7 +168,7 @@ t.test('stop waits for the segment-list line ffmpeg prints as it quits', async (
   const s = setup(t);
   s.rec.start();
   const p = s.spawned[0]!;
-  p.opened(1795921605);
+  p.opened();
   p.progress();
   await s.time.tick(200);
   p.obeysQ = false;
@@ -183,7 +183,7 @@ t.test('a recorder being stopped never starts ffmpeg again', async (t) => {
     const s = setup(t);
     s.rec.start();
     const p = s.spawned[0]!;
-    p.opened(1795921605);
+    p.opened();
     p.progress();
     await s.time.tick(200);
     // systemd signals every process of the unit: ffmpeg quits at the same moment the edge is told to.
@@ -202,7 +202,7 @@ t.test('a recorder being stopped never starts ffmpeg again', async (t) => {
     const p = s.spawned[0]!;
     p.obeysQ = false;
     p.obeysTerm = false;
-    p.opened(1795921605);
+    p.opened();
     p.progress();
     await s.time.tick(200);
     const stopping = s.rec.stop();

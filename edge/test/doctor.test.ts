@@ -2,7 +2,7 @@
 // real database, real TCP. Tools a test cannot set up for real (timedatectl's
 // answer, an old ffmpeg) are small scripts put first on PATH.
 import t, { type Test } from 'tap';
-import { chmodSync, mkdirSync, openSync, writeSync, closeSync, writeFileSync, statSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdirSync, openSync, writeSync, closeSync, writeFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -55,6 +55,10 @@ async function initBox(t: Test, listen?: string) {
   return { dir, cfg, data };
 }
 
+// smartctl 7's JSON for a healthy SATA disk, and systemctl's answer for a unit with a watchdog.
+const SMARTCTL_PASSED = `echo '{"json_format_version":[1,0],"smartctl":{"version":[7,3],"exit_status":0},"device":{"name":"/dev/sda","type":"sat","protocol":"ATA"},"smart_status":{"passed":true}}'`;
+const SYSTEMCTL_WATCHDOG = "printf 'WatchdogUSec=30s\\nLoadState=loaded\\n'";
+
 const verdicts = (checks: Check[]) => Object.fromEntries(checks.map((c) => [c.id, c.verdict]));
 
 t.test('a healthy box: every check passes, exit 0', async (t) => {
@@ -63,15 +67,20 @@ t.test('a healthy box: every check passes, exit 0', async (t) => {
   t.teardown(() => camera.close());
   const add = await cli(['cameras', 'add', '--config', cfg, '--name', 'gate', '--rtsp', `rtsp://127.0.0.1:${portOf(camera)}/main`, '--no-probe']);
   t.equal(add.code, 0);
-  const bin = fakeBin(t, { timedatectl: 'echo yes' });
+  const bin = fakeBin(t, { timedatectl: 'echo yes', smartctl: SMARTCTL_PASSED, systemctl: SYSTEMCTL_WATCHDOG });
+  // Last night's backup, complete (its manifest written).
+  const backups = join(tmpDir(t), 'backups');
+  mkdirSync(join(backups, 'cunbox-backup-20261130-030000'), { recursive: true });
+  writeFileSync(join(backups, 'cunbox-backup-20261130-030000', 'manifest.json'), '{}');
+  appendFileSync(cfg, `backup:\n  dir: ${backups}\n`);
   const port = await freePort();
   const r = await cli(['doctor', '--config', cfg, '--port', String(port), '--json'], { PATH: `${bin}:${process.env.PATH}` });
   t.equal(r.code, 0, 'exit 0', { out: r.out, err: r.err });
   const checks = JSON.parse(r.out) as Check[];
-  t.same(checks.map((c) => c.id), ['ffmpeg', 'disk', 'time', 'cameras', 'database', 'ports', 'api']);
+  t.same(checks.map((c) => c.id), ['ffmpeg', 'disk', 'time', 'cameras', 'database', 'ports', 'api', 'disk-health', 'inodes', 'watchdog', 'backups']);
   // The API listens on every interface; a machine with no address besides loopback can only warn.
   const api = lanAddresses().length > 0 ? 'pass' : 'warn';
-  t.same(verdicts(checks), { ffmpeg: 'pass', disk: 'pass', time: 'pass', cameras: 'pass', database: 'pass', ports: 'pass', api });
+  t.same(verdicts(checks), { ffmpeg: 'pass', disk: 'pass', time: 'pass', cameras: 'pass', database: 'pass', ports: 'pass', api, 'disk-health': 'pass', inodes: 'pass', watchdog: 'pass', backups: 'pass' });
   t.match(checks[0]!.message, /^ffmpeg and ffprobe \d+\.\d+/);
   t.match(checks[1]!.message, /GiB free of [\d.]+ GiB \(ext4|xfs|btrfs|overlay|tmpfs/);
   t.match(checks[3]!.message, '1 of 1 cameras reachable');
@@ -79,7 +88,9 @@ t.test('a healthy box: every check passes, exit 0', async (t) => {
   const text = await cli(['doctor', '--config', cfg, '--port', String(port)], { PATH: `${bin}:${process.env.PATH}`, LANG: 'zh_CN.UTF-8' });
   t.equal(text.code, 0);
   t.match(text.out, /✓ 通过 +时间同步 +时钟已同步（systemd）/);
-  t.match(text.out, api === 'pass' ? /失败 0 项，警告 0 项，通过 7 项/ : /失败 0 项，警告 1 项，通过 6 项/);
+  t.match(text.out, /✓ 通过 +看门狗 +看门狗已开启：edge 卡死 30s 后由 systemd 重启/);
+  t.match(text.out, /✓ 通过 +备份 +最新备份 cunbox-backup-20261130-030000，0\.0 天前/);
+  t.match(text.out, api === 'pass' ? /失败 0 项，警告 0 项，通过 11 项/ : /失败 0 项，警告 1 项，通过 10 项/);
 });
 
 t.test('what is wrong, each with its fix; exit 1', async (t) => {
@@ -92,6 +103,9 @@ t.test('what is wrong, each with its fix; exit 1', async (t) => {
   const bin = fakeBin(t, {
     timedatectl: 'echo no',
     ffmpeg: 'echo "ffmpeg version 4.4.2-0ubuntu0.22.04.1 Copyright (c) 2000-2021 the FFmpeg developers"',
+    smartctl: SMARTCTL_PASSED,
+    // What systemctl says in a container.
+    systemctl: `echo "System has not been booted with systemd as init system (PID 1). Can't operate." >&2; exit 1`,
   });
   const r = await cli(['doctor', '--config', cfg, '--json'], { PATH: `${bin}:${process.env.PATH}` });
   t.equal(r.code, 1);
@@ -109,7 +123,9 @@ t.test('what is wrong, each with its fix; exit 1', async (t) => {
   const text = await cli(['doctor', '--config', cfg], { PATH: `${bin}:${process.env.PATH}` });
   t.equal(text.code, 1);
   t.match(text.out, /✗ fail +time sync +clock not synchronised with NTP\n {4}→ enable NTP/);
-  t.match(text.out, /5 failed, 0 warnings, 2 passed/);
+  t.match(by.watchdog, { verdict: 'warn', message: /cannot tell/ });
+  t.match(by.backups, { verdict: 'warn', message: 'no backup configured' });
+  t.match(text.out, /5 failed, 2 warnings, 4 passed/);
 });
 
 t.test('no data directory, a damaged database', async (t) => {

@@ -40,7 +40,7 @@ t.test('edge and cloud stopped at the same moment: the stop ends and no ffmpeg s
   await proxy.start();
   t.teardown(() => proxy.stop());
   writeFileSync(credFile, JSON.stringify({ ...cred, mqttUrl: `mqtt://127.0.0.1:${proxy.port}` }), { mode: 0o600 });
-  const { spawner, spawned } = fakeSpawner((p) => setImmediate(() => p.opened(1795921605)));
+  const { spawner, spawned } = fakeSpawner((p) => setImmediate(() => p.opened()));
   const yaml = [
     `data_dir: ${edgeDir}`,
     'retention:',

@@ -54,7 +54,7 @@ t.test('live view and snapshots: the same', async (t) => {
   const snapshots = new SnapshotService(deps);
   try {
     const chunks: Buffer[] = [];
-    const unwatch = live.watch({ cameraId: 1, url }, { write: (c) => void chunks.push(c), close: () => {} });
+    const unwatch = live.watch({ cameraId: 1, stream: 'sub', url }, { write: (c) => void chunks.push(c), close: () => {} });
     await waitFor('live fragments', () => chunks.length >= 3, 20_000);
     unwatch();
     const snap = await snapshots.latest(1, url);

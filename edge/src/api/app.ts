@@ -31,6 +31,7 @@ import { partyRoutes } from './routes/party.ts';
 import { videoRoutes, type VideoDeps } from './routes/video.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.ts';
+import { countResponses, observabilityRoutes, type ObservabilityDeps } from './routes/observability.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -69,6 +70,8 @@ export interface ApiDeps {
   video?: VideoDeps;
   /** The storage monitor, for GET /api/health; absent: no storage section. */
   storage?: HealthDeps;
+  /** GET /metrics and /healthz; absent: neither route. */
+  observability?: ObservabilityDeps;
   options?: ApiOptions;
 }
 
@@ -137,6 +140,8 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
   });
+
+  if (deps.observability) countResponses(app, deps.observability.metrics);
 
   // No route without an access rule.
   app.addHook('onRoute', (route) => {
@@ -221,7 +226,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
   });
 
   const ctx: RouteContext = { deps, credentials, audit, options };
-  for (const routes of [authRoutes, mediaRoutes, ticketRoutes, open311Routes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes, auditRoutes, healthRoutes]) {
+  for (const routes of [authRoutes, mediaRoutes, ticketRoutes, open311Routes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes, auditRoutes, healthRoutes, observabilityRoutes]) {
     routes(app, ctx);
   }
   await app.ready();

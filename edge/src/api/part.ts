@@ -11,6 +11,7 @@ import { AuditLog } from './audit.ts';
 import { readTls, type TlsFiles } from './tls.ts';
 import type { VideoDeps } from './routes/video.ts';
 import type { HealthDeps } from './routes/health.ts';
+import type { ObservabilityDeps } from './routes/observability.ts';
 
 const AUDIT_PRUNE_INTERVAL_MS = 86_400_000;
 
@@ -29,6 +30,7 @@ export interface HttpPartDeps {
   cipher: FieldCipher;
   video?: VideoDeps;
   storage?: HealthDeps;
+  observability?: ObservabilityDeps;
   options?: ApiOptions;
 }
 
@@ -77,7 +79,7 @@ export class HttpPart {
     prune();
     this.#pruneTimer = clock.setInterval(prune, AUDIT_PRUNE_INTERVAL_MS);
     this.#governance = new Governance({ db, clock, log, dataDir, users, holds, cipher: this.#deps.cipher });
-    this.#app = await buildApp({ db, clock, log, users, audit, governance: this.#governance, cameraExists, video: this.#deps.video, storage: this.#deps.storage, options: { publicUrl: `${tls ? 'https' : 'http'}://${http.host}:${http.port}`, tls, ...this.#deps.options } });
+    this.#app = await buildApp({ db, clock, log, users, audit, governance: this.#governance, cameraExists, video: this.#deps.video, storage: this.#deps.storage, observability: this.#deps.observability, options: { publicUrl: `${tls ? 'https' : 'http'}://${http.host}:${http.port}`, tls, ...this.#deps.options } });
     this.#governance.start();
     await this.#app.listen({ host: http.host, port: http.port });
     log.info({ host: http.host, port: this.address.port, tls: tls !== null }, 'HTTP API listening');

@@ -37,6 +37,8 @@ export interface EdgeConfig {
   cloud?: { url: string; edgeId: string; credentialsFile: string; /** Media upload cap (issue #5); 0: none. */ uploadKbps?: number } | null;
   /** How long the audit log is kept (at least 180 days); absent: 365. */
   audit?: { retentionDays: number };
+  /** Where backups are written; doctor checks the newest is recent. Absent: no backup configured. */
+  backup?: { dir: string } | null;
 }
 
 // Compiled on first use, so that commands that read no config (--help) do not pay for it.
@@ -138,6 +140,7 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
       retentionDays: c.retention_days ?? null,
     })),
     audit: { retentionDays: cfg.audit.retention_days },
+    backup: cfg.backup ? { dir: resolve(base, cfg.backup.dir) } : null,
   };
 }
 

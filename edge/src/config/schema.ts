@@ -120,6 +120,14 @@ export const configSchema = {
         retention_days: { type: 'integer', minimum: 180, maximum: 36500, default: 365, description: 'Days the audit log is kept (at least 180).' },
       },
     },
+    backup: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['dir'],
+      properties: {
+        dir: { type: 'string', minLength: 1, description: 'Where backups go: one cunbox-backup-YYYYMMDD-HHMMSS/ folder each, complete once its manifest.json exists.' },
+      },
+    },
   },
 } as const;
 
@@ -158,4 +166,5 @@ export interface RawConfig {
     retention_days?: number;
   }>;
   audit: { retention_days: number };
+  backup?: { dir: string };
 }

@@ -26,11 +26,12 @@ import { mapLimit } from '../probe/pool.ts';
 import { filesystemName, filesystemConcern } from './filesystems.ts';
 import { checkPort, type PortUse } from './ports.ts';
 import { formatListen, isAnyAddress, isLoopback, lanAddresses } from '../config/listen.ts';
+import { checkBackups, checkDiskHealth, checkInodes, checkWatchdog } from './system-checks.ts';
 
 export type Verdict = 'pass' | 'warn' | 'fail';
 
 export interface CheckResult {
-  id: 'ffmpeg' | 'disk' | 'time' | 'cameras' | 'database' | 'ports' | 'api';
+  id: 'ffmpeg' | 'disk' | 'time' | 'cameras' | 'database' | 'ports' | 'api' | 'disk-health' | 'inodes' | 'watchdog' | 'backups';
   verdict: Verdict;
   message: string;
   hint: string | null;
@@ -48,26 +49,36 @@ export interface DoctorDeps {
   cameraTimeoutMs?: number;
   /** This box's addresses other than loopback; os.networkInterfaces() when absent. */
   lanAddresses?: string[];
+  /** Runs timedatectl, chronyc, smartctl, systemctl; tests answer with the tools' real output. */
+  runCommand?: CommandRunner;
+  /** The whole disk under the data directory (/dev/sda); null when it has none. */
+  dataDevice?: (dir: string) => string | null;
+  statfs?: (dir: string) => Promise<{ type: number; files: number; ffree: number }>;
+  now?: () => number;
 }
 
 export const MIN_FFMPEG_MAJOR = 5;
 
 export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
   // Independent of each other; the camera and port checks wait on the network.
-  return Promise.all([checkFfmpeg(deps), checkDisk(deps), checkTime(deps), checkCameras(deps), checkDatabase(deps), checkPorts(deps), checkApi(deps)]);
+  return Promise.all([checkFfmpeg(deps), checkDisk(deps), checkTime(deps), checkCameras(deps), checkDatabase(deps), checkPorts(deps), checkApi(deps), checkDiskHealth(deps), checkInodes(deps), checkWatchdog(deps), checkBackups(deps)]);
 }
 
-function result(id: CheckResult['id'], verdict: Verdict, message: string, hint: string | null = null, vars: Record<string, string | number> = {}, details: string[] = []): CheckResult {
+export function result(id: CheckResult['id'], verdict: Verdict, message: string, hint: string | null = null, vars: Record<string, string | number> = {}, details: string[] = []): CheckResult {
   return { id, verdict, message, hint, vars, details };
 }
 
-interface Ran {
+export interface Ran {
+  /** Exit status 0. */
   ok: boolean;
   stdout: string;
+  /** The tool is not installed. */
   missing: boolean;
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 5000): Promise<Ran> {
+export type CommandRunner = (cmd: string, args: string[], env: NodeJS.ProcessEnv) => Promise<Ran>;
+
+export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 5000): Promise<Ran> {
   return new Promise((resolve) => {
     execFile(cmd, args, { env, timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout) => {
       resolve({ ok: !err, stdout: String(stdout), missing: (err as NodeJS.ErrnoException | null)?.code === 'ENOENT' });
@@ -165,15 +176,16 @@ async function storageWarnings(config: EdgeConfig, disk: DiskSpace): Promise<Sto
  * Evidence times are the edge's clock: it must be NTP-synchronised. Asks
  * systemd first, then chrony, then the flag file systemd-timesyncd keeps.
  */
-export async function checkTime({ env }: DoctorDeps): Promise<CheckResult> {
+export async function checkTime({ env, runCommand }: DoctorDeps): Promise<CheckResult> {
+  const exec = runCommand ?? run;
   const hint = 'enable NTP (timedatectl set-ntp true, or install chrony) and let the cameras take their time from this edge';
-  const td = await run('timedatectl', ['show', '--property=NTPSynchronized', '--value'], env);
+  const td = await exec('timedatectl', ['show', '--property=NTPSynchronized', '--value'], env);
   if (td.ok) {
     const v = td.stdout.trim();
     if (v === 'yes') return result('time', 'pass', 'clock synchronised (systemd)');
     if (v === 'no') return result('time', 'fail', 'clock not synchronised with NTP', hint);
   }
-  const ch = await run('chronyc', ['-n', 'tracking'], env);
+  const ch = await exec('chronyc', ['-n', 'tracking'], env);
   if (ch.ok) {
     const leap = /Leap status\s*:\s*(.+)/.exec(ch.stdout)?.[1]?.trim();
     if (leap === 'Normal') return result('time', 'pass', 'clock synchronised (chrony)');

@@ -17,15 +17,19 @@ export interface StoredEvent {
 export class EventStore {
   readonly #db: Db;
   readonly #clock: Clock;
-  constructor(deps: { db: Db; clock: Clock }) {
+  readonly #onRecorded: ((type: string) => void) | undefined;
+  /** `onRecorded`: told each stored event's type (the metrics count them). */
+  constructor(deps: { db: Db; clock: Clock; onRecorded?: (type: string) => void }) {
     this.#db = deps.db;
     this.#clock = deps.clock;
+    this.#onRecorded = deps.onRecorded;
   }
 
   record(cameraId: number | null, type: string, detail: Record<string, unknown> = {}): number {
     const info = this.#db
       .prepare('INSERT INTO events (camera_id, type, at_ms, detail) VALUES (?, ?, ?, ?)')
       .run(cameraId, type, this.#clock.now(), JSON.stringify(detail));
+    this.#onRecorded?.(type);
     return Number(info.lastInsertRowid);
   }
 

@@ -8,7 +8,7 @@ import { edgePorts, type PortUse } from '../../doctor/ports.ts';
 import { act, localizedHelp, numberIn } from './camera-support.ts';
 
 const MARK: Record<Verdict, string> = { pass: '✓', warn: '!', fail: '✗' };
-const LABEL: Record<CheckResult['id'], string> = { ffmpeg: 'ffmpeg', disk: 'data disk', time: 'time sync', cameras: 'cameras', database: 'database', ports: 'ports', api: 'HTTP API' };
+const LABEL: Record<CheckResult['id'], string> = { ffmpeg: 'ffmpeg', disk: 'data disk', time: 'time sync', cameras: 'cameras', database: 'database', ports: 'ports', api: 'HTTP API', 'disk-health': 'disk health', inodes: 'inodes', watchdog: 'watchdog', backups: 'backups' };
 
 export function registerDoctor(program: Command, ctx: CliContext): void {
   const { t } = ctx;
@@ -16,7 +16,7 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
     ctx,
     program
       .command('doctor')
-      .description(t('check this box: ffmpeg, data disk, time sync, cameras, database, ports; each with a fix'))
+      .description(t('check this box: ffmpeg, data disk, time sync, cameras, database, ports, disk health, inodes, watchdog, backups; each with a fix'))
       .option('--port <port...>', t('more ports to check (the HTTP API port of the config is always checked)'), collectPorts, [] as number[])
       .option('--json', t('machine-readable output')),
     ['cunbox doctor', 'cunbox doctor --json', 'cunbox doctor --port 8080 8443'],

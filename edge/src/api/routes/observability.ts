@@ -1,0 +1,39 @@
+import { Type } from '@fastify/type-provider-typebox';
+import { METRICS_CONTENT_TYPE, type EdgeMetrics } from '../../metrics/metrics.ts';
+import type { Api, RouteContext } from '../app.ts';
+import { NoQuery } from '../schemas.ts';
+
+/** What /metrics and /healthz need from the edge. */
+export interface ObservabilityDeps {
+  metrics: EdgeMetrics;
+  /** Names of the failing liveness checks; empty when all is well. Never throws. */
+  liveness: () => Promise<string[]>;
+}
+
+const Healthz = Type.Object({ status: Type.Literal('ok') });
+const Unhealthy = Type.Object({ status: Type.Literal('fail'), failing: Type.Array(Type.String()) });
+
+/**
+ * GET /metrics (Prometheus text) and GET /healthz (for systemd checks and load
+ * balancers). Both without a login: the metrics name cameras by id and routes by
+ * pattern, nothing personal; /healthz says only which check fails.
+ */
+/** Counts every answer by route pattern and status; installed before any route so none escapes it. */
+export function countResponses(app: Api, metrics: EdgeMetrics): void {
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.httpResponse(req.method, req.routeOptions.url, reply.statusCode);
+  });
+}
+
+export function observabilityRoutes(app: Api, { deps }: RouteContext): void {
+  const o = deps.observability;
+  if (!o) return;
+  app.get('/metrics', { config: { access: 'public' }, schema: { tags: ['health'], summary: 'Prometheus metrics (text format 0.0.4)', querystring: NoQuery } }, async (_req, reply) => {
+    return reply.type(METRICS_CONTENT_TYPE).send(await o.metrics.text());
+  });
+  app.get('/healthz', { config: { access: 'public' }, schema: { tags: ['health'], summary: 'Liveness: database answers, recorders answer, disk not full', querystring: NoQuery, response: { 200: Healthz, 503: Unhealthy } } }, async (_req, reply) => {
+    const failing = await o.liveness();
+    if (failing.length > 0) return reply.status(503).send({ status: 'fail' as const, failing });
+    return { status: 'ok' as const };
+  });
+}
