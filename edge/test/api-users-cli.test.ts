@@ -12,15 +12,15 @@ const cunbox = cli;
 t.test('cunbox users add | passwd | list', async (t) => {
   const dir = tmpDir(t);
   const g = ['--data-dir', dir];
-  const add = await cunbox([...g, 'users', 'add', '--username', 'zhang', '--role', 'cadre', '--display-name', '张书记'], { CUNBOX_PASSWORD: 'first secret pw' });
+  const add = await cunbox([...g, 'users', 'add', '--username', 'zhang', '--role', 'cadre', '--display-name', '张书记'], { CUNBOX_PASSWORD: 'First secret pw' });
   t.equal(add.code, 0, add.err);
   t.match(add.out, /user added: #1 zhang \(cadre\)/);
-  const viaStdin = await cunbox([...g, 'users', 'add', '--username', 'wang', '--role', 'grid_worker', '--password-stdin', '--json'], {}, 'stdin secret pw\nignored\n');
+  const viaStdin = await cunbox([...g, 'users', 'add', '--username', 'wang', '--role', 'grid_worker', '--password-stdin', '--json'], {}, 'Stdin secret pw\nignored\n');
   t.equal(viaStdin.code, 0, viaStdin.err);
   t.match(JSON.parse(viaStdin.out), { id: 2, username: 'wang', role: 'grid_worker', disabled: false });
 
-  t.match(await cunbox([...g, 'users', 'add', '--username', 'zhang', '--role', 'viewer'], { CUNBOX_PASSWORD: 'another pw!' }), { code: 65, err: /already exists/ });
-  t.match(await cunbox([...g, 'users', 'add', '--username', 'li', '--role', 'root'], { CUNBOX_PASSWORD: 'another pw!' }), { code: 64 });
+  t.match(await cunbox([...g, 'users', 'add', '--username', 'zhang', '--role', 'viewer'], { CUNBOX_PASSWORD: 'Another pw!' }), { code: 65, err: /already exists/ });
+  t.match(await cunbox([...g, 'users', 'add', '--username', 'li', '--role', 'root'], { CUNBOX_PASSWORD: 'Another pw!' }), { code: 64 });
   t.match(await cunbox([...g, 'users', 'add', '--username', 'li', '--role', 'viewer']), { code: 64, err: /a password is needed/ });
   t.match(await cunbox([...g, 'users', 'add', '--username', 'li', '--role', 'viewer', '--password', 'short']), { code: 64, err: /at least 8/ });
 
@@ -37,11 +37,11 @@ t.test('cunbox users add | passwd | list', async (t) => {
   const creds = new Credentials({ db, clock: systemClock });
   const session = creds.createSession(1);
   t.ok(creds.bySession(session.token));
-  const passwd = await cunbox([...g, 'users', 'passwd', 'zhang', '--password-stdin'], {}, 'second secret pw\n');
+  const passwd = await cunbox([...g, 'users', 'passwd', 'zhang', '--password-stdin'], {}, 'Second secret pw\n');
   t.equal(passwd.code, 0, passwd.err);
   const users = new UserStore({ db, clock: systemClock });
-  t.ok(await users.verify('zhang', 'second secret pw'));
-  t.notOk(await users.verify('zhang', 'first secret pw'));
+  t.ok(await users.verify('zhang', 'Second secret pw'));
+  t.notOk(await users.verify('zhang', 'First secret pw'));
   t.equal(creds.bySession(session.token), undefined, 'sessions ended');
   t.match(await cunbox([...g, 'users', 'passwd', 'nobody'], { CUNBOX_PASSWORD: 'whatever pw' }), { code: 66 });
 

@@ -5,3 +5,5 @@ export * from './governance/index.ts';
 export * from './auth/index.ts';
 // Issue #5: the edge ↔ cloud sync protocol.
 export * from './sync/index.ts';
+// Free text and numbers from requests: one rule for the edge's API and the cloud's.
+export * from './input/index.ts';

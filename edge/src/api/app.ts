@@ -6,6 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
+import { freeTextKeyword, nonFinitePath } from '@cunbox/shared';
 import addFormatsModule from 'ajv-formats';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
@@ -15,7 +16,8 @@ import { CunboxError } from '../errors.ts';
 import type { Governance } from '../governance/governance.ts';
 import type { Actor } from '../governance/common.ts';
 import { AuditLog } from './audit.ts';
-import { Credentials, SESSION_COOKIE, type Principal } from './auth.ts';
+import { Credentials, SESSION_COOKIE, type CredentialLimits, type Principal } from './auth.ts';
+import { LoginLockout, type LockoutLimits } from '../auth/lockout.ts';
 import { toApiError } from './errors.ts';
 import { allows, PERMISSIONS, type RouteAccess } from './permissions.ts';
 import { ErrorReply } from './schemas.ts';
@@ -44,7 +46,10 @@ declare module 'fastify' {
 export interface ApiOptions {
   /** Set the Secure flag on the session cookie (behind HTTPS). */
   secureCookies?: boolean;
-  loginRateLimit?: { max: number; windowMs: number };
+  /** Failed-login lockout (per account and per address, kept in the database). */
+  loginLimits?: Partial<LockoutLimits>;
+  /** Session idle timeout and lifetime, token lifetimes. */
+  credentialLimits?: Partial<CredentialLimits>;
   /** Printed on certificates as where to verify them. */
   publicUrl?: string;
   /** Printed on certificates as the issuer. */
@@ -67,6 +72,7 @@ export interface ApiDeps {
 export interface RouteContext {
   deps: ApiDeps;
   credentials: Credentials;
+  lockout: LoginLockout;
   audit: AuditLog;
   options: Required<ApiOptions>;
 }
@@ -89,7 +95,8 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 export async function buildApp(deps: ApiDeps): Promise<Api> {
   const options: Required<ApiOptions> = {
     secureCookies: false,
-    loginRateLimit: { max: 5, windowMs: 60_000 },
+    loginLimits: {},
+    credentialLimits: {},
     publicUrl: 'http://127.0.0.1:8080',
     issuer: '村民委员会',
     ...deps.options,
@@ -107,7 +114,15 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
   // querystrings and params are strings on the wire, so they are coerced.
   const bodyAjv = addFormats(new Ajv({ allErrors: true, removeAdditional: false, coerceTypes: false, useDefaults: true, strict: true, allowUnionTypes: true }));
   const paramAjv = addFormats(new Ajv({ allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true, strict: true, allowUnionTypes: true }));
+  for (const ajv of [bodyAjv, paramAjv]) ajv.addKeyword(freeTextKeyword);
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema as object));
+  // After validation (which coerced "1e309" to Infinity and let it pass): no handler sees a non-finite number.
+  app.addHook('preHandler', async (req) => {
+    for (const [part, value] of [['querystring', req.query], ['params', req.params], ['body', req.body]] as const) {
+      const path = nonFinitePath(value);
+      if (path) throw new CunboxError('INVALID_INPUT', `invalid ${part}: ${part}${path} must be a finite number`, [`${part}${path}: must be a finite number`]);
+    }
+  });
 
   app.setErrorHandler((err, req, reply) => {
     const e = toApiError(err);
@@ -129,7 +144,8 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     }
   });
 
-  const credentials = new Credentials({ db: deps.db, clock: deps.clock });
+  const credentials = new Credentials({ db: deps.db, clock: deps.clock, limits: options.credentialLimits });
+  const lockout = new LoginLockout({ db: deps.db, clock: deps.clock, limits: options.loginLimits });
   const audit = new AuditLog({ db: deps.db, clock: deps.clock });
 
   await app.register(cookie);
@@ -200,7 +216,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     if (req.body === undefined && req.routeOptions.schema?.body && !req.headers['content-type']) req.body = {};
   });
 
-  const ctx: RouteContext = { deps, credentials, audit, options };
+  const ctx: RouteContext = { deps, credentials, lockout, audit, options };
   for (const routes of [authRoutes, mediaRoutes, ticketRoutes, open311Routes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes]) {
     routes(app, ctx);
   }

@@ -28,7 +28,8 @@ export interface Client {
   inject(opts: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; payload?: string | Buffer; headers?: Record<string, string> }): Promise<Reply>;
 }
 
-export const password = (username: string) => `pw-${username}-correct-horse`;
+/** Meets the password policy (three kinds of character, not containing the name) and differs per user. */
+export const password = (username: string) => `Correct-Horse-${[...username].map((c) => c.codePointAt(0)!.toString(36)).join('')}`;
 
 /**
  * A real API over a real SQLite file, fake time and one account per role
@@ -36,23 +37,39 @@ export const password = (username: string) => `pw-${username}-correct-horse`;
  */
 export async function apiHarness(t: Test, opts: { options?: ApiOptions; cjkFontPath?: string; extraUsers?: Array<[string, Role]> } = {}) {
   const dir = tmpDir(t);
-  const db: Db = openDatabase(join(dir, 'cunbox.db'));
+  const dbFile = join(dir, 'cunbox.db');
   // 09:00 Beijing time, Monday 11 May 2026. Timers (the SLA monitor) fire as fake time passes.
   const { clock, fake: fc } = fakeClock(Date.UTC(2026, 4, 11, 1, 0, 0));
   const advance = async (ms: number) => void (await fc.tickAsync(ms));
   const log = silentLogger();
-  const users = new UserStore({ db, clock });
-  const holds = new HoldStore({ db, clock });
-  const cameras = new CameraRegistry({ db, clock });
   const escalations: unknown[] = [];
-  const governance = new Governance({ db, clock, log, dataDir: dir, users, holds, cjkFontPath: opts.cjkFontPath, slaIntervalMs: 60_000, onEscalation: (e) => escalations.push(e) });
-  const app: Api = await buildApp({ db, clock, log, users, governance, cameraExists: (id) => cameras.get(id) !== undefined, options: { loginRateLimit: { max: 5, windowMs: 60_000 }, ...opts.options } });
-  governance.start();
-  t.teardown(async () => {
-    governance.stop();
-    await app.close();
-    db.close();
-  });
+  /** Everything on the database file, as the edge builds it when it starts. */
+  const open = async () => {
+    const db: Db = openDatabase(dbFile);
+    const users = new UserStore({ db, clock });
+    const holds = new HoldStore({ db, clock });
+    const cameras = new CameraRegistry({ db, clock });
+    const governance = new Governance({ db, clock, log, dataDir: dir, users, holds, cjkFontPath: opts.cjkFontPath, slaIntervalMs: 60_000, onEscalation: (e) => escalations.push(e) });
+    const app: Api = await buildApp({ db, clock, log, users, governance, cameraExists: (id) => cameras.get(id) !== undefined, options: { loginLimits: { perAccount: 5, windowMs: 60_000 }, ...opts.options } });
+    governance.start();
+    return { db, users, holds, cameras, governance, app };
+  };
+  let parts = await open();
+  const close = async () => {
+    parts.governance.stop();
+    await parts.app.close();
+    parts.db.close();
+  };
+  t.teardown(close);
+  const { db, users, holds, cameras, governance } = parts;
+  let app = parts.app;
+  /** Stops the API and builds it again on the same database file (what a restart keeps). Clients keep their cookies. */
+  const restart = async () => {
+    await close();
+    parts = await open();
+    app = parts.app;
+    return parts;
+  };
 
   const request = async (cookie: string | null, o: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; payload?: string | Buffer; headers?: Record<string, string> }): Promise<Reply> => {
     const res = await app.inject({ method: o.method, url: o.url, payload: o.payload, headers: { ...(cookie ? { cookie } : {}), ...o.headers } });
@@ -85,7 +102,7 @@ export async function apiHarness(t: Test, opts: { options?: ApiOptions; cjkFontP
   for (const [name, role] of opts.extraUsers ?? []) await users.create({ username: name, password: password(name), role });
   for (const role of ROLES) as[role] = await login(role);
 
-  return { app, db, dir, clock, advance, users, holds, cameras, governance, as, login, anon: client('anonymous', null), escalations };
+  return { app, db, dir, clock, advance, users, holds, cameras, governance, as, login, anon: client('anonymous', null), escalations, client, restart };
 }
 
 /** One file as multipart/form-data, as a phone's browser sends it. */

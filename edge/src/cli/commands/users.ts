@@ -7,6 +7,7 @@ import { Layout } from '../../storage/layout.ts';
 import { systemClock } from '../../clock.ts';
 import { ROLES, UserStore, type Role, type User } from '../../auth/users.ts';
 import { Credentials } from '../../api/auth.ts';
+import { LoginLockout } from '../../auth/lockout.ts';
 import { AuditLog } from '../../api/audit.ts';
 import { CunboxError } from '../../errors.ts';
 import { formatTime, table } from '../format.ts';
@@ -49,7 +50,7 @@ export function registerUsers(program: Command, ctx: CliContext): void {
 
   users
     .command('passwd')
-    .description("set an account's password; its sessions end")
+    .description("set an account's password; its sessions and API tokens end")
     .argument('<username>', 'the account')
     .option('--password <password>', 'the new password (prefer --password-stdin or $CUNBOX_PASSWORD)')
     .option('--password-stdin', 'read the password from the first line of stdin')
@@ -60,8 +61,9 @@ export function registerUsers(program: Command, ctx: CliContext): void {
         const u = store.getByUsername(username);
         if (!u) throw new CunboxError('NOT_FOUND', `no user ${username}`);
         await store.setPassword(u.id, pw);
-        new Credentials({ db, clock: systemClock }).endSessionsOf(u.id);
-        new AuditLog({ db, clock: systemClock }).record({ actor: 'cli', action: 'user.password_set', target: `user:${u.id}` });
+        const ended = new Credentials({ db, clock: systemClock }).endAllOf(u.id);
+        new LoginLockout({ db, clock: systemClock }).clear(`user:${u.id}`);
+        new AuditLog({ db, clock: systemClock }).record({ actor: 'cli', action: 'user.password_set', target: `user:${u.id}`, detail: ended });
         ctx.out(`${ctx.t('password changed')}: ${u.username}`);
       });
     });
