@@ -25,8 +25,8 @@ t.test('the edge serves the API on 127.0.0.1 when configured, and stops it', asy
   const me = await fetch(`${base}/api/auth/me`);
   t.equal(me.status, 401);
   t.match(await me.json(), { error: { code: 'UNAUTHENTICATED' } });
-  await new UserStore({ db: edge.db, clock: systemClock }).create({ username: 'admin', password: 'a long password', role: 'admin' });
-  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'a long password' }) });
+  await new UserStore({ db: edge.db, clock: systemClock }).create({ username: 'admin', password: 'A long password 1', role: 'admin' });
+  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'A long password 1' }) });
   t.equal(login.status, 200);
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
   const created = await fetch(`${base}/api/tickets`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ category: 'garbage', description: '测试', place: '村委会' }) });

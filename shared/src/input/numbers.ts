@@ -4,21 +4,12 @@
  * carry a number no database or loop can use. Both sides check the validated
  * query, params and body with this before any handler runs.
  */
-export function nonFinitePath(value: unknown, path = ''): string | null {
+export function nonFinitePath(value: unknown, path = '', depth = 0): string | null {
   if (typeof value === 'number') return Number.isFinite(value) ? null : path || '(value)';
-  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const p = nonFinitePath(value[i], `${path}.${i}`);
-      if (p) return p;
-    }
-    return null;
-  }
-  // Only plain objects from the parsers; a multipart file or stream is left alone.
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto !== Object.prototype && proto !== null) return null;
+  // Parsed JSON and querystrings only: binary bodies and streams are left alone; so is anything absurdly deep.
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || typeof (value as { pipe?: unknown }).pipe === 'function' || depth > 64) return null;
   for (const [k, v] of Object.entries(value)) {
-    const p = nonFinitePath(v, `${path}.${k}`);
+    const p = nonFinitePath(v, `${path}.${k}`, depth + 1);
     if (p) return p;
   }
   return null;
