@@ -28,7 +28,7 @@ t.test('lockout is in the database: a restart does not reset it; each lockout la
   t.equal((await h.anon.post('/api/auth/login', { username: 'lisi', password: password('lisi') })).status, 200);
   for (let i = 0; i < 2; i++) t.equal((await h.anon.post('/api/auth/login', { username: 'lisi', password: `Wrong-later-${i}` })).status, 401);
   t.equal((await h.anon.post('/api/auth/login', { username: 'lisi', password: password('lisi') })).status, 200, 'a success cleared the count');
-  const admin = await h.login('admin'); // the first session has idled out meanwhile
+  const admin = await h.login('admin');
   const audit = (await admin.get('/api/audit?action=auth.login_locked')).body.entries as Array<{ detail: { username: string } }>;
   t.ok(audit.length >= 2 && audit.every((e) => e.detail.username === 'lisi'), 'refusals while locked are audited');
 });
@@ -98,7 +98,7 @@ t.test('API tokens expire, say when they were last used, and end with the passwo
   t.equal((await me(short.body.token)).status, 401, 'expired');
   t.equal((await me(dflt.body.token)).status, 200);
 
-  // A day passed: the sessions made at the start have idled out.
+  // Fresh sessions for the second part (each is ended below in a different way).
   const [villager, gridWorker, technician, admin] = await Promise.all(['villager', 'grid_worker', 'technician', 'admin'].map((u) => h.login(u)));
   // My own password change.
   const mine = (await villager!.post('/api/tokens', { name: 'script' })).body.token as string;

@@ -32,6 +32,13 @@ export interface Client {
 export const password = (username: string) => `Correct-Horse-${[...username].map((c) => c.codePointAt(0)!.toString(36)).join('')}`;
 
 /**
+ * Tests advance fake time by hours and days (SLA timers) with the role clients
+ * logged in once; their sessions outlive that. The idle timeout and lifetime
+ * have their own tests, which pass `credentialLimits`.
+ */
+const LONG_SESSIONS = { sessionIdleMs: 365 * 24 * 3600_000, sessionLifetimeMs: 365 * 24 * 3600_000 };
+
+/**
  * A real API over a real SQLite file, fake time and one account per role
  * (user name = role name, e.g. 'grid_worker'), each logged in through the API.
  */
@@ -50,7 +57,7 @@ export async function apiHarness(t: Test, opts: { options?: ApiOptions; cjkFontP
     const holds = new HoldStore({ db, clock });
     const cameras = new CameraRegistry({ db, clock });
     const governance = new Governance({ db, clock, log, dataDir: dir, users, holds, cjkFontPath: opts.cjkFontPath, slaIntervalMs: 60_000, onEscalation: (e) => escalations.push(e) });
-    const app: Api = await buildApp({ db, clock, log, users, governance, cameraExists: (id) => cameras.get(id) !== undefined, options: { loginLimits: { perAccount: 5, windowMs: 60_000 }, ...opts.options } });
+    const app: Api = await buildApp({ db, clock, log, users, governance, cameraExists: (id) => cameras.get(id) !== undefined, options: { loginLimits: { perAccount: 5, windowMs: 60_000 }, credentialLimits: LONG_SESSIONS, ...opts.options } });
     governance.start();
     return { db, users, holds, cameras, governance, app };
   };
