@@ -7,6 +7,7 @@ import type { HoldStore } from '../storage/holds.ts';
 import { Governance } from '../governance/governance.ts';
 import { buildApp, type Api, type ApiOptions } from './app.ts';
 import type { VideoDeps } from './routes/video.ts';
+import type { HttpSecurity } from '../config/load.ts';
 
 export interface HttpPartDeps {
   db: Db;
@@ -15,7 +16,7 @@ export interface HttpPartDeps {
   dataDir: string;
   holds: HoldStore;
   cameraExists: (cameraId: number) => boolean;
-  http: { host: string; port: number };
+  http: { host: string; port: number; security?: HttpSecurity };
   video?: VideoDeps;
   options?: ApiOptions;
 }
@@ -53,7 +54,11 @@ export class HttpPart {
     const { db, clock, log, dataDir, holds, cameraExists, http } = this.#deps;
     const users = new UserStore({ db, clock });
     this.#governance = new Governance({ db, clock, log, dataDir, users, holds });
-    this.#app = await buildApp({ db, clock, log, users, governance: this.#governance, cameraExists, video: this.#deps.video, options: { publicUrl: `http://${http.host}:${http.port}`, ...this.#deps.options } });
+    const sec = http.security;
+    const security: ApiOptions = sec
+      ? { credentialLimits: { sessionIdleMs: sec.sessionIdleMs, sessionLifetimeMs: sec.sessionLifetimeMs }, loginLimits: { perAccount: sec.loginMaxFailures, lockMs: sec.lockoutMs } }
+      : {};
+    this.#app = await buildApp({ db, clock, log, users, governance: this.#governance, cameraExists, video: this.#deps.video, options: { publicUrl: `http://${http.host}:${http.port}`, ...security, ...this.#deps.options } });
     this.#governance.start();
     await this.#app.listen({ host: http.host, port: http.port });
     log.info({ host: http.host, port: this.address.port }, 'HTTP API listening');

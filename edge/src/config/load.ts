@@ -20,9 +20,17 @@ export interface EdgeConfig {
   retention: RetentionSettings;
   cameras: CameraInput[];
   /** The governance HTTP API; null (or absent): not started. */
-  http?: { host: string; port: number } | null;
+  http?: { host: string; port: number; security?: HttpSecurity } | null;
   /** Sync with the cloud (issue #5); null (or absent): not started. */
   cloud?: { url: string; edgeId: string; credentialsFile: string; /** Media upload cap (issue #5); 0: none. */ uploadKbps?: number } | null;
+}
+
+/** Session timeouts and login lockout of the HTTP API. */
+export interface HttpSecurity {
+  sessionIdleMs: number;
+  sessionLifetimeMs: number;
+  loginMaxFailures: number;
+  lockoutMs: number;
 }
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
@@ -90,7 +98,18 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
       intervalMs: cfg.retention.interval_seconds * 1000,
       batchSize: 200,
     },
-    http: cfg.http ? { host: cfg.http.host, port: cfg.http.port } : null,
+    http: cfg.http
+      ? {
+          host: cfg.http.host,
+          port: cfg.http.port,
+          security: {
+            sessionIdleMs: cfg.http.idle_timeout_minutes * 60_000,
+            sessionLifetimeMs: cfg.http.absolute_lifetime_hours * 3600_000,
+            loginMaxFailures: cfg.http.login_max_failures,
+            lockoutMs: cfg.http.lockout_minutes * 60_000,
+          },
+        }
+      : null,
     cloud: cfg.cloud ? { url: cfg.cloud.url, edgeId: cfg.cloud.edge_id, credentialsFile: resolve(base, cfg.cloud.credentials_file), uploadKbps: cfg.cloud.upload_kbps ?? DEFAULT_UPLOAD_KBPS } : null,
     cameras: cfg.cameras.map((c) => ({
       name: c.name,
