@@ -54,3 +54,26 @@ t.test('cunbox users add | passwd | list', async (t) => {
     { action: 'user.password_set', target: 'user:1' },
   ]);
 });
+
+t.test('cunbox users sessions: lists without secrets, --end ends sessions and tokens (audited)', async (t) => {
+  const dir = tmpDir(t);
+  const g = ['--data-dir', dir];
+  t.equal((await cunbox([...g, 'users', 'add', '--username', 'zhang', '--role', 'cadre'], { CUNBOX_PASSWORD: 'First secret pw' })).code, 0);
+  const db = openDatabase(new Layout(dir).database);
+  t.teardown(() => db.close());
+  const creds = new Credentials({ db, clock: systemClock });
+  const session = creds.createSession(1);
+  const token = creds.createToken(1, '巡查脚本');
+  const list = await cunbox([...g, 'users', 'sessions', 'zhang', '--json']);
+  t.equal(list.code, 0, list.err);
+  t.match(JSON.parse(list.out), { sessions: [{ id: Number }], tokens: [{ id: token.id, name: '巡查脚本' }] });
+  t.notMatch(list.out, new RegExp(`${session.token}|${token.token}`), 'no secrets');
+  t.match((await cunbox([...g, 'users', 'sessions', 'zhang'], { LANG: 'zh_CN.UTF-8' })).out, /令牌.*巡查脚本/);
+  const end = await cunbox([...g, 'users', 'sessions', 'ＺＨＡＮＧ', '--end']);
+  t.equal(end.code, 0, end.err);
+  t.match(end.out, /ended: 1 sessions, 1 tokens \(zhang\)/);
+  t.equal(creds.bySession(session.token), undefined);
+  t.equal(creds.byToken(token.token), undefined);
+  t.match(db.prepare("SELECT action, target FROM audit_log WHERE action = 'user.sessions_ended'").all(), [{ target: 'user:1' }]);
+  t.match(await cunbox([...g, 'users', 'sessions', 'nobody']), { code: 66 });
+});

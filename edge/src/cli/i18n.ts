@@ -361,6 +361,16 @@ const zh: Record<string, string> = {
   'list accounts (never passwords)': '列出账号（不显示密码）',
   'cunbox edge: records village cameras and runs village governance': 'cunbox edge：录制全村摄像头，运行村务治理',
   'accounts of the governance API': '治理接口的账号',
+  "an account's live sessions and API tokens (never their secrets); --end ends them all": '账号当前的会话和 API 令牌（不显示密钥）；--end 全部结束',
+  'ended': '已结束',
+  'sessions': '个会话',
+  'tokens': '个令牌',
+  'session': '会话',
+  'token': '令牌',
+  'kind': '类型',
+  'last used': '最近使用',
+  'ends': '到期',
+  'no sessions or tokens': '没有会话或令牌',
 };
 
 export type Lang = 'zh' | 'en';

@@ -18,6 +18,7 @@ Examples:
   CUNBOX_PASSWORD='…' cunbox users add --username wang --role grid_worker
   cunbox users passwd zhang --password-stdin
   cunbox users list --json
+  cunbox users sessions zhang          # live sessions and tokens; --end ends them all
 
 A password comes from --password-stdin (first line), $CUNBOX_PASSWORD or --password
 (the last is visible to other users of the machine in the process list).`;
@@ -65,6 +66,35 @@ export function registerUsers(program: Command, ctx: CliContext): void {
         new LoginLockout({ db, clock: systemClock }).clear(`user:${u.id}`);
         new AuditLog({ db, clock: systemClock }).record({ actor: 'cli', action: 'user.password_set', target: `user:${u.id}`, detail: ended });
         ctx.out(`${ctx.t('password changed')}: ${u.username}`);
+      });
+    });
+
+  users
+    .command('sessions')
+    .description(ctx.t("an account's live sessions and API tokens (never their secrets); --end ends them all"))
+    .argument('<username>', 'the account')
+    .option('--end', 'end every session and revoke every token of the account')
+    .option('--json', 'machine-readable output')
+    .action(async (username: string, o: { end?: boolean; json?: boolean }, cmd: Command) => {
+      await withDb(ctx.store(cmd), ctx.io.env, async (db) => {
+        const u = new UserStore({ db, clock: systemClock }).getByUsername(username);
+        if (!u) throw new CunboxError('NOT_FOUND', `no user ${username}`);
+        const creds = new Credentials({ db, clock: systemClock });
+        if (o.end) {
+          const ended = creds.endAllOf(u.id);
+          new AuditLog({ db, clock: systemClock }).record({ actor: 'cli', action: 'user.sessions_ended', target: `user:${u.id}`, detail: ended });
+          if (o.json) return void ctx.out(JSON.stringify(ended));
+          return void ctx.out(`${ctx.t('ended')}: ${ended.sessions} ${ctx.t('sessions')}, ${ended.tokens} ${ctx.t('tokens')} (${u.username})`);
+        }
+        const sessions = creds.sessionsOf(u.id);
+        const tokens = creds.listTokens(u.id).filter((k) => k.revokedAt === null && k.expiresAt > systemClock.now());
+        if (o.json) return void ctx.out(JSON.stringify({ sessions, tokens }, null, 2));
+        const rows = [
+          ...sessions.map((s) => [ctx.t('session'), s.id, '', formatTime(s.createdAt), formatTime(s.lastSeen), formatTime(s.endsAt)]),
+          ...tokens.map((k) => [ctx.t('token'), k.id, k.name, formatTime(k.createdAt), k.lastUsedAt === null ? '' : formatTime(k.lastUsedAt), formatTime(k.expiresAt)]),
+        ];
+        if (rows.length === 0) return void ctx.out(ctx.t('no sessions or tokens'));
+        ctx.out(table([ctx.t('kind'), ctx.t('id'), ctx.t('name'), ctx.t('since'), ctx.t('last used'), ctx.t('ends')], rows));
       });
     });
 
