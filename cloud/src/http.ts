@@ -6,7 +6,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Ajv } from 'ajv';
-import { allows, freeTextKeyword, newId, nonFinitePath, type TicketState } from '@cunbox/shared';
+import { allows, freeTextKeyword, newId, nonFiniteInRequest, type TicketState } from '@cunbox/shared';
 import type { Logger } from 'pino';
 import type { CloudStore } from './store.ts';
 import type { CloudMedia } from './media.ts';
@@ -76,10 +76,8 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
   });
   // After validation (which coerced "1e309" to Infinity and let it pass): no handler sees a non-finite number.
   app.addHook('preHandler', async (req) => {
-    for (const [part, value] of [['querystring', req.query], ['params', req.params], ['body', req.body]] as const) {
-      const path = nonFinitePath(value);
-      if (path) throw new CloudApiError('INVALID_INPUT', `${part}${path} must be a finite number`);
-    }
+    const where = nonFiniteInRequest(req);
+    if (where) throw new CloudApiError('INVALID_INPUT', `${where} must be a finite number`);
   });
   const operator = (req: FastifyRequest): void => {
     const h = req.headers.authorization ?? '';

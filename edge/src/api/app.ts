@@ -6,7 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
-import { freeTextKeyword, nonFinitePath } from '@cunbox/shared';
+import { freeTextKeyword, nonFiniteInRequest } from '@cunbox/shared';
 import addFormatsModule from 'ajv-formats';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
@@ -118,10 +118,8 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema as object));
   // After validation (which coerced "1e309" to Infinity and let it pass): no handler sees a non-finite number.
   app.addHook('preHandler', async (req) => {
-    for (const [part, value] of [['querystring', req.query], ['params', req.params], ['body', req.body]] as const) {
-      const path = nonFinitePath(value);
-      if (path) throw new CunboxError('INVALID_INPUT', `invalid ${part}: ${part}${path} must be a finite number`, [`${part}${path}: must be a finite number`]);
-    }
+    const where = nonFiniteInRequest(req);
+    if (where) throw new CunboxError('INVALID_INPUT', `invalid request: ${where} must be a finite number`, [`${where}: must be a finite number`]);
   });
 
   app.setErrorHandler((err, req, reply) => {

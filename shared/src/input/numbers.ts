@@ -14,3 +14,12 @@ export function nonFinitePath(value: unknown, path = '', depth = 0): string | nu
   }
   return null;
 }
+
+/** Where in a validated request a non-finite number sits ('querystring.limit'), or null. */
+export function nonFiniteInRequest(req: { query?: unknown; params?: unknown; body?: unknown }): string | null {
+  for (const [part, value] of [['querystring', req.query], ['params', req.params], ['body', req.body]] as const) {
+    const path = nonFinitePath(value);
+    if (path) return `${part}${path}`;
+  }
+  return null;
+}
