@@ -11,6 +11,8 @@ const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const UserIdParams = Obj({ id: Type.Integer({ minimum: 1 }) });
 const TOKEN_DEFAULT_DAYS = Math.floor(defaultCredentialLimits.tokenDefaultMs / DAY_MS);
 const TOKEN_MAX_DAYS = Math.floor(defaultCredentialLimits.tokenMaxMs / DAY_MS);
+/** Login requests (right or wrong) from one address; far above what people at one address type. */
+const LOGIN_REQUESTS_PER_MINUTE = 60;
 
 const userView = (u: User) => ({ id: u.id, username: u.username, displayName: u.displayName, role: u.role, disabled: u.disabled, createdAt: u.createdAt, updatedAt: u.updatedAt });
 
@@ -21,7 +23,11 @@ export function authRoutes(app: Api, { deps, credentials, lockout, audit, option
   app.post(
     '/api/auth/login',
     {
-      config: { access: 'public' },
+      config: {
+        access: 'public',
+        // A flood bound per address, before the body is read: refusals while locked cost no scrypt, but each is audited.
+        rateLimit: { max: LOGIN_REQUESTS_PER_MINUTE, timeWindow: 60_000 },
+      },
       schema: { tags: ['auth'], summary: 'Log in: sets the session cookie (locked for a while after repeated failures)', body: Obj({ username: Text(64, 1), password: Password }) },
     },
     async (req, reply) => {
