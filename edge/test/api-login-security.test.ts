@@ -13,6 +13,9 @@ t.test('every spelling of a name counts against the one account: no extra tries 
   t.ok(Number(locked.headers['retry-after']) > 0, 'says when to try again');
   t.equal((await h.anon.post('/api/auth/login', { username: '\u3000ＬＩＳＩ ', password: password('lisi') })).status, 429, 'locked under every spelling');
   t.equal((await h.anon.post('/api/auth/login', { username: 'viewer', password: password('viewer') })).status, 200, 'other accounts are not locked');
+  const lisi = h.users.getByUsername('lisi')!.id;
+  t.equal((await h.as.admin.put(`/api/users/${lisi}/password`, { password: 'Reset-by-admin-7' })).status, 200);
+  t.equal((await h.anon.post('/api/auth/login', { username: 'lisi', password: 'Reset-by-admin-7' })).status, 200, "an admin's reset lifts the lockout");
 });
 
 t.test('lockout is in the database: a restart does not reset it; each lockout lasts longer; the right password afterwards clears it', async (t) => {
