@@ -45,8 +45,12 @@ t.test('npm start runs the simulator, the cloud and a paired edge', async (t) =>
   const villageId = Number(/village (\d+)/.exec(stdout)?.[1]);
   const token = readFileSync(join(dir, 'cloud', 'operator-token'), 'utf8').trim();
 
-  // Edge side: the demo login, then a ticket.
-  const login = await fetch(`http://127.0.0.1:${edgePort}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'cunbox-demo' }) });
+  // Edge side: the demo login (a random password, printed), then a ticket.
+  const password = /demo login: admin \/ (\S+)\)/.exec(stdout)?.[1] ?? '';
+  t.match(password, /^Demo-[A-Za-z0-9_-]{16}$/, 'prints a random demo password');
+  const loginAs = (pw: string) => fetch(`http://127.0.0.1:${edgePort}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: pw }) });
+  t.equal((await loginAs('cunbox-demo')).status, 401, 'no default password');
+  const login = await loginAs(password);
   t.equal(login.status, 200, 'demo login works');
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
   const edgeApi = (path: string, init: RequestInit = {}) => fetch(`http://127.0.0.1:${edgePort}${path}`, { ...init, headers: { cookie, 'content-type': 'application/json', ...init.headers } });

@@ -2,6 +2,7 @@
 // cloud (embedded broker), and the edge recording the cameras and paired to the
 // cloud; prints where footage goes, the cloud, and a live status line per camera
 // plus one for sync. Data stays in var/demo/ between runs (delete it to start afresh).
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync, createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startCamsim } from './camsim/camsim.ts';
@@ -55,15 +56,19 @@ const config = parseConfig(yaml, configFile);
 const logFile = join(demoDir, 'edge.log');
 const edge = new Edge({ config, log: createLogger({ level: 'info', destination: createWriteStream(logFile, { flags: 'a' }) as never }) });
 await edge.start();
-// A demo login for the API (never do this on a real box: `cunbox init` asks for a password).
+// A demo login for the API with a fresh random password each start, printed below: there is
+// no default password anywhere (on a real box `cunbox init` asks for one).
 const users = new UserStore({ db: edge.db, clock: systemClock });
-if (!users.getByUsername('admin')) await users.create({ username: 'admin', password: 'cunbox-demo', role: 'admin', displayName: '演示管理员' });
+const demoPassword = `Demo-${randomBytes(12).toString('base64url')}`;
+const demoAdmin = users.getByUsername('admin');
+if (demoAdmin) await users.setPassword(demoAdmin.id, demoPassword);
+else await users.create({ username: 'admin', password: demoPassword, role: 'admin', displayName: '演示管理员' });
 const api = `http://127.0.0.1:${edge.http!.address.port}`;
 
 console.log(`config:   ${configFile}`);
 console.log(`footage:  ${edge.layout.recordings}/<camera id>/<UTC date>/`);
 console.log(`log:      ${logFile}`);
-console.log(`API:      ${api}/docs  (demo login: admin / cunbox-demo)`);
+console.log(`API:      ${api}/docs  (demo login: admin / ${demoPassword})`);
 console.log(`playback: ${api}/api/timeline?from=${Date.now() - 3_600_000}&to=${Date.now() + 3_600_000}`);
 console.log(`CLI:      node edge/bin/cunbox.js storage status --config ${configFile}`);
 console.log(`cloud:    ${cloud.url} (village ${cloud.villageId}, edge ${cloud.edgeId}; operator token in ${cloud.tokenFile}; log ${join(demoDir, 'cloud.log')})`);

@@ -5,7 +5,8 @@
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { allows, newId, type TicketState } from '@cunbox/shared';
+import type { Ajv } from 'ajv';
+import { allows, freeTextKeyword, newId, nonFiniteInRequest, type TicketState } from '@cunbox/shared';
 import type { Logger } from 'pino';
 import type { CloudStore } from './store.ts';
 import type { CloudMedia } from './media.ts';
@@ -39,6 +40,11 @@ export const cloudErrors = {
   FORBIDDEN: 403,
   INVALID_TRANSITION: 409,
   RATE_LIMITED: 429,
+  // What Fastify itself refuses (bad JSON, a body over the limit, a content type no parser takes).
+  MALFORMED_REQUEST: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INTERNAL: 500,
 } as const;
 export type CloudErrorCode = keyof typeof cloudErrors;
 class CloudApiError extends Error {
@@ -52,14 +58,29 @@ class CloudApiError extends Error {
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
+/** Fastify's own 4xx errors, by status, in the table's words. */
+const BY_STATUS: Partial<Record<number, CloudErrorCode>> = { 400: 'MALFORMED_REQUEST', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' };
+
 export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance> {
-  const app = Fastify({ // Request lines only at warn and above: the API's own events are logged where they happen.
-    loggerInstance: deps.log.child({ module: 'http' }, { level: 'warn' }) as FastifyBaseLogger, bodyLimit: 64 * 1024 });
+  const app = Fastify({
+    // Request lines only at warn and above: the API's own events are logged where they happen.
+    loggerInstance: deps.log.child({ module: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
+    bodyLimit: 64 * 1024,
+    // Free text in the operator's routes follows the shared rule too (the phone API has its own Ajv, phone/api.ts).
+    ajv: { plugins: [(ajv: Ajv) => ajv.addKeyword(freeTextKeyword)] },
+  });
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, _req, reply) => {
     if (err instanceof CloudApiError) return reply.status(cloudErrors[err.code]).send({ error: { code: err.code, message: err.message } });
     if (err.validation) return reply.status(400).send({ error: { code: 'INVALID_INPUT', message: err.message } });
-    deps.log.error({ err }, 'cloud API error');
-    return reply.status(err.statusCode && err.statusCode < 500 ? err.statusCode : 500).send({ error: { code: 'INTERNAL', message: 'internal error' } });
+    const code = err.statusCode && err.statusCode < 500 ? (BY_STATUS[err.statusCode] ?? 'MALFORMED_REQUEST') : 'INTERNAL';
+    if (code === 'INTERNAL') deps.log.error({ err }, 'cloud API error');
+    // A 4xx of Fastify's own keeps its message (it names the limit or the parse error, never a value); a 500 says nothing.
+    return reply.status(code === 'INTERNAL' ? 500 : err.statusCode!).send({ error: { code, message: code === 'INTERNAL' ? 'internal error' : err.message } });
+  });
+  // After validation (which coerced "1e309" to Infinity and let it pass): no handler sees a non-finite number.
+  app.addHook('preHandler', async (req) => {
+    const where = nonFiniteInRequest(req);
+    if (where) throw new CloudApiError('INVALID_INPUT', `${where} must be a finite number`);
   });
   const operator = (req: FastifyRequest): void => {
     const h = req.headers.authorization ?? '';
@@ -129,7 +150,12 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
           type: 'object',
           additionalProperties: false,
           required: ['category', 'description', 'place'],
-          properties: { category: { type: 'string', minLength: 1, maxLength: 64 }, description: { type: 'string', minLength: 1, maxLength: 4000 }, place: { type: 'string', minLength: 1, maxLength: 200 }, reporter: { type: 'string', maxLength: 64 } },
+          properties: {
+            category: { type: 'string', minLength: 1, maxLength: 64, freeText: true },
+            description: { type: 'string', minLength: 1, maxLength: 4000, freeText: true },
+            place: { type: 'string', minLength: 1, maxLength: 200, freeText: true },
+            reporter: { type: 'string', maxLength: 64, freeText: true },
+          },
         },
       },
     },

@@ -249,10 +249,10 @@ t.test('disabling a user on the edge ends their phone access at the next snapsho
 
   // A new password on the edge: the old one stops working on the cloud, the new one works.
   const l = edge.users.getByUsername('lisi')!;
-  await edge.users.setPassword(l.id, 'a brand new pw');
+  await edge.users.setPassword(l.id, 'A brand new pw');
   await waitFor('new hash at the cloud', () => rig.cloud.store.accounts.session(tokens.lisi!) === undefined);
   t.equal((await login(a, 'lisi')).status, 401);
-  t.equal((await login(a, 'lisi', 'a brand new pw')).status, 200);
+  t.equal((await login(a, 'lisi', 'A brand new pw')).status, 200);
 });
 
 t.test('logout ends the token', async (t) => {

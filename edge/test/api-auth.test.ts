@@ -55,20 +55,20 @@ t.test('user administration is for admins, audited, and ends sessions on changes
   const h = await apiHarness(t);
   for (const role of ['cadre', 'grid_worker', 'party_secretary', 'party_member', 'villager', 'technician', 'viewer'] as const) {
     t.match(await h.as[role].get('/api/users'), { status: 403, body: { error: { code: 'FORBIDDEN' } } }, `${role} cannot list users`);
-    t.equal((await h.as[role].post('/api/users', { username: `x_${role}`, password: 'long enough pw', role: 'admin' })).status, 403, `${role} cannot create users`);
+    t.equal((await h.as[role].post('/api/users', { username: `x_${role}`, password: 'Long enough pw 1', role: 'admin' })).status, 403, `${role} cannot create users`);
     t.equal((await h.as[role].get('/api/audit')).status, 403, `${role} cannot read the audit log`);
   }
-  const created = await h.as.admin.post('/api/users', { username: '王网格', password: 'first password', role: 'grid_worker', displayName: '王五' });
+  const created = await h.as.admin.post('/api/users', { username: '王网格', password: 'First password 1', role: 'grid_worker', displayName: '王五' });
   t.match(created, { status: 201, body: { user: { username: '王网格', role: 'grid_worker', displayName: '王五' } } });
-  t.notMatch(JSON.stringify(created.body), /first password|scrypt/);
+  t.notMatch(JSON.stringify(created.body), /First password 1|scrypt/);
   const id = created.body.user.id as number;
-  const wang = await h.login('王网格', 'first password');
+  const wang = await h.login('王网格', 'First password 1');
   t.equal((await wang.get('/api/auth/me')).status, 200);
   t.match(await h.as.admin.patch(`/api/users/${id}`, { role: 'cadre' }), { status: 200, body: { user: { role: 'cadre' } } });
   t.equal((await wang.get('/api/auth/me')).status, 401, 'a role change ends the sessions');
-  t.equal((await h.as.admin.put(`/api/users/${id}/password`, { password: 'second password' })).status, 200);
-  t.equal((await h.anon.post('/api/auth/login', { username: '王网格', password: 'first password' })).status, 401);
-  const w2 = await h.login('王网格', 'second password');
+  t.equal((await h.as.admin.put(`/api/users/${id}/password`, { password: 'Second password 2' })).status, 200);
+  t.equal((await h.anon.post('/api/auth/login', { username: '王网格', password: 'First password 1' })).status, 401);
+  const w2 = await h.login('王网格', 'Second password 2');
   t.equal((await h.as.admin.patch(`/api/users/${id}`, { disabled: true })).status, 200);
   t.equal((await w2.get('/api/auth/me')).status, 401, 'disabled: session ended');
   t.match(await h.as.admin.patch(`/api/users/1`, { disabled: true }), { status: 409, body: { error: { code: 'CONFLICT' } } }, 'admins cannot lock themselves out');
@@ -84,11 +84,11 @@ t.test('user administration is for admins, audited, and ends sessions on changes
       ['user.create', `user:${id}`],
     ],
   );
-  t.notMatch(JSON.stringify(audit), /first password|second password/);
+  t.notMatch(JSON.stringify(audit), /First password 1|Second password 2/);
 
-  const me = await h.as.villager.post('/api/auth/password', { currentPassword: 'wrong one', newPassword: 'a new password' });
+  const me = await h.as.villager.post('/api/auth/password', { currentPassword: 'wrong one', newPassword: 'A new password 3' });
   t.equal(me.status, 401);
-  t.equal((await h.as.villager.post('/api/auth/password', { currentPassword: password('villager'), newPassword: 'a new password' })).status, 200);
+  t.equal((await h.as.villager.post('/api/auth/password', { currentPassword: password('villager'), newPassword: 'A new password 3' })).status, 200);
   t.equal((await h.as.villager.get('/api/auth/me')).status, 401, 'changing my password ends my sessions');
 });
 

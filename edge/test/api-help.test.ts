@@ -18,8 +18,8 @@ t.test('sensitive fields: full for those allowed (audited), masked for everyone 
   const mine = (await h.as.grid_worker.get('/api/residents')).body.residents;
   t.same(mine.map((r: { name: string }) => r.name), ['张三'], 'a grid worker lists only their grid');
   t.match(mine[0], { idNumber: ZHANG.idNumber, phone: ZHANG.phone, dibao: true, elderly: true, notes: '独居', sensitive: true });
-  const other = (await h.as.grid_worker.get(`/api/residents/${li.id}`)).body.resident;
-  t.match(other, { name: '李四', idNumber: '370202********567X', phone: '139****4321', disabled: null, dibao: null, elderly: null, notes: null, sensitive: false }, 'another grid: masked, no flags');
+  // Another grid's resident is not in the grid worker's list, so not there by id either (not even masked).
+  t.match(await h.as.grid_worker.get(`/api/residents/${li.id}`), { status: 404, body: { error: { code: 'NOT_FOUND' } } }, 'another grid: no such resident');
 
   const all = (await h.as.cadre.get('/api/residents')).body.residents;
   t.same(all.map((r: { name: string; sensitive: boolean }) => [r.name, r.sensitive]), [['李四', true], ['张三', true]]);
@@ -31,7 +31,7 @@ t.test('sensitive fields: full for those allowed (audited), masked for everyone 
   t.same((await h.as.viewer.get('/api/residents/stats')).body, { residents: 2, dibao: 1, disabled: 1, elderly: 1 }, 'counts only');
 
   const audit = (await h.as.admin.get('/api/audit?action=resident.sensitive_read')).body.entries as Array<{ actor: string; target: string | null; detail: { residents: string[] } }>;
-  // Newest first: cadre's list, grid worker's masked read (not audited), grid worker's list, and the two creates' replies.
+  // Newest first: cadre's list, grid worker's list, and the two creates' replies (the grid worker's read of another grid was a 404).
   t.same(
     audit.map((e) => [e.actor, [...e.detail.residents].sort()]),
     [

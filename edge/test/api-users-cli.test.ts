@@ -12,15 +12,15 @@ const cunbox = cli;
 t.test('cunbox users add | passwd | list', async (t) => {
   const dir = tmpDir(t);
   const g = ['--data-dir', dir];
-  const add = await cunbox([...g, 'users', 'add', '--username', 'zhang', '--role', 'cadre', '--display-name', '张书记'], { CUNBOX_PASSWORD: 'first secret pw' });
+  const add = await cunbox([...g, 'users', 'add', '--username', 'zhang', '--role', 'cadre', '--display-name', '张书记'], { CUNBOX_PASSWORD: 'First secret pw' });
   t.equal(add.code, 0, add.err);
   t.match(add.out, /user added: #1 zhang \(cadre\)/);
-  const viaStdin = await cunbox([...g, 'users', 'add', '--username', 'wang', '--role', 'grid_worker', '--password-stdin', '--json'], {}, 'stdin secret pw\nignored\n');
+  const viaStdin = await cunbox([...g, 'users', 'add', '--username', 'wang', '--role', 'grid_worker', '--password-stdin', '--json'], {}, 'Stdin secret pw\nignored\n');
   t.equal(viaStdin.code, 0, viaStdin.err);
   t.match(JSON.parse(viaStdin.out), { id: 2, username: 'wang', role: 'grid_worker', disabled: false });
 
-  t.match(await cunbox([...g, 'users', 'add', '--username', 'zhang', '--role', 'viewer'], { CUNBOX_PASSWORD: 'another pw!' }), { code: 65, err: /already exists/ });
-  t.match(await cunbox([...g, 'users', 'add', '--username', 'li', '--role', 'root'], { CUNBOX_PASSWORD: 'another pw!' }), { code: 64 });
+  t.match(await cunbox([...g, 'users', 'add', '--username', 'zhang', '--role', 'viewer'], { CUNBOX_PASSWORD: 'Another pw!' }), { code: 65, err: /already exists/ });
+  t.match(await cunbox([...g, 'users', 'add', '--username', 'li', '--role', 'root'], { CUNBOX_PASSWORD: 'Another pw!' }), { code: 64 });
   t.match(await cunbox([...g, 'users', 'add', '--username', 'li', '--role', 'viewer']), { code: 64, err: /a password is needed/ });
   t.match(await cunbox([...g, 'users', 'add', '--username', 'li', '--role', 'viewer', '--password', 'short']), { code: 64, err: /at least 8/ });
 
@@ -37,11 +37,11 @@ t.test('cunbox users add | passwd | list', async (t) => {
   const creds = new Credentials({ db, clock: systemClock });
   const session = creds.createSession(1);
   t.ok(creds.bySession(session.token));
-  const passwd = await cunbox([...g, 'users', 'passwd', 'zhang', '--password-stdin'], {}, 'second secret pw\n');
+  const passwd = await cunbox([...g, 'users', 'passwd', 'zhang', '--password-stdin'], {}, 'Second secret pw\n');
   t.equal(passwd.code, 0, passwd.err);
   const users = new UserStore({ db, clock: systemClock });
-  t.ok(await users.verify('zhang', 'second secret pw'));
-  t.notOk(await users.verify('zhang', 'first secret pw'));
+  t.ok(await users.verify('zhang', 'Second secret pw'));
+  t.notOk(await users.verify('zhang', 'First secret pw'));
   t.equal(creds.bySession(session.token), undefined, 'sessions ended');
   t.match(await cunbox([...g, 'users', 'passwd', 'nobody'], { CUNBOX_PASSWORD: 'whatever pw' }), { code: 66 });
 
@@ -53,4 +53,27 @@ t.test('cunbox users add | passwd | list', async (t) => {
     { action: 'user.create', target: 'user:2' },
     { action: 'user.password_set', target: 'user:1' },
   ]);
+});
+
+t.test('cunbox users sessions: lists without secrets, --end ends sessions and tokens (audited)', async (t) => {
+  const dir = tmpDir(t);
+  const g = ['--data-dir', dir];
+  t.equal((await cunbox([...g, 'users', 'add', '--username', 'zhang', '--role', 'cadre'], { CUNBOX_PASSWORD: 'First secret pw' })).code, 0);
+  const db = openDatabase(new Layout(dir).database);
+  t.teardown(() => db.close());
+  const creds = new Credentials({ db, clock: systemClock });
+  const session = creds.createSession(1);
+  const token = creds.createToken(1, '巡查脚本');
+  const list = await cunbox([...g, 'users', 'sessions', 'zhang', '--json']);
+  t.equal(list.code, 0, list.err);
+  t.match(JSON.parse(list.out), { sessions: [{ id: Number }], tokens: [{ id: token.id, name: '巡查脚本' }] });
+  t.notMatch(list.out, new RegExp(`${session.token}|${token.token}`), 'no secrets');
+  t.match((await cunbox([...g, 'users', 'sessions', 'zhang'], { LANG: 'zh_CN.UTF-8' })).out, /令牌.*巡查脚本/);
+  const end = await cunbox([...g, 'users', 'sessions', 'ＺＨＡＮＧ', '--end']);
+  t.equal(end.code, 0, end.err);
+  t.match(end.out, /ended: 1 sessions, 1 tokens \(zhang\)/);
+  t.equal(creds.bySession(session.token), undefined);
+  t.equal(creds.byToken(token.token), undefined);
+  t.match(db.prepare("SELECT action, target FROM audit_log WHERE action = 'user.sessions_ended'").all(), [{ target: 'user:1' }]);
+  t.match(await cunbox([...g, 'users', 'sessions', 'nobody']), { code: 66 });
 });

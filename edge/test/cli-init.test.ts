@@ -77,6 +77,9 @@ t.test('missing or bad answers without a terminal: exit 64, nothing written', as
   const short = await cli(['init', '--config', cfg, '--data-dir', data, '--admin-user', 'admin', '--admin-password', 'short']);
   t.equal(short.code, 64);
   t.match(short.err, /at least 8 characters/);
+  const weak = await cli(['init', '--config', cfg, '--data-dir', data, '--admin-user', 'admin', '--admin-password', 'Admin@123']);
+  t.equal(weak.code, 64, 'the password policy applies to the first admin too');
+  t.match(weak.err, /must not contain the user name.*too common/);
   const name = await cli(['init', '--config', cfg, '--data-dir', data, '--admin-user', 'a b', '--admin-password', 'long-enough-1']);
   t.equal(name.code, 64);
   t.notOk(existsSync(cfg), 'no config');
@@ -88,11 +91,12 @@ t.test('on a terminal: asks, hides the password, asks again when it is too short
   const cfg = join(dir, 'config.yaml');
   const data = join(dir, 'data');
   // First the API address: Enter takes the one offered.
-  const { code, out, err } = await onTerminal(['init', '--config', cfg, '--data-dir', data], ['', 'village-admin', 'short', 'typed-once-1', 'typed-twice-2', 'the-real-one-3', 'the-real-one-3']);
+  const { code, out, err } = await onTerminal(['init', '--config', cfg, '--data-dir', data], ['', 'village-admin', 'short', 'village-admin-1', 'typed-once-1', 'typed-twice-2', 'the-real-one-3', 'the-real-one-3']);
   t.equal(code, 0, 'exit 0', { out, err });
   t.match(out, /管理员用户名: /);
   t.match(out, /管理员密码（至少 8 个字符）: /);
   t.match(err, /太短：至少 8 个字符/);
+  t.match(err, /密码：不得包含用户名/, 'the policy is asked again for, in the user\'s language');
   t.match(err, /两次输入的密码不一致，请重输/);
   t.match(out, /管理员用户名: village-admin/, 'the user name is echoed as typed');
   t.notMatch(out, /the-real-one-3|typed-once-1|short/, 'passwords are not echoed');

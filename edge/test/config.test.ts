@@ -16,6 +16,13 @@ t.test('a minimal config gets every default', async (t) => {
   t.same(c.cameras, []);
 });
 
+t.test('http: sign-in security has defaults and can be set', async (t) => {
+  t.same(parseConfig('data_dir: /d\nhttp: {}\n').http?.security, { sessionIdleMs: 30 * 60_000, sessionLifetimeMs: 12 * 3600_000, loginMaxFailures: 5, lockoutMs: 15 * 60_000 });
+  const c = parseConfig('data_dir: /d\nhttp:\n  idle_timeout_minutes: 10\n  absolute_lifetime_hours: 8\n  login_max_failures: 3\n  lockout_minutes: 30\n');
+  t.same(c.http?.security, { sessionIdleMs: 10 * 60_000, sessionLifetimeMs: 8 * 3600_000, loginMaxFailures: 3, lockoutMs: 30 * 60_000 });
+  t.throws(() => parseConfig('data_dir: /d\nhttp:\n  idle_timeout_minutes: 0\n'), { code: 'CONFIG_INVALID' });
+});
+
 t.test('relative data_dir resolves against the config file', async (t) => {
   t.equal(parseConfig('data_dir: data\n', '/etc/cunbox/config.yaml').dataDir, '/etc/cunbox/data');
 });

@@ -36,9 +36,9 @@ t.test('a ticket photo made at the edge reaches the cloud beside the ops', async
   t.teardown(() => edge.stop());
   t.ok(edge.mediaUploader, 'the uploader runs with a cloud section');
 
-  await new UserStore({ db: edge.db, clock: systemClock }).create({ username: 'admin', password: 'a long password', role: 'admin' });
+  await new UserStore({ db: edge.db, clock: systemClock }).create({ username: 'admin', password: 'A long password 1', role: 'admin' });
   const base = `http://127.0.0.1:${edge.http!.address.port}`;
-  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'a long password' }) });
+  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'A long password 1' }) });
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
   const png = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 200, g: 80, b: 40 } } }).png().toBuffer();
   const form = new FormData();

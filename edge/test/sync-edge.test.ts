@@ -34,9 +34,9 @@ t.test('cunbox cloud pair, then the edge syncs tickets both ways through its con
   t.ok(edge.sync, 'the sync part runs when the config has a cloud section');
 
   // A ticket made in the village office reaches the cloud's phone API ...
-  await new UserStore({ db: edge.db, clock: systemClock }).create({ username: 'admin', password: 'a long password', role: 'admin' });
+  await new UserStore({ db: edge.db, clock: systemClock }).create({ username: 'admin', password: 'A long password 1', role: 'admin' });
   const base = `http://127.0.0.1:${edge.http!.address.port}`;
-  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'a long password' }) });
+  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'A long password 1' }) });
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
   const made = await fetch(`${base}/api/tickets`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ category: 'garbage', description: '垃圾没清', place: '村委会' }) });
   t.equal(made.status, 201);

@@ -41,9 +41,9 @@ t.before(async () => {
   await edge.start();
   base = `http://127.0.0.1:${edge.http!.address.port}`;
   const users = new UserStore({ db: edge.db, clock: systemClock });
-  for (const [name, role] of [['admin1', 'admin'], ['screen', 'viewer'], ['villager1', 'villager']] as const) await users.create({ username: name, password: `${name}-password`, role });
+  for (const [name, role] of [['admin1', 'admin'], ['screen', 'viewer'], ['villager1', 'villager']] as const) await users.create({ username: name, password: `Video-Password-${name.length}`, role });
   new CameraAccess(edge.db).restrict(users.getByUsername('screen')!.id, [1]);
-  for (const name of ['admin1', 'screen', 'villager1']) cookies[name] = await login(name, `${name}-password`);
+  for (const name of ['admin1', 'screen', 'villager1']) cookies[name] = await login(name, `Video-Password-${name.length}`);
   await waitFor('3 segments per camera', () => [1, 2].every((c) => edge.parts.index.forCamera(c).length >= 3), 40_000);
   // A gap in camera 1's recording: the camera stalls, the watchdog restarts ffmpeg.
   await sim.control.fault(0, 'stall');

@@ -9,3 +9,5 @@ export * from './sync/index.ts';
 export * from './privacy/index.ts';
 // sd_notify for the edge's and the cloud's Type=notify units.
 export * from './systemd/notify.ts';
+// Free text and numbers from requests: one rule for the edge's API and the cloud's.
+export * from './input/index.ts';

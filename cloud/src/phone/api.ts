@@ -8,7 +8,7 @@
  */
 import { Ajv } from 'ajv';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { allows, type RouteAccess } from '@cunbox/shared';
+import { allows, freeTextKeyword, type RouteAccess } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
 import { Village, type Call, type PhoneContext } from './context.ts';
 import { sessionRoutes } from './session.ts';
@@ -67,6 +67,7 @@ export async function registerPhoneApi(app: FastifyInstance, ctx: PhoneContext):
       // Querystrings and params are strings on the wire, so they are coerced; bodies are not.
       const bodyAjv = new Ajv({ allErrors: false, removeAdditional: false, coerceTypes: false, strict: true, allowUnionTypes: true });
       const paramAjv = new Ajv({ allErrors: false, removeAdditional: false, coerceTypes: 'array', strict: true, allowUnionTypes: true });
+      for (const ajv of [bodyAjv, paramAjv]) ajv.addKeyword(freeTextKeyword);
       scope.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema));
 
       const paramsSchema = (extra: Record<string, object> = {}) => ({

@@ -79,8 +79,9 @@ export function statusDraft<S extends string>(ctx: PhoneContext, state: EntityBa
 
 // — closed JSON schemas: an unknown field is a 400, never ignored —
 export const obj = (properties: Record<string, object>, required: string[] = []) => ({ type: 'object', additionalProperties: false, properties, required });
-export const text = (maxLength: number, minLength = 0) => ({ type: 'string', minLength, maxLength });
-export const line = (maxLength = 200) => ({ type: 'string', minLength: 1, maxLength, pattern: '^[^\\n\\r]*\\S[^\\n\\r]*$' });
+/** Free text: cleaned by the shared rule (no control or bidi characters, not blank-only; NFC), as on the edge. */
+export const text = (maxLength: number, minLength = 0) => ({ type: 'string', minLength, maxLength, freeText: true });
+export const line = (maxLength = 200) => ({ type: 'string', minLength: 1, maxLength, pattern: '^[^\\n\\r]*\\S[^\\n\\r]*$', freeText: true });
 export const ID = { type: 'string', pattern: ID_PATTERN_SOURCE };
 export const CODE = { type: 'string', pattern: '^[a-z][a-z0-9_]{1,31}$' };
 export const USERNAME = { type: 'string', pattern: '^[\\p{L}\\p{N}_.-]{2,32}$' };

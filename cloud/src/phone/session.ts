@@ -1,5 +1,5 @@
 /** Phone sign-in: the edge's username and password, checked against the synced hash. */
-import { DUMMY_PASSWORD_HASH, permissionsOf, verifyPassword } from '@cunbox/shared';
+import { DUMMY_PASSWORD_HASH, normalizeUsername, permissionsOf, usernameKey, verifyPassword } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
 import { bearer, type PhoneRouter } from './api.ts';
 import { obj, text, type PhoneContext } from './context.ts';
@@ -24,21 +24,24 @@ export function sessionRoutes(router: PhoneRouter, ctx: PhoneContext & { loginLi
 
   router.publicPost<{ username: string; password: string }>({
     url: '/login',
-    body: obj({ username: text(64, 1), password: text(256, 1) }, ['username', 'password']),
+    // The password as typed: not free text (cleaning it would change what is hashed).
+    body: obj({ username: text(64, 1), password: { type: 'string', minLength: 1, maxLength: 256 } }, ['username', 'password']),
     handler: async ({ villageId, body, ip }, reply) => {
-      const account = `${villageId}:${body.username.trim().toLowerCase()}`;
+      // Every spelling of a name (spaces, full-width forms, case) counts against the one account, as on the edge.
+      const name = normalizeUsername(body.username);
+      const account = `${villageId}:${usernameKey(name)}`;
       const wait = limiter.wait(account, ip);
       if (wait > 0) {
         void reply.header('retry-after', String(Math.ceil(wait / 1000)));
         throw ctx.fail('RATE_LIMITED', 'too many failed sign-ins; try again later');
       }
-      const user = accounts.user(villageId, body.username.trim());
+      const user = accounts.user(villageId, name);
       const hash = user && !user.disabled ? accounts.passwordHash(villageId, user.username) : undefined;
       // The same scrypt work whether or not the account exists: timing tells nothing.
       const ok = (await verifyPassword(body.password, hash ?? DUMMY_PASSWORD_HASH)) && hash !== undefined;
       if (!ok || !user) {
         limiter.fail(account, ip);
-        ctx.log.info({ villageId, username: body.username.slice(0, 64), ip }, 'phone sign-in refused');
+        ctx.log.info({ villageId, username: name.slice(0, 64), ip }, 'phone sign-in refused');
         throw ctx.fail('UNAUTHENTICATED', 'wrong username or password');
       }
       limiter.succeed(account);

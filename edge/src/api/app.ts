@@ -6,6 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
+import { freeTextKeyword, nonFiniteInRequest } from '@cunbox/shared';
 import addFormatsModule from 'ajv-formats';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
@@ -16,7 +17,8 @@ import type { Governance } from '../governance/governance.ts';
 import type { Actor } from '../governance/common.ts';
 import type { VillageIdentity } from '../governance/village.ts';
 import type { AuditLog } from './audit.ts';
-import { Credentials, SESSION_COOKIE, type Principal } from './auth.ts';
+import { Credentials, SESSION_COOKIE, type CredentialLimits, type Principal } from './auth.ts';
+import { LoginLockout, type LockoutLimits } from '../auth/lockout.ts';
 import { toApiError } from './errors.ts';
 import { allows, PERMISSIONS, type RouteAccess } from './permissions.ts';
 import { ErrorReply } from './schemas.ts';
@@ -48,7 +50,10 @@ declare module 'fastify' {
 export interface ApiOptions {
   /** Set the Secure flag on the session cookie (behind HTTPS). */
   secureCookies?: boolean;
-  loginRateLimit?: { max: number; windowMs: number };
+  /** Failed-login lockout (per account and per address, kept in the database). */
+  loginLimits?: Partial<LockoutLimits>;
+  /** Session idle timeout and lifetime, token lifetimes. */
+  credentialLimits?: Partial<CredentialLimits>;
   /** Where this API is reached (Open311 media links). */
   publicUrl?: string;
   /** Issuer and verification address of certificates; null: certificates cannot be printed. */
@@ -79,6 +84,7 @@ export interface ApiDeps {
 export interface RouteContext {
   deps: ApiDeps;
   credentials: Credentials;
+  lockout: LoginLockout;
   audit: AuditLog;
   options: Required<ApiOptions>;
 }
@@ -101,7 +107,8 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 export async function buildApp(deps: ApiDeps): Promise<Api> {
   const options: Required<ApiOptions> = {
     secureCookies: false,
-    loginRateLimit: { max: 5, windowMs: 60_000 },
+    loginLimits: {},
+    credentialLimits: {},
     publicUrl: 'http://127.0.0.1:8080',
     village: null,
     tls: null,
@@ -130,7 +137,13 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
   // querystrings and params are strings on the wire, so they are coerced.
   const bodyAjv = addFormats(new Ajv({ allErrors: true, removeAdditional: false, coerceTypes: false, useDefaults: true, strict: true, allowUnionTypes: true }));
   const paramAjv = addFormats(new Ajv({ allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true, strict: true, allowUnionTypes: true }));
+  for (const ajv of [bodyAjv, paramAjv]) ajv.addKeyword(freeTextKeyword);
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : paramAjv).compile(schema as object));
+  // After validation (which coerced "1e309" to Infinity and let it pass): no handler sees a non-finite number.
+  app.addHook('preHandler', async (req) => {
+    const where = nonFiniteInRequest(req);
+    if (where) throw new CunboxError('INVALID_INPUT', `invalid request: ${where} must be a finite number`, [`${where}: must be a finite number`]);
+  });
 
   app.setErrorHandler((err, req, reply) => {
     const e = toApiError(err);
@@ -154,7 +167,8 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     }
   });
 
-  const credentials = new Credentials({ db: deps.db, clock: deps.clock });
+  const credentials = new Credentials({ db: deps.db, clock: deps.clock, limits: options.credentialLimits });
+  const lockout = new LoginLockout({ db: deps.db, clock: deps.clock, limits: options.loginLimits });
   const audit = deps.audit;
 
   await app.register(cookie);
@@ -225,7 +239,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     if (req.body === undefined && req.routeOptions.schema?.body && !req.headers['content-type']) req.body = {};
   });
 
-  const ctx: RouteContext = { deps, credentials, audit, options };
+  const ctx: RouteContext = { deps, credentials, lockout, audit, options };
   for (const routes of [authRoutes, mediaRoutes, ticketRoutes, open311Routes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes, auditRoutes, healthRoutes, observabilityRoutes]) {
     routes(app, ctx);
   }

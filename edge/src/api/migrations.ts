@@ -56,4 +56,14 @@ export const apiMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    name: 'api/003-token-expiry',
+    sql: `
+      -- Tokens end: at expires_at, or when their owner's password changes or the owner is disabled.
+      -- Tokens from before this have 90 days from their creation.
+      ALTER TABLE api_tokens ADD COLUMN expires_at INTEGER;
+      UPDATE api_tokens SET expires_at = created_at + 90 * 86400000 WHERE expires_at IS NULL;
+      CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
+    `,
+  },
 ];

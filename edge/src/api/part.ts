@@ -12,6 +12,7 @@ import { readTls, type TlsFiles } from './tls.ts';
 import type { VideoDeps } from './routes/video.ts';
 import type { HealthDeps } from './routes/health.ts';
 import type { ObservabilityDeps } from './routes/observability.ts';
+import type { HttpSecurity } from '../config/load.ts';
 
 const AUDIT_PRUNE_INTERVAL_MS = 86_400_000;
 
@@ -22,7 +23,7 @@ export interface HttpPartDeps {
   dataDir: string;
   holds: HoldStore;
   cameraExists: (cameraId: number) => boolean;
-  http: { host: string; port: number; tls?: TlsFiles | null };
+  http: { host: string; port: number; tls?: TlsFiles | null; security?: HttpSecurity };
   /** HMAC key of the audit chain, read from its own file by the composition root. */
   auditKey: Buffer;
   auditRetentionDays: number;
@@ -79,7 +80,11 @@ export class HttpPart {
     prune();
     this.#pruneTimer = clock.setInterval(prune, AUDIT_PRUNE_INTERVAL_MS);
     this.#governance = new Governance({ db, clock, log, dataDir, users, holds, cipher: this.#deps.cipher });
-    this.#app = await buildApp({ db, clock, log, users, audit, governance: this.#governance, cameraExists, video: this.#deps.video, storage: this.#deps.storage, observability: this.#deps.observability, options: { publicUrl: `${tls ? 'https' : 'http'}://${http.host}:${http.port}`, tls, ...this.#deps.options } });
+    const sec = http.security;
+    const security: ApiOptions = sec
+      ? { credentialLimits: { sessionIdleMs: sec.sessionIdleMs, sessionLifetimeMs: sec.sessionLifetimeMs }, loginLimits: { perAccount: sec.loginMaxFailures, lockMs: sec.lockoutMs } }
+      : {};
+    this.#app = await buildApp({ db, clock, log, users, audit, governance: this.#governance, cameraExists, video: this.#deps.video, storage: this.#deps.storage, observability: this.#deps.observability, options: { publicUrl: `${tls ? 'https' : 'http'}://${http.host}:${http.port}`, tls, ...security, ...this.#deps.options } });
     this.#governance.start();
     await this.#app.listen({ host: http.host, port: http.port });
     log.info({ host: http.host, port: this.address.port, tls: tls !== null }, 'HTTP API listening');

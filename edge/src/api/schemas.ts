@@ -10,8 +10,9 @@ export const Obj = <P extends Record<string, TSchema>>(props: P, opts: { descrip
 export const Id = Type.String({ pattern: ID_PATTERN_SOURCE, description: 'ULID' });
 export const Code = Type.String({ pattern: '^[a-z][a-z0-9_]{1,31}$', description: 'lower-case code, e.g. garbage' });
 export const Username = Type.String({ pattern: '^[\\p{L}\\p{N}_.-]{2,32}$' });
-export const Text = (maxLength: number, minLength = 0) => Type.String({ maxLength, minLength });
-export const Line = (maxLength = 200) => Type.String({ minLength: 1, maxLength, pattern: '^[^\\n\\r]*\\S[^\\n\\r]*$' });
+/** Free text: cleaned by the shared rule (no control or bidi characters, not blank-only; NFC). */
+export const Text = (maxLength: number, minLength = 0) => Type.String({ maxLength, minLength, freeText: true });
+export const Line = (maxLength = 200) => Type.String({ minLength: 1, maxLength, pattern: '^[^\\n\\r]*\\S[^\\n\\r]*$', freeText: true });
 export const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()]);
 export const Month = Type.String({ pattern: MONTH_PATTERN, description: 'YYYY-MM (Beijing time)' });
 export const DateStr = Type.String({ pattern: DATE_PATTERN, description: 'YYYY-MM-DD (Beijing time)' });

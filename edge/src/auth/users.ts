@@ -1,8 +1,8 @@
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import { CunboxError } from '../errors.ts';
-import { ROLES, type Role } from '@cunbox/shared';
-import { hashPassword, verifyPassword } from './password.ts';
+import { normalizeUsername, PASSWORD_POLICY, passwordProblems, ROLES, type Role } from '@cunbox/shared';
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password.ts';
 import { TemplatedError } from '../probe/problem.ts';
 
 /** The roles live in shared/ (the cloud's phone API uses the same set); re-exported for the edge's modules. */
@@ -40,11 +40,12 @@ const toUser = (r: UserRow): User => ({
   updatedAt: r.updated_at,
 });
 
-export const MIN_PASSWORD_LENGTH = 8;
+export const MIN_PASSWORD_LENGTH = PASSWORD_POLICY.minLength;
 
-function checkPassword(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH) throw new TemplatedError('INVALID_INPUT', 'password: at least {n} characters', { n: MIN_PASSWORD_LENGTH });
-  if (password.length > 256) throw new CunboxError('INVALID_INPUT', 'password: at most 256 characters');
+/** The shared password policy, as this module's error. */
+export function checkPassword(password: string, username: string): void {
+  const problems = passwordProblems(password, username);
+  if (problems.length > 0) throw new CunboxError('INVALID_INPUT', problems.join('; '), problems);
 }
 
 /** Accounts of people who use the edge (dashboard, API, CLI). Password hashes never leave this class. */
@@ -57,10 +58,10 @@ export class UserStore {
   }
 
   async create(input: { username: string; password: string; role: Role; displayName?: string | null }): Promise<User> {
-    const username = input.username.trim();
+    const username = normalizeUsername(input.username);
     if (!/^[\p{L}\p{N}_.-]{2,32}$/u.test(username)) throw new CunboxError('INVALID_INPUT', 'username: 2–32 letters, digits, _ . -');
     if (!ROLES.includes(input.role)) throw new CunboxError('INVALID_INPUT', `role: must be one of ${ROLES.join(', ')}`);
-    checkPassword(input.password);
+    checkPassword(input.password, username);
     if (this.getByUsername(username)) throw new TemplatedError('CONFLICT', 'user "{name}" already exists', { name: username });
     const hash = await hashPassword(input.password);
     const now = this.#clock.now();
@@ -71,7 +72,9 @@ export class UserStore {
   }
 
   async setPassword(id: number, password: string): Promise<void> {
-    checkPassword(password);
+    const user = this.get(id);
+    if (!user) throw new CunboxError('NOT_FOUND', `no user with id ${id}`);
+    checkPassword(password, user.username);
     const hash = await hashPassword(password);
     const info = this.#db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?').run(hash, this.#clock.now(), id);
     if (info.changes === 0) throw new CunboxError('NOT_FOUND', `no user with id ${id}`);
@@ -79,10 +82,10 @@ export class UserStore {
 
   /** The user, if the password is right and the account enabled; undefined otherwise (no hint which). */
   async verify(username: string, password: string): Promise<User | undefined> {
-    const row = this.#db.prepare('SELECT * FROM users WHERE username = ?').get(username.trim()) as UserRow | undefined;
+    const row = this.#db.prepare('SELECT * FROM users WHERE username = ?').get(normalizeUsername(username)) as UserRow | undefined;
     if (!row || row.disabled) {
       // Same work either way, so timing does not reveal which usernames exist.
-      await verifyPassword(password, 'scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
+      await verifyPassword(password, DUMMY_PASSWORD_HASH);
       return undefined;
     }
     return (await verifyPassword(password, row.password_hash)) ? toUser(row) : undefined;
@@ -93,8 +96,9 @@ export class UserStore {
     return r && toUser(r);
   }
 
+  /** By name as typed (full-width forms, surrounding spaces and case do not matter). */
   getByUsername(username: string): User | undefined {
-    const r = this.#db.prepare('SELECT * FROM users WHERE username = ?').get(username.trim()) as UserRow | undefined;
+    const r = this.#db.prepare('SELECT * FROM users WHERE username = ?').get(normalizeUsername(username)) as UserRow | undefined;
     return r && toUser(r);
   }
 

@@ -30,7 +30,7 @@ export interface EdgeConfig {
   retention: RetentionSettings;
   cameras: CameraInput[];
   /** The governance HTTP API; null (or absent): not started. */
-  http?: { host: string; port: number; /** HTTPS when set: PEM files. */ tls?: TlsFiles | null } | null;
+  http?: { host: string; port: number; /** HTTPS when set: PEM files. */ tls?: TlsFiles | null; security?: HttpSecurity } | null;
   /** Printed on certificates; null (or absent): certificates cannot be printed. */
   village?: VillageIdentity | null;
   /** Sync with the cloud (issue #5); null (or absent): not started. */
@@ -39,6 +39,14 @@ export interface EdgeConfig {
   audit?: { retentionDays: number };
   /** Where backups are written; doctor checks the newest is recent. Absent: no backup configured. */
   backup?: { dir: string } | null;
+}
+
+/** Session timeouts and login lockout of the HTTP API. */
+export interface HttpSecurity {
+  sessionIdleMs: number;
+  sessionLifetimeMs: number;
+  loginMaxFailures: number;
+  lockoutMs: number;
 }
 
 // Compiled on first use, so that commands that read no config (--help) do not pay for it.
@@ -118,7 +126,19 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
       watchMs: defaultRetentionSettings.watchMs,
       batchSize: defaultRetentionSettings.batchSize,
     },
-    http: cfg.http ? { host: cfg.http.host, port: cfg.http.port, ...(cfg.http.tls ? { tls: { certFile: resolve(base, cfg.http.tls.cert), keyFile: resolve(base, cfg.http.tls.key) } } : {}) } : null,
+    http: cfg.http
+      ? {
+          host: cfg.http.host,
+          port: cfg.http.port,
+          ...(cfg.http.tls ? { tls: { certFile: resolve(base, cfg.http.tls.cert), keyFile: resolve(base, cfg.http.tls.key) } } : {}),
+          security: {
+            sessionIdleMs: cfg.http.idle_timeout_minutes * 60_000,
+            sessionLifetimeMs: cfg.http.absolute_lifetime_hours * 3600_000,
+            loginMaxFailures: cfg.http.login_max_failures,
+            lockoutMs: cfg.http.lockout_minutes * 60_000,
+          },
+        }
+      : null,
     village: cfg.village
       ? {
           name: cfg.village.name,

@@ -53,6 +53,11 @@ export const configSchema = {
       properties: {
         host: { type: 'string', minLength: 1, default: '127.0.0.1' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
+        // Sign-in security (等保 2.0 level 2 asks for each of these to be set and enforced).
+        idle_timeout_minutes: { type: 'integer', minimum: 1, maximum: 1440, default: 30, description: 'A dashboard session unused this long ends.' },
+        absolute_lifetime_hours: { type: 'integer', minimum: 1, maximum: 720, default: 12, description: 'A dashboard session ends this long after login, used or not.' },
+        login_max_failures: { type: 'integer', minimum: 1, maximum: 100, default: 5, description: 'Failed logins of one account before it is locked.' },
+        lockout_minutes: { type: 'integer', minimum: 1, maximum: 1440, default: 15, description: 'The first lockout; each further one lasts twice as long (at most a day).' },
         tls: {
           type: 'object',
           additionalProperties: false,
@@ -152,7 +157,7 @@ export interface RawConfig {
     max_bytes: number | string | null;
     interval_seconds: number;
   };
-  http?: { host: string; port: number; tls?: { cert: string; key: string } };
+  http?: { host: string; port: number; tls?: { cert: string; key: string }; idle_timeout_minutes: number; absolute_lifetime_hours: number; login_max_failures: number; lockout_minutes: number };
   village?: { name: string; issuer?: string; verify_base_url: string; address?: string; phone?: string };
   cloud?: { url: string; edge_id: string; credentials_file: string; upload_kbps?: number };
   cameras: Array<{

@@ -59,8 +59,19 @@ export class HelpService {
   /** Residents a viewer may list: staff all, a grid worker those of their grid. */
   residents(viewer: Actor, opts: { gridWorker?: string } = {}): ResidentState[] {
     const all = this.#ctx.store.list<ResidentState>('resident').sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
-    const mine = viewer.role === 'grid_worker' ? all.filter((r) => r.gridWorker === viewer.username) : all;
+    const mine = all.filter((r) => this.#inScope(viewer, r));
     return opts.gridWorker === undefined ? mine : mine.filter((r) => r.gridWorker === opts.gridWorker);
+  }
+
+  /** One resident, if the viewer's list would show them; otherwise the same 404 as for one that does not exist. */
+  residentFor(viewer: Actor, id: string): ResidentState {
+    const r = this.resident(id);
+    if (!this.#inScope(viewer, r)) throw new CunboxError('NOT_FOUND', `no resident ${id}`);
+    return r;
+  }
+
+  #inScope(viewer: Actor, r: ResidentState): boolean {
+    return viewer.role !== 'grid_worker' || r.gridWorker === viewer.username;
   }
 
   /** Special groups as counts only (the public-report form). */

@@ -31,7 +31,15 @@ export interface Client {
   inject(opts: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; payload?: string | Buffer; headers?: Record<string, string> }): Promise<Reply>;
 }
 
-export const password = (username: string) => `pw-${username}-correct-horse`;
+/** Meets the password policy (three kinds of character, not containing the name) and differs per user. */
+export const password = (username: string) => `Correct-Horse-${[...username].map((c) => c.codePointAt(0)!.toString(36)).join('')}`;
+
+/**
+ * Tests advance fake time by hours and days (SLA timers) with the role clients
+ * logged in once; their sessions outlive that. The idle timeout and lifetime
+ * have their own tests, which pass `credentialLimits`.
+ */
+const LONG_SESSIONS = { sessionIdleMs: 365 * 24 * 3600_000, sessionLifetimeMs: 365 * 24 * 3600_000 };
 
 /**
  * A real API over a real SQLite file, fake time and one account per role
@@ -39,25 +47,43 @@ export const password = (username: string) => `pw-${username}-correct-horse`;
  */
 export async function apiHarness(t: Test, opts: { options?: ApiOptions; cjkFontPath?: string; extraUsers?: Array<[string, Role]> } = {}) {
   const dir = tmpDir(t);
-  const db: Db = openDatabase(join(dir, 'cunbox.db'));
+  const dbFile = join(dir, 'cunbox.db');
   // 09:00 Beijing time, Monday 11 May 2026. Timers (the SLA monitor) fire as fake time passes.
   const { clock, fake: fc } = fakeClock(Date.UTC(2026, 4, 11, 1, 0, 0));
   const advance = async (ms: number) => void (await fc.tickAsync(ms));
   const log = silentLogger();
-  const users = new UserStore({ db, clock });
-  const holds = new HoldStore({ db, clock });
-  const cameras = new CameraRegistry({ db, clock });
   const escalations: unknown[] = [];
+  // Keys outlive a restart, as their files do on a box.
   const cipher = new FieldCipher(loadOrCreateKey(join(dir, 'keys', 'data.key')));
-  const governance = new Governance({ db, clock, log, dataDir: dir, users, holds, cipher, cjkFontPath: opts.cjkFontPath, slaIntervalMs: 60_000, onEscalation: (e) => escalations.push(e) });
-  const audit = new AuditLog({ db, clock, key: randomBytes(32) });
-  const app: Api = await buildApp({ db, clock, log, users, governance, audit, cameraExists: (id) => cameras.get(id) !== undefined, options: { loginRateLimit: { max: 5, windowMs: 60_000 }, ...opts.options } });
-  governance.start();
-  t.teardown(async () => {
-    governance.stop();
-    await app.close();
-    db.close();
-  });
+  const auditKey = randomBytes(32);
+  /** Everything on the database file, as the edge builds it when it starts. */
+  const open = async () => {
+    const db: Db = openDatabase(dbFile);
+    const users = new UserStore({ db, clock });
+    const holds = new HoldStore({ db, clock });
+    const cameras = new CameraRegistry({ db, clock });
+    const governance = new Governance({ db, clock, log, dataDir: dir, users, holds, cipher, cjkFontPath: opts.cjkFontPath, slaIntervalMs: 60_000, onEscalation: (e) => escalations.push(e) });
+    const audit = new AuditLog({ db, clock, key: auditKey });
+    const app: Api = await buildApp({ db, clock, log, users, governance, audit, cameraExists: (id) => cameras.get(id) !== undefined, options: { loginLimits: { perAccount: 5, windowMs: 60_000 }, credentialLimits: LONG_SESSIONS, ...opts.options } });
+    governance.start();
+    return { db, users, holds, cameras, governance, audit, app };
+  };
+  let parts = await open();
+  const close = async () => {
+    parts.governance.stop();
+    await parts.app.close();
+    parts.db.close();
+  };
+  t.teardown(close);
+  const { db, users, holds, cameras, governance, audit } = parts;
+  let app = parts.app;
+  /** Stops the API and builds it again on the same database file (what a restart keeps). Clients keep their cookies. */
+  const restart = async () => {
+    await close();
+    parts = await open();
+    app = parts.app;
+    return parts;
+  };
 
   const request = async (cookie: string | null, o: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; payload?: string | Buffer; headers?: Record<string, string> }): Promise<Reply> => {
     const res = await app.inject({ method: o.method, url: o.url, payload: o.payload, headers: { ...(cookie ? { cookie } : {}), ...o.headers } });
@@ -90,7 +116,7 @@ export async function apiHarness(t: Test, opts: { options?: ApiOptions; cjkFontP
   for (const [name, role] of opts.extraUsers ?? []) await users.create({ username: name, password: password(name), role });
   for (const role of ROLES) as[role] = await login(role);
 
-  return { app, db, dir, clock, advance, users, holds, cameras, governance, audit, as, login, anon: client('anonymous', null), escalations };
+  return { app, db, dir, clock, advance, users, holds, cameras, governance, audit, as, login, anon: client('anonymous', null), escalations, client, restart };
 }
 
 /** One file as multipart/form-data, as a phone's browser sends it. */

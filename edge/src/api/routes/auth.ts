@@ -3,12 +3,17 @@ import { ROLES, type User } from '../../auth/users.ts';
 import { CunboxError } from '../../errors.ts';
 import { CameraAccess, MAX_RESTRICTED_CAMERAS } from '../../playback/access.ts';
 import { actorOf, type Api, type RouteContext } from '../app.ts';
-import { SESSION_COOKIE, SESSION_TTL_MS } from '../auth.ts';
+import { DAY_MS, defaultCredentialLimits, SESSION_COOKIE } from '../auth.ts';
+import { normalizeUsername, usernameKey } from '@cunbox/shared';
 import { Line, NoBody, NoQuery, Obj, Text, Username } from '../schemas.ts';
 
 const Password = Type.String({ minLength: 1, maxLength: 256 });
 const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
 const UserIdParams = Obj({ id: Type.Integer({ minimum: 1 }) });
+const TOKEN_DEFAULT_DAYS = Math.floor(defaultCredentialLimits.tokenDefaultMs / DAY_MS);
+const TOKEN_MAX_DAYS = Math.floor(defaultCredentialLimits.tokenMaxMs / DAY_MS);
+/** Login requests (right or wrong) from one address; far above what people at one address type. */
+const LOGIN_REQUESTS_PER_MINUTE = 60;
 
 const CameraList = Type.Union([Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: MAX_RESTRICTED_CAMERAS }), Type.Null()], {
   description: 'the only cameras this account may watch; null: every camera its role may see',
@@ -17,7 +22,7 @@ const CameraList = Type.Union([Type.Array(Type.Integer({ minimum: 1 }), { minIte
 const userView = (u: User) => ({ id: u.id, username: u.username, displayName: u.displayName, role: u.role, disabled: u.disabled, createdAt: u.createdAt, updatedAt: u.updatedAt });
 
 /** Login, sessions, API tokens, user administration and the audit log. */
-export function authRoutes(app: Api, { deps, credentials, audit, options }: RouteContext): void {
+export function authRoutes(app: Api, { deps, credentials, lockout, audit, options }: RouteContext): void {
   const { users } = deps;
   const cameraAccess = new CameraAccess(deps.db);
   const existingUser = (id: number) => {
@@ -31,25 +36,33 @@ export function authRoutes(app: Api, { deps, credentials, audit, options }: Rout
     {
       config: {
         access: 'public',
-        // Per address and user name, counted after the body is parsed.
-        rateLimit: {
-          max: options.loginRateLimit.max,
-          timeWindow: options.loginRateLimit.windowMs,
-          hook: 'preHandler',
-          keyGenerator: (req) => `${req.ip}|${String((req.body as { username?: unknown } | undefined)?.username ?? '').toLowerCase()}`,
-        },
+        // A flood bound per address, before the body is read: refusals while locked cost no scrypt, but each is audited.
+        rateLimit: { max: LOGIN_REQUESTS_PER_MINUTE, timeWindow: 60_000 },
       },
-      schema: { tags: ['auth'], summary: 'Log in: sets the session cookie', body: Obj({ username: Text(64, 1), password: Password }) },
+      schema: { tags: ['auth'], summary: 'Log in: sets the session cookie (locked for a while after repeated failures)', body: Obj({ username: Text(64, 1), password: Password }) },
     },
     async (req, reply) => {
-      const user = await users.verify(req.body.username, req.body.password);
+      // Every spelling of a name (spaces, full-width forms, case) counts against the one account it reaches.
+      const name = normalizeUsername(req.body.username);
+      const known = users.getByUsername(name);
+      const account = known ? `user:${known.id}` : `name:${usernameKey(name)}`;
+      const address = `ip:${req.ip}`;
+      const wait = lockout.wait(account, address);
+      if (wait > 0) {
+        audit.record({ actor: null, action: 'auth.login_locked', detail: { username: name.slice(0, 64) }, ip: req.ip });
+        void reply.header('retry-after', String(Math.ceil(wait / 1000)));
+        throw new CunboxError('RATE_LIMITED', `too many failed logins; try again in ${Math.ceil(wait / 60_000)} min`);
+      }
+      const user = await users.verify(name, req.body.password);
       if (!user) {
-        audit.record({ actor: null, action: 'auth.login_failed', detail: { username: req.body.username.slice(0, 64) }, ip: req.ip });
+        lockout.fail(account, address);
+        audit.record({ actor: null, action: 'auth.login_failed', detail: { username: name.slice(0, 64) }, ip: req.ip });
         throw new CunboxError('UNAUTHENTICATED', 'wrong user name or password');
       }
+      lockout.succeed(account);
       const session = credentials.createSession(user.id);
       audit.record({ actor: user.username, role: user.role, action: 'auth.login', ip: req.ip });
-      void reply.setCookie(SESSION_COOKIE, session.token, { httpOnly: true, sameSite: 'strict', secure: options.secureCookies, path: '/', maxAge: Math.floor(SESSION_TTL_MS / 1000) });
+      void reply.setCookie(SESSION_COOKIE, session.token, { httpOnly: true, sameSite: 'strict', secure: options.secureCookies, path: '/', maxAge: Math.floor(credentials.limits.sessionLifetimeMs / 1000) });
       return { user: userView(user), expiresAt: session.expiresAt };
     },
   );
@@ -68,13 +81,13 @@ export function authRoutes(app: Api, { deps, credentials, audit, options }: Rout
 
   app.post(
     '/api/auth/password',
-    { config: { access: 'authenticated' }, schema: { tags: ['auth'], summary: 'Change my password (ends my other sessions)', body: Obj({ currentPassword: Password, newPassword: Password }) } },
+    { config: { access: 'authenticated' }, schema: { tags: ['auth'], summary: 'Change my password (ends my sessions and revokes my API tokens)', body: Obj({ currentPassword: Password, newPassword: Password }) } },
     async (req, reply) => {
       const me = req.principal!;
       if (!(await users.verify(me.username, req.body.currentPassword))) throw new CunboxError('UNAUTHENTICATED', 'current password is wrong');
       await users.setPassword(me.userId, req.body.newPassword);
-      credentials.endSessionsOf(me.userId);
-      audit.record({ actor: me.username, role: me.role, action: 'user.password_changed', target: `user:${me.userId}`, ip: req.ip });
+      const ended = credentials.endAllOf(me.userId);
+      audit.record({ actor: me.username, role: me.role, action: 'user.password_changed', target: `user:${me.userId}`, detail: ended, ip: req.ip });
       void reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return { ok: true };
     },
@@ -88,13 +101,20 @@ export function authRoutes(app: Api, { deps, credentials, audit, options }: Rout
 
   app.post(
     '/api/tokens',
-    { config: { access: 'authenticated' }, schema: { tags: ['auth'], summary: 'Create an API token; the secret is shown once', body: Obj({ name: Line(64) }) } },
+    {
+      config: { access: 'authenticated' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Create an API token; the secret is shown once',
+        body: Obj({ name: Line(64), expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: TOKEN_MAX_DAYS, description: `default ${TOKEN_DEFAULT_DAYS}` })) }),
+      },
+    },
     async (req, reply) => {
       const me = req.principal!;
-      const t = credentials.createToken(me.userId, req.body.name);
-      audit.record({ actor: me.username, role: me.role, action: 'token.create', target: `token:${t.id}`, detail: { name: req.body.name }, ip: req.ip });
+      const t = credentials.createToken(me.userId, req.body.name, req.body.expiresInDays === undefined ? undefined : req.body.expiresInDays * DAY_MS);
+      audit.record({ actor: me.username, role: me.role, action: 'token.create', target: `token:${t.id}`, detail: { name: req.body.name, expiresAt: t.expiresAt }, ip: req.ip });
       void reply.status(201);
-      return { id: t.id, name: req.body.name, token: t.token };
+      return { id: t.id, name: req.body.name, token: t.token, expiresAt: t.expiresAt };
     },
   );
 
@@ -152,7 +172,9 @@ export function authRoutes(app: Api, { deps, credentials, audit, options }: Rout
         throw new CunboxError('CONFLICT', 'you cannot disable or demote your own account');
       }
       const u = users.update(target.id, req.body);
-      if (req.body.role !== undefined || req.body.disabled !== undefined) credentials.endSessionsOf(target.id);
+      // Disabled: nothing of theirs works any more. A new role: new sessions (tokens follow the role as they are checked).
+      if (req.body.disabled === true) credentials.endAllOf(target.id);
+      else if (req.body.role !== undefined || req.body.disabled !== undefined) credentials.endSessionsOf(target.id);
       audit.record({ actor: a.username, role: a.role, action: 'user.update', target: `user:${u.id}`, detail: { ...req.body }, ip: req.ip });
       return { user: userView(u) };
     },
@@ -160,12 +182,66 @@ export function authRoutes(app: Api, { deps, credentials, audit, options }: Rout
 
   app.put(
     '/api/users/:id/password',
-    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'Set a user\'s password (ends their sessions)', params: UserIdParams, body: Obj({ password: Password }) } },
+    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'Set a user\'s password (ends their sessions, revokes their tokens, lifts a lockout)', params: UserIdParams, body: Obj({ password: Password }) } },
     async (req) => {
       const a = actorOf(req);
       await users.setPassword(req.params.id, req.body.password);
-      credentials.endSessionsOf(req.params.id);
-      audit.record({ actor: a.username, role: a.role, action: 'user.password_set', target: `user:${req.params.id}`, ip: req.ip });
+      const ended = credentials.endAllOf(req.params.id);
+      lockout.clear(`user:${req.params.id}`);
+      audit.record({ actor: a.username, role: a.role, action: 'user.password_set', target: `user:${req.params.id}`, detail: ended, ip: req.ip });
+      return { ok: true };
+    },
+  );
+
+  // — any user's sessions and tokens (admin) —
+
+  const userOr404 = (id: number) => {
+    const u = users.get(id);
+    if (!u) throw new CunboxError('NOT_FOUND', `no user ${id}`);
+    return u;
+  };
+
+  app.get(
+    '/api/users/:id/sessions',
+    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'A user\'s live sessions and API tokens (never the secrets)', params: UserIdParams, querystring: NoQuery } },
+    async (req) => {
+      const u = userOr404(req.params.id);
+      return { sessions: credentials.sessionsOf(u.id), tokens: credentials.listTokens(u.id) };
+    },
+  );
+
+  app.delete(
+    '/api/users/:id/sessions',
+    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'End all of a user\'s sessions and revoke their tokens', params: UserIdParams } },
+    async (req) => {
+      const a = actorOf(req);
+      const u = userOr404(req.params.id);
+      const ended = credentials.endAllOf(u.id);
+      audit.record({ actor: a.username, role: a.role, action: 'user.sessions_ended', target: `user:${u.id}`, detail: ended, ip: req.ip });
+      return ended;
+    },
+  );
+
+  app.delete(
+    '/api/users/:id/sessions/:sessionId',
+    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'End one of a user\'s sessions', params: Obj({ id: Type.Integer({ minimum: 1 }), sessionId: Type.Integer({ minimum: 1 }) }) } },
+    async (req) => {
+      const a = actorOf(req);
+      const u = userOr404(req.params.id);
+      credentials.endSessionById(u.id, req.params.sessionId);
+      audit.record({ actor: a.username, role: a.role, action: 'user.session_ended', target: `user:${u.id}`, detail: { session: req.params.sessionId }, ip: req.ip });
+      return { ok: true };
+    },
+  );
+
+  app.delete(
+    '/api/users/:id/tokens/:tokenId',
+    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'Revoke one of a user\'s API tokens', params: Obj({ id: Type.Integer({ minimum: 1 }), tokenId: Type.Integer({ minimum: 1 }) }) } },
+    async (req) => {
+      const a = actorOf(req);
+      const u = userOr404(req.params.id);
+      credentials.revokeToken(u.id, req.params.tokenId);
+      audit.record({ actor: a.username, role: a.role, action: 'token.revoke', target: `token:${req.params.tokenId}`, detail: { user: u.id }, ip: req.ip });
       return { ok: true };
     },
   );

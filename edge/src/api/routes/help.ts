@@ -44,8 +44,8 @@ export function helpRoutes(app: Api, { deps, audit }: RouteContext): void {
 
   app.get('/api/residents/stats', { config: { access: 'residents.stats' }, schema: { tags, summary: 'Special groups as counts only', querystring: NoQuery } }, async () => help.stats());
 
-  app.get('/api/residents/:id', { config: { access: 'residents.read' }, schema: { tags, summary: 'One resident (masked unless allowed; full reads audited)', params: IdParams, querystring: NoQuery } }, async (req) => ({
-    resident: views(req, [help.resident(req.params.id)])[0],
+  app.get('/api/residents/:id', { config: { access: 'residents.read' }, schema: { tags, summary: 'One resident of those I may list (grid workers: their own grid); full reads audited', params: IdParams, querystring: NoQuery } }, async (req) => ({
+    resident: views(req, [help.residentFor(actorOf(req), req.params.id)])[0],
   }));
 
   app.post('/api/residents', { config: { access: 'residents.manage' }, schema: { tags, summary: 'Add a resident profile', body: Obj({ name: Line(64), ...residentFields }) } }, async (req, reply) => {

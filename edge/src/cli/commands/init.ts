@@ -10,6 +10,7 @@ import { CunboxError } from '../../errors.ts';
 import { loadConfigFile } from '../../config/load.ts';
 import { openDatabase } from '../../db/database.ts';
 import { MIN_PASSWORD_LENGTH, UserStore } from '../../auth/users.ts';
+import { passwordProblems } from '@cunbox/shared';
 import { systemClock } from '../../clock.ts';
 import { Layout } from '../../storage/layout.ts';
 import { DEFAULT_LISTEN, formatListen, isLoopback, parseListen, type Listen } from '../../config/listen.ts';
@@ -182,6 +183,11 @@ async function askAdmin(ctx: CliContext, o: InitOptions, ask: Ask | null): Promi
         ctx.io.stderr.write(`${tf(t, 'too short: at least {n} characters', { n: MIN_PASSWORD_LENGTH })}\n`);
         continue;
       }
+      const problems = passwordProblems(first, username);
+      if (problems.length > 0) {
+        ctx.io.stderr.write(`${problems.map(t).join('\n')}\n`);
+        continue;
+      }
       const again = await ask(`${t('again')}: `, true);
       if (again !== first) ctx.io.stderr.write(`${t('the two passwords differ; once more')}\n`);
       else password = first;
@@ -189,6 +195,9 @@ async function askAdmin(ctx: CliContext, o: InitOptions, ask: Ask | null): Promi
   }
   if (!username || password === undefined) throw new CunboxError('INVALID_INPUT', t('input ended before the admin user was complete'));
   if (password.length < MIN_PASSWORD_LENGTH) throw new CunboxError('INVALID_INPUT', tf(t, 'admin password: at least {n} characters', { n: MIN_PASSWORD_LENGTH }));
+  // The whole policy before anything is written (there is no default password to fall back on).
+  const problems = passwordProblems(password, username);
+  if (problems.length > 0) throw new CunboxError('INVALID_INPUT', problems.map(t).join('; '));
   if (!/^[\p{L}\p{N}_.-]{2,32}$/u.test(username)) throw new CunboxError('INVALID_INPUT', t('admin user name: 2–32 letters, digits, _ . -'));
   return { username, password };
 }

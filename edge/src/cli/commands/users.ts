@@ -8,6 +8,7 @@ import { systemClock } from '../../clock.ts';
 import { ROLES, UserStore, type Role, type User } from '../../auth/users.ts';
 import { Credentials } from '../../api/auth.ts';
 import { cliAuditLog } from '../audit-log.ts';
+import { LoginLockout } from '../../auth/lockout.ts';
 import { CameraAccess } from '../../playback/access.ts';
 import { CameraRegistry } from '../../cameras/registry.ts';
 import { CunboxError } from '../../errors.ts';
@@ -55,7 +56,7 @@ export function registerUsers(program: Command, ctx: CliContext): void {
     ctx,
     users
       .command('passwd')
-      .description(t("set an account's password; its sessions end"))
+      .description(t("set an account's password; its sessions and API tokens end"))
       .argument('<username>', t('the account'))
       .option('--password <password>', t('the new password (prefer --password-stdin or $CUNBOX_PASSWORD)'))
       .option('--password-stdin', t('read the password from the first line of stdin')),
@@ -67,8 +68,9 @@ export function registerUsers(program: Command, ctx: CliContext): void {
       const u = store.getByUsername(username);
       if (!u) throw new CunboxError('NOT_FOUND', tf(t, 'no user {name}', { name: username }));
       await store.setPassword(u.id, pw);
-      new Credentials({ db, clock: systemClock }).endSessionsOf(u.id);
-      cliAuditLog(db).record({ actor: 'cli', action: 'user.password_set', target: `user:${u.id}` });
+      const ended = new Credentials({ db, clock: systemClock }).endAllOf(u.id);
+      new LoginLockout({ db, clock: systemClock }).clear(`user:${u.id}`);
+      cliAuditLog(db).record({ actor: 'cli', action: 'user.password_set', target: `user:${u.id}`, detail: ended });
       ctx.out(`${t('password changed')}: ${u.username}`);
     });
   }));
@@ -96,6 +98,39 @@ export function registerUsers(program: Command, ctx: CliContext): void {
       cliAuditLog(db).record({ actor: 'cli', action: 'user.cameras', target: `user:${u.id}`, detail: { before, cameras } });
       if (o.json) return void ctx.out(JSON.stringify({ id: u.id, username: u.username, role: u.role, cameras }, null, 2));
       ctx.out(`${u.username}: ${cameras === null ? t('every camera the role may see') : `${t('cameras')} ${cameras.join(', ')}`}`);
+    });
+  }));
+
+  localizedHelp(
+    ctx,
+    users
+      .command('sessions')
+      .description(t("an account's live sessions and API tokens (never their secrets); --end ends them all"))
+      .argument('<username>', t('the account'))
+      .option('--end', t('end every session and revoke every token of the account'))
+      .option('--json', t('machine-readable output')),
+    ['cunbox users sessions zhang', 'cunbox users sessions zhang --end'],
+  ).action(act(ctx, async (username: string, o: { end?: boolean; json?: boolean }, cmd: Command) => {
+    await withDb(ctx.store(cmd), ctx.io.env, async (db, zone) => {
+      const u = new UserStore({ db, clock: systemClock }).getByUsername(username);
+      if (!u) throw new CunboxError('NOT_FOUND', tf(t, 'no user {name}', { name: username }));
+      const creds = new Credentials({ db, clock: systemClock });
+      if (o.end) {
+        const ended = creds.endAllOf(u.id);
+        cliAuditLog(db).record({ actor: 'cli', action: 'user.sessions_ended', target: `user:${u.id}`, detail: ended });
+        if (o.json) return void ctx.out(JSON.stringify(ended));
+        return void ctx.out(`${t('ended')}: ${ended.sessions} ${t('sessions')}, ${ended.tokens} ${t('tokens')} (${u.username})`);
+      }
+      const sessions = creds.sessionsOf(u.id);
+      const tokens = creds.listTokens(u.id).filter((k) => k.revokedAt === null && k.expiresAt > systemClock.now());
+      if (o.json) return void ctx.out(JSON.stringify({ sessions, tokens }, null, 2));
+      const at = (ms: number) => formatTime(ms, zone, true);
+      const rows = [
+        ...sessions.map((x) => [t('session'), x.id, '', at(x.createdAt), at(x.lastSeen), at(x.endsAt)]),
+        ...tokens.map((k) => [t('token'), k.id, k.name, at(k.createdAt), k.lastUsedAt === null ? '' : at(k.lastUsedAt), at(k.expiresAt)]),
+      ];
+      if (rows.length === 0) return void ctx.out(t('no sessions or tokens'));
+      ctx.out(table([{ head: t('kind') }, { head: t('id') }, { head: t('name'), max: 12, min: 4 }, { head: t('since') }, { head: t('last used') }, { head: t('ends') }], rows));
     });
   }));
 
