@@ -23,10 +23,10 @@ t.test('API: an admin limits a grid worker to camera 1; live, snapshot, timeline
   t.teardown(() => edge.stop());
   const base = `http://127.0.0.1:${edge.http!.address.port}`;
   const users = new UserStore({ db: edge.db, clock: systemClock });
-  await users.create({ username: 'admin1', password: 'admin1-password', role: 'admin' });
-  const wang = await users.create({ username: 'wang', password: 'wang-password', role: 'grid_worker' });
+  await users.create({ username: 'admin1', password: 'Camera-Secret-42', role: 'admin' });
+  const wang = await users.create({ username: 'wang', password: 'Camera-Secret-42', role: 'grid_worker' });
   const login = async (username: string) => {
-    const r = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: `${username}-password` }) });
+    const r = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: 'Camera-Secret-42' }) });
     t.equal(r.status, 200, `login ${username}`);
     return r.headers.get('set-cookie')!.split(';')[0]!;
   };
@@ -79,7 +79,7 @@ t.test('API: an admin limits a grid worker to camera 1; live, snapshot, timeline
 t.test('CLI: cunbox users cameras USER 1,2 | --all, audited', async (t) => {
   const dir = tmpDir(t);
   const g = ['--data-dir', dir];
-  t.equal((await cli([...g, 'users', 'add', '--username', 'wang', '--role', 'grid_worker'], { CUNBOX_PASSWORD: 'a long password' })).code, 0);
+  t.equal((await cli([...g, 'users', 'add', '--username', 'wang', '--role', 'grid_worker'], { CUNBOX_PASSWORD: 'Camera-Secret-42' })).code, 0);
   const db = openDatabase(new Layout(dir).database);
   t.teardown(() => db.close());
   const registry = new CameraRegistry({ db, clock: systemClock });

@@ -141,8 +141,8 @@ t.test('edge and cloud: outbox depth and ack lag on the edge; edges online, ops 
   const base = `http://127.0.0.1:${edge.http!.address.port}`;
 
   // One ticket made in the village office (an op) and one event, both up to the cloud.
-  await new UserStore({ db: edge.db, clock: systemClock }).create({ username: 'admin', password: 'a long password', role: 'admin' });
-  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'a long password' }) });
+  await new UserStore({ db: edge.db, clock: systemClock }).create({ username: 'admin', password: 'Long-pass-word-42', role: 'admin' });
+  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'Long-pass-word-42' }) });
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
   const made = await fetch(`${base}/api/tickets`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ category: 'garbage', description: '垃圾没清', place: '村委会' }) });
   t.equal(made.status, 201);
