@@ -22,12 +22,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { startCamsim, type Camsim } from '../camsim/camsim.ts';
 import { childrenOf, percentile, rssMb, tcpBytesSent, total } from './proc-stats.ts';
 import { buildEntry } from '../build.ts';
+import { printAndSave } from './report.ts';
 
 const { values } = parseArgs({
   options: {
@@ -153,13 +154,7 @@ try {
     runner: values.runner,
     machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
   };
-  const text = JSON.stringify(result, null, 2);
-  console.log(text);
-  if (values.json) {
-    mkdirSync(dirname(values.json), { recursive: true });
-    writeFileSync(values.json, `${text}\n`);
-    log(`saved ${values.json}`);
-  }
+  printAndSave(result, values.json);
 } finally {
   await sim.stop();
   if (!values.keep) rmSync(work, { recursive: true, force: true });
