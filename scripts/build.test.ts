@@ -5,7 +5,8 @@
  * the repository (so node_modules resolve), never touching the real edge/dist.
  */
 import t, { type Test } from 'tap';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -31,6 +32,25 @@ t.test('runs the real bundle when it is there (no sources needed)', async (t) =>
   // edge/src is empty here: had the launcher fallen back to tsx, it could not have started.
   const { stdout } = await run(process.execPath, [join(dir, 'edge/bin/cunbox.js'), '--help'], { env: { ...process.env, CUNBOX_RUN_SOURCES: '' } });
   t.match(stdout, /serve/, 'the bundled CLI answered --help');
+
+  // The bundled server parts (fastify and its plugins) answer; swagger-ui's static files come from node_modules.
+  writeFileSync(join(dir, 'config.yaml'), `data_dir: ${join(dir, 'data')}\nhttp:\n  host: 127.0.0.1\n  port: 0\nretention:\n  min_free_bytes: 0\n  min_free_percent: 0\n`);
+  const serve = spawn(process.execPath, [join(dir, 'edge/bin/cunbox.js'), 'serve', '--config', join(dir, 'config.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((r) => serve.once('exit', r));
+  t.teardown(() => void serve.kill('SIGKILL'));
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: serve.stdout }).on('line', (line) => {
+      const m = /"msg":"HTTP API listening"/.test(line) ? /"port":(\d+)/.exec(line) : null;
+      if (m) resolve(Number(m[1]));
+    });
+    void exited.then((c) => reject(new Error(`serve exited ${c} before listening`)));
+  });
+  const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'nobody', password: 'not the password' }) });
+  t.equal(login.status, 401, 'the API answers');
+  t.match(await login.json(), { error: { code: 'UNAUTHENTICATED' } });
+  t.equal((await fetch(`http://127.0.0.1:${port}/docs/static/swagger-ui.css`)).status, 200, 'the API docs are served');
+  serve.kill('SIGTERM');
+  t.equal(await exited, 0, 'serve stops cleanly');
 });
 
 t.test('falls back to the sources when they are newer than the bundle', async (t) => {

@@ -252,7 +252,7 @@ export class Edge {
       this.#stopStep = name;
       await work();
     };
-    const recorders = this.#recorder?.stop();
+    const recorders = this.#recorder?.stop().catch((err: unknown) => this.#deps.log.error({ err }, 'stopping the recorders failed'));
     await step('new work (API, uploads, live, exports)', () =>
       Promise.all([this.#media?.stop(), this.#http?.stop(), this.#live?.stop(), this.#snapshots?.stop(), this.#parts?.exports.stop()]),
     );

@@ -203,11 +203,14 @@ t.test('SIGTERM to the process group mid-segment (a systemd stop): the last segm
   const cfgFile = join(dir, 'config.yaml');
   writeFileSync(cfgFile, configFor(join(dir, 'data'), [{ index: 0 }, { index: 1 }, { index: 2 }, { index: 3 }]));
   const edgeProc = spawn(process.execPath, [BIN, 'serve', '--config', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  t.teardown(() => {
+    if (edgeProc.exitCode === null && edgeProc.signalCode === null) process.kill(-edgeProc.pid!, 'SIGKILL');
+  });
   let out = '';
   edgeProc.stdout.on('data', (d) => (out += d));
   edgeProc.stderr.on('data', (d) => (out += d));
   const dbFile = join(dir, 'data/cunbox.db');
-  await waitFor('a first segment per camera', () => existsSync(dbFile) && openCount(dbFile) >= 4, 30_000);
+  await waitFor('a first segment of every camera', () => existsSync(dbFile) && camerasWithRows(dbFile) === 4, 60_000);
   await new Promise((r) => setTimeout(r, (SEGMENT_S / 2) * 1000)); // into the middle of the next segment
   // As systemd stops the unit: every process of it, ffmpeg included, gets SIGTERM at once.
   process.kill(-edgeProc.pid!, 'SIGTERM');
@@ -315,6 +318,17 @@ function openCount(dbFile: string): number {
   const db = openDatabase(dbFile, { readonly: true });
   try {
     return (db.prepare('SELECT COUNT(*) AS n FROM segments').get() as { n: number }).n;
+  } catch {
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+function camerasWithRows(dbFile: string): number {
+  const db = openDatabase(dbFile, { readonly: true });
+  try {
+    return (db.prepare('SELECT COUNT(DISTINCT camera_id) AS n FROM segments').get() as { n: number }).n;
   } catch {
     return 0;
   } finally {

@@ -2,6 +2,8 @@
 // would, and reports what only the process itself can see: index latency per
 // segment, event-loop delay, its own CPU and RSS. Prints one JSON line on SIGTERM.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
 import { Edge } from '../../edge/src/edge.ts';
 import { loadConfigFile } from '../../edge/src/config/load.ts';
 import { createLogger } from '../../edge/src/log.ts';
@@ -22,9 +24,17 @@ let markAt = performance.now();
 let peakRss = 0;
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 1000);
 
+// With CUNBOX_BENCH_PROFILE=FILE, a V8 CPU profile of the measured window only (not start-up).
+const profileFile = process.env.CUNBOX_BENCH_PROFILE;
+const profiler = profileFile ? new Session() : undefined;
+
 // "mark" on stdin starts the measured window (after warm-up).
 process.stdin.on('data', (d) => {
   if (String(d).includes('mark')) {
+    if (profiler) {
+      profiler.connect();
+      void profiler.post('Profiler.enable').then(() => profiler.post('Profiler.start'));
+    }
     cpuAtMark = process.cpuUsage();
     markAt = performance.now();
     latencies.length = 0;
@@ -36,6 +46,10 @@ process.stdin.on('data', (d) => {
 
 process.once('SIGTERM', async () => {
   const cpu = process.cpuUsage(cpuAtMark);
+  if (profiler && profileFile) {
+    const { profile } = await profiler.post('Profiler.stop');
+    writeFileSync(profileFile, JSON.stringify(profile));
+  }
   const wallS = (performance.now() - markAt) / 1000;
   loop.disable();
   clearInterval(rssTimer);

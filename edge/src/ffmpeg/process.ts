@@ -37,13 +37,19 @@ export interface FfmpegOptions {
   /** Extra pipes beyond stdio 0-2 (fd 3, 4, …), read line by line. */
   extraPipes?: number;
   onStderrLine?: (line: string) => void;
-  /** Called with (fd, line) for stdout (fd 1) and each extra pipe. */
+  /** Called with (fd, line) for stdout (fd 1, unless onProgress reads it) and each extra pipe. */
   onPipeLine?: (fd: number, line: string) => void;
   /**
    * Text handed to ffmpeg on the next fd after the extra pipes (3 + extraPipes),
    * then closed: how secrets reach it without its command line.
    */
   inputText?: string;
+  /**
+   * Reads `-progress pipe:1` on stdout for its out_time_us alone: the last value in
+   * each chunk, found without splitting the chunk into lines (a dozen keys a second
+   * per camera, 64 cameras: line events were a visible part of the edge's CPU).
+   */
+  onProgress?: (outTimeUs: number) => void;
   /** Binary stdout (e.g. fragmented MP4, JPEG frames) instead of lines. */
   rawStdout?: (chunk: Buffer) => void;
   env?: NodeJS.ProcessEnv;
@@ -108,6 +114,10 @@ export class FfmpegProcess {
       if (fd === 2 || fd === inputFd) continue;
       const stream = this.#child.stdio[fd] as Readable | null | undefined;
       if (!stream) continue;
+      if (fd === 1 && opts.onProgress) {
+        drained.push(readProgress(stream, opts.onProgress));
+        continue;
+      }
       if (fd === 1 && opts.rawStdout) {
         const onChunk = opts.rawStdout;
         stream.on('data', (d: Buffer) => onChunk(d));
@@ -178,6 +188,25 @@ function readLines(stream: Readable, onLine: (line: string) => void): Promise<vo
     for (const part of line.split('\r')) if (part.length > 0) onLine(part);
   });
   return new Promise((resolve) => rl.once('close', () => resolve()));
+}
+
+const OUT_TIME = 'out_time_us=';
+
+function readProgress(stream: Readable, onValue: (outTimeUs: number) => void): Promise<void> {
+  stream.setEncoding('latin1');
+  let carry = '';
+  stream.on('data', (chunk: string) => {
+    const text = carry + chunk;
+    const end = text.lastIndexOf('\n');
+    // A partial last line waits for the next chunk (bounded: a runaway line is dropped).
+    carry = text.slice(end + 1);
+    if (carry.length > 4096) carry = '';
+    let at = end < 0 ? -1 : text.lastIndexOf(OUT_TIME, end);
+    while (at > 0 && text[at - 1] !== '\n') at = text.lastIndexOf(OUT_TIME, at - 1);
+    if (at < 0) return;
+    onValue(Number(text.slice(at + OUT_TIME.length, text.indexOf('\n', at))));
+  });
+  return ended(stream);
 }
 
 function drain(stream: Readable): Promise<void> {

@@ -204,7 +204,8 @@ export class CameraRecorder {
       extraPipes: 1,
       inputText: inputScript,
       onStderrLine: (line) => this.#onStderr(line),
-      onPipeLine: (fd, line) => (fd === 1 ? this.#onProgress(line) : fd === 3 ? this.#onSegmentLine(runId, line) : undefined),
+      onProgress: (outTimeUs) => this.#onProgress(outTimeUs),
+      onPipeLine: (fd, line) => (fd === 3 ? this.#onSegmentLine(runId, line) : undefined),
       // Segment clock times are computed in local time; UTC keeps them aligned.
       env: { ...process.env, TZ: 'UTC' },
     });
@@ -235,10 +236,7 @@ export class CameraRecorder {
     void this.#proc.stop(settings.stopGraceMs);
   }
 
-  #onProgress(line: string): void {
-    const eq = line.indexOf('=');
-    if (eq < 0 || line.slice(0, eq) !== 'out_time_us') return;
-    const value = Number(line.slice(eq + 1));
+  #onProgress(value: number): void {
     if (!Number.isFinite(value) || value <= this.#lastOutTimeUs) return;
     this.#lastOutTimeUs = value;
     this.#lastDataAt = this.#deps.clock.now();
