@@ -156,3 +156,13 @@ t.test('a camera that fails is its row\'s result; the others are imported; a spr
   t.match(await list(dir), [{ name: 'cam-a', zone: '东口' }]);
   t.equal((await list(dir)).length, 1);
 });
+
+t.test('a file with mixed line endings (header LF, rows CR LF): the passwords reach ONVIF without a CR, lines are the file\'s', async (t) => {
+  const dir = tmpDir(t);
+  const file = join(dir, 'mixed.csv');
+  const [a, b] = [sim.cameras[4]!, sim.cameras[5]!];
+  writeFileSync(file, `name,zone,onvif,main,sub,user,password\ncam-a,,${a.host}:${a.onvifPort},,,admin,${a.password}\r\ncam-b,,${b.host}:${b.onvifPort},,,admin,${b.password}\r\n`);
+  const r = await cli(['cameras', 'import', file, '--data-dir', dir, '--json', '--no-probe']);
+  t.equal(r.code, 0, 'both rows log in', { out: r.out.slice(0, 2000), err: r.err.slice(-2000) });
+  t.match(JSON.parse(r.out) as Row[], [{ line: 2, name: 'cam-a', result: 'added' }, { line: 3, name: 'cam-b', result: 'added' }]);
+});
