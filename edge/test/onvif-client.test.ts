@@ -4,7 +4,7 @@
 import t from 'tap';
 import { readOnvifCamera, readCameraClock } from '../src/onvif/client.ts';
 import { parseOnvifAddress } from '../src/onvif/address.ts';
-import { resolveInterface, toCameras } from '../src/onvif/discovery.ts';
+import { judgeReply, resolveInterface } from '../src/onvif/discovery.ts';
 import { CameraProblemError, TemplatedError } from '../src/probe/problem.ts';
 import { startFakeOnvif, envelope, type Action } from './helpers/fake-onvif.ts';
 import { cli } from './helpers/cli.ts';
@@ -107,16 +107,38 @@ t.test('addresses technicians type', async (t) => {
 });
 
 t.test('discovery replies: only valid ProbeMatches become cameras', async (t) => {
-  const ok = { probeMatches: { probeMatch: { endpointReference: { address: 'urn:uuid:1' }, types: 'dn:NetworkVideoTransmitter', scopes: 'onvif://www.onvif.org/name/Gate_East onvif://www.onvif.org/hardware/DS-2CD onvif://www.onvif.org/location/%E4%B8%9C%E5%8F%A3', XAddrs: 'http://192.0.2.7/onvif/device_service http://[fe80::1]/onvif/device_service' } } };
-  t.match(toCameras(ok), [{ urn: 'urn:uuid:1', host: '192.0.2.7', port: 80, address: '192.0.2.7:80', name: 'Gate East', hardware: 'DS-2CD', location: '东口' }]);
-  t.same(toCameras(undefined), []);
-  t.same(toCameras('junk'), []);
-  t.same(toCameras({ probeMatches: '' }), []);
-  t.same(toCameras({ probeMatches: { probeMatch: { XAddrs: 'http://192.0.2.7/' } } }), [], 'no endpoint reference');
-  t.same(toCameras({ probeMatches: { probeMatch: { endpointReference: { address: 'urn:uuid:2' }, XAddrs: 'not a url ftp://x/' } } }), [], 'no usable XAddr');
-  t.same(toCameras({ probeMatches: { probeMatch: { endpointReference: { address: 7 }, XAddrs: 'http://192.0.2.9:8000/onvif/device_service' } } }).map((c) => c.address), ['192.0.2.9:8000'], 'numbers the parser made are taken as text');
-  const two = toCameras({ probeMatches: { probeMatch: [ok.probeMatches.probeMatch, { endpointReference: { address: 'urn:uuid:3' }, XAddrs: 'http://192.0.2.8/x' }] } });
-  t.equal(two.length, 2, 'several matches in one reply');
+  const ID = 'urn:uuid:our-probe';
+  const env = (body: string, relatesTo = ID) =>
+    `<?xml version="1.0"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" xmlns:dn="http://www.onvif.org/ver10/network/wsdl"><s:Header><a:RelatesTo>${relatesTo}</a:RelatesTo></s:Header><s:Body><d:ProbeMatches>${body}</d:ProbeMatches></s:Body></s:Envelope>`;
+  const match = (address: string | null, xaddrs: string | null, extra = '', types = 'dn:NetworkVideoTransmitter') =>
+    `<d:ProbeMatch>${address === null ? '' : `<a:EndpointReference><a:Address>${address}</a:Address></a:EndpointReference>`}<d:Types>${types}</d:Types>${extra}${xaddrs === null ? '' : `<d:XAddrs>${xaddrs}</d:XAddrs>`}</d:ProbeMatch>`;
+  const cams = (xml: string) => {
+    const v = judgeReply(xml, ID);
+    return v.kind === 'devices' ? v.cameras : [];
+  };
+  const ok = match('urn:uuid:1', 'http://192.0.2.7/onvif/device_service http://[fe80::1]/onvif/device_service', '<d:Scopes>onvif://www.onvif.org/name/Gate_East onvif://www.onvif.org/hardware/DS-2CD onvif://www.onvif.org/location/%E4%B8%9C%E5%8F%A3</d:Scopes>');
+  t.match(cams(env(ok)), [{ urn: 'urn:uuid:1', host: '192.0.2.7', port: 80, address: '192.0.2.7:80', name: 'Gate East', hardware: 'DS-2CD', location: '东口' }]);
+  t.same(judgeReply('', ID), { kind: 'malformed' });
+  t.same(judgeReply('junk', ID), { kind: 'malformed' });
+  t.same(judgeReply(env(''), ID), { kind: 'malformed' }, 'no ProbeMatch at all');
+  t.same(judgeReply(env(match(null, 'http://192.0.2.7/')), ID), { kind: 'malformed' }, 'no endpoint reference');
+  t.same(judgeReply(env(match('urn:uuid:2', 'not a url ftp://x/')), ID), { kind: 'malformed' }, 'no usable XAddr');
+  t.same(cams(env(match('7', 'http://192.0.2.9:8000/onvif/device_service'))).map((c) => c.address), ['192.0.2.9:8000'], 'a number is taken as text');
+  const two = cams(env(ok + match('urn:uuid:3', 'http://192.0.2.8/x')));
+  t.same(two.map((c) => c.urn), ['urn:uuid:1', 'urn:uuid:3'], 'several matches in one reply: each a camera');
+
+  t.same(judgeReply(env(ok, 'urn:uuid:someone-else'), ID), { kind: 'unrelated' }, 'an answer to another probe');
+  t.same(judgeReply(env(ok).replace(/<s:Header>.*<\/s:Header>/, ''), ID), { kind: 'unrelated' }, 'an answer to no probe');
+  const printer = match('urn:uuid:p', 'http://192.0.2.20/wsd', '', 'wprt:PrintDeviceType').replace('<d:ProbeMatch>', '<d:ProbeMatch xmlns:wprt="http://schemas.microsoft.com/windows/2006/08/wdp/print">');
+  t.same(judgeReply(env(printer), ID), { kind: 'devices', cameras: [], otherDevices: ['urn:uuid:p'] }, 'a printer');
+  t.same(cams(env(printer + ok)).map((c) => c.urn), ['urn:uuid:1'], 'a camera and a printer in one reply: the camera');
+  const otherPrefix = match('urn:uuid:4', 'http://192.0.2.4/x', '', 'tds:Device tdn:NetworkVideoTransmitter').replace('<d:ProbeMatch>', '<d:ProbeMatch xmlns:tdn="http://www.onvif.org/ver10/network/wsdl" xmlns:tds="http://www.onvif.org/ver10/device/wsdl">');
+  t.same(cams(env(otherPrefix)).map((c) => c.urn), ['urn:uuid:4'], 'the type is known by its namespace, whatever the prefix');
+  const wrongNs = match('urn:uuid:5', 'http://192.0.2.5/x').replace('<d:ProbeMatch>', '<d:ProbeMatch xmlns:dn="http://example.com/not-onvif">');
+  t.same(judgeReply(env(wrongNs), ID), { kind: 'devices', cameras: [], otherDevices: ['urn:uuid:5'] }, 'the right local name in another namespace is not a camera');
+  t.same(judgeReply(env(match('urn:uuid:6', 'http://192.0.2.6/x', '', 'zz:NetworkVideoTransmitter')), ID), { kind: 'devices', cameras: [], otherDevices: ['urn:uuid:6'] }, 'an unbound prefix names no known type');
+  const mixedCase = env(ok).replace(/xmlns:d="[^"]+"/, 'xmlns:d="http://docs.oasis-open.org/ws-dd/ns/discovery/2009/01"');
+  t.same(cams(mixedCase).map((c) => c.urn), ['urn:uuid:1'], 'WS-Discovery 1.1 namespaces are read too');
 });
 
 t.test('--interface takes a name or an address', async (t) => {

@@ -73,6 +73,17 @@ t.test('discover → import → test with 64 cameras in a private network namesp
     t.match(noRoute.stderr, /hint: pass --interface/);
   });
 
+  t.test('a printer is not listed, a reply to another probe is not taken, a reply with two cameras gives both', async (t) => {
+    const d = runs.discoverImpostors!;
+    t.equal(d.code, 0, 'discover exits 0', { stderr: d.stderr });
+    const urns = new Set((JSON.parse(d.stdout) as Array<{ urn: string }>).map((f) => f.urn));
+    t.notOk(urns.has('urn:uuid:printer-1'), 'the printer (wprt:PrintDeviceType) is not a camera');
+    t.notOk(urns.has('urn:uuid:stray-1'), 'a reply whose RelatesTo is not our MessageID is dropped');
+    t.ok(urns.has('urn:uuid:nvr-ch1') && urns.has('urn:uuid:nvr-ch2'), 'both ProbeMatches of one reply are cameras, whatever the type prefix');
+    t.equal(urns.size, CAMERAS + 2, 'the simulator\'s cameras and the two channels, nothing else');
+    t.match(d.stderr, /ignored devices that are not cameras: 1/);
+  });
+
   t.test('import of the discovered list adds all 64; test finds them all recording-ready', async (t) => {
     const imp = runs.importFirst!;
     t.equal(imp.code, 0, 'import exits 0', { stdout: imp.stdout.slice(0, 3000), stderr: imp.stderr.slice(-2000) });

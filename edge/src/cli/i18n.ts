@@ -106,6 +106,7 @@ const TECHNICIAN_ZH: Record<string, string> = {
   "password for --user (never shown)": "--user 的密码（从不显示）",
   "also write the cameras found as a CSV for cameras import (no passwords)": "同时把发现的摄像头写成 CSV 供 cameras import 使用（不含密码）",
   "ignored {n} malformed discovery replies": "已忽略 {n} 个格式错误的发现应答",
+  "ignored devices that are not cameras: {n}": "已忽略非摄像头设备（如打印机）：{n} 台",
   "no ONVIF cameras answered": "没有 ONVIF 摄像头应答",
   "check that the cameras are on this network and have ONVIF and discovery enabled; pass --interface for the camera network, or a longer --timeout": "确认摄像头在此网络中且已开启 ONVIF 和设备发现；用 --interface 指定摄像头网段的网卡，或加长 --timeout",
   "{n} cameras found, {added} already added": "发现 {n} 台摄像头，其中 {added} 台已添加",
