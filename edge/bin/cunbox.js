@@ -7,4 +7,5 @@ register();
 const { endQuietlyOnClosedPipe } = await import('../src/cli/closed-pipe.ts');
 endQuietlyOnClosedPipe();
 const { run } = await import('../src/cli/main.ts');
-process.exitCode = await run(process.argv.slice(2));
+const { finishProcess } = await import('../src/cli/interrupt.ts');
+finishProcess(await run(process.argv.slice(2)));
