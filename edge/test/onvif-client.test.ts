@@ -2,6 +2,7 @@
 // picks streams, and that no malformed reply to any call escapes as anything
 // but a classified error.
 import t from 'tap';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { readOnvifCamera, readCameraClock } from '../src/onvif/client.ts';
 import { parseOnvifAddress } from '../src/onvif/address.ts';
 import { judgeReply, resolveInterface } from '../src/onvif/discovery.ts';
@@ -33,6 +34,42 @@ t.test('camera clock: offset measured both ways', async (t) => {
   cam.set({ clockOffsetS: 42 });
   const ahead = await readCameraClock(parseOnvifAddress(cam.address), { timeoutMs: 2000 });
   t.ok(ahead !== null && Math.abs(ahead - 42_000) < 1500, `ahead: ${ahead}`);
+});
+
+t.test('a camera that answers late once is asked again with twice the time; an answer, even a refusal, is final', async (t) => {
+  const cam = await startFakeOnvif({ slowFirst: { GetDeviceInformation: 2000, GetStreamUri: 2000 } });
+  t.teardown(() => cam.close());
+  const r = await readOnvifCamera(parseOnvifAddress(cam.address), creds, { timeoutMs: 700 });
+  t.equal(r.device.manufacturer, 'FakeCam', 'read on the second try');
+  t.equal(r.main.uri, 'rtsp://127.0.0.1:554/main');
+  t.equal(cam.calls.filter((c) => c === 'GetDeviceInformation').length, 2, 'GetDeviceInformation asked twice');
+
+  const refusing = await startFakeOnvif({ override: { GetDeviceInformation: { status: 400, body: envelope('<env:Fault><env:Code><env:Value>env:Sender</env:Value><env:Subcode><env:Value>ter:NotAuthorized</env:Value></env:Subcode></env:Code><env:Reason><env:Text xml:lang="en">Sender not Authorized</env:Text></env:Reason></env:Fault>') } } });
+  t.teardown(() => refusing.close());
+  await t.rejects(readOnvifCamera(parseOnvifAddress(refusing.address), creds, { timeoutMs: 700 }), { code: 'ONVIF_AUTH_FAILED' });
+  t.equal(refusing.calls.filter((c) => c === 'GetDeviceInformation').length, 1, 'a refused login is not tried again (cameras lock accounts)');
+});
+
+t.test('a camera that never answers is still unreachable after the second try', async (t) => {
+  const held: Socket[] = [];
+  const silent = createServer((s) => void held.push(s));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    for (const s of held) s.destroy();
+    silent.close();
+  });
+  const target = parseOnvifAddress(`127.0.0.1:${(silent.address() as AddressInfo).port}`);
+  await t.rejects(readCameraClock(target, { timeoutMs: 300 }), { code: 'CAMERA_UNREACHABLE' });
+  t.equal(held.length, 2, 'asked twice');
+});
+
+t.test('the clock offset is measured on the try that was answered', async (t) => {
+  // The first answer comes after the first try gave up (4 s): timed from the first
+  // try, a camera exactly on time would look about 2 s ahead.
+  const cam = await startFakeOnvif({ slowFirst: { GetSystemDateAndTime: 6000 } });
+  t.teardown(() => cam.close());
+  const offset = await readCameraClock(parseOnvifAddress(cam.address), { timeoutMs: 4000 });
+  t.ok(offset !== null && Math.abs(offset) < 1200, `offset ${offset} ms`);
 });
 
 t.test('no H.264/H.265 profile: exit 83 naming what the camera offers; H.265 alone is fine', async (t) => {
