@@ -3,8 +3,7 @@
  * elsewhere: it answers WS-Discovery and probes by multicast). Starts camsim
  * with discovery, a responder that answers every probe with malformed
  * datagrams, then the technician's flow through the real CLI as child
- * processes: discover → import → test → discover, and one more discover while
- * a printer, a stray reply and a two-camera reply answer too. Prints one JSON line.
+ * processes: discover → import → test → discover. Prints one JSON line.
  *
  *   discovery-scenario.ts CAMERAS DATA_DIR WORK_DIR
  */
@@ -81,34 +80,6 @@ function garbageResponder() {
   );
 }
 
-/**
- * Answers every probe with replies that are well-formed but must not all be
- * listed: a printer, a camera answering someone else's probe, and one reply
- * carrying two cameras (an NVR does that) whose type uses another prefix.
- */
-function impostorResponder() {
-  const sock = createSocket({ type: 'udp4', reuseAddr: true });
-  const env = (relatesTo: string, matches: string) =>
-    `<?xml version="1.0"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" xmlns:dn="http://www.onvif.org/ver10/network/wsdl"><s:Header><a:RelatesTo>${relatesTo}</a:RelatesTo></s:Header><s:Body><d:ProbeMatches>${matches}</d:ProbeMatches></s:Body></s:Envelope>`;
-  const match = (urn: string, types: string, xaddr: string, ns = '') =>
-    `<d:ProbeMatch${ns}><a:EndpointReference><a:Address>${urn}</a:Address></a:EndpointReference><d:Types>${types}</d:Types><d:XAddrs>${xaddr}</d:XAddrs></d:ProbeMatch>`;
-  sock.on('message', (m, peer) => {
-    const id = /<(?:\w+:)?MessageID>([^<]+)</.exec(m.toString())?.[1] ?? '';
-    const replies = [
-      env(id, match('urn:uuid:printer-1', 'wprt:PrintDeviceType', 'http://127.0.0.1:1/wsd/print', ' xmlns:wprt="http://schemas.microsoft.com/windows/2006/08/wdp/print"')),
-      env('urn:uuid:not-your-probe', match('urn:uuid:stray-1', 'dn:NetworkVideoTransmitter', 'http://127.0.0.1:2/onvif/device_service')),
-      env(id, match('urn:uuid:nvr-ch1', 'tdn:NetworkVideoTransmitter', 'http://127.0.0.1:3/onvif/device_service', ' xmlns:tdn="http://www.onvif.org/ver10/network/wsdl"') + match('urn:uuid:nvr-ch2', 'dn:NetworkVideoTransmitter', 'http://127.0.0.1:4/onvif/device_service')),
-    ];
-    for (const r of replies) sock.send(Buffer.from(r), peer.port, peer.address);
-  });
-  return new Promise<{ close: () => void }>((resolve) =>
-    sock.bind(3702, '239.255.255.250', () => {
-      sock.addMembership('239.255.255.250', '127.0.0.1');
-      resolve({ close: () => sock.close() });
-    }),
-  );
-}
-
 const sim = await startCamsim({ cameras: Number(count), discovery: true, discoveryIface: '127.0.0.1' });
 const garbage = await garbageResponder();
 try {
@@ -139,13 +110,6 @@ try {
   runs.importFirst = await cunbox(['cameras', 'import', filled, '--data-dir', dataDir, '--json', '--probe-seconds', '2.5', '--parallel', '32']);
   runs.test = await cunbox(['cameras', 'test', '--all', '--data-dir', dataDir, '--json', '--probe-seconds', '2.5', '--parallel', '32']);
   runs.discoverAfter = await cunbox(['cameras', 'discover', '--data-dir', dataDir, '--interface', 'lo', '--timeout', '2', '--json']);
-
-  const impostors = await impostorResponder();
-  try {
-    runs.discoverImpostors = await cunbox(['cameras', 'discover', '--data-dir', dataDir, '--interface', 'lo', '--timeout', '2', '--json']);
-  } finally {
-    impostors.close();
-  }
 
   // Without the multicast route and without --interface the probe cannot go out.
   spawnSync('ip', ['route', 'del', '224.0.0.0/4', 'dev', 'lo']);
