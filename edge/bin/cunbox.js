@@ -33,5 +33,6 @@ if (process.env.CUNBOX_RUN_SOURCES !== '1' && existsSync(bundle) && statSync(bun
   const { endQuietlyOnClosedPipe } = await import('../src/cli/closed-pipe.ts');
   endQuietlyOnClosedPipe();
   const { run } = await import('../src/cli/main.ts');
-  process.exitCode = await run(process.argv.slice(2));
+  const { finishProcess } = await import('../src/cli/interrupt.ts');
+  finishProcess(await run(process.argv.slice(2)));
 }

@@ -2,16 +2,14 @@
 // process, without a restart: add → recording, disable → stopped, enable →
 // recording again, rename → not restarted, remove → stopped.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startCamsim, type Camsim } from '../../scripts/camsim/camsim.ts';
 import { Edge } from '../src/edge.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { createLogger } from '../src/log.ts';
 import { tmpDir } from './helpers/tmp.ts';
+import { spawnCli } from './helpers/cli.ts';
 import { waitFor } from './helpers/media.ts';
-
-const BIN = join(import.meta.dirname, '../bin/cunbox.js');
 
 let sim: Camsim;
 t.before(async () => {
@@ -20,20 +18,7 @@ t.before(async () => {
 t.teardown(() => sim?.stop());
 
 /** The CLI as its own process, as a technician runs it next to the edge service. */
-function cunbox(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, LANG: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, err });
-    });
-  });
-}
+const cunbox = (args: string[]) => spawnCli(args).done;
 
 t.test('add, disable, enable, rename, remove reach a running edge within seconds', async (t) => {
   const dir = tmpDir(t);

@@ -6,7 +6,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { startCamsim, type Camsim } from '../../scripts/camsim/camsim.ts';
-import { cli } from './helpers/cli.ts';
+import { cli, spawnCli } from './helpers/cli.ts';
 import { tmpDir } from './helpers/tmp.ts';
 
 const CAMERAS = 64;
@@ -155,4 +155,48 @@ t.test('a camera that fails is its row\'s result; the others are imported; a spr
   t.notMatch(r.out + r.err, /wrong-password/);
   t.match(await list(dir), [{ name: 'cam-a', zone: '东口' }]);
   t.equal((await list(dir)).length, 1);
+});
+
+t.test('a file with mixed line endings (header LF, rows CR LF): the passwords reach ONVIF without a CR, lines are the file\'s', async (t) => {
+  const dir = tmpDir(t);
+  const file = join(dir, 'mixed.csv');
+  const [a, b] = [sim.cameras[4]!, sim.cameras[5]!];
+  writeFileSync(file, `name,zone,onvif,main,sub,user,password\ncam-a,,${a.host}:${a.onvifPort},,,admin,${a.password}\r\ncam-b,,${b.host}:${b.onvifPort},,,admin,${b.password}\r\n`);
+  const r = await cli(['cameras', 'import', file, '--data-dir', dir, '--json', '--no-probe']);
+  t.equal(r.code, 0, 'both rows log in', { out: r.out.slice(0, 2000), err: r.err.slice(-2000) });
+  t.match(JSON.parse(r.out) as Row[], [{ line: 2, name: 'cam-a', result: 'added' }, { line: 3, name: 'cam-b', result: 'added' }]);
+});
+
+t.test('Ctrl-C during an import: the rows shown ✓ are saved, a summary says what was not done, exit 130', async (t) => {
+  const dir = tmpDir(t);
+  const file = join(dir, 'cameras.csv');
+  const cams = sim.cameras.slice(0, 16);
+  writeFileSync(file, ['name,zone,onvif,main,sub,user,password', ...cams.map((c) => `cam-${c.index},,${c.host}:${c.onvifPort},,,${c.user},${c.password}`)].join('\n'));
+  // Two at a time: the import is still far from done when the first row passes.
+  const p = spawnCli(['cameras', 'import', file, '--data-dir', dir, '--probe-seconds', '2', '--parallel', '2'], {}, 120_000);
+  await new Promise<void>((resolve) => {
+    const onData = () => {
+      if (!/\] ✓ /.test(p.err())) return;
+      p.child.stderr.off('data', onData);
+      p.child.kill('SIGINT');
+      resolve();
+    };
+    p.child.stderr.on('data', onData);
+  });
+  const r = await p.done;
+  t.equal(r.code, 130, 'exit 130, as after any Ctrl-C', { err: r.err.slice(-2000) });
+  const passed = [...r.err.matchAll(/\] ✓ (\S+)/g)].map((m) => m[1]!);
+  const failed = [...r.err.matchAll(/\] ✗ (\S+)/g)].map((m) => m[1]!);
+  t.ok(passed.length >= 1, 'at least the row that passed before Ctrl-C');
+  const summary = /interrupted: (\d+) imported, (\d+) failed, (\d+) not processed/.exec(r.err);
+  t.ok(summary, 'a summary on Ctrl-C', { err: r.err.slice(-2000) });
+  t.same(summary?.slice(1).map(Number), [passed.length, failed.length, cams.length - passed.length - failed.length]);
+  t.ok(cams.length - passed.length - failed.length > 0, 'some rows were not processed');
+  t.match(r.err, /import the same file again/);
+  t.match(r.out, /not processed/, 'the table marks the rows not processed');
+  t.same((await list(dir)).map((c) => c.name).sort(), [...passed].sort(), 'exactly the rows shown ✓ are in the database');
+
+  const again = await cli(['cameras', 'import', file, '--data-dir', dir, '--json', '--probe-seconds', '2', '--parallel', '8']);
+  t.equal(again.code, 0, 'importing the same file again finishes the job', { err: again.err.slice(-2000) });
+  t.equal((await list(dir)).length, cams.length);
 });

@@ -2,9 +2,10 @@
 // picks streams, and that no malformed reply to any call escapes as anything
 // but a classified error.
 import t from 'tap';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { readOnvifCamera, readCameraClock } from '../src/onvif/client.ts';
 import { parseOnvifAddress } from '../src/onvif/address.ts';
-import { resolveInterface, toCameras } from '../src/onvif/discovery.ts';
+import { judgeReply, resolveInterface } from '../src/onvif/discovery.ts';
 import { CameraProblemError, TemplatedError } from '../src/probe/problem.ts';
 import { startFakeOnvif, envelope, type Action } from './helpers/fake-onvif.ts';
 import { cli } from './helpers/cli.ts';
@@ -33,6 +34,42 @@ t.test('camera clock: offset measured both ways', async (t) => {
   cam.set({ clockOffsetS: 42 });
   const ahead = await readCameraClock(parseOnvifAddress(cam.address), { timeoutMs: 2000 });
   t.ok(ahead !== null && Math.abs(ahead - 42_000) < 1500, `ahead: ${ahead}`);
+});
+
+t.test('a camera that answers late once is asked again with twice the time; an answer, even a refusal, is final', async (t) => {
+  const cam = await startFakeOnvif({ slowFirst: { GetDeviceInformation: 2000, GetStreamUri: 2000 } });
+  t.teardown(() => cam.close());
+  const r = await readOnvifCamera(parseOnvifAddress(cam.address), creds, { timeoutMs: 700 });
+  t.equal(r.device.manufacturer, 'FakeCam', 'read on the second try');
+  t.equal(r.main.uri, 'rtsp://127.0.0.1:554/main');
+  t.equal(cam.calls.filter((c) => c === 'GetDeviceInformation').length, 2, 'GetDeviceInformation asked twice');
+
+  const refusing = await startFakeOnvif({ override: { GetDeviceInformation: { status: 400, body: envelope('<env:Fault><env:Code><env:Value>env:Sender</env:Value><env:Subcode><env:Value>ter:NotAuthorized</env:Value></env:Subcode></env:Code><env:Reason><env:Text xml:lang="en">Sender not Authorized</env:Text></env:Reason></env:Fault>') } } });
+  t.teardown(() => refusing.close());
+  await t.rejects(readOnvifCamera(parseOnvifAddress(refusing.address), creds, { timeoutMs: 700 }), { code: 'ONVIF_AUTH_FAILED' });
+  t.equal(refusing.calls.filter((c) => c === 'GetDeviceInformation').length, 1, 'a refused login is not tried again (cameras lock accounts)');
+});
+
+t.test('a camera that never answers is still unreachable after the second try', async (t) => {
+  const held: Socket[] = [];
+  const silent = createServer((s) => void held.push(s));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    for (const s of held) s.destroy();
+    silent.close();
+  });
+  const target = parseOnvifAddress(`127.0.0.1:${(silent.address() as AddressInfo).port}`);
+  await t.rejects(readCameraClock(target, { timeoutMs: 300 }), { code: 'CAMERA_UNREACHABLE' });
+  t.equal(held.length, 2, 'asked twice');
+});
+
+t.test('the clock offset is measured on the try that was answered', async (t) => {
+  // The first answer comes after the first try gave up (4 s): timed from the first
+  // try, a camera exactly on time would look about 2 s ahead.
+  const cam = await startFakeOnvif({ slowFirst: { GetSystemDateAndTime: 6000 } });
+  t.teardown(() => cam.close());
+  const offset = await readCameraClock(parseOnvifAddress(cam.address), { timeoutMs: 4000 });
+  t.ok(offset !== null && Math.abs(offset) < 1200, `offset ${offset} ms`);
 });
 
 t.test('no H.264/H.265 profile: exit 83 naming what the camera offers; H.265 alone is fine', async (t) => {
@@ -107,16 +144,38 @@ t.test('addresses technicians type', async (t) => {
 });
 
 t.test('discovery replies: only valid ProbeMatches become cameras', async (t) => {
-  const ok = { probeMatches: { probeMatch: { endpointReference: { address: 'urn:uuid:1' }, types: 'dn:NetworkVideoTransmitter', scopes: 'onvif://www.onvif.org/name/Gate_East onvif://www.onvif.org/hardware/DS-2CD onvif://www.onvif.org/location/%E4%B8%9C%E5%8F%A3', XAddrs: 'http://192.0.2.7/onvif/device_service http://[fe80::1]/onvif/device_service' } } };
-  t.match(toCameras(ok), [{ urn: 'urn:uuid:1', host: '192.0.2.7', port: 80, address: '192.0.2.7:80', name: 'Gate East', hardware: 'DS-2CD', location: '东口' }]);
-  t.same(toCameras(undefined), []);
-  t.same(toCameras('junk'), []);
-  t.same(toCameras({ probeMatches: '' }), []);
-  t.same(toCameras({ probeMatches: { probeMatch: { XAddrs: 'http://192.0.2.7/' } } }), [], 'no endpoint reference');
-  t.same(toCameras({ probeMatches: { probeMatch: { endpointReference: { address: 'urn:uuid:2' }, XAddrs: 'not a url ftp://x/' } } }), [], 'no usable XAddr');
-  t.same(toCameras({ probeMatches: { probeMatch: { endpointReference: { address: 7 }, XAddrs: 'http://192.0.2.9:8000/onvif/device_service' } } }).map((c) => c.address), ['192.0.2.9:8000'], 'numbers the parser made are taken as text');
-  const two = toCameras({ probeMatches: { probeMatch: [ok.probeMatches.probeMatch, { endpointReference: { address: 'urn:uuid:3' }, XAddrs: 'http://192.0.2.8/x' }] } });
-  t.equal(two.length, 2, 'several matches in one reply');
+  const ID = 'urn:uuid:our-probe';
+  const env = (body: string, relatesTo = ID) =>
+    `<?xml version="1.0"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" xmlns:dn="http://www.onvif.org/ver10/network/wsdl"><s:Header><a:RelatesTo>${relatesTo}</a:RelatesTo></s:Header><s:Body><d:ProbeMatches>${body}</d:ProbeMatches></s:Body></s:Envelope>`;
+  const match = (address: string | null, xaddrs: string | null, extra = '', types = 'dn:NetworkVideoTransmitter') =>
+    `<d:ProbeMatch>${address === null ? '' : `<a:EndpointReference><a:Address>${address}</a:Address></a:EndpointReference>`}<d:Types>${types}</d:Types>${extra}${xaddrs === null ? '' : `<d:XAddrs>${xaddrs}</d:XAddrs>`}</d:ProbeMatch>`;
+  const cams = (xml: string) => {
+    const v = judgeReply(xml, ID);
+    return v.kind === 'devices' ? v.cameras : [];
+  };
+  const ok = match('urn:uuid:1', 'http://192.0.2.7/onvif/device_service http://[fe80::1]/onvif/device_service', '<d:Scopes>onvif://www.onvif.org/name/Gate_East onvif://www.onvif.org/hardware/DS-2CD onvif://www.onvif.org/location/%E4%B8%9C%E5%8F%A3</d:Scopes>');
+  t.match(cams(env(ok)), [{ urn: 'urn:uuid:1', host: '192.0.2.7', port: 80, address: '192.0.2.7:80', name: 'Gate East', hardware: 'DS-2CD', location: '东口' }]);
+  t.same(judgeReply('', ID), { kind: 'malformed' });
+  t.same(judgeReply('junk', ID), { kind: 'malformed' });
+  t.same(judgeReply(env(''), ID), { kind: 'malformed' }, 'no ProbeMatch at all');
+  t.same(judgeReply(env(match(null, 'http://192.0.2.7/')), ID), { kind: 'malformed' }, 'no endpoint reference');
+  t.same(judgeReply(env(match('urn:uuid:2', 'not a url ftp://x/')), ID), { kind: 'malformed' }, 'no usable XAddr');
+  t.same(cams(env(match('7', 'http://192.0.2.9:8000/onvif/device_service'))).map((c) => c.address), ['192.0.2.9:8000'], 'a number is taken as text');
+  const two = cams(env(ok + match('urn:uuid:3', 'http://192.0.2.8/x')));
+  t.same(two.map((c) => c.urn), ['urn:uuid:1', 'urn:uuid:3'], 'several matches in one reply: each a camera');
+
+  t.same(judgeReply(env(ok, 'urn:uuid:someone-else'), ID), { kind: 'unrelated' }, 'an answer to another probe');
+  t.same(judgeReply(env(ok).replace(/<s:Header>.*<\/s:Header>/, ''), ID), { kind: 'unrelated' }, 'an answer to no probe');
+  const printer = match('urn:uuid:p', 'http://192.0.2.20/wsd', '', 'wprt:PrintDeviceType').replace('<d:ProbeMatch>', '<d:ProbeMatch xmlns:wprt="http://schemas.microsoft.com/windows/2006/08/wdp/print">');
+  t.same(judgeReply(env(printer), ID), { kind: 'devices', cameras: [], otherDevices: ['urn:uuid:p'] }, 'a printer');
+  t.same(cams(env(printer + ok)).map((c) => c.urn), ['urn:uuid:1'], 'a camera and a printer in one reply: the camera');
+  const otherPrefix = match('urn:uuid:4', 'http://192.0.2.4/x', '', 'tds:Device tdn:NetworkVideoTransmitter').replace('<d:ProbeMatch>', '<d:ProbeMatch xmlns:tdn="http://www.onvif.org/ver10/network/wsdl" xmlns:tds="http://www.onvif.org/ver10/device/wsdl">');
+  t.same(cams(env(otherPrefix)).map((c) => c.urn), ['urn:uuid:4'], 'the type is known by its namespace, whatever the prefix');
+  const wrongNs = match('urn:uuid:5', 'http://192.0.2.5/x').replace('<d:ProbeMatch>', '<d:ProbeMatch xmlns:dn="http://example.com/not-onvif">');
+  t.same(judgeReply(env(wrongNs), ID), { kind: 'devices', cameras: [], otherDevices: ['urn:uuid:5'] }, 'the right local name in another namespace is not a camera');
+  t.same(judgeReply(env(match('urn:uuid:6', 'http://192.0.2.6/x', '', 'zz:NetworkVideoTransmitter')), ID), { kind: 'devices', cameras: [], otherDevices: ['urn:uuid:6'] }, 'an unbound prefix names no known type');
+  const mixedCase = env(ok).replace(/xmlns:d="[^"]+"/, 'xmlns:d="http://docs.oasis-open.org/ws-dd/ns/discovery/2009/01"');
+  t.same(cams(mixedCase).map((c) => c.urn), ['urn:uuid:1'], 'WS-Discovery 1.1 namespaces are read too');
 });
 
 t.test('--interface takes a name or an address', async (t) => {

@@ -310,6 +310,48 @@ def pick_port_block(host: str, count: int, taken: set[int]) -> int:
     raise SimError(f"no block of {count} free ports found", EXIT_PORT_CONFLICT)
 
 
+PORT_CLAIMS_DIR = Path(os.environ.get("CAMSIM_PORT_CLAIMS", "/tmp/camsim-ports"))
+
+
+class PortClaims:
+    """The camera ports this simulator owns for its whole life, offline cameras included.
+
+    A camera put offline closes its sockets, so the kernel alone would hand its
+    ports to the next simulator started meanwhile, and the camera could not come
+    back. Each port is claimed with an flock on a file named after it, holding
+    our pid; the kernel drops the lock when the process ends, however it ends."""
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+        self.held: dict[int, Any] = {}
+
+    def claim(self, kind: str, port: int, owner_name: str) -> None:
+        if port in self.held:
+            return
+        try:
+            PORT_CLAIMS_DIR.mkdir(parents=True, exist_ok=True)
+            f = open(PORT_CLAIMS_DIR / f"{self.host}-{port}", "a+")
+        except OSError as e:
+            raise SimError(f"cannot claim {kind} port {port} ({owner_name}) in {PORT_CLAIMS_DIR}: {e.strerror}") from None
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            owner = f.read().strip() or "?"
+            f.close()
+            raise SimError(f"{kind} port {port} ({owner_name}) is held by another camsim (pid {owner})", EXIT_PORT_CONFLICT) from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"{os.getpid()}\n")
+        f.flush()
+        self.held[port] = f
+
+    def release_all(self) -> None:
+        for f in self.held.values():
+            f.close()
+        self.held.clear()
+
+
 def listening_inodes(port: int) -> set[int]:
     inodes = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
@@ -1175,6 +1217,7 @@ class Simulator:
         self.pool: Any = None
         self.control: ControlServer | None = None
         self.discovery: Discovery | None = None
+        self.claims = PortClaims(self.bind)
 
     def check_plugins(self) -> None:
         missing = [e for e in dict.fromkeys(REQUIRED_ELEMENTS) if Gst.ElementFactory.find(e) is None]
@@ -1219,6 +1262,8 @@ class Simulator:
             self.cameras = [Camera(self, i, self.clip_for(i), rtsp_base + i, onvif_base + i) for i in range(n)]
             try:
                 for cam in self.cameras:
+                    self.claims.claim("RTSP", cam.rtsp_port, cam.name)
+                    self.claims.claim("ONVIF", cam.onvif_port, cam.name)
                     cam.rtsp.start()
                     cam.onvif_http.start()
                 return
@@ -1226,6 +1271,7 @@ class Simulator:
                 for cam in self.cameras:
                     cam.rtsp.stop()
                     cam.onvif_http.stop()
+                self.claims.release_all()
                 if attempt + 1 == attempts or e.exit_code != EXIT_PORT_CONFLICT:
                     raise
                 log.warning("%s; trying other ports", e)

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -385,6 +385,47 @@ t.test('a taken RTSP port is a loud start-up error', async (t) => {
   t.teardown(() => blocker.close());
   const { port } = blocker.address() as net.AddressInfo;
   await t.rejects(startCamsim({ cameras: 1, rtspBasePort: port }), /exited before ready \(code 2[\s\S]*RTSP port \d+ \(cam00\) is already in use/);
+});
+
+t.test('a taken ONVIF or control port is a loud start-up error too', async (t) => {
+  const blocker = net.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => blocker.close());
+  const { port } = blocker.address() as net.AddressInfo;
+  await t.rejects(startCamsim({ cameras: 1, onvifBasePort: port }), /exited before ready \(code 2[\s\S]*ONVIF port \d+ \(cam00\): Address already in use/);
+  await t.rejects(startCamsim({ cameras: 1, controlPort: port }), /exited before ready \(code 2[\s\S]*control port \d+: Address already in use/);
+});
+
+t.test('the ports of an offline camera stay its own: another simulator cannot take them meanwhile', async (t) => {
+  const a = await startCamsim({ cameras: 1 });
+  t.teardown(() => a.stop());
+  const c = a.cameras[0]!;
+  await a.control.fault(0, 'offline');
+  t.ok(await connectRefused(c.rtspPort), 'offline: the port refuses connections');
+  await t.rejects(startCamsim({ cameras: 1, rtspBasePort: c.rtspPort }), new RegExp(`code 2[\\s\\S]*RTSP port ${c.rtspPort} \\(cam00\\) is held by another camsim \\(pid ${a.pid}\\)`));
+  await t.rejects(startCamsim({ cameras: 1, onvifBasePort: c.onvifPort }), new RegExp(`code 2[\\s\\S]*ONVIF port ${c.onvifPort} \\(cam00\\) is held by another camsim \\(pid ${a.pid}\\)`));
+  await a.control.clear(0);
+  t.equal(await describe(c.rtspPort, '/main', `admin:${c.password}`), 200, 'back on its own port');
+});
+
+t.test('the wrapper starts camsim again when its ports were taken, unless the ports were given', async (t) => {
+  // A stand-in interpreter: making the real camsim lose five port blocks in a
+  // row to other processes cannot be arranged; this exits as camsim does then
+  // (status 2, the port on stderr) twice, and then prints a ready line.
+  const dir = await mkdtemp(path.join(tmpdir(), 'camsim-retry-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const count = path.join(dir, 'starts');
+  const fake = path.join(dir, 'python');
+  const ready = JSON.stringify({ ready: true, pid: 1, control: 'http://127.0.0.1:9', discovery: false, cameras: [] });
+  await writeFile(fake, `#!/bin/sh\necho x >> ${count}\nif [ "$(wc -l < ${count})" -le 2 ]; then echo "camsim: error: RTSP port 10001 (cam00) is already in use" >&2; exit 2; fi\necho '${ready}'\nexec cat > /dev/null\n`, { mode: 0o755 });
+  const logs: string[] = [];
+  const sim = await startCamsim({ cameras: 1, python: fake, onLog: (l) => logs.push(l) });
+  await sim.stop();
+  t.equal((await readFile(count, 'utf8')).split('\n').filter(Boolean).length, 3, 'started three times');
+  t.match(logs.join('\n'), /RTSP port 10001 \(cam00\) is already in use[\s\S]*starting again on other ports/);
+  await rm(count);
+  await t.rejects(startCamsim({ cameras: 1, python: fake, rtspBasePort: 10001 }), /RTSP port 10001 \(cam00\) is already in use/);
+  t.equal((await readFile(count, 'utf8')).split('\n').filter(Boolean).length, 1, 'given ports: started once, the error passed on');
 });
 
 t.test('64 cameras start and every main stream answers DESCRIBE', async (t) => {

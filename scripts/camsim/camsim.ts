@@ -137,7 +137,39 @@ export function camsimArgs(opts: CamsimOptions): string[] {
   return args;
 }
 
+/** camsim.py's exit status when a port it needs is taken (its stderr names the port). */
+export const EXIT_PORT_CONFLICT = 2;
+
+/** camsim.py did not get ready; `exitCode` is its exit status when it exited. */
+export class CamsimStartError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number | null,
+  ) {
+    super(message);
+    this.name = 'CamsimStartError';
+  }
+}
+
+/**
+ * Starts the simulator. With ports left to it, camsim.py moves to other free
+ * ports by itself when one is taken between its check and its bind; should
+ * parallel runs keep taking them, it is started again (three times in all).
+ * Ports given explicitly are never replaced: a taken one is a loud error.
+ */
 export async function startCamsim(opts: CamsimOptions): Promise<Camsim> {
+  const portsGiven = opts.rtspBasePort !== undefined || opts.onvifBasePort !== undefined || opts.controlPort !== undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (portsGiven || attempt >= 3 || !(err instanceof CamsimStartError) || err.exitCode !== EXIT_PORT_CONFLICT) throw err;
+      opts.onLog?.('camsim: a port it needed was taken; starting again on other ports');
+    }
+  }
+}
+
+async function startOnce(opts: CamsimOptions): Promise<Camsim> {
   const child = spawn(opts.python ?? DEFAULT_PYTHON, camsimArgs(opts), { stdio: ['pipe', 'pipe', 'pipe'] });
   const stderr = new LineTail(40);
   child.stderr.setEncoding('utf8');
@@ -164,9 +196,9 @@ export async function startCamsim(opts: CamsimOptions): Promise<Camsim> {
 function readyLine(child: ChildProcess, timeoutMs: number, stderr: LineTail): Promise<ReadyLine> {
   return new Promise((resolve, reject) => {
     let buffered = '';
-    const fail = (why: string) => {
+    const fail = (why: string, exitCode: number | null = null) => {
       cleanup();
-      reject(new Error(`camsim ${why}\n--- camsim stderr (tail) ---\n${stderr.text()}`));
+      reject(new CamsimStartError(`camsim ${why}\n--- camsim stderr (tail) ---\n${stderr.text()}`, exitCode));
     };
     const onData = (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
@@ -181,7 +213,7 @@ function readyLine(child: ChildProcess, timeoutMs: number, stderr: LineTail): Pr
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
       // Let the last stderr chunk arrive before reporting it.
-      setImmediate(() => fail(`exited before ready (code ${code}, signal ${signal})`));
+      setImmediate(() => fail(`exited before ready (code ${code}, signal ${signal})`, code));
     const onError = (err: Error) => fail(`could not start: ${err.message}`);
     const timer = setTimeout(() => fail(`not ready after ${timeoutMs} ms`), timeoutMs);
     const cleanup = () => {

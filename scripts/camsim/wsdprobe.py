@@ -35,18 +35,23 @@ def probe_xml(message_id: str) -> bytes:
     ).encode()
 
 
-def parse_match(data: bytes) -> dict[str, object]:
+def parse_matches(data: bytes) -> list[dict[str, object]]:
+    """Every ProbeMatch of one reply: an NVR or a multi-channel encoder sends several."""
     root = ET.fromstring(data)
-    match = root.find(f"{{{SOAP}}}Body/{{{WSD}}}ProbeMatches/{{{WSD}}}ProbeMatch")
-    if match is None:
-        return {"error": "no ProbeMatch"}
-    return {
-        "relatesTo": root.findtext(f"{{{SOAP}}}Header/{{{WSA}}}RelatesTo"),
-        "address": match.findtext(f"{{{WSA}}}EndpointReference/{{{WSA}}}Address"),
-        "types": (match.findtext(f"{{{WSD}}}Types") or "").split(),
-        "scopes": (match.findtext(f"{{{WSD}}}Scopes") or "").split(),
-        "xaddrs": (match.findtext(f"{{{WSD}}}XAddrs") or "").split(),
-    }
+    found = root.findall(f"{{{SOAP}}}Body/{{{WSD}}}ProbeMatches/{{{WSD}}}ProbeMatch")
+    if not found:
+        return [{"error": "no ProbeMatch"}]
+    relates_to = root.findtext(f"{{{SOAP}}}Header/{{{WSA}}}RelatesTo")
+    return [
+        {
+            "relatesTo": relates_to,
+            "address": match.findtext(f"{{{WSA}}}EndpointReference/{{{WSA}}}Address"),
+            "types": (match.findtext(f"{{{WSD}}}Types") or "").split(),
+            "scopes": (match.findtext(f"{{{WSD}}}Scopes") or "").split(),
+            "xaddrs": (match.findtext(f"{{{WSD}}}XAddrs") or "").split(),
+        }
+        for match in found
+    ]
 
 
 def main() -> int:
@@ -72,7 +77,7 @@ def main() -> int:
         except socket.timeout:
             break
         try:
-            matches.append(parse_match(data))
+            matches.extend(parse_matches(data))
         except ET.ParseError as e:
             matches.append({"error": str(e)})
     print(json.dumps({"messageId": message_id, "matches": matches}))

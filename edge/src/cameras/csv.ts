@@ -7,9 +7,11 @@
  *   村委会门口,村委会,,rtsp://192.0.2.11:554/Streaming/Channels/101,rtsp://192.0.2.11:554/Streaming/Channels/102,admin,secret
  *
  * Files come from spreadsheets: a UTF-8 BOM is accepted, and a file that is not
- * UTF-8 is read as GB18030 (what Excel on Chinese Windows saves). The whole file
- * is checked before anything is applied, and every problem is reported with
- * its line.
+ * UTF-8 is read as GB18030 (what Excel on Chinese Windows saves). Line endings
+ * may be mixed (a header typed on Linux above rows pasted from Windows): every
+ * CR LF or lone CR is read as one line break, so no value keeps a stray CR. The
+ * whole file is checked before anything is applied, and every problem is
+ * reported with the line the row starts on, counted as an editor counts.
  */
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
@@ -35,7 +37,7 @@ export const MAX_CSV_BYTES = 1 << 20;
 export const MAX_CSV_ROWS = 1000;
 
 export interface CsvCamera {
-  /** Line in the file where the row ends (1-based). */
+  /** Line in the file where the row starts (1-based), as an editor numbers it. */
   line: number;
   name: string;
   zone: string | null;
@@ -65,19 +67,24 @@ export function decodeCsv(bytes: Buffer): { text: string; encoding: 'utf-8' | 'g
 /** Parses and checks a whole file; throws INVALID_INPUT listing every problem. */
 export function parseCameraCsv(bytes: Buffer, file = 'CSV'): ParsedCsv {
   if (bytes.length > MAX_CSV_BYTES) throw new TemplatedError('INVALID_INPUT', '{file}: larger than {mib} MiB; split it', { file, mib: MAX_CSV_BYTES >> 20 });
-  const { text, encoding } = decodeCsv(bytes);
-  let records: Array<{ record: string[]; info: { lines: number } }>;
+  const decoded = decodeCsv(bytes);
+  const encoding = decoded.encoding;
+  // csv-parse takes the first line's ending for the whole file; a CR left on a
+  // CR LF row would end up in its last value (the password) and count as a line.
+  const text = decoded.text.replace(/\r\n?/g, '\n');
+  let parsed: Array<{ record: string[]; raw: string; info: { lines: number } }>;
   try {
-    records = parse(text, { info: true, relax_column_count: true, skip_empty_lines: true, delimiter: delimiterOf(text) }) as unknown as typeof records;
+    parsed = parse(text, { info: true, raw: true, relax_column_count: true, skip_empty_lines: true, delimiter: delimiterOf(text) }) as unknown as typeof parsed;
   } catch (err) {
     const e = err as Error & { lines?: number };
     throw new TemplatedError('INVALID_INPUT', '{file}: not a readable CSV file', { file }, { details: [{ text: 'line {line}: {reason}', vars: { line: e.lines ?? '?', reason: e.message.replace(/ at line \d+.*$/, '') } }] });
   }
+  const records = parsed.map(({ record, raw, info }) => ({ record, line: startLine(raw, info.lines) }));
   const problems: Template[] = [];
   const at = (line: number, text: string, vars: Template['vars'] = {}) => problems.push({ text, vars: { line, ...vars } });
   const [header, ...body] = records;
   if (!header) throw new TemplatedError('INVALID_INPUT', '{file}: empty; the first line must name the columns ({columns})', { file, columns: CSV_COLUMNS.join(',') });
-  const h = header.info.lines;
+  const h = header.line;
   const columns = header.record.map((name) => ALIASES[name.trim().toLowerCase()] ?? null);
   header.record.forEach((name, i) => {
     if (columns[i] === null) at(h, 'line {line}: unknown column "{column}" (known: {known})', { column: name.trim(), known: CSV_COLUMNS.join(', ') });
@@ -95,8 +102,7 @@ export function parseCameraCsv(bytes: Buffer, file = 'CSV'): ParsedCsv {
   const rows: CsvCamera[] = [];
   const names = new Map<string, number>();
   const addresses = new Map<string, number>();
-  for (const { record, info } of body) {
-    const line = info.lines;
+  for (const { record, line } of body) {
     if (record.every((v) => v.trim() === '')) continue;
     if (record.length > columns.length) {
       at(line, 'line {line}: {fields} fields, but the header names {columns} (a comma inside a value needs "quotes")', { fields: record.length, columns: columns.length });
@@ -126,6 +132,16 @@ export function parseCameraCsv(bytes: Buffer, file = 'CSV'): ParsedCsv {
   if (problems.length > 0) throw new TemplatedError('INVALID_INPUT', '{file}: {n} problems; nothing was imported', { file, n: problems.length }, { details: problems });
   if (rows.length === 0) throw new TemplatedError('INVALID_INPUT', '{file}: no camera rows', { file });
   return { rows, encoding };
+}
+
+/**
+ * csv-parse counts the line a record ends on; a quoted value may span lines, and
+ * the raw text carries the skipped empty lines before the record and its own
+ * line break after it.
+ */
+function startLine(raw: string, endLine: number): number {
+  const own = raw.replace(/^\n+/, '').replace(/\n$/, '');
+  return endLine - (own.match(/\n/g)?.length ?? 0);
 }
 
 /** Comma, unless the header line has none and uses semicolons or tabs (some spreadsheet locales). */

@@ -146,8 +146,8 @@ function newCam(target: OnvifTarget, creds: OnvifCredentials, timeoutMs: number)
 }
 
 async function readClockOffset(cam: CamInstance, target: OnvifTarget, timeoutMs: number, now: () => number): Promise<number | null> {
-  const sent = now();
-  const { data } = await call<Date>(cam, target, timeoutMs, (cb) => cam.getSystemDateAndTime(cb));
+  let sent = now();
+  const { data } = await call<Date>(cam, target, timeoutMs, (cb) => cam.getSystemDateAndTime(cb), () => (sent = now()));
   const received = now();
   if (!(data instanceof Date) || Number.isNaN(data.getTime())) return null;
   // The camera read its clock somewhere between sending and receiving; it reports whole seconds.
@@ -263,21 +263,49 @@ type Callback<T> = (err: Error | null, data?: T, xml?: string) => void;
 /** Replies each Cam received: tells a silent camera from a reply the library choked on. */
 const replies = new WeakMap<CamInstance, number>();
 
-/** One library call: settles once, within a deadline, with a classified failure. */
-function call<T>(cam: CamInstance, target: OnvifTarget, deadlineMs: number, fn: (cb: Callback<T>) => void): Promise<{ data: T | undefined; xml: string | undefined }> {
-  return new Promise((resolve, reject) => {
+/**
+ * One library call: settles once, within a deadline, with a classified failure.
+ * A call that got no answer at all is asked once more with twice the time: a
+ * camera busy streaming to several clients (or an edge busy probing 32 cameras
+ * at once) answers late rather than never, and every call here only reads, so
+ * asking again changes nothing on the camera. A refused connection or any
+ * answer, even a wrong one, is final. `beforeAttempt` runs as each attempt
+ * starts (the clock reading needs the send time of the attempt that answered).
+ */
+async function call<T>(cam: CamInstance, target: OnvifTarget, deadlineMs: number, fn: (cb: Callback<T>) => void, beforeAttempt?: () => void): Promise<{ data: T | undefined; xml: string | undefined }> {
+  beforeAttempt?.();
+  const first = await attempt(cam, deadlineMs, fn);
+  if (!('err' in first)) return first;
+  if (!first.silent) throw classify(first.err, target, first.xml);
+  const perRequest = cam.timeout;
+  cam.timeout = perRequest * 2;
+  try {
+    beforeAttempt?.();
+    const second = await attempt(cam, deadlineMs * 2, fn);
+    if ('err' in second) throw classify(second.err, target, second.xml);
+    return second;
+  } finally {
+    cam.timeout = perRequest;
+  }
+}
+
+type Attempt<T> = { data: T | undefined; xml: string | undefined } | { err: unknown; xml: string | undefined; silent: boolean };
+
+function attempt<T>(cam: CamInstance, deadlineMs: number, fn: (cb: Callback<T>) => void): Promise<Attempt<T>> {
+  return new Promise((resolve) => {
     let settled = false;
     const before = replies.get(cam) ?? 0;
+    const answered = () => (replies.get(cam) ?? 0) > before;
     // Some malformed replies leave the library waiting forever instead of calling back.
     const timer = setTimeout(
-      () => settle((replies.get(cam) ?? 0) > before ? new Error('the camera answered, but not in a form ONVIF clients understand') : new Error('Network timeout')),
+      () => settle(answered() ? new Error('the camera answered, but not in a form ONVIF clients understand') : new Error('Network timeout')),
       deadlineMs + 1000,
     );
     function settle(err: unknown, data?: T, xml?: string) {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      if (err) reject(classify(err, target, xml));
+      if (err) resolve({ err, xml, silent: !answered() && isTimeout(err) });
       else resolve({ data, xml });
     }
     try {
@@ -286,6 +314,11 @@ function call<T>(cam: CamInstance, target: OnvifTarget, deadlineMs: number, fn: 
       settle(err);
     }
   });
+}
+
+function isTimeout(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ETIMEDOUT' || /Network timeout/i.test(err instanceof Error ? err.message : String(err));
 }
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'EADDRNOTAVAIL']);

@@ -1,25 +1,25 @@
 /**
- * WS-Discovery of ONVIF cameras through the `onvif` package's Discovery.
+ * WS-Discovery of ONVIF cameras: a Probe for NetworkVideoTransmitters, sent
+ * (twice, as SOAP-over-UDP asks, with the same MessageID) from a socket bound to
+ * the address of a chosen interface, so the kernel sends the multicast out of
+ * that interface: an edge box usually has a camera network and an uplink, and
+ * the default route is the uplink.
  *
- * Why that package and not node-onvif's startProbe(): an edge box usually has
- * two networks (cameras on one, the uplink on the other) and node-onvif always
- * probes through the default route, i.e. often the wrong one, and always waits
- * 3 s; `onvif` binds the probe socket to the address of a chosen interface
- * (so the kernel sends the multicast out of that interface) and takes a timeout.
- * Like SOAP-over-UDP asks, the probe goes out twice.
- *
- * Replies are untrusted datagrams from anyone on the segment. We take the raw
- * parse (resolve: false, so the library builds no Cam from a reply we have not
- * checked), validate every field ourselves, and count what we drop. The
- * library's singleton emits 'error' for every malformed reply; an EventEmitter
- * with no 'error' listener throws, so one is always attached while probing.
+ * Replies are untrusted datagrams from anyone on the segment. A reply counts
+ * only when it answers our probe (RelatesTo is our MessageID: another client
+ * on the segment may be probing too), and each of its ProbeMatches only when it
+ * declares the ONVIF NetworkVideoTransmitter type, whatever prefix the reply
+ * binds that namespace to (printers and PCs answer probes too). One reply may
+ * carry several ProbeMatches (an NVR, an encoder with several channels): each
+ * is a device. Malformed replies are dropped and counted.
  */
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { isIP } from 'node:net';
-import { createSocket } from 'node:dgram';
-import onvif from 'onvif';
+import { createSocket, type Socket } from 'node:dgram';
+import { randomUUID } from 'node:crypto';
 import { TemplatedError } from '../probe/problem.ts';
 import { onvifUrl, shortAddress } from './address.ts';
+import { NS, readProbeReply, type RawProbeMatch } from './probe-reply.ts';
 
 export interface DiscoveredCamera {
   /** WS-Addressing endpoint reference, stable per device (urn:uuid:…). */
@@ -42,6 +42,10 @@ export interface DiscoveryResult {
   cameras: DiscoveredCamera[];
   /** Replies that were not valid ProbeMatches (dropped, counted). */
   ignored: number;
+  /** Devices that answered but are not cameras (printers, PCs), each once: not listed. */
+  notCameras: number;
+  /** Replies to someone else's probe (RelatesTo not ours): not listed. */
+  unrelated: number;
   /** The interface the probe went out on, or null for the default route. */
   iface: { name: string; address: string } | null;
 }
@@ -80,112 +84,111 @@ export function resolveInterface(nameOrAddress: string, interfaces: NodeJS.Dict<
 const REPEAT_AFTER_MS = 250;
 const WSD_GROUP = '239.255.255.250';
 const WSD_PORT = 3702;
+/** The largest UDP payload; a reply is one datagram. */
+const MAX_DATAGRAM = 65_535;
 
-type OnvifDiscovery = (typeof onvif)['Discovery'];
+export function probeMessage(messageId: string): Buffer {
+  return Buffer.from(
+    '<?xml version="1.0" encoding="UTF-8"?>' +
+      `<s:Envelope xmlns:s="${NS.soap12}" xmlns:a="${NS.wsa}" xmlns:d="${NS.wsd}" xmlns:dn="${NS.onvifNetwork}">` +
+      `<s:Header><a:MessageID>${messageId}</a:MessageID><a:To>urn:schemas-xmlsoap-org:ws:2005:04:discovery</a:To>` +
+      `<a:Action>${NS.wsd}/Probe</a:Action></s:Header>` +
+      '<s:Body><d:Probe><d:Types>dn:NetworkVideoTransmitter</d:Types></d:Probe></s:Body></s:Envelope>',
+  );
+}
 
 /** Probes (twice) and collects valid ProbeMatches until the timeout. */
 export async function discover(opts: DiscoverOptions): Promise<DiscoveryResult> {
   const iface = opts.iface !== undefined ? resolveInterface(opts.iface, opts.interfaces) : null;
-  // The library sends without a callback, so Node drops a send error silently: ask the kernel first.
-  const routeError = await multicastRouteError(iface?.address ?? null);
-  if (routeError) {
-    throw new TemplatedError('IO_ERROR', 'cannot send the ONVIF discovery probe on {iface}: {code}', { iface: iface?.name ?? 'default route', code: routeError }, { hint: 'pass --interface with the interface of the camera network (ip -br addr lists them)' });
-  }
-  const { Discovery } = onvif;
-  let ignored = 0;
-  // Strings are the library's "Wrong SOAP message from …"; Errors come from a socket.
-  const onError = (err: unknown) => void (typeof err === 'string' && ignored++);
-  Discovery.on('error', onError);
+  const sendError = (code: string) =>
+    new TemplatedError('IO_ERROR', 'cannot send the ONVIF discovery probe on {iface}: {code}', { iface: iface?.name ?? 'default route', code }, { hint: 'pass --interface with the interface of the camera network (ip -br addr lists them)' });
+  const messageId = `urn:uuid:${randomUUID()}`;
+  const probe = probeMessage(messageId);
+  const result: DiscoveryResult = { cameras: [], ignored: 0, notCameras: 0, unrelated: 0, iface };
+  const byUrn = new Map<string, DiscoveredCamera>();
+  const others = new Set<string>();
+  const sock = createSocket({ type: 'udp4', recvBufferSize: 1 << 20 });
   try {
-    const runs = await Promise.all([
-      probeOnce(Discovery, iface, opts.timeoutMs),
-      new Promise<void>((r) => setTimeout(r, REPEAT_AFTER_MS)).then(() => probeOnce(Discovery, iface, Math.max(opts.timeoutMs - REPEAT_AFTER_MS, 250))),
-    ]);
-    const failed = runs.find((r) => r.error)?.error;
-    if (failed && runs.every((r) => r.found.length === 0)) {
-      const code = (failed as NodeJS.ErrnoException).code ?? failed.message;
-      throw new TemplatedError('IO_ERROR', 'cannot send the ONVIF discovery probe on {iface}: {code}', { iface: iface?.name ?? 'default route', code }, { hint: 'pass --interface with the interface of the camera network (ip -br addr lists them)' });
-    }
-    const byUrn = new Map<string, DiscoveredCamera>();
-    for (const raw of runs.flatMap((r) => r.found)) {
-      const cams = toCameras(raw);
-      if (cams.length === 0) ignored++;
-      for (const c of cams) if (!byUrn.has(c.urn)) byUrn.set(c.urn, c);
-    }
-    return { cameras: [...byUrn.values()].sort(compareAddress), ignored, iface };
-  } finally {
-    // After the sockets are closed: a reply parsed in this turn still finds a listener.
-    setImmediate(() => Discovery.removeListener('error', onError));
-  }
-}
-
-/**
- * Whether the kernel has a route for the probe, without sending anything:
- * connect() on a UDP socket only looks the route up.
- */
-function multicastRouteError(bindAddress: string | null): Promise<string | null> {
-  return new Promise((resolve) => {
-    const sock = createSocket('udp4');
-    const done = (err: NodeJS.ErrnoException | null | undefined) => {
-      try {
-        sock.close();
-      } catch {
-        // already closed after an error
+    await bind(sock, iface?.address ?? null);
+    sock.on('message', (msg) => {
+      const verdict = judgeReply(msg.toString('utf8'), messageId);
+      if (verdict.kind === 'malformed') result.ignored++;
+      else if (verdict.kind === 'unrelated') result.unrelated++;
+      else {
+        for (const c of verdict.cameras) if (!byUrn.has(c.urn)) byUrn.set(c.urn, c);
+        for (const urn of verdict.otherDevices) others.add(urn);
       }
-      resolve(err ? (err.code ?? err.message) : null);
-    };
-    sock.once('error', done);
-    sock.once('connect', () => done(null));
-    sock.bind({ port: 0, ...(bindAddress ? { address: bindAddress } : {}) }, () => sock.connect(WSD_PORT, WSD_GROUP));
-  });
-}
-
-/**
- * One library probe. Resolves only when the library is done with its socket
- * (its timeout callback), even after a socket error, so no reply can arrive
- * once the 'error' listener is gone.
- */
-function probeOnce(Discovery: OnvifDiscovery, iface: { name: string } | null, timeoutMs: number): Promise<{ found: unknown[]; error: Error | null }> {
-  return new Promise((resolve) => {
-    let error: Error | null = null;
-    // Only for a library that never calls back.
-    const guard = setTimeout(() => resolve({ found: [], error: error ?? new Error('ONVIF discovery did not finish') }), timeoutMs + 5000);
-    try {
-      Discovery.probe({ timeout: timeoutMs, resolve: false, ...(iface ? { device: iface.name } : {}) }, (err, found) => {
-        // A socket error (bind, send) is reported at once; the library still calls back at its timeout.
-        if (err && !Array.isArray(err)) return void (error ??= err);
-        clearTimeout(guard);
-        resolve({ found: found ?? [], error });
-      });
-    } catch (err) {
-      clearTimeout(guard);
-      resolve({ found: [], error: err as Error });
-    }
-  });
-}
-
-/** One reply, as the library parsed it, → the cameras it validly describes (usually one). */
-export function toCameras(raw: unknown): DiscoveredCamera[] {
-  const matches = field(field(raw, 'probeMatches'), 'probeMatch');
-  const list = Array.isArray(matches) ? matches : matches === undefined ? [] : [matches];
-  const out: DiscoveredCamera[] = [];
-  for (const m of list) {
-    const urn = str(field(field(m, 'endpointReference'), 'address'));
-    if (!urn || urn.length > 256) continue;
-    const xaddr = words(field(m, 'XAddrs') ?? field(m, 'xAddrs')).map(parseXAddr).find((x) => x !== null);
-    if (!xaddr) continue;
-    const scopes = words(field(m, 'scopes')).slice(0, 64);
-    out.push({
-      urn,
-      ...xaddr,
-      address: shortAddress(xaddr),
-      name: scope(scopes, 'name')?.replace(/_/g, ' ') ?? null,
-      hardware: scope(scopes, 'hardware'),
-      location: scope(scopes, 'location'),
-      scopes,
     });
+    const first = await send(sock, probe);
+    if (first) throw sendError(first);
+    await sleep(Math.min(REPEAT_AFTER_MS, opts.timeoutMs));
+    await send(sock, probe); // the first went out; a failed repeat loses nothing worth failing for
+    await sleep(Math.max(opts.timeoutMs - REPEAT_AFTER_MS, 0));
+  } finally {
+    sock.close();
   }
-  return out;
+  result.cameras = [...byUrn.values()].sort(compareAddress);
+  result.notCameras = others.size;
+  return result;
+}
+
+function bind(sock: Socket, address: string | null): Promise<void> {
+  return new Promise((resolve, reject) => {
+    sock.once('error', reject);
+    sock.bind({ port: 0, ...(address ? { address } : {}) }, () => {
+      sock.off('error', reject);
+      // Later socket errors (ICMP from a sender) must not throw: the send callbacks report what matters.
+      sock.on('error', () => undefined);
+      if (address) sock.setMulticastInterface(address);
+      sock.setMulticastTTL(1);
+      resolve();
+    });
+  });
+}
+
+/** The send's error code, or null once it went out. */
+function send(sock: Socket, message: Buffer): Promise<string | null> {
+  return new Promise((resolve) => sock.send(message, WSD_PORT, WSD_GROUP, (err) => resolve(err ? ((err as NodeJS.ErrnoException).code ?? err.message) : null)));
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export type ReplyVerdict =
+  /** otherDevices: endpoint addresses of the matches that are not cameras. */
+  | { kind: 'devices'; cameras: DiscoveredCamera[]; otherDevices: string[] }
+  | { kind: 'malformed' }
+  | { kind: 'unrelated' };
+
+/** One reply datagram, judged against the MessageID of our probe. */
+export function judgeReply(xml: string, messageId: string): ReplyVerdict {
+  if (xml.length > MAX_DATAGRAM) return { kind: 'malformed' };
+  const reply = readProbeReply(xml);
+  if (!reply) return { kind: 'malformed' };
+  if (reply.relatesTo !== messageId) return { kind: 'unrelated' };
+  const isCamera = (m: RawProbeMatch) => m.types.some((q) => q.ns === NS.onvifNetwork && q.local === 'NetworkVideoTransmitter');
+  const cameras = reply.matches.filter(isCamera).map(toCamera).filter((c): c is DiscoveredCamera => c !== null);
+  const otherDevices = reply.matches.filter((m) => !isCamera(m) && m.address).map((m) => m.address!.slice(0, 256));
+  return cameras.length + otherDevices.length > 0 ? { kind: 'devices', cameras, otherDevices } : { kind: 'malformed' };
+}
+
+/** One ProbeMatch → the camera it describes, when its address and an XAddr are usable. */
+function toCamera(m: RawProbeMatch): DiscoveredCamera | null {
+  const urn = m.address;
+  if (!urn || urn.length > 256) return null;
+  const xaddr = words(m.xaddrs).map(parseXAddr).find((x) => x !== null);
+  if (!xaddr) return null;
+  const scopes = words(m.scopes).slice(0, 64);
+  return {
+    urn,
+    ...xaddr,
+    address: shortAddress(xaddr),
+    name: scope(scopes, 'name')?.replace(/_/g, ' ') ?? null,
+    hardware: scope(scopes, 'hardware'),
+    location: scope(scopes, 'location'),
+    scopes,
+  };
 }
 
 function parseXAddr(s: string): { host: string; port: number; deviceUrl: string } | null {
@@ -212,21 +215,8 @@ function scope(scopes: string[], kind: string): string | null {
   }
 }
 
-function field(v: unknown, key: string): unknown {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[key] : undefined;
-}
-
-/** The library turns "true" and numbers into booleans and numbers; text may also come as {_: text}. */
-function str(v: unknown): string | null {
-  if (typeof v === 'string') return v.trim() || null;
-  if (typeof v === 'number') return String(v);
-  const inner = field(v, '_');
-  return typeof inner === 'string' ? inner.trim() || null : null;
-}
-
-function words(v: unknown): string[] {
-  const s = str(v);
-  return s ? s.split(/\s+/).filter(Boolean) : [];
+function words(s: string): string[] {
+  return s.split(/\s+/).filter(Boolean);
 }
 
 function compareAddress(a: DiscoveredCamera, b: DiscoveredCamera): number {

@@ -25,6 +25,8 @@ export interface ProbeSettings {
   /** Accept a camera whose clock is more than MAX_CLOCK_OFFSET_MS off. */
   ignoreClock: boolean;
   ffprobePath?: string;
+  /** Aborting kills the stream probes in progress (Ctrl-C during an import). */
+  signal?: AbortSignal;
 }
 
 export type CameraSource =
@@ -97,7 +99,7 @@ function checkClock(offsetMs: number | null, target: OnvifTarget, ignore: boolea
 }
 
 async function probeBoth(main: string, sub: string | null, creds: { username: string | null; password: string | null }, s: ProbeSettings): Promise<CameraProbe> {
-  const common = { ...creds, seconds: s.probeSeconds, transport: s.transport, ...(s.ffprobePath ? { ffprobePath: s.ffprobePath } : {}) };
+  const common = { ...creds, seconds: s.probeSeconds, transport: s.transport, ...(s.ffprobePath ? { ffprobePath: s.ffprobePath } : {}), ...(s.signal ? { signal: s.signal } : {}) };
   // Both at once: a probe is mostly waiting for packets.
   const [m, sb] = await Promise.allSettled([
     probeStream(main, { ...common, stream: 'main' }),

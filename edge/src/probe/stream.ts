@@ -17,6 +17,8 @@ export interface StreamProbeOptions {
   /** Which stream this is, for messages. */
   stream?: StreamName;
   ffprobePath?: string;
+  /** Aborting kills ffprobe. */
+  signal?: AbortSignal;
 }
 
 /** Codecs the recorder copies into MPEG-TS as they are. */
@@ -63,7 +65,7 @@ export async function probeStream(url: string, opts: StreamProbeOptions): Promis
   ];
   const limitMs = (seconds + 15) * 1000;
   const started = Date.now();
-  const { stdout, stderr, error } = await runFfprobe(opts.ffprobePath ?? 'ffprobe', args, input.script, limitMs);
+  const { stdout, stderr, error } = await runFfprobe(opts.ffprobePath ?? 'ffprobe', args, input.script, limitMs, opts.signal);
   const elapsedMs = Date.now() - started;
   if (error?.code === 'ENOENT') {
     throw problem('IO_ERROR', 'ffprobe is not installed', 'install ffmpeg (apt install ffmpeg)');
@@ -88,9 +90,9 @@ export async function probeStream(url: string, opts: StreamProbeOptions): Promis
   return probe;
 }
 
-function runFfprobe(bin: string, args: string[], stdin: string, timeoutMs: number): Promise<{ stdout: string; stderr: string; error: (NodeJS.ErrnoException & { killed?: boolean }) | null }> {
+function runFfprobe(bin: string, args: string[], stdin: string, timeoutMs: number, signal?: AbortSignal): Promise<{ stdout: string; stderr: string; error: (NodeJS.ErrnoException & { killed?: boolean }) | null }> {
   return new Promise((resolve) => {
-    const child = execFile(bin, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 8 << 20 }, (error, stdout, stderr) => {
+    const child = execFile(bin, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 8 << 20, ...(signal ? { signal } : {}) }, (error, stdout, stderr) => {
       resolve({ stdout: String(stdout), stderr: String(stderr), error: error as (NodeJS.ErrnoException & { killed?: boolean }) | null });
     });
     // An ffprobe that could not start or died early must not crash the edge.

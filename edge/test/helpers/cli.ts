@@ -1,3 +1,5 @@
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { run } from '../../src/cli/main.ts';
 
@@ -11,4 +13,31 @@ export async function cli(args: string[], env: NodeJS.ProcessEnv = {}, stdin?: s
   stderr.on('data', (d) => (err += d));
   const code = await run(args, { stdout, stderr, env, ...(stdin === undefined ? {} : { stdin: Readable.from([stdin]) }) });
   return { code, out, err };
+}
+
+const BIN = join(import.meta.dirname, '../../bin/cunbox.js');
+
+export interface CliProcess {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  /** Output so far; complete once `done` resolves. */
+  out: () => string;
+  err: () => string;
+  done: Promise<{ code: number | null; out: string; err: string }>;
+}
+
+/** The CLI as its own process (as a technician runs it: signals, exit paths); killed after `timeoutMs`. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): CliProcess {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, LANG: 'C', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    }),
+  );
+  return { child, out: () => out, err: () => err, done };
 }

@@ -38,6 +38,8 @@ export interface FakeOnvifOptions {
   deviceInfoXml?: string;
   /** Replaces the answer to one action. */
   override?: Partial<Record<Action, Reply>>;
+  /** Holds the first answer to an action this many ms (a camera busy elsewhere); later ones come at once. */
+  slowFirst?: Partial<Record<Action, number>>;
 }
 
 export interface FakeOnvif {
@@ -127,10 +129,16 @@ export async function startFakeOnvif(initial: FakeOnvifOptions = {}): Promise<Fa
         res.writeHead(400).end();
         return;
       }
-      calls.push(action);
       const r = answer(action, body);
-      res.writeHead(r.status, { 'content-type': r.contentType ?? 'application/soap+xml; charset=utf-8', connection: 'close' });
-      res.end(r.body);
+      const hold = calls.includes(action) ? 0 : (opts.slowFirst?.[action] ?? 0);
+      calls.push(action);
+      const send = () => {
+        if (res.destroyed) return; // the client gave up waiting
+        res.writeHead(r.status, { 'content-type': r.contentType ?? 'application/soap+xml; charset=utf-8', connection: 'close' });
+        res.end(r.body);
+      };
+      if (hold > 0) setTimeout(send, hold);
+      else send();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -64,6 +64,7 @@ export function registerCameraDiscover(cameras: Command, ctx: CliContext): void 
     for (const c of found.cameras) perHost.set(c.host, (perHost.get(c.host) ?? 0) + 1);
     const rows = await mapLimit(found.cameras, 16, async (c) => ({ ...(await enrich(c, creds)), added: matchKnown(c, added, perHost.get(c.host) === 1) }));
     if (found.ignored > 0) ctx.io.stderr.write(`${tf(t, 'ignored {n} malformed discovery replies', { n: found.ignored })}\n`);
+    if (found.notCameras > 0) ctx.io.stderr.write(`${tf(t, 'ignored devices that are not cameras: {n}', { n: found.notCameras })}\n`);
     if (o.csv) writeCsv(o.csv, rows);
     if (o.json) return void ctx.out(JSON.stringify(rows, null, 2));
     if (rows.length === 0) {

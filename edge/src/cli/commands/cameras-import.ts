@@ -9,6 +9,7 @@ import { camerasToCsv, parseCameraCsv, type CsvCamera } from '../../cameras/csv.
 import { provisionCamera, type Provisioned } from '../../probe/provision.ts';
 import { mapLimit } from '../../probe/pool.ts';
 import { act, localizeError, localizedHelp, numberIn, probeSettings, withStore } from './camera-support.ts';
+import { EXIT_INTERRUPTED, trapInterrupt, unlessAborted } from '../interrupt.ts';
 
 interface ImportOptions {
   user?: string;
@@ -22,7 +23,8 @@ interface ImportOptions {
   wide?: boolean;
 }
 
-export type RowResult = 'added' | 'updated' | 'unchanged' | 'failed';
+/** skipped: not processed, the import was interrupted (Ctrl-C) first. */
+export type RowResult = 'added' | 'updated' | 'unchanged' | 'failed' | 'skipped';
 
 export interface ImportRow {
   line: number;
@@ -65,65 +67,84 @@ export function registerCameraImportExport(cameras: Command, ctx: CliContext): v
       throw new CunboxError(code === 'ENOENT' ? 'NOT_FOUND' : 'IO_ERROR', tf(t, 'cannot read {file}: {reason}', { file, reason: code ?? (err as Error).message }));
     }
     const { rows } = parseCameraCsv(bytes, file);
-    await withStore(ctx, cmd, async ({ registry, config, db }) => {
-      const settings = probeSettings(o, config);
-      const bar = progress(ctx.io.stderr, rows.length, t('importing'));
-      // Probing runs in parallel; writes follow in file order, so ids follow the file.
-      const probed = await mapLimit(rows, o.parallel, async (row) => {
-        try {
-          const existing = matchExisting(ctx, registry, row, config.file);
-          const creds = {
-            username: row.user ?? o.user ?? existing?.username ?? null,
-            // Empty in the file (an export without secrets): keep what is stored.
-            password: row.password ?? o.password ?? existing?.password ?? null,
-          };
-          const source = row.onvif ? { kind: 'onvif' as const, target: row.onvif } : { kind: 'rtsp' as const, main: row.main!, sub: row.sub };
-          const got = await provisionCamera(source, creds, settings);
-          bar.done(row.name, true);
-          return { row, got };
-        } catch (err) {
-          bar.done(row.name, false);
-          // One camera's failure is its row's result; anything else is a bug and stops the import.
-          if (err instanceof CunboxError) return { row, err };
-          throw err;
+    // Ctrl-C stops the probing, not the import: the rows that passed are still
+    // saved and the summary says what was not done, so the file can be run again.
+    const interrupt = trapInterrupt();
+    const stop = interrupt.signal;
+    try {
+      await withStore(ctx, cmd, async ({ registry, config, db }) => {
+        const settings = { ...probeSettings(o, config), signal: stop };
+        const bar = progress(ctx.io.stderr, rows.length, t('importing'));
+        // Probing runs in parallel; writes follow in file order, so ids follow the file.
+        const probed = await mapLimit(rows, o.parallel, async (row) => {
+          if (stop.aborted) return { row, skipped: true as const };
+          try {
+            const existing = matchExisting(ctx, registry, row, config.file);
+            const creds = {
+              username: row.user ?? o.user ?? existing?.username ?? null,
+              // Empty in the file (an export without secrets): keep what is stored.
+              password: row.password ?? o.password ?? existing?.password ?? null,
+            };
+            const source = row.onvif ? { kind: 'onvif' as const, target: row.onvif } : { kind: 'rtsp' as const, main: row.main!, sub: row.sub };
+            // ONVIF requests cannot be cancelled: a row in progress is left to finish unobserved.
+            const got = await unlessAborted(provisionCamera(source, creds, settings), stop, () => null);
+            if (!got) return { row, skipped: true as const };
+            bar.done(row.name, true);
+            return { row, got };
+          } catch (err) {
+            if (stop.aborted) return { row, skipped: true as const };
+            bar.done(row.name, false);
+            // One camera's failure is its row's result; anything else is a bug and stops the import.
+            if (err instanceof CunboxError) return { row, err };
+            throw err;
+          }
+        });
+        const applied = new Set<number>();
+        // One commit for the whole file (each row a savepoint): a running edge sees one change.
+        const results = db.transaction(() => probed.map((p): ImportRow => {
+          const base = { line: p.row.line, name: p.row.name };
+          if ('skipped' in p) return { ...base, result: 'skipped', id: null, code: null, message: null, hint: null };
+          try {
+            if ('err' in p) throw p.err;
+            const { id, result } = db.transaction(() => {
+              // Matched again: an earlier row of this file may have changed the table.
+              const target = matchExisting(ctx, registry, p.row, config.file);
+              if (target && applied.has(target.id)) throw new CunboxError('CONFLICT', tf(t, 'another row of this file already changed camera #{id} {name}', { id: target.id, name: target.name }));
+              return apply(registry, p.row, p.got, target);
+            })();
+            applied.add(id);
+            return { ...base, result, id, code: null, message: null, hint: null };
+          } catch (err) {
+            if (err instanceof CunboxError) return { ...base, result: 'failed', id: null, ...localizeError(ctx, err) };
+            throw err;
+          }
+        }))();
+        bar.stop();
+        const count = (r: RowResult) => results.filter((x) => x.result === r).length;
+        const interrupted = count('skipped') > 0;
+        if (o.json) ctx.out(JSON.stringify(results, null, 2));
+        else {
+          ctx.out(
+            table(
+              [{ head: t('line') }, { head: t('name'), max: 16, min: 6 }, { head: t('result') }, { head: t('id') }, { head: t('what to do'), wrap: true, min: 20 }],
+              results.map((r) => [r.line, r.name, r.result === 'failed' ? `✗ ${r.code}` : r.result === 'skipped' ? `- ${t('not processed')}` : `✓ ${t(r.result)}`, r.id ?? '-', r.message ? wrapText(`${r.message}${r.hint ? `\n${t('hint')}: ${r.hint}` : ''}`, 60) : '']),
+              { wide: o.wide ?? false },
+            ),
+          );
+          ctx.out(tf(t, '{n} rows: {added} added, {updated} updated, {unchanged} unchanged, {failed} failed', { n: results.length, added: count('added'), updated: count('updated'), unchanged: count('unchanged'), failed: count('failed') }));
+          if (count('added') + count('updated') > 0) ctx.out(t('a running edge picks the changes up within seconds'));
+          if (count('failed') > 0) ctx.out(t('fix the failed rows and import the same file again: rows already done stay as they are'));
         }
+        if (interrupted) {
+          // On stderr: it is seen with --json as well, right under the progress lines.
+          ctx.io.stderr.write(`${tf(t, 'interrupted: {imported} imported, {failed} failed, {skipped} not processed', { imported: count('added') + count('updated') + count('unchanged'), failed: count('failed'), skipped: count('skipped') })}\n`);
+          ctx.io.stderr.write(`${t('the rows marked ✓ are saved; import the same file again to do the rest')}\n`);
+          ctx.fail(EXIT_INTERRUPTED);
+        } else if (count('failed') > 0) ctx.fail(1);
       });
-      const applied = new Set<number>();
-      // One commit for the whole file (each row a savepoint): a running edge sees one change.
-      const results = db.transaction(() => probed.map((p): ImportRow => {
-        const base = { line: p.row.line, name: p.row.name };
-        try {
-          if ('err' in p) throw p.err;
-          const { id, result } = db.transaction(() => {
-            // Matched again: an earlier row of this file may have changed the table.
-            const target = matchExisting(ctx, registry, p.row, config.file);
-            if (target && applied.has(target.id)) throw new CunboxError('CONFLICT', tf(t, 'another row of this file already changed camera #{id} {name}', { id: target.id, name: target.name }));
-            return apply(registry, p.row, p.got, target);
-          })();
-          applied.add(id);
-          return { ...base, result, id, code: null, message: null, hint: null };
-        } catch (err) {
-          if (err instanceof CunboxError) return { ...base, result: 'failed', id: null, ...localizeError(ctx, err) };
-          throw err;
-        }
-      }))();
-      bar.stop();
-      const count = (r: RowResult) => results.filter((x) => x.result === r).length;
-      if (o.json) ctx.out(JSON.stringify(results, null, 2));
-      else {
-        ctx.out(
-          table(
-            [{ head: t('line') }, { head: t('name'), max: 16, min: 6 }, { head: t('result') }, { head: t('id') }, { head: t('what to do'), wrap: true, min: 20 }],
-            results.map((r) => [r.line, r.name, r.result === 'failed' ? `✗ ${r.code}` : `✓ ${t(r.result)}`, r.id ?? '-', r.message ? wrapText(`${r.message}${r.hint ? `\n${t('hint')}: ${r.hint}` : ''}`, 60) : '']),
-            { wide: o.wide ?? false },
-          ),
-        );
-        ctx.out(tf(t, '{n} rows: {added} added, {updated} updated, {unchanged} unchanged, {failed} failed', { n: results.length, added: count('added'), updated: count('updated'), unchanged: count('unchanged'), failed: count('failed') }));
-        if (count('added') + count('updated') > 0) ctx.out(t('a running edge picks the changes up within seconds'));
-        if (count('failed') > 0) ctx.out(t('fix the failed rows and import the same file again: rows already done stay as they are'));
-      }
-      if (count('failed') > 0) ctx.fail(1);
-    });
+    } finally {
+      interrupt.dispose();
+    }
   }));
 
   localizedHelp(
