@@ -22,6 +22,7 @@ export const EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
   [84, 'camera clock more than 10 s off'],
   [85, 'malformed ONVIF reply'],
   [86, 'stream unreadable (wrong path, no video)'],
+  [130, 'interrupted (Ctrl-C): what was done is kept and the summary says what was not'],
 ];
 
 /** The "Exit codes:" block at the end of `cunbox --help`. */

@@ -374,6 +374,7 @@ const CLI_ZH: Record<string, string> = {
   'camera clock more than 10 s off': '摄像头时钟偏差超过 10 秒',
   'malformed ONVIF reply': 'ONVIF 应答格式错误',
   'stream unreadable (wrong path, no video)': '码流无法读取（路径错误或没有视频）',
+  'interrupted (Ctrl-C): what was done is kept and the summary says what was not': '被中断（Ctrl-C）：已完成的保留，摘要会说明未完成的部分',
   'config file (default: $CUNBOX_CONFIG or /etc/cunbox/config.yaml)': '配置文件（默认：$CUNBOX_CONFIG 或 /etc/cunbox/config.yaml）',
   'data directory, when there is no config file': '数据目录（没有配置文件时使用）',
   'every column at full width (the table is cut to 80 columns otherwise)': '显示所有列的完整内容（否则表格收窄到 80 列）',
