@@ -6,12 +6,13 @@
  * the same shared models the edge uses.
  */
 import Database from 'better-sqlite3';
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ACCOUNTS_SCHEMA, SqliteAccountStore, type AccountStore } from './accounts.ts';
 import { HlcClock, fold, isInOrder, newCode, opId, stepOwned, type EntityBase, type Model, type Op, type OpDraft, type OpRow, opFromRow, type SyncEvent } from '@cunbox/shared';
 import { Statements } from './statements.ts';
+import { hashEdgeSecret } from './edge-auth.ts';
 
 export interface Village {
   id: number;
@@ -54,7 +55,8 @@ export interface CloudStore {
   /** Uses up the code and registers a new edge with a fresh password; undefined if unknown, used or expired. */
   redeemPairCode(code: string): { edge: EdgeRecord; password: string } | undefined;
   edge(edgeId: string): EdgeRecord | undefined;
-  checkEdgePassword(edgeId: string, password: string): boolean;
+  /** The edge's stored scrypt hash, only for checking its password (edge-auth.ts). */
+  edgePasswordHash(edgeId: string): string | undefined;
   setEdgeNode(edgeId: string, node: string): void;
   setPresence(edgeId: string, online: boolean): void;
   marks(edgeId: string): PeerMarks;
@@ -130,16 +132,6 @@ const SCHEMA = `
 /** Dead letters keep at most this much of a payload (an oversized one is what got it here). */
 const DEAD_LETTER_KEEP = 64 * 1024;
 
-function hashPassword(password: string): string {
-  const salt = randomBytes(16);
-  return `scrypt$${salt.toString('hex')}$${scryptSync(password, salt, 32).toString('hex')}`;
-}
-function verifyPassword(stored: string, password: string): boolean {
-  const [, salt, hash] = stored.split('$');
-  if (!salt || !hash) return false;
-  const got = scryptSync(password, Buffer.from(salt, 'hex'), 32);
-  return timingSafeEqual(got, Buffer.from(hash, 'hex'));
-}
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 
@@ -150,8 +142,6 @@ export class SqliteCloudStore implements CloudStore {
   readonly #models: ReadonlyMap<string, Model>;
   readonly accounts: SqliteAccountStore;
   readonly #clocks = new Map<number, HlcClock>();
-  /** Password checks are scrypt (slow on purpose); a reconnect storm must not redo them all. */
-  readonly #authCache = new Map<string, string>();
 
   constructor(opts: { file: string; models: readonly Model[]; now?: () => number }) {
     if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
@@ -201,7 +191,7 @@ export class SqliteCloudStore implements CloudStore {
       if (!row) return undefined;
       const edgeId = randomBytes(8).toString('hex');
       const password = randomBytes(24).toString('base64url');
-      this.#sql('INSERT INTO edges (edge_id, village_id, password_hash, created_at) VALUES (?, ?, ?, ?)').run(edgeId, row.village_id, hashPassword(password), now);
+      this.#sql('INSERT INTO edges (edge_id, village_id, password_hash, created_at) VALUES (?, ?, ?, ?)').run(edgeId, row.village_id, hashEdgeSecret(password), now);
       return { edge: { edgeId, villageId: row.village_id, node: null, online: false }, password };
     })();
   }
@@ -213,13 +203,8 @@ export class SqliteCloudStore implements CloudStore {
     return r ? { edgeId: r.edge_id, villageId: r.village_id, node: r.node, online: r.online === 1 } : undefined;
   }
 
-  checkEdgePassword(edgeId: string, password: string): boolean {
-    const r = this.#sql('SELECT password_hash FROM edges WHERE edge_id = ?').get(edgeId) as { password_hash: string } | undefined;
-    if (!r) return false;
-    if (this.#authCache.get(edgeId) === sha256(`${r.password_hash}\0${password}`)) return true;
-    const ok = verifyPassword(r.password_hash, password);
-    if (ok) this.#authCache.set(edgeId, sha256(`${r.password_hash}\0${password}`));
-    return ok;
+  edgePasswordHash(edgeId: string): string | undefined {
+    return (this.#sql('SELECT password_hash FROM edges WHERE edge_id = ?').get(edgeId) as { password_hash: string } | undefined)?.password_hash;
   }
 
   setEdgeNode(edgeId: string, node: string): void {
