@@ -47,6 +47,19 @@ export interface DeadLetter {
   bytes: number;
 }
 
+export interface DeadLetterInput {
+  topic: string;
+  edgeId: string | null;
+  reason: string;
+  payload: Uint8Array;
+  /** The received size when `payload` is a stand-in (a secret-bearing message is not kept). */
+  bytes?: number;
+  at: number;
+}
+
+/** Dead letters kept per edge: the newest; older ones only count (a paired edge can send garbage without end). */
+export const DEAD_LETTERS_PER_EDGE = 1000;
+
 export interface CloudStore {
   createVillage(name: string): Village;
   village(id: number): Village | undefined;
@@ -73,8 +86,14 @@ export interface CloudStore {
   list<S extends EntityBase>(villageId: number, kind: string): S[];
   /** Every entity of the village, keyed kind/id, sorted: to compare with an edge. */
   snapshot(villageId: number): Record<string, EntityBase>;
-  /** `bytes`: the received size when `payload` is a stand-in (a secret-bearing message is not kept). */
-  deadLetter(entry: { topic: string; edgeId: string | null; reason: string; payload: Uint8Array; bytes?: number }): void;
+  /**
+   * Stores dead letters in one transaction, then keeps only the newest
+   * DEAD_LETTERS_PER_EDGE of each edge; what goes (and `dropped`: letters the
+   * caller let go before storing) is added to that edge's drop counter.
+   */
+  addDeadLetters(entries: readonly DeadLetterInput[], dropped?: ReadonlyMap<string | null, number>): void;
+  /** Per edge (null: messages naming none): dead letters kept, and how many were dropped to stay under the cap. */
+  deadLetterCounts(): Array<{ edgeId: string | null; kept: number; dropped: number }>;
   /** What was kept of a dead letter's payload (at most 64 KiB). */
   deadLetterPayload(id: number): Buffer | undefined;
   deadLetters(): DeadLetter[];
@@ -127,6 +146,9 @@ const SCHEMA = `
   -- Messages that failed validation or could not be applied: kept with the reason, never silently dropped.
   CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, topic TEXT NOT NULL, edge_id TEXT,
     reason TEXT NOT NULL, bytes INTEGER NOT NULL, payload BLOB);
+  CREATE INDEX IF NOT EXISTS dead_letters_by_edge ON dead_letters (edge_id, id);
+  -- Dead letters not kept (over DEAD_LETTERS_PER_EDGE), per edge id ('' for none): counted, so the loss is visible.
+  CREATE TABLE IF NOT EXISTS dead_letter_drops (edge_key TEXT PRIMARY KEY, dropped INTEGER NOT NULL, last_at INTEGER NOT NULL);
 `;
 
 /** Dead letters keep at most this much of a payload (an oversized one is what got it here). */
@@ -292,9 +314,24 @@ export class SqliteCloudStore implements CloudStore {
     return Object.fromEntries(rows.map((r) => [`${r.kind}/${r.id}`, JSON.parse(r.state) as EntityBase]));
   }
 
-  deadLetter(entry: { topic: string; edgeId: string | null; reason: string; payload: Uint8Array; bytes?: number }): void {
-    this.#sql('INSERT INTO dead_letters (at, topic, edge_id, reason, bytes, payload) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(this.#now(), entry.topic.slice(0, 500), entry.edgeId, entry.reason, entry.bytes ?? entry.payload.byteLength, Buffer.from(entry.payload.subarray(0, DEAD_LETTER_KEEP)));
+  addDeadLetters(entries: readonly DeadLetterInput[], dropped: ReadonlyMap<string | null, number> = new Map()): void {
+    this.#db.transaction(() => {
+      const insert = this.#sql('INSERT INTO dead_letters (at, topic, edge_id, reason, bytes, payload) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const e of entries) insert.run(e.at, e.topic.slice(0, 500), e.edgeId, e.reason, e.bytes ?? e.payload.byteLength, Buffer.from(e.payload.subarray(0, DEAD_LETTER_KEEP)));
+      const count = this.#sql('INSERT INTO dead_letter_drops (edge_key, dropped, last_at) VALUES (?, ?, ?) ON CONFLICT (edge_key) DO UPDATE SET dropped = dropped + excluded.dropped, last_at = excluded.last_at');
+      const trim = this.#sql('DELETE FROM dead_letters WHERE edge_id IS @edge AND id < (SELECT id FROM dead_letters WHERE edge_id IS @edge ORDER BY id DESC LIMIT 1 OFFSET @keep)');
+      for (const edgeId of new Set([...entries.map((e) => e.edgeId), ...dropped.keys()])) {
+        const n = (dropped.get(edgeId) ?? 0) + trim.run({ edge: edgeId, keep: DEAD_LETTERS_PER_EDGE - 1 }).changes;
+        if (n > 0) count.run(edgeId ?? '', n, this.#now());
+      }
+    })();
+  }
+
+  deadLetterCounts(): Array<{ edgeId: string | null; kept: number; dropped: number }> {
+    return this.#sql(
+      `SELECT nullif(k.edge_key, '') AS edgeId, (SELECT count(*) FROM dead_letters d WHERE d.edge_id IS nullif(k.edge_key, '')) AS kept, coalesce(x.dropped, 0) AS dropped
+       FROM (SELECT coalesce(edge_id, '') AS edge_key FROM dead_letters UNION SELECT edge_key FROM dead_letter_drops) k LEFT JOIN dead_letter_drops x ON x.edge_key = k.edge_key ORDER BY k.edge_key`,
+    ).all() as Array<{ edgeId: string | null; kept: number; dropped: number }>;
   }
 
   deadLetterPayload(id: number): Buffer | undefined {

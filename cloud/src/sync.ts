@@ -7,7 +7,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { CLOUD_SUBSCRIPTIONS, MAX_BATCH_BYTES, SendWindow, backoffDelay, deadLetterCopy, fitBatch, decode, encode, redactUrls, topic, type Channel, type TopicMap } from '@cunbox/shared';
 import type { Logger } from 'pino';
-import type { CloudStore, EdgeRecord } from './store.ts';
+import { DEAD_LETTERS_PER_EDGE, type CloudStore, type DeadLetterInput, type EdgeRecord } from './store.ts';
 
 export interface CloudSyncOptions {
   batch: number;
@@ -34,6 +34,13 @@ export class CloudSync {
   #retry: NodeJS.Timeout | undefined;
   #attempt = 0;
   #stopped = true;
+  /**
+   * Dead letters waiting for the next tick, per edge: written in one
+   * transaction (one fsync) per tick, not one per message, and at most
+   * DEAD_LETTERS_PER_EDGE each; the older ones only count as dropped.
+   */
+  readonly #deadLetters = new Map<string | null, DeadLetterInput[]>();
+  readonly #deadDropped = new Map<string | null, number>();
   /** Counts for tests and the status API. */
   readonly stats = { received: 0, deadLettered: 0, acksSent: 0 };
 
@@ -56,6 +63,7 @@ export class CloudSync {
     this.#stopped = true;
     clearInterval(this.#tick);
     clearTimeout(this.#retry);
+    this.#flushDeadLetters();
     const c = this.#client;
     this.#client = undefined;
     if (c) await c.endAsync(true);
@@ -102,8 +110,36 @@ export class CloudSync {
 
   #reject(t: string, edgeId: string | null, reason: string, payload: Uint8Array): void {
     this.stats.deadLettered++;
-    this.#store.deadLetter({ topic: t, edgeId, reason, payload: deadLetterCopy(t, payload), bytes: payload.byteLength });
-    this.#log.warn({ topic: t.slice(0, 200), edgeId, reason }, 'sync message dead-lettered');
+    let queue = this.#deadLetters.get(edgeId);
+    if (!queue) {
+      queue = [];
+      this.#deadLetters.set(edgeId, queue);
+    }
+    if (queue.length >= DEAD_LETTERS_PER_EDGE) {
+      queue.shift();
+      this.#deadDropped.set(edgeId, (this.#deadDropped.get(edgeId) ?? 0) + 1);
+    }
+    // Copied: the payload buffer is the MQTT client's, and we keep it past this call.
+    queue.push({ topic: t, edgeId, reason, payload: Buffer.from(deadLetterCopy(t, payload)), bytes: payload.byteLength, at: this.#now() });
+  }
+
+  /** One transaction for everything rejected since the last tick; one log line per edge. */
+  #flushDeadLetters(): void {
+    if (this.#deadLetters.size === 0 && this.#deadDropped.size === 0) return;
+    const queues = [...this.#deadLetters];
+    const entries = queues.flatMap(([, q]) => q);
+    const dropped = new Map(this.#deadDropped);
+    this.#deadLetters.clear();
+    this.#deadDropped.clear();
+    try {
+      this.#store.addDeadLetters(entries, dropped);
+    } catch (err) {
+      this.#log.error({ err: (err as Error).message, count: entries.length }, 'dead letters could not be stored');
+    }
+    for (const [edgeId, list] of queues) {
+      const last = list[list.length - 1]!;
+      this.#log.warn({ edgeId, count: list.length, dropped: dropped.get(edgeId) ?? 0, topic: last.topic.slice(0, 200), reason: last.reason }, 'sync messages dead-lettered');
+    }
   }
 
   #onMessage(t: string, payload: Buffer, retained = false): void {
@@ -234,6 +270,7 @@ export class CloudSync {
   }
 
   #onTick(): void {
+    this.#flushDeadLetters();
     const now = this.#now();
     for (const w of this.#down.values()) w.rewindIfStalled(now);
     this.#pumpAll();

@@ -192,7 +192,7 @@ function sleep(ms: number): Promise<void> {
 
 /** Ops per second MQTT alone carries: batches of 200 real ops, QoS 1, to a subscriber that counts. */
 async function rawMqttOpsPerS(batch: unknown[], total: number): Promise<number> {
-  const broker = new EmbeddedBroker({ auth: { authenticate: () => ({ kind: 'service' }) }, log: pino({ level: 'silent' }) });
+  const broker = new EmbeddedBroker({ auth: { authenticate: async () => ({ kind: 'service' }) }, log: pino({ level: 'silent' }) });
   await broker.start('127.0.0.1', 0);
   const url = `mqtt://127.0.0.1:${broker.port}`;
   const opts = { username: 'bench', password: 'bench', protocolVersion: 4 as const };

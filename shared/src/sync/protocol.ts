@@ -203,6 +203,9 @@ export const topicSchemas: Record<Channel, object> = {
   presence: { type: 'object', additionalProperties: false, required: ['v', 'online', 'at'], properties: { v, online: { type: 'boolean' }, at: { type: 'integer' } } },
 };
 
+/** The channels an edge publishes besides its presence: what a broker's ACL lets it write. */
+export const UPLINK_CHANNELS: readonly Channel[] = (Object.keys(topicSchemas) as Channel[]).filter((c) => c.startsWith('up/'));
+
 const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
 const validators = Object.fromEntries(Object.entries(topicSchemas).map(([k, s]) => [k, ajv.compile(s)])) as Record<Channel, ValidateFunction>;
 const CHANNELS = new Set(Object.keys(topicSchemas));
