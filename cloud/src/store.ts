@@ -13,6 +13,7 @@ import { ACCOUNTS_SCHEMA, SqliteAccountStore, type AccountStore } from './accoun
 import { HlcClock, fold, isInOrder, newCode, opId, stepOwned, type EntityBase, type Model, type Op, type OpDraft, type OpRow, opFromRow, type SyncEvent } from '@cunbox/shared';
 import { Statements } from './statements.ts';
 import { hashEdgeSecret } from './edge-auth.ts';
+import { AUDIT_SCHEMA, SqliteAuditStore, type AuditStore } from './audit.ts';
 
 export interface Village {
   id: number;
@@ -104,6 +105,8 @@ export interface CloudStore {
   events(villageId: number, filter: EventFilter): StoredEvent[];
   /** Village accounts synced from the edge, and phone sessions. */
   readonly accounts: AccountStore;
+  /** What phone users did that is audited; sent down to the village's edge (audit.ts). */
+  readonly audit: AuditStore;
   close(): void;
 }
 
@@ -163,6 +166,7 @@ export class SqliteCloudStore implements CloudStore {
   readonly #now: () => number;
   readonly #models: ReadonlyMap<string, Model>;
   readonly accounts: SqliteAccountStore;
+  readonly audit: SqliteAuditStore;
   readonly #clocks = new Map<number, HlcClock>();
 
   constructor(opts: { file: string; models: readonly Model[]; now?: () => number }) {
@@ -174,9 +178,11 @@ export class SqliteCloudStore implements CloudStore {
     this.#db.pragma('synchronous = FULL');
     this.#db.exec(SCHEMA);
     this.#db.exec(ACCOUNTS_SCHEMA);
+    this.#db.exec(AUDIT_SCHEMA);
     this.#now = opts.now ?? Date.now;
     this.#models = new Map(opts.models.map((m) => [m.kind, m]));
     this.accounts = new SqliteAccountStore(this.#db, this.#now);
+    this.audit = new SqliteAuditStore(this.#db);
   }
 
   #sql(sql: string): Database.Statement {

@@ -29,6 +29,8 @@ export class CloudSync {
   readonly #now: () => number;
   /** Downlink windows of edges that are online: opened by their hello, their presence or any message; closed when offline. */
   readonly #down = new Map<string, SendWindow>();
+  /** The same for the village's audit entries (audit.ts): opened and closed with the ops window. */
+  readonly #auditDown = new Map<string, SendWindow>();
   #client: MqttClient | undefined;
   #tick: NodeJS.Timeout | undefined;
   #retry: NodeJS.Timeout | undefined;
@@ -94,7 +96,7 @@ export class CloudSync {
     client.on('close', () => {
       if (this.#client !== client) return;
       // What was in flight may be lost with the connection: send it again once back.
-      for (const w of this.#down.values()) w.reset(w.acked, this.#now());
+      for (const w of [...this.#down.values(), ...this.#auditDown.values()]) w.reset(w.acked, this.#now());
       client.removeAllListeners('close');
       client.end(true);
       this.#client = undefined;
@@ -165,9 +167,14 @@ export class CloudSync {
         }
         case 'up/ack': {
           const village = this.#store.village(edge.villageId);
-          if (d.msg.stream !== 'ops' || d.msg.origin !== village?.node) return this.#reject(t, edge.edgeId, 'ack for a stream the cloud does not send', payload);
-          this.#store.setDownAcked(edge.edgeId, d.msg.seq);
-          this.#down.get(edge.edgeId)?.ack(d.msg.seq, this.#now());
+          if (d.msg.stream === 'events' || d.msg.origin !== village?.node) return this.#reject(t, edge.edgeId, 'ack for a stream the cloud does not send', payload);
+          if (d.msg.stream === 'audit') {
+            this.#store.audit.setAcked(edge.edgeId, d.msg.seq);
+            this.#auditDown.get(edge.edgeId)?.ack(d.msg.seq, this.#now());
+          } else {
+            this.#store.setDownAcked(edge.edgeId, d.msg.seq);
+            this.#down.get(edge.edgeId)?.ack(d.msg.seq, this.#now());
+          }
           return this.#pump(edge);
         }
         case 'up/users':
@@ -193,6 +200,9 @@ export class CloudSync {
     this.#sayHello(edge);
     this.#window(edge.edgeId).reset(msg.appliedSeq, this.#now());
     this.#store.setDownAcked(edge.edgeId, msg.appliedSeq, true);
+    // An edge too old to say where its audit copy stands resumes from its last ack.
+    if (msg.auditSeq !== undefined) this.#store.audit.setAcked(edge.edgeId, msg.auditSeq, true);
+    this.#window(edge.edgeId, this.#auditDown).reset(msg.auditSeq ?? this.#store.audit.acked(edge.edgeId), this.#now());
     this.#pump(edge);
   }
 
@@ -202,7 +212,11 @@ export class CloudSync {
    * the edge to say something. Offline: nothing is pumped until it is back.
    */
   #onPresence(edge: EdgeRecord, online: boolean, retained: boolean): void {
-    if (!online) return void this.#down.delete(edge.edgeId);
+    if (!online) {
+      this.#down.delete(edge.edgeId);
+      this.#auditDown.delete(edge.edgeId);
+      return;
+    }
     if (!this.#resume(edge)) return;
     // Retained: delivered on our subscribe, so we are the one who (re)started. Unasked, our
     // hello tells the edge our watermarks: what it sent while we were down, and would resend
@@ -222,6 +236,7 @@ export class CloudSync {
   #resume(edge: EdgeRecord): boolean {
     if (this.#down.has(edge.edgeId) || !edge.node) return false;
     this.#window(edge.edgeId).reset(this.#store.marks(edge.edgeId).downAcked, this.#now());
+    this.#window(edge.edgeId, this.#auditDown).reset(this.#store.audit.acked(edge.edgeId), this.#now());
     return true;
   }
 
@@ -231,11 +246,11 @@ export class CloudSync {
     if (r.applied) this.#log.info({ edgeId: edge.edgeId, villageId: edge.villageId, users: msg.users.length, version: msg.version.slice(0, 12), sessionsEnded: r.sessionsEnded }, 'village users updated');
   }
 
-  #window(edgeId: string): SendWindow {
-    let w = this.#down.get(edgeId);
+  #window(edgeId: string, windows = this.#down): SendWindow {
+    let w = windows.get(edgeId);
     if (!w) {
       w = new SendWindow({ maxInFlight: this.#opts.maxInFlight, resendMs: this.#opts.resendMs, batch: this.#opts.batch });
-      this.#down.set(edgeId, w);
+      windows.set(edgeId, w);
     }
     return w;
   }
@@ -260,6 +275,13 @@ export class CloudSync {
       this.#publish(edge.edgeId, 'down/ops', { v: 1, ops });
       w.sentUpTo(ops[ops.length - 1]!.seq, this.#now());
     }
+    const a = this.#auditDown.get(edge.edgeId);
+    while (a && a.room > 0) {
+      const entries = fitBatch(this.#store.audit.after(edge.villageId, a.sent, Math.min(this.#opts.batch, a.room)), this.#opts.maxBatchBytes);
+      if (entries.length === 0) break;
+      this.#publish(edge.edgeId, 'down/audit', { v: 1, after: a.sent, entries });
+      a.sentUpTo(entries[entries.length - 1]!.seq, this.#now());
+    }
   }
 
   #pumpAll(): void {
@@ -272,7 +294,7 @@ export class CloudSync {
   #onTick(): void {
     this.#flushDeadLetters();
     const now = this.#now();
-    for (const w of this.#down.values()) w.rewindIfStalled(now);
+    for (const w of [...this.#down.values(), ...this.#auditDown.values()]) w.rewindIfStalled(now);
     this.#pumpAll();
   }
 }

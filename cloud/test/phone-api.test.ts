@@ -13,6 +13,9 @@ import { aedesRig, type BrokerRig } from './helpers/brokers.ts';
 import { waitFor } from './helpers/sync-suite.ts';
 import { http, pairVillage, passwordOf, startVillageEdge, type PairedVillage, type Reply, type VillageEdge } from './helpers/phone.ts';
 import { tmpDir } from '../../edge/test/helpers/tmp.ts';
+import { buildApp } from '../../edge/src/api/app.ts';
+import { systemClock } from '../../edge/src/clock.ts';
+import { silentLogger } from '../../edge/src/log.ts';
 
 const dir = tmpDir(t, 'cunbox-phone-api-');
 const ACCOUNTS = [
@@ -145,6 +148,35 @@ t.test('help requests: masking as on the edge', async (t) => {
   t.same((await as('lisi', 'GET', '/help-requests')).json.requests, []);
   t.equal((await as('lisi', 'POST', '/help-requests', { type: 'medical', residentId: r.id })).status, 403, 'not for someone else');
   t.equal((await as('screen', 'GET', '/help-requests')).status, 403, 'a viewer has no help.request');
+});
+
+t.test("a phone's read of unmasked resident data is audited in the cloud and reaches the edge's GET /api/audit", async (t) => {
+  const staff = { username: 'wangfang', role: 'cadre' } as const;
+  const r = edge.gov.help.createResident(staff, { name: '李四', idNumber: '110101198001011234', phone: '13900001111', gridWorker: 'liwei', username: 'lisi', dibao: false });
+  await waitFor('resident at the cloud', () => rig.cloud.store.entity(a.villageId, 'resident', r.id) !== undefined);
+  const asked = await as('lisi', 'POST', '/help-requests', { type: 'medical', description: '量血压' });
+  t.equal(asked.status, 201);
+  t.equal(asked.json.request.resident.sensitive, false, 'the villager saw their own profile masked: nothing to audit');
+  const before = rig.cloud.store.audit.count(a.villageId);
+  const read = await as('liwei', 'GET', `/help-requests/${asked.json.request.id}`);
+  t.equal(read.json.request.resident.sensitive, true, 'the grid worker saw it unmasked');
+  t.equal(rig.cloud.store.audit.count(a.villageId), before + 1, 'one audit entry in the cloud, in its durable table');
+  const [entry] = rig.cloud.store.audit.after(a.villageId, before, 10);
+  t.match(entry, { actor: 'liwei', role: 'grid_worker', action: 'resident.sensitive_read', target: `resident:${r.id}`, detail: { residents: [r.id], via: 'phone' } });
+  t.notOk(JSON.stringify(entry).includes('13900001111'), 'the entry names the resident, not what was read');
+
+  // On the edge, through its own HTTP API, as its admin sees the audit log.
+  const app = await buildApp({ db: edge.db, clock: systemClock, log: silentLogger(), users: edge.users, governance: edge.gov, cameraExists: () => false });
+  t.teardown(() => app.close());
+  const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: passwordOf('admin') } });
+  t.equal(login.statusCode, 200);
+  const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+  const fromCloud = async () => ((await app.inject({ method: 'GET', url: '/api/audit?action=resident.sensitive_read', headers: { cookie } })).json().entries as Array<Record<string, unknown>>).filter((e) => e.source === 'cloud');
+  await waitFor("the entry in the edge's audit log", async () => (await fromCloud()).some((e) => e.target === `resident:${r.id}`));
+  const got = (await fromCloud()).find((e) => e.target === `resident:${r.id}`)!;
+  t.match(got, { actor: 'liwei', role: 'grid_worker', action: 'resident.sensitive_read', source: 'cloud', at: entry!.at, ip: entry!.ip, detail: { residents: [r.id], via: 'phone' } });
+  await waitFor('the edge acked it', () => rig.cloud.store.audit.acked(a.edgeId) >= before + 1);
+  t.equal((await fromCloud()).filter((e) => e.target === `resident:${r.id}`).length, 1, 'once');
 });
 
 t.test('certificates: request on the phone, ID number masked', async (t) => {

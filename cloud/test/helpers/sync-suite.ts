@@ -23,9 +23,9 @@ const GOLDEN_DIR = join(import.meta.dirname, '../../../shared/test/golden');
 const GOLDEN_MANIFEST = JSON.parse(readFileSync(join(GOLDEN_DIR, 'manifest.json'), 'utf8')) as Array<{ file: string; topic: string; ok: boolean; reason?: string }>;
 
 /** Polls until `cond` holds; the bound only keeps a broken build from hanging the run. */
-export async function waitFor(what: string, cond: () => boolean, boundMs = 30_000): Promise<void> {
+export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, boundMs = 30_000): Promise<void> {
   const until = Date.now() + boundMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > until) throw new Error(`gave up waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -10,6 +10,8 @@ export interface AuditEntry {
   target: string | null;
   detail: Record<string, unknown> | null;
   ip: string | null;
+  /** 'edge': recorded here; 'cloud': recorded by the cloud (phone API) and brought here by sync. */
+  source: 'edge' | 'cloud';
 }
 
 /**
@@ -25,10 +27,11 @@ export class AuditLog {
     this.#clock = deps.clock;
   }
 
-  record(e: { actor: string | null; role?: string | null; action: string; target?: string | null; detail?: Record<string, unknown> | null; ip?: string | null }): void {
+  /** `source: 'cloud'` with the cloud's own `at`: an entry sync brought from the cloud. */
+  record(e: { actor: string | null; role?: string | null; action: string; target?: string | null; detail?: Record<string, unknown> | null; ip?: string | null; source?: 'edge' | 'cloud'; at?: number }): void {
     this.#db
-      .prepare('INSERT INTO audit_log (at, actor, role, action, target, detail, ip) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(this.#clock.now(), e.actor, e.role ?? null, e.action, e.target ?? null, e.detail ? JSON.stringify(e.detail) : null, e.ip ?? null);
+      .prepare('INSERT INTO audit_log (at, actor, role, action, target, detail, ip, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(e.at ?? this.#clock.now(), e.actor, e.role ?? null, e.action, e.target ?? null, e.detail ? JSON.stringify(e.detail) : null, e.ip ?? null, e.source ?? 'edge');
   }
 
   list(opts: { action?: string; actor?: string; limit?: number; beforeId?: number } = {}): AuditEntry[] {

@@ -40,4 +40,11 @@ export const apiMigrations: readonly Migration[] = [
       CREATE INDEX audit_log_by_time ON audit_log (at);
     `,
   },
+  {
+    name: 'api/002-audit-source',
+    sql: `
+      -- 'cloud': an entry the cloud recorded for this village (a phone read of unmasked data) and sync brought here.
+      ALTER TABLE audit_log ADD COLUMN source TEXT NOT NULL DEFAULT 'edge';
+    `,
+  },
 ];

@@ -65,4 +65,11 @@ export const syncMigrations: readonly Migration[] = [
       INSERT INTO sync_media_scan (singleton, ops_seq) VALUES (1, 0);
     `,
   },
+  {
+    name: 'sync/003-cloud-audit',
+    sql: `
+      -- The cloud's audit entries for this village (down/audit) committed here: 1..audit_applied.
+      ALTER TABLE sync_peers ADD COLUMN audit_applied INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
