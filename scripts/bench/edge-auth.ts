@@ -12,25 +12,14 @@
  * it was answered (401: checked with scrypt; 429: refused by the limits
  * without a check).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { freePort } from '../../cloud/test/helpers/brokers.ts';
+import { startCloudProcess } from './cloud-process.ts';
 
 const { values } = parseArgs({ options: { json: { type: 'string' }, attempts: { type: 'string', default: '40' } } });
 const attempts = Number(values.attempts);
-const dir = mkdtempSync(join(tmpdir(), 'cunbox-bench-edge-auth-'));
-const token = 'bench-token';
-const [httpPort, mqttPort] = [await freePort(), await freePort()];
-writeFileSync(join(dir, 'operator-token'), token);
-writeFileSync(join(dir, 'cloud.yaml'), [`data_dir: ${join(dir, 'cloud')}`, 'operator_token_file: operator-token', `http: { port: ${httpPort} }`, `mqtt: { port: ${mqttPort} }`, ''].join('\n'));
-const cloud = spawn(process.execPath, [join(import.meta.dirname, '../../cloud/bin/cunbox-cloud.js'), 'serve', '--config', join(dir, 'cloud.yaml')], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-  env: { ...process.env, CUNBOX_LOG_LEVEL: 'error' },
-});
+const { dir, httpPort, token, child: cloud } = await startCloudProcess('cunbox-bench-edge-auth-', 'error');
 const base = `http://127.0.0.1:${httpPort}`;
 const operator = (method: string, path: string, body?: unknown) =>
   fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
