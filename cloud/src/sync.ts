@@ -169,8 +169,12 @@ export class CloudSync {
           const village = this.#store.village(edge.villageId);
           if (d.msg.stream === 'events' || d.msg.origin !== village?.node) return this.#reject(t, edge.edgeId, 'ack for a stream the cloud does not send', payload);
           if (d.msg.stream === 'audit') {
-            this.#store.audit.setAcked(edge.edgeId, d.msg.seq);
-            this.#auditDown.get(edge.edgeId)?.ack(d.msg.seq, this.#now());
+            // Below what it acked before: the edge lost entries (database restored) and says so only here
+            // when its hello carries no auditSeq; resend from where it stands.
+            const back = d.msg.seq < this.#store.audit.acked(edge.edgeId);
+            this.#store.audit.setAcked(edge.edgeId, d.msg.seq, back);
+            if (back) this.#auditDown.get(edge.edgeId)?.reset(d.msg.seq, this.#now());
+            else this.#auditDown.get(edge.edgeId)?.ack(d.msg.seq, this.#now());
           } else {
             this.#store.setDownAcked(edge.edgeId, d.msg.seq);
             this.#down.get(edge.edgeId)?.ack(d.msg.seq, this.#now());

@@ -193,7 +193,8 @@ export class SyncClient {
   #hello(): void {
     this.#helloAt = this.#deps.clock.now();
     const peer = this.#peer();
-    this.#publish('up/hello', { v: 1, node: this.#deps.store.node, appliedSeq: peer.applied_seq, auditSeq: peer.audit_applied });
+    // auditSeq only once the cloud has sent audit entries: a cloud older than them refuses a hello with a field it does not know.
+    this.#publish('up/hello', { v: 1, node: this.#deps.store.node, appliedSeq: peer.applied_seq, ...(peer.audit_applied > 0 ? { auditSeq: peer.audit_applied } : {}) });
   }
 
   #publish<C extends Channel>(channel: C, msg: TopicMap[C], retain = false): void {
