@@ -9,10 +9,13 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parsePeriod, type AnnouncementState, type HelpRequestState, type TicketState, type CertificateState } from '@cunbox/shared';
-import { aedesRig, type BrokerRig } from './helpers/brokers.ts';
+import { SERVICE_PASSWORD, aedesRig, type BrokerRig } from './helpers/brokers.ts';
+import { SERVICE_USER } from '../src/index.ts';
 import { waitFor } from './helpers/sync-suite.ts';
 import { http, pairVillage, passwordOf, startVillageEdge, type PairedVillage, type Reply, type VillageEdge } from './helpers/phone.ts';
 import { tmpDir } from '../../edge/test/helpers/tmp.ts';
+import mqtt from 'mqtt';
+import { topic } from '@cunbox/shared';
 import { buildApp } from '../../edge/src/api/app.ts';
 import { systemClock } from '../../edge/src/clock.ts';
 import { silentLogger } from '../../edge/src/log.ts';
@@ -177,6 +180,23 @@ t.test("a phone's read of unmasked resident data is audited in the cloud and rea
   t.match(got, { actor: 'liwei', role: 'grid_worker', action: 'resident.sensitive_read', source: 'cloud', at: entry!.at, ip: entry!.ip, detail: { residents: [r.id], via: 'phone' } });
   await waitFor('the edge acked it', () => rig.cloud.store.audit.acked(a.edgeId) >= before + 1);
   t.equal((await fromCloud()).filter((e) => e.target === `resident:${r.id}`).length, 1, 'once');
+
+  // An ack below the cloud's mark (as from an edge whose database was restored) makes the cloud
+  // send everything again from there; what the edge already holds is not stored twice.
+  const acked = rig.cloud.store.audit.acked(a.edgeId);
+  const cloudNode = rig.cloud.store.village(a.villageId)!.node;
+  const watch = await mqtt.connectAsync(a.mqttUrl, { username: SERVICE_USER, password: SERVICE_PASSWORD, clientId: 'test-audit-watch', reconnectPeriod: 0, protocolVersion: 4 });
+  const resent: Array<{ after: number; entries: unknown[] }> = [];
+  watch.on('message', (_tp, payload) => resent.push(JSON.parse(payload.toString())));
+  await watch.subscribeAsync(topic(a.edgeId, 'down/audit'), { qos: 1 });
+  const other = await mqtt.connectAsync(a.mqttUrl, { username: a.username, password: a.password, clientId: 'test-audit-ack', reconnectPeriod: 0, protocolVersion: 4 });
+  await other.publishAsync(topic(a.edgeId, 'up/ack'), JSON.stringify({ v: 1, stream: 'audit', origin: cloudNode, seq: 0 }), { qos: 1 });
+  await other.endAsync();
+  await waitFor('the cloud resent from the start', () => resent.some((m) => m.after === 0 && m.entries.length === acked));
+  await watch.endAsync();
+  await waitFor('the edge acked its mark again', () => rig.cloud.store.audit.acked(a.edgeId) === acked);
+  t.equal(rig.cloud.store.audit.acked(a.edgeId), acked, 'the edge acked its mark again');
+  t.equal((await fromCloud()).filter((e) => e.target === `resident:${r.id}`).length, 1, 'still once at the edge');
 });
 
 t.test('certificates: request on the phone, ID number masked', async (t) => {
