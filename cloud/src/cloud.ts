@@ -17,8 +17,17 @@ import { buildCloudApi } from './http.ts';
 import { CloudMedia, type MediaOptions } from './media.ts';
 import { SqliteMediaIndex } from './media-index.ts';
 import { CloudMetrics } from './metrics.ts';
+import { EdgeAuthenticator, type EdgeAuthOptions } from './edge-auth.ts';
+import { LoginLimiter, type LoginLimits } from './phone/rate-limit.ts';
 
 export const SERVICE_USER = 'cunbox-cloud';
+
+/**
+ * Failed edge logins (MQTT, media) allowed per edge id and per address in the
+ * window. An edge's own reconnects succeed and are cached, so these are spent
+ * only by wrong passwords.
+ */
+export const defaultEdgeAuthLimits: LoginLimits = { perAccount: 10, perAddress: 30, windowMs: 5 * 60_000 };
 
 export class Cloud {
   readonly #config: CloudConfig;
@@ -32,10 +41,20 @@ export class Cloud {
   #media: CloudMedia | undefined;
   #metrics: CloudMetrics | undefined;
   readonly #mediaOptions: Partial<MediaOptions>;
+  readonly #edgeAuth: { limits?: Partial<LoginLimits>; options?: Partial<EdgeAuthOptions> };
+  #edgeAuthenticator: EdgeAuthenticator | undefined;
 
   /** `servicePassword`: tests that act as the service user pass one; otherwise it is random per start. */
-  constructor(deps: { config: CloudConfig; log: Logger; syncOptions?: Partial<CloudSyncOptions>; servicePassword?: string; mediaOptions?: Partial<MediaOptions> }) {
+  constructor(deps: {
+    config: CloudConfig;
+    log: Logger;
+    syncOptions?: Partial<CloudSyncOptions>;
+    servicePassword?: string;
+    mediaOptions?: Partial<MediaOptions>;
+    edgeAuth?: { limits?: Partial<LoginLimits>; options?: Partial<EdgeAuthOptions> };
+  }) {
     this.#mediaOptions = deps.mediaOptions ?? {};
+    this.#edgeAuth = deps.edgeAuth ?? {};
     this.#config = deps.config;
     this.#servicePassword = deps.servicePassword;
     this.#log = deps.log;
@@ -55,6 +74,11 @@ export class Cloud {
   get metrics(): CloudMetrics {
     if (!this.#metrics) throw new Error('cloud not started');
     return this.#metrics;
+  }
+  /** Edge logins (MQTT and media): its stats show how many scrypt checks ran. */
+  get edgeAuth(): EdgeAuthenticator {
+    if (!this.#edgeAuthenticator) throw new Error('cloud not started');
+    return this.#edgeAuthenticator;
   }
   get sync(): CloudSync {
     if (!this.#sync) throw new Error('cloud not started');
@@ -80,6 +104,13 @@ export class Cloud {
       // Sensitive fields are encrypted with a key beside, never inside, the database.
       const store = new SqliteCloudStore({ file: join(cfg.dataDir, 'cloud.db'), models: governanceModels, cipher: new FieldCipher(loadOrCreateKey(join(cfg.dataDir, 'keys', 'data.key'))) });
       this.#store = store;
+      const edgeAuth = new EdgeAuthenticator({
+        store,
+        limiter: new LoginLimiter({ now: Date.now, limits: { ...defaultEdgeAuthLimits, ...this.#edgeAuth.limits } }),
+        now: Date.now,
+        options: this.#edgeAuth.options,
+      });
+      this.#edgeAuthenticator = edgeAuth;
       let url: string;
       let username: string;
       let password: string;
@@ -89,8 +120,11 @@ export class Cloud {
         this.#broker = new EmbeddedBroker({
           log: this.#log.child({ module: 'broker' }),
           auth: {
-            authenticate: (user, pass) =>
-              user === SERVICE_USER ? (pass === servicePassword ? { kind: 'service' } : null) : store.checkEdgePassword(user, pass) ? { kind: 'edge', edgeId: user } : null,
+            authenticate: async (user, pass, address) => {
+              if (user === SERVICE_USER) return pass === servicePassword ? { kind: 'service' } : null;
+              const r = await edgeAuth.authenticate(user, pass, address);
+              return r.ok ? { kind: 'edge', edgeId: r.edge.edgeId } : r.reason === 'rate-limited' ? 'rate-limited' : null;
+            },
           },
         });
         await this.#broker.start(cfg.mqtt.host, cfg.mqtt.port);
@@ -106,7 +140,7 @@ export class Cloud {
       const metrics = new CloudMetrics();
       metrics.watch({ edgesOnline: () => sync.edgesOnline, stats: () => sync.stats });
       this.#metrics = metrics;
-      const media = new CloudMedia({ dataDir: cfg.dataDir, store, log: this.#log.child({ module: 'media' }), openIndex: () => new SqliteMediaIndex({ file: join(cfg.dataDir, 'cloud.db') }), options: this.#mediaOptions });
+      const media = new CloudMedia({ dataDir: cfg.dataDir, edgeAuth, log: this.#log.child({ module: 'media' }), openIndex: () => new SqliteMediaIndex({ file: join(cfg.dataDir, 'cloud.db') }), options: this.#mediaOptions });
       this.#media = media;
       await media.start();
       this.#app = await buildCloudApi({ store, log: this.#log, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now: Date.now, onCommit: () => this.#sync?.notify(), media, observability: { metrics, liveness: () => cloudLiveness(store, sync) } });

@@ -7,6 +7,7 @@
 import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UPLOADS_PATH, type CloudMedia, type ClaimInput } from './media.ts';
+import type { EdgeAuthResult } from './edge-auth.ts';
 
 export interface MediaRoutesDeps {
   media: CloudMedia;
@@ -16,6 +17,12 @@ export interface MediaRoutesDeps {
 
 const fail = (reply: FastifyReply, status: number, code: string, message: string) => reply.status(status).send({ error: { code, message } });
 
+/** 401, or 429 with Retry-After for a client over its failure limit. */
+const refuseEdge = (reply: FastifyReply, r: Exclude<EdgeAuthResult, { ok: true }>) =>
+  r.reason === 'rate-limited'
+    ? fail(reply.header('retry-after', String(Math.ceil(r.retryAfterMs / 1000))), 429, 'RATE_LIMITED', 'too many failed edge logins; try again later')
+    : fail(reply, 401, 'UNAUTHENTICATED', 'edge credentials required');
+
 export async function registerMediaRoutes(app: FastifyInstance, deps: MediaRoutesDeps): Promise<void> {
   const { media } = deps;
 
@@ -23,6 +30,11 @@ export async function registerMediaRoutes(app: FastifyInstance, deps: MediaRoute
   await app.register(async (tus) => {
     tus.addContentTypeParser('application/offset+octet-stream', (_req, _payload, done) => done(null));
     const handle = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
+      // Checked here, where the client's address is known (for the failure limits); tus's hooks then hit the cache.
+      if (req.method !== 'OPTIONS') {
+        const r = await media.authenticate(req.headers.authorization, req.ip);
+        if (!r.ok) return void (await refuseEdge(reply, r));
+      }
       reply.hijack();
       await media.tus.handle(req.raw, reply.raw);
     };
@@ -51,8 +63,9 @@ export async function registerMediaRoutes(app: FastifyInstance, deps: MediaRoute
       },
     },
     async (req, reply) => {
-      const edge = media.authenticate(req.headers.authorization);
-      if (!edge) return fail(reply, 401, 'UNAUTHENTICATED', 'edge credentials required');
+      const r = await media.authenticate(req.headers.authorization, req.ip);
+      if (!r.ok) return refuseEdge(reply, r);
+      const edge = r.edge;
       if (req.body.size > media.options.maxBytes) return fail(reply, 413, 'PAYLOAD_TOO_LARGE', `larger than ${media.options.maxBytes} bytes`);
       return media.claim(edge, req.body);
     },

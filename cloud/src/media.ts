@@ -18,8 +18,9 @@ import { Server, type Upload } from '@tus/server';
 import { FileStore } from '@tus/file-store';
 import type { Logger } from 'pino';
 import { MEDIA_KIND_PATTERN, MEDIA_REF_PATTERN, SHA256_PATTERN, hashFile } from '@cunbox/shared';
-import type { CloudStore, EdgeRecord } from './store.ts';
+import type { EdgeRecord } from './store.ts';
 import type { MediaIndex, MediaOwner } from './media-index.ts';
+import type { EdgeAuthenticator, EdgeAuthResult } from './edge-auth.ts';
 
 export interface MediaOptions {
   /** Largest file an edge may send. */
@@ -47,7 +48,7 @@ export interface ClaimInput {
 
 export class CloudMedia {
   readonly #dataDir: string;
-  readonly #store: CloudStore;
+  readonly #edgeAuth: EdgeAuthenticator;
   readonly #log: Logger;
   readonly #opts: MediaOptions;
   readonly #openIndex: () => MediaIndex;
@@ -57,9 +58,9 @@ export class CloudMedia {
   #cleanup: NodeJS.Timeout | undefined;
   readonly stats = { finished: 0, mismatches: 0, claims: 0 };
 
-  constructor(deps: { dataDir: string; store: CloudStore; log: Logger; openIndex: () => MediaIndex; options?: Partial<MediaOptions> }) {
+  constructor(deps: { dataDir: string; edgeAuth: EdgeAuthenticator; log: Logger; openIndex: () => MediaIndex; options?: Partial<MediaOptions> }) {
     this.#dataDir = deps.dataDir;
-    this.#store = deps.store;
+    this.#edgeAuth = deps.edgeAuth;
     this.#log = deps.log;
     this.#openIndex = deps.openIndex;
     this.#opts = { ...defaultMediaOptions, ...deps.options };
@@ -91,12 +92,12 @@ export class CloudMedia {
       relativeLocation: true,
       namingFunction: (req) => `${this.#edgeIdOf(req.headers.get('authorization'))}-${randomBytes(12).toString('hex')}`,
       onIncomingRequest: async (req, id) => {
-        const edge = this.#authenticate(req.headers.get('authorization'));
+        const edge = await this.#authenticate(req.headers.get('authorization'));
         // An edge sees only its own uploads; another's answers as if it did not exist.
         if (!id.startsWith(`${edge.edgeId}-`)) throw refuse(404, 'NOT_FOUND', 'no such upload');
       },
       onUploadCreate: async (req, upload) => {
-        const edge = this.#authenticate(req.headers.get('authorization'));
+        const edge = await this.#authenticate(req.headers.get('authorization'));
         const m = upload.metadata ?? {};
         this.#validate({ sha256: m.sha256 ?? '', size: upload.size ?? -1, kind: m.kind ?? '', ref: m.ref ?? '', mime: m.mime ?? undefined });
         return { metadata: { ...m, edgeId: edge.edgeId, villageId: String(edge.villageId) } };
@@ -120,20 +121,21 @@ export class CloudMedia {
   }
 
   /**
-   * Basic edgeId:password, checked like the broker checks MQTT logins. Throws
-   * a tus refusal; the password is never logged or echoed.
+   * Basic edgeId:password inside tus's hooks. The route (media-routes.ts) has
+   * checked the same header with the client's address just before, so this is
+   * a cache hit. Throws a tus refusal; the password is never logged or echoed.
    */
-  #authenticate(header: string | null): EdgeRecord {
-    const edge = this.authenticate(header);
-    if (!edge) throw refuse(401, 'UNAUTHENTICATED', 'edge credentials required');
-    return edge;
+  async #authenticate(header: string | null): Promise<EdgeRecord> {
+    const r = await this.authenticate(header, null);
+    if (!r.ok) throw refuse(401, 'UNAUTHENTICATED', 'edge credentials required');
+    return r.edge;
   }
 
-  /** The edge behind an Authorization header, or undefined. */
-  authenticate(header: string | null | undefined): EdgeRecord | undefined {
+  /** The edge behind an Authorization header, checked like the broker checks MQTT logins (edge-auth.ts). */
+  authenticate(header: string | null | undefined, address: string | null): Promise<EdgeAuthResult> {
     const creds = parseBasic(header);
-    if (!creds || !this.#store.checkEdgePassword(creds.user, creds.password)) return undefined;
-    return this.#store.edge(creds.user);
+    if (!creds) return Promise.resolve({ ok: false, reason: 'credentials' });
+    return this.#edgeAuth.authenticate(creds.user, creds.password, address);
   }
 
   #edgeIdOf(header: string | null): string {

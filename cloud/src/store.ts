@@ -6,12 +6,14 @@
  * the same shared models the edge uses.
  */
 import Database from 'better-sqlite3';
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ACCOUNTS_SCHEMA, SqliteAccountStore, type AccountStore } from './accounts.ts';
 import { HlcClock, fold, isInOrder, newCode, opId, presenceIsStale, stepOwned, type EntityBase, type FieldCipher, type Model, type Op, type OpDraft, type OpRow, opFromRow, type PresenceMessage, type SyncEvent } from '@cunbox/shared';
 import { Statements } from './statements.ts';
+import { hashEdgeSecret } from './edge-auth.ts';
+import { AUDIT_SCHEMA, SqliteAuditStore, type AuditStore } from './audit.ts';
 
 export interface Village {
   id: number;
@@ -48,6 +50,19 @@ export interface DeadLetter {
   bytes: number;
 }
 
+export interface DeadLetterInput {
+  topic: string;
+  edgeId: string | null;
+  reason: string;
+  payload: Uint8Array;
+  /** The received size when `payload` is a stand-in (a secret-bearing message is not kept). */
+  bytes?: number;
+  at: number;
+}
+
+/** Dead letters kept per edge: the newest; older ones only count (a paired edge can send garbage without end). */
+export const DEAD_LETTERS_PER_EDGE = 1000;
+
 export interface CloudStore {
   createVillage(name: string): Village;
   village(id: number): Village | undefined;
@@ -56,7 +71,8 @@ export interface CloudStore {
   /** Uses up the code and registers a new edge with a fresh password; undefined if unknown, used or expired. */
   redeemPairCode(code: string): { edge: EdgeRecord; password: string } | undefined;
   edge(edgeId: string): EdgeRecord | undefined;
-  checkEdgePassword(edgeId: string, password: string): boolean;
+  /** The edge's stored scrypt hash, only for checking its password (edge-auth.ts). */
+  edgePasswordHash(edgeId: string): string | undefined;
   setEdgeNode(edgeId: string, node: string): void;
   /** Keeps the edge's presence unless it is older than the one held (presenceIsStale); true if kept. */
   setPresence(edgeId: string, presence: Pick<PresenceMessage, 'online' | 'at'>): boolean;
@@ -74,8 +90,14 @@ export interface CloudStore {
   list<S extends EntityBase>(villageId: number, kind: string): S[];
   /** Every entity of the village, keyed kind/id, sorted: to compare with an edge. */
   snapshot(villageId: number): Record<string, EntityBase>;
-  /** `bytes`: the received size when `payload` is a stand-in (a secret-bearing message is not kept). */
-  deadLetter(entry: { topic: string; edgeId: string | null; reason: string; payload: Uint8Array; bytes?: number }): void;
+  /**
+   * Stores dead letters in one transaction, then keeps only the newest
+   * DEAD_LETTERS_PER_EDGE of each edge; what goes (and `dropped`: letters the
+   * caller let go before storing) is added to that edge's drop counter.
+   */
+  addDeadLetters(entries: readonly DeadLetterInput[], dropped?: ReadonlyMap<string | null, number>): void;
+  /** Per edge (null: messages naming none): dead letters kept, and how many were dropped to stay under the cap. */
+  deadLetterCounts(): Array<{ edgeId: string | null; kept: number; dropped: number }>;
   /** What was kept of a dead letter's payload (at most 64 KiB). */
   deadLetterPayload(id: number): Buffer | undefined;
   deadLetters(): DeadLetter[];
@@ -86,6 +108,8 @@ export interface CloudStore {
   events(villageId: number, filter: EventFilter): StoredEvent[];
   /** Village accounts synced from the edge, and phone sessions. */
   readonly accounts: AccountStore;
+  /** What phone users did that is audited; sent down to the village's edge (audit.ts). */
+  readonly audit: AuditStore;
   close(): void;
 }
 
@@ -128,21 +152,14 @@ const SCHEMA = `
   -- Messages that failed validation or could not be applied: kept with the reason, never silently dropped.
   CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, topic TEXT NOT NULL, edge_id TEXT,
     reason TEXT NOT NULL, bytes INTEGER NOT NULL, payload BLOB);
+  CREATE INDEX IF NOT EXISTS dead_letters_by_edge ON dead_letters (edge_id, id);
+  -- Dead letters not kept (over DEAD_LETTERS_PER_EDGE), per edge id ('' for none): counted, so the loss is visible.
+  CREATE TABLE IF NOT EXISTS dead_letter_drops (edge_key TEXT PRIMARY KEY, dropped INTEGER NOT NULL, last_at INTEGER NOT NULL);
 `;
 
 /** Dead letters keep at most this much of a payload (an oversized one is what got it here). */
 const DEAD_LETTER_KEEP = 64 * 1024;
 
-function hashPassword(password: string): string {
-  const salt = randomBytes(16);
-  return `scrypt$${salt.toString('hex')}$${scryptSync(password, salt, 32).toString('hex')}`;
-}
-function verifyPassword(stored: string, password: string): boolean {
-  const [, salt, hash] = stored.split('$');
-  if (!salt || !hash) return false;
-  const got = scryptSync(password, Buffer.from(salt, 'hex'), 32);
-  return timingSafeEqual(got, Buffer.from(hash, 'hex'));
-}
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 
@@ -152,9 +169,8 @@ export class SqliteCloudStore implements CloudStore {
   readonly #now: () => number;
   readonly #models: ReadonlyMap<string, Model>;
   readonly accounts: SqliteAccountStore;
+  readonly audit: SqliteAuditStore;
   readonly #clocks = new Map<number, HlcClock>();
-  /** Password checks are scrypt (slow on purpose); a reconnect storm must not redo them all. */
-  readonly #authCache = new Map<string, string>();
 
   readonly #cipher: FieldCipher | undefined;
 
@@ -171,9 +187,11 @@ export class SqliteCloudStore implements CloudStore {
     // Added after the first release: a store made before it gets the column here.
     if (!this.#db.prepare("SELECT 1 FROM pragma_table_info('edges') WHERE name = 'presence_at'").get()) this.#db.exec('ALTER TABLE edges ADD COLUMN presence_at INTEGER NOT NULL DEFAULT 0');
     this.#db.exec(ACCOUNTS_SCHEMA);
+    this.#db.exec(AUDIT_SCHEMA);
     this.#now = opts.now ?? Date.now;
     this.#models = new Map(opts.models.map((m) => [m.kind, m]));
     this.accounts = new SqliteAccountStore(this.#db, this.#now);
+    this.audit = new SqliteAuditStore(this.#db);
   }
 
   #sql(sql: string): Database.Statement {
@@ -210,7 +228,7 @@ export class SqliteCloudStore implements CloudStore {
       if (!row) return undefined;
       const edgeId = randomBytes(8).toString('hex');
       const password = randomBytes(24).toString('base64url');
-      this.#sql('INSERT INTO edges (edge_id, village_id, password_hash, created_at) VALUES (?, ?, ?, ?)').run(edgeId, row.village_id, hashPassword(password), now);
+      this.#sql('INSERT INTO edges (edge_id, village_id, password_hash, created_at) VALUES (?, ?, ?, ?)').run(edgeId, row.village_id, hashEdgeSecret(password), now);
       return { edge: { edgeId, villageId: row.village_id, node: null, online: false, presenceAt: 0 }, password };
     })();
   }
@@ -222,13 +240,8 @@ export class SqliteCloudStore implements CloudStore {
     return r ? { ...r, online: r.online === 1 } : undefined;
   }
 
-  checkEdgePassword(edgeId: string, password: string): boolean {
-    const r = this.#sql('SELECT password_hash FROM edges WHERE edge_id = ?').get(edgeId) as { password_hash: string } | undefined;
-    if (!r) return false;
-    if (this.#authCache.get(edgeId) === sha256(`${r.password_hash}\0${password}`)) return true;
-    const ok = verifyPassword(r.password_hash, password);
-    if (ok) this.#authCache.set(edgeId, sha256(`${r.password_hash}\0${password}`));
-    return ok;
+  edgePasswordHash(edgeId: string): string | undefined {
+    return (this.#sql('SELECT password_hash FROM edges WHERE edge_id = ?').get(edgeId) as { password_hash: string } | undefined)?.password_hash;
   }
 
   setEdgeNode(edgeId: string, node: string): void {
@@ -319,9 +332,24 @@ export class SqliteCloudStore implements CloudStore {
     return Object.fromEntries(rows.map((r) => [`${r.kind}/${r.id}`, this.#parseState(r.state)]));
   }
 
-  deadLetter(entry: { topic: string; edgeId: string | null; reason: string; payload: Uint8Array; bytes?: number }): void {
-    this.#sql('INSERT INTO dead_letters (at, topic, edge_id, reason, bytes, payload) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(this.#now(), entry.topic.slice(0, 500), entry.edgeId, entry.reason, entry.bytes ?? entry.payload.byteLength, Buffer.from(entry.payload.subarray(0, DEAD_LETTER_KEEP)));
+  addDeadLetters(entries: readonly DeadLetterInput[], dropped: ReadonlyMap<string | null, number> = new Map()): void {
+    this.#db.transaction(() => {
+      const insert = this.#sql('INSERT INTO dead_letters (at, topic, edge_id, reason, bytes, payload) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const e of entries) insert.run(e.at, e.topic.slice(0, 500), e.edgeId, e.reason, e.bytes ?? e.payload.byteLength, Buffer.from(e.payload.subarray(0, DEAD_LETTER_KEEP)));
+      const count = this.#sql('INSERT INTO dead_letter_drops (edge_key, dropped, last_at) VALUES (?, ?, ?) ON CONFLICT (edge_key) DO UPDATE SET dropped = dropped + excluded.dropped, last_at = excluded.last_at');
+      const trim = this.#sql('DELETE FROM dead_letters WHERE edge_id IS @edge AND id < (SELECT id FROM dead_letters WHERE edge_id IS @edge ORDER BY id DESC LIMIT 1 OFFSET @keep)');
+      for (const edgeId of new Set([...entries.map((e) => e.edgeId), ...dropped.keys()])) {
+        const n = (dropped.get(edgeId) ?? 0) + trim.run({ edge: edgeId, keep: DEAD_LETTERS_PER_EDGE - 1 }).changes;
+        if (n > 0) count.run(edgeId ?? '', n, this.#now());
+      }
+    })();
+  }
+
+  deadLetterCounts(): Array<{ edgeId: string | null; kept: number; dropped: number }> {
+    return this.#sql(
+      `SELECT nullif(k.edge_key, '') AS edgeId, (SELECT count(*) FROM dead_letters d WHERE d.edge_id IS nullif(k.edge_key, '')) AS kept, coalesce(x.dropped, 0) AS dropped
+       FROM (SELECT coalesce(edge_id, '') AS edge_key FROM dead_letters UNION SELECT edge_key FROM dead_letter_drops) k LEFT JOIN dead_letter_drops x ON x.edge_key = k.edge_key ORDER BY k.edge_key`,
+    ).all() as Array<{ edgeId: string | null; kept: number; dropped: number }>;
   }
 
   deadLetterPayload(id: number): Buffer | undefined {

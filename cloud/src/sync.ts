@@ -7,7 +7,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { CLOUD_SUBSCRIPTIONS, MAX_BATCH_BYTES, SendWindow, backoffDelay, deadLetterCopy, fitBatch, decode, encode, redactUrls, topic, type Channel, type TopicMap } from '@cunbox/shared';
 import type { Logger } from 'pino';
-import type { CloudStore, EdgeRecord } from './store.ts';
+import { DEAD_LETTERS_PER_EDGE, type CloudStore, type DeadLetterInput, type EdgeRecord } from './store.ts';
 
 export interface CloudSyncOptions {
   batch: number;
@@ -29,11 +29,20 @@ export class CloudSync {
   readonly #now: () => number;
   /** Downlink windows of edges that are online: opened by their hello, their presence or any message; closed when offline. */
   readonly #down = new Map<string, SendWindow>();
+  /** The same for the village's audit entries (audit.ts): opened and closed with the ops window. */
+  readonly #auditDown = new Map<string, SendWindow>();
   #client: MqttClient | undefined;
   #tick: NodeJS.Timeout | undefined;
   #retry: NodeJS.Timeout | undefined;
   #attempt = 0;
   #stopped = true;
+  /**
+   * Dead letters waiting for the next tick, per edge: written in one
+   * transaction (one fsync) per tick, not one per message, and at most
+   * DEAD_LETTERS_PER_EDGE each; the older ones only count as dropped.
+   */
+  readonly #deadLetters = new Map<string | null, DeadLetterInput[]>();
+  readonly #deadDropped = new Map<string | null, number>();
   /** Counts for tests and the status API. */
   readonly stats = { received: 0, deadLettered: 0, acksSent: 0, opsApplied: 0, opsDuplicate: 0, eventsIngested: 0 };
 
@@ -66,6 +75,7 @@ export class CloudSync {
     this.#stopped = true;
     clearInterval(this.#tick);
     clearTimeout(this.#retry);
+    this.#flushDeadLetters();
     const c = this.#client;
     this.#client = undefined;
     if (c) await c.endAsync(true);
@@ -96,7 +106,7 @@ export class CloudSync {
     client.on('close', () => {
       if (this.#client !== client) return;
       // What was in flight may be lost with the connection: send it again once back.
-      for (const w of this.#down.values()) w.reset(w.acked, this.#now());
+      for (const w of [...this.#down.values(), ...this.#auditDown.values()]) w.reset(w.acked, this.#now());
       client.removeAllListeners('close');
       client.end(true);
       this.#client = undefined;
@@ -112,8 +122,36 @@ export class CloudSync {
 
   #reject(t: string, edgeId: string | null, reason: string, payload: Uint8Array): void {
     this.stats.deadLettered++;
-    this.#store.deadLetter({ topic: t, edgeId, reason, payload: deadLetterCopy(t, payload), bytes: payload.byteLength });
-    this.#log.warn({ topic: t.slice(0, 200), edgeId, reason }, 'sync message dead-lettered');
+    let queue = this.#deadLetters.get(edgeId);
+    if (!queue) {
+      queue = [];
+      this.#deadLetters.set(edgeId, queue);
+    }
+    if (queue.length >= DEAD_LETTERS_PER_EDGE) {
+      queue.shift();
+      this.#deadDropped.set(edgeId, (this.#deadDropped.get(edgeId) ?? 0) + 1);
+    }
+    // Copied: the payload buffer is the MQTT client's, and we keep it past this call.
+    queue.push({ topic: t, edgeId, reason, payload: Buffer.from(deadLetterCopy(t, payload)), bytes: payload.byteLength, at: this.#now() });
+  }
+
+  /** One transaction for everything rejected since the last tick; one log line per edge. */
+  #flushDeadLetters(): void {
+    if (this.#deadLetters.size === 0 && this.#deadDropped.size === 0) return;
+    const queues = [...this.#deadLetters];
+    const entries = queues.flatMap(([, q]) => q);
+    const dropped = new Map(this.#deadDropped);
+    this.#deadLetters.clear();
+    this.#deadDropped.clear();
+    try {
+      this.#store.addDeadLetters(entries, dropped);
+    } catch (err) {
+      this.#log.error({ err: (err as Error).message, count: entries.length }, 'dead letters could not be stored');
+    }
+    for (const [edgeId, list] of queues) {
+      const last = list[list.length - 1]!;
+      this.#log.warn({ edgeId, count: list.length, dropped: dropped.get(edgeId) ?? 0, topic: last.topic.slice(0, 200), reason: last.reason }, 'sync messages dead-lettered');
+    }
   }
 
   #onMessage(t: string, payload: Buffer, retained = false): void {
@@ -141,9 +179,18 @@ export class CloudSync {
         }
         case 'up/ack': {
           const village = this.#store.village(edge.villageId);
-          if (d.msg.stream !== 'ops' || d.msg.origin !== village?.node) return this.#reject(t, edge.edgeId, 'ack for a stream the cloud does not send', payload);
-          this.#store.setDownAcked(edge.edgeId, d.msg.seq);
-          this.#down.get(edge.edgeId)?.ack(d.msg.seq, this.#now());
+          if (d.msg.stream === 'events' || d.msg.origin !== village?.node) return this.#reject(t, edge.edgeId, 'ack for a stream the cloud does not send', payload);
+          if (d.msg.stream === 'audit') {
+            // Below what it acked before: the edge lost entries (database restored) and says so only here
+            // when its hello carries no auditSeq; resend from where it stands.
+            const back = d.msg.seq < this.#store.audit.acked(edge.edgeId);
+            this.#store.audit.setAcked(edge.edgeId, d.msg.seq, back);
+            if (back) this.#auditDown.get(edge.edgeId)?.reset(d.msg.seq, this.#now());
+            else this.#auditDown.get(edge.edgeId)?.ack(d.msg.seq, this.#now());
+          } else {
+            this.#store.setDownAcked(edge.edgeId, d.msg.seq);
+            this.#down.get(edge.edgeId)?.ack(d.msg.seq, this.#now());
+          }
           return this.#pump(edge);
         }
         case 'up/users':
@@ -170,6 +217,9 @@ export class CloudSync {
     this.#sayHello(edge);
     this.#window(edge.edgeId).reset(msg.appliedSeq, this.#now());
     this.#store.setDownAcked(edge.edgeId, msg.appliedSeq, true);
+    // An edge too old to say where its audit copy stands resumes from its last ack.
+    if (msg.auditSeq !== undefined) this.#store.audit.setAcked(edge.edgeId, msg.auditSeq, true);
+    this.#window(edge.edgeId, this.#auditDown).reset(msg.auditSeq ?? this.#store.audit.acked(edge.edgeId), this.#now());
     this.#pump(edge);
   }
 
@@ -179,7 +229,11 @@ export class CloudSync {
    * the edge to say something. Offline: nothing is pumped until it is back.
    */
   #onPresence(edge: EdgeRecord, online: boolean, retained: boolean): void {
-    if (!online) return void this.#down.delete(edge.edgeId);
+    if (!online) {
+      this.#down.delete(edge.edgeId);
+      this.#auditDown.delete(edge.edgeId);
+      return;
+    }
     if (!this.#resume(edge)) return;
     // Retained: delivered on our subscribe, so we are the one who (re)started. Unasked, our
     // hello tells the edge our watermarks: what it sent while we were down, and would resend
@@ -199,6 +253,7 @@ export class CloudSync {
   #resume(edge: EdgeRecord): boolean {
     if (this.#down.has(edge.edgeId) || !edge.node) return false;
     this.#window(edge.edgeId).reset(this.#store.marks(edge.edgeId).downAcked, this.#now());
+    this.#window(edge.edgeId, this.#auditDown).reset(this.#store.audit.acked(edge.edgeId), this.#now());
     return true;
   }
 
@@ -208,11 +263,11 @@ export class CloudSync {
     if (r.applied) this.#log.info({ edgeId: edge.edgeId, villageId: edge.villageId, users: msg.users.length, version: msg.version.slice(0, 12), sessionsEnded: r.sessionsEnded }, 'village users updated');
   }
 
-  #window(edgeId: string): SendWindow {
-    let w = this.#down.get(edgeId);
+  #window(edgeId: string, windows = this.#down): SendWindow {
+    let w = windows.get(edgeId);
     if (!w) {
       w = new SendWindow({ maxInFlight: this.#opts.maxInFlight, resendMs: this.#opts.resendMs, batch: this.#opts.batch });
-      this.#down.set(edgeId, w);
+      windows.set(edgeId, w);
     }
     return w;
   }
@@ -239,6 +294,13 @@ export class CloudSync {
       this.#publish(edge.edgeId, 'down/ops', { v: 1, ops });
       w.sentUpTo(ops[ops.length - 1]!.seq, this.#now());
     }
+    const a = this.#auditDown.get(edge.edgeId);
+    while (a && a.room > 0) {
+      const entries = fitBatch(this.#store.audit.after(edge.villageId, a.sent, Math.min(this.#opts.batch, a.room)), this.#opts.maxBatchBytes);
+      if (entries.length === 0) break;
+      this.#publish(edge.edgeId, 'down/audit', { v: 1, after: a.sent, entries });
+      a.sentUpTo(entries[entries.length - 1]!.seq, this.#now());
+    }
   }
 
   #pumpAll(): void {
@@ -249,8 +311,9 @@ export class CloudSync {
   }
 
   #onTick(): void {
+    this.#flushDeadLetters();
     const now = this.#now();
-    for (const w of this.#down.values()) w.rewindIfStalled(now);
+    for (const w of [...this.#down.values(), ...this.#auditDown.values()]) w.rewindIfStalled(now);
     this.#pumpAll();
   }
 }

@@ -9,10 +9,17 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parsePeriod, type AnnouncementState, type HelpRequestState, type TicketState, type CertificateState } from '@cunbox/shared';
-import { aedesRig, type BrokerRig } from './helpers/brokers.ts';
+import { SERVICE_PASSWORD, aedesRig, type BrokerRig } from './helpers/brokers.ts';
+import { SERVICE_USER } from '../src/index.ts';
 import { waitFor } from './helpers/sync-suite.ts';
 import { http, pairVillage, passwordOf, startVillageEdge, type PairedVillage, type Reply, type VillageEdge } from './helpers/phone.ts';
 import { tmpDir } from '../../edge/test/helpers/tmp.ts';
+import mqtt from 'mqtt';
+import { topic } from '@cunbox/shared';
+import { buildApp } from '../../edge/src/api/app.ts';
+import { auditLogBeside } from '../../edge/src/api/audit-beside.ts';
+import { systemClock } from '../../edge/src/clock.ts';
+import { silentLogger } from '../../edge/src/log.ts';
 
 const dir = tmpDir(t, 'cunbox-phone-api-');
 const ACCOUNTS = [
@@ -150,6 +157,52 @@ t.test('help requests: masking as on the edge', async (t) => {
   t.same((await as('lisi', 'GET', '/help-requests')).json.requests, []);
   t.equal((await as('lisi', 'POST', '/help-requests', { type: 'medical', residentId: r.id })).status, 403, 'not for someone else');
   t.equal((await as('screen', 'GET', '/help-requests')).status, 403, 'a viewer has no help.request');
+});
+
+t.test("a phone's read of unmasked resident data is audited in the cloud and reaches the edge's GET /api/audit", async (t) => {
+  const staff = { username: 'wangfang', role: 'cadre' } as const;
+  const r = edge.gov.help.createResident(staff, { name: '李四', idNumber: '110101198001011234', phone: '13900001111', gridWorker: 'liwei', username: 'lisi', dibao: false });
+  await waitFor('resident at the cloud', () => rig.cloud.store.entity(a.villageId, 'resident', r.id) !== undefined);
+  const asked = await as('lisi', 'POST', '/help-requests', { type: 'medical', description: '量血压' });
+  t.equal(asked.status, 201);
+  t.equal(asked.json.request.resident.sensitive, false, 'the villager saw their own profile masked: nothing to audit');
+  const before = rig.cloud.store.audit.count(a.villageId);
+  const read = await as('liwei', 'GET', `/help-requests/${asked.json.request.id}`);
+  t.equal(read.json.request.resident.sensitive, true, 'the grid worker saw it unmasked');
+  t.equal(rig.cloud.store.audit.count(a.villageId), before + 1, 'one audit entry in the cloud, in its durable table');
+  const [entry] = rig.cloud.store.audit.after(a.villageId, before, 10);
+  t.match(entry, { actor: 'liwei', role: 'grid_worker', action: 'resident.sensitive_read', target: `resident:${r.id}`, detail: { residents: [r.id], via: 'phone' } });
+  t.notOk(JSON.stringify(entry).includes('13900001111'), 'the entry names the resident, not what was read');
+
+  // On the edge, through its own HTTP API, as its admin sees the audit log.
+  const app = await buildApp({ db: edge.db, clock: systemClock, log: silentLogger(), users: edge.users, governance: edge.gov, audit: auditLogBeside(edge.db), cameraExists: () => false });
+  t.teardown(() => app.close());
+  const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: passwordOf('admin') } });
+  t.equal(login.statusCode, 200);
+  const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+  const fromCloud = async () => ((await app.inject({ method: 'GET', url: '/api/audit?action=resident.sensitive_read', headers: { cookie } })).json().entries as Array<Record<string, unknown>>).filter((e) => e.source === 'cloud');
+  await waitFor("the entry in the edge's audit log", async () => (await fromCloud()).some((e) => e.target === `resident:${r.id}`));
+  const got = (await fromCloud()).find((e) => e.target === `resident:${r.id}`)!;
+  t.match(got, { actor: 'liwei', role: 'grid_worker', action: 'resident.sensitive_read', source: 'cloud', at: entry!.at, ip: entry!.ip, detail: { residents: [r.id], via: 'phone' } });
+  await waitFor('the edge acked it', () => rig.cloud.store.audit.acked(a.edgeId) >= before + 1);
+  t.equal((await fromCloud()).filter((e) => e.target === `resident:${r.id}`).length, 1, 'once');
+
+  // An ack below the cloud's mark (as from an edge whose database was restored) makes the cloud
+  // send everything again from there; what the edge already holds is not stored twice.
+  const acked = rig.cloud.store.audit.acked(a.edgeId);
+  const cloudNode = rig.cloud.store.village(a.villageId)!.node;
+  const watch = await mqtt.connectAsync(a.mqttUrl, { username: SERVICE_USER, password: SERVICE_PASSWORD, clientId: 'test-audit-watch', reconnectPeriod: 0, protocolVersion: 4 });
+  const resent: Array<{ after: number; entries: unknown[] }> = [];
+  watch.on('message', (_tp, payload) => resent.push(JSON.parse(payload.toString())));
+  await watch.subscribeAsync(topic(a.edgeId, 'down/audit'), { qos: 1 });
+  const other = await mqtt.connectAsync(a.mqttUrl, { username: a.username, password: a.password, clientId: 'test-audit-ack', reconnectPeriod: 0, protocolVersion: 4 });
+  await other.publishAsync(topic(a.edgeId, 'up/ack'), JSON.stringify({ v: 1, stream: 'audit', origin: cloudNode, seq: 0 }), { qos: 1 });
+  await other.endAsync();
+  await waitFor('the cloud resent from the start', () => resent.some((m) => m.after === 0 && m.entries.length === acked));
+  await watch.endAsync();
+  await waitFor('the edge acked its mark again', () => rig.cloud.store.audit.acked(a.edgeId) === acked);
+  t.equal(rig.cloud.store.audit.acked(a.edgeId), acked, 'the edge acked its mark again');
+  t.equal((await fromCloud()).filter((e) => e.target === `resident:${r.id}`).length, 1, 'still once at the edge');
 });
 
 t.test('certificates: request on the phone, ID number masked', async (t) => {

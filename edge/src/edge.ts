@@ -10,6 +10,7 @@ import { Recorder } from './recorder/recorder.ts';
 import type { CameraStatus, RecorderSink } from './recorder/types.ts';
 import { Layout } from './storage/layout.ts';
 import { loadOrCreateKey } from '@cunbox/shared';
+import { AuditLog } from './api/audit.ts';
 import { SegmentIndex, type NewSegment } from './storage/segment-index.ts';
 import { reconcile, type ReconcileReport } from './storage/reconcile.ts';
 import { Retention } from './storage/retention.ts';
@@ -184,6 +185,8 @@ export class Edge {
       exports.start();
       // Residents' ID and phone numbers and special-group flags are encrypted with a key kept beside the database.
       const cipher = new FieldCipher(loadOrCreateKey(this.layout.dataKey));
+      // One audit chain for the API and the entries sync brings from the cloud; its key beside the database too.
+      const audit = new AuditLog({ db, clock, key: loadOrCreateKey(this.layout.auditKey) });
       // Governance and its HTTP API (issue #4): only with an `http` section in the config.
       if (config.http) {
         const spawner = this.#deps.spawner ?? nodeSpawner;
@@ -192,7 +195,7 @@ export class Edge {
         this.#snapshots = new SnapshotService({ spawner, clock, log: log.child({ module: 'snapshots' }), ffmpegPath });
         const video = { registry, index, holds, exports, layout: this.layout, live: this.#live, snapshots: this.#snapshots, spawner };
         if (!config.village) log.warn('no village section in the config: certificates cannot be printed until village.name and village.verify_base_url are set');
-        this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, auditKey: loadOrCreateKey(this.layout.auditKey), cipher, auditRetentionDays: config.audit?.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, video, storage, options: { village: config.village ?? null }, observability: { metrics, liveness: () => liveness({ db: () => this.#db, recorders: () => this.recorder.status(), storage: () => storage.latest }) } });
+        this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, audit, cipher, auditRetentionDays: config.audit?.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, video, storage, options: { village: config.village ?? null }, observability: { metrics, liveness: () => liveness({ db: () => this.#db, recorders: () => this.recorder.status(), storage: () => storage.latest }) } });
         await this.#http.start();
       }
       // Sync (issue #5): only with a `cloud` section. It shares the HTTP part's op store when there
@@ -201,7 +204,7 @@ export class Edge {
         const credentials = readCredentials(config.cloud.credentialsFile);
         if (credentials.edgeId !== config.cloud.edgeId) throw new Error(`cloud.edge_id ${config.cloud.edgeId} does not match the credentials file (${credentials.edgeId})`);
         const store = this.#http?.governance.store ?? new OpStore({ db, clock, log: log.child({ module: 'oplog' }), models: governanceModels, hooks: { ticket: footageHoldHook(db, holds) }, cipher });
-        this.#sync = new SyncClient({ db, store, clock, log: log.child({ module: 'sync' }), credentials });
+        this.#sync = new SyncClient({ db, store, clock, log: log.child({ module: 'sync' }), credentials, audit });
         this.#sync.start();
         // Photos travel beside the ops, over HTTP under a bandwidth cap: they never delay an op ack.
         this.#media = new MediaUploader({

@@ -8,6 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import { loadConfigFile } from '../src/config/load.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { HttpPart } from '../src/api/part.ts';
+import { AuditLog } from '../src/api/audit.ts';
 import { HoldStore } from '../src/storage/holds.ts';
 import { UserStore } from '../src/auth/users.ts';
 import { systemClock } from '../src/clock.ts';
@@ -28,7 +29,7 @@ async function startPart(t: Test, configFile: string) {
   const db = openDatabase(join(config.dataDir, 'cunbox.db'));
   const clock = systemClock;
   await new UserStore({ db, clock }).create({ username: 'zhang', password: 'Secret-pw-4711', role: 'admin' });
-  const part = new HttpPart({ db, clock, log: silentLogger(), dataDir: config.dataDir, holds: new HoldStore({ db, clock }), cameraExists: () => false, http: config.http!, auditKey: randomBytes(32), auditRetentionDays: 365, cipher: new FieldCipher(randomBytes(32)) });
+  const part = new HttpPart({ db, clock, log: silentLogger(), dataDir: config.dataDir, holds: new HoldStore({ db, clock }), cameraExists: () => false, http: config.http!, audit: new AuditLog({ db, clock, key: randomBytes(32) }), auditRetentionDays: 365, cipher: new FieldCipher(randomBytes(32)) });
   t.teardown(async () => {
     await part.stop();
     db.close();

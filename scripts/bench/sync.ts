@@ -20,9 +20,7 @@
  * lost / duplicated: edge ops missing at / copied twice into the cloud, over
  * both phases.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -30,7 +28,7 @@ import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { governanceModels } from '@cunbox/shared';
 import { EmbeddedBroker } from '../../cloud/src/broker.ts';
-import { freePort } from '../../cloud/test/helpers/brokers.ts';
+import { startCloudProcess } from './cloud-process.ts';
 import { openDatabase } from '../../edge/src/db/database.ts';
 import { OpStore } from '../../edge/src/governance/store.ts';
 import { SyncClient } from '../../edge/src/sync/client.ts';
@@ -41,15 +39,7 @@ const { values } = parseArgs({ options: { json: { type: 'string' }, ops: { type:
 const backlog = Number(values.ops);
 const steadyS = Number(values['steady-s']);
 const rate = Number(values.rate);
-const dir = mkdtempSync(join(tmpdir(), 'cunbox-bench-sync-'));
-const token = 'bench-token';
-const [httpPort, mqttPort] = [await freePort(), await freePort()];
-writeFileSync(join(dir, 'operator-token'), token);
-writeFileSync(join(dir, 'cloud.yaml'), [`data_dir: ${join(dir, 'cloud')}`, 'operator_token_file: operator-token', `http: { port: ${httpPort} }`, `mqtt: { port: ${mqttPort} }`, ''].join('\n'));
-const cloud = spawn(process.execPath, [join(import.meta.dirname, '../../cloud/bin/cunbox-cloud.js'), 'serve', '--config', join(dir, 'cloud.yaml')], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-  env: { ...process.env, CUNBOX_LOG_LEVEL: 'warn' },
-});
+const { dir, httpPort, token, child: cloud } = await startCloudProcess('cunbox-bench-sync-', 'warn');
 const api = async (path: string, body?: unknown): Promise<any> => {
   const res = await fetch(`http://127.0.0.1:${httpPort}${path}`, {
     method: 'POST',
@@ -192,7 +182,7 @@ function sleep(ms: number): Promise<void> {
 
 /** Ops per second MQTT alone carries: batches of 200 real ops, QoS 1, to a subscriber that counts. */
 async function rawMqttOpsPerS(batch: unknown[], total: number): Promise<number> {
-  const broker = new EmbeddedBroker({ auth: { authenticate: () => ({ kind: 'service' }) }, log: pino({ level: 'silent' }) });
+  const broker = new EmbeddedBroker({ auth: { authenticate: async () => ({ kind: 'service' }) }, log: pino({ level: 'silent' }) });
   await broker.start('127.0.0.1', 0);
   const url = `mqtt://127.0.0.1:${broker.port}`;
   const opts = { username: 'bench', password: 'bench', protocolVersion: 4 as const };

@@ -66,6 +66,16 @@ export class Village {
     this.#ctx.onCommit();
   }
 
+  /**
+   * Records an audited action of a phone user (a read of unmasked data, …) in
+   * the cloud's audit log; sync carries it to the village's edge. Ids and
+   * field names only in `detail`, never the values shown.
+   */
+  audit(call: Pick<Call, 'user' | 'ip'>, action: string, target: string | null, detail: Record<string, unknown>): void {
+    this.#ctx.store.audit.record(this.id, { at: this.#ctx.now(), actor: call.user.username, role: call.user.role, action, target, detail: { ...detail, via: 'phone' }, ip: call.ip });
+    this.#ctx.onCommit();
+  }
+
   newId(): string {
     return newId(this.#ctx.now());
   }

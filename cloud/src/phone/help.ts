@@ -7,7 +7,7 @@
 import { DEFAULT_HELP_TYPES, HELP_STATUSES, residentView, type HelpRequestState, type HelpType, type ResidentState } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
 import type { PhoneRouter } from './api.ts';
-import { BOOL, CODE, ID, obj, text, type PhoneContext, type Village } from './context.ts';
+import { BOOL, CODE, ID, obj, text, type Call, type PhoneContext, type Village } from './context.ts';
 
 const STAFF = new Set(['admin', 'cadre']);
 
@@ -17,11 +17,11 @@ export function helpRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     STAFF.has(u.role) || (u.role === 'grid_worker' && (h.assignee === u.username || r?.gridWorker === u.username));
   const canSee = (u: VillageUser, h: HelpRequestState, r: ResidentState | undefined) => h.createdBy === u.username || handles(u, h, r);
 
-  /** A request with its resident as this viewer may see them; full views are logged (the edge audits them). */
-  const views = (v: Village, u: VillageUser, list: Array<{ h: HelpRequestState; r: ResidentState | undefined }>) => {
-    const out = list.map(({ h, r }) => ({ ...h, residentName: r?.name ?? null, resident: r ? residentView(r, u, { maskIdAlways: true }) : null }));
-    const shown = out.filter((x) => x.resident?.sensitive).map((x) => x.resident!.id);
-    if (shown.length > 0) ctx.log.info({ audit: 'resident.sensitive_read', villageId: v.id, actor: u.username, role: u.role, residents: [...new Set(shown)] }, 'resident details shown on a phone');
+  /** A request with its resident as this viewer may see them; every unmasked view is audited, as on the edge (`path`: below the phone API's prefix). */
+  const views = (v: Village, call: Pick<Call, 'user' | 'ip'>, path: string, list: Array<{ h: HelpRequestState; r: ResidentState | undefined }>) => {
+    const out = list.map(({ h, r }) => ({ ...h, residentName: r?.name ?? null, resident: r ? residentView(r, call.user, { maskIdAlways: true }) : null }));
+    const shown = [...new Set(out.filter((x) => x.resident?.sensitive).map((x) => x.resident!.id))];
+    if (shown.length > 0) v.audit(call, 'resident.sensitive_read', shown.length === 1 ? `resident:${shown[0]}` : null, { residents: shown, path });
     return out;
   };
   const withResident = (v: Village, h: HelpRequestState) => ({ h, r: h.residentId ? v.get<ResidentState>('resident', h.residentId) : undefined });
@@ -41,13 +41,13 @@ export function helpRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     url: '/help-requests',
     access: 'help.request',
     query: obj({ status: { enum: [...HELP_STATUSES] } }),
-    handler: async ({ user, query }, v) => {
+    handler: async ({ user, query, ip }, v) => {
       const list = v
         .list<HelpRequestState>('help_request')
         .filter((h) => !query.status || h.status === query.status)
         .map((h) => withResident(v, h))
         .filter(({ h, r }) => canSee(user, h, r));
-      return { requests: views(v, user, list) };
+      return { requests: views(v, { user, ip }, '/help-requests', list) };
     },
   });
 
@@ -56,10 +56,10 @@ export function helpRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     url: '/help-requests/:id',
     access: 'help.request',
     params: { id: ID },
-    handler: async ({ user, params }, v) => {
+    handler: async ({ user, params, ip }, v) => {
       const x = withResident(v, v.require<HelpRequestState>('help_request', params.id, 'help request'));
       if (!canSee(user, x.h, x.r)) throw ctx.fail('NOT_FOUND', `no help request ${params.id}`);
-      return { request: views(v, user, [x])[0] };
+      return { request: views(v, { user, ip }, '/help-requests/:id', [x])[0] };
     },
   });
 
@@ -69,7 +69,7 @@ export function helpRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     access: 'help.request',
     status: 201,
     body: obj({ type: CODE, residentId: ID, description: text(2000), urgent: BOOL }, ['type']),
-    handler: async ({ user, body }, v) => {
+    handler: async ({ user, body, ip }, v) => {
       const type = v.getOrInit<HelpType>('help_type', body.type);
       if (!type.exists || !type.active) throw ctx.fail('INVALID_INPUT', `type: no active help type ${body.type}`);
       let residentId = body.residentId;
@@ -86,7 +86,7 @@ export function helpRoutes(router: PhoneRouter, ctx: PhoneContext): void {
       v.commit(user.username, [
         { entityKind: 'help_request', entityId: id, type: 'help_request.created', payload: { residentId, type: type.id, typeName: type.name, description: body.description ?? '', urgent: body.urgent ?? false } },
       ]);
-      return { request: views(v, user, [withResident(v, v.require<HelpRequestState>('help_request', id, 'help request'))])[0] };
+      return { request: views(v, { user, ip }, '/help-requests', [withResident(v, v.require<HelpRequestState>('help_request', id, 'help request'))])[0] };
     },
   });
 }

@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { pino } from 'pino';
-import { Cloud, SERVICE_USER, mosquittoAcl, type CloudConfig, type CloudSyncOptions } from '../../src/index.ts';
+import { Cloud, SERVICE_USER, mosquittoAcl, mosquittoLimits, type CloudConfig, type CloudSyncOptions } from '../../src/index.ts';
 
 export const SERVICE_PASSWORD = 'svc-test-password';
 export const OPERATOR_TOKEN = 'operator-test-token';
@@ -93,7 +93,7 @@ export async function startMosquitto(dir: string): Promise<MosquittoProcess> {
   execFileSync('mosquitto_passwd', ['-c', '-b', passwd, SERVICE_USER, SERVICE_PASSWORD]);
   writeFileSync(acl, mosquittoAcl(SERVICE_USER));
   // Started as root, Mosquitto would switch to its own user and could not read the test's private directory.
-  writeFileSync(conf, [`user ${userInfo().username}`, `listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${passwd}`, `acl_file ${acl}`, 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', ''].join('\n'));
+  writeFileSync(conf, [`user ${userInfo().username}`, `listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${passwd}`, `acl_file ${acl}`, 'persistence false', ...mosquittoLimits(), 'log_dest stderr', 'log_type error', 'log_type warning', ''].join('\n'));
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
     const c = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', process.env.CUNBOX_TEST_LOG ? 'inherit' : 'ignore'] });

@@ -16,16 +16,16 @@ import { SyncClient, readSyncStatus } from '../../../edge/src/sync/client.ts';
 import { systemClock } from '../../../edge/src/clock.ts';
 import { silentLogger } from '../../../edge/src/log.ts';
 import { OPERATOR_TOKEN, SERVICE_PASSWORD, type BrokerRig } from './brokers.ts';
-import { SERVICE_USER } from '../../src/index.ts';
+import { DEAD_LETTERS_PER_EDGE, MAX_MQTT_PACKET_BYTES, SERVICE_USER } from '../../src/index.ts';
 import { startEdgeSync } from './edge-sync.ts';
 
 const GOLDEN_DIR = join(import.meta.dirname, '../../../shared/test/golden');
 const GOLDEN_MANIFEST = JSON.parse(readFileSync(join(GOLDEN_DIR, 'manifest.json'), 'utf8')) as Array<{ file: string; topic: string; ok: boolean; reason?: string }>;
 
 /** Polls until `cond` holds; the bound only keeps a broken build from hanging the run. */
-export async function waitFor(what: string, cond: () => boolean, boundMs = 30_000): Promise<void> {
+export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, boundMs = 30_000): Promise<void> {
   const until = Date.now() + boundMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > until) throw new Error(`gave up waiting for: ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -350,5 +350,62 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     nEdge++;
     await waitFor('the stream goes on', () => rig.cloud.store.opCount(a.villageId) === nEdge + nCloud);
     checkConverged(t, rig, edge, a.villageId, cloudNode, nEdge, nCloud);
+  });
+
+  t.test('the broker drops packets over its size cap and retains nothing of an edge but its presence', async (t) => {
+    const received = rig.cloud.sync.stats.received;
+    const deadBefore = rig.cloud.store.deadLetters().length;
+    // Over the cap: the connection goes, the message with it (the cloud never sees it).
+    const big = await rawClient(rig.url, a.username, a.password, 'test-a-big');
+    const bigClosed = new Promise<void>((r) => big.once('close', () => r()));
+    big.publish(topic(a.edgeId, 'up/ops'), Buffer.alloc(MAX_MQTT_PACKET_BYTES + 1024, 0x20), { qos: 0 });
+    await bigClosed;
+    big.end(true);
+    // Retained messages on any other uplink topic, 40 of them: none may stay at the broker.
+    for (let i = 0; i < 40; i++) {
+      const c = await rawClient(rig.url, a.username, a.password, `test-a-retain-${i}`);
+      c.publish(`cunbox/v1/${a.edgeId}/up/junk-${i}`, Buffer.alloc(1024, 0x20), { qos: 0, retain: true });
+      await c.endAsync();
+    }
+    const marker = await rawClient(rig.url, a.username, a.password, 'test-a-retain-ops');
+    await marker.publishAsync(topic(a.edgeId, 'up/ops'), 'retained garbage', { qos: 1, retain: true });
+    await marker.endAsync();
+    await waitFor('the marker dead-lettered', () => rig.cloud.store.deadLetters().length > deadBefore);
+    const late = await rawClient(rig.url, SERVICE_USER, SERVICE_PASSWORD, 'test-retained-check');
+    const retained: string[] = [];
+    late.on('message', (tp, _p, packet) => packet.retain && retained.push(tp));
+    await late.subscribeAsync(`cunbox/v1/${a.edgeId}/up/#`, { qos: 1 });
+    // A round trip through the broker after the subscribe: retained messages come before it.
+    await late.publishAsync(`cunbox/v1/${a.edgeId}/up/probe`, 'probe', { qos: 1 });
+    await new Promise((r) => setTimeout(r, 300));
+    await late.endAsync();
+    // Mosquitto cannot refuse a retained message by topic: its ACL admits only the uplink channels, so at most one per channel stays.
+    t.same(retained, rig.name === 'aedes' ? [] : [topic(a.edgeId, 'up/ops')], 'no retained uplink message but what the broker cannot refuse');
+    t.notOk(rig.cloud.store.deadLetters().slice(deadBefore).some((d) => d.bytes > MAX_MQTT_PACKET_BYTES || /junk/.test(d.topic)), 'neither the oversized nor the junk-topic messages reached the cloud');
+    t.ok(rig.cloud.sync.stats.received - received <= 2, 'the cloud received only the marker (and the probe)');
+  });
+
+  t.test('a flood of 10,000 invalid messages from a paired edge: dead letters capped and counted, the cloud stays responsive', async (t) => {
+    const counts = () => rig.cloud.store.deadLetterCounts().find((c) => c.edgeId === a.edgeId) ?? { kept: 0, dropped: 0 };
+    const before = counts();
+    const rejected = rig.cloud.sync.stats.deadLettered;
+    const flood = await rawClient(rig.url, a.username, a.password, 'test-a-flood');
+    const n = 10_000;
+    for (let i = 0; i < n; i++) flood.publish(topic(a.edgeId, 'up/ops'), `not json ${i}`, { qos: 0 });
+    // The cloud answers HTTP while it works through them.
+    const during = await api(rig, 'GET', `/api/villages/${a.villageId}/tickets`);
+    t.equal(during.status, 200, 'an HTTP request is answered during the flood');
+    await waitFor('every flood message rejected', () => rig.cloud.sync.stats.deadLettered - rejected >= n, 60_000);
+    await waitFor('the dead letters stored', () => counts().kept + counts().dropped - before.kept - before.dropped >= n, 30_000);
+    await flood.endAsync();
+    const after = counts();
+    t.equal(after.kept, DEAD_LETTERS_PER_EDGE, `the newest ${DEAD_LETTERS_PER_EDGE} are kept`);
+    t.equal(after.kept + after.dropped, before.kept + before.dropped + n, 'and the rest counted as dropped');
+    const newest = rig.cloud.store.deadLetters().filter((d) => d.edgeId === a.edgeId).at(-1)!;
+    t.equal(rig.cloud.store.deadLetterPayload(newest.id)?.toString(), `not json ${n - 1}`, 'the last one sent is among those kept');
+    // The stream still goes on.
+    edge.store.commit('admin', [ticketDraft('after the flood')]);
+    nEdge++;
+    await waitFor('the stream goes on after the flood', () => rig.cloud.store.opCount(a.villageId) === nEdge + nCloud);
   });
 }

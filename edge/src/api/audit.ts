@@ -11,6 +11,8 @@ export interface AuditEntry {
   target: string | null;
   detail: Record<string, unknown> | null;
   ip: string | null;
+  /** 'edge': recorded here; 'cloud': recorded by the cloud (phone API) and brought here by sync. */
+  source: 'edge' | 'cloud';
 }
 
 export interface AuditRecord {
@@ -20,6 +22,9 @@ export interface AuditRecord {
   target?: string | null;
   detail?: Record<string, unknown> | null;
   ip?: string | null;
+  /** 'cloud': an entry the cloud recorded (a phone read) and sync brought here, with the cloud's `at`. */
+  source?: 'edge' | 'cloud';
+  at?: number;
 }
 
 /** What `verify()` found: ok, or the first row where the chain breaks and why. */
@@ -48,6 +53,7 @@ interface StoredRow {
   target: string | null;
   detail: string | null;
   ip: string | null;
+  source: 'edge' | 'cloud';
   hash: string | null;
 }
 
@@ -72,13 +78,14 @@ export class AuditLog {
     this.#key = deps.key;
   }
 
+  /** `source: 'cloud'` with the cloud's own `at`: an entry sync brought from the cloud. */
   record(e: AuditRecord): void {
     // IMMEDIATE: the CLI and the edge may both write; the chain needs one writer at a time.
     this.#db
       .transaction(() => {
         const prev = this.#sealedHead();
-        const row = { at: this.#clock.now(), actor: e.actor, role: e.role ?? null, action: e.action, target: e.target ?? null, detail: e.detail ? JSON.stringify(e.detail) : null, ip: e.ip ?? null };
-        const { lastInsertRowid } = this.#db.prepare('INSERT INTO audit_log (at, actor, role, action, target, detail, ip) VALUES (@at, @actor, @role, @action, @target, @detail, @ip)').run(row);
+        const row = { at: e.at ?? this.#clock.now(), actor: e.actor, role: e.role ?? null, action: e.action, target: e.target ?? null, detail: e.detail ? JSON.stringify(e.detail) : null, ip: e.ip ?? null, source: e.source ?? 'edge' };
+        const { lastInsertRowid } = this.#db.prepare('INSERT INTO audit_log (at, actor, role, action, target, detail, ip, source) VALUES (@at, @actor, @role, @action, @target, @detail, @ip, @source)').run(row);
         const id = Number(lastInsertRowid);
         this.#db.prepare('UPDATE audit_log SET hash = ? WHERE id = ?').run(this.#hash(prev, { id, ...row }), id);
       })
@@ -88,7 +95,7 @@ export class AuditLog {
   list(opts: { action?: string; actor?: string; limit?: number; beforeId?: number; from?: number; to?: number } = {}): AuditEntry[] {
     const rows = this.#db
       .prepare(
-        `SELECT id, at, actor, role, action, target, detail, ip FROM audit_log
+        `SELECT id, at, actor, role, action, target, detail, ip, source FROM audit_log
           WHERE (@action IS NULL OR action = @action) AND (@actor IS NULL OR actor = @actor) AND (@before IS NULL OR id < @before)
             AND (@from IS NULL OR at >= @from) AND (@to IS NULL OR at < @to)
           ORDER BY id DESC LIMIT @limit`,
@@ -181,7 +188,7 @@ export class AuditLog {
 
   #hash(prev: string, r: Omit<StoredRow, 'hash'>): string {
     // A JSON array: unambiguous field boundaries whatever the values hold.
-    return createHmac('sha256', this.#key).update(JSON.stringify([prev, r.id, r.at, r.actor, r.role, r.action, r.target, r.detail, r.ip])).digest('hex');
+    return createHmac('sha256', this.#key).update(JSON.stringify([prev, r.id, r.at, r.actor, r.role, r.action, r.target, r.detail, r.ip, r.source])).digest('hex');
   }
 
   #baseMac(throughId: number, hash: string): string {
@@ -190,5 +197,5 @@ export class AuditLog {
 }
 
 function toEntry(r: StoredRow): AuditEntry {
-  return { id: r.id, at: r.at, actor: r.actor, role: r.role, action: r.action, target: r.target, detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null, ip: r.ip };
+  return { id: r.id, at: r.at, actor: r.actor, role: r.role, action: r.action, target: r.target, detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : null, ip: r.ip, source: r.source };
 }

@@ -66,4 +66,11 @@ export const apiMigrations: readonly Migration[] = [
       CREATE INDEX api_tokens_by_user ON api_tokens (user_id);
     `,
   },
+  {
+    name: 'api/004-audit-source',
+    sql: `
+      -- 'cloud': an entry the cloud recorded for this village (a phone read of unmasked data) and sync brought here.
+      ALTER TABLE audit_log ADD COLUMN source TEXT NOT NULL DEFAULT 'edge';
+    `,
+  },
 ];

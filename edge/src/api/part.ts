@@ -7,7 +7,7 @@ import { UserStore } from '../auth/users.ts';
 import type { HoldStore } from '../storage/holds.ts';
 import { Governance } from '../governance/governance.ts';
 import { buildApp, type Api, type ApiOptions } from './app.ts';
-import { AuditLog } from './audit.ts';
+import type { AuditLog } from './audit.ts';
 import { readTls, type TlsFiles } from './tls.ts';
 import type { VideoDeps } from './routes/video.ts';
 import type { HealthDeps } from './routes/health.ts';
@@ -24,8 +24,8 @@ export interface HttpPartDeps {
   holds: HoldStore;
   cameraExists: (cameraId: number) => boolean;
   http: { host: string; port: number; tls?: TlsFiles | null; security?: HttpSecurity };
-  /** HMAC key of the audit chain, read from its own file by the composition root. */
-  auditKey: Buffer;
+  /** The hash-chained audit log (its key read from its own file by the composition root). */
+  audit: AuditLog;
   auditRetentionDays: number;
   /** Encrypts residents' sensitive fields at rest. */
   cipher: FieldCipher;
@@ -70,7 +70,7 @@ export class HttpPart {
     const tls = http.tls ? readTls(http.tls) : null;
     if (tls) log.info({ fingerprint: tls.fingerprint, notAfter: tls.notAfter.toISOString() }, 'HTTPS certificate');
     const users = new UserStore({ db, clock });
-    const audit = new AuditLog({ db, clock, key: this.#deps.auditKey });
+    const { audit } = this.#deps;
     // Rows an older version wrote join the chain now; then the daily prune (never under 180 days).
     audit.seal();
     const prune = () => {

@@ -10,6 +10,9 @@
  *
  * Downlink: the cloud's ops go through OpStore.ingest (duplicates by
  * (origin, seq) skipped); we ack the highest contiguous seq after the commit.
+ * The cloud's audit entries for our village (down/audit: phone reads of
+ * unmasked data) go into our audit log with source 'cloud', and are acked
+ * the same way.
  * A message that fails validation or cannot be applied is dead-lettered with
  * its reason and logged; the stream goes on.
  */
@@ -20,6 +23,8 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { OpStore } from '../governance/store.ts';
 import { readUsersSnapshot } from './users-snapshot.ts';
+import type { AuditLog } from '../api/audit.ts';
+import { auditLogBeside } from '../api/audit-beside.ts';
 
 
 export interface SyncOptions {
@@ -49,6 +54,8 @@ export interface SyncClientDeps {
   credentials: SyncCredentials;
   options?: Partial<SyncOptions>;
   random?: () => number;
+  /** Where the cloud's audit entries go; by default the audit log in `db`. */
+  audit?: Pick<AuditLog, 'record'>;
 }
 
 /** The row in sync_peers for our (single) cloud. */
@@ -96,6 +103,8 @@ export class SyncClient {
   readonly #opts: SyncOptions;
   readonly #ops: SendWindow;
   readonly #events: SendWindow;
+  /** The composition root's, or (tests) one made on first use with the key beside the database. */
+  #audit: Pick<AuditLog, 'record'> | undefined;
   #client: MqttClient | undefined;
   #timer: unknown;
   #retry: unknown;
@@ -220,19 +229,22 @@ export class SyncClient {
   /** Repeated (see #tick) until answered: the cloud may not have been subscribed yet when the broker came back. */
   #hello(): void {
     this.#helloAt = this.#deps.clock.now();
-    this.#publish('up/hello', { v: 1, node: this.#deps.store.node, appliedSeq: this.#peer().applied_seq });
+    const peer = this.#peer();
+    // auditSeq only once the cloud has sent audit entries: a cloud older than them refuses a hello with a field it does not know.
+    this.#publish('up/hello', { v: 1, node: this.#deps.store.node, appliedSeq: peer.applied_seq, ...(peer.audit_applied > 0 ? { auditSeq: peer.audit_applied } : {}) });
   }
 
   #publish<C extends Channel>(channel: C, msg: TopicMap[C], retain = false): void {
     this.#client?.publish(topic(this.#deps.credentials.edgeId, channel), encode(channel, msg), { qos: 1, retain });
   }
 
-  #peer(): { node: string | null; ops_acked: number; events_acked: number; applied_seq: number } {
-    return this.#deps.db.prepare('SELECT node, ops_acked, events_acked, applied_seq FROM sync_peers WHERE peer = ?').get(PEER) as {
+  #peer(): { node: string | null; ops_acked: number; events_acked: number; applied_seq: number; audit_applied: number } {
+    return this.#deps.db.prepare('SELECT node, ops_acked, events_acked, applied_seq, audit_applied FROM sync_peers WHERE peer = ?').get(PEER) as {
       node: string | null;
       ops_acked: number;
       events_acked: number;
       applied_seq: number;
+      audit_applied: number;
     };
   }
 
@@ -269,13 +281,15 @@ export class SyncClient {
           if (m.stream === 'ops') {
             if (m.origin !== this.#deps.store.node) return this.#deadLetter(t, `ack for origin ${m.origin}, not ours`, payload);
             if (this.#ops.ack(m.seq, now)) db.prepare('UPDATE sync_peers SET ops_acked = max(ops_acked, ?) WHERE peer = ?').run(m.seq, PEER);
-          } else if (this.#events.ack(m.seq, now)) {
+          } else if (m.stream === 'events' && this.#events.ack(m.seq, now)) {
             db.prepare('UPDATE sync_peers SET events_acked = max(events_acked, ?) WHERE peer = ?').run(m.seq, PEER);
           }
           return this.#pump();
         }
         case 'down/ops':
           return this.#onOps(d.msg, t, payload);
+        case 'down/audit':
+          return this.#onAudit(d.msg, t, payload);
         default:
           return this.#deadLetter(t, `channel ${d.channel} is not a downlink`, payload);
       }
@@ -301,6 +315,27 @@ export class SyncClient {
     });
     // After the commit: the ack promises the cloud these ops survive a power cut here.
     this.#publish('up/ack', { v: 1, stream: 'ops', origin: cloud, seq: applied });
+  }
+
+  /** The cloud's audit entries: stored if they continue what we have (else the cloud resends from our ack), acked after the commit. */
+  #onAudit(msg: TopicMap['down/audit'], t: string, payload: Uint8Array): void {
+    const { db } = this.#deps;
+    const cloud = this.#peer().node;
+    if (!cloud) return this.#deadLetter(t, 'audit entries before hello', payload);
+    const applied = db.transaction(() => {
+      let seq = this.#peer().audit_applied;
+      if (msg.after > seq) return seq;
+      for (const e of msg.entries) {
+        if (e.seq <= seq) continue;
+        if (e.seq !== seq + 1) break;
+        this.#audit ??= this.#deps.audit ?? auditLogBeside(this.#deps.db, this.#deps.clock);
+        this.#audit.record({ actor: e.actor, role: e.role, action: e.action, target: e.target, detail: e.detail, ip: e.ip, source: 'cloud', at: e.at });
+        seq = e.seq;
+      }
+      db.prepare('UPDATE sync_peers SET audit_applied = ? WHERE peer = ?').run(seq, PEER);
+      return seq;
+    })();
+    this.#publish('up/ack', { v: 1, stream: 'audit', origin: cloud, seq: applied });
   }
 
   #pump(): void {

@@ -73,4 +73,11 @@ export const syncMigrations: readonly Migration[] = [
       ALTER TABLE sync_peers ADD COLUMN presence_at INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    name: 'sync/004-cloud-audit',
+    sql: `
+      -- The cloud's audit entries for this village (down/audit) committed here: 1..audit_applied.
+      ALTER TABLE sync_peers ADD COLUMN audit_applied INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];

@@ -44,11 +44,13 @@ export interface EventsMessage {
  * "I have committed everything of this stream up to `seq`" — sent only after
  * the receiver's transaction committed. For ops, `seq` is the highest seq of
  * `origin` below which no seq is missing; for events, the highest event id
+ * committed with nothing skipped; for audit (edge → cloud), the highest seq
+ * of the cloud's audit entries for the village (`origin`: the cloud's node)
  * committed with nothing skipped.
  */
 export interface AckMessage {
   v: 1;
-  stream: 'ops' | 'events';
+  stream: 'ops' | 'events' | 'audit';
   origin: string;
   seq: number;
 }
@@ -65,6 +67,31 @@ export interface HelloMessage {
   appliedSeq: number;
   /** Cloud → edge only: highest event id committed (0: none). */
   eventsAcked?: number;
+  /** Edge → cloud only: highest seq of the cloud's audit entries committed (0: none). Absent from older edges. */
+  auditSeq?: number;
+}
+
+/**
+ * One audit entry the cloud recorded for the village (a phone read of
+ * unmasked data, …). `seq` counts per village from 1, without gaps. Like the
+ * edge's own audit rows: ids and field names only, never the values read.
+ */
+export interface SyncAuditEntry {
+  seq: number;
+  at: number;
+  actor: string;
+  role: string | null;
+  action: string;
+  target: string | null;
+  detail: Record<string, unknown> | null;
+  ip: string | null;
+}
+
+/** Cloud → edge: the village's audit entries after `after` (the sender's previous watermark), in seq order. */
+export interface AuditMessage {
+  v: 1;
+  after: number;
+  entries: SyncAuditEntry[];
 }
 
 /**
@@ -132,6 +159,7 @@ export interface TopicMap {
   'down/ops': OpsMessage;
   'down/ack': AckMessage;
   'down/hello': HelloMessage;
+  'down/audit': AuditMessage;
   presence: PresenceMessage;
 }
 export type Channel = keyof TopicMap;
@@ -159,13 +187,13 @@ const ackSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['v', 'stream', 'origin', 'seq'],
-  properties: { v, stream: { enum: ['ops', 'events'] }, origin: { type: 'string', pattern: HEX16 }, seq: { type: 'integer', minimum: 0 } },
+  properties: { v, stream: { enum: ['ops', 'events', 'audit'] }, origin: { type: 'string', pattern: HEX16 }, seq: { type: 'integer', minimum: 0 } },
 } as const;
 const helloSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['v', 'node', 'appliedSeq'],
-  properties: { v, node: { type: 'string', pattern: HEX16 }, appliedSeq: { type: 'integer', minimum: 0 }, eventsAcked: { type: 'integer', minimum: 0 } },
+  properties: { v, node: { type: 'string', pattern: HEX16 }, appliedSeq: { type: 'integer', minimum: 0 }, eventsAcked: { type: 'integer', minimum: 0 }, auditSeq: { type: 'integer', minimum: 0 } },
 } as const;
 
 export const topicSchemas: Record<Channel, object> = {
@@ -221,8 +249,39 @@ export const topicSchemas: Record<Channel, object> = {
   'down/ops': opsSchema,
   'down/ack': ackSchema,
   'down/hello': helloSchema,
+  'down/audit': {
+    type: 'object',
+    additionalProperties: false,
+    required: ['v', 'after', 'entries'],
+    properties: {
+      v,
+      after: { type: 'integer', minimum: 0 },
+      entries: {
+        type: 'array',
+        maxItems: 1000,
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['seq', 'at', 'actor', 'role', 'action', 'target', 'detail', 'ip'],
+          properties: {
+            seq: { type: 'integer', minimum: 1 },
+            at: { type: 'integer', minimum: 0 },
+            actor: { type: 'string', minLength: 1, maxLength: 64 },
+            role: { type: ['string', 'null'], maxLength: 32 },
+            action: { type: 'string', minLength: 1, maxLength: 64 },
+            target: { type: ['string', 'null'], maxLength: 200 },
+            detail: { type: ['object', 'null'] },
+            ip: { type: ['string', 'null'], maxLength: 64 },
+          },
+        },
+      },
+    },
+  },
   presence: { type: 'object', additionalProperties: false, required: ['v', 'online', 'at'], properties: { v, online: { type: 'boolean' }, at: { type: 'integer' } } },
 };
+
+/** The channels an edge publishes besides its presence: what a broker's ACL lets it write. */
+export const UPLINK_CHANNELS: readonly Channel[] = (Object.keys(topicSchemas) as Channel[]).filter((c) => c.startsWith('up/'));
 
 // Compiled on first use: every CLI command loads this module, few decode messages.
 let validators: Record<Channel, ValidateFunction> | undefined;

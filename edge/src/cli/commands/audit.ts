@@ -9,7 +9,7 @@ import { boxTimeZone, parseLocalTime } from '../../local-time.ts';
 import { act, localizedHelp } from './camera-support.ts';
 import { auditCsv } from '../../api/audit-export.ts';
 import type { AuditVerification } from '../../api/audit.ts';
-import { cliAuditLog } from '../audit-log.ts';
+import { auditLogBeside } from '../../api/audit-beside.ts';
 
 const BROKEN: Record<NonNullable<AuditVerification['broken']>['reason'], string> = {
   edited: 'was edited',
@@ -31,7 +31,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .action(act(ctx, async (o: { json?: boolean }, cmd: Command) => {
       const db = openDatabase(new Layout(resolveConfig(ctx.store(cmd), ctx.io.env).dataDir).database);
       try {
-        const log = cliAuditLog(db);
+        const log = auditLogBeside(db);
         log.seal();
         const v = log.verify();
         if (o.json) ctx.out(JSON.stringify(v, null, 2));
@@ -60,7 +60,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       const range = { from: o.from === undefined ? undefined : parseLocalTime(o.from, { zone, nowMs: now, name: 'from' }), to: o.to === undefined ? undefined : parseLocalTime(o.to, { zone, nowMs: now, name: 'to' }) };
       const db = openDatabase(new Layout(config.dataDir).database);
       try {
-        const log = cliAuditLog(db);
+        const log = auditLogBeside(db);
         log.record({ actor: 'cli', action: 'audit.exported', detail: { from: range.from ?? null, to: range.to ?? null, format: o.format } });
         const rows = log.export(range);
         const text = o.format === 'csv' ? auditCsv(rows) : [...rows].map((r) => `${JSON.stringify(r)}\n`).join('');

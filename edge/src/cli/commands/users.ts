@@ -7,7 +7,7 @@ import { Layout } from '../../storage/layout.ts';
 import { systemClock } from '../../clock.ts';
 import { ROLES, UserStore, type Role, type User } from '../../auth/users.ts';
 import { Credentials } from '../../api/auth.ts';
-import { cliAuditLog } from '../audit-log.ts';
+import { auditLogBeside } from '../../api/audit-beside.ts';
 import { LoginLockout } from '../../auth/lockout.ts';
 import { CameraAccess } from '../../playback/access.ts';
 import { CameraRegistry } from '../../cameras/registry.ts';
@@ -46,7 +46,7 @@ export function registerUsers(program: Command, ctx: CliContext): void {
     const pw = await password(ctx, o);
     await withDb(ctx.store(cmd), ctx.io.env, async (db) => {
       const u = await new UserStore({ db, clock: systemClock }).create({ username: o.username, password: pw, role: o.role, displayName: o.displayName ?? null });
-      cliAuditLog(db).record({ actor: 'cli', action: 'user.create', target: `user:${u.id}`, detail: { username: u.username, role: u.role } });
+      auditLogBeside(db).record({ actor: 'cli', action: 'user.create', target: `user:${u.id}`, detail: { username: u.username, role: u.role } });
       if (o.json) ctx.out(JSON.stringify(u, null, 2));
       else ctx.out(`${t('user added')}: #${u.id} ${u.username} (${u.role})`);
     });
@@ -70,7 +70,7 @@ export function registerUsers(program: Command, ctx: CliContext): void {
       await store.setPassword(u.id, pw);
       const ended = new Credentials({ db, clock: systemClock }).endAllOf(u.id);
       new LoginLockout({ db, clock: systemClock }).clear(`user:${u.id}`);
-      cliAuditLog(db).record({ actor: 'cli', action: 'user.password_set', target: `user:${u.id}`, detail: ended });
+      auditLogBeside(db).record({ actor: 'cli', action: 'user.password_set', target: `user:${u.id}`, detail: ended });
       ctx.out(`${t('password changed')}: ${u.username}`);
     });
   }));
@@ -95,7 +95,7 @@ export function registerUsers(program: Command, ctx: CliContext): void {
       const access = new CameraAccess(db);
       const before = access.restriction(u.id);
       const cameras = access.setRestriction(u.id, wanted, (id) => registry.get(id) !== undefined);
-      cliAuditLog(db).record({ actor: 'cli', action: 'user.cameras', target: `user:${u.id}`, detail: { before, cameras } });
+      auditLogBeside(db).record({ actor: 'cli', action: 'user.cameras', target: `user:${u.id}`, detail: { before, cameras } });
       if (o.json) return void ctx.out(JSON.stringify({ id: u.id, username: u.username, role: u.role, cameras }, null, 2));
       ctx.out(`${u.username}: ${cameras === null ? t('every camera the role may see') : `${t('cameras')} ${cameras.join(', ')}`}`);
     });
@@ -117,7 +117,7 @@ export function registerUsers(program: Command, ctx: CliContext): void {
       const creds = new Credentials({ db, clock: systemClock });
       if (o.end) {
         const ended = creds.endAllOf(u.id);
-        cliAuditLog(db).record({ actor: 'cli', action: 'user.sessions_ended', target: `user:${u.id}`, detail: ended });
+        auditLogBeside(db).record({ actor: 'cli', action: 'user.sessions_ended', target: `user:${u.id}`, detail: ended });
         if (o.json) return void ctx.out(JSON.stringify(ended));
         return void ctx.out(`${t('ended')}: ${ended.sessions} ${t('sessions')}, ${ended.tokens} ${t('tokens')} (${u.username})`);
       }

@@ -1,0 +1,135 @@
+/**
+ * Edge credentials on the cloud's network paths: MQTT CONNECT to the embedded
+ * broker and HTTP Basic on the media routes. An edge's password is checked
+ * with scrypt, which is slow on purpose, so:
+ * - scrypt runs on libuv's threadpool (`crypto.scrypt`), never on the event
+ *   loop: wrong passwords cannot stall other requests;
+ * - failures are limited per address and per edge id (a `FailureLimiter`:
+ *   in memory today, the phone API's `LoginLimiter`);
+ * - a success is remembered for a short while, keyed by the edge id, its
+ *   stored hash and a hash of the secret presented, so a reconnect storm does
+ *   not redo scrypt, and new credentials invalidate the entry by themselves.
+ *   A remembered edge is let in even while its id is being hammered by
+ *   someone else (the limiter would otherwise lock the real edge out).
+ */
+import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import type { CloudStore, EdgeRecord } from './store.ts';
+
+/** What the authenticator needs of a rate limiter (the phone API's LoginLimiter fits). */
+export interface FailureLimiter {
+  /** Milliseconds until `identity` may be tried again from `address`, or 0. */
+  wait(identity: string, address: string): number;
+  fail(identity: string, address: string): void;
+  succeed(identity: string): void;
+}
+
+export type EdgeAuthResult = { ok: true; edge: EdgeRecord } | { ok: false; reason: 'credentials' } | { ok: false; reason: 'rate-limited'; retryAfterMs: number };
+
+export interface EdgeAuthOptions {
+  /** How long a verified secret is taken without scrypt. */
+  cacheTtlMs: number;
+  /**
+   * Checks one address may have running at once. The limiter counts a failure
+   * only once its scrypt is done, so without this a burst sent at once would
+   * all be checked before the first failure counted.
+   */
+  maxRunningPerAddress: number;
+}
+export const defaultEdgeAuthOptions: EdgeAuthOptions = { cacheTtlMs: 10 * 60_000, maxRunningPerAddress: 4 };
+
+/** Edge passwords: `scrypt$<salt hex>$<key hex>`, Node's default scrypt cost (N=2^14, r=8, p=1). */
+const KEYLEN = 32;
+
+/** Only at pairing, after the one-time code was used up: a caller cannot make us run it at will. */
+export function hashEdgeSecret(secret: string): string {
+  const salt = randomBytes(16);
+  return `scrypt$${salt.toString('hex')}$${scryptSync(secret, salt, KEYLEN).toString('hex')}`;
+}
+
+export function verifyEdgeSecret(stored: string, secret: string): Promise<boolean> {
+  const [, salt, hash] = stored.split('$');
+  if (!salt || !hash) return Promise.resolve(false);
+  const expected = Buffer.from(hash, 'hex');
+  return new Promise((resolve) => scrypt(secret, Buffer.from(salt, 'hex'), expected.length, (err, key) => resolve(!err && key.length === expected.length && timingSafeEqual(key, expected))));
+}
+
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+export class EdgeAuthenticator {
+  readonly #store: Pick<CloudStore, 'edge' | 'edgePasswordHash'>;
+  readonly #limiter: FailureLimiter;
+  readonly #now: () => number;
+  readonly #opts: EdgeAuthOptions;
+  /** One entry per edge id (its last success): bounded by the number of edges. */
+  readonly #verified = new Map<string, { key: string; until: number }>();
+  /** Checks running now, by edge id and secret: a burst of the same login waits for one scrypt. */
+  readonly #running = new Map<string, Promise<boolean>>();
+  readonly #runningPerAddress = new Map<string, number>();
+  /** For tests and the benchmark: how many scrypt checks ran. */
+  readonly stats = { scrypts: 0, cacheHits: 0, refused: 0, rateLimited: 0 };
+
+  constructor(deps: { store: Pick<CloudStore, 'edge' | 'edgePasswordHash'>; limiter: FailureLimiter; now: () => number; options?: Partial<EdgeAuthOptions> }) {
+    this.#store = deps.store;
+    this.#limiter = deps.limiter;
+    this.#now = deps.now;
+    this.#opts = { ...defaultEdgeAuthOptions, ...deps.options };
+  }
+
+  /** `address`: the peer's address; null where the transport does not tell (then only the edge id is limited). */
+  async authenticate(edgeId: string, secret: string, address: string | null): Promise<EdgeAuthResult> {
+    const stored = this.#store.edgePasswordHash(edgeId);
+    const key = stored === undefined ? undefined : sha256(`${stored}\0${secret}`);
+    const hit = this.#verified.get(edgeId);
+    if (key !== undefined && hit && hit.key === key && hit.until > this.#now()) {
+      this.stats.cacheHits++;
+      return this.#edge(edgeId);
+    }
+    const peer = address ?? '(unknown)';
+    // The same login already being checked (a reconnect burst) waits for that check and takes no slot.
+    const runId = key === undefined ? undefined : `${edgeId}\0${key}`;
+    const joining = runId !== undefined && this.#running.has(runId);
+    const running = this.#runningPerAddress.get(peer) ?? 0;
+    const wait = !joining && running >= this.#opts.maxRunningPerAddress ? 1000 : this.#limiter.wait(edgeId, peer);
+    if (wait > 0) {
+      this.stats.rateLimited++;
+      return { ok: false, reason: 'rate-limited', retryAfterMs: wait };
+    }
+    let ok = false;
+    // An unknown edge id costs no scrypt: ids are random, and knowing one exists gives nothing without its password.
+    if (stored !== undefined && runId !== undefined) {
+      if (!joining) this.#runningPerAddress.set(peer, running + 1);
+      try {
+        ok = await this.#verify(runId, stored, secret);
+      } finally {
+        if (!joining) {
+          const n = (this.#runningPerAddress.get(peer) ?? 1) - 1;
+          if (n > 0) this.#runningPerAddress.set(peer, n);
+          else this.#runningPerAddress.delete(peer);
+        }
+      }
+    }
+    if (!ok || key === undefined) {
+      this.stats.refused++;
+      this.#limiter.fail(edgeId, peer);
+      return { ok: false, reason: 'credentials' };
+    }
+    this.#limiter.succeed(edgeId);
+    this.#verified.set(edgeId, { key, until: this.#now() + this.#opts.cacheTtlMs });
+    return this.#edge(edgeId);
+  }
+
+  #verify(id: string, stored: string, secret: string): Promise<boolean> {
+    let p = this.#running.get(id);
+    if (!p) {
+      this.stats.scrypts++;
+      p = verifyEdgeSecret(stored, secret).finally(() => this.#running.delete(id));
+      this.#running.set(id, p);
+    }
+    return p;
+  }
+
+  #edge(edgeId: string): EdgeAuthResult {
+    const edge = this.#store.edge(edgeId);
+    return edge ? { ok: true, edge } : { ok: false, reason: 'credentials' };
+  }
+}

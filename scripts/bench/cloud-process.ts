@@ -1,0 +1,31 @@
+/**
+ * The cloud for a benchmark, run as in production: `cunbox-cloud serve` in its
+ * own process (embedded Aedes), with its data, config and operator token in a
+ * fresh temporary directory, on ports chosen here. The caller stops the
+ * process and removes `dir`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../cloud/test/helpers/brokers.ts';
+
+export interface CloudProcess {
+  dir: string;
+  httpPort: number;
+  token: string;
+  child: ChildProcess;
+}
+
+export async function startCloudProcess(prefix: string, logLevel: string): Promise<CloudProcess> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const token = 'bench-token';
+  const [httpPort, mqttPort] = [await freePort(), await freePort()];
+  writeFileSync(join(dir, 'operator-token'), token);
+  writeFileSync(join(dir, 'cloud.yaml'), [`data_dir: ${join(dir, 'cloud')}`, 'operator_token_file: operator-token', `http: { port: ${httpPort} }`, `mqtt: { port: ${mqttPort} }`, ''].join('\n'));
+  const child = spawn(process.execPath, [join(import.meta.dirname, '../../cloud/bin/cunbox-cloud.js'), 'serve', '--config', join(dir, 'cloud.yaml')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, CUNBOX_LOG_LEVEL: logLevel },
+  });
+  return { dir, httpPort, token, child };
+}
