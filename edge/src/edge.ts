@@ -32,6 +32,7 @@ import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_UPLOAD_KBPS } from './config/load
 import { OpStore } from './governance/store.ts';
 import { footageHoldHook } from './governance/tickets.ts';
 import { FieldCipher, governanceModels } from '@cunbox/shared';
+import { BackupScheduler } from './backup/scheduler.ts';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -72,6 +73,7 @@ export class Edge {
   #snapshots: SnapshotService | undefined;
   #sync: SyncClient | undefined;
   #media: MediaUploader | undefined;
+  #backup: BackupScheduler | undefined;
   /** The stop step under way, for the report when the deadline passes. */
   #stopStep: string | undefined;
 
@@ -165,6 +167,11 @@ export class Edge {
       storage.start();
       await this.#recorder.start();
       exports.start();
+      // The daily backup (database, config, credentials, keys): only with a `backup` section.
+      if (config.backup) {
+        this.#backup = new BackupScheduler({ config, settings: config.backup, db, clock, log: log.child({ module: 'backup' }), events });
+        this.#backup.start();
+      }
       // Residents' ID and phone numbers and special-group flags are encrypted with a key kept beside the database.
       const cipher = new FieldCipher(loadOrCreateKey(this.layout.dataKey));
       // Governance and its HTTP API (issue #4): only with an `http` section in the config.
@@ -236,10 +243,11 @@ export class Edge {
       await work();
     };
     const recorders = this.#recorder?.stop();
-    await step('new work (API, uploads, live, exports)', () =>
-      Promise.all([this.#media?.stop(), this.#http?.stop(), this.#live?.stop(), this.#snapshots?.stop(), this.#parts?.exports.stop()]),
+    await step('new work (API, uploads, live, exports, backup)', () =>
+      Promise.all([this.#media?.stop(), this.#http?.stop(), this.#live?.stop(), this.#snapshots?.stop(), this.#parts?.exports.stop(), this.#backup?.stop()]),
     );
     this.#media = undefined;
+    this.#backup = undefined;
     this.#http = undefined;
     await step('recorders (last segments)', () => recorders);
     await step('retention', () => this.#retention?.stop());
@@ -261,6 +269,11 @@ export class Edge {
   /** The media uploader, when the config has a `cloud` section. */
   get mediaUploader(): MediaUploader | undefined {
     return this.#media;
+  }
+
+  /** The daily backup, when the config has a `backup` section. */
+  get backup(): BackupScheduler | undefined {
+    return this.#backup;
   }
 
   /** The sync part, when the config has a `cloud` section. */

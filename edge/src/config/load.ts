@@ -33,6 +33,8 @@ export interface EdgeConfig {
   cloud?: { url: string; edgeId: string; credentialsFile: string; /** Media upload cap (issue #5); 0: none. */ uploadKbps?: number } | null;
   /** How long the audit log is kept (at least 180 days); absent: 365. */
   audit?: { retentionDays: number };
+  /** Daily backups (`cunbox backup`); null (or absent): none scheduled. */
+  backup?: { dir: string; keep: number; dailyAt: string } | null;
 }
 
 // Compiled on first use, so that commands that read no config (--help) do not pay for it.
@@ -130,6 +132,7 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
       retentionDays: c.retention_days ?? null,
     })),
     audit: { retentionDays: cfg.audit.retention_days },
+    backup: cfg.backup ? { dir: resolve(base, cfg.backup.dir), keep: cfg.backup.keep, dailyAt: cfg.backup.daily_at } : null,
   };
 }
 

@@ -118,6 +118,17 @@ export const configSchema = {
         retention_days: { type: 'integer', minimum: 180, maximum: 36500, default: 365, description: 'Days the audit log is kept (at least 180).' },
       },
     },
+    backup: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['dir'],
+      description: 'Daily online backup of the database, config, credentials and keys (never footage); without this section none is scheduled.',
+      properties: {
+        dir: { type: 'string', minLength: 1, description: 'Where cunbox-backup-YYYYMMDD-HHMMSS/ folders go; best on another disk.' },
+        keep: { type: 'integer', minimum: 1, maximum: 365, default: 7, description: 'How many backups are kept (the newest).' },
+        daily_at: { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', default: '03:30', description: 'Local time of the daily backup, HH:MM.' },
+      },
+    },
   },
 } as const;
 
@@ -155,4 +166,5 @@ export interface RawConfig {
     retention_days?: number;
   }>;
   audit: { retention_days: number };
+  backup?: { dir: string; keep: number; daily_at: string };
 }
