@@ -7,6 +7,7 @@ import t from 'tap';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../src/db/database.ts';
+import { Edge } from '../src/edge.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { EventStore } from '../src/events/event-store.ts';
 import { silentLogger } from '../src/log.ts';
@@ -75,4 +76,21 @@ t.test('daily at 03:30 local, the newest 3 kept; a failure becomes an event and 
   await fake.tickAsync(48 * HOUR);
   await new Promise((r) => setTimeout(r, 200));
   t.same(listBackups(backups).length, 1, 'nothing after stop');
+});
+
+t.test('the edge runs the scheduler when the config has a backup section, and a stop waits for a backup under way', async (t) => {
+  const dir = tmpDir(t, 'cunbox-backup-edge-');
+  const backups = join(dir, 'backups');
+  const config = parseConfig(JSON.stringify({ data_dir: join(dir, 'data'), retention: { min_free_bytes: 0, min_free_percent: 0 }, backup: { dir: backups } }));
+  t.same(config.backup, { dir: backups, keep: 7, dailyAt: '03:30' }, 'defaults: keep 7, at 03:30');
+  const edge = new Edge({ config, log: silentLogger() });
+  await edge.start();
+  const running = edge.backup!.runNow();
+  await edge.stop();
+  t.ok((await running)?.dir, 'the backup under way finished before the database closed');
+  t.equal(listBackups(backups).length, 1);
+  const without = new Edge({ config: parseConfig(JSON.stringify({ data_dir: join(dir, 'data2'), retention: { min_free_bytes: 0, min_free_percent: 0 } })), log: silentLogger() });
+  await without.start();
+  t.equal(without.backup, undefined, 'no backup section: no scheduler');
+  await without.stop();
 });
