@@ -6,7 +6,8 @@
  * exactly once, and what the restored edge makes next has fresh numbers.
  */
 import t from 'tap';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCamsim, type Camsim } from '../../scripts/camsim/camsim.ts';
 import { Edge } from '../src/edge.ts';
@@ -43,7 +44,6 @@ t.test('backup while recording, disk wiped, restore: the edge and the cloud conv
   const credFile = join(edgeDir, 'cloud-credentials.json');
   const cred = JSON.parse(readFileSync(credFile, 'utf8')) as { edgeId: string };
   const cam = sim.cameras[0]!;
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(join(dir, 'etc'));
   writeFileSync(
     configFile,
@@ -102,8 +102,7 @@ t.test('backup while recording, disk wiped, restore: the edge and the cloud conv
   await busy;
   t.equal(taken.code, 0, taken.err);
   const backupDir = (JSON.parse(taken.out) as { dir: string }).dir;
-  const inBackup = (await import('better-sqlite3')).default;
-  const copy = new inBackup(join(backupDir, 'cunbox.db'), { readonly: true });
+  const copy = new Database(join(backupDir, 'cunbox.db'), { readonly: true });
   const backupSeq = (copy.prepare('SELECT max(seq) AS s FROM gov_ops WHERE origin = ?').get(edgeNode) as { s: number }).s;
   copy.close();
   t.ok(backupSeq >= 3, `the backup holds the edge's ops up to seq ${backupSeq}`);
