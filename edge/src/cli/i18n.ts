@@ -352,6 +352,10 @@ const BACKUP_ZH: Record<string, string> = {
   'this version knows {known}': '本版本共 {known} 个',
   'not found': '未找到',
   'platform': '平台',
+  'do not fetch from the cloud what this edge made after the backup (the edge does it when it starts)': '不从云端取回本机在备份之后产生的数据（edge 启动时会自动取回）',
+  'fetching from the cloud what this edge made after the backup': '正在从云端取回本机在备份之后产生的数据',
+  'the cloud returned {n} ops this edge made after the backup': '云端已返回本机在备份之后产生的 {n} 条操作',
+  'the cloud did not answer: start the edge with the cloud reachable before anyone uses it, so that it fetches what it made after the backup': '云端未响应：请在能连上云端时启动 edge，并在它取回备份之后的数据前不要使用',
 };
 
 const zh: Record<string, string> = {

@@ -122,6 +122,11 @@ export class SyncClient {
     return this.#ready && (this.#client?.connected ?? false);
   }
 
+  /** Connected, and holding every op of ours the cloud holds (after a restore: they have come back). */
+  get caughtUp(): boolean {
+    return this.connected && (this.#recoverUntil === 0 || this.#deps.store.lastLocalSeq() >= this.#recoverUntil);
+  }
+
   status(): SyncStatus {
     return { connected: this.connected, ...readSyncStatus(this.#deps.db, this.#deps.store.node) };
   }

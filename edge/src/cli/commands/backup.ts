@@ -9,11 +9,17 @@ import { CunboxError } from '../../errors.ts';
 import { systemClock } from '../../clock.ts';
 import { takeBackup, pruneBackups, appliedIn } from '../../backup/backup.ts';
 import { restoreBackup } from '../../backup/restore.ts';
+import { catchUpWithCloud } from '../../backup/catch-up.ts';
+import { loadConfigFile } from '../../config/load.ts';
+import { silentLogger } from '../../log.ts';
 import { migrations } from '../../db/migrations.ts';
 import { Layout } from '../../storage/layout.ts';
 import { CUNBOX_VERSION } from '../../version.ts';
 import type { EdgeConfig } from '../../config/load.ts';
 import { act, localizedHelp } from './camera-support.ts';
+
+/** How long a restore waits for the cloud before leaving the catch-up to the edge's first connect. */
+const CLOUD_CATCH_UP_MS = 30_000;
 
 /**
  * `backup`, `restore` and `version`: what an installer needs to move a box to a
@@ -55,9 +61,10 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       .description(t('put a backup back (the edge must be stopped): every SHA-256 is checked before anything is written'))
       .argument('<dir>', t('the backup folder (cunbox-backup-…)'))
       .option('--force', t('replace an existing database, and config, credentials or keys that differ'))
+      .option('--no-cloud', t('do not fetch from the cloud what this edge made after the backup (the edge does it when it starts)'))
       .option('--json', t('machine-readable output')),
     ['cunbox restore /mnt/usb/cunbox-backup-20261130-033000', 'cunbox restore /mnt/usb/cunbox-backup-20261130-033000 --data-dir /srv/cunbox --config /etc/cunbox/config.yaml'],
-  ).action(act(ctx, async (from: string, o: { force?: boolean; json?: boolean }, cmd: Command) => {
+  ).action(act(ctx, async (from: string, o: { force?: boolean; cloud: boolean; json?: boolean }, cmd: Command) => {
     const g = ctx.store(cmd);
     const r = await restoreBackup({
       from,
@@ -66,8 +73,14 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       force: o.force ?? false,
       onStep: (s) => o.json || ctx.out(s.step === 'verify' ? `… ${t('checking SHA-256 of every file')}` : `… ${s.name} → ${s.to}`),
     });
-    if (o.json) return void ctx.out(JSON.stringify({ dataDir: r.dataDir, configFile: r.configFile, written: r.written, createdAt: r.manifest.createdAt, schema: r.manifest.schema }, null, 2));
+    // Before the edge starts: what it made after the backup comes back from the cloud, so its next op cannot reuse a number.
+    const config = r.configFile ? loadConfigFile(r.configFile) : null;
+    if (!o.json && o.cloud && config?.cloud) ctx.out(`… ${t('fetching from the cloud what this edge made after the backup')}`);
+    const cloud = o.cloud && config?.cloud ? await catchUpWithCloud({ config, clock: systemClock, log: silentLogger(), timeoutMs: CLOUD_CATCH_UP_MS }) : null;
+    if (o.json) return void ctx.out(JSON.stringify({ dataDir: r.dataDir, configFile: r.configFile, written: r.written, createdAt: r.manifest.createdAt, schema: r.manifest.schema, cloud }, null, 2));
     ctx.out(tf(t, 'restored the backup of {at} ({n} files) to {dir}', { at: new Date(r.manifest.createdAt).toLocaleString(), n: r.written.length, dir: r.dataDir }));
+    if (cloud?.reached) ctx.out(tf(t, 'the cloud returned {n} ops this edge made after the backup', { n: cloud.recovered }));
+    else if (cloud) ctx.out(t('the cloud did not answer: start the edge with the cloud reachable before anyone uses it, so that it fetches what it made after the backup'));
     ctx.out(t('footage is not in the backup; cameras start recording afresh'));
     ctx.out(t('start the edge: systemctl start cunbox-edge; it fetches from the cloud what was synced after the backup'));
   }));
