@@ -190,9 +190,14 @@ t.test('the CLI: backup into backup.dir keeps the newest `keep`; restore and ver
   const bad = await cli(['--data-dir', join(dir, 'other'), 'restore', join(dir, 'nothing-here')]);
   t.equal(bad.code, 64);
   t.match(bad.err, /not a cunbox backup: manifest\.json is missing/);
-  const restored = await cli(['--data-dir', join(dir, 'restored-data'), '--config', join(dir, 'restored-etc/config.yaml'), 'restore', dirs.at(-1)!, '--json']);
+  // The config's cloud is nowhere (port 9): the restore says so after its wait and leaves the catch-up to the edge.
+  const restored = await cli(['--data-dir', join(dir, 'restored-data'), '--config', join(dir, 'restored-etc/config.yaml'), 'restore', dirs.at(-1)!, '--json', '--cloud-wait', '1']);
   t.equal(restored.code, 0, restored.err);
-  t.equal(JSON.parse(restored.out).dataDir, join(dir, 'restored-data'));
+  t.match(JSON.parse(restored.out), { dataDir: join(dir, 'restored-data'), cloud: { reached: false, recovered: 0 } });
+  t.notOk(existsSync(join(dir, 'restored-data/cunbox.lock')), 'the lock taken for the catch-up is released');
+  const again = await cli(['--data-dir', join(dir, 'restored-data2'), '--config', join(dir, 'restored-etc2/config.yaml'), 'restore', dirs.at(-1)!, '--cloud-wait', '1'], { LANG: 'zh_CN.UTF-8' });
+  t.equal(again.code, 0, again.err);
+  t.match(again.out, /云端未响应/);
 
   const v = await cli(['--config', join(dir, 'restored-etc/config.yaml'), 'version', '--json']);
   t.equal(v.code, 0, v.err);

@@ -352,6 +352,7 @@ const BACKUP_ZH: Record<string, string> = {
   'this version knows {known}': '本版本共 {known} 个',
   'not found': '未找到',
   'platform': '平台',
+  'how long to wait for the cloud': '等待云端的时间',
   'do not fetch from the cloud what this edge made after the backup (the edge does it when it starts)': '不从云端取回本机在备份之后产生的数据（edge 启动时会自动取回）',
   'fetching from the cloud what this edge made after the backup': '正在从云端取回本机在备份之后产生的数据',
   'the cloud returned {n} ops this edge made after the backup': '云端已返回本机在备份之后产生的 {n} 条操作',

@@ -16,9 +16,9 @@ import { migrations } from '../../db/migrations.ts';
 import { Layout } from '../../storage/layout.ts';
 import { CUNBOX_VERSION } from '../../version.ts';
 import type { EdgeConfig } from '../../config/load.ts';
-import { act, localizedHelp } from './camera-support.ts';
+import { act, localizedHelp, numberIn } from './camera-support.ts';
 
-/** How long a restore waits for the cloud before leaving the catch-up to the edge's first connect. */
+/** How long a restore waits for the cloud (default) before leaving the catch-up to the edge's first connect. */
 const CLOUD_CATCH_UP_MS = 30_000;
 
 /**
@@ -62,9 +62,10 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       .argument('<dir>', t('the backup folder (cunbox-backup-…)'))
       .option('--force', t('replace an existing database, and config, credentials or keys that differ'))
       .option('--no-cloud', t('do not fetch from the cloud what this edge made after the backup (the edge does it when it starts)'))
+      .option('--cloud-wait <seconds>', t('how long to wait for the cloud'), numberIn(1, 600), CLOUD_CATCH_UP_MS / 1000)
       .option('--json', t('machine-readable output')),
     ['cunbox restore /mnt/usb/cunbox-backup-20261130-033000', 'cunbox restore /mnt/usb/cunbox-backup-20261130-033000 --data-dir /srv/cunbox --config /etc/cunbox/config.yaml'],
-  ).action(act(ctx, async (from: string, o: { force?: boolean; cloud: boolean; json?: boolean }, cmd: Command) => {
+  ).action(act(ctx, async (from: string, o: { force?: boolean; cloud: boolean; cloudWait: number; json?: boolean }, cmd: Command) => {
     const g = ctx.store(cmd);
     const r = await restoreBackup({
       from,
@@ -76,7 +77,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
     // Before the edge starts: what it made after the backup comes back from the cloud, so its next op cannot reuse a number.
     const config = r.configFile ? loadConfigFile(r.configFile) : null;
     if (!o.json && o.cloud && config?.cloud) ctx.out(`… ${t('fetching from the cloud what this edge made after the backup')}`);
-    const cloud = o.cloud && config?.cloud ? await catchUpWithCloud({ config, clock: systemClock, log: silentLogger(), timeoutMs: CLOUD_CATCH_UP_MS }) : null;
+    const cloud = o.cloud && config?.cloud ? await catchUpWithCloud({ config, clock: systemClock, log: silentLogger(), timeoutMs: o.cloudWait * 1000 }) : null;
     if (o.json) return void ctx.out(JSON.stringify({ dataDir: r.dataDir, configFile: r.configFile, written: r.written, createdAt: r.manifest.createdAt, schema: r.manifest.schema, cloud }, null, 2));
     ctx.out(tf(t, 'restored the backup of {at} ({n} files) to {dir}', { at: new Date(r.manifest.createdAt).toLocaleString(), n: r.written.length, dir: r.dataDir }));
     if (cloud?.reached) ctx.out(tf(t, 'the cloud returned {n} ops this edge made after the backup', { n: cloud.recovered }));
