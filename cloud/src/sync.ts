@@ -215,12 +215,30 @@ export class CloudSync {
       edge = { ...edge, node: msg.node };
     }
     this.#sayHello(edge);
+    if (msg.ownSeq !== undefined) this.#returnOwnOps(edge, msg.ownSeq);
     this.#window(edge.edgeId).reset(msg.appliedSeq, this.#now());
     this.#store.setDownAcked(edge.edgeId, msg.appliedSeq, true);
     // An edge too old to say where its audit copy stands resumes from its last ack.
     if (msg.auditSeq !== undefined) this.#store.audit.setAcked(edge.edgeId, msg.auditSeq, true);
     this.#window(edge.edgeId, this.#auditDown).reset(msg.auditSeq ?? this.#store.audit.acked(edge.edgeId), this.#now());
     this.#pump(edge);
+  }
+
+  /**
+   * An edge restored from an older backup lacks ops of its own that we hold:
+   * they go back to it, as we hold them (minimised). Not windowed or acked: the
+   * edge asks again with its next hello until it has them.
+   */
+  #returnOwnOps(edge: EdgeRecord, ownSeq: number): void {
+    if (!edge.node || this.#store.marks(edge.edgeId).opsCommitted <= ownSeq) return;
+    let after = ownSeq;
+    for (;;) {
+      const ops = fitBatch(this.#store.opsAfter(edge.villageId, edge.node, after, this.#opts.batch), this.#opts.maxBatchBytes);
+      if (ops.length === 0) break;
+      this.#publish(edge.edgeId, 'down/ops', { v: 1, ops });
+      after = ops[ops.length - 1]!.seq;
+    }
+    this.#log.info({ edgeId: edge.edgeId, from: ownSeq + 1, to: after }, "returned an edge's own ops to it (restored from a backup)");
   }
 
   /**

@@ -35,6 +35,7 @@ import { footageHoldHook } from './governance/tickets.ts';
 import { FieldCipher, governanceModels } from '@cunbox/shared';
 import { EdgeMetrics } from './metrics/metrics.ts';
 import { liveness, outboxOf } from './metrics/sources.ts';
+import { BackupScheduler } from './backup/scheduler.ts';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -76,6 +77,7 @@ export class Edge {
   #sync: SyncClient | undefined;
   #media: MediaUploader | undefined;
   #metrics: EdgeMetrics | undefined;
+  #backup: BackupScheduler | undefined;
   /** The stop step under way, for the report when the deadline passes. */
   #stopStep: string | undefined;
 
@@ -183,6 +185,11 @@ export class Edge {
       storage.start();
       await this.#recorder.start();
       exports.start();
+      // The daily backup (database, config, credentials, keys): only with a `backup` section.
+      if (config.backup) {
+        this.#backup = new BackupScheduler({ config, settings: config.backup, db, clock, log: log.child({ module: 'backup' }), events });
+        this.#backup.start();
+      }
       // Residents' ID and phone numbers and special-group flags are encrypted with a key kept beside the database.
       const cipher = new FieldCipher(loadOrCreateKey(this.layout.dataKey));
       // One audit chain for the API and the entries sync brings from the cloud; its key beside the database too.
@@ -256,10 +263,11 @@ export class Edge {
       await work();
     };
     const recorders = this.#recorder?.stop().catch((err: unknown) => this.#deps.log.error({ err }, 'stopping the recorders failed'));
-    await step('new work (API, uploads, live, exports)', () =>
-      Promise.all([this.#media?.stop(), this.#http?.stop(), this.#live?.stop(), this.#snapshots?.stop(), this.#parts?.exports.stop()]),
+    await step('new work (API, uploads, live, exports, backup)', () =>
+      Promise.all([this.#media?.stop(), this.#http?.stop(), this.#live?.stop(), this.#snapshots?.stop(), this.#parts?.exports.stop(), this.#backup?.stop()]),
     );
     this.#media = undefined;
+    this.#backup = undefined;
     this.#http = undefined;
     await step('recorders (last segments)', () => recorders);
     await step('retention', () => this.#retention?.stop());
@@ -281,6 +289,11 @@ export class Edge {
   /** The media uploader, when the config has a `cloud` section. */
   get mediaUploader(): MediaUploader | undefined {
     return this.#media;
+  }
+
+  /** The daily backup, when the config has a `backup` section. */
+  get backup(): BackupScheduler | undefined {
+    return this.#backup;
   }
 
   /** The sync part, when the config has a `cloud` section. */

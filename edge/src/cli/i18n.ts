@@ -515,6 +515,36 @@ const DOCTOR_SYSTEM_ZH: Record<string, string> = {
   'newest backup {name}, {days} days old': '最新备份 {name}，{days} 天前',
 };
 
+/** backup, restore, version. */
+const BACKUP_ZH: Record<string, string> = {
+  'copy the database, config, cloud credentials and keys (not footage) while the edge runs': '备份数据库、配置、云端凭据和密钥（不含录像），edge 运行时也可备份',
+  'where the backup folder goes (default: backup.dir of the config)': '备份存放目录（默认：配置中的 backup.dir）',
+  'where to? pass --to DIR, or set backup.dir in the config': '备份到哪里？请用 --to 目录，或在配置中设置 backup.dir',
+  'database (online copy)': '数据库（在线复制）',
+  'backup': '备份',
+  'removed {n} older backups (keeping {keep})': '已删除 {n} 份较旧的备份（保留 {keep} 份）',
+  'footage is not in the backup; copy evidence exports and held footage separately (see README)': '备份不含录像；证据导出文件和保全的录像请另行拷出（见 README）',
+  'put a backup back (the edge must be stopped): every SHA-256 is checked before anything is written': '从备份恢复（须先停止 edge）：写入前先校验每个文件的 SHA-256',
+  'the backup folder (cunbox-backup-…)': '备份目录（cunbox-backup-…）',
+  'replace an existing database, and config, credentials or keys that differ': '覆盖已有的数据库，以及不同的配置、凭据或密钥',
+  'checking SHA-256 of every file': '正在校验每个文件的 SHA-256',
+  'restored the backup of {at} ({n} files) to {dir}': '已将 {at} 的备份（{n} 个文件）恢复到 {dir}',
+  'footage is not in the backup; cameras start recording afresh': '备份不含录像；摄像头将重新开始录像',
+  'start the edge: systemctl start cunbox-edge; it fetches from the cloud what was synced after the backup': '启动 edge：systemctl start cunbox-edge；备份之后已同步到云端的数据会从云端取回',
+  'version, database schema and runtime': '版本、数据库结构版本和运行环境',
+  'schema': '数据库结构',
+  '{applied} migrations applied (last {last})': '已应用 {applied} 个迁移（最后一个 {last}）',
+  'no database': '无数据库',
+  'this version knows {known}': '本版本共 {known} 个',
+  'not found': '未找到',
+  'platform': '平台',
+  'how long to wait for the cloud': '等待云端的时间',
+  'do not fetch from the cloud what this edge made after the backup (the edge does it when it starts)': '不从云端取回本机在备份之后产生的数据（edge 启动时会自动取回）',
+  'fetching from the cloud what this edge made after the backup': '正在从云端取回本机在备份之后产生的数据',
+  'the cloud returned {n} ops this edge made after the backup': '云端已返回本机在备份之后产生的 {n} 条操作',
+  'the cloud did not answer: start the edge with the cloud reachable before anyone uses it, so that it fetches what it made after the backup': '云端未响应：请在能连上云端时启动 edge，并在它取回备份之后的数据前不要使用',
+};
+
 const zh: Record<string, string> = {
   'id': '编号',
   'name': '名称',
@@ -566,6 +596,7 @@ const zh: Record<string, string> = {
   ...TLS_ZH,
   ...CLI_ZH,
   ...DOCTOR_SYSTEM_ZH,
+  ...BACKUP_ZH,
   'run the edge: record every enabled camera, keep the ring buffer': '运行 edge：录制所有启用的摄像头，维护 7 天环形存储',
   'verify that the segment index and the files on disk agree, and that governance state is the fold of its ops': '检查录像索引与磁盘文件是否一致，以及治理数据是否与操作日志一致',
   'recording storage': '录像存储',

@@ -17,6 +17,7 @@ import { registerVideo } from './commands/video.ts';
 import { registerCloud } from './commands/cloud.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerTls } from './commands/tls.ts';
+import { registerBackup } from './commands/backup.ts';
 
 export type { CliIo };
 
@@ -33,6 +34,9 @@ const EXAMPLES = [
   'cunbox check --repair',
   "cunbox export --camera 3 --from '2026-11-29 08:00' --to '2026-11-29 08:05' --out gate.mp4",
   'cunbox holds list',
+  'cunbox backup --to /mnt/usb',
+  'cunbox restore /mnt/usb/cunbox-backup-20261130-033000',
+  'cunbox version',
 ];
 
 /** Runs the CLI; returns the exit code instead of exiting, so tests can call it. */
@@ -71,6 +75,7 @@ export async function run(argv: readonly string[], io: CliIo = { stdout: process
   registerCloud(program, ctx);
   registerAudit(program, ctx);
   registerTls(program, ctx);
+  registerBackup(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -37,8 +37,8 @@ export interface EdgeConfig {
   cloud?: { url: string; edgeId: string; credentialsFile: string; /** Media upload cap (issue #5); 0: none. */ uploadKbps?: number } | null;
   /** How long the audit log is kept (at least 180 days); absent: 365. */
   audit?: { retentionDays: number };
-  /** Where backups are written; doctor checks the newest is recent. Absent: no backup configured. */
-  backup?: { dir: string } | null;
+  /** Daily backups (`cunbox backup`); doctor checks the newest is recent. null (or absent): none scheduled. */
+  backup?: { dir: string; keep: number; dailyAt: string } | null;
 }
 
 /** Session timeouts and login lockout of the HTTP API. */
@@ -160,7 +160,7 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
       retentionDays: c.retention_days ?? null,
     })),
     audit: { retentionDays: cfg.audit.retention_days },
-    backup: cfg.backup ? { dir: resolve(base, cfg.backup.dir) } : null,
+    backup: cfg.backup ? { dir: resolve(base, cfg.backup.dir), keep: cfg.backup.keep, dailyAt: cfg.backup.daily_at } : null,
   };
 }
 

@@ -129,8 +129,11 @@ export const configSchema = {
       type: 'object',
       additionalProperties: false,
       required: ['dir'],
+      description: 'Daily online backup of the database, config, credentials and keys (never footage); without this section none is scheduled.',
       properties: {
-        dir: { type: 'string', minLength: 1, description: 'Where backups go: one cunbox-backup-YYYYMMDD-HHMMSS/ folder each, complete once its manifest.json exists.' },
+        dir: { type: 'string', minLength: 1, description: 'Where cunbox-backup-YYYYMMDD-HHMMSS/ folders go; best on another disk.' },
+        keep: { type: 'integer', minimum: 1, maximum: 365, default: 7, description: 'How many backups are kept (the newest).' },
+        daily_at: { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', default: '03:30', description: 'Local time of the daily backup, HH:MM.' },
       },
     },
   },
@@ -171,5 +174,5 @@ export interface RawConfig {
     retention_days?: number;
   }>;
   audit: { retention_days: number };
-  backup?: { dir: string };
+  backup?: { dir: string; keep: number; daily_at: string };
 }

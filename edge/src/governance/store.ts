@@ -74,6 +74,19 @@ export class OpStore {
     return m;
   }
 
+  /**
+   * Our ops up to `seq` exist elsewhere (the cloud has them; this database was
+   * restored from an older backup): the next local op is numbered after them.
+   */
+  reserveSeqsThrough(seq: number): void {
+    this.#stmt.skipSeq.run(seq);
+  }
+
+  /** Highest seq of our own ops stored here (0: none). */
+  lastLocalSeq(): number {
+    return (this.#db.prepare('SELECT coalesce(max(seq), 0) AS seq FROM gov_ops WHERE origin = ?').get(this.node) as { seq: number }).seq;
+  }
+
   /** Runs `fn` in a transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T {
     return this.#db.transaction(fn)();

@@ -113,6 +113,8 @@ export class SyncClient {
   /** Set by the cloud's hello on this connection: only then do we know its watermarks. */
   #ready = false;
   #helloAt = 0;
+  /** Our ops the cloud holds up to this seq and this database lacks; 0: none. Hello is repeated until they are back. */
+  #recoverUntil = 0;
   /** Users sync: what the cloud was last sent, and when the table was last looked at. */
   #usersSent: { version: string; at: number } | null = null;
   #usersCheckedAt = 0;
@@ -127,6 +129,11 @@ export class SyncClient {
 
   get connected(): boolean {
     return this.#ready && (this.#client?.connected ?? false);
+  }
+
+  /** Connected, and holding every op of ours the cloud holds (after a restore: they have come back). */
+  get caughtUp(): boolean {
+    return this.connected && (this.#recoverUntil === 0 || this.#deps.store.lastLocalSeq() >= this.#recoverUntil);
   }
 
   status(): SyncStatus {
@@ -231,7 +238,7 @@ export class SyncClient {
     this.#helloAt = this.#deps.clock.now();
     const peer = this.#peer();
     // auditSeq only once the cloud has sent audit entries: a cloud older than them refuses a hello with a field it does not know.
-    this.#publish('up/hello', { v: 1, node: this.#deps.store.node, appliedSeq: peer.applied_seq, ...(peer.audit_applied > 0 ? { auditSeq: peer.audit_applied } : {}) });
+    this.#publish('up/hello', { v: 1, node: this.#deps.store.node, appliedSeq: peer.applied_seq, ownSeq: this.#deps.store.lastLocalSeq(), ...(peer.audit_applied > 0 ? { auditSeq: peer.audit_applied } : {}) });
   }
 
   #publish<C extends Channel>(channel: C, msg: TopicMap[C], retain = false): void {
@@ -272,6 +279,7 @@ export class SyncClient {
           db.prepare('UPDATE sync_peers SET node = ?, ops_acked = ?, events_acked = ?, last_hello_at = ? WHERE peer = ?').run(m.node, m.appliedSeq, m.eventsAcked ?? 0, now, PEER);
           this.#ops.reset(m.appliedSeq, now);
           this.#events.reset(m.eventsAcked ?? 0, now);
+          this.#catchUpWith(m.appliedSeq, m.eventsAcked ?? 0);
           this.#ready = true;
           this.#publishUsers(true);
           return this.#pump();
@@ -298,10 +306,41 @@ export class SyncClient {
     }
   }
 
+  /**
+   * The cloud holds more of ours than this database (it was restored from a
+   * backup older than what we last sent): our next op and event must be
+   * numbered after what the cloud has, or the cloud would take them for ones
+   * it already holds. The ops themselves come back from the cloud (it sends
+   * them when our hello's ownSeq is below its count; see #onOps).
+   */
+  #catchUpWith(opsInCloud: number, eventsInCloud: number): void {
+    const { store, db, log } = this.#deps;
+    const ours = store.lastLocalSeq();
+    if (opsInCloud > ours) {
+      store.reserveSeqsThrough(opsInCloud);
+      this.#recoverUntil = opsInCloud;
+      log.warn({ here: ours, inCloud: opsInCloud }, 'the cloud holds ops of ours this database lacks (restored from a backup?): fetching them');
+    }
+    // Event ids are AUTOINCREMENT: raising the sequence keeps new ids above the cloud's watermark.
+    const events = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").get() as { seq: number } | undefined;
+    if (eventsInCloud > (events?.seq ?? 0)) {
+      if (events) db.prepare("UPDATE sqlite_sequence SET seq = ? WHERE name = 'events'").run(eventsInCloud);
+      else db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)").run(eventsInCloud);
+      log.warn({ inCloud: eventsInCloud }, 'the cloud holds events of ours this database lacks (restored from a backup?): new events are numbered after them');
+    }
+  }
+
   #onOps(msg: TopicMap['down/ops'], t: string, payload: Uint8Array): void {
     const { store, db } = this.#deps;
     const cloud = this.#peer().node;
     if (!cloud) return this.#deadLetter(t, 'ops before hello', payload);
+    if (msg.ops.length > 0 && msg.ops.every((op) => op.origin === store.node)) {
+      // Our own ops coming back after a restore: stored once (duplicates skipped), never acked (the cloud sent them unasked).
+      const r = store.ingest(msg.ops);
+      if (store.lastLocalSeq() >= this.#recoverUntil) this.#recoverUntil = 0;
+      this.#deps.log.info({ applied: r.applied, duplicates: r.duplicates }, 'own ops recovered from the cloud');
+      return;
+    }
     const foreign = msg.ops.find((op) => op.origin !== cloud);
     if (foreign) return this.#deadLetter(t, `op ${foreign.id} is not of the cloud's origin`, payload);
     const applied = store.transaction(() => {
@@ -385,7 +424,8 @@ export class SyncClient {
   #tick(): void {
     this.#publishUsers(false);
     const now = this.#deps.clock.now();
-    if (this.#client?.connected && !this.#ready && now - this.#helloAt >= this.#opts.resendMs) this.#hello();
+    const recovering = this.#recoverUntil > 0 && this.#deps.store.lastLocalSeq() < this.#recoverUntil;
+    if (this.#client?.connected && (!this.#ready || recovering) && now - this.#helloAt >= this.#opts.resendMs) this.#hello();
     this.#ops.rewindIfStalled(now);
     this.#events.rewindIfStalled(now);
     this.#pump();

@@ -67,6 +67,12 @@ export interface HelloMessage {
   appliedSeq: number;
   /** Cloud → edge only: highest event id committed (0: none). */
   eventsAcked?: number;
+  /**
+   * Edge → cloud only: the highest seq of the edge's own ops it holds. When the
+   * cloud holds more (the edge was restored from an older backup) it sends
+   * them back on `down/ops`.
+   */
+  ownSeq?: number;
   /** Edge → cloud only: highest seq of the cloud's audit entries committed (0: none). Absent from older edges. */
   auditSeq?: number;
 }
@@ -193,7 +199,7 @@ const helloSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['v', 'node', 'appliedSeq'],
-  properties: { v, node: { type: 'string', pattern: HEX16 }, appliedSeq: { type: 'integer', minimum: 0 }, eventsAcked: { type: 'integer', minimum: 0 }, auditSeq: { type: 'integer', minimum: 0 } },
+  properties: { v, node: { type: 'string', pattern: HEX16 }, appliedSeq: { type: 'integer', minimum: 0 }, eventsAcked: { type: 'integer', minimum: 0 }, ownSeq: { type: 'integer', minimum: 0 }, auditSeq: { type: 'integer', minimum: 0 } },
 } as const;
 
 export const topicSchemas: Record<Channel, object> = {
