@@ -58,10 +58,11 @@ t.test('falls back to the sources when they are newer than the bundle', async (t
   writeFileSync(join(dir, 'edge/dist/cunbox.mjs'), "console.log('bundle');\n");
   writeFileSync(join(dir, 'edge/src/cli/closed-pipe.ts'), 'export function endQuietlyOnClosedPipe(): void {}\n');
   writeFileSync(join(dir, 'edge/src/cli/main.ts'), "export async function run(): Promise<number> { console.log('sources'); return 0; }\n");
+  writeFileSync(join(dir, 'edge/src/cli/interrupt.ts'), 'export function finishProcess(code: number): void { process.exitCode = code; }\n');
   const bin = join(dir, 'edge/bin/cunbox.js');
   const env = { ...process.env, CUNBOX_RUN_SOURCES: '' };
   const old = new Date(Date.now() - 3_600_000);
-  for (const f of ['closed-pipe.ts', 'main.ts']) utimesSync(join(dir, 'edge/src/cli', f), old, old);
+  for (const f of ['closed-pipe.ts', 'main.ts', 'interrupt.ts']) utimesSync(join(dir, 'edge/src/cli', f), old, old);
   t.equal((await run(process.execPath, [bin], { env })).stdout.trim(), 'bundle', 'bundle newer than every source: the bundle runs');
   utimesSync(join(dir, 'edge/src/cli/main.ts'), new Date(), new Date());
   t.equal((await run(process.execPath, [bin], { env })).stdout.trim(), 'sources', 'a source edited after the build: the sources run');

@@ -14,7 +14,7 @@ import { assertConverged, convergeReport } from './helpers/converge.ts';
 import { SERVICE_USER } from '../src/index.ts';
 import { tmpDir } from '../../edge/test/helpers/tmp.ts';
 
-const ADMIN_PASSWORD = 'kill-test-correct-horse';
+const ADMIN_PASSWORD = 'Kill-test-correct-horse-9';
 
 async function call(base: string, method: string, path: string, auth: string, body?: unknown): Promise<{ status: number; json: any }> {
   const res = await fetch(`${base}${path}`, {

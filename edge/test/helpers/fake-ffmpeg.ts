@@ -64,7 +64,7 @@ export class FakeFfmpeg extends EventEmitter implements ProcessHandle {
   exit(code: number | null, signal: NodeJS.Signals | null = null): void {
     if (this.exited) return;
     this.exited = true;
-    for (const s of [this.stdout, this.stderr, this.segmentList]) s.end();
+    for (const s of [this.stdout, this.stderr, this.segmentList, this.inputPipe]) s.end();
     this.emit('exit', code, signal);
   }
 
@@ -78,7 +78,7 @@ export class FakeFfmpeg extends EventEmitter implements ProcessHandle {
     this.emit('exit', code, null);
     setImmediate(() => {
       this.segmentClosed(...segment);
-      for (const s of [this.stdout, this.stderr, this.segmentList]) s.end();
+      for (const s of [this.stdout, this.stderr, this.segmentList, this.inputPipe]) s.end();
     });
   }
 }
