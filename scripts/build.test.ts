@@ -38,8 +38,10 @@ t.test('runs the real bundle when it is there (no sources needed)', async (t) =>
   const serve = spawn(process.execPath, [join(dir, 'edge/bin/cunbox.js'), 'serve', '--config', join(dir, 'config.yaml')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((r) => serve.once('exit', r));
   t.teardown(() => void serve.kill('SIGKILL'));
+  const logged: string[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     createInterface({ input: serve.stdout }).on('line', (line) => {
+      logged.push(line);
       const m = /"msg":"HTTP API listening"/.test(line) ? /"port":(\d+)/.exec(line) : null;
       if (m) resolve(Number(m[1]));
     });
@@ -50,7 +52,7 @@ t.test('runs the real bundle when it is there (no sources needed)', async (t) =>
   t.match(await login.json(), { error: { code: 'UNAUTHENTICATED' } });
   t.equal((await fetch(`http://127.0.0.1:${port}/docs/static/swagger-ui.css`)).status, 200, 'the API docs are served');
   serve.kill('SIGTERM');
-  t.equal(await exited, 0, 'serve stops cleanly');
+  t.equal(await exited, 0, 'serve stops cleanly', { log: logged.slice(-8) });
 });
 
 t.test('falls back to the sources when they are newer than the bundle', async (t) => {
