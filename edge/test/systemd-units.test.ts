@@ -35,3 +35,8 @@ for (const unit of UNITS) {
     t.ok(score <= MAX_EXPOSURE, `exposure ${score} ≤ ${MAX_EXPOSURE}`);
   });
 }
+
+t.test('cunbox-edge.service runs the release scripts/install points /opt/cunbox/current at', async (t) => {
+  const text = readFileSync(`${unitsDir}cunbox-edge.service`, 'utf8');
+  t.match(text, /^ExecStart=\/usr\/bin\/node \/opt\/cunbox\/current\/edge\/dist\/cunbox\.mjs serve --config \/etc\/cunbox\/config\.yaml$/m);
+});
