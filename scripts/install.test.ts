@@ -167,6 +167,18 @@ t.test('install twice into an empty root: user, modes, release, unit, init once;
   t.notMatch(second.out, /created|copied|switched|wrote|linked|fixed/, 'every step found its work done');
   t.match(second.out, /kept {2}admin user {2}admin/, 'cunbox init kept the admin');
   t.same(listing(root), before, 'no path, mode, owner, link or content changed');
+
+  // A restore run as root leaves root's files: the next install hands them to the service, footage aside.
+  const data = join(root, 'var/lib/cunbox');
+  mkdirSync(join(data, 'keys'));
+  writeFileSync(join(data, 'keys/restored.key'), 'k', { mode: 0o600 });
+  mkdirSync(join(data, 'recordings/cam-1'));
+  writeFileSync(join(data, 'recordings/cam-1/segment.mp4'), 'footage');
+  const third = await sh(INSTALL, installArgs(root, src), '');
+  t.equal(third.code, 0, 'install after a restore', { err: third.err });
+  t.equal(modeOwner(join(data, 'keys/restored.key')), `600 ${uid}:${gid}`, 'restored keys go to the service user');
+  t.equal(modeOwner(join(data, 'keys')), `755 ${uid}:${gid}`);
+  t.equal(lstatSync(join(data, 'recordings/cam-1/segment.mp4')).uid, 0, 'footage is not walked (hundreds of thousands of files)');
   t.equal(hostState(), host, 'nothing outside the temporary root changed');
 });
 
