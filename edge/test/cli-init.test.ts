@@ -206,3 +206,22 @@ t.test('run as root with --user: the service user owns what init made; the confi
   t.match(statSync(cfg), { uid: 0, gid }, 'config: root, the service group');
   t.equal(mode(cfg), 0o640);
 });
+
+t.test('--admin-password-file: the password from a file or standard input, never from the command line', async (t) => {
+  const dir = tmpDir(t);
+  const pwFile = join(dir, 'pw');
+  writeFileSync(pwFile, 'file secret 1\n', { mode: 0o600 });
+  const fromFile = await cli(['init', '--config', join(dir, 'a/config.yaml'), '--data-dir', join(dir, 'a/data'), '--admin-user', 'admin', '--admin-password-file', pwFile]);
+  t.equal(fromFile.code, 0, 'exit 0', { err: fromFile.err });
+  t.match(await verify(join(dir, 'a/data'), 'admin', 'file secret 1'), { username: 'admin' }, 'the first line, spaces kept, line ending dropped');
+
+  const fromStdin = await cli(['init', '--config', join(dir, 'b/config.yaml'), '--data-dir', join(dir, 'b/data'), '--admin-user', 'admin', '--admin-password-file', '-'], {}, 'stdin-secret-2\r\nignored\n');
+  t.equal(fromStdin.code, 0, 'exit 0', { err: fromStdin.err });
+  t.match(await verify(join(dir, 'b/data'), 'admin', 'stdin-secret-2'), { username: 'admin' });
+  t.notMatch(fromFile.out + fromFile.err + fromStdin.out + fromStdin.err, /secret/, 'the password is not printed');
+
+  const missing = await cli(['init', '--config', join(dir, 'c/config.yaml'), '--data-dir', join(dir, 'c/data'), '--admin-user', 'admin', '--admin-password-file', join(dir, 'nope')]);
+  t.equal(missing.code, 64);
+  t.match(missing.err, /cannot read the admin password from .*nope: ENOENT/);
+  t.notOk(existsSync(join(dir, 'c')), 'nothing written');
+});

@@ -35,3 +35,9 @@ for (const unit of UNITS) {
     t.ok(score <= MAX_EXPOSURE, `exposure ${score} ≤ ${MAX_EXPOSURE}`);
   });
 }
+
+t.test('cunbox-edge.service runs the release scripts/install points /opt/cunbox/current at, only with its data disk mounted', async (t) => {
+  const text = readFileSync(`${unitsDir}cunbox-edge.service`, 'utf8');
+  t.match(text, /^RequiresMountsFor=\/var\/lib\/cunbox$/m, 'no recording onto an empty mount point');
+  t.match(text, /^ExecStart=\/usr\/bin\/node \/opt\/cunbox\/current\/edge\/dist\/cunbox\.mjs serve --config \/etc\/cunbox\/config\.yaml$/m);
+});

@@ -203,6 +203,8 @@ const TECHNICIAN_ZH: Record<string, string> = {
   "set up this box: config file, data directory, database and the first admin user (asks for what is missing; safe to run again)": "初始化本机：配置文件、数据目录、数据库和第一个管理员（缺少的会询问；可重复运行）",
   "user name of the first administrator": "第一个管理员的用户名",
   "password of the first administrator (at least 8 characters; asked for when omitted on a terminal)": "第一个管理员的密码（至少 8 个字符；在终端上省略时会询问）",
+  "read the password of the first administrator from the first line of this file (- for standard input), so it does not show in the process list": "从此文件的第一行读取第一个管理员的密码（- 表示标准输入），这样密码不会出现在进程列表中",
+  "cannot read the admin password from {file}: {reason}": "无法从 {file} 读取管理员密码：{reason}",
   "{file} already names the data directory {dir}; edit it there or leave out --data-dir": "{file} 中已指定数据目录 {dir}；请在文件中修改，或去掉 --data-dir",
   "the first admin user is missing: pass {flags} (or run cunbox init on a terminal to be asked)": "缺少第一个管理员：请给出 {flags}（或在终端上运行 cunbox init 按提示输入）",
   "admin user name": "管理员用户名",

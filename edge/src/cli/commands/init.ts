@@ -30,6 +30,7 @@ const MODES = { config: 0o640, dir: 0o750, secret: 0o600 } as const;
 interface InitOptions {
   adminUser?: string;
   adminPassword?: string;
+  adminPasswordFile?: string;
   listen?: string;
   httpHost?: string;
   httpPort?: number;
@@ -47,6 +48,7 @@ export function registerInit(program: Command, ctx: CliContext): void {
       .description(t('set up this box: config file, data directory, database and the first admin user (asks for what is missing; safe to run again)'))
       .option('--admin-user <name>', t('user name of the first administrator'))
       .option('--admin-password <password>', t('password of the first administrator (at least 8 characters; asked for when omitted on a terminal)'))
+      .option('--admin-password-file <file>', t('read the password of the first administrator from the first line of this file (- for standard input), so it does not show in the process list'))
       .option('--listen <host:port>', t('where the HTTP API listens (default 0.0.0.0:8080: every interface, so the office PC reaches it; 127.0.0.1 only behind a local proxy)'))
       .option('--http-host <host>', t('the host part of --listen'))
       .addOption(new Option('--http-port <port>', t('the port part of --listen')).argParser(numberIn(1, 65535, true)))
@@ -170,7 +172,7 @@ function existingAdmin(dbFile: string): string | null {
 async function askAdmin(ctx: CliContext, o: InitOptions, ask: Ask | null): Promise<{ username: string; password: string }> {
   const { t } = ctx;
   let username = o.adminUser?.trim();
-  let password = o.adminPassword;
+  let password = o.adminPassword ?? (o.adminPasswordFile === undefined ? undefined : await passwordFromFile(ctx, o.adminPasswordFile));
   if ((!username || password === undefined) && !ask) {
     const missing = [!username && '--admin-user NAME', password === undefined && '--admin-password PASSWORD'].filter(Boolean).join(' ');
     throw new CunboxError('INVALID_INPUT', tf(t, 'the first admin user is missing: pass {flags} (or run cunbox init on a terminal to be asked)', { flags: missing }));
@@ -200,6 +202,18 @@ async function askAdmin(ctx: CliContext, o: InitOptions, ask: Ask | null): Promi
   if (problems.length > 0) throw new CunboxError('INVALID_INPUT', problems.map(t).join('; '));
   if (!/^[\p{L}\p{N}_.-]{2,32}$/u.test(username)) throw new CunboxError('INVALID_INPUT', t('admin user name: 2–32 letters, digits, _ . -'));
   return { username, password };
+}
+
+/** The first line of `file` (`-`: standard input), without its line ending; a password may hold spaces. */
+async function passwordFromFile(ctx: CliContext, file: string): Promise<string> {
+  let text = '';
+  try {
+    if (file === '-') for await (const chunk of ctx.io.stdin ?? process.stdin) text += String(chunk);
+    else text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CunboxError('INVALID_INPUT', tf(ctx.t, 'cannot read the admin password from {file}: {reason}', { file, reason: (err as NodeJS.ErrnoException).code ?? String(err) }));
+  }
+  return text.split(/\r?\n/)[0] ?? '';
 }
 
 /**
