@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { basename } from 'node:path';
 import type { EdgeConfig } from '../config/load.ts';
 
 export interface PortUse {
@@ -28,7 +29,7 @@ export async function checkPort(p: PortUse, edgePid: number | undefined): Promis
   if (err === 'EACCES') return { ...p, state: 'denied', owner: null };
   const owner = listenerOf(p.port);
   if (owner && edgePid !== undefined && owner.pid === edgePid) return { ...p, state: 'ours', owner: `cunbox (pid ${owner.pid})` };
-  return { ...p, state: 'busy', owner: owner ? `${owner.comm} (pid ${owner.pid})` : null };
+  return { ...p, state: 'busy', owner: owner ? `${owner.program} (pid ${owner.pid})` : null };
 }
 
 function tryListen(port: number, host: string): Promise<string | null> {
@@ -40,7 +41,7 @@ function tryListen(port: number, host: string): Promise<string | null> {
 }
 
 /** The process listening on a TCP port, from /proc/net/tcp{,6} and /proc/<pid>/fd. Best effort. */
-export function listenerOf(port: number): { pid: number; comm: string } | null {
+export function listenerOf(port: number): { pid: number; program: string } | null {
   const inodes = new Set<string>();
   for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text: string;
@@ -78,15 +79,26 @@ export function listenerOf(port: number): { pid: number; comm: string } | null {
       }
       const m = /^socket:\[(\d+)\]$/.exec(target);
       if (m && inodes.has(m[1]!)) {
-        let comm = '?';
-        try {
-          comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-        } catch {
-          // gone meanwhile
-        }
-        return { pid: Number(pid), comm };
+        return { pid: Number(pid), program: programOf(pid) };
       }
     }
   }
   return null;
+}
+
+/**
+ * The program a process runs: its executable's name. Not /proc/<pid>/comm alone: that is the
+ * main thread's name, which a program may set (Node 24 names its main thread "MainThread").
+ * comm only where the executable cannot be read (another user's process, when not root).
+ */
+function programOf(pid: string): string {
+  try {
+    return basename(readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, ''));
+  } catch {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      return '?'; // gone meanwhile
+    }
+  }
 }
