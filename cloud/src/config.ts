@@ -9,7 +9,8 @@ import { parse } from 'yaml';
 
 export interface CloudConfig {
   dataDir: string;
-  http: { host: string; port: number };
+  /** `trustProxy`: which proxies' X-Forwarded-For to believe (fastify's trustProxy), so per-address limits see the phone, not the proxy. */
+  http: { host: string; port: number; trustProxy?: boolean | string };
   operatorToken: string;
   mqtt:
     | { mode: 'embedded'; host: string; port: number; publicUrl: string | null }
@@ -23,7 +24,17 @@ const schema = {
   properties: {
     data_dir: { type: 'string', minLength: 1 },
     operator_token_file: { type: 'string', minLength: 1 },
-    http: { type: 'object', additionalProperties: false, default: {}, properties: { host: { type: 'string', default: '127.0.0.1' }, port: { type: 'integer', minimum: 0, maximum: 65535, default: 8090 } } },
+    http: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 8090 },
+        // Behind the TLS proxy: its address (or CIDR list, comma-separated), or true for any.
+        trust_proxy: { type: ['boolean', 'string'], default: false },
+      },
+    },
     mqtt: {
       type: 'object',
       additionalProperties: false,
@@ -43,11 +54,11 @@ const schema = {
 interface Raw {
   data_dir: string;
   operator_token_file: string;
-  http: { host: string; port: number };
+  http: { host: string; port: number; trust_proxy: boolean | string };
   mqtt: { host: string; port: number; url?: string; username?: string; password_file?: string; public_url?: string };
 }
 
-const validate = new Ajv({ allErrors: true, useDefaults: true, strict: true }).compile<Raw>(schema);
+const validate = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true }).compile<Raw>(schema);
 
 export function parseCloudConfig(text: string, file: string): CloudConfig {
   const data: unknown = parse(text) ?? {};
@@ -62,7 +73,7 @@ export function parseCloudConfig(text: string, file: string): CloudConfig {
   } else {
     mqtt = { mode: 'embedded', host: m.host, port: m.port, publicUrl: m.public_url ?? null };
   }
-  return { dataDir: resolve(base, data.data_dir), http: data.http, operatorToken: secret(data.operator_token_file), mqtt };
+  return { dataDir: resolve(base, data.data_dir), http: { host: data.http.host, port: data.http.port, trustProxy: data.http.trust_proxy }, operatorToken: secret(data.operator_token_file), mqtt };
 }
 
 export function loadCloudConfig(file: string): CloudConfig {

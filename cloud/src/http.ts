@@ -17,6 +17,8 @@ import { METRICS_CONTENT_TYPE, type CloudMetrics } from './metrics.ts';
 export interface CloudApiDeps {
   store: CloudStore;
   log: Logger;
+  /** Fastify's trustProxy: whose X-Forwarded-For gives the client's address. */
+  trustProxy?: boolean | string;
   operatorToken: string;
   /** What a paired edge should connect to. */
   mqttUrl: () => string;
@@ -66,6 +68,8 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     // Request lines only at warn and above: the API's own events are logged where they happen.
     loggerInstance: deps.log.child({ module: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
     bodyLimit: 64 * 1024,
+    // Behind a TLS proxy, X-Forwarded-For from that proxy gives the phone's address (limits are per address).
+    trustProxy: deps.trustProxy ?? false,
     // Free text in the operator's routes follows the shared rule too (the phone API has its own Ajv, phone/api.ts).
     ajv: { plugins: [(ajv: Ajv) => ajv.addKeyword(freeTextKeyword)] },
   });

@@ -19,9 +19,9 @@ export interface TestCloud {
   villageWithCode(name: string): Promise<{ villageId: number; code: string }>;
 }
 
-export async function startTestCloud(t: Test, dir: string): Promise<TestCloud> {
+export async function startTestCloud(t: Test, dir: string, http: { trustProxy?: boolean | string } = {}): Promise<TestCloud> {
   const cloud = new Cloud({
-    config: { dataDir: join(dir, 'cloud'), http: { host: '127.0.0.1', port: 0 }, operatorToken: OPERATOR_TOKEN, mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0, publicUrl: null } },
+    config: { dataDir: join(dir, 'cloud'), http: { host: '127.0.0.1', port: 0, ...http }, operatorToken: OPERATOR_TOKEN, mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0, publicUrl: null } },
     log: pino({ level: 'silent' }),
   });
   await cloud.start();
