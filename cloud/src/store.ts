@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ACCOUNTS_SCHEMA, SqliteAccountStore, type AccountStore } from './accounts.ts';
-import { HlcClock, fold, isInOrder, newCode, opId, presenceIsStale, stepOwned, type EntityBase, type FieldCipher, type Model, type Op, type OpDraft, type OpRow, opFromRow, type PresenceMessage, type SyncEvent } from '@cunbox/shared';
+import { HlcClock, fold, isInOrder, newCode, opId, presenceIsStale, stepOwned, type EntityBase, type FieldCipher, openOp, parseStoredState, type Model, type Op, type OpDraft, type OpRow, opFromRow, type PresenceMessage, type SyncEvent } from '@cunbox/shared';
 import { Statements } from './statements.ts';
 import { hashEdgeSecret } from './edge-auth.ts';
 import { AUDIT_SCHEMA, SqliteAuditStore, type AuditStore } from './audit.ts';
@@ -432,12 +432,10 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   #opFromRow(row: OpRow): Op {
-    const op = opFromRow(row);
-    return this.#cipher ? { ...op, payload: this.#cipher.openPayload(op.entityKind, op.payload) } : op;
+    return openOp(this.#cipher, opFromRow(row));
   }
 
   #parseState<S extends EntityBase>(text: string): S {
-    const s = JSON.parse(text) as S;
-    return this.#cipher ? this.#cipher.openState(s) : s;
+    return parseStoredState<S>(this.#cipher, text);
   }
 }

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import type { Test } from 'tap';
 import { dirname, join } from 'node:path';
-import { FieldCipher, fold, governanceModels, minimiseOpForCloud, minimiseStateForCloud, opFromRow, readKey, type EntityBase, type Op, type OpRow } from '@cunbox/shared';
+import { FieldCipher, openOp, parseStoredState, fold, governanceModels, minimiseOpForCloud, minimiseStateForCloud, opFromRow, readKey, type EntityBase, type Op, type OpRow } from '@cunbox/shared';
 
 export interface ConvergeReport {
   /** Ops per origin, as stored at the edge. */
@@ -58,11 +58,11 @@ function readSide(file: string, opsSql: string, statesSql: string, args: unknown
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const key = readKey(join(dirname(file), 'keys', 'data.key'));
-    const cipher = key ? new FieldCipher(key) : null;
-    const ops = (db.prepare(opsSql).all(...args) as OpRow[]).map(opFromRow).map((o) => (cipher ? { ...o, payload: cipher.openPayload(o.entityKind, o.payload) } : o));
+    const cipher = key ? new FieldCipher(key) : undefined;
+    const ops = (db.prepare(opsSql).all(...args) as OpRow[]).map((r) => openOp(cipher, opFromRow(r)));
     const rows = db.prepare(statesSql).all(...args) as Array<{ kind: string; id: string; present: number; state: string }>;
-    const open = (s: EntityBase) => (cipher ? cipher.openState(s) : s);
-    return { ops, raw: new Map(rows.map((r) => [`${r.kind}/${r.id}`, open(JSON.parse(r.state) as EntityBase)])), states: new Map(rows.map((r) => [`${r.kind}/${r.id}`, canonical(open(JSON.parse(r.state) as EntityBase))])) };
+    const raw = new Map(rows.map((r) => [`${r.kind}/${r.id}`, parseStoredState<EntityBase>(cipher, r.state)]));
+    return { ops, raw, states: new Map([...raw].map(([k, s]) => [k, canonical(s)])) };
   } finally {
     db.close();
   }

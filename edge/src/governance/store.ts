@@ -1,4 +1,4 @@
-import { HlcClock, fold, isInOrder, opId, parseHlc, stepOwned, NODE_ID_PATTERN, SENSITIVE_FIELDS, type EntityBase, type FieldCipher, type Model, type Op, type OpDraft, type OpRow, opFromRow } from '@cunbox/shared';
+import { HlcClock, fold, isInOrder, opId, parseHlc, stepOwned, NODE_ID_PATTERN, SENSITIVE_FIELDS, type EntityBase, type FieldCipher, openOp, parseStoredState, type Model, type Op, type OpDraft, type OpRow, opFromRow } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -255,13 +255,11 @@ export class OpStore {
   }
 
   #opFromRow(row: OpRow): Op {
-    const op = opFromRow(row);
-    return this.#cipher ? { ...op, payload: this.#cipher.openPayload(op.entityKind, op.payload) } : op;
+    return openOp(this.#cipher, opFromRow(row));
   }
 
   #parseState<S extends EntityBase>(text: string): S {
-    const s = JSON.parse(text) as S;
-    return this.#cipher ? this.#cipher.openState(s) : s;
+    return parseStoredState<S>(this.#cipher, text);
   }
 
   /** Incremental when the op is the entity's newest; otherwise a re-fold of the entity. */

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { EntityBase } from '../oplog/types.ts';
+import type { EntityBase, Op } from '../oplog/types.ts';
 import { mapPayloadFields, SENSITIVE_FIELDS } from './sensitive.ts';
 
 const PREFIX = 'enc1:';
@@ -70,4 +70,15 @@ export class FieldCipher {
 
 export function isSealed(v: unknown): v is string {
   return typeof v === 'string' && v.startsWith(PREFIX);
+}
+
+/** An op as read from storage, its sensitive payload fields decrypted (a store without a cipher keeps them as stored). */
+export function openOp(cipher: FieldCipher | undefined, op: Op): Op {
+  return cipher ? { ...op, payload: cipher.openPayload(op.entityKind, op.payload) } : op;
+}
+
+/** A state as stored (JSON text), its sensitive fields decrypted. */
+export function parseStoredState<S extends EntityBase>(cipher: FieldCipher | undefined, text: string): S {
+  const s = JSON.parse(text) as S;
+  return cipher ? cipher.openState(s) : s;
 }
