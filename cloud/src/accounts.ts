@@ -4,6 +4,7 @@
  * transaction. Password hashes are read only by `passwordHash` (the login
  * check); nothing here returns them otherwise, and nothing logs them.
  */
+import type { FailureLog } from './phone/rate-limit.ts';
 import type Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Role, UsersMessage } from '@cunbox/shared';
@@ -33,10 +34,19 @@ export interface AccountStore {
   /** Only for checking a login. */
   passwordHash(villageId: number, username: string): string | undefined;
   createSession(villageId: number, username: string, ttlMs: number): { token: string; expiresAt: number };
-  /** The session's user if the token is known, unexpired and the account still enabled. */
+  /** The session's user if the token is known, unexpired, used within PHONE_SESSION_IDLE_MS and the account still enabled. */
   session(token: string): PhoneSession | undefined;
   endSession(token: string): void;
+  /** Failed sign-ins, for the phone login limit (kept across restarts). */
+  readonly loginFailures: FailureLog;
 }
+
+/**
+ * A phone session unused this long ends (its absolute lifetime is set at sign-in):
+ * a lost phone does not stay signed in for a week. Longer than the office's 30
+ * minutes: a grid worker opens the app a few times a day.
+ */
+export const PHONE_SESSION_IDLE_MS = 24 * 3600_000;
 
 export const ACCOUNTS_SCHEMA = `
   -- Issue #5 item 3: each village's edge accounts, as last synced (a copy; the edge is the source).
@@ -47,6 +57,9 @@ export const ACCOUNTS_SCHEMA = `
   CREATE TABLE IF NOT EXISTS phone_sessions (token_hash TEXT PRIMARY KEY, village_id INTEGER NOT NULL, username TEXT NOT NULL COLLATE NOCASE,
     created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, last_seen INTEGER NOT NULL);
   CREATE INDEX IF NOT EXISTS phone_sessions_by_user ON phone_sessions (village_id, username);
+  -- Failed phone sign-ins per account and per address: kept here so a restart does not reset them.
+  CREATE TABLE IF NOT EXISTS phone_login_failures (key TEXT NOT NULL, at INTEGER NOT NULL);
+  CREATE INDEX IF NOT EXISTS phone_login_failures_by_key ON phone_login_failures (key, at);
 `;
 
 /** Phone tokens start with this, so a leaked one is easy to recognise in a scan. */
@@ -146,8 +159,8 @@ export class SqliteAccountStore implements AccountStore {
     if (!token.startsWith(PHONE_TOKEN_PREFIX)) return undefined;
     const now = this.#now();
     const hash = sha256(token);
-    const r = this.#statements.sql(`SELECT s.expires_at, ${USER_COLUMNS.split(', ').map((c) => `u.${c}`).join(', ')} FROM phone_sessions s JOIN village_users u ON u.village_id = s.village_id AND u.username = s.username WHERE s.token_hash = ? AND s.expires_at > ?`)
-      .get(hash, now) as (UserRow & { expires_at: number }) | undefined;
+    const r = this.#statements.sql(`SELECT s.expires_at, ${USER_COLUMNS.split(', ').map((c) => `u.${c}`).join(', ')} FROM phone_sessions s JOIN village_users u ON u.village_id = s.village_id AND u.username = s.username WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen > ?`)
+      .get(hash, now, now - PHONE_SESSION_IDLE_MS) as (UserRow & { expires_at: number }) | undefined;
     if (!r || r.disabled) return undefined;
     this.#statements.sql('UPDATE phone_sessions SET last_seen = ? WHERE token_hash = ?').run(now, hash);
     return { villageId: r.village_id, user: toUser(r), expiresAt: r.expires_at };
@@ -156,4 +169,14 @@ export class SqliteAccountStore implements AccountStore {
   endSession(token: string): void {
     this.#statements.sql('DELETE FROM phone_sessions WHERE token_hash = ?').run(sha256(token));
   }
+
+  readonly loginFailures: FailureLog = {
+    add: (key, at) => {
+      this.#statements.sql('INSERT INTO phone_login_failures (key, at) VALUES (?, ?)').run(key, at);
+      // Nothing older than a day matters to any window: keep the table small.
+      this.#statements.sql('DELETE FROM phone_login_failures WHERE at < ?').run(at - 24 * 3600_000);
+    },
+    since: (key, since) => (this.#statements.sql('SELECT at FROM phone_login_failures WHERE key = ? AND at > ? ORDER BY at').all(key, since) as Array<{ at: number }>).map((r) => r.at),
+    clear: (key) => void this.#statements.sql('DELETE FROM phone_login_failures WHERE key = ?').run(key),
+  };
 }

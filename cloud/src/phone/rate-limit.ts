@@ -1,9 +1,10 @@
 /**
- * Failed-login limits for the phone API: per account (guessing one person's
- * password) and per address (trying many accounts). Failures in a sliding
- * window; once over, even a right password is refused until the window has
- * moved on. In memory: a restart forgets, which costs an attacker little time
- * and keeps the check off the database.
+ * Failed-login limits: per account (guessing one person's password) and per
+ * address (trying many accounts). Failures in a sliding window; once over,
+ * even a right password is refused until the window has moved on. Where the
+ * failures are kept is the caller's choice: the phone sign-in keeps them in the
+ * database, so a restart does not hand an attacker a fresh count (等保 2.0);
+ * the edges' broker logins keep them in memory, off the database's path.
  */
 export interface LoginLimits {
   perAccount: number;
@@ -12,17 +13,43 @@ export interface LoginLimits {
 }
 export const defaultLoginLimits: LoginLimits = { perAccount: 5, perAddress: 30, windowMs: 15 * 60_000 };
 
+/** Where failures are counted: times of failure per key. */
+export interface FailureLog {
+  add(key: string, at: number): void;
+  /** Failure times of `key` after `since`, oldest first. */
+  since(key: string, since: number): number[];
+  clear(key: string): void;
+}
+
 /** Bounds memory under a flood of made-up usernames: the oldest keys go first. */
 const MAX_KEYS = 10_000;
+
+/** Failures in memory (a restart forgets them). */
+export class MemoryFailureLog implements FailureLog {
+  readonly #failures = new Map<string, number[]>();
+  add(key: string, at: number): void {
+    const list = [...(this.#failures.get(key) ?? []), at];
+    this.#failures.delete(key);
+    this.#failures.set(key, list);
+    while (this.#failures.size > MAX_KEYS) this.#failures.delete(this.#failures.keys().next().value!);
+  }
+  since(key: string, since: number): number[] {
+    return (this.#failures.get(key) ?? []).filter((t) => t > since);
+  }
+  clear(key: string): void {
+    this.#failures.delete(key);
+  }
+}
 
 export class LoginLimiter {
   readonly #limits: LoginLimits;
   readonly #now: () => number;
-  readonly #failures = new Map<string, number[]>();
+  readonly #log: FailureLog;
 
-  constructor(opts: { now: () => number; limits?: Partial<LoginLimits> }) {
+  constructor(opts: { now: () => number; limits?: Partial<LoginLimits>; log?: FailureLog }) {
     this.#now = opts.now;
     this.#limits = { ...defaultLoginLimits, ...opts.limits };
+    this.#log = opts.log ?? new MemoryFailureLog();
   }
 
   /** Milliseconds until a login may be tried again, or 0. */
@@ -31,27 +58,17 @@ export class LoginLimiter {
   }
 
   fail(account: string, address: string): void {
-    for (const key of [`a:${account}`, `ip:${address}`]) {
-      const list = this.#recent(key);
-      list.push(this.#now());
-      this.#failures.delete(key);
-      this.#failures.set(key, list);
-    }
-    while (this.#failures.size > MAX_KEYS) this.#failures.delete(this.#failures.keys().next().value!);
+    const now = this.#now();
+    for (const key of [`a:${account}`, `ip:${address}`]) this.#log.add(key, now);
   }
 
   /** A right password clears the account's failures (not the address's: one good account must not unlock guessing others). */
   succeed(account: string): void {
-    this.#failures.delete(`a:${account}`);
-  }
-
-  #recent(key: string): number[] {
-    const since = this.#now() - this.#limits.windowMs;
-    return (this.#failures.get(key) ?? []).filter((t) => t > since);
+    this.#log.clear(`a:${account}`);
   }
 
   #waitFor(key: string, max: number): number {
-    const list = this.#recent(key);
+    const list = this.#log.since(key, this.#now() - this.#limits.windowMs);
     if (list.length < max) return 0;
     return list[list.length - max]! + this.#limits.windowMs - this.#now();
   }

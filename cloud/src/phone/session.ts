@@ -19,8 +19,9 @@ export const meView = (u: VillageUser) => ({
 });
 
 export function sessionRoutes(router: PhoneRouter, ctx: PhoneContext & { loginLimits?: Partial<LoginLimits> }): void {
-  const limiter = new LoginLimiter({ now: ctx.now, limits: ctx.loginLimits });
   const accounts = ctx.store.accounts;
+  // Counted in the database: a restart of the cloud does not reset a lockout.
+  const limiter = new LoginLimiter({ now: ctx.now, limits: ctx.loginLimits, log: accounts.loginFailures });
 
   router.publicPost<{ username: string; password: string }>({
     url: '/login',
