@@ -20,7 +20,7 @@ t.test('a locked phone account stays locked when the cloud restarts', async (t) 
   };
   let cloud = await start();
   t.teardown(() => cloud.stop());
-  const village = await (await fetch(`http://127.0.0.1:${cloud.httpPort}/api/villages`, { method: 'POST', headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: '东村' }) })).json();
+  const village = await (await fetch(`http://127.0.0.1:${cloud.httpPort}/api/villages`, { method: 'POST', headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ name: '东村' }) })).json() as { id: number };
   const login = async () =>
     (await fetch(`http://127.0.0.1:${cloud.httpPort}/api/v1/villages/${village.id}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'zhangsan', password: 'Guess-number-1' }) })).status;
   const tries: number[] = [];
