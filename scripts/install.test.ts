@@ -20,7 +20,7 @@ import { systemClock } from '../edge/src/clock.ts';
 const repo = join(import.meta.dirname, '..');
 const INSTALL = join(repo, 'scripts/install');
 const UNINSTALL = join(repo, 'scripts/uninstall');
-const PASSWORD = 'village-admin-1';
+const PASSWORD = 'Village-Box-2026';
 
 const asRoot = process.getuid?.() === 0;
 const hasUseradd = spawnSync('useradd', ['--help']).status === 0;
