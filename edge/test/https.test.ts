@@ -95,3 +95,20 @@ t.test('a key that is not the certificate\'s, or no http section, is a clear err
   const missing = configIn(dir, `\nhttp:\n  host: 127.0.0.1\n  port: 0\n  tls:\n    cert: nope.pem\n    key: b.key\n`, 'missing');
   await t.rejects(startPart(t, missing), { code: 'CONFIG_INVALID', message: /http\.tls\.cert: cannot read .*nope\.pem \(ENOENT\)/ });
 });
+
+t.test('stopping the API ends connections still in use (a half-sent request, a live view nobody reads)', async (t) => {
+  const dir = tmpDir(t);
+  const part = await startPart(t, configIn(dir));
+  const { connect } = await import('node:net');
+  const socket = connect(part.address.port, '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  // Headers never finished: the server holds a busy connection that close() alone would wait on for ever.
+  socket.write('GET /healthz HTTP/1.1\r\nHost: box\r\n');
+  const closed = new Promise((r) => socket.once('close', r));
+  socket.on('error', () => {});
+  const stopped = part.stop().then(() => 'stopped');
+  const late = new Promise((r) => setTimeout(() => r('still waiting after 20 s'), 20_000).unref());
+  t.equal(await Promise.race([stopped, late]), 'stopped');
+  await closed;
+  t.pass('the connection was closed');
+});

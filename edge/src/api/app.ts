@@ -126,6 +126,9 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     loggerInstance: log,
     bodyLimit: JSON_BODY_LIMIT,
     trustProxy: false,
+    // Stopping the edge must not wait on a live view, an export download or a response
+    // nobody reads: close() ends every connection (the stop has a deadline; see Edge.stop).
+    forceCloseConnections: true,
     logController: new LogController({ disableRequestLogging: true }),
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' as const } } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
