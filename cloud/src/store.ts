@@ -181,7 +181,8 @@ export class SqliteCloudStore implements CloudStore {
     this.#db = new Database(opts.file);
     this.#statements = new Statements(this.#db);
     this.#db.pragma('journal_mode = WAL');
-    // A committed op must survive power loss before we ack it (REFERENCE.md "Sync").
+    // A committed op must survive power loss before we ack it: with synchronous=NORMAL a committed
+    // transaction can roll back after a power cut.
     this.#db.pragma('synchronous = FULL');
     this.#db.exec(SCHEMA);
     // Added after the first release: a store made before it gets the column here.

@@ -90,7 +90,7 @@ export const DEFAULT_CERTIFICATE_TYPES: Record<string, { name: string; template:
 };
 
 /**
- * Points rules after the county table in REFERENCE.md (文登): volunteering
+ * Points rules after a county's published table (文登): volunteering
  * tiers 10 h +2 … 300 h +50 (100 h and 200 h interpolated), training +1 at
  * most 3 a year, helping neighbours +1 at most once a month, reports +10,
  * adopted suggestions +2, blood donation +10; deductions −5 for a missed

@@ -13,7 +13,7 @@ import { ROLES, type Role } from '../auth/roles.ts';
 
 export const PROTOCOL_VERSION = 1;
 export const TOPIC_ROOT = `cunbox/v${PROTOCOL_VERSION}`;
-/** Larger payloads are dead-lettered unparsed (REFERENCE.md "Sync": big MQTT payloads cause trouble). */
+/** Larger payloads are dead-lettered unparsed (brokers and clients cope badly with large MQTT payloads: media go on their own channel). */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
 /** Edge ids are 16 hex digits, like node ids: safe as one topic level and as an MQTT user name. */
 export const EDGE_ID_PATTERN = /^[0-9a-f]{16}$/;
