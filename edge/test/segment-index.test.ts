@@ -59,3 +59,20 @@ t.test('a failing row does not keep the others of its group out', async (t) => {
   t.same(results.map((r) => r.status), round.map((s) => (s.cameraId === 3 ? 'rejected' : 'fulfilled')));
   t.equal((db.prepare('SELECT COUNT(*) AS n FROM segments').get() as { n: number }).n, CAMERAS - 1, 'the other rows are in');
 });
+
+t.test('a segment that ffmpeg still wrote to after announcing it gets its final size (next announcement, or the run ending)', async (t) => {
+  const { db, index, closeRound } = rig(t);
+  const sizes = () => (db.prepare('SELECT seq, bytes FROM segments WHERE camera_id = 1 ORDER BY seq').all() as Array<{ seq: number; bytes: number }>).map((r) => r.bytes);
+  const pathOf = (seq: number) => (db.prepare('SELECT path FROM segments WHERE camera_id = 1 AND seq = ?').get(seq) as { path: string }).path;
+  const layout = new Layout(join(db.name, '..'));
+  const grow = (seq: number) => writeFileSync(layout.absolute(pathOf(seq)), Buffer.alloc(188, 0x47), { flag: 'a' });
+  await index.indexClosed(closeRound(0)[0]!);
+  // The muxer's buffered tail lands in segment 0 after its announcement.
+  grow(0);
+  await index.indexClosed(closeRound(1)[0]!);
+  t.same(sizes(), [188 * 11, 188 * 10], 'segment 0 re-measured when segment 1 was announced');
+  grow(1);
+  index.endRun(1, Date.now());
+  t.same(sizes(), [188 * 11, 188 * 11], 'the last segment re-measured when its ffmpeg exited');
+  t.equal(statSync(layout.absolute(pathOf(1))).size, 188 * 11);
+});

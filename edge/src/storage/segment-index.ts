@@ -1,3 +1,4 @@
+import { closeSync, fstatSync, fsyncSync, openSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
@@ -58,6 +59,8 @@ export class SegmentIndex {
   readonly #onIndexed: ((row: NewSegment, latencyMs: number) => void) | undefined;
   readonly #groupCommitMs: number;
   #queue: QueuedRow[] = [];
+  /** Runs whose ffmpeg has exited: a segment of theirs moved late is measured after the move. */
+  readonly #endedRuns = new Set<number>();
   #flushTimer: unknown;
   /** Paths handed out by uniquePath whose rows are not committed yet. */
   readonly #reserved = new Set<string>();
@@ -86,6 +89,38 @@ export class SegmentIndex {
 
   endRun(runId: number, endedAt: number): void {
     this.#db.prepare('UPDATE recorder_runs SET ended_at = ? WHERE id = ?').run(endedAt, runId);
+    // The run's ffmpeg is gone: its last segment has all it will ever get.
+    this.#endedRuns.add(runId);
+    this.#remeasure(runId, Number.MAX_SAFE_INTEGER);
+  }
+
+  /**
+   * With one MPEG-TS muxer per run, ffmpeg writes the tail of a segment (the packets
+   * it still buffered) just after announcing it. Segments of `runId` before `beforeSeq`
+   * are complete: their rows (queued or committed) take the files' sizes now, fsynced.
+   */
+  #remeasure(runId: number, beforeSeq: number): void {
+    for (const q of this.#queue) if (q.row.runId === runId && (q.row.seq ?? 0) < beforeSeq) q.row.bytes = this.#finalSize(q.row.path, q.row.bytes);
+    const rows = this.#db.prepare('SELECT id, path, bytes FROM segments WHERE run_id = ? AND seq < ? ORDER BY seq DESC LIMIT 2').all(runId, beforeSeq) as Array<{ id: number; path: string; bytes: number }>;
+    for (const r of rows) {
+      const bytes = this.#finalSize(r.path, r.bytes);
+      if (bytes !== r.bytes) this.#db.prepare('UPDATE segments SET bytes = ? WHERE id = ?').run(bytes, r.id);
+    }
+  }
+
+  /** The file's size now, fsynced (the tail must survive a power cut too). */
+  #finalSize(rel: string, known: number): number {
+    try {
+      const fd = openSync(this.#layout.absolute(rel), 'r');
+      try {
+        fsyncSync(fd);
+        return fstatSync(fd).size;
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      return known; // gone already (retention): nothing to correct
+    }
   }
 
   runAnchor(runId: number): number | undefined {
@@ -114,6 +149,9 @@ export class SegmentIndex {
     this.#reserved.add(rel);
     try {
       await durableMove(seg.file, this.#layout.absolute(rel));
+      if (this.#endedRuns.has(seg.runId)) bytes = this.#finalSize(rel, bytes);
+      // This segment's announcement means the one before it is finished.
+      if (seg.seq !== null) this.#remeasure(seg.runId, seg.seq);
       const row: NewSegment = {
         cameraId: seg.cameraId,
         startMs: seg.startMs,
