@@ -53,7 +53,11 @@ t.test('the upload rate stays under the cap (measured at the proxy)', async (t) 
   t.ok(elapsed >= 1.8, `took ${elapsed.toFixed(2)} s (≥ 1.8 s)`);
   // The bucket's promise: over T seconds at most cap × T + one burst (a tenth of a second here), plus HTTP headers.
   t.ok(sent <= cap * elapsed + cap / 10 + 8192, `${sent} bytes in ${elapsed.toFixed(2)} s ≤ cap × T + burst`);
-  t.ok(worst <= cap * 1.1 + 8192, `no one-second window above cap + burst (${(worst / 1e6).toFixed(3)} MB)`);
+  // The samples are taken by a timer in this process, and the proxy counts bytes when its reads
+  // run: when a loaded box holds this process back for L ms, bytes that arrived over 1 s + L are
+  // counted in one window. So the window is allowed the worst lateness the sampler saw.
+  const lateMs = Math.max(0, ...samples.slice(1).map((s, i) => s.at - samples[i]!.at - 50));
+  t.ok(worst <= cap * (1.1 + lateMs / 1000) + 8192, `no one-second window above cap + burst (${(worst / 1e6).toFixed(3)} MB; sampler up to ${lateMs} ms late)`);
   db.close();
 });
 

@@ -353,7 +353,7 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
   });
 
   t.test('the broker drops packets over its size cap and retains nothing of an edge but its presence', async (t) => {
-    const received = rig.cloud.sync.stats.received;
+    const turnedAway = rig.cloud.sync.stats.deadLettered;
     const deadBefore = rig.cloud.store.deadLetters().length;
     // Over the cap: the connection goes, the message with it (the cloud never sees it).
     const big = await rawClient(rig.url, a.username, a.password, 'test-a-big');
@@ -382,7 +382,9 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     // Mosquitto cannot refuse a retained message by topic: its ACL admits only the uplink channels, so at most one per channel stays.
     t.same(retained, rig.name === 'aedes' ? [] : [topic(a.edgeId, 'up/ops')], 'no retained uplink message but what the broker cannot refuse');
     t.notOk(rig.cloud.store.deadLetters().slice(deadBefore).some((d) => d.bytes > MAX_MQTT_PACKET_BYTES || /junk/.test(d.topic)), 'neither the oversized nor the junk-topic messages reached the cloud');
-    t.ok(rig.cloud.sync.stats.received - received <= 2, 'the cloud received only the marker (and the probe)');
+    // Counted among what the cloud turned away, not among all it received: the paired edge may
+    // still be resending its own (valid) ops here when a loaded box delayed an ack.
+    t.ok(rig.cloud.sync.stats.deadLettered - turnedAway <= 2, 'the cloud turned away only the marker (and the probe): no oversized or junk-topic message reached it');
   });
 
   t.test('a flood of 10,000 invalid messages from a paired edge: dead letters capped and counted, the cloud stays responsive', async (t) => {
