@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ACCOUNTS_SCHEMA, SqliteAccountStore, type AccountStore } from './accounts.ts';
-import { HlcClock, fold, isInOrder, newCode, opId, presenceIsStale, stepOwned, type EntityBase, type FieldCipher, openOp, parseStoredState, type Model, type Op, type OpDraft, type OpRow, opFromRow, type PresenceMessage, type SyncEvent } from '@cunbox/shared';
+import { HlcClock, fold, isInOrder, newCode, opId, presenceIsStale, stepOwned, type EntityBase, type FieldCipher, openOp, parseStoredState, type Model, type Op, type OpDraft, type OpRow, opFromRow, opDraftProblem, type PresenceMessage, type SyncEvent } from '@cunbox/shared';
 import { Statements } from './statements.ts';
 import { hashEdgeSecret } from './edge-auth.ts';
 import { AUDIT_SCHEMA, SqliteAuditStore, type AuditStore } from './audit.ts';
@@ -343,6 +343,9 @@ export class SqliteCloudStore implements CloudStore {
       const ops: Op[] = [];
       for (const d of drafts) {
         if (!this.#models.has(d.entityKind)) throw new Error(`unknown entity kind ${d.entityKind}`);
+        // What we send must be what docs/protocol/ says; a mismatch is a bug here, not input to refuse.
+        const problem = opDraftProblem(d);
+        if (problem) throw new Error(problem);
         const { seq } = this.#sql('UPDATE villages SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq - 1 AS seq').get(villageId) as { seq: number };
         const op: Op = { id: opId(v.node, seq), origin: v.node, seq, hlc: clock.now(), actor, entityKind: d.entityKind, entityId: d.entityId, type: d.type, payload: d.payload };
         this.#ingestOne(villageId, op);

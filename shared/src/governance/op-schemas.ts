@@ -1,14 +1,17 @@
 /**
  * The body (`payload`) of every governance op type, as JSON Schema (draft-07,
  * the dialect `protocol.ts` validates with): what a conforming peer sends.
- * `scripts/protocol-docs.ts` publishes these in docs/protocol/, and the tests
- * hold the golden ops and the folds' op types against them.
+ * `scripts/protocol-docs.ts` publishes these in docs/protocol/, edge and cloud
+ * check every op they make against them (`opDraftProblem`), and the tests hold
+ * the golden ops and the folds' op types against them.
  *
  * The folds stay total readers (read.ts): an op from a newer peer may carry
  * fields this table does not name, and a field of the wrong type reads as
  * absent. So a payload may carry more properties than listed here; a receiver
  * ignores those it does not know.
  */
+import { Ajv, type ValidateFunction } from 'ajv';
+import type { OpDraft } from '../oplog/types.ts';
 import { ANNOUNCEMENT_CATEGORIES, ANNOUNCEMENT_STATUSES } from './announcement.ts';
 import { CERTIFICATE_STATUSES } from './certificate.ts';
 import { HELP_STATUSES } from './help.ts';
@@ -42,7 +45,7 @@ const fieldsBody = (fields: Record<string, unknown>): Record<string, unknown> =>
 const statusBody = (statuses: readonly string[], extra: Record<string, unknown> = {}): Record<string, unknown> =>
   body({ from: { enum: [...statuses] }, to: { enum: [...statuses] }, note: strOrNull, ...extra }, ['from', 'to']);
 /** `<kind>.reviewed`: someone looked at these conflicting status ops. */
-const reviewedBody = body({ opIds: { type: 'array', minItems: 1, items: str } }, ['opIds']);
+const reviewedBody = body({ opIds: { type: 'array', items: str } }, ['opIds']);
 
 const ticketFields = { category: str, categoryName: str, slaMinutes: num, description: str, place: strOrNull, lat: numOrNull, lng: numOrNull };
 const residentFields = { name: str, idNumber: strOrNull, phone: strOrNull, address: strOrNull, gridWorker: strOrNull, username: strOrNull, dibao: bool, disabled: bool, elderly: bool, notes: strOrNull };
@@ -173,3 +176,28 @@ export const OP_TYPES: Readonly<Record<string, OpTypeSpec>> = {
   'party_session.status': { entityKind: 'party_session', summary: 'A meeting is finalized or cancelled.', payload: statusBody(SESSION_STATUSES) },
   'party_session.reviewed': { entityKind: 'party_session', summary: 'Conflicting status changes were looked at.', payload: reviewedBody },
 };
+
+// Compiled on first use, as protocol.ts does: most processes that load this module never commit.
+let validators: Map<string, ValidateFunction> | undefined;
+const KINDS = new Set(Object.values(OP_TYPES).map((s) => s.entityKind));
+
+/**
+ * Why a locally made op would break the published contract (an op type its
+ * governance kind does not have, or a body its schema refuses), or null.
+ * Checked where ops are made, never on ops received: a peer's op is stored and
+ * folded whatever it holds (the folds read it totally). Kinds outside the
+ * governance models (a test's own) are not this table's business.
+ */
+export function opDraftProblem(d: Pick<OpDraft, 'entityKind' | 'type' | 'payload'>): string | null {
+  if (!KINDS.has(d.entityKind)) return null;
+  const spec = Object.prototype.hasOwnProperty.call(OP_TYPES, d.type) ? OP_TYPES[d.type] : undefined;
+  if (!spec || spec.entityKind !== d.entityKind) return `op type ${d.type} is not one of ${d.entityKind}'s (docs/protocol/)`;
+  if (!validators) {
+    const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
+    validators = new Map(Object.entries(OP_TYPES).map(([type, s]) => [type, ajv.compile(s.payload)]));
+  }
+  const validate = validators.get(d.type)!;
+  if (validate(d.payload)) return null;
+  const e = validate.errors?.[0];
+  return `op ${d.type}: payload${e ? `${e.instancePath} ${e.message ?? ''}` : ' invalid'}`;
+}
