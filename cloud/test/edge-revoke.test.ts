@@ -1,18 +1,7 @@
 import t from 'tap';
-import mqtt from 'mqtt';
 import { startTestCloud } from './helpers/test-cloud.ts';
+import { loginWorks } from './helpers/brokers.ts';
 import { tmpDir } from '../../edge/test/helpers/tmp.ts';
-
-/** Whether the embedded broker lets this login in now. */
-async function loginWorks(url: string, username: string, password: string): Promise<boolean> {
-  try {
-    const c = await mqtt.connectAsync(url, { username, password, clientId: `probe-${Math.random().toString(16).slice(2)}`, reconnectPeriod: 0, protocolVersion: 4, connectTimeout: 5000 });
-    await c.endAsync(true);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 t.test('a revoked edge is refused by the embedded broker and the media routes; its data stays', async (t) => {
   const tc = await startTestCloud(t, tmpDir(t, 'cunbox-edge-revoke-'));

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { governanceModels, topic, edgeSubscriptions } from '@cunbox/shared';
 import { Cloud, SERVICE_USER, parseCloudConfig } from '../src/index.ts';
 import { mosquittoHash } from '../src/mosquitto-files.ts';
-import { OPERATOR_TOKEN, SERVICE_PASSWORD, startMosquitto, testSyncOptions, freePort } from './helpers/brokers.ts';
+import { OPERATOR_TOKEN, SERVICE_PASSWORD, startMosquitto, testSyncOptions, freePort, loginWorks } from './helpers/brokers.ts';
 import { waitFor, type Paired } from './helpers/sync-suite.ts';
 import { startEdgeSync } from './helpers/edge-sync.ts';
 import { openDatabase } from '../../edge/src/db/database.ts';
@@ -21,17 +21,6 @@ const files = { passwordFile: join(dir, 'passwd'), aclFile: join(dir, 'acl'), pi
 
 async function connect(url: string, username: string, password: string, clientId: string): Promise<MqttClient> {
   return mqtt.connectAsync(url, { username, password, clientId, reconnectPeriod: 0, protocolVersion: 4, connectTimeout: 5000 });
-}
-
-/** Whether the broker lets this login in now (a refused CONNECT rejects). */
-async function loginWorks(url: string, username: string, password: string): Promise<boolean> {
-  try {
-    const c = await connect(url, username, password, `probe-${Math.random().toString(16).slice(2)}`);
-    await c.endAsync(true);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 t.test("Mosquitto's hash format: PBKDF2-SHA512, 101 rounds, as mosquitto_passwd writes it", async (t) => {

@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { pino } from 'pino';
+import mqtt from 'mqtt';
 import { Cloud, SERVICE_USER, mosquittoAcl, mosquittoLimits, type CloudConfig, type CloudSyncOptions } from '../../src/index.ts';
 import type { MosquittoFilesConfig } from '../../src/mosquitto-files.ts';
 
@@ -154,4 +155,15 @@ export async function mosquittoRig(dir: string): Promise<BrokerRig> {
       await m.kill();
     },
   };
+}
+
+/** Whether the broker at `url` lets this login in now (a refused CONNECT rejects). */
+export async function loginWorks(url: string, username: string, password: string): Promise<boolean> {
+  try {
+    const c = await mqtt.connectAsync(url, { username, password, clientId: `probe-${Math.random().toString(16).slice(2)}`, reconnectPeriod: 0, protocolVersion: 4, connectTimeout: 5000 });
+    await c.endAsync(true);
+    return true;
+  } catch {
+    return false;
+  }
 }
