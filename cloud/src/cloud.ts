@@ -12,6 +12,7 @@ import { FieldCipher, governanceModels, loadOrCreateKey } from '@cunbox/shared';
 import type { CloudConfig } from './config.ts';
 import { SqliteCloudStore, type CloudStore } from './store.ts';
 import { EmbeddedBroker } from './broker.ts';
+import { MosquittoFiles, mosquittoHash } from './mosquitto-files.ts';
 import { CloudSync, type CloudSyncOptions } from './sync.ts';
 import { buildCloudApi } from './http.ts';
 import { CloudMedia, type MediaOptions } from './media.ts';
@@ -43,6 +44,7 @@ export class Cloud {
   readonly #mediaOptions: Partial<MediaOptions>;
   readonly #edgeAuth: { limits?: Partial<LoginLimits>; options?: Partial<EdgeAuthOptions> };
   #edgeAuthenticator: EdgeAuthenticator | undefined;
+  #mosquittoFiles: MosquittoFiles | undefined;
 
   /** `servicePassword`: tests that act as the service user pass one; otherwise it is random per start. */
   constructor(deps: {
@@ -102,7 +104,13 @@ export class Cloud {
     const cfg = this.#config;
     try {
       // Sensitive fields are encrypted with a key beside, never inside, the database.
-      const store = new SqliteCloudStore({ file: join(cfg.dataDir, 'cloud.db'), models: governanceModels, cipher: new FieldCipher(loadOrCreateKey(join(cfg.dataDir, 'keys', 'data.key'))) });
+      const provisioned = cfg.mqtt.mode === 'external' ? cfg.mqtt.mosquitto : null;
+      const store = new SqliteCloudStore({
+        file: join(cfg.dataDir, 'cloud.db'),
+        models: governanceModels,
+        cipher: new FieldCipher(loadOrCreateKey(join(cfg.dataDir, 'keys', 'data.key'))),
+        brokerHash: provisioned ? (password) => mosquittoHash(password) : undefined,
+      });
       this.#store = store;
       const edgeAuth = new EdgeAuthenticator({
         store,
@@ -133,6 +141,10 @@ export class Cloud {
         password = servicePassword;
       } else {
         ({ url, username, password } = cfg.mqtt);
+        if (cfg.mqtt.mosquitto) {
+          this.#mosquittoFiles = new MosquittoFiles({ config: cfg.mqtt.mosquitto, serviceUser: username, servicePassword: password, source: store, log: this.#log.child({ module: 'mosquitto-files' }) });
+          this.#mosquittoFiles.start();
+        }
       }
       this.#sync = new CloudSync({ store, log: this.#log.child({ module: 'sync' }), url, username, password, options: this.#syncOptions });
       this.#sync.start();
@@ -143,13 +155,20 @@ export class Cloud {
       const media = new CloudMedia({ dataDir: cfg.dataDir, edgeAuth, log: this.#log.child({ module: 'media' }), openIndex: () => new SqliteMediaIndex({ file: join(cfg.dataDir, 'cloud.db') }), options: this.#mediaOptions });
       this.#media = media;
       await media.start();
-      this.#app = await buildCloudApi({ store, log: this.#log, trustProxy: cfg.http.trustProxy, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now: Date.now, onCommit: () => this.#sync?.notify(), media, observability: { metrics, liveness: () => cloudLiveness(store, sync) } });
+      this.#app = await buildCloudApi({ store, log: this.#log, trustProxy: cfg.http.trustProxy, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now: Date.now, onCommit: () => this.#sync?.notify(), onPaired: () => this.#mosquittoFiles?.apply(), media, observability: { metrics, liveness: () => cloudLiveness(store, sync) } });
       await this.#app.listen({ host: cfg.http.host, port: cfg.http.port });
       this.#log.info({ http: this.httpPort, mqtt: cfg.mqtt.mode }, 'cloud started');
     } catch (err) {
       await this.stop();
       throw err;
     }
+  }
+
+  /** Unpairs an edge: refused at its next login to any broker (an external Mosquitto re-reads its files now) and on the media routes. */
+  revokeEdge(edgeId: string): boolean {
+    const revoked = this.store.revokeEdge(edgeId);
+    if (revoked) this.#mosquittoFiles?.apply();
+    return revoked;
   }
 
   /** For the systemd watchdog: started, and the database answers a query. */
@@ -173,6 +192,7 @@ export class Cloud {
     this.#sync = undefined;
     await this.#broker?.stop();
     this.#broker = undefined;
+    this.#mosquittoFiles = undefined;
     this.#store?.close();
     this.#store = undefined;
   }

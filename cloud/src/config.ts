@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
+import type { MosquittoFilesConfig } from './mosquitto-files.ts';
 
 export interface CloudConfig {
   dataDir: string;
@@ -14,7 +15,7 @@ export interface CloudConfig {
   operatorToken: string;
   mqtt:
     | { mode: 'embedded'; host: string; port: number; publicUrl: string | null }
-    | { mode: 'external'; url: string; username: string; password: string; publicUrl: string | null };
+    | { mode: 'external'; url: string; username: string; password: string; publicUrl: string | null; mosquitto?: MosquittoFilesConfig | null };
 }
 
 const schema = {
@@ -46,6 +47,13 @@ const schema = {
         username: { type: 'string', minLength: 1 },
         password_file: { type: 'string', minLength: 1 },
         public_url: { type: 'string', pattern: '^mqtts?://' },
+        // An external Mosquitto whose password and ACL files the cloud writes (mosquitto-files.ts).
+        mosquitto: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['password_file', 'acl_file', 'pid_file'],
+          properties: { password_file: { type: 'string', minLength: 1 }, acl_file: { type: 'string', minLength: 1 }, pid_file: { type: 'string', minLength: 1 } },
+        },
       },
     },
   },
@@ -55,7 +63,7 @@ interface Raw {
   data_dir: string;
   operator_token_file: string;
   http: { host: string; port: number; trust_proxy: boolean | string };
-  mqtt: { host: string; port: number; url?: string; username?: string; password_file?: string; public_url?: string };
+  mqtt: { host: string; port: number; url?: string; username?: string; password_file?: string; public_url?: string; mosquitto?: { password_file: string; acl_file: string; pid_file: string } };
 }
 
 const validate = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true }).compile<Raw>(schema);
@@ -69,8 +77,11 @@ export function parseCloudConfig(text: string, file: string): CloudConfig {
   let mqtt: CloudConfig['mqtt'];
   if (m.url) {
     if (!m.username || !m.password_file) throw new Error(`${file}: mqtt.url needs mqtt.username and mqtt.password_file`);
-    mqtt = { mode: 'external', url: m.url, username: m.username, password: secret(m.password_file), publicUrl: m.public_url ?? null };
+    const mq = m.mosquitto;
+    const mosquitto = mq ? { passwordFile: resolve(base, mq.password_file), aclFile: resolve(base, mq.acl_file), pidFile: resolve(base, mq.pid_file) } : null;
+    mqtt = { mode: 'external', url: m.url, username: m.username, password: secret(m.password_file), publicUrl: m.public_url ?? null, mosquitto };
   } else {
+    if (m.mosquitto) throw new Error(`${file}: mqtt.mosquitto needs an external broker (mqtt.url)`);
     mqtt = { mode: 'embedded', host: m.host, port: m.port, publicUrl: m.public_url ?? null };
   }
   return { dataDir: resolve(base, data.data_dir), http: { host: data.http.host, port: data.http.port, trustProxy: data.http.trust_proxy }, operatorToken: secret(data.operator_token_file), mqtt };

@@ -25,6 +25,8 @@ export interface CloudApiDeps {
   now: () => number;
   /** Called after the cloud committed ops (so sync can push them down). */
   onCommit: () => void;
+  /** Called after a pairing committed and before its answer: the broker learns the new edge's password. */
+  onPaired?: () => void;
   pairCodeTtlMs?: number;
   /** Media beside the ops (media.ts); absent: no media routes. */
   media?: CloudMedia;
@@ -135,6 +137,7 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
       const r = deps.store.redeemPairCode(req.body.code);
       if (!r) throw new CloudApiError('PAIR_CODE_INVALID', 'pairing code unknown, expired or already used');
       deps.log.info({ edgeId: r.edge.edgeId, villageId: r.edge.villageId }, 'edge paired');
+      deps.onPaired?.();
       return { edgeId: r.edge.edgeId, villageId: r.edge.villageId, mqttUrl: deps.mqttUrl(), username: r.edge.edgeId, password: r.password };
     },
   );

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UPLOADS_PATH, type CloudMedia, type ClaimInput } from './media.ts';
 import type { EdgeAuthResult } from './edge-auth.ts';
+import { mediaClaimSchema } from '@cunbox/shared';
 
 export interface MediaRoutesDeps {
   media: CloudMedia;
@@ -46,22 +47,7 @@ export async function registerMediaRoutes(app: FastifyInstance, deps: MediaRoute
 
   app.post<{ Body: ClaimInput }>(
     '/api/media/claims',
-    {
-      schema: {
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['sha256', 'size', 'kind', 'ref'],
-          properties: {
-            sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-            size: { type: 'integer', minimum: 1 },
-            kind: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$' },
-            ref: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,80}$' },
-            mime: { type: 'string', maxLength: 100 },
-          },
-        },
-      },
-    },
+    { schema: { body: mediaClaimSchema } },
     async (req, reply) => {
       const r = await media.authenticate(req.headers.authorization, req.ip);
       if (!r.ok) return refuseEdge(reply, r);

@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ACCOUNTS_SCHEMA, SqliteAccountStore, type AccountStore } from './accounts.ts';
-import { HlcClock, fold, isInOrder, newCode, opId, presenceIsStale, stepOwned, type EntityBase, type FieldCipher, openOp, parseStoredState, type Model, type Op, type OpDraft, type OpRow, opFromRow, type PresenceMessage, type SyncEvent } from '@cunbox/shared';
+import { HlcClock, fold, isInOrder, newCode, opId, presenceIsStale, stepOwned, type EntityBase, type FieldCipher, openOp, parseStoredState, type Model, type Op, type OpDraft, type OpRow, opFromRow, opDraftProblem, type PresenceMessage, type SyncEvent } from '@cunbox/shared';
 import { Statements } from './statements.ts';
 import { hashEdgeSecret } from './edge-auth.ts';
 import { AUDIT_SCHEMA, SqliteAuditStore, type AuditStore } from './audit.ts';
@@ -71,8 +71,14 @@ export interface CloudStore {
   /** Uses up the code and registers a new edge with a fresh password; undefined if unknown, used or expired. */
   redeemPairCode(code: string): { edge: EdgeRecord; password: string } | undefined;
   edge(edgeId: string): EdgeRecord | undefined;
-  /** The edge's stored scrypt hash, only for checking its password (edge-auth.ts). */
+  /** The edge's stored scrypt hash, only for checking its password (edge-auth.ts); undefined once revoked. */
   edgePasswordHash(edgeId: string): string | undefined;
+  /** Unpairs the edge: it can no longer log in (its data stays). False if unknown or already revoked. */
+  revokeEdge(edgeId: string): boolean;
+  /** For an external Mosquitto (mosquitto-files.ts): each paired, unrevoked edge's hash in Mosquitto's format. */
+  brokerHashes(): Array<{ edgeId: string; hash: string }>;
+  edgesWithoutBrokerHash(): string[];
+  adoptBrokerHash(edgeId: string, hash: string): void;
   setEdgeNode(edgeId: string, node: string): void;
   /** Keeps the edge's presence unless it is older than the one held (presenceIsStale); true if kept. */
   setPresence(edgeId: string, presence: Pick<PresenceMessage, 'online' | 'at'>): boolean;
@@ -139,6 +145,8 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS edges (edge_id TEXT PRIMARY KEY, village_id INTEGER NOT NULL, password_hash TEXT NOT NULL, node TEXT,
     online INTEGER NOT NULL DEFAULT 0, presence_at INTEGER NOT NULL DEFAULT 0, ops_committed INTEGER NOT NULL DEFAULT 0, events_committed INTEGER NOT NULL DEFAULT 0,
     down_acked INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
+  -- An external Mosquitto checks edge passwords with its own hash; kept only when the cloud provisions one.
+  CREATE TABLE IF NOT EXISTS edge_broker_hashes (edge_id TEXT PRIMARY KEY, hash TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS ops (village_id INTEGER NOT NULL, id TEXT NOT NULL, origin TEXT NOT NULL, seq INTEGER NOT NULL, hlc TEXT NOT NULL,
     actor TEXT NOT NULL, entity_kind TEXT NOT NULL, entity_id TEXT NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL,
     PRIMARY KEY (village_id, id), UNIQUE (village_id, origin, seq));
@@ -174,9 +182,15 @@ export class SqliteCloudStore implements CloudStore {
 
   readonly #cipher: FieldCipher | undefined;
 
-  /** `cipher`: encrypts sensitive fields at rest (docs/design/privacy.md); the Cloud root always passes one. */
-  constructor(opts: { file: string; models: readonly Model[]; now?: () => number; cipher?: FieldCipher }) {
+  readonly #brokerHash: ((password: string) => string) | undefined;
+
+  /**
+   * `cipher`: encrypts sensitive fields at rest (docs/design/privacy.md); the Cloud root always passes one.
+   * `brokerHash`: an external broker's hash of a new edge password, stored in the pairing's transaction.
+   */
+  constructor(opts: { file: string; models: readonly Model[]; now?: () => number; cipher?: FieldCipher; brokerHash?: (password: string) => string }) {
     this.#cipher = opts.cipher;
+    this.#brokerHash = opts.brokerHash;
     if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
     this.#db = new Database(opts.file);
     this.#statements = new Statements(this.#db);
@@ -187,6 +201,7 @@ export class SqliteCloudStore implements CloudStore {
     this.#db.exec(SCHEMA);
     // Added after the first release: a store made before it gets the column here.
     if (!this.#db.prepare("SELECT 1 FROM pragma_table_info('edges') WHERE name = 'presence_at'").get()) this.#db.exec('ALTER TABLE edges ADD COLUMN presence_at INTEGER NOT NULL DEFAULT 0');
+    if (!this.#db.prepare("SELECT 1 FROM pragma_table_info('edges') WHERE name = 'revoked_at'").get()) this.#db.exec('ALTER TABLE edges ADD COLUMN revoked_at INTEGER');
     this.#db.exec(ACCOUNTS_SCHEMA);
     this.#db.exec(AUDIT_SCHEMA);
     this.#now = opts.now ?? Date.now;
@@ -230,6 +245,7 @@ export class SqliteCloudStore implements CloudStore {
       const edgeId = randomBytes(8).toString('hex');
       const password = randomBytes(24).toString('base64url');
       this.#sql('INSERT INTO edges (edge_id, village_id, password_hash, created_at) VALUES (?, ?, ?, ?)').run(edgeId, row.village_id, hashEdgeSecret(password), now);
+      if (this.#brokerHash) this.#sql('INSERT INTO edge_broker_hashes (edge_id, hash) VALUES (?, ?)').run(edgeId, this.#brokerHash(password));
       return { edge: { edgeId, villageId: row.village_id, node: null, online: false, presenceAt: 0 }, password };
     })();
   }
@@ -242,7 +258,30 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   edgePasswordHash(edgeId: string): string | undefined {
-    return (this.#sql('SELECT password_hash FROM edges WHERE edge_id = ?').get(edgeId) as { password_hash: string } | undefined)?.password_hash;
+    return (this.#sql('SELECT password_hash FROM edges WHERE edge_id = ? AND revoked_at IS NULL').get(edgeId) as { password_hash: string } | undefined)?.password_hash;
+  }
+
+  revokeEdge(edgeId: string): boolean {
+    return this.#db.transaction(() => {
+      const changed = this.#sql('UPDATE edges SET revoked_at = ? WHERE edge_id = ? AND revoked_at IS NULL').run(this.#now(), edgeId).changes > 0;
+      this.#sql('DELETE FROM edge_broker_hashes WHERE edge_id = ?').run(edgeId);
+      return changed;
+    })();
+  }
+
+  brokerHashes(): Array<{ edgeId: string; hash: string }> {
+    return this.#sql('SELECT h.edge_id AS edgeId, h.hash FROM edge_broker_hashes h JOIN edges e ON e.edge_id = h.edge_id WHERE e.revoked_at IS NULL ORDER BY h.edge_id').all() as Array<{
+      edgeId: string;
+      hash: string;
+    }>;
+  }
+
+  edgesWithoutBrokerHash(): string[] {
+    return (this.#sql('SELECT edge_id FROM edges WHERE revoked_at IS NULL AND edge_id NOT IN (SELECT edge_id FROM edge_broker_hashes) ORDER BY edge_id').all() as Array<{ edge_id: string }>).map((r) => r.edge_id);
+  }
+
+  adoptBrokerHash(edgeId: string, hash: string): void {
+    this.#sql('INSERT OR IGNORE INTO edge_broker_hashes (edge_id, hash) SELECT edge_id, ? FROM edges WHERE edge_id = ? AND revoked_at IS NULL').run(hash, edgeId);
   }
 
   setEdgeNode(edgeId: string, node: string): void {
@@ -304,6 +343,9 @@ export class SqliteCloudStore implements CloudStore {
       const ops: Op[] = [];
       for (const d of drafts) {
         if (!this.#models.has(d.entityKind)) throw new Error(`unknown entity kind ${d.entityKind}`);
+        // What we send must be what docs/protocol/ says; a mismatch is a bug here, not input to refuse.
+        const problem = opDraftProblem(d);
+        if (problem) throw new Error(problem);
         const { seq } = this.#sql('UPDATE villages SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq - 1 AS seq').get(villageId) as { seq: number };
         const op: Op = { id: opId(v.node, seq), origin: v.node, seq, hlc: clock.now(), actor, entityKind: d.entityKind, entityId: d.entityId, type: d.type, payload: d.payload };
         this.#ingestOne(villageId, op);

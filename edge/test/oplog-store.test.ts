@@ -104,3 +104,15 @@ t.test('clock and sequence survive a restart; our own ops restored from elsewher
   t.throws(() => store.ingest([{ ...first!, hlc: next!.hlc }]), { code: 'CONFLICT' }, 'same id, different content');
   t.throws(() => store.ingest([{ ...first!, id: 'x.1' }]), { code: 'INVALID_INPUT' });
 });
+
+t.test('an op the edge makes must match its published schema (docs/protocol/); one that does not is never stored', async (t) => {
+  const db = openDatabase(join(tmpDir(t), 'schema.db'));
+  t.teardown(() => db.close());
+  const store = new OpStore({ db, clock: fakeClock().clock, log: silentLogger(), models: governanceModels });
+  t.throws(() => store.commit('li', [{ entityKind: 'ticket', entityId: 'T1', type: 'ticket.comment', payload: { text: 'no comment id' } }]), /ticket\.comment: payload must have required property 'commentId'/);
+  t.throws(() => store.commit('li', [{ entityKind: 'ticket', entityId: 'T1', type: 'ticket.teleported', payload: {} }]), /not one of ticket's/);
+  t.throws(() => store.commit('li', [{ entityKind: 'resident', entityId: 'R1', type: 'ticket.comment', payload: { commentId: 'c', text: 'x' } }]), /not one of resident's/, 'the type belongs to another kind');
+  t.throws(() => store.commit('li', [{ entityKind: 'ticket', entityId: 'T1', type: 'ticket.status', payload: { from: 'submitted', to: 'teleported' } }]), /payload\/to/);
+  t.equal(store.opCount(), 0, 'nothing stored');
+  t.equal(store.commit('li', [{ entityKind: 'ticket', entityId: 'T1', type: 'ticket.comment', payload: { commentId: 'c1', text: '收到', extra: 'a newer field' } }]).length, 1, 'a conforming op, with a field the schema does not name');
+});

@@ -11,3 +11,5 @@ export * from './privacy/index.ts';
 export * from './systemd/notify.ts';
 // Free text and numbers from requests: one rule for the edge's API and the cloud's.
 export * from './input/index.ts';
+// Files replaced whole, durably (keys, broker files).
+export * from './fs/write-durably.ts';

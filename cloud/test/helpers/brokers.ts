@@ -12,7 +12,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { pino } from 'pino';
+import mqtt from 'mqtt';
 import { Cloud, SERVICE_USER, mosquittoAcl, mosquittoLimits, type CloudConfig, type CloudSyncOptions } from '../../src/index.ts';
+import type { MosquittoFilesConfig } from '../../src/mosquitto-files.ts';
 
 export const SERVICE_PASSWORD = 'svc-test-password';
 export const OPERATOR_TOKEN = 'operator-test-token';
@@ -85,15 +87,23 @@ export interface MosquittoProcess {
   kill(): Promise<void>;
 }
 
-export async function startMosquitto(dir: string): Promise<MosquittoProcess> {
-  const port = await freePort();
-  const passwd = join(dir, 'mosquitto.passwd');
-  const acl = join(dir, 'mosquitto.acl');
+/**
+ * `provisioned`: the files are the cloud's to write (mosquitto-files.ts) and must exist already; the
+ * broker writes its pid where the cloud looks for it. Otherwise the test writes them (addUser).
+ * `fixedPort`: for a cloud configured before its broker starts.
+ */
+export async function startMosquitto(dir: string, provisioned?: MosquittoFilesConfig, fixedPort?: number): Promise<MosquittoProcess> {
+  const port = fixedPort ?? (await freePort());
+  const passwd = provisioned?.passwordFile ?? join(dir, 'mosquitto.passwd');
+  const acl = provisioned?.aclFile ?? join(dir, 'mosquitto.acl');
   const conf = join(dir, 'mosquitto.conf');
-  execFileSync('mosquitto_passwd', ['-c', '-b', passwd, SERVICE_USER, SERVICE_PASSWORD]);
-  writeFileSync(acl, mosquittoAcl(SERVICE_USER));
+  if (!provisioned) {
+    execFileSync('mosquitto_passwd', ['-c', '-b', passwd, SERVICE_USER, SERVICE_PASSWORD]);
+    writeFileSync(acl, mosquittoAcl(SERVICE_USER));
+  }
+  const pid = provisioned ? [`pid_file ${provisioned.pidFile}`] : [];
   // Started as root, Mosquitto would switch to its own user and could not read the test's private directory.
-  writeFileSync(conf, [`user ${userInfo().username}`, `listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${passwd}`, `acl_file ${acl}`, 'persistence false', ...mosquittoLimits(), 'log_dest stderr', 'log_type error', 'log_type warning', ''].join('\n'));
+  writeFileSync(conf, [`user ${userInfo().username}`, `listener ${port} 127.0.0.1`, 'allow_anonymous false', `password_file ${passwd}`, `acl_file ${acl}`, ...pid, 'persistence false', ...mosquittoLimits(), 'log_dest stderr', 'log_type error', 'log_type warning', ''].join('\n'));
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
     const c = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', process.env.CUNBOX_TEST_LOG ? 'inherit' : 'ignore'] });
@@ -145,4 +155,15 @@ export async function mosquittoRig(dir: string): Promise<BrokerRig> {
       await m.kill();
     },
   };
+}
+
+/** Whether the broker at `url` lets this login in now (a refused CONNECT rejects). */
+export async function loginWorks(url: string, username: string, password: string): Promise<boolean> {
+  try {
+    const c = await mqtt.connectAsync(url, { username, password, clientId: `probe-${Math.random().toString(16).slice(2)}`, reconnectPeriod: 0, protocolVersion: 4, connectTimeout: 5000 });
+    await c.endAsync(true);
+    return true;
+  } catch {
+    return false;
+  }
 }

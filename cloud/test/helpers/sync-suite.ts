@@ -31,7 +31,7 @@ export async function waitFor(what: string, cond: () => boolean | Promise<boolea
   }
 }
 
-interface Paired {
+export interface Paired {
   edgeId: string;
   villageId: number;
   mqttUrl: string;

@@ -1,4 +1,4 @@
-import { HlcClock, fold, isInOrder, opId, parseHlc, stepOwned, NODE_ID_PATTERN, SENSITIVE_FIELDS, type EntityBase, type FieldCipher, openOp, parseStoredState, type Model, type Op, type OpDraft, type OpRow, opFromRow } from '@cunbox/shared';
+import { HlcClock, fold, isInOrder, opId, parseHlc, stepOwned, NODE_ID_PATTERN, SENSITIVE_FIELDS, type EntityBase, type FieldCipher, openOp, parseStoredState, type Model, type Op, type OpDraft, type OpRow, opFromRow, opDraftProblem } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -101,6 +101,9 @@ export class OpStore {
       const ops: Op[] = [];
       for (const d of drafts) {
         this.model(d.entityKind);
+        // What we send must be what docs/protocol/ says; a mismatch is a bug here, not input to refuse.
+        const problem = opDraftProblem(d);
+        if (problem) throw new Error(problem);
         const { seq } = this.#stmt.nextSeq.get() as { seq: number };
         const op: Op = { id: opId(this.node, seq), origin: this.node, seq, hlc: this.#hlc.now(), actor, entityKind: d.entityKind, entityId: d.entityId, type: d.type, payload: d.payload };
         this.#insert(op);

@@ -176,14 +176,18 @@ const opSchema = {
   additionalProperties: false,
   required: ['id', 'origin', 'seq', 'hlc', 'actor', 'entityKind', 'entityId', 'type', 'payload'],
   properties: {
-    id: { type: 'string', maxLength: 64 },
-    origin: { type: 'string', pattern: HEX16 },
-    seq: { type: 'integer', minimum: 1 },
-    hlc: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z-[0-9a-f]{4}-[0-9a-f]{16}$' },
-    actor: { type: 'string', maxLength: 200 },
+    id: { type: 'string', maxLength: 64, description: '`${origin}.${seq}`: unique everywhere.' },
+    origin: { type: 'string', pattern: HEX16, description: 'The node id of the node that made the op.' },
+    seq: { type: 'integer', minimum: 1, description: '1, 2, 3 … per origin, without gaps.' },
+    hlc: {
+      type: 'string',
+      pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z-[0-9a-f]{4}-[0-9a-f]{16}$',
+      description: 'Hybrid logical clock at the origin when the op was made: UTC time (ms), a hex counter, the origin.',
+    },
+    actor: { type: 'string', maxLength: 200, description: "Who made it: a user name on the origin, or 'system' / 'anonymous'." },
     entityKind: { type: 'string', minLength: 1, maxLength: 64 },
     entityId: { type: 'string', minLength: 1, maxLength: 128 },
-    type: { type: 'string', minLength: 1, maxLength: 64 },
+    type: { type: 'string', minLength: 1, maxLength: 64, description: 'The op type (docs/protocol/ops/): what the entity kind\'s fold does with the payload.' },
     payload: { type: 'object' },
   },
 } as const;
@@ -193,13 +197,25 @@ const ackSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['v', 'stream', 'origin', 'seq'],
-  properties: { v, stream: { enum: ['ops', 'events', 'audit'] }, origin: { type: 'string', pattern: HEX16 }, seq: { type: 'integer', minimum: 0 } },
+  properties: {
+    v,
+    stream: { enum: ['ops', 'events', 'audit'] },
+    origin: { type: 'string', pattern: HEX16, description: "ops: the origin acked; events: the edge's node; audit: the cloud's node for the village." },
+    seq: { type: 'integer', minimum: 0, description: 'Everything of the stream up to here is committed by the sender of the ack, nothing missing below.' },
+  },
 } as const;
 const helloSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['v', 'node', 'appliedSeq'],
-  properties: { v, node: { type: 'string', pattern: HEX16 }, appliedSeq: { type: 'integer', minimum: 0 }, eventsAcked: { type: 'integer', minimum: 0 }, ownSeq: { type: 'integer', minimum: 0 }, auditSeq: { type: 'integer', minimum: 0 } },
+  properties: {
+    v,
+    node: { type: 'string', pattern: HEX16, description: "The sender's op-log node id: the origin of every op it makes." },
+    appliedSeq: { type: 'integer', minimum: 0, description: "Highest seq of the peer's ops the sender has committed with none missing below (0: none)." },
+    eventsAcked: { type: 'integer', minimum: 0, description: 'Cloud → edge only: highest event id committed (0: none).' },
+    ownSeq: { type: 'integer', minimum: 0, description: "Edge → cloud only: the highest seq of the edge's own ops it holds; the cloud sends back any above it." },
+    auditSeq: { type: 'integer', minimum: 0, description: "Edge → cloud only: highest seq of the cloud's audit entries committed (0: none)." },
+  },
 } as const;
 
 export const topicSchemas: Record<Channel, object> = {
@@ -283,7 +299,7 @@ export const topicSchemas: Record<Channel, object> = {
       },
     },
   },
-  presence: { type: 'object', additionalProperties: false, required: ['v', 'online', 'at'], properties: { v, online: { type: 'boolean' }, at: { type: 'integer' } } },
+  presence: { type: 'object', additionalProperties: false, required: ['v', 'online', 'at'], properties: { v, online: { type: 'boolean' }, at: { type: 'integer', description: 'Epoch ms when the state began, strictly increasing per edge.' } } },
 };
 
 /** The channels an edge publishes besides its presence: what a broker's ACL lets it write. */
