@@ -240,7 +240,7 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
   if (deps.media) await registerMediaRoutes(app, { media: deps.media, guardVillage: mayReadMedia });
 
   // The phone-facing API for the villages' own users (phone/api.ts).
-  await registerPhoneApi(app, { store: deps.store, log: deps.log.child({ module: 'phone' }), now: deps.now, onCommit: deps.onCommit, fail });
+  await registerPhoneApi(app, { store: deps.store, log: deps.log.child({ module: 'phone' }), now: deps.now, onCommit: deps.onCommit, fail, media: deps.media });
 
   return app;
 }
