@@ -37,8 +37,9 @@ export async function buildEntry(entry: string, outfile: string): Promise<void> 
     format: 'esm',
     sourcemap: true,
     external,
-    // Our workspaces are TypeScript sources: bundle them from this checkout.
-    alias: { '@cunbox/shared': join(root, 'shared/src/index.ts') },
+    // Our workspaces are TypeScript sources, bundled from this checkout: node_modules/@cunbox/shared
+    // is the workspace link to shared/, and its entry points (`@cunbox/shared`, `/cli`, `/photo`)
+    // resolve through its package.json exports.
     // Bundled CJS dependencies may call require(); give ESM output one.
     banner: { js: "import { createRequire as __cunboxRequire } from 'node:module'; const require = __cunboxRequire(import.meta.url);" },
     logLevel: 'warning',

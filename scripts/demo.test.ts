@@ -73,6 +73,19 @@ t.test('npm start runs the simulator, the cloud and a paired edge', async (t) =>
   });
   t.ok(atEdge, 'cloud → edge');
 
+  // The operator's command the demo prints, run as printed: the paired edge, online, nothing left to send.
+  const operatorLine = /operator: node (cloud\/bin\/cunbox-cloud\.js .+)$/m.exec(stdout)?.[1];
+  t.ok(operatorLine, 'prints an operator command, not curl');
+  const edges = await until('the edge online in cunbox-cloud edges', async () => {
+    const child = spawn(process.execPath, [...operatorLine!.split(' '), '--json'], { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const list = code === 0 ? (JSON.parse(out) as Array<{ villageId: number; online: boolean; downPending: number }>) : [];
+    return list.find((e) => e.villageId === villageId && e.online && e.downPending === 0);
+  });
+  t.ok(edges, 'cunbox-cloud edges shows the demo edge online');
+
   demo.kill('SIGINT');
   t.equal(await exited, 0, 'SIGINT stops the demo cleanly');
   t.match(stdout, /stopped\./);

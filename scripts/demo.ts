@@ -72,7 +72,7 @@ console.log(`API:      ${api}/docs  (demo login: admin / ${demoPassword})`);
 console.log(`playback: ${api}/api/timeline?from=${Date.now() - 3_600_000}&to=${Date.now() + 3_600_000}`);
 console.log(`CLI:      node edge/bin/cunbox.js storage status --config ${configFile}`);
 console.log(`cloud:    ${cloud.url} (village ${cloud.villageId}, edge ${cloud.edgeId}; operator token in ${cloud.tokenFile}; log ${join(demoDir, 'cloud.log')})`);
-console.log(`          e.g. curl -H "authorization: Bearer $(cat ${cloud.tokenFile})" ${cloud.url}/api/villages/${cloud.villageId}/tickets`);
+console.log(`operator: node cloud/bin/cunbox-cloud.js edges --url ${cloud.url} --token-file ${cloud.tokenFile}`);
 console.log(`sync:     node edge/bin/cunbox.js cloud status --config ${configFile}`);
 console.log('Ctrl-C stops the demo.\n');
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, like edge/bin/cunbox.js.
+// `cunbox-cloud`: runs the TypeScript sources directly through tsx.
 import { register } from 'tsx/esm/api';
 
 register();
-const { run } = await import('../src/cli.ts');
+const { endQuietlyOnClosedPipe } = await import('@cunbox/shared/cli');
+endQuietlyOnClosedPipe();
+const { run } = await import('../src/cli/main.ts');
 process.exitCode = await run(process.argv.slice(2));

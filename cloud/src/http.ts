@@ -60,6 +60,40 @@ class CloudApiError extends Error {
   }
 }
 
+const VILLAGES_REPLY = {
+  type: 'object',
+  required: ['villages'],
+  properties: {
+    villages: {
+      type: 'array',
+      items: { type: 'object', required: ['id', 'name', 'createdAt', 'edges'], properties: { id: { type: 'integer' }, name: { type: 'string' }, node: { type: 'string' }, createdAt: { type: 'integer' }, edges: { type: 'integer' } } },
+    },
+  },
+} as const;
+const EDGES_REPLY = {
+  type: 'object',
+  required: ['edges'],
+  properties: {
+    edges: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['edgeId', 'villageId', 'villageName', 'online', 'presenceAt', 'pairedAt', 'opsCommitted', 'downPending'],
+        properties: {
+          edgeId: { type: 'string' },
+          villageId: { type: 'integer' },
+          villageName: { type: 'string' },
+          online: { type: 'boolean' },
+          presenceAt: { type: 'integer' },
+          pairedAt: { type: 'integer' },
+          opsCommitted: { type: 'integer' },
+          downPending: { type: 'integer' },
+        },
+      },
+    },
+  },
+} as const;
+
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 /** Fastify's own 4xx errors, by status, in the table's words. */
@@ -83,6 +117,8 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     // A 4xx of Fastify's own keeps its message (it names the limit or the parse error, never a value); a 500 says nothing.
     return reply.status(code === 'INTERNAL' ? 500 : err.statusCode!).send({ error: { code, message: code === 'INTERNAL' ? 'internal error' : err.message } });
   });
+  // An unknown route answers in the table's shape too, never Fastify's {statusCode, error, message}.
+  app.setNotFoundHandler(async (req, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
   // After validation (which coerced "1e309" to Infinity and let it pass): no handler sees a non-finite number.
   app.addHook('preHandler', async (req) => {
     const where = nonFiniteInRequest(req);
@@ -113,6 +149,21 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     return v;
   };
 
+  app.get('/api/villages', { schema: { operationId: 'listVillages', summary: 'Every village with its number of paired edges (operator)', response: { 200: VILLAGES_REPLY } } }, async (req) => {
+    operator(req);
+    return { villages: deps.store.villages() };
+  });
+
+  app.get<{ Querystring: { village?: number } }>(
+    '/api/edges',
+    { schema: { operationId: 'listEdges', summary: 'Paired edges: presence and how far each lags behind (operator)', querystring: { type: 'object', additionalProperties: false, properties: { village: { type: 'integer', minimum: 1 } } }, response: { 200: EDGES_REPLY } } },
+    async (req) => {
+      operator(req);
+      if (req.query.village !== undefined) villageOf(req.query.village);
+      return { edges: deps.store.edges(req.query.village) };
+    },
+  );
+
   app.post<{ Body: { name: string } }>(
     '/api/villages',
     { schema: { body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 100 } } } } },
@@ -126,8 +177,9 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
   app.post<{ Params: { id: number } }>('/api/villages/:id/pair-codes', { schema: { params: { type: 'object', properties: { id: { type: 'integer' } } } } }, async (req, reply) => {
     operator(req);
     villageOf(req.params.id);
-    const code = deps.store.createPairCode(req.params.id, deps.pairCodeTtlMs ?? 24 * 3600_000);
-    return reply.status(201).send({ code });
+    const ttl = deps.pairCodeTtlMs ?? 24 * 3600_000;
+    const code = deps.store.createPairCode(req.params.id, ttl);
+    return reply.status(201).send({ code, expiresAt: deps.now() + ttl });
   });
 
   app.post<{ Body: { code: string } }>(
@@ -191,7 +243,7 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
   if (deps.media) await registerMediaRoutes(app, { media: deps.media, guardVillage: mayReadMedia });
 
   // The phone-facing API for the villages' own users (phone/api.ts).
-  await registerPhoneApi(app, { store: deps.store, log: deps.log.child({ module: 'phone' }), now: deps.now, onCommit: deps.onCommit, fail });
+  await registerPhoneApi(app, { store: deps.store, log: deps.log.child({ module: 'phone' }), now: deps.now, onCommit: deps.onCommit, fail, media: deps.media });
 
   return app;
 }

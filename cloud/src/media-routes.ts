@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UPLOADS_PATH, type CloudMedia, type ClaimInput } from './media.ts';
 import type { EdgeAuthResult } from './edge-auth.ts';
 import { mediaClaimSchema } from '@cunbox/shared';
+import type { MediaOwner } from './media-index.ts';
 
 export interface MediaRoutesDeps {
   media: CloudMedia;
@@ -57,6 +58,26 @@ export async function registerMediaRoutes(app: FastifyInstance, deps: MediaRoute
     },
   );
 
+  // The edge's way down for media of its village it does not hold (a photo a phone attached): it asks, the cloud never connects to it.
+  app.get<{ Params: { key: string } }>(
+    '/api/media/files/:key',
+    {
+      schema: {
+        operationId: 'edgeReadMedia',
+        summary: "A stored file of the calling edge's village, by SHA-256 or media id (edge Basic credentials)",
+        params: { type: 'object', additionalProperties: false, required: ['key'], properties: { key: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,80}$' } } },
+        response: { 200: { description: 'the bytes; ETag is their SHA-256', type: 'string', format: 'binary' }, '4xx': ERROR_REPLY },
+      },
+    },
+    async (req, reply) => {
+      const r = await media.authenticate(req.headers.authorization, req.ip);
+      if (!r.ok) return refuseEdge(reply, r);
+      const m = media.find(r.edge.villageId, req.params.key);
+      if (!m) return fail(reply, 404, 'NOT_FOUND', `no media ${req.params.key} in this edge's village`);
+      return sendFile(reply, m);
+    },
+  );
+
   app.get<{ Params: { id: number; key: string } }>(
     '/api/villages/:id/media/:key',
     { schema: { params: { type: 'object', properties: { id: { type: 'integer' }, key: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,80}$' } } } } },
@@ -64,14 +85,20 @@ export async function registerMediaRoutes(app: FastifyInstance, deps: MediaRoute
       deps.guardVillage(req, req.params.id);
       const m = media.find(req.params.id, req.params.key);
       if (!m) return fail(reply, 404, 'NOT_FOUND', `no media ${req.params.key} in village ${req.params.id}`);
-      return reply
-        .header('content-type', m.mime ?? 'application/octet-stream')
-        .header('content-length', m.size)
-        .header('etag', `"${m.sha256}"`)
-        .header('x-content-type-options', 'nosniff')
-        // Content-addressed: the bytes behind a hash never change.
-        .header('cache-control', 'private, max-age=31536000, immutable')
-        .send(createReadStream(m.path));
+      return sendFile(reply, m);
     },
   );
+}
+
+const ERROR_REPLY = { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } } } as const;
+
+function sendFile(reply: FastifyReply, m: MediaOwner & { path: string }) {
+  return reply
+    .header('content-type', m.mime ?? 'application/octet-stream')
+    .header('content-length', m.size)
+    .header('etag', `"${m.sha256}"`)
+    .header('x-content-type-options', 'nosniff')
+    // Content-addressed: the bytes behind a hash never change.
+    .header('cache-control', 'private, max-age=31536000, immutable')
+    .send(createReadStream(m.path));
 }

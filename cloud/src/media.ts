@@ -11,8 +11,8 @@
  * then indexed. A mismatch is deleted and answered 422, so the edge starts
  * that file over.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink, stat } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, rename, unlink, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Server, type Upload } from '@tus/server';
 import { FileStore } from '@tus/file-store';
@@ -32,6 +32,8 @@ export interface MediaOptions {
 export const defaultMediaOptions: MediaOptions = { maxBytes: 20 * 1024 * 1024, incompleteTtlMs: 7 * 24 * 3600_000, cleanupEveryMs: 3600_000 };
 
 export const UPLOADS_PATH = '/api/media/uploads';
+/** The kind of a photo a phone attached to a ticket (media_owners.kind), as the edge names its own ticket photos. */
+export const PHONE_PHOTO_KIND = 'ticket-photo';
 /** What we will later serve with its own type; anything else is served as octet-stream. */
 const MIMES = new Set(['image/jpeg', 'image/png', 'image/webp', 'application/pdf', 'video/mp4']);
 
@@ -56,7 +58,7 @@ export class CloudMedia {
   #tus: Server | undefined;
   #files: FileStore | undefined;
   #cleanup: NodeJS.Timeout | undefined;
-  readonly stats = { finished: 0, mismatches: 0, claims: 0 };
+  readonly stats = { finished: 0, mismatches: 0, claims: 0, phonePhotos: 0 };
 
   constructor(deps: { dataDir: string; edgeAuth: EdgeAuthenticator; log: Logger; openIndex: () => MediaIndex; options?: Partial<MediaOptions> }) {
     this.#dataDir = deps.dataDir;
@@ -182,6 +184,36 @@ export class CloudMedia {
     return join(this.#dataDir, 'media', 'objects', sha256.slice(0, 2), sha256);
   }
 
+  /**
+   * A photo a phone uploaded (phone/photos.ts), already normalised to JPEG:
+   * into the content store under its hash, then indexed for the village with
+   * kind `ticket-photo` and its media id as ref (edge id '': the cloud's own).
+   */
+  async storePhoto(villageId: number, id: string, data: Buffer): Promise<{ sha256: string; size: number }> {
+    const incoming = join(this.#dataDir, 'media', 'incoming', `phone-${randomBytes(12).toString('hex')}`);
+    await writeFile(incoming, data);
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    await this.#place(incoming, sha256, data.length);
+    this.index.stored({ sha256, size: data.length, mime: 'image/jpeg' }, { villageId, kind: PHONE_PHOTO_KIND, ref: id, edgeId: '' });
+    this.stats.phonePhotos++;
+    this.#log.info({ villageId, ref: id, bytes: data.length, sha256 }, 'phone photo stored');
+    return { sha256, size: data.length };
+  }
+
+  /** Moves a complete file into the content store under its hash (fsync, rename, fsync dir); same content twice is one file. */
+  async #place(file: string, sha256: string, size: number): Promise<void> {
+    const dest = this.#objectPath(sha256);
+    const exists = await stat(dest).then((s) => s.size === size, () => false);
+    if (exists) {
+      await unlink(file);
+      return;
+    }
+    await fsync(file);
+    await mkdir(dirname(dest), { recursive: true });
+    await rename(file, dest);
+    await fsync(dirname(dest));
+  }
+
   async #finish(upload: Upload): Promise<void> {
     const m = upload.metadata ?? {};
     const file = join(this.#files!.directory, upload.id);
@@ -193,16 +225,7 @@ export class CloudMedia {
       throw refuse(422, 'SHA256_MISMATCH', 'the bytes received do not hash to the announced SHA-256; start the upload over');
     }
     const sha256 = got.sha256;
-    const dest = this.#objectPath(sha256);
-    const exists = await stat(dest).then((s) => s.size === got.size, () => false);
-    if (exists) {
-      await unlink(file);
-    } else {
-      await fsync(file);
-      await mkdir(dirname(dest), { recursive: true });
-      await rename(file, dest);
-      await fsync(dirname(dest));
-    }
+    await this.#place(file, sha256, got.size);
     // Only now, with the file on disk under its hash, does the index name it.
     const mime = m.mime && MIMES.has(m.mime) ? m.mime : null;
     this.index.stored({ sha256, size: got.size, mime }, { villageId: Number(m.villageId), kind: m.kind ?? 'unknown', ref: m.ref ?? upload.id, edgeId: m.edgeId ?? '' });

@@ -32,6 +32,28 @@ export interface EdgeRecord {
   presenceAt: number;
 }
 
+/** A village as the operator lists it. */
+export interface VillageSummary extends Village {
+  createdAt: number;
+  /** Edges paired into it. */
+  edges: number;
+}
+
+/** A paired edge as the operator sees it (`cunbox-cloud edges`). */
+export interface EdgeSummary {
+  edgeId: string;
+  villageId: number;
+  villageName: string;
+  online: boolean;
+  /** When `online` last changed, by the edge's clock (0: no presence yet). */
+  presenceAt: number;
+  pairedAt: number;
+  /** Ops of the edge committed here (its highest contiguous seq). */
+  opsCommitted: number;
+  /** The cloud's ops of this village the edge has not acked yet: how far it lags behind. */
+  downPending: number;
+}
+
 export interface PeerMarks {
   /** Highest contiguous seq of the edge's ops committed here. */
   opsCommitted: number;
@@ -66,6 +88,10 @@ export const DEAD_LETTERS_PER_EDGE = 1000;
 export interface CloudStore {
   createVillage(name: string): Village;
   village(id: number): Village | undefined;
+  /** Every village, oldest first, with how many edges it has. */
+  villages(): VillageSummary[];
+  /** Paired edges (of one village, or all), by village then pairing time. */
+  edges(villageId?: number): EdgeSummary[];
   /** A one-time pairing code for the village; only its hash is stored. */
   createPairCode(villageId: number, ttlMs: number): string;
   /** Uses up the code and registers a new edge with a fresh password; undefined if unknown, used or expired. */
@@ -226,6 +252,22 @@ export class SqliteCloudStore implements CloudStore {
 
   village(id: number): Village | undefined {
     return this.#sql('SELECT id, name, node FROM villages WHERE id = ?').get(id) as Village | undefined;
+  }
+
+  villages(): VillageSummary[] {
+    return this.#sql(
+      `SELECT v.id, v.name, v.node, v.created_at AS createdAt, (SELECT count(*) FROM edges e WHERE e.village_id = v.id) AS edges FROM villages v ORDER BY v.id`,
+    ).all() as VillageSummary[];
+  }
+
+  edges(villageId?: number): EdgeSummary[] {
+    // next_seq - 1 is the village's last cloud op; down_acked what the edge confirmed of them.
+    const rows = this.#sql(
+      `SELECT e.edge_id AS edgeId, e.village_id AS villageId, v.name AS villageName, e.online, e.presence_at AS presenceAt, e.created_at AS pairedAt,
+              e.ops_committed AS opsCommitted, max(0, v.next_seq - 1 - e.down_acked) AS downPending
+       FROM edges e JOIN villages v ON v.id = e.village_id WHERE @village IS NULL OR e.village_id = @village ORDER BY e.village_id, e.created_at, e.edge_id`,
+    ).all({ village: villageId ?? null }) as Array<Omit<EdgeSummary, 'online'> & { online: number }>;
+    return rows.map((r) => ({ ...r, online: r.online === 1 }));
   }
 
   createPairCode(villageId: number, ttlMs: number): string {

@@ -27,6 +27,8 @@ import { SnapshotService } from './playback/snapshots.ts';
 import { SyncClient } from './sync/client.ts';
 import { readCredentials } from './sync/credentials.ts';
 import { MediaUploader } from './sync/media-uploader.ts';
+import { MediaDownloader } from './sync/media-downloader.ts';
+import { missingTicketPhotos } from './governance/media.ts';
 import { MediaQueue, collectTicketPhotos } from './sync/media-queue.ts';
 import { kbpsToBytesPerSecond } from './sync/throttle.ts';
 import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_UPLOAD_KBPS } from './config/load.ts';
@@ -76,6 +78,7 @@ export class Edge {
   #snapshots: SnapshotService | undefined;
   #sync: SyncClient | undefined;
   #media: MediaUploader | undefined;
+  #mediaDown: MediaDownloader | undefined;
   #metrics: EdgeMetrics | undefined;
   #backup: BackupScheduler | undefined;
   /** The stop step under way, for the report when the deadline passes. */
@@ -225,6 +228,19 @@ export class Edge {
           options: { bytesPerSecond: kbpsToBytesPerSecond(config.cloud.uploadKbps ?? DEFAULT_UPLOAD_KBPS) },
         });
         this.#media.start();
+        // And down: photos phones attached through the cloud, fetched by the edge (it accepts no inbound connection).
+        const gov = this.#http?.governance;
+        if (gov) {
+          this.#mediaDown = new MediaDownloader({
+            clock,
+            log: log.child({ module: 'media-fetch' }),
+            cloudUrl: config.cloud.url,
+            credentials: { edgeId: credentials.username, password: credentials.password },
+            missing: () => missingTicketPhotos(gov.store, gov.media),
+            store: async (id, data) => void (await gov.media.add(data, 'cloud', id)),
+          });
+          this.#mediaDown.start();
+        }
       }
       log.info({ dataDir: config.dataDir, cameras: this.#recorder.status().length }, 'edge started');
     } catch (err) {
@@ -264,9 +280,10 @@ export class Edge {
     };
     const recorders = this.#recorder?.stop().catch((err: unknown) => this.#deps.log.error({ err }, 'stopping the recorders failed'));
     await step('new work (API, uploads, live, exports, backup)', () =>
-      Promise.all([this.#media?.stop(), this.#http?.stop(), this.#live?.stop(), this.#snapshots?.stop(), this.#parts?.exports.stop(), this.#backup?.stop()]),
+      Promise.all([this.#media?.stop(), this.#mediaDown?.stop(), this.#http?.stop(), this.#live?.stop(), this.#snapshots?.stop(), this.#parts?.exports.stop(), this.#backup?.stop()]),
     );
     this.#media = undefined;
+    this.#mediaDown = undefined;
     this.#backup = undefined;
     this.#http = undefined;
     await step('recorders (last segments)', () => recorders);
@@ -289,6 +306,11 @@ export class Edge {
   /** The media uploader, when the config has a `cloud` section. */
   get mediaUploader(): MediaUploader | undefined {
     return this.#media;
+  }
+
+  /** Fetches photos phones attached through the cloud, with a `cloud` section and the HTTP API. */
+  get mediaDownloader(): MediaDownloader | undefined {
+    return this.#mediaDown;
   }
 
   /** The daily backup, when the config has a `backup` section. */

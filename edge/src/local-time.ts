@@ -6,62 +6,9 @@
  */
 import { TemplatedError } from './probe/problem.ts';
 
-/** A village box is in China unless its config says otherwise. */
-export const DEFAULT_TIMEZONE = 'Asia/Shanghai';
-
-export function isTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The zone to show and read times in: `TZ` from the environment when it names
- * a zone (tests, a technician's one-off `TZ=UTC cunbox …`), else the config's
- * `timezone`, else Asia/Shanghai.
- */
-export function boxTimeZone(configured: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const tz = env.TZ?.replace(/^:/, '');
-  if (tz && isTimeZone(tz)) return tz;
-  return configured ?? DEFAULT_TIMEZONE;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-interface Wall {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-function wallClock(ms: number, zone: string): Wall {
-  const parts: Record<string, number> = {};
-  for (const p of formatter(zone).formatToParts(ms)) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!, second: parts.second! };
-}
-
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-
-/** "2026-11-30 17:05:03" in the zone: no "T", no "Z", seconds precision. */
-export function formatLocal(ms: number, zone: string): string {
-  const w = wallClock(ms, zone);
-  return `${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
-}
+// Which zone, and showing a time in it, are shared with the cloud's CLI.
+import { wallClock, type Wall } from '@cunbox/shared/cli';
+export { DEFAULT_TIMEZONE, boxTimeZone, formatLocal, isTimeZone } from '@cunbox/shared/cli';
 
 /** How far the zone's wall clock is ahead of UTC at this instant. */
 function offsetMs(ms: number, zone: string): number {

@@ -8,6 +8,7 @@
  */
 import { Ajv } from 'ajv';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
 import { allows, freeTextKeyword, type RouteAccess } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
 import { Village, type Call, type PhoneContext } from './context.ts';
@@ -18,6 +19,7 @@ import { certificateRoutes } from './certificates.ts';
 import { announcementRoutes } from './announcements.ts';
 import { partyRoutes } from './party.ts';
 import { eventRoutes } from './events.ts';
+import { photoRoutes } from './photos.ts';
 
 export const PHONE_PREFIX = '/api/v1/villages/:villageId';
 
@@ -32,6 +34,11 @@ export interface PhoneRoute<B, Q, P> {
   /** Path parameters besides villageId. */
   params?: Record<string, object>;
   status?: number;
+  /** One file as multipart/form-data field "file", at most this many bytes; the handler gets `{data}` as its body. */
+  upload?: { maxBytes: number };
+  /** The OpenAPI operation id and the reply's schema by status. */
+  operationId?: string;
+  response?: Record<string, object>;
   handler: (call: Call<B, Q, P>, village: Village, reply: FastifyReply) => unknown;
 }
 
@@ -60,9 +67,33 @@ export function phoneUser(ctx: Pick<PhoneContext, 'store' | 'fail'>, req: Fastif
   return session.user;
 }
 
+/** The one file of a multipart request, field "file"; over `maxBytes` is a 413, anything else a 400 or 415 in the table's words. */
+async function readUpload(ctx: PhoneContext, req: FastifyRequest, maxBytes: number): Promise<Buffer> {
+  if (!req.isMultipart()) throw ctx.fail('UNSUPPORTED_MEDIA_TYPE', 'send the photo as multipart/form-data, field "file"');
+  const file = await req.file({ limits: { fileSize: maxBytes, files: 1, fields: 0, parts: 1, fieldNameSize: 64, headerPairs: 50 }, throwFileSizeLimit: true });
+  if (!file) throw ctx.fail('INVALID_INPUT', 'no file in the request');
+  if (file.fieldname !== 'file') {
+    file.file.resume();
+    throw ctx.fail('INVALID_INPUT', 'send the photo as field "file"');
+  }
+  const tooLarge = () => ctx.fail('PAYLOAD_TOO_LARGE', `file larger than ${maxBytes} bytes`);
+  let data: Buffer;
+  try {
+    data = await file.toBuffer();
+  } catch (err) {
+    if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge();
+    throw err;
+  }
+  // Cut at the limit on the last chunk, busboy marks the stream truncated without the plugin throwing: a cut photo is never taken.
+  if (file.file.truncated) throw tooLarge();
+  return data;
+}
+
 export async function registerPhoneApi(app: FastifyInstance, ctx: PhoneContext): Promise<void> {
   await app.register(
     async (scope) => {
+      // Multipart only in this scope, and read only by routes that take an upload (after their access check).
+      await scope.register(multipart);
       // Our own validators: Fastify's default Ajv strips unknown fields silently; we refuse them.
       // Querystrings and params are strings on the wire, so they are coerced; bodies are not.
       const bodyAjv = new Ajv({ allErrors: false, removeAdditional: false, coerceTypes: false, strict: true, allowUnionTypes: true });
@@ -82,12 +113,21 @@ export async function registerPhoneApi(app: FastifyInstance, ctx: PhoneContext):
           scope.route({
             method: r.method,
             url: r.url,
-            schema: { params: paramsSchema(r.params), ...(r.body ? { body: r.body } : {}), querystring: r.query ?? { type: 'object', additionalProperties: false, properties: {} } },
+            schema: {
+              ...(r.operationId ? { operationId: r.operationId } : {}),
+              ...(r.response ? { response: r.response } : {}),
+              ...(r.upload ? { consumes: ['multipart/form-data'] } : {}),
+              params: paramsSchema(r.params),
+              ...(r.body ? { body: r.body } : {}),
+              querystring: r.query ?? { type: 'object', additionalProperties: false, properties: {} },
+            },
             handler: async (req, reply) => {
               const params = req.params as Record<string, string> & { villageId: number };
               const user = phoneUser(ctx, req, params.villageId);
               if (r.access !== 'authenticated' && !allows(user.role, r.access)) throw ctx.fail('FORBIDDEN', `a ${user.role} may not do this (${r.access})`);
-              const call = { villageId: params.villageId, user, body: req.body, query: req.query ?? {}, params, ip: req.ip } as Call<never, never, never>;
+              // The file is read only after the caller is known and allowed: a stranger's upload costs nothing.
+              const body = r.upload ? { data: await readUpload(ctx, req, r.upload.maxBytes) } : req.body;
+              const call = { villageId: params.villageId, user, body, query: req.query ?? {}, params, ip: req.ip } as Call<never, never, never>;
               const out = await r.handler(call, new Village(ctx, params.villageId), reply);
               if (r.status) void reply.status(r.status);
               return out;
@@ -115,6 +155,7 @@ export async function registerPhoneApi(app: FastifyInstance, ctx: PhoneContext):
       announcementRoutes(router, ctx);
       partyRoutes(router, ctx);
       eventRoutes(router, ctx);
+      photoRoutes(router, ctx);
     },
     { prefix: PHONE_PREFIX },
   );

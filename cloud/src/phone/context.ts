@@ -8,6 +8,7 @@ import { canTransition, governanceModels, ID_PATTERN_SOURCE, newId, type EntityB
 import type { Logger } from 'pino';
 import type { CloudErrorCode } from '../http.ts';
 import type { CloudStore } from '../store.ts';
+import type { CloudMedia } from '../media.ts';
 import type { VillageUser } from '../accounts.ts';
 
 export interface PhoneContext {
@@ -18,6 +19,8 @@ export interface PhoneContext {
   onCommit: () => void;
   /** An error from the cloud's error table. */
   fail: (code: CloudErrorCode, message: string) => Error;
+  /** Uploaded media (media.ts); absent: phones cannot attach photos. */
+  media?: CloudMedia;
 }
 
 /** The caller of a route: their village and their synced account. */

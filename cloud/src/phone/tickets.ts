@@ -3,9 +3,10 @@
  * as the edge's TicketService (edge/src/governance/tickets.ts), committed on
  * the cloud as a peer; sync takes them to the edge.
  */
-import { DEFAULT_TICKET_CATEGORIES, OPEN311_STATUS, TICKET_STATUSES, TICKET_TRANSITIONS, isBreached, type TicketCategory, type TicketState, type TicketStatus } from '@cunbox/shared';
+import { DEFAULT_TICKET_CATEGORIES, OPEN311_STATUS, TICKET_MAX_PHOTOS, TICKET_STATUSES, TICKET_TRANSITIONS, isBreached, type TicketCategory, type TicketState, type TicketStatus } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
 import type { PhoneRouter } from './api.ts';
+import { PHOTO_IDS, requirePhotos } from './photos.ts';
 import { BOOL, CODE, ID, LIMIT, NOTE_BODY, REASON_BODY, USERNAME, line, obj, statusDraft, text, type PhoneContext, type Village } from './context.ts';
 
 const STAFF = new Set(['admin', 'cadre', 'grid_worker']);
@@ -60,16 +61,18 @@ export function ticketRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     handler: async ({ user, params }, v) => ({ ticket: ticketView(v.require<TicketState>('ticket', params.id, 'ticket'), user, ctx.now()) }),
   });
 
-  router.route<{ category: string; description: string; place?: string; lat?: number; lng?: number; anonymous?: boolean }>({
+  router.route<{ category: string; description: string; place?: string; lat?: number; lng?: number; anonymous?: boolean; photos?: string[] }>({
     method: 'POST',
     url: '/tickets',
     access: 'tickets.create',
     status: 201,
     body: obj(
-      { category: CODE, description: text(4000, 1), place: line(200), lat: { type: 'number', minimum: -90, maximum: 90 }, lng: { type: 'number', minimum: -180, maximum: 180 }, anonymous: BOOL },
+      { category: CODE, description: text(4000, 1), place: line(200), lat: { type: 'number', minimum: -90, maximum: 90 }, lng: { type: 'number', minimum: -180, maximum: 180 }, anonymous: BOOL, photos: PHOTO_IDS },
       ['category', 'description'],
     ),
     handler: async ({ user, body: b }, v) => {
+      const photos = b.photos ?? [];
+      requirePhotos(ctx, v.id, photos);
       const c = category(v, b.category);
       if (!c || !c.active) throw ctx.fail('INVALID_INPUT', `category: no active category ${b.category}`);
       if ((b.lat === undefined) !== (b.lng === undefined)) throw ctx.fail('INVALID_INPUT', 'lat and lng go together');
@@ -82,7 +85,7 @@ export function ticketRoutes(router: PhoneRouter, ctx: PhoneContext): void {
           entityKind: 'ticket',
           entityId: id,
           type: 'ticket.created',
-          payload: { category: c.id, categoryName: c.name, slaMinutes: c.slaMinutes, description: b.description, place: b.place ?? null, lat: b.lat ?? null, lng: b.lng ?? null, photos: [], anonymous, reporter: anonymous ? null : user.username },
+          payload: { category: c.id, categoryName: c.name, slaMinutes: c.slaMinutes, description: b.description, place: b.place ?? null, lat: b.lat ?? null, lng: b.lng ?? null, photos, anonymous, reporter: anonymous ? null : user.username },
         },
       ]);
       return { ticket: ticketView(v.require<TicketState>('ticket', id, 'ticket'), user, ctx.now()) };
@@ -135,6 +138,13 @@ export function ticketRoutes(router: PhoneRouter, ctx: PhoneContext): void {
   action<{ reason: string }>('reopen', 'tickets.create', REASON_BODY, (u, t, b) => {
     if (!isReporter(u, t) && !DISPATCHERS.has(u.role)) forbid('only the reporter or a dispatcher can reopen this ticket');
     return statusDraft(ctx, t, TICKET_TRANSITIONS, 'reopened', { note: b.reason });
+  });
+  // As the edge's addPhotos: the reporter, the assignee or a dispatcher; photos uploaded first (POST /media).
+  action<{ photos: string[] }>('photos', 'tickets.create', obj({ photos: { ...PHOTO_IDS, minItems: 1 } }, ['photos']), (u, t, b, v) => {
+    if (!isReporter(u, t) && !DISPATCHERS.has(u.role) && t.assignee !== u.username) forbid('only the reporter, the assignee or a dispatcher can add photos');
+    if (t.photos.length + b.photos.length > TICKET_MAX_PHOTOS) throw ctx.fail('INVALID_INPUT', `photos: at most ${TICKET_MAX_PHOTOS}`);
+    requirePhotos(ctx, v.id, b.photos);
+    return { entityKind: 'ticket', entityId: t.id, type: 'ticket.photo', payload: { photos: b.photos } };
   });
   action<{ text: string }>(
     'comments',

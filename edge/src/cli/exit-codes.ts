@@ -3,6 +3,8 @@
  * Statuses follow sysexits(3) where one fits; the error table
  * (`errors.ts`) maps each error code to one of these.
  */
+import { exitCodesHelp as describeExitCodes } from '@cunbox/shared/cli';
+
 export const EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
   [0, 'success'],
   [1, 'a check found problems, or some cameras or rows failed (each says why)'],
@@ -27,5 +29,5 @@ export const EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
 
 /** The "Exit codes:" block at the end of `cunbox --help`. */
 export function exitCodesHelp(t: (key: string) => string): string {
-  return `\n${t('Exit codes:')}\n${EXIT_CODES.map(([code, what]) => `  ${String(code).padStart(2)}  ${t(what)}`).join('\n')}\n`;
+  return describeExitCodes(t, EXIT_CODES);
 }

@@ -1,3 +1,4 @@
+import { COMMANDER_ZH, dictionaryTranslator, type Lang } from '@cunbox/shared/cli';
 /**
  * CLI strings, zh-CN first. LANG/LC_ALL decide: zh* → Chinese, anything else →
  * English. Keys are English so a missing translation still reads sensibly.
@@ -8,13 +9,6 @@
  * templates; `{name}` placeholders are filled after translation (see tf).
  */
 const TECHNICIAN_ZH: Record<string, string> = {
-  "Usage:": "用法：",
-  "Options:": "选项：",
-  "Commands:": "命令：",
-  "Arguments:": "参数：",
-  "Global Options:": "全局选项：",
-  "Examples:": "示例：",
-  "display help for command": "显示命令帮助",
   "main": "主",
   "sub": "子",
   "hint": "提示",
@@ -349,15 +343,9 @@ const TLS_ZH: Record<string, string> = {
 
 /** Commander's words, every other command's help and messages, times and exit codes. */
 const CLI_ZH: Record<string, string> = {
-  'options': '选项',
   'fill in names, zones, passwords; then: cunbox cameras import cameras.csv': '填好名称、区域和密码；然后：cunbox cameras import cameras.csv',
   'edit, then import again': '编辑后再导入',
   'asks for the admin user and password': '询问管理员用户名和密码',
-  'command': '命令',
-  'choices': '可选值',
-  'preset': '预设',
-  'env': '环境变量',
-  'Exit codes:': '退出码：',
   'success': '成功',
   'a check found problems, or some cameras or rows failed (each says why)': '检查发现问题，或部分摄像头/行失败（各自说明原因）',
   'bad input: a wrong option, value, time or file': '输入有误：选项、取值、时间或文件不对',
@@ -548,6 +536,7 @@ const BACKUP_ZH: Record<string, string> = {
 };
 
 const zh: Record<string, string> = {
+  ...COMMANDER_ZH,
   'id': '编号',
   'name': '名称',
   'zone': '区域',
@@ -566,7 +555,6 @@ const zh: Record<string, string> = {
   'bitrate': '码率',
   'yes': '是',
   'no': '否',
-  'default': '默认',
   'no cameras': '尚未添加摄像头',
   'camera added': '已添加摄像头',
   'disk': '磁盘',
@@ -580,7 +568,6 @@ const zh: Record<string, string> = {
   'run with --repair to mend them (stop the edge first)': '使用 --repair 修复（请先停止 edge 服务）',
   'edge running; incoming segments skipped': 'edge 正在运行；跳过正在写入的片段',
   'recording to': '录像目录',
-  'error': '错误',
   'connecting': '连接中',
   'recording': '录像中',
   'stalled': '无数据',
@@ -633,18 +620,8 @@ const zh: Record<string, string> = {
   'no sessions or tokens': '没有会话或令牌',
 };
 
-export type Lang = 'zh' | 'en';
-
-export function detectLang(env: NodeJS.ProcessEnv = process.env): Lang {
-  const v = env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
-  return /^zh/i.test(v) ? 'zh' : 'en';
-}
+export { detectLang, tf, type Lang } from '@cunbox/shared/cli';
 
 export function translator(lang: Lang): (key: string) => string {
-  return (key) => (lang === 'zh' ? (zh[key] ?? key) : key);
-}
-
-/** Translates a template, then fills its `{name}` placeholders (in either language). */
-export function tf(t: (key: string) => string, key: string, vars: Record<string, string | number> = {}): string {
-  return t(key).replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m));
+  return dictionaryTranslator(lang, zh);
 }

@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { CunboxError } from '../errors.ts';
 import type { CliContext, CliIo } from './command-context.ts';
 import { detectLang, translator } from './i18n.ts';
-import { localizeCommander } from './commander-i18n.ts';
+import { localizeCommander } from '@cunbox/shared/cli';
 import { exitCodesHelp } from './exit-codes.ts';
 import { examplesHelp } from './commands/camera-support.ts';
 import type { StoreOptions } from './context.ts';

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
-import { newId } from '@cunbox/shared';
+import { newId, type TicketState } from '@cunbox/shared';
+import { DEFAULT_PHOTO_LIMITS, normalizePhoto, PhotoRefused } from '@cunbox/shared/photo';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
+import type { OpStore } from './store.ts';
 import { CunboxError } from '../errors.ts';
 import { durableMove } from '../storage/durable.ts';
 
@@ -29,10 +30,7 @@ export interface MediaLimits {
   maxInputPixels: number;
 }
 
-export const DEFAULT_MEDIA_LIMITS: MediaLimits = { maxUploadBytes: 10 * 1024 * 1024, maxSide: 2048, maxInputPixels: 50_000_000 };
-
-/** What sharp may read: decided from the bytes, never from the file name or declared type. */
-const IMAGE_FORMATS = new Set(['jpeg', 'png', 'webp', 'heif', 'tiff']);
+export const DEFAULT_MEDIA_LIMITS: MediaLimits = DEFAULT_PHOTO_LIMITS;
 
 interface MediaRow {
   id: string;
@@ -48,10 +46,9 @@ interface MediaRow {
 }
 
 /**
- * Photos and attachments. Every image is decoded and re-encoded as JPEG: that
- * rejects anything that is not really an image, drops EXIF (GPS position,
- * camera serial), XMP and comments, applies the EXIF rotation first, and
- * shrinks the longest side to 2048 px. PDFs (announcement attachments) are
+ * Photos and attachments. Every image goes through the shared photo rule
+ * (shared/src/media/photo.ts: decoded and re-encoded as JPEG, metadata
+ * dropped, longest side 2048 px). PDFs (announcement attachments) are
  * recognised by their header and kept as they are.
  */
 export class MediaStore {
@@ -67,7 +64,8 @@ export class MediaStore {
     this.limits = { ...DEFAULT_MEDIA_LIMITS, ...deps.limits };
   }
 
-  async add(input: Buffer, createdBy: string): Promise<Media> {
+  /** `id`: a photo that already has one elsewhere (a phone's, downloaded from the cloud) keeps it, so the ops naming it find it. */
+  async add(input: Buffer, createdBy: string, id: string = newId(this.#clock.now())): Promise<Media> {
     if (input.length > this.limits.maxUploadBytes) throw new CunboxError('PAYLOAD_TOO_LARGE', `file larger than ${this.limits.maxUploadBytes} bytes`);
     if (input.length === 0) throw new CunboxError('INVALID_INPUT', 'empty file');
     let out: { data: Buffer; kind: 'image' | 'pdf'; mime: string; width: number | null; height: number | null };
@@ -76,7 +74,6 @@ export class MediaStore {
     } else {
       out = { ...(await this.#processImage(input)), kind: 'image', mime: 'image/jpeg' };
     }
-    const id = newId(this.#clock.now());
     const ext = out.kind === 'pdf' ? 'pdf' : 'jpg';
     const rel = join('governance', 'media', id.slice(0, 4), `${id}.${ext}`);
     const tmpDir = join(this.#dataDir, 'governance', 'media', 'incoming');
@@ -113,24 +110,18 @@ export class MediaStore {
   }
 
   async #processImage(input: Buffer): Promise<{ data: Buffer; width: number; height: number }> {
-    const notImage = () => new CunboxError('UNSUPPORTED_MEDIA_TYPE', 'not an image: upload a JPEG, PNG, WebP or HEIC photo, or a PDF');
-    let format: string | undefined;
     try {
-      format = (await sharp(input, { limitInputPixels: this.limits.maxInputPixels }).metadata()).format;
-    } catch {
-      throw notImage();
-    }
-    if (!format || !IMAGE_FORMATS.has(format)) throw notImage();
-    try {
-      const { data, info } = await sharp(input, { limitInputPixels: this.limits.maxInputPixels, failOn: 'error' })
-        .rotate()
-        .resize({ width: this.limits.maxSide, height: this.limits.maxSide, fit: 'inside', withoutEnlargement: true })
-        .jpeg({ quality: 82, mozjpeg: true })
-        .toBuffer({ resolveWithObject: true });
-      return { data, width: info.width, height: info.height };
+      return await normalizePhoto(input, this.limits);
     } catch (err) {
-      if (/pixel limit/i.test((err as Error).message)) throw new CunboxError('PAYLOAD_TOO_LARGE', `image larger than ${this.limits.maxInputPixels} pixels`);
-      throw notImage();
+      if (!(err instanceof PhotoRefused)) throw err;
+      if (err.reason === 'too-many-pixels') throw new CunboxError('PAYLOAD_TOO_LARGE', err.message);
+      throw new CunboxError('UNSUPPORTED_MEDIA_TYPE', 'not an image: upload a JPEG, PNG, WebP or HEIC photo, or a PDF');
     }
   }
+}
+
+/** Photo ids that tickets name and the media store lacks: what the edge still has to fetch from the cloud (sync/media-downloader.ts). */
+export function missingTicketPhotos(store: Pick<OpStore, 'list'>, media: Pick<MediaStore, 'get'>): string[] {
+  const named = store.list<TicketState>('ticket', { filter: "json_array_length(state, '$.photos') > 0" }).flatMap((t) => t.photos);
+  return [...new Set(named)].filter((id) => !media.get(id));
 }

@@ -1,5 +1,6 @@
 import {
   DEFAULT_TICKET_CATEGORIES,
+  TICKET_MAX_PHOTOS,
   TICKET_TRANSITIONS,
   dueEscalationLevel,
   isBreached,
@@ -18,7 +19,7 @@ import { defined, forbid, newEntityId, requireEntity, requireUser, reviewDraft, 
 /** Who may be dispatched to a ticket. */
 export const TICKET_WORKER_ROLES = ['grid_worker', 'cadre', 'admin'] as const;
 const DISPATCHERS = new Set(['admin', 'cadre']);
-export const MAX_PHOTOS = 9;
+export const MAX_PHOTOS = TICKET_MAX_PHOTOS;
 /** The longest stretch of footage one link may hold (evidence holds are expensive: they pin the ring buffer). */
 export const MAX_FOOTAGE_MS = 24 * 3600_000;
 

@@ -5,6 +5,9 @@ import { assignFields, bool, f, num, obj, str, strList } from './read.ts';
 import { markCreated, opTime } from './time.ts';
 import { addFact, applyReview, applyStatus, type Transitions } from './workflow.ts';
 
+/** Photos one ticket may have: checked where photos are attached (the edge's API, the cloud's phone API). */
+export const TICKET_MAX_PHOTOS = 9;
+
 /** 随手拍: a villager's photographed report of a problem, handled by the village committee. */
 export const TICKET_STATUSES = ['submitted', 'assigned', 'in_progress', 'resolved', 'closed', 'rejected', 'duplicate', 'reopened'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];

@@ -3,6 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { CliContext } from '../command-context.ts';
 import { resolveConfig } from '../context.ts';
 import { tf } from '../i18n.ts';
+import { examplesHelp } from '@cunbox/shared/cli';
 import { CunboxError } from '../../errors.ts';
 import { openDatabase, type Db } from '../../db/database.ts';
 import { CameraRegistry, type CameraDetails } from '../../cameras/registry.ts';
@@ -110,11 +111,7 @@ export function localizedHelp(ctx: CliContext, cmd: Command, examples: string[])
   return cmd;
 }
 
-/** Examples are commands, kept as typed; a trailing `# comment` is translated. */
-export function examplesHelp(t: (key: string) => string, examples: readonly string[]): string {
-  const line = (e: string) => e.replace(/(\s+# )(.+)$/, (_m, sep: string, comment: string) => `${sep}${t(comment)}`);
-  return `\n${t('Examples:')}\n${examples.map((e) => `  ${line(e)}`).join('\n')}\n`;
-}
+export { examplesHelp } from '@cunbox/shared/cli';
 
 export function yesNo(ctx: CliContext, v: boolean): string {
   return v ? ctx.t('yes') : ctx.t('no');

@@ -1,12 +1,12 @@
 /**
- * Commander's own words (section titles, "(default: …)", "[options]", the
+ * Commander's own words (used by the edge's `cunbox` and the cloud's `cunbox-cloud`) (section titles, "(default: …)", "[options]", the
  * help option, its error messages) in the reader's language. Configured once
  * on the root command: commander copies help, output and help-option settings
  * to every subcommand made after it, so command modules do nothing for this.
  */
 import { Help, type Command, type Option, type Argument } from 'commander';
-import type { Lang } from './i18n.ts';
-import { displayWidth } from './format.ts';
+import type { Lang } from './lang.ts';
+import { displayWidth } from './table.ts';
 
 type T = (key: string) => string;
 
