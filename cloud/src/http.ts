@@ -6,7 +6,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Ajv } from 'ajv';
-import { allows, freeTextKeyword, newId, nonFiniteInRequest, type TicketState } from '@cunbox/shared';
+import { EDGE_ID_PATTERN, allows, freeTextKeyword, newId, nonFiniteInRequest, type TicketState } from '@cunbox/shared';
 import type { Logger } from 'pino';
 import type { CloudStore } from './store.ts';
 import type { CloudMedia } from './media.ts';
@@ -27,6 +27,8 @@ export interface CloudApiDeps {
   onCommit: () => void;
   /** Called after a pairing committed and before its answer: the broker learns the new edge's password. */
   onPaired?: () => void;
+  /** Unpairs an edge (Cloud.revokeEdge: the store, then the broker's files); absent: store only. */
+  revokeEdge?: (edgeId: string) => boolean;
   pairCodeTtlMs?: number;
   /** Media beside the ops (media.ts); absent: no media routes. */
   media?: CloudMedia;
@@ -88,6 +90,7 @@ const EDGES_REPLY = {
           pairedAt: { type: 'integer' },
           opsCommitted: { type: 'integer' },
           downPending: { type: 'integer' },
+          revokedAt: { type: ['integer', 'null'] },
         },
       },
     },
@@ -161,6 +164,26 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
       operator(req);
       if (req.query.village !== undefined) villageOf(req.query.village);
       return { edges: deps.store.edges(req.query.village) };
+    },
+  );
+
+  app.post<{ Params: { edgeId: string } }>(
+    '/api/edges/:edgeId/revoke',
+    {
+      schema: {
+        operationId: 'revokeEdge',
+        summary: 'Unpair an edge: its logins to the broker and the media routes are refused from now on; its data stays (operator)',
+        params: { type: 'object', required: ['edgeId'], properties: { edgeId: { type: 'string', pattern: EDGE_ID_PATTERN.source } } },
+        response: { 200: { type: 'object', required: ['edgeId', 'revoked'], properties: { edgeId: { type: 'string' }, revoked: { type: 'boolean', description: 'false: it was revoked before' } } } },
+      },
+    },
+    async (req) => {
+      operator(req);
+      const { edgeId } = req.params;
+      if (!deps.store.edge(edgeId)) throw new CloudApiError('NOT_FOUND', `no paired edge ${edgeId}`);
+      const revoked = deps.revokeEdge ? deps.revokeEdge(edgeId) : deps.store.revokeEdge(edgeId);
+      if (revoked) deps.log.warn({ edgeId }, 'edge revoked by the operator');
+      return { edgeId, revoked };
     },
   );
 

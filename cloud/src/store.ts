@@ -52,6 +52,8 @@ export interface EdgeSummary {
   opsCommitted: number;
   /** The cloud's ops of this village the edge has not acked yet: how far it lags behind. */
   downPending: number;
+  /** When the operator unpaired it (null: paired). Its data stays; its logins are refused. */
+  revokedAt: number | null;
 }
 
 export interface PeerMarks {
@@ -264,7 +266,7 @@ export class SqliteCloudStore implements CloudStore {
     // next_seq - 1 is the village's last cloud op; down_acked what the edge confirmed of them.
     const rows = this.#sql(
       `SELECT e.edge_id AS edgeId, e.village_id AS villageId, v.name AS villageName, e.online, e.presence_at AS presenceAt, e.created_at AS pairedAt,
-              e.ops_committed AS opsCommitted, max(0, v.next_seq - 1 - e.down_acked) AS downPending
+              e.ops_committed AS opsCommitted, max(0, v.next_seq - 1 - e.down_acked) AS downPending, e.revoked_at AS revokedAt
        FROM edges e JOIN villages v ON v.id = e.village_id WHERE @village IS NULL OR e.village_id = @village ORDER BY e.village_id, e.created_at, e.edge_id`,
     ).all({ village: villageId ?? null }) as Array<Omit<EdgeSummary, 'online'> & { online: number }>;
     return rows.map((r) => ({ ...r, online: r.online === 1 }));

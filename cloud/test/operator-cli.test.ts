@@ -14,6 +14,7 @@ import { governanceModels } from '@cunbox/shared';
 import { displayWidth } from '@cunbox/shared/cli';
 import { run } from '../src/cli/main.ts';
 import { startTestCloud } from './helpers/test-cloud.ts';
+import { loginWorks } from './helpers/brokers.ts';
 import { startEdgeSync } from './helpers/edge-sync.ts';
 import { waitFor } from './helpers/sync-suite.ts';
 import { tmpDir } from '../../edge/test/helpers/tmp.ts';
@@ -110,6 +111,19 @@ t.test('villages, pairing codes and edges through the running cloud', async (t) 
   t.match(zh.out, /在线/);
   t.match(zh.out, /待下发/);
   t.same(JSON.parse((await cli(['edges', '--village', '2', '--json', ...target])).out), [], 'another village: none');
+
+  // Unpairing: the running cloud refuses the edge's next login; the row stays, marked.
+  const revoke = await cli(['revoke', paired.edgeId, ...target]);
+  t.equal(revoke.code, 0, revoke.err);
+  t.match(revoke.out, new RegExp(`edge ${paired.edgeId} revoked`));
+  t.notOk(await loginWorks(paired.mqttUrl, paired.edgeId, paired.password), 'the broker refuses the revoked edge');
+  t.match((await cli(['edges', ...target])).out, new RegExp(`${paired.edgeId} .*revoked`));
+  t.ok((await edgeRow() as unknown as { revokedAt: number | null }).revokedAt! > 0, 'revokedAt in --json');
+  t.match((await cli(['revoke', paired.edgeId, ...target])).out, /was revoked before/, 'twice: nothing changes');
+  const unknown = await cli(['revoke', 'ffffffffffffffff', ...target]);
+  t.equal(unknown.code, 66, 'an unknown edge: not found');
+  t.match(unknown.err, /no paired edge ffffffffffffffff/);
+  t.equal((await cli(['revoke', 'not-an-id', ...target])).code, 64, 'not an edge id: bad input');
 });
 
 t.test('what goes wrong: not running, wrong token, unknown village, no config; each with its exit status', async (t) => {
@@ -160,7 +174,7 @@ t.test('cunbox-cloud is a runnable bin with --help in both languages', async (t)
   const en = await help('C');
   t.equal(en.code, 0);
   t.match(en.out, /^Usage: cunbox-cloud/);
-  for (const cmd of ['serve', 'villages', 'pair-code', 'edges']) t.match(en.out, new RegExp(`\\n  ${cmd}\\b`), `lists ${cmd}`);
+  for (const cmd of ['serve', 'villages', 'pair-code', 'edges', 'revoke']) t.match(en.out, new RegExp(`\\n  ${cmd}\\b`), `lists ${cmd}`);
   t.match(en.out, /Exit codes:\n\s+0 {2}success/);
   const zh = await help('zh_CN.UTF-8');
   t.match(zh.out, /^用法： cunbox-cloud/);

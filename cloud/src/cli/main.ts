@@ -21,6 +21,7 @@ const EXAMPLES = [
   'cunbox-cloud villages list',
   'cunbox-cloud pair-code 匡村',
   'cunbox-cloud edges --village 匡村',
+  'cunbox-cloud revoke 00000000000000e1',
   'cunbox-cloud edges --url http://127.0.0.1:8090 --token-file var/demo/cloud/operator-token',
 ];
 

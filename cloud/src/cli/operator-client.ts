@@ -41,6 +41,10 @@ export class OperatorClient {
     return (await this.#call<{ edges: EdgeSummary[] }>('GET', villageId === undefined ? '/api/edges' : `/api/edges?village=${villageId}`)).edges;
   }
 
+  async revoke(edgeId: string): Promise<{ edgeId: string; revoked: boolean }> {
+    return this.#call('POST', `/api/edges/${encodeURIComponent(edgeId)}/revoke`);
+  }
+
   /** A village by its id or its exact name. */
   async village(ref: string): Promise<VillageSummary> {
     const all = await this.villages();

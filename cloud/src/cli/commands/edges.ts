@@ -1,6 +1,6 @@
 /** `cunbox-cloud edges [--village]`: paired edges, their presence and how far behind they are. */
 import type { Command } from 'commander';
-import { examplesHelp, formatTime, table } from '@cunbox/shared/cli';
+import { examplesHelp, formatTime, table, tf } from '@cunbox/shared/cli';
 import type { CloudCliContext } from '../context.ts';
 
 export function registerEdges(program: Command, ctx: CloudCliContext): void {
@@ -33,7 +33,7 @@ export function registerEdges(program: Command, ctx: CloudCliContext): void {
           edges.map((e) => [
             e.edgeId,
             `${e.villageId} ${e.villageName}`,
-            e.presenceAt === 0 ? t('never connected') : e.online ? t('online') : t('offline'),
+            e.revokedAt !== null ? t('revoked') : e.presenceAt === 0 ? t('never connected') : e.online ? t('online') : t('offline'),
             e.presenceAt === 0 ? '-' : formatTime(e.presenceAt, ctx.zone, true),
             e.opsCommitted,
             e.downPending,
@@ -42,5 +42,17 @@ export function registerEdges(program: Command, ctx: CloudCliContext): void {
           { wide: o.wide },
         ),
       );
+    });
+
+  program
+    .command('revoke <edge-id>')
+    .description(t('unpair an edge: the broker and the media routes refuse it from now on; its data stays'))
+    .option('--json', t('machine-readable output'))
+    .addHelpText('after', examplesHelp(t, ['cunbox-cloud revoke 00000000000000e1']))
+    .action(async (edgeId: string, o: { json?: boolean }, cmd: Command) => {
+      const r = await ctx.client(cmd).revoke(edgeId);
+      if (o.json) return void ctx.out(JSON.stringify(r, null, 2));
+      ctx.out(tf(t, r.revoked ? 'edge {edgeId} revoked: its next login is refused' : 'edge {edgeId} was revoked before: nothing changed', { edgeId: r.edgeId }));
+      ctx.out(`${t('to pair it again')}: cunbox-cloud pair-code <${t('village')}>`);
     });
 }
