@@ -13,7 +13,7 @@ import { problem, reasonOf, type CameraProblemError } from '../probe/problem.ts'
 import { shortAddress, type OnvifTarget } from './address.ts';
 
 const { Cam } = onvif;
-type CamInstance = InstanceType<typeof Cam>;
+export type CamInstance = InstanceType<typeof Cam>;
 
 export interface OnvifCredentials {
   username: string | null;
@@ -127,7 +127,7 @@ export async function readDeviceInfo(target: OnvifTarget, creds: OnvifCredential
   }
 }
 
-function newCam(target: OnvifTarget, creds: OnvifCredentials, timeoutMs: number): CamInstance {
+export function newCam(target: OnvifTarget, creds: OnvifCredentials, timeoutMs: number): CamInstance {
   const cam = new Cam({
     hostname: target.host,
     port: target.port,
@@ -258,7 +258,7 @@ function obj(v: unknown): Record<string, unknown> | undefined {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
-type Callback<T> = (err: Error | null, data?: T, xml?: string) => void;
+export type Callback<T> = (err: Error | null, data?: T, xml?: string) => void;
 
 /** Replies each Cam received: tells a silent camera from a reply the library choked on. */
 const replies = new WeakMap<CamInstance, number>();
@@ -289,9 +289,9 @@ async function call<T>(cam: CamInstance, target: OnvifTarget, deadlineMs: number
   }
 }
 
-type Attempt<T> = { data: T | undefined; xml: string | undefined } | { err: unknown; xml: string | undefined; silent: boolean };
+export type Attempt<T> = { data: T | undefined; xml: string | undefined } | { err: unknown; xml: string | undefined; silent: boolean };
 
-function attempt<T>(cam: CamInstance, deadlineMs: number, fn: (cb: Callback<T>) => void): Promise<Attempt<T>> {
+export function attempt<T>(cam: CamInstance, deadlineMs: number, fn: (cb: Callback<T>) => void): Promise<Attempt<T>> {
   return new Promise((resolve) => {
     let settled = false;
     const before = replies.get(cam) ?? 0;

@@ -1,0 +1,91 @@
+/**
+ * One PullPoint subscription on one camera, through the `onvif` package
+ * (CreatePullPointSubscription, PullMessages, Renew, Unsubscribe). Every call
+ * settles once, within a deadline, and fails with a CameraProblemError; the
+ * supervisor (camera-events.ts) decides what a failure means.
+ *
+ * The package asks for a 2-minute subscription and a 1-minute long poll; the
+ * camera may grant less, so the lifetime is read from its reply as a
+ * difference of its own two clock readings (CurrentTime, TerminationTime),
+ * which stays right whatever the camera's clock says. A camera that sends
+ * impossible times (0000-00-00…) gets ASSUMED_LIFETIME_MS, which makes us
+ * renew before every pull.
+ */
+import type { Clock } from '../../clock.ts';
+import { attempt, classify, newCam, type CamInstance, type Callback, type OnvifCredentials } from '../client.ts';
+import type { OnvifTarget } from '../address.ts';
+
+/** The package's PullMessages asks the camera to hold the request up to PT1M. */
+export const PULL_WAIT_MS = 60_000;
+/** Its socket waits 80 s for that reply; our deadline is a little longer. */
+const PULL_DEADLINE_MS = 85_000;
+const ASSUMED_LIFETIME_MS = 60_000;
+/** Renew while a whole long poll and a round trip still fit in the subscription. */
+const RENEW_MARGIN_MS = PULL_WAIT_MS + 10_000;
+
+export type OpenResult = { session: PullPoint } | { unsupported: true };
+
+export class PullPoint {
+  readonly #cam: CamInstance;
+  readonly #target: OnvifTarget;
+  readonly #clock: Clock;
+  readonly #timeoutMs: number;
+  #renewAt = 0;
+
+  private constructor(cam: CamInstance, target: OnvifTarget, clock: Clock, timeoutMs: number) {
+    this.#cam = cam;
+    this.#target = target;
+    this.#clock = clock;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /**
+   * Connects (clock, services, profiles) and subscribes. `unsupported` when the
+   * camera lists no Events service: nothing to retry, the caller skips it.
+   */
+  static async open(target: OnvifTarget, creds: OnvifCredentials, clock: Clock, timeoutMs: number): Promise<OpenResult> {
+    const cam = newCam(target, creds, timeoutMs);
+    const pp = new PullPoint(cam, target, clock, timeoutMs);
+    // connect(): GetSystemDateAndTime (the login digest is stamped with the camera's clock), GetServices/GetCapabilities, GetProfiles…
+    await pp.#call<unknown>(timeoutMs * 4, (cb) => cam.connect(cb));
+    // Without an events address the package would post to a relative path "events".
+    if (!cam.uri?.events) return { unsupported: true };
+    const { data } = await pp.#call<Record<string, unknown>>(timeoutMs, (cb) => cam.createPullPointSubscription(cb));
+    pp.#scheduleRenew(data);
+    return { session: pp };
+  }
+
+  /** Waits up to PULL_WAIT_MS for notifications; the reply as the package parsed it. */
+  async pull(): Promise<unknown> {
+    const { data } = await this.#call<unknown>(PULL_DEADLINE_MS, (cb) => this.#cam.pullMessages({ messageLimit: 50 }, cb));
+    return data;
+  }
+
+  get renewDue(): boolean {
+    return this.#clock.now() >= this.#renewAt;
+  }
+
+  async renew(): Promise<void> {
+    const { data } = await this.#call<Record<string, unknown>>(this.#timeoutMs, (cb) => this.#cam.renew({}, cb));
+    this.#scheduleRenew(data);
+  }
+
+  /** Best effort: the camera frees the pull point now instead of at its termination time. */
+  async unsubscribe(): Promise<void> {
+    await this.#call<unknown>(this.#timeoutMs, (cb) => this.#cam.unsubscribe(cb, true)).catch(() => undefined);
+  }
+
+  #scheduleRenew(reply: Record<string, unknown> | undefined): void {
+    const current = reply?.['currentTime'];
+    const termination = reply?.['terminationTime'];
+    const granted = current instanceof Date && termination instanceof Date ? termination.getTime() - current.getTime() : NaN;
+    const lifetime = Number.isFinite(granted) && granted > 0 ? granted : ASSUMED_LIFETIME_MS;
+    this.#renewAt = this.#clock.now() + Math.max(0, lifetime - RENEW_MARGIN_MS);
+  }
+
+  async #call<T>(deadlineMs: number, fn: (cb: Callback<T>) => void): Promise<{ data: T | undefined; xml: string | undefined }> {
+    const r = await attempt<T>(this.#cam, deadlineMs, fn);
+    if ('err' in r) throw classify(r.err, this.#target, r.xml);
+    return r;
+  }
+}

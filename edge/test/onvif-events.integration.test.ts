@@ -1,0 +1,189 @@
+// ONVIF events as a motion/tamper source, against the camera simulator over
+// loopback with real SOAP: PullPoint subscribe, long poll, renew, resubscribe
+// after the camera forgets the subscription, zero timestamps, a camera without
+// the Events service, garbage replies. Fake time drives only our waits (merge
+// gap, backoff, renew schedule); protocol round trips run in real time.
+import t, { type Test } from 'tap';
+import { join } from 'node:path';
+import { startCamsim, type Camsim, type SimCamera } from '../../scripts/camsim/camsim.ts';
+import { openDatabase } from '../src/db/database.ts';
+import { EventStore } from '../src/events/event-store.ts';
+import { silentLogger } from '../src/log.ts';
+import { parseOnvifAddress } from '../src/onvif/address.ts';
+import { CameraEvents, type CameraEventsSettings } from '../src/onvif/events/camera-events.ts';
+import { fakeClock } from './helpers/fake-time.ts';
+import { tmpDir } from './helpers/tmp.ts';
+
+const MERGE_GAP_MS = 10_000;
+
+let sim: Camsim;
+t.before(async () => {
+  // cam0, cam1: Events service; cam1 sends zero times; cam2: no Events service.
+  sim = await startCamsim({ cameras: 3, zeroTimeCameras: [1], noEventsCameras: [2] });
+});
+t.teardown(() => sim?.stop());
+
+function setup(t: Test, cam: SimCamera, settings: Partial<CameraEventsSettings> = {}) {
+  const time = fakeClock(Date.UTC(2026, 10, 30, 12, 0, 0));
+  const db = openDatabase(join(tmpDir(t), 'cunbox.db'));
+  const store = new EventStore({ db, clock: time.clock });
+  const source = new CameraEvents({
+    cameraId: 7,
+    target: parseOnvifAddress(cam.urls.onvif),
+    credentials: { username: cam.user, password: cam.password },
+    clock: time.clock,
+    log: silentLogger(),
+    sink: store,
+    settings: { mergeGapMs: MERGE_GAP_MS, requestTimeoutMs: 3_000, ...settings },
+    random: () => 0.5,
+  });
+  t.teardown(async () => {
+    await source.stop();
+    db.close();
+  });
+  /** Waits in real time (the protocol) while fake time moves on in small steps (our timers). */
+  const until = async (what: string, cond: () => boolean | Promise<boolean>, opts: { tickMs?: number; realMs?: number } = {}) => {
+    const deadline = Date.now() + (opts.realMs ?? 30_000);
+    while (!(await cond())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; status ${JSON.stringify(source.status())}`);
+      if (opts.tickMs) await time.tick(opts.tickMs);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  const subscribed = () => until('a subscription', async () => source.status().state === 'subscribed' && (await sim.control.state())[cam.index]!.events!.subscriptions > 0);
+  return { time, store, source, until, subscribed };
+}
+
+t.test('a motion alarm becomes one stored event with a start and an end', async (t) => {
+  const cam = sim.cameras[0]!;
+  const { time, store, source, until, subscribed } = setup(t, cam);
+  source.start();
+  await subscribed();
+  t.same(store.list(), [], 'the Initialized "off" states at subscribe time store nothing');
+
+  const onAt = time.clock.now();
+  t.equal(await sim.control.event(0, 'motion', true), 1, 'one subscription reached');
+  await until('motion.start', () => store.list({ type: 'motion.start' }).length === 1);
+  const start = store.list({ type: 'motion.start' })[0]!;
+  t.equal(start.cameraId, 7);
+  t.equal(start.atMs, onAt, 'stamped on receipt with our clock');
+  t.match(start.detail, { source: 'onvif', topic: 'VideoSource/MotionAlarm' });
+  t.type(start.detail['cameraAtMs'], 'number', "the camera's own time kept when it is a real one");
+
+  await time.tick(3_000);
+  await sim.control.event(0, 'motion', false);
+  await until('the off state', () => source.status().open.length === 1 && store.list({ type: 'motion.end' }).length === 0, { realMs: 5_000 });
+  // A short gap and motion again: the same episode.
+  await new Promise((r) => setTimeout(r, 500));
+  await sim.control.event(0, 'cell_motion', true);
+  await new Promise((r) => setTimeout(r, 500));
+  await sim.control.event(0, 'cell_motion', false);
+  await new Promise((r) => setTimeout(r, 500));
+  const offAt = time.clock.now();
+  await until('motion.end after the merge gap', () => store.list({ type: 'motion.end' }).length === 1, { tickMs: 1_000 });
+  t.equal(store.list({ type: 'motion.start' }).length, 1, 'motion again within the merge gap did not start a second event');
+  const end = store.list({ type: 'motion.end' })[0]!;
+  t.equal(end.atMs, offAt, 'the end is when the last alarm went off, not when the gap ran out');
+  t.match(end.detail, { source: 'onvif', startedAtMs: onAt, durationMs: offAt - onAt, startEventId: start.id, reason: 'off' });
+  t.same(source.status().open, []);
+});
+
+t.test('a tamper alarm becomes a tamper event; ending the source closes an open one', async (t) => {
+  const cam = sim.cameras[0]!;
+  const { store, source, until, subscribed } = setup(t, cam);
+  source.start();
+  await subscribed();
+  await sim.control.event(0, 'tamper', true);
+  await until('tamper.start', () => store.list({ type: 'tamper.start' }).length === 1);
+  t.match(store.list({ type: 'tamper.start' })[0]!.detail, { source: 'onvif', topic: 'VideoSource/GlobalSceneChange/ImagingService' });
+  t.equal(store.list({ type: 'motion.start' }).length, 0, 'tamper is not motion');
+  await source.stop();
+  t.match(store.list({ type: 'tamper.end' }), [{ detail: { reason: 'stopped' } }], 'no episode is left without an end');
+  await until('the camera freed the subscription', async () => (await sim.control.state())[0]!.events!.subscriptions === 0);
+  await sim.control.event(0, 'tamper', false);
+});
+
+t.test('after the camera forgets the subscription (restart) the edge subscribes again and the next event arrives', async (t) => {
+  const cam = sim.cameras[0]!;
+  const { store, source, until, subscribed } = setup(t, cam);
+  source.start();
+  await subscribed();
+  const created = (await sim.control.state())[0]!.events!.subscriptionsCreated;
+  await sim.control.fault(0, 'drop_subscription');
+  // The pending pull fails at once; the backoff runs on fake time.
+  await until('a new subscription', async () => source.status().subscriptions === 2 && source.status().state === 'subscribed', { tickMs: 1_000 });
+  t.equal((await sim.control.state())[0]!.events!.subscriptionsCreated, created + 1, 'one new subscription, no storm');
+  t.match(source.status().lastError, /malformed|reply|subscription/i, 'the failure is kept for status');
+  await sim.control.event(0, 'motion', true);
+  await until('motion.start after resubscribing', () => store.list({ type: 'motion.start' }).length === 1);
+  await sim.control.event(0, 'motion', false);
+});
+
+t.test('renews before the subscription would end (schedule on fake time)', async (t) => {
+  const cam = sim.cameras[0]!;
+  const { time, source, subscribed } = setup(t, cam);
+  source.start();
+  await subscribed();
+  const before = (await sim.control.state())[0]!.events!.renewals;
+  // The package asks for 2 minutes; with a whole long poll as margin, renewing falls due after 50 s.
+  await time.tick(55_000);
+  await sim.control.event(0, 'blurry', true); // ends the current long poll
+  const deadline = Date.now() + 20_000;
+  while ((await sim.control.state())[0]!.events!.renewals === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  t.ok((await sim.control.state())[0]!.events!.renewals > before, 'Renew sent');
+  t.equal(source.status().subscriptions, 1, 'the same subscription kept');
+  await sim.control.event(0, 'blurry', false);
+});
+
+t.test('a camera sending 0000-00-00T00:00:00Z: events stamped on receipt', async (t) => {
+  const cam = sim.cameras[1]!;
+  const { time, store, source, until, subscribed } = setup(t, cam);
+  source.start();
+  await subscribed();
+  await time.tick(7_000);
+  const at = time.clock.now();
+  await sim.control.event(1, 'motion', true);
+  await until('motion.start', () => store.list({ type: 'motion.start' }).length === 1);
+  const ev = store.list({ type: 'motion.start' })[0]!;
+  t.equal(ev.atMs, at, 'our clock, not year 0');
+  t.notOk('cameraAtMs' in ev.detail, 'no camera time recorded');
+  // Its subscription times are zero too: we assume a short life and renew before every pull.
+  await sim.control.event(1, 'motion', false);
+  await until('a renewal', async () => (await sim.control.state())[1]!.events!.renewals > 0);
+  t.equal(source.status().subscriptions, 1);
+});
+
+t.test('a camera without the Events service is skipped cleanly', async (t) => {
+  const cam = sim.cameras[2]!;
+  const { store, source, until } = setup(t, cam);
+  source.start();
+  await until('unsupported', () => source.status().state === 'unsupported');
+  t.same(store.list(), []);
+  t.equal(source.status().lastError, null, 'not an error');
+  await source.stop();
+  t.equal(source.status().state, 'stopped');
+});
+
+t.test('garbage SOAP never crashes the process; events flow again once the camera answers properly', async (t) => {
+  const cam = sim.cameras[0]!;
+  const { store, source, until, subscribed } = setup(t, cam);
+  const crashes: unknown[] = [];
+  const onCrash = (err: unknown) => void crashes.push(err);
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  t.teardown(() => {
+    process.off('uncaughtException', onCrash);
+    process.off('unhandledRejection', onCrash);
+  });
+  await sim.control.fault(0, 'garbage_soap');
+  source.start();
+  await until('several failed attempts', () => source.status().state === 'retrying' && /malformed|ONVIF/i.test(source.status().lastError ?? ''), { tickMs: 1_000 });
+  for (let i = 0; i < 3; i++) await until('another attempt', () => source.status().state === 'retrying', { tickMs: 5_000 });
+  await sim.control.clear(0, 'garbage_soap');
+  await until('subscribed after the camera recovered', async () => source.status().state === 'subscribed', { tickMs: 5_000, realMs: 60_000 });
+  await subscribed();
+  await sim.control.event(0, 'motion', true);
+  await until('motion.start', () => store.list({ type: 'motion.start' }).length === 1);
+  await sim.control.event(0, 'motion', false);
+  t.same(crashes, [], 'nothing escaped');
+});
