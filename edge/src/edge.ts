@@ -5,6 +5,7 @@ import { openDatabase, type Db } from './db/database.ts';
 import { CameraRegistry } from './cameras/registry.ts';
 import type { EdgeConfig } from './config/load.ts';
 import { EventStore } from './events/event-store.ts';
+import { OnvifEventSources, planOnvifEvents } from './onvif/events/sources.ts';
 import { nodeSpawner, type Spawner } from './ffmpeg/process.ts';
 import { Recorder } from './recorder/recorder.ts';
 import type { CameraStatus, RecorderSink } from './recorder/types.ts';
@@ -78,6 +79,7 @@ export class Edge {
   #media: MediaUploader | undefined;
   #metrics: EdgeMetrics | undefined;
   #backup: BackupScheduler | undefined;
+  #onvifEvents: OnvifEventSources | undefined;
   /** The stop step under way, for the report when the deadline passes. */
   #stopStep: string | undefined;
 
@@ -185,6 +187,11 @@ export class Edge {
       storage.start();
       await this.#recorder.start();
       exports.start();
+      // The cameras' own motion and tamper alarms (motion.source onvif or both).
+      const plan = planOnvifEvents(registry.listWithSecrets(), config.cameraMotion ?? {});
+      for (const s of plan.skipped.filter((s) => s.reason === 'bad ONVIF address')) log.warn({ cameraId: s.cameraId }, 'ONVIF events skipped: the ONVIF address cannot be read');
+      this.#onvifEvents = new OnvifEventSources({ clock, log: log.child({ module: 'onvif-events' }), sink: events });
+      this.#onvifEvents.start(plan.sources);
       // The daily backup (database, config, credentials, keys): only with a `backup` section.
       if (config.backup) {
         this.#backup = new BackupScheduler({ config, settings: config.backup, db, clock, log: log.child({ module: 'backup' }), events });
@@ -264,8 +271,9 @@ export class Edge {
     };
     const recorders = this.#recorder?.stop().catch((err: unknown) => this.#deps.log.error({ err }, 'stopping the recorders failed'));
     await step('new work (API, uploads, live, exports, backup)', () =>
-      Promise.all([this.#media?.stop(), this.#http?.stop(), this.#live?.stop(), this.#snapshots?.stop(), this.#parts?.exports.stop(), this.#backup?.stop()]),
+      Promise.all([this.#media?.stop(), this.#http?.stop(), this.#live?.stop(), this.#snapshots?.stop(), this.#parts?.exports.stop(), this.#backup?.stop(), this.#onvifEvents?.stop()]),
     );
+    this.#onvifEvents = undefined;
     this.#media = undefined;
     this.#backup = undefined;
     this.#http = undefined;

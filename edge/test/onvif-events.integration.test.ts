@@ -4,6 +4,7 @@
 // the Events service, garbage replies. Fake time drives only our waits (merge
 // gap, backoff, renew schedule); protocol round trips run in real time.
 import t, { type Test } from 'tap';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { startCamsim, type Camsim, type SimCamera } from '../../scripts/camsim/camsim.ts';
 import { openDatabase } from '../src/db/database.ts';
@@ -186,4 +187,20 @@ t.test('garbage SOAP never crashes the process; events flow again once the camer
   await until('motion.start', () => store.list({ type: 'motion.start' }).length === 1);
   await sim.control.event(0, 'motion', false);
   t.same(crashes, [], 'nothing escaped');
+});
+
+t.test('stop ends a long poll even when the camera cannot take the Unsubscribe', async (t) => {
+  const cam = sim.cameras[0]!;
+  const { source, subscribed } = setup(t, cam);
+  source.start();
+  await subscribed();
+  // Offline closes the camera's listening socket; the long poll's connection stays open on its side.
+  await sim.control.fault(0, 'offline');
+  t.teardown(() => sim.control.clear(0, 'offline'));
+  const toCamera = () =>
+    (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().filter((h) => h instanceof Socket && h.remotePort === cam.onvifPort && !h.destroyed);
+  t.ok(toCamera().length >= 1, 'the long poll is open');
+  await source.stop();
+  await new Promise((r) => setImmediate(r));
+  t.same(toCamera().length, 0, 'no connection to the camera is left behind');
 });

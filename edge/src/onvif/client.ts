@@ -7,6 +7,7 @@
  * (the library can call back twice when its own callback throws), and each
  * has a deadline. Failures become CameraProblemErrors that say what to fix.
  */
+import type { Agent } from 'node:http';
 import onvif from 'onvif';
 import type { CamProfile } from 'onvif';
 import { problem, reasonOf, type CameraProblemError } from '../probe/problem.ts';
@@ -127,8 +128,10 @@ export async function readDeviceInfo(target: OnvifTarget, creds: OnvifCredential
   }
 }
 
-export function newCam(target: OnvifTarget, creds: OnvifCredentials, timeoutMs: number): CamInstance {
+/** `agent`: sockets a caller wants to be able to close (a long poll on stop). */
+export function newCam(target: OnvifTarget, creds: OnvifCredentials, timeoutMs: number, agent?: Agent): CamInstance {
   const cam = new Cam({
+    ...(agent ? { agent } : {}),
     hostname: target.host,
     port: target.port,
     path: target.path,

@@ -112,7 +112,10 @@ export class CameraEvents {
     const session = this.#session;
     this.#session = undefined;
     // The camera answers the pending long poll when its subscription goes; the loop then sees #stopping.
-    if (session) await session.unsubscribe();
+    if (session) {
+      await session.unsubscribe();
+      session.close();
+    }
     this.#apply(this.#episodes.closeAll(this.#deps.clock.now()));
     this.#state = 'stopped';
     this.#running = undefined;
@@ -134,7 +137,10 @@ export class CameraEvents {
         this.#backoff.recordStart(clock.now());
         const opened = await PullPoint.open(this.#deps.target, this.#deps.credentials, clock, this.#settings.requestTimeoutMs);
         if (!this.#live(generation)) {
-          if ('session' in opened) await opened.session.unsubscribe();
+          if ('session' in opened) {
+            await opened.session.unsubscribe();
+            opened.session.close();
+          }
           return;
         }
         if ('unsupported' in opened) {
@@ -148,6 +154,7 @@ export class CameraEvents {
         await this.#pullLoop(opened.session, generation);
       } catch (err) {
         if (!this.#live(generation)) return;
+        this.#session?.close();
         this.#session = undefined;
         this.#lastError = err instanceof Error ? err.message : String(err);
         this.#state = 'retrying';

@@ -11,6 +11,7 @@
  * impossible times (0000-00-00…) gets ASSUMED_LIFETIME_MS, which makes us
  * renew before every pull.
  */
+import { Agent } from 'node:http';
 import type { Clock } from '../../clock.ts';
 import { attempt, classify, newCam, type CamInstance, type Callback, type OnvifCredentials } from '../client.ts';
 import type { OnvifTarget } from '../address.ts';
@@ -30,10 +31,12 @@ export class PullPoint {
   readonly #target: OnvifTarget;
   readonly #clock: Clock;
   readonly #timeoutMs: number;
+  readonly #agent: Agent;
   #renewAt = 0;
 
-  private constructor(cam: CamInstance, target: OnvifTarget, clock: Clock, timeoutMs: number) {
+  private constructor(cam: CamInstance, agent: Agent, target: OnvifTarget, clock: Clock, timeoutMs: number) {
     this.#cam = cam;
+    this.#agent = agent;
     this.#target = target;
     this.#clock = clock;
     this.#timeoutMs = timeoutMs;
@@ -44,15 +47,33 @@ export class PullPoint {
    * camera lists no Events service: nothing to retry, the caller skips it.
    */
   static async open(target: OnvifTarget, creds: OnvifCredentials, clock: Clock, timeoutMs: number): Promise<OpenResult> {
-    const cam = newCam(target, creds, timeoutMs);
-    const pp = new PullPoint(cam, target, clock, timeoutMs);
-    // connect(): GetSystemDateAndTime (the login digest is stamped with the camera's clock), GetServices/GetCapabilities, GetProfiles…
-    await pp.#call<unknown>(timeoutMs * 4, (cb) => cam.connect(cb));
-    // Without an events address the package would post to a relative path "events".
-    if (!cam.uri?.events) return { unsupported: true };
-    const { data } = await pp.#call<Record<string, unknown>>(timeoutMs, (cb) => cam.createPullPointSubscription(cb));
-    pp.#scheduleRenew(data);
-    return { session: pp };
+    const agent = new Agent();
+    const cam = newCam(target, creds, timeoutMs, agent);
+    const pp = new PullPoint(cam, agent, target, clock, timeoutMs);
+    try {
+      // connect(): GetSystemDateAndTime (the login digest is stamped with the camera's clock), GetServices/GetCapabilities, GetProfiles…
+      await pp.#call<unknown>(timeoutMs * 4, (cb) => cam.connect(cb));
+      // Without an events address the package would post to a relative path "events".
+      if (!cam.uri?.events) {
+        pp.close();
+        return { unsupported: true };
+      }
+      const { data } = await pp.#call<Record<string, unknown>>(timeoutMs, (cb) => cam.createPullPointSubscription(cb));
+      // The package sends PullMessages, Renew and Unsubscribe to this parsed address, with
+      // whatever agent it carries: ours, so that close() can end a long poll.
+      const address = (cam.events as { subscription?: { subscriptionReference?: { address?: unknown } } }).subscription?.subscriptionReference?.address;
+      if (address && typeof address === 'object') (address as { agent?: Agent }).agent = agent;
+      pp.#scheduleRenew(data);
+      return { session: pp };
+    } catch (err) {
+      pp.close();
+      throw err;
+    }
+  }
+
+  /** Ends every connection of this session now, a long poll in flight included (a camera that ignores Unsubscribe holds it for a minute). */
+  close(): void {
+    this.#agent.destroy();
   }
 
   /** Waits up to PULL_WAIT_MS for notifications; the reply as the package parsed it. */
