@@ -63,6 +63,8 @@ export interface CameraEventsStatus {
   subscriptions: number;
   /** Alarm kinds with an episode open now. */
   open: string[];
+  /** Motion and tamper notifications received since start. */
+  received: number;
   lastError: string | null;
 }
 
@@ -78,6 +80,7 @@ export class CameraEvents {
   /** Bumped by stop(): a loop still inside a long poll from before a stop must not carry on after a new start. */
   #generation = 0;
   #subscriptions = 0;
+  #received = 0;
   #lastError: string | null = null;
   /** Start rows' ids, so an end names the start it closes. */
   #startIds = new Map<string, number | null>();
@@ -122,7 +125,7 @@ export class CameraEvents {
   }
 
   status(): CameraEventsStatus {
-    return { cameraId: this.#deps.cameraId, state: this.#state, subscriptions: this.#subscriptions, open: this.#episodes.open, lastError: this.#lastError };
+    return { cameraId: this.#deps.cameraId, state: this.#state, subscriptions: this.#subscriptions, open: this.#episodes.open, received: this.#received, lastError: this.#lastError };
   }
 
   #live(generation: number): boolean {
@@ -154,8 +157,14 @@ export class CameraEvents {
         await this.#pullLoop(opened.session, generation);
       } catch (err) {
         if (!this.#live(generation)) return;
-        this.#session?.close();
+        const failed = this.#session;
         this.#session = undefined;
+        if (failed) {
+          // After a timeout the camera may still hold it; a restarted camera answers with a fault, which is fine.
+          await failed.unsubscribe();
+          failed.close();
+        }
+        if (!this.#live(generation)) return;
         this.#lastError = err instanceof Error ? err.message : String(err);
         this.#state = 'retrying';
         const delay = this.#backoff.next(clock.now());
@@ -175,6 +184,7 @@ export class CameraEvents {
       // A pull that worked proves the subscription; the next failure starts from base delay.
       this.#backoff.reset();
       const notes = readNotifications(reply);
+      this.#received += notes.length;
       const now = clock.now();
       for (const n of notes) {
         const detail = n.cameraAtMs === null ? {} : { cameraAtMs: n.cameraAtMs };

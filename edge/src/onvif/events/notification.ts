@@ -35,7 +35,7 @@ const TOPICS: ReadonlyArray<{ pattern: RegExp; kind: AlarmKind }> = [
 ];
 
 /** The data items that carry the on/off state, by topic family. */
-const STATE_ITEMS = new Set(['state', 'ismotion', 'istamper', 'isinside']);
+const STATE_ITEMS = new Set(['state', 'ismotion', 'istamper']);
 
 /** Strips `tns1:` (any prefix) from each path element: cameras differ in prefixes. */
 export function topicPath(raw: string): string {
