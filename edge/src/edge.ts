@@ -5,7 +5,7 @@ import { openDatabase, type Db } from './db/database.ts';
 import { CameraRegistry } from './cameras/registry.ts';
 import type { EdgeConfig } from './config/load.ts';
 import { EventStore } from './events/event-store.ts';
-import { OnvifEventSources, planOnvifEvents } from './onvif/events/sources.ts';
+import { OnvifEventSources } from './onvif/events/sources.ts';
 import { nodeSpawner, type Spawner } from './ffmpeg/process.ts';
 import { Recorder } from './recorder/recorder.ts';
 import type { CameraStatus, RecorderSink } from './recorder/types.ts';
@@ -188,10 +188,8 @@ export class Edge {
       await this.#recorder.start();
       exports.start();
       // The cameras' own motion and tamper alarms (motion.source onvif or both).
-      const plan = planOnvifEvents(registry.listWithSecrets(), config.cameraMotion ?? {});
-      for (const s of plan.skipped.filter((s) => s.reason === 'bad ONVIF address')) log.warn({ cameraId: s.cameraId }, 'ONVIF events skipped: the ONVIF address cannot be read');
-      this.#onvifEvents = new OnvifEventSources({ clock, log: log.child({ module: 'onvif-events' }), sink: events });
-      this.#onvifEvents.start(plan.sources);
+      this.#onvifEvents = new OnvifEventSources({ clock, log: log.child({ module: 'onvif-events' }), sink: events, db, cameras: () => registry.listWithSecrets(), settings: config.cameraMotion ?? {} });
+      this.#onvifEvents.start();
       // The daily backup (database, config, credentials, keys): only with a `backup` section.
       if (config.backup) {
         this.#backup = new BackupScheduler({ config, settings: config.backup, db, clock, log: log.child({ module: 'backup' }), events });

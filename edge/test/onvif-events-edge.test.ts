@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { startCamsim } from '../../scripts/camsim/camsim.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { Edge } from '../src/edge.ts';
+import { CameraRegistry } from '../src/cameras/registry.ts';
+import { systemClock } from '../src/clock.ts';
+import { openDatabase } from '../src/db/database.ts';
 import { silentLogger } from '../src/log.ts';
 import { planOnvifEvents, defaultCameraMotion, type EventCamera } from '../src/onvif/events/sources.ts';
 import { fakeSpawner } from './helpers/fake-ffmpeg.ts';
@@ -110,8 +113,20 @@ t.test('the edge subscribes for cameras with onvif or both, stores their alarms,
   await waitFor('motion.start', () => edge.parts.events.list({ type: 'motion.start' }).length === 1);
   t.match(edge.parts.events.list({ type: 'motion.start' }), [{ cameraId: id, detail: { source: 'onvif' } }]);
 
+
+  // The CLI edits cameras from another process: the running edge follows.
+  const cli = openDatabase(edge.layout.database);
+  t.teardown(() => cli.close());
+  const other = new CameraRegistry({ db: cli, clock: systemClock });
+  other.update(id, { enabled: false });
+  await waitFor('the disabled camera unsubscribed', async () => (await sim.control.state())[0]!.events!.subscriptions === 0);
+  other.add({ name: '北口', mainUrl: b.urls.main, username: b.user, password: b.password, device: { onvifUrl: b.urls.onvif } });
+  await waitFor('a subscription for a camera added by the CLI (motion.source defaults to both)', async () => (await sim.control.state())[1]!.events!.subscriptions === 1);
+  other.update(id, { enabled: true });
+  await waitFor('enabled again', async () => (await sim.control.state())[0]!.events!.subscriptions === 1);
+
   t.same((await edge.stop()).pending, []);
   stopped = true;
-  await waitFor('the subscription freed', async () => (await sim.control.state())[0]!.events!.subscriptions === 0);
+  await waitFor('the subscriptions freed', async () => (await sim.control.state()).every((c) => c.events!.subscriptions === 0));
   t.pass('unsubscribed on stop');
 });

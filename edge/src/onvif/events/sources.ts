@@ -3,6 +3,7 @@
  * plan, pure), and one CameraEvents per camera started and stopped together.
  */
 import type { Clock } from '../../clock.ts';
+import type { Db } from '../../db/database.ts';
 import type { Logger } from '../../log.ts';
 import { parseOnvifAddress, type OnvifTarget } from '../address.ts';
 import type { OnvifCredentials } from '../client.ts';
@@ -59,26 +60,96 @@ export function planOnvifEvents(cameras: readonly EventCamera[], settings: Reado
   return { sources, skipped };
 }
 
-export class OnvifEventSources {
-  readonly #deps: { clock: Clock; log: Logger; sink: AlarmSink };
-  #parts: CameraEvents[] = [];
+export interface OnvifEventSourcesDeps {
+  clock: Clock;
+  log: Logger;
+  sink: AlarmSink;
+  /** For `PRAGMA data_version`: it changes when the CLI (another connection) edits cameras. */
+  db: Db;
+  cameras: () => readonly EventCamera[];
+  settings: Readonly<Record<string, CameraMotionSettings>>;
+  pollMs?: number;
+}
 
-  constructor(deps: { clock: Clock; log: Logger; sink: AlarmSink }) {
+/**
+ * One CameraEvents per planned camera, kept in line with the camera table the
+ * way the recorder is: a cheap poll of the database's data_version, so a camera
+ * added, disabled or given a new password by the CLI follows within seconds.
+ */
+export class OnvifEventSources {
+  readonly #deps: OnvifEventSourcesDeps;
+  readonly #parts = new Map<number, { part: CameraEvents; key: string }>();
+  #timer: unknown;
+  #dataVersion = -1;
+  #syncing: Promise<void> = Promise.resolve();
+  #stopped = false;
+
+  constructor(deps: OnvifEventSourcesDeps) {
     this.#deps = deps;
   }
 
-  /** Starts one source per planned camera; returns at once (subscribing happens in the background). */
-  start(planned: readonly PlannedSource[]): void {
-    const { clock, log, sink } = this.#deps;
-    this.#parts = planned.map((p) => new CameraEvents({ cameraId: p.cameraId, target: p.target, credentials: p.credentials, clock, log, sink, settings: { mergeGapMs: p.mergeGapMs } }));
-    for (const part of this.#parts) part.start();
+  /** Returns at once: subscribing happens in the background. */
+  start(): void {
+    this.#stopped = false;
+    this.#dataVersion = this.#version();
+    void this.sync();
+    this.#timer = this.#deps.clock.setInterval(() => {
+      const version = this.#version();
+      if (version === this.#dataVersion) return;
+      this.#dataVersion = version;
+      void this.sync();
+    }, this.#deps.pollMs ?? 2000);
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.#parts.map((p) => p.stop()));
+    this.#stopped = true;
+    this.#deps.clock.clearInterval(this.#timer);
+    await this.#syncing;
+    await Promise.all([...this.#parts.values()].map(({ part }) => part.stop()));
+    this.#parts.clear();
+  }
+
+  /** Brings the running sources in line with the plan. Serialised. */
+  sync(): Promise<void> {
+    this.#syncing = this.#syncing.then(() => this.#sync()).catch((err: unknown) => this.#deps.log.error({ err }, 'ONVIF events: camera sync failed'));
+    return this.#syncing;
   }
 
   status(): CameraEventsStatus[] {
-    return this.#parts.map((p) => p.status());
+    return [...this.#parts.values()].map(({ part }) => part.status()).sort((a, b) => a.cameraId - b.cameraId);
   }
+
+  async #sync(): Promise<void> {
+    if (this.#stopped) return;
+    const { clock, log, sink } = this.#deps;
+    const plan = planOnvifEvents(this.#deps.cameras(), this.#deps.settings);
+    const wanted = new Map(plan.sources.map((p) => [p.cameraId, p]));
+    const stops: Promise<void>[] = [];
+    for (const [id, { part, key }] of this.#parts) {
+      const next = wanted.get(id);
+      if (!next || keyOf(next) !== key) {
+        this.#parts.delete(id);
+        stops.push(part.stop());
+      }
+    }
+    await Promise.all(stops);
+    for (const skip of plan.skipped) {
+      if (skip.reason === 'bad ONVIF address') log.warn({ cameraId: skip.cameraId }, 'ONVIF events skipped: the ONVIF address cannot be read');
+    }
+    for (const [id, p] of wanted) {
+      if (this.#parts.has(id) || this.#stopped) continue;
+      const part = new CameraEvents({ cameraId: id, target: p.target, credentials: p.credentials, clock, log: log.child({ cameraId: id }), sink, settings: { mergeGapMs: p.mergeGapMs } });
+      this.#parts.set(id, { part, key: keyOf(p) });
+      part.start();
+    }
+  }
+
+  #version(): number {
+    return this.#deps.db.pragma('data_version', { simple: true }) as number;
+  }
+}
+
+/** What a running source depends on: a change restarts it. */
+function keyOf(p: PlannedSource): string {
+  return JSON.stringify([p.target.url, p.credentials.username, p.credentials.password, p.mergeGapMs]);
 }
