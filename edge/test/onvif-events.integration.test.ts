@@ -191,6 +191,21 @@ t.test('garbage SOAP never crashes the process; events flow again once the camer
   t.same(crashes, [], 'nothing escaped');
 });
 
+t.test('a refused login waits at least a minute before the next try (cameras lock accounts)', async (t) => {
+  const cam = sim.cameras[0]!;
+  const { time, source, until, subscribed } = setup(t, cam);
+  await sim.control.fault(0, 'refuse_auth');
+  t.teardown(() => sim.control.clear(0, 'refuse_auth'));
+  source.start();
+  await until('the refusal', () => source.status().state === 'retrying');
+  t.match(source.status().lastError, /refused the ONVIF user name or password/);
+  t.ok(source.status().retryAt! - time.clock.now() >= 60_000, `next try in ${source.status().retryAt! - time.clock.now()} ms`);
+  await sim.control.clear(0, 'refuse_auth');
+  await time.tick(61_000);
+  await subscribed();
+  t.equal(source.status().retryAt, null);
+});
+
 t.test('stop ends a long poll even when the camera cannot take the Unsubscribe', async (t) => {
   const cam = sim.cameras[0]!;
   const { source, subscribed } = setup(t, cam);

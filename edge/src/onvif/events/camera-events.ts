@@ -36,6 +36,8 @@ export interface CameraEventsSettings {
   backoff: BackoffPolicy;
   /** An empty PullMessages answered faster than this is a camera not long-polling: wait the rest. */
   minPullMs: number;
+  /** Floor for the delay after a refused login: cameras lock the account after a few bad ones. */
+  authRetryMinMs: number;
 }
 
 export const defaultCameraEventsSettings: CameraEventsSettings = {
@@ -43,6 +45,7 @@ export const defaultCameraEventsSettings: CameraEventsSettings = {
   requestTimeoutMs: 5_000,
   backoff: { baseMs: 2_000, maxMs: 120_000, budget: 10, windowMs: 10 * 60_000 },
   minPullMs: 1_000,
+  authRetryMinMs: 60_000,
 };
 
 export interface CameraEventsDeps {
@@ -66,6 +69,8 @@ export interface CameraEventsStatus {
   /** Motion and tamper notifications received since start. */
   received: number;
   lastError: string | null;
+  /** While retrying: when the next subscribe starts (our clock). */
+  retryAt: number | null;
 }
 
 export class CameraEvents {
@@ -82,6 +87,7 @@ export class CameraEvents {
   #subscriptions = 0;
   #received = 0;
   #lastError: string | null = null;
+  #retryAt: number | null = null;
   /** Start rows' ids, so an end names the start it closes. */
   #startIds = new Map<string, number | null>();
   #dueTimer: unknown;
@@ -125,7 +131,7 @@ export class CameraEvents {
   }
 
   status(): CameraEventsStatus {
-    return { cameraId: this.#deps.cameraId, state: this.#state, subscriptions: this.#subscriptions, open: this.#episodes.open, received: this.#received, lastError: this.#lastError };
+    return { cameraId: this.#deps.cameraId, state: this.#state, subscriptions: this.#subscriptions, open: this.#episodes.open, received: this.#received, lastError: this.#lastError, retryAt: this.#retryAt };
   }
 
   #live(generation: number): boolean {
@@ -167,9 +173,12 @@ export class CameraEvents {
         if (!this.#live(generation)) return;
         this.#lastError = err instanceof Error ? err.message : String(err);
         this.#state = 'retrying';
-        const delay = this.#backoff.next(clock.now());
+        const authRefused = (err as { code?: unknown }).code === 'ONVIF_AUTH_FAILED';
+        const delay = this.#backoff.next(clock.now(), authRefused ? this.#settings.authRetryMinMs : 0);
+        this.#retryAt = clock.now() + delay;
         log.warn({ cameraId, reason: this.#lastError, retryInMs: delay }, 'ONVIF event subscription lost; subscribing again');
         await this.#sleep(delay);
+        this.#retryAt = null;
       }
     }
   }
