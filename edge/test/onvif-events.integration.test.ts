@@ -122,6 +122,30 @@ t.test('after the camera forgets the subscription (restart) the edge subscribes 
   await sim.control.event(0, 'motion', false);
 });
 
+t.test('a camera that restarts (refuses connections for a while, forgets the subscription) is subscribed again once it is back', async (t) => {
+  const cam = sim.cameras[0]!;
+  const { time, store, source, until, subscribed } = setup(t, cam);
+  source.start();
+  await subscribed();
+  await sim.control.fault(0, 'drop_subscription');
+  await sim.control.fault(0, 'offline');
+  t.teardown(() => sim.control.clear(0, 'offline'));
+  await until('unreachable', () => source.status().state === 'retrying' && /no answer from the ONVIF service/.test(source.status().lastError ?? ''), { tickMs: 1_000 });
+  const failedAt = source.status().subscriptions;
+  // Refused attempts, each after a longer wait.
+  for (let i = 0; i < 3; i++) {
+    await time.tick(10_000);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.equal(source.status().state, 'retrying', 'still retrying while the camera is away');
+  await sim.control.clear(0, 'offline');
+  await until('subscribed again', () => source.status().state === 'subscribed' && source.status().subscriptions === failedAt + 1, { tickMs: 5_000, realMs: 60_000 });
+  await subscribed();
+  await sim.control.event(0, 'motion', true);
+  await until('motion.start after the restart', () => store.list({ type: 'motion.start' }).length === 1);
+  await sim.control.event(0, 'motion', false);
+});
+
 t.test('renews before the subscription would end (schedule on fake time)', async (t) => {
   const cam = sim.cameras[0]!;
   const { time, source, subscribed } = setup(t, cam);
