@@ -4,7 +4,7 @@
 // the Events service, garbage replies. Fake time drives only our waits (merge
 // gap, backoff, renew schedule); protocol round trips run in real time.
 import t, { type Test } from 'tap';
-import { Socket } from 'node:net';
+import { createServer, Socket, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startCamsim, type Camsim, type SimCamera } from '../../scripts/camsim/camsim.ts';
 import { openDatabase } from '../src/db/database.ts';
@@ -16,6 +16,11 @@ import { fakeClock } from './helpers/fake-time.ts';
 import { tmpDir } from './helpers/tmp.ts';
 
 const MERGE_GAP_MS = 10_000;
+
+/** Open client sockets of this process to a port on loopback. */
+function socketsTo(port: number): number {
+  return (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().filter((h) => h instanceof Socket && h.remotePort === port && !h.destroyed).length;
+}
 
 let sim: Camsim;
 t.before(async () => {
@@ -232,16 +237,51 @@ t.test('a refused login waits at least a minute before the next try (cameras loc
 
 t.test('stop ends a long poll even when the camera cannot take the Unsubscribe', async (t) => {
   const cam = sim.cameras[0]!;
-  const { source, subscribed } = setup(t, cam);
+  const { source, until, subscribed } = setup(t, cam);
   source.start();
   await subscribed();
+  await until('the Initialized states', () => source.status().received === 4);
+  await until('the long poll in flight', () => socketsTo(cam.onvifPort) === 1);
   // Offline closes the camera's listening socket; the long poll's connection stays open on its side.
   await sim.control.fault(0, 'offline');
   t.teardown(() => sim.control.clear(0, 'offline'));
-  const toCamera = () =>
-    (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().filter((h) => h instanceof Socket && h.remotePort === cam.onvifPort && !h.destroyed);
-  t.ok(toCamera().length >= 1, 'the long poll is open');
+  t.equal(socketsTo(cam.onvifPort), 1, 'the long poll is open');
   await source.stop();
   await new Promise((r) => setImmediate(r));
-  t.same(toCamera().length, 0, 'no connection to the camera is left behind');
+  t.equal(socketsTo(cam.onvifPort), 0, 'no connection to the camera is left behind');
+});
+
+t.test('stop during a connect the camera never answers leaves no socket or timer behind', async (t) => {
+  const held: Socket[] = [];
+  const silent = createServer((s) => void held.push(s));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    for (const s of held) s.destroy();
+    silent.close();
+  });
+  const port = (silent.address() as AddressInfo).port;
+  const time = fakeClock();
+  const db = openDatabase(join(tmpDir(t), 'cunbox.db'));
+  t.teardown(() => db.close());
+  const source = new CameraEvents({
+    cameraId: 1,
+    target: parseOnvifAddress(`127.0.0.1:${port}`),
+    credentials: { username: 'admin', password: 'pw' },
+    clock: time.clock,
+    log: silentLogger(),
+    sink: new EventStore({ db, clock: time.clock }),
+    settings: { requestTimeoutMs: 20_000 },
+  });
+  source.start();
+  const deadline = Date.now() + 10_000;
+  while (held.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  t.equal(source.status().state, 'connecting');
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timers();
+  await source.stop();
+  t.equal(socketsTo(port), 0, 'the connection is closed');
+  // The request's deadline (80 s here) must not keep the process alive; it goes once the reset is seen.
+  const until = Date.now() + 5_000;
+  while (timers() >= before && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  t.ok(timers() < before, "the request's deadline timer is gone");
 });

@@ -144,23 +144,21 @@ export class CameraEvents {
       try {
         this.#state = 'connecting';
         this.#backoff.recordStart(clock.now());
-        const opened = await PullPoint.open(this.#deps.target, this.#deps.credentials, clock, this.#settings.requestTimeoutMs);
-        if (!this.#live(generation)) {
-          if ('session' in opened) {
-            await opened.session.unsubscribe();
-            opened.session.close();
-          }
-          return;
-        }
-        if ('unsupported' in opened) {
+        const session = new PullPoint(this.#deps.target, this.#deps.credentials, clock, this.#settings.requestTimeoutMs);
+        // Held from the start, so that stop() can end a connect still in flight.
+        this.#session = session;
+        const opened = await session.open();
+        if (!this.#live(generation)) return;
+        if (opened === 'unsupported') {
+          this.#session = undefined;
+          session.close();
           this.#state = 'unsupported';
           log.info({ cameraId }, 'camera offers no ONVIF events service; motion comes from video only');
           return;
         }
-        this.#session = opened.session;
         this.#subscriptions++;
         this.#state = 'subscribed';
-        await this.#pullLoop(opened.session, generation);
+        await this.#pullLoop(session, generation);
       } catch (err) {
         if (!this.#live(generation)) return;
         const failed = this.#session;

@@ -24,8 +24,6 @@ const ASSUMED_LIFETIME_MS = 60_000;
 /** Renew while a whole long poll and a round trip still fit in the subscription. */
 const RENEW_MARGIN_MS = PULL_WAIT_MS + 10_000;
 
-export type OpenResult = { session: PullPoint } | { unsupported: true };
-
 export class PullPoint {
   readonly #cam: CamInstance;
   readonly #target: OnvifTarget;
@@ -34,9 +32,10 @@ export class PullPoint {
   readonly #agent: Agent;
   #renewAt = 0;
 
-  private constructor(cam: CamInstance, agent: Agent, target: OnvifTarget, clock: Clock, timeoutMs: number) {
-    this.#cam = cam;
-    this.#agent = agent;
+  /** No I/O: open() connects. */
+  constructor(target: OnvifTarget, creds: OnvifCredentials, clock: Clock, timeoutMs: number) {
+    this.#agent = new Agent();
+    this.#cam = newCam(target, creds, timeoutMs, this.#agent);
     this.#target = target;
     this.#clock = clock;
     this.#timeoutMs = timeoutMs;
@@ -46,32 +45,26 @@ export class PullPoint {
    * Connects (clock, services, profiles) and subscribes. `unsupported` when the
    * camera lists no Events service: nothing to retry, the caller skips it.
    */
-  static async open(target: OnvifTarget, creds: OnvifCredentials, clock: Clock, timeoutMs: number): Promise<OpenResult> {
-    const agent = new Agent();
-    const cam = newCam(target, creds, timeoutMs, agent);
-    const pp = new PullPoint(cam, agent, target, clock, timeoutMs);
-    try {
-      // connect(): GetSystemDateAndTime (the login digest is stamped with the camera's clock), GetServices/GetCapabilities, GetProfiles…
-      await pp.#call<unknown>(timeoutMs * 4, (cb) => cam.connect(cb));
-      // Without an events address the package would post to a relative path "events".
-      if (!cam.uri?.events) {
-        pp.close();
-        return { unsupported: true };
-      }
-      const { data } = await pp.#call<Record<string, unknown>>(timeoutMs, (cb) => cam.createPullPointSubscription(cb));
-      // The package sends PullMessages, Renew and Unsubscribe to this parsed address, with
-      // whatever agent it carries: ours, so that close() can end a long poll.
-      const address = (cam.events as { subscription?: { subscriptionReference?: { address?: unknown } } }).subscription?.subscriptionReference?.address;
-      if (address && typeof address === 'object') (address as { agent?: Agent }).agent = agent;
-      pp.#scheduleRenew(data);
-      return { session: pp };
-    } catch (err) {
-      pp.close();
-      throw err;
-    }
+  async open(): Promise<'subscribed' | 'unsupported'> {
+    const cam = this.#cam;
+    // connect(): GetSystemDateAndTime (the login digest is stamped with the camera's clock), GetServices/GetCapabilities, GetProfiles…
+    await this.#call<unknown>(this.#timeoutMs * 4, (cb) => cam.connect(cb));
+    // Without an events address the package would post to a relative path "events".
+    if (!cam.uri?.events) return 'unsupported';
+    const { data } = await this.#call<Record<string, unknown>>(this.#timeoutMs, (cb) => cam.createPullPointSubscription(cb));
+    // The package sends PullMessages, Renew and Unsubscribe to this parsed address, with
+    // whatever agent it carries: ours, so that close() can end a long poll.
+    const address = (cam.events as { subscription?: { subscriptionReference?: { address?: unknown } } }).subscription?.subscriptionReference?.address;
+    if (address && typeof address === 'object') (address as { agent?: Agent }).agent = this.#agent;
+    this.#scheduleRenew(data);
+    return 'subscribed';
   }
 
-  /** Ends every connection of this session now, a long poll in flight included (a camera that ignores Unsubscribe holds it for a minute). */
+  /**
+   * Ends every connection of this session now, whatever is in flight (a long
+   * poll a camera holds for a minute, a connect waiting out its deadline), so
+   * nothing keeps the process alive after a stop.
+   */
   close(): void {
     this.#agent.destroy();
   }
