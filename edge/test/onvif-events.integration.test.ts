@@ -4,7 +4,7 @@
 // the Events service, garbage replies. Fake time drives only our waits (merge
 // gap, backoff, renew schedule); protocol round trips run in real time.
 import t, { type Test } from 'tap';
-import { createServer, Socket, type AddressInfo } from 'node:net';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { startCamsim, type Camsim, type SimCamera } from '../../scripts/camsim/camsim.ts';
 import { openDatabase } from '../src/db/database.ts';
@@ -14,6 +14,7 @@ import { parseOnvifAddress } from '../src/onvif/address.ts';
 import { CameraEvents, type CameraEventsSettings } from '../src/onvif/events/camera-events.ts';
 import { fakeClock } from './helpers/fake-time.ts';
 import { tmpDir } from './helpers/tmp.ts';
+import { silentServer } from './helpers/silent-server.ts';
 
 const MERGE_GAP_MS = 10_000;
 
@@ -262,14 +263,7 @@ t.test('stop ends a long poll even when the camera cannot take the Unsubscribe',
 });
 
 t.test('stop during a connect the camera never answers leaves no socket or timer behind', async (t) => {
-  const held: Socket[] = [];
-  const silent = createServer((s) => void held.push(s));
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => {
-    for (const s of held) s.destroy();
-    silent.close();
-  });
-  const port = (silent.address() as AddressInfo).port;
+  const { port, held } = await silentServer(t);
   const time = fakeClock();
   const db = openDatabase(join(tmpDir(t), 'cunbox.db'));
   t.teardown(() => db.close());
