@@ -297,6 +297,11 @@ export class Edge {
     return this.#media;
   }
 
+  /** The cameras' ONVIF event sources (per camera: subscribed, retrying, unsupported…). */
+  get onvifEvents(): OnvifEventSources | undefined {
+    return this.#onvifEvents;
+  }
+
   /** The daily backup, when the config has a `backup` section. */
   get backup(): BackupScheduler | undefined {
     return this.#backup;

@@ -107,6 +107,7 @@ t.test('the edge subscribes for cameras with onvif or both, stores their alarms,
   };
   await waitFor('a subscription on 东口', async () => (await sim.control.state())[0]!.events!.subscriptions === 1);
   t.equal((await sim.control.state())[1]!.events!.subscriptionsCreated, 0, 'a video-only camera is not subscribed');
+  t.match(edge.onvifEvents?.status(), [{ state: 'subscribed', subscriptions: 1 }], 'one source, for 东口');
 
   await sim.control.event(0, 'motion', true);
   const id = edge.parts.registry.getByName('东口')!.id;
