@@ -5,6 +5,7 @@ import { openDatabase, type Db } from './db/database.ts';
 import { CameraRegistry } from './cameras/registry.ts';
 import type { EdgeConfig } from './config/load.ts';
 import { EventStore } from './events/event-store.ts';
+import { OnvifEventSources } from './onvif/events/sources.ts';
 import { nodeSpawner, type Spawner } from './ffmpeg/process.ts';
 import { Recorder } from './recorder/recorder.ts';
 import type { CameraStatus, RecorderSink } from './recorder/types.ts';
@@ -81,6 +82,7 @@ export class Edge {
   #mediaDown: MediaDownloader | undefined;
   #metrics: EdgeMetrics | undefined;
   #backup: BackupScheduler | undefined;
+  #onvifEvents: OnvifEventSources | undefined;
   /** The stop step under way, for the report when the deadline passes. */
   #stopStep: string | undefined;
 
@@ -188,6 +190,9 @@ export class Edge {
       storage.start();
       await this.#recorder.start();
       exports.start();
+      // The cameras' own motion and tamper alarms (motion.source onvif or both).
+      this.#onvifEvents = new OnvifEventSources({ clock, log: log.child({ module: 'onvif-events' }), sink: events, db, cameras: () => registry.listWithSecrets(), settings: config.cameraMotion ?? {} });
+      this.#onvifEvents.start();
       // The daily backup (database, config, credentials, keys): only with a `backup` section.
       if (config.backup) {
         this.#backup = new BackupScheduler({ config, settings: config.backup, db, clock, log: log.child({ module: 'backup' }), events });
@@ -280,8 +285,9 @@ export class Edge {
     };
     const recorders = this.#recorder?.stop().catch((err: unknown) => this.#deps.log.error({ err }, 'stopping the recorders failed'));
     await step('new work (API, uploads, live, exports, backup)', () =>
-      Promise.all([this.#media?.stop(), this.#mediaDown?.stop(), this.#http?.stop(), this.#live?.stop(), this.#snapshots?.stop(), this.#parts?.exports.stop(), this.#backup?.stop()]),
+      Promise.all([this.#media?.stop(), this.#mediaDown?.stop(), this.#http?.stop(), this.#live?.stop(), this.#snapshots?.stop(), this.#parts?.exports.stop(), this.#backup?.stop(), this.#onvifEvents?.stop()]),
     );
+    this.#onvifEvents = undefined;
     this.#media = undefined;
     this.#mediaDown = undefined;
     this.#backup = undefined;
@@ -311,6 +317,11 @@ export class Edge {
   /** Fetches photos phones attached through the cloud, with a `cloud` section and the HTTP API. */
   get mediaDownloader(): MediaDownloader | undefined {
     return this.#mediaDown;
+  }
+
+  /** The cameras' ONVIF event sources (per camera: subscribed, retrying, unsupported…). */
+  get onvifEvents(): OnvifEventSources | undefined {
+    return this.#onvifEvents;
   }
 
   /** The daily backup, when the config has a `backup` section. */

@@ -2,7 +2,6 @@
 // picks streams, and that no malformed reply to any call escapes as anything
 // but a classified error.
 import t from 'tap';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { readOnvifCamera, readCameraClock } from '../src/onvif/client.ts';
 import { parseOnvifAddress } from '../src/onvif/address.ts';
 import { judgeReply, resolveInterface } from '../src/onvif/discovery.ts';
@@ -10,6 +9,7 @@ import { CameraProblemError, TemplatedError } from '../src/probe/problem.ts';
 import { startFakeOnvif, envelope, type Action } from './helpers/fake-onvif.ts';
 import { cli } from './helpers/cli.ts';
 import { tmpDir } from './helpers/tmp.ts';
+import { silentServer } from './helpers/silent-server.ts';
 
 const creds = { username: 'admin', password: 'pw' };
 
@@ -51,14 +51,8 @@ t.test('a camera that answers late once is asked again with twice the time; an a
 });
 
 t.test('a camera that never answers is still unreachable after the second try', async (t) => {
-  const held: Socket[] = [];
-  const silent = createServer((s) => void held.push(s));
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => {
-    for (const s of held) s.destroy();
-    silent.close();
-  });
-  const target = parseOnvifAddress(`127.0.0.1:${(silent.address() as AddressInfo).port}`);
+  const { port, held } = await silentServer(t);
+  const target = parseOnvifAddress(`127.0.0.1:${port}`);
   await t.rejects(readCameraClock(target, { timeoutMs: 300 }), { code: 'CAMERA_UNREACHABLE' });
   t.equal(held.length, 2, 'asked twice');
 });

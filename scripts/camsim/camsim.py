@@ -45,6 +45,8 @@ from pathlib import Path
 from typing import Any, Callable
 from xml.sax.saxutils import escape
 
+from camsim_events import TEV, WSNT, EventService
+
 log = logging.getLogger("camsim")
 
 
@@ -683,19 +685,28 @@ class Onvif:
             (NS["trt"], "GetVideoSources"): self.get_video_sources,
             (NS["trt"], "GetStreamUri"): self.get_stream_uri,
             (NS["trt"], "GetSnapshotUri"): self.get_snapshot_uri,
+            (TEV, "GetServiceCapabilities"): lambda _req: cam.events.capabilities(),
+            (TEV, "GetEventProperties"): lambda _req: cam.events.properties(),
+            (TEV, "CreatePullPointSubscription"): cam.events.create,
+        }
+        # Actions on one subscription, which its address (the request path) names.
+        self.subscription_actions: dict[tuple[str, str], Callable[[ET.Element, str], str]] = {
+            (TEV, "PullMessages"): cam.events.pull,
+            (WSNT, "Renew"): cam.events.renew,
+            (WSNT, "Unsubscribe"): cam.events.unsubscribe,
         }
 
     @property
     def base(self) -> str:
         return f"http://{self.cam.sim.bind}:{self.cam.onvif_port}"
 
-    def handle(self, body: bytes) -> tuple[int, str]:
+    def handle(self, body: bytes, path: str = "/onvif/device_service") -> tuple[int, str]:
         try:
-            return 200, self.dispatch(body)
+            return 200, self.dispatch(body, path)
         except SoapFault as fault:
             return fault.status, fault.xml()
 
-    def dispatch(self, body: bytes) -> str:
+    def dispatch(self, body: bytes, path: str) -> str:
         try:
             envelope = ET.fromstring(body)
         except ET.ParseError:
@@ -709,12 +720,18 @@ class Onvif:
             raise SoapFault(400, "env:Sender", "ter:InvalidArgs", "Empty SOAP body")
         ns, _, action = request.tag[1:].partition("}")
         handler = self.actions.get((ns, action))
-        if handler is None:
+        on_subscription = self.subscription_actions.get((ns, action))
+        if ns in (TEV, WSNT) and not self.cam.has_events:
+            handler = on_subscription = None
+        if handler is None and on_subscription is None:
             raise SoapFault(400, "env:Receiver", "ter:ActionNotSupported", f"{action} is not supported")
         if action != "GetSystemDateAndTime":
             if "refuse_auth" in self.cam.faults:
                 raise not_authorized()
             check_username_token(envelope, self.cam.user, self.cam.password)
+        if on_subscription is not None:
+            return ENVELOPE.format(body=on_subscription(request, path))
+        assert handler is not None
         return ENVELOPE.format(body=handler(request))
 
     def get_system_date_and_time(self, _req: ET.Element) -> str:
@@ -752,7 +769,15 @@ class Onvif:
             "<tt:SystemLogging>false</tt:SystemLogging><tt:FirmwareUpgrade>false</tt:FirmwareUpgrade>"
             "<tt:SupportedVersions><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tt:SupportedVersions></tt:System>"
             "</tt:Device>"
-            f"<tt:Media><tt:XAddr>{self.base}/onvif/media_service</tt:XAddr>"
+            + (
+                f"<tt:Events><tt:XAddr>{self.base}/onvif/events_service</tt:XAddr>"
+                "<tt:WSSubscriptionPolicySupport>false</tt:WSSubscriptionPolicySupport>"
+                "<tt:WSPullPointSupport>true</tt:WSPullPointSupport>"
+                "<tt:WSPausableSubscriptionManagerInterfaceSupport>false</tt:WSPausableSubscriptionManagerInterfaceSupport>"
+                "</tt:Events>"
+                if self.cam.has_events else ""
+            )
+            + f"<tt:Media><tt:XAddr>{self.base}/onvif/media_service</tt:XAddr>"
             "<tt:StreamingCapabilities><tt:RTPMulticast>false</tt:RTPMulticast><tt:RTP_TCP>true</tt:RTP_TCP>"
             "<tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP></tt:StreamingCapabilities></tt:Media>"
             "</tds:Capabilities></tds:GetCapabilitiesResponse>"
@@ -762,6 +787,7 @@ class Onvif:
         services = (
             (NS["tds"], "device_service", 2, 60),
             (NS["trt"], "media_service", 2, 60),
+            *(((TEV, "events_service", 2, 60),) if self.cam.has_events else ()),
         )
         return "<tds:GetServicesResponse>" + "".join(
             f"<tds:Service><tds:Namespace>{ns}</tds:Namespace><tds:XAddr>{self.base}/onvif/{path}</tds:XAddr>"
@@ -859,7 +885,7 @@ class OnvifRequestHandler(http.server.BaseHTTPRequestHandler):
         if not self.path.startswith("/onvif/"):
             self.reply(404, "text/plain", b"not found\n")
             return
-        status, xml = cam.onvif.handle(body)
+        status, xml = cam.onvif.handle(body, self.path)
         payload = GARBAGE_SOAP if "garbage_soap" in cam.faults else xml.encode()
         self.reply(status, SOAP_CONTENT_TYPE, payload)
 
@@ -903,7 +929,7 @@ class OnvifEndpoint:
 
 # --------------------------------------------------------------------------- cameras
 
-FAULTS = ("stall", "drop", "refuse_auth", "offline", "garbage_soap", "clock_offset")
+FAULTS = ("stall", "drop", "refuse_auth", "offline", "garbage_soap", "clock_offset", "drop_subscription")
 
 
 class Camera:
@@ -936,6 +962,13 @@ class Camera:
         self.lock = threading.Lock()
         self.clips = {r.name: sim.clips[(clip_name, self.b_frames(), r.name)] for r in RENDITIONS}
         self.rtsp = RtspEndpoint(self, self.clips, sim.pool, sim.args.rtsp_auth)
+        self.has_events = index not in sim.args.no_events
+        self.events = EventService(
+            base=lambda: self.onvif.base,
+            fault=SoapFault,
+            zero_time=index in sim.args.zero_time,
+            clock_offset=lambda: self.clock_offset,
+        )
         self.onvif = Onvif(self)
         self.onvif_http = OnvifEndpoint(self)
 
@@ -957,7 +990,7 @@ class Camera:
             "rtsp_port": self.rtsp_port, "onvif_port": self.onvif_port,
             "main": self.rtsp_url("main"), "sub": self.rtsp_url("sub"),
             "onvif": self.device_url(), "uuid": f"urn:uuid:{self.uuid}", "clip": self.clip_name,
-            "bframes": self.bframes,
+            "bframes": self.bframes, "events": self.has_events, "zero_time": self.events.zero_time,
         }
 
     def state(self) -> dict[str, Any]:
@@ -967,6 +1000,7 @@ class Camera:
             "faults": sorted(self.faults), "clock_offset_s": self.clock_offset,
             "rtsp_clients": self.rtsp.client_count(),
             "streams": {name: c.snapshot() for name, c in self.rtsp.counters.items()},
+            "events": self.events.snapshot() if self.has_events else None,
         }
 
     # Fault changes come from control threads; one at a time per camera, and
@@ -978,6 +1012,10 @@ class Camera:
             if fault == "drop":
                 n = call_in_main(self.rtsp.drop_clients)
                 log.info("%s: dropped %d RTSP client(s)", self.name, n)
+                return
+            if fault == "drop_subscription":
+                n = self.events.drop_subscriptions()
+                log.info("%s: forgot %d event subscription(s)", self.name, n)
                 return
             if fault == "clock_offset":
                 seconds = params.get("seconds")
@@ -1169,6 +1207,10 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
             self.send_json(200, {"ok": True})
             GLib.idle_add(sim.quit)
             return
+        event = re.fullmatch(r"/cameras/(\d+)/event", self.path)
+        if event:
+            self.raise_event(self.camera(event.group(1)), body)
+            return
         match = re.fullmatch(r"/cameras/(\d+)/(fault|clear)", self.path)
         cam = self.camera(match.group(1)) if match else None
         if cam is None or match is None:
@@ -1191,6 +1233,23 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
             self.send_json(400, {"error": str(e)})
         except SimError as e:
             self.send_json(409, {"error": str(e)})
+
+
+    def raise_event(self, cam: Camera | None, body: dict[str, Any]) -> None:
+        if cam is None or not cam.has_events:
+            self.send_json(404, {"error": "no such camera, or it has no Events service"})
+            return
+        kind, state = body.get("kind"), body.get("state")
+        if not isinstance(state, bool):
+            self.send_json(400, {"error": '"state" must be true or false'})
+            return
+        try:
+            reached = cam.events.raise_event(str(kind), state)
+        except ValueError as e:
+            self.send_json(400, {"error": str(e)})
+            return
+        log.info("%s: event %s=%s to %d subscription(s)", cam.name, kind, state, reached)
+        self.send_json(200, {"subscriptions": reached})
 
 
 class ControlServer(http.server.ThreadingHTTPServer):
@@ -1337,6 +1396,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help=f"clip name(s), comma-separated, assigned round-robin: {', '.join(CLIP_SOURCES)} or file:PATH")
     p.add_argument("--bframes", default="",
                    help=f"comma-separated camera indexes whose streams have B-frames ({B_FRAMES} per mini-GOP)")
+    p.add_argument("--no-events", default="",
+                   help="comma-separated camera indexes without an ONVIF Events service")
+    p.add_argument("--zero-time", default="",
+                   help="comma-separated camera indexes whose event times read 0000-00-00T00:00:00Z")
     p.add_argument("--user", default="admin")
     p.add_argument("--rtsp-auth", choices=("digest", "basic"), default="digest",
                    help="scheme offered in the RTSP 401 challenge; both schemes' credentials are accepted")
@@ -1350,6 +1413,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         args.bframes = {int(v) for v in args.bframes.split(",") if v.strip()}
     except ValueError:
         p.error("--bframes takes camera indexes, e.g. 0,3")
+    for name in ("no_events", "zero_time"):
+        try:
+            setattr(args, name, {int(v) for v in getattr(args, name).split(",") if v.strip()})
+        except ValueError:
+            p.error(f"--{name.replace('_', '-')} takes camera indexes, e.g. 0,3")
     if not 1 <= args.cameras <= 512:
         p.error("--cameras must be between 1 and 512")
     if not args.clip:

@@ -17,6 +17,8 @@ import { CAMSIM_SCRIPT, DEFAULT_PYTHON, startCamsim, type SimCamera } from './ca
 const NS = {
   device: 'http://www.onvif.org/ver10/device/wsdl',
   media: 'http://www.onvif.org/ver10/media/wsdl',
+  events: 'http://www.onvif.org/ver10/events/wsdl',
+  wsnt: 'http://docs.oasis-open.org/wsn/b-2',
 };
 
 interface RunResult {
@@ -117,7 +119,7 @@ function connectRefused(port: number): Promise<boolean> {
 }
 
 /** A SOAP 1.2 request with a WS-Security UsernameToken (PasswordDigest), as ONVIF clients send it. */
-async function soap(cam: SimCamera, ns: string, action: string, inner = '', creds: { user: string; password: string } | null = cam) {
+async function soap(cam: SimCamera, ns: string, action: string, inner = '', creds: { user: string; password: string } | null = cam, path?: string) {
   let header = '';
   if (creds) {
     const nonce = randomBytes(16);
@@ -132,8 +134,8 @@ async function soap(cam: SimCamera, ns: string, action: string, inner = '', cred
       '</UsernameToken></Security></s:Header>';
   }
   const body = `<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope">${header}<s:Body><${action} xmlns="${ns}">${inner}</${action}></s:Body></s:Envelope>`;
-  const service = ns === NS.media ? 'media_service' : 'device_service';
-  const res = await fetch(`http://127.0.0.1:${cam.onvifPort}/onvif/${service}`, {
+  const service = ns === NS.media ? 'media_service' : ns === NS.events ? 'events_service' : 'device_service';
+  const res = await fetch(`http://127.0.0.1:${cam.onvifPort}${path ?? `/onvif/${service}`}`, {
     method: 'POST',
     headers: { 'content-type': 'application/soap+xml; charset=utf-8' },
     body,
@@ -333,6 +335,55 @@ t.test('ONVIF device and media services', async (t) => {
   const unknown = await soap(c, NS.device, 'SetSystemFactoryDefault');
   t.equal(unknown.status, 400);
   t.match(unknown.xml, /ter:ActionNotSupported/);
+});
+
+t.test('ONVIF events: PullPoint subscribe, long poll, renew, unsubscribe, drop_subscription', async (t) => {
+  const c = cam(1);
+  const caps = await soap(c, NS.device, 'GetCapabilities', '<Category>All</Category>');
+  t.match(caps.xml, `<tt:Events><tt:XAddr>http://127.0.0.1:${c.onvifPort}/onvif/events_service</tt:XAddr>`);
+  t.match((await soap(c, NS.events, 'GetEventProperties')).xml, /<tns1:MotionAlarm wstop:topic="true">/);
+  t.match((await soap(c, NS.events, 'CreatePullPointSubscription', '', null)).xml, /ter:NotAuthorized/, 'needs a login like every other action');
+
+  const created = await soap(c, NS.events, 'CreatePullPointSubscription', '<InitialTerminationTime>PT30S</InitialTerminationTime>');
+  t.equal(created.status, 200);
+  const address = text(created.xml, 'wsa:Address') ?? '';
+  const path = new URL(address).pathname;
+  t.match(path, /^\/onvif\/events\/sub\/\d+$/);
+  const pull = (timeout: string) => soap(c, NS.events, 'PullMessages', `<Timeout>${timeout}</Timeout><MessageLimit>10</MessageLimit>`, c, path);
+
+  const initial = await pull('PT1S');
+  t.equal([...initial.xml.matchAll(/PropertyOperation="Initialized"/g)].length, 4, 'the current state of every topic first');
+  const started = Date.now();
+  const empty = await pull('PT1S');
+  t.notMatch(empty.xml, /NotificationMessage/, 'nothing new: an empty reply after the timeout');
+  t.ok(Date.now() - started >= 900, 'held for the timeout (long poll)');
+
+  const waiting = pull('PT20S');
+  await new Promise((r) => setTimeout(r, 200));
+  t.equal(await sim.control.event(c.index, 'cell_motion', true), 1);
+  const changed = await waiting;
+  t.match(changed.xml, /tns1:RuleEngine\/CellMotionDetector\/Motion<\/wsnt:Topic>.*PropertyOperation="Changed".*Name="IsMotion" Value="true"/s, 'answered as soon as it happened');
+  await sim.control.event(c.index, 'cell_motion', false);
+
+  t.equal((await soap(c, NS.wsnt, 'Renew', '<TerminationTime>PT60S</TerminationTime>', c, path)).status, 200);
+  t.equal((await sim.control.state())[c.index]!.events!.renewals, 1);
+
+  await sim.control.fault(c.index, 'drop_subscription');
+  const gone = await pull('PT1S');
+  t.equal(gone.status, 400);
+  t.match(gone.xml, /ResourceUnknownFault/, 'a restarted camera does not know the subscription');
+
+  const again = new URL(text((await soap(c, NS.events, 'CreatePullPointSubscription')).xml, 'wsa:Address') ?? '').pathname;
+  const pullAgain = (timeout: string) => soap(c, NS.events, 'PullMessages', `<Timeout>${timeout}</Timeout><MessageLimit>10</MessageLimit>`, c, again);
+  t.match((await pullAgain('PT1S')).xml, /Initialized/);
+  const held = pullAgain('PT20S');
+  await new Promise((r) => setTimeout(r, 200));
+  t.equal((await soap(c, NS.wsnt, 'Unsubscribe', '', c, again)).status, 200);
+  t.match((await held).xml, /ResourceUnknownFault/, 'Unsubscribe answers a pending pull at once');
+  t.equal((await sim.control.state())[c.index]!.events!.subscriptions, 0);
+
+  await t.rejects(sim.control.event(c.index, 'explosion' as never, true), /400 unknown event kind/);
+  await t.rejects(sim.control.event(c.index, 'motion', 'yes' as never), /400 "state" must be true or false/);
 });
 
 t.test('garbage_soap makes replies malformed', async (t) => {

@@ -11,7 +11,9 @@ export const CAMSIM_SCRIPT = fileURLToPath(new URL('./camsim.py', import.meta.ur
 export const DEFAULT_PYTHON = process.env['CAMSIM_PYTHON'] ?? '/usr/bin/python3';
 
 export type StreamName = 'main' | 'sub';
-export type Fault = 'stall' | 'drop' | 'refuse_auth' | 'offline' | 'garbage_soap' | 'clock_offset';
+export type Fault = 'stall' | 'drop' | 'refuse_auth' | 'offline' | 'garbage_soap' | 'clock_offset' | 'drop_subscription';
+/** What `control.event` raises: ONVIF motion (VideoSource/MotionAlarm, CellMotionDetector) or tamper (GlobalSceneChange, ImageTooBlurry) topics. */
+export type EventKind = 'motion' | 'cell_motion' | 'tamper' | 'blurry';
 
 /** One camera in the ready line, exactly as camsim.py prints it. */
 export interface ReadyCamera {
@@ -28,6 +30,10 @@ export interface ReadyCamera {
   clip: string;
   /** The streams have B-frames (decode order differs from display order). */
   bframes: boolean;
+  /** It offers the ONVIF Events service (PullPoint). */
+  events: boolean;
+  /** Its event times read 0000-00-00T00:00:00Z. */
+  zero_time: boolean;
 }
 
 /** The single JSON line camsim.py prints on stdout once every server listens. */
@@ -48,6 +54,7 @@ interface WireCameraState {
   clock_offset_s: number;
   rtsp_clients: number;
   streams: Record<StreamName, { active: boolean; frames_out: number; bytes_out: number }>;
+  events: { subscriptions: number; subscriptions_created: number; renewals: number } | null;
 }
 
 export interface StreamState {
@@ -66,6 +73,8 @@ export interface CameraState {
   clockOffsetS: number;
   rtspClients: number;
   streams: Record<StreamName, StreamState>;
+  /** Live PullPoint subscriptions, how many were ever created and renewed; null without an Events service. */
+  events: { subscriptions: number; subscriptionsCreated: number; renewals: number } | null;
 }
 
 export interface SimCamera {
@@ -82,6 +91,8 @@ export interface SimCamera {
   uuid: string;
   /** The streams have B-frames. */
   bFrames: boolean;
+  /** It offers the ONVIF Events service. */
+  events: boolean;
   /** rtsp://user:pass@host:port/stream, with this camera's credentials unless others are given. */
   authUrl(stream: StreamName, creds?: { user: string; password: string }): string;
 }
@@ -91,6 +102,8 @@ export interface CamsimControl {
   /** Clear one fault, or all of them. */
   clear(index: number, fault?: Fault): Promise<CameraState>;
   state(): Promise<CameraState[]>;
+  /** Sets an event topic's state on the camera; every live subscription gets a notification. Returns how many. */
+  event(index: number, kind: EventKind, state: boolean): Promise<number>;
 }
 
 export interface Camsim {
@@ -116,6 +129,10 @@ export interface CamsimOptions {
   clips?: string[];
   /** Indexes of cameras whose streams have B-frames, as many real cameras' are. */
   bFrameCameras?: number[];
+  /** Indexes of cameras without an ONVIF Events service. */
+  noEventsCameras?: number[];
+  /** Indexes of cameras whose event times read 0000-00-00T00:00:00Z. */
+  zeroTimeCameras?: number[];
   /** Includes a first-run clip encode, which takes a few seconds. */
   readyTimeoutMs?: number;
   python?: string;
@@ -134,6 +151,8 @@ export function camsimArgs(opts: CamsimOptions): string[] {
   if (opts.controlPort !== undefined) args.push('--control-port', String(opts.controlPort));
   if (opts.clips !== undefined) args.push('--clip', opts.clips.join(','));
   if (opts.bFrameCameras?.length) args.push('--bframes', opts.bFrameCameras.join(','));
+  if (opts.noEventsCameras?.length) args.push('--no-events', opts.noEventsCameras.join(','));
+  if (opts.zeroTimeCameras?.length) args.push('--zero-time', opts.zeroTimeCameras.join(','));
   return args;
 }
 
@@ -251,6 +270,7 @@ function toSimCamera(c: ReadyCamera): SimCamera {
     urls: { main: c.main, sub: c.sub, onvif: c.onvif },
     uuid: c.uuid,
     bFrames: c.bframes,
+    events: c.events,
     authUrl(stream, creds = { user: c.user, password: c.password }) {
       const u = new URL(stream === 'main' ? c.main : c.sub);
       u.username = encodeURIComponent(creds.user);
@@ -274,6 +294,7 @@ function toCameraState(s: WireCameraState): CameraState {
     clockOffsetS: s.clock_offset_s,
     rtspClients: s.rtsp_clients,
     streams: { main: stream('main'), sub: stream('sub') },
+    events: s.events ? { subscriptions: s.events.subscriptions, subscriptionsCreated: s.events.subscriptions_created, renewals: s.events.renewals } : null,
   };
 }
 
@@ -301,6 +322,9 @@ function controlClient(base: string): CamsimControl {
     async state() {
       const { cameras } = (await call('GET', '/cameras')) as { cameras: WireCameraState[] };
       return cameras.map(toCameraState);
+    },
+    async event(index, kind, state) {
+      return ((await call('POST', `/cameras/${index}/event`, { kind, state })) as { subscriptions: number }).subscriptions;
     },
   };
 }

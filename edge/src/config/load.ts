@@ -12,6 +12,7 @@ import type { TlsFiles } from '../api/tls.ts';
 import type { VillageIdentity } from '../governance/village.ts';
 import { isTimeZone } from '../local-time.ts';
 import { TemplatedError } from '../probe/problem.ts';
+import { defaultCameraMotion, type CameraMotionSettings } from '../onvif/events/sources.ts';
 
 /** 1 Mbit/s: a village 4G uplink stays usable for ops and video while photos go up. */
 export const DEFAULT_UPLOAD_KBPS = 1024;
@@ -29,6 +30,8 @@ export interface EdgeConfig {
   recorder: RecorderSettings;
   retention: RetentionSettings;
   cameras: CameraInput[];
+  /** Per camera name, what its `motion` and `onvif_events` sections say; a camera not here gets the defaults. */
+  cameraMotion?: Record<string, CameraMotionSettings>;
   /** The governance HTTP API; null (or absent): not started. */
   http?: { host: string; port: number; /** HTTPS when set: PEM files. */ tls?: TlsFiles | null; security?: HttpSecurity } | null;
   /** Printed on certificates; null (or absent): certificates cannot be printed. */
@@ -159,6 +162,16 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
       enabled: c.enabled,
       retentionDays: c.retention_days ?? null,
     })),
+    cameraMotion: Object.fromEntries(
+      cfg.cameras.map((c) => [
+        c.name,
+        {
+          source: c.motion?.source ?? defaultCameraMotion.source,
+          onvifAddress: c.onvif_events?.address ?? null,
+          mergeGapMs: c.onvif_events?.merge_gap_seconds !== undefined ? Math.round(c.onvif_events.merge_gap_seconds * 1000) : defaultCameraMotion.mergeGapMs,
+        },
+      ]),
+    ),
     audit: { retentionDays: cfg.audit.retention_days },
     backup: cfg.backup ? { dir: resolve(base, cfg.backup.dir), keep: cfg.backup.keep, dailyAt: cfg.backup.daily_at } : null,
   };

@@ -113,6 +113,22 @@ export const configSchema = {
           password: { type: 'string' },
           enabled: { type: 'boolean', default: true },
           retention_days: { type: 'number', exclusiveMinimum: 0, maximum: 3650 },
+          motion: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              source: { enum: ['video', 'onvif', 'both'], description: "Where motion comes from: the edge's own video detector, the camera's ONVIF events, or both (default both: ONVIF events wherever the camera offers them)." },
+            },
+          },
+          onvif_events: {
+            type: 'object',
+            additionalProperties: false,
+            description: "The camera's own motion and tamper alarms through ONVIF events (PullPoint).",
+            properties: {
+              address: { type: 'string', minLength: 1, description: 'ONVIF address (HOST[:PORT] or http://…/onvif/device_service); default: the one `cameras add --onvif` stored.' },
+              merge_gap_seconds: { type: 'number', minimum: 0, maximum: 600, description: 'An alarm off for less than this and on again stays one event (default 10).' },
+            },
+          },
         },
       },
     },
@@ -172,6 +188,8 @@ export interface RawConfig {
     password?: string;
     enabled: boolean;
     retention_days?: number;
+    motion?: { source?: 'video' | 'onvif' | 'both' };
+    onvif_events?: { address?: string; merge_gap_seconds?: number };
   }>;
   audit: { retention_days: number };
   backup?: { dir: string; keep: number; daily_at: string };

@@ -25,10 +25,11 @@ export class EventStore {
     this.#onRecorded = deps.onRecorded;
   }
 
-  record(cameraId: number | null, type: string, detail: Record<string, unknown> = {}): number {
+  /** `atMs`: when it happened, if not now (an alarm's end is only known after its merge gap). */
+  record(cameraId: number | null, type: string, detail: Record<string, unknown> = {}, atMs?: number): number {
     const info = this.#db
       .prepare('INSERT INTO events (camera_id, type, at_ms, detail) VALUES (?, ?, ?, ?)')
-      .run(cameraId, type, this.#clock.now(), JSON.stringify(detail));
+      .run(cameraId, type, atMs ?? this.#clock.now(), JSON.stringify(detail));
     this.#onRecorded?.(type);
     return Number(info.lastInsertRowid);
   }

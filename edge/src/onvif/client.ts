@@ -7,13 +7,14 @@
  * (the library can call back twice when its own callback throws), and each
  * has a deadline. Failures become CameraProblemErrors that say what to fix.
  */
+import type { Agent } from 'node:http';
 import onvif from 'onvif';
 import type { CamProfile } from 'onvif';
 import { problem, reasonOf, type CameraProblemError } from '../probe/problem.ts';
 import { shortAddress, type OnvifTarget } from './address.ts';
 
 const { Cam } = onvif;
-type CamInstance = InstanceType<typeof Cam>;
+export type CamInstance = InstanceType<typeof Cam>;
 
 export interface OnvifCredentials {
   username: string | null;
@@ -127,8 +128,10 @@ export async function readDeviceInfo(target: OnvifTarget, creds: OnvifCredential
   }
 }
 
-function newCam(target: OnvifTarget, creds: OnvifCredentials, timeoutMs: number): CamInstance {
+/** `agent`: sockets a caller wants to be able to close (a long poll on stop). */
+export function newCam(target: OnvifTarget, creds: OnvifCredentials, timeoutMs: number, agent?: Agent): CamInstance {
   const cam = new Cam({
+    ...(agent ? { agent } : {}),
     hostname: target.host,
     port: target.port,
     path: target.path,
@@ -258,7 +261,7 @@ function obj(v: unknown): Record<string, unknown> | undefined {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
-type Callback<T> = (err: Error | null, data?: T, xml?: string) => void;
+export type Callback<T> = (err: Error | null, data?: T, xml?: string) => void;
 
 /** Replies each Cam received: tells a silent camera from a reply the library choked on. */
 const replies = new WeakMap<CamInstance, number>();
@@ -289,9 +292,9 @@ async function call<T>(cam: CamInstance, target: OnvifTarget, deadlineMs: number
   }
 }
 
-type Attempt<T> = { data: T | undefined; xml: string | undefined } | { err: unknown; xml: string | undefined; silent: boolean };
+export type Attempt<T> = { data: T | undefined; xml: string | undefined } | { err: unknown; xml: string | undefined; silent: boolean };
 
-function attempt<T>(cam: CamInstance, deadlineMs: number, fn: (cb: Callback<T>) => void): Promise<Attempt<T>> {
+export function attempt<T>(cam: CamInstance, deadlineMs: number, fn: (cb: Callback<T>) => void): Promise<Attempt<T>> {
   return new Promise((resolve) => {
     let settled = false;
     const before = replies.get(cam) ?? 0;
