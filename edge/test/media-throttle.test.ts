@@ -92,7 +92,12 @@ t.test('the uploader gives up on a file that is gone or changed, with the reason
   // Nothing listens at this address: the uploader must decide before it ever calls the cloud.
   const up = new MediaUploader({ queue, clock, log: silentLogger(), dataDir: dir, cloudUrl: 'http://127.0.0.1:9', credentials: { edgeId: '0123456789abcdef', password: 'pw' } });
   up.start();
-  for (let i = 0; i < 20 && readMediaStatus(db).mediaFailed < 2; i++) await tick(100);
+  // Hashing the files is real I/O on libuv's pool: give it real time between fake ticks (a loaded
+  // box can take longer than any fixed number of ticks), bounded by a real deadline.
+  for (const deadline = Date.now() + 30_000; readMediaStatus(db).mediaFailed < 2 && Date.now() < deadline; ) {
+    await tick(100);
+    await new Promise((r) => setTimeout(r, 20));
+  }
   await up.stop();
   t.same(
     db.prepare('SELECT ref, state, last_error FROM sync_media ORDER BY id').all(),

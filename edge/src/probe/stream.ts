@@ -74,6 +74,10 @@ export async function probeStream(url: string, opts: StreamProbeOptions): Promis
     throw problem('STREAM_FAILED', 'no video arrived on the {stream} stream within {seconds} s', 'the camera accepted the connection but sent no video: reboot it, or lower its bitrate if the network is busy', { stream, seconds: Math.round(limitMs / 1000) });
   }
   if (error) throw classify(stderr || error.message, stream, where, elapsedMs);
+  // Nothing at all on stdout (ffprobe gave up on the input without an error line): no video came.
+  if (stdout.trim() === '') {
+    throw problem('STREAM_FAILED', 'no video arrived on the {stream} stream within {seconds} s', 'the camera accepted the connection but sent no video: reboot it, or lower its bitrate if the network is busy', { stream, seconds: Math.round(elapsedMs / 1000) });
+  }
   let parsed: FfprobeOutput;
   try {
     parsed = JSON.parse(stdout) as FfprobeOutput;

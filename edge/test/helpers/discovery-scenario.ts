@@ -107,8 +107,8 @@ try {
   }
   const filled = join(work, 'filled.csv');
   writeFileSync(filled, stringify(rows, { header: true, columns: ['name', 'zone', 'onvif', 'main', 'sub', 'user', 'password'] }));
-  runs.importFirst = await cunbox(['cameras', 'import', filled, '--data-dir', dataDir, '--json', '--probe-seconds', '2.5', '--parallel', '32']);
-  runs.test = await cunbox(['cameras', 'test', '--all', '--data-dir', dataDir, '--json', '--probe-seconds', '2.5', '--parallel', '32']);
+  runs.importFirst = await cunbox(['cameras', 'import', filled, '--data-dir', dataDir, '--json', '--probe-seconds', '2.5', '--parallel', '16']);
+  runs.test = await cunbox(['cameras', 'test', '--all', '--data-dir', dataDir, '--json', '--probe-seconds', '2.5', '--parallel', '16']);
   runs.discoverAfter = await cunbox(['cameras', 'discover', '--data-dir', dataDir, '--interface', 'lo', '--timeout', '2', '--json']);
 
   // Without the multicast route and without --interface the probe cannot go out.
