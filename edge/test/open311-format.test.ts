@@ -183,6 +183,10 @@ t.test('attribute[code]: required, datatype and choices checked against the defi
   t.equal(ok.status, 201, JSON.stringify(ok.body));
   const ticket = (await h.as.cadre.get(`/api/tickets/${ok.body[0].service_request_id}`)).body.ticket;
   t.same(ticket.attributes, { pole_no: '12', seen_at: '2026-05-10T21:30:00+08:00', faults: ['dark', 'leaning'] });
+
+  // The box's own API asks the same questions, so a required one does not lock its users out.
+  t.match(await h.as.villager.post('/api/tickets', { category: 'streetlamp', description: '路灯坏了', place: '东头' }), { status: 400, body: { error: { code: 'INVALID_INPUT', details: ['attribute[pole_no]: required (灯杆编号)'] } } });
+  t.match(await h.as.villager.post('/api/tickets', { category: 'streetlamp', description: '路灯坏了', place: '东头', attributes: { pole_no: '3', faults: ['flicker'] } }), { status: 201, body: { ticket: { attributes: { pole_no: '3', faults: ['flicker'] } } } });
 });
 
 t.test('GET requests: 90-day default window, date span, filters, paging', async (t) => {
@@ -275,4 +279,20 @@ t.test('every failure under /open311 answers in the spec’s error shape; 403 on
   }
   t.equal(ops(), opsBefore, 'no refused request wrote anything');
   t.match(await h.as.cadre.get('/api/nothing'), { status: 404, body: { error: { code: 'NOT_FOUND' } } }, 'outside /open311 the API keeps its own error shape');
+});
+
+t.test('OpenAPI: every Open311 route has an operationId and documents both formats and the error list', async (t) => {
+  const h = await apiHarness(t);
+  const doc = (await h.anon.get('/docs/json')).body as { paths: Record<string, Record<string, { operationId?: string; responses?: Record<string, { content?: Record<string, unknown> }> }>> };
+  const ops = Object.entries(doc.paths)
+    .filter(([p]) => p.startsWith('/open311/'))
+    .flatMap(([p, item]) => Object.entries(item).map(([m, op]) => ({ at: `${m} ${p}`, xml: p.endsWith('.xml'), op })));
+  t.equal(ops.length, 14, 'seven resources, each in .json and .xml');
+  t.equal(new Set(ops.map((o) => o.op.operationId)).size, ops.length, 'operationIds are unique');
+  for (const { at, xml, op } of ops) {
+    t.match(op.operationId, /^open311[A-Z]\w+(Json|Xml)$/, `${at}: operationId`);
+    const ok = op.responses?.['200'] ?? op.responses?.['201'];
+    t.ok(ok?.content?.[xml ? 'text/xml' : 'application/json'], `${at}: success body documented as ${xml ? 'text/xml' : 'JSON'}`);
+    t.ok(op.responses?.['4XX']?.content?.[xml ? 'text/xml' : 'application/json'], `${at}: error list documented`);
+  }
 });

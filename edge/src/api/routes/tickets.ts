@@ -4,7 +4,7 @@ import type { Actor } from '../../governance/common.ts';
 import { MAX_PHOTOS } from '../../governance/tickets.ts';
 import { actorOf, type Api, type RouteContext } from '../app.ts';
 import { Code, EpochMs, Id, IdParams, Line, MediaIds, NoQuery, NoteBody, Nullable, Obj, ReasonBody, Text, Username } from '../schemas.ts';
-import { CategoryAttributes } from '../open311/schemas.ts';
+import { AttributeAnswers, CategoryAttributes } from '../open311/schemas.ts';
 
 const STAFF = new Set(['admin', 'cadre', 'grid_worker']);
 const Status = Type.Union(TICKET_STATUSES.map((s) => Type.Literal(s)));
@@ -54,6 +54,7 @@ export function ticketRoutes(app: Api, { deps }: RouteContext): void {
           lng: Type.Optional(Lng),
           photos: Type.Optional(MediaIds(MAX_PHOTOS)),
           anonymous: Type.Optional(Type.Boolean()),
+          attributes: Type.Optional(AttributeAnswers),
         }),
       },
     },
