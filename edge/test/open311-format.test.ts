@@ -144,6 +144,13 @@ t.test('POST, GET one, GET list, token: XML and JSON; attributes stored; times i
   t.same(parseXml(token.xml), { decl: { '@_version': '1.0', '@_encoding': 'UTF-8' }, root: 'service_requests', body: { request: [{ service_request_id: id, token: id }] } });
 });
 
+t.test('times carry the box’s own offset: another zone configured, another offset', async (t) => {
+  const h = await apiHarness(t, { options: { timeZone: 'America/New_York' } });
+  const id = (await h.as.villager.post('/api/tickets', { category: 'garbage', description: '垃圾', place: '村口' })).body.ticket.id as string;
+  t.match((await h.as.cadre.get(`/open311/v2/requests/${id}.json`)).body, [{ requested_datetime: '2026-05-10T21:00:00-04:00', updated_datetime: '2026-05-10T21:00:00-04:00', expected_datetime: '2026-05-10T21:30:00-04:00' }]);
+  t.match((await h.anon.get('/open311/discovery.json')).body, { changeset: /-0[45]:00$/ });
+});
+
 t.test('attribute[code]: required, datatype and choices checked against the definition, clear errors, nothing stored', async (t) => {
   const h = await apiHarness(t);
   const put = await h.as.admin.put('/api/ticket-categories/streetlamp', {

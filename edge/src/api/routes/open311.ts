@@ -1,17 +1,13 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { OPEN311_STATUS, CHINA_OFFSET_MS, type ServiceAttribute, type TicketCategory, type TicketState } from '@cunbox/shared';
+import { OPEN311_STATUS, type ServiceAttribute, type TicketCategory, type TicketState } from '@cunbox/shared';
 import { CunboxError } from '../../errors.ts';
+import { formatW3c } from '../../local-time.ts';
 import { actorOf, type Api, type RouteContext } from '../app.ts';
 import { Code, Id, Obj, Text } from '../schemas.ts';
 import { FORMATS, formatOf, sendAs, type Format } from '../open311/format.ts';
 import { open311Errors } from '../open311/errors.ts';
 import { parseOpen311Form } from '../open311/form.ts';
 import { AttributeAnswers, CreatedRequestList, Discovery, open311Response, ServiceDefinition, ServiceList, ServiceRequestList, TokenList } from '../open311/schemas.ts';
-
-/** W3C date-time in the village's time zone (the box's), as GeoReport asks. */
-export function isoChina(ms: number | null): string | null {
-  return ms === null ? null : `${new Date(ms + CHINA_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
-}
 
 const DAY = 86_400_000;
 /** The spec's defaults: a query without dates covers 90 days, and answers at most 1,000 requests. */
@@ -36,6 +32,8 @@ export function open311Routes(app: Api, ctx: RouteContext): void {
 async function open311Scope(scope: Api, { deps, options }: RouteContext): Promise<void> {
   const tickets = deps.governance.tickets;
   const tags = ['open311'];
+  // GeoReport's times: W3C date-times with the box's offset.
+  const w3c = (ms: number | null) => (ms === null ? null : formatW3c(ms, options.timeZone));
   const agency = options.village?.issuer ?? '村民委员会';
   // One box serves one village: its jurisdiction is the host of the village's public address.
   const jurisdiction = new URL(options.village?.verifyBaseUrl ?? options.publicUrl).hostname;
@@ -87,9 +85,9 @@ async function open311Scope(scope: Api, { deps, options }: RouteContext): Promis
     description: t.description,
     agency_responsible: agency,
     service_notice: notice(t),
-    requested_datetime: isoChina(t.createdAt)!,
-    updated_datetime: isoChina(t.updatedAt)!,
-    expected_datetime: isoChina(t.deadline),
+    requested_datetime: w3c(t.createdAt),
+    updated_datetime: w3c(t.updatedAt),
+    expected_datetime: w3c(t.deadline),
     address: t.place,
     address_id: null,
     zipcode: null,
@@ -110,7 +108,7 @@ async function open311Scope(scope: Api, { deps, options }: RouteContext): Promis
       { config: { access: 'public' }, schema: { tags, operationId: `open311Discovery${suffix(format)}`, summary: 'Service discovery: endpoint, formats, changeset, contact', querystring: Obj({}), response: open311Response(format, 200, Discovery, 'discovery') } },
       async (_req, reply) => {
         // Clients re-read service definitions when this changes: the last change of any category.
-        const changeset = isoChina(Math.max(0, ...tickets.categories().map((c) => c.updatedAt ?? 0)))!;
+        const changeset = formatW3c(Math.max(0, ...tickets.categories().map((c) => c.updatedAt ?? 0)), options.timeZone);
         const contact = [agency, options.village?.phone, options.village?.address].filter(Boolean).join('，');
         return sendAs(reply, format, 'discovery', {
           changeset,
