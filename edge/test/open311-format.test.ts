@@ -1,5 +1,6 @@
 import t from 'tap';
 import { XMLParser } from 'fast-xml-parser';
+import { createLogger } from '../src/log.ts';
 import { apiHarness, type Client, type Reply } from './helpers/api.ts';
 
 /**
@@ -286,6 +287,23 @@ t.test('every failure under /open311 answers in the spec’s error shape; 403 on
   }
   t.equal(ops(), opsBefore, 'no refused request wrote anything');
   t.match(await h.as.cadre.get('/api/nothing'), { status: 404, body: { error: { code: 'NOT_FOUND' } } }, 'outside /open311 the API keeps its own error shape');
+});
+
+t.test('an api_key is never logged, whether it works or not', async (t) => {
+  const lines: string[] = [];
+  const h = await apiHarness(t, { log: createLogger({ level: 'trace', destination: { write: (s: string) => void lines.push(s) } as never }) });
+  const key = (await h.as.villager.post('/api/tokens', { name: 'app' })).body.token as string;
+  const wrong = 'cbx_wrong-key-that-must-not-appear';
+  for (const k of [key, wrong]) {
+    await h.anon.inject({ method: 'POST', url: '/open311/v2/requests.xml', ...form([['api_key', k], ['service_code', 'garbage'], ['address_string', '村口'], ['description', '垃圾']]) });
+    await h.anon.get(`/open311/v2/requests.json?api_key=${k}`);
+    await h.anon.get(`/open311/v2/requests.json?api_key=${k}&status=bad`);
+  }
+  // Should anything log a request's query or form fields, the logger censors api_key wherever it sits.
+  h.app.log.warn({ query: { api_key: key }, body: { fields: { api_key: wrong } } }, 'open311 request');
+  t.ok(lines.length > 0, 'the logger was listening');
+  t.notOk(lines.some((l) => l.includes(key) || l.includes(wrong)), 'no line holds a key');
+  t.ok(lines.some((l) => l.includes('[redacted]')));
 });
 
 t.test('OpenAPI: every Open311 route has an operationId and documents both formats and the error list', async (t) => {
