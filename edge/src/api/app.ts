@@ -189,7 +189,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
   });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'cunbox edge API', version: '1', description: 'Village governance on the edge. Every error is `{error: {code, message, details?}}` with a code from the error table.' },
+      info: { title: 'cunbox edge API', version: '1', description: 'Village governance on the edge. Every error is `{error: {code, message, details?}}` with a code from the error table (under /open311: the GeoReport v2 error list).' },
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },

@@ -53,7 +53,8 @@ async function open311Scope(scope: Api, { deps, options }: RouteContext): Promis
   scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, parseOpen311Form(body as string)));
   scope.addHook('preHandler', async (req) => {
     const asked = (req.query as { jurisdiction_id?: string } | undefined)?.jurisdiction_id ?? (req.body as { jurisdiction_id?: string } | undefined)?.jurisdiction_id;
-    if (asked !== undefined && asked !== jurisdiction) throw new CunboxError('NOT_FOUND', `jurisdiction_id ${asked.slice(0, 64)} is not served here (this is ${jurisdiction})`);
+    // Host names compare without case.
+    if (asked !== undefined && asked.toLowerCase() !== jurisdiction) throw new CunboxError('NOT_FOUND', `jurisdiction_id ${asked.slice(0, 64)} is not served here (this is ${jurisdiction})`);
   });
 
   const service = (c: TicketCategory) => ({
