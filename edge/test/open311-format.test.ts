@@ -1,5 +1,6 @@
 import t from 'tap';
-import { apiHarness } from './helpers/api.ts';
+import sharp from 'sharp';
+import { apiHarness, upload } from './helpers/api.ts';
 import { asXmlText, both, form, parseXml } from './helpers/open311.ts';
 
 /**
@@ -116,10 +117,12 @@ t.test('POST, GET one, GET list, token: XML and JSON; attributes stored; times i
   t.same(parseXml(token.xml), { decl: { '@_version': '1.0', '@_encoding': 'UTF-8' }, root: 'service_requests', body: { request: [{ service_request_id: id, token: id }] } });
 });
 
-t.test('times carry the box’s own offset: another zone configured, another offset', async (t) => {
-  const h = await apiHarness(t, { options: { timeZone: 'America/New_York' } });
-  const id = (await h.as.villager.post('/api/tickets', { category: 'garbage', description: '垃圾', place: '村口' })).body.ticket.id as string;
-  t.match((await h.as.cadre.get(`/open311/v2/requests/${id}.json`)).body, [{ requested_datetime: '2026-05-10T21:00:00-04:00', updated_datetime: '2026-05-10T21:00:00-04:00', expected_datetime: '2026-05-10T21:30:00-04:00' }]);
+t.test('times carry the box’s own offset (another zone configured, another offset); media_url names the first photo', async (t) => {
+  const h = await apiHarness(t, { options: { timeZone: 'America/New_York', publicUrl: 'https://box.example.org' } });
+  const photo = (await upload(h.as.villager, await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 120, b: 60 } } }).jpeg().toBuffer())).body.media.id as string;
+  const id = (await h.as.villager.post('/api/tickets', { category: 'garbage', description: '垃圾', place: '村口', photos: [photo] })).body.ticket.id as string;
+  t.match((await h.as.cadre.get(`/open311/v2/requests/${id}.json`)).body, [{ requested_datetime: '2026-05-10T21:00:00-04:00', updated_datetime: '2026-05-10T21:00:00-04:00', expected_datetime: '2026-05-10T21:30:00-04:00', media_url: `https://box.example.org/api/media/${photo}` }]);
+  t.equal((await h.as.cadre.get(`/api/media/${photo}`)).status, 200, 'media_url names the stored photo');
   t.match((await h.anon.get('/open311/discovery.json')).body, { changeset: /-0[45]:00$/ });
 });
 
