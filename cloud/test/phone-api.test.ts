@@ -130,6 +130,16 @@ t.test('a ticket filed on the phone reaches the edge; status changes on the phon
   t.same(list.json.tickets.map((x: TicketState) => x.id), [id]);
 });
 
+t.test("a category's extra questions are checked on the phone as on the edge, and the answers reach the edge", async (t) => {
+  const bad = await as('zhangsan', 'POST', '/tickets', { category: 'facility', description: '井盖没了', place: '桥头', attributes: { facility_kind: 'volcano' } });
+  t.match(bad, { status: 400, json: { error: { code: 'INVALID_INPUT', message: /attribute\[facility_kind\]: not among the choices/ } } });
+  const filed = await as('zhangsan', 'POST', '/tickets', { category: 'facility', description: '井盖没了', place: '桥头', attributes: { facility_kind: 'manhole' } });
+  t.equal(filed.status, 201);
+  t.same(filed.json.ticket.attributes, { facility_kind: 'manhole' });
+  const id = filed.json.ticket.id as string;
+  await waitFor('answers at the edge', () => edge.gov.store.get<TicketState>('ticket', id)?.attributes.facility_kind === 'manhole');
+});
+
 t.test('help requests: masking as on the edge', async (t) => {
   const staff = { username: 'wangfang', role: 'cadre' } as const;
   const r = edge.gov.help.createResident(staff, { name: '张三', idNumber: '110101199003071234', phone: '13812345678', gridWorker: 'liwei', username: 'zhangsan', dibao: true });

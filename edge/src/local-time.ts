@@ -16,6 +16,15 @@ function offsetMs(ms: number, zone: string): number {
   return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(ms / 1000) * 1000;
 }
 
+/** "2026-11-30T17:05:03+08:00": a W3C date-time with the zone's offset at that instant, for machine readers (Open311). */
+export function formatW3c(ms: number, zone: string): string {
+  const w = wallClock(ms, zone);
+  const minutes = Math.round(offsetMs(ms, zone) / 60_000);
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
 /** A wall-clock time in the zone → the instant. Twice, so an offset change between guess and answer is followed. */
 function fromWall(w: Wall, zone: string): number {
   const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);

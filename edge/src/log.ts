@@ -12,6 +12,10 @@ const REDACT_PATHS = [
   '*.*.password',
   'token',
   '*.token',
+  // Open311 clients send their API token as api_key (query or form field).
+  'api_key',
+  '*.api_key',
+  '*.*.api_key',
   'credentials',
   '*.credentials',
   'authorization',

@@ -19,7 +19,8 @@ t.test('every route: each role outside its permission gets 403, anonymous 401, a
       const url = path.replace(/\{[^}]+\}/g, '01HZZZZZZZZZZZZZZZZZZZZZZZ');
       const m = method.toUpperCase() as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
       const anon = await h.anon.inject({ method: m, url, payload: m === 'GET' || m === 'DELETE' ? undefined : '{}', headers: m === 'GET' || m === 'DELETE' ? {} : { 'content-type': 'application/json' } });
-      t.equal(anon.status, 401, `anonymous ${method} ${path}`);
+      // GeoReport v2 answers a POST without a valid api_key with 403; everything else asks for a login with 401.
+      t.equal(anon.status, path.startsWith('/open311/') && m === 'POST' ? 403 : 401, `anonymous ${method} ${path}`);
       if (access === 'authenticated') continue;
       const allowed = PERMISSIONS[access as Permission] as readonly string[];
       t.ok(allowed, `${access} is a permission`);

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { boxTimeZone, formatLocal, parseLocalTime } from '../src/local-time.ts';
+import { boxTimeZone, formatLocal, formatW3c, parseLocalTime } from '../src/local-time.ts';
 import { cli } from './helpers/cli.ts';
 import { tmpDir } from './helpers/tmp.ts';
 
@@ -104,4 +104,16 @@ t.test('config timezone: used when TZ is not set; a wrong zone is a config error
   t.match(bad.err, /config\.yaml:2:\d+ timezone: "Mars\/Olympus" is not a time zone/);
   const zh = await cli(['holds', 'list', '--config', cfg], { LANG: 'zh_CN.UTF-8' });
   t.match(zh.err, /^错误: .*config\.yaml：有 1 处问题\n/, 'the config error in Chinese, its detail naming the line');
+});
+
+t.test('formatW3c: the wall clock with the zone’s offset at that instant', async (t) => {
+  const at = Date.UTC(2026, 4, 11, 1, 0, 0);
+  t.equal(formatW3c(at, 'Asia/Shanghai'), '2026-05-11T09:00:00+08:00');
+  t.equal(formatW3c(at, 'UTC'), '2026-05-11T01:00:00+00:00');
+  t.equal(formatW3c(at, 'America/New_York'), '2026-05-10T21:00:00-04:00', 'summer time');
+  t.equal(formatW3c(Date.UTC(2026, 0, 11, 1, 0, 0), 'America/New_York'), '2026-01-10T20:00:00-05:00', 'winter time');
+  t.equal(formatW3c(at, 'Asia/Kolkata'), '2026-05-11T06:30:00+05:30', 'half-hour offsets');
+  for (const zone of ['Asia/Shanghai', 'America/New_York', 'Asia/Kolkata', 'Pacific/Chatham']) {
+    t.equal(Date.parse(formatW3c(at + 123, zone)), at, `${zone}: reads back as the same second`);
+  }
 });

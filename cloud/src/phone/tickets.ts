@@ -3,12 +3,19 @@
  * as the edge's TicketService (edge/src/governance/tickets.ts), committed on
  * the cloud as a peer; sync takes them to the edge.
  */
-import { DEFAULT_TICKET_CATEGORIES, OPEN311_STATUS, TICKET_MAX_PHOTOS, TICKET_STATUSES, TICKET_TRANSITIONS, isBreached, type TicketCategory, type TicketState, type TicketStatus } from '@cunbox/shared';
+import { ATTRIBUTE_CODE_PATTERN, DEFAULT_TICKET_CATEGORIES, OPEN311_STATUS, TICKET_MAX_PHOTOS, checkAttributes, TICKET_STATUSES, TICKET_TRANSITIONS, isBreached, type TicketCategory, type TicketState, type TicketStatus } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
 import type { PhoneRouter } from './api.ts';
 import { PHOTO_IDS, requirePhotos } from './photos.ts';
 import { BOOL, CODE, ID, LIMIT, NOTE_BODY, REASON_BODY, USERNAME, line, obj, statusDraft, text, type PhoneContext, type Village } from './context.ts';
 
+/** Answers to the category's extra questions (checked by the shared rule against its definition). */
+const ATTRIBUTE_ANSWERS = {
+  type: 'object',
+  maxProperties: 50,
+  propertyNames: { pattern: ATTRIBUTE_CODE_PATTERN },
+  additionalProperties: { anyOf: [text(4000), { type: 'array', maxItems: 50, items: text(200) }] },
+};
 const STAFF = new Set(['admin', 'cadre', 'grid_worker']);
 const DISPATCHERS = new Set(['admin', 'cadre']);
 /** Who may be dispatched to a ticket (as the edge's TICKET_WORKER_ROLES). */
@@ -61,13 +68,13 @@ export function ticketRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     handler: async ({ user, params }, v) => ({ ticket: ticketView(v.require<TicketState>('ticket', params.id, 'ticket'), user, ctx.now()) }),
   });
 
-  router.route<{ category: string; description: string; place?: string; lat?: number; lng?: number; anonymous?: boolean; photos?: string[] }>({
+  router.route<{ category: string; description: string; place?: string; lat?: number; lng?: number; anonymous?: boolean; photos?: string[]; attributes?: Record<string, unknown> }>({
     method: 'POST',
     url: '/tickets',
     access: 'tickets.create',
     status: 201,
     body: obj(
-      { category: CODE, description: text(4000, 1), place: line(200), lat: { type: 'number', minimum: -90, maximum: 90 }, lng: { type: 'number', minimum: -180, maximum: 180 }, anonymous: BOOL, photos: PHOTO_IDS },
+      { category: CODE, description: text(4000, 1), place: line(200), lat: { type: 'number', minimum: -90, maximum: 90 }, lng: { type: 'number', minimum: -180, maximum: 180 }, anonymous: BOOL, photos: PHOTO_IDS, attributes: ATTRIBUTE_ANSWERS },
       ['category', 'description'],
     ),
     handler: async ({ user, body: b }, v) => {
@@ -77,6 +84,8 @@ export function ticketRoutes(router: PhoneRouter, ctx: PhoneContext): void {
       if (!c || !c.active) throw ctx.fail('INVALID_INPUT', `category: no active category ${b.category}`);
       if ((b.lat === undefined) !== (b.lng === undefined)) throw ctx.fail('INVALID_INPUT', 'lat and lng go together');
       if (b.lat === undefined && !b.place) throw ctx.fail('INVALID_INPUT', 'a location is needed: lat/lng or a place name');
+      const answers = checkAttributes(c.attributes, b.attributes ?? {});
+      if (answers.errors.length > 0) throw ctx.fail('INVALID_INPUT', answers.errors.join('; '));
       const id = v.newId();
       const anonymous = b.anonymous ?? false;
       // Anonymous really is anonymous: the reporter's name is in neither the state nor the op.
@@ -85,7 +94,7 @@ export function ticketRoutes(router: PhoneRouter, ctx: PhoneContext): void {
           entityKind: 'ticket',
           entityId: id,
           type: 'ticket.created',
-          payload: { category: c.id, categoryName: c.name, slaMinutes: c.slaMinutes, description: b.description, place: b.place ?? null, lat: b.lat ?? null, lng: b.lng ?? null, photos, anonymous, reporter: anonymous ? null : user.username },
+          payload: { category: c.id, categoryName: c.name, slaMinutes: c.slaMinutes, description: b.description, place: b.place ?? null, lat: b.lat ?? null, lng: b.lng ?? null, photos, attributes: answers.values, anonymous, reporter: anonymous ? null : user.username },
         },
       ]);
       return { ticket: ticketView(v.require<TicketState>('ticket', id, 'ticket'), user, ctx.now()) };

@@ -13,6 +13,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { UserStore } from '../auth/users.ts';
 import { CunboxError } from '../errors.ts';
+import { DEFAULT_TIMEZONE } from '../local-time.ts';
 import type { Governance } from '../governance/governance.ts';
 import type { Actor } from '../governance/common.ts';
 import type { VillageIdentity } from '../governance/village.ts';
@@ -60,6 +61,8 @@ export interface ApiOptions {
   village?: VillageIdentity | null;
   /** Serve HTTPS (PEM); cookies are then Secure and HSTS is sent whatever `secureCookies` says. */
   tls?: { cert: Buffer; key: Buffer } | null;
+  /** The box's time zone (IANA): Open311 writes its times with this zone's offset. */
+  timeZone?: string;
 }
 
 export interface ApiDeps {
@@ -112,6 +115,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     publicUrl: 'http://127.0.0.1:8080',
     village: null,
     tls: null,
+    timeZone: DEFAULT_TIMEZONE,
     ...deps.options,
   };
   if (options.tls) options.secureCookies = true;
@@ -185,7 +189,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
   });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'cunbox edge API', version: '1', description: 'Village governance on the edge. Every error is `{error: {code, message, details?}}` with a code from the error table.' },
+      info: { title: 'cunbox edge API', version: '1', description: 'Village governance on the edge. Every error is `{error: {code, message, details?}}` with a code from the error table (under /open311: the GeoReport v2 error list).' },
       components: {
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },

@@ -2,11 +2,14 @@ import {
   DEFAULT_TICKET_CATEGORIES,
   TICKET_MAX_PHOTOS,
   TICKET_TRANSITIONS,
+  checkAttributes,
+  isServiceAttributes,
   dueEscalationLevel,
   isBreached,
   newId,
   type EntityBase,
   type Op,
+  type ServiceAttribute,
   type TicketCategory,
   type TicketState,
   type TicketStatus,
@@ -31,6 +34,8 @@ export interface NewTicket {
   lng?: number | null;
   photos?: string[];
   anonymous?: boolean;
+  /** Answers to the category's extra questions, keyed by attribute code. */
+  attributes?: Record<string, unknown>;
 }
 
 export interface TicketFilter {
@@ -63,9 +68,12 @@ export class TicketService {
     return c.exists ? c : undefined;
   }
 
-  setCategory(actor: Actor, code: string, fields: { name?: string; slaMinutes?: number; active?: boolean }): TicketCategory {
+  setCategory(actor: Actor, code: string, fields: { name?: string; slaMinutes?: number; active?: boolean; attributes?: ServiceAttribute[] }): TicketCategory {
     const existing = this.category(code);
     if (!existing && (fields.name === undefined || fields.slaMinutes === undefined)) throw new CunboxError('INVALID_INPUT', 'a new category needs a name and slaMinutes');
+    if (fields.attributes !== undefined && !isServiceAttributes(fields.attributes)) {
+      throw new CunboxError('INVALID_INPUT', 'attributes: codes unique (letters, digits, _), each with a description; list datatypes with distinct choices, other datatypes without');
+    }
     this.#ctx.store.commit(actor.username, [{ entityKind: 'ticket_category', entityId: code, type: 'ticket_category.set', payload: { fields: defined(fields) } }]);
     return this.category(code)!;
   }
@@ -78,6 +86,8 @@ export class TicketService {
     this.#ctx.media.requireAll(photos, 'image');
     if ((input.lat == null) !== (input.lng == null)) throw new CunboxError('INVALID_INPUT', 'lat and lng go together');
     if (input.lat == null && !input.place) throw new CunboxError('INVALID_INPUT', 'a location is needed: lat/lng or a place name');
+    const answers = checkAttributes(category.attributes, input.attributes ?? {});
+    if (answers.errors.length > 0) throw new CunboxError('INVALID_INPUT', answers.errors.join('; '), answers.errors);
     const id = newEntityId(this.#ctx);
     const anonymous = input.anonymous ?? false;
     // Anonymous really is anonymous: the reporter's name is in neither the state nor the op.
@@ -95,6 +105,7 @@ export class TicketService {
           lat: input.lat ?? null,
           lng: input.lng ?? null,
           photos,
+          attributes: answers.values,
           anonymous,
           reporter: anonymous ? null : actor.username,
         },

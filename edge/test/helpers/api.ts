@@ -9,7 +9,7 @@ import { buildApp, type Api, type ApiOptions } from '../../src/api/app.ts';
 import { AuditLog } from '../../src/api/audit.ts';
 import { randomBytes } from 'node:crypto';
 import { FieldCipher, loadOrCreateKey } from '@cunbox/shared';
-import { silentLogger } from '../../src/log.ts';
+import { silentLogger, type Logger } from '../../src/log.ts';
 import { fakeClock } from './fake-time.ts';
 import { tmpDir } from './tmp.ts';
 
@@ -45,13 +45,13 @@ const LONG_SESSIONS = { sessionIdleMs: 365 * 24 * 3600_000, sessionLifetimeMs: 3
  * A real API over a real SQLite file, fake time and one account per role
  * (user name = role name, e.g. 'grid_worker'), each logged in through the API.
  */
-export async function apiHarness(t: Test, opts: { options?: ApiOptions; cjkFontPath?: string; extraUsers?: Array<[string, Role]> } = {}) {
+export async function apiHarness(t: Test, opts: { options?: ApiOptions; cjkFontPath?: string; extraUsers?: Array<[string, Role]>; log?: Logger } = {}) {
   const dir = tmpDir(t);
   const dbFile = join(dir, 'cunbox.db');
   // 09:00 Beijing time, Monday 11 May 2026. Timers (the SLA monitor) fire as fake time passes.
   const { clock, fake: fc } = fakeClock(Date.UTC(2026, 4, 11, 1, 0, 0));
   const advance = async (ms: number) => void (await fc.tickAsync(ms));
-  const log = silentLogger();
+  const log = opts.log ?? silentLogger();
   const escalations: unknown[] = [];
   // Keys outlive a restart, as their files do on a box.
   const cipher = new FieldCipher(loadOrCreateKey(join(dir, 'keys', 'data.key')));

@@ -3,6 +3,7 @@ import { baseState } from '../oplog/fold.ts';
 import type { EntityBase, Op } from '../oplog/types.ts';
 import { assignFields, f, obj } from './read.ts';
 import { markCreated } from './time.ts';
+import { isServiceAttributes, type ServiceAttribute } from './service-attributes.ts';
 
 /**
  * Configurable lists (ticket categories, help request types, certificate
@@ -14,6 +15,8 @@ import { markCreated } from './time.ts';
 export interface TicketCategory extends EntityBase {
   name: string;
   slaMinutes: number;
+  /** Extra questions a report of this kind answers (Open311 service definition). */
+  attributes: ServiceAttribute[];
   active: boolean;
   builtin: boolean;
 }
@@ -56,11 +59,33 @@ export interface PointsRule extends EntityBase {
   builtin: boolean;
 }
 
-export const DEFAULT_TICKET_CATEGORIES: Record<string, { name: string; slaMinutes: number }> = {
+export const DEFAULT_TICKET_CATEGORIES: Record<string, { name: string; slaMinutes: number; attributes?: ServiceAttribute[] }> = {
   garbage: { name: '垃圾倾倒', slaMinutes: 30 },
   parking: { name: '乱停乱放', slaMinutes: 30 },
   fireworks: { name: '违规燃放', slaMinutes: 30 },
-  facility: { name: '设施损坏', slaMinutes: 240 },
+  facility: {
+    name: '设施损坏',
+    slaMinutes: 240,
+    // Optional: it tells the dispatcher whom to send (electrician, plumber, road crew) before anyone looks.
+    attributes: [
+      {
+        code: 'facility_kind',
+        description: '损坏的是什么设施？',
+        datatype: 'singlevaluelist',
+        required: false,
+        variable: true,
+        order: 1,
+        datatypeDescription: null,
+        values: [
+          { key: 'streetlight', name: '路灯' },
+          { key: 'manhole', name: '井盖' },
+          { key: 'road', name: '道路' },
+          { key: 'water', name: '供水管道' },
+          { key: 'other', name: '其他' },
+        ],
+      },
+    ],
+  },
   dispute: { name: '邻里纠纷', slaMinutes: 120 },
   other: { name: '其他', slaMinutes: 1440 },
 };
@@ -156,9 +181,10 @@ function configModel<S extends EntityBase & { builtin: boolean; active: boolean 
   };
 }
 
-export const ticketCategoryModel = configModel<TicketCategory>('ticket_category', DEFAULT_TICKET_CATEGORIES, { name: '', slaMinutes: 60 }, {
+export const ticketCategoryModel = configModel<TicketCategory>('ticket_category', DEFAULT_TICKET_CATEGORIES, { name: '', slaMinutes: 60, attributes: [] }, {
   name: f.str,
   slaMinutes: f.num,
+  attributes: f.json<ServiceAttribute[]>(isServiceAttributes),
   active: f.bool,
 });
 export const helpTypeModel = configModel<HelpType>('help_type', DEFAULT_HELP_TYPES, { name: '' }, { name: f.str, active: f.bool });

@@ -4,6 +4,7 @@ export * from './time.ts';
 export * from './mask.ts';
 export * from './resident-view.ts';
 export * from './config.ts';
+export * from './service-attributes.ts';
 export * from './ticket.ts';
 export * from './help.ts';
 export * from './certificate.ts';

@@ -3,6 +3,7 @@ import { initState } from '../oplog/fold.ts';
 import type { EntityBase } from '../oplog/types.ts';
 import { assignFields, bool, f, num, obj, str, strList } from './read.ts';
 import { markCreated, opTime } from './time.ts';
+import { readAttributeValues, type AttributeValues } from './service-attributes.ts';
 import { addFact, applyReview, applyStatus, type Transitions } from './workflow.ts';
 
 /** Photos one ticket may have: checked where photos are attached (the edge's API, the cloud's phone API). */
@@ -74,6 +75,8 @@ export interface TicketState extends EntityBase {
   place: string | null;
   lat: number | null;
   lng: number | null;
+  /** Answers to the category's extra questions, as checked when the ticket was created. */
+  attributes: AttributeValues;
   /** The reporter's user name; null when anonymous (not stored anywhere). */
   reporter: string | null;
   anonymous: boolean;
@@ -105,6 +108,7 @@ export const ticketModel: Model<TicketState> = {
       place: null,
       lat: null,
       lng: null,
+      attributes: {},
       reporter: null,
       anonymous: false,
       photos: [],
@@ -132,6 +136,7 @@ export const ticketModel: Model<TicketState> = {
         s.anonymous = bool(p.anonymous) ?? false;
         s.reporter = s.anonymous ? null : str(p.reporter);
         s.photos = strList(p.photos);
+        s.attributes = readAttributeValues(p.attributes);
         s.slaStartedAt = at;
         updateFields(s, p);
         break;

@@ -4,6 +4,7 @@ import type { Actor } from '../../governance/common.ts';
 import { MAX_PHOTOS } from '../../governance/tickets.ts';
 import { actorOf, type Api, type RouteContext } from '../app.ts';
 import { Code, EpochMs, Id, IdParams, Line, MediaIds, NoQuery, NoteBody, Nullable, Obj, ReasonBody, Text, Username } from '../schemas.ts';
+import { AttributeAnswers, CategoryAttributes } from '../open311/schemas.ts';
 
 const STAFF = new Set(['admin', 'cadre', 'grid_worker']);
 const Status = Type.Union(TICKET_STATUSES.map((s) => Type.Literal(s)));
@@ -32,7 +33,7 @@ export function ticketRoutes(app: Api, { deps }: RouteContext): void {
     '/api/ticket-categories/:code',
     {
       config: { access: 'config.manage' },
-      schema: { tags, summary: 'Add or change a category', params: Obj({ code: Code }), body: Obj({ name: Type.Optional(Line(32)), slaMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 43200 })), active: Type.Optional(Type.Boolean()) }) },
+      schema: { tags, summary: 'Add or change a category', params: Obj({ code: Code }), body: Obj({ name: Type.Optional(Line(32)), slaMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 43200 })), active: Type.Optional(Type.Boolean()), attributes: Type.Optional(CategoryAttributes) }) },
     },
     async (req) => ({ category: tickets.setCategory(actorOf(req), req.params.code, req.body) }),
   );
@@ -53,6 +54,7 @@ export function ticketRoutes(app: Api, { deps }: RouteContext): void {
           lng: Type.Optional(Lng),
           photos: Type.Optional(MediaIds(MAX_PHOTOS)),
           anonymous: Type.Optional(Type.Boolean()),
+          attributes: Type.Optional(AttributeAnswers),
         }),
       },
     },
