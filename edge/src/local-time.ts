@@ -10,6 +10,8 @@ import { TemplatedError } from './probe/problem.ts';
 import { wallClock, type Wall } from '@cunbox/shared/cli';
 export { DEFAULT_TIMEZONE, boxTimeZone, formatLocal, isTimeZone } from '@cunbox/shared/cli';
 
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
 /** How far the zone's wall clock is ahead of UTC at this instant. */
 function offsetMs(ms: number, zone: string): number {
   const w = wallClock(ms, zone);
