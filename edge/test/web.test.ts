@@ -199,11 +199,22 @@ t.test('the workbench in Chromium', async (t) => {
   await cadre.page.goto(`${base}/verify/${code}`);
   await t.resolves(cadre.page.locator('[data-test=verify-result]').filter({ hasText: '证明有效' }).waitFor(), 'the code verifies');
 
-  // — announcements, the admin's menus, English —
+  // — an announcement: drafted and sent for review by the cadre, published by the admin —
   await cadre.page.goto(`${base}/announcements`);
-  await cadre.page.locator('.el-tabs').waitFor();
-  await checkPage(cadre.page, 'announcements');
+  await cadre.page.locator('[data-test=new-announcement]').click();
+  await cadre.page.locator('#ann-title').fill('2026年5月村务公开');
+  await cadre.page.locator('#ann-body').fill('村东路灯已全部更换。');
+  await cadre.page.locator('[data-test=ann-save]').click();
+  await cadre.page.locator('[data-test=ann-submit]').click();
+  await cadre.page.locator('[data-test=announcement]').filter({ hasText: '待审核' }).waitFor();
   const admin = await signIn('admin');
+  await admin.page.goto(`${base}/announcements`);
+  await admin.page.locator('[data-test=ann-publish]').click();
+  await t.resolves(admin.page.locator('[data-test=announcement]').filter({ hasText: '已发布' }).waitFor(), 'published by a reviewer who is not the author');
+  t.equal((await h.as.villager.get('/api/announcements?category=village')).body.announcements[0]?.status, 'published');
+  await checkPage(admin.page, 'announcements');
+
+  // — the admin's menus, English —
   t.ok(await admin.page.locator('[data-test=menu-users]').isVisible(), 'an admin sees the accounts menu');
   await admin.page.locator('[data-test=menu-users]').click();
   await admin.page.locator('.el-table__row').first().waitFor();

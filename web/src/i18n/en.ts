@@ -11,6 +11,7 @@ const en: typeof zh = {
     breachedOnly: 'Overdue only', photos: 'Photos', history: 'History', comments: 'Comments', comment: 'Add comment',
     status: { submitted: 'Submitted', assigned: 'Assigned', in_progress: 'In progress', resolved: 'Resolved', closed: 'Closed', rejected: 'Rejected', duplicate: 'Duplicate', reopened: 'Reopened' },
     action: { assign: 'Dispatch', start: 'Start', resolve: 'Resolve', confirm: 'Confirm fix', close: 'Close', reopen: 'Reopen', reject: 'Reject' },
+    op: { created: 'Filed', updated: 'Edited', comment: 'Comment', photo: 'Photos added', footage: 'Footage linked', escalated: 'Escalated' },
     assignTo: 'Assign to', resolveNote: 'What was done', filed: 'Filed', notFound: 'No such report',
   },
   cert: {
