@@ -106,7 +106,7 @@ t.test('the workbench in Chromium', async (t) => {
       await page.setViewportSize(vp);
       await page.waitForTimeout(200); // let ResizeObservers and tables relayout
       await page.screenshot({ path: join(artifacts, `${name}-${vp.width}x${vp.height}.png`) });
-      const { scroll, inner } = await page.evaluate(() => ({ scroll: document.scrollingElement!.scrollWidth, inner: window.innerWidth }));
+      const { scroll, inner } = await page.evaluate<{ scroll: number; inner: number }>('({ scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth })');
       t.ok(scroll <= inner, `${name} at ${vp.width}×${vp.height}: no horizontal overflow (${scroll} ≤ ${inner})`);
     }
     const axe = await new AxeBuilder({ page }).analyze();

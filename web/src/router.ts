@@ -2,9 +2,6 @@ import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import type { Permission } from '../../shared/src/auth/permissions.ts';
 import { MENU } from './menus.ts';
 import { can, loadSession, session } from './session.ts';
-import LoginPage from './pages/LoginPage.vue';
-import AppShell from './components/AppShell.vue';
-import TicketsPage from './pages/TicketsPage.vue';
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -13,16 +10,17 @@ declare module 'vue-router' {
   }
 }
 
-// The tickets list is the landing page for most roles, so it is in the first chunk; the others load when opened.
+// Every page is its own chunk: the first load is Vue, the router and the texts; a page's
+// Element Plus components come with it.
 const routes: RouteRecordRaw[] = [
-  { path: '/login', component: LoginPage, meta: { public: true } },
+  { path: '/login', component: () => import('./pages/LoginPage.vue'), meta: { public: true } },
   { path: '/verify/:code?', component: () => import('./pages/VerifyPage.vue'), meta: { public: true } },
   {
     path: '/',
-    component: AppShell,
+    component: () => import('./components/AppShell.vue'),
     children: [
       { path: '', redirect: () => firstAllowed() },
-      { path: 'tickets', component: TicketsPage, meta: { permission: 'tickets.read' } },
+      { path: 'tickets', component: () => import('./pages/TicketsPage.vue'), meta: { permission: 'tickets.read' } },
       { path: 'tickets/:id', component: () => import('./pages/TicketDetailPage.vue'), meta: { permission: 'tickets.read' } },
       { path: 'certificates', component: () => import('./pages/CertificatesPage.vue'), meta: { permission: 'certificates.request' } },
       { path: 'announcements', component: () => import('./pages/AnnouncementsPage.vue'), meta: { permission: 'announcements.read' } },

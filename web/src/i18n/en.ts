@@ -5,7 +5,7 @@ const en: typeof zh = {
   login: { title: 'Sign in', username: 'User name', password: 'Password', submit: 'Sign in', failed: 'Sign-in failed' },
   menu: { users: 'Accounts', tickets: 'Reports', certificates: 'Certificates', announcements: 'Announcements', cameras: 'Cameras', verify: 'Verify certificate' },
   role: { admin: 'Administrator', cadre: 'Cadre', grid_worker: 'Grid worker', party_secretary: 'Party secretary', party_member: 'Party member', villager: 'Villager', technician: 'Technician', viewer: 'Viewer' },
-  common: { role: 'Role', refresh: 'Refresh', all: 'All', status: 'Status', actions: 'Actions', back: 'Back', save: 'Save', cancel: 'Cancel', confirm: 'OK', none: 'Nothing here', done: 'Done', created: 'Created', note: 'Note', reason: 'Reason', required: 'Required' },
+  common: { role: 'Role', active: 'Active', disabled: 'Disabled', refresh: 'Refresh', all: 'All', status: 'Status', actions: 'Actions', back: 'Back', save: 'Save', cancel: 'Cancel', confirm: 'OK', none: 'Nothing here', done: 'Done', created: 'Created', note: 'Note', reason: 'Reason', required: 'Required' },
   ticket: {
     new: 'New', id: 'No.', category: 'Category', description: 'Description', place: 'Place', reporter: 'Reporter', assignee: 'Assignee', sla: 'Response SLA', deadline: 'Deadline', overdue: 'Overdue', remaining: 'Left', stopped: 'Responded',
     breachedOnly: 'Overdue only', photos: 'Photos', history: 'History', comments: 'Comments', comment: 'Add comment',

@@ -3,7 +3,7 @@ export default {
   login: { title: '登录', username: '用户名', password: '密码', submit: '登录', failed: '登录失败' },
   menu: { users: '账号管理', tickets: '随手拍', certificates: '证明开具', announcements: '三务公开', cameras: '视频监控', verify: '证明核验' },
   role: { admin: '管理员', cadre: '村干部', grid_worker: '网格员', party_secretary: '党支部书记', party_member: '党员', villager: '村民', technician: '技术员', viewer: '只读用户' },
-  common: { role: '角色', refresh: '刷新', all: '全部', status: '状态', actions: '操作', back: '返回', save: '保存', cancel: '取消', confirm: '确定', none: '暂无数据', done: '已完成', created: '创建时间', note: '备注', reason: '原因', required: '必填' },
+  common: { role: '角色', active: '正常', disabled: '已停用', refresh: '刷新', all: '全部', status: '状态', actions: '操作', back: '返回', save: '保存', cancel: '取消', confirm: '确定', none: '暂无数据', done: '已完成', created: '创建时间', note: '备注', reason: '原因', required: '必填' },
   ticket: {
     new: '新建', id: '编号', category: '类别', description: '描述', place: '地点', reporter: '上报人', assignee: '处理人', sla: '响应时限', deadline: '截止', overdue: '已超时', remaining: '剩余', stopped: '已响应',
     breachedOnly: '只看超时', photos: '照片', history: '处理记录', comments: '评论', comment: '添加评论',
