@@ -2,6 +2,7 @@
 // (type-only imports from shared/: nothing of it is bundled).
 import type { AnnouncementCategory, AnnouncementState, CertificateState, CertificateType, TicketCategory, TicketState, TicketStatus } from '../../../shared/src/index.ts';
 import type { Role } from '../../../shared/src/auth/roles.ts';
+import type { Verification as EdgeVerification } from '../../../edge/src/governance/certificates.ts';
 import { http } from './client.ts';
 
 export interface User {
@@ -34,15 +35,8 @@ export interface TimelineCamera {
   gaps: Array<[number, number]>;
   events: Array<{ id: number; type: string; atMs: number }>;
 }
-export interface Verification {
-  valid: boolean;
-  status: 'approved' | 'revoked';
-  type: string | null;
-  holder: string;
-  issuedAt: number | null;
-  revokedAt: number | null;
-  issuer: string | null;
-}
+/** What the public check of a code answers (the edge's own type, plus the issuer). */
+export type Verification = EdgeVerification & { issuer: string | null };
 export interface WebSettings {
   timeZone: string;
   village: string | null;
