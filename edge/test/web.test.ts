@@ -11,21 +11,15 @@ import t from 'tap';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { AxeBuilder } from '@axe-core/playwright';
+import type { Page } from 'playwright-core';
 import { apiHarness, password } from './helpers/api.ts';
 import { tmpDir } from './helpers/tmp.ts';
+import { checkPage as checkPageAt, launchChromium, newPage, signIn as signInAs } from './helpers/web-browser.ts';
 import { cachedWebBuild, initialSize } from '../../scripts/build-web.ts';
 import { findWebRoot, isServerPath } from '../src/api/web.ts';
 import type { VillageIdentity } from '../src/governance/village.ts';
 
-const root = join(import.meta.dirname, '../..');
-const artifacts = join(root, 'artifacts/web');
 const KUANGCUN: VillageIdentity = { name: '匡村', issuer: '匡村村民委员会', verifyBaseUrl: 'http://127.0.0.1', address: null, phone: null };
-const VIEWPORTS = [
-  { width: 1920, height: 1080 },
-  { width: 1366, height: 768 },
-];
 
 const webRoot = cachedWebBuild();
 const size = initialSize(webRoot);
@@ -78,52 +72,17 @@ t.test('without a build the edge serves the API only', async (t) => {
 });
 
 t.test('the workbench in Chromium', async (t) => {
-  mkdirSync(artifacts, { recursive: true });
   const h = await apiHarness(t, { options: { webRoot, village: KUANGCUN, timeZone: 'Asia/Shanghai' } });
   await h.app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-  const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t);
   const consoleErrors: string[] = [];
-
-  const signIn = async (username: string): Promise<{ context: BrowserContext; page: Page }> => {
-    const context = await browser.newContext({ viewport: VIEWPORTS[1], locale: 'zh-CN', timezoneId: 'Asia/Shanghai', acceptDownloads: true });
-    const page = await context.newPage();
-    page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(`${username}: ${m.text()}`)));
-    page.on('pageerror', (e) => void consoleErrors.push(`${username}: ${e.message}`));
-    await page.goto(`${base}/`);
-    await page.locator('#login-username').fill(username);
-    await page.locator('#login-password').fill(password(username));
-    await page.locator('[data-test=submit]').click();
-    await page.locator('[data-test=who]').waitFor();
-    return { context, page };
-  };
-
-  /** Screenshots at both sizes, no sideways scrolling, and axe finds nothing serious. */
-  const checkPage = async (page: Page, name: string) => {
-    await page.waitForLoadState('networkidle');
-    for (const vp of VIEWPORTS) {
-      await page.setViewportSize(vp);
-      await page.waitForTimeout(200); // let ResizeObservers and tables relayout
-      await page.screenshot({ path: join(artifacts, `${name}-${vp.width}x${vp.height}.png`) });
-      const { scroll, inner } = await page.evaluate<{ scroll: number; inner: number }>('({ scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth })');
-      t.ok(scroll <= inner, `${name} at ${vp.width}×${vp.height}: no horizontal overflow (${scroll} ≤ ${inner})`);
-    }
-    const axe = await new AxeBuilder({ page }).analyze();
-    const bad = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    t.same(
-      bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`),
-      [],
-      `${name}: no serious or critical accessibility violations`,
-    );
-    await page.setViewportSize(VIEWPORTS[1]!);
-  };
+  const signIn = (username: string) => signInAs(browser, base, username, password(username), consoleErrors);
+  const checkPage = (page: Page, name: string) => checkPageAt(t, page, name);
 
   // — the login page, before anyone signs in —
   {
-    const context = await browser.newContext({ viewport: VIEWPORTS[1], locale: 'zh-CN' });
-    const page = await context.newPage();
-    page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(`anonymous: ${m.text()}`)));
+    const { context, page } = await newPage(browser, 'anonymous', consoleErrors);
     await page.goto(`${base}/tickets`);
     await page.locator('#login-username').waitFor();
     t.match(page.url(), /\/login\?next=(%2F|\/)tickets$/, 'a page behind login sends to the login page');

@@ -25,7 +25,7 @@ const en: typeof zh = {
     status: { draft: 'Draft', pending_review: 'Pending review', published: 'Published', rejected: 'Sent back', withdrawn: 'Withdrawn' },
     action: { submit: 'Submit', publish: 'Publish', reject: 'Send back', withdraw: 'Withdraw' },
   },
-  cam: { live: 'Live', playback: 'Playback', state: 'State', enabled: 'Recording', disabled: 'Disabled', zone: 'Zone', day: 'Day', noFootage: 'No footage in this period', pick: 'Pick a camera', unsupported: 'This browser cannot play live video' },
+  cam: { name: 'Name', live: 'Live', playback: 'Playback', state: 'State', enabled: 'Recording', disabled: 'Disabled', zone: 'Zone', day: 'Day', noFootage: 'No footage in this period', pick: 'Pick a camera', unsupported: 'This browser cannot play live video' },
   errors: { load: 'Could not load', network: 'Cannot reach the box' },
 };
 export default en;

@@ -23,6 +23,6 @@ export default {
     status: { draft: '草稿', pending_review: '待审核', published: '已发布', rejected: '已退回', withdrawn: '已撤回' },
     action: { submit: '送审', publish: '发布', reject: '退回', withdraw: '撤回' },
   },
-  cam: { live: '实时', playback: '回放', state: '状态', enabled: '录像中', disabled: '已停用', zone: '区域', day: '日期', noFootage: '该时段没有录像', pick: '选择摄像头', unsupported: '此浏览器不支持实时视频' },
+  cam: { name: '名称', live: '实时', playback: '回放', state: '状态', enabled: '录像中', disabled: '已停用', zone: '区域', day: '日期', noFootage: '该时段没有录像', pick: '选择摄像头', unsupported: '此浏览器不支持实时视频' },
   errors: { load: '加载失败', network: '无法连接到设备' },
 };
