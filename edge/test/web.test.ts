@@ -12,7 +12,8 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
-import { apiHarness, password } from './helpers/api.ts';
+import sharp from 'sharp';
+import { apiHarness, password, upload } from './helpers/api.ts';
 import { tmpDir } from './helpers/tmp.ts';
 import { checkPage as checkPageAt, launchChromium, newPage, signIn as signInAs } from './helpers/web-browser.ts';
 import { cachedWebBuild, initialSize } from '../../scripts/build-web.ts';
@@ -104,6 +105,11 @@ t.test('the workbench in Chromium', async (t) => {
   t.equal(filed.description, '村东路灯不亮了', 'the ticket reached the edge');
   t.equal(filed.status, 'submitted');
 
+  // A photo, as the phone app adds it (upload, then attach).
+  const jpeg = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#3a7' } }).jpeg().toBuffer();
+  const media = (await upload(h.as.villager, jpeg)).body.media.id as string;
+  t.equal((await h.as.villager.post(`/api/tickets/${filed.id}/photos`, { photos: [media] })).status, 200);
+
   const openTicket = async (page: Page) => {
     await page.goto(`${base}/tickets/${filed.id}`);
     await page.locator('[data-test=detail-status]').waitFor();
@@ -122,6 +128,10 @@ t.test('the workbench in Chromium', async (t) => {
   await openTicket(cadre.page);
   await act(cadre.page, 'assign', { '#action-assignee': 'grid_worker', '#action-text': '请今天处理' });
   await t.resolves(status(cadre.page).filter({ hasText: '已派单' }).waitFor(), 'dispatched');
+  const photo = cadre.page.locator('.photo img');
+  await photo.waitFor();
+  await cadre.page.waitForFunction((img) => (img as { complete: boolean; naturalWidth: number }).complete, await photo.elementHandle());
+  t.equal(await photo.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), 320, 'the photo is shown');
   await checkPage(cadre.page, 'ticket-detail');
 
   // — started and resolved by the grid worker —
