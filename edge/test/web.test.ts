@@ -165,6 +165,15 @@ t.test('the workbench in Chromium', async (t) => {
   const pdf = readFileSync((await download.path())!);
   t.equal(pdf.subarray(0, 5).toString(), '%PDF-', 'the certificate downloads as a PDF');
   const code = (await cadre.page.locator('[data-test=cert-code]').first().textContent())!.trim();
+  // A second request, rejected with a reason typed in the dialog.
+  const second = (await h.as.villager.post('/api/certificates', { type: 'residence', purpose: '办理社保' })).body.certificate;
+  await cadre.page.locator('[data-test=menu-tickets]').click();
+  await cadre.page.locator('[data-test=menu-certificates]').click();
+  await cadre.page.locator('[data-test=cert-reject]').first().click();
+  await cadre.page.locator('#reason-text').fill('缺少户口本复印件');
+  await cadre.page.locator('[data-test=reason-submit]').click();
+  await cadre.page.locator('[data-test=cert-status]').filter({ hasText: '已驳回' }).waitFor();
+  t.match((await h.as.cadre.get(`/api/certificates/${second.id}`)).body.certificate, { status: 'rejected', statusNote: '缺少户口本复印件' }, 'rejected with the reason typed');
   await cadre.page.goto(`${base}/verify/${code}`);
   await t.resolves(cadre.page.locator('[data-test=verify-result]').filter({ hasText: '证明有效' }).waitFor(), 'the code verifies');
 
