@@ -200,6 +200,10 @@ t.test('the workbench in Chromium', async (t) => {
   await admin.page.locator('[data-test=lang]').click();
   await admin.page.reload();
   await t.resolves(admin.page.locator('[data-test=menu-tickets]').filter({ hasText: 'Reports' }).waitFor(), 'English is kept across a reload');
+  await admin.page.locator('[data-test=menu-tickets]').click();
+  await admin.page.locator('[data-test=tickets] .id-link').first().waitFor();
+  t.match(await admin.page.locator('[data-test=tickets] [data-test=status]').first().textContent(), /Closed/, 'statuses in English');
+  await checkPage(admin.page, 'tickets-en');
   await villager.page.goto(`${base}/users`);
   await villager.page.locator('[data-test=tickets]').waitFor();
   t.match(villager.page.url(), /\/tickets$/, 'a villager typing an admin address lands on their own page');

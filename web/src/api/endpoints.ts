@@ -1,17 +1,12 @@
 // One function per edge endpoint the app uses, typed with the edge's own state types
 // (type-only imports from shared/: nothing of it is bundled).
 import type { AnnouncementCategory, AnnouncementState, CertificateState, CertificateType, TicketCategory, TicketState, TicketStatus } from '../../../shared/src/index.ts';
-import type { Role } from '../../../shared/src/auth/roles.ts';
+import type { User } from '../../../edge/src/auth/users.ts';
 import type { Verification as EdgeVerification } from '../../../edge/src/governance/certificates.ts';
 import { http } from './client.ts';
 
-export interface User {
-  id: number;
-  username: string;
-  displayName: string | null;
-  role: Role;
-  disabled: boolean;
-}
+/** An account as the API shows it (the edge's own type: never a password hash). */
+export type { User };
 export type Ticket = TicketState & { breached: boolean; open311Status: 'open' | 'closed' };
 export interface HistoryEntry {
   id: string;
