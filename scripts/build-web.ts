@@ -3,7 +3,7 @@
 // and by the browser tests (into a cache keyed by the sources' hash).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -37,7 +37,12 @@ export function webSourceHash(): string {
 /** A build of the current sources under .cache/web-<hash>, built only when the sources changed. */
 export function cachedWebBuild(): string {
   const out = join(root, '.cache', `web-${webSourceHash()}`);
-  if (existsSync(join(out, 'index.html'))) return out;
+  if (existsSync(join(out, 'index.html'))) {
+    const now = new Date();
+    utimesSync(out, now, now); // recently used: the prune keeps it
+    pruneOldBuilds(join(root, '.cache'), KEEP_BUILDS);
+    return out;
+  }
   // Build beside, then rename: a concurrent run never serves a half-written build.
   const tmp = `${out}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
@@ -47,7 +52,18 @@ export function cachedWebBuild(): string {
   } catch {
     rmSync(tmp, { recursive: true, force: true }); // another run got there first
   }
+  pruneOldBuilds(join(root, '.cache'), KEEP_BUILDS);
   return out;
+}
+
+/** Builds kept in .cache: a few, so switching between branches does not rebuild each time. */
+const KEEP_BUILDS = 3;
+function pruneOldBuilds(cache: string, keep: number): void {
+  const builds = readdirSync(cache)
+    .filter((n) => /^web-[0-9a-f]{16}$/.test(n))
+    .map((n) => ({ path: join(cache, n), at: statSync(join(cache, n)).mtimeMs }))
+    .sort((a, b) => b.at - a.at);
+  for (const old of builds.slice(keep)) rmSync(old.path, { recursive: true, force: true });
 }
 
 /** Gzipped size of what the first page load fetches: index.html's script and the chunks it preloads, and its CSS. */
@@ -56,8 +72,4 @@ export function initialSize(dir: string): { jsKbGz: number; cssKbGz: number } {
   const refs = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g)].map((m) => m[1]!);
   const kb = (ext: string) => Math.round(refs.filter((r) => r.endsWith(ext)).reduce((n, r) => n + gzipSync(readFileSync(join(dir, r))).length, 0) / 102.4) / 10;
   return { jsKbGz: kb('.js'), cssKbGz: kb('.css') };
-}
-
-export function dirBytes(dir: string): number {
-  return listFiles(dir).reduce((n, f) => n + statSync(f).size, 0);
 }
