@@ -29,6 +29,9 @@ function scratch(t: Test): string {
 t.test('runs the real bundle when it is there (no sources needed)', async (t) => {
   const dir = scratch(t);
   await buildEntry(join(root, 'edge/src/cli/entry.ts'), join(dir, 'edge/dist/cunbox.mjs'));
+  // A stand-in for the browser app's build, where npm run build puts it.
+  mkdirSync(join(dir, 'edge/dist/web'), { recursive: true });
+  writeFileSync(join(dir, 'edge/dist/web/index.html'), '<!doctype html><title>cunbox web</title>');
   // edge/src is empty here: had the launcher fallen back to tsx, it could not have started.
   const { stdout } = await run(process.execPath, [join(dir, 'edge/bin/cunbox.js'), '--help'], { env: { ...process.env, CUNBOX_RUN_SOURCES: '' } });
   t.match(stdout, /serve/, 'the bundled CLI answered --help');
@@ -51,6 +54,7 @@ t.test('runs the real bundle when it is there (no sources needed)', async (t) =>
   t.equal(login.status, 401, 'the API answers');
   t.match(await login.json(), { error: { code: 'UNAUTHENTICATED' } });
   t.equal((await fetch(`http://127.0.0.1:${port}/docs/static/swagger-ui.css`)).status, 200, 'the API docs are served');
+  t.match(await (await fetch(`http://127.0.0.1:${port}/tickets`)).text(), /cunbox web/, 'the browser app beside the bundle is served');
   serve.kill('SIGTERM');
   t.equal(await exited, 0, 'serve stops cleanly', { log: logged.slice(-8) });
 });

@@ -2,10 +2,11 @@
 // plain ESM JavaScript with esbuild, so the appliance runs without a TypeScript
 // loader. Tests and development run the sources through tsx instead.
 //
-//   npx tsx scripts/build.ts            → edge/dist/cunbox.mjs
+//   npx tsx scripts/build.ts            → edge/dist/cunbox.mjs, edge/dist/web/ (the browser app)
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { buildWeb, initialSize } from './build-web.ts';
 
 const root = join(import.meta.dirname, '..');
 const edgePkg = JSON.parse(readFileSync(join(root, 'edge/package.json'), 'utf8')) as { dependencies: Record<string, string> };
@@ -52,4 +53,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   rmSync(out, { recursive: true, force: true });
   await buildEntry(join(root, 'edge/src/cli/entry.ts'), join(out, 'cunbox.mjs'));
   console.log('built edge/dist/cunbox.mjs');
+  // Inside edge/dist: the install copies edge/dist, and its release hash covers the app too.
+  buildWeb(join(out, 'web'));
+  const size = initialSize(join(out, 'web'));
+  console.log(`built edge/dist/web (first load: ${size.jsKbGz} KB JS, ${size.cssKbGz} KB CSS gzipped)`);
 }

@@ -41,6 +41,7 @@ t.test('npm start runs the simulator, the cloud and a paired edge', async (t) =>
     throw new Error(`${err.message}\nstdout:\n${stdout}\nstderr:\n${stderr}`);
   });
   t.match(stdout, new RegExp(`API: +http://127\\.0\\.0\\.1:${edgePort}/docs`), 'prints the edge API');
+  t.match(stdout, new RegExp(`web: +http://127\\.0\\.0\\.1:${edgePort}/ `), 'prints the browser app');
   t.match(stdout, new RegExp(`cloud: +http://127\\.0\\.0\\.1:${cloudPort} \\(village \\d+, edge [0-9a-f]{16}`), 'prints the cloud and the pairing');
   const villageId = Number(/village (\d+)/.exec(stdout)?.[1]);
   const token = readFileSync(join(dir, 'cloud', 'operator-token'), 'utf8').trim();

@@ -39,6 +39,7 @@ import { FieldCipher, governanceModels } from '@cunbox/shared';
 import { EdgeMetrics } from './metrics/metrics.ts';
 import { liveness, outboxOf } from './metrics/sources.ts';
 import { BackupScheduler } from './backup/scheduler.ts';
+import { findWebRoot } from './api/web.ts';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -48,6 +49,8 @@ export interface EdgeDeps {
   diskUsage?: DiskUsage;
   /** Called for every indexed segment with its latency (close → row); used by the benchmark. */
   onSegmentIndexed?: (row: NewSegment, latencyMs: number) => void;
+  /** The built browser app to serve; undefined: the build beside this code (edge/dist/web), if any; null: none. */
+  webRoot?: string | null;
 }
 
 /** What a stop left unfinished when its deadline passed; empty after a clean stop. */
@@ -210,7 +213,7 @@ export class Edge {
         this.#snapshots = new SnapshotService({ spawner, clock, log: log.child({ module: 'snapshots' }), ffmpegPath });
         const video = { registry, index, holds, exports, layout: this.layout, live: this.#live, snapshots: this.#snapshots, spawner };
         if (!config.village) log.warn('no village section in the config: certificates cannot be printed until village.name and village.verify_base_url are set');
-        this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, audit, cipher, auditRetentionDays: config.audit?.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, video, storage, options: { village: config.village ?? null, timeZone: config.timezone }, observability: { metrics, liveness: () => liveness({ db: () => this.#db, recorders: () => this.recorder.status(), storage: () => storage.latest }) } });
+        this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, audit, cipher, auditRetentionDays: config.audit?.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, video, storage, options: { village: config.village ?? null, timeZone: config.timezone, webRoot: this.#deps.webRoot === undefined ? findWebRoot() : this.#deps.webRoot }, observability: { metrics, liveness: () => liveness({ db: () => this.#db, recorders: () => this.recorder.status(), storage: () => storage.latest }) } });
         await this.#http.start();
       }
       // Sync (issue #5): only with a `cloud` section. It shares the HTTP part's op store when there

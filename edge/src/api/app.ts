@@ -34,6 +34,8 @@ import { partyRoutes } from './routes/party.ts';
 import { videoRoutes, type VideoDeps } from './routes/video.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.ts';
+import { webRoutes } from './routes/web.ts';
+import { appShellFor, registerWeb } from './web.ts';
 import { countResponses, observabilityRoutes, type ObservabilityDeps } from './routes/observability.ts';
 
 declare module 'fastify' {
@@ -61,7 +63,9 @@ export interface ApiOptions {
   village?: VillageIdentity | null;
   /** Serve HTTPS (PEM); cookies are then Secure and HSTS is sent whatever `secureCookies` says. */
   tls?: { cert: Buffer; key: Buffer } | null;
-  /** The box's time zone (IANA): Open311 writes its times with this zone's offset. */
+  /** The built browser app to serve at / (see web.ts); null: API only. */
+  webRoot?: string | null;
+  /** The box's time zone (IANA): Open311 writes its times with this zone's offset, the browser app shows times in it. */
   timeZone?: string;
 }
 
@@ -115,6 +119,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     publicUrl: 'http://127.0.0.1:8080',
     village: null,
     tls: null,
+    webRoot: null,
     timeZone: DEFAULT_TIMEZONE,
     ...deps.options,
   };
@@ -157,8 +162,10 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     if (e.status >= 500) req.log.error({ err, path: req.url.split('?')[0] }, 'request failed');
     void reply.status(e.status).send({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } });
   });
-  app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+  app.setNotFoundHandler(async (req, reply) => {
+    const shell = options.webRoot ? appShellFor(options.webRoot, req, reply) : null;
+    if (shell) return shell;
+    return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
   });
 
   if (deps.observability) countResponses(app, deps.observability.metrics);
@@ -208,6 +215,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  if (options.webRoot) await registerWeb(app, options.webRoot);
 
   // Authentication and the permission check, before the body is read.
   app.decorateRequest('principal', null);
@@ -247,7 +255,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
   });
 
   const ctx: RouteContext = { deps, credentials, lockout, audit, options };
-  for (const routes of [authRoutes, mediaRoutes, ticketRoutes, open311Routes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes, auditRoutes, healthRoutes, observabilityRoutes]) {
+  for (const routes of [authRoutes, mediaRoutes, ticketRoutes, open311Routes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes, auditRoutes, healthRoutes, observabilityRoutes, webRoutes]) {
     routes(app, ctx);
   }
   await app.ready();

@@ -1,0 +1,75 @@
+// Builds the browser app (web/) with Vite into `outDir`. Used by `npm run build`
+// (into edge/dist/web, which the edge serves and the install copies with edge/dist)
+// and by the browser tests (into a cache keyed by the sources' hash).
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const root = join(import.meta.dirname, '..');
+const webDir = join(root, 'web');
+
+export function buildWeb(outDir: string): void {
+  // vite's package.json does not export its bin: find the package, then the file.
+  const vite = join(dirname(createRequire(join(webDir, 'package.json')).resolve('vite/package.json')), 'bin/vite.js');
+  execFileSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: webDir, env: { ...process.env, CUNBOX_WEB_OUT: outDir }, stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    if (e.name === 'node_modules' || e.name === 'dist') return [];
+    const p = join(dir, e.name);
+    return e.isDirectory() ? listFiles(p) : [p];
+  });
+}
+
+/** Hash of everything the build reads from this checkout (web/ and the shared sources it imports). */
+export function webSourceHash(): string {
+  const h = createHash('sha256');
+  for (const f of [...listFiles(webDir), ...listFiles(join(root, 'shared/src')), join(root, 'package-lock.json')].sort()) {
+    h.update(relative(root, f)).update('\0').update(readFileSync(f)).update('\0');
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+/** A build of the current sources under .cache/web-<hash>, built only when the sources changed. */
+export function cachedWebBuild(): string {
+  const out = join(root, '.cache', `web-${webSourceHash()}`);
+  if (existsSync(join(out, 'index.html'))) {
+    const now = new Date();
+    utimesSync(out, now, now); // recently used: the prune keeps it
+    pruneOldBuilds(join(root, '.cache'), KEEP_BUILDS);
+    return out;
+  }
+  // Build beside, then rename: a concurrent run never serves a half-written build.
+  const tmp = `${out}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  buildWeb(tmp);
+  try {
+    renameSync(tmp, out);
+  } catch {
+    rmSync(tmp, { recursive: true, force: true }); // another run got there first
+  }
+  pruneOldBuilds(join(root, '.cache'), KEEP_BUILDS);
+  return out;
+}
+
+/** Builds kept in .cache: a few, so switching between branches does not rebuild each time. */
+const KEEP_BUILDS = 3;
+function pruneOldBuilds(cache: string, keep: number): void {
+  const builds = readdirSync(cache)
+    .filter((n) => /^web-[0-9a-f]{16}$/.test(n))
+    .map((n) => ({ path: join(cache, n), at: statSync(join(cache, n)).mtimeMs }))
+    .sort((a, b) => b.at - a.at);
+  for (const old of builds.slice(keep)) rmSync(old.path, { recursive: true, force: true });
+}
+
+/** Gzipped size of what the first page load fetches: index.html's script and the chunks it preloads, and its CSS. */
+export function initialSize(dir: string): { jsKbGz: number; cssKbGz: number } {
+  const html = readFileSync(join(dir, 'index.html'), 'utf8');
+  const refs = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g)].map((m) => m[1]!);
+  const kb = (ext: string) => Math.round(refs.filter((r) => r.endsWith(ext)).reduce((n, r) => n + gzipSync(readFileSync(join(dir, r))).length, 0) / 102.4) / 10;
+  return { jsKbGz: kb('.js'), cssKbGz: kb('.css') };
+}

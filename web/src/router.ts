@@ -1,0 +1,47 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
+import type { Permission } from '../../shared/src/auth/permissions.ts';
+import { MENU } from './menus.ts';
+import { can, loadSession, session } from './session.ts';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    permission?: Permission;
+    public?: boolean;
+  }
+}
+
+// Every page is its own chunk: the first load is Vue, the router and the texts; a page's
+// Element Plus components come with it.
+const routes: RouteRecordRaw[] = [
+  { path: '/login', component: () => import('./pages/LoginPage.vue'), meta: { public: true } },
+  { path: '/verify/:code?', component: () => import('./pages/VerifyPage.vue'), meta: { public: true } },
+  {
+    path: '/',
+    component: () => import('./components/AppShell.vue'),
+    children: [
+      { path: '', redirect: () => firstAllowed() },
+      { path: 'tickets', component: () => import('./pages/TicketsPage.vue'), meta: { permission: 'tickets.read' } },
+      { path: 'tickets/:id', component: () => import('./pages/TicketDetailPage.vue'), meta: { permission: 'tickets.read' } },
+      { path: 'certificates', component: () => import('./pages/CertificatesPage.vue'), meta: { permission: 'certificates.request' } },
+      { path: 'announcements', component: () => import('./pages/AnnouncementsPage.vue'), meta: { permission: 'announcements.read' } },
+      { path: 'cameras', component: () => import('./pages/CamerasPage.vue'), meta: { permission: 'video.view' } },
+      { path: 'users', component: () => import('./pages/UsersPage.vue'), meta: { permission: 'users.manage' } },
+    ],
+  },
+  { path: '/:rest(.*)*', redirect: '/' },
+];
+
+function firstAllowed(): string {
+  return MENU.find((m) => can(m.permission))?.path ?? '/tickets';
+}
+
+export const router = createRouter({ history: createWebHistory(), routes });
+
+router.beforeEach(async (to) => {
+  await loadSession();
+  if (to.meta.public) return true;
+  if (!session.user) return { path: '/login', query: to.fullPath === '/' ? {} : { next: to.fullPath } };
+  // A page this role may not use: its own landing page instead (the API would refuse anyway).
+  if (to.meta.permission && !can(to.meta.permission)) return firstAllowed();
+  return true;
+});
