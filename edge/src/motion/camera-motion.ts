@@ -5,7 +5,7 @@ import { FfmpegProcess, describeCommand, type Spawner } from '../ffmpeg/process.
 import { JpegSplitter } from '../ffmpeg/jpeg-splitter.ts';
 import { Backoff, type BackoffPolicy } from '../recorder/backoff.ts';
 import { motionCommand, type MotionMode } from './args.ts';
-import { MotionDetector, type DetectorSettings } from './detector.ts';
+import { MotionDetector, type DetectorSettings, type Verdict } from './detector.ts';
 import { MotionTracker, type MotionEvent, type TrackerSettings } from './tracker.ts';
 
 export interface MotionFeedSettings {
@@ -44,6 +44,8 @@ export interface MotionSink {
   motionEnded(event: FinishedMotion): void;
   /** Told of each mode change and ffmpeg start, for status and tests. */
   modeChanged?(cameraId: number, mode: MotionMode): void;
+  /** Each analysed frame's verdict (diagnostics, benchmarks). */
+  analysed?(cameraId: number, verdict: Verdict, mode: MotionMode): void;
 }
 
 export interface CameraMotionDeps {
@@ -240,6 +242,7 @@ export class CameraMotion {
     try {
       const verdict = this.#detector.process(this.#frameBuf, now);
       step = this.#tracker.push(verdict);
+      this.#d.sink.analysed?.(this.#d.cameraId, verdict, this.#mode);
       if (verdict.zones.length > 0) this.#lastMotionAt = now;
     } catch (err) {
       log.error({ err }, 'motion detector failed on a frame');
