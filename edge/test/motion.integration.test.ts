@@ -11,6 +11,9 @@ import { motionClip } from './helpers/motion-clips.ts';
 import { readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { authenticatedUrl } from '../src/cameras/registry.ts';
+import { UserStore } from '../src/auth/users.ts';
+import { CameraAccess } from '../src/playback/access.ts';
+import { systemClock } from '../src/clock.ts';
 
 /**
  * Real ffmpeg on real RTSP: camsim plays generated 20-s clips (looped) on
@@ -51,6 +54,11 @@ function config(dataDir: string): string {
   return [
     `data_dir: ${dataDir}`,
     'log_level: warn',
+    'http:',
+    '  host: 127.0.0.1',
+    '  port: 0',
+    'recording:',
+    '  segment_seconds: 4',
     'retention:',
     '  min_free_bytes: 0',
     '  min_free_percent: 0',
@@ -100,4 +108,55 @@ t.test('a box crossing a zone is one event in that zone with a thumbnail; a mask
 
   const tl = timeline(edge.db, { fromMs: startedAt - 1000, toMs: Date.now() + 1000 }, [cam0!], Date.now());
   t.ok(tl[0]!.events.some((m) => m.type === 'motion' && m.id === e.id), 'the event is a marker on the timeline');
+
+  // The same event through the HTTP API.
+  const base = `http://127.0.0.1:${edge.http!.address.port}`;
+  const users = new UserStore({ db: edge.db, clock: systemClock });
+  await users.create({ username: 'admin1', password: 'Motion-Password-1', role: 'admin' });
+  await users.create({ username: 'screen', password: 'Motion-Password-2', role: 'viewer' });
+  new CameraAccess(edge.db).restrict(users.getByUsername('screen')!.id, [cam1!]);
+  const login = async (username: string, password: string) => {
+    const r = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+    return (r.headers.get('set-cookie') ?? '').split(';')[0]!;
+  };
+  const admin = await login('admin1', 'Motion-Password-1');
+  const screen = await login('screen', 'Motion-Password-2');
+  const get = (cookie: string, path: string) => fetch(`${base}${path}`, { headers: { cookie } });
+  const range = `from=${startedAt - 1000}&to=${Date.now() + 1000}`;
+  await waitFor('the footage of the event to be indexed', () => edge.parts.index.forCamera(cam0!, e.atMs, d.endMs).length > 0, 30_000);
+  const page = (await (await get(admin, `/api/events?${range}&types=motion&zones=yard`)).json()) as { events: Array<Record<string, unknown>>; next: string | null };
+  t.equal(page.events.length, 1);
+  t.match(page.events[0], { id: e.id, cameraId: cam0, type: 'motion', atMs: e.atMs, endMs: d.endMs, zone: 'yard', labels: [], footage: true, thumbnail: `/api/events/${e.id}/thumbnail.jpg` });
+  t.equal(page.next, null);
+  const none = (await (await get(admin, `/api/events?${range}&types=motion&zones=sky`)).json()) as { events: unknown[] };
+  t.same(none.events, [], 'no event in the other zone');
+  const thumb = await get(admin, `/api/events/${e.id}/thumbnail.jpg`);
+  t.equal(thumb.status, 200);
+  t.equal(thumb.headers.get('content-type'), 'image/jpeg');
+  t.same(Buffer.from(await thumb.arrayBuffer()), jpeg);
+  const restricted = (await (await get(screen, `/api/events?${range}`)).json()) as { events: Array<{ cameraId: number }> };
+  t.ok(restricted.events.every((x) => x.cameraId === cam1), 'a restricted viewer sees only its cameras\' events');
+  t.equal((await get(screen, `/api/events/${e.id}/thumbnail.jpg`)).status, 404, 'nor their thumbnails');
+  t.equal((await get(screen, `/api/events?${range}&cameras=${cam0}`)).status, 404);
+  const cfgEdit = await fetch(`${base}/api/cameras/${cam0}/motion/areas`, { method: 'POST', headers: { cookie: admin, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'zone', name: 'x', points: [[0, 0], [1, 0], [1, 1]] }) });
+  t.equal(cfgEdit.status, 409, 'a config-file camera\'s zones are edited in the file');
+  const settings = (await (await get(admin, `/api/cameras/${cam0}/motion`)).json()) as { zones: Array<{ name: string }> };
+  t.same(settings.zones.map((z) => z.name), ['sky', 'yard']);
+
+  // A camera added by the CLI (disabled: nothing runs for it) is edited through the API.
+  const spare = edge.parts.registry.add({ name: 'spare', mainUrl: 'rtsp://127.0.0.1:9/none', enabled: false });
+  const send = (cookie: string, method: string, path: string, body?: unknown) =>
+    fetch(`${base}${path}`, { method, headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const area = { kind: 'zone', name: '院门', points: [[0, 0.5], [1, 0.5], [1, 1], [0, 1]] };
+  const added = await send(admin, 'POST', `/api/cameras/${spare.id}/motion/areas`, area);
+  t.equal(added.status, 201);
+  t.match(await added.json(), { cameraId: spare.id, zones: [area], masks: [] });
+  t.equal((await send(admin, 'POST', `/api/cameras/${spare.id}/motion/areas`, area)).status, 409, 'a name is used once per camera');
+  t.equal((await send(admin, 'POST', `/api/cameras/${spare.id}/motion/areas`, { ...area, name: 'x', points: [[0, 0], [1.5, 0], [1, 1]] })).status, 400, 'points outside the picture');
+  t.equal((await send(screen, 'POST', `/api/cameras/${spare.id}/motion/areas`, { ...area, name: 'y' })).status, 403, 'viewers do not configure');
+  const knobs = await send(admin, 'PATCH', `/api/cameras/${spare.id}/motion`, { sensitivity: 70, minAreaPercent: 0.5 });
+  t.match(await knobs.json(), { sensitivity: 70, minAreaPercent: 0.5, enabled: true });
+  const removed = await send(admin, 'DELETE', `/api/cameras/${spare.id}/motion/areas/zone/${encodeURIComponent('院门')}`);
+  t.equal(removed.status, 200);
+  t.same(((await removed.json()) as { zones: unknown[] }).zones, []);
 });
