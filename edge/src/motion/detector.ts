@@ -167,12 +167,17 @@ export class MotionDetector {
     const analysed = this.#analysed;
     const flicker = this.#flicker;
     const changed = this.#changed;
+    const threshold = s.threshold;
+    const flickerLimit = s.flickerLimit;
+    const n = this.#n;
     let raw = 0;
-    for (let i = 0; i < this.#n; i++) {
-      const above = analysed[i]! === 1 && Math.abs(blurred[i]! - bg[i]!) > s.threshold ? 1 : 0;
-      raw += above;
-      // 1: changed; 2: changed, but the pixel changes all the time.
-      changed[i] = above === 0 ? 0 : flicker[i]! < s.flickerLimit ? 1 : 2;
+    for (let i = 0; i < n; i++) {
+      const diff = blurred[i]! - bg[i]!;
+      if (analysed[i]! === 1 && (diff > threshold || diff < -threshold)) {
+        raw++;
+        // 1: changed; 2: changed, but the pixel changes all the time.
+        changed[i] = flicker[i]! < flickerLimit ? 1 : 2;
+      } else changed[i] = 0;
     }
     const share = this.#analysedCount === 0 ? 0 : raw / this.#analysedCount;
     if (share > s.recalibrateAbove) {
@@ -184,9 +189,11 @@ export class MotionDetector {
       for (let i = 0; i < this.#n; i++) bg[i] = blurred[i]!;
       return { atMs, changed: share, recalibrated: true, zones: [] };
     }
-    for (let i = 0; i < this.#n; i++) {
-      bg[i] = bg[i]! + learn * (blurred[i]! - bg[i]!);
-      flicker[i] = flicker[i]! + flickerRate * ((changed[i]! > 0 ? 1 : 0) - flicker[i]!);
+    for (let i = 0; i < n; i++) {
+      const b = bg[i]!;
+      bg[i] = b + learn * (blurred[i]! - b);
+      const f = flicker[i]!;
+      flicker[i] = f + flickerRate * ((changed[i]! > 0 ? 1 : 0) - f);
     }
     return { atMs, changed: share, recalibrated: false, zones: this.#blobsPerZone() };
   }
@@ -196,7 +203,8 @@ export class MotionDetector {
     const hist = this.#hist;
     hist.fill(0);
     const analysed = this.#analysed;
-    for (let i = 0; i < this.#n; i++) if (analysed[i]) hist[gray[i]!]!++;
+    const n = this.#n;
+    for (let i = 0; i < n; i++) if (analysed[i]) hist[gray[i]!]!++;
     const total = this.#analysedCount || 1;
     let sum = 0;
     for (let v = 1; v < 256; v++) sum += v * hist[v]!;
@@ -229,7 +237,8 @@ export class MotionDetector {
     const lut = this.#lut;
     for (let v = 0; v < 256; v++) lut[v] = Math.max(0, Math.min(255, Math.round(v * gain + offset)));
     const out = this.#stretched;
-    for (let i = 0; i < this.#n; i++) out[i] = lut[gray[i]!]!;
+    const n = this.#n;
+    for (let i = 0; i < n; i++) out[i] = lut[gray[i]!]!;
   }
 
   /** 3×3 box blur, separable, edges clamped: single-pixel noise never reaches the threshold alone. */
@@ -239,14 +248,17 @@ export class MotionDetector {
     const rows = this.#rowBlur;
     for (let y = 0; y < h; y++) {
       const r = y * w;
-      for (let x = 0; x < w; x++) rows[r + x] = src[r + Math.max(0, x - 1)]! + src[r + x]! + src[r + Math.min(w - 1, x + 1)]!;
+      rows[r] = 2 * src[r]! + src[r + 1]!;
+      for (let x = r + 1; x < r + w - 1; x++) rows[x] = src[x - 1]! + src[x]! + src[x + 1]!;
+      rows[r + w - 1] = src[r + w - 2]! + 2 * src[r + w - 1]!;
     }
     const out = this.#blurred;
     for (let y = 0; y < h; y++) {
-      const up = Math.max(0, y - 1) * w;
+      const up = (y === 0 ? 0 : y - 1) * w;
       const r = y * w;
-      const down = Math.min(h - 1, y + 1) * w;
-      for (let x = 0; x < w; x++) out[r + x] = Math.round((rows[up + x]! + rows[r + x]! + rows[down + x]!) / 9);
+      const down = (y === h - 1 ? y : y + 1) * w;
+      // (sum * 7282) >> 16 is sum / 9, rounded, for sums up to 9 × 255.
+      for (let x = 0; x < w; x++) out[r + x] = ((rows[up + x]! + rows[r + x]! + rows[down + x]!) * 7282 + 32768) >>> 16;
     }
   }
 
@@ -265,7 +277,8 @@ export class MotionDetector {
     labels.fill(0);
     counts.fill(0);
     let label = 0;
-    for (let seed = 0; seed < this.#n; seed++) {
+    const n = this.#n;
+    for (let seed = 0; seed < n; seed++) {
       if (!changed[seed] || labels[seed]) continue;
       label++;
       // Flood fill; `order` doubles as the queue and the blob's pixel list.
