@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MotionEventDetail } from '@cunbox/shared';
 import { openDatabase } from '../src/db/database.ts';
@@ -15,6 +15,15 @@ import { ANALYSIS_HEIGHT as H, ANALYSIS_WIDTH as W } from '../src/motion/camera-
 import { fakeSpawner, type FakeFfmpeg } from './helpers/fake-ffmpeg.ts';
 import { fakeClock } from './helpers/fake-time.ts';
 import { tmpDir } from './helpers/tmp.ts';
+import { ownBytes } from '../src/storage/own-files.ts';
+import { lstat, readdir } from 'node:fs/promises';
+
+/** Allocated bytes of a tree, as statfs counts them. */
+async function treeSize(dir: string): Promise<number> {
+  let sum = 0;
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) sum += (await lstat(join(e.parentPath, e.name))).blocks * 512;
+  return sum;
+}
 
 interface Box {
   x: number;
@@ -104,6 +113,12 @@ t.test('key frames while still, a few fps while moving, one event with its peak 
   t.ok(thumb.length > 4 && thumb.subarray(0, 2).equals(Buffer.from([0xff, 0xd8])), 'the thumbnail is one of the JPEGs ffmpeg sent');
   t.equal(createHash('sha256').update(thumb).digest('hex'), d.thumbnail!.sha256);
   t.equal(thumb.toString('latin1').slice(2, -2), `picture ${peakPicture}`, 'the picture of the peak frame (the largest box)');
+  const thumbs = await treeSize(join(h.layout.dataDir, 'thumbnails'));
+  const withThumbs = (await ownBytes(h.db, h.layout)).otherBytes;
+  const copy = readFileSync(file);
+  rmSync(file);
+  t.equal(withThumbs - (await ownBytes(h.db, h.layout)).otherBytes, thumbs, 'thumbnails count as cunbox\'s own bytes, not another program\'s');
+  writeFileSync(file, copy);
   const queued = h.media.next(h.clock.now() + 1);
   t.match(queued, { kind: 'event-thumbnail', ref: `event-${e!.id}`, sha256: d.thumbnail!.sha256, mime: 'image/jpeg', path: file });
 

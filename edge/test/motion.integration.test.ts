@@ -107,7 +107,7 @@ t.test('a box crossing a zone is one event in that zone with a thumbnail; a mask
   t.same(motionOf(cam2!), [], 'the light switch gives no event');
 
   const tl = timeline(edge.db, { fromMs: startedAt - 1000, toMs: Date.now() + 1000 }, [cam0!], Date.now());
-  t.ok(tl[0]!.events.some((m) => m.type === 'motion' && m.id === e.id), 'the event is a marker on the timeline');
+  t.same(tl[0]!.events.filter((m) => m.type === 'motion'), [{ id: e.id, type: 'motion', atMs: e.atMs, endMs: d.endMs, zone: 'yard' }], 'the event is a marker on the timeline');
 
   // The same event through the HTTP API.
   const base = `http://127.0.0.1:${edge.http!.address.port}`;

@@ -1,5 +1,6 @@
 // Motion benchmark: the CPU motion detection adds to recording. N simulated cameras play a
-// 20-s clip with a box crossing for 6 s (a mostly still scene, as most village cameras see);
+// 20-s clip: `--clip crossing` (default) a box crossing for 6 s of every 20, `--clip still`
+// nothing moving (what most village cameras see most of the time);
 // the edge records them, alone and then with motion detection on every sub stream, in the
 // same run and against the same simulator.
 //
@@ -9,7 +10,7 @@
 // compared with the mean of the two recording runs around it (CPU readings drift on a VM).
 //
 // JSON keys:
-//   cameras, seconds, runs      what was measured (each window after a warm-up)
+//   cameras, clip, seconds, runs  what was measured (each window after a warm-up)
 //   recording_cpu_pct           edge process + its ffmpeg children, recording only, % of one core
 //   motion_cpu_pct              the same with motion detection on
 //   motion_extra_cpu_pct        the difference (median over runs)
@@ -37,8 +38,11 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '1' },
     json: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    // crossing: a box crosses for 6 s of every 20; still: nothing moves (the key-frame-only cost).
+    clip: { type: 'string', default: 'crossing' },
   },
 });
+if (values.clip !== 'crossing' && values.clip !== 'still') throw new Error('--clip must be crossing or still');
 const N = Number(values.cameras);
 const T = Number(values.seconds);
 const W = Number(values.warmup);
@@ -84,7 +88,7 @@ async function window(sim: Camsim, dir: string, motion: boolean): Promise<{ cpuP
 }
 
 const root = mkdtempSync(join(tmpdir(), 'cunbox-bench-motion-'));
-const clip = await motionClip('crossing');
+const clip = await motionClip(values.clip);
 const sim = await startCamsim({ cameras: N, clips: [`file:${clip}`] });
 try {
   const perRun = [];
@@ -102,6 +106,7 @@ try {
   printAndSave(
     {
       cameras: N,
+      clip: values.clip,
       seconds: T,
       runs: RUNS,
       recording_cpu_pct: rec,

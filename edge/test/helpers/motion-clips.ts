@@ -16,9 +16,11 @@ const BACKGROUND =
 /**
  * 20-s clips (camsim loops them):
  * - crossing: a white 48×96 box crosses the lower half (y 230..326 of 360), left to right, from 8 s to 14 s;
- * - light: nothing moves; the whole picture gets 70 % brighter at 10 s (and back as the clip loops).
+ * - light: nothing moves; the whole picture gets 70 % brighter at 10 s (and back as the clip loops);
+ * - still: nothing moves (sensor noise only).
  */
-const GRAPHS: Record<'crossing' | 'light', string> = {
+const GRAPHS: Record<'crossing' | 'light' | 'still', string> = {
+  still: BACKGROUND,
   crossing: `${BACKGROUND}[bg];color=c=white:s=48x96:r=15[box];[bg][box]overlay=x='if(between(t\\,8\\,14)\\,(t-8)*95\\,-200)':y=230:shortest=1`,
   light: `${BACKGROUND},lutyuv=y='val*1.7':enable='gte(t\\,10)'`,
 };
