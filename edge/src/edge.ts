@@ -37,6 +37,7 @@ import { EdgeMetrics } from './metrics/metrics.ts';
 import { liveness, outboxOf } from './metrics/sources.ts';
 import { BackupScheduler } from './backup/scheduler.ts';
 import { MotionService } from './motion/service.ts';
+import { requiredDays } from './storage/capacity.ts';
 import { MotionSettingsStore } from './motion/settings-store.ts';
 
 export interface EdgeDeps {
@@ -208,6 +209,7 @@ export class Edge {
           tracker: config.motion.tracker,
           feed: { ffmpegPath: config.recorder.ffmpegPath, transport: config.recorder.transport, activeFps: config.motion.activeFps },
           ...(config.cloud ? { media: new MediaQueue({ db, clock }) } : {}),
+          retentionDays: (id) => requiredDays(registry.get(id)?.retentionDays ?? null, config.retention),
         });
         await this.#motion.start();
       }

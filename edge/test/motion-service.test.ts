@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { MotionEventDetail } from '@cunbox/shared';
 import { openDatabase } from '../src/db/database.ts';
 import { CameraRegistry } from '../src/cameras/registry.ts';
@@ -11,6 +11,7 @@ import { Layout } from '../src/storage/layout.ts';
 import { silentLogger } from '../src/log.ts';
 import { MotionSettingsStore } from '../src/motion/settings-store.ts';
 import { MotionService } from '../src/motion/service.ts';
+import { pruneThumbnails } from '../src/motion/thumbnail-retention.ts';
 import { ANALYSIS_HEIGHT as H, ANALYSIS_WIDTH as W } from '../src/motion/camera-motion.ts';
 import { fakeSpawner, type FakeFfmpeg } from './helpers/fake-ffmpeg.ts';
 import { fakeClock } from './helpers/fake-time.ts';
@@ -177,4 +178,27 @@ t.test('ffmpeg dying is retried with backoff; an open event ends at its last mot
   await h.time.tick(5000);
   t.equal(h.spawned.length, 3, 'restarted after the backoff');
   t.ok(h.spawned[2]!.args.includes('-skip_frame'), 'in still mode');
+});
+
+t.test('thumbnails older than their camera\'s retention are deleted, a day at a time', async (t) => {
+  const dir = tmpDir(t);
+  const layout = new Layout(dir);
+  const now = Date.UTC(2026, 10, 30, 12, 0, 0);
+  const put = (cameraId: number, day: string) => {
+    const file = join(dir, 'thumbnails', String(cameraId), day, 'x.jpg');
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, jpeg(1));
+    return file;
+  };
+  const old = put(1, '2026-11-21');
+  const kept = put(1, '2026-11-22');
+  const longer = put(2, '2026-11-21');
+  const today = put(1, '2026-11-30');
+  const removed = pruneThumbnails(layout, now, (id) => (id === 2 ? 30 : 7));
+  t.equal(removed, 1);
+  t.notOk(existsSync(old), '9 days old, 7 kept: deleted');
+  t.ok(existsSync(kept), 'within a day of the retention: kept');
+  t.ok(existsSync(longer), 'a camera kept longer keeps its thumbnails longer');
+  t.ok(existsSync(today));
+  t.equal(pruneThumbnails(new Layout(join(dir, 'none')), now, () => 7), 0, 'no thumbnails yet: nothing to do');
 });

@@ -15,6 +15,9 @@ import { defaultDetectorSettings, thresholdFor } from './detector.ts';
 import type { MotionSettingsStore, CameraMotionSettings } from './settings-store.ts';
 import type { TrackerSettings } from './tracker.ts';
 import type { MotionMode } from './args.ts';
+import { pruneThumbnails } from './thumbnail-retention.ts';
+
+const PRUNE_EVERY_MS = 3_600_000;
 
 export interface MotionServiceDeps {
   db: Db;
@@ -31,6 +34,8 @@ export interface MotionServiceDeps {
   media?: MediaQueue;
   /** How often the camera and motion tables are checked for changes (CLI, API). */
   pollMs?: number;
+  /** Days a camera's footage is kept (its own, else the default): its thumbnails go with it. */
+  retentionDays?: (cameraId: number) => number;
   /** Told of every stored motion event (tests, metrics). */
   onEvent?: (id: number, e: FinishedMotion) => void;
   onMode?: (cameraId: number, mode: MotionMode) => void;
@@ -46,6 +51,7 @@ export class MotionService {
   readonly #d: MotionServiceDeps;
   readonly #feeds = new Map<number, { feed: CameraMotion; key: string }>();
   #timer: unknown;
+  #pruneTimer: unknown;
   #dataVersion = -1;
   #syncing: Promise<void> = Promise.resolve();
   #stopped = false;
@@ -59,11 +65,25 @@ export class MotionService {
     this.#dataVersion = this.#d.db.pragma('data_version', { simple: true }) as number;
     await this.sync();
     this.#timer = this.#d.clock.setInterval(() => this.#poll(), this.#d.pollMs ?? 2000);
+    this.#prune();
+    this.#pruneTimer = this.#d.clock.setInterval(() => this.#prune(), PRUNE_EVERY_MS);
+  }
+
+  #prune(): void {
+    const days = this.#d.retentionDays;
+    if (!days) return;
+    try {
+      const removed = pruneThumbnails(this.#d.layout, this.#d.clock.now(), days);
+      if (removed > 0) this.#d.log.info({ days: removed }, 'old motion thumbnails deleted');
+    } catch (err) {
+      this.#d.log.warn({ err }, 'cannot delete old motion thumbnails');
+    }
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#d.clock.clearInterval(this.#timer);
+    this.#d.clock.clearInterval(this.#pruneTimer);
     await this.#syncing;
     await Promise.all([...this.#feeds.values()].map((f) => f.feed.stop()));
     this.#feeds.clear();
