@@ -227,7 +227,8 @@ export class Edge {
         const spawner = this.#deps.spawner ?? nodeSpawner;
         const ffmpegPath = config.recorder.ffmpegPath;
         this.#live = new LiveService({ spawner, clock, log: log.child({ module: 'live' }), ffmpegPath });
-        this.#snapshots = new SnapshotService({ spawner, clock, log: log.child({ module: 'snapshots' }), ffmpegPath });
+        // With motion detection on, the wall's pictures come from its feeds: one RTSP session and decode per camera, not two.
+        this.#snapshots = new SnapshotService({ spawner, clock, log: log.child({ module: 'snapshots' }), ffmpegPath, shared: (id) => this.#motion?.latestPicture(id) });
         const motion = this.#motion;
         const video = { registry, index, holds, exports, layout: this.layout, live: this.#live, snapshots: this.#snapshots, spawner, events, motion: { settings: motionSettings, changed: () => void motion?.sync() } };
         if (!config.village) log.warn('no village section in the config: certificates cannot be printed until village.name and village.verify_base_url are set');

@@ -12,6 +12,7 @@ import { silentLogger } from '../src/log.ts';
 import { MotionSettingsStore } from '../src/motion/settings-store.ts';
 import { MotionService } from '../src/motion/service.ts';
 import { pruneThumbnails } from '../src/motion/thumbnail-retention.ts';
+import { SnapshotService } from '../src/playback/snapshots.ts';
 import { ANALYSIS_HEIGHT as H, ANALYSIS_WIDTH as W } from '../src/motion/camera-motion.ts';
 import { fakeSpawner, type FakeFfmpeg } from './helpers/fake-ffmpeg.ts';
 import { fakeClock } from './helpers/fake-time.ts';
@@ -89,6 +90,7 @@ t.test('key frames while still, a few fps while moving, one event with its peak 
 
   for (let i = 0; i < 5; i++) await h.send(still, undefined, 2000);
   t.equal(h.spawned.length, 1, 'nothing moves: no restart');
+  t.same(h.service.latestPicture(h.cam.id)?.jpeg, jpeg(h.pictures()), 'the newest key frame is there for the snapshot wall');
   await h.send(still, { x: 10, y: 55 }, 500);
   t.equal(h.spawned.length, 2, 'motion: restarted');
   const active = h.spawned[1]!;
@@ -201,4 +203,20 @@ t.test('thumbnails older than their camera\'s retention are deleted, a day at a 
   t.ok(existsSync(longer), 'a camera kept longer keeps its thumbnails longer');
   t.ok(existsSync(today));
   t.equal(pruneThumbnails(new Layout(join(dir, 'none')), now, () => 7), 0, 'no thumbnails yet: nothing to do');
+});
+
+t.test('the snapshot wall uses the motion feed\'s picture while it is fresh, and opens its own feed otherwise', async (t) => {
+  const { clock, tick } = fakeClock();
+  const { spawner, spawned } = fakeSpawner();
+  let shared: { jpeg: Buffer; atMs: number } | undefined = { jpeg: jpeg(7), atMs: clock.now() - 1000 };
+  const snapshots = new SnapshotService({ spawner, clock, log: silentLogger(), shared: () => shared, firstFrameTimeoutMs: 1000 });
+  t.teardown(() => snapshots.stop());
+  t.same((await snapshots.latest(1, 'rtsp://127.0.0.1:8554/sub')).jpeg, jpeg(7));
+  t.equal(spawned.length, 0, 'no second RTSP session, no second decode');
+  shared = { jpeg: jpeg(8), atMs: clock.now() - 60_000 };
+  const pending = snapshots.latest(1, 'rtsp://127.0.0.1:8554/sub');
+  await tick(100);
+  t.equal(spawned.length, 1, 'a stale picture (feed stalled): its own ffmpeg');
+  spawned[0]!.stdout.write(jpeg(9));
+  t.same((await pending).jpeg, jpeg(9));
 });

@@ -101,6 +101,7 @@ export class CameraMotion {
   #frameBuf: Buffer;
   #frameFill = 0;
   #stopped: Promise<void> | undefined;
+  #latest: { jpeg: Buffer; atMs: number } | undefined;
 
   constructor(deps: CameraMotionDeps) {
     this.#d = deps;
@@ -112,6 +113,11 @@ export class CameraMotion {
 
   get mode(): MotionMode {
     return this.#mode;
+  }
+
+  /** The newest JPEG this feed decoded (a key frame while still), for the snapshot wall. */
+  get latestPicture(): { jpeg: Buffer; atMs: number } | undefined {
+    return this.#latest;
   }
 
   get cameraId(): number {
@@ -257,6 +263,7 @@ export class CameraMotion {
 
   #onJpeg(jpeg: Buffer): void {
     const n = this.#jpegCount++;
+    this.#latest = { jpeg, atMs: this.#d.clock.now() };
     this.#jpegs.set(n, jpeg);
     this.#jpegs.delete(n - KEPT_JPEGS);
     // The JPEG of a peak frame may come after its gray frame was analysed.

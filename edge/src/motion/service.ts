@@ -89,6 +89,11 @@ export class MotionService {
     this.#feeds.clear();
   }
 
+  /** The newest picture of a camera's motion feed, if one runs (the snapshot wall reuses it). */
+  latestPicture(cameraId: number): { jpeg: Buffer; atMs: number } | undefined {
+    return this.#feeds.get(cameraId)?.feed.latestPicture;
+  }
+
   /** Cameras analysed now, and each one's mode. */
   status(): Array<{ cameraId: number; mode: MotionMode }> {
     return [...this.#feeds.values()].map((f) => ({ cameraId: f.feed.cameraId, mode: f.feed.mode }));

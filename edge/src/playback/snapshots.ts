@@ -26,7 +26,16 @@ export interface SnapshotDeps {
   idleMs?: number;
   /** How long the first request waits for a picture. */
   firstFrameTimeoutMs?: number;
+  /**
+   * A picture another feed of the same camera already decoded (motion
+   * detection's key frames, 320 px wide): used while fresh, instead of a
+   * second RTSP session and decode.
+   */
+  shared?: (cameraId: number) => Snapshot | undefined;
 }
+
+/** A shared picture older than this (a stalled feed) is not used. */
+const SHARED_FRESH_MS = 10_000;
 
 /**
  * The latest JPEG of each camera for a 64-camera wall, without decoding 64
@@ -48,6 +57,8 @@ export class SnapshotService {
 
   async latest(cameraId: number, url: string): Promise<Snapshot> {
     const { clock } = this.#deps;
+    const shared = this.#deps.shared?.(cameraId);
+    if (shared && clock.now() - shared.atMs <= SHARED_FRESH_MS) return shared;
     let feed = this.#feeds.get(cameraId);
     if (!feed) feed = this.#open(cameraId, url);
     const f = feed;
