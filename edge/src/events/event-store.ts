@@ -70,7 +70,7 @@ export class EventStore {
   /**
    * Newest first, `limit` at a time. `before` is the cursor of the last event
    * of the previous page (`atMs.id`): keyset paging, stable while events arrive.
-   * `zones` matches the zone of motion events ('' for a whole-picture one).
+   * `zones` matches the zone of motion events.
    */
   page(q: EventQuery): { events: StoredEvent[]; next: string | null } {
     const where: string[] = ['at_ms >= ?', 'at_ms < ?'];

@@ -91,7 +91,7 @@ export function eventRoutes(app: Api, { deps }: RouteContext): void {
           from: Time,
           to: Time,
           cameras: List('\\d+', 'camera ids'),
-          zones: List('[^,]{1,32}', 'zone names (motion events; an empty name: whole picture)'),
+          zones: List('[^,]{1,32}', 'zone names (motion events in those zones)'),
           types: List('[a-z][a-z0-9._-]{0,63}', 'event types'),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
           cursor: Type.Optional(Type.String({ maxLength: 40, description: '`next` of the previous page' })),
