@@ -40,6 +40,9 @@ import { EdgeMetrics } from './metrics/metrics.ts';
 import { liveness, outboxOf } from './metrics/sources.ts';
 import { BackupScheduler } from './backup/scheduler.ts';
 import { findWebRoot } from './api/web.ts';
+import { MotionService } from './motion/service.ts';
+import { requiredDays } from './storage/capacity.ts';
+import { MotionSettingsStore } from './motion/settings-store.ts';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -86,6 +89,7 @@ export class Edge {
   #metrics: EdgeMetrics | undefined;
   #backup: BackupScheduler | undefined;
   #onvifEvents: OnvifEventSources | undefined;
+  #motion: MotionService | undefined;
   /** The stop step under way, for the report when the deadline passes. */
   #stopStep: string | undefined;
 
@@ -196,6 +200,30 @@ export class Edge {
       // The cameras' own motion and tamper alarms (motion.source onvif or both).
       this.#onvifEvents = new OnvifEventSources({ clock, log: log.child({ module: 'onvif-events' }), sink: events, db, cameras: () => registry.listWithSecrets(), settings: config.cameraMotion ?? {} });
       this.#onvifEvents.start();
+      const motionSettings = new MotionSettingsStore({ db });
+      // Motion detection on the sub streams: only with a `motion` section.
+      if (config.motion) {
+        // Config-file cameras: the file is the truth for their motion settings too.
+        for (const [name, settings] of Object.entries(config.motion.cameras)) {
+          const cam = registry.getByName(name);
+          if (cam) motionSettings.replace(settings, cam.id);
+        }
+        this.#motion = new MotionService({
+          db,
+          registry,
+          settingsStore: motionSettings,
+          events,
+          layout: this.layout,
+          clock,
+          spawner: this.#deps.spawner ?? nodeSpawner,
+          log: log.child({ module: 'motion' }),
+          tracker: config.motion.tracker,
+          feed: { ffmpegPath: config.recorder.ffmpegPath, transport: config.recorder.transport, activeFps: config.motion.activeFps },
+          ...(config.cloud ? { media: new MediaQueue({ db, clock }) } : {}),
+          retentionDays: (id) => requiredDays(registry.get(id)?.retentionDays ?? null, config.retention),
+        });
+        await this.#motion.start();
+      }
       // The daily backup (database, config, credentials, keys): only with a `backup` section.
       if (config.backup) {
         this.#backup = new BackupScheduler({ config, settings: config.backup, db, clock, log: log.child({ module: 'backup' }), events });
@@ -210,8 +238,10 @@ export class Edge {
         const spawner = this.#deps.spawner ?? nodeSpawner;
         const ffmpegPath = config.recorder.ffmpegPath;
         this.#live = new LiveService({ spawner, clock, log: log.child({ module: 'live' }), ffmpegPath });
-        this.#snapshots = new SnapshotService({ spawner, clock, log: log.child({ module: 'snapshots' }), ffmpegPath });
-        const video = { registry, index, holds, exports, layout: this.layout, live: this.#live, snapshots: this.#snapshots, spawner };
+        // With motion detection on, the wall's pictures come from its feeds: one RTSP session and decode per camera, not two.
+        this.#snapshots = new SnapshotService({ spawner, clock, log: log.child({ module: 'snapshots' }), ffmpegPath, shared: (id) => this.#motion?.latestPicture(id) });
+        const motion = this.#motion;
+        const video = { registry, index, holds, exports, layout: this.layout, live: this.#live, snapshots: this.#snapshots, spawner, events, motion: { settings: motionSettings, changed: () => void motion?.sync() } };
         if (!config.village) log.warn('no village section in the config: certificates cannot be printed until village.name and village.verify_base_url are set');
         this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, audit, cipher, auditRetentionDays: config.audit?.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, video, storage, options: { village: config.village ?? null, timeZone: config.timezone, webRoot: this.#deps.webRoot === undefined ? findWebRoot() : this.#deps.webRoot }, observability: { metrics, liveness: () => liveness({ db: () => this.#db, recorders: () => this.recorder.status(), storage: () => storage.latest }) } });
         await this.#http.start();
@@ -259,7 +289,8 @@ export class Edge {
 
   /**
    * Stops in the order that loses nothing:
-   * 1. no new work: API, media uploads, live views, snapshots, exports;
+   * 1. no new work: API, media uploads, live views, snapshots, exports,
+   *    motion detection (open motion events are stored as they end here);
    *    the recorders are told to stop at the same moment, so that an ffmpeg the
    *    unit's SIGTERM already ended is never restarted meanwhile;
    * 2. recorders: each ffmpeg quits and its last segment is indexed;
@@ -288,9 +319,10 @@ export class Edge {
     };
     const recorders = this.#recorder?.stop().catch((err: unknown) => this.#deps.log.error({ err }, 'stopping the recorders failed'));
     await step('new work (API, uploads, live, exports, backup)', () =>
-      Promise.all([this.#media?.stop(), this.#mediaDown?.stop(), this.#http?.stop(), this.#live?.stop(), this.#snapshots?.stop(), this.#parts?.exports.stop(), this.#backup?.stop(), this.#onvifEvents?.stop()]),
+      Promise.all([this.#media?.stop(), this.#mediaDown?.stop(), this.#http?.stop(), this.#live?.stop(), this.#snapshots?.stop(), this.#parts?.exports.stop(), this.#backup?.stop(), this.#onvifEvents?.stop(), this.#motion?.stop()]),
     );
     this.#onvifEvents = undefined;
+    this.#motion = undefined;
     this.#media = undefined;
     this.#mediaDown = undefined;
     this.#backup = undefined;
@@ -330,6 +362,11 @@ export class Edge {
   /** The daily backup, when the config has a `backup` section. */
   get backup(): BackupScheduler | undefined {
     return this.#backup;
+  }
+
+  /** Motion detection, when the config has a `motion` section. */
+  get motion(): MotionService | undefined {
+    return this.#motion;
   }
 
   /** The sync part, when the config has a `cloud` section. */

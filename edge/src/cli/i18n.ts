@@ -506,6 +506,35 @@ const DOCTOR_SYSTEM_ZH: Record<string, string> = {
 };
 
 /** backup, restore, version. */
+/** `cunbox cameras zones …`: motion detection settings. */
+const MOTION_ZH: Record<string, string> = {
+  'motion detection of a camera: zones, masks, sensitivity': '摄像头移动侦测：区域、屏蔽区、灵敏度',
+  "a camera's motion settings, zones and masks": '查看摄像头的移动侦测设置、区域和屏蔽区',
+  'add a named zone (only motion inside zones makes events) or, with --mask, an area never analysed': '添加命名区域（设了区域后只有区域内的移动才产生事件），或用 --mask 添加不做分析的屏蔽区',
+  'name, e.g. 院门': '名称，例如 院门',
+  'corners "x,y x,y x,y …", each 0..1 of the picture width and height (0,0 top left)': '顶点 "x,y x,y x,y …"，按画面宽高取 0..1（0,0 为左上角）',
+  'a mask instead of a zone': '屏蔽区而不是区域',
+  'remove a zone (or, with --mask, a mask) by name': '按名称删除区域（加 --mask 删除屏蔽区）',
+  'turn motion detection on or off, set sensitivity and min area': '开关移动侦测，设置灵敏度和最小面积',
+  'higher finds fainter motion (default 50)': '越高越能发现细微移动（默认 50）',
+  'smallest moving area that counts, in percent of the picture (default 0.2)': '计入的最小移动面积，占画面的百分比（默认 0.2）',
+  'detect motion on this camera': '在此摄像头上做移动侦测',
+  'no motion detection on this camera': '此摄像头不做移动侦测',
+  '--on and --off exclude each other': '--on 与 --off 不能同时使用',
+  'motion detection': '移动侦测',
+  'sensitivity': '灵敏度',
+  'min area': '最小面积',
+  'mask': '屏蔽区',
+  'points': '顶点',
+  'no zones: motion anywhere in the picture counts': '未设区域：画面内任何位置的移动都计入',
+  'zone "{name}" added to #{id} {camera}': '已为 #{id} {camera} 添加区域"{name}"',
+  'mask "{name}" added to #{id} {camera}': '已为 #{id} {camera} 添加屏蔽区"{name}"',
+  'zone "{name}" removed from #{id} {camera}': '已删除 #{id} {camera} 的区域"{name}"',
+  'mask "{name}" removed from #{id} {camera}': '已删除 #{id} {camera} 的屏蔽区"{name}"',
+  'a polygon needs at least 3 points': '多边形至少需要 3 个顶点',
+  'a polygon has at most 64 points': '多边形最多 64 个顶点',
+};
+
 const BACKUP_ZH: Record<string, string> = {
   'copy the database, config, cloud credentials and keys (not footage) while the edge runs': '备份数据库、配置、云端凭据和密钥（不含录像），edge 运行时也可备份',
   'where the backup folder goes (default: backup.dir of the config)': '备份存放目录（默认：配置中的 backup.dir）',
@@ -586,6 +615,7 @@ const zh: Record<string, string> = {
   ...CLI_ZH,
   ...DOCTOR_SYSTEM_ZH,
   ...BACKUP_ZH,
+  ...MOTION_ZH,
   'run the edge: record every enabled camera, keep the ring buffer': '运行 edge：录制所有启用的摄像头，维护 7 天环形存储',
   'verify that the segment index and the files on disk agree, and that governance state is the fold of its ops': '检查录像索引与磁盘文件是否一致，以及治理数据是否与操作日志一致',
   'recording storage': '录像存储',

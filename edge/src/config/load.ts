@@ -12,7 +12,9 @@ import type { TlsFiles } from '../api/tls.ts';
 import type { VillageIdentity } from '../governance/village.ts';
 import { isTimeZone } from '../local-time.ts';
 import { TemplatedError } from '../probe/problem.ts';
-import { defaultCameraMotion, type CameraMotionSettings } from '../onvif/events/sources.ts';
+import { defaultCameraMotion, type CameraMotionSettings as CameraMotionSource } from '../onvif/events/sources.ts';
+import type { TrackerSettings } from '../motion/tracker.ts';
+import type { CameraMotionSettings } from '../motion/settings-store.ts';
 
 /** 1 Mbit/s: a village 4G uplink stays usable for ops and video while photos go up. */
 export const DEFAULT_UPLOAD_KBPS = 1024;
@@ -31,7 +33,7 @@ export interface EdgeConfig {
   retention: RetentionSettings;
   cameras: CameraInput[];
   /** Per camera name, what its `motion` and `onvif_events` sections say; a camera not here gets the defaults. */
-  cameraMotion?: Record<string, CameraMotionSettings>;
+  cameraMotion?: Record<string, CameraMotionSource>;
   /** The governance HTTP API; null (or absent): not started. */
   http?: { host: string; port: number; /** HTTPS when set: PEM files. */ tls?: TlsFiles | null; security?: HttpSecurity } | null;
   /** Printed on certificates; null (or absent): certificates cannot be printed. */
@@ -42,6 +44,15 @@ export interface EdgeConfig {
   audit?: { retentionDays: number };
   /** Daily backups (`cunbox backup`); doctor checks the newest is recent. null (or absent): none scheduled. */
   backup?: { dir: string; keep: number; dailyAt: string } | null;
+  /** Motion detection; null (or absent): not started. */
+  motion?: MotionConfig | null;
+}
+
+/** The motion section, and the motion settings of config-file cameras by camera name. */
+export interface MotionConfig {
+  tracker: TrackerSettings;
+  activeFps: number;
+  cameras: Record<string, Omit<CameraMotionSettings, 'cameraId'>>;
 }
 
 /** Session timeouts and login lockout of the HTTP API. */
@@ -174,6 +185,21 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
     ),
     audit: { retentionDays: cfg.audit.retention_days },
     backup: cfg.backup ? { dir: resolve(base, cfg.backup.dir), keep: cfg.backup.keep, dailyAt: cfg.backup.daily_at } : null,
+    motion: cfg.motion
+      ? {
+          tracker: { minFrames: cfg.motion.min_frames, mergeGapMs: cfg.motion.merge_gap_seconds * 1000, maxEventMs: cfg.motion.max_event_seconds * 1000 },
+          activeFps: cfg.motion.active_fps,
+          cameras: Object.fromEntries(
+            cfg.cameras
+              .filter((c) => c.motion)
+              .map((c) => {
+                const m = c.motion!;
+                const area = (kind: 'zone' | 'mask') => (a: { name: string; points: Array<[number, number]> }) => ({ kind, name: a.name, points: a.points });
+                return [c.name.trim(), { enabled: m.enabled && m.source !== 'onvif', sensitivity: m.sensitivity, minAreaPercent: m.min_area_percent, zones: m.zones.map(area('zone')), masks: m.masks.map(area('mask')) }];
+              }),
+          ),
+        }
+      : null,
   };
 }
 

@@ -5,6 +5,17 @@
  */
 const SIZE = { type: ['integer', 'string'], pattern: '^\\s*\\d+(\\.\\d+)?\\s*([KMGT]i?B|B)?\\s*$', minimum: 0 } as const;
 
+/** A zone or mask: a name and 3..64 points [x, y], each 0..1 of the picture's width and height. */
+const AREA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'points'],
+  properties: {
+    name: { type: 'string', pattern: '^[\\p{L}\\p{N}_.-]([\\p{L}\\p{N}_ .-]{0,30}[\\p{L}\\p{N}_.-])?$' },
+    points: { type: 'array', minItems: 3, maxItems: 64, items: { type: 'array', minItems: 2, maxItems: 2, items: { type: 'number', minimum: 0, maximum: 1 } } },
+  },
+} as const;
+
 export const configSchema = {
   type: 'object',
   additionalProperties: false,
@@ -116,8 +127,14 @@ export const configSchema = {
           motion: {
             type: 'object',
             additionalProperties: false,
+            description: "This camera's motion: where it comes from (source), and the video detector's settings (used when the top-level motion section is present).",
             properties: {
-              source: { enum: ['video', 'onvif', 'both'], description: "Where motion comes from: the edge's own video detector, the camera's ONVIF events, or both (default both: ONVIF events wherever the camera offers them)." },
+              source: { enum: ['video', 'onvif', 'both'], description: "Where motion comes from: the edge's own video detector, the camera's ONVIF events, or both (default both: ONVIF events wherever the camera offers them, the video detector when the top-level motion section is present)." },
+              enabled: { type: 'boolean', default: true },
+              sensitivity: { type: 'integer', minimum: 1, maximum: 100, default: 50, description: '1..100; higher finds fainter motion.' },
+              min_area_percent: { type: 'number', exclusiveMinimum: 0, maximum: 50, default: 0.2, description: 'Smallest moving blob that counts, in percent of the picture.' },
+              zones: { type: 'array', maxItems: 16, default: [], items: AREA, description: 'Named areas; with zones, only motion inside them makes events (one per zone).' },
+              masks: { type: 'array', maxItems: 16, default: [], items: AREA, description: 'Areas never analysed (clock overlay, trees, the road outside).' },
             },
           },
           onvif_events: {
@@ -130,6 +147,17 @@ export const configSchema = {
             },
           },
         },
+      },
+    },
+    motion: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Motion detection on every enabled camera\'s sub stream; without this section none runs.',
+      properties: {
+        active_fps: { type: 'number', minimum: 1, maximum: 15, default: 5, description: 'Frames per second analysed while motion lasts (key frames only while still).' },
+        merge_gap_seconds: { type: 'number', minimum: 0, maximum: 600, default: 10, description: 'Motion resuming within this gap continues the same event.' },
+        min_frames: { type: 'integer', minimum: 1, maximum: 10, default: 2, description: 'Consecutive analysed frames with motion before an event starts.' },
+        max_event_seconds: { type: 'number', minimum: 10, maximum: 3600, default: 300, description: 'Longer motion is cut into events of this length.' },
       },
     },
     audit: {
@@ -188,9 +216,18 @@ export interface RawConfig {
     password?: string;
     enabled: boolean;
     retention_days?: number;
-    motion?: { source?: 'video' | 'onvif' | 'both' };
+    motion?: RawCameraMotion & { source?: 'video' | 'onvif' | 'both' };
     onvif_events?: { address?: string; merge_gap_seconds?: number };
   }>;
+  motion?: { active_fps: number; merge_gap_seconds: number; min_frames: number; max_event_seconds: number };
   audit: { retention_days: number };
   backup?: { dir: string; keep: number; daily_at: string };
+}
+
+export interface RawCameraMotion {
+  enabled: boolean;
+  sensitivity: number;
+  min_area_percent: number;
+  zones: Array<{ name: string; points: Array<[number, number]> }>;
+  masks: Array<{ name: string; points: Array<[number, number]> }>;
 }

@@ -9,6 +9,22 @@ export interface StoredEvent {
   detail: Record<string, unknown>;
 }
 
+export interface EventQuery {
+  fromMs: number;
+  toMs: number;
+  cameraIds?: readonly number[];
+  types?: readonly string[];
+  zones?: readonly string[];
+  before?: { atMs: number; id: number };
+  limit: number;
+}
+
+/** Parses a page cursor (`atMs.id`); undefined when it is not one. */
+export function parseEventCursor(text: string): { atMs: number; id: number } | undefined {
+  const m = /^(\d{1,16})\.(\d{1,16})$/.exec(text);
+  return m ? { atMs: Number(m[1]), id: Number(m[2]) } : undefined;
+}
+
 /**
  * Camera and system events, stored in SQLite. This table is also the sync
  * outbox for events (issue #5, edge/src/sync/client.ts): rows past the cloud's
@@ -25,7 +41,7 @@ export class EventStore {
     this.#onRecorded = deps.onRecorded;
   }
 
-  /** `atMs`: when it happened, if not now (an alarm's end is only known after its merge gap). */
+  /** `atMs`: when it happened, if not now (an ONVIF alarm's end is only known after its merge gap; a video motion event is stored when it ends, dated at its start). */
   record(cameraId: number | null, type: string, detail: Record<string, unknown> = {}, atMs?: number): number {
     const info = this.#db
       .prepare('INSERT INTO events (camera_id, type, at_ms, detail) VALUES (?, ?, ?, ?)')
@@ -44,6 +60,38 @@ export class EventStore {
       .prepare(`SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`)
       .all(...params) as Array<{ id: number; camera_id: number | null; type: string; at_ms: number; detail: string | null }>;
     return rows.map((r) => ({ id: r.id, cameraId: r.camera_id, type: r.type, atMs: r.at_ms, detail: r.detail ? JSON.parse(r.detail) : {} }));
+  }
+
+  get(id: number): StoredEvent | undefined {
+    const r = this.#db.prepare('SELECT id, camera_id AS cameraId, type, at_ms AS atMs, detail FROM events WHERE id = ?').get(id) as (Omit<StoredEvent, 'detail'> & { detail: string | null }) | undefined;
+    return r && { ...r, detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : {} };
+  }
+
+  /**
+   * Newest first, `limit` at a time. `before` is the cursor of the last event
+   * of the previous page (`atMs.id`): keyset paging, stable while events arrive.
+   * `zones` matches the zone of motion events.
+   */
+  page(q: EventQuery): { events: StoredEvent[]; next: string | null } {
+    const where: string[] = ['at_ms >= ?', 'at_ms < ?'];
+    const params: unknown[] = [q.fromMs, q.toMs];
+    const list = (col: string, values: readonly unknown[]) => {
+      where.push(`${col} IN (${values.map(() => '?').join(',') || 'NULL'})`);
+      params.push(...values);
+    };
+    if (q.cameraIds) list('camera_id', q.cameraIds);
+    if (q.types) list('type', q.types);
+    if (q.zones) list("coalesce(json_extract(detail, '$.zone'), '')", q.zones);
+    if (q.before) {
+      where.push('(at_ms < ? OR (at_ms = ? AND id < ?))');
+      params.push(q.before.atMs, q.before.atMs, q.before.id);
+    }
+    const rows = this.#db
+      .prepare(`SELECT id, camera_id AS cameraId, type, at_ms AS atMs, detail FROM events WHERE ${where.join(' AND ')} ORDER BY at_ms DESC, id DESC LIMIT ?`)
+      .all(...params, q.limit + 1) as Array<Omit<StoredEvent, 'detail'> & { detail: string | null }>;
+    const events = rows.slice(0, q.limit).map((r) => ({ ...r, detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : {} }));
+    const last = events.at(-1);
+    return { events, next: rows.length > q.limit && last ? `${last.atMs}.${last.id}` : null };
   }
 
   /** true/false from the camera's last online/offline event; undefined if it never had one. */

@@ -52,6 +52,8 @@ export interface FfmpegOptions {
   onProgress?: (outTimeUs: number) => void;
   /** Binary stdout (e.g. fragmented MP4, JPEG frames) instead of lines. */
   rawStdout?: (chunk: Buffer) => void;
+  /** Binary extra pipes (fd 3, 4, …) instead of lines, e.g. a second output's pictures. */
+  rawPipe?: (fd: number, chunk: Buffer) => void;
   env?: NodeJS.ProcessEnv;
   /** After the exit, how long to wait at most for the child's last pipe output to be read. */
   drainMs?: number;
@@ -121,6 +123,12 @@ export class FfmpegProcess {
       if (fd === 1 && opts.rawStdout) {
         const onChunk = opts.rawStdout;
         stream.on('data', (d: Buffer) => onChunk(d));
+        drained.push(ended(stream));
+        continue;
+      }
+      if (fd > 2 && opts.rawPipe) {
+        const onChunk = opts.rawPipe;
+        stream.on('data', (d: Buffer) => onChunk(fd, d));
         drained.push(ended(stream));
         continue;
       }

@@ -3,6 +3,7 @@ import type { Logger } from '../log.ts';
 import { CunboxError } from '../errors.ts';
 import { rtspInput } from '../ffmpeg/rtsp-input.ts';
 import { FfmpegProcess, type Spawner } from '../ffmpeg/process.ts';
+import { JpegSplitter } from '../ffmpeg/jpeg-splitter.ts';
 
 export interface Snapshot {
   jpeg: Buffer;
@@ -25,7 +26,16 @@ export interface SnapshotDeps {
   idleMs?: number;
   /** How long the first request waits for a picture. */
   firstFrameTimeoutMs?: number;
+  /**
+   * A picture another feed of the same camera already decoded (motion
+   * detection's key frames, 320 px wide): used while fresh, instead of a
+   * second RTSP session and decode.
+   */
+  shared?: (cameraId: number) => Snapshot | undefined;
 }
+
+/** A shared picture older than this (a stalled feed) is not used. */
+const SHARED_FRESH_MS = 10_000;
 
 /**
  * The latest JPEG of each camera for a 64-camera wall, without decoding 64
@@ -47,6 +57,8 @@ export class SnapshotService {
 
   async latest(cameraId: number, url: string): Promise<Snapshot> {
     const { clock } = this.#deps;
+    const shared = this.#deps.shared?.(cameraId);
+    if (shared && clock.now() - shared.atMs <= SHARED_FRESH_MS) return shared;
     let feed = this.#feeds.get(cameraId);
     if (!feed) feed = this.#open(cameraId, url);
     const f = feed;
@@ -81,7 +93,7 @@ export class SnapshotService {
 
   #open(cameraId: number, url: string): Feed {
     const { spawner, clock, log } = this.#deps;
-    let pending: Buffer = Buffer.alloc(0);
+    const splitter = new JpegSplitter();
     const feed: Feed = { proc: undefined as unknown as FfmpegProcess, latest: undefined, waiters: [], idleTimer: undefined };
     // The URL, credentials included, goes on a pipe: the command line is public to local users.
     const input = rtspInput({ url, transport: 'tcp', socketTimeoutSeconds: 10 }, 3);
@@ -93,15 +105,8 @@ export class SnapshotService {
       binary: this.#deps.ffmpegPath ?? 'ffmpeg',
       args,
       inputText: input.script,
-      // Each JPEG ends with FF D9; inside the entropy-coded data 0xFF is always stuffed.
       rawStdout: (chunk) => {
-        pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-        for (;;) {
-          const end = pending.indexOf(Buffer.from([0xff, 0xd9]));
-          if (end < 0) break;
-          const start = pending.indexOf(Buffer.from([0xff, 0xd8]));
-          const jpeg = Buffer.from(pending.subarray(Math.max(0, start), end + 2));
-          pending = pending.subarray(end + 2);
+        for (const jpeg of splitter.push(chunk)) {
           feed.latest = { jpeg, atMs: clock.now() };
           for (const w of feed.waiters.splice(0)) w(feed.latest);
         }

@@ -1,3 +1,4 @@
+import { MOTION_EVENT_TYPE } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
 import { spansBetween } from '../storage/spans.ts';
 import type { TimeRange } from './range.ts';
@@ -8,8 +9,8 @@ export interface CameraTimeline {
   recorded: Array<[number, number]>;
   /** The complement of `recorded` within the range (up to now). */
   gaps: Array<[number, number]>;
-  /** Stored events in the range, as markers. */
-  events: Array<{ id: number; type: string; atMs: number }>;
+  /** Stored events in the range, as markers; motion events also say their end and zone (null: whole picture). */
+  events: Array<{ id: number; type: string; atMs: number; endMs?: number; zone?: string | null }>;
 }
 
 /**
@@ -20,8 +21,8 @@ export function timeline(db: Db, range: TimeRange, cameraIds: readonly number[],
   const end = Math.min(range.toMs, nowMs);
   const spans = spansBetween(db, range.fromMs, range.toMs, cameraIds);
   const events = db
-    .prepare(`SELECT id, camera_id, type, at_ms FROM events WHERE at_ms >= ? AND at_ms < ? AND camera_id IN (${cameraIds.map(() => '?').join(',') || 'NULL'}) ORDER BY at_ms`)
-    .all(range.fromMs, range.toMs, ...cameraIds) as Array<{ id: number; camera_id: number; type: string; at_ms: number }>;
+    .prepare(`SELECT id, camera_id, type, at_ms, json_extract(detail, '$.endMs') AS end_ms, json_extract(detail, '$.zone') AS zone FROM events WHERE at_ms >= ? AND at_ms < ? AND camera_id IN (${cameraIds.map(() => '?').join(',') || 'NULL'}) ORDER BY at_ms`)
+    .all(range.fromMs, range.toMs, ...cameraIds) as Array<{ id: number; camera_id: number; type: string; at_ms: number; end_ms: number | null; zone: string | null }>;
   return cameraIds.map((cameraId) => {
     const recorded = spans
       .filter((s) => s.cameraId === cameraId)
@@ -37,7 +38,9 @@ export function timeline(db: Db, range: TimeRange, cameraIds: readonly number[],
       cameraId,
       recorded,
       gaps,
-      events: events.filter((e) => e.camera_id === cameraId).map((e) => ({ id: e.id, type: e.type, atMs: e.at_ms })),
+      events: events
+        .filter((e) => e.camera_id === cameraId)
+        .map((e) => (e.type === MOTION_EVENT_TYPE ? { id: e.id, type: e.type, atMs: e.at_ms, endMs: e.end_ms ?? e.at_ms, zone: e.zone } : { id: e.id, type: e.type, atMs: e.at_ms })),
     };
   });
 }

@@ -9,6 +9,7 @@ import { join, relative, sep } from 'node:path';
  *   keys/data.key                                          AES key of sensitive fields (0600)
  *   recordings/<cameraId>/incoming/<runId>_<seq>.ts      being written by ffmpeg
  *   recordings/<cameraId>/<YYYY-MM-DD>/<stamp>.ts          closed and indexed (UTC)
+ *   thumbnails/<cameraId>/<YYYY-MM-DD>/<stamp>-<sha12>.jpg  an event's peak picture (UTC)
  */
 export class Layout {
   readonly dataDir: string;
@@ -51,6 +52,11 @@ export class Layout {
     const day = iso.slice(0, 10);
     const stamp = iso.replace(/[-:]/g, '');
     return [ 'recordings', String(cameraId), day, `${stamp}.ts` ].join('/');
+  }
+  /** Relative path of the thumbnail of an event starting at `startMs` (its hash keeps two zones' apart). */
+  thumbnailPath(cameraId: number, startMs: number, sha256: string): string {
+    const iso = new Date(startMs).toISOString();
+    return ['thumbnails', String(cameraId), iso.slice(0, 10), `${iso.replace(/[-:]/g, '')}-${sha256.slice(0, 12)}.jpg`].join('/');
   }
   absolute(rel: string): string {
     return join(this.dataDir, rel);

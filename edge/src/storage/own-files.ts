@@ -7,7 +7,7 @@ import { usedBytes, type DiskSpace } from './disk.ts';
 export interface OwnBytes {
   /** Closed segments, from the index (rows and pending deletions). */
   footageBytes: number;
-  /** Everything else cunbox writes: the database, segments being written, exports, photos. */
+  /** Everything else cunbox writes: the database, segments being written, exports, photos, event thumbnails. */
   otherBytes: number;
 }
 
@@ -26,7 +26,7 @@ export async function ownBytes(db: Db, layout: Layout): Promise<OwnBytes> {
   for (const cam of await entries(layout.recordings)) {
     if (cam.isDirectory()) otherBytes += await treeBytes(join(layout.recordings, cam.name, 'incoming'));
   }
-  for (const dir of ['exports', 'governance']) otherBytes += await treeBytes(join(layout.dataDir, dir));
+  for (const dir of ['exports', 'governance', 'thumbnails']) otherBytes += await treeBytes(join(layout.dataDir, dir));
   return { footageBytes, otherBytes };
 }
 

@@ -33,6 +33,31 @@ export interface SyncEvent {
   detail: Record<string, unknown>;
 }
 
+/** The event type of detected motion (and, later, of detected objects: same record, `labels` filled). */
+export const MOTION_EVENT_TYPE = 'motion';
+/** The media kind of an event's thumbnail; its ref is `event-<id>`. */
+export const EVENT_THUMBNAIL_KIND = 'event-thumbnail';
+
+/**
+ * `detail` of a motion event. The event's `atMs` is when the motion started.
+ * An object detector adds `labels` (and may raise `score`) without changing
+ * what the other fields mean, so old readers keep working.
+ */
+export interface MotionEventDetail {
+  v: 1;
+  /** The camera's zone the motion was in; null: the whole picture (a camera without zones). */
+  zone: string | null;
+  endMs: number;
+  /** When the moving area was largest: the thumbnail's moment. */
+  peakAtMs: number;
+  /** 0..1: for motion, the largest share of the picture moving inside the zone. */
+  score: number;
+  /** What moved, e.g. ["person"]; empty for motion alone. */
+  labels: string[];
+  /** The JPEG of the peak frame, uploaded as media (kind EVENT_THUMBNAIL_KIND); null: none. */
+  thumbnail: { sha256: string; bytes: number } | null;
+}
+
 /** Camera events after `after` (the sender's previous watermark), in id order. */
 export interface EventsMessage {
   v: 1;

@@ -19,6 +19,8 @@ import { frameAt } from '../../playback/clip.ts';
 import { parseRange, parseTime } from '../../playback/range.ts';
 import { timeline } from '../../playback/timeline.ts';
 import type { Api, RouteContext } from '../app.ts';
+import type { EventStore } from '../../events/event-store.ts';
+import type { MotionSettingsStore } from '../../motion/settings-store.ts';
 import { Obj, Text } from '../schemas.ts';
 
 /** What the video routes need from the edge (recorder side). */
@@ -31,6 +33,10 @@ export interface VideoDeps {
   live: LiveService;
   snapshots: SnapshotService;
   spawner: Spawner;
+  /** The event index (GET /api/events); absent: no event routes. */
+  events?: EventStore;
+  /** Motion settings per camera; `changed` applies an edit to the running detectors. Absent: no motion routes. */
+  motion?: { settings: MotionSettingsStore; changed: () => void };
 }
 
 const CameraParams = Obj({ cameraId: Type.Integer({ minimum: 1 }) });

@@ -11,6 +11,7 @@ import { act, resolveCamera, localizedHelp, numberIn, probeSettings, refuseConfi
 import { registerCameraDiscover } from './cameras-discover.ts';
 import { registerCameraTest } from './cameras-test.ts';
 import { registerCameraImportExport } from './cameras-import.ts';
+import { registerCameraZones } from './cameras-zones.ts';
 
 interface AddOptions {
   onvif?: string;
@@ -96,6 +97,7 @@ export function registerCameras(program: Command, ctx: CliContext): void {
   }));
 
   registerCameraImportExport(cameras, ctx);
+  registerCameraZones(cameras, ctx);
   registerCameraTest(cameras, ctx);
 
   localizedHelp(

@@ -1,0 +1,322 @@
+import { rasterise, type NamedZone, type Polygon } from './geometry.ts';
+
+/**
+ * The motion detector's pure core: gray frames in, a verdict per frame out. No
+ * clock (frame times come in with the frames), no I/O, no allocation per frame
+ * beyond the small verdict: every buffer is sized once for the analysis size.
+ *
+ * Per frame: contrast stretch between two percentiles with a capped gain →
+ * 3×3 box blur → |frame − background| > threshold, masked pixels and pixels
+ * that flicker all the time left out → 8-connected blobs → blobs of at least
+ * `minArea` counted per zone. A frame where most of the picture changed at
+ * once (lights, IR day/night, headlights, lightning) resets the background and
+ * reports nothing. See docs/design/motion.md for why each step is there.
+ */
+export interface DetectorSettings {
+  width: number;
+  height: number;
+  /** Named zones; none: the whole picture is one zone, reported as `null`. */
+  zones: readonly NamedZone[];
+  /** Areas never analysed (a clock overlay, a tree, the road outside the yard). */
+  masks: readonly Polygon[];
+  /** Difference (0..255, on the stretched, blurred picture) that counts as change. */
+  threshold: number;
+  /** Smallest blob that counts, as a fraction of the picture. */
+  minArea: number;
+  /** Cap on the contrast stretch: a flat scene's noise must not be amplified into motion. */
+  maxGain: number;
+  /** Background time constant: a change that stays this long becomes the scene. */
+  backgroundSeconds: number;
+  /** Time constant of the per-pixel flicker rate (how often a pixel changed lately). */
+  flickerSeconds: number;
+  /** Pixels that changed in more than this share of recent frames are ignored (leaves, water, rain streaks). */
+  flickerLimit: number;
+  /** More than this share of the picture changed at once: recalibrate, report nothing. */
+  recalibrateAbove: number;
+  /** The picture's mean brightness moved by more than this share since the last frame: recalibrate. */
+  brightnessJump: number;
+}
+
+export const defaultDetectorSettings: Omit<DetectorSettings, 'width' | 'height' | 'zones' | 'masks'> = {
+  threshold: 30,
+  minArea: 0.002,
+  maxGain: 4,
+  backgroundSeconds: 10,
+  flickerSeconds: 120,
+  flickerLimit: 0.3,
+  recalibrateAbove: 0.8,
+  brightnessJump: 0.25,
+};
+
+/** Sensitivity 1..100 (50: the default threshold of 30) as a pixel threshold. */
+export function thresholdFor(sensitivity: number): number {
+  return Math.max(5, Math.min(60, Math.round(60 - 0.6 * sensitivity)));
+}
+
+export interface ZoneMotion {
+  /** The zone's name; `null` for the whole picture of a camera without zones. */
+  zone: string | null;
+  /** Picture share covered by qualifying blobs inside the zone (0..1). */
+  area: number;
+}
+
+export interface Verdict {
+  atMs: number;
+  /** Share of the analysed (unmasked) picture above the threshold, before blobs and flicker. */
+  changed: number;
+  /** This frame reset the background (first frame, or most of the picture changed). */
+  recalibrated: boolean;
+  /** Zones with motion in this frame; empty when none. */
+  zones: ZoneMotion[];
+}
+
+const LOW_PERCENTILE = 0.02;
+const HIGH_PERCENTILE = 0.98;
+/** A gap longer than this between frames (ffmpeg restarted, camera away): start over. */
+const MAX_GAP_MS = 60_000;
+
+export class MotionDetector {
+  readonly #s: DetectorSettings;
+  readonly #n: number;
+  readonly #analysed: Uint8Array;
+  readonly #analysedCount: number;
+  readonly #zoneMaps: Uint8Array[];
+  readonly #zoneNames: Array<string | null>;
+  readonly #minAreaPx: number;
+  readonly #hist = new Uint32Array(256);
+  readonly #lut = new Uint8Array(256);
+  readonly #stretched: Uint8Array;
+  readonly #rowBlur: Uint16Array;
+  readonly #blurred: Uint8Array;
+  readonly #background: Float32Array;
+  readonly #flicker: Float32Array;
+  readonly #changed: Uint8Array;
+  readonly #labels: Int32Array;
+  readonly #order: Int32Array;
+  readonly #zoneCounts: Float64Array;
+  #lastAt: number | undefined;
+  #lastMean = 0;
+  #lo = 0;
+  #hi = 255;
+
+  constructor(settings: DetectorSettings) {
+    const { width, height } = settings;
+    if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 8 && height >= 8)) throw new Error('detector: width and height must be integers ≥ 8');
+    this.#s = settings;
+    const n = width * height;
+    this.#n = n;
+    const masked = rasterise(settings.masks, width, height);
+    this.#analysed = new Uint8Array(n);
+    let count = 0;
+    for (let i = 0; i < n; i++) count += this.#analysed[i] = masked[i] ? 0 : 1;
+    this.#analysedCount = count;
+    if (settings.zones.length === 0) {
+      this.#zoneMaps = [this.#analysed];
+      this.#zoneNames = [null];
+    } else {
+      this.#zoneMaps = settings.zones.map((z) => rasterise([z.points], width, height));
+      this.#zoneNames = settings.zones.map((z) => z.name);
+    }
+    this.#minAreaPx = Math.max(1, Math.ceil(settings.minArea * n));
+    this.#stretched = new Uint8Array(n);
+    this.#rowBlur = new Uint16Array(n);
+    this.#blurred = new Uint8Array(n);
+    this.#background = new Float32Array(n);
+    this.#flicker = new Float32Array(n);
+    this.#changed = new Uint8Array(n);
+    this.#labels = new Int32Array(n);
+    this.#order = new Int32Array(n);
+    this.#zoneCounts = new Float64Array(this.#zoneMaps.length);
+  }
+
+  get frameBytes(): number {
+    return this.#n;
+  }
+
+  /** Forget the background: the next frame becomes it (after the camera was away). */
+  reset(): void {
+    this.#lastAt = undefined;
+  }
+
+  /** One gray frame (width × height bytes, row by row) taken at `atMs`. */
+  process(gray: Uint8Array, atMs: number): Verdict {
+    if (gray.length < this.#n) throw new Error(`detector: frame has ${gray.length} bytes, expected ${this.#n}`);
+    const s = this.#s;
+    const { mean, lo, hi } = this.#measure(gray);
+    const dt = this.#lastAt === undefined ? -1 : atMs - this.#lastAt;
+    this.#lastAt = atMs;
+    const jump = Math.abs(mean - this.#lastMean) > Math.max(8, s.brightnessJump * this.#lastMean);
+    this.#lastMean = mean;
+    const restart = dt < 0 || dt > MAX_GAP_MS || jump;
+    const learn = restart ? 1 : 1 - Math.exp(-dt / (s.backgroundSeconds * 1000));
+    // The stretch's range is part of the background: it follows the scene as slowly
+    // as the background does, or a bright object entering would re-stretch every pixel.
+    this.#lo += learn * (lo - this.#lo);
+    this.#hi += learn * (hi - this.#hi);
+    this.#stretch(gray);
+    this.#blur();
+    const blurred = this.#blurred;
+    const bg = this.#background;
+    if (restart) {
+      // No background yet, or the light changed (a switch, IR day/night, lightning):
+      // the stretch cannot undo every such change, so this frame is the new scene.
+      for (let i = 0; i < this.#n; i++) bg[i] = blurred[i]!;
+      return { atMs, changed: 0, recalibrated: true, zones: [] };
+    }
+    const flickerRate = 1 - Math.exp(-dt / (s.flickerSeconds * 1000));
+    const analysed = this.#analysed;
+    const flicker = this.#flicker;
+    const changed = this.#changed;
+    const threshold = s.threshold;
+    const flickerLimit = s.flickerLimit;
+    const n = this.#n;
+    let raw = 0;
+    for (let i = 0; i < n; i++) {
+      const diff = blurred[i]! - bg[i]!;
+      if (analysed[i]! === 1 && (diff > threshold || diff < -threshold)) {
+        raw++;
+        // 1: changed; 2: changed, but the pixel changes all the time.
+        changed[i] = flicker[i]! < flickerLimit ? 1 : 2;
+      } else changed[i] = 0;
+    }
+    const share = this.#analysedCount === 0 ? 0 : raw / this.#analysedCount;
+    if (share > s.recalibrateAbove) {
+      // The whole scene changed (lights, IR switch): it is the new background, not motion.
+      this.#lo = lo;
+      this.#hi = hi;
+      this.#stretch(gray);
+      this.#blur();
+      for (let i = 0; i < this.#n; i++) bg[i] = blurred[i]!;
+      return { atMs, changed: share, recalibrated: true, zones: [] };
+    }
+    for (let i = 0; i < n; i++) {
+      const b = bg[i]!;
+      bg[i] = b + learn * (blurred[i]! - b);
+      const f = flicker[i]!;
+      flicker[i] = f + flickerRate * ((changed[i]! > 0 ? 1 : 0) - f);
+    }
+    return { atMs, changed: share, recalibrated: false, zones: this.#blobsPerZone() };
+  }
+
+  /** Mean and 2nd/98th percentiles of the analysed pixels. */
+  #measure(gray: Uint8Array): { mean: number; lo: number; hi: number } {
+    const hist = this.#hist;
+    hist.fill(0);
+    const analysed = this.#analysed;
+    const n = this.#n;
+    for (let i = 0; i < n; i++) if (analysed[i]) hist[gray[i]!]!++;
+    const total = this.#analysedCount || 1;
+    let sum = 0;
+    for (let v = 1; v < 256; v++) sum += v * hist[v]!;
+    let lo = 0;
+    let hi = 255;
+    for (let v = 0, acc = 0; v < 256; v++) {
+      acc += hist[v]!;
+      if (acc >= total * LOW_PERCENTILE) {
+        lo = v;
+        break;
+      }
+    }
+    for (let v = 255, acc = 0; v >= 0; v--) {
+      acc += hist[v]!;
+      if (acc >= total * (1 - HIGH_PERCENTILE)) {
+        hi = v;
+        break;
+      }
+    }
+    return { mean: sum / total, lo, hi };
+  }
+
+  /** Maps the (smoothed) percentile range onto 0..255, gain capped. */
+  #stretch(gray: Uint8Array): void {
+    const lo = this.#lo;
+    const hi = this.#hi;
+    const gain = Math.min(this.#s.maxGain, 255 / Math.max(1, hi - lo));
+    // Centre the stretched range, so a capped gain keeps mid-gray mid-gray.
+    const offset = 127.5 - ((lo + hi) / 2) * gain;
+    const lut = this.#lut;
+    for (let v = 0; v < 256; v++) lut[v] = Math.max(0, Math.min(255, Math.round(v * gain + offset)));
+    const out = this.#stretched;
+    const n = this.#n;
+    for (let i = 0; i < n; i++) out[i] = lut[gray[i]!]!;
+  }
+
+  /** 3×3 box blur, separable, edges clamped: single-pixel noise never reaches the threshold alone. */
+  #blur(): void {
+    const { width: w, height: h } = this.#s;
+    const src = this.#stretched;
+    const rows = this.#rowBlur;
+    for (let y = 0; y < h; y++) {
+      const r = y * w;
+      rows[r] = 2 * src[r]! + src[r + 1]!;
+      for (let x = r + 1; x < r + w - 1; x++) rows[x] = src[x - 1]! + src[x]! + src[x + 1]!;
+      rows[r + w - 1] = src[r + w - 2]! + 2 * src[r + w - 1]!;
+    }
+    const out = this.#blurred;
+    for (let y = 0; y < h; y++) {
+      const up = (y === 0 ? 0 : y - 1) * w;
+      const r = y * w;
+      const down = (y === h - 1 ? y : y + 1) * w;
+      // (sum * 7282) >> 16 is sum / 9, rounded, for sums up to 9 × 255.
+      for (let x = 0; x < w; x++) out[r + x] = ((rows[up + x]! + rows[r + x]! + rows[down + x]!) * 7282 + 32768) >>> 16;
+    }
+  }
+
+  /**
+   * 8-connected blobs of changed pixels; those of at least minArea, and not
+   * mostly flickering pixels, count in every zone they touch. Judged per blob,
+   * not per pixel: a blob's rim changes less often than its core (the blur),
+   * so a per-pixel rule would let the rim of a shaking bush through.
+   */
+  #blobsPerZone(): ZoneMotion[] {
+    const { width: w, height: h } = this.#s;
+    const changed = this.#changed;
+    const labels = this.#labels;
+    const order = this.#order;
+    const counts = this.#zoneCounts;
+    labels.fill(0);
+    counts.fill(0);
+    let label = 0;
+    const n = this.#n;
+    for (let seed = 0; seed < n; seed++) {
+      if (!changed[seed] || labels[seed]) continue;
+      label++;
+      // Flood fill; `order` doubles as the queue and the blob's pixel list.
+      let head = 0;
+      let tail = 0;
+      let flickering = 0;
+      order[tail++] = seed;
+      labels[seed] = label;
+      while (head < tail) {
+        const p = order[head++]!;
+        if (changed[p] === 2) flickering++;
+        const px = p % w;
+        const py = (p - px) / w;
+        for (let dy = -1; dy <= 1; dy++) {
+          const y = py + dy;
+          if (y < 0 || y >= h) continue;
+          for (let dx = -1; dx <= 1; dx++) {
+            const x = px + dx;
+            if (x < 0 || x >= w) continue;
+            const q = y * w + x;
+            if (changed[q] && !labels[q]) {
+              labels[q] = label;
+              order[tail++] = q;
+            }
+          }
+        }
+      }
+      // A blob made mostly of pixels that change all the time is foliage or water, however large.
+      if (tail < this.#minAreaPx || flickering * 2 > tail) continue;
+      for (let z = 0; z < this.#zoneMaps.length; z++) {
+        const map = this.#zoneMaps[z]!;
+        let c = 0;
+        for (let k = 0; k < tail; k++) c += map[order[k]!]!;
+        counts[z] = counts[z]! + c;
+      }
+    }
+    const out: ZoneMotion[] = [];
+    for (let z = 0; z < counts.length; z++) if (counts[z]! > 0) out.push({ zone: this.#zoneNames[z]!, area: counts[z]! / this.#n });
+    return out;
+  }
+}

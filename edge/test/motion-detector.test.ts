@@ -1,0 +1,193 @@
+import t from 'tap';
+import { MotionDetector, defaultDetectorSettings, thresholdFor, type DetectorSettings, type Verdict } from '../src/motion/detector.ts';
+import { MotionTracker, defaultTrackerSettings } from '../src/motion/tracker.ts';
+import { parsePoints, polygonProblem, rasterise } from '../src/motion/geometry.ts';
+
+const W = 160;
+const H = 90;
+
+/** Deterministic pseudo-random numbers, so a failing frame can be replayed. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+}
+
+/** A textured scene (fixed pattern) with sensor noise, brightness `gain`, and optional boxes. */
+function scene(random: () => number, opts: { gain?: number; noise?: number; boxes?: Array<{ x: number; y: number; w: number; h: number; v: number }>; flat?: number } = {}): Uint8Array {
+  const f = new Uint8Array(W * H);
+  const gain = opts.gain ?? 1;
+  const noise = opts.noise ?? 3;
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const texture = opts.flat ?? 90 + 40 * Math.sin(x / 5) * Math.cos(y / 7) + ((x * 7 + y * 13) % 17);
+      f[y * W + x] = clamp(texture * gain + (random() - 0.5) * 2 * noise);
+    }
+  for (const b of opts.boxes ?? []) for (let y = b.y; y < b.y + b.h; y++) for (let x = b.x; x < b.x + b.w; x++) if (x >= 0 && x < W && y >= 0 && y < H) f[y * W + x] = b.v;
+  return f;
+}
+const clamp = (v: number) => Math.max(0, Math.min(255, Math.round(v)));
+
+function detector(over: Partial<DetectorSettings> = {}) {
+  return new MotionDetector({ width: W, height: H, zones: [], masks: [], ...defaultDetectorSettings, ...over });
+}
+
+/** Runs `frames` at 5 fps from t=0; returns the verdicts. */
+function run(d: MotionDetector, frames: Uint8Array[], stepMs = 200): Verdict[] {
+  return frames.map((f, i) => d.process(f, i * stepMs));
+}
+
+const still = (n: number, seed = 1, opts = {}) => {
+  const r = rng(seed);
+  return Array.from({ length: n }, () => scene(r, opts));
+};
+
+t.test('a still, noisy, textured scene is never motion', async (t) => {
+  const v = run(detector(), still(100));
+  t.equal(v.filter((x) => x.zones.length > 0).length, 0);
+});
+
+t.test('a flat scene: the capped gain keeps its noise from becoming motion', async (t) => {
+  // Uncapped, a scene spanning 6 gray levels is stretched ×40 and its noise fills the picture.
+  const flat = still(60, 2, { flat: 40, noise: 3 });
+  const capped = run(detector(), flat);
+  t.equal(capped.filter((x) => x.zones.length > 0).length, 0, 'no motion with the cap');
+  t.ok(capped.every((x) => x.changed < 0.01), 'almost nothing above the threshold');
+  const uncapped = run(detector({ maxGain: 1000 }), still(60, 2, { flat: 40, noise: 3 }));
+  t.ok(uncapped.some((x) => x.changed > 0.2 || x.recalibrated), 'the uncapped stretch turns noise into change (why the cap exists)');
+});
+
+t.test('a box moving across the picture is motion, in the zone it crosses', async (t) => {
+  const r = rng(3);
+  const frames = [...still(20, 3)];
+  for (let i = 0; i < 30; i++) frames.push(scene(r, { boxes: [{ x: 10 + i * 4, y: 50, w: 10, h: 20, v: 250 }] }));
+  const d = detector({ zones: [{ name: 'door', points: [[0, 0.5], [1, 0.5], [1, 1], [0, 1]] }, { name: 'sky', points: [[0, 0], [1, 0], [1, 0.3], [0, 0.3]] }] });
+  const v = run(d, frames);
+  const moving = v.slice(20).filter((x) => x.zones.length > 0);
+  t.ok(moving.length >= 25, `box seen in most frames (${moving.length}/30)`);
+  t.ok(moving.every((x) => x.zones.every((z) => z.zone === 'door')), 'only the door zone moves');
+  t.ok(moving.every((x) => x.zones[0]!.area > 0.005 && x.zones[0]!.area < 0.05), 'area about the box (two positions)');
+});
+
+t.test('a camera without zones reports the whole picture as zone null', async (t) => {
+  const r = rng(4);
+  const frames = [...still(10, 4), scene(r, { boxes: [{ x: 60, y: 30, w: 12, h: 12, v: 255 }] })];
+  const last = run(detector(), frames).at(-1)!;
+  t.same(last.zones.map((z) => z.zone), [null]);
+});
+
+t.test('motion inside a mask is ignored; the same motion outside it is not', async (t) => {
+  const r = rng(5);
+  const frames = [...still(10, 5)];
+  for (let i = 0; i < 10; i++) frames.push(scene(r, { boxes: [{ x: 100 + (i % 3) * 5, y: 10, w: 15, h: 15, v: 250 }] }));
+  const masked = run(detector({ masks: [[[0.55, 0], [1, 0], [1, 0.5], [0.55, 0.5]]] }), frames);
+  t.equal(masked.filter((x) => x.zones.length > 0).length, 0, 'masked: none');
+  const open = run(detector(), frames);
+  t.ok(open.filter((x) => x.zones.length > 0).length >= 8, 'unmasked: seen');
+});
+
+t.test('blobs smaller than the minimum area are ignored', async (t) => {
+  const r = rng(6);
+  const frames = [...still(10, 6)];
+  for (let i = 0; i < 10; i++) frames.push(scene(r, { boxes: [{ x: 40 + i * 3, y: 40, w: 3, h: 3, v: 255 }] }));
+  t.equal(run(detector({ minArea: 0.005 }), frames).filter((x) => x.zones.length > 0).length, 0);
+});
+
+t.test('a light switch (whole picture brighter at once) recalibrates and reports no motion', async (t) => {
+  const r = rng(7);
+  const frames = [...still(20, 7)];
+  for (let i = 0; i < 20; i++) frames.push(scene(r, { gain: 1.8 }));
+  for (let i = 0; i < 20; i++) frames.push(scene(r, { gain: 0.4 }));
+  const v = run(detector(), frames);
+  t.equal(v.filter((x) => x.zones.length > 0).length, 0);
+});
+
+t.test('headlights sweeping most of the picture recalibrate instead of being motion', async (t) => {
+  const r = rng(8);
+  const frames = [...still(10, 8)];
+  // 85 % of the picture flooded white, a textured strip left.
+  frames.push(scene(r, { boxes: [{ x: 0, y: 0, w: 160, h: 77, v: 255 }] }));
+  const v = run(detector(), frames);
+  t.ok(v.at(-1)!.recalibrated);
+  t.same(v.at(-1)!.zones, []);
+});
+
+t.test('a pixel area that flickers all the time (leaves) stops counting; a person crossing later still counts', async (t) => {
+  const r = rng(9);
+  const d = detector({ flickerSeconds: 30 });
+  const frames: Uint8Array[] = [...still(10, 9)];
+  // 3 minutes at 1 fps of leaves: a patch that toggles on most frames.
+  for (let i = 0; i < 180; i++) frames.push(scene(r, { boxes: r() < 0.6 ? [{ x: 120, y: 5, w: 20, h: 20, v: r() < 0.5 ? 250 : 10 }] : [] }));
+  const v = frames.map((f, i) => d.process(f, i * 1000));
+  const unsuppressed = detector({ flickerLimit: 2 });
+  const u = frames.map((f, i) => unsuppressed.process(f, i * 1000));
+  t.ok(u.slice(150).filter((x) => x.zones.length > 0).length > 5, 'without the flicker map the leaves keep counting');
+  const early = v.slice(10, 40).filter((x) => x.zones.length > 0).length;
+  const late = v.slice(150).filter((x) => x.zones.length > 0).length;
+  t.ok(early > 5, `leaves count at first (${early}/30)`);
+  t.equal(late, 0, 'after the flicker map has learnt them, the leaves are ignored');
+  const person = d.process(scene(r, { boxes: [{ x: 30, y: 40, w: 10, h: 25, v: 250 }] }), 191_000);
+  t.same(person.zones.map((z) => z.zone), [null], `motion elsewhere is still seen ${JSON.stringify(person)}`);
+});
+
+t.test('a gap of over a minute between frames starts the background over', async (t) => {
+  const r = rng(10);
+  const d = detector();
+  for (let i = 0; i < 5; i++) d.process(scene(r), i * 1000);
+  const v = d.process(scene(r, { boxes: [{ x: 60, y: 30, w: 30, h: 30, v: 255 }] }), 5000 + 120_000);
+  t.ok(v.recalibrated);
+});
+
+t.test('a frame of the wrong size is refused', async (t) => {
+  t.throws(() => detector().process(new Uint8Array(10), 0), /expected 14400/);
+});
+
+t.test('sensitivity maps onto the threshold', async (t) => {
+  t.equal(thresholdFor(50), 30);
+  t.ok(thresholdFor(90) < thresholdFor(10));
+  t.equal(thresholdFor(100), 5);
+});
+
+t.test('polygons: validation, parsing and rasterising', async (t) => {
+  t.match(polygonProblem([[0, 0], [1, 1]]), /at least 3/);
+  t.match(polygonProblem([[0, 0], [1, 1], [2, 0]]), /between 0 and 1/);
+  t.same(parsePoints('0,0 1,0 1,1'), [[0, 0], [1, 0], [1, 1]]);
+  t.throws(() => parsePoints('0,0 1,x 1,1'));
+  const m = rasterise([[[0, 0], [0.5, 0], [0.5, 1], [0, 1]]], 10, 2);
+  t.same([...m], [1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0]);
+});
+
+const verdict = (atMs: number, zones: Array<[string | null, number]>): Verdict => ({ atMs, changed: 0, recalibrated: false, zones: zones.map(([zone, area]) => ({ zone, area })) });
+
+t.test('tracker: one stray frame opens nothing; persistence opens an event at its first frame', async (t) => {
+  const tr = new MotionTracker(defaultTrackerSettings);
+  t.same(tr.push(verdict(0, [['door', 0.01]])).started, []);
+  t.same(tr.push(verdict(200, [])).started, []);
+  t.same(tr.flush(), [], 'a single frame is no event');
+  tr.push(verdict(1000, [['door', 0.01]]));
+  const s = tr.push(verdict(1200, [['door', 0.02]]));
+  t.same(s.started, ['door']);
+  t.ok(tr.active);
+  const [e] = tr.flush();
+  t.match(e, { zone: 'door', startMs: 1000, endMs: 1200, peakArea: 0.02, peakAtMs: 1200 });
+});
+
+t.test('tracker: short gaps merge, a long gap ends the event at its last motion', async (t) => {
+  const tr = new MotionTracker({ ...defaultTrackerSettings, mergeGapMs: 5000 });
+  const ended = [];
+  let at = 0;
+  for (const moving of [1, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]) {
+    ended.push(...tr.push(verdict(at, moving ? [['door', 0.01 + at / 1e6]] : [])).ended);
+    at += 1000;
+  }
+  t.equal(ended.length, 1);
+  t.match(ended[0], { zone: 'door', startMs: 0, endMs: 7000, peakAtMs: 7000 });
+});
+
+t.test('tracker: zones are independent, and a never-ending motion is cut into bounded events', async (t) => {
+  const tr = new MotionTracker({ minFrames: 1, mergeGapMs: 1000, maxEventMs: 10_000 });
+  const ended = [];
+  for (let at = 0; at <= 25_000; at += 1000) ended.push(...tr.push(verdict(at, [['flag', 0.01], ...(at < 3000 ? [['gate', 0.02] as [string, number]] : [])])).ended);
+  ended.push(...tr.flush());
+  t.same(ended.filter((e) => e.zone === 'gate').map((e) => [e.startMs, e.endMs]), [[0, 2000]]);
+  t.same(ended.filter((e) => e.zone === 'flag').map((e) => [e.startMs, e.endMs]), [[0, 9000], [10_000, 19_000], [20_000, 25_000]]);
+});
