@@ -35,6 +35,8 @@ export interface SnapshotDeps {
  */
 export class SnapshotService {
   readonly #feeds = new Map<number, Feed>();
+  /** Each camera's newest picture, kept when its feed ends (camera offline): a wall shows it with its age instead of waiting. */
+  readonly #last = new Map<number, Snapshot>();
   readonly #deps: SnapshotDeps;
 
   constructor(deps: SnapshotDeps) {
@@ -52,6 +54,8 @@ export class SnapshotService {
     const f = feed;
     this.#armIdle(cameraId, f);
     if (f.latest) return f.latest;
+    const previous = this.#last.get(cameraId);
+    if (previous) return previous;
     return new Promise<Snapshot>((resolve, reject) => {
       const timer = clock.setTimeout(() => {
         f.waiters = f.waiters.filter((w) => w !== done);
@@ -73,6 +77,11 @@ export class SnapshotService {
       if (f.waiters.length > 0) this.#armIdle(cameraId, f);
       else void this.#close(cameraId, f);
     }, this.#deps.idleMs ?? 60_000);
+  }
+
+  /** Forget a removed camera's last picture. */
+  forget(cameraId: number): void {
+    this.#last.delete(cameraId);
   }
 
   async stop(): Promise<void> {
@@ -103,6 +112,7 @@ export class SnapshotService {
           const jpeg = Buffer.from(pending.subarray(Math.max(0, start), end + 2));
           pending = pending.subarray(end + 2);
           feed.latest = { jpeg, atMs: clock.now() };
+          this.#last.set(cameraId, feed.latest);
           for (const w of feed.waiters.splice(0)) w(feed.latest);
         }
       },

@@ -11,3 +11,4 @@ export * from './announcement.ts';
 export * from './party.ts';
 export * from './ranking.ts';
 export * from './models.ts';
+export * from './screen.ts';
