@@ -53,7 +53,7 @@ function openStream(port: number, headers: Record<string, string>): Promise<{ re
   });
 }
 
-async function listening(t: Test, screen: Parameters<typeof apiHarness>[1]['screen'] = {}) {
+async function listening(t: Test, screen: NonNullable<NonNullable<Parameters<typeof apiHarness>[1]>['screen']> = {}) {
   const h = await apiHarness(t, { screen });
   const made = await h.as.admin.post('/api/kiosks', { username: 'office-tv' });
   await h.app.listen({ host: '127.0.0.1', port: 0 });
@@ -111,7 +111,7 @@ t.test('1000 streams opened and closed leave no subscriber or listener behind; t
   }
   t.equal(feed.subscriberCount, 0, 'every closed stream left the feed');
   t.equal(h.signal.listenerCount, 1, 'the feed listens once, whatever the number of screens');
-  const conns = await new Promise<number>((r) => h.app.server.getConnections((_e, n) => r(n)));
+  const conns = await new Promise<number>((r) => h.app.server.getConnections((_e: Error | null, n: number) => r(n)));
   t.equal(conns, 0, 'no connection left open');
 });
 
