@@ -20,6 +20,8 @@ t.test('a kiosk token reads the screen and the camera wall only: 403 on every ot
   const { h, made, token, bearer } = await withKiosk(t);
   t.match(made, { kiosk: { username: 'office-tv', displayName: '村委会大屏', disabled: false, cameras: null }, token: /^cbx_/, screenUrl: /\/screen#token=cbx_/ });
   t.notOk(JSON.stringify((await h.as.admin.get('/api/kiosks')).body).includes(token), 'the list never shows the secret');
+  t.match(await h.as.admin.post('/api/kiosks', { username: 'typo-tv', cameras: [99] }), { status: 400, body: { error: { code: 'INVALID_INPUT', message: /no camera 99/ } } });
+  t.equal(h.users.getByUsername('typo-tv'), undefined, 'a refused screen leaves no account behind');
 
   const doc = (await h.anon.get('/docs/json')).body as { paths: Record<string, Record<string, { description?: string; operationId?: string }>> };
   const reachable: string[] = [];

@@ -63,19 +63,24 @@ async function listening(t: Test, screen: NonNullable<NonNullable<Parameters<typ
 
 t.test('the stream: the whole summary on connect, then deltas of what changed; Last-Event-ID skips what the screen has', async (t) => {
   const { h, port, auth } = await listening(t);
+  // A change while no screen listens, and a cached summary older than its TTL: the first screen gets it whole.
+  t.equal((await h.app.inject({ url: '/api/screen/summary', headers: auth })).json().summary.tickets.today, 0);
+  await h.as.villager.post('/api/tickets', { category: 'other', description: '路灯不亮', place: '三组' });
+  await h.advance(3000);
   const s = await openStream(port, auth);
   t.equal(s.res.statusCode, 200);
   t.match(s.res.headers['content-type'], /^text\/event-stream/);
   t.equal(s.res.headers['cache-control'], 'no-store');
   const first = await s.next((e) => e.event === 'summary');
-  t.equal(first.data.tickets.today, 0);
+  t.same(s.events.map((e) => e.event), ['retry', 'summary'], 'nothing before the whole summary');
+  t.equal(first.data.tickets.today, 1);
   t.ok(s.events.some((e) => e.event === 'retry'), 'a retry hint for the reconnect');
 
   await h.as.villager.post('/api/tickets', { category: 'garbage', description: '桥下垃圾', place: '村口桥' });
   await h.as.villager.post('/api/tickets', { category: 'parking', description: '乱停', place: '二组' });
   await h.advance(1500);
   const delta = await s.next((e) => e.event === 'delta');
-  t.equal(delta.data.tickets.today, 2, 'both tickets in one debounced delta');
+  t.equal(delta.data.tickets.today, 3, 'both tickets in one debounced delta');
   t.notOk('announcements' in delta.data, 'unchanged sections are left out');
   t.notOk('cameras' in delta.data);
   t.not(delta.id, first.id);
@@ -89,7 +94,7 @@ t.test('the stream: the whole summary on connect, then deltas of what changed; L
   await h.advance(1);
   t.same(again.events.filter((e) => e.event === 'summary'), [], 'the screen has this version: no summary resent');
   const stale = await openStream(port, { ...auth, 'last-event-id': first.id! });
-  t.equal((await stale.next((e) => e.event === 'summary')).data.tickets.today, 2, 'an older version gets the whole summary');
+  t.equal((await stale.next((e) => e.event === 'summary')).data.tickets.today, 3, 'an older version gets the whole summary');
   for (const x of [s, again, stale]) x.close();
 });
 

@@ -223,7 +223,9 @@ try {
   }
   const edge = spawn(process.execPath, [...runnerArgs, cfg], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: edge.stdout! });
-  const next = () => new Promise<string>((resolve) => lines.once('line', resolve));
+  const exited = new Promise<never>((_r, reject) => edge.once('exit', (code) => reject(new Error(`edge runner exited (${code})`))));
+  exited.catch(() => {});
+  const next = () => Promise.race([new Promise<string>((resolve) => lines.once('line', resolve)), exited]);
   if (!(await next()).includes('started')) throw new Error('edge runner did not start');
   const base = `http://127.0.0.1:${port}`;
   const session = await fetch(`${base}/api/kiosk/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: made.token }) });

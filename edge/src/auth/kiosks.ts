@@ -36,6 +36,9 @@ export class KioskAccounts {
   }
 
   async create(input: { username: string; displayName?: string | null; expiresInDays?: number; cameras?: number[] | null }, cameraExists: (id: number) => boolean): Promise<{ kiosk: KioskInfo; token: string; tokenId: number; expiresAt: number }> {
+    // Checked before the account exists, so a typo leaves nothing behind (setRestriction checks again).
+    const unknown = (input.cameras ?? []).filter((id) => !cameraExists(id));
+    if (unknown.length > 0) throw new CunboxError('INVALID_INPUT', `cameras: no camera ${unknown.join(', ')}`);
     // Upper, lower, digit and symbol: any password policy passes; nobody ever types it.
     const unusable = `Kk9-${randomBytes(24).toString('base64url')}`;
     const user = await this.#users.create({ username: input.username, password: unusable, role: KIOSK_ROLE, displayName: input.displayName ?? null });

@@ -72,7 +72,10 @@ export class ScreenFeed {
   start(): void {
     const { clock, signal } = this.#deps;
     this.#off = signal.on(() => this.changed());
-    this.#refresh = clock.setInterval(() => this.#recompute(), this.#opts.refreshMs);
+    // Without a stream nobody needs pushing: GET /api/screen/summary computes on demand (current()).
+    this.#refresh = clock.setInterval(() => {
+      if (this.#subscribers.size > 0) this.#recompute();
+    }, this.#opts.refreshMs);
     this.#heartbeat = clock.setInterval(() => {
       for (const s of this.#subscribers) s.heartbeat();
     }, this.#opts.heartbeatMs);
@@ -92,7 +95,7 @@ export class ScreenFeed {
 
   /** Something shown may have changed: recompute once the burst is over. */
   changed(): void {
-    if (this.#debounce !== undefined) return;
+    if (this.#debounce !== undefined || this.#subscribers.size === 0) return;
     this.#debounce = this.#deps.clock.setTimeout(() => {
       this.#debounce = undefined;
       this.#recompute();

@@ -24,6 +24,8 @@ export class SseStream implements ScreenSubscriber {
   #blockedSince: number | null = null;
   #behind = false;
   #closed = false;
+  /** Updates before open() are dropped: open() sends the whole summary, which holds them. */
+  #opened = false;
 
   /** `stillAllowed`: asked at each heartbeat, so a revoked token or a disabled account ends its open stream too. */
   constructor(res: ServerResponse, deps: { clock: Clock; latest: () => ScreenUpdate; stillAllowed: () => boolean }) {
@@ -44,13 +46,14 @@ export class SseStream implements ScreenSubscriber {
       'x-accel-buffering': 'no',
     });
     const u = this.#latest();
+    this.#opened = true;
     this.#write(`retry: ${SSE_RETRY_MS}\n\n`);
     if (lastEventId !== u.id) this.#write(frame('summary', u.id, u.summary));
     else this.#write(': up to date\n\n');
   }
 
   update(u: ScreenUpdate): void {
-    if (this.#closed) return;
+    if (this.#closed || !this.#opened) return;
     if (this.#blockedSince !== null) {
       this.#behind = true;
       if (this.#clock.now() - this.#blockedSince > SSE_STALL_MS) this.close();
@@ -62,7 +65,7 @@ export class SseStream implements ScreenSubscriber {
   }
 
   heartbeat(): void {
-    if (this.#closed) return;
+    if (this.#closed || !this.#opened) return;
     if (!this.#stillAllowed()) return this.close();
     if (this.#blockedSince !== null) {
       if (this.#clock.now() - this.#blockedSince > SSE_STALL_MS) this.close();

@@ -77,7 +77,8 @@ export function screenRoutes(app: Api, { deps, authenticate }: RouteContext): vo
       const stream = new SseStream(reply.raw, { clock: deps.clock, latest: () => feed.current(), stillAllowed });
       // Refused (503) before anything is written when the cap is reached.
       const leave = feed.subscribe(stream);
-      req.raw.once('close', () => {
+      // The response's 'close': the connection ended (the screen went away) or the stream was ended here.
+      reply.raw.once('close', () => {
         leave();
         stream.close();
       });
