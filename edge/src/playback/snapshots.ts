@@ -79,11 +79,6 @@ export class SnapshotService {
     }, this.#deps.idleMs ?? 60_000);
   }
 
-  /** Forget a removed camera's last picture. */
-  forget(cameraId: number): void {
-    this.#last.delete(cameraId);
-  }
-
   async stop(): Promise<void> {
     await Promise.all([...this.#feeds.entries()].map(([id, f]) => this.#close(id, f)));
   }
