@@ -51,8 +51,9 @@ t.before(async () => {
   a = await pairVillage(rig, '东村');
   b = await pairVillage(rig, '西村');
   edge = await startVillageEdge(t, dir, a, 'edge-a', [...ACCOUNTS]);
-  await startVillageEdge(t, dir, b, 'edge-b', [{ username: 'bvillager', role: 'villager' }]);
-  await waitFor('users of both villages at the cloud', () => rig.cloud.store.accounts.usersVersion(a.villageId)?.users === ACCOUNTS.length && rig.cloud.store.accounts.usersVersion(b.villageId)?.users === 1);
+  // btv: an office screen (role kiosk) of village b, whose password the test knows.
+  await startVillageEdge(t, dir, b, 'edge-b', [{ username: 'bvillager', role: 'villager' }, { username: 'btv', role: 'kiosk' }]);
+  await waitFor('users of both villages at the cloud', () => rig.cloud.store.accounts.usersVersion(a.villageId)?.users === ACCOUNTS.length && rig.cloud.store.accounts.usersVersion(b.villageId)?.users === 2);
 });
 t.teardown(() => rig?.close());
 
@@ -79,6 +80,7 @@ t.test('sign in with the edge password; the hash never leaves', async (t) => {
 });
 
 t.test("another village's token gets 404", async (t) => {
+  t.equal((await login(b, 'btv')).status, 401, 'an office screen never signs in on a phone, even with its password');
   const r = await login(b, 'bvillager');
   t.equal(r.status, 200);
   const other = await http(rig, 'GET', `${base(a)}/tickets`, { token: r.json.token });

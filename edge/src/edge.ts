@@ -43,6 +43,7 @@ import { findWebRoot } from './api/web.ts';
 import { MotionService } from './motion/service.ts';
 import { requiredDays } from './storage/capacity.ts';
 import { MotionSettingsStore } from './motion/settings-store.ts';
+import { ChangeSignal } from './screen/signal.ts';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -125,7 +126,16 @@ export class Edge {
       });
       const registry = new CameraRegistry({ db, clock });
       registry.syncFromConfig(config.cameras);
-      const events = new EventStore({ db, clock, onRecorded: (type) => metrics.eventRecorded(type) });
+      // Whatever the office screen shows changed: events (camera online/offline, motion), governance ops.
+      const screenSignal = new ChangeSignal();
+      const events = new EventStore({
+        db,
+        clock,
+        onRecorded: (type) => {
+          metrics.eventRecorded(type);
+          screenSignal.notify('event');
+        },
+      });
       const onIndexed = (row: NewSegment, latencyMs: number) => {
         metrics.segmentIndexed(row, latencyMs);
         this.#deps.onSegmentIndexed?.(row, latencyMs);
@@ -243,7 +253,7 @@ export class Edge {
         const motion = this.#motion;
         const video = { registry, index, holds, exports, layout: this.layout, live: this.#live, snapshots: this.#snapshots, spawner, events, motion: { settings: motionSettings, changed: () => void motion?.sync() } };
         if (!config.village) log.warn('no village section in the config: certificates cannot be printed until village.name and village.verify_base_url are set');
-        this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, audit, cipher, auditRetentionDays: config.audit?.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, video, storage, options: { village: config.village ?? null, timeZone: config.timezone, webRoot: this.#deps.webRoot === undefined ? findWebRoot() : this.#deps.webRoot }, observability: { metrics, liveness: () => liveness({ db: () => this.#db, recorders: () => this.recorder.status(), storage: () => storage.latest }) } });
+        this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, audit, cipher, auditRetentionDays: config.audit?.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, video, storage, options: { village: config.village ?? null, timeZone: config.timezone, webRoot: this.#deps.webRoot === undefined ? findWebRoot() : this.#deps.webRoot }, screen: { signal: screenSignal, sources: { events, cameras: () => registry.list(), cameraStates: () => this.#recorder?.status() ?? [], storage: () => storage.latest, cloud: () => (this.#sync ? this.#sync.connected : config.cloud ? false : null) } }, observability: { metrics, liveness: () => liveness({ db: () => this.#db, recorders: () => this.recorder.status(), storage: () => storage.latest }) } });
         await this.#http.start();
       }
       // Sync (issue #5): only with a `cloud` section. It shares the HTTP part's op store when there

@@ -37,7 +37,8 @@ export function sessionRoutes(router: PhoneRouter, ctx: PhoneContext & { loginLi
         throw ctx.fail('RATE_LIMITED', 'too many failed sign-ins; try again later');
       }
       const user = accounts.user(villageId, name);
-      const hash = user && !user.disabled ? accounts.passwordHash(villageId, user.username) : undefined;
+      // An office screen (role kiosk) is not a person: it never signs in on a phone.
+      const hash = user && !user.disabled && user.role !== 'kiosk' ? accounts.passwordHash(villageId, user.username) : undefined;
       // The same scrypt work whether or not the account exists: timing tells nothing.
       const ok = (await verifyPassword(body.password, hash ?? DUMMY_PASSWORD_HASH)) && hash !== undefined;
       if (!ok || !user) {

@@ -18,7 +18,7 @@ import type { Governance } from '../governance/governance.ts';
 import type { Actor } from '../governance/common.ts';
 import type { VillageIdentity } from '../governance/village.ts';
 import type { AuditLog } from './audit.ts';
-import { Credentials, SESSION_COOKIE, type CredentialLimits, type Principal } from './auth.ts';
+import { Credentials, KIOSK_COOKIE, SESSION_COOKIE, type CredentialLimits, type Principal } from './auth.ts';
 import { LoginLockout, type LockoutLimits } from '../auth/lockout.ts';
 import { toApiError } from './errors.ts';
 import { allows, PERMISSIONS, type RouteAccess } from './permissions.ts';
@@ -38,6 +38,10 @@ import { healthRoutes, type HealthDeps } from './routes/health.ts';
 import { webRoutes } from './routes/web.ts';
 import { appShellFor, registerWeb } from './web.ts';
 import { countResponses, observabilityRoutes, type ObservabilityDeps } from './routes/observability.ts';
+import { screenRoutes } from './routes/screen.ts';
+import { kioskRoutes } from './routes/kiosks.ts';
+import type { ScreenFeed } from '../screen/feed.ts';
+import { KIOSK_ROLE } from '@cunbox/shared';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -45,6 +49,8 @@ declare module 'fastify' {
     access?: RouteAccess;
     /** Open311 clients send api_key as a form field: authenticate after the body is parsed. */
     apiKeyInBody?: boolean;
+    /** An 'authenticated' route an office screen (role kiosk) may call too; every other one refuses it. */
+    kiosk?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -85,12 +91,16 @@ export interface ApiDeps {
   storage?: HealthDeps;
   /** GET /metrics and /healthz; absent: neither route. */
   observability?: ObservabilityDeps;
+  /** The office big screen's aggregates and push; absent: no /api/screen routes. */
+  screen?: ScreenFeed;
   options?: ApiOptions;
 }
 
 /** What each route module gets. */
 export interface RouteContext {
   deps: ApiDeps;
+  /** Who the request's credentials name now (a long-lived stream re-checks its caller). */
+  authenticate: (req: FastifyRequest) => Principal | null;
   credentials: Credentials;
   lockout: LoginLockout;
   audit: AuditLog;
@@ -228,6 +238,12 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     }
     const header = req.headers.authorization;
     if (header?.startsWith('Bearer ')) return credentials.byToken(header.slice(7).trim()) ?? null;
+    // An office screen's token as a cookie: only a kiosk account's, so no other token rides in a cookie.
+    const kioskToken = req.cookies[KIOSK_COOKIE];
+    if (kioskToken) {
+      const p = credentials.byToken(kioskToken);
+      if (p?.role === KIOSK_ROLE) return p;
+    }
     const apiKey = (req.query as Record<string, unknown> | undefined)?.api_key;
     if (typeof apiKey === 'string' && req.url.startsWith('/open311')) return credentials.byToken(apiKey) ?? null;
     return null;
@@ -235,6 +251,8 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
   const authorize = (req: FastifyRequest, access: RouteAccess) => {
     if (access === 'public') return;
     if (!req.principal) throw new CunboxError('UNAUTHENTICATED', 'log in first (session cookie or Authorization: Bearer token)');
+    // A screen is not a person: "any logged-in user" does not include it unless the route says so.
+    if (access === 'authenticated' && req.principal.role === KIOSK_ROLE && !req.routeOptions.config.kiosk) throw new CunboxError('FORBIDDEN', 'an office screen may not do this');
     if (access !== 'authenticated' && !allows(req.principal.role, access)) throw new CunboxError('FORBIDDEN', `a ${req.principal.role} may not do this (needs ${access})`);
   };
   app.addHook('onRequest', async (req) => {
@@ -255,8 +273,8 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     if (req.body === undefined && req.routeOptions.schema?.body && !req.headers['content-type']) req.body = {};
   });
 
-  const ctx: RouteContext = { deps, credentials, lockout, audit, options };
-  for (const routes of [authRoutes, mediaRoutes, ticketRoutes, open311Routes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes, eventRoutes, auditRoutes, healthRoutes, observabilityRoutes, webRoutes]) {
+  const ctx: RouteContext = { deps, authenticate, credentials, lockout, audit, options };
+  for (const routes of [authRoutes, mediaRoutes, ticketRoutes, open311Routes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes, eventRoutes, auditRoutes, healthRoutes, observabilityRoutes, screenRoutes, kioskRoutes, webRoutes]) {
     routes(app, ctx);
   }
   await app.ready();

@@ -13,6 +13,8 @@ export interface Principal {
 }
 
 export const SESSION_COOKIE = 'cunbox_session';
+/** An office screen's token, held by its browser as an HttpOnly cookie (routes/kiosks.ts); honoured for kiosk accounts only. */
+export const KIOSK_COOKIE = 'cunbox_kiosk';
 /** API tokens start with this, so a leaked one is easy to recognise in a scan. */
 export const TOKEN_PREFIX = 'cbx_';
 
@@ -150,6 +152,12 @@ export class Credentials {
     if (!row || row.disabled) return undefined;
     if (row.last_used_at === null || now - row.last_used_at >= TOUCH_EVERY_MS) this.#db.prepare('UPDATE api_tokens SET last_used_at = ? WHERE id = ?').run(now, row.id);
     return { userId: row.user_id, username: row.username, role: row.role, via: 'token' };
+  }
+
+  /** When a live token expires; undefined for an unknown, revoked or expired one. */
+  tokenExpiry(token: string): number | undefined {
+    const row = this.#db.prepare('SELECT expires_at AS e FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL AND expires_at > ?').get(sha256(token), this.#clock.now()) as { e: number } | undefined;
+    return row?.e;
   }
 
   listTokens(userId: number): TokenInfo[] {

@@ -13,6 +13,9 @@ import type { VideoDeps } from './routes/video.ts';
 import type { HealthDeps } from './routes/health.ts';
 import type { ObservabilityDeps } from './routes/observability.ts';
 import type { HttpSecurity } from '../config/load.ts';
+import type { ChangeSignal } from '../screen/signal.ts';
+import { ScreenFeed } from '../screen/feed.ts';
+import { computeSummary, type ScreenSources } from '../screen/summary.ts';
 
 const AUDIT_PRUNE_INTERVAL_MS = 86_400_000;
 
@@ -32,6 +35,8 @@ export interface HttpPartDeps {
   video?: VideoDeps;
   storage?: HealthDeps;
   observability?: ObservabilityDeps;
+  /** The office big screen: what it reads beside governance, and the signal its sources raise on a change. */
+  screen?: { signal: ChangeSignal; sources: Omit<ScreenSources, 'governance' | 'villageName'> };
   options?: ApiOptions;
 }
 
@@ -43,6 +48,7 @@ export class HttpPart {
   readonly #deps: HttpPartDeps;
   #governance: Governance | undefined;
   #app: Api | undefined;
+  #screen: ScreenFeed | undefined;
   #pruneTimer: unknown;
 
   constructor(deps: HttpPartDeps) {
@@ -79,13 +85,18 @@ export class HttpPart {
     };
     prune();
     this.#pruneTimer = clock.setInterval(prune, AUDIT_PRUNE_INTERVAL_MS);
-    this.#governance = new Governance({ db, clock, log, dataDir, users, holds, cipher: this.#deps.cipher });
+    const screen = this.#deps.screen;
+    this.#governance = new Governance({ db, clock, log, dataDir, users, holds, cipher: this.#deps.cipher, onChanged: screen ? () => screen.signal.notify('ops') : undefined });
+    const governance = this.#governance;
+    const villageName = this.#deps.options?.village?.name ?? null;
+    this.#screen = screen && new ScreenFeed({ clock, log: log.child({ module: 'screen' }), signal: screen.signal, compute: (now) => computeSummary({ ...screen.sources, governance, villageName }, now) });
     const sec = http.security;
     const security: ApiOptions = sec
       ? { credentialLimits: { sessionIdleMs: sec.sessionIdleMs, sessionLifetimeMs: sec.sessionLifetimeMs }, loginLimits: { perAccount: sec.loginMaxFailures, lockMs: sec.lockoutMs } }
       : {};
-    this.#app = await buildApp({ db, clock, log, users, audit, governance: this.#governance, cameraExists, video: this.#deps.video, storage: this.#deps.storage, observability: this.#deps.observability, options: { publicUrl: `${tls ? 'https' : 'http'}://${http.host}:${http.port}`, tls, ...security, ...this.#deps.options } });
+    this.#app = await buildApp({ db, clock, log, users, audit, governance: this.#governance, cameraExists, video: this.#deps.video, storage: this.#deps.storage, observability: this.#deps.observability, screen: this.#screen, options: { publicUrl: `${tls ? 'https' : 'http'}://${http.host}:${http.port}`, tls, ...security, ...this.#deps.options } });
     this.#governance.start();
+    this.#screen?.start();
     await this.#app.listen({ host: http.host, port: http.port });
     log.info({ host: http.host, port: this.address.port, tls: tls !== null }, 'HTTP API listening');
   }
@@ -94,6 +105,9 @@ export class HttpPart {
     if (this.#pruneTimer !== undefined) this.#deps.clock.clearInterval(this.#pruneTimer);
     this.#pruneTimer = undefined;
     this.#governance?.stop();
+    // Screens' streams end first: app.close() would otherwise wait for them (or cut them without a last byte).
+    this.#screen?.stop();
+    this.#screen = undefined;
     await this.#app?.close();
     this.#app = undefined;
     this.#governance = undefined;

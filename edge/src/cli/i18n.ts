@@ -535,6 +535,25 @@ const MOTION_ZH: Record<string, string> = {
   'a polygon has at most 64 points': '多边形最多 64 个顶点',
 };
 
+/** `cunbox kiosk`: office big screens. */
+const KIOSK_ZH: Record<string, string> = {
+  'office big screens: read-only accounts for the screen and the camera wall': '办公室大屏：只读账号，仅可看大屏数据和摄像头墙',
+  'create a screen and print its token (shown once)': '创建大屏并显示其令牌（只显示一次）',
+  'name shown to people, e.g. 村委会大屏': '显示名称，例如 村委会大屏',
+  'token lifetime in days (default 90, at most 365)': '令牌有效天数（默认 90，最多 365）',
+  'only these cameras on its wall, e.g. 1,2,5 (default: every camera)': '摄像头墙只显示这些摄像头，例如 1,2,5（默认：全部）',
+  'screen added': '已添加大屏',
+  'token (shown once)': '令牌（只显示一次）',
+  'open http://<box address>:<port>/screen#token={token} on the screen': '在大屏上打开 http://<盒子地址>:<端口>/screen#token={token}',
+  'a new token for a screen (the old ones stay valid until revoked)': '为大屏生成新令牌（旧令牌在吊销前仍有效）',
+  'the screen': '大屏',
+  'screens and their tokens (never the secrets)': '大屏及其令牌（不显示密钥）',
+  'no screens': '没有大屏',
+  'screen': '大屏',
+  'revoke a screen: every token ends, the account is disabled': '吊销大屏：全部令牌失效，账号停用',
+  'screen revoked': '已吊销大屏',
+};
+
 const BACKUP_ZH: Record<string, string> = {
   'copy the database, config, cloud credentials and keys (not footage) while the edge runs': '备份数据库、配置、云端凭据和密钥（不含录像），edge 运行时也可备份',
   'where the backup folder goes (default: backup.dir of the config)': '备份存放目录（默认：配置中的 backup.dir）',
@@ -616,6 +635,7 @@ const zh: Record<string, string> = {
   ...DOCTOR_SYSTEM_ZH,
   ...BACKUP_ZH,
   ...MOTION_ZH,
+  ...KIOSK_ZH,
   'run the edge: record every enabled camera, keep the ring buffer': '运行 edge：录制所有启用的摄像头，维护 7 天环形存储',
   'verify that the segment index and the files on disk agree, and that governance state is the fold of its ops': '检查录像索引与磁盘文件是否一致，以及治理数据是否与操作日志一致',
   'recording storage': '录像存储',

@@ -11,6 +11,7 @@ import { registerCameras } from './commands/cameras.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerStorage } from './commands/storage.ts';
 import { registerUsers } from './commands/users.ts';
+import { registerKiosk } from './commands/kiosk.ts';
 import { registerInit } from './commands/init.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerVideo } from './commands/video.ts';
@@ -69,6 +70,7 @@ export async function run(argv: readonly string[], io: CliIo = { stdout: process
   registerCheck(program, ctx);
   registerStorage(program, ctx);
   registerUsers(program, ctx);
+  registerKiosk(program, ctx);
   registerInit(program, ctx);
   registerDoctor(program, ctx);
   registerVideo(program, ctx);

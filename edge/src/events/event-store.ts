@@ -94,6 +94,19 @@ export class EventStore {
     return { events, next: rows.length > q.limit && last ? `${last.atMs}.${last.id}` : null };
   }
 
+  /** The newest `limit` events, newest first (the big screen's list; details left out). */
+  recent(limit: number): Array<Omit<StoredEvent, 'detail'>> {
+    return this.#db.prepare('SELECT id, camera_id AS cameraId, type, at_ms AS atMs FROM events ORDER BY id DESC LIMIT ?').all(limit) as Array<Omit<StoredEvent, 'detail'>>;
+  }
+
+  /** Camera and time of every event of these types since `sinceMs` (by the type/time index). */
+  occurrences(types: readonly string[], sinceMs: number): Array<{ cameraId: number | null; atMs: number }> {
+    if (types.length === 0) return [];
+    return this.#db
+      .prepare(`SELECT camera_id AS cameraId, at_ms AS atMs FROM events WHERE type IN (${types.map(() => '?').join(',')}) AND at_ms >= ?`)
+      .all(...types, sinceMs) as Array<{ cameraId: number | null; atMs: number }>;
+  }
+
   /** true/false from the camera's last online/offline event; undefined if it never had one. */
   lastOnline(cameraId: number): boolean | undefined {
     const row = this.#db

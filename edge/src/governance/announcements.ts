@@ -84,6 +84,14 @@ export class AnnouncementService {
     return this.#ctx.store.list<AnnouncementState>('announcement', { filter: conds.join(' AND ') || undefined, params }).filter((a) => this.#canSee(viewer, a));
   }
 
+  /** Published announcements, newest publication first (what everyone may read: the screen's ticker). */
+  published(limit: number): AnnouncementState[] {
+    return this.#ctx.store
+      .list<AnnouncementState>('announcement', { filter: "json_extract(state, '$.status') = 'published'" })
+      .sort((a, b) => (b.publishedAt ?? 0) - (a.publishedAt ?? 0))
+      .slice(0, limit);
+  }
+
   get(viewer: Actor, id: string): AnnouncementState {
     const a = this.#require(id);
     if (!this.#canSee(viewer, a)) throw new CunboxError('NOT_FOUND', `no announcement ${id}`);

@@ -27,6 +27,8 @@ export interface GovernanceDeps {
   onEscalation?: (e: EscalationEvent) => void;
   /** Encrypts sensitive fields at rest; the composition root passes one made from the data key. */
   cipher?: FieldCipher;
+  /** Told the entity kinds of every committed change (the big screen's push). */
+  onChanged?: (kinds: readonly string[]) => void;
 }
 
 /** Every governance service over one op store; start()/stop() run the SLA monitor. */
@@ -45,7 +47,7 @@ export class Governance {
   constructor(deps: GovernanceDeps) {
     const log = deps.log.child({ module: 'governance' });
     this.#log = log;
-    this.store = new OpStore({ db: deps.db, clock: deps.clock, log, models: governanceModels, hooks: { ticket: footageHoldHook(deps.db, deps.holds) }, cipher: deps.cipher });
+    this.store = new OpStore({ db: deps.db, clock: deps.clock, log, models: governanceModels, hooks: { ticket: footageHoldHook(deps.db, deps.holds) }, cipher: deps.cipher, onChanged: deps.onChanged });
     this.media = new MediaStore({ db: deps.db, clock: deps.clock, dataDir: deps.dataDir, limits: deps.mediaLimits });
     const ctx: GovContext = { store: this.store, clock: deps.clock, log, media: this.media, users: deps.users };
     this.tickets = new TicketService(ctx);

@@ -1,6 +1,7 @@
 import {
   DEFAULT_HELP_TYPES,
   HELP_TRANSITIONS,
+  helpCounts,
   newId,
   type HelpRequestState,
   type HelpType,
@@ -80,6 +81,19 @@ export class HelpService {
     return { residents: all.length, dibao: all.filter((r) => r.dibao).length, disabled: all.filter((r) => r.disabled).length, elderly: all.filter((r) => r.elderly).length };
   }
 
+  /** Residents and households (distinct addresses; a resident without one is a household alone): the screen's village facts. */
+  facts(): { population: number; households: number } {
+    const all = this.#ctx.store.list<ResidentState>('resident');
+    const addresses = new Set<string>();
+    let alone = 0;
+    for (const r of all) {
+      const a = r.address?.trim();
+      if (a) addresses.add(a);
+      else alone++;
+    }
+    return { population: all.length, households: addresses.size + alone };
+  }
+
   residentOf(username: string): ResidentState | undefined {
     return this.#ctx.store.list<ResidentState>('resident', { filter: "json_extract(state, '$.username') = ?", params: [username], limit: 1 })[0];
   }
@@ -126,6 +140,12 @@ export class HelpService {
       { entityKind: 'help_request', entityId: id, type: 'help_request.created', payload: { residentId, type: type.id, typeName: type.name, description: input.description ?? '', urgent: input.urgent ?? false } },
     ]);
     return this.#require(id);
+  }
+
+  /** Open requests counted per type (the big screen): nothing about who or why. */
+  openCounts(): ReturnType<typeof helpCounts> {
+    const open = ['submitted', 'assigned', 'in_progress'].flatMap((status) => this.#ctx.store.list<HelpRequestState>('help_request', { filter: "json_extract(state, '$.status') = ?", params: [status] }));
+    return helpCounts(open);
   }
 
   /** Requests a viewer may see: staff all; grid workers their residents' and their assignments; others their own. */

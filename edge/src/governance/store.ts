@@ -19,6 +19,13 @@ export interface OpStoreDeps {
   hooks?: Partial<Record<string, MaterialiseHook>>;
   /** Encrypts sensitive fields at rest (docs/design/privacy.md); the composition root always passes one. */
   cipher?: FieldCipher;
+  /**
+   * Told the entity kinds after ops were committed or ingested (the big
+   * screen's push). Called after the store's transaction; inside an outer
+   * transaction that later rolls back it is a false alarm, which listeners
+   * must tolerate (they re-read the state).
+   */
+  onChanged?: (kinds: readonly string[]) => void;
 }
 
 
@@ -36,6 +43,7 @@ export class OpStore {
   readonly #models: ReadonlyMap<string, Model>;
   readonly #hooks: Partial<Record<string, MaterialiseHook>>;
   readonly #cipher: FieldCipher | undefined;
+  readonly #onChanged: ((kinds: readonly string[]) => void) | undefined;
   readonly #stmt;
 
   constructor(deps: OpStoreDeps) {
@@ -44,6 +52,7 @@ export class OpStore {
     this.#models = new Map(deps.models.map((m) => [m.kind, m]));
     this.#hooks = deps.hooks ?? {};
     this.#cipher = deps.cipher;
+    this.#onChanged = deps.onChanged;
     const row = this.#db.prepare('SELECT node_id, hlc FROM gov_node WHERE singleton = 1').get() as { node_id: string; hlc: string | null };
     if (!NODE_ID_PATTERN.test(row.node_id)) throw new Error(`gov_node: bad node id ${row.node_id}`);
     this.node = row.node_id;
@@ -97,7 +106,7 @@ export class OpStore {
    * into its entity, all in one transaction. Returns the ops.
    */
   commit(actor: string, drafts: readonly OpDraft[]): Op[] {
-    return this.transaction(() => {
+    const ops = this.transaction(() => {
       const ops: Op[] = [];
       for (const d of drafts) {
         this.model(d.entityKind);
@@ -113,6 +122,18 @@ export class OpStore {
       this.#stmt.saveHlc.run(this.#hlc.last);
       return ops;
     });
+    this.#changed(ops);
+    return ops;
+  }
+
+  #changed(ops: readonly Op[]): void {
+    if (!this.#onChanged || ops.length === 0) return;
+    try {
+      this.#onChanged([...new Set(ops.map((o) => o.entityKind))]);
+    } catch (err) {
+      // A listener's fault never undoes or fails a committed change.
+      this.#log.error({ err }, 'change listener failed');
+    }
   }
 
   /**
@@ -122,8 +143,8 @@ export class OpStore {
    * an upgrade (refoldAll), never dropped.
    */
   ingest(ops: readonly Op[]): { applied: number; duplicates: number; skewed: number } {
-    return this.transaction(() => {
-      let applied = 0;
+    const applied: Op[] = [];
+    const result = this.transaction(() => {
       let duplicates = 0;
       let skewed = 0;
       for (const op of ops) {
@@ -145,11 +166,13 @@ export class OpStore {
         if (op.origin === this.node) this.#stmt.skipSeq.run(op.seq);
         if (this.#models.has(op.entityKind)) this.#materialise(op);
         else this.#log.warn({ op: op.id, kind: op.entityKind }, 'op for an unknown entity kind stored; it is folded after an upgrade');
-        applied++;
+        applied.push(op);
       }
       this.#stmt.saveHlc.run(this.#hlc.last);
-      return { applied, duplicates, skewed };
+      return { applied: applied.length, duplicates, skewed };
     });
+    this.#changed(applied);
+    return result;
   }
 
   /** The entity's state, if it exists (its create op has been folded). */

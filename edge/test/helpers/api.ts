@@ -12,6 +12,10 @@ import { FieldCipher, loadOrCreateKey } from '@cunbox/shared';
 import { silentLogger, type Logger } from '../../src/log.ts';
 import { fakeClock } from './fake-time.ts';
 import { tmpDir } from './tmp.ts';
+import { EventStore } from '../../src/events/event-store.ts';
+import { ChangeSignal } from '../../src/screen/signal.ts';
+import { ScreenFeed, type ScreenFeedDeps } from '../../src/screen/feed.ts';
+import { computeSummary, type ScreenSources } from '../../src/screen/summary.ts';
 
 export interface Reply {
   status: number;
@@ -45,7 +49,17 @@ const LONG_SESSIONS = { sessionIdleMs: 365 * 24 * 3600_000, sessionLifetimeMs: 3
  * A real API over a real SQLite file, fake time and one account per role
  * (user name = role name, e.g. 'grid_worker'), each logged in through the API.
  */
-export async function apiHarness(t: Test, opts: { options?: ApiOptions; cjkFontPath?: string; extraUsers?: Array<[string, Role]>; log?: Logger } = {}) {
+export async function apiHarness(
+  t: Test,
+  opts: {
+    options?: ApiOptions;
+    cjkFontPath?: string;
+    extraUsers?: Array<[string, Role]>;
+    log?: Logger;
+    /** Build the office screen's feed (started) over these sources; the rest come from the harness's stores. */
+    screen?: { sources?: Partial<Omit<ScreenSources, 'governance' | 'events'>>; feed?: Partial<ScreenFeedDeps> };
+  } = {},
+) {
   const dir = tmpDir(t);
   const dbFile = join(dir, 'cunbox.db');
   // 09:00 Beijing time, Monday 11 May 2026. Timers (the SLA monitor) fire as fake time passes.
@@ -62,20 +76,33 @@ export async function apiHarness(t: Test, opts: { options?: ApiOptions; cjkFontP
     const users = new UserStore({ db, clock });
     const holds = new HoldStore({ db, clock });
     const cameras = new CameraRegistry({ db, clock });
-    const governance = new Governance({ db, clock, log, dataDir: dir, users, holds, cipher, cjkFontPath: opts.cjkFontPath, slaIntervalMs: 60_000, onEscalation: (e) => escalations.push(e) });
+    const signal = new ChangeSignal();
+    const events = new EventStore({ db, clock, onRecorded: () => signal.notify('event') });
+    const governance = new Governance({ db, clock, log, dataDir: dir, users, holds, cipher, cjkFontPath: opts.cjkFontPath, slaIntervalMs: 60_000, onEscalation: (e) => escalations.push(e), onChanged: () => signal.notify('ops') });
     const audit = new AuditLog({ db, clock, key: auditKey });
-    const app: Api = await buildApp({ db, clock, log, users, governance, audit, cameraExists: (id) => cameras.get(id) !== undefined, options: { loginLimits: { perAccount: 5, windowMs: 60_000 }, credentialLimits: LONG_SESSIONS, ...opts.options } });
+    const screen = opts.screen
+      ? new ScreenFeed({
+          clock,
+          log,
+          signal,
+          compute: (now) => computeSummary({ cameras: () => cameras.list(), cameraStates: () => [], storage: () => undefined, cloud: () => null, villageName: null, ...opts.screen!.sources, governance, events }, now),
+          ...opts.screen.feed,
+        })
+      : undefined;
+    const app: Api = await buildApp({ db, clock, log, users, governance, audit, screen, cameraExists: (id) => cameras.get(id) !== undefined, options: { loginLimits: { perAccount: 5, windowMs: 60_000 }, credentialLimits: LONG_SESSIONS, ...opts.options } });
     governance.start();
-    return { db, users, holds, cameras, governance, audit, app };
+    screen?.start();
+    return { db, users, holds, cameras, governance, audit, app, screen, signal, events };
   };
   let parts = await open();
   const close = async () => {
+    parts.screen?.stop();
     parts.governance.stop();
     await parts.app.close();
     parts.db.close();
   };
   t.teardown(close);
-  const { db, users, holds, cameras, governance, audit } = parts;
+  const { db, users, holds, cameras, governance, audit, screen, signal, events } = parts;
   let app = parts.app;
   /** Stops the API and builds it again on the same database file (what a restart keeps). Clients keep their cookies. */
   const restart = async () => {
@@ -116,7 +143,7 @@ export async function apiHarness(t: Test, opts: { options?: ApiOptions; cjkFontP
   for (const [name, role] of opts.extraUsers ?? []) await users.create({ username: name, password: password(name), role });
   for (const role of ROLES) as[role] = await login(role);
 
-  return { app, db, dir, clock, advance, users, holds, cameras, governance, audit, as, login, anon: client('anonymous', null), escalations, client, restart };
+  return { app, db, dir, clock, advance, users, holds, cameras, governance, audit, screen, signal, events, as, login, anon: client('anonymous', null), escalations, client, restart };
 }
 
 /** One file as multipart/form-data, as a phone's browser sends it. */

@@ -1,7 +1,7 @@
 import type { Role } from './roles.ts';
 
 /** Roles that see every camera unless restricted per user. */
-const ALL_CAMERAS: ReadonlySet<Role> = new Set(['admin', 'cadre', 'technician', 'viewer', 'grid_worker']);
+const ALL_CAMERAS: ReadonlySet<Role> = new Set(['admin', 'cadre', 'technician', 'viewer', 'grid_worker', 'kiosk']);
 
 /**
  * The cameras a user may see: with a per-user restriction (a grid worker their

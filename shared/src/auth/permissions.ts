@@ -1,6 +1,7 @@
 import { ROLES, type Role } from './roles.ts';
 
-const ALL: readonly Role[] = ROLES;
+/** Every account of a person: the kiosk (an office screen) is left out of every permission it is not named in. */
+const ALL: readonly Role[] = ROLES.filter((r) => r !== 'kiosk');
 /** Everyone who takes part in village life (not the technician or a read-only viewer). */
 const PARTICIPANTS: readonly Role[] = ['admin', 'cadre', 'grid_worker', 'party_secretary', 'party_member', 'villager'];
 
@@ -46,6 +47,10 @@ export const PERMISSIONS = {
   'party.attend': ['party_secretary', 'party_member'],
   /** Timeline, playback, snapshots, live view, camera events; per-user camera restrictions apply (cameraScope). */
   'video.view': ['admin', 'cadre', 'technician', 'grid_worker', 'viewer'],
+  /** The camera wall: current snapshots and live view only (no recordings, no events). */
+  'video.wall': ['admin', 'cadre', 'technician', 'grid_worker', 'viewer', 'kiosk'],
+  /** The office big screen's aggregates: counts and public facts, never who. */
+  'screen.view': ['admin', 'cadre', 'viewer', 'kiosk'],
   'video.export': ['admin', 'cadre', 'technician'],
   'holds.manage': ['admin', 'cadre', 'technician'],
 } as const satisfies Record<string, readonly Role[]>;

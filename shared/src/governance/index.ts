@@ -13,3 +13,4 @@ export * from './party.ts';
 export * from './ranking.ts';
 export * from './models.ts';
 export * from './op-schemas.ts';
+export * from './screen.ts';

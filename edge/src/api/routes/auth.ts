@@ -67,14 +67,14 @@ export function authRoutes(app: Api, { deps, credentials, lockout, audit, option
     },
   );
 
-  app.post('/api/auth/logout', { config: { access: 'authenticated' }, schema: { tags: ['auth'], summary: 'End this session', body: NoBody } }, async (req, reply) => {
+  app.post('/api/auth/logout', { config: { access: 'authenticated', kiosk: true }, schema: { tags: ['auth'], summary: 'End this session', body: NoBody } }, async (req, reply) => {
     const token = req.cookies[SESSION_COOKIE];
     if (token) credentials.endSession(token);
     void reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return { ok: true };
   });
 
-  app.get('/api/auth/me', { config: { access: 'authenticated' }, schema: { tags: ['auth'], summary: 'Who am I', querystring: NoQuery } }, async (req) => {
+  app.get('/api/auth/me', { config: { access: 'authenticated', kiosk: true }, schema: { tags: ['auth'], summary: 'Who am I', querystring: NoQuery } }, async (req) => {
     const u = users.get(req.principal!.userId)!;
     return { user: userView(u), via: req.principal!.via };
   });

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Type } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CunboxError } from '../../errors.ts';
 import { authenticatedUrl, type CameraRegistry } from '../../cameras/registry.ts';
 import type { SegmentIndex, SegmentRow } from '../../storage/segment-index.ts';
@@ -125,14 +125,25 @@ export function videoRoutes(app: Api, { deps }: RouteContext): void {
     return reply.send(jpeg);
   });
 
-  app.get('/api/cameras/:cameraId/snapshot.jpg', { config: { access: 'video.view' }, schema: { tags, summary: 'The latest picture (key frames of the sub stream, while someone asks)', params: CameraParams } }, async (req, reply) => {
+  app.get('/api/cameras/:cameraId/snapshot.jpg', { config: { access: 'video.wall' }, schema: { tags, operationId: 'getCameraSnapshot', summary: 'The latest picture (key frames of the sub stream, while someone asks); ETag / If-None-Match answers 304 while it is unchanged; x-snapshot-time and x-snapshot-age-ms say when it was taken (an offline camera keeps its last picture)', params: CameraParams, response: { 200: { description: 'image/jpeg', content: { 'image/jpeg': { schema: { type: 'string', format: 'binary' } } } }, 304: { description: 'unchanged since the ETag sent', type: 'null' } } } }, async (req, reply) => {
     camera(req, req.params.cameraId);
     const snap = await video.snapshots.latest(req.params.cameraId, secretUrl(req.params.cameraId, 'sub'));
-    void reply.header('content-type', 'image/jpeg').header('cache-control', 'no-store').header('x-snapshot-time', new Date(snap.atMs).toISOString());
-    return reply.send(snap.jpeg);
+    // A wall refreshing 64 tiles every 2 s mostly asks for a picture it has (one key frame per GOP):
+    // the ETag names the picture, so those answers are an empty 304.
+    const etag = `"${req.params.cameraId}-${snap.atMs}"`;
+    void reply
+      .header('cache-control', 'private, no-cache')
+      .header('etag', etag)
+      .header('x-snapshot-time', new Date(snap.atMs).toISOString())
+      // By the box's clock: a screen whose own clock is off still shows the right age (an offline camera's last picture).
+      .header('x-snapshot-age-ms', String(Math.max(0, now() - snap.atMs)));
+    // The reply's type follows the response schema (binary, described for OpenAPI): send as untyped.
+    const raw = reply as unknown as FastifyReply;
+    if (ifNoneMatch(req.headers['if-none-match'], etag)) return raw.status(304).send();
+    return raw.header('content-type', 'image/jpeg').send(snap.jpeg);
   });
 
-  app.get('/api/cameras/:cameraId/live.mp4', { config: { access: 'video.view' }, schema: { tags, summary: 'Live view: fragmented MP4 for MSE, no transcoding', params: CameraParams, querystring: Obj({ stream: Type.Optional(Type.Union([Type.Literal('main'), Type.Literal('sub')])) }) } }, async (req, reply) => {
+  app.get('/api/cameras/:cameraId/live.mp4', { config: { access: 'video.wall' }, schema: { tags, summary: 'Live view: fragmented MP4 for MSE, no transcoding', params: CameraParams, querystring: Obj({ stream: Type.Optional(Type.Union([Type.Literal('main'), Type.Literal('sub')])) }) } }, async (req, reply) => {
     camera(req, req.params.cameraId);
     const out = new PassThrough();
     const stream = req.query.stream ?? 'main';
@@ -207,4 +218,11 @@ export function videoRoutes(app: Api, { deps }: RouteContext): void {
     camera(req, h.cameraId);
     return { hold: video.holds.release(req.params.id) };
   });
+}
+
+/** RFC 9110 If-None-Match: `*` or a list of entity tags (weak ones compare by their opaque part). */
+function ifNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }

@@ -158,7 +158,7 @@ export function registerUsers(program: Command, ctx: CliContext): void {
   }));
 }
 
-function cameraIds(list: string): number[] {
+export function cameraIds(list: string): number[] {
   if (!/^\s*\d+(\s*,\s*\d+)*\s*$/.test(list)) throw new CunboxError('INVALID_INPUT', `camera ids: "${list}" is not a comma-separated list of numbers, e.g. 1,2,5`);
   return list.split(',').map((s) => Number(s.trim()));
 }
@@ -180,7 +180,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return s;
 }
 
-async function withDb(opts: StoreOptions, env: NodeJS.ProcessEnv, fn: (db: Db, zone: string) => Promise<void>): Promise<void> {
+export async function withDb(opts: StoreOptions, env: NodeJS.ProcessEnv, fn: (db: Db, zone: string) => Promise<void>): Promise<void> {
   const config = resolveConfig(opts, env);
   const db = openDatabase(new Layout(config.dataDir).database);
   try {
