@@ -11,3 +11,5 @@ export * from './privacy/index.ts';
 export * from './systemd/notify.ts';
 // Free text and numbers from requests: one rule for the edge's API and the cloud's.
 export * from './input/index.ts';
+// OpenAPI: the operationId a route gets when it names none (edge and cloud alike).
+export * from './http/operation-id.ts';

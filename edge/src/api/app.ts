@@ -21,7 +21,7 @@ import { Credentials, SESSION_COOKIE, type CredentialLimits, type Principal } fr
 import { LoginLockout, type LockoutLimits } from '../auth/lockout.ts';
 import { toApiError } from './errors.ts';
 import { allows, PERMISSIONS, type RouteAccess } from './permissions.ts';
-import { ErrorReply } from './schemas.ts';
+import { addComponents, documentRoute, plainJson, refResolver, withExtensions, withUploadBody } from './openapi.ts';
 import { authRoutes } from './routes/auth.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { ticketRoutes } from './routes/tickets.ts';
@@ -165,10 +165,10 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     const access = (route.config as { access?: RouteAccess } | undefined)?.access;
     if (guarded && access === undefined) throw new Error(`route ${route.method} ${route.url} has no access rule`);
     if (access !== undefined && access !== 'public' && access !== 'authenticated' && !(access in PERMISSIONS)) throw new Error(`route ${route.url}: unknown permission ${access}`);
-    if (guarded) {
-      route.schema = { ...route.schema, response: { '4xx': ErrorReply, '5xx': ErrorReply, ...(route.schema?.response as object | undefined) } };
-    }
+    documentRoute(route);
   });
+  app.setSerializerCompiler(plainJson);
+  addComponents(app);
 
   const credentials = new Credentials({ db: deps.db, clock: deps.clock, limits: options.credentialLimits });
   const lockout = new LoginLockout({ db: deps.db, clock: deps.clock, limits: options.loginLimits });
@@ -184,7 +184,11 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     throwFileSizeLimit: true,
   });
   await app.register(swagger, {
+    refResolver,
+    transformObject: ({ openapiObject }) => withExtensions(openapiObject),
     openapi: {
+      openapi: '3.1.0',
+      servers: [{ url: '/', description: 'this box' }],
       info: { title: 'cunbox edge API', version: '1', description: 'Village governance on the edge. Every error is `{error: {code, message, details?}}` with a code from the error table.' },
       components: {
         securitySchemes: {
@@ -197,7 +201,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     transform: ({ schema, url, route }) => {
       const access = (route.config as { access?: RouteAccess } | undefined)?.access;
       const who = access === undefined ? '' : access === 'public' || access === 'authenticated' ? access : `${access} (${(PERMISSIONS[access] as readonly string[]).join(', ')})`;
-      const s = { ...(schema ?? {}) } as Record<string, unknown>;
+      const s = withUploadBody({ ...(schema ?? {}) }, route.config);
       if (who) s.description = `${typeof s.description === 'string' ? `${s.description}\n\n` : ''}Access: ${who}`;
       if (access === 'public') s.security = [];
       return { schema: s, url };

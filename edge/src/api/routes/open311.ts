@@ -2,6 +2,7 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { OPEN311_STATUS, CHINA_OFFSET_MS, type TicketState } from '@cunbox/shared';
 import { CunboxError } from '../../errors.ts';
 import { actorOf, type Api, type RouteContext } from '../app.ts';
+import { Closed, Str, StrOrNull } from '../replies.ts';
 import { Code, Id, NoQuery, Obj, Text } from '../schemas.ts';
 
 /** ISO 8601 with the village's time zone, as GeoReport v2 asks. */
@@ -10,6 +11,31 @@ export function isoChina(ms: number | null): string | null {
 }
 
 const DAY = 86_400_000;
+const NumOrNull = Type.Union([Type.Number(), Type.Null()]);
+const Service = Closed({ service_code: Str, service_name: Str, description: Str, metadata: Type.Boolean(), type: Type.Literal('realtime'), keywords: Str, group: Str }, { $id: 'Open311Service' });
+const ServiceRequest = Closed(
+  {
+    service_request_id: Str,
+    status: Type.Union([Type.Literal('open'), Type.Literal('closed')]),
+    status_notes: StrOrNull,
+    service_name: StrOrNull,
+    service_code: StrOrNull,
+    description: Str,
+    agency_responsible: Str,
+    service_notice: Str,
+    requested_datetime: StrOrNull,
+    updated_datetime: StrOrNull,
+    expected_datetime: StrOrNull,
+    address: StrOrNull,
+    address_id: Type.Null(),
+    zipcode: Type.Null(),
+    lat: NumOrNull,
+    long: NumOrNull,
+    media_url: StrOrNull,
+  },
+  { $id: 'Open311Request' },
+);
+const Created = Type.Array(Closed({ service_request_id: Str, service_notice: Str, account_id: Type.Null() }));
 const Decimal = Type.String({ pattern: '^-?\\d{1,3}(\\.\\d{1,12})?$' });
 
 /**
@@ -27,7 +53,7 @@ export function open311Routes(app: Api, { deps, options }: RouteContext): void {
     service_name: c.name,
     description: `${c.name}（响应时限 ${c.slaMinutes} 分钟）`,
     metadata: false,
-    type: 'realtime',
+    type: 'realtime' as const,
     keywords: '',
     group: '随手拍',
   });
@@ -51,13 +77,13 @@ export function open311Routes(app: Api, { deps, options }: RouteContext): void {
     media_url: t.photos[0] ? `${options.publicUrl}/api/media/${t.photos[0]}` : null,
   });
 
-  app.get('/open311/v2/services.json', { config: { access: 'public' }, schema: { tags, summary: 'Service list (ticket categories)', querystring: Obj({ jurisdiction_id: Type.Optional(Text(64)) }) } }, async () =>
+  app.get('/open311/v2/services.json', { config: { access: 'public' }, schema: { tags, summary: 'Service list (ticket categories)', querystring: Obj({ jurisdiction_id: Type.Optional(Text(64)) }), response: { 200: Type.Array(Service) } } }, async () =>
     tickets.categories().filter((c) => c.active).map(service),
   );
 
   app.get(
     '/open311/v2/services/:service_code.json',
-    { config: { access: 'public' }, schema: { tags, summary: 'Service definition (no extra attributes)', params: Obj({ service_code: Code }), querystring: Obj({ jurisdiction_id: Type.Optional(Text(64)) }) } },
+    { config: { access: 'public' }, schema: { tags, summary: 'Service definition (no extra attributes)', params: Obj({ service_code: Code }), querystring: Obj({ jurisdiction_id: Type.Optional(Text(64)) }), response: { 200: Closed({ service_code: Str, attributes: Type.Array(Type.Unknown(), { maxItems: 0 }) }) } } },
     async (req) => {
       const c = tickets.category(req.params.service_code);
       if (!c || !c.active) throw new CunboxError('NOT_FOUND', `no service ${req.params.service_code}`);
@@ -81,6 +107,7 @@ export function open311Routes(app: Api, { deps, options }: RouteContext): void {
           end_date: Type.Optional(Type.String({ format: 'date-time' })),
           status: Type.Optional(Type.String({ pattern: '^(open|closed)(,(open|closed))?$' })),
         }),
+        response: { 200: Type.Array(ServiceRequest) },
       },
     },
     async (req) => {
@@ -105,7 +132,7 @@ export function open311Routes(app: Api, { deps, options }: RouteContext): void {
 
   app.get(
     '/open311/v2/requests/:id.json',
-    { config: { access: 'tickets.read' }, schema: { tags, summary: 'One request (as a one-element list)', params: Obj({ id: Id }), querystring: Obj({ api_key: Type.Optional(Text(128)), jurisdiction_id: Type.Optional(Text(64)) }) } },
+    { config: { access: 'tickets.read' }, schema: { tags, summary: 'One request (as a one-element list)', params: Obj({ id: Id }), querystring: Obj({ api_key: Type.Optional(Text(128)), jurisdiction_id: Type.Optional(Text(64)) }), response: { 200: Type.Array(ServiceRequest, { minItems: 1, maxItems: 1 }) } } },
     async (req) => [request(tickets.get(req.params.id))],
   );
 
@@ -143,6 +170,7 @@ export function open311Routes(app: Api, { deps, options }: RouteContext): void {
             phone: Type.Optional(Text(50)),
             media_url: Type.Optional(Text(1000)),
           }),
+          response: { 201: Created },
         },
       },
       async (req, reply) => {

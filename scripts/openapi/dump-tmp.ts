@@ -1,0 +1,13 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../edge/src/config/load.ts';
+import { Edge } from '../../edge/src/edge.ts';
+import { silentLogger } from '../../edge/src/log.ts';
+const dir = mkdtempSync(join(tmpdir(), 'oa-'));
+const config = parseConfig([`data_dir: ${dir}`, 'log_level: warn', 'http:', '  host: 127.0.0.1', '  port: 0', 'cameras:', '  - name: a', '    main: rtsp://127.0.0.1:9/cam', ''].join('\n'));
+const edge = new Edge({ config, log: silentLogger() });
+await edge.start();
+const r = await fetch(`http://127.0.0.1:${edge.http!.address.port}/docs/json`);
+writeFileSync('/tmp/edge-openapi.json', JSON.stringify(await r.json(), null, 1));
+await edge.stop();
