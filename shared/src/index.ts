@@ -11,5 +11,7 @@ export * from './privacy/index.ts';
 export * from './systemd/notify.ts';
 // Free text and numbers from requests: one rule for the edge's API and the cloud's.
 export * from './input/index.ts';
-// OpenAPI: the operationId a route gets when it names none (edge and cloud alike).
-export * from './http/operation-id.ts';
+// OpenAPI: what the edge and the cloud do alike to document their routes.
+export * from './http/openapi.ts';
+// What the edge's and the cloud's APIs answer with, for their OpenAPI documents.
+export * from './http/reply-schemas.ts';

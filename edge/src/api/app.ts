@@ -6,7 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
-import { freeTextKeyword, nonFiniteInRequest } from '@cunbox/shared';
+import { documentRoute, freeTextKeyword, namedLocalReference, nonFiniteInRequest, openApiExtensions, plainJsonSerializer, refTo } from '@cunbox/shared';
 import addFormatsModule from 'ajv-formats';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
@@ -21,7 +21,7 @@ import { Credentials, SESSION_COOKIE, type CredentialLimits, type Principal } fr
 import { LoginLockout, type LockoutLimits } from '../auth/lockout.ts';
 import { toApiError } from './errors.ts';
 import { allows, PERMISSIONS, type RouteAccess } from './permissions.ts';
-import { addComponents, documentRoute, plainJson, refResolver, withExtensions, withUploadBody } from './openapi.ts';
+import { addComponents, withUploadBody } from './openapi.ts';
 import { authRoutes } from './routes/auth.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { ticketRoutes } from './routes/tickets.ts';
@@ -165,9 +165,9 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     const access = (route.config as { access?: RouteAccess } | undefined)?.access;
     if (guarded && access === undefined) throw new Error(`route ${route.method} ${route.url} has no access rule`);
     if (access !== undefined && access !== 'public' && access !== 'authenticated' && !(access in PERMISSIONS)) throw new Error(`route ${route.url}: unknown permission ${access}`);
-    documentRoute(route);
+    documentRoute(route, refTo('Error'));
   });
-  app.setSerializerCompiler(plainJson);
+  app.setSerializerCompiler(plainJsonSerializer);
   addComponents(app);
 
   const credentials = new Credentials({ db: deps.db, clock: deps.clock, limits: options.credentialLimits });
@@ -184,8 +184,8 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     throwFileSizeLimit: true,
   });
   await app.register(swagger, {
-    refResolver,
-    transformObject: ({ openapiObject }) => withExtensions(openapiObject),
+    refResolver: namedLocalReference,
+    transformObject: openApiExtensions,
     openapi: {
       openapi: '3.1.0',
       servers: [{ url: '/', description: 'this box' }],

@@ -3,12 +3,10 @@ import { CLAIM_STATUSES, SESSION_TYPES, parsePeriod, chinaMonth, type PartyMembe
 import type { FastifyRequest } from 'fastify';
 import { CunboxError } from '../../errors.ts';
 import { actorOf, type Api, type RouteContext } from '../app.ts';
-import { Closed, Many, One, Open, Ref, Str, StrOrNull } from '../replies.ts';
+import { Closed, Many, One, Ref, Str, StrOrNull } from '../replies.ts';
 import { Code, DateStr, EpochMs, Id, IdParams, Line, MediaIds, Month, NoQuery, NoteBody, Nullable, Obj, ReasonBody, Text, Username } from '../schemas.ts';
 
 const MANAGERS = new Set(['admin', 'party_secretary']);
-const Ledger = Closed({ memberId: Str, name: Str, total: Type.Number(), entries: Type.Array(Open({ counts: Type.Boolean({ description: 'whether the entry counts toward the total' }) })) });
-const Ranking = Closed({ period: Str, ranking: Type.Array(Closed({ rank: Type.Integer(), memberId: Str, name: Str, branch: Str, points: Type.Number() })) });
 const Finalized = Closed({ session: Ref('PartySession'), attended: Type.Array(Str), excused: Type.Array(Str), absent: Type.Array(Str) }, { description: 'member ids by outcome' });
 const Dues = Closed({ dues: Type.Array(Closed({ memberId: Str, name: Str, branch: Str, standardFen: Type.Integer(), lastPaidMonth: StrOrNull, monthsOwed: Type.Array(Str), owedFen: Type.Integer() })) });
 const Assessed = Closed({ deducted: Type.Array(Str, { description: 'member ids whose points were deducted' }) });
@@ -134,7 +132,7 @@ export function partyRoutes(app: Api, { deps, audit }: RouteContext): void {
       return { member: m };
     },
   );
-  app.get('/api/party/members/:id/points', { config: { access: 'party.read' }, schema: { tags, summary: 'A member\'s ledger and total', params: IdParams, querystring: NoQuery, response: { 200: Ledger } } }, async (req) => {
+  app.get('/api/party/members/:id/points', { config: { access: 'party.read' }, schema: { tags, summary: 'A member\'s ledger and total', params: IdParams, querystring: NoQuery, response: { 200: Ref('Ledger') } } }, async (req) => {
     const a = actorOf(req);
     const l = party.ledger(req.params.id);
     if (!MANAGERS.has(a.role) && l.member.username !== a.username) throw new CunboxError('FORBIDDEN', 'members see only their own ledger');
@@ -144,7 +142,7 @@ export function partyRoutes(app: Api, { deps, audit }: RouteContext): void {
     '/api/party/ranking',
     {
       config: { access: 'party.read' },
-      schema: { tags, summary: 'TOP10 by ledger points: period YYYY-MM, YYYY-Qn, YYYY or all (default: this month)', querystring: Obj({ period: Type.Optional(Type.String({ pattern: '^(all|\\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?)$' })), branch: Type.Optional(Line(64)), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }), response: { 200: Ranking } },
+      schema: { tags, summary: 'TOP10 by ledger points: period YYYY-MM, YYYY-Qn, YYYY or all (default: this month)', querystring: Obj({ period: Type.Optional(Type.String({ pattern: '^(all|\\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?)$' })), branch: Type.Optional(Line(64)), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }), response: { 200: Ref('Ranking') } },
     },
     async (req) => {
       const period = req.query.period ?? chinaMonth(deps.clock.now());
