@@ -23,11 +23,12 @@ const MsOrNull = Nullable(Ms);
 const Str = Type.String();
 const StrOrNull = Nullable(Type.String());
 
-const User = Closed(
-  { id: Type.Integer(), username: Str, displayName: StrOrNull, role: Type.Union(ROLES.map((r) => Type.Literal(r))), disabled: Type.Boolean(), createdAt: Ms, updatedAt: Ms },
-  { $id: 'User', description: 'An account (never its password)' },
+const userFields = { id: Type.Integer(), username: Str, displayName: StrOrNull, role: Type.Union(ROLES.map((r) => Type.Literal(r))), disabled: Type.Boolean(), createdAt: Ms, updatedAt: Ms };
+const User = Closed(userFields, { $id: 'User', description: 'An account (never its password)' });
+const UserWithCameras = Closed(
+  { ...userFields, cameras: Nullable(Type.Array(Type.Integer(), { description: 'the only cameras this account may watch; null: every camera its role may see' })) },
+  { $id: 'UserWithCameras', description: 'An account with its camera restriction' },
 );
-const UserWithCameras = Type.Intersect([Type.Ref('User'), Type.Object({ cameras: Nullable(Type.Array(Type.Integer())) })], { $id: 'UserWithCameras' });
 const Token = Closed({ id: Type.Integer(), name: Str, createdAt: Ms, expiresAt: Ms, lastUsedAt: MsOrNull, revokedAt: MsOrNull }, { $id: 'Token', description: 'An API token (never its secret)' });
 const Session = Closed({ id: Type.Integer(), createdAt: Ms, lastSeen: Ms, endsAt: Ms }, { $id: 'Session' });
 const Ended = Closed({ sessions: Type.Integer(), tokens: Type.Integer() }, { $id: 'Ended', description: 'How many sessions ended and tokens were revoked' });
