@@ -64,8 +64,8 @@ const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 /** Fastify's own 4xx errors, by status, in the table's words. */
 const BY_STATUS: Partial<Record<number, CloudErrorCode>> = { 400: 'MALFORMED_REQUEST', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' };
 
-const Healthy = objectSchema({ status: { const: 'ok' } });
-const Unhealthy = objectSchema({ status: { const: 'fail' }, failing: { type: 'array', items: { type: 'string' } } });
+const Healthy = objectSchema({ status: { type: 'string', const: 'ok' } });
+const Unhealthy = objectSchema({ status: { type: 'string', const: 'fail' }, failing: { type: 'array', items: { type: 'string' } } }, { description: 'A liveness check fails: its name, nothing more' });
 const operatorOnly = { tags: ['operator'], security: [{ operator: [] }] };
 const VillageParams = { type: 'object', properties: { id: { type: 'integer' } } };
 

@@ -15,7 +15,7 @@ const int = { type: 'integer' };
 
 /** Components of the cloud's own, by $id. */
 const CLOUD_SCHEMAS = [
-  objectSchema({ id: int, name: str, node: { type: 'string', description: 'the cloud\'s node id in this village\'s op log' } }, { $id: 'Village' }),
+  objectSchema({ id: int, name: str, node: { type: 'string', description: 'the cloud\'s node id in this village\'s op log' } }, { $id: 'Village', description: 'A village the cloud serves' }),
   objectSchema(
     {
       username: str,

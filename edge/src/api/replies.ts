@@ -66,7 +66,7 @@ const Hold = Closed({ id: Type.Integer(), cameraId: Type.Integer(), startMs: Ms,
 /** The named components, in the order the document lists them. */
 export const COMPONENTS: TSchema[] = [
   Type.Unsafe(ErrorSchema),
-  Closed({ ok: Type.Literal(true) }, { $id: 'Ok' }),
+  Closed({ ok: Type.Literal(true) }, { $id: 'Ok', description: 'Done' }),
   User,
   UserWithCameras,
   Token,

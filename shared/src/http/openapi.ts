@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+
 /**
  * The OpenAPI operationId of a route that names none: the method, then each
  * path segment in PascalCase (`:id` reads `ById`, a file suffix is a word).
@@ -35,7 +37,11 @@ export function documentRoute(route: RouteLike, errorSchema: object): void {
   const method = Array.isArray(route.method) ? route.method[0]! : route.method;
   const schema = { ...(route.schema ?? {}) } as Record<string, unknown>;
   schema.operationId ??= operationIdOf(method, route.url);
-  schema.response = { '4xx': errorSchema, '5xx': errorSchema, ...(schema.response as object | undefined) };
+  const replies = Object.entries((schema.response ?? {}) as Record<string, Record<string, unknown>>).map(([status, r]) =>
+    // A success reply says what it is in the words of its status (the document would say "Default Response").
+    /^2\d\d$/.test(status) && r.description === undefined && r['x-response-description'] === undefined ? [status, { ...r, 'x-response-description': STATUS_CODES[status] }] : [status, r],
+  );
+  schema.response = { '4xx': errorSchema, '5xx': errorSchema, ...Object.fromEntries(replies) };
   route.schema = schema;
 }
 

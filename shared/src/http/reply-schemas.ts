@@ -131,7 +131,7 @@ export const LedgerSchema = objectSchema(
   { $id: 'Ledger', description: 'A member\'s ledger and total' },
 );
 /** TOP10 and the like. */
-export const RankingSchema = objectSchema({ period: str, ranking: array(objectSchema({ rank: int, memberId: str, name: str, branch: str, points: num })) }, { $id: 'Ranking' });
+export const RankingSchema = objectSchema({ period: str, ranking: array(objectSchema({ rank: int, memberId: str, name: str, branch: str, points: num })) }, { $id: 'Ranking', description: 'Members by ledger points in the period, ties sharing a rank' });
 
 /** The records, in the order a document lists them. */
 export const RECORD_SCHEMAS: Schema[] = [

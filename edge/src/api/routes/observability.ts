@@ -12,7 +12,7 @@ export interface ObservabilityDeps {
 }
 
 const Healthz = Type.Object({ status: Type.Literal('ok') });
-const Unhealthy = Type.Object({ status: Type.Literal('fail'), failing: Type.Array(Type.String()) });
+const Unhealthy = Type.Object({ status: Type.Literal('fail'), failing: Type.Array(Type.String()) }, { description: 'A liveness check fails: its name, nothing more' });
 
 /**
  * GET /metrics (Prometheus text) and GET /healthz (for systemd checks and load
