@@ -139,10 +139,10 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     '/api/villages/:id/pair-codes',
     { schema: { ...operatorOnly, summary: 'A one-time pairing code for an edge of the village', params: VillageParams, response: { 201: objectSchema({ code: { type: 'string' } }) } } },
     async (req, reply) => {
-    operator(req);
-    villageOf(req.params.id);
-    const code = deps.store.createPairCode(req.params.id, deps.pairCodeTtlMs ?? 24 * 3600_000);
-    return reply.status(201).send({ code });
+      operator(req);
+      villageOf(req.params.id);
+      const code = deps.store.createPairCode(req.params.id, deps.pairCodeTtlMs ?? 24 * 3600_000);
+      return reply.status(201).send({ code });
     },
   );
 

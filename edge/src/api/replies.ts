@@ -10,11 +10,10 @@ import { Nullable } from './schemas.ts';
  * the governance records the cloud's phone API sends too are in
  * shared/src/http/reply-schemas.ts, the edge's own below.
  *
- * The API serializes replies with JSON.stringify (app.ts): these schemas
- * document and never filter, so a field missing here cannot vanish from a
- * reply. The API tests check every reply against them instead
+ * The API serializes replies with JSON.stringify (plainJsonSerializer): these
+ * schemas document and never filter, so a field missing here cannot vanish
+ * from a reply. The API tests check every reply against them instead
  * (edge/test/helpers/openapi-check.ts).
- *
  */
 const Closed = <P extends Record<string, TSchema>>(props: P, opts: { description?: string; $id?: string } = {}) => Type.Object(props, { additionalProperties: false, ...opts });
 export const Open = <P extends Record<string, TSchema>>(props: P, opts: { description?: string; $id?: string } = {}) => Type.Object(props, { additionalProperties: true, ...opts });
