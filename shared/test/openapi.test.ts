@@ -16,11 +16,11 @@ t.test('operationIdOf: camelCase from method and path, stable and unique per rou
   t.not(operationIdOf('GET', '/api/tickets/:id'), operationIdOf('GET', '/api/tickets'));
 });
 
-t.test('documentRoute: an operationId unless named, the error reply for 4xx/5xx, the route\'s own replies kept', async (t) => {
+t.test('documentRoute: an operationId unless named, the error reply for 4xx/5xx, the route\'s own replies kept and described', async (t) => {
   const error = { $ref: 'Error#' };
   const route = { url: '/api/tickets/:id', method: 'GET', schema: { response: { 200: { type: 'object' } } } as Record<string, any> };
   documentRoute(route, error);
-  t.same(route.schema, { operationId: 'getTicketsById', response: { '4xx': error, '5xx': error, 200: { type: 'object' } } });
+  t.same(route.schema, { operationId: 'getTicketsById', response: { '4xx': error, '5xx': error, 200: { type: 'object', 'x-response-description': 'OK' } } }, 'a success reply says its status in words');
   const named = { url: '/x', method: ['GET', 'HEAD'], schema: { operationId: 'mine' } as Record<string, any> };
   documentRoute(named, error);
   t.equal(named.schema.operationId, 'mine');
