@@ -13,7 +13,10 @@ import { ReplyChecker, type OpenApiDoc } from '../../shared/test/helpers/reply-c
 import type { paths as EdgePaths } from './generated/edge.d.ts';
 import type { paths as CloudPaths } from './generated/cloud.d.ts';
 import { GENERATED, typesOf } from './generate.ts';
+import { hashPassword } from '@cunbox/shared';
 import { ADMIN, OPERATOR_TOKEN, startCloud, startEdge, type Running } from './servers.ts';
+
+const PHONE_USER = { username: 'zhang', password: 'Phone-Contract-42' };
 
 type Operation = { operationId?: string; responses?: Record<string, { content?: Record<string, unknown> }>; requestBody?: { content: Record<string, unknown> } };
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
@@ -45,11 +48,23 @@ function recorder(t: Test, doc: object) {
   return { middleware, called };
 }
 
-/** Calls each operation nobody called yet, with stand-in ids and an empty body: each answer must be one it documents. */
-async function sweep(client: { request: (...a: any[]) => Promise<{ response: Response }> }, doc: Record<string, any>, called: Map<string, number[]>) {
+/**
+ * Calls each operation nobody called yet with an empty body, and for `{id}` the
+ * record made above under the longest matching path prefix (a stand-in id where
+ * there is none): each answer must be one the document lists.
+ */
+async function sweep(
+  client: { request: (...a: any[]) => Promise<{ response: Response }> },
+  doc: Record<string, any>,
+  called: Map<string, number[]>,
+  opts: { ids?: Record<string, string | number>; params?: Record<string, string | number>; only?: (path: string) => boolean } = {},
+) {
+  const ids = opts.ids ?? {};
+  const idFor = (path: string) => Object.keys(ids).filter((prefix) => path.startsWith(`${prefix}/{id}`)).sort((a, b) => b.length - a.length)[0];
+  const value = (path: string, name: string) => (name === 'id' && idFor(path) ? ids[idFor(path)!]! : (opts.params?.[name] ?? standIn(name)));
   for (const { method, path, op } of operations(doc)) {
-    if (called.has(`${method} ${path}`)) continue;
-    const pathParams = Object.fromEntries([...path.matchAll(/\{([^}]+)\}/g)].map(([, name]) => [name, standIn(name!)]));
+    if (called.has(`${method} ${path}`) || (opts.only && !opts.only(path))) continue;
+    const pathParams = Object.fromEntries([...path.matchAll(/\{([^}]+)\}/g)].map(([, name]) => [name, value(path, name!)]));
     // Unparsed: a stream (the live view) is not read, only its status and type matter here.
     const init: Record<string, unknown> = { params: { path: pathParams }, parseAs: 'stream' };
     if (op.requestBody?.content['application/json']) init.body = {};
@@ -92,6 +107,8 @@ function checkGenerated(t: Test, name: string, types: string) {
 const coverage = (t: Test, name: string, doc: Record<string, any>, called: Map<string, number[]>) => {
   const missed = operations(doc).filter(({ method, path }) => !called.has(`${method} ${path}`)).map(({ method, path }) => `${method.toUpperCase()} ${path}`);
   t.same(missed, [], `${name}: every operation was called through the generated client`);
+  const succeeded = [...called.values()].filter((statuses) => statuses.some((s) => s < 300)).length;
+  t.comment(`${name}: ${called.size} operations called, ${succeeded} of them with a success reply`);
 };
 
 t.test('edge: every operation documented, the client types current, every operation called through a generated client', async (t) => {
@@ -194,14 +211,29 @@ t.test('edge: every operation documented, the client types current, every operat
   t.match((await anon.GET('/metrics', { parseAs: 'text' })).data, /cunbox_/);
 
   // Everything else: stand-in ids and empty bodies; each answer must still be one the document lists.
-  await sweep(api, edge.doc, called);
+  await sweep(api, edge.doc, called, {
+    ids: {
+    '/api/tickets': ticketId,
+    '/api/media': mediaId,
+    '/api/users': clerk.data!.user.id,
+    '/api/announcements': draft.data!.announcement.id,
+    '/api/residents': resident.data!.resident.id,
+    '/api/help-requests': help.data!.request.id,
+    '/api/certificates': cert.data!.certificate.id,
+    '/api/party/members': member.data!.member.id,
+    '/api/holds': hold.data!.hold.id,
+    },
+  });
   coverage(t, 'edge', edge.doc, called);
 });
 
 t.test('cloud: every operation documented, the client types current, every operation called through a generated client', async (t) => {
-  const cloud: Running = await startCloud();
+  const cloud = await startCloud();
   t.teardown(() => cloud.stop());
   checkDocument(t, 'cloud', cloud.doc);
+  const ui = await fetch(`${cloud.url}/docs/`);
+  t.equal(ui.status, 200, 'the cloud serves the browsable /docs');
+  t.match(await ui.text(), /swagger/i);
   checkGenerated(t, 'cloud', await typesOf(cloud.doc));
 
   const { middleware, called } = recorder(t, cloud.doc);
@@ -228,12 +260,35 @@ t.test('cloud: every operation documented, the client types current, every opera
   t.equal((await anon.GET('/healthz')).response.status, 200);
   t.match((await operator.GET('/metrics', { parseAs: 'text' })).data, /cunbox_/);
 
-  // The phone API: a wrong password is the documented 401; its signed-in routes are exercised with
-  // accounts synced from an edge in cloud/test/phone-api.test.ts, whose replies are checked against this document too.
-  const login = await anon.POST('/api/v1/villages/{villageId}/login', { params: { path: { villageId } }, body: { username: 'nobody', password: 'wrong-password' } });
-  t.equal(login.response.status, 401);
-  t.equal(login.error?.error.code, 'UNAUTHENTICATED');
+  // The phone API, for an account as the paired edge syncs it (the store takes the edge's snapshot, as sync does).
+  const wrong = await anon.POST('/api/v1/villages/{villageId}/login', { params: { path: { villageId } }, body: { username: 'nobody', password: 'wrong-password' } });
+  t.equal(wrong.response.status, 401);
+  t.equal(wrong.error?.error.code, 'UNAUTHENTICATED');
+  const passwordHash = await hashPassword(PHONE_USER.password);
+  cloud.cloud.store.accounts.putUsers(villageId, paired.data!.edgeId, { v: 1, version: '1', at: Date.now(), users: [{ username: PHONE_USER.username, displayName: '张主任', role: 'admin', passwordHash, disabled: false, cameras: null }] });
+  const login = await anon.POST('/api/v1/villages/{villageId}/login', { params: { path: { villageId } }, body: PHONE_USER });
+  t.equal(login.response.status, 200);
+  t.equal(login.data?.user.villageId, villageId);
+  const phone = createClient<CloudPaths>({ baseUrl: cloud.url, headers: { authorization: `Bearer ${login.data!.token}` } });
+  phone.use(middleware);
+  const inVillage = { villageId };
+  t.equal((await phone.GET('/api/v1/villages/{villageId}/me', { params: { path: inVillage } })).data?.user.username, PHONE_USER.username);
+  const category = (await phone.GET('/api/v1/villages/{villageId}/ticket-categories', { params: { path: inVillage } })).data!.categories[0]!.id;
+  const reported = await phone.POST('/api/v1/villages/{villageId}/tickets', { params: { path: inVillage }, body: { category, description: '井盖松了', place: '小学门口' } });
+  t.equal(reported.response.status, 201);
+  const id = reported.data!.ticket.id;
+  await phone.POST('/api/v1/villages/{villageId}/tickets/{id}/assign', { params: { path: { ...inVillage, id } }, body: { assignee: PHONE_USER.username } });
+  await phone.POST('/api/v1/villages/{villageId}/tickets/{id}/start', { params: { path: { ...inVillage, id } }, body: {} });
+  const done = await phone.POST('/api/v1/villages/{villageId}/tickets/{id}/resolve', { params: { path: { ...inVillage, id } }, body: { note: '已修好' } });
+  t.equal(done.data?.ticket.status, 'resolved');
+  t.equal((await phone.GET('/api/v1/villages/{villageId}/tickets', { params: { path: inVillage } })).data?.tickets.length, 2);
+  t.ok((await phone.GET('/api/v1/villages/{villageId}/help-types', { params: { path: inVillage } })).data!.types.length > 0);
+  t.ok((await phone.GET('/api/v1/villages/{villageId}/certificate-types', { params: { path: inVillage } })).data!.types.length > 0);
+  t.same((await phone.GET('/api/v1/villages/{villageId}/events', { params: { path: inVillage } })).data?.events, []);
+  t.equal((await phone.GET('/api/v1/villages/{villageId}/party/ranking', { params: { path: inVillage } })).data?.ranking.length, 0);
 
+  await sweep(phone, cloud.doc, called, { ids: { [`/api/v1/villages/{villageId}/tickets`]: id }, params: inVillage, only: (p) => p.startsWith('/api/v1/') && !p.endsWith('/logout') });
+  t.equal((await phone.POST('/api/v1/villages/{villageId}/logout', { params: { path: inVillage } })).response.status, 204);
   await sweep(operator, cloud.doc, called);
   coverage(t, 'cloud', cloud.doc, called);
 });
