@@ -171,6 +171,14 @@ t.test('edge: every operation documented, the client types current, every operat
   const open311 = await anon.GET('/open311/v2/services.json');
   t.ok(open311.data!.length > 0);
   t.equal((await api.GET('/open311/v2/requests/{id}.json', { params: { path: { id: ticketId } } })).data?.[0]?.status, 'closed');
+  // GeoReport clients post form fields.
+  const form311 = await api.POST('/open311/v2/requests.json', {
+    body: { service_code: categories[0]!.id, description: '桥栏杆断了', address_string: '西口' },
+    bodySerializer: (b) => new URLSearchParams(b as Record<string, string>).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  t.equal(form311.response.status, 201);
+  t.match(form311.data?.[0]?.service_request_id, /^[0-9A-Z]{26}$/);
 
   // Accounts and the audit trail.
   const clerk = await api.POST('/api/users', { body: { username: 'clerk1', password: 'Openapi-Clerk-42', role: 'cadre' } });

@@ -4998,6 +4998,24 @@ export interface operations {
         };
         requestBody: {
             content: {
+                "application/x-www-form-urlencoded": {
+                    api_key?: string;
+                    jurisdiction_id?: string;
+                    /** @description lower-case code, e.g. garbage */
+                    service_code: string;
+                    lat?: string | number;
+                    long?: string | number;
+                    address_string?: string;
+                    address_id?: string;
+                    description: string;
+                    email?: string;
+                    device_id?: string;
+                    account_id?: string;
+                    first_name?: string;
+                    last_name?: string;
+                    phone?: string;
+                    media_url?: string;
+                };
                 "application/json": {
                     api_key?: string;
                     jurisdiction_id?: string;

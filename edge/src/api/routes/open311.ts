@@ -152,6 +152,7 @@ export function open311Routes(app: Api, { deps, options }: RouteContext): void {
           tags,
           summary: 'Create a request (api_key: an API token)',
           description: 'Personal fields (email, name, phone, device) are accepted for compatibility and not stored; media_url is not fetched: upload photos through /api/media.',
+          consumes: ['application/x-www-form-urlencoded', 'application/json'],
           querystring: NoQuery,
           body: Obj({
             api_key: Type.Optional(Text(128)),
