@@ -6,13 +6,14 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Ajv } from 'ajv';
-import { EDGE_ID_PATTERN, allows, freeTextKeyword, newId, nonFiniteInRequest, type TicketState } from '@cunbox/shared';
+import { EDGE_ID_PATTERN, allows, freeTextKeyword, newId, nonFiniteInRequest, objectSchema, type TicketState } from '@cunbox/shared';
 import type { Logger } from 'pino';
 import type { CloudStore } from './store.ts';
 import type { CloudMedia } from './media.ts';
 import { registerMediaRoutes } from './media-routes.ts';
 import { bearer, phoneUser, registerPhoneApi } from './phone/api.ts';
 import { METRICS_CONTENT_TYPE, type CloudMetrics } from './metrics.ts';
+import { registerOpenApi, replies } from './openapi.ts';
 
 export interface CloudApiDeps {
   store: CloudStore;
@@ -102,6 +103,11 @@ const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 /** Fastify's own 4xx errors, by status, in the table's words. */
 const BY_STATUS: Partial<Record<number, CloudErrorCode>> = { 400: 'MALFORMED_REQUEST', 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE', 429: 'RATE_LIMITED' };
 
+const Healthy = objectSchema({ status: { type: 'string', const: 'ok' } });
+const Unhealthy = objectSchema({ status: { type: 'string', const: 'fail' }, failing: { type: 'array', items: { type: 'string' } } }, { description: 'A liveness check fails: its name, nothing more' });
+const operatorOnly = { tags: ['operator'], security: [{ operator: [] }] };
+const VillageParams = { type: 'object', properties: { id: { type: 'integer' } } };
+
 export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     // Request lines only at warn and above: the API's own events are logged where they happen.
@@ -112,6 +118,7 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     // Free text in the operator's routes follows the shared rule too (the phone API has its own Ajv, phone/api.ts).
     ajv: { plugins: [(ajv: Ajv) => ajv.addKeyword(freeTextKeyword)] },
   });
+  await registerOpenApi(app);
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, _req, reply) => {
     if (err instanceof CloudApiError) return reply.status(cloudErrors[err.code]).send({ error: { code: err.code, message: err.message } });
     if (err.validation) return reply.status(400).send({ error: { code: 'INVALID_INPUT', message: err.message } });
@@ -136,12 +143,12 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     const { metrics, liveness } = deps.observability;
     metrics.countResponses(app);
     // The cloud faces the internet: its metrics need the operator token, as Prometheus' bearer credentials.
-    app.get('/metrics', async (req, reply) => {
+    app.get('/metrics', { schema: { tags: ['operator'], summary: 'Prometheus metrics (text format 0.0.4)', security: [{ operator: [] }], response: { 200: replies.binary('The metrics', 'text/plain') } } }, async (req, reply) => {
       operator(req);
       return reply.type(METRICS_CONTENT_TYPE).send(await metrics.text());
     });
     // For the load balancer: no login, and nothing but the names of failing checks.
-    app.get('/healthz', async (_req, reply) => {
+    app.get('/healthz', { schema: { tags: ['operator'], summary: 'Liveness for the load balancer: the names of failing checks only', security: [], response: { 200: Healthy, 503: Unhealthy } } }, async (_req, reply) => {
       const failing = liveness();
       return failing.length > 0 ? reply.status(503).send({ status: 'fail', failing }) : { status: 'ok' };
     });
@@ -152,14 +159,14 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     return v;
   };
 
-  app.get('/api/villages', { schema: { operationId: 'listVillages', summary: 'Every village with its number of paired edges (operator)', response: { 200: VILLAGES_REPLY } } }, async (req) => {
+  app.get('/api/villages', { schema: { ...operatorOnly, operationId: 'listVillages', summary: 'Every village with its number of paired edges (operator)', response: { 200: VILLAGES_REPLY } } }, async (req) => {
     operator(req);
     return { villages: deps.store.villages() };
   });
 
   app.get<{ Querystring: { village?: number } }>(
     '/api/edges',
-    { schema: { operationId: 'listEdges', summary: 'Paired edges: presence and how far each lags behind (operator)', querystring: { type: 'object', additionalProperties: false, properties: { village: { type: 'integer', minimum: 1 } } }, response: { 200: EDGES_REPLY } } },
+    { schema: { ...operatorOnly, operationId: 'listEdges', summary: 'Paired edges: presence and how far each lags behind (operator)', querystring: { type: 'object', additionalProperties: false, properties: { village: { type: 'integer', minimum: 1 } } }, response: { 200: EDGES_REPLY } } },
     async (req) => {
       operator(req);
       if (req.query.village !== undefined) villageOf(req.query.village);
@@ -171,6 +178,7 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     '/api/edges/:edgeId/revoke',
     {
       schema: {
+        ...operatorOnly,
         operationId: 'revokeEdge',
         summary: 'Unpair an edge: its logins to the broker and the media routes are refused from now on; its data stays (operator)',
         params: { type: 'object', required: ['edgeId'], properties: { edgeId: { type: 'string', pattern: EDGE_ID_PATTERN.source } } },
@@ -189,7 +197,14 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
 
   app.post<{ Body: { name: string } }>(
     '/api/villages',
-    { schema: { body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 100 } } } } },
+    {
+      schema: {
+        ...operatorOnly,
+        summary: 'Create a village',
+        body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 100 } } },
+        response: { 201: replies.ref('Village') },
+      },
+    },
     async (req, reply) => {
       operator(req);
       const v = deps.store.createVillage(req.body.name);
@@ -197,17 +212,31 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     },
   );
 
-  app.post<{ Params: { id: number } }>('/api/villages/:id/pair-codes', { schema: { params: { type: 'object', properties: { id: { type: 'integer' } } } } }, async (req, reply) => {
-    operator(req);
-    villageOf(req.params.id);
-    const ttl = deps.pairCodeTtlMs ?? 24 * 3600_000;
-    const code = deps.store.createPairCode(req.params.id, ttl);
-    return reply.status(201).send({ code, expiresAt: deps.now() + ttl });
-  });
+  app.post<{ Params: { id: number } }>(
+    '/api/villages/:id/pair-codes',
+    { schema: { ...operatorOnly, summary: 'A one-time pairing code for an edge of the village', params: VillageParams, response: { 201: objectSchema({ code: { type: 'string' }, expiresAt: { type: 'integer', description: 'epoch ms' } }) } } },
+    async (req, reply) => {
+      operator(req);
+      villageOf(req.params.id);
+      const ttl = deps.pairCodeTtlMs ?? 24 * 3600_000;
+      const code = deps.store.createPairCode(req.params.id, ttl);
+      return reply.status(201).send({ code, expiresAt: deps.now() + ttl });
+    },
+  );
 
   app.post<{ Body: { code: string } }>(
     '/api/pair',
-    { schema: { body: { type: 'object', additionalProperties: false, required: ['code'], properties: { code: { type: 'string', minLength: 4, maxLength: 40 } } } } },
+    {
+      schema: {
+        tags: ['edge'],
+        summary: 'An edge redeems its pairing code: its MQTT address and credentials (the code is the credential)',
+        security: [],
+        body: { type: 'object', additionalProperties: false, required: ['code'], properties: { code: { type: 'string', minLength: 4, maxLength: 40 } } },
+        response: {
+          200: objectSchema({ edgeId: { type: 'string' }, villageId: { type: 'integer' }, mqttUrl: { type: 'string' }, username: { type: 'string' }, password: { type: 'string', description: 'shown only here' } }),
+        },
+      },
+    },
     async (req) => {
       const r = deps.store.redeemPairCode(req.body.code);
       if (!r) throw new CloudApiError('PAIR_CODE_INVALID', 'pairing code unknown, expired or already used');
@@ -217,7 +246,7 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     },
   );
 
-  app.get<{ Params: { id: number } }>('/api/villages/:id/tickets', { schema: { params: { type: 'object', properties: { id: { type: 'integer' } } } } }, async (req) => {
+  app.get<{ Params: { id: number } }>('/api/villages/:id/tickets', { schema: { ...operatorOnly, summary: 'A village\'s tickets', params: VillageParams, response: { 200: replies.many('tickets', 'Ticket') } } }, async (req) => {
     operator(req);
     villageOf(req.params.id);
     return { tickets: deps.store.list<TicketState>(req.params.id, 'ticket') };
@@ -227,7 +256,10 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     '/api/villages/:id/tickets',
     {
       schema: {
-        params: { type: 'object', properties: { id: { type: 'integer' } } },
+        ...operatorOnly,
+        summary: 'Report a ticket for a village (as its reporter, or "phone")',
+        params: VillageParams,
+        response: { 201: replies.one('ticket', 'Ticket') },
         body: {
           type: 'object',
           additionalProperties: false,

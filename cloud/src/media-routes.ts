@@ -42,13 +42,24 @@ export async function registerMediaRoutes(app: FastifyInstance, deps: MediaRoute
     };
     // No GET: an upload in progress is not served back; finished files are read through the village route below.
     const method = ['POST', 'HEAD', 'PATCH', 'OPTIONS', 'DELETE'];
-    tus.route({ method, url: UPLOADS_PATH, handler: handle });
-    tus.route({ method, url: `${UPLOADS_PATH}/*`, handler: handle });
+    // The tus protocol (creation, offsets, resumption) is for a tus client (the edge uses tus-js-client), not for an OpenAPI one.
+    const tusSchema = { hide: true, response: { '2xx': { description: 'as the tus protocol says' } } };
+    tus.route({ method, url: UPLOADS_PATH, schema: tusSchema, handler: handle });
+    tus.route({ method, url: `${UPLOADS_PATH}/*`, schema: tusSchema, handler: handle });
   });
 
   app.post<{ Body: ClaimInput }>(
     '/api/media/claims',
-    { schema: { body: mediaClaimSchema } },
+    {
+      schema: {
+        tags: ['edge'],
+        summary: 'An edge claims a file it uploaded (by tus) for a record of its village',
+        security: [{ edge: [] }],
+        response: { 200: { type: 'object', additionalProperties: false, required: ['stored'], properties: { stored: { type: 'boolean', description: 'false: upload the file first' } } } },
+        // The published protocol's schema (docs/protocol): one definition for the route and the docs.
+        body: mediaClaimSchema,
+      },
+    },
     async (req, reply) => {
       const r = await media.authenticate(req.headers.authorization, req.ip);
       if (!r.ok) return refuseEdge(reply, r);
@@ -63,10 +74,12 @@ export async function registerMediaRoutes(app: FastifyInstance, deps: MediaRoute
     '/api/media/files/:key',
     {
       schema: {
+        tags: ['edge'],
         operationId: 'edgeReadMedia',
         summary: "A stored file of the calling edge's village, by SHA-256 or media id (edge Basic credentials)",
+        security: [{ edge: [] }],
         params: { type: 'object', additionalProperties: false, required: ['key'], properties: { key: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,80}$' } } },
-        response: { 200: { description: 'the bytes; ETag is their SHA-256', type: 'string', format: 'binary' }, '4xx': ERROR_REPLY },
+        response: { 200: { description: 'The bytes, in the content type they were stored with; ETag is their SHA-256', content: { '*/*': { schema: { type: 'string', format: 'binary' } } } } },
       },
     },
     async (req, reply) => {
@@ -80,7 +93,15 @@ export async function registerMediaRoutes(app: FastifyInstance, deps: MediaRoute
 
   app.get<{ Params: { id: number; key: string } }>(
     '/api/villages/:id/media/:key',
-    { schema: { params: { type: 'object', properties: { id: { type: 'integer' }, key: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,80}$' } } } } },
+    {
+      schema: {
+        tags: ['media'],
+        summary: 'A stored file of a village (the operator, or a phone user whose role may read media)',
+        security: [{ operator: [] }, { phone: [] }],
+        params: { type: 'object', properties: { id: { type: 'integer' }, key: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,80}$' } } },
+        response: { 200: { description: 'The file, in the content type it was stored with', content: { '*/*': { schema: { type: 'string', format: 'binary' } } } } },
+      },
+    },
     async (req, reply) => {
       deps.guardVillage(req, req.params.id);
       const m = media.find(req.params.id, req.params.key);

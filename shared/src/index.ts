@@ -13,3 +13,7 @@ export * from './systemd/notify.ts';
 export * from './input/index.ts';
 // Files replaced whole, durably (keys, broker files).
 export * from './fs/write-durably.ts';
+// OpenAPI: what the edge and the cloud do alike to document their routes.
+export * from './http/openapi.ts';
+// What the edge's and the cloud's APIs answer with, for their OpenAPI documents.
+export * from './http/reply-schemas.ts';

@@ -3,6 +3,7 @@ import { ANNOUNCEMENT_CATEGORIES, ANNOUNCEMENT_STATUSES, type AnnouncementCatego
 import type { VillageUser } from '../accounts.ts';
 import type { PhoneRouter } from './api.ts';
 import { ID, LIMIT, obj, type PhoneContext } from './context.ts';
+import { replies } from '../openapi.ts';
 
 /** Who writes which tab (the edge's AnnouncementService AUTHORS). */
 const AUTHORS: Record<AnnouncementCategory, readonly string[]> = {
@@ -17,6 +18,8 @@ export function announcementRoutes(router: PhoneRouter, ctx: PhoneContext): void
   router.route<unknown, { category?: AnnouncementCategory; status?: string; limit?: number }>({
     method: 'GET',
     url: '/announcements',
+    summary: 'Published announcements; editors also see drafts of their tabs',
+    reply: replies.many('announcements', 'Announcement'),
     access: 'announcements.read',
     query: obj({ category: { enum: [...ANNOUNCEMENT_CATEGORIES] }, status: { enum: [...ANNOUNCEMENT_STATUSES] }, limit: LIMIT }),
     handler: async ({ user, query: q }, v) => ({
@@ -30,6 +33,8 @@ export function announcementRoutes(router: PhoneRouter, ctx: PhoneContext): void
   router.route<unknown, unknown, { id: string }>({
     method: 'GET',
     url: '/announcements/:id',
+    summary: 'One announcement',
+    reply: replies.one('announcement', 'Announcement'),
     access: 'announcements.read',
     params: { id: ID },
     handler: async ({ user, params }, v) => {

@@ -9,7 +9,7 @@
 import { Ajv } from 'ajv';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import { allows, freeTextKeyword, type RouteAccess } from '@cunbox/shared';
+import { allows, freeTextKeyword, operationIdOf, type RouteAccess } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
 import { Village, type Call, type PhoneContext } from './context.ts';
 import { sessionRoutes } from './session.ts';
@@ -36,15 +36,17 @@ export interface PhoneRoute<B, Q, P> {
   status?: number;
   /** One file as multipart/form-data field "file", at most this many bytes; the handler gets `{data}` as its body. */
   upload?: { maxBytes: number };
-  /** The OpenAPI operation id and the reply's schema by status. */
-  operationId?: string;
-  response?: Record<string, object>;
+  /** For the OpenAPI document: what it does, and what it answers (at `status`, default 200). */
+  summary: string;
+  reply: object;
   handler: (call: Call<B, Q, P>, village: Village, reply: FastifyReply) => unknown;
 }
 
 export interface PublicRoute<B> {
   url: string;
   body: object;
+  summary: string;
+  reply: object;
   handler: (call: { villageId: number; body: B; ip: string }, reply: FastifyReply) => Promise<unknown>;
 }
 
@@ -53,6 +55,12 @@ export interface PhoneRouter {
   route<B = unknown, Q = unknown, P = Record<string, string>>(r: PhoneRoute<B, Q, P>): void;
   publicPost<B>(r: PublicRoute<B>): void;
 }
+
+/** `phoneGetTicketsById`: named below the village prefix every phone route shares. */
+const phoneOperationId = (method: string, url: string) => {
+  const id = operationIdOf(method, url);
+  return `phone${id.charAt(0).toUpperCase()}${id.slice(1)}`;
+};
 
 export const bearer = (req: FastifyRequest): string => {
   const h = req.headers.authorization ?? '';
@@ -114,12 +122,16 @@ export async function registerPhoneApi(app: FastifyInstance, ctx: PhoneContext):
             method: r.method,
             url: r.url,
             schema: {
-              ...(r.operationId ? { operationId: r.operationId } : {}),
-              ...(r.response ? { response: r.response } : {}),
+              tags: ['phone'],
+              operationId: phoneOperationId(r.method, r.url),
+              summary: r.summary,
+              description: `Access: ${r.access}`,
+              security: [{ phone: [] }],
               ...(r.upload ? { consumes: ['multipart/form-data'] } : {}),
               params: paramsSchema(r.params),
               ...(r.body ? { body: r.body } : {}),
               querystring: r.query ?? { type: 'object', additionalProperties: false, properties: {} },
+              response: { [r.status ?? 200]: r.reply },
             },
             handler: async (req, reply) => {
               const params = req.params as Record<string, string> & { villageId: number };
@@ -138,7 +150,7 @@ export async function registerPhoneApi(app: FastifyInstance, ctx: PhoneContext):
           scope.route({
             method: 'POST',
             url: r.url,
-            schema: { params: paramsSchema(), body: r.body },
+            schema: { tags: ['phone'], operationId: phoneOperationId('POST', r.url), summary: r.summary, security: [], params: paramsSchema(), body: r.body, response: { 200: r.reply } },
             handler: async (req, reply) => {
               const villageId = (req.params as { villageId: number }).villageId;
               if (!ctx.store.village(villageId)) throw ctx.fail('NOT_FOUND', `no village ${villageId}`);

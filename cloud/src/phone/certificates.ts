@@ -3,10 +3,11 @@
  * rules. The ID number is always masked here (the edge shows it in full only
  * to reviewers, audited; the phone API not at all).
  */
-import { CERTIFICATE_STATUSES, certificateRequestDraft, type CertificateRequest, DEFAULT_CERTIFICATE_TYPES, ID_NUMBER_PATTERN, maskIdNumber, type CertificateState, type CertificateType, type ResidentState } from '@cunbox/shared';
+import { CERTIFICATE_STATUSES, certificateRequestDraft, objectSchema, type CertificateRequest, DEFAULT_CERTIFICATE_TYPES, ID_NUMBER_PATTERN, maskIdNumber, type CertificateState, type CertificateType, type ResidentState } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
 import type { PhoneRouter } from './api.ts';
 import { CODE, ID, line, obj, text, type PhoneContext, type Village } from './context.ts';
+import { replies } from '../openapi.ts';
 
 const REVIEWERS = new Set(['admin', 'cadre']);
 
@@ -27,6 +28,8 @@ export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void 
   router.route({
     method: 'GET',
     url: '/certificate-types',
+    summary: 'Certificate types (without their templates)',
+    reply: objectSchema({ types: { type: 'array', items: objectSchema({ id: { type: 'string' }, name: { type: 'string' }, active: { type: 'boolean' } }) } }),
     access: 'certificates.request',
     handler: async (_c, v) => {
       const codes = new Set([...Object.keys(DEFAULT_CERTIFICATE_TYPES), ...v.list<CertificateType>('certificate_type').map((c) => c.id)]);
@@ -38,6 +41,8 @@ export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void 
     method: 'GET',
     url: '/certificates',
     access: 'certificates.request',
+    summary: 'Mine; reviewers: all (ID numbers masked)',
+    reply: replies.many('certificates', 'Certificate'),
     query: obj({ status: { enum: [...CERTIFICATE_STATUSES] } }),
     handler: async ({ user, query }, v) => ({
       certificates: v
@@ -50,6 +55,8 @@ export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void 
   router.route<unknown, unknown, { id: string }>({
     method: 'GET',
     url: '/certificates/:id',
+    summary: 'One certificate (ID number masked)',
+    reply: replies.one('certificate', 'Certificate'),
     access: 'certificates.request',
     params: { id: ID },
     handler: async ({ user, params }, v) => {
@@ -63,6 +70,8 @@ export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void 
     method: 'POST',
     url: '/certificates',
     access: 'certificates.request',
+    summary: 'Ask for a certificate (your linked resident profile fills in name, ID number and address)',
+    reply: replies.one('certificate', 'Certificate'),
     status: 201,
     body: obj(
       { type: CODE, residentId: ID, applicantName: line(64), idNumber: { type: 'string', pattern: ID_NUMBER_PATTERN }, address: line(200), purpose: line(200), details: text(2000) },

@@ -6,6 +6,7 @@
 import { cameraScope } from '@cunbox/shared';
 import type { PhoneRouter } from './api.ts';
 import { obj, type PhoneContext } from './context.ts';
+import { replies } from '../openapi.ts';
 
 const EPOCH_MS = { type: 'integer', minimum: 0, maximum: 253402300799999 };
 
@@ -13,6 +14,8 @@ export function eventRoutes(router: PhoneRouter, ctx: PhoneContext): void {
   router.route<unknown, { cameraId?: number; type?: string; since?: number; until?: number; limit?: number }>({
     method: 'GET',
     url: '/events',
+    summary: 'Camera events the edge synced, newest first, of the cameras I may see',
+    reply: replies.many('events', 'Event'),
     access: 'video.view',
     query: obj({ cameraId: { type: 'integer', minimum: 1 }, type: { type: 'string', minLength: 1, maxLength: 64 }, since: EPOCH_MS, until: EPOCH_MS, limit: { type: 'integer', minimum: 1, maximum: 1000 } }),
     handler: async ({ user, villageId, query: q }) => {

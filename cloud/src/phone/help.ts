@@ -8,6 +8,7 @@ import { DEFAULT_HELP_TYPES, HELP_STATUSES, residentView, type HelpRequestState,
 import type { VillageUser } from '../accounts.ts';
 import type { PhoneRouter } from './api.ts';
 import { BOOL, CODE, ID, obj, text, type Call, type PhoneContext, type Village } from './context.ts';
+import { replies } from '../openapi.ts';
 
 const STAFF = new Set(['admin', 'cadre']);
 
@@ -29,6 +30,8 @@ export function helpRoutes(router: PhoneRouter, ctx: PhoneContext): void {
   router.route({
     method: 'GET',
     url: '/help-types',
+    summary: 'Kinds of help one can ask for',
+    reply: replies.many('types', 'HelpType'),
     access: 'help.request',
     handler: async (_c, v) => {
       const codes = new Set([...Object.keys(DEFAULT_HELP_TYPES), ...v.list<HelpType>('help_type').map((c) => c.id)]);
@@ -40,6 +43,8 @@ export function helpRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     method: 'GET',
     url: '/help-requests',
     access: 'help.request',
+    summary: 'Requests I may see (mine; grid workers: their residents\'; staff: all)',
+    reply: replies.many('requests', 'PhoneHelpRequest'),
     query: obj({ status: { enum: [...HELP_STATUSES] } }),
     handler: async ({ user, query, ip }, v) => {
       const list = v
@@ -54,6 +59,8 @@ export function helpRoutes(router: PhoneRouter, ctx: PhoneContext): void {
   router.route<unknown, unknown, { id: string }>({
     method: 'GET',
     url: '/help-requests/:id',
+    summary: 'One request',
+    reply: replies.one('request', 'PhoneHelpRequest'),
     access: 'help.request',
     params: { id: ID },
     handler: async ({ user, params, ip }, v) => {
@@ -67,6 +74,8 @@ export function helpRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     method: 'POST',
     url: '/help-requests',
     access: 'help.request',
+    summary: 'Ask for help (for your own linked profile, or a resident you look after)',
+    reply: replies.one('request', 'PhoneHelpRequest'),
     status: 201,
     body: obj({ type: CODE, residentId: ID, description: text(2000), urgent: BOOL }, ['type']),
     handler: async ({ user, body, ip }, v) => {

@@ -6,6 +6,7 @@
 import { chinaMonth, parsePeriod, rankMembers, type PartyMemberState, type PointClaimState, type PointsEntry } from '@cunbox/shared';
 import type { PhoneRouter } from './api.ts';
 import { ID, line, obj, type PhoneContext, type Village } from './context.ts';
+import { replies } from '../openapi.ts';
 
 const MANAGERS = new Set(['admin', 'party_secretary']);
 const PERIOD = { type: 'string', pattern: '^(all|\\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?)$' };
@@ -25,6 +26,8 @@ export function partyRoutes(router: PhoneRouter, ctx: PhoneContext): void {
   router.route<unknown, { period?: string; branch?: string; limit?: number }>({
     method: 'GET',
     url: '/party/ranking',
+    summary: 'TOP10 by ledger points: period YYYY-MM, YYYY-Qn, YYYY or all (default: this month)',
+    reply: replies.ref('Ranking'),
     access: 'party.read',
     query: obj({ period: PERIOD, branch: line(64), limit: { type: 'integer', minimum: 1, maximum: 100 } }),
     handler: async ({ query }, v) => {
@@ -44,6 +47,8 @@ export function partyRoutes(router: PhoneRouter, ctx: PhoneContext): void {
   router.route({
     method: 'GET',
     url: '/party/me/points',
+    summary: 'My points ledger and total',
+    reply: replies.ref('Ledger'),
     access: 'party.read',
     handler: async ({ user }, v) => {
       const m = v.list<PartyMemberState>('party_member').find((x) => x.username === user.username);
@@ -55,6 +60,8 @@ export function partyRoutes(router: PhoneRouter, ctx: PhoneContext): void {
   router.route<unknown, unknown, { id: string }>({
     method: 'GET',
     url: '/party/members/:id/points',
+    summary: 'A member\'s ledger and total (managers, or the member)',
+    reply: replies.ref('Ledger'),
     access: 'party.read',
     params: { id: ID },
     handler: async ({ user, params }, v) => {

@@ -43,8 +43,8 @@ export function photoRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     access: 'media.upload',
     status: 201,
     upload: { maxBytes: DEFAULT_PHOTO_LIMITS.maxUploadBytes },
-    operationId: 'phoneUploadPhoto',
-    response: { 201: MEDIA_REPLY },
+    summary: 'Upload a photo (随手拍): one JPEG, PNG or HEIC as multipart field "file"; stored re-encoded as JPEG without EXIF',
+    reply: MEDIA_REPLY,
     handler: async ({ villageId, body }) => {
       if (body.data.length === 0) throw ctx.fail('INVALID_INPUT', 'empty file');
       let photo: Awaited<ReturnType<typeof normalizePhoto>>;

@@ -1,9 +1,10 @@
 /** Phone sign-in: the edge's username and password, checked against the synced hash. */
-import { DUMMY_PASSWORD_HASH, normalizeUsername, permissionsOf, usernameKey, verifyPassword } from '@cunbox/shared';
+import { DUMMY_PASSWORD_HASH, objectSchema, normalizeUsername, permissionsOf, usernameKey, verifyPassword } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
 import { bearer, type PhoneRouter } from './api.ts';
 import { obj, text, type PhoneContext } from './context.ts';
 import { LoginLimiter, type LoginLimits } from './rate-limit.ts';
+import { replies } from '../openapi.ts';
 
 /** As the edge's browser sessions. */
 export const PHONE_SESSION_TTL_MS = 7 * 24 * 3600_000;
@@ -25,6 +26,8 @@ export function sessionRoutes(router: PhoneRouter, ctx: PhoneContext & { loginLi
 
   router.publicPost<{ username: string; password: string }>({
     url: '/login',
+    summary: 'Sign in with the edge\'s user name and password: a session token for Authorization: Bearer',
+    reply: objectSchema({ token: { type: 'string' }, expiresAt: { type: 'number' }, user: replies.ref('PhoneUser') }),
     // The password as typed: not free text (cleaning it would change what is hashed).
     body: obj({ username: text(64, 1), password: { type: 'string', minLength: 1, maxLength: 256 } }, ['username', 'password']),
     handler: async ({ villageId, body, ip }, reply) => {
@@ -56,6 +59,8 @@ export function sessionRoutes(router: PhoneRouter, ctx: PhoneContext & { loginLi
   router.route({
     method: 'POST',
     url: '/logout',
+    summary: 'End this session',
+    reply: replies.empty('signed out'),
     access: 'authenticated',
     status: 204,
     handler: async (_call, _v, reply) => {
@@ -64,5 +69,5 @@ export function sessionRoutes(router: PhoneRouter, ctx: PhoneContext & { loginLi
     },
   });
 
-  router.route({ method: 'GET', url: '/me', access: 'authenticated', handler: async ({ user }) => ({ user: meView(user) }) });
+  router.route({ method: 'GET', url: '/me', access: 'authenticated', summary: 'Who am I', reply: replies.one('user', 'PhoneUser'), handler: async ({ user }) => ({ user: meView(user) }) });
 }

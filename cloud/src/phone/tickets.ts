@@ -8,6 +8,7 @@ import type { VillageUser } from '../accounts.ts';
 import type { PhoneRouter } from './api.ts';
 import { PHOTO_IDS, requirePhotos } from './photos.ts';
 import { BOOL, CODE, ID, LIMIT, NOTE_BODY, REASON_BODY, USERNAME, line, obj, statusDraft, text, type PhoneContext, type Village } from './context.ts';
+import { replies } from '../openapi.ts';
 
 /** Answers to the category's extra questions (checked by the shared rule against its definition). */
 const ATTRIBUTE_ANSWERS = {
@@ -39,6 +40,8 @@ export function ticketRoutes(router: PhoneRouter, ctx: PhoneContext): void {
   router.route({
     method: 'GET',
     url: '/ticket-categories',
+    summary: 'Categories with their response SLA',
+    reply: replies.many('categories', 'TicketCategory'),
     access: 'tickets.read',
     handler: async (_c, v) => {
       const codes = new Set([...Object.keys(DEFAULT_TICKET_CATEGORIES), ...v.list<TicketCategory>('ticket_category').map((c) => c.id)]);
@@ -50,6 +53,8 @@ export function ticketRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     method: 'GET',
     url: '/tickets',
     access: 'tickets.read',
+    summary: 'Tickets, at most `limit` (100)',
+    reply: replies.many('tickets', 'Ticket'),
     query: obj({ status: { enum: [...TICKET_STATUSES] }, category: CODE, assignee: USERNAME, mine: BOOL, limit: LIMIT }),
     handler: async ({ user, query: q }, v) => {
       const now = ctx.now();
@@ -63,6 +68,8 @@ export function ticketRoutes(router: PhoneRouter, ctx: PhoneContext): void {
   router.route<unknown, unknown, { id: string }>({
     method: 'GET',
     url: '/tickets/:id',
+    summary: 'One ticket',
+    reply: replies.one('ticket', 'Ticket'),
     access: 'tickets.read',
     params: ID_PARAMS,
     handler: async ({ user, params }, v) => ({ ticket: ticketView(v.require<TicketState>('ticket', params.id, 'ticket'), user, ctx.now()) }),
@@ -72,6 +79,8 @@ export function ticketRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     method: 'POST',
     url: '/tickets',
     access: 'tickets.create',
+    summary: 'Report a problem (随手拍)',
+    reply: replies.one('ticket', 'Ticket'),
     status: 201,
     body: obj(
       { category: CODE, description: text(4000, 1), place: line(200), lat: { type: 'number', minimum: -90, maximum: 90 }, lng: { type: 'number', minimum: -180, maximum: 180 }, anonymous: BOOL, photos: PHOTO_IDS, attributes: ATTRIBUTE_ANSWERS },
@@ -106,6 +115,8 @@ export function ticketRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     router.route<B, unknown, { id: string }>({
       method: 'POST',
       url: `/tickets/:id/${path}`,
+      summary: `Ticket: ${path}`,
+      reply: replies.one('ticket', 'Ticket'),
       access,
       params: ID_PARAMS,
       body,

@@ -17,6 +17,7 @@ import { silentLogger } from '../../../edge/src/log.ts';
 import { OPERATOR_TOKEN, type BrokerRig } from './brokers.ts';
 import { FieldCipher, loadOrCreateKey } from '@cunbox/shared';
 import { startEdgeSync } from './edge-sync.ts';
+import { assertDocumented } from './openapi-check.ts';
 
 export interface Reply {
   status: number;
@@ -30,8 +31,10 @@ export async function http(rig: BrokerRig, method: string, path: string, opts: {
   const headers: Record<string, string> = {};
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`http://127.0.0.1:${rig.cloud.httpPort}${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
+  const base = `http://127.0.0.1:${rig.cloud.httpPort}`;
+  const res = await fetch(`${base}${path}`, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) });
   const text = await res.text();
+  await assertDocumented(base, method, path, res.status, res.headers.get('content-type'), text);
   return { status: res.status, text, json: text ? JSON.parse(text) : null, headers: res.headers };
 }
 

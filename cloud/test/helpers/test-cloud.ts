@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Cloud } from '../../src/index.ts';
 import { OPERATOR_TOKEN } from './brokers.ts';
+import { assertDocumented } from './openapi-check.ts';
 
 export interface TestCloud {
   cloud: Cloud;
@@ -30,7 +31,9 @@ export async function startTestCloud(t: Test, dir: string, http: { trustProxy?: 
   const operator: TestCloud['operator'] = async (method, path, body) => {
     const headers: Record<string, string> = { authorization: `Bearer ${OPERATOR_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
     const r = await fetch(`${url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: r.status, json: await r.json() };
+    const text = await r.text();
+    await assertDocumented(url, method, path, r.status, r.headers.get('content-type'), text);
+    return { status: r.status, json: JSON.parse(text) };
   };
   return {
     cloud,

@@ -6,7 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
-import { freeTextKeyword, nonFiniteInRequest } from '@cunbox/shared';
+import { documentRoute, freeTextKeyword, namedLocalReference, nonFiniteInRequest, openApiExtensions, plainJsonSerializer, refTo } from '@cunbox/shared';
 import addFormatsModule from 'ajv-formats';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
@@ -22,7 +22,7 @@ import { Credentials, KIOSK_COOKIE, SESSION_COOKIE, type CredentialLimits, type 
 import { LoginLockout, type LockoutLimits } from '../auth/lockout.ts';
 import { toApiError } from './errors.ts';
 import { allows, PERMISSIONS, type RouteAccess } from './permissions.ts';
-import { ErrorReply } from './schemas.ts';
+import { addComponents, withUploadBody } from './openapi.ts';
 import { authRoutes } from './routes/auth.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { ticketRoutes } from './routes/tickets.ts';
@@ -187,10 +187,10 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     const access = (route.config as { access?: RouteAccess } | undefined)?.access;
     if (guarded && access === undefined) throw new Error(`route ${route.method} ${route.url} has no access rule`);
     if (access !== undefined && access !== 'public' && access !== 'authenticated' && !(access in PERMISSIONS)) throw new Error(`route ${route.url}: unknown permission ${access}`);
-    if (guarded) {
-      route.schema = { ...route.schema, response: { '4xx': ErrorReply, '5xx': ErrorReply, ...(route.schema?.response as object | undefined) } };
-    }
+    documentRoute(route, refTo('Error'));
   });
+  app.setSerializerCompiler(plainJsonSerializer);
+  addComponents(app);
 
   const credentials = new Credentials({ db: deps.db, clock: deps.clock, limits: options.credentialLimits });
   const lockout = new LoginLockout({ db: deps.db, clock: deps.clock, limits: options.loginLimits });
@@ -206,7 +206,11 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     throwFileSizeLimit: true,
   });
   await app.register(swagger, {
+    refResolver: namedLocalReference,
+    transformObject: openApiExtensions,
     openapi: {
+      openapi: '3.1.0',
+      servers: [{ url: '/', description: 'this box' }],
       info: { title: 'cunbox edge API', version: '1', description: 'Village governance on the edge. Every error is `{error: {code, message, details?}}` with a code from the error table (under /open311: the GeoReport v2 error list).' },
       components: {
         securitySchemes: {
@@ -219,7 +223,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     transform: ({ schema, url, route }) => {
       const access = (route.config as { access?: RouteAccess } | undefined)?.access;
       const who = access === undefined ? '' : access === 'public' || access === 'authenticated' ? access : `${access} (${(PERMISSIONS[access] as readonly string[]).join(', ')})`;
-      const s = { ...(schema ?? {}) } as Record<string, unknown>;
+      const s = withUploadBody({ ...(schema ?? {}) }, route.config);
       if (who) s.description = `${typeof s.description === 'string' ? `${s.description}\n\n` : ''}Access: ${who}`;
       if (access === 'public') s.security = [];
       return { schema: s, url };

@@ -25,11 +25,3 @@ export const NoQuery = Obj({});
 export const NoBody = Obj({});
 export const NoteBody = Obj({ note: Type.Optional(Text(2000)) });
 export const ReasonBody = Obj({ reason: Text(2000, 1) });
-
-export const ErrorReply = Type.Object({
-  error: Type.Object({
-    code: Type.String({ description: 'stable code from the error table, e.g. INVALID_INPUT' }),
-    message: Type.String(),
-    details: Type.Optional(Type.Array(Type.String())),
-  }),
-});

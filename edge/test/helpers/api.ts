@@ -16,6 +16,7 @@ import { EventStore } from '../../src/events/event-store.ts';
 import { ChangeSignal } from '../../src/screen/signal.ts';
 import { ScreenFeed, type ScreenFeedDeps } from '../../src/screen/feed.ts';
 import { computeSummary, type ScreenSources } from '../../src/screen/summary.ts';
+import { checkerFor } from './openapi-check.ts';
 
 export interface Reply {
   status: number;
@@ -114,6 +115,8 @@ export async function apiHarness(
 
   const request = async (cookie: string | null, o: { method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; url: string; payload?: string | Buffer; headers?: Record<string, string> }): Promise<Reply> => {
     const res = await app.inject({ method: o.method, url: o.url, payload: o.payload, headers: { ...(cookie ? { cookie } : {}), ...o.headers } });
+    const wrong = checkerFor(app).check(o.method, o.url, res.statusCode, res.headers['content-type'] as string | undefined, res.body);
+    if (wrong) throw new Error(`the reply breaks the OpenAPI document: ${wrong}`);
     let body: unknown = res.body;
     if (String(res.headers['content-type'] ?? '').startsWith('application/json')) body = res.json();
     return { status: res.statusCode, body, headers: res.headers as Record<string, unknown>, raw: res.rawPayload };

@@ -2,7 +2,17 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { Api, RouteContext } from '../app.ts';
 import { actorOf } from '../app.ts';
 import { auditCsv } from '../audit-export.ts';
+import { Binary, Closed } from '../replies.ts';
 import { EpochMs, NoQuery, Obj } from '../schemas.ts';
+
+const Verification = Closed({
+  ok: Type.Boolean(),
+  rows: Type.Integer(),
+  firstId: Type.Union([Type.Integer(), Type.Null()]),
+  lastId: Type.Union([Type.Integer(), Type.Null()]),
+  head: Type.Union([Type.String(), Type.Null()], { description: 'the chain\'s newest hash: note it elsewhere to detect a cut-off tail later' }),
+  broken: Type.Optional(Closed({ id: Type.Integer(), reason: Type.Union([Type.Literal('edited'), Type.Literal('missing-before'), Type.Literal('unsealed'), Type.Literal('base-forged')]) })),
+});
 
 const tags = ['audit'];
 
@@ -10,7 +20,7 @@ const tags = ['audit'];
 export function auditRoutes(app: Api, { audit }: RouteContext): void {
   app.get(
     '/api/audit/verify',
-    { config: { access: 'audit.read' }, schema: { tags, summary: 'Verify the audit chain: ok, or the first row that was edited or removed', querystring: NoQuery } },
+    { config: { access: 'audit.read' }, schema: { tags, summary: 'Verify the audit chain: ok, or the first row that was edited or removed', querystring: NoQuery, response: { 200: Verification } } },
     async () => audit.verify(),
   );
 
@@ -22,6 +32,7 @@ export function auditRoutes(app: Api, { audit }: RouteContext): void {
         tags,
         summary: 'The audit rows of a time range with their chain hashes, oldest first, as a CSV or JSON-lines download (the export is audited)',
         querystring: Obj({ from: Type.Optional(EpochMs), to: Type.Optional(EpochMs), format: Type.Optional(Type.Union([Type.Literal('csv'), Type.Literal('jsonl')])) }),
+        response: { 200: Binary('The rows with their chain hashes', 'text/csv', 'application/x-ndjson') },
       },
     },
     async (req, reply) => {

@@ -5,6 +5,7 @@ import { CameraAccess, MAX_RESTRICTED_CAMERAS } from '../../playback/access.ts';
 import { actorOf, type Api, type RouteContext } from '../app.ts';
 import { DAY_MS, defaultCredentialLimits, SESSION_COOKIE } from '../auth.ts';
 import { normalizeUsername, usernameKey } from '@cunbox/shared';
+import { Closed, Many, Ms, OkReply, One, Ref } from '../replies.ts';
 import { Line, NoBody, NoQuery, Obj, Text, Username } from '../schemas.ts';
 
 const Password = Type.String({ minLength: 1, maxLength: 256 });
@@ -18,6 +19,10 @@ const LOGIN_REQUESTS_PER_MINUTE = 60;
 const CameraList = Type.Union([Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: MAX_RESTRICTED_CAMERAS }), Type.Null()], {
   description: 'the only cameras this account may watch; null: every camera its role may see',
 });
+
+const LoginReply = Closed({ user: Ref('User'), expiresAt: Ms });
+const MeReply = Closed({ user: Ref('User'), via: Type.Union([Type.Literal('session'), Type.Literal('token')]) });
+const NewToken = Closed({ id: Type.Integer(), name: Type.String(), token: Type.String({ description: 'the secret (cbx_…), shown only here' }), expiresAt: Ms });
 
 const userView = (u: User) => ({ id: u.id, username: u.username, displayName: u.displayName, role: u.role, disabled: u.disabled, createdAt: u.createdAt, updatedAt: u.updatedAt });
 
@@ -39,7 +44,7 @@ export function authRoutes(app: Api, { deps, credentials, lockout, audit, option
         // A flood bound per address, before the body is read: refusals while locked cost no scrypt, but each is audited.
         rateLimit: { max: LOGIN_REQUESTS_PER_MINUTE, timeWindow: 60_000 },
       },
-      schema: { tags: ['auth'], summary: 'Log in: sets the session cookie (locked for a while after repeated failures)', body: Obj({ username: Text(64, 1), password: Password }) },
+      schema: { tags: ['auth'], summary: 'Log in: sets the session cookie (locked for a while after repeated failures)', body: Obj({ username: Text(64, 1), password: Password }), response: { 200: LoginReply } },
     },
     async (req, reply) => {
       // Every spelling of a name (spaces, full-width forms, case) counts against the one account it reaches.
@@ -67,21 +72,21 @@ export function authRoutes(app: Api, { deps, credentials, lockout, audit, option
     },
   );
 
-  app.post('/api/auth/logout', { config: { access: 'authenticated', kiosk: true }, schema: { tags: ['auth'], summary: 'End this session', body: NoBody } }, async (req, reply) => {
+  app.post('/api/auth/logout', { config: { access: 'authenticated', kiosk: true }, schema: { tags: ['auth'], summary: 'End this session', body: NoBody, response: { 200: OkReply } } }, async (req, reply) => {
     const token = req.cookies[SESSION_COOKIE];
     if (token) credentials.endSession(token);
     void reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return { ok: true };
   });
 
-  app.get('/api/auth/me', { config: { access: 'authenticated', kiosk: true }, schema: { tags: ['auth'], summary: 'Who am I', querystring: NoQuery } }, async (req) => {
+  app.get('/api/auth/me', { config: { access: 'authenticated', kiosk: true }, schema: { tags: ['auth'], summary: 'Who am I', querystring: NoQuery, response: { 200: MeReply } } }, async (req) => {
     const u = users.get(req.principal!.userId)!;
     return { user: userView(u), via: req.principal!.via };
   });
 
   app.post(
     '/api/auth/password',
-    { config: { access: 'authenticated' }, schema: { tags: ['auth'], summary: 'Change my password (ends my sessions and revokes my API tokens)', body: Obj({ currentPassword: Password, newPassword: Password }) } },
+    { config: { access: 'authenticated' }, schema: { tags: ['auth'], summary: 'Change my password (ends my sessions and revokes my API tokens)', body: Obj({ currentPassword: Password, newPassword: Password }), response: { 200: OkReply } } },
     async (req, reply) => {
       const me = req.principal!;
       if (!(await users.verify(me.username, req.body.currentPassword))) throw new CunboxError('UNAUTHENTICATED', 'current password is wrong');
@@ -95,7 +100,7 @@ export function authRoutes(app: Api, { deps, credentials, lockout, audit, option
 
   // — API tokens (each user their own) —
 
-  app.get('/api/tokens', { config: { access: 'authenticated' }, schema: { tags: ['auth'], summary: 'My API tokens (never the secrets)', querystring: NoQuery } }, async (req) => ({
+  app.get('/api/tokens', { config: { access: 'authenticated' }, schema: { tags: ['auth'], summary: 'My API tokens (never the secrets)', querystring: NoQuery, response: { 200: Many('tokens', 'Token') } } }, async (req) => ({
     tokens: credentials.listTokens(req.principal!.userId),
   }));
 
@@ -107,6 +112,7 @@ export function authRoutes(app: Api, { deps, credentials, lockout, audit, option
         tags: ['auth'],
         summary: 'Create an API token; the secret is shown once',
         body: Obj({ name: Line(64), expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: TOKEN_MAX_DAYS, description: `default ${TOKEN_DEFAULT_DAYS}` })) }),
+        response: { 201: NewToken },
       },
     },
     async (req, reply) => {
@@ -118,7 +124,7 @@ export function authRoutes(app: Api, { deps, credentials, lockout, audit, option
     },
   );
 
-  app.delete('/api/tokens/:id', { config: { access: 'authenticated' }, schema: { tags: ['auth'], summary: 'Revoke one of my tokens', params: UserIdParams } }, async (req) => {
+  app.delete('/api/tokens/:id', { config: { access: 'authenticated' }, schema: { tags: ['auth'], summary: 'Revoke one of my tokens', params: UserIdParams, response: { 200: OkReply } } }, async (req) => {
     const me = req.principal!;
     credentials.revokeToken(me.userId, req.params.id);
     audit.record({ actor: me.username, role: me.role, action: 'token.revoke', target: `token:${req.params.id}`, ip: req.ip });
@@ -127,16 +133,16 @@ export function authRoutes(app: Api, { deps, credentials, lockout, audit, option
 
   // — users (admin) —
 
-  app.get('/api/users', { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'All accounts', querystring: NoQuery } }, async () => ({ users: users.list().map(userView) }));
+  app.get('/api/users', { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'All accounts', querystring: NoQuery, response: { 200: Many('users', 'User') } } }, async () => ({ users: users.list().map(userView) }));
 
-  app.get('/api/users/:id', { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'One account, with its camera restriction', params: UserIdParams, querystring: NoQuery } }, async (req) => {
+  app.get('/api/users/:id', { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'One account, with its camera restriction', params: UserIdParams, querystring: NoQuery, response: { 200: One('user', 'UserWithCameras') } } }, async (req) => {
     const u = existingUser(req.params.id);
     return { user: { ...userView(u), cameras: cameraAccess.restriction(u.id) } };
   });
 
   app.put(
     '/api/users/:id/cameras',
-    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'Limit an account to some cameras (null: every camera its role may see)', params: UserIdParams, body: Obj({ cameras: CameraList }) } },
+    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'Limit an account to some cameras (null: every camera its role may see)', params: UserIdParams, body: Obj({ cameras: CameraList }), response: { 200: One('user', 'UserWithCameras') } } },
     async (req) => {
       const a = actorOf(req);
       const u = existingUser(req.params.id);
@@ -149,7 +155,7 @@ export function authRoutes(app: Api, { deps, credentials, lockout, audit, option
 
   app.post(
     '/api/users',
-    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'Create an account', body: Obj({ username: Username, password: Password, role: Role, displayName: Type.Optional(Line(64)) }) } },
+    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'Create an account', body: Obj({ username: Username, password: Password, role: Role, displayName: Type.Optional(Line(64)) }), response: { 201: One('user', 'User') } } },
     async (req, reply) => {
       const u = await users.create({ username: req.body.username, password: req.body.password, role: req.body.role, displayName: req.body.displayName ?? null });
       const a = actorOf(req);
@@ -163,7 +169,7 @@ export function authRoutes(app: Api, { deps, credentials, lockout, audit, option
     '/api/users/:id',
     {
       config: { access: 'users.manage' },
-      schema: { tags: ['users'], summary: 'Change role, name or disable (ends the user\'s sessions)', params: UserIdParams, body: Obj({ role: Type.Optional(Role), displayName: Type.Optional(Type.Union([Line(64), Type.Null()])), disabled: Type.Optional(Type.Boolean()) }) },
+      schema: { tags: ['users'], summary: 'Change role, name or disable (ends the user\'s sessions)', params: UserIdParams, body: Obj({ role: Type.Optional(Role), displayName: Type.Optional(Type.Union([Line(64), Type.Null()])), disabled: Type.Optional(Type.Boolean()) }), response: { 200: One('user', 'User') } },
     },
     async (req) => {
       const a = actorOf(req);
@@ -182,7 +188,7 @@ export function authRoutes(app: Api, { deps, credentials, lockout, audit, option
 
   app.put(
     '/api/users/:id/password',
-    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'Set a user\'s password (ends their sessions, revokes their tokens, lifts a lockout)', params: UserIdParams, body: Obj({ password: Password }) } },
+    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'Set a user\'s password (ends their sessions, revokes their tokens, lifts a lockout)', params: UserIdParams, body: Obj({ password: Password }), response: { 200: OkReply } } },
     async (req) => {
       const a = actorOf(req);
       await users.setPassword(req.params.id, req.body.password);
@@ -203,7 +209,7 @@ export function authRoutes(app: Api, { deps, credentials, lockout, audit, option
 
   app.get(
     '/api/users/:id/sessions',
-    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'A user\'s live sessions and API tokens (never the secrets)', params: UserIdParams, querystring: NoQuery } },
+    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'A user\'s live sessions and API tokens (never the secrets)', params: UserIdParams, querystring: NoQuery, response: { 200: Closed({ sessions: Type.Array(Ref('Session')), tokens: Type.Array(Ref('Token')) }) } } },
     async (req) => {
       const u = userOr404(req.params.id);
       return { sessions: credentials.sessionsOf(u.id), tokens: credentials.listTokens(u.id) };
@@ -212,7 +218,7 @@ export function authRoutes(app: Api, { deps, credentials, lockout, audit, option
 
   app.delete(
     '/api/users/:id/sessions',
-    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'End all of a user\'s sessions and revoke their tokens', params: UserIdParams } },
+    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'End all of a user\'s sessions and revoke their tokens', params: UserIdParams, response: { 200: Ref('Ended') } } },
     async (req) => {
       const a = actorOf(req);
       const u = userOr404(req.params.id);
@@ -224,7 +230,7 @@ export function authRoutes(app: Api, { deps, credentials, lockout, audit, option
 
   app.delete(
     '/api/users/:id/sessions/:sessionId',
-    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'End one of a user\'s sessions', params: Obj({ id: Type.Integer({ minimum: 1 }), sessionId: Type.Integer({ minimum: 1 }) }) } },
+    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'End one of a user\'s sessions', params: Obj({ id: Type.Integer({ minimum: 1 }), sessionId: Type.Integer({ minimum: 1 }) }), response: { 200: OkReply } } },
     async (req) => {
       const a = actorOf(req);
       const u = userOr404(req.params.id);
@@ -236,7 +242,7 @@ export function authRoutes(app: Api, { deps, credentials, lockout, audit, option
 
   app.delete(
     '/api/users/:id/tokens/:tokenId',
-    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'Revoke one of a user\'s API tokens', params: Obj({ id: Type.Integer({ minimum: 1 }), tokenId: Type.Integer({ minimum: 1 }) }) } },
+    { config: { access: 'users.manage' }, schema: { tags: ['users'], summary: 'Revoke one of a user\'s API tokens', params: Obj({ id: Type.Integer({ minimum: 1 }), tokenId: Type.Integer({ minimum: 1 }) }), response: { 200: OkReply } } },
     async (req) => {
       const a = actorOf(req);
       const u = userOr404(req.params.id);
@@ -254,6 +260,7 @@ export function authRoutes(app: Api, { deps, credentials, lockout, audit, option
         tags: ['users'],
         summary: 'The audit log, newest first',
         querystring: Obj({ action: Type.Optional(Text(64, 1)), actor: Type.Optional(Text(64, 1)), beforeId: Type.Optional(Type.Integer({ minimum: 1 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }),
+        response: { 200: Many('entries', 'AuditEntry') },
       },
     },
     async (req) => ({ entries: audit.list(req.query) }),

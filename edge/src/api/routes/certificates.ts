@@ -4,10 +4,23 @@ import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../../governance/common.ts';
 import { renderVerificationPage } from '../../governance/verification-page.ts';
 import { actorOf, type Api, type RouteContext } from '../app.ts';
+import { Binary, Closed, Many, MsOrNull, One, Ref, StrOrNull } from '../replies.ts';
 import { Code, Id, IdParams, Line, NoQuery, NoteBody, Obj, ReasonBody, Text } from '../schemas.ts';
 import { ID_NUMBER_PATTERN } from '@cunbox/shared';
 
 const REVIEWERS = new Set(['admin', 'cadre']);
+const Verification = Closed({
+  verification: Closed({
+    valid: Type.Boolean(),
+    status: Type.Union([Type.Literal('approved'), Type.Literal('revoked')]),
+    type: StrOrNull,
+    holder: Type.String({ description: 'the holder\'s name, masked' }),
+    issuedAt: MsOrNull,
+    revokedAt: MsOrNull,
+    issuer: StrOrNull,
+  }),
+});
+const VerificationPage = { type: 'string', description: 'a zh-CN HTML page' } as const;
 
 /** JSON for a client that ranks it above HTML (an API client); browsers, and a request that says nothing, get the page. */
 function prefersJson(accept: string | undefined): boolean {
@@ -37,13 +50,13 @@ export function certificateRoutes(app: Api, { deps, audit, options }: RouteConte
     return list.map((c) => ({ ...c, idNumber: full ? c.idNumber : maskIdNumber(c.idNumber) }));
   };
 
-  app.get('/api/certificate-types', { config: { access: 'certificates.request' }, schema: { tags, summary: 'Certificate types and their templates', querystring: NoQuery } }, async () => ({ types: certs.types() }));
+  app.get('/api/certificate-types', { config: { access: 'certificates.request' }, schema: { tags, summary: 'Certificate types and their templates', querystring: NoQuery, response: { 200: Many('types', 'CertificateType') } } }, async () => ({ types: certs.types() }));
 
   app.put(
     '/api/certificate-types/:code',
     {
       config: { access: 'config.manage' },
-      schema: { tags, summary: 'Add or change a type; the template may use {name} {idNumber} {address} {purpose} {details}', params: Obj({ code: Code }), body: Obj({ name: Type.Optional(Line(32)), template: Type.Optional(Text(4000, 1)), active: Type.Optional(Type.Boolean()) }) },
+      schema: { tags, summary: 'Add or change a type; the template may use {name} {idNumber} {address} {purpose} {details}', params: Obj({ code: Code }), body: Obj({ name: Type.Optional(Line(32)), template: Type.Optional(Text(4000, 1)), active: Type.Optional(Type.Boolean()) }), response: { 200: One('type', 'CertificateType') } },
     },
     async (req) => {
       const a = actorOf(req);
@@ -68,6 +81,7 @@ export function certificateRoutes(app: Api, { deps, audit, options }: RouteConte
           purpose: Line(200),
           details: Type.Optional(Text(2000)),
         }),
+        response: { 201: One('certificate', 'Certificate') },
       },
     },
     async (req, reply) => {
@@ -78,15 +92,15 @@ export function certificateRoutes(app: Api, { deps, audit, options }: RouteConte
 
   app.get(
     '/api/certificates',
-    { config: { access: 'certificates.request' }, schema: { tags, summary: 'Mine; reviewers: all', querystring: Obj({ status: Type.Optional(Type.Union(CERTIFICATE_STATUSES.map((s) => Type.Literal(s)))) }) } },
+    { config: { access: 'certificates.request' }, schema: { tags, summary: 'Mine; reviewers: all', querystring: Obj({ status: Type.Optional(Type.Union(CERTIFICATE_STATUSES.map((s) => Type.Literal(s)))) }), response: { 200: Many('certificates', 'Certificate') } } },
     async (req) => ({ certificates: view(req, certs.list(actorOf(req), req.query)) }),
   );
 
-  app.get('/api/certificates/:id', { config: { access: 'certificates.request' }, schema: { tags, summary: 'One certificate', params: IdParams, querystring: NoQuery } }, async (req) => ({
+  app.get('/api/certificates/:id', { config: { access: 'certificates.request' }, schema: { tags, summary: 'One certificate', params: IdParams, querystring: NoQuery, response: { 200: One('certificate', 'Certificate') } } }, async (req) => ({
     certificate: view(req, [certs.get(actorOf(req), req.params.id)])[0],
   }));
 
-  app.get('/api/certificates/:id/pdf', { config: { access: 'certificates.request' }, schema: { tags, summary: 'The printable certificate (approved only; audited)', params: IdParams, querystring: NoQuery } }, async (req, reply) => {
+  app.get('/api/certificates/:id/pdf', { config: { access: 'certificates.request' }, schema: { tags, summary: 'The printable certificate (approved only; audited)', params: IdParams, querystring: NoQuery, response: { 200: Binary('The certificate', 'application/pdf') } } }, async (req, reply) => {
     const a = actorOf(req);
     const c = certs.get(a, req.params.id);
     const pdf = await certs.pdf(a, req.params.id, options.village);
@@ -96,7 +110,7 @@ export function certificateRoutes(app: Api, { deps, audit, options }: RouteConte
   });
 
   const action = <B extends object>(path: string, access: 'certificates.review' | 'certificates.request', summary: string, body: ReturnType<typeof Obj>, run: (a: Actor, id: string, b: B) => CertificateState) =>
-    app.post(path, { config: { access }, schema: { tags, summary, params: IdParams, body } }, async (req) => {
+    app.post(path, { config: { access }, schema: { tags, summary, params: IdParams, body, response: { 200: One('certificate', 'Certificate') } } }, async (req) => {
       const a = actorOf(req);
       const c = run(a, (req.params as { id: string }).id, req.body as B);
       audit.record({ actor: a.username, role: a.role, action: `certificate.${path.split('/').pop()}`, target: `certificate:${c.id}`, ip: req.ip });
@@ -126,6 +140,10 @@ export function certificateRoutes(app: Api, { deps, audit, options }: RouteConte
         security: [],
         params: Obj({ code: Type.String({ pattern: '^[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z-]{12,16}$' }) }),
         querystring: NoQuery,
+        response: {
+          200: { description: 'The certificate is known', content: { 'application/json': { schema: Verification }, 'text/html': { schema: VerificationPage } } },
+          404: { description: 'No certificate has this code', content: { 'application/json': { schema: Ref('Error') }, 'text/html': { schema: VerificationPage } } },
+        },
       },
     },
     async (req, reply) => {

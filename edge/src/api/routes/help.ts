@@ -4,6 +4,7 @@ import type { Actor } from '../../governance/common.ts';
 import { residentView } from '../../governance/help.ts';
 import type { FastifyRequest } from 'fastify';
 import { actorOf, type Api, type RouteContext } from '../app.ts';
+import { Closed, HistoryReply, Many, One } from '../replies.ts';
 import { Code, Id, IdParams, Line, NoQuery, NoteBody, Nullable, Obj, ReasonBody, Text, Username } from '../schemas.ts';
 
 const IdNumber = Type.String({ pattern: ID_NUMBER_PATTERN, description: '18-character resident ID number' });
@@ -38,17 +39,17 @@ export function helpRoutes(app: Api, { deps, audit }: RouteContext): void {
 
   app.get(
     '/api/residents',
-    { config: { access: 'residents.read' }, schema: { tags, summary: 'Residents (grid workers: their own grid); sensitive reads are audited', querystring: Obj({ gridWorker: Type.Optional(Username) }) } },
+    { config: { access: 'residents.read' }, schema: { tags, summary: 'Residents (grid workers: their own grid); sensitive reads are audited', querystring: Obj({ gridWorker: Type.Optional(Username) }), response: { 200: Many('residents', 'Resident') } } },
     async (req) => ({ residents: views(req, help.residents(actorOf(req), req.query)) }),
   );
 
-  app.get('/api/residents/stats', { config: { access: 'residents.stats' }, schema: { tags, summary: 'Special groups as counts only', querystring: NoQuery } }, async () => help.stats());
+  app.get('/api/residents/stats', { config: { access: 'residents.stats' }, schema: { tags, summary: 'Special groups as counts only', querystring: NoQuery, response: { 200: Closed({ residents: Type.Integer(), dibao: Type.Integer(), disabled: Type.Integer(), elderly: Type.Integer() }) } } }, async () => help.stats());
 
-  app.get('/api/residents/:id', { config: { access: 'residents.read' }, schema: { tags, summary: 'One resident of those I may list (grid workers: their own grid); full reads audited', params: IdParams, querystring: NoQuery } }, async (req) => ({
+  app.get('/api/residents/:id', { config: { access: 'residents.read' }, schema: { tags, summary: 'One resident of those I may list (grid workers: their own grid); full reads audited', params: IdParams, querystring: NoQuery, response: { 200: One('resident', 'Resident') } } }, async (req) => ({
     resident: views(req, [help.residentFor(actorOf(req), req.params.id)])[0],
   }));
 
-  app.post('/api/residents', { config: { access: 'residents.manage' }, schema: { tags, summary: 'Add a resident profile', body: Obj({ name: Line(64), ...residentFields }) } }, async (req, reply) => {
+  app.post('/api/residents', { config: { access: 'residents.manage' }, schema: { tags, summary: 'Add a resident profile', body: Obj({ name: Line(64), ...residentFields }), response: { 201: One('resident', 'Resident') } } }, async (req, reply) => {
     const a = actorOf(req);
     const r = help.createResident(a, req.body);
     audit.record({ actor: a.username, role: a.role, action: 'resident.create', target: `resident:${r.id}`, ip: req.ip });
@@ -56,18 +57,18 @@ export function helpRoutes(app: Api, { deps, audit }: RouteContext): void {
     return { resident: views(req, [r])[0] };
   });
 
-  app.patch('/api/residents/:id', { config: { access: 'residents.manage' }, schema: { tags, summary: 'Change a resident profile', params: IdParams, body: Obj({ name: Type.Optional(Line(64)), ...residentFields }) } }, async (req) => {
+  app.patch('/api/residents/:id', { config: { access: 'residents.manage' }, schema: { tags, summary: 'Change a resident profile', params: IdParams, body: Obj({ name: Type.Optional(Line(64)), ...residentFields }), response: { 200: One('resident', 'Resident') } } }, async (req) => {
     const a = actorOf(req);
     const r = help.updateResident(a, req.params.id, req.body);
     audit.record({ actor: a.username, role: a.role, action: 'resident.update', target: `resident:${r.id}`, detail: { fields: Object.keys(req.body) }, ip: req.ip });
     return { resident: views(req, [r])[0] };
   });
 
-  app.get('/api/help-types', { config: { access: 'help.request' }, schema: { tags, summary: 'Kinds of help one can ask for', querystring: NoQuery } }, async () => ({ types: help.types() }));
+  app.get('/api/help-types', { config: { access: 'help.request' }, schema: { tags, summary: 'Kinds of help one can ask for', querystring: NoQuery, response: { 200: Many('types', 'HelpType') } } }, async () => ({ types: help.types() }));
 
   app.put(
     '/api/help-types/:code',
-    { config: { access: 'config.manage' }, schema: { tags, summary: 'Add or change a help type', params: Obj({ code: Code }), body: Obj({ name: Type.Optional(Line(32)), active: Type.Optional(Type.Boolean()) }) } },
+    { config: { access: 'config.manage' }, schema: { tags, summary: 'Add or change a help type', params: Obj({ code: Code }), body: Obj({ name: Type.Optional(Line(32)), active: Type.Optional(Type.Boolean()) }), response: { 200: One('type', 'HelpType') } } },
     async (req) => {
       const a = actorOf(req);
       audit.record({ actor: a.username, role: a.role, action: 'help_type.set', target: `help_type:${req.params.code}`, detail: { ...req.body }, ip: req.ip });
@@ -82,7 +83,7 @@ export function helpRoutes(app: Api, { deps, audit }: RouteContext): void {
     '/api/help-requests',
     {
       config: { access: 'help.request' },
-      schema: { tags, summary: 'Ask for help (one tap: just the type, for your own linked profile)', body: Obj({ type: Code, residentId: Type.Optional(Id), description: Type.Optional(Text(2000)), urgent: Type.Optional(Type.Boolean()) }) },
+      schema: { tags, summary: 'Ask for help (one tap: just the type, for your own linked profile)', body: Obj({ type: Code, residentId: Type.Optional(Id), description: Type.Optional(Text(2000)), urgent: Type.Optional(Type.Boolean()) }), response: { 201: One('request', 'HelpRequest') } },
     },
     async (req, reply) => {
       void reply.status(201);
@@ -92,20 +93,20 @@ export function helpRoutes(app: Api, { deps, audit }: RouteContext): void {
 
   app.get(
     '/api/help-requests',
-    { config: { access: 'help.request' }, schema: { tags, summary: 'Requests I may see (mine; grid workers: their residents\'; staff: all)', querystring: Obj({ status: Type.Optional(Type.Union(HELP_STATUSES.map((s) => Type.Literal(s)))) }) } },
+    { config: { access: 'help.request' }, schema: { tags, summary: 'Requests I may see (mine; grid workers: their residents\'; staff: all)', querystring: Obj({ status: Type.Optional(Type.Union(HELP_STATUSES.map((s) => Type.Literal(s)))) }), response: { 200: Many('requests', 'HelpRequest') } } },
     async (req) => ({ requests: help.list(actorOf(req), req.query).map(requestView) }),
   );
 
-  app.get('/api/help-requests/:id', { config: { access: 'help.request' }, schema: { tags, summary: 'One request', params: IdParams, querystring: NoQuery } }, async (req) => ({
+  app.get('/api/help-requests/:id', { config: { access: 'help.request' }, schema: { tags, summary: 'One request', params: IdParams, querystring: NoQuery, response: { 200: One('request', 'HelpRequest') } } }, async (req) => ({
     request: requestView(help.get(actorOf(req), req.params.id)),
   }));
 
-  app.get('/api/help-requests/:id/history', { config: { access: 'help.handle' }, schema: { tags, summary: 'Every change, in order', params: IdParams, querystring: NoQuery } }, async (req) => ({
+  app.get('/api/help-requests/:id/history', { config: { access: 'help.handle' }, schema: { tags, summary: 'Every change, in order', params: IdParams, querystring: NoQuery, response: { 200: HistoryReply } } }, async (req) => ({
     history: help.history(actorOf(req), req.params.id).map((op) => ({ id: op.id, hlc: op.hlc, actor: op.actor, type: op.type, payload: op.payload })),
   }));
 
   const action = <B extends object>(path: string, access: 'help.handle' | 'help.request', summary: string, body: ReturnType<typeof Obj>, run: (a: Actor, id: string, b: B) => HelpRequestState, status = 200) =>
-    app.post(path, { config: { access }, schema: { tags, summary, params: IdParams, body } }, async (req, reply) => {
+    app.post(path, { config: { access }, schema: { tags, summary, params: IdParams, body, response: { [status]: One('request', 'HelpRequest') } } }, async (req, reply) => {
       void reply.status(status);
       return { request: requestView(run(actorOf(req), (req.params as { id: string }).id, req.body as B)) };
     });

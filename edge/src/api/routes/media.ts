@@ -1,5 +1,6 @@
 import { CunboxError } from '../../errors.ts';
 import { actorOf, type Api, type RouteContext } from '../app.ts';
+import { Binary, One } from '../replies.ts';
 import { IdParams, NoQuery } from '../schemas.ts';
 
 /** Photos and attachments: upload once, refer to them by id from tickets, claims, announcements. */
@@ -9,13 +10,14 @@ export function mediaRoutes(app: Api, { deps }: RouteContext): void {
   app.post(
     '/api/media',
     {
-      config: { access: 'media.upload' },
+      config: { access: 'media.upload', upload: { field: 'file', description: 'a JPEG, PNG, WebP or HEIC photo, or a PDF' } },
       schema: {
         tags: ['media'],
         summary: 'Upload one photo (JPEG/PNG/WebP/HEIC) or PDF as multipart field "file"',
         description: 'Photos are checked by content, re-encoded as JPEG with metadata (EXIF, GPS) removed and the longest side at most 2048 px.',
         querystring: NoQuery,
         consumes: ['multipart/form-data'],
+        response: { 201: One('media', 'Media') },
       },
     },
     async (req, reply) => {
@@ -30,14 +32,14 @@ export function mediaRoutes(app: Api, { deps }: RouteContext): void {
     },
   );
 
-  app.get('/api/media/:id', { config: { access: 'media.read' }, schema: { tags: ['media'], summary: 'The file', params: IdParams, querystring: NoQuery } }, async (req, reply) => {
+  app.get('/api/media/:id', { config: { access: 'media.read' }, schema: { tags: ['media'], summary: 'The file', params: IdParams, querystring: NoQuery, response: { 200: Binary('The photo (always JPEG after upload) or PDF', 'image/jpeg', 'application/pdf') } } }, async (req, reply) => {
     const { media: m, data } = await media.read(req.params.id);
     void reply.header('content-type', m.mime).header('cache-control', 'private, max-age=86400').header('x-content-type-options', 'nosniff');
     if (m.kind === 'pdf') void reply.header('content-disposition', `inline; filename="${m.id}.pdf"`);
     return reply.send(data);
   });
 
-  app.get('/api/media/:id/meta', { config: { access: 'media.read' }, schema: { tags: ['media'], summary: 'Type, size and dimensions', params: IdParams, querystring: NoQuery } }, async (req) => {
+  app.get('/api/media/:id/meta', { config: { access: 'media.read' }, schema: { tags: ['media'], summary: 'Type, size and dimensions', params: IdParams, querystring: NoQuery, response: { 200: One('media', 'Media') } } }, async (req) => {
     const m = media.get(req.params.id);
     if (!m) throw new CunboxError('NOT_FOUND', `no media ${req.params.id}`);
     return { media: m };

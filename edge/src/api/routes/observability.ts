@@ -1,6 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { METRICS_CONTENT_TYPE, type EdgeMetrics } from '../../metrics/metrics.ts';
 import type { Api, RouteContext } from '../app.ts';
+import { Binary } from '../replies.ts';
 import { NoQuery } from '../schemas.ts';
 
 /** What /metrics and /healthz need from the edge. */
@@ -11,7 +12,7 @@ export interface ObservabilityDeps {
 }
 
 const Healthz = Type.Object({ status: Type.Literal('ok') });
-const Unhealthy = Type.Object({ status: Type.Literal('fail'), failing: Type.Array(Type.String()) });
+const Unhealthy = Type.Object({ status: Type.Literal('fail'), failing: Type.Array(Type.String()) }, { description: 'A liveness check fails: its name, nothing more' });
 
 /**
  * GET /metrics (Prometheus text) and GET /healthz (for systemd checks and load
@@ -28,7 +29,7 @@ export function countResponses(app: Api, metrics: EdgeMetrics): void {
 export function observabilityRoutes(app: Api, { deps }: RouteContext): void {
   const o = deps.observability;
   if (!o) return;
-  app.get('/metrics', { config: { access: 'public' }, schema: { tags: ['health'], summary: 'Prometheus metrics (text format 0.0.4)', querystring: NoQuery } }, async (_req, reply) => {
+  app.get('/metrics', { config: { access: 'public' }, schema: { tags: ['health'], summary: 'Prometheus metrics (text format 0.0.4)', querystring: NoQuery, response: { 200: Binary('The metrics', 'text/plain') } } }, async (_req, reply) => {
     return reply.type(METRICS_CONTENT_TYPE).send(await o.metrics.text());
   });
   app.get('/healthz', { config: { access: 'public' }, schema: { tags: ['health'], summary: 'Liveness: database answers, recorders answer, disk not full', querystring: NoQuery, response: { 200: Healthz, 503: Unhealthy } } }, async (_req, reply) => {

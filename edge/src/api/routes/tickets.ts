@@ -3,6 +3,7 @@ import { OPEN311_STATUS, TICKET_STATUSES, isBreached, type Op, type TicketState 
 import type { Actor } from '../../governance/common.ts';
 import { MAX_PHOTOS } from '../../governance/tickets.ts';
 import { actorOf, type Api, type RouteContext } from '../app.ts';
+import { HistoryReply, Many, One } from '../replies.ts';
 import { Code, EpochMs, Id, IdParams, Line, MediaIds, NoQuery, NoteBody, Nullable, Obj, ReasonBody, Text, Username } from '../schemas.ts';
 import { AttributeAnswers, CategoryAttributes } from '../open311/schemas.ts';
 
@@ -27,13 +28,13 @@ export function ticketRoutes(app: Api, { deps }: RouteContext): void {
   const now = () => deps.clock.now();
   const tags = ['tickets'];
 
-  app.get('/api/ticket-categories', { config: { access: 'tickets.read' }, schema: { tags, summary: 'Categories with their response SLA', querystring: NoQuery } }, async () => ({ categories: tickets.categories() }));
+  app.get('/api/ticket-categories', { config: { access: 'tickets.read' }, schema: { tags, summary: 'Categories with their response SLA', querystring: NoQuery, response: { 200: Many('categories', 'TicketCategory') } } }, async () => ({ categories: tickets.categories() }));
 
   app.put(
     '/api/ticket-categories/:code',
     {
       config: { access: 'config.manage' },
-      schema: { tags, summary: 'Add or change a category', params: Obj({ code: Code }), body: Obj({ name: Type.Optional(Line(32)), slaMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 43200 })), active: Type.Optional(Type.Boolean()), attributes: Type.Optional(CategoryAttributes) }) },
+      schema: { tags, summary: 'Add or change a category', params: Obj({ code: Code }), body: Obj({ name: Type.Optional(Line(32)), slaMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 43200 })), active: Type.Optional(Type.Boolean()), attributes: Type.Optional(CategoryAttributes) }), response: { 200: One('category', 'TicketCategory') } },
     },
     async (req) => ({ category: tickets.setCategory(actorOf(req), req.params.code, req.body) }),
   );
@@ -56,6 +57,7 @@ export function ticketRoutes(app: Api, { deps }: RouteContext): void {
           anonymous: Type.Optional(Type.Boolean()),
           attributes: Type.Optional(AttributeAnswers),
         }),
+        response: { 201: One('ticket', 'Ticket') },
       },
     },
     async (req, reply) => {
@@ -82,6 +84,7 @@ export function ticketRoutes(app: Api, { deps }: RouteContext): void {
           needsReview: Type.Optional(Type.Boolean()),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
         }),
+        response: { 200: Many('tickets', 'Ticket') },
       },
     },
     async (req) => {
@@ -91,11 +94,11 @@ export function ticketRoutes(app: Api, { deps }: RouteContext): void {
     },
   );
 
-  app.get('/api/tickets/:id', { config: { access: 'tickets.read' }, schema: { tags, summary: 'One ticket', params: IdParams, querystring: NoQuery } }, async (req) => ({
+  app.get('/api/tickets/:id', { config: { access: 'tickets.read' }, schema: { tags, summary: 'One ticket', params: IdParams, querystring: NoQuery, response: { 200: One('ticket', 'Ticket') } } }, async (req) => ({
     ticket: ticketView(tickets.get(req.params.id), actorOf(req), now()),
   }));
 
-  app.get('/api/tickets/:id/history', { config: { access: 'tickets.read' }, schema: { tags, summary: 'Every change, in order', params: IdParams, querystring: NoQuery } }, async (req) => {
+  app.get('/api/tickets/:id/history', { config: { access: 'tickets.read' }, schema: { tags, summary: 'Every change, in order', params: IdParams, querystring: NoQuery, response: { 200: HistoryReply } } }, async (req) => {
     const a = actorOf(req);
     const t = tickets.get(req.params.id);
     const hideReporter = !STAFF.has(a.role) && t.reporter !== a.username;
@@ -108,7 +111,7 @@ export function ticketRoutes(app: Api, { deps }: RouteContext): void {
   });
 
   const action = <B extends object>(path: string, access: 'tickets.dispatch' | 'tickets.work' | 'tickets.create' | 'tickets.comment' | 'tickets.footage', summary: string, body: ReturnType<typeof Obj>, run: (a: Actor, id: string, body: B) => TicketState, status = 200) =>
-    app.post(path, { config: { access }, schema: { tags, summary, params: IdParams, body } }, async (req, reply) => {
+    app.post(path, { config: { access }, schema: { tags, summary, params: IdParams, body, response: { [status]: One('ticket', 'Ticket') } } }, async (req, reply) => {
       const a = actorOf(req);
       const t = run(a, (req.params as { id: string }).id, req.body as B);
       void reply.status(status);
@@ -117,7 +120,7 @@ export function ticketRoutes(app: Api, { deps }: RouteContext): void {
 
   app.patch(
     '/api/tickets/:id',
-    { config: { access: 'tickets.dispatch' }, schema: { tags, summary: 'Correct description, place or category', params: IdParams, body: Obj({ description: Type.Optional(Text(4000, 1)), place: Type.Optional(Nullable(Line(200))), category: Type.Optional(Code) }) } },
+    { config: { access: 'tickets.dispatch' }, schema: { tags, summary: 'Correct description, place or category', params: IdParams, body: Obj({ description: Type.Optional(Text(4000, 1)), place: Type.Optional(Nullable(Line(200))), category: Type.Optional(Code) }), response: { 200: One('ticket', 'Ticket') } } },
     async (req) => {
       const a = actorOf(req);
       return { ticket: ticketView(tickets.update(a, req.params.id, req.body), a, now()) };

@@ -21,6 +21,7 @@ import { timeline } from '../../playback/timeline.ts';
 import type { Api, RouteContext } from '../app.ts';
 import type { EventStore } from '../../events/event-store.ts';
 import type { MotionSettingsStore } from '../../motion/settings-store.ts';
+import { Binary, Closed, Many, Ms, One, Open } from '../replies.ts';
 import { Obj, Text } from '../schemas.ts';
 
 /** What the video routes need from the edge (recorder side). */
@@ -43,6 +44,15 @@ const CameraParams = Obj({ cameraId: Type.Integer({ minimum: 1 }) });
 const NumId = Obj({ id: Type.Integer({ minimum: 1 }) });
 const Time = Type.String({ maxLength: 40, description: 'epoch ms or ISO 8601 with a zone' });
 const RangeQuery = Obj({ from: Time, to: Time });
+const Interval = Type.Array(Ms, { minItems: 2, maxItems: 2, description: '[startMs, endMs]' });
+const Cameras = Closed({ cameras: Type.Array(Closed({ id: Type.Integer(), name: Type.String(), zone: Type.Union([Type.String(), Type.Null()]), enabled: Type.Boolean() })) });
+const Timeline = Closed({
+  from: Ms,
+  to: Ms,
+  cameras: Type.Array(Closed({ cameraId: Type.Integer(), recorded: Type.Array(Interval), gaps: Type.Array(Interval), events: Type.Array(Closed({ id: Type.Integer(), type: Type.String(), atMs: Ms })) })),
+});
+const ExportReply = One('export', 'ExportJob');
+const HoldReply = One('hold', 'Hold');
 
 /**
  * Playback, evidence export, snapshots and live view. Resources are addressed
@@ -74,14 +84,14 @@ export function videoRoutes(app: Api, { deps }: RouteContext): void {
     return authenticatedUrl(stream === 'sub' && cam.subUrl ? cam.subUrl : cam.mainUrl, cam.username, cam.password);
   };
 
-  app.get('/api/cameras', { config: { access: 'video.view' }, schema: { tags, summary: 'Cameras this user may watch (no credentials)' } }, async (req) => {
+  app.get('/api/cameras', { config: { access: 'video.view' }, schema: { tags, summary: 'Cameras this user may watch (no credentials)', response: { 200: Cameras } } }, async (req) => {
     const ids = new Set(visibleIds(req));
     return { cameras: video.registry.list().filter((c) => ids.has(c.id)).map(({ id, name, zone, enabled }) => ({ id, name, zone, enabled })) };
   });
 
   app.get(
     '/api/timeline',
-    { config: { access: 'video.view' }, schema: { tags, summary: 'Recorded intervals, gaps and event markers per camera', querystring: Obj({ from: Time, to: Time, cameras: Type.Optional(Type.String({ pattern: '^\\d+(,\\d+){0,255}$' })) }) } },
+    { config: { access: 'video.view' }, schema: { tags, summary: 'Recorded intervals, gaps and event markers per camera', querystring: Obj({ from: Time, to: Time, cameras: Type.Optional(Type.String({ pattern: '^\\d+(,\\d+){0,255}$' })) }), response: { 200: Timeline } } },
     async (req) => {
       const range = parseRange(req.query.from, req.query.to, now());
       let ids = visibleIds(req);
@@ -94,7 +104,7 @@ export function videoRoutes(app: Api, { deps }: RouteContext): void {
     },
   );
 
-  app.get('/api/cameras/:cameraId/playback.m3u8', { config: { access: 'video.view' }, schema: { tags, summary: 'HLS playlist from `from` to `to`', params: CameraParams, querystring: RangeQuery } }, async (req, reply) => {
+  app.get('/api/cameras/:cameraId/playback.m3u8', { config: { access: 'video.view' }, schema: { tags, summary: 'HLS playlist from `from` to `to`', params: CameraParams, querystring: RangeQuery, response: { 200: Binary('The playlist', 'application/vnd.apple.mpegurl') } } }, async (req, reply) => {
     camera(req, req.params.cameraId);
     const range = parseRange(req.query.from, req.query.to, now(), { oldestMs: oldest() });
     const rows = video.index.forCamera(req.params.cameraId, range.fromMs, range.toMs);
@@ -103,7 +113,7 @@ export function videoRoutes(app: Api, { deps }: RouteContext): void {
     return buildPlaylist(rows, { ...range, segmentUrl: (r) => `/api/segments/${r.id}.ts` });
   });
 
-  app.get('/api/segments/:id.ts', { config: { access: 'video.view' }, schema: { tags, summary: 'One recorded MPEG-TS segment', params: NumId } }, async (req, reply) => {
+  app.get('/api/segments/:id.ts', { config: { access: 'video.view' }, schema: { tags, summary: 'One recorded MPEG-TS segment', params: NumId, response: { 200: Binary('The segment', 'video/mp2t') } } }, async (req, reply) => {
     const row = deps.db.prepare('SELECT * FROM segments WHERE id = ?').get(req.params.id) as SegmentRow | undefined;
     if (!row) throw new CunboxError('NOT_FOUND', `no segment ${req.params.id}`);
     camera(req, row.camera_id);
@@ -114,7 +124,7 @@ export function videoRoutes(app: Api, { deps }: RouteContext): void {
     return reply.send(createReadStream(file));
   });
 
-  app.get('/api/cameras/:cameraId/frame.jpg', { config: { access: 'video.view' }, schema: { tags, summary: 'A JPEG of a recorded moment', params: CameraParams, querystring: Obj({ at: Time, width: Type.Optional(Type.Integer({ minimum: 16, maximum: 3840 })) }) } }, async (req, reply) => {
+  app.get('/api/cameras/:cameraId/frame.jpg', { config: { access: 'video.view' }, schema: { tags, summary: 'A JPEG of a recorded moment', params: CameraParams, querystring: Obj({ at: Time, width: Type.Optional(Type.Integer({ minimum: 16, maximum: 3840 })) }), response: { 200: Binary('The frame', 'image/jpeg') } } }, async (req, reply) => {
     camera(req, req.params.cameraId);
     const at = parseTime(req.query.at, 'at');
     if (at > now()) throw new CunboxError('INVALID_RANGE', 'at: that moment is in the future');
@@ -125,7 +135,7 @@ export function videoRoutes(app: Api, { deps }: RouteContext): void {
     return reply.send(jpeg);
   });
 
-  app.get('/api/cameras/:cameraId/snapshot.jpg', { config: { access: 'video.wall' }, schema: { tags, operationId: 'getCameraSnapshot', summary: 'The latest picture (key frames of the sub stream, while someone asks); ETag / If-None-Match answers 304 while it is unchanged; x-snapshot-time and x-snapshot-age-ms say when it was taken (an offline camera keeps its last picture)', params: CameraParams, response: { 200: { description: 'image/jpeg', content: { 'image/jpeg': { schema: { type: 'string', format: 'binary' } } } }, 304: { description: 'unchanged since the ETag sent', type: 'null' } } } }, async (req, reply) => {
+  app.get('/api/cameras/:cameraId/snapshot.jpg', { config: { access: 'video.wall' }, schema: { tags, operationId: 'getCameraSnapshot', summary: 'The latest picture (key frames of the sub stream, while someone asks); ETag / If-None-Match answers 304 while it is unchanged; x-snapshot-time and x-snapshot-age-ms say when it was taken (an offline camera keeps its last picture)', params: CameraParams, response: { 200: Binary('The picture; x-snapshot-time says when it was taken', 'image/jpeg'), 304: { description: 'Unchanged since the ETag sent: no body' } } } }, async (req, reply) => {
     camera(req, req.params.cameraId);
     const snap = await video.snapshots.latest(req.params.cameraId, secretUrl(req.params.cameraId, 'sub'));
     // A wall refreshing 64 tiles every 2 s mostly asks for a picture it has (one key frame per GOP):
@@ -143,7 +153,7 @@ export function videoRoutes(app: Api, { deps }: RouteContext): void {
     return raw.header('content-type', 'image/jpeg').send(snap.jpeg);
   });
 
-  app.get('/api/cameras/:cameraId/live.mp4', { config: { access: 'video.wall' }, schema: { tags, summary: 'Live view: fragmented MP4 for MSE, no transcoding', params: CameraParams, querystring: Obj({ stream: Type.Optional(Type.Union([Type.Literal('main'), Type.Literal('sub')])) }) } }, async (req, reply) => {
+  app.get('/api/cameras/:cameraId/live.mp4', { config: { access: 'video.wall' }, schema: { tags, summary: 'Live view: fragmented MP4 for MSE, no transcoding', params: CameraParams, querystring: Obj({ stream: Type.Optional(Type.Union([Type.Literal('main'), Type.Literal('sub')])) }), response: { 200: Binary('Fragmented MP4 until the client leaves', 'video/mp4') } } }, async (req, reply) => {
     camera(req, req.params.cameraId);
     const out = new PassThrough();
     const stream = req.query.stream ?? 'main';
@@ -161,7 +171,7 @@ export function videoRoutes(app: Api, { deps }: RouteContext): void {
     '/api/exports',
     {
       config: { access: 'video.export', rateLimit: { max: 10, timeWindow: 60_000 } },
-      schema: { tags, summary: 'Queue an evidence export (holds the range at once)', body: Obj({ cameraIds: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 16, uniqueItems: true }), from: Time, to: Time, reason: Text(500, 1) }) },
+      schema: { tags, summary: 'Queue an evidence export (holds the range at once)', body: Obj({ cameraIds: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 16, uniqueItems: true }), from: Time, to: Time, reason: Text(500, 1) }), response: { 202: ExportReply } },
     },
     async (req, reply) => {
       for (const id of req.body.cameraIds) camera(req, id);
@@ -177,25 +187,25 @@ export function videoRoutes(app: Api, { deps }: RouteContext): void {
     for (const c of job.cameraIds) camera(req, c);
     return job;
   };
-  app.get('/api/exports', { config: { access: 'video.export' }, schema: { tags, summary: 'Recent exports' } }, async (req) => ({
+  app.get('/api/exports', { config: { access: 'video.export' }, schema: { tags, summary: 'Recent exports', response: { 200: Many('exports', 'ExportJob') } } }, async (req) => ({
     exports: video.exports.list().filter((j) => j.cameraIds.every((c) => { try { camera(req, c); return true; } catch { return false; } })),
   }));
-  app.get('/api/exports/:id', { config: { access: 'video.export' }, schema: { tags, summary: 'Status and progress', params: NumId } }, async (req) => ({ export: myExport(req, req.params.id) }));
-  app.post('/api/exports/:id/cancel', { config: { access: 'video.export' }, schema: { tags, summary: 'Cancel a queued or running export', params: NumId } }, async (req) => {
+  app.get('/api/exports/:id', { config: { access: 'video.export' }, schema: { tags, summary: 'Status and progress', params: NumId, response: { 200: ExportReply } } }, async (req) => ({ export: myExport(req, req.params.id) }));
+  app.post('/api/exports/:id/cancel', { config: { access: 'video.export' }, schema: { tags, summary: 'Cancel a queued or running export', params: NumId, response: { 200: ExportReply } } }, async (req) => {
     myExport(req, req.params.id);
     return { export: video.exports.cancel(req.params.id) };
   });
-  app.post('/api/exports/:id/retry', { config: { access: 'video.export' }, schema: { tags, summary: 'Queue a failed or cancelled export again', params: NumId } }, async (req) => {
+  app.post('/api/exports/:id/retry', { config: { access: 'video.export' }, schema: { tags, summary: 'Queue a failed or cancelled export again', params: NumId, response: { 200: ExportReply } } }, async (req) => {
     myExport(req, req.params.id);
     return { export: video.exports.retry(req.params.id) };
   });
-  app.get('/api/exports/:id/manifest.json', { config: { access: 'video.export' }, schema: { tags, summary: 'The manifest (SHA-256 of the files and their sources)', params: NumId } }, async (req, reply) => {
+  app.get('/api/exports/:id/manifest.json', { config: { access: 'video.export' }, schema: { tags, summary: 'The manifest (SHA-256 of the files and their sources)', params: NumId, response: { 200: Open({}, { description: 'manifest.json as written beside the files' }) } } }, async (req, reply) => {
     const job = myExport(req, req.params.id);
     if (job.status !== 'done') throw new CunboxError('CONFLICT', `export ${job.id} is ${job.status}`);
     void reply.header('content-type', 'application/json');
     return reply.send(createReadStream(join(video.exports.directory(job.id), 'manifest.json')));
   });
-  app.get('/api/exports/:id/cameras/:cameraId.mp4', { config: { access: 'video.export' }, schema: { tags, summary: 'One camera\'s exported MP4', params: Obj({ id: Type.Integer({ minimum: 1 }), cameraId: Type.Integer({ minimum: 1 }) }) } }, async (req, reply) => {
+  app.get('/api/exports/:id/cameras/:cameraId.mp4', { config: { access: 'video.export' }, schema: { tags, summary: 'One camera\'s exported MP4', params: Obj({ id: Type.Integer({ minimum: 1 }), cameraId: Type.Integer({ minimum: 1 }) }), response: { 200: Binary('The MP4', 'video/mp4') } } }, async (req, reply) => {
     const job = myExport(req, req.params.id);
     if (job.status !== 'done') throw new CunboxError('CONFLICT', `export ${job.id} is ${job.status}`);
     if (!job.cameraIds.includes(req.params.cameraId)) throw new CunboxError('NOT_FOUND', `export ${job.id} has no camera ${req.params.cameraId}`);
@@ -205,14 +215,14 @@ export function videoRoutes(app: Api, { deps }: RouteContext): void {
   });
 
   // Evidence holds.
-  app.get('/api/holds', { config: { access: 'holds.manage' }, schema: { tags, summary: 'Active evidence holds' } }, async (req) => ({ holds: video.holds.list().filter((h) => visibleIds(req).includes(h.cameraId)) }));
-  app.post('/api/holds', { config: { access: 'holds.manage' }, schema: { tags, summary: 'Keep a camera\'s footage for a range', body: Obj({ cameraId: Type.Integer({ minimum: 1 }), from: Time, to: Time, reason: Text(500, 1) }) } }, async (req, reply) => {
+  app.get('/api/holds', { config: { access: 'holds.manage' }, schema: { tags, summary: 'Active evidence holds', response: { 200: Many('holds', 'Hold') } } }, async (req) => ({ holds: video.holds.list().filter((h) => visibleIds(req).includes(h.cameraId)) }));
+  app.post('/api/holds', { config: { access: 'holds.manage' }, schema: { tags, summary: 'Keep a camera\'s footage for a range', body: Obj({ cameraId: Type.Integer({ minimum: 1 }), from: Time, to: Time, reason: Text(500, 1) }), response: { 201: HoldReply } } }, async (req, reply) => {
     camera(req, req.body.cameraId);
     const range = parseRange(req.body.from, req.body.to, now());
     void reply.status(201);
     return { hold: video.holds.add({ cameraId: req.body.cameraId, startMs: range.fromMs, endMs: range.toMs, reason: req.body.reason, createdBy: req.principal!.username }) };
   });
-  app.post('/api/holds/:id/release', { config: { access: 'holds.manage' }, schema: { tags, summary: 'Release a hold (kept for the audit trail)', params: NumId } }, async (req) => {
+  app.post('/api/holds/:id/release', { config: { access: 'holds.manage' }, schema: { tags, summary: 'Release a hold (kept for the audit trail)', params: NumId, response: { 200: HoldReply } } }, async (req) => {
     const h = video.holds.get(req.params.id);
     if (!h || h.releasedAt !== null) throw new CunboxError('NOT_FOUND', `no active hold ${req.params.id}`);
     camera(req, h.cameraId);

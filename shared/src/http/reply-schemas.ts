@@ -1,0 +1,161 @@
+/**
+ * JSON Schemas of the governance records both the edge's API and the cloud's
+ * phone API send, for their OpenAPI documents: one definition, two servers.
+ * Each has an `$id`, so a server that adds it (fastify's addSchema) publishes
+ * it once as #/components/schemas/<$id> and refers to it from every route.
+ *
+ * Records are folded from the op log and grow a field when a new op type
+ * does: the schemas list what a client may rely on and stay open
+ * (additionalProperties: true). Shapes made for the API are closed.
+ */
+type Schema = Record<string, unknown>;
+
+const str: Schema = { type: 'string' };
+const strOrNull: Schema = { type: ['string', 'null'] };
+const ms: Schema = { type: 'number', description: 'milliseconds since the epoch' };
+const msOrNull: Schema = { type: ['number', 'null'], description: 'milliseconds since the epoch' };
+const bool: Schema = { type: 'boolean' };
+const int: Schema = { type: 'integer' };
+const num: Schema = { type: 'number' };
+const numOrNull: Schema = { type: ['number', 'null'] };
+const array = (items: Schema): Schema => ({ type: 'array', items });
+const openObject: Schema = { type: 'object', additionalProperties: true };
+
+/** An object whose every listed property is present; `open` lets it carry more. */
+export function objectSchema(properties: Record<string, Schema>, opts: { open?: boolean; optional?: string[]; $id?: string; description?: string } = {}): Schema {
+  const optional = new Set(opts.optional ?? []);
+  return {
+    ...(opts.$id ? { $id: opts.$id } : {}),
+    type: 'object',
+    ...(opts.description ? { description: opts.description } : {}),
+    additionalProperties: opts.open ?? false,
+    required: Object.keys(properties).filter((k) => !optional.has(k)),
+    properties,
+  };
+}
+
+/** Every folded record has these (oplog/types.ts EntityBase). */
+const entityBase: Record<string, Schema> = {
+  kind: str,
+  id: { type: 'string', description: 'ULID' },
+  exists: bool,
+  createdAt: msOrNull,
+  createdBy: strOrNull,
+  updatedAt: msOrNull,
+  lastHlc: strOrNull,
+  opCount: int,
+  conflicts: { ...array(objectSchema({ opId: str, hlc: str, actor: str, expected: str, found: str, to: str, applied: bool, reviewedBy: strOrNull })), description: 'status changes that crossed while offline' },
+  needsReview: bool,
+};
+const record = ($id: string, description: string, properties: Record<string, Schema>, optional: string[] = []) => objectSchema({ ...entityBase, ...properties }, { $id, description, open: true, optional });
+
+/** A resident as a viewer may see them (governance/resident-view.ts): null where not shown. */
+export const ResidentSchema = objectSchema(
+  {
+    id: str,
+    name: str,
+    address: strOrNull,
+    gridWorker: strOrNull,
+    username: strOrNull,
+    idNumber: strOrNull,
+    phone: strOrNull,
+    dibao: { type: ['boolean', 'null'] },
+    disabled: { type: ['boolean', 'null'] },
+    elderly: { type: ['boolean', 'null'] },
+    notes: strOrNull,
+    sensitive: { type: 'boolean', description: 'the sensitive fields are shown in full (such reads are audited)' },
+    createdAt: msOrNull,
+    updatedAt: msOrNull,
+  },
+  { $id: 'Resident', description: 'A resident as the viewer may see them: null where not shown' },
+);
+
+export const TicketSchema = record(
+  'Ticket',
+  'A 随手拍 ticket as the viewer may see it',
+  {
+    category: strOrNull,
+    categoryName: strOrNull,
+    description: str,
+    place: strOrNull,
+    lat: numOrNull,
+    lng: numOrNull,
+    reporter: { type: ['string', 'null'], description: 'shown to staff and to the reporter only' },
+    anonymous: bool,
+    photos: array(str),
+    status: str,
+    statusNote: strOrNull,
+    assignee: strOrNull,
+    duplicateOf: strOrNull,
+    slaMinutes: num,
+    deadline: msOrNull,
+    reopenCount: int,
+    resolvedAt: msOrNull,
+    closedAt: msOrNull,
+    comments: array(openObject),
+    footage: array(openObject),
+    escalations: array(openObject),
+    breached: { type: 'boolean', description: 'past its SLA deadline (in the views for users, not in the cloud operator\'s list)' },
+    open311Status: { enum: ['open', 'closed'], description: 'as breached' },
+  },
+  ['breached', 'open311Status'],
+);
+export const TicketCategorySchema = record('TicketCategory', 'A ticket category with its response SLA', { name: str, slaMinutes: num, active: bool });
+export const HelpTypeSchema = record('HelpType', 'A kind of help', { name: str, active: bool });
+export const CertificateTypeSchema = record('CertificateType', 'A certificate type and its template', { name: str, template: str, active: bool });
+export const PointsRuleSchema = record('PointsRule', 'A party points rule', { name: str, points: num, active: bool });
+export const AnnouncementSchema = record('Announcement', 'A 三务公开 announcement', { category: strOrNull, title: str, body: str, status: str, attachments: array(str) });
+export const CertificateSchema = record('Certificate', 'A certificate request', {
+  type: str,
+  applicantName: strOrNull,
+  idNumber: { type: ['string', 'null'], description: 'masked unless the viewer reviews certificates (always masked on the phone)' },
+  purpose: str,
+  status: str,
+});
+export const HelpRequestSchema = record('HelpRequest', 'A help request with its resident\'s name', { type: str, residentId: strOrNull, residentName: strOrNull, status: str, urgent: bool });
+export const PartyMemberSchema = record('PartyMember', 'A party member; only managers and the member see the ledger', {
+  name: str,
+  branch: str,
+  username: strOrNull,
+  points: array(openObject),
+  payments: array(openObject),
+  paidMonths: array(str),
+  lastPaidMonth: strOrNull,
+});
+export const ClaimSchema = record('Claim', 'A points claim', { ruleCode: str, status: str });
+export const PartySessionSchema = record('PartySession', 'A 三会一课 session', { sessionType: str, title: str, branch: str, startAt: ms, status: str });
+
+/** A member's points ledger and total (entries that count only). */
+export const LedgerSchema = objectSchema(
+  { memberId: str, name: str, total: num, entries: array(objectSchema({ counts: { type: 'boolean', description: 'whether the entry counts toward the total' } }, { open: true })) },
+  { $id: 'Ledger', description: 'A member\'s ledger and total' },
+);
+/** TOP10 and the like. */
+export const RankingSchema = objectSchema({ period: str, ranking: array(objectSchema({ rank: int, memberId: str, name: str, branch: str, points: num })) }, { $id: 'Ranking', description: 'Members by ledger points in the period, ties sharing a rank' });
+
+/** The records, in the order a document lists them. */
+export const RECORD_SCHEMAS: Schema[] = [
+  TicketSchema,
+  TicketCategorySchema,
+  HelpTypeSchema,
+  CertificateTypeSchema,
+  PointsRuleSchema,
+  AnnouncementSchema,
+  CertificateSchema,
+  ResidentSchema,
+  HelpRequestSchema,
+  PartyMemberSchema,
+  ClaimSchema,
+  PartySessionSchema,
+  LedgerSchema,
+  RankingSchema,
+];
+
+/** Every error of both servers: a stable code from the error table, a message, sometimes details. */
+export const ErrorSchema = objectSchema(
+  { error: objectSchema({ code: { type: 'string', description: 'stable code from the error table, e.g. INVALID_INPUT' }, message: str, details: array(str) }, { optional: ['details'] }) },
+  { $id: 'Error', description: 'Every error: a stable code from the error table, a message, sometimes details' },
+);
+
+/** `{ $ref }` to a schema added under its `$id`. */
+export const refTo = (id: string): Schema => ({ $ref: `${id}#` });
