@@ -174,7 +174,7 @@ t.test('edge: every operation documented, the client types current, every operat
   // GeoReport clients post form fields.
   const form311 = await api.POST('/open311/v2/requests.json', {
     body: { service_code: categories[0]!.id, description: '桥栏杆断了', address_string: '西口' },
-    bodySerializer: (b) => new URLSearchParams(b as Record<string, string>).toString(),
+    bodySerializer: (b) => new URLSearchParams(b as unknown as Record<string, string>).toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
   t.equal(form311.response.status, 201);

@@ -708,92 +708,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/open311/v2/services.json": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Service list (ticket categories)
-         * @description Access: public
-         */
-        get: operations["getOpen311V2ServicesJson"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/open311/v2/services/{service_code}.json": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Service definition (no extra attributes)
-         * @description Access: public
-         */
-        get: operations["getOpen311V2ServicesByServiceCodeJson"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/open311/v2/requests.json": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * Requests: default the last 90 days, at most 1,000
-         * @description Access: tickets.read (admin, cadre, grid_worker, party_secretary, party_member, villager, technician, viewer)
-         */
-        get: operations["getOpen311V2RequestsJson"];
-        put?: never;
-        /**
-         * Create a request (api_key: an API token)
-         * @description Personal fields (email, name, phone, device) are accepted for compatibility and not stored; media_url is not fetched: upload photos through /api/media.
-         *
-         *     Access: tickets.create (admin, cadre, grid_worker, party_secretary, party_member, villager)
-         */
-        post: operations["postOpen311V2RequestsJson"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/open311/v2/requests/{id}.json": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /**
-         * One request (as a one-element list)
-         * @description Access: tickets.read (admin, cadre, grid_worker, party_secretary, party_member, villager, technician, viewer)
-         */
-        get: operations["getOpen311V2RequestsByIdJson"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/residents": {
         parameters: {
             query?: never;
@@ -2090,10 +2004,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The latest picture (key frames of the sub stream, while someone asks)
-         * @description Access: video.view (admin, cadre, technician, grid_worker, viewer)
+         * The latest picture (key frames of the sub stream, while someone asks); ETag / If-None-Match answers 304 while it is unchanged; x-snapshot-time and x-snapshot-age-ms say when it was taken (an offline camera keeps its last picture)
+         * @description Access: video.wall (admin, cadre, technician, grid_worker, viewer, kiosk)
          */
-        get: operations["getCamerasByCameraIdSnapshotJpg"];
+        get: operations["getCameraSnapshot"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2111,7 +2025,7 @@ export interface paths {
         };
         /**
          * Live view: fragmented MP4 for MSE, no transcoding
-         * @description Access: video.view (admin, cadre, technician, grid_worker, viewer)
+         * @description Access: video.wall (admin, cadre, technician, grid_worker, viewer, kiosk)
          */
         get: operations["getCamerasByCameraIdLiveMp4"];
         put?: never;
@@ -2290,6 +2204,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Events of the cameras this user may watch, newest first, paged
+         * @description Access: video.view (admin, cadre, technician, grid_worker, viewer)
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/events/{id}/thumbnail.jpg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The JPEG of an event's peak frame
+         * @description Access: video.view (admin, cadre, technician, grid_worker, viewer)
+         */
+        get: operations["getEventThumbnail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cameras/{cameraId}/motion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A camera's motion detection: on/off, sensitivity, min area, zones, masks
+         * @description Access: video.view (admin, cadre, technician, grid_worker, viewer)
+         */
+        get: operations["getCameraMotion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Turn motion detection on or off, set sensitivity and min area
+         * @description Access: config.manage (admin, cadre)
+         */
+        patch: operations["updateCameraMotion"];
+        trace?: never;
+    };
+    "/api/cameras/{cameraId}/motion/areas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a named zone or mask (polygon, 0..1 coordinates)
+         * @description Access: config.manage (admin, cadre)
+         */
+        post: operations["addCameraMotionArea"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cameras/{cameraId}/motion/areas/{kind}/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a zone or mask by name
+         * @description Access: config.manage (admin, cadre)
+         */
+        delete: operations["removeCameraMotionArea"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit/verify": {
         parameters: {
             query?: never;
@@ -2390,6 +2408,414 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/screen/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything the office big screen shows: counts and public facts, never who (cached for 2 s)
+         * @description Access: screen.view (admin, cadre, viewer, kiosk)
+         */
+        get: operations["getScreenSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/screen/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server-Sent Events: `summary` (whole) on connect and after a slow client caught up, `delta` (changed sections) on each change; `Last-Event-ID` skips the first summary when current
+         * @description Access: screen.view (admin, cadre, viewer, kiosk)
+         */
+        get: operations["streamScreen"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kiosks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Office screens and their tokens (never the secrets)
+         * @description Access: users.manage (admin)
+         */
+        get: operations["listKiosks"];
+        put?: never;
+        /**
+         * Create an office screen (a read-only kiosk account) and its first token; the token is shown once
+         * @description Access: users.manage (admin)
+         */
+        post: operations["createKiosk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kiosks/{id}/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new token for a screen (e.g. the old one expires); shown once
+         * @description Access: users.manage (admin)
+         */
+        post: operations["createKioskToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kiosks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a screen: every token revoked, the account disabled; its open streams end
+         * @description Access: users.manage (admin)
+         */
+        delete: operations["revokeKiosk"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/kiosk/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A screen's browser trades its token for an HttpOnly cookie that lasts as long as the token
+         * @description Access: public
+         */
+        post: operations["startKioskSession"];
+        /**
+         * Forget this browser's screen cookie
+         * @description Access: public
+         */
+        delete: operations["endKioskSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/web/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Time zone and village name for the browser app
+         * @description Access: public
+         */
+        get: operations["getWebSettings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/discovery.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service discovery: endpoint, formats, changeset, contact
+         * @description Access: public
+         */
+        get: operations["open311DiscoveryJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service list (ticket categories)
+         * @description Access: public
+         */
+        get: operations["open311ListServicesJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services/{service_code}.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service definition: the extra questions (attributes) of a category
+         * @description Access: public
+         */
+        get: operations["open311ServiceDefinitionJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Requests, newest first: by default the last 90 days, 1000 per page
+         * @description start_date/end_date bound requested_datetime and may be at most 90 days apart (one alone: the 90 days after or before it). page (from 1) and page_size (at most 1000) walk longer answers: a page shorter than page_size is the last. With service_request_id, every other filter is ignored.
+         *
+         *     Access: tickets.read (admin, cadre, grid_worker, party_secretary, party_member, villager, technician, viewer)
+         */
+        get: operations["open311ListRequestsJson"];
+        put?: never;
+        /**
+         * Create a request (api_key: an API token)
+         * @description Form fields (application/x-www-form-urlencoded) or JSON. A location is needed: lat and long, or address_string. Personal fields (email, name, phone, device_id, account_id) are accepted for compatibility and not stored; media_url is not fetched: upload photos through /api/media.
+         *
+         *     Access: tickets.create (admin, cadre, grid_worker, party_secretary, party_member, villager)
+         */
+        post: operations["open311CreateRequestJson"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests/{id}.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One request (as a one-element list)
+         * @description Access: tickets.read (admin, cadre, grid_worker, party_secretary, party_member, villager, technician, viewer)
+         */
+        get: operations["open311GetRequestJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/tokens/{token}.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Request id from a token
+         * @description Requests are created at once (type realtime), so no POST answers with a token; a client that asks anyway with a request id gets that id back.
+         *
+         *     Access: tickets.read (admin, cadre, grid_worker, party_secretary, party_member, villager, technician, viewer)
+         */
+        get: operations["open311RequestIdFromTokenJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/discovery.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service discovery: endpoint, formats, changeset, contact
+         * @description Access: public
+         */
+        get: operations["open311DiscoveryXml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service list (ticket categories)
+         * @description Access: public
+         */
+        get: operations["open311ListServicesXml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/services/{service_code}.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Service definition: the extra questions (attributes) of a category
+         * @description Access: public
+         */
+        get: operations["open311ServiceDefinitionXml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Requests, newest first: by default the last 90 days, 1000 per page
+         * @description start_date/end_date bound requested_datetime and may be at most 90 days apart (one alone: the 90 days after or before it). page (from 1) and page_size (at most 1000) walk longer answers: a page shorter than page_size is the last. With service_request_id, every other filter is ignored.
+         *
+         *     Access: tickets.read (admin, cadre, grid_worker, party_secretary, party_member, villager, technician, viewer)
+         */
+        get: operations["open311ListRequestsXml"];
+        put?: never;
+        /**
+         * Create a request (api_key: an API token)
+         * @description Form fields (application/x-www-form-urlencoded) or JSON. A location is needed: lat and long, or address_string. Personal fields (email, name, phone, device_id, account_id) are accepted for compatibility and not stored; media_url is not fetched: upload photos through /api/media.
+         *
+         *     Access: tickets.create (admin, cadre, grid_worker, party_secretary, party_member, villager)
+         */
+        post: operations["open311CreateRequestXml"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/requests/{id}.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One request (as a one-element list)
+         * @description Access: tickets.read (admin, cadre, grid_worker, party_secretary, party_member, villager, technician, viewer)
+         */
+        get: operations["open311GetRequestXml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/open311/v2/tokens/{token}.xml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Request id from a token
+         * @description Requests are created at once (type realtime), so no POST answers with a token; a client that asks anyway with a request id gets that id back.
+         *
+         *     Access: tickets.read (admin, cadre, grid_worker, party_secretary, party_member, villager, technician, viewer)
+         */
+        get: operations["open311RequestIdFromTokenXml"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2413,7 +2839,7 @@ export interface components {
             id: number;
             username: string;
             displayName: string | null;
-            role: "admin" | "cadre" | "grid_worker" | "party_secretary" | "party_member" | "villager" | "technician" | "viewer";
+            role: "admin" | "cadre" | "grid_worker" | "party_secretary" | "party_member" | "villager" | "technician" | "viewer" | "kiosk";
             disabled: boolean;
             /** @description milliseconds since the epoch */
             createdAt: number;
@@ -2425,7 +2851,7 @@ export interface components {
             id: number;
             username: string;
             displayName: string | null;
-            role: "admin" | "cadre" | "grid_worker" | "party_secretary" | "party_member" | "villager" | "technician" | "viewer";
+            role: "admin" | "cadre" | "grid_worker" | "party_secretary" | "party_member" | "villager" | "technician" | "viewer" | "kiosk";
             disabled: boolean;
             /** @description milliseconds since the epoch */
             createdAt: number;
@@ -2962,35 +3388,6 @@ export interface components {
                 points: number;
             }[];
         };
-        Open311Service: {
-            service_code: string;
-            service_name: string;
-            description: string;
-            metadata: boolean;
-            /** @enum {string} */
-            type: "realtime";
-            keywords: string;
-            group: string;
-        };
-        Open311Request: {
-            service_request_id: string;
-            status: "open" | "closed";
-            status_notes: string | null;
-            service_name: string | null;
-            service_code: string | null;
-            description: string;
-            agency_responsible: string;
-            service_notice: string;
-            requested_datetime: string | null;
-            updated_datetime: string | null;
-            expected_datetime: string | null;
-            address: string | null;
-            address_id: null;
-            zipcode: null;
-            lat: number | null;
-            long: number | null;
-            media_url: string | null;
-        };
     };
     responses: never;
     parameters: never;
@@ -3362,7 +3759,7 @@ export interface operations {
                 "application/json": {
                     username: string;
                     password: string;
-                    role: "admin" | "cadre" | "grid_worker" | "party_secretary" | "party_member" | "villager" | "technician" | "viewer";
+                    role: "admin" | "cadre" | "grid_worker" | "party_secretary" | "party_member" | "villager" | "technician" | "viewer" | "kiosk";
                     displayName?: string;
                 };
             };
@@ -3453,7 +3850,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    role?: "admin" | "cadre" | "grid_worker" | "party_secretary" | "party_member" | "villager" | "technician" | "viewer";
+                    role?: "admin" | "cadre" | "grid_worker" | "party_secretary" | "party_member" | "villager" | "technician" | "viewer" | "kiosk";
                     displayName?: string | null;
                     disabled?: boolean;
                 };
@@ -3987,6 +4384,20 @@ export interface operations {
                     name?: string;
                     slaMinutes?: number;
                     active?: boolean;
+                    /** @description Open311 service definition attributes; list datatypes need values */
+                    attributes?: {
+                        code: string;
+                        description: string;
+                        datatype: "string" | "number" | "datetime" | "text" | "singlevaluelist" | "multivaluelist";
+                        required: boolean;
+                        variable: boolean;
+                        order: number;
+                        datatypeDescription: string | null;
+                        values: {
+                            key: string;
+                            name: string;
+                        }[];
+                    }[];
                 };
             };
         };
@@ -4091,6 +4502,10 @@ export interface operations {
                     lng?: number;
                     photos?: string[];
                     anonymous?: boolean;
+                    /** @description answers to the service definition’s attributes, sent as attribute[code]=value (attribute[code][]=value for each choice of a multivaluelist) */
+                    attributes?: {
+                        [key: string]: string | string[];
+                    };
                 };
             };
         };
@@ -4835,263 +5250,6 @@ export interface operations {
                     "application/json": {
                         ticket: components["schemas"]["Ticket"];
                     };
-                };
-            };
-            /** @description Every error: a stable code from the error table, a message, sometimes details */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Every error: a stable code from the error table, a message, sometimes details */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getOpen311V2ServicesJson: {
-        parameters: {
-            query?: {
-                jurisdiction_id?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Open311Service"][];
-                };
-            };
-            /** @description Every error: a stable code from the error table, a message, sometimes details */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Every error: a stable code from the error table, a message, sometimes details */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getOpen311V2ServicesByServiceCodeJson: {
-        parameters: {
-            query?: {
-                jurisdiction_id?: string;
-            };
-            header?: never;
-            path: {
-                /** @description lower-case code, e.g. garbage */
-                service_code: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        service_code: string;
-                        attributes: unknown[];
-                    };
-                };
-            };
-            /** @description Every error: a stable code from the error table, a message, sometimes details */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Every error: a stable code from the error table, a message, sometimes details */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getOpen311V2RequestsJson: {
-        parameters: {
-            query?: {
-                api_key?: string;
-                jurisdiction_id?: string;
-                service_request_id?: string;
-                service_code?: string;
-                start_date?: string;
-                end_date?: string;
-                status?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Open311Request"][];
-                };
-            };
-            /** @description Every error: a stable code from the error table, a message, sometimes details */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Every error: a stable code from the error table, a message, sometimes details */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    postOpen311V2RequestsJson: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/x-www-form-urlencoded": {
-                    api_key?: string;
-                    jurisdiction_id?: string;
-                    /** @description lower-case code, e.g. garbage */
-                    service_code: string;
-                    lat?: string | number;
-                    long?: string | number;
-                    address_string?: string;
-                    address_id?: string;
-                    description: string;
-                    email?: string;
-                    device_id?: string;
-                    account_id?: string;
-                    first_name?: string;
-                    last_name?: string;
-                    phone?: string;
-                    media_url?: string;
-                };
-                "application/json": {
-                    api_key?: string;
-                    jurisdiction_id?: string;
-                    /** @description lower-case code, e.g. garbage */
-                    service_code: string;
-                    lat?: string | number;
-                    long?: string | number;
-                    address_string?: string;
-                    address_id?: string;
-                    description: string;
-                    email?: string;
-                    device_id?: string;
-                    account_id?: string;
-                    first_name?: string;
-                    last_name?: string;
-                    phone?: string;
-                    media_url?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Created */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        service_request_id: string;
-                        service_notice: string;
-                        account_id: null;
-                    }[];
-                };
-            };
-            /** @description Every error: a stable code from the error table, a message, sometimes details */
-            "4XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-            /** @description Every error: a stable code from the error table, a message, sometimes details */
-            "5XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getOpen311V2RequestsByIdJson: {
-        parameters: {
-            query?: {
-                api_key?: string;
-                jurisdiction_id?: string;
-            };
-            header?: never;
-            path: {
-                /** @description ULID */
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description OK */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Open311Request"][];
                 };
             };
             /** @description Every error: a stable code from the error table, a message, sometimes details */
@@ -8669,7 +8827,7 @@ export interface operations {
             };
         };
     };
-    getCamerasByCameraIdSnapshotJpg: {
+    getCameraSnapshot: {
         parameters: {
             query?: never;
             header?: never;
@@ -8687,6 +8845,15 @@ export interface operations {
                 };
                 content: {
                     "image/jpeg": string;
+                };
+            };
+            /** @description Unchanged since the ETag sent: no body */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
                 };
             };
             /** @description Every error: a stable code from the error table, a message, sometimes details */
@@ -9184,6 +9351,366 @@ export interface operations {
             };
         };
     };
+    listEvents: {
+        parameters: {
+            query: {
+                /** @description epoch ms or ISO 8601 with a zone */
+                from: string;
+                /** @description epoch ms or ISO 8601 with a zone */
+                to: string;
+                /** @description comma-separated camera ids */
+                cameras?: string;
+                /** @description comma-separated zone names (motion events in those zones) */
+                zones?: string;
+                /** @description comma-separated event types */
+                types?: string;
+                limit?: number;
+                /** @description `next` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        events: {
+                            id: number;
+                            cameraId: number | null;
+                            /** @description motion, camera.online, camera.offline, … */
+                            type: string;
+                            /** @description when it happened (motion: when it started) */
+                            atMs: number;
+                            endMs: number | null;
+                            zone: string | null;
+                            score: number | null;
+                            /** @description what moved, once an object detector says so */
+                            labels: string[];
+                            thumbnail: string | null;
+                            /** @description the recording of the event is still on the box (not yet rotated out) */
+                            footage: boolean;
+                            detail: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        next: string | null;
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEventThumbnail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description image/jpeg */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCameraMotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cameraId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cameraId: number;
+                        enabled: boolean;
+                        sensitivity: number;
+                        minAreaPercent: number;
+                        zones: {
+                            kind: "zone" | "mask";
+                            name: string;
+                            /** @description [x, y] pairs, 0..1 of the picture */
+                            points: number[][];
+                        }[];
+                        masks: {
+                            kind: "zone" | "mask";
+                            name: string;
+                            /** @description [x, y] pairs, 0..1 of the picture */
+                            points: number[][];
+                        }[];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateCameraMotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cameraId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    enabled?: boolean;
+                    sensitivity?: number;
+                    minAreaPercent?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cameraId: number;
+                        enabled: boolean;
+                        sensitivity: number;
+                        minAreaPercent: number;
+                        zones: {
+                            kind: "zone" | "mask";
+                            name: string;
+                            /** @description [x, y] pairs, 0..1 of the picture */
+                            points: number[][];
+                        }[];
+                        masks: {
+                            kind: "zone" | "mask";
+                            name: string;
+                            /** @description [x, y] pairs, 0..1 of the picture */
+                            points: number[][];
+                        }[];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addCameraMotionArea: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cameraId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    kind: "zone" | "mask";
+                    name: string;
+                    /** @description [x, y] pairs, 0..1 of the picture */
+                    points: number[][];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cameraId: number;
+                        enabled: boolean;
+                        sensitivity: number;
+                        minAreaPercent: number;
+                        zones: {
+                            kind: "zone" | "mask";
+                            name: string;
+                            /** @description [x, y] pairs, 0..1 of the picture */
+                            points: number[][];
+                        }[];
+                        masks: {
+                            kind: "zone" | "mask";
+                            name: string;
+                            /** @description [x, y] pairs, 0..1 of the picture */
+                            points: number[][];
+                        }[];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    removeCameraMotionArea: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cameraId: number;
+                kind: "zone" | "mask";
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cameraId: number;
+                        enabled: boolean;
+                        sensitivity: number;
+                        minAreaPercent: number;
+                        zones: {
+                            kind: "zone" | "mask";
+                            name: string;
+                            /** @description [x, y] pairs, 0..1 of the picture */
+                            points: number[][];
+                        }[];
+                        masks: {
+                            kind: "zone" | "mask";
+                            name: string;
+                            /** @description [x, y] pairs, 0..1 of the picture */
+                            points: number[][];
+                        }[];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getAuditVerify: {
         parameters: {
             query?: never;
@@ -9432,6 +9959,1342 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getScreenSummary: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        summary: {
+                            /** @description epoch ms */
+                            at: number;
+                            village: {
+                                name: string | null;
+                                households: number;
+                                population: number;
+                            };
+                            cameras: {
+                                total: number;
+                                online: number;
+                                offline: number;
+                                list: {
+                                    id: number;
+                                    name: string;
+                                    zone: string | null;
+                                    online: boolean;
+                                    state: string;
+                                    since: number | null;
+                                }[];
+                            };
+                            events: {
+                                latest: {
+                                    id: number;
+                                    cameraId: number | null;
+                                    zone: string | null;
+                                    type: string;
+                                    /** @description epoch ms */
+                                    at: number;
+                                }[];
+                                motionByZone: {
+                                    zone: string;
+                                    count: number;
+                                }[];
+                            };
+                            /** @description 24 rows, oldest first; Beijing-time hour */
+                            activityByHour: {
+                                hour: number;
+                                /** @description epoch ms */
+                                from: number;
+                                count: number;
+                            }[];
+                            tickets: {
+                                today: number;
+                                open: number;
+                                overdue: number;
+                                due: {
+                                    id: string;
+                                    category: string | null;
+                                    categoryName: string | null;
+                                    place: string | null;
+                                    status: string;
+                                    createdAt: number | null;
+                                    /** @description epoch ms */
+                                    deadline: number;
+                                    overdue: boolean;
+                                }[];
+                            };
+                            help: {
+                                open: number;
+                                byType: {
+                                    type: string | null;
+                                    name: string | null;
+                                    count: number;
+                                    urgent: number;
+                                }[];
+                            };
+                            announcements: {
+                                id: string;
+                                category: string | null;
+                                categoryName: string | null;
+                                title: string;
+                                publishedAt: number | null;
+                            }[];
+                            partyTop: {
+                                month: string;
+                                rows: {
+                                    rank: number;
+                                    name: string;
+                                    branch: string;
+                                    points: number;
+                                }[];
+                            };
+                            storage: {
+                                daysLeft: number | null;
+                                freeBytes: number | null;
+                                totalBytes: number | null;
+                                warnings: string[];
+                            };
+                            cloud: {
+                                connected: boolean;
+                            } | null;
+                        };
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    streamScreen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listKiosks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        kiosks: {
+                            id: number;
+                            username: string;
+                            displayName: string | null;
+                            disabled: boolean;
+                            createdAt: number;
+                            cameras: number[] | null;
+                            tokens: {
+                                id: number;
+                                name: string;
+                                createdAt: number;
+                                expiresAt: number;
+                                lastUsedAt: number | null;
+                                revokedAt: number | null;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createKiosk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    username: string;
+                    displayName?: string;
+                    /** @description token lifetime in days (default 90) */
+                    expiresInDays?: number;
+                    cameras?: number[] | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        kiosk: {
+                            id: number;
+                            username: string;
+                            displayName: string | null;
+                            disabled: boolean;
+                            createdAt: number;
+                            cameras: number[] | null;
+                            tokens: {
+                                id: number;
+                                name: string;
+                                createdAt: number;
+                                expiresAt: number;
+                                lastUsedAt: number | null;
+                                revokedAt: number | null;
+                            }[];
+                        };
+                        /** @description shown once: open `screenUrl` on the screen (the token travels in the fragment, never to a log) */
+                        token: string;
+                        tokenId: number;
+                        expiresAt: number;
+                        screenUrl: string;
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createKioskToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description token lifetime in days (default 90) */
+                    expiresInDays?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tokenId: number;
+                        token: string;
+                        expiresAt: number;
+                        screenUrl: string;
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeKiosk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        kiosk: {
+                            id: number;
+                            username: string;
+                            displayName: string | null;
+                            disabled: boolean;
+                            createdAt: number;
+                            cameras: number[] | null;
+                            tokens: {
+                                id: number;
+                                name: string;
+                                createdAt: number;
+                                expiresAt: number;
+                                lastUsedAt: number | null;
+                                revokedAt: number | null;
+                            }[];
+                        };
+                        revokedTokens: number;
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    startKioskSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        kiosk: {
+                            username: string;
+                            displayName: string | null;
+                        };
+                        expiresAt: number;
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endKioskSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ok: boolean;
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWebSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description IANA zone the box shows times in, e.g. Asia/Shanghai */
+                        timeZone: string;
+                        /** @description the village name from the config, if set */
+                        village: string | null;
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    open311DiscoveryJson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description W3C date-time with the box’s offset, e.g. 2026-05-11T09:00:00+08:00 */
+                        changeset: string;
+                        contact: string;
+                        key_service: string;
+                        endpoints: {
+                            specification: string;
+                            url: string;
+                            /** @description W3C date-time with the box’s offset, e.g. 2026-05-11T09:00:00+08:00 */
+                            changeset: string;
+                            type: string;
+                            formats: string[];
+                        }[];
+                    };
+                };
+            };
+            /** @description GeoReport error list; in XML <errors><error><code/><description/></error></errors> */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        description: string;
+                    }[];
+                };
+            };
+            /** @description GeoReport error list; in XML <errors><error><code/><description/></error></errors> */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        description: string;
+                    }[];
+                };
+            };
+        };
+    };
+    open311ListServicesJson: {
+        parameters: {
+            query?: {
+                /** @description this village’s id: the host name of its public address (village.verify_base_url); any other id is refused */
+                jurisdiction_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        service_code: string;
+                        service_name: string;
+                        description: string;
+                        /** @description true: the service definition has attributes */
+                        metadata: boolean;
+                        /** @enum {string} */
+                        type: "realtime";
+                        keywords: string;
+                        group: string;
+                    }[];
+                };
+            };
+            /** @description GeoReport error list; in XML <errors><error><code/><description/></error></errors> */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        description: string;
+                    }[];
+                };
+            };
+            /** @description GeoReport error list; in XML <errors><error><code/><description/></error></errors> */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        description: string;
+                    }[];
+                };
+            };
+        };
+    };
+    open311ServiceDefinitionJson: {
+        parameters: {
+            query?: {
+                /** @description this village’s id: the host name of its public address (village.verify_base_url); any other id is refused */
+                jurisdiction_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description lower-case code, e.g. garbage */
+                service_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        service_code: string;
+                        attributes: {
+                            variable: boolean;
+                            code: string;
+                            datatype: "string" | "number" | "datetime" | "text" | "singlevaluelist" | "multivaluelist";
+                            required: boolean;
+                            datatype_description: string | null;
+                            order: number;
+                            description: string;
+                            values: {
+                                key: string;
+                                name: string;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description GeoReport error list; in XML <errors><error><code/><description/></error></errors> */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        description: string;
+                    }[];
+                };
+            };
+            /** @description GeoReport error list; in XML <errors><error><code/><description/></error></errors> */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        description: string;
+                    }[];
+                };
+            };
+        };
+    };
+    open311ListRequestsJson: {
+        parameters: {
+            query?: {
+                /** @description an API token (POST /api/tokens); a secret: prefer the Authorization header where the client allows */
+                api_key?: string;
+                /** @description this village’s id: the host name of its public address (village.verify_base_url); any other id is refused */
+                jurisdiction_id?: string;
+                service_request_id?: string;
+                service_code?: string;
+                start_date?: string;
+                end_date?: string;
+                status?: string;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        service_request_id: string;
+                        status: "open" | "closed";
+                        status_notes: string | null;
+                        service_name: string | null;
+                        service_code: string | null;
+                        description: string;
+                        agency_responsible: string;
+                        service_notice: string;
+                        requested_datetime: string | null;
+                        updated_datetime: string | null;
+                        expected_datetime: string | null;
+                        address: string | null;
+                        address_id: null;
+                        zipcode: null;
+                        lat: number | null;
+                        long: number | null;
+                        media_url: string | null;
+                    }[];
+                };
+            };
+            /** @description GeoReport error list; in XML <errors><error><code/><description/></error></errors> */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        description: string;
+                    }[];
+                };
+            };
+            /** @description GeoReport error list; in XML <errors><error><code/><description/></error></errors> */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        description: string;
+                    }[];
+                };
+            };
+        };
+    };
+    open311CreateRequestJson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description an API token (POST /api/tokens); a secret: prefer the Authorization header where the client allows */
+                    api_key?: string;
+                    /** @description this village’s id: the host name of its public address (village.verify_base_url); any other id is refused */
+                    jurisdiction_id?: string;
+                    /** @description lower-case code, e.g. garbage */
+                    service_code: string;
+                    lat?: string | number;
+                    long?: string | number;
+                    address_string?: string;
+                    address_id?: string;
+                    description: string;
+                    /** @description answers to the service definition’s attributes, sent as attribute[code]=value (attribute[code][]=value for each choice of a multivaluelist) */
+                    attribute?: {
+                        [key: string]: string | string[];
+                    };
+                    email?: string;
+                    device_id?: string;
+                    account_id?: string;
+                    first_name?: string;
+                    last_name?: string;
+                    phone?: string;
+                    media_url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        service_request_id: string;
+                        service_notice: string;
+                        account_id: null;
+                    }[];
+                };
+            };
+            /** @description GeoReport error list; in XML <errors><error><code/><description/></error></errors> */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        description: string;
+                    }[];
+                };
+            };
+            /** @description GeoReport error list; in XML <errors><error><code/><description/></error></errors> */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        description: string;
+                    }[];
+                };
+            };
+        };
+    };
+    open311GetRequestJson: {
+        parameters: {
+            query?: {
+                /** @description an API token (POST /api/tokens); a secret: prefer the Authorization header where the client allows */
+                api_key?: string;
+                /** @description this village’s id: the host name of its public address (village.verify_base_url); any other id is refused */
+                jurisdiction_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description ULID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        service_request_id: string;
+                        status: "open" | "closed";
+                        status_notes: string | null;
+                        service_name: string | null;
+                        service_code: string | null;
+                        description: string;
+                        agency_responsible: string;
+                        service_notice: string;
+                        requested_datetime: string | null;
+                        updated_datetime: string | null;
+                        expected_datetime: string | null;
+                        address: string | null;
+                        address_id: null;
+                        zipcode: null;
+                        lat: number | null;
+                        long: number | null;
+                        media_url: string | null;
+                    }[];
+                };
+            };
+            /** @description GeoReport error list; in XML <errors><error><code/><description/></error></errors> */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        description: string;
+                    }[];
+                };
+            };
+            /** @description GeoReport error list; in XML <errors><error><code/><description/></error></errors> */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        description: string;
+                    }[];
+                };
+            };
+        };
+    };
+    open311RequestIdFromTokenJson: {
+        parameters: {
+            query?: {
+                /** @description an API token (POST /api/tokens); a secret: prefer the Authorization header where the client allows */
+                api_key?: string;
+                /** @description this village’s id: the host name of its public address (village.verify_base_url); any other id is refused */
+                jurisdiction_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description ULID */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        service_request_id: string;
+                        token: string;
+                    }[];
+                };
+            };
+            /** @description GeoReport error list; in XML <errors><error><code/><description/></error></errors> */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        description: string;
+                    }[];
+                };
+            };
+            /** @description GeoReport error list; in XML <errors><error><code/><description/></error></errors> */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description the HTTP status */
+                        code: number;
+                        description: string;
+                    }[];
+                };
+            };
+        };
+    };
+    open311DiscoveryXml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description <discovery> document with the fields of the JSON answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description <errors> document */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description <errors> document */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    open311ListServicesXml: {
+        parameters: {
+            query?: {
+                /** @description this village’s id: the host name of its public address (village.verify_base_url); any other id is refused */
+                jurisdiction_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description <services> document with the fields of the JSON answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description <errors> document */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description <errors> document */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    open311ServiceDefinitionXml: {
+        parameters: {
+            query?: {
+                /** @description this village’s id: the host name of its public address (village.verify_base_url); any other id is refused */
+                jurisdiction_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description lower-case code, e.g. garbage */
+                service_code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description <service_definition> document with the fields of the JSON answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description <errors> document */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description <errors> document */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    open311ListRequestsXml: {
+        parameters: {
+            query?: {
+                /** @description an API token (POST /api/tokens); a secret: prefer the Authorization header where the client allows */
+                api_key?: string;
+                /** @description this village’s id: the host name of its public address (village.verify_base_url); any other id is refused */
+                jurisdiction_id?: string;
+                service_request_id?: string;
+                service_code?: string;
+                start_date?: string;
+                end_date?: string;
+                status?: string;
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description <service_requests> document with the fields of the JSON answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description <errors> document */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description <errors> document */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    open311CreateRequestXml: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description an API token (POST /api/tokens); a secret: prefer the Authorization header where the client allows */
+                    api_key?: string;
+                    /** @description this village’s id: the host name of its public address (village.verify_base_url); any other id is refused */
+                    jurisdiction_id?: string;
+                    /** @description lower-case code, e.g. garbage */
+                    service_code: string;
+                    lat?: string | number;
+                    long?: string | number;
+                    address_string?: string;
+                    address_id?: string;
+                    description: string;
+                    /** @description answers to the service definition’s attributes, sent as attribute[code]=value (attribute[code][]=value for each choice of a multivaluelist) */
+                    attribute?: {
+                        [key: string]: string | string[];
+                    };
+                    email?: string;
+                    device_id?: string;
+                    account_id?: string;
+                    first_name?: string;
+                    last_name?: string;
+                    phone?: string;
+                    media_url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description <service_requests> document with the fields of the JSON answer */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description <errors> document */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description <errors> document */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    open311GetRequestXml: {
+        parameters: {
+            query?: {
+                /** @description an API token (POST /api/tokens); a secret: prefer the Authorization header where the client allows */
+                api_key?: string;
+                /** @description this village’s id: the host name of its public address (village.verify_base_url); any other id is refused */
+                jurisdiction_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description ULID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description <service_requests> document with the fields of the JSON answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description <errors> document */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description <errors> document */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+        };
+    };
+    open311RequestIdFromTokenXml: {
+        parameters: {
+            query?: {
+                /** @description an API token (POST /api/tokens); a secret: prefer the Authorization header where the client allows */
+                api_key?: string;
+                /** @description this village’s id: the host name of its public address (village.verify_base_url); any other id is refused */
+                jurisdiction_id?: string;
+            };
+            header?: never;
+            path: {
+                /** @description ULID */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description <service_requests> document with the fields of the JSON answer */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description <errors> document */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
+                };
+            };
+            /** @description <errors> document */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/xml": string;
                 };
             };
         };

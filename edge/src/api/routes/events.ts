@@ -15,7 +15,10 @@ const Time = Type.String({ maxLength: 40, description: 'epoch ms or ISO 8601 wit
 const CameraParams = Obj({ cameraId: Type.Integer({ minimum: 1 }) });
 const List = (item: string, what: string) => Type.Optional(Type.String({ maxLength: 2000, pattern: `^${item}(,${item}){0,63}$`, description: `comma-separated ${what}` }));
 const ZoneName = Type.String({ minLength: 1, maxLength: 32 });
-const Points = Type.Array(Type.Tuple([Type.Number({ minimum: 0, maximum: 1 }), Type.Number({ minimum: 0, maximum: 1 })]), { minItems: 3, maxItems: 64, description: '[x, y] pairs, 0..1 of the picture' });
+// A pair as an array of two numbers, not a TypeBox tuple: a tuple is written with draft-07's
+// `items: [...]`, which OpenAPI 3.1 (JSON Schema 2020-12) does not read.
+const Point = Type.Unsafe<[number, number]>(Type.Array(Type.Number({ minimum: 0, maximum: 1 }), { minItems: 2, maxItems: 2 }));
+const Points = Type.Array(Point, { minItems: 3, maxItems: 64, description: '[x, y] pairs, 0..1 of the picture' });
 
 const EventReply = Obj({
   id: Type.Integer(),
