@@ -45,7 +45,8 @@ export function positionAt(path: Path, t: number): { x: number; y: number } {
   };
 }
 
-const num = (v: number) => String(Number(v.toFixed(6)));
+/** A number for an expression; negative ones in brackets, so `a-b` never reads `a--b`. */
+const num = (v: number) => (v < 0 ? `(${Number(v.toFixed(6))})` : String(Number(v.toFixed(6))));
 
 /**
  * The same position as an ffmpeg expression of `t`, in pixels of a picture
@@ -58,8 +59,8 @@ export function positionExpr(path: Path, axis: 'x' | 'y', size: number, offset =
   for (let i = frames.length - 1; i >= 1; i--) {
     const a = frames[i - 1]!;
     const b = frames[i]!;
-    const slope = (b[axis] - a[axis]) / (b.t - a.t);
-    expr = `if(lt(t,${num(b.t)}),${num(a[axis])}+(t-${num(a.t)})*${num(slope)},${expr})`;
+    // Written as a + (b − a)(t − ta)/(tb − ta) from the keyframes' own numbers: a rounded slope would drift.
+    expr = `if(lt(t,${num(b.t)}),${num(a[axis])}+(${num(b[axis])}-${num(a[axis])})*(t-${num(a.t)})/(${num(b.t)}-${num(a.t)}),${expr})`;
   }
   expr = `if(lte(t,${num(frames[0]!.t)}),${num(frames[0]![axis])},${expr})`;
   const s = path.sway;

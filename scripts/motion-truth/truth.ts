@@ -3,7 +3,9 @@
  * (the same paths the picture is drawn from). Pure.
  *
  * Rule: at frame n (time n/fps) an object counts in a zone when it is solid,
- * it moved since the previous frame, and at least `MIN_SHARE` of its area lies
+ * it moves (its position differs from the previous or the next frame's; a
+ * sway's two frames either side of its turning point are equal, and that is no
+ * stop), and at least `MIN_SHARE` of its area lies
  * inside the zone and outside every mask (what a detector is allowed to see).
  * Runs of such frames become intervals [first frame, last frame + 1 frame);
  * overlapping intervals of several objects in one zone are joined, since a
@@ -71,6 +73,7 @@ export function shareInZone(m: Mover, zone: Area, masks: readonly Area[], t: num
   return pts.length ? n / pts.length : 0;
 }
 
+const differ = (a: { x: number; y: number }, b: { x: number; y: number }) => Math.abs(a.x - b.x) > 1e-9 || Math.abs(a.y - b.y) > 1e-9;
 const frameTime = (n: number, fps: number) => Math.round((n / fps) * 1000) / 1000;
 
 export function objectIntervals(scene: Scene, fps: number): ObjectInterval[] {
@@ -84,10 +87,9 @@ export function objectIntervals(scene: Scene, fps: number): ObjectInterval[] {
         let counts = false;
         if (n < frames) {
           const t = n / fps;
-          const prev = positionAt(m.path, (n > 0 ? n - 1 : frames - 1) / fps);
-          const now = positionAt(m.path, t);
-          const moved = Math.abs(now.x - prev.x) > 1e-9 || Math.abs(now.y - prev.y) > 1e-9;
-          counts = moved && shareInZone(m, zone, scene.masks, t) >= MIN_SHARE;
+          // Frames wrap: the clip loops, so frame 0 follows the last one.
+          const at = (k: number) => positionAt(m.path, (((k % frames) + frames) % frames) / fps);
+          counts = (differ(at(n - 1), at(n)) || differ(at(n), at(n + 1))) && shareInZone(m, zone, scene.masks, t) >= MIN_SHARE;
         }
         if (counts && start === undefined) start = n;
         if (!counts && start !== undefined) {
