@@ -16,7 +16,7 @@ function cam(over: Partial<CameraTruth> = {}): CameraTruth {
     ...over,
   };
 }
-const det = (zone: string, startS: number, endS: number, camera = 'cam00'): Detection => ({ camera, zone, startMs: startS * S, endMs: endS * S });
+const det = (zone: string | null, startS: number, endS: number, camera = 'cam00'): Detection => ({ camera, zone, startMs: startS * S, endMs: endS * S });
 
 t.test('a detection overlapping the true interval in its zone is a hit; latency is true start to detection start', async (t) => {
   const r = score([cam()], [det('gate', 5, 9)]);
@@ -112,4 +112,11 @@ t.test('latency percentiles are nearest-rank over every detected interval', asyn
   const r = score([c], dets);
   t.equal(r.recall, 1);
   t.same(r.latencyMs, { p50: 400, p95: 900, max: 900 });
+});
+
+t.test('a whole-picture detection (zone null, a camera without zones) matches truth in any zone', async (t) => {
+  const r = score([cam()], [det(null, 5, 9)]);
+  t.equal(r.recall, 1);
+  t.equal(r.falseEventsOnMotionClips, 0);
+  t.equal(score([cam()], [det(null, 12, 13)]).falseEventsOnMotionClips, 1, 'but not motion where there was none');
 });

@@ -30,10 +30,11 @@ export interface CameraTruth {
   windowEndMs: number;
 }
 
-/** One motion event the detector reported, wall time. */
+/** One motion event the detector reported, wall time (the shape of a motion event's detail). */
 export interface Detection {
   camera: string;
-  zone: string;
+  /** The zone it was in; null: the whole picture (a camera configured without zones), which matches truth in any zone. */
+  zone: string | null;
   startMs: number;
   endMs: number;
 }
@@ -118,7 +119,7 @@ export function unrollTruth(cam: CameraTruth): WallInterval[] {
 }
 
 const overlaps = (d: Detection, iv: WallInterval, graceMs: number) =>
-  d.zone === iv.zone && d.startMs < iv.endMs + graceMs && d.endMs >= iv.startMs;
+  (d.zone === null || d.zone === iv.zone) && d.startMs < iv.endMs + graceMs && d.endMs >= iv.startMs;
 
 /** Nearest-rank percentile of sorted values. */
 function percentile(sorted: readonly number[], p: number): number {
