@@ -142,6 +142,23 @@ export const SCENES: readonly Scene[] = [
     ],
   },
   {
+    name: 'rain-walk',
+    kind: 'motion',
+    description: 'Rain all over the picture, and a person crosses the yard zone under it.',
+    seconds: 24,
+    zones: [GATE, YARD],
+    masks: [],
+    rain: true,
+    movers: [
+      person('rain-walker', 70, [
+        { t: 6, x: 1.0, y: 0.56 },
+        { t: 12, x: 0.6, y: 0.58 },
+        { t: 16, x: 0.6, y: 0.7 },
+        { t: 20, x: 1.01, y: 0.7 },
+      ]),
+    ],
+  },
+  {
     name: 'light-ramp',
     kind: 'distractor',
     description: 'Nothing moves; the light falls and rises again (dusk, passing clouds), slowly.',
