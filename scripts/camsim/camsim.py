@@ -107,7 +107,8 @@ CACHE_VERSION = 1
 
 # Clip name -> lavfi graph; {w} {h} {fps} are filled per rendition. A graph with
 # several chains must label its output [out0]. Add an entry to get a new clip,
-# or pass --clip file:/path/to/video to re-encode any file ffmpeg can read.
+# or pass --clip file:/path/to/video to re-encode any file ffmpeg can read, or
+# --clip asis:/path/to/h264.mp4 to serve an encoded clip unchanged (see below).
 CLIP_SOURCES = {
     # Motion everywhere: good for bitrate and recording tests.
     "testsrc": "testsrc2=size={w}x{h}:rate={fps}",
@@ -137,6 +138,29 @@ def clip_input_args(clip: str, r: Rendition) -> list[str]:
         speed=r.width // 4, xmax=r.width - bw, y=(r.height - bh) // 2,
     )
     return ["-f", "lavfi", "-i", graph]
+
+
+ASIS = "asis:"
+
+
+def asis_rendition(path: Path) -> tuple[int, int, int]:
+    """Width, height and frame rate of an H.264 file served unchanged; a clear error otherwise."""
+    if not path.is_file():
+        raise SimError(f"clip file not found: {path}")
+    proc = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+         "stream=codec_name,width,height,r_frame_rate", "-of", "json", str(path)],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    streams = json.loads(proc.stdout or "{}").get("streams") if proc.returncode == 0 else None
+    if not streams:
+        raise SimError(f"asis clip {path}: no video stream ffprobe can read ({proc.stderr.strip()[-200:]})")
+    st = streams[0]
+    num, _, den = str(st.get("r_frame_rate", "0/1")).partition("/")
+    if st.get("codec_name") != "h264":
+        raise SimError(f"asis clip {path}: video is {st.get('codec_name')}, not H.264 (use file: to re-encode it)")
+    if not den or int(num) % int(den) or int(num) // int(den) <= 0:
+        raise SimError(f"asis clip {path}: frame rate {num}/{den} is not a whole number")
+    return int(st["width"]), int(st["height"]), int(num) // int(den)
 
 
 # B-frames per mini-GOP for cameras started with --bframes (x264's usual 3 gives
@@ -178,6 +202,11 @@ class Clip:
     def frame_ns(self) -> int:
         return Gst.SECOND // self.rendition.fps
 
+    @property
+    def loop_ms(self) -> int:
+        """The loop period: the clip's length."""
+        return round(len(self.frames) * 1000 / self.rendition.fps)
+
 
 def run_ffmpeg(args: list[str]) -> None:
     cmd = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y", *args]
@@ -205,8 +234,17 @@ def pts_delays(ts: Path, fps: int) -> list[int]:
 
 def ensure_clip_files(cache_dir: Path, clip: str, r: Rendition, bframes: int) -> tuple[Path, Path, Path]:
     """Encode the clip, its timing and its snapshot unless a cached copy with the same key exists."""
-    inputs = clip_input_args(clip, r)
-    key_src = json.dumps([CACHE_VERSION, inputs, encode_args(r, bframes), r.width, r.height])
+    if clip.startswith(ASIS):
+        # Served unchanged: only copied into MPEG-TS (for each unit's PTS) with
+        # AUDs added; the key is the file's content.
+        source = Path(clip[len(ASIS):])
+        inputs = ["-i", str(source)]
+        args = ["-map", "0:v:0", "-an", "-c:v", "copy", "-bsf:v", "h264_mp4toannexb,h264_metadata=aud=insert", "-f", "mpegts"]
+        key_src = json.dumps([CACHE_VERSION, "asis", hashlib.sha256(source.read_bytes()).hexdigest()])
+    else:
+        inputs = clip_input_args(clip, r)
+        args = encode_args(r, bframes)
+        key_src = json.dumps([CACHE_VERSION, inputs, args, r.width, r.height])
     key = hashlib.sha256(key_src.encode()).hexdigest()[:12]
     safe = re.sub(r"[^A-Za-z0-9_-]+", "_", clip)[:40]
     h264 = cache_dir / f"{safe}-{r.name}-{key}.h264"
@@ -220,7 +258,7 @@ def ensure_clip_files(cache_dir: Path, clip: str, r: Rendition, bframes: int) ->
     tmp_timing = timing.with_suffix(f".tmp{os.getpid()}.pts")
     tmp_jpeg = jpeg.with_suffix(f".tmp{os.getpid()}.jpg")
     try:
-        run_ffmpeg([*inputs, *encode_args(r, bframes), str(tmp_ts)])
+        run_ffmpeg([*inputs, *args, str(tmp_ts)])
         run_ffmpeg(["-i", str(tmp_ts), "-map", "0:v:0", "-c", "copy", "-f", "h264", str(tmp)])
         tmp_timing.write_text(" ".join(str(d) for d in pts_delays(tmp_ts, r.fps)))
         run_ffmpeg(["-f", "h264", "-i", str(tmp), "-frames:v", "1", "-q:v", "3", str(tmp_jpeg)])
@@ -239,7 +277,8 @@ AUD = re.compile(rb"\x00\x00\x01\x09")
 NAL_START = re.compile(rb"\x00\x00\x01(.)", re.DOTALL)
 
 
-def load_clip(h264: Path, timing: Path, jpeg: Path, r: Rendition) -> Clip:
+def load_clip(h264: Path, timing: Path, jpeg: Path, r: Rendition, expected: int | None = None) -> Clip:
+    """Split the stream into access units; `expected` is the frame count (default: CLIP_SECONDS of it)."""
     data = h264.read_bytes()
     starts = [m.start() for m in AUD.finditer(data)]
     # Keep a 4-byte start code's leading zero with the unit it belongs to.
@@ -255,11 +294,29 @@ def load_clip(h264: Path, timing: Path, jpeg: Path, r: Rendition) -> Clip:
             buf.set_flags(Gst.BufferFlags.DELTA_UNIT)
         frames.append(buf)
         sizes.append(len(unit))
-    expected = CLIP_SECONDS * r.fps
     delays = [int(v) for v in timing.read_text().split()]
+    expected = CLIP_SECONDS * r.fps if expected is None else expected
     if len(frames) != expected or len(delays) != expected:
         raise SimError(f"{h264} has {len(frames)} access units and {len(delays)} timings, expected {expected}; delete the cache")
+    if frames[0].has_flags(Gst.BufferFlags.DELTA_UNIT):
+        raise SimError(f"{h264} does not start with a key frame, so it cannot loop")
     return Clip(r, h264, jpeg.read_bytes(), frames, sizes, delays)
+
+
+def load_asis_clip(cache_dir: Path, name: str) -> dict[str, Clip]:
+    """An encoded H.264 clip served unchanged on both streams: its own size, frame
+    rate and length (the loop period); no re-encode, so a detector sees exactly
+    the pixels the clip was made with."""
+    width, height, fps = asis_rendition(Path(name[len(ASIS):]))
+    probe = Rendition("sub", width, height, fps, 0)
+    h264, timing, jpeg = ensure_clip_files(cache_dir, name, probe, 0)
+    frames = len(timing.read_text().split())
+    clip = load_clip(h264, timing, jpeg, probe, expected=frames)
+    kbps = max(1, round(sum(clip.nbytes) * 8 * fps / frames / 1000))
+    return {
+        r: dataclasses.replace(clip, rendition=Rendition(r, width, height, fps, kbps))
+        for r in ("main", "sub")
+    }
 
 
 def prepare_clips(cache_dir: Path, names: list[tuple[str, int]]) -> dict[tuple[str, int, str], Clip]:
@@ -272,6 +329,11 @@ def prepare_clips(cache_dir: Path, names: list[tuple[str, int]]) -> dict[tuple[s
     with open(cache_dir / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         for name, bframes in dict.fromkeys(names):
+            if name.startswith(ASIS):
+                # The file decides about B-frames; --bframes does not apply.
+                for r, clip in load_asis_clip(cache_dir, name).items():
+                    clips[(name, bframes, r)] = clip
+                continue
             for r in RENDITIONS:
                 h264, timing, jpeg = ensure_clip_files(cache_dir, name, r, bframes)
                 clips[(name, bframes, r.name)] = load_clip(h264, timing, jpeg, r)
@@ -426,11 +488,20 @@ class Feeder:
         self.stalled = stalled
         self.index = 0
         self.next_pts: int | None = None
+        self.first_pts = 0
+        self.epoch_known = False
 
     def on_need_data(self, src: Any, _length: int) -> None:
+        clock = src.get_clock()
         if self.next_pts is None:
-            clock = src.get_clock()
             self.next_pts = clock.get_time() - src.get_base_time() if clock else 0
+            self.first_pts = self.next_pts
+        if not self.epoch_known and clock:
+            # identity sync=true sends the unit of running time rt when the clock
+            # reads base_time + rt: the clip's first frame left at this wall time.
+            ahead_ns = src.get_base_time() + self.first_pts - clock.get_time()
+            self.counters.set_epoch(time.time() * 1000 + ahead_ns / 1e6)
+            self.epoch_known = True
         frames, sizes, delays, frame_ns = self.clip.frames, self.clip.nbytes, self.clip.pts_delay, self.clip.frame_ns
         chunk = Gst.BufferList.new()
         nbytes = 0
@@ -454,11 +525,19 @@ class StreamCounters:
     A shared stream counts once however many clients watch it; each client
     gets these bytes plus RTP/RTSP framing."""
 
-    def __init__(self) -> None:
+    def __init__(self, loop_ms: int) -> None:
         self.lock = threading.Lock()
         self.frames = 0
         self.bytes = 0
         self.active = 0  # media pipelines currently built for this stream
+        self.loop_ms = loop_ms
+        # Wall time (ms) the running pipeline sent the clip's first frame; a new
+        # pipeline (after every client left) starts the clip again.
+        self.loop_epoch_ms: float | None = None
+
+    def set_epoch(self, epoch_ms: float) -> None:
+        with self.lock:
+            self.loop_epoch_ms = epoch_ms
 
     def add(self, frames: int, nbytes: int) -> None:
         with self.lock:
@@ -467,7 +546,9 @@ class StreamCounters:
 
     def snapshot(self) -> dict[str, int | bool]:
         with self.lock:
-            return {"active": self.active > 0, "frames_out": self.frames, "bytes_out": self.bytes}
+            return {"active": self.active > 0, "frames_out": self.frames, "bytes_out": self.bytes,
+                    "loop_ms": self.loop_ms,
+                    "loop_epoch_ms": round(self.loop_epoch_ms) if self.loop_epoch_ms is not None and self.active > 0 else None}
 
 
 LAUNCH = (
@@ -492,7 +573,7 @@ class RtspEndpoint:
         self.valves: dict[int, Any] = {}  # live media id -> its valve
         self.media_ids = itertools.count()
         self.lock = threading.Lock()
-        self.counters = {name: StreamCounters() for name in clips}
+        self.counters = {name: StreamCounters(clip.loop_ms) for name, clip in clips.items()}
 
         self.token = GstRtspServer.RTSPToken()
         self.token.set_string("media.factory.role", "user")
@@ -811,7 +892,7 @@ class Onvif:
         return (
             f'<{element} token="{r.name}" fixed="true"><tt:Name>{r.name}</tt:Name>'
             '<tt:VideoSourceConfiguration token="vsc0"><tt:Name>video source</tt:Name><tt:UseCount>2</tt:UseCount>'
-            f'<tt:SourceToken>vs0</tt:SourceToken><tt:Bounds x="0" y="0" width="{RENDITIONS[0].width}" height="{RENDITIONS[0].height}"/>'
+            f'<tt:SourceToken>vs0</tt:SourceToken><tt:Bounds x="0" y="0" width="{self.cam.renditions[0].width}" height="{self.cam.renditions[0].height}"/>'
             "</tt:VideoSourceConfiguration>"
             f'<tt:VideoEncoderConfiguration token="vec_{r.name}"><tt:Name>{r.name} encoder</tt:Name><tt:UseCount>1</tt:UseCount>'
             "<tt:Encoding>H264</tt:Encoding>"
@@ -828,20 +909,20 @@ class Onvif:
 
     def rendition_for(self, req: ET.Element) -> Rendition:
         token = (req.findtext(f"{{{NS['trt']}}}ProfileToken") or "").strip()
-        for r in RENDITIONS:
+        for r in self.cam.renditions:
             if r.name == token:
                 return r
         raise SoapFault(400, "env:Sender", "ter:InvalidArgVal", f"no profile {token!r}")
 
     def get_profiles(self, _req: ET.Element) -> str:
-        profiles = "".join(self.profile_xml("trt:Profiles", r) for r in RENDITIONS)
+        profiles = "".join(self.profile_xml("trt:Profiles", r) for r in self.cam.renditions)
         return f"<trt:GetProfilesResponse>{profiles}</trt:GetProfilesResponse>"
 
     def get_profile(self, req: ET.Element) -> str:
         return f"<trt:GetProfileResponse>{self.profile_xml('trt:Profile', self.rendition_for(req))}</trt:GetProfileResponse>"
 
     def get_video_sources(self, _req: ET.Element) -> str:
-        main = RENDITIONS[0]
+        main = self.cam.renditions[0]
         return (
             '<trt:GetVideoSourcesResponse><trt:VideoSources token="vs0">'
             f"<tt:Framerate>{main.fps}</tt:Framerate>"
@@ -961,6 +1042,8 @@ class Camera:
         self.clock_offset = 0.0
         self.lock = threading.Lock()
         self.clips = {r.name: sim.clips[(clip_name, self.b_frames(), r.name)] for r in RENDITIONS}
+        # What the streams really are: the standard renditions, or an asis clip's own.
+        self.renditions = [clip.rendition for clip in self.clips.values()]
         self.rtsp = RtspEndpoint(self, self.clips, sim.pool, sim.args.rtsp_auth)
         self.has_events = index not in sim.args.no_events
         self.events = EventService(
@@ -990,6 +1073,7 @@ class Camera:
             "rtsp_port": self.rtsp_port, "onvif_port": self.onvif_port,
             "main": self.rtsp_url("main"), "sub": self.rtsp_url("sub"),
             "onvif": self.device_url(), "uuid": f"urn:uuid:{self.uuid}", "clip": self.clip_name,
+            "loop_ms": self.clips["sub"].loop_ms,
             "bframes": self.bframes, "events": self.has_events, "zero_time": self.events.zero_time,
         }
 
@@ -1393,7 +1477,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--control-port", type=int, default=0, help="fault-injection API port (0 = any free)")
     p.add_argument("--cache-dir", default=str(Path(__file__).resolve().parent / ".cache"))
     p.add_argument("--clip", default="testsrc",
-                   help=f"clip name(s), comma-separated, assigned round-robin: {', '.join(CLIP_SOURCES)} or file:PATH")
+                   help=f"clip name(s), comma-separated, assigned round-robin: {', '.join(CLIP_SOURCES)}, "
+                        "file:PATH (re-encoded) or asis:PATH (an H.264 file served unchanged on main and sub)")
     p.add_argument("--bframes", default="",
                    help=f"comma-separated camera indexes whose streams have B-frames ({B_FRAMES} per mini-GOP)")
     p.add_argument("--no-events", default="",

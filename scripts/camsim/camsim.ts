@@ -28,6 +28,8 @@ export interface ReadyCamera {
   onvif: string;
   uuid: string;
   clip: string;
+  /** The clip's length: the streams loop with this period. */
+  loop_ms: number;
   /** The streams have B-frames (decode order differs from display order). */
   bframes: boolean;
   /** It offers the ONVIF Events service (PullPoint). */
@@ -53,7 +55,7 @@ interface WireCameraState {
   faults: Fault[];
   clock_offset_s: number;
   rtsp_clients: number;
-  streams: Record<StreamName, { active: boolean; frames_out: number; bytes_out: number }>;
+  streams: Record<StreamName, { active: boolean; frames_out: number; bytes_out: number; loop_ms: number; loop_epoch_ms: number | null }>;
   events: { subscriptions: number; subscriptions_created: number; renewals: number } | null;
 }
 
@@ -63,6 +65,15 @@ export interface StreamState {
   /** Frames and bytes handed to the RTP payloader, outside stalls; counted once per stream, not per client. */
   framesOut: number;
   bytesOut: number;
+  /** The clip's length; the stream repeats it with this period. */
+  loopMs: number;
+  /**
+   * Wall time (epoch ms) the running pipeline sent the clip's first frame, null
+   * while none runs. Clip time at wall time w is (w − loopEpochMs) mod loopMs.
+   * A pipeline built again (after every client left) starts a new epoch; main
+   * and sub have their own.
+   */
+  loopEpochMs: number | null;
 }
 
 export interface CameraState {
@@ -89,6 +100,10 @@ export interface SimCamera {
   urls: { main: string; sub: string; onvif: string };
   /** WS-Discovery endpoint reference, `urn:uuid:…`. */
   uuid: string;
+  /** The clip the camera plays, as given in `clips`. */
+  clip: string;
+  /** The clip's length: the streams loop with this period. */
+  loopMs: number;
   /** The streams have B-frames. */
   bFrames: boolean;
   /** It offers the ONVIF Events service. */
@@ -125,7 +140,12 @@ export interface CamsimOptions {
   rtspBasePort?: number;
   onvifBasePort?: number;
   controlPort?: number;
-  /** Clip names assigned round-robin to cameras (default: testsrc). */
+  /**
+   * Clip names assigned round-robin to cameras (default: testsrc): a built-in
+   * name, `file:PATH` (re-encoded to the standard 1280x720 and 640x360, 25 fps,
+   * 20 s) or `asis:PATH` (an H.264 file served unchanged on main and sub, at its
+   * own size, frame rate and length; it must start with a key frame).
+   */
   clips?: string[];
   /** Indexes of cameras whose streams have B-frames, as many real cameras' are. */
   bFrameCameras?: number[];
@@ -269,6 +289,8 @@ function toSimCamera(c: ReadyCamera): SimCamera {
     onvifPort: c.onvif_port,
     urls: { main: c.main, sub: c.sub, onvif: c.onvif },
     uuid: c.uuid,
+    clip: c.clip,
+    loopMs: c.loop_ms,
     bFrames: c.bframes,
     events: c.events,
     authUrl(stream, creds = { user: c.user, password: c.password }) {
@@ -285,6 +307,8 @@ function toCameraState(s: WireCameraState): CameraState {
     active: s.streams[name].active,
     framesOut: s.streams[name].frames_out,
     bytesOut: s.streams[name].bytes_out,
+    loopMs: s.streams[name].loop_ms,
+    loopEpochMs: s.streams[name].loop_epoch_ms,
   });
   return {
     index: s.index,
