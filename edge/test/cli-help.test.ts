@@ -134,7 +134,7 @@ t.test('every message of the CLI commands has a Chinese text', async (t) => {
     join(src, 'cli/main.ts'),
     // Commander's words and the help titles live in shared/ (the cloud's CLI uses them too).
     ...['commander-i18n.ts', 'lang.ts'].map((f) => join(src, '../../shared/src/cli', f)),
-    ...['onvif', 'probe', 'doctor'].flatMap((d) => readdirSync(join(src, d)).map((f) => join(src, d, f))),
+    ...['onvif', 'probe', 'doctor'].flatMap((d) => readdirSync(join(src, d), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => join(src, d, f))),
     ...['cameras/csv.ts', 'local-time.ts', 'playback/range.ts', 'storage/holds.ts', 'auth/users.ts', 'config/load.ts'].map((f) => join(src, f)),
   ];
   const zh = translator('zh');

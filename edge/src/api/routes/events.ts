@@ -4,7 +4,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { MOTION_EVENT_TYPE } from '@cunbox/shared';
 import { CunboxError } from '../../errors.ts';
-import { CameraAccess } from '../../playback/access.ts';
+import { visibleCameras } from './visible-cameras.ts';
 import { parseRange } from '../../playback/range.ts';
 import { isEpisodeStart, parseEventCursor, type StoredEvent } from '../../events/event-store.ts';
 import type { CameraMotionSettings } from '../../motion/settings-store.ts';
@@ -50,17 +50,9 @@ export function eventRoutes(app: Api, { deps }: RouteContext): void {
   const video = deps.video;
   const events = video?.events;
   if (!video || !events) return;
-  const access = new CameraAccess(deps.db);
   const tags = ['events'];
   const now = () => deps.clock.now();
-  const allowed = (req: FastifyRequest) => access.allowed(req.principal!.userId, req.principal!.role);
-  const camera = (req: FastifyRequest, cameraId: number) => {
-    const cam = video.registry.get(cameraId);
-    const set = allowed(req);
-    // The same answer for "no such camera" and "not yours": ids are not probed.
-    if (!cam || (set !== undefined && !set.has(cameraId))) throw new CunboxError('NOT_FOUND', `no camera ${cameraId}`);
-    return cam;
-  };
+  const { allowed, camera } = visibleCameras(deps.db, video.registry);
 
   const toReply = (e: StoredEvent) => {
     const d = e.detail;
