@@ -41,6 +41,7 @@ import { liveness, outboxOf } from './metrics/sources.ts';
 import { BackupScheduler } from './backup/scheduler.ts';
 import { findWebRoot } from './api/web.ts';
 import { MotionService } from './motion/service.ts';
+import { CheckpointStore } from './checkpoints/store.ts';
 import { requiredDays } from './storage/capacity.ts';
 import { MotionSettingsStore } from './motion/settings-store.ts';
 import { ChangeSignal } from './screen/signal.ts';
@@ -210,6 +211,10 @@ export class Edge {
       // The cameras' own motion and tamper alarms (motion.source onvif or both).
       this.#onvifEvents = new OnvifEventSources({ clock, log: log.child({ module: 'onvif-events' }), sink: events, db, cameras: () => registry.listWithSecrets(), settings: config.cameraMotion ?? {} });
       this.#onvifEvents.start();
+      // Config-file cameras: the file says which are checkpoints (路口卡口).
+      const checkpoints = new CheckpointStore({ db });
+      const checkpointNames = new Set(config.checkpoints ?? []);
+      for (const cam of registry.list()) if (cam.source === 'config') checkpoints.set(cam.id, checkpointNames.has(cam.name));
       const motionSettings = new MotionSettingsStore({ db });
       // Motion detection on the sub streams: only with a `motion` section.
       if (config.motion) {

@@ -18,6 +18,12 @@ function offsetMs(ms: number, zone: string): number {
   return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(ms / 1000) * 1000;
 }
 
+/** The instant the zone's wall-clock hour holding `ms` began (half- and quarter-hour offsets included). */
+export function localHourStart(ms: number, zone: string): number {
+  const wall = ms + offsetMs(ms, zone);
+  return ms - (((wall % 3_600_000) + 3_600_000) % 3_600_000);
+}
+
 /** "2026-11-30T17:05:03+08:00": a W3C date-time with the zone's offset at that instant, for machine readers (Open311). */
 export function formatW3c(ms: number, zone: string): string {
   const w = wallClock(ms, zone);

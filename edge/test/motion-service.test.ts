@@ -99,16 +99,26 @@ t.test('key frames while still, a few fps while moving, one event with its peak 
   t.equal(h.service.status()[0]!.mode, 'active');
 
   // The box walks across the lower half, once seen larger (the peak), then leaves.
-  for (let i = 0; i < 10; i++) await h.send(active, { x: 14 + i * 4, y: 55 }, 200);
+  const firstMotionAt = h.clock.now() - 500;
+  await h.send(active, { x: 14, y: 55 }, 200);
+  const starts = h.events.list({ type: 'motion.start' });
+  t.equal(starts.length, 1, 'the start is stored as soon as the event opens (second frame with motion), while the box still moves');
+  t.equal(starts[0]!.atMs, firstMotionAt, 'dated at the first frame with motion');
+  t.same(starts[0]!.detail, { v: 1, source: 'video', zone: null });
+  for (let i = 1; i < 10; i++) await h.send(active, { x: 14 + i * 4, y: 55 }, 200);
+  t.equal(h.events.list({ type: 'motion.start' }).length, 1, 'one start per event, not per frame');
   const peakPicture = h.pictures() + 1;
   await h.send(active, { x: 56, y: 50, w: 24, h: 30 }, 200);
   for (let i = 0; i < 3; i++) await h.send(active, { x: 64 + i * 4, y: 55 }, 200);
-  t.same(h.events.list({ type: 'motion' }), [], 'nothing stored while the event is open');
+  t.same(h.events.list({ type: 'motion' }), [], 'no summary while the event is open');
   for (let i = 0; i < 20; i++) await h.send(active, undefined, 200);
   const [e] = h.events.list({ type: 'motion' });
   t.ok(e, 'stored once the motion stopped for the merge gap');
   const d = e!.detail as unknown as MotionEventDetail;
   t.equal(d.zone, null, 'no zones: the whole picture');
+  t.equal(e!.atMs, firstMotionAt, 'the summary is dated at the start too');
+  t.equal(d.source, 'video');
+  t.equal(d.startEventId, starts[0]!.id, 'the summary names its start');
   t.ok(d.endMs > e!.atMs);
   t.same(d.labels, []);
   const file = h.layout.absolute(h.layout.thumbnailPath(h.cam.id, e!.atMs, d.thumbnail!.sha256));
@@ -150,6 +160,7 @@ t.test('a camera turned off, or with zones changed, follows within seconds; stop
   await h.service.stop();
   const [e] = h.events.list({ type: 'motion' });
   t.equal((e?.detail as unknown as MotionEventDetail | undefined)?.zone, 'door', 'the open event was stored by stop(), in its zone');
+  t.match(h.events.list({ type: 'motion.start' }), [{ id: (e?.detail as unknown as MotionEventDetail).startEventId, atMs: e?.atMs, detail: { source: 'video', zone: 'door' } }], 'its start was stored in its zone, and the summary names it');
 
   await h.service.start();
   const again = h.spawned.at(-1)!;

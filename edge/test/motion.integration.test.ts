@@ -81,6 +81,14 @@ t.test('a box crossing a zone is one event in that zone with a thumbnail; a mask
   t.teardown(() => edge.stop());
   const [cam0, cam1, cam2] = edge.parts.registry.list().map((c) => c.id);
   const motionOf = (cameraId: number) => edge.parts.events.list({ cameraId, type: 'motion' });
+  const startsOf = (cameraId: number) => edge.parts.events.list({ cameraId, type: 'motion.start' });
+
+  // The box crosses 8–14 s: the start row must be there while it still moves, long before the summary.
+  await waitFor('the start of the first crossing to be stored', () => startsOf(cam0!).length > 0, 90_000, 100);
+  const startSeenAt = Date.now();
+  t.same(motionOf(cam0!), [], 'no summary yet when the start is stored: the event is still going on');
+  const open = timeline(edge.db, { fromMs: startedAt - 1000, toMs: Date.now() + 1000 }, [cam0!], Date.now())[0]!.events.filter((m) => m.type.startsWith('motion'));
+  t.match(open, [{ type: 'motion.start', zone: 'yard', endMs: null, open: true }], 'the timeline shows it open');
 
   // The first crossing ends at 14 s; with the 4-s merge gap its event is stored by ~20 s.
   await waitFor('the first crossing to become an event', () => motionOf(cam0!).length > 0, 90_000, 500);
@@ -96,7 +104,13 @@ t.test('a box crossing a zone is one event in that zone with a thumbnail; a mask
   const d = e.detail as unknown as MotionEventDetail;
   t.equal(d.zone, 'yard', 'in the zone the box crossed');
   t.ok(d.endMs - e.atMs >= 1000 && d.endMs - e.atMs <= 10_000, `lasts about the crossing (${d.endMs - e.atMs} ms)`);
-  t.ok(d.score > 0 && d.score < 0.2, `score is the moving share of the picture (${d.score})`);
+  t.ok(d.score !== null && d.score > 0 && d.score < 0.2, `score is the moving share of the picture (${d.score})`);
+  const starts = startsOf(cam0!);
+  t.match(starts, [{ atMs: e.atMs, detail: { v: 1, source: 'video', zone: 'yard' } }], 'one start row, dated like the summary');
+  t.equal(d.startEventId, starts[0]!.id, 'the summary names its start');
+  t.equal(d.source, 'video');
+  // Not a latency bound (that is the benchmark's): only that the start was stored while the box still moved.
+  t.ok(startSeenAt < d.endMs, `the start row was there before the motion ended (${d.endMs - startSeenAt} ms before)`);
   t.same(d.labels, []);
   t.ok(d.thumbnail, 'has a thumbnail');
   const jpeg = readFileSync(edge.layout.absolute(edge.layout.thumbnailPath(cam0!, e.atMs, d.thumbnail!.sha256)));
@@ -105,6 +119,7 @@ t.test('a box crossing a zone is one event in that zone with a thumbnail; a mask
 
   t.same(motionOf(cam1!), [], 'the masked crossing gives no event');
   t.same(motionOf(cam2!), [], 'the light switch gives no event');
+  t.same([...startsOf(cam1!), ...startsOf(cam2!)], [], 'nor any start');
 
   const tl = timeline(edge.db, { fromMs: startedAt - 1000, toMs: Date.now() + 1000 }, [cam0!], Date.now());
   t.same(tl[0]!.events.filter((m) => m.type === 'motion'), [{ id: e.id, type: 'motion', atMs: e.atMs, endMs: d.endMs, zone: 'yard' }], 'the event is a marker on the timeline');

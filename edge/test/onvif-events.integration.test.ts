@@ -75,7 +75,7 @@ t.test('a motion alarm becomes one stored event with a start and an end', async 
   const start = store.list({ type: 'motion.start' })[0]!;
   t.equal(start.cameraId, 7);
   t.equal(start.atMs, onAt, 'stamped on receipt with our clock');
-  t.match(start.detail, { source: 'onvif', topic: 'VideoSource/MotionAlarm' });
+  t.match(start.detail, { v: 1, source: 'onvif', zone: null, topic: 'VideoSource/MotionAlarm' });
   t.type(start.detail['cameraAtMs'], 'number', "the camera's own time kept when it is a real one");
 
   await time.tick(3_000);
@@ -87,13 +87,15 @@ t.test('a motion alarm becomes one stored event with a start and an end', async 
     await until(`${kind} ${state}`, () => source.status().received === received);
     if (kind === 'motion') await time.tick(MERGE_GAP_MS / 2); // a short gap: less than the merge gap
   }
-  t.same(store.list({ type: 'motion.end' }), [], 'no end while waiting out the gap');
+  t.same(store.list({ type: 'motion' }), [], 'no summary while waiting out the gap');
   const offAt = time.clock.now();
-  await until('motion.end after the merge gap', () => store.list({ type: 'motion.end' }).length === 1, { tickMs: 1_000 });
+  await until('the motion summary after the merge gap', () => store.list({ type: 'motion' }).length === 1, { tickMs: 1_000 });
   t.equal(store.list({ type: 'motion.start' }).length, 1, 'motion again within the merge gap did not start a second event');
-  const end = store.list({ type: 'motion.end' })[0]!;
-  t.equal(end.atMs, offAt, 'the end is when the last alarm went off, not when the gap ran out');
-  t.match(end.detail, { source: 'onvif', startedAtMs: onAt, durationMs: offAt - onAt, startEventId: start.id, reason: 'off' });
+  const end = store.list({ type: 'motion' })[0]!;
+  t.equal(end.atMs, onAt, 'the summary is dated at the start, like a video motion event');
+  t.equal(end.detail['endMs'], offAt, 'the end is when the last alarm went off, not when the gap ran out');
+  t.equal((end.detail['endMs'] as number) - end.atMs, offAt - onAt, 'its duration');
+  t.match(end.detail, { v: 1, source: 'onvif', zone: null, peakAtMs: onAt, score: null, labels: [], thumbnail: null, startEventId: start.id, reason: 'off' });
   t.same(source.status().open, []);
 });
 
@@ -104,10 +106,11 @@ t.test('a tamper alarm becomes a tamper event; ending the source closes an open 
   await subscribed();
   await sim.control.event(0, 'tamper', true);
   await until('tamper.start', () => store.list({ type: 'tamper.start' }).length === 1);
-  t.match(store.list({ type: 'tamper.start' })[0]!.detail, { source: 'onvif', topic: 'VideoSource/GlobalSceneChange/ImagingService' });
+  const tamperStart = store.list({ type: 'tamper.start' })[0]!;
+  t.match(tamperStart.detail, { v: 1, source: 'onvif', zone: null, topic: 'VideoSource/GlobalSceneChange/ImagingService' });
   t.equal(store.list({ type: 'motion.start' }).length, 0, 'tamper is not motion');
   await source.stop();
-  t.match(store.list({ type: 'tamper.end' }), [{ detail: { reason: 'stopped' } }], 'no episode is left without an end');
+  t.match(store.list({ type: 'tamper' }), [{ atMs: tamperStart.atMs, detail: { v: 1, source: 'onvif', startEventId: tamperStart.id, reason: 'stopped' } }], 'no episode is left without an end');
   await until('the camera freed the subscription', async () => (await sim.control.state())[0]!.events!.subscriptions === 0);
   await sim.control.event(0, 'tamper', false);
 });

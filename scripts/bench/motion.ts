@@ -17,7 +17,16 @@
 //   motion_per_camera_pct       the difference per camera
 //   cpu_ratio                   motion_cpu_pct / recording_cpu_pct
 //   events                      motion events stored during the motion windows
+//   latency_p50_ms, latency_p95_ms, latency_max_ms, latency_samples
+//                               crossing clip: the box's first frame in the clip → its
+//                               `motion.start` row seen in the database (polled every 50 ms)
 //   per_run                     every run's numbers
+//
+// Latency needs to know where each sub stream's clip is: camsim restarts a stream's clip when
+// its last client leaves, and the detector's mode switch reconnects. So with the crossing
+// clip a viewer (ffmpeg -c copy) stays on every sub stream from before the first window, as a
+// real camera's stream goes on whoever watches; the clip's start is when the viewer's first
+// packet arrived, and the box appears 8 s into each 20-s loop.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +37,8 @@ import { startCamsim, type Camsim } from '../camsim/camsim.ts';
 import { childrenOf, total } from './proc-stats.ts';
 import { printAndSave } from './report.ts';
 import { motionClip } from '../../edge/test/helpers/motion-clips.ts';
-import { openDatabase } from '../../edge/src/db/database.ts';
+import { openDatabase, type Db } from '../../edge/src/db/database.ts';
+import { authenticatedUrl } from '../../edge/src/cameras/registry.ts';
 
 const { values } = parseArgs({
   options: {
@@ -55,8 +65,64 @@ const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 const round = (v: number) => Math.round(v * 100) / 100;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+const CLIP_MS = 20_000;
+const BOX_APPEARS_MS = 8_000;
+
+/** Keeps each sub stream playing; resolves with the wall time (Date.now) its first packet arrived, per camera name. */
+async function watchSubs(sim: Camsim): Promise<{ clipStart: Map<string, number>; stop: () => void }> {
+  const clipStart = new Map<string, number>();
+  const children = sim.cameras.map((c) => {
+    const child = spawn('ffmpeg', ['-nostdin', '-v', 'error', '-rtsp_transport', 'tcp', '-i', authenticatedUrl(c.urls.sub, c.user, c.password), '-c', 'copy', '-f', 'mpegts', 'pipe:1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout!.once('data', () => clipStart.set(c.name, Date.now()));
+    child.stdout!.resume();
+    return child;
+  });
+  const deadline = Date.now() + 30_000;
+  while (clipStart.size < sim.cameras.length && Date.now() < deadline) await sleep(0.05);
+  if (clipStart.size < sim.cameras.length) throw new Error('not every sub stream started playing');
+  return { clipStart, stop: () => children.forEach((c) => c.kill('SIGKILL')) };
+}
+
+/** Polls the edge's database for new motion.start rows: when each was first seen, and its camera's name. */
+function watchStarts(dbFile: string): { stop: () => Array<{ name: string; seenMs: number }> } {
+  let db: Db | undefined;
+  let after = 0;
+  const seen: Array<{ name: string; seenMs: number }> = [];
+  const timer = setInterval(() => {
+    try {
+      db ??= openDatabase(dbFile, { readonly: true });
+      const rows = db.prepare("SELECT e.id, c.name FROM events e JOIN cameras c ON c.id = e.camera_id WHERE e.type = 'motion.start' AND e.id > ? ORDER BY e.id").all(after) as Array<{ id: number; name: string }>;
+      const now = Date.now();
+      for (const r of rows) {
+        seen.push({ name: r.name, seenMs: now });
+        after = r.id;
+      }
+    } catch {
+      // Not created yet, or busy: the next poll reads it.
+    }
+  }, 50);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      db?.close();
+      return seen;
+    },
+  };
+}
+
+/** Each start seen → how long after the box's latest appearance in that camera's clip. */
+function latencies(seen: Array<{ name: string; seenMs: number }>, clipStart: Map<string, number>): number[] {
+  return seen.flatMap(({ name, seenMs }) => {
+    const t0 = clipStart.get(name);
+    if (t0 === undefined) return [];
+    const sinceLoop = (seenMs - t0 - BOX_APPEARS_MS) % CLIP_MS;
+    // Only starts within the crossing's 6 s (+ slack): anything later is not this crossing's start.
+    return sinceLoop >= 0 && sinceLoop < 10_000 ? [sinceLoop] : [];
+  });
+}
+
 /** Runs the edge (recording, and motion when asked) and returns its CPU over T seconds after warm-up. */
-async function window(sim: Camsim, dir: string, motion: boolean): Promise<{ cpuPct: number; events: number }> {
+async function window(sim: Camsim, dir: string, motion: boolean): Promise<{ cpuPct: number; events: number; starts: Array<{ name: string; seenMs: number }> }> {
   log(`${motion ? 'recording + motion' : 'recording'}: ${N} cameras`);
   mkdirSync(dir, { recursive: true });
   const cfg = join(dir, 'config.yaml');
@@ -66,6 +132,7 @@ async function window(sim: Camsim, dir: string, motion: boolean): Promise<{ cpuP
   const lines = createInterface({ input: edge.stdout! });
   const next = () => new Promise<string>((resolve) => lines.once('line', resolve));
   if (!(await next()).includes('started')) throw new Error('edge runner did not start');
+  const starts = motion ? watchStarts(join(dir, 'data', 'cunbox.db')) : undefined;
   await sleep(W);
   edge.stdin!.write('mark\n');
   const pids = () => [edge.pid!, ...childrenOf(edge.pid!)];
@@ -84,17 +151,21 @@ async function window(sim: Camsim, dir: string, motion: boolean): Promise<{ cpuP
   const db = openDatabase(join(dir, 'data', 'cunbox.db'));
   const events = (db.prepare("SELECT count(*) AS n FROM events WHERE type = 'motion'").get() as { n: number }).n;
   db.close();
-  return { cpuPct, events };
+  return { cpuPct, events, starts: starts?.stop() ?? [] };
 }
 
 const root = mkdtempSync(join(tmpdir(), 'cunbox-bench-motion-'));
 const clip = await motionClip(values.clip);
 const sim = await startCamsim({ cameras: N, clips: [`file:${clip}`] });
+const viewers = values.clip === 'crossing' ? await watchSubs(sim) : undefined;
+const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]! : null);
 try {
   const perRun = [];
+  const lat: number[] = [];
   let before = await window(sim, join(root, 'rec-0'), false);
   for (let r = 1; r <= RUNS; r++) {
     const withMotion = await window(sim, join(root, `motion-${r}`), true);
+    if (viewers) lat.push(...latencies(withMotion.starts, viewers.clipStart));
     const after = await window(sim, join(root, `rec-${r}`), false);
     const recording = (before.cpuPct + after.cpuPct) / 2;
     perRun.push({ recording_cpu_pct: round(recording), recording_cpu_pct_around: [round(before.cpuPct), round(after.cpuPct)], motion_cpu_pct: round(withMotion.cpuPct), motion_extra_cpu_pct: round(withMotion.cpuPct - recording), events: withMotion.events });
@@ -115,11 +186,16 @@ try {
       motion_per_camera_pct: round(extra / N),
       cpu_ratio: round(mot / rec),
       events: perRun.reduce((s, p) => s + p.events, 0),
+      latency_p50_ms: pct(lat, 50),
+      latency_p95_ms: pct(lat, 95),
+      latency_max_ms: lat.length ? Math.max(...lat) : null,
+      latency_samples: lat.length,
       per_run: perRun,
     },
     values.json,
   );
 } finally {
+  viewers?.stop();
   await sim.stop();
   if (!values.keep) rmSync(root, { recursive: true, force: true });
 }

@@ -33,6 +33,7 @@ import { announcementRoutes } from './routes/announcements.ts';
 import { partyRoutes } from './routes/party.ts';
 import { videoRoutes, type VideoDeps } from './routes/video.ts';
 import { eventRoutes } from './routes/events.ts';
+import { checkpointRoutes } from './routes/checkpoints.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { healthRoutes, type HealthDeps } from './routes/health.ts';
 import { webRoutes } from './routes/web.ts';
@@ -278,7 +279,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
   });
 
   const ctx: RouteContext = { deps, authenticate, credentials, lockout, audit, options };
-  for (const routes of [authRoutes, mediaRoutes, ticketRoutes, open311Routes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes, eventRoutes, auditRoutes, healthRoutes, observabilityRoutes, screenRoutes, kioskRoutes, webRoutes]) {
+  for (const routes of [authRoutes, mediaRoutes, ticketRoutes, open311Routes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes, eventRoutes, checkpointRoutes, auditRoutes, healthRoutes, observabilityRoutes, screenRoutes, kioskRoutes, webRoutes]) {
     routes(app, ctx);
   }
   await app.ready();

@@ -32,6 +32,8 @@ export interface EdgeConfig {
   recorder: RecorderSettings;
   retention: RetentionSettings;
   cameras: CameraInput[];
+  /** Names of the config-file cameras marked `checkpoint: true` (the file is the truth for them at every start). */
+  checkpoints?: string[];
   /** Per camera name, what its `motion` and `onvif_events` sections say; a camera not here gets the defaults. */
   cameraMotion?: Record<string, CameraMotionSource>;
   /** The governance HTTP API; null (or absent): not started. */
@@ -173,6 +175,7 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
       enabled: c.enabled,
       retentionDays: c.retention_days ?? null,
     })),
+    checkpoints: cfg.cameras.filter((c) => c.checkpoint).map((c) => c.name.trim()),
     cameraMotion: Object.fromEntries(
       cfg.cameras.map((c) => [
         c.name,

@@ -124,6 +124,7 @@ export const configSchema = {
           password: { type: 'string' },
           enabled: { type: 'boolean', default: true },
           retention_days: { type: 'number', exclusiveMinimum: 0, maximum: 3650 },
+          checkpoint: { type: 'boolean', default: false, description: 'A checkpoint (路口卡口): its motion is counted per hour and zone (GET /api/checkpoints/activity).' },
           motion: {
             type: 'object',
             additionalProperties: false,
@@ -216,6 +217,7 @@ export interface RawConfig {
     password?: string;
     enabled: boolean;
     retention_days?: number;
+    checkpoint: boolean;
     motion?: RawCameraMotion & { source?: 'video' | 'onvif' | 'both' };
     onvif_events?: { address?: string; merge_gap_seconds?: number };
   }>;

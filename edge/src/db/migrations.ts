@@ -13,6 +13,7 @@ import { playbackMigrations } from '../playback/migrations.ts';
 import { syncMigrations } from '../sync/migrations.ts'; // issue #5
 import { motionMigrations } from '../motion/migrations.ts';
 import { eventMigrations } from '../events/migrations.ts';
+import { checkpointMigrations } from '../checkpoints/migrations.ts';
 
 export interface Migration {
   /** Unique, stable, e.g. 'recording/001-initial'. */
@@ -152,4 +153,4 @@ export const recordingMigrations: readonly Migration[] = [
 ];
 
 /** Every domain's migrations. Add a domain's list here; order within a list matters. */
-export const migrations: readonly Migration[] = [...recordingMigrations, ...authMigrations, ...cameraMigrations, ...governanceMigrations, ...apiMigrations, ...playbackMigrations, ...syncMigrations, ...motionMigrations, ...eventMigrations];
+export const migrations: readonly Migration[] = [...recordingMigrations, ...authMigrations, ...cameraMigrations, ...governanceMigrations, ...apiMigrations, ...playbackMigrations, ...syncMigrations, ...motionMigrations, ...eventMigrations, ...checkpointMigrations];

@@ -1,3 +1,4 @@
+import { EPISODE_TYPES } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 
@@ -7,6 +8,29 @@ export interface StoredEvent {
   type: string;
   atMs: number;
   detail: Record<string, unknown>;
+  /** Only for start rows (`motion.start`, `tamper.start`) read by `page`: the summary that ended it; null while it goes on. */
+  endedBy?: number | null;
+}
+
+const START_TYPES = Object.keys(EPISODE_TYPES);
+const SUMMARY_TYPES = Object.values(EPISODE_TYPES);
+const quoted = (list: readonly string[]) => list.map((x) => `'${x}'`).join(',');
+
+/** True for a start row of an episode (still going on or not). */
+export const isEpisodeStart = (type: string): boolean => START_TYPES.includes(type);
+
+/**
+ * SQL: the id of the summary row that ended start row `alias` (null while it
+ * goes on). A summary is dated at its start and is of the same camera, so the
+ * (camera_id, at_ms) index finds it without a scan.
+ */
+export function endedBySql(alias: string): string {
+  return `(SELECT s.id FROM events s WHERE s.camera_id = ${alias}.camera_id AND s.at_ms = ${alias}.at_ms AND s.type IN (${quoted(SUMMARY_TYPES)}) AND json_extract(s.detail, '$.startEventId') = ${alias}.id LIMIT 1)`;
+}
+
+/** SQL: row `alias` is not a start row whose episode has ended (its summary stands for it). */
+export function notEndedStartSql(alias: string): string {
+  return `NOT (${alias}.type IN (${quoted(START_TYPES)}) AND ${endedBySql(alias)} IS NOT NULL)`;
 }
 
 export interface EventQuery {
@@ -16,6 +40,8 @@ export interface EventQuery {
   types?: readonly string[];
   zones?: readonly string[];
   before?: { atMs: number; id: number };
+  /** Leave out start rows whose episode ended: one row per episode, the summary once there is one. */
+  hideEndedStarts?: boolean;
   limit: number;
 }
 
@@ -70,7 +96,8 @@ export class EventStore {
   /**
    * Newest first, `limit` at a time. `before` is the cursor of the last event
    * of the previous page (`atMs.id`): keyset paging, stable while events arrive.
-   * `zones` matches the zone of motion events.
+   * `zones` matches the zone of motion events (start rows and summaries).
+   * Start rows come with `endedBy`.
    */
   page(q: EventQuery): { events: StoredEvent[]; next: string | null } {
     const where: string[] = ['at_ms >= ?', 'at_ms < ?'];
@@ -82,14 +109,17 @@ export class EventStore {
     if (q.cameraIds) list('camera_id', q.cameraIds);
     if (q.types) list('type', q.types);
     if (q.zones) list("coalesce(json_extract(detail, '$.zone'), '')", q.zones);
+    if (q.hideEndedStarts) where.push(notEndedStartSql('e'));
     if (q.before) {
       where.push('(at_ms < ? OR (at_ms = ? AND id < ?))');
       params.push(q.before.atMs, q.before.atMs, q.before.id);
     }
     const rows = this.#db
-      .prepare(`SELECT id, camera_id AS cameraId, type, at_ms AS atMs, detail FROM events WHERE ${where.join(' AND ')} ORDER BY at_ms DESC, id DESC LIMIT ?`)
-      .all(...params, q.limit + 1) as Array<Omit<StoredEvent, 'detail'> & { detail: string | null }>;
-    const events = rows.slice(0, q.limit).map((r) => ({ ...r, detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : {} }));
+      .prepare(
+        `SELECT id, camera_id AS cameraId, type, at_ms AS atMs, detail, CASE WHEN type IN (${quoted(START_TYPES)}) THEN ${endedBySql('e')} END AS endedBy FROM events e WHERE ${where.join(' AND ')} ORDER BY at_ms DESC, id DESC LIMIT ?`,
+      )
+      .all(...params, q.limit + 1) as Array<Omit<StoredEvent, 'detail' | 'endedBy'> & { detail: string | null; endedBy: number | null }>;
+    const events = rows.slice(0, q.limit).map(({ endedBy, ...r }): StoredEvent => ({ ...r, detail: r.detail ? (JSON.parse(r.detail) as Record<string, unknown>) : {}, ...(isEpisodeStart(r.type) ? { endedBy } : {}) }));
     const last = events.at(-1);
     return { events, next: rows.length > q.limit && last ? `${last.atMs}.${last.id}` : null };
   }

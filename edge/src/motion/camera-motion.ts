@@ -33,14 +33,25 @@ export const defaultMotionFeedSettings: MotionFeedSettings = {
   stopGraceMs: 2_000,
 };
 
+/** An event the tracker just opened: still going on, dated at its first frame with motion. */
+export interface StartedMotion {
+  cameraId: number;
+  zone: string | null;
+  startMs: number;
+}
+
 /** A finished event with the JPEG of its peak frame (null when none arrived). */
 export interface FinishedMotion extends MotionEvent {
   cameraId: number;
   thumbnail: Buffer | null;
+  /** What `motionStarted` returned for it (the start row's id); null when it stored nothing. */
+  startEventId: number | null;
 }
 
 /** Where a camera's motion feed reports; never throws back into the feed. */
 export interface MotionSink {
+  /** As soon as an event opens (not when it ends): returns the stored start's id, or null. */
+  motionStarted(event: StartedMotion): number | null;
   motionEnded(event: FinishedMotion): void;
   /** Told of each mode change and ffmpeg start, for status and tests. */
   modeChanged?(cameraId: number, mode: MotionMode): void;
@@ -97,6 +108,8 @@ export class CameraMotion {
   readonly #jpegs = new Map<number, Buffer>();
   /** Per zone: the frame number of its open event's peak, and the JPEG once it arrived. */
   readonly #peaks = new Map<string | null, { frame: number; run: number; jpeg: Buffer | null }>();
+  /** Per zone with an open event: the id its start was stored under. */
+  readonly #startIds = new Map<string | null, number | null>();
   #run = 0;
   #frameBuf: Buffer;
   #frameFill = 0;
@@ -254,8 +267,10 @@ export class CameraMotion {
       log.error({ err }, 'motion detector failed on a frame');
       return;
     }
-    for (const zone of step.peaked) this.#peaks.set(zone, { frame, run: this.#run, jpeg: this.#jpegs.get(frame) ?? null });
+    // Ended first: an event cut at max length ends and reopens in the same frame.
     this.#finish(step.ended);
+    this.#begin(step.started);
+    for (const zone of step.peaked) this.#peaks.set(zone, { frame, run: this.#run, jpeg: this.#jpegs.get(frame) ?? null });
     if (this.#switching) return;
     if (this.#mode === 'still' && this.#lastMotionAt === now) this.#switchMode();
     else if (this.#mode === 'active' && !this.#tracker.active && now - this.#lastMotionAt >= settings.holdMs) this.#switchMode();
@@ -270,12 +285,29 @@ export class CameraMotion {
     for (const p of this.#peaks.values()) if (p.run === this.#run && p.frame === n && !p.jpeg) p.jpeg = jpeg;
   }
 
+  /** Stored at once, so the village sees a hazard while it happens, not after it ended. */
+  #begin(started: Array<string | null>): void {
+    for (const zone of started) {
+      const startMs = this.#tracker.openStart(zone);
+      if (startMs === undefined) continue;
+      let id: number | null = null;
+      try {
+        id = this.#d.sink.motionStarted({ cameraId: this.#d.cameraId, zone, startMs });
+      } catch (err) {
+        this.#d.log.error({ err }, 'storing a motion start failed');
+      }
+      this.#startIds.set(zone, id);
+    }
+  }
+
   #finish(ended: MotionEvent[]): void {
     for (const e of ended) {
       const peak = this.#peaks.get(e.zone);
       this.#peaks.delete(e.zone);
+      const startEventId = this.#startIds.get(e.zone) ?? null;
+      this.#startIds.delete(e.zone);
       try {
-        this.#d.sink.motionEnded({ ...e, cameraId: this.#d.cameraId, thumbnail: peak?.jpeg ?? null });
+        this.#d.sink.motionEnded({ ...e, cameraId: this.#d.cameraId, thumbnail: peak?.jpeg ?? null, startEventId });
       } catch (err) {
         this.#d.log.error({ err }, 'storing a motion event failed');
       }

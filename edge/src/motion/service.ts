@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { EVENT_THUMBNAIL_KIND, MOTION_EVENT_TYPE, type MotionEventDetail } from '@cunbox/shared';
+import { EVENT_THUMBNAIL_KIND, MOTION_EVENT_TYPE, MOTION_START_EVENT_TYPE, type EpisodeStartDetail, type MotionEventDetail } from '@cunbox/shared';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../log.ts';
@@ -10,7 +10,7 @@ import type { EventStore } from '../events/event-store.ts';
 import type { Spawner } from '../ffmpeg/process.ts';
 import type { MediaQueue } from '../sync/media-queue.ts';
 import type { Layout } from '../storage/layout.ts';
-import { CameraMotion, defaultMotionFeedSettings, type FinishedMotion, type MotionFeedSettings } from './camera-motion.ts';
+import { CameraMotion, defaultMotionFeedSettings, type FinishedMotion, type MotionFeedSettings, type StartedMotion } from './camera-motion.ts';
 import { defaultDetectorSettings, thresholdFor } from './detector.ts';
 import type { MotionSettingsStore, CameraMotionSettings } from './settings-store.ts';
 import type { TrackerSettings } from './tracker.ts';
@@ -36,16 +36,20 @@ export interface MotionServiceDeps {
   pollMs?: number;
   /** Days a camera's footage is kept (its own, else the default): its thumbnails go with it. */
   retentionDays?: (cameraId: number) => number;
-  /** Told of every stored motion event (tests, metrics). */
+  /** Told of every stored motion summary (tests, metrics). */
   onEvent?: (id: number, e: FinishedMotion) => void;
+  /** Told of every stored motion start (tests, benchmarks). */
+  onStart?: (id: number, e: StartedMotion) => void;
   onMode?: (cameraId: number, mode: MotionMode) => void;
 }
 
 /**
  * One motion feed per enabled camera whose motion is on. Like the recorder it
  * follows the camera and motion tables (a cheap data_version poll), restarting
- * a feed only when what it runs with changed. Finished events become `motion`
- * rows in the event index (the cloud's outbox) with their thumbnail beside.
+ * a feed only when what it runs with changed. An event's start becomes a
+ * `motion.start` row the moment the tracker opens it; its end a `motion`
+ * summary row (dated at the start) with the thumbnail beside. Both rows are
+ * the cloud's outbox.
  */
 export class MotionService {
   readonly #d: MotionServiceDeps;
@@ -154,8 +158,15 @@ export class MotionService {
       clock,
       spawner,
       log: log.child({ cameraId: cam.id, camera: cam.name }),
-      sink: { motionEnded: (e) => this.#store(e), modeChanged: (id, mode) => this.#d.onMode?.(id, mode) },
+      sink: { motionStarted: (e) => this.#storeStart(e), motionEnded: (e) => this.#store(e), modeChanged: (id, mode) => this.#d.onMode?.(id, mode) },
     });
+  }
+
+  #storeStart(e: StartedMotion): number {
+    const detail: EpisodeStartDetail = { v: 1, source: 'video', zone: e.zone };
+    const id = this.#d.events.record(e.cameraId, MOTION_START_EVENT_TYPE, { ...detail }, e.startMs);
+    this.#d.onStart?.(id, e);
+    return id;
   }
 
   /** Thumbnail first (a row never names a picture that is not there), then the row, then the upload. */
@@ -176,7 +187,7 @@ export class MotionService {
         file = undefined;
       }
     }
-    const detail: MotionEventDetail = { v: 1, zone: e.zone, endMs: e.endMs, peakAtMs: e.peakAtMs, score: Math.round(e.peakArea * 1e4) / 1e4, labels: [], thumbnail };
+    const detail: MotionEventDetail = { v: 1, source: 'video', zone: e.zone, endMs: e.endMs, peakAtMs: e.peakAtMs, score: Math.round(e.peakArea * 1e4) / 1e4, labels: [], thumbnail, startEventId: e.startEventId };
     const id = events.record(e.cameraId, MOTION_EVENT_TYPE, { ...detail }, e.startMs);
     if (media && file && thumbnail) {
       try {

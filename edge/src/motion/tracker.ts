@@ -59,6 +59,11 @@ export class MotionTracker {
     return false;
   }
 
+  /** The start of the zone's open event; undefined when none is open. */
+  openStart(zone: string | null): number | undefined {
+    return this.#zones.get(zone)?.open?.startMs;
+  }
+
   push(v: Verdict): TrackerStep {
     const step: TrackerStep = { started: [], peaked: [], ended: [] };
     const moving = new Map(v.zones.map((z) => [z.zone, z.area]));

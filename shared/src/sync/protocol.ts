@@ -33,29 +33,76 @@ export interface SyncEvent {
   detail: Record<string, unknown>;
 }
 
+/**
+ * Motion and tamper, from either source (the edge's video detector or the
+ * camera's own ONVIF alarm), in one model of two rows per episode:
+ * - a start row (`motion.start`, `tamper.start`) stored as soon as the source
+ *   decides an episode began, dated at its start: the "it is happening now" signal;
+ * - a summary row (`motion`, `tamper`) stored when it ended, dated at the same
+ *   start, naming the start row (`startEventId`).
+ * A start row with no summary naming it is an episode still going on.
+ */
+export const MOTION_START_EVENT_TYPE = 'motion.start';
 /** The event type of detected motion (and, later, of detected objects: same record, `labels` filled). */
 export const MOTION_EVENT_TYPE = 'motion';
+export const TAMPER_START_EVENT_TYPE = 'tamper.start';
+export const TAMPER_EVENT_TYPE = 'tamper';
+/** Each start type and the type of the summary that closes it. */
+export const EPISODE_TYPES = { [MOTION_START_EVENT_TYPE]: MOTION_EVENT_TYPE, [TAMPER_START_EVENT_TYPE]: TAMPER_EVENT_TYPE } as const;
 /** The media kind of an event's thumbnail; its ref is `event-<id>`. */
 export const EVENT_THUMBNAIL_KIND = 'event-thumbnail';
 
+/** Who saw it: the edge's video detector, or the camera itself (ONVIF events). */
+export type EventSource = 'video' | 'onvif';
+
+/** `detail` of a `motion.start` or `tamper.start` row; its `atMs` is the start. */
+export interface EpisodeStartDetail {
+  v: 1;
+  source: EventSource;
+  /** Video: the camera's zone; null: the whole picture (a camera without zones, and every ONVIF alarm). */
+  zone: string | null;
+  /** ONVIF: the topic that raised it. */
+  topic?: string;
+  /** ONVIF: the camera's own time of it, when plausible. */
+  cameraAtMs?: number;
+}
+
 /**
- * `detail` of a motion event. The event's `atMs` is when the motion started.
+ * `detail` of a `motion` row (the summary). The event's `atMs` is when the motion started.
  * An object detector adds `labels` (and may raise `score`) without changing
  * what the other fields mean, so old readers keep working.
  */
 export interface MotionEventDetail {
   v: 1;
-  /** The camera's zone the motion was in; null: the whole picture (a camera without zones). */
+  /** Absent in rows stored before both sources shared this model (they were all video). */
+  source?: EventSource;
+  /** The camera's zone the motion was in; null: the whole picture (a camera without zones, ONVIF). */
   zone: string | null;
   endMs: number;
-  /** When the moving area was largest: the thumbnail's moment. */
+  /** When the moving area was largest: the thumbnail's moment (ONVIF: the start). */
   peakAtMs: number;
-  /** 0..1: for motion, the largest share of the picture moving inside the zone. */
-  score: number;
+  /** 0..1: for motion, the largest share of the picture moving inside the zone; null: the source does not say (ONVIF). */
+  score: number | null;
   /** What moved, e.g. ["person"]; empty for motion alone. */
   labels: string[];
-  /** The JPEG of the peak frame, uploaded as media (kind EVENT_THUMBNAIL_KIND); null: none. */
+  /** The JPEG of the peak frame, uploaded as media (kind EVENT_THUMBNAIL_KIND); null: none (always for ONVIF). */
   thumbnail: { sha256: string; bytes: number } | null;
+  /** The `motion.start` row of the same episode; null when it could not be stored. Absent in older rows. */
+  startEventId?: number | null;
+  /** ONVIF: the topic, and why it ended (`off`: the alarm went off; `stopped`: the source stopped). */
+  topic?: string;
+  reason?: 'off' | 'stopped';
+}
+
+/** `detail` of a `tamper` row (the summary), dated at the start. Only ONVIF raises tamper. */
+export interface TamperEventDetail {
+  v: 1;
+  source: EventSource;
+  zone: null;
+  endMs: number;
+  startEventId: number | null;
+  topic: string;
+  reason: 'off' | 'stopped';
 }
 
 /** Camera events after `after` (the sender's previous watermark), in id order. */
@@ -243,6 +290,11 @@ const helloSchema = {
   },
 } as const;
 
+const EVENT_TYPE_DOC =
+  'camera.online, camera.offline, …; motion.start / tamper.start: an episode began (stored at once); motion / tamper: its summary, stored when it ended, dated at the start and naming the start row (detail.startEventId). A start row no summary names is still going on.';
+const EVENT_DETAIL_DOC =
+  'Per type. motion.start, tamper.start: {v, source: "video"|"onvif", zone, topic?, cameraAtMs?}. motion: {v, source, zone, endMs, peakAtMs, score (null for onvif), labels, thumbnail ({sha256, bytes} or null), startEventId, topic?, reason?}. tamper: {v, source, zone: null, endMs, startEventId, topic, reason}. Readers ignore fields they do not know.';
+
 export const topicSchemas: Record<Channel, object> = {
   'up/ops': opsSchema,
   'up/events': {
@@ -259,7 +311,7 @@ export const topicSchemas: Record<Channel, object> = {
           type: 'object',
           additionalProperties: false,
           required: ['id', 'cameraId', 'type', 'atMs', 'detail'],
-          properties: { id: { type: 'integer', minimum: 1 }, cameraId: { type: ['integer', 'null'] }, type: { type: 'string', maxLength: 64 }, atMs: { type: 'integer' }, detail: { type: 'object' } },
+          properties: { id: { type: 'integer', minimum: 1 }, cameraId: { type: ['integer', 'null'] }, type: { type: 'string', maxLength: 64, description: EVENT_TYPE_DOC }, atMs: { type: 'integer', description: 'When it happened; motion and tamper rows (start and summary alike): when the episode started.' }, detail: { type: 'object', description: EVENT_DETAIL_DOC } },
         },
       },
     },

@@ -4,9 +4,9 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { MOTION_EVENT_TYPE } from '@cunbox/shared';
 import { CunboxError } from '../../errors.ts';
-import { CameraAccess } from '../../playback/access.ts';
+import { visibleCameras } from './visible-cameras.ts';
 import { parseRange } from '../../playback/range.ts';
-import { parseEventCursor, type StoredEvent } from '../../events/event-store.ts';
+import { isEpisodeStart, parseEventCursor, type StoredEvent } from '../../events/event-store.ts';
 import type { CameraMotionSettings } from '../../motion/settings-store.ts';
 import type { Api, RouteContext } from '../app.ts';
 import { Nullable, Obj } from '../schemas.ts';
@@ -23,9 +23,11 @@ const Points = Type.Array(Point, { minItems: 3, maxItems: 64, description: '[x, 
 const EventReply = Obj({
   id: Type.Integer(),
   cameraId: Nullable(Type.Integer()),
-  type: Type.String({ description: 'motion, camera.online, camera.offline, …' }),
-  atMs: Type.Integer({ description: 'when it happened (motion: when it started)' }),
-  endMs: Nullable(Type.Integer()),
+  type: Type.String({ description: 'motion.start / tamper.start (an episode began), motion / tamper (its summary, once it ended), camera.online, camera.offline, …' }),
+  atMs: Type.Integer({ description: 'when it happened (motion and tamper, start and summary alike: when the episode started)' }),
+  endMs: Nullable(Type.Integer({ description: 'summaries: when the episode ended; null while it goes on' })),
+  open: Type.Boolean({ description: 'a start row whose episode goes on (no summary yet)' }),
+  endedBy: Nullable(Type.Integer({ description: 'start rows: the id of the summary that ended the episode' })),
   zone: Nullable(Type.String({ description: 'motion: the zone; null: the whole picture' })),
   score: Nullable(Type.Number()),
   labels: Type.Array(Type.String(), { description: 'what moved, once an object detector says so' }),
@@ -51,17 +53,9 @@ export function eventRoutes(app: Api, { deps }: RouteContext): void {
   const video = deps.video;
   const events = video?.events;
   if (!video || !events) return;
-  const access = new CameraAccess(deps.db);
   const tags = ['events'];
   const now = () => deps.clock.now();
-  const allowed = (req: FastifyRequest) => access.allowed(req.principal!.userId, req.principal!.role);
-  const camera = (req: FastifyRequest, cameraId: number) => {
-    const cam = video.registry.get(cameraId);
-    const set = allowed(req);
-    // The same answer for "no such camera" and "not yours": ids are not probed.
-    if (!cam || (set !== undefined && !set.has(cameraId))) throw new CunboxError('NOT_FOUND', `no camera ${cameraId}`);
-    return cam;
-  };
+  const { allowed, camera } = visibleCameras(deps.db, video.registry);
 
   const toReply = (e: StoredEvent) => {
     const d = e.detail;
@@ -73,6 +67,8 @@ export function eventRoutes(app: Api, { deps }: RouteContext): void {
       type: e.type,
       atMs: e.atMs,
       endMs,
+      open: isEpisodeStart(e.type) && e.endedBy === null,
+      endedBy: e.endedBy ?? null,
       zone: typeof d['zone'] === 'string' ? d['zone'] : null,
       score: typeof d['score'] === 'number' ? d['score'] : null,
       labels: Array.isArray(d['labels']) ? d['labels'].filter((l): l is string => typeof l === 'string') : [],
@@ -90,12 +86,14 @@ export function eventRoutes(app: Api, { deps }: RouteContext): void {
         tags,
         operationId: 'listEvents',
         summary: 'Events of the cameras this user may watch, newest first, paged',
+        description:
+          'A motion or tamper episode is one row: its start (`motion.start`, `open: true`) while it goes on, its summary (`motion`, `tamper`) once it ended. Name a start type in `types` to get ended starts too (with `endedBy`).',
         querystring: Obj({
           from: Time,
           to: Time,
           cameras: List('\\d+', 'camera ids'),
           zones: List('[^,]{1,32}', 'zone names (motion events in those zones)'),
-          types: List('[a-z][a-z0-9._-]{0,63}', 'event types'),
+          types: List('[a-z][a-z0-9._-]{0,63}', 'event types (motion, motion.start, tamper, tamper.start, camera.offline, …)'),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
           cursor: Type.Optional(Type.String({ maxLength: 40, description: '`next` of the previous page' })),
         }),
@@ -107,6 +105,7 @@ export function eventRoutes(app: Api, { deps }: RouteContext): void {
       const range = parseRange(q.from, q.to, now());
       const before = q.cursor === undefined ? undefined : parseEventCursor(q.cursor);
       if (q.cursor !== undefined && !before) throw new CunboxError('INVALID_INPUT', 'cursor: not a cursor this API gave');
+      const types = q.types?.split(',');
       const set = allowed(req);
       let cameraIds: number[] | undefined = set === undefined ? undefined : [...set];
       if (q.cameras) {
@@ -117,9 +116,11 @@ export function eventRoutes(app: Api, { deps }: RouteContext): void {
         fromMs: range.fromMs,
         toMs: range.toMs,
         ...(cameraIds ? { cameraIds } : {}),
-        ...(q.types ? { types: q.types.split(',') } : {}),
+        ...(types ? { types } : {}),
         ...(q.zones ? { zones: q.zones.split(',') } : {}),
         ...(before ? { before } : {}),
+        // Asked for by name, start rows come whether ended or not; otherwise an ended episode is its summary alone.
+        hideEndedStarts: !types?.some(isEpisodeStart),
         limit: q.limit ?? 100,
       });
       // A restricted user never sees system events (no camera): they are not about their cameras.

@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { Argument, Option, type Command } from 'commander';
 import type { CliContext } from '../command-context.ts';
 import { tf } from '../i18n.ts';
 import { formatOffset, table } from '../format.ts';
@@ -12,6 +12,7 @@ import { registerCameraDiscover } from './cameras-discover.ts';
 import { registerCameraTest } from './cameras-test.ts';
 import { registerCameraImportExport } from './cameras-import.ts';
 import { registerCameraZones } from './cameras-zones.ts';
+import { CheckpointStore } from '../../checkpoints/store.ts';
 
 interface AddOptions {
   onvif?: string;
@@ -153,6 +154,23 @@ export function registerCameras(program: Command, ctx: CliContext): void {
       refuseConfigCamera(ctx, cam, config);
       const after = registry.update(cam.id, { zone: zone.trim() || null });
       ctx.out(tf(t, 'zone of #{id} {name}: {zone}', { id: after.id, name: after.name, zone: after.zone ?? '-' }));
+    });
+  }));
+
+  localizedHelp(
+    ctx,
+    cameras
+      .command('checkpoint')
+      .description(t('mark a camera as a checkpoint (路口卡口): its motion is counted per hour and zone'))
+      .argument('<camera>', t('id or name'))
+      .addArgument(new Argument('<on|off>', t('on: a checkpoint; off: not one')).choices(['on', 'off'])),
+    ['cunbox cameras checkpoint 3 on', 'cunbox cameras checkpoint 路口卡口-东口 off'],
+  ).action(act(ctx, async (ref: string, state: 'on' | 'off', _o: unknown, cmd: Command) => {
+    await withStore(ctx, cmd, ({ registry, config, db }) => {
+      const cam = resolveCamera(registry, ref);
+      refuseConfigCamera(ctx, cam, config);
+      new CheckpointStore({ db }).set(cam.id, state === 'on');
+      ctx.out(tf(t, state === 'on' ? '#{id} {name} is a checkpoint' : '#{id} {name} is no longer a checkpoint', { id: cam.id, name: cam.name }));
     });
   }));
 

@@ -12,19 +12,27 @@
  * receipt is within a round trip of the camera raising it. The camera's own
  * time, when it is a real one, goes into the event's detail.
  */
+import { MOTION_EVENT_TYPE, MOTION_START_EVENT_TYPE, TAMPER_EVENT_TYPE, TAMPER_START_EVENT_TYPE, type EpisodeStartDetail, type MotionEventDetail, type TamperEventDetail } from '@cunbox/shared';
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../log.ts';
 import { Backoff, type BackoffPolicy } from '../../recorder/backoff.ts';
 import type { OnvifTarget } from '../address.ts';
 import type { OnvifCredentials } from '../client.ts';
 import { Episodes, type EpisodeAction } from './episodes.ts';
-import { readNotifications } from './notification.ts';
+import { readNotifications, type AlarmKind } from './notification.ts';
 import { PullPoint } from './pullpoint.ts';
 
-/** Where events go: the event store, as `motion.start`, `motion.end`, `tamper.start`, `tamper.end`. */
+/**
+ * Where events go: the event store, in the model both motion sources share
+ * (shared/src/sync/protocol.ts): `motion.start` / `tamper.start` when an
+ * episode opens, and the summary `motion` / `tamper`, dated at the start, when it ends.
+ */
 export interface AlarmSink {
   record(cameraId: number, type: string, detail: Record<string, unknown>, atMs: number): number;
 }
+
+const START_TYPE: Record<AlarmKind, string> = { motion: MOTION_START_EVENT_TYPE, tamper: TAMPER_START_EVENT_TYPE };
+const SUMMARY_TYPE: Record<AlarmKind, string> = { motion: MOTION_EVENT_TYPE, tamper: TAMPER_EVENT_TYPE };
 
 export type CameraEventsState = 'idle' | 'connecting' | 'subscribed' | 'retrying' | 'unsupported' | 'stopped';
 
@@ -207,12 +215,14 @@ export class CameraEvents {
     for (const a of actions) {
       try {
         if (a.type === 'start') {
-          const detail = { source: 'onvif', topic: a.topic, ...extra };
-          this.#startIds.set(a.kind, sink.record(cameraId, `${a.kind}.start`, detail, a.atMs));
+          const detail: EpisodeStartDetail = { v: 1, source: 'onvif', zone: null, topic: a.topic, ...extra };
+          this.#startIds.set(a.kind, sink.record(cameraId, START_TYPE[a.kind], { ...detail }, a.atMs));
         } else {
-          const startId = this.#startIds.get(a.kind) ?? null;
+          const startEventId = this.#startIds.get(a.kind) ?? null;
           this.#startIds.delete(a.kind);
-          sink.record(cameraId, `${a.kind}.end`, { source: 'onvif', topic: a.topic, startedAtMs: a.startedAtMs, durationMs: a.atMs - a.startedAtMs, startEventId: startId, reason: a.reason }, a.atMs);
+          const end = { v: 1 as const, source: 'onvif' as const, zone: null, endMs: a.atMs, startEventId, topic: a.topic, reason: a.reason };
+          const detail: MotionEventDetail | TamperEventDetail = a.kind === 'motion' ? { ...end, peakAtMs: a.startedAtMs, score: null, labels: [], thumbnail: null } : end;
+          sink.record(cameraId, SUMMARY_TYPE[a.kind], { ...detail }, a.startedAtMs);
         }
       } catch (err) {
         // A full disk must not stop the subscription; the next episode tries again.
