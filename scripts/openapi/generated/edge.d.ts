@@ -2213,7 +2213,9 @@ export interface paths {
         };
         /**
          * Events of the cameras this user may watch, newest first, paged
-         * @description Access: video.view (admin, cadre, technician, grid_worker, viewer)
+         * @description A motion or tamper episode is one row: its start (`motion.start`, `open: true`) while it goes on, its summary (`motion`, `tamper`) once it ended. Name a start type in `types` to get ended starts too (with `endedBy`).
+         *
+         *     Access: video.view (admin, cadre, technician, grid_worker, viewer)
          */
         get: operations["listEvents"];
         put?: never;
@@ -2303,6 +2305,46 @@ export interface paths {
          * @description Access: config.manage (admin, cadre)
          */
         delete: operations["removeCameraMotionArea"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/checkpoints/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Motion episodes per hour and zone at the checkpoint cameras this user may watch
+         * @description Access: video.view (admin, cadre, technician, grid_worker, viewer)
+         */
+        get: operations["getCheckpointActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cameras/{cameraId}/checkpoint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Mark a camera as a checkpoint (its activity is counted per hour), or not
+         * @description Access: config.manage (admin, cadre)
+         */
+        put: operations["setCameraCheckpoint"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -9362,7 +9404,7 @@ export interface operations {
                 cameras?: string;
                 /** @description comma-separated zone names (motion events in those zones) */
                 zones?: string;
-                /** @description comma-separated event types */
+                /** @description comma-separated event types (motion, motion.start, tamper, tamper.start, camera.offline, …) */
                 types?: string;
                 limit?: number;
                 /** @description `next` of the previous page */
@@ -9384,11 +9426,14 @@ export interface operations {
                         events: {
                             id: number;
                             cameraId: number | null;
-                            /** @description motion, camera.online, camera.offline, … */
+                            /** @description motion.start / tamper.start (an episode began), motion / tamper (its summary, once it ended), camera.online, camera.offline, … */
                             type: string;
-                            /** @description when it happened (motion: when it started) */
+                            /** @description when it happened (motion and tamper, start and summary alike: when the episode started) */
                             atMs: number;
                             endMs: number | null;
+                            /** @description a start row whose episode goes on (no summary yet) */
+                            open: boolean;
+                            endedBy: number | null;
                             zone: string | null;
                             score: number | null;
                             /** @description what moved, once an object detector says so */
@@ -9688,6 +9733,117 @@ export interface operations {
                             /** @description [x, y] pairs, 0..1 of the picture */
                             points: number[][];
                         }[];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getCheckpointActivity: {
+        parameters: {
+            query: {
+                /** @description epoch ms or ISO 8601 with a zone */
+                from: string;
+                /** @description epoch ms or ISO 8601 with a zone */
+                to: string;
+                /** @description comma-separated checkpoint camera ids; default: all this user may watch */
+                cameras?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        timeZone: string;
+                        from: number;
+                        to: number;
+                        cameras: {
+                            cameraId: number;
+                            name: string;
+                            /** @description only hours with activity, oldest first */
+                            hours: {
+                                /** @description when the hour began, in the box's time zone (epoch ms) */
+                                startMs: number;
+                                zone: string | null;
+                                source: "video" | "onvif";
+                                /** @description motion episodes that started in the hour */
+                                count: number;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setCameraCheckpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                cameraId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    checkpoint: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cameraId: number;
+                        checkpoint: boolean;
                     };
                 };
             };
