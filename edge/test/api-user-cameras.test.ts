@@ -60,6 +60,9 @@ t.test('API: an admin limits a grid worker to camera 1; live, snapshot, timeline
 
   const synced = readUsersSnapshot(edge.db).users.find((u) => u.username === 'wang');
   t.same(synced?.cameras, [1], 'the users snapshot the cloud receives carries the restriction');
+  // An office screen signs in with its token on the LAN only: it is not among the cloud's users.
+  t.equal((await call(admin, '/api/kiosks', 'POST', { username: 'office-tv', expiresInDays: 30 })).status, 201, 'a screen made');
+  t.notOk(readUsersSnapshot(edge.db).users.some((u) => u.role === 'kiosk'), 'no kiosk account in the users snapshot');
 
   // Bad requests change nothing.
   for (const [body, why] of [[{ cameras: [] }, 'an empty list would read as every camera'], [{ cameras: [1, 99] }, 'no camera 99'], [{ cameras: [0] }, 'ids start at 1'], [{}, 'cameras is required'], [{ cameras: '1,2' }, 'a list, not a string']] as const) {

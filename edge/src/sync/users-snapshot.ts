@@ -5,7 +5,7 @@
  * read and one hash, cheap enough for every poll tick.
  */
 import { createHash } from 'node:crypto';
-import { MAX_SYNC_USERS, type SyncUser } from '@cunbox/shared';
+import { KIOSK_ROLE, MAX_SYNC_USERS, type SyncUser } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
 import type { UserRow } from '../auth/users.ts';
 
@@ -19,7 +19,8 @@ const hasTable = (db: Db, name: string): boolean => db.prepare("SELECT 1 FROM sq
 export function readUsersSnapshot(db: Db): UsersSnapshot {
   // A database made with only some migrations (tests, tools) may lack these tables: no users, no restrictions.
   const rows = hasTable(db, 'users')
-    ? (db.prepare('SELECT id, username, display_name, role, password_hash, disabled FROM users ORDER BY id LIMIT ?').all(MAX_SYNC_USERS) as Array<Omit<UserRow, 'created_at' | 'updated_at'>>)
+    ? // Office screens (kiosk) sign in with a token on the LAN, never on a phone: the cloud does not get them.
+      (db.prepare('SELECT id, username, display_name, role, password_hash, disabled FROM users WHERE role != ? ORDER BY id LIMIT ?').all(KIOSK_ROLE, MAX_SYNC_USERS) as Array<Omit<UserRow, 'created_at' | 'updated_at'>>)
     : [];
   const cameras = new Map<number, number[]>();
   if (hasTable(db, 'user_cameras')) {
