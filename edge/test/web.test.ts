@@ -104,6 +104,8 @@ t.test('the workbench in Chromium', async (t) => {
   const [filed] = (await h.as.villager.get('/api/tickets?mine=true')).body.tickets;
   t.equal(filed.description, '村东路灯不亮了', 'the ticket reached the edge');
   t.equal(filed.status, 'submitted');
+  // The SLA countdown in Chinese units, not "h"/"min" in a Chinese page.
+  t.match(await villager.page.locator('[data-test=tickets] [data-test=sla]').first().textContent(), /^(剩余|已超时) (\d+ 天 \d+ 小时|\d+ 小时 \d{2} 分|\d+ 分)$/);
 
   // A photo, as the phone app adds it (upload, then attach).
   const jpeg = await sharp({ create: { width: 320, height: 240, channels: 3, background: '#3a7' } }).jpeg().toBuffer();

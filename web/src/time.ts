@@ -30,10 +30,23 @@ export function startOfDay(ms: number): number {
   return ms - sinceMidnight;
 }
 
-/** "2 h 05 min" / "-35 min": time left to a deadline (negative: overdue). */
-export function formatRemaining(ms: number): string {
+/** Units of a duration, as people read them in each language. */
+const DURATION_UNITS = {
+  'zh-CN': { d: ' 天 ', h: ' 小时 ', m: ' 分' },
+  en: { d: ' d ', h: ' h ', m: ' min' },
+} as const;
+
+/**
+ * Time left to a deadline, or past it: "35 分" / "2 小时 05 分" / "3 天 4 小时" ("35 min" /
+ * "2 h 05 min" / "3 d 4 h" in English); a day or more drops the minutes, as a countdown that
+ * long needs no more. Negative: a "-" in front.
+ */
+export function formatRemaining(ms: number, locale: string): string {
+  const u = locale.startsWith('zh') ? DURATION_UNITS['zh-CN'] : DURATION_UNITS.en;
   const sign = ms < 0 ? '-' : '';
   const m = Math.floor(Math.abs(ms) / 60_000);
   const h = Math.floor(m / 60);
-  return h > 0 ? `${sign}${h} h ${String(m % 60).padStart(2, '0')} min` : `${sign}${m} min`;
+  const d = Math.floor(h / 24);
+  if (d > 0) return `${sign}${d}${u.d}${h % 24}${u.h.trimEnd()}`;
+  return h > 0 ? `${sign}${h}${u.h}${String(m % 60).padStart(2, '0')}${u.m}` : `${sign}${m}${u.m}`;
 }

@@ -7,7 +7,7 @@ const en: typeof zh = {
   role: { admin: 'Administrator', cadre: 'Cadre', grid_worker: 'Grid worker', party_secretary: 'Party secretary', party_member: 'Party member', villager: 'Villager', technician: 'Technician', viewer: 'Viewer' },
   common: { role: 'Role', active: 'Active', disabled: 'Disabled', refresh: 'Refresh', all: 'All', status: 'Status', actions: 'Actions', back: 'Back', save: 'Save', cancel: 'Cancel', confirm: 'OK', none: 'Nothing here', done: 'Done', created: 'Created', note: 'Note', reason: 'Reason', required: 'Required' },
   ticket: {
-    new: 'New', id: 'No.', category: 'Category', description: 'Description', place: 'Place', reporter: 'Reporter', assignee: 'Assignee', sla: 'Response SLA', deadline: 'Deadline', overdue: 'Overdue', remaining: 'Left', stopped: 'Responded',
+    slaMinutes: 'limit {n} min', new: 'New', id: 'No.', category: 'Category', description: 'Description', place: 'Place', reporter: 'Reporter', assignee: 'Assignee', sla: 'Response SLA', deadline: 'Deadline', overdue: 'Overdue', remaining: 'Left', stopped: 'Responded',
     breachedOnly: 'Overdue only', photos: 'Photos', history: 'History', comments: 'Comments', comment: 'Add comment',
     status: { submitted: 'Submitted', assigned: 'Assigned', in_progress: 'In progress', resolved: 'Resolved', closed: 'Closed', rejected: 'Rejected', duplicate: 'Duplicate', reopened: 'Reopened' },
     action: { assign: 'Dispatch', start: 'Start', resolve: 'Resolve', confirm: 'Confirm fix', close: 'Close', reopen: 'Reopen', reject: 'Reject' },

@@ -5,7 +5,7 @@ export default {
   role: { admin: '管理员', cadre: '村干部', grid_worker: '网格员', party_secretary: '党支部书记', party_member: '党员', villager: '村民', technician: '技术员', viewer: '只读用户' },
   common: { role: '角色', active: '正常', disabled: '已停用', refresh: '刷新', all: '全部', status: '状态', actions: '操作', back: '返回', save: '保存', cancel: '取消', confirm: '确定', none: '暂无数据', done: '已完成', created: '创建时间', note: '备注', reason: '原因', required: '必填' },
   ticket: {
-    new: '新建', id: '编号', category: '类别', description: '描述', place: '地点', reporter: '上报人', assignee: '处理人', sla: '响应时限', deadline: '截止', overdue: '已超时', remaining: '剩余', stopped: '已响应',
+    slaMinutes: '时限 {n} 分钟', new: '新建', id: '编号', category: '类别', description: '描述', place: '地点', reporter: '上报人', assignee: '处理人', sla: '响应时限', deadline: '截止', overdue: '已超时', remaining: '剩余', stopped: '已响应',
     breachedOnly: '只看超时', photos: '照片', history: '处理记录', comments: '评论', comment: '添加评论',
     status: { submitted: '待派单', assigned: '已派单', in_progress: '处理中', resolved: '已办结', closed: '已关闭', rejected: '已驳回', duplicate: '重复', reopened: '已重开' },
     action: { assign: '派单', start: '开始处理', resolve: '办结', confirm: '确认解决', close: '关闭', reopen: '重开', reject: '驳回' },
