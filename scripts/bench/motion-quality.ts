@@ -64,8 +64,8 @@ export const defaultFeedModel: FeedModel = { activeFps: defaultMotionFeedSetting
 
 export interface ClipRun {
   events: MotionEvent[];
-  /** Per event: ms from its start to the frame that opened it (when the first picture is kept). */
-  openedAfterMs: number[];
+  /** Per event: the time of the frame that opened it (its picture is the first one kept). */
+  openedAtMs: number[];
   framesAnalysed: number;
   activeMs: number;
 }
@@ -83,7 +83,7 @@ export function playClip(d: DecodedClip, loops: number, model: FeedModel = defau
   });
   const tracker = new MotionTracker(defaultTrackerSettings);
   const events: MotionEvent[] = [];
-  const openedAfterMs: number[] = [];
+  const openedAtMs: number[] = [];
   const total = frames.length * loops;
   const activeStride = Math.max(1, Math.round(clip.truth.fps / model.activeFps));
   let mode = (model.alwaysActive ? 'active' : 'still') as 'still' | 'active';
@@ -110,11 +110,8 @@ export function playClip(d: DecodedClip, loops: number, model: FeedModel = defau
     analysed++;
     const verdict = detector.process(frames[i]!, t);
     const step = tracker.push(verdict);
-    for (const zone of step.started) {
-      // The event's start is the first frame of its run; the frame that opened it is this one.
-      void zone;
-      openedAfterMs.push(t);
-    }
+    // An event starts at the first frame of its run; this frame opened it, and its picture is the first one kept.
+    for (let k = 0; k < step.started.length; k++) openedAtMs.push(t);
     events.push(...step.ended);
     if (verdict.zones.length > 0) lastMotion = t;
     const restart = (next: 'still' | 'active') => {
@@ -130,7 +127,7 @@ export function playClip(d: DecodedClip, loops: number, model: FeedModel = defau
   }
   if (mode === 'active') activeMs += total * frameMs - activeSince;
   events.push(...tracker.flush());
-  return { events, openedAfterMs, framesAnalysed: analysed, activeMs };
+  return { events, openedAtMs, framesAnalysed: analysed, activeMs };
 }
 
 export interface QualityResult {
@@ -157,15 +154,17 @@ export function scoreClips(decoded: readonly DecodedClip[], loops: number, model
     totalMs += periodMs * loops;
     truths.push(cameraTruth(d.clip.name, d.clip, 0, 0, periodMs * loops));
     for (const e of r.events) detections.push({ camera: d.clip.name, zone: e.zone, startMs: e.startMs, endMs: e.endMs });
-    for (const at of r.openedAfterMs) opened.push({ camera: d.clip.name, atMs: at });
+    for (const at of r.openedAtMs) opened.push({ camera: d.clip.name, atMs: at });
   }
   const s = score(truths, detections);
-  // Thumbnail: true start → the frame that opened the matching event (its picture is the first one kept).
+  // Thumbnail: true start → the frame that opened the event matching it (its picture is the
+  // first one kept): the first opening from a merge gap before the start (an event already
+  // running) to score()'s 3-s grace after the end.
   const thumbnailMs: number[] = [];
   for (const cam of truths) {
     const mine = opened.filter((o) => o.camera === cam.camera).map((o) => o.atMs);
     for (const iv of unrollTruth(cam)) {
-      const first = mine.find((at) => at >= iv.startMs - 10_000 && at < iv.endMs + 3000);
+      const first = mine.find((at) => at >= iv.startMs - defaultTrackerSettings.mergeGapMs && at < iv.endMs + 3000);
       if (first !== undefined) thumbnailMs.push(Math.max(0, first - iv.startMs));
     }
   }
