@@ -191,3 +191,68 @@ t.test('tracker: zones are independent, and a never-ending motion is cut into bo
   t.same(ended.filter((e) => e.zone === 'gate').map((e) => [e.startMs, e.endMs]), [[0, 2000]]);
   t.same(ended.filter((e) => e.zone === 'flag').map((e) => [e.startMs, e.endMs]), [[0, 9000], [10_000, 19_000], [20_000, 25_000]]);
 });
+
+/** Adds `light(x, y)` gray levels to a frame (light falling on the scene, not a thing in it). */
+function lit(frame: Uint8Array, light: (x: number, y: number) => number): Uint8Array {
+  const out = new Uint8Array(frame.length);
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) out[y * W + x] = clamp(frame[y * W + x]! + light(x, y));
+  return out;
+}
+
+/** The events a default tracker makes of these verdicts (open ones included). */
+function events(verdicts: Verdict[]) {
+  const tr = new MotionTracker(defaultTrackerSettings);
+  const out = verdicts.flatMap((v) => tr.push(v).ended);
+  return [...out, ...tr.flush()];
+}
+
+t.test('a slow light ramp (dusk, a cloud) is no motion; a box crossing during it still is', async (t) => {
+  // 5 fps while the light falls to 60 % over 10 s: each step is far under the brightness-jump
+  // rule, but the 10-s background lags the whole picture by tens of levels.
+  const r = rng(11);
+  const gain = (i: number) => 1 - (0.4 * Math.min(i, 50)) / 50;
+  const frames = [...still(10, 11)];
+  for (let i = 1; i <= 60; i++) frames.push(scene(r, { gain: gain(i) }));
+  const v = run(detector(), frames);
+  t.equal(v.filter((x) => x.zones.length > 0).length, 0, `the ramp alone is no motion (${v.filter((x) => x.zones.length > 0).length} frames said so)`);
+  const withBox = [...still(10, 11)];
+  for (let i = 1; i <= 60; i++) withBox.push(scene(r, { gain: gain(i), boxes: i >= 40 ? [{ x: 10 + (i - 40) * 6, y: 40, w: 12, h: 24, v: 10 }] : [] }));
+  const vb = run(detector(), withBox);
+  t.ok(vb.slice(-20).filter((x) => x.zones.length > 0).length >= 16, 'a dark box crossing in the dusk is seen');
+});
+
+t.test('headlights: a soft pool of light sweeping the textured scene makes no event; a bright solid thing does', async (t) => {
+  const r = rng(12);
+  const frames = [...still(20, 12)];
+  // A soft pool ~80 px across, +90 levels at its centre, sweeping the picture in 6 s at 5 fps.
+  const pool = (cx: number) => (x: number, y: number) => 90 * Math.exp(-((x - cx) ** 2 + (y - 50) ** 2) / (2 * 20 ** 2));
+  for (let i = 0; i < 30; i++) frames.push(lit(scene(r), pool(-20 + i * 7)));
+  t.same(events(run(detector(), frames)), [], 'the light makes no event');
+  const thing = [...still(20, 12)];
+  for (let i = 0; i < 15; i++) thing.push(scene(r, { boxes: [{ x: 10 + i * 8, y: 40, w: 16, h: 20, v: 220 }] }));
+  const vt = run(detector(), thing);
+  t.ok(vt.slice(20).filter((x) => x.zones.length > 0).length >= 12, 'a bright box with edges of its own is motion');
+  t.equal(events(vt).length, 1, 'and one event');
+});
+
+t.test('rain: many thin short-lived streaks make no event; a person walking in the rain does', async (t) => {
+  const r = rng(13);
+  // 26 streaks a frame, each 1 px wide and 9 long (a drop lit by the IR lamp during the
+  // exposure), anywhere in its own 6-px column band: new places every frame, never touching.
+  const rain = (f: Uint8Array) => {
+    for (let k = 0; k < 26; k++) {
+      const x = k * 6 + Math.floor(r() * 2);
+      const y0 = Math.floor(r() * H);
+      for (let y = y0; y < Math.min(H, y0 + 9); y++) f[y * W + x] = 240;
+    }
+    return f;
+  };
+  const frames = [...still(20, 13)];
+  for (let i = 0; i < 50; i++) frames.push(rain(scene(r)));
+  t.same(events(run(detector(), frames)), [], 'rain makes no event');
+  const walk = [...still(20, 13)];
+  for (let i = 0; i < 20; i++) walk.push(rain(scene(r, { boxes: [{ x: 20 + i * 5, y: 40, w: 10, h: 24, v: 30 }] })));
+  const vw = run(detector(), walk);
+  t.ok(vw.slice(20).filter((x) => x.zones.length > 0).length >= 16, 'the person is seen in most frames');
+  t.equal(events(vw).length, 1, 'one event');
+});

@@ -1,32 +1,39 @@
-// Motion benchmark: the CPU motion detection adds to recording. N simulated cameras play a
-// 20-s clip: `--clip crossing` (default) a box crossing for 6 s of every 20, `--clip still`
-// nothing moving (what most village cameras see most of the time);
-// the edge records them, alone and then with motion detection on every sub stream, in the
-// same run and against the same simulator.
+// Motion benchmark, in one run: what motion detection costs (CPU) and how well it detects
+// (quality on the ground-truth set, docs/design/motion-ground-truth.md).
 //
-//   npx tsx scripts/bench/motion.ts --cameras 16 --seconds 60 --warmup 15 --runs 2 --json bench-results/motion.json
+//   npx tsx scripts/bench/motion.ts --cameras 64 --json docs/design/bench-motion-64.json
 //
+// CPU: N simulated cameras; the edge records them, alone and then with motion detection on
+// every sub stream, against the same simulator. `--clip truth` (default): camera i plays
+// ground-truth clip i mod 12, served as is, with the clip's zones and masks in its config —
+// 4 clips with people and cars, 8 with light, rain, noise, shake and leaves where nothing solid
+// moves (`busy_share` says which share of camera-time truly had motion). `--clip crossing`: a
+// box crossing for 6 s of every 20; `--clip still`: nothing moves.
 // Windows alternate: recording, recording+motion, recording, …, recording; each motion run is
 // compared with the mean of the two recording runs around it (CPU readings drift on a VM).
 //
-// JSON keys:
-//   cameras, clip, seconds, runs  what was measured (each window after a warm-up)
-//   recording_cpu_pct           edge process + its ffmpeg children, recording only, % of one core
-//   motion_cpu_pct              the same with motion detection on
-//   motion_extra_cpu_pct        the difference (median over runs)
-//   motion_per_camera_pct       the difference per camera
-//   cpu_ratio                   motion_cpu_pct / recording_cpu_pct
-//   events                      motion events stored during the motion windows
-//   latency_p50_ms, latency_p95_ms, latency_max_ms, latency_samples
-//                               crossing clip: the box's first frame in the clip → its
-//                               `motion.start` row seen in the database (polled every 50 ms)
-//   per_run                     every run's numbers
+// Quality: offline (`quality_mode`): every clip decoded once with the motion feed's scaling,
+// then played `--loops` times through the real detector and tracker the way the feed delivers
+// frames (key frames while still, `active_fps` after motion, restarts costing a key frame);
+// see motion-quality.ts. Offline because the frames are then the same on every run and the
+// result does not depend on how loaded the machine is; `--quality-only` skips the CPU part,
+// `--quality-feed active` analyses every frame at active_fps instead (the most frames, a stricter test).
 //
-// Latency needs to know where each sub stream's clip is: camsim restarts a stream's clip when
-// its last client leaves, and the detector's mode switch reconnects. So with the crossing
-// clip a viewer (ffmpeg -c copy) stays on every sub stream from before the first window, as a
-// real camera's stream goes on whoever watches; the clip's start is when the viewer's first
-// packet arrived, and the box appears 8 s into each 20-s loop.
+// JSON keys:
+//   cameras, clip, seconds, runs      what was measured (each window after a warm-up)
+//   busy_share                        share of camera-time with true motion (truth clips)
+//   recording_cpu_pct                 edge process + its ffmpeg children, recording only, % of one core
+//   recording_motion_cpu_pct          the same with motion detection on
+//   motion_cpu_pct                    added by motion detection (median over runs); target ≤ 50
+//   motion_per_camera_pct             the same per camera
+//   events                            motion events stored during the motion windows
+//   quality_mode                      how quality was measured
+//   recall                            true motion intervals detected / all; target ≥ 0.95
+//   false_events_per_hour             events with no true motion, per hour of distractor footage; target ≤ 1
+//   latency_p95_ms                    true start → event start; target ≤ one GOP + 1000
+//   thumbnail_p95_ms                  true start → the frame whose picture the event keeps first
+//   quality                           the detail: counts, hours, per-scenario events
+//   per_run                           every CPU run's numbers
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,8 +44,9 @@ import { startCamsim, type Camsim } from '../camsim/camsim.ts';
 import { childrenOf, total } from './proc-stats.ts';
 import { printAndSave } from './report.ts';
 import { motionClip } from '../../edge/test/helpers/motion-clips.ts';
-import { openDatabase, type Db } from '../../edge/src/db/database.ts';
-import { authenticatedUrl } from '../../edge/src/cameras/registry.ts';
+import { openDatabase } from '../../edge/src/db/database.ts';
+import { loadGroundTruth, type GroundTruthClip } from '../motion-truth/ground-truth.ts';
+import { decodeClip, defaultFeedModel, p95, scoreClips } from './motion-quality.ts';
 
 const { values } = parseArgs({
   options: {
@@ -48,11 +56,20 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '1' },
     json: { type: 'string' },
     keep: { type: 'boolean', default: false },
-    // crossing: a box crosses for 6 s of every 20; still: nothing moves (the key-frame-only cost).
-    clip: { type: 'string', default: 'crossing' },
+    // truth: the ground-truth clips; crossing: a box crosses for 6 s of every 20; still: nothing moves.
+    clip: { type: 'string', default: 'truth' },
+    // Quality: how many times each ground-truth clip is played offline.
+    loops: { type: 'string', default: '25' },
+    'quality-only': { type: 'boolean', default: false },
+    // pipeline: frames as the feed delivers them; active: every frame at active_fps (stricter).
+    'quality-feed': { type: 'string', default: 'pipeline' },
   },
 });
-if (values.clip !== 'crossing' && values.clip !== 'still') throw new Error('--clip must be crossing or still');
+if (values.clip !== 'truth' && values.clip !== 'crossing' && values.clip !== 'still') throw new Error('--clip must be truth, crossing or still');
+if (values['quality-feed'] !== 'pipeline' && values['quality-feed'] !== 'active') throw new Error('--quality-feed must be pipeline or active');
+const FEED = { ...defaultFeedModel, alwaysActive: values['quality-feed'] === 'active' };
+const LOOPS = Number(values.loops);
+if (!Number.isInteger(LOOPS) || LOOPS <= 0) throw new Error('--loops must be a positive integer');
 const N = Number(values.cameras);
 const T = Number(values.seconds);
 const W = Number(values.warmup);
@@ -63,76 +80,25 @@ for (const [k, v] of Object.entries({ cameras: N, seconds: T, warmup: W, runs: R
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 const round = (v: number) => Math.round(v * 100) / 100;
+const GOP_MS = 2000;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const CLIP_MS = 20_000;
-const BOX_APPEARS_MS = 8_000;
-
-/** Keeps each sub stream playing; resolves with the wall time (Date.now) its first packet arrived, per camera name. */
-async function watchSubs(sim: Camsim): Promise<{ clipStart: Map<string, number>; stop: () => void }> {
-  const clipStart = new Map<string, number>();
-  const children = sim.cameras.map((c) => {
-    const child = spawn('ffmpeg', ['-nostdin', '-v', 'error', '-rtsp_transport', 'tcp', '-i', authenticatedUrl(c.urls.sub, c.user, c.password), '-c', 'copy', '-f', 'mpegts', 'pipe:1'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    child.stdout!.once('data', () => clipStart.set(c.name, Date.now()));
-    child.stdout!.resume();
-    return child;
-  });
-  const deadline = Date.now() + 30_000;
-  while (clipStart.size < sim.cameras.length && Date.now() < deadline) await sleep(0.05);
-  if (clipStart.size < sim.cameras.length) throw new Error('not every sub stream started playing');
-  return { clipStart, stop: () => children.forEach((c) => c.kill('SIGKILL')) };
-}
-
-/** Polls the edge's database for new motion.start rows: when each was first seen, and its camera's name. */
-function watchStarts(dbFile: string): { stop: () => Array<{ name: string; seenMs: number }> } {
-  let db: Db | undefined;
-  let after = 0;
-  const seen: Array<{ name: string; seenMs: number }> = [];
-  const timer = setInterval(() => {
-    try {
-      db ??= openDatabase(dbFile, { readonly: true });
-      const rows = db.prepare("SELECT e.id, c.name FROM events e JOIN cameras c ON c.id = e.camera_id WHERE e.type = 'motion.start' AND e.id > ? ORDER BY e.id").all(after) as Array<{ id: number; name: string }>;
-      const now = Date.now();
-      for (const r of rows) {
-        seen.push({ name: r.name, seenMs: now });
-        after = r.id;
-      }
-    } catch {
-      // Not created yet, or busy: the next poll reads it.
-    }
-  }, 50);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      db?.close();
-      return seen;
-    },
-  };
-}
-
-/** Each start seen → how long after the box's latest appearance in that camera's clip. */
-function latencies(seen: Array<{ name: string; seenMs: number }>, clipStart: Map<string, number>): number[] {
-  return seen.flatMap(({ name, seenMs }) => {
-    const t0 = clipStart.get(name);
-    if (t0 === undefined) return [];
-    const sinceLoop = (seenMs - t0 - BOX_APPEARS_MS) % CLIP_MS;
-    // Only starts within the crossing's 6 s (+ slack): anything later is not this crossing's start.
-    return sinceLoop >= 0 && sinceLoop < 10_000 ? [sinceLoop] : [];
-  });
-}
-
 /** Runs the edge (recording, and motion when asked) and returns its CPU over T seconds after warm-up. */
-async function window(sim: Camsim, dir: string, motion: boolean): Promise<{ cpuPct: number; events: number; starts: Array<{ name: string; seenMs: number }> }> {
+async function window(sim: Camsim, dir: string, motion: boolean, truthClips: GroundTruthClip[]): Promise<{ cpuPct: number; events: number }> {
   log(`${motion ? 'recording + motion' : 'recording'}: ${N} cameras`);
   mkdirSync(dir, { recursive: true });
   const cfg = join(dir, 'config.yaml');
-  const cams = sim.cameras.flatMap((c) => [`  - name: ${c.name}`, `    main: ${c.urls.main}`, `    sub: ${c.urls.sub}`, `    user: ${c.user}`, `    password: ${c.password}`]);
+  // Truth clips bring their zones and masks (flow-style YAML is JSON).
+  const areas = (i: number) => {
+    const clip = truthClips[i % truthClips.length];
+    return clip ? [`    motion: ${JSON.stringify({ zones: clip.truth.zones, masks: clip.truth.masks })}`] : [];
+  };
+  const cams = sim.cameras.flatMap((c, i) => [`  - name: ${c.name}`, `    main: ${c.urls.main}`, `    sub: ${c.urls.sub}`, `    user: ${c.user}`, `    password: ${c.password}`, ...areas(i)]);
   writeFileSync(cfg, [`data_dir: ${join(dir, 'data')}`, 'recording:', '  segment_seconds: 10', 'retention:', '  min_free_bytes: 0', '  min_free_percent: 0', ...(motion ? ['motion: {}'] : []), 'cameras:', ...cams, ''].join('\n'));
   const edge = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'edge-runner.ts'), cfg], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: edge.stdout! });
   const next = () => new Promise<string>((resolve) => lines.once('line', resolve));
   if (!(await next()).includes('started')) throw new Error('edge runner did not start');
-  const starts = motion ? watchStarts(join(dir, 'data', 'cunbox.db')) : undefined;
   await sleep(W);
   edge.stdin!.write('mark\n');
   const pids = () => [edge.pid!, ...childrenOf(edge.pid!)];
@@ -151,51 +117,100 @@ async function window(sim: Camsim, dir: string, motion: boolean): Promise<{ cpuP
   const db = openDatabase(join(dir, 'data', 'cunbox.db'));
   const events = (db.prepare("SELECT count(*) AS n FROM events WHERE type = 'motion'").get() as { n: number }).n;
   db.close();
-  return { cpuPct, events, starts: starts?.stop() ?? [] };
+  return { cpuPct, events };
 }
 
+/** Quality on the ground-truth set, offline (see motion-quality.ts). */
+async function quality(clips: GroundTruthClip[]) {
+  log(`quality: decoding ${clips.length} ground-truth clips, playing each ${LOOPS} times`);
+  const decoded = [];
+  for (const c of clips) decoded.push(await decodeClip(c));
+  const q = scoreClips(decoded, LOOPS, FEED);
+  const s = q.score;
+  return {
+    quality_mode: `offline: each ground-truth clip decoded as the motion feed decodes it (160x90 gray, loop filter skipped), played ${LOOPS} times through detector + tracker ${
+      FEED.alwaysActive ? `with every frame at ${FEED.activeFps} fps (no key-frame-only phase)` : `with the feed's frame choice (key frames while still, ${FEED.activeFps} fps while active, ${FEED.restartMs} ms restart + next key frame on each switch)`
+    }`,
+    recall: s.recall === null ? null : Math.round(s.recall * 1000) / 1000,
+    false_events_per_hour: s.falseEventsPerHour === null ? null : round(s.falseEventsPerHour),
+    latency_p95_ms: s.latencyMs ? Math.round(s.latencyMs.p95) : null,
+    latency_target_ms: GOP_MS + 1000,
+    thumbnail_p95_ms: q.thumbnailMs.length ? Math.round(p95(q.thumbnailMs)!) : null,
+    quality: {
+      loops: LOOPS,
+      true_intervals: s.trueIntervals,
+      detected: s.detected,
+      false_events_on_distractors: s.falseEventsOnDistractors,
+      false_events_on_motion_clips: s.falseEventsOnMotionClips,
+      distractor_hours: round(s.distractorHours),
+      latency_ms: s.latencyMs && { p50: Math.round(s.latencyMs.p50), p95: Math.round(s.latencyMs.p95), max: Math.round(s.latencyMs.max) },
+      frames_analysed: q.framesAnalysed,
+      active_share: round(q.activeShare),
+      scenarios: q.perClip,
+    },
+  };
+}
+
+/** Share of camera-time with true motion in some zone, camera i playing clips[i mod n]. */
+function busyShare(clips: GroundTruthClip[], cameras: number): number {
+  let busy = 0;
+  let total = 0;
+  for (let i = 0; i < cameras; i++) {
+    const t = clips[i % clips.length]!.truth;
+    const spans = t.intervals.map((iv) => [iv.start, iv.end] as const).sort((a, b) => a[0] - b[0]);
+    let covered = 0;
+    let end = -Infinity;
+    for (const [a, b] of spans) {
+      if (b <= end) continue;
+      covered += b - Math.max(a, end);
+      end = b;
+    }
+    busy += covered;
+    total += t.frames / t.fps;
+  }
+  return total ? busy / total : 0;
+}
+
+const truthClips = await loadGroundTruth({ onLog: log });
+const q = await quality(truthClips);
+if (values['quality-only']) {
+  printAndSave({ cameras: 0, ...q }, values.json);
+  process.exit(0);
+}
 const root = mkdtempSync(join(tmpdir(), 'cunbox-bench-motion-'));
-const clip = await motionClip(values.clip);
-const sim = await startCamsim({ cameras: N, clips: [`file:${clip}`] });
-const viewers = values.clip === 'crossing' ? await watchSubs(sim) : undefined;
-const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]! : null);
+const cpuClips = values.clip === 'truth' ? truthClips : [];
+const sim = await startCamsim({ cameras: N, clips: values.clip === 'truth' ? truthClips.map((c) => `asis:${c.path}`) : [`file:${await motionClip(values.clip)}`] });
 try {
   const perRun = [];
-  const lat: number[] = [];
-  let before = await window(sim, join(root, 'rec-0'), false);
+  let before = await window(sim, join(root, 'rec-0'), false, cpuClips);
   for (let r = 1; r <= RUNS; r++) {
-    const withMotion = await window(sim, join(root, `motion-${r}`), true);
-    if (viewers) lat.push(...latencies(withMotion.starts, viewers.clipStart));
-    const after = await window(sim, join(root, `rec-${r}`), false);
+    const withMotion = await window(sim, join(root, `motion-${r}`), true, cpuClips);
+    const after = await window(sim, join(root, `rec-${r}`), false, cpuClips);
     const recording = (before.cpuPct + after.cpuPct) / 2;
-    perRun.push({ recording_cpu_pct: round(recording), recording_cpu_pct_around: [round(before.cpuPct), round(after.cpuPct)], motion_cpu_pct: round(withMotion.cpuPct), motion_extra_cpu_pct: round(withMotion.cpuPct - recording), events: withMotion.events });
+    perRun.push({ recording_cpu_pct: round(recording), recording_cpu_pct_around: [round(before.cpuPct), round(after.cpuPct)], recording_motion_cpu_pct: round(withMotion.cpuPct), motion_cpu_pct: round(withMotion.cpuPct - recording), events: withMotion.events });
     before = after;
   }
-  const extra = median(perRun.map((p) => p.motion_extra_cpu_pct));
+  const extra = median(perRun.map((p) => p.motion_cpu_pct));
   const rec = median(perRun.map((p) => p.recording_cpu_pct));
-  const mot = median(perRun.map((p) => p.motion_cpu_pct));
+  const mot = median(perRun.map((p) => p.recording_motion_cpu_pct));
   printAndSave(
     {
       cameras: N,
       clip: values.clip,
       seconds: T,
       runs: RUNS,
+      busy_share: values.clip === 'truth' ? round(busyShare(truthClips, N)) : null,
       recording_cpu_pct: rec,
-      motion_cpu_pct: mot,
-      motion_extra_cpu_pct: extra,
+      recording_motion_cpu_pct: mot,
+      motion_cpu_pct: extra,
       motion_per_camera_pct: round(extra / N),
-      cpu_ratio: round(mot / rec),
       events: perRun.reduce((s, p) => s + p.events, 0),
-      latency_p50_ms: pct(lat, 50),
-      latency_p95_ms: pct(lat, 95),
-      latency_max_ms: lat.length ? Math.max(...lat) : null,
-      latency_samples: lat.length,
+      ...q,
       per_run: perRun,
     },
     values.json,
   );
 } finally {
-  viewers?.stop();
   await sim.stop();
   if (!values.keep) rmSync(root, { recursive: true, force: true });
 }

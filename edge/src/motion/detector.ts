@@ -10,7 +10,10 @@ import { rasterise, type NamedZone, type Polygon } from './geometry.ts';
  * that flicker all the time left out → 8-connected blobs → blobs of at least
  * `minArea` counted per zone. A frame where most of the picture changed at
  * once (lights, IR day/night, headlights, lightning) resets the background and
- * reports nothing. See docs/design/motion.md for why each step is there.
+ * reports nothing. Slow light is taken out before the threshold (the picture's
+ * median shift); a blob without a solid core (rain, snow streaks) or whose
+ * fine texture is still the background's (a pool of light) does not count.
+ * See docs/design/motion.md for why each step is there.
  */
 export interface DetectorSettings {
   width: number;
@@ -35,6 +38,13 @@ export interface DetectorSettings {
   recalibrateAbove: number;
   /** The picture's mean brightness moved by more than this share since the last frame: recalibrate. */
   brightnessJump: number;
+  /**
+   * A blob whose fine texture (the picture minus its local mean) is the
+   * background's, scaled, with a residual of at most this multiple of the
+   * frame's texture noise, is the same surface under other light (headlights,
+   * a torch, a cloud's shadow), not something in front of it.
+   */
+  lightResidual: number;
 }
 
 export const defaultDetectorSettings: Omit<DetectorSettings, 'width' | 'height' | 'zones' | 'masks'> = {
@@ -46,6 +56,7 @@ export const defaultDetectorSettings: Omit<DetectorSettings, 'width' | 'height' 
   flickerLimit: 0.3,
   recalibrateAbove: 0.8,
   brightnessJump: 0.25,
+  lightResidual: 3,
 };
 
 /** Sensitivity 1..100 (50: the default threshold of 30) as a pixel threshold. */
@@ -74,6 +85,20 @@ const LOW_PERCENTILE = 0.02;
 const HIGH_PERCENTILE = 0.98;
 /** A gap longer than this between frames (ffmpeg restarted, camera away): start over. */
 const MAX_GAP_MS = 60_000;
+/** Half-width of the local mean the texture is measured against (a 5×5 box at 160×90): small, so a soft pool of light has no texture of its own. */
+const TEXTURE_RADIUS = 2;
+/**
+ * Floor of the texture noise (gray levels², on the stretched, blurred picture):
+ * a clean daylight picture's estimate is near 0, and rounding alone is more.
+ */
+const FLAT_TEXTURE = 4;
+/** How far light may scale a surface's texture (after the stretch): a shadow halves it, a lamp on a dark wall multiplies it. */
+const LIGHT_GAIN_MIN = 0.5;
+const LIGHT_GAIN_MAX = 4;
+
+/** Histogram of |texture difference| for the noise estimate: quarter-level bins up to 64 levels. */
+const NOISE_BIN_SCALE = 4;
+const NOISE_BINS = 256;
 
 export class MotionDetector {
   readonly #s: DetectorSettings;
@@ -94,6 +119,11 @@ export class MotionDetector {
   readonly #labels: Int32Array;
   readonly #order: Int32Array;
   readonly #zoneCounts: Float64Array;
+  readonly #diffHist = new Uint32Array(511);
+  readonly #noiseHist = new Uint32Array(NOISE_BINS);
+  readonly #boxRows: Float32Array;
+  readonly #textureNow: Float32Array;
+  readonly #textureBg: Float32Array;
   #lastAt: number | undefined;
   #lastMean = 0;
   #lo = 0;
@@ -127,6 +157,9 @@ export class MotionDetector {
     this.#labels = new Int32Array(n);
     this.#order = new Int32Array(n);
     this.#zoneCounts = new Float64Array(this.#zoneMaps.length);
+    this.#boxRows = new Float32Array(n);
+    this.#textureNow = new Float32Array(n);
+    this.#textureBg = new Float32Array(n);
   }
 
   get frameBytes(): number {
@@ -170,9 +203,11 @@ export class MotionDetector {
     const threshold = s.threshold;
     const flickerLimit = s.flickerLimit;
     const n = this.#n;
+    const shift = this.#globalShift();
     let raw = 0;
     for (let i = 0; i < n; i++) {
-      const diff = blurred[i]! - bg[i]!;
+      // Less the whole picture's shift: a slow light ramp moves every pixel alike.
+      const diff = blurred[i]! - bg[i]! - shift;
       if (analysed[i]! === 1 && (diff > threshold || diff < -threshold)) {
         raw++;
         // 1: changed; 2: changed, but the pixel changes all the time.
@@ -189,13 +224,37 @@ export class MotionDetector {
       for (let i = 0; i < this.#n; i++) bg[i] = blurred[i]!;
       return { atMs, changed: share, recalibrated: true, zones: [] };
     }
+    // Blobs before learning: they compare the frame's texture with the background's as it was.
+    const zones = this.#blobsPerZone();
     for (let i = 0; i < n; i++) {
       const b = bg[i]!;
       bg[i] = b + learn * (blurred[i]! - b);
       const f = flicker[i]!;
       flicker[i] = f + flickerRate * ((changed[i]! > 0 ? 1 : 0) - f);
     }
-    return { atMs, changed: share, recalibrated: false, zones: this.#blobsPerZone() };
+    return { atMs, changed: share, recalibrated: false, zones };
+  }
+
+  /**
+   * The median of frame − background over the analysed pixels. Light that
+   * changes slowly (dusk, a cloud) shifts the whole picture faster than a
+   * 10-s background follows; objects move a minority of pixels and leave the
+   * median alone.
+   */
+  #globalShift(): number {
+    const hist = this.#diffHist;
+    hist.fill(0);
+    const blurred = this.#blurred;
+    const bg = this.#background;
+    const analysed = this.#analysed;
+    const n = this.#n;
+    for (let i = 0; i < n; i++) if (analysed[i]) hist[Math.round(blurred[i]! - bg[i]!) + 255]!++;
+    const half = this.#analysedCount / 2;
+    for (let v = 0, acc = 0; v < 511; v++) {
+      acc += hist[v]!;
+      if (acc >= half) return v - 255;
+    }
+    return 0;
   }
 
   /** Mean and 2nd/98th percentiles of the analysed pixels. */
@@ -262,6 +321,89 @@ export class MotionDetector {
     }
   }
 
+  /** `src` minus its (2r+1)² box mean, edges clamped: the fine texture, without the light falling on it. */
+  #texture(src: ArrayLike<number>, out: Float32Array): void {
+    const { width: w, height: h } = this.#s;
+    const r = TEXTURE_RADIUS;
+    const rows = this.#boxRows;
+    const side = 2 * r + 1;
+    for (let y = 0; y < h; y++) {
+      const o = y * w;
+      let sum = 0;
+      for (let k = -r; k <= r; k++) sum += src[o + Math.min(w - 1, Math.max(0, k))]!;
+      for (let x = 0; x < w; x++) {
+        rows[o + x] = sum;
+        sum += src[o + Math.min(w - 1, x + r + 1)]! - src[o + Math.max(0, x - r)]!;
+      }
+    }
+    for (let x = 0; x < w; x++) {
+      let sum = 0;
+      for (let k = -r; k <= r; k++) sum += rows[Math.min(h - 1, Math.max(0, k)) * w + x]!;
+      for (let y = 0; y < h; y++) {
+        out[y * w + x] = src[y * w + x]! - sum / (side * side);
+        sum += rows[Math.min(h - 1, y + r + 1) * w + x]! - rows[Math.max(0, y - r) * w + x]!;
+      }
+    }
+  }
+
+  /**
+   * The frame's noise in texture terms: the spread of (frame texture −
+   * background texture) over the whole analysed picture, from its median
+   * absolute value (moving objects are a minority and leave the median alone;
+   * the changed pixels alone would be the noisiest ones, chosen by it). What
+   * is left of a lit wall's texture once the background's is taken out is
+   * this noise.
+   */
+  #textureNoise(): number {
+    const now = this.#textureNow;
+    const was = this.#textureBg;
+    const analysed = this.#analysed;
+    const hist = this.#noiseHist;
+    hist.fill(0);
+    for (let i = 0; i < this.#n; i++) {
+      if (!analysed[i]) continue;
+      hist[Math.min(NOISE_BINS - 1, Math.floor(Math.abs(now[i]! - was[i]!) * NOISE_BIN_SCALE))]!++;
+    }
+    const half = this.#analysedCount / 2;
+    let mad = 0;
+    for (let v = 0, acc = 0; v < NOISE_BINS; v++) {
+      acc += hist[v]!;
+      if (acc >= half) {
+        mad = (v + 0.5) / NOISE_BIN_SCALE;
+        break;
+      }
+    }
+    // For normal noise the median absolute value is 0.6745 σ.
+    const sigma = mad / 0.6745;
+    return Math.max(FLAT_TEXTURE, sigma * sigma);
+  }
+
+  /**
+   * Whether a blob (its pixels in `order[0..count)`) is light on the scene
+   * rather than a thing in it: the frame's fine texture there is the
+   * background's, scaled by a plausible gain (light adds or multiplies; it
+   * neither removes a wall's texture nor draws new edges), up to the noise.
+   * An object hides the texture behind it and brings its own edges.
+   */
+  #isLight(order: Int32Array, count: number, noise: number): boolean {
+    const now = this.#textureNow;
+    const was = this.#textureBg;
+    let ab = 0;
+    let aa = 0;
+    let bb = 0;
+    for (let k = 0; k < count; k++) {
+      const p = order[k]!;
+      const a = now[p]!;
+      const b = was[p]!;
+      ab += a * b;
+      aa += a * a;
+      bb += b * b;
+    }
+    const g = bb > 0 ? Math.min(LIGHT_GAIN_MAX, Math.max(LIGHT_GAIN_MIN, ab / bb)) : 1;
+    const residual = (aa - 2 * g * ab + g * g * bb) / count;
+    return residual <= this.#s.lightResidual * noise;
+  }
+
   /**
    * 8-connected blobs of changed pixels; those of at least minArea, and not
    * mostly flickering pixels, count in every zone they touch. Judged per blob,
@@ -277,6 +419,7 @@ export class MotionDetector {
     labels.fill(0);
     counts.fill(0);
     let label = 0;
+    let noise = -1;
     const n = this.#n;
     for (let seed = 0; seed < n; seed++) {
       if (!changed[seed] || labels[seed]) continue;
@@ -285,6 +428,7 @@ export class MotionDetector {
       let head = 0;
       let tail = 0;
       let flickering = 0;
+      let core = 0;
       order[tail++] = seed;
       labels[seed] = label;
       while (head < tail) {
@@ -292,6 +436,7 @@ export class MotionDetector {
         if (changed[p] === 2) flickering++;
         const px = p % w;
         const py = (p - px) / w;
+        let around = 0;
         for (let dy = -1; dy <= 1; dy++) {
           const y = py + dy;
           if (y < 0 || y >= h) continue;
@@ -299,15 +444,27 @@ export class MotionDetector {
             const x = px + dx;
             if (x < 0 || x >= w) continue;
             const q = y * w + x;
+            if (changed[q]) around++;
             if (changed[q] && !labels[q]) {
               labels[q] = label;
               order[tail++] = q;
             }
           }
         }
+        if (around === 9) core++;
       }
       // A blob made mostly of pixels that change all the time is foliage or water, however large.
       if (tail < this.#minAreaPx || flickering * 2 > tail) continue;
+      // Rain and snow streaks and noise make thin or ragged blobs; a thing has a solid core
+      // (pixels whose whole 3×3 neighbourhood changed) of at least half the minimum area.
+      if (core * 2 < this.#minAreaPx) continue;
+      if (noise < 0) {
+        // Only in frames with a candidate blob: most analysed frames have none.
+        this.#texture(this.#blurred, this.#textureNow);
+        this.#texture(this.#background, this.#textureBg);
+        noise = this.#textureNoise();
+      }
+      if (this.#isLight(order, tail, noise)) continue;
       for (let z = 0; z < this.#zoneMaps.length; z++) {
         const map = this.#zoneMaps[z]!;
         let c = 0;

@@ -1,0 +1,203 @@
+// Motion latency through the real pipeline (scripts/bench/motion.ts measures CPU and, offline,
+// quality on the ground truth): true start → `motion.start` row, plus the CPU of that run. N
+// simulated cameras play a
+// 20-s clip: `--clip crossing` (default) a box crossing for 6 s of every 20, `--clip still`
+// nothing moving (what most village cameras see most of the time);
+// the edge records them, alone and then with motion detection on every sub stream, in the
+// same run and against the same simulator.
+//
+//   npx tsx scripts/bench/motion-latency.ts --cameras 16 --seconds 60 --warmup 15 --runs 2 --json bench-results/motion.json
+//
+// Windows alternate: recording, recording+motion, recording, …, recording; each motion run is
+// compared with the mean of the two recording runs around it (CPU readings drift on a VM).
+//
+// JSON keys:
+//   cameras, clip, seconds, runs  what was measured (each window after a warm-up)
+//   recording_cpu_pct           edge process + its ffmpeg children, recording only, % of one core
+//   motion_cpu_pct              the same with motion detection on
+//   motion_extra_cpu_pct        the difference (median over runs)
+//   motion_per_camera_pct       the difference per camera
+//   cpu_ratio                   motion_cpu_pct / recording_cpu_pct
+//   events                      motion events stored during the motion windows
+//   latency_p50_ms, latency_p95_ms, latency_max_ms, latency_samples
+//                               crossing clip: the box's first frame in the clip → its
+//                               `motion.start` row seen in the database (polled every 50 ms)
+//   per_run                     every run's numbers
+//
+// Latency needs to know where each sub stream's clip is: camsim restarts a stream's clip when
+// its last client leaves, and the detector's mode switch reconnects. So with the crossing
+// clip a viewer (ffmpeg -c copy) stays on every sub stream from before the first window, as a
+// real camera's stream goes on whoever watches; the clip's start is when the viewer's first
+// packet arrived, and the box appears 8 s into each 20-s loop.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createInterface } from 'node:readline';
+import { startCamsim, type Camsim } from '../camsim/camsim.ts';
+import { childrenOf, total } from './proc-stats.ts';
+import { printAndSave } from './report.ts';
+import { motionClip } from '../../edge/test/helpers/motion-clips.ts';
+import { openDatabase, type Db } from '../../edge/src/db/database.ts';
+import { authenticatedUrl } from '../../edge/src/cameras/registry.ts';
+
+const { values } = parseArgs({
+  options: {
+    cameras: { type: 'string', default: '16' },
+    seconds: { type: 'string', default: '60' },
+    warmup: { type: 'string', default: '15' },
+    runs: { type: 'string', default: '1' },
+    json: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    // crossing: a box crosses for 6 s of every 20; still: nothing moves (the key-frame-only cost).
+    clip: { type: 'string', default: 'crossing' },
+  },
+});
+if (values.clip !== 'crossing' && values.clip !== 'still') throw new Error('--clip must be crossing or still');
+const N = Number(values.cameras);
+const T = Number(values.seconds);
+const W = Number(values.warmup);
+const RUNS = Number(values.runs);
+for (const [k, v] of Object.entries({ cameras: N, seconds: T, warmup: W, runs: RUNS })) {
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${k} must be a positive number`);
+}
+const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
+const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+const round = (v: number) => Math.round(v * 100) / 100;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const CLIP_MS = 20_000;
+const BOX_APPEARS_MS = 8_000;
+
+/** Keeps each sub stream playing; resolves with the wall time (Date.now) its first packet arrived, per camera name. */
+async function watchSubs(sim: Camsim): Promise<{ clipStart: Map<string, number>; stop: () => void }> {
+  const clipStart = new Map<string, number>();
+  const children = sim.cameras.map((c) => {
+    const child = spawn('ffmpeg', ['-nostdin', '-v', 'error', '-rtsp_transport', 'tcp', '-i', authenticatedUrl(c.urls.sub, c.user, c.password), '-c', 'copy', '-f', 'mpegts', 'pipe:1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout!.once('data', () => clipStart.set(c.name, Date.now()));
+    child.stdout!.resume();
+    return child;
+  });
+  const deadline = Date.now() + 30_000;
+  while (clipStart.size < sim.cameras.length && Date.now() < deadline) await sleep(0.05);
+  if (clipStart.size < sim.cameras.length) throw new Error('not every sub stream started playing');
+  return { clipStart, stop: () => children.forEach((c) => c.kill('SIGKILL')) };
+}
+
+/** Polls the edge's database for new motion.start rows: when each was first seen, and its camera's name. */
+function watchStarts(dbFile: string): { stop: () => Array<{ name: string; seenMs: number }> } {
+  let db: Db | undefined;
+  let after = 0;
+  const seen: Array<{ name: string; seenMs: number }> = [];
+  const timer = setInterval(() => {
+    try {
+      db ??= openDatabase(dbFile, { readonly: true });
+      const rows = db.prepare("SELECT e.id, c.name FROM events e JOIN cameras c ON c.id = e.camera_id WHERE e.type = 'motion.start' AND e.id > ? ORDER BY e.id").all(after) as Array<{ id: number; name: string }>;
+      const now = Date.now();
+      for (const r of rows) {
+        seen.push({ name: r.name, seenMs: now });
+        after = r.id;
+      }
+    } catch {
+      // Not created yet, or busy: the next poll reads it.
+    }
+  }, 50);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      db?.close();
+      return seen;
+    },
+  };
+}
+
+/** Each start seen → how long after the box's latest appearance in that camera's clip. */
+function latencies(seen: Array<{ name: string; seenMs: number }>, clipStart: Map<string, number>): number[] {
+  return seen.flatMap(({ name, seenMs }) => {
+    const t0 = clipStart.get(name);
+    if (t0 === undefined) return [];
+    const sinceLoop = (seenMs - t0 - BOX_APPEARS_MS) % CLIP_MS;
+    // Only starts within the crossing's 6 s (+ slack): anything later is not this crossing's start.
+    return sinceLoop >= 0 && sinceLoop < 10_000 ? [sinceLoop] : [];
+  });
+}
+
+/** Runs the edge (recording, and motion when asked) and returns its CPU over T seconds after warm-up. */
+async function window(sim: Camsim, dir: string, motion: boolean): Promise<{ cpuPct: number; events: number; starts: Array<{ name: string; seenMs: number }> }> {
+  log(`${motion ? 'recording + motion' : 'recording'}: ${N} cameras`);
+  mkdirSync(dir, { recursive: true });
+  const cfg = join(dir, 'config.yaml');
+  const cams = sim.cameras.flatMap((c) => [`  - name: ${c.name}`, `    main: ${c.urls.main}`, `    sub: ${c.urls.sub}`, `    user: ${c.user}`, `    password: ${c.password}`]);
+  writeFileSync(cfg, [`data_dir: ${join(dir, 'data')}`, 'recording:', '  segment_seconds: 10', 'retention:', '  min_free_bytes: 0', '  min_free_percent: 0', ...(motion ? ['motion: {}'] : []), 'cameras:', ...cams, ''].join('\n'));
+  const edge = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'edge-runner.ts'), cfg], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: edge.stdout! });
+  const next = () => new Promise<string>((resolve) => lines.once('line', resolve));
+  if (!(await next()).includes('started')) throw new Error('edge runner did not start');
+  const starts = motion ? watchStarts(join(dir, 'data', 'cunbox.db')) : undefined;
+  await sleep(W);
+  edge.stdin!.write('mark\n');
+  const pids = () => [edge.pid!, ...childrenOf(edge.pid!)];
+  // Children reaped during the window fold into the edge's own counters (cutime), so the
+  // union of the pids at both ends counts a restarted ffmpeg once.
+  const p0 = pids();
+  const a = total(p0);
+  const t0 = performance.now();
+  await sleep(T);
+  const b = total([...new Set([...p0, ...pids()])]);
+  const cpuPct = ((b.cpuSeconds - a.cpuSeconds) / ((performance.now() - t0) / 1000)) * 100;
+  const report = next();
+  edge.kill('SIGTERM');
+  await report;
+  await new Promise((r) => edge.once('exit', r));
+  const db = openDatabase(join(dir, 'data', 'cunbox.db'));
+  const events = (db.prepare("SELECT count(*) AS n FROM events WHERE type = 'motion'").get() as { n: number }).n;
+  db.close();
+  return { cpuPct, events, starts: starts?.stop() ?? [] };
+}
+
+const root = mkdtempSync(join(tmpdir(), 'cunbox-bench-motion-'));
+const clip = await motionClip(values.clip);
+const sim = await startCamsim({ cameras: N, clips: [`file:${clip}`] });
+const viewers = values.clip === 'crossing' ? await watchSubs(sim) : undefined;
+const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]! : null);
+try {
+  const perRun = [];
+  const lat: number[] = [];
+  let before = await window(sim, join(root, 'rec-0'), false);
+  for (let r = 1; r <= RUNS; r++) {
+    const withMotion = await window(sim, join(root, `motion-${r}`), true);
+    if (viewers) lat.push(...latencies(withMotion.starts, viewers.clipStart));
+    const after = await window(sim, join(root, `rec-${r}`), false);
+    const recording = (before.cpuPct + after.cpuPct) / 2;
+    perRun.push({ recording_cpu_pct: round(recording), recording_cpu_pct_around: [round(before.cpuPct), round(after.cpuPct)], motion_cpu_pct: round(withMotion.cpuPct), motion_extra_cpu_pct: round(withMotion.cpuPct - recording), events: withMotion.events });
+    before = after;
+  }
+  const extra = median(perRun.map((p) => p.motion_extra_cpu_pct));
+  const rec = median(perRun.map((p) => p.recording_cpu_pct));
+  const mot = median(perRun.map((p) => p.motion_cpu_pct));
+  printAndSave(
+    {
+      cameras: N,
+      clip: values.clip,
+      seconds: T,
+      runs: RUNS,
+      recording_cpu_pct: rec,
+      motion_cpu_pct: mot,
+      motion_extra_cpu_pct: extra,
+      motion_per_camera_pct: round(extra / N),
+      cpu_ratio: round(mot / rec),
+      events: perRun.reduce((s, p) => s + p.events, 0),
+      latency_p50_ms: pct(lat, 50),
+      latency_p95_ms: pct(lat, 95),
+      latency_max_ms: lat.length ? Math.max(...lat) : null,
+      latency_samples: lat.length,
+      per_run: perRun,
+    },
+    values.json,
+  );
+} finally {
+  viewers?.stop();
+  await sim.stop();
+  if (!values.keep) rmSync(root, { recursive: true, force: true });
+}
