@@ -108,6 +108,13 @@ t.test('the office screen: kiosk token, live summary over SSE, no personal data,
   }
   await page.setViewportSize({ width: 1920, height: 1080 });
 
+  // Bigger pages: all 20 cameras on one page of 36, then back to pages of 16 for the soak.
+  await page.locator('[data-test=wall-size-36]').click();
+  await page.locator('[data-test=wall-page]').filter({ hasText: '第 1/1 页' }).waitFor();
+  t.equal(await page.locator('[data-test=tile-offline]').count(), 20, 'a page of 36 holds all 20 cameras');
+  await page.locator('[data-test=wall-size-16]').click();
+  t.equal(await page.locator('[data-test=tile-offline]').count(), 16, 'back to pages of 16');
+
   // — soak: pages turn every second, a ticket every few seconds; the heap after GC must not keep growing —
   const cdp = await context.newCDPSession(page);
   const heap = async () => {
