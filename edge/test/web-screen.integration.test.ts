@@ -48,6 +48,13 @@ t.test('the wall: a JPEG per tile, a click plays that tile live, the others stay
   const browser = await launchChromium(t);
   const errors: string[] = [];
   const { page } = await newPage(browser, 'screen', errors);
+  // Every blob URL the page makes and has not revoked: a screen that runs for weeks must hold one per tile, no more.
+  await page.addInitScript(`(() => {
+    const live = (window.__blobUrls = new Set()); let made = 0;
+    const create = URL.createObjectURL.bind(URL), revoke = URL.revokeObjectURL.bind(URL);
+    URL.createObjectURL = (o) => { const u = create(o); live.add(u); window.__blobsMade = ++made; return u; };
+    URL.revokeObjectURL = (u) => { live.delete(u); revoke(u); };
+  })()`);
   await page.setViewportSize({ width: 1920, height: 1080 });
   await page.goto(`${base}/screen#token=${token}`);
   await page.locator('[data-test=wall]').waitFor();
@@ -73,5 +80,7 @@ t.test('the wall: a JPEG per tile, a click plays that tile live, the others stay
 
   await page.locator('[data-test=tile-1]').click();
   await t.resolves(waitFor('the tile back to a still', async () => ((await loadedTiles()) === 4 ? true : undefined), 30_000), 'a second click goes back to the still');
+  t.ok((await page.evaluate<number>('window.__blobsMade')) > 8, 'pictures were replaced many times');
+  t.equal(await page.evaluate<number>('window.__blobUrls.size'), 4, 'one blob URL per tile: replaced pictures and the live view\'s MediaSource are revoked');
   t.same(errors, [], 'no console errors');
 });
