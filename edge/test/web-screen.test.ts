@@ -140,4 +140,14 @@ t.test('the office screen: kiosk token, live summary over SSE, no personal data,
 
   t.same(errors, [], 'no console errors');
   await context.close();
+
+  // A TV without a cookie, or with a wrong token: a message on the screen, no login page, the token still out of the address.
+  const stranger = await newPage(browser, 'stranger', []);
+  await stranger.page.goto(`${base}/screen`);
+  await t.resolves(stranger.page.locator('[data-test=unauthorized]').filter({ hasText: 'cunbox kiosk create' }).waitFor(), 'no credential: says how to open the screen');
+  t.match(stranger.page.url(), /\/screen$/, 'not sent to the login page');
+  await stranger.page.goto(`${base}/screen#token=cbx_not-a-token`);
+  await t.resolves(stranger.page.locator('[data-test=unauthorized]').filter({ hasText: '令牌无效' }).waitFor(), 'a wrong token is named as such');
+  t.equal(new URL(stranger.page.url()).hash, '', 'a refused token leaves the address too');
+  await stranger.context.close();
 });

@@ -27,6 +27,7 @@ export class ScreenFeedClient {
   /** Opens the stream once the credential is known to be good (a first GET, so a missing cookie is a message, not a console error). */
   async start(): Promise<void> {
     this.#stopped = false;
+    if (this.view.state === 'unauthorized') this.view.state = 'connecting';
     try {
       const { summary } = await api.screenSummary();
       this.#take(summary);
