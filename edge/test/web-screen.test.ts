@@ -150,4 +150,14 @@ t.test('the office screen: kiosk token, live summary over SSE, no personal data,
   await t.resolves(stranger.page.locator('[data-test=unauthorized]').filter({ hasText: '令牌无效' }).waitFor(), 'a wrong token is named as such');
   t.equal(new URL(stranger.page.url()).hash, '', 'a refused token leaves the address too');
   await stranger.context.close();
+
+  // English, where the words are longer: still nothing overflows.
+  const en = await newPage(browser, 'screen-en', errors);
+  await en.page.addInitScript(`localStorage.setItem('cunbox.locale', 'en')`);
+  await en.page.setViewportSize({ width: 1920, height: 1080 });
+  await en.page.goto(`${base}/screen#token=${token}`);
+  await en.page.locator('[data-test=due]').filter({ hasText: 'Overdue' }).waitFor();
+  await checkPage(t, en.page, 'screen-en');
+  t.same(errors, [], 'no console errors in English either');
+  await en.context.close();
 });
