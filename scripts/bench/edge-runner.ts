@@ -9,11 +9,14 @@ import { loadConfigFile } from '../../edge/src/config/load.ts';
 import { createLogger } from '../../edge/src/log.ts';
 
 const config = loadConfigFile(process.argv[2]!);
+/** Optional: the browser app's build, for benches that open a page (the bundled runner cannot find it by itself). */
+const webRoot = process.argv[3];
 const latencies: number[] = [];
 const edge = new Edge({
   config,
   log: createLogger({ level: 'warn', destination: process.stderr as never }),
   onSegmentIndexed: (_row, latencyMs) => latencies.push(latencyMs),
+  ...(webRoot ? { webRoot } : {}),
 });
 const loop = monitorEventLoopDelay({ resolution: 10 });
 await edge.start();

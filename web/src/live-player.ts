@@ -24,6 +24,8 @@ export class LivePlayer {
   readonly #abort = new AbortController();
   #queue: Uint8Array[] = [];
   #buffer: SourceBuffer | null = null;
+  /** The MediaSource's blob URL: revoked on stop(), or it (and its buffers) would live as long as the page. */
+  #url: string | null = null;
 
   constructor(video: HTMLVideoElement) {
     this.#video = video;
@@ -55,13 +57,16 @@ export class LivePlayer {
 
   stop(): void {
     this.#abort.abort();
+    if (this.#url) URL.revokeObjectURL(this.#url);
+    this.#url = null;
     this.#video.removeAttribute('src');
     this.#video.load();
   }
 
   async #open(codec: string): Promise<void> {
     const ms = new MediaSource();
-    this.#video.src = URL.createObjectURL(ms);
+    this.#url = URL.createObjectURL(ms);
+    this.#video.src = this.#url;
     await new Promise<void>((resolve) => ms.addEventListener('sourceopen', () => resolve(), { once: true }));
     const sb = ms.addSourceBuffer(`video/mp4; codecs="${codec}"`);
     sb.mode = 'segments';

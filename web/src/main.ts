@@ -10,7 +10,9 @@ import { setUser } from './session.ts';
 import './style.css';
 
 // A session that ended (idle timeout, password changed elsewhere) sends the user to the login page.
+// The office screen has no login page: it shows what is wrong on the screen itself.
 setUnauthenticatedHandler(() => {
+  if (router.currentRoute.value.path.startsWith('/screen')) return;
   setUser(null);
   if (router.currentRoute.value.path !== '/login') void router.push({ path: '/login', query: { next: router.currentRoute.value.fullPath } });
 });

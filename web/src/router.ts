@@ -15,6 +15,8 @@ declare module 'vue-router' {
 const routes: RouteRecordRaw[] = [
   { path: '/login', component: () => import('./pages/LoginPage.vue'), meta: { public: true } },
   { path: '/verify/:code?', component: () => import('./pages/VerifyPage.vue'), meta: { public: true } },
+  // The office TV: its own credential (a kiosk cookie), no login page, no menus.
+  { path: '/screen/:rest(.*)*', component: () => import('./pages/ScreenPage.vue'), meta: { public: true } },
   {
     path: '/',
     component: () => import('./components/AppShell.vue'),

@@ -50,3 +50,22 @@ export function formatRemaining(ms: number, locale: string): string {
   if (d > 0) return `${sign}${d}${u.d}${h % 24}${u.h.trimEnd()}`;
   return h > 0 ? `${sign}${h}${u.h}${String(m % 60).padStart(2, '0')}${u.m}` : `${sign}${m}${u.m}`;
 }
+
+/** "14:05:09": the screen's clock. */
+export function formatClockSeconds(ms: number, locale: string): string {
+  return format(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(ms);
+}
+
+/** "2026年5月11日 星期一". */
+export function formatLongDate(ms: number, locale: string): string {
+  return format(locale, { year: 'numeric', month: 'long', day: 'numeric', weekday: 'long' }).format(ms);
+}
+
+/** "1:05:09" / "5:09": a countdown that ticks each second (sign left to the caller). */
+export function formatCountdown(ms: number): string {
+  const s = Math.floor(Math.abs(ms) / 1000);
+  const h = Math.floor(s / 3600);
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(h > 0 ? 2 : 1, '0');
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}

@@ -3,10 +3,11 @@
 import type { AnnouncementCategory, AnnouncementState, CertificateState, CertificateType, TicketCategory, TicketState, TicketStatus } from '../../../shared/src/index.ts';
 import type { User } from '../../../edge/src/auth/users.ts';
 import type { Verification as EdgeVerification } from '../../../edge/src/governance/certificates.ts';
+import type { ScreenCamera, ScreenSummary } from '../../../shared/src/governance/screen.ts';
 import { http } from './client.ts';
 
 /** An account as the API shows it (the edge's own type: never a password hash). */
-export type { User };
+export type { User, ScreenCamera, ScreenSummary };
 export type Ticket = TicketState & { breached: boolean; open311Status: 'open' | 'closed' };
 export interface HistoryEntry {
   id: string;
@@ -72,4 +73,10 @@ export const api = {
   liveUrl: (cameraId: number) => `/api/cameras/${cameraId}/live.mp4?stream=sub`,
   playbackUrl: (cameraId: number, from: number, to: number) => `/api/cameras/${cameraId}/playback.m3u8?from=${from}&to=${to}`,
   mediaUrl: (id: string) => `/api/media/${encodeURIComponent(id)}`,
+
+  /** The office screen: trade the kiosk token from the URL fragment for an HttpOnly cookie. */
+  kioskSession: (token: string) => http.post<{ kiosk: { username: string; displayName: string | null }; expiresAt: number }>('/api/kiosk/session', { token }),
+  screenSummary: () => http.get<{ id: string; summary: ScreenSummary }>('/api/screen/summary'),
+  screenStreamUrl: '/api/screen/stream',
+  snapshotUrl: (cameraId: number) => `/api/cameras/${cameraId}/snapshot.jpg`,
 };

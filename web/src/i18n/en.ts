@@ -26,6 +26,16 @@ const en: typeof zh = {
     action: { submit: 'Submit', publish: 'Publish', reject: 'Send back', withdraw: 'Withdraw' },
   },
   cam: { name: 'Name', live: 'Live', playback: 'Playback', state: 'State', enabled: 'Recording', disabled: 'Disabled', zone: 'Zone', day: 'Day', noFootage: 'No footage in this period', pick: 'Pick a camera', unsupported: 'This browser cannot play live video' },
+  screen: {
+    title: 'Village at a glance', live: 'Live', reconnecting: 'Reconnecting…', connecting: 'Connecting…', unauthorized: 'This screen is not authorised: open it with the link from cunbox kiosk create', badToken: 'The screen token is invalid or expired',
+    village: 'Village', households: 'Households', population: 'Population', cameras: 'Cameras', online: 'Online', offline: 'Offline', since: 'since {time}', loading: 'Loading…', minutesAgo: '{n} min ago',
+    wall: 'Camera wall', page: 'Page {n}/{of}', perPage: 'Tiles per page', noCameras: 'No cameras',
+    tickets: 'Reports', today: 'Today', open: 'Open', overdue: 'Overdue', remaining: 'Left', overdueBy: 'Overdue', noDue: 'Nothing waiting',
+    help: 'Help requests (open)', urgent: '{n} urgent', noHelp: 'No open requests',
+    events: 'Latest events', motion: 'Activity by zone (24 h)', noEvents: 'No events', party: 'Party points TOP10 ({month})', activity: 'Checkpoint / motion per hour', points: 'Points',
+    disk: 'Storage left', days: '{n} days', cloud: 'Cloud', cloudOn: 'Connected', cloudOff: 'Disconnected', cloudNone: 'Not set up', ticker: 'Public affairs', noAnnouncements: 'Nothing published',
+    eventType: { camera_online: 'Camera online', camera_offline: 'Camera offline', motion: 'Motion', camera_motion: 'Motion', checkpoint_pass: 'Checkpoint', storage_retention_short: 'Retention short', storage_foreign_usage: 'Disk used by others' },
+  },
   errors: { load: 'Could not load', network: 'Cannot reach the box' },
 };
 export default en;

@@ -24,5 +24,15 @@ export default {
     action: { submit: '送审', publish: '发布', reject: '退回', withdraw: '撤回' },
   },
   cam: { name: '名称', live: '实时', playback: '回放', state: '状态', enabled: '录像中', disabled: '已停用', zone: '区域', day: '日期', noFootage: '该时段没有录像', pick: '选择摄像头', unsupported: '此浏览器不支持实时视频' },
+  screen: {
+    title: '一屏观全村', live: '实时', reconnecting: '重连中…', connecting: '连接中…', unauthorized: '此屏幕未授权：请用 cunbox kiosk create 生成的链接打开', badToken: '屏幕令牌无效或已过期',
+    village: '村情', households: '户数', population: '人口', cameras: '摄像头', online: '在线', offline: '离线', since: '{time} 起', loading: '加载中…', minutesAgo: '{n} 分钟前',
+    wall: '视频墙', page: '第 {n}/{of} 页', perPage: '每页画面数', noCameras: '暂无摄像头',
+    tickets: '随手拍', today: '今日上报', open: '未办结', overdue: '已超时', remaining: '剩余', overdueBy: '超时', noDue: '暂无待响应',
+    help: '求助（未办结）', urgent: '紧急 {n}', noHelp: '暂无求助',
+    events: '最新事件', motion: '分区动态（24 小时）', noEvents: '暂无事件', party: '党员积分 TOP10（{month}）', activity: '卡口/动态 每小时', points: '积分',
+    disk: '存储可用', days: '{n} 天', cloud: '云端', cloudOn: '已连接', cloudOff: '已断开', cloudNone: '未配置', ticker: '三务公开', noAnnouncements: '暂无公开事项',
+    eventType: { camera_online: '摄像头上线', camera_offline: '摄像头离线', motion: '移动侦测', camera_motion: '移动侦测', checkpoint_pass: '卡口通行', storage_retention_short: '录像保留不足', storage_foreign_usage: '磁盘被占用' },
+  },
   errors: { load: '加载失败', network: '无法连接到设备' },
 };
