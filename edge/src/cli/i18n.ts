@@ -252,6 +252,8 @@ const TECHNICIAN_ZH: Record<string, string> = {
   "clock synchronised (systemd-timesyncd)": "时钟已同步（systemd-timesyncd）",
   "cannot tell whether the clock is synchronised (no answer from timedatectl or chronyc)": "无法判断时钟是否同步（timedatectl 和 chronyc 都没有应答）",
   "no cameras yet": "尚未添加摄像头",
+  "this check could not run: {reason}": "此项检查无法进行：{reason}",
+  "the other checks still ran; fix what they report first (the database check says whether the database is damaged)": "其余检查已照常进行；请先处理它们报告的问题（数据库检查会说明数据库是否损坏）",
   "cunbox cameras discover, then cunbox cameras import or add": "先运行 cunbox cameras discover，再用 cunbox cameras import 或 add 添加",
   "{ok} of {n} cameras reachable": "{n} 台摄像头中 {ok} 台可连接",
   "run cunbox cameras test ID for what each needs": "运行 cunbox cameras test 编号 查看每台的问题",

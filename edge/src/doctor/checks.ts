@@ -61,7 +61,22 @@ export const MIN_FFMPEG_MAJOR = 5;
 
 export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
   // Independent of each other; the camera and port checks wait on the network.
-  return Promise.all([checkFfmpeg(deps), checkDisk(deps), checkTime(deps), checkCameras(deps), checkDatabase(deps), checkPorts(deps), checkApi(deps), checkDiskHealth(deps), checkInodes(deps), checkWatchdog(deps), checkBackups(deps)]);
+  const checks: Array<[CheckResult['id'], (d: DoctorDeps) => Promise<CheckResult>]> = [
+    ['ffmpeg', checkFfmpeg],
+    ['disk', checkDisk],
+    ['time', checkTime],
+    ['cameras', checkCameras],
+    ['database', checkDatabase],
+    ['ports', checkPorts],
+    ['api', checkApi],
+    ['disk-health', checkDiskHealth],
+    ['inodes', checkInodes],
+    ['watchdog', checkWatchdog],
+    ['backups', checkBackups],
+  ];
+  // A check that throws (a damaged database read by the camera check, say) is that check's
+  // failure, reported with the others: doctor is what a technician runs when things are broken.
+  return Promise.all(checks.map(([id, check]) => check(deps).catch((err: unknown) => result(id, 'fail', 'this check could not run: {reason}', 'the other checks still ran; fix what they report first (the database check says whether the database is damaged)', { reason: (err as Error).message }))));
 }
 
 export function result(id: CheckResult['id'], verdict: Verdict, message: string, hint: string | null = null, vars: Record<string, string | number> = {}, details: string[] = []): CheckResult {
