@@ -112,7 +112,8 @@ t.test('the workbench: help, residents, audit, party, accounts, tokens, health',
   await h.as.party_secretary.post('/api/party/members', { name: '王党员', branch: '第一支部' });
   const pm = await signIn('party_member');
   await goto(pm.page, '/party', '[data-test=ranking]');
-  t.equal(await pm.page.locator('[data-test=rank-row]').count(), 0, 'no points yet this month');
+  await pm.page.locator('[data-test=rank-row]').filter({ hasText: '李党员' }).waitFor();
+  t.same(await pm.page.locator('[data-test=rank-points]').allTextContents(), ['0', '0'], 'no points yet this month');
   await pm.page.locator('.el-tabs__item').filter({ hasText: '积分申报' }).click();
   await pm.page.locator('[data-test=new-claim]').click();
   await pm.page.locator('#claim-text').fill('参加村里组织的环境整治志愿服务');
