@@ -1,7 +1,7 @@
 import { createI18n } from 'vue-i18n';
 import zhCN from './zh-CN.ts';
 import en from './en.ts';
-import { enWorkbench, zhWorkbench } from './workbench.ts';
+import { enMenu, zhMenu } from './menu-texts.ts';
 
 export type Locale = 'zh-CN' | 'en';
 const KEY = 'cunbox.locale';
@@ -22,7 +22,16 @@ function merged<T extends Record<string, Section>>(base: T, more: Record<string,
   return out as T;
 }
 
-export const i18n = createI18n({ legacy: false, locale: saved(), fallbackLocale: 'zh-CN', messages: { 'zh-CN': merged(zhCN, zhWorkbench), en: merged(en, enWorkbench) } });
+export const i18n = createI18n({ legacy: false, locale: saved(), fallbackLocale: 'zh-CN', messages: { 'zh-CN': merged(zhCN, zhMenu), en: merged(en, enMenu) } });
+
+let workbenchTexts: Promise<void> | undefined;
+/** The workbench pages' texts, fetched once with the first of those pages. */
+export function loadWorkbenchTexts(): Promise<void> {
+  workbenchTexts ??= import('./workbench.ts').then(({ zhWorkbench, enWorkbench }) => {
+    for (const [locale, more] of [['zh-CN', zhWorkbench], ['en', enWorkbench]] as const) i18n.global.mergeLocaleMessage(locale, more);
+  });
+  return workbenchTexts;
+}
 
 /** Switches the language and remembers it in this browser. */
 export function setLocale(locale: Locale): void {

@@ -1,9 +1,9 @@
 // Texts of the workbench pages beyond tickets, certificates and announcements (help and
-// residents, party, accounts, tokens, audit, health, exports). Kept apart from zh-CN.ts/en.ts
-// so those stay short; index.ts merges them section by section.
+// residents, party, accounts, tokens, audit, health, exports). Not in the first load: the
+// router merges them in (loadWorkbenchTexts) before the first of these pages shows; the
+// menu labels they need earlier are in menu-texts.ts.
 
 export const zhWorkbench = {
-  menu: { help: '帮扶申请', residents: '特殊群体', party: '党建', exports: '录像导出', audit: '审计日志', system: '系统状态', tokens: 'API 令牌' },
   help: {
     type: '帮扶类型', resident: '对象', urgent: '紧急', urgentOnly: '只看紧急', ask: '申请帮扶', asked: '已提交申请', detail: '申请详情', followUps: '回访记录', followUp: '回访内容',
     status: { submitted: '待分派', assigned: '已分派', in_progress: '帮扶中', resolved: '已帮扶', closed: '已结案', cancelled: '已取消' },
@@ -41,7 +41,6 @@ export const zhWorkbench = {
 };
 
 export const enWorkbench: typeof zhWorkbench = {
-  menu: { help: 'Help requests', residents: 'Special groups', party: 'Party', exports: 'Video export', audit: 'Audit log', system: 'System', tokens: 'API tokens' },
   help: {
     type: 'Kind of help', resident: 'Resident', urgent: 'Urgent', urgentOnly: 'Urgent only', ask: 'Ask for help', asked: 'Request sent', detail: 'Request', followUps: 'Follow-ups', followUp: 'Follow-up',
     status: { submitted: 'Submitted', assigned: 'Assigned', in_progress: 'In progress', resolved: 'Helped', closed: 'Closed', cancelled: 'Cancelled' },
