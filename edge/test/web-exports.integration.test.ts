@@ -57,7 +57,7 @@ t.test('exports: 7-day timeline, scrub and jump, a minute exported and downloade
   const row = page.locator('[data-test=week-row-1]');
   await row.locator('[data-test=recorded]').first().waitFor({ state: 'attached' });
   t.ok((await row.locator('[data-test=gap]').count()) >= 1, 'the days before the recording are a gap');
-  t.equal(await row.locator('[data-test=event]').count(), 1, 'the event is marked');
+  t.ok((await row.locator('[data-test=event]').count()) >= 1, 'events are marked (the motion, and the camera coming online)');
 
   const playing = () => page.locator('[data-test=export-video]').evaluate<boolean, { currentTime: number; readyState: number }>((v) => v.currentTime > 0.5 && v.readyState >= 2);
 
@@ -76,7 +76,7 @@ t.test('exports: 7-day timeline, scrub and jump, a minute exported and downloade
   await t.resolves(waitFor('playback after the drag', playing, 60_000), 'letting go plays from that moment');
 
   // Jump to the event: 10 s before it, which is the start of the recording.
-  await page.locator('[data-test=jump-event]').click();
+  await page.locator('[data-test=events] li').filter({ hasText: 'motion' }).locator('[data-test=jump-event]').click();
   await t.resolves(waitFor('playback at the event', playing, 60_000), 'the jump plays');
   t.match(await page.locator('[data-test=cursor]').textContent(), new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', hourCycle: 'h23', hour: '2-digit', minute: '2-digit' }).format(first), 'the moment, in the box\'s zone');
 
@@ -84,7 +84,7 @@ t.test('exports: 7-day timeline, scrub and jump, a minute exported and downloade
   await page.locator('#export-minutes').fill('1');
   await page.locator('#export-reason').fill('派出所调取：东口车辆刮擦');
   await page.locator('[data-test=export-submit]').click();
-  await t.resolves(page.locator('[data-test=export-status]').filter({ hasText: '已完成' }).waitFor({ timeout: 180_000 }), 'the export finishes, with its progress shown on the way');
+  await t.resolves(page.locator('[data-test=export-status]').filter({ hasText: '已完成' }).waitFor({ timeout: 180_000 }), 'the export finishes (the list polls while it runs)');
   const [job] = edge.parts.exports.list();
   t.match(job, { fromMs: first, toMs: first + 60_000, cameraIds: [1], reason: '派出所调取：东口车辆刮擦', createdBy: 'tech' }, 'the minute, as asked');
 

@@ -114,11 +114,12 @@ export const video = {
   timeline: (from: number, to: number, cameraIds: number[]) => http.get<{ from: number; to: number; cameras: TimelineCamera[] }>('/api/timeline', { from, to, cameras: cameraIds.join(',') }),
   exports: () => http.get<{ exports: Job[] }>('/api/exports'),
   exportJob: (eid: number) => http.get<{ export: Job }>(`/api/exports/${eid}`),
-  createExport: (body: { cameraIds: number[]; from: number; to: number; reason: string }) => http.post<{ export: Job }>('/api/exports', body),
+  // Times in a body are strings (epoch ms or ISO 8601): bodies are not coerced.
+  createExport: (b: { cameraIds: number[]; from: number; to: number; reason: string }) => http.post<{ export: Job }>('/api/exports', { ...b, from: String(b.from), to: String(b.to) }),
   exportAction: (eid: number, action: 'cancel' | 'retry') => http.post<{ export: Job }>(`/api/exports/${eid}/${action}`),
   manifestUrl: (eid: number) => `/api/exports/${eid}/manifest.json`,
   exportFileUrl: (eid: number, cameraId: number) => `/api/exports/${eid}/cameras/${cameraId}.mp4`,
   holds: () => http.get<{ holds: HoldRow[] }>('/api/holds'),
-  addHold: (body: { cameraId: number; from: number; to: number; reason: string }) => http.post<{ hold: HoldRow }>('/api/holds', body),
+  addHold: (b: { cameraId: number; from: number; to: number; reason: string }) => http.post<{ hold: HoldRow }>('/api/holds', { ...b, from: String(b.from), to: String(b.to) }),
   releaseHold: (hid: number) => http.post<{ hold: HoldRow }>(`/api/holds/${hid}/release`),
 };
