@@ -34,7 +34,7 @@ export const zhWorkbench = {
     days: '{n} 天', noStorage: '本机未开启录像存储', cameras: '各摄像头保存天数', camera: '摄像头', required: '要求保存', holds: '证据保全', bitrate: '码率', warnings: '警告',
   },
   exp: {
-    new: '导出录像', minutes: '时长(分钟)', cameras: '摄像头', from: '开始', to: '结束', reason: '事由', queued: '已加入导出队列', progress: '进度', download: '下载', manifest: '清单', cancel: '取消', retry: '重试', holds: '证据保全', addHold: '保全录像', held: '已保全', release: '解除', released: '已解除',
+    new: '导出录像', by: '创建人', minutes: '时长(分钟)', cameras: '摄像头', from: '开始', to: '结束', reason: '事由', queued: '已加入导出队列', progress: '进度', download: '下载', manifest: '清单', cancel: '取消', retry: '重试', holds: '证据保全', addHold: '保全录像', held: '已保全', release: '解除', released: '已解除',
     status: { queued: '排队中', running: '导出中', done: '已完成', failed: '失败', cancelled: '已取消' },
     timeline: '7 天时间轴', days7: '最近 7 天', events: '事件', jump: '跳到', scrub: '拖动选择时刻', at: '时刻', play: '播放', gap: '无录像',
   },
@@ -71,7 +71,7 @@ export const enWorkbench: typeof zhWorkbench = {
     days: '{n} days', noStorage: 'This box does not record', cameras: 'Days kept per camera', camera: 'Camera', required: 'Required', holds: 'Evidence holds', bitrate: 'Bitrate', warnings: 'Warnings',
   },
   exp: {
-    new: 'Export video', minutes: 'Length (minutes)', cameras: 'Cameras', from: 'From', to: 'To', reason: 'Reason', queued: 'Export queued', progress: 'Progress', download: 'Download', manifest: 'Manifest', cancel: 'Cancel', retry: 'Retry', holds: 'Evidence holds', addHold: 'Hold footage', held: 'Footage held', release: 'Release', released: 'Released',
+    new: 'Export video', by: 'Created by', minutes: 'Length (minutes)', cameras: 'Cameras', from: 'From', to: 'To', reason: 'Reason', queued: 'Export queued', progress: 'Progress', download: 'Download', manifest: 'Manifest', cancel: 'Cancel', retry: 'Retry', holds: 'Evidence holds', addHold: 'Hold footage', held: 'Footage held', release: 'Release', released: 'Released',
     status: { queued: 'Queued', running: 'Running', done: 'Done', failed: 'Failed', cancelled: 'Cancelled' },
     timeline: '7-day timeline', days7: 'Last 7 days', events: 'Events', jump: 'Jump to', scrub: 'Drag to pick a moment', at: 'Moment', play: 'Play', gap: 'No footage',
   },
