@@ -101,6 +101,8 @@ t.test('exports: 7-day timeline, scrub and jump, a minute exported and downloade
   t.equal(manifest.cameras[0]?.bytes, mp4.length, 'the manifest names the file\'s size');
   t.equal(manifest.cameras[0]?.sha256, createHash('sha256').update(mp4).digest('hex'), 'and its SHA-256');
   t.ok(manifest.cameras[0]!.duration_s > 50 && manifest.cameras[0]!.duration_s <= 61, `about a minute (${manifest.cameras[0]!.duration_s} s)`);
+  const zoomed = (await page.locator('[data-test=day-row-1] [data-test=recorded]').first().boundingBox())!;
+  t.ok(zoomed.width >= 10, `the hour around the moment played shows the recorded minute wide (${Math.round(zoomed.width)} px)`);
   await checkPage(t, page, 'exports');
 
   // A hold on the same range, then released.
