@@ -95,7 +95,7 @@ t.test('the workbench in Chromium', async (t) => {
 
   // — 随手拍: filed by a villager —
   const villager = await signIn('villager');
-  t.same(await villager.page.locator('nav [data-test^=menu-]').allTextContents(), ['随手拍', '证明开具', '三务公开'], 'a villager sees no admin or video menu');
+  t.same(await villager.page.locator('nav [data-test^=menu-]').allTextContents(), ['随手拍', '证明开具', '三务公开', '帮扶申请', 'API 令牌'], 'a villager sees no admin or video menu');
   await villager.page.locator('[data-test=new-ticket]').click();
   await villager.page.locator('#new-description').fill('村东路灯不亮了');
   await villager.page.locator('#new-place').fill('村东路口');
@@ -125,7 +125,7 @@ t.test('the workbench in Chromium', async (t) => {
 
   // — dispatched by a cadre —
   const cadre = await signIn('cadre');
-  t.same(await cadre.page.locator('nav [data-test^=menu-]').allTextContents(), ['随手拍', '证明开具', '三务公开', '视频监控'], 'a cadre sees the video menu, not the admin one');
+  t.same(await cadre.page.locator('nav [data-test^=menu-]').allTextContents(), ['随手拍', '证明开具', '三务公开', '视频监控', '帮扶申请', '特殊群体', '党建', '录像导出', 'API 令牌'], 'a cadre sees the video menu, not the admin one');
   await checkPage(cadre.page, 'tickets');
   await openTicket(cadre.page);
   await act(cadre.page, 'assign', { '#action-assignee': 'grid_worker', '#action-text': '请今天处理' });

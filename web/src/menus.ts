@@ -7,7 +7,8 @@ export interface MenuEntry {
   path: string;
   /** i18n key of the label. */
   label: string;
-  permission: Permission;
+  /** Absent: every signed-in account (e.g. its own API tokens). */
+  permission?: Permission;
 }
 
 export const MENU: readonly MenuEntry[] = [
@@ -15,5 +16,12 @@ export const MENU: readonly MenuEntry[] = [
   { path: '/certificates', label: 'menu.certificates', permission: 'certificates.request' },
   { path: '/announcements', label: 'menu.announcements', permission: 'announcements.read' },
   { path: '/cameras', label: 'menu.cameras', permission: 'video.view' },
+  { path: '/help', label: 'menu.help', permission: 'help.request' },
+  { path: '/residents', label: 'menu.residents', permission: 'residents.read' },
+  { path: '/party', label: 'menu.party', permission: 'party.read' },
+  { path: '/exports', label: 'menu.exports', permission: 'video.export' },
   { path: '/users', label: 'menu.users', permission: 'users.manage' },
+  { path: '/audit', label: 'menu.audit', permission: 'audit.read' },
+  { path: '/system', label: 'menu.system', permission: 'users.manage' },
+  { path: '/tokens', label: 'menu.tokens' },
 ];

@@ -2,6 +2,7 @@ import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import type { Permission } from '../../shared/src/auth/permissions.ts';
 import { MENU } from './menus.ts';
 import { can, loadSession, session } from './session.ts';
+import { loadWorkbenchTexts } from './i18n/index.ts';
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -27,11 +28,24 @@ const routes: RouteRecordRaw[] = [
       { path: 'certificates', component: () => import('./pages/CertificatesPage.vue'), meta: { permission: 'certificates.request' } },
       { path: 'announcements', component: () => import('./pages/AnnouncementsPage.vue'), meta: { permission: 'announcements.read' } },
       { path: 'cameras', component: () => import('./pages/CamerasPage.vue'), meta: { permission: 'video.view' } },
-      { path: 'users', component: () => import('./pages/UsersPage.vue'), meta: { permission: 'users.manage' } },
+      { path: 'users', component: () => withTexts(import('./pages/UsersPage.vue')), meta: { permission: 'users.manage' } },
+      { path: 'help', component: () => withTexts(import('./pages/HelpPage.vue')), meta: { permission: 'help.request' } },
+      { path: 'residents', component: () => withTexts(import('./pages/ResidentsPage.vue')), meta: { permission: 'residents.read' } },
+      { path: 'party', component: () => withTexts(import('./pages/PartyPage.vue')), meta: { permission: 'party.read' } },
+      { path: 'exports', component: () => withTexts(import('./pages/ExportsPage.vue')), meta: { permission: 'video.export' } },
+      { path: 'audit', component: () => withTexts(import('./pages/AuditPage.vue')), meta: { permission: 'audit.read' } },
+      { path: 'system', component: () => withTexts(import('./pages/SystemPage.vue')), meta: { permission: 'users.manage' } },
+      { path: 'tokens', component: () => withTexts(import('./pages/TokensPage.vue')) },
     ],
   },
   { path: '/:rest(.*)*', redirect: '/' },
 ];
+
+/** A workbench page together with its texts (not part of the first load). */
+async function withTexts<T>(page: Promise<T>): Promise<T> {
+  const [component] = await Promise.all([page, loadWorkbenchTexts()]);
+  return component;
+}
 
 function firstAllowed(): string {
   return MENU.find((m) => can(m.permission))?.path ?? '/tickets';

@@ -40,6 +40,7 @@ export function setUser(user: User | null): void {
   hint(user !== null);
 }
 
-export function can(permission: Permission): boolean {
-  return session.user !== null && allows(session.user.role, permission);
+/** No permission named: any signed-in account. */
+export function can(permission?: Permission): boolean {
+  return session.user !== null && (permission === undefined || allows(session.user.role, permission));
 }

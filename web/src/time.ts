@@ -69,3 +69,18 @@ export function formatCountdown(ms: number): string {
   const ss = String(s % 60).padStart(2, '0');
   return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
+
+/** "2026-05-11T09:30" (a datetime-local field) read as a time in the box's zone, not the browser's. */
+export function fromBoxLocal(value: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value);
+  if (!m) return Number.NaN;
+  const asUtc = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!);
+  // The zone's offset near that moment, applied twice so a DST change in between settles.
+  const offset = (ms: number) => {
+    const p = format('en-US', { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(ms);
+    const get = (t: string) => Number(p.find((x) => x.type === t)?.value ?? 0);
+    return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour') % 24, get('minute'), get('second')) - Math.floor(ms / 1000) * 1000;
+  };
+  const first = asUtc - offset(asUtc);
+  return asUtc - offset(first);
+}

@@ -40,9 +40,13 @@ export function canSeeSensitive(viewer: Viewer, r: ResidentState): boolean {
   return STAFF.has(viewer.role) || (viewer.role === 'grid_worker' && r.gridWorker === viewer.username);
 }
 
-/** `maskIdAlways`: the phone API never shows an ID number in full, even to those allowed. */
-export function residentView(r: ResidentState, viewer: Viewer, opts: { maskIdAlways?: boolean } = {}): ResidentView {
-  const full = canSeeSensitive(viewer, r);
+/**
+ * `maskIdAlways`: the phone API never shows an ID number in full, even to those allowed.
+ * `masked`: shown as to someone not allowed, whoever asks (a list that reveals nothing,
+ * so it needs no audit; the full record is read one at a time, on purpose).
+ */
+export function residentView(r: ResidentState, viewer: Viewer, opts: { maskIdAlways?: boolean; masked?: boolean } = {}): ResidentView {
+  const full = !opts.masked && canSeeSensitive(viewer, r);
   return {
     id: r.id,
     name: r.name,

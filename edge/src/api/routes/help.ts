@@ -27,9 +27,9 @@ export function helpRoutes(app: Api, { deps, audit }: RouteContext): void {
   const tags = ['help'];
 
   /** Shows residents as the viewer may see them; every full (unmasked) view is audited. */
-  const views = (req: FastifyRequest, residents: ResidentState[]) => {
+  const views = (req: FastifyRequest, residents: ResidentState[], masked = false) => {
     const a = actorOf(req);
-    const out = residents.map((r) => residentView(r, a));
+    const out = residents.map((r) => residentView(r, a, { masked }));
     const shown = out.filter((v) => v.sensitive).map((v) => v.id);
     if (shown.length > 0) {
       audit.record({ actor: a.username, role: a.role, action: 'resident.sensitive_read', target: shown.length === 1 ? `resident:${shown[0]}` : null, detail: { residents: shown, path: req.routeOptions.url }, ip: req.ip });
@@ -39,8 +39,16 @@ export function helpRoutes(app: Api, { deps, audit }: RouteContext): void {
 
   app.get(
     '/api/residents',
-    { config: { access: 'residents.read' }, schema: { tags, summary: 'Residents (grid workers: their own grid); sensitive reads are audited', querystring: Obj({ gridWorker: Type.Optional(Username) }), response: { 200: Many('residents', 'Resident') } } },
-    async (req) => ({ residents: views(req, help.residents(actorOf(req), req.query)) }),
+    {
+      config: { access: 'residents.read' },
+      schema: {
+        tags,
+        summary: 'Residents (grid workers: their own grid); sensitive reads are audited',
+        querystring: Obj({ gridWorker: Type.Optional(Username), masked: Type.Optional(Type.Boolean({ description: 'true: every row masked as for a viewer without access (nothing to audit); read one resident for the full record' })) }),
+        response: { 200: Many('residents', 'Resident') },
+      },
+    },
+    async (req) => ({ residents: views(req, help.residents(actorOf(req), { gridWorker: req.query.gridWorker }), req.query.masked === true) }),
   );
 
   app.get('/api/residents/stats', { config: { access: 'residents.stats' }, schema: { tags, summary: 'Special groups as counts only', querystring: NoQuery, response: { 200: Closed({ residents: Type.Integer(), dibao: Type.Integer(), disabled: Type.Integer(), elderly: Type.Integer() }) } } }, async () => help.stats());
