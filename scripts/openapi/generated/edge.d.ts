@@ -5318,6 +5318,8 @@ export interface operations {
         parameters: {
             query?: {
                 gridWorker?: string;
+                /** @description true: every row masked as for a viewer without access (nothing to audit); read one resident for the full record */
+                masked?: boolean;
             };
             header?: never;
             path?: never;
