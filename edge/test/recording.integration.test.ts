@@ -260,6 +260,10 @@ t.test('a stalled camera goes offline within the watchdog window and comes back'
   await edge.start();
   try {
     await waitFor('recording', () => edge.cameraStatus()[0]?.state === 'recording', 15_000);
+    // A span on each side of the stall: one segment indexed before it. (Stalled right away, a
+    // loaded box's ffmpeg may be killed before its first segment is out; that partial file is
+    // recovered at the next start, not by this run.)
+    await waitFor('a segment indexed before the stall', () => edge.parts.index.forCamera(edge.cameraStatus()[0]!.cameraId).length > 0, 30_000);
     await sim.control.fault(1, 'stall');
     const stalledAt = Date.now();
     const offline = await waitFor('offline event', () => edge.parts.events.list({ type: 'camera.offline' })[0], 15_000);
