@@ -193,7 +193,12 @@ t.test('live view: fMP4 starting at a key frame; upstream stops when nobody watc
   t.equal(got.toString('latin1', 4, 8), 'ftyp', 'starts with the init segment');
   t.ok(got.indexOf('moov') > 0 && got.indexOf('moof') > got.indexOf('moov'), 'then fragments');
   t.ok(got.indexOf('mdat') > 0);
-  const ps = () => execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes('frag_keyframe')).length;
+  // This process's own live ffmpegs (the edge runs in it): other test files running beside
+  // this one (the browser tests' live tiles) have theirs.
+  const ps = () =>
+    execFileSync('ps', ['-eo', 'ppid=,args='], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.includes('frag_keyframe') && Number(l.trim().split(/\s+/)[0]) === process.pid).length;
   t.equal(ps(), 1, 'one upstream ffmpeg while watched');
   ac.abort();
   await reader.cancel().catch(() => {});
