@@ -7,10 +7,8 @@
 import { TemplatedError } from './probe/problem.ts';
 
 // Which zone, and showing a time in it, are shared with the cloud's CLI.
-import { wallClock, type Wall } from '@cunbox/shared/cli';
+import { wallClock, zeroPad as pad, type Wall } from '@cunbox/shared/cli';
 export { DEFAULT_TIMEZONE, boxTimeZone, formatLocal, isTimeZone } from '@cunbox/shared/cli';
-
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** How far the zone's wall clock is ahead of UTC at this instant. */
 function offsetMs(ms: number, zone: string): number {

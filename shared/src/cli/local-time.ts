@@ -54,12 +54,13 @@ export function wallClock(ms: number, zone: string): Wall {
   return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!, second: parts.second! };
 }
 
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+/** `n` with leading zeros to `w` digits (dates and times). */
+export const zeroPad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** "2026-11-30 17:05:03" in the zone: no "T", no "Z", seconds precision. */
 export function formatLocal(ms: number, zone: string): string {
   const w = wallClock(ms, zone);
-  return `${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}`;
+  return `${w.year}-${zeroPad(w.month)}-${zeroPad(w.day)} ${zeroPad(w.hour)}:${zeroPad(w.minute)}:${zeroPad(w.second)}`;
 }
 
 /** A time in the zone, "2026-11-30 17:05:03"; `short` drops year and seconds ("11-30 17:05") for narrow tables; null is "-". */
