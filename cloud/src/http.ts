@@ -6,7 +6,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Ajv } from 'ajv';
-import { EDGE_ID_PATTERN, allows, freeTextKeyword, newId, nonFiniteInRequest, objectSchema, type TicketState } from '@cunbox/shared';
+import { CunboxError, EDGE_ID_PATTERN, allows, freeTextKeyword, newId, nonFiniteInRequest, objectSchema, type ErrorCode, type TicketState } from '@cunbox/shared';
 import type { Logger } from 'pino';
 import type { CloudStore } from './store.ts';
 import type { CloudMedia } from './media.ts';
@@ -37,31 +37,8 @@ export interface CloudApiDeps {
   observability?: { metrics: CloudMetrics; liveness: () => string[] };
 }
 
-/** Errors of the cloud API: one table, stable codes. */
-export const cloudErrors = {
-  UNAUTHENTICATED: 401,
-  NOT_FOUND: 404,
-  PAIR_CODE_INVALID: 403,
-  INVALID_INPUT: 400,
-  // The phone API (phone/): a role without the permission, a workflow step not allowed from here, too many failed sign-ins.
-  FORBIDDEN: 403,
-  INVALID_TRANSITION: 409,
-  RATE_LIMITED: 429,
-  // What Fastify itself refuses (bad JSON, a body over the limit, a content type no parser takes).
-  MALFORMED_REQUEST: 400,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  INTERNAL: 500,
-} as const;
-export type CloudErrorCode = keyof typeof cloudErrors;
-class CloudApiError extends Error {
-  constructor(
-    readonly code: CloudErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/** Errors of the cloud API: the shared table (the edge answers with the same codes and statuses). */
+export type CloudErrorCode = ErrorCode;
 
 const VILLAGES_REPLY = {
   type: 'object',
@@ -120,7 +97,7 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
   });
   await registerOpenApi(app);
   app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, _req, reply) => {
-    if (err instanceof CloudApiError) return reply.status(cloudErrors[err.code]).send({ error: { code: err.code, message: err.message } });
+    if (err instanceof CunboxError) return reply.status(err.httpStatus).send({ error: { code: err.code, message: err.message } });
     if (err.validation) return reply.status(400).send({ error: { code: 'INVALID_INPUT', message: err.message } });
     const code = err.statusCode && err.statusCode < 500 ? (BY_STATUS[err.statusCode] ?? 'MALFORMED_REQUEST') : 'INTERNAL';
     if (code === 'INTERNAL') deps.log.error({ err }, 'cloud API error');
@@ -132,12 +109,12 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
   // After validation (which coerced "1e309" to Infinity and let it pass): no handler sees a non-finite number.
   app.addHook('preHandler', async (req) => {
     const where = nonFiniteInRequest(req);
-    if (where) throw new CloudApiError('INVALID_INPUT', `${where} must be a finite number`);
+    if (where) throw new CunboxError('INVALID_INPUT', `${where} must be a finite number`);
   });
   const operator = (req: FastifyRequest): void => {
     const h = req.headers.authorization ?? '';
     const token = h.startsWith('Bearer ') ? h.slice(7) : '';
-    if (!timingSafeEqual(digest(token), digest(deps.operatorToken))) throw new CloudApiError('UNAUTHENTICATED', 'operator token required');
+    if (!timingSafeEqual(digest(token), digest(deps.operatorToken))) throw new CunboxError('UNAUTHENTICATED', 'operator token required');
   };
   if (deps.observability) {
     const { metrics, liveness } = deps.observability;
@@ -155,7 +132,7 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
   }
   const villageOf = (id: number) => {
     const v = deps.store.village(id);
-    if (!v) throw new CloudApiError('NOT_FOUND', `no village ${id}`);
+    if (!v) throw new CunboxError('NOT_FOUND', `no village ${id}`);
     return v;
   };
 
@@ -188,7 +165,7 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     async (req) => {
       operator(req);
       const { edgeId } = req.params;
-      if (!deps.store.edge(edgeId)) throw new CloudApiError('NOT_FOUND', `no paired edge ${edgeId}`);
+      if (!deps.store.edge(edgeId)) throw new CunboxError('NOT_FOUND', `no paired edge ${edgeId}`);
       const revoked = deps.revokeEdge ? deps.revokeEdge(edgeId) : deps.store.revokeEdge(edgeId);
       if (revoked) deps.log.warn({ edgeId }, 'edge revoked by the operator');
       return { edgeId, revoked };
@@ -239,7 +216,7 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     },
     async (req) => {
       const r = deps.store.redeemPairCode(req.body.code);
-      if (!r) throw new CloudApiError('PAIR_CODE_INVALID', 'pairing code unknown, expired or already used');
+      if (!r) throw new CunboxError('PAIR_CODE_INVALID', 'pairing code unknown, expired or already used');
       deps.log.info({ edgeId: r.edge.edgeId, villageId: r.edge.villageId }, 'edge paired');
       deps.onPaired?.();
       return { edgeId: r.edge.edgeId, villageId: r.edge.villageId, mqttUrl: deps.mqttUrl(), username: r.edge.edgeId, password: r.password };
@@ -288,7 +265,7 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
   );
 
   // Media of a village: the operator, or a signed-in phone user of that village whose role may read media (as on the edge).
-  const fail = (code: CloudErrorCode, message: string): Error => new CloudApiError(code, message);
+  const fail = (code: CloudErrorCode, message: string): Error => new CunboxError(code, message);
   const mayReadMedia = (req: FastifyRequest, villageId: number): void => {
     villageOf(villageId);
     if (timingSafeEqual(digest(bearer(req)), digest(deps.operatorToken))) return;

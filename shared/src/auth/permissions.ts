@@ -66,3 +66,23 @@ export function allows(role: Role, permission: Permission): boolean {
 export function permissionsOf(role: Role): Permission[] {
   return (Object.keys(PERMISSIONS) as Permission[]).filter((p) => allows(role, p));
 }
+
+/** The roles that hold a permission, as a set (what the governance commands check records with). */
+export function rolesWith(permission: Permission): ReadonlySet<Role> {
+  return new Set(PERMISSIONS[permission] as readonly Role[]);
+}
+
+// Named role sets: each is the role list of one permission above, so a set
+// cannot mean one thing here and another there.
+/** Who dispatches tickets: assigns, rejects, closes, reopens any ticket. */
+export const TICKET_DISPATCHERS: ReadonlySet<Role> = rolesWith('tickets.dispatch');
+/** Who works tickets and may be assigned one; they also see who reported. */
+export const TICKET_WORKERS: ReadonlySet<Role> = rolesWith('tickets.work');
+/** The village office for help requests and residents: sees and handles every household. */
+export const RESIDENT_MANAGERS: ReadonlySet<Role> = rolesWith('residents.manage');
+/** Who may be assigned a help request (a grid worker only for households of their grid). */
+export const HELP_HANDLERS: ReadonlySet<Role> = rolesWith('help.handle');
+/** Who reviews certificate requests. */
+export const CERTIFICATE_REVIEWERS: ReadonlySet<Role> = rolesWith('certificates.review');
+/** Who keeps the party's records: members, points, sessions, dues. */
+export const PARTY_MANAGERS: ReadonlySet<Role> = rolesWith('party.manage');

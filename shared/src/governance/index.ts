@@ -1,5 +1,6 @@
 export * from './read.ts';
 export * from './workflow.ts';
+export * from './command.ts';
 export * from './time.ts';
 export * from './mask.ts';
 export * from './resident-view.ts';
