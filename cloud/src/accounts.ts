@@ -49,7 +49,7 @@ export interface AccountStore {
 export const PHONE_SESSION_IDLE_MS = 24 * 3600_000;
 
 export const ACCOUNTS_SCHEMA = `
-  -- Issue #5 item 3: each village's edge accounts, as last synced (a copy; the edge is the source).
+  -- Each village's edge accounts, as last synced (a copy; the edge is the source).
   CREATE TABLE IF NOT EXISTS village_users (village_id INTEGER NOT NULL, username TEXT NOT NULL COLLATE NOCASE, display_name TEXT, role TEXT NOT NULL,
     password_hash TEXT NOT NULL, disabled INTEGER NOT NULL, cameras TEXT, PRIMARY KEY (village_id, username));
   CREATE TABLE IF NOT EXISTS village_users_versions (village_id INTEGER PRIMARY KEY, version TEXT NOT NULL, at INTEGER NOT NULL, edge_id TEXT NOT NULL, received_at INTEGER NOT NULL);

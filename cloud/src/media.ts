@@ -1,5 +1,5 @@
 /**
- * The cloud's end of media beside the ops (issue #5): a tus server for
+ * The cloud's end of media beside the ops: a tus server for
  * resumable uploads from edges, the check of each finished file's SHA-256,
  * and the content-addressed store. Design and invariants:
  * docs/design/media-sync.md.

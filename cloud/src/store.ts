@@ -136,7 +136,7 @@ export interface CloudStore {
   deadLetterPayload(id: number): Buffer | undefined;
   deadLetters(): DeadLetter[];
   eventCount(edgeId: string): number;
-  /** The phone API's reads (issue #5 item 3). One existing entity, or undefined. */
+  /** The phone API's reads. One existing entity, or undefined. */
   entity<S extends EntityBase>(villageId: number, kind: string, id: string): S | undefined;
   /** Camera events of the village's edges, newest first. `cameras`: only these (undefined: all, events without a camera included). */
   events(villageId: number, filter: EventFilter): StoredEvent[];
@@ -451,7 +451,7 @@ export class SqliteCloudStore implements CloudStore {
     return (this.#sql('SELECT count(*) AS n FROM events WHERE edge_id = ?').get(edgeId) as { n: number }).n;
   }
 
-  // — phone API reads (issue #5 item 3) —
+  // — phone API reads —
 
   entity<S extends EntityBase>(villageId: number, kind: string, id: string): S | undefined {
     const r = this.#sql('SELECT state FROM entities WHERE village_id = ? AND kind = ? AND id = ? AND present = 1').get(villageId, kind, id) as { state: string } | undefined;

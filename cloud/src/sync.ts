@@ -275,7 +275,7 @@ export class CloudSync {
     return true;
   }
 
-  /** Users sync (issue #5 item 3): the village's accounts for the phone API. Counts only in the log, never hashes. */
+  /** Users sync: the village's accounts for the phone API. Counts only in the log, never hashes. */
   #onUsers(edge: EdgeRecord, msg: TopicMap['up/users']): void {
     const r = this.#store.accounts.putUsers(edge.villageId, edge.edgeId, msg);
     if (r.applied) this.#log.info({ edgeId: edge.edgeId, villageId: edge.villageId, users: msg.users.length, version: msg.version.slice(0, 12), sessionsEnded: r.sessionsEnded }, 'village users updated');

@@ -24,7 +24,7 @@ import { HttpPart } from './api/part.ts';
 import { ExportQueue } from './playback/exports.ts';
 import { LiveService } from './playback/live.ts';
 import { SnapshotService } from './playback/snapshots.ts';
-// Issue #5: sync with the cloud.
+// Sync with the cloud.
 import { SyncClient } from './sync/client.ts';
 import { readCredentials } from './sync/credentials.ts';
 import { MediaUploader } from './sync/media-uploader.ts';
@@ -248,7 +248,7 @@ export class Edge {
       const cipher = new FieldCipher(loadOrCreateKey(this.layout.dataKey));
       // One audit chain for the API and the entries sync brings from the cloud; its key beside the database too.
       const audit = new AuditLog({ db, clock, key: loadOrCreateKey(this.layout.auditKey) });
-      // Governance and its HTTP API (issue #4): only with an `http` section in the config.
+      // Governance and its HTTP API: only with an `http` section in the config.
       if (config.http) {
         const spawner = this.#deps.spawner ?? nodeSpawner;
         const ffmpegPath = config.recorder.ffmpegPath;
@@ -261,7 +261,7 @@ export class Edge {
         this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, audit, cipher, auditRetentionDays: config.audit?.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, video, storage, options: { village: config.village ?? null, timeZone: config.timezone, webRoot: this.#deps.webRoot === undefined ? findWebRoot() : this.#deps.webRoot }, screen: { signal: screenSignal, sources: { events, cameras: () => registry.list(), cameraStates: () => this.#recorder?.status() ?? [], storage: () => storage.latest, cloud: () => (this.#sync ? this.#sync.connected : config.cloud ? false : null) } }, observability: { metrics, liveness: () => liveness({ db: () => this.#db, recorders: () => this.recorder.status(), storage: () => storage.latest }) } });
         await this.#http.start();
       }
-      // Sync (issue #5): only with a `cloud` section. It shares the HTTP part's op store when there
+      // Sync: only with a `cloud` section. It shares the HTTP part's op store when there
       // is one: one store per database keeps one hybrid logical clock.
       if (config.cloud) {
         const credentials = readCredentials(config.cloud.credentialsFile);

@@ -1,5 +1,5 @@
 /**
- * Sync benchmark (issue #5). The cloud runs as in production, in its own
+ * Sync benchmark. The cloud runs as in production, in its own
  * process (`cunbox-cloud serve`, embedded Aedes); the edge side (OpStore and
  * SyncClient, which is all the edge does for sync) runs in this process.
  *

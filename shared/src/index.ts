@@ -3,7 +3,7 @@ export * from './oplog/index.ts';
 export * from './governance/index.ts';
 // Roles, permissions and passwords: the edge and the cloud's phone API check the same ones.
 export * from './auth/index.ts';
-// Issue #5: the edge ↔ cloud sync protocol.
+// The edge ↔ cloud sync protocol.
 export * from './sync/index.ts';
 // Sensitive fields: what is encrypted at rest and what the cloud never holds in full.
 export * from './privacy/index.ts';

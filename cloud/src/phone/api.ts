@@ -1,5 +1,5 @@
 /**
- * The phone-facing API (issue #5 item 3): JSON under
+ * The phone-facing API: JSON under
  * /api/v1/villages/:villageId/, for the same users and roles as the village's
  * edge (synced to the cloud, see accounts.ts). Every route names the permission
  * it needs from the shared table (the one the edge checks for the same action)

@@ -86,7 +86,7 @@ export interface ApiDeps {
   /** The hash-chained audit log every route writes to. */
   audit: AuditLog;
   cameraExists: (cameraId: number) => boolean;
-  /** Playback, export, snapshots, live view (issue #6); absent: no video routes. */
+  /** Playback, export, snapshots, live view; absent: no video routes. */
   video?: VideoDeps;
   /** The storage monitor, for GET /api/health; absent: no storage section. */
   storage?: HealthDeps;

@@ -1,7 +1,7 @@
 import type { Migration } from '../db/migrations.ts';
 
 /**
- * What the technician CLI learns about a camera when it is provisioned (issue #3):
+ * What the technician CLI learns about a camera when it is provisioned:
  * where its ONVIF service is, what it is, which media profiles feed the main and
  * sub streams, and what the last stream probe measured.
  */

@@ -4,7 +4,7 @@ import { COMMANDER_ZH, dictionaryTranslator, type Lang } from '@cunbox/shared/cl
  * English. Keys are English so a missing translation still reads sensibly.
  */
 /**
- * The technician commands (issue #3): cameras discover/add/import/export/test/
+ * The technician commands: cameras discover/add/import/export/test/
  * rename/set-zone/enable/disable/remove, init and doctor. Keys are the English
  * templates; `{name}` placeholders are filled after translation (see tf).
  */
@@ -284,7 +284,7 @@ const TECHNICIAN_ZH: Record<string, string> = {
   "zone: at most 64 characters": "区域：最多 64 个字符",
 };
 
-/** `cunbox cloud` (issue #5). */
+/** `cunbox cloud`. */
 const CLOUD_ZH: Record<string, string> = {
   'sync with the cloud': '与云端同步',
   'what the cloud has confirmed, what is waiting, dead letters': '云端已确认的、等待发送的数据，以及死信',

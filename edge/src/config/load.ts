@@ -40,8 +40,8 @@ export interface EdgeConfig {
   http?: { host: string; port: number; /** HTTPS when set: PEM files. */ tls?: TlsFiles | null; security?: HttpSecurity } | null;
   /** Printed on certificates; null (or absent): certificates cannot be printed. */
   village?: VillageIdentity | null;
-  /** Sync with the cloud (issue #5); null (or absent): not started. */
-  cloud?: { url: string; edgeId: string; credentialsFile: string; /** Media upload cap (issue #5); 0: none. */ uploadKbps?: number } | null;
+  /** Sync with the cloud; null (or absent): not started. */
+  cloud?: { url: string; edgeId: string; credentialsFile: string; /** Media upload cap; 0: none. */ uploadKbps?: number } | null;
   /** How long the audit log is kept (at least 180 days); absent: 365. */
   audit?: { retentionDays: number };
   /** Daily backups (`cunbox backup`); doctor checks the newest is recent. null (or absent): none scheduled. */

@@ -60,7 +60,7 @@ export const configSchema = {
     http: {
       type: 'object',
       additionalProperties: false,
-      description: 'The governance HTTP API (issue #4); without this section it is not started.',
+      description: 'The governance HTTP API; without this section it is not started.',
       properties: {
         host: { type: 'string', minLength: 1, default: '127.0.0.1' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
@@ -94,7 +94,7 @@ export const configSchema = {
         phone: { type: 'string', minLength: 1, maxLength: 32 },
       },
     },
-    // Issue #5: sync with the cloud; without this section the edge runs alone.
+    // Sync with the cloud; without this section the edge runs alone.
     cloud: {
       type: 'object',
       additionalProperties: false,

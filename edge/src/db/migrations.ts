@@ -10,7 +10,7 @@ import { governanceMigrations } from '../governance/migrations.ts';
 import { apiMigrations } from '../api/migrations.ts';
 import { cameraMigrations } from '../cameras/migrations.ts';
 import { playbackMigrations } from '../playback/migrations.ts';
-import { syncMigrations } from '../sync/migrations.ts'; // issue #5
+import { syncMigrations } from '../sync/migrations.ts';
 import { motionMigrations } from '../motion/migrations.ts';
 import { eventMigrations } from '../events/migrations.ts';
 import { checkpointMigrations } from '../checkpoints/migrations.ts';

@@ -53,7 +53,7 @@ export function parseEventCursor(text: string): { atMs: number; id: number } | u
 
 /**
  * Camera and system events, stored in SQLite. This table is also the sync
- * outbox for events (issue #5, edge/src/sync/client.ts): rows past the cloud's
+ * outbox for events (edge/src/sync/client.ts): rows past the cloud's
  * acknowledged id are sent, so an event is queued in its own insert's transaction.
  */
 export class EventStore {

@@ -1,5 +1,5 @@
 /**
- * The edge's end of sync (issue #5), a part with start()/stop().
+ * The edge's end of sync, a part with start()/stop().
  *
  * Uplink: our governance ops (gov_ops rows of our origin, by seq) and camera
  * events (events rows, by id) are the outbox: they were written in the same
@@ -406,7 +406,7 @@ export class SyncClient {
   }
 
   /**
-   * Users sync (issue #5 item 3): the whole user table after every hello, when
+   * Users sync: the whole user table after every hello, when
    * it changed (looked at once a second), and every ten minutes in case a
    * snapshot was lost (nothing acks it; a snapshot is idempotent).
    */

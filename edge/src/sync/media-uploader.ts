@@ -1,5 +1,5 @@
 /**
- * Media beside the ops (issue #5): ticket photos and other files travel to
+ * Media beside the ops: ticket photos and other files travel to
  * the cloud over HTTP (the tus resumable-upload protocol), on their own
  * connection, so a 5 MB photo never sits in front of an op ack on MQTT.
  *

@@ -1,7 +1,7 @@
 import type { Migration } from '../db/migrations.ts';
 
 /**
- * Sync (issue #5). The outboxes are the tables written in the change's own
+ * Sync state. The outboxes are the tables written in the change's own
  * transaction: `gov_ops` rows of our origin (ordered by seq) and `events`
  * rows (ordered by id). What is kept here is only how far the cloud has
  * confirmed each, and what could not be applied.

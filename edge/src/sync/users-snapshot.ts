@@ -1,6 +1,6 @@
 /**
- * The edge's accounts as users sync sends them to the cloud (issue #5 item 3:
- * the phone API logs in with the same users and roles). A whole snapshot each
+ * The edge's accounts as users sync sends them to the cloud: the
+ * phone API logs in with the same users and roles. A whole snapshot each
  * time; its version is a hash of the rows, so "did anything change?" is one
  * read and one hash, cheap enough for every poll tick.
  */

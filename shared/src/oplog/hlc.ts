@@ -73,7 +73,7 @@ export interface HlcClockOptions {
   now: () => number;
   /**
    * A remote time further ahead of our wall clock than this is not adopted. Default one hour:
-   * it must exceed the skew we tolerate between edge and cloud (issue #5: ±10 minutes), or an
+   * it must exceed the skew we tolerate between edge and cloud (±10 minutes), or an
    * op made after seeing a peer's op could order before it and lose its edit; a clock in
    * another day or year is still refused.
    */

@@ -1,5 +1,5 @@
 /**
- * The op log's wire types: what edge and cloud store, fold and (issue #5)
+ * The op log's wire types: what edge and cloud store, fold and
  * send to each other. One op changes exactly one entity.
  */
 

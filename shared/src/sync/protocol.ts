@@ -1,5 +1,5 @@
 /**
- * The edge ↔ cloud wire contract (issue #5): every MQTT topic, the one schema
+ * The edge ↔ cloud wire contract: every MQTT topic, the one schema
  * of its payload, and the decoder both sides run on receipt. The topic map is
  * the only place a topic or payload shape is defined; edge and cloud import it.
  *
