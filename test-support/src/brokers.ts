@@ -7,29 +7,19 @@
  * (in-process, or as its own process).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { pino } from 'pino';
 import mqtt from 'mqtt';
-import { Cloud, SERVICE_USER, mosquittoAcl, mosquittoLimits, type CloudConfig, type CloudSyncOptions } from '../../src/index.ts';
-import type { MosquittoFilesConfig } from '../../src/mosquitto-files.ts';
+import { Cloud, SERVICE_USER, mosquittoAcl, mosquittoLimits, type CloudConfig, type CloudSyncOptions } from '../../cloud/src/index.ts';
+import type { MosquittoFilesConfig } from '../../cloud/src/mosquitto-files.ts';
+import { freePort } from './ports.ts';
 
 export const SERVICE_PASSWORD = 'svc-test-password';
 export const OPERATOR_TOKEN = 'operator-test-token';
 export const testSyncOptions: Partial<CloudSyncOptions> = { resendMs: 500, tickMs: 50, backoff: { baseMs: 50, maxMs: 400 } };
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface BrokerRig {
   name: string;
