@@ -21,6 +21,15 @@ export const SERVICE_PASSWORD = 'svc-test-password';
 export const OPERATOR_TOKEN = 'operator-test-token';
 export const testSyncOptions: Partial<CloudSyncOptions> = { resendMs: 500, tickMs: 50, backoff: { baseMs: 50, maxMs: 400 } };
 
+/** What the cloud's POST /api/pair answers an edge: its identity and its broker login. */
+export interface Paired {
+  edgeId: string;
+  villageId: number;
+  mqttUrl: string;
+  username: string;
+  password: string;
+}
+
 export interface BrokerRig {
   name: string;
   cloud: Cloud;

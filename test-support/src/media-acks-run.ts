@@ -17,8 +17,8 @@ import { MediaUploader } from '../../edge/src/sync/media-uploader.ts';
 import { systemClock } from '../../edge/src/clock.ts';
 import { silentLogger } from '../../edge/src/log.ts';
 import type { Db } from '../../edge/src/db/database.ts';
-import { OPERATOR_TOKEN, type BrokerRig } from './brokers.ts';
-import { MB, fastUploader, openEdgeDb, type Paired } from './media-rig.ts';
+import { OPERATOR_TOKEN, type BrokerRig, type Paired } from './brokers.ts';
+import { MB, fastUploader, openEdgeDb } from './media-rig.ts';
 import { waitFor } from './wait.ts';
 
 export interface MediaAckRun {

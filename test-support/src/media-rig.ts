@@ -16,18 +16,10 @@ import { systemClock } from '../../edge/src/clock.ts';
 import { silentLogger } from '../../edge/src/log.ts';
 import { MediaQueue } from '../../edge/src/sync/media-queue.ts';
 import { MediaUploader, type MediaUploaderOptions } from '../../edge/src/sync/media-uploader.ts';
-import { OPERATOR_TOKEN, SERVICE_PASSWORD, testSyncOptions } from './brokers.ts';
+import { OPERATOR_TOKEN, SERVICE_PASSWORD, testSyncOptions, type Paired } from './brokers.ts';
 import { freePort } from './ports.ts';
 
 export const log = pino({ level: process.env.CUNBOX_TEST_LOG ?? 'silent' });
-
-export interface Paired {
-  edgeId: string;
-  villageId: number;
-  mqttUrl: string;
-  username: string;
-  password: string;
-}
 
 export class MediaCloud {
   cloud: Cloud;
