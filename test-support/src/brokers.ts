@@ -156,6 +156,16 @@ export async function mosquittoRig(dir: string): Promise<BrokerRig> {
   };
 }
 
+/** A request to the rig's cloud as its operator; the JSON answer with its status. */
+export async function operatorApi(rig: BrokerRig, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`http://127.0.0.1:${rig.cloud.httpPort}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, json: await res.json() };
+}
+
 /** Whether the broker at `url` lets this login in now (a refused CONNECT rejects). */
 export async function loginWorks(url: string, username: string, password: string): Promise<boolean> {
   try {
