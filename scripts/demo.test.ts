@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { freePort } from '../cloud/test/helpers/brokers.ts';
+import { freePort } from '@cunbox/test-support/ports';
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, boundMs = 60_000): Promise<T> {
   const end = Date.now() + boundMs;

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildEntry } from './build.ts';
-import { tmpDir } from '../edge/test/helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { openDatabase } from '../edge/src/db/database.ts';
 import { UserStore } from '../edge/src/auth/users.ts';
 import { systemClock } from '../edge/src/clock.ts';

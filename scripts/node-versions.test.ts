@@ -8,7 +8,7 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { tmpDir } from '../edge/test/helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 const repo = dirname(import.meta.dirname);
 const runtimeScript = join(repo, 'scripts', 'node-runtime');

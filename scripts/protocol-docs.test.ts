@@ -1,17 +1,16 @@
 import t from 'tap';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { ENTITY_KINDS, OP_TYPES, decode, type OpsMessage } from '@cunbox/shared';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { PROTOCOL_DOCS_DIR, listFiles, writeProtocolDocs } from './protocol-docs.ts';
 
 const GOLDEN = join(import.meta.dirname, '../shared/test/golden');
 const manifest = JSON.parse(readFileSync(join(GOLDEN, 'manifest.json'), 'utf8')) as Array<{ file: string; topic: string; ok: boolean }>;
 
 t.test('docs/protocol/ is what `npm run protocol:docs` writes now', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'cunbox-protocol-docs-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tmpDir(t, 'cunbox-protocol-docs-');
   writeProtocolDocs(dir);
   const fresh = listFiles(dir).sort();
   const committed = listFiles(PROTOCOL_DOCS_DIR).sort();

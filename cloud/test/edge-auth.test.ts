@@ -14,8 +14,8 @@ import { governanceModels } from '@cunbox/shared';
 import { Cloud, SqliteCloudStore } from '../src/index.ts';
 import { EdgeAuthenticator } from '../src/edge-auth.ts';
 import { LoginLimiter } from '../src/phone/rate-limit.ts';
-import { OPERATOR_TOKEN } from './helpers/brokers.ts';
-import { tmpDir } from '../../edge/test/helpers/tmp.ts';
+import { OPERATOR_TOKEN } from '@cunbox/test-support/brokers';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 interface Rig {
   cloud: Cloud;

@@ -1,7 +1,7 @@
 import t from 'tap';
-import { startTestCloud } from './helpers/test-cloud.ts';
-import { loginWorks } from './helpers/brokers.ts';
-import { tmpDir } from '../../edge/test/helpers/tmp.ts';
+import { startTestCloud } from '@cunbox/test-support/test-cloud';
+import { loginWorks } from '@cunbox/test-support/brokers';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 t.test('a revoked edge is refused by the embedded broker and the media routes; its data stays', async (t) => {
   const tc = await startTestCloud(t, tmpDir(t, 'cunbox-edge-revoke-'));

@@ -5,8 +5,8 @@
  * Fastify's default `{statusCode, error, message}` never reaches a client.
  */
 import t from 'tap';
-import { startTestCloud } from './helpers/test-cloud.ts';
-import { tmpDir } from '../../edge/test/helpers/tmp.ts';
+import { startTestCloud } from '@cunbox/test-support/test-cloud';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 t.test('unknown routes and framework refusals answer in the cloud error shape', async (t) => {
   const tc = await startTestCloud(t, tmpDir(t, 'cunbox-cloud-errors-'));

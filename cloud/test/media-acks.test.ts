@@ -7,9 +7,9 @@
  * measured by scripts/bench/media-acks.ts.
  */
 import t from 'tap';
-import { aedesRig, type BrokerRig } from './helpers/brokers.ts';
-import { OPERATOR_TOKEN } from './helpers/brokers.ts';
-import { cloudApi, uploadWhileCommitting } from './helpers/media-acks-run.ts';
+import { aedesRig, type BrokerRig } from '@cunbox/test-support/brokers';
+import { OPERATOR_TOKEN } from '@cunbox/test-support/brokers';
+import { cloudApi, uploadWhileCommitting } from '@cunbox/test-support/media-acks-run';
 
 const dir = t.testdir({});
 let rig: BrokerRig;

@@ -14,10 +14,10 @@ import { parseConfig } from '../../edge/src/config/load.ts';
 import { silentLogger } from '../../edge/src/log.ts';
 import { systemClock } from '../../edge/src/clock.ts';
 import { UserStore } from '../../edge/src/auth/users.ts';
-import { tmpDir } from '../../edge/test/helpers/tmp.ts';
-import { cli } from '../../edge/test/helpers/cli.ts';
-import { startTestCloud } from './helpers/test-cloud.ts';
-import { waitFor } from './helpers/sync-suite.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
+import { cli } from '@cunbox/test-support/edge-cli';
+import { startTestCloud } from '@cunbox/test-support/test-cloud';
+import { waitFor } from '@cunbox/test-support/wait';
 
 const PASSWORD = 'A long password 1';
 

@@ -6,7 +6,9 @@
 import t from 'tap';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CountingProxy, MB, MediaCloud, captureLog, edgeMedia, openEdgeDb, randomFile, waitFor, type Paired } from './helpers/media-rig.ts';
+import { CountingProxy, MB, MediaCloud, captureLog, edgeMedia, openEdgeDb, randomFile } from '@cunbox/test-support/media-rig';
+import type { Paired } from '@cunbox/test-support/brokers';
+import { waitFor } from '@cunbox/test-support/wait';
 import { readMediaStatus } from '../../edge/src/sync/media-queue.ts';
 
 const dir = t.testdir({ files: {} });

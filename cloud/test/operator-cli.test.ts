@@ -6,18 +6,18 @@
  */
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { spawn } from 'node:child_process';
 import { governanceModels } from '@cunbox/shared';
 import { displayWidth } from '@cunbox/shared/cli';
 import { run } from '../src/cli/main.ts';
-import { startTestCloud } from './helpers/test-cloud.ts';
-import { loginWorks } from './helpers/brokers.ts';
-import { startEdgeSync } from './helpers/edge-sync.ts';
-import { waitFor } from './helpers/sync-suite.ts';
-import { tmpDir } from '../../edge/test/helpers/tmp.ts';
+import { startTestCloud } from '@cunbox/test-support/test-cloud';
+import { loginWorks } from '@cunbox/test-support/brokers';
+import { startEdgeSync } from '@cunbox/test-support/edge-sync';
+import { waitFor } from '@cunbox/test-support/wait';
+import { tmpDir } from '@cunbox/test-support/tmp';
+import { freePort } from '@cunbox/test-support/ports';
 import { openDatabase } from '../../edge/src/db/database.ts';
 import { OpStore } from '../../edge/src/governance/store.ts';
 import { systemClock } from '../../edge/src/clock.ts';
@@ -32,15 +32,6 @@ async function cli(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code:
   stderr.on('data', (d: Buffer) => (err += d.toString()));
   const code = await run(argv, { stdout, stderr, env: { LANG: 'C', TZ: 'Asia/Shanghai', ...env } });
   return { code, out, err };
-}
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 t.test('villages, pairing codes and edges through the running cloud', async (t) => {
@@ -134,11 +125,11 @@ t.test('what goes wrong: not running, wrong token, unknown village, no config; e
   const wrongFile = join(dir, 'wrong-token');
   writeFileSync(wrongFile, 'not-the-token');
 
-  const down = await cli(['villages', 'list', '--url', `http://127.0.0.1:${await closedPort()}`, '--token-file', tokenFile]);
+  const down = await cli(['villages', 'list', '--url', `http://127.0.0.1:${await freePort()}`, '--token-file', tokenFile]);
   t.equal(down.code, 69, 'cloud not running: unavailable');
   t.match(down.err, /cannot reach the cloud at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
   t.match(down.err, /is cunbox-cloud serve running/);
-  const downZh = await cli(['villages', 'list', '--url', `http://127.0.0.1:${await closedPort()}`, '--token-file', tokenFile], { LANG: 'zh_CN.UTF-8' });
+  const downZh = await cli(['villages', 'list', '--url', `http://127.0.0.1:${await freePort()}`, '--token-file', tokenFile], { LANG: 'zh_CN.UTF-8' });
   t.match(downZh.err, /^错误: 无法连接云端 http:\/\/127\.0\.0\.1:\d+：ECONNREFUSED\n  提示: /);
 
   const bad = await cli(['villages', 'list', '--url', tc.url, '--token-file', wrongFile]);

@@ -5,10 +5,10 @@
  * name (counted against the one account).
  */
 import t from 'tap';
-import { aedesRig, OPERATOR_TOKEN, type BrokerRig } from './helpers/brokers.ts';
-import { waitFor } from './helpers/sync-suite.ts';
+import { aedesRig, OPERATOR_TOKEN, type BrokerRig } from '@cunbox/test-support/brokers';
+import { waitFor } from '@cunbox/test-support/wait';
 import { http, pairVillage, passwordOf, startVillageEdge, type PairedVillage } from './helpers/phone.ts';
-import { tmpDir } from '../../edge/test/helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 const dir = tmpDir(t, 'cunbox-phone-input-');
 const ACCOUNTS = [

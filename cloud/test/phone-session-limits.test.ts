@@ -7,8 +7,8 @@ import { Cloud } from '../src/index.ts';
 import { SqliteCloudStore } from '../src/store.ts';
 import { PHONE_SESSION_IDLE_MS } from '../src/accounts.ts';
 import { LoginLimiter } from '../src/phone/rate-limit.ts';
-import { OPERATOR_TOKEN } from './helpers/brokers.ts';
-import { tmpDir } from '../../edge/test/helpers/tmp.ts';
+import { OPERATOR_TOKEN } from '@cunbox/test-support/brokers';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 t.test('a locked phone account stays locked when the cloud restarts', async (t) => {
   const dir = tmpDir(t);

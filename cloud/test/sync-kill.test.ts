@@ -8,11 +8,12 @@
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { OPERATOR_TOKEN, SERVICE_PASSWORD, freePort, startMosquitto, type MosquittoProcess } from './helpers/brokers.ts';
+import { OPERATOR_TOKEN, SERVICE_PASSWORD, startMosquitto, type MosquittoProcess } from '@cunbox/test-support/brokers';
+import { freePort } from '@cunbox/test-support/ports';
 import { cloudDaemon, cloudDbFile, edgeCli, edgeDaemon, edgeDbFile, type Daemon } from './helpers/procs.ts';
-import { assertConverged, convergeReport } from './helpers/converge.ts';
+import { assertConverged, convergeReport } from '@cunbox/test-support/converge';
 import { SERVICE_USER } from '../src/index.ts';
-import { tmpDir } from '../../edge/test/helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 const ADMIN_PASSWORD = 'Kill-test-correct-horse-9';
 

@@ -1,16 +1,16 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { governanceModels } from '@cunbox/shared';
-import { aedesRig } from './helpers/brokers.ts';
-import { TcpProxy } from './helpers/proxy.ts';
-import { waitFor } from './helpers/sync-suite.ts';
-import { assertConverged } from './helpers/converge.ts';
-import { tmpDir } from '../../edge/test/helpers/tmp.ts';
+import { aedesRig } from '@cunbox/test-support/brokers';
+import { TcpProxy } from '@cunbox/test-support/proxy';
+import { waitFor } from '@cunbox/test-support/wait';
+import { assertConverged } from '@cunbox/test-support/converge';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { openDatabase } from '../../edge/src/db/database.ts';
 import { OpStore } from '../../edge/src/governance/store.ts';
 import { systemClock } from '../../edge/src/clock.ts';
 import { silentLogger } from '../../edge/src/log.ts';
-import { startEdgeSync } from './helpers/edge-sync.ts';
+import { startEdgeSync } from '@cunbox/test-support/edge-sync';
 
 const draft = (n: number) => ({
   entityKind: 'ticket',

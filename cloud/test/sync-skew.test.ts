@@ -8,10 +8,10 @@
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import { governanceModels, type Op, type TicketState } from '@cunbox/shared';
-import { aedesRig } from './helpers/brokers.ts';
-import { waitFor } from './helpers/sync-suite.ts';
-import { assertConverged } from './helpers/converge.ts';
-import { tmpDir } from '../../edge/test/helpers/tmp.ts';
+import { aedesRig } from '@cunbox/test-support/brokers';
+import { waitFor } from '@cunbox/test-support/wait';
+import { assertConverged } from '@cunbox/test-support/converge';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { openDatabase } from '../../edge/src/db/database.ts';
 import { OpStore } from '../../edge/src/governance/store.ts';
 import { SyncClient } from '../../edge/src/sync/client.ts';

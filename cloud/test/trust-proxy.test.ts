@@ -3,8 +3,8 @@
 // the trusted proxy), or one village's typos would lock out the whole county.
 import t from 'tap';
 import { parseCloudConfig } from '../src/config.ts';
-import { startTestCloud } from './helpers/test-cloud.ts';
-import { tmpDir } from '../../edge/test/helpers/tmp.ts';
+import { startTestCloud } from '@cunbox/test-support/test-cloud';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { apiHarness, type Client } from './helpers/api.ts';
 import { DEFAULT_CJK_FONT } from '../src/governance/pdf.ts';
 import type { VillageIdentity } from '../src/governance/village.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 const ZHANG = { name: '张三', idNumber: '110101195003071234', phone: '13812345678', address: '一组12号', username: 'villager' };
 /** The font scripts/setup installs; CUNBOX_TEST_CJK_FONT points elsewhere when testing before setup. */

@@ -4,7 +4,7 @@ import { Edge } from '../src/edge.ts';
 import { UserStore } from '../src/auth/users.ts';
 import { silentLogger } from '../src/log.ts';
 import { systemClock } from '../src/clock.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 t.test('config: the http section is optional, with defaults', async (t) => {
   t.equal(parseConfig('data_dir: /d\n').http, null, 'absent: no HTTP API');

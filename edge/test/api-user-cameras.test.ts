@@ -10,8 +10,8 @@ import { Layout } from '../src/storage/layout.ts';
 import { readUsersSnapshot } from '../src/sync/users-snapshot.ts';
 import { silentLogger } from '../src/log.ts';
 import { systemClock } from '../src/clock.ts';
-import { tmpDir } from './helpers/tmp.ts';
-import { cli } from './helpers/cli.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
+import { cli } from '@cunbox/test-support/edge-cli';
 
 t.test('API: an admin limits a grid worker to camera 1; live, snapshot, timeline and the list follow', async (t) => {
   const dir = tmpDir(t);

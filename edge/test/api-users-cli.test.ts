@@ -4,8 +4,8 @@ import { UserStore } from '../src/auth/users.ts';
 import { Credentials } from '../src/api/auth.ts';
 import { systemClock } from '../src/clock.ts';
 import { Layout } from '../src/storage/layout.ts';
-import { tmpDir } from './helpers/tmp.ts';
-import { cli } from './helpers/cli.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
+import { cli } from '@cunbox/test-support/edge-cli';
 
 const cunbox = cli;
 

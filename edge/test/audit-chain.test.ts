@@ -7,8 +7,8 @@ import { AuditLog } from '../src/api/audit.ts';
 import { Layout } from '../src/storage/layout.ts';
 import { readKey } from '@cunbox/shared';
 import { fakeClock } from './helpers/fake-time.ts';
-import { tmpDir } from './helpers/tmp.ts';
-import { cli } from './helpers/cli.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
+import { cli } from '@cunbox/test-support/edge-cli';
 import { apiHarness } from './helpers/api.ts';
 
 const DAY = 86_400_000;

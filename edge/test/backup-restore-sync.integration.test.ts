@@ -14,11 +14,11 @@ import { Edge } from '../src/edge.ts';
 import { loadConfigFile } from '../src/config/load.ts';
 import { silentLogger } from '../src/log.ts';
 import type { OpStore } from '../src/governance/store.ts';
-import { tmpDir } from './helpers/tmp.ts';
-import { cli } from './helpers/cli.ts';
-import { startTestCloud } from '../../cloud/test/helpers/test-cloud.ts';
-import { waitFor } from '../../cloud/test/helpers/sync-suite.ts';
-import { assertConverged } from '../../cloud/test/helpers/converge.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
+import { cli } from '@cunbox/test-support/edge-cli';
+import { startTestCloud } from '@cunbox/test-support/test-cloud';
+import { waitFor } from '@cunbox/test-support/wait';
+import { assertConverged } from '@cunbox/test-support/converge';
 
 let sim: Camsim;
 t.before(async () => {

@@ -15,7 +15,7 @@ import { BackupScheduler, nextDailyAt } from '../src/backup/scheduler.ts';
 import { listBackups, readManifest } from '../src/backup/manifest.ts';
 import { fakeClock } from './helpers/fake-time.ts';
 import { waitFor } from './helpers/media.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 const HOUR = 3_600_000;
 

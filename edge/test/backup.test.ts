@@ -18,8 +18,8 @@ import { takeBackup } from '../src/backup/backup.ts';
 import { restoreBackup } from '../src/backup/restore.ts';
 import { listBackups, readManifest } from '../src/backup/manifest.ts';
 import { migrations } from '../src/db/migrations.ts';
-import { tmpDir } from './helpers/tmp.ts';
-import { cli } from './helpers/cli.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
+import { cli } from '@cunbox/test-support/edge-cli';
 
 const mode = (p: string) => statSync(p).mode & 0o777;
 

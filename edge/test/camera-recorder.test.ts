@@ -7,7 +7,7 @@ import { silentLogger } from '../src/log.ts';
 import { Backoff } from '../src/recorder/backoff.ts';
 import { fakeClock } from './helpers/fake-time.ts';
 import { fakeSpawner, type FakeFfmpeg } from './helpers/fake-ffmpeg.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 function setup(t: Test, opts: { onSpawn?: (p: FakeFfmpeg) => void; settings?: Partial<RecorderSettings>; lastOnline?: boolean } = {}) {
   const time = fakeClock();

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { cli } from './helpers/cli.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { cli } from '@cunbox/test-support/edge-cli';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { authenticatedUrl, parseStreamUrl } from '../src/cameras/registry.ts';
 
 t.test('credentials are split out of URLs and never shown', async (t) => {

@@ -7,8 +7,8 @@ import { Layout } from '../src/storage/layout.ts';
 import { SegmentIndex } from '../src/storage/segment-index.ts';
 import { systemClock } from '../src/clock.ts';
 import { silentLogger } from '../src/log.ts';
-import { cli } from './helpers/cli.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { cli } from '@cunbox/test-support/edge-cli';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { probeDuration } from './helpers/media.ts';
 
 /** A real 3-s H.264 MPEG-TS file whose first PTS is `offset` s, as the recorder writes them. */
@@ -88,7 +88,7 @@ t.test('check verifies governance state against its op log; --repair re-folds', 
   const fc = (await import('fast-check')).default;
   const { governanceModels } = await import('@cunbox/shared');
   const { OpStore } = await import('../src/governance/store.ts');
-  const { actionArb, simulate } = await import('../../shared/test/helpers/gen-ops.ts');
+  const { actionArb, simulate } = await import('@cunbox/test-support/gen-ops');
   const dir = tmpDir(t);
   const layout = new Layout(dir);
   const db = openDatabase(layout.database);

@@ -15,8 +15,8 @@ import { Layout } from '../src/storage/layout.ts';
 import { silentLogger } from '../src/log.ts';
 import { systemClock } from '../src/clock.ts';
 import { fakeClock } from './helpers/fake-time.ts';
-import { tmpDir } from './helpers/tmp.ts';
-import { cli } from './helpers/cli.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
+import { cli } from '@cunbox/test-support/edge-cli';
 
 const H = 3_600_000;
 /** 2026-11-30 00:00 in Shanghai (UTC+8). */

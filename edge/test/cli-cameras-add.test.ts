@@ -10,8 +10,8 @@ import { openDatabase } from '../src/db/database.ts';
 import { CameraRegistry } from '../src/cameras/registry.ts';
 import { loadConfigFile } from '../src/config/load.ts';
 import { systemClock } from '../src/clock.ts';
-import { cli } from './helpers/cli.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { cli } from '@cunbox/test-support/edge-cli';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 const PROBE = ['--probe-seconds', '2.5'];
 let sim: Camsim;

@@ -7,8 +7,8 @@ import { startCamsim, type Camsim } from '../../scripts/camsim/camsim.ts';
 import { Edge } from '../src/edge.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { createLogger } from '../src/log.ts';
-import { tmpDir } from './helpers/tmp.ts';
-import { spawnCli } from './helpers/cli.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
+import { spawnCli } from '@cunbox/test-support/edge-cli';
 import { waitFor } from './helpers/media.ts';
 
 let sim: Camsim;

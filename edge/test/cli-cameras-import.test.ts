@@ -6,8 +6,8 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { startCamsim, type Camsim } from '../../scripts/camsim/camsim.ts';
-import { cli, spawnCli } from './helpers/cli.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { cli, spawnCli } from '@cunbox/test-support/edge-cli';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 const CAMERAS = 64;
 // 16 at a time: 32 ffprobes reading real-time RTSP beside the simulator starve a loaded 2-core box past the probe's limit.

@@ -4,7 +4,7 @@ import t from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { translator } from '../src/cli/i18n.ts';
-import { cli } from './helpers/cli.ts';
+import { cli } from '@cunbox/test-support/edge-cli';
 
 const COMMANDS = [
   ['init'],

@@ -9,8 +9,8 @@ import { loadConfigFile } from '../src/config/load.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { UserStore } from '../src/auth/users.ts';
 import { systemClock } from '../src/clock.ts';
-import { cli } from './helpers/cli.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { cli } from '@cunbox/test-support/edge-cli';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 async function verify(dataDir: string, user: string, password: string) {
   const db = openDatabase(join(dataDir, 'cunbox.db'));

@@ -12,8 +12,8 @@ import { SegmentIndex } from '../src/storage/segment-index.ts';
 import { systemClock } from '../src/clock.ts';
 import { silentLogger } from '../src/log.ts';
 import { displayWidth, table, truncateDisplay } from '../src/cli/format.ts';
-import { cli } from './helpers/cli.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { cli } from '@cunbox/test-support/edge-cli';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 const LONG_NAME = '路口卡口-东口-村委会大门对面的高杆摄像头-二号';
 const LONG_ZONE = '东口停车场北侧';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parseConfig, parseSize } from '../src/config/load.ts';
 import { run } from '../src/cli/main.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 t.test('a minimal config gets every default', async (t) => {
   const c = parseConfig('data_dir: /var/lib/cunbox\n', '/etc/cunbox/config.yaml');

@@ -2,7 +2,7 @@ import t from 'tap';
 import { join } from 'node:path';
 import { openDatabase, appliedMigrations, migrate } from '../src/db/database.ts';
 import { migrations } from '../src/db/migrations.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 t.test('migrations apply once, in order, recorded by name', async (t) => {
   const file = join(tmpDir(t), 'x.db');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseConfig } from '../src/config/load.ts';
 import { checkTime, runDoctor, type CommandRunner, type DoctorDeps, type Ran } from '../src/doctor/checks.ts';
 import { blockDeviceOf, checkBackups, checkDiskHealth, checkInodes, checkWatchdog } from '../src/doctor/system-checks.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 const EXT4 = 0xef53;
 const DAY = 86_400_000;

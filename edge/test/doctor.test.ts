@@ -6,8 +6,9 @@ import { appendFileSync, chmodSync, mkdirSync, openSync, writeSync, closeSync, w
 import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { cli } from './helpers/cli.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { cli } from '@cunbox/test-support/edge-cli';
+import { tmpDir } from '@cunbox/test-support/tmp';
+import { freePort } from '@cunbox/test-support/ports';
 import { lanAddresses } from '../src/config/listen.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { checkApi } from '../src/doctor/checks.ts';
@@ -37,13 +38,6 @@ async function listen(): Promise<Server> {
 }
 
 const portOf = (s: Server) => (s.address() as AddressInfo).port;
-
-async function freePort(): Promise<number> {
-  const s = await listen();
-  const p = portOf(s);
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 /** A box made by init; its API on a port nothing else uses (init's 8080 may be taken on a shared machine). */
 async function initBox(t: Test, listen?: string) {

@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { Edge } from '../src/edge.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { silentLogger } from '../src/log.ts';
-import { tmpDir } from './helpers/tmp.ts';
-import { cli } from './helpers/cli.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
+import { cli } from '@cunbox/test-support/edge-cli';
 import { fakeSpawner } from './helpers/fake-ffmpeg.ts';
-import { startTestCloud } from '../../cloud/test/helpers/test-cloud.ts';
-import { waitFor } from '../../cloud/test/helpers/sync-suite.ts';
-import { TcpProxy } from '../../cloud/test/helpers/proxy.ts';
+import { startTestCloud } from '@cunbox/test-support/test-cloud';
+import { waitFor } from '@cunbox/test-support/wait';
+import { TcpProxy } from '@cunbox/test-support/proxy';
 
 /** Resolves to 'timeout' when `p` has not settled within `ms` (a bound for a hang, not a latency goal). */
 function within<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {

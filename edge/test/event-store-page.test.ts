@@ -4,7 +4,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { EventStore, parseEventCursor } from '../src/events/event-store.ts';
 import { timeline } from '../src/playback/timeline.ts';
 import { fakeClock } from './helpers/fake-time.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 t.test('events page newest first by a cursor, stable while new ones arrive; filters by camera, type and zone', async (t) => {
   const db = openDatabase(join(tmpDir(t), 'cunbox.db'));

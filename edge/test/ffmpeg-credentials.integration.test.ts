@@ -13,7 +13,7 @@ import { LiveService } from '../src/playback/live.ts';
 import { SnapshotService } from '../src/playback/snapshots.ts';
 import { probeStream } from '../src/probe/stream.ts';
 import { authenticatedUrl } from '../src/cameras/registry.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { waitFor } from './helpers/media.ts';
 
 let sim: Camsim;

@@ -15,8 +15,8 @@ import { systemClock } from '../src/clock.ts';
 import { silentLogger } from '../src/log.ts';
 import { writeSelfSignedTls } from '../src/api/tls.ts';
 import { FieldCipher } from '@cunbox/shared';
-import { tmpDir } from './helpers/tmp.ts';
-import { cli } from './helpers/cli.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
+import { cli } from '@cunbox/test-support/edge-cli';
 
 function configIn(dir: string, http = '\nhttp:\n  host: 127.0.0.1\n  port: 0\n', name = 'config'): string {
   const file = join(dir, `${name}.yaml`);

@@ -8,7 +8,7 @@ import { LiveService, type LiveViewer } from '../src/playback/live.ts';
 import { nodeSpawner } from '../src/ffmpeg/process.ts';
 import { systemClock } from '../src/clock.ts';
 import { silentLogger } from '../src/log.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { waitFor } from './helpers/media.ts';
 
 let sim: Camsim;

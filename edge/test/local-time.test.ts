@@ -4,8 +4,8 @@ import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { boxTimeZone, formatLocal, formatW3c, parseLocalTime } from '../src/local-time.ts';
-import { cli } from './helpers/cli.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { cli } from '@cunbox/test-support/edge-cli';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 const SH = 'Asia/Shanghai';
 // 2026-11-30 09:00:00 UTC = 17:00 in Shanghai.

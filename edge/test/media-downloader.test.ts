@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { MediaDownloader } from '../src/sync/media-downloader.ts';
 import { systemClock } from '../src/clock.ts';
 import { silentLogger } from '../src/log.ts';
-import { waitFor } from '../../cloud/test/helpers/sync-suite.ts';
+import { waitFor } from '@cunbox/test-support/wait';
 
 const AUTH = `Basic ${Buffer.from('0123456789abcdef:secret-pass').toString('base64')}`;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');

@@ -13,10 +13,10 @@ import { silentLogger } from '../src/log.ts';
 import { systemClock } from '../src/clock.ts';
 import { UserStore } from '../src/auth/users.ts';
 import { readMediaStatus } from '../src/sync/media-queue.ts';
-import { tmpDir } from './helpers/tmp.ts';
-import { cli } from './helpers/cli.ts';
-import { startTestCloud } from '../../cloud/test/helpers/test-cloud.ts';
-import { waitFor } from '../../cloud/test/helpers/sync-suite.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
+import { cli } from '@cunbox/test-support/edge-cli';
+import { startTestCloud } from '@cunbox/test-support/test-cloud';
+import { waitFor } from '@cunbox/test-support/wait';
 
 t.test('a ticket photo made at the edge reaches the cloud beside the ops', async (t) => {
   const dir = tmpDir(t, 'cunbox-media-edge-');

@@ -15,7 +15,7 @@ import { MediaUploader } from '../src/sync/media-uploader.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { silentLogger } from '../src/log.ts';
 import { fakeClock } from './helpers/fake-time.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 t.test('upload_kbps is kilobits per second', async (t) => {
   t.equal(kbpsToBytesPerSecond(512), 64_000);

@@ -12,12 +12,12 @@ import type { DiskSpace } from '../src/storage/disk.ts';
 import { fakeSegment } from './helpers/segments.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { liveness } from '../src/metrics/sources.ts';
-import { tmpDir } from './helpers/tmp.ts';
-import { cli } from './helpers/cli.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
+import { cli } from '@cunbox/test-support/edge-cli';
 import { systemClock } from '../src/clock.ts';
 import { UserStore } from '../src/auth/users.ts';
-import { startTestCloud } from '../../cloud/test/helpers/test-cloud.ts';
-import { waitFor } from '../../cloud/test/helpers/sync-suite.ts';
+import { startTestCloud } from '@cunbox/test-support/test-cloud';
+import { waitFor } from '@cunbox/test-support/wait';
 
 const GiB = 1024 ** 3;
 

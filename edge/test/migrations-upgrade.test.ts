@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { appliedMigrations, migrate, openDatabase } from '../src/db/database.ts';
 import { migrations } from '../src/db/migrations.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 const good = { name: 'test/010-notes', sql: 'CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)' };
 const bad = { name: 'test/011-broken', sql: 'ALTER TABLE notes ADD COLUMN x INTEGER; CREATE INDEX oops ON no_such_table (y)' };

@@ -16,7 +16,7 @@ import { SnapshotService } from '../src/playback/snapshots.ts';
 import { ANALYSIS_HEIGHT as H, ANALYSIS_WIDTH as W } from '../src/motion/camera-motion.ts';
 import { fakeSpawner, type FakeFfmpeg } from './helpers/fake-ffmpeg.ts';
 import { fakeClock } from './helpers/fake-time.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { ownBytes } from '../src/storage/own-files.ts';
 import { lstat, readdir } from 'node:fs/promises';
 

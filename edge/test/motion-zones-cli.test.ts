@@ -1,8 +1,8 @@
 import t, { type Test } from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli } from './helpers/cli.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { cli } from '@cunbox/test-support/edge-cli';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { parseConfig } from '../src/config/load.ts';
 
 async function withCamera(t: Test) {

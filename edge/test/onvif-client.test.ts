@@ -7,8 +7,8 @@ import { parseOnvifAddress } from '../src/onvif/address.ts';
 import { judgeReply, resolveInterface } from '../src/onvif/discovery.ts';
 import { CameraProblemError, TemplatedError } from '../src/probe/problem.ts';
 import { startFakeOnvif, envelope, type Action } from './helpers/fake-onvif.ts';
-import { cli } from './helpers/cli.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { cli } from '@cunbox/test-support/edge-cli';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { silentServer } from './helpers/silent-server.ts';
 
 const creds = { username: 'admin', password: 'pw' };

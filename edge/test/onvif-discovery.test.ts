@@ -7,7 +7,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { netnsProblem, runTsInNetns } from './helpers/netns.ts';
 
 const SCENARIO = join(import.meta.dirname, 'helpers/discovery-scenario.ts');

@@ -11,7 +11,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { silentLogger } from '../src/log.ts';
 import { planOnvifEvents, defaultCameraMotion, type EventCamera } from '../src/onvif/events/sources.ts';
 import { fakeSpawner } from './helpers/fake-ffmpeg.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 t.test('config: motion.source and onvif_events per camera, with defaults', async (t) => {
   const c = parseConfig(

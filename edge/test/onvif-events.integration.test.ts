@@ -13,7 +13,7 @@ import { silentLogger } from '../src/log.ts';
 import { parseOnvifAddress } from '../src/onvif/address.ts';
 import { CameraEvents, type CameraEventsSettings } from '../src/onvif/events/camera-events.ts';
 import { fakeClock } from './helpers/fake-time.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { silentServer } from './helpers/silent-server.ts';
 
 const MERGE_GAP_MS = 10_000;

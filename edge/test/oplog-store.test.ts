@@ -6,8 +6,8 @@ import { openDatabase, type Db } from '../src/db/database.ts';
 import { OpStore } from '../src/governance/store.ts';
 import { silentLogger } from '../src/log.ts';
 import { fakeClock } from './helpers/fake-time.ts';
-import { tmpDir } from './helpers/tmp.ts';
-import { actionArb, simulate, shuffleWithDuplicates } from '../../shared/test/helpers/gen-ops.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
+import { actionArb, simulate, shuffleWithDuplicates } from '@cunbox/test-support/gen-ops';
 
 function entities(db: Db): Record<string, EntityBase> {
   const rows = db.prepare('SELECT kind, id, state FROM gov_entities ORDER BY kind, id').all() as Array<{ kind: string; id: string; state: string }>;

@@ -15,7 +15,7 @@ import { parseRange } from '../src/playback/range.ts';
 import { nodeSpawner } from '../src/ffmpeg/process.ts';
 import { systemClock } from '../src/clock.ts';
 import type { SegmentRow } from '../src/storage/segment-index.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { waitFor } from './helpers/media.ts';
 
 let sim: Camsim;
@@ -151,7 +151,7 @@ t.test('ranges: clear errors for malformed requests', async (t) => {
 });
 
 t.test('cunbox export and cunbox holds', async (t) => {
-  const { cli } = await import('./helpers/cli.ts');
+  const { cli } = await import('@cunbox/test-support/edge-cli');
   const out = join(dir, 'usb', 'gate.mp4');
   const from = new Date(rows[0]!.start_ms + 500).toISOString();
   const to = new Date(rows[1]!.end_ms - 500).toISOString();

@@ -7,7 +7,7 @@ import { OpStore } from '../src/governance/store.ts';
 import { systemClock } from '../src/clock.ts';
 import { silentLogger } from '../src/log.ts';
 import { apiHarness } from './helpers/api.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 const ID = '110101199003071234';
 const PHONE = '13812345678';

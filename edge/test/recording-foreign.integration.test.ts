@@ -10,7 +10,7 @@ import { parseConfig } from '../src/config/load.ts';
 import { silentLogger } from '../src/log.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { probeStream } from '../src/probe/stream.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { decodeFrames, waitFor } from './helpers/media.ts';
 import { encodeForeignClip, startForeignServer, type ForeignServer } from './helpers/foreign-rtsp.ts';
 

@@ -10,9 +10,9 @@ import { Edge } from '../src/edge.ts';
 import { parseConfig, type EdgeConfig } from '../src/config/load.ts';
 import { createLogger } from '../src/log.ts';
 import { openDatabase } from '../src/db/database.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { decodeFrames, probeDuration, waitFor } from './helpers/media.ts';
-import { cli } from './helpers/cli.ts';
+import { cli } from '@cunbox/test-support/edge-cli';
 import { buildPlaylist } from '../src/playback/hls.ts';
 import type { SegmentRow } from '../src/storage/segment-index.ts';
 

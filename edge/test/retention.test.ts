@@ -13,7 +13,7 @@ import { silentLogger } from '../src/log.ts';
 import type { DiskUsage } from '../src/storage/disk.ts';
 import { fakeClock } from './helpers/fake-time.ts';
 import { fakeSegment } from './helpers/segments.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;

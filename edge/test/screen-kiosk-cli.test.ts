@@ -3,8 +3,8 @@ import { openDatabase } from '../src/db/database.ts';
 import { Credentials } from '../src/api/auth.ts';
 import { systemClock } from '../src/clock.ts';
 import { Layout } from '../src/storage/layout.ts';
-import { tmpDir } from './helpers/tmp.ts';
-import { cli } from './helpers/cli.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
+import { cli } from '@cunbox/test-support/edge-cli';
 
 t.test('cunbox kiosk create | list | token | revoke: a screen token shown once, audited, revocable', async (t) => {
   const dir = tmpDir(t);

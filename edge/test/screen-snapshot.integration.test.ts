@@ -7,7 +7,7 @@ import { parseConfig } from '../src/config/load.ts';
 import { silentLogger } from '../src/log.ts';
 import { UserStore } from '../src/auth/users.ts';
 import { systemClock } from '../src/clock.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { waitFor } from './helpers/media.ts';
 
 let sim: Camsim;

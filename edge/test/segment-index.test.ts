@@ -9,7 +9,7 @@ import { SegmentIndex } from '../src/storage/segment-index.ts';
 import { systemClock } from '../src/clock.ts';
 import { silentLogger } from '../src/log.ts';
 import type { ClosedSegment } from '../src/recorder/types.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 const CAMERAS = 8;
 const T0 = Date.UTC(2026, 10, 30, 8, 0, 0);

@@ -7,7 +7,7 @@ import { SegmentIndex } from '../src/storage/segment-index.ts';
 import { SPAN_TOLERANCE_MS, spansBetween } from '../src/storage/spans.ts';
 import { systemClock } from '../src/clock.ts';
 import { silentLogger } from '../src/log.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 /** The spans as they must be: segments merged from scratch. */
 function expected(segments: Array<{ cameraId: number; start: number; end: number }>) {

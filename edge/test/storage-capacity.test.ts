@@ -17,8 +17,8 @@ import { silentLogger } from '../src/log.ts';
 import { systemClock } from '../src/clock.ts';
 import { translator } from '../src/cli/i18n.ts';
 import { sparseSegment } from './helpers/segments.ts';
-import { cli } from './helpers/cli.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { cli } from '@cunbox/test-support/edge-cli';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 const HOUR = 3_600_000;
 const GB = 1e9;

@@ -16,7 +16,7 @@ import { createLogger } from '../src/log.ts';
 import { fakeClock } from './helpers/fake-time.ts';
 import { fakeSegment } from './helpers/segments.ts';
 import { smallDisk, smallDiskProblem } from './helpers/small-disk.ts';
-import { cli } from './helpers/cli.ts';
+import { cli } from '@cunbox/test-support/edge-cli';
 import { waitFor } from './helpers/media.ts';
 
 const MiB = 1024 ** 2;

@@ -8,8 +8,8 @@ import { SyncClient } from '../src/sync/client.ts';
 import { silentLogger } from '../src/log.ts';
 import type { Clock } from '../src/clock.ts';
 import { fakeClock } from './helpers/fake-time.ts';
-import { tmpDir } from './helpers/tmp.ts';
-import { waitFor } from '../../cloud/test/helpers/sync-suite.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
+import { waitFor } from '@cunbox/test-support/wait';
 
 t.test('reconnects with exponential backoff on the injected clock, never in a tight loop', async (t) => {
   // A "broker" that hangs up on every connection.

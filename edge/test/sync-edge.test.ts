@@ -6,10 +6,10 @@ import { parseConfig } from '../src/config/load.ts';
 import { silentLogger } from '../src/log.ts';
 import { systemClock } from '../src/clock.ts';
 import { UserStore } from '../src/auth/users.ts';
-import { tmpDir } from './helpers/tmp.ts';
-import { cli } from './helpers/cli.ts';
-import { startTestCloud } from '../../cloud/test/helpers/test-cloud.ts';
-import { waitFor } from '../../cloud/test/helpers/sync-suite.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
+import { cli } from '@cunbox/test-support/edge-cli';
+import { startTestCloud } from '@cunbox/test-support/test-cloud';
+import { waitFor } from '@cunbox/test-support/wait';
 
 t.test('cunbox cloud pair, then the edge syncs tickets both ways through its config', async (t) => {
   const dir = tmpDir(t, 'cunbox-sync-edge-');

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { SystemdNotifier, type NotifyTransport } from '@cunbox/shared';
 import { silentLogger } from '../src/log.ts';
 import { fakeClock } from './helpers/fake-time.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const root = here('../..');

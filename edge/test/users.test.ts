@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../src/db/database.ts';
 import { UserStore } from '../src/auth/users.ts';
 import { systemClock } from '../src/clock.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 t.test('users: scrypt hashes, verification, validation', async (t) => {
   const db = openDatabase(join(tmpDir(t), 'u.db'));

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '@cunbox/test-support/chromium';
 import { startCamsim, type Camsim } from '../../scripts/camsim/camsim.ts';
 import { Edge } from '../src/edge.ts';
 import { parseConfig } from '../src/config/load.ts';
@@ -16,7 +16,7 @@ import { CameraAccess } from '../src/playback/access.ts';
 import { SnapshotService } from '../src/playback/snapshots.ts';
 import { nodeSpawner } from '../src/ffmpeg/process.ts';
 import { systemClock } from '../src/clock.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { waitFor } from './helpers/media.ts';
 
 let sim: Camsim;
@@ -111,8 +111,7 @@ t.test('HLS: playlist and segments over HTTP; Chromium plays across a boundary a
 
   const require = createRequire(import.meta.url);
   const hlsJs = readFileSync(require.resolve('hls.js/dist/hls.min.js'));
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'] });
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t);
   const context = await browser.newContext();
   const [name, value] = cookies.admin1!.split('=');
   await context.addCookies([{ name: name!, value: value!, url: base }]);

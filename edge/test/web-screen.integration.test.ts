@@ -12,9 +12,10 @@ import { parseConfig } from '../src/config/load.ts';
 import { silentLogger } from '../src/log.ts';
 import { UserStore } from '../src/auth/users.ts';
 import { systemClock } from '../src/clock.ts';
-import { tmpDir } from './helpers/tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { waitFor } from './helpers/media.ts';
-import { checkPage, launchChromium, newPage } from './helpers/web-browser.ts';
+import { checkPage, newPage } from './helpers/web-browser.ts';
+import { launchChromium } from '@cunbox/test-support/chromium';
 
 const PASSWORD = 'Screen-Wall-Password-1';
 let sim: Camsim;

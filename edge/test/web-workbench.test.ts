@@ -12,7 +12,8 @@ import t from 'tap';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { apiHarness, password } from './helpers/api.ts';
-import { checkPage as checkPageAt, launchChromium, signIn as signInAs } from './helpers/web-browser.ts';
+import { checkPage as checkPageAt, signIn as signInAs } from './helpers/web-browser.ts';
+import { launchChromium } from '@cunbox/test-support/chromium';
 import { cachedWebBuild } from '../../scripts/build-web.ts';
 
 const webRoot = cachedWebBuild();

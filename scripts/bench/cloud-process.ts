@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../cloud/test/helpers/brokers.ts';
+import { freePort } from '@cunbox/test-support/ports';
 
 export interface CloudProcess {
   dir: string;

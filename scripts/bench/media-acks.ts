@@ -15,8 +15,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { aedesRig } from '../../cloud/test/helpers/brokers.ts';
-import { uploadWhileCommitting } from '../../cloud/test/helpers/media-acks-run.ts';
+import { aedesRig } from '@cunbox/test-support/brokers';
+import { uploadWhileCommitting } from '@cunbox/test-support/media-acks-run';
 import { percentile } from './proc-stats.ts';
 
 const { values } = parseArgs({ options: { json: { type: 'string' }, runs: { type: 'string', default: '3' } } });

@@ -38,7 +38,7 @@ import { createInterface } from 'node:readline';
 import { startCamsim, type Camsim } from '../camsim/camsim.ts';
 import { childrenOf, total } from './proc-stats.ts';
 import { printAndSave } from './report.ts';
-import { motionClip } from '../../edge/test/helpers/motion-clips.ts';
+import { motionClip } from '@cunbox/test-support/motion-clips';
 import { openDatabase, type Db } from '../../edge/src/db/database.ts';
 import { authenticatedUrl } from '../../edge/src/cameras/registry.ts';
 

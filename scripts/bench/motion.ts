@@ -43,7 +43,7 @@ import { createInterface } from 'node:readline';
 import { startCamsim, type Camsim } from '../camsim/camsim.ts';
 import { childrenOf, total } from './proc-stats.ts';
 import { printAndSave } from './report.ts';
-import { motionClip } from '../../edge/test/helpers/motion-clips.ts';
+import { motionClip } from '@cunbox/test-support/motion-clips';
 import { openDatabase } from '../../edge/src/db/database.ts';
 import { loadGroundTruth, type GroundTruthClip } from '../motion-truth/ground-truth.ts';
 import { decodeClip, defaultFeedModel, p95, scoreClips } from './motion-quality.ts';

@@ -25,12 +25,12 @@
 //   machine                             cpus, node, load average (a shared box: read the numbers with it)
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
+import { freePort } from '@cunbox/test-support/ports';
 import { startCamsim } from '../camsim/camsim.ts';
 import { childrenOf, percentile, total } from './proc-stats.ts';
 import { buildEntry } from '../build.ts';
@@ -65,15 +65,6 @@ for (const [k, v] of Object.entries({ cameras: N, seconds: T, warmup: W, refresh
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 const round = (n: number, digits = 2) => (Number.isFinite(n) ? Number(n.toFixed(digits)) : null);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A snapshot feed's ffmpeg reads with `-skip_frame nokey` and writes image2pipe; a recorder's does not. */
 function isSnapshotFfmpeg(pid: number): boolean {

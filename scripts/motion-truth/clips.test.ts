@@ -6,10 +6,8 @@
  */
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { loadGroundTruth, sceneByName, SIZES, SMOKE_SCENES, type GroundTruthClip } from './ground-truth.ts';
 import { positionAt } from './path.ts';
 
@@ -50,8 +48,7 @@ function meanIn(frame: Buffer, x0: number, y0: number, x1: number, y1: number): 
   return sum / n;
 }
 
-const cacheDir = mkdtempSync(join(tmpdir(), 'cunbox-gt-'));
-t.teardown(() => rmSync(cacheDir, { recursive: true, force: true }));
+const cacheDir = tmpDir(t, 'cunbox-gt-');
 let clips: GroundTruthClip[] = [];
 
 t.before(async () => {

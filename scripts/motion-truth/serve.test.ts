@@ -5,17 +5,16 @@
  */
 import t from 'tap';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { CamsimStartError, startCamsim } from '../camsim/camsim.ts';
 import { clipTimeAt, loadGroundTruth, SIZES } from './ground-truth.ts';
 
 const run = promisify(execFile);
-const work = mkdtempSync(join(tmpdir(), 'cunbox-gt-serve-'));
-t.teardown(() => rmSync(work, { recursive: true, force: true }));
+const work = tmpDir(t, 'cunbox-gt-serve-');
 
 // The shared cache (tests and benchmarks reuse the clip); rendering it takes a few seconds once.
 const [clip] = await loadGroundTruth({ size: 'small', names: ['walk-zones'] });

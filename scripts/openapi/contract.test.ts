@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import createClient, { type Middleware } from 'openapi-fetch';
 import sharp from 'sharp';
-import { ReplyChecker, type OpenApiDoc } from '../../shared/test/helpers/reply-check.ts';
+import { ReplyChecker, type OpenApiDoc } from '@cunbox/test-support/reply-check';
 import type { paths as EdgePaths } from './generated/edge.d.ts';
 import type { paths as CloudPaths } from './generated/cloud.d.ts';
 import { GENERATED, typesOf } from './generate.ts';

@@ -2,11 +2,11 @@
 // serve them, pass @redocly/cli lint (rules: redocly.yaml) with no error and no
 // warning: what generators and doc tools of other vendors read without surprises.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { startCloud, startEdge } from './servers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -36,8 +36,7 @@ for (const [name, start] of [['edge', startEdge], ['cloud', startCloud]] as cons
   t.test(`${name}: the OpenAPI document it serves passes redocly lint`, async (t) => {
     const server = await start();
     t.teardown(() => server.stop());
-    const dir = mkdtempSync(join(tmpdir(), 'cunbox-redocly-'));
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = tmpDir(t, 'cunbox-redocly-');
     const file = join(dir, `${name}.openapi.json`);
     writeFileSync(file, JSON.stringify(server.doc));
     const problems = await lint(file);

@@ -4,7 +4,7 @@
 import t from 'tap';
 import Fastify from 'fastify';
 import { documentRoute, operationIdOf, plainJsonSerializer } from '../src/index.ts';
-import { ReplyChecker, type OpenApiDoc } from './helpers/reply-check.ts';
+import { ReplyChecker, type OpenApiDoc } from '@cunbox/test-support/reply-check';
 
 t.test('operationIdOf: camelCase from method and path, stable and unique per route', async (t) => {
   t.equal(operationIdOf('GET', '/api/tickets/:id/history'), 'getTicketsByIdHistory');

@@ -5,7 +5,7 @@ import type { EntityBase, Op } from '../src/oplog/types.ts';
 import { governanceModels } from '../src/governance/models.ts';
 import { ticketModel, type TicketState } from '../src/governance/ticket.ts';
 import { partyMemberModel } from '../src/governance/party.ts';
-import { actionArb, simulate, shuffleWithDuplicates, NODES } from './helpers/gen-ops.ts';
+import { actionArb, simulate, shuffleWithDuplicates, NODES } from '@cunbox/test-support/gen-ops';
 
 const models = new Map(governanceModels.map((m) => [m.kind, m]));
 

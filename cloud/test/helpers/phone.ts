@@ -14,10 +14,10 @@ import { CameraAccess } from '../../../edge/src/playback/access.ts';
 import { SyncClient } from '../../../edge/src/sync/client.ts';
 import { systemClock } from '../../../edge/src/clock.ts';
 import { silentLogger } from '../../../edge/src/log.ts';
-import { OPERATOR_TOKEN, type BrokerRig } from './brokers.ts';
+import { OPERATOR_TOKEN, type BrokerRig } from '@cunbox/test-support/brokers';
 import { FieldCipher, loadOrCreateKey } from '@cunbox/shared';
-import { startEdgeSync } from './edge-sync.ts';
-import { assertDocumented } from './openapi-check.ts';
+import { startEdgeSync } from '@cunbox/test-support/edge-sync';
+import { assertDocumented } from '@cunbox/test-support/cloud-openapi';
 
 export interface Reply {
   status: number;

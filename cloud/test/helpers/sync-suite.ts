@@ -15,38 +15,13 @@ import { EventStore } from '../../../edge/src/events/event-store.ts';
 import { SyncClient, readSyncStatus } from '../../../edge/src/sync/client.ts';
 import { systemClock } from '../../../edge/src/clock.ts';
 import { silentLogger } from '../../../edge/src/log.ts';
-import { OPERATOR_TOKEN, SERVICE_PASSWORD, type BrokerRig } from './brokers.ts';
+import { SERVICE_PASSWORD, operatorApi as api, type BrokerRig, type Paired } from '@cunbox/test-support/brokers';
 import { DEAD_LETTERS_PER_EDGE, MAX_MQTT_PACKET_BYTES, SERVICE_USER } from '../../src/index.ts';
-import { startEdgeSync } from './edge-sync.ts';
+import { startEdgeSync } from '@cunbox/test-support/edge-sync';
+import { waitFor } from '@cunbox/test-support/wait';
 
 const GOLDEN_DIR = join(import.meta.dirname, '../../../shared/test/golden');
 const GOLDEN_MANIFEST = JSON.parse(readFileSync(join(GOLDEN_DIR, 'manifest.json'), 'utf8')) as Array<{ file: string; topic: string; ok: boolean; reason?: string }>;
-
-/** Polls until `cond` holds; the bound only keeps a broken build from hanging the run. */
-export async function waitFor(what: string, cond: () => boolean | Promise<boolean>, boundMs = 30_000): Promise<void> {
-  const until = Date.now() + boundMs;
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`gave up waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-export interface Paired {
-  edgeId: string;
-  villageId: number;
-  mqttUrl: string;
-  username: string;
-  password: string;
-}
-
-async function api(rig: BrokerRig, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
-  const res = await fetch(`http://127.0.0.1:${rig.cloud.httpPort}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, json: await res.json() };
-}
 
 async function pairVillage(t: Test, rig: BrokerRig, name: string): Promise<Paired> {
   const v = await api(rig, 'POST', '/api/villages', { name });

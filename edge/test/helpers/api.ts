@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { FieldCipher, loadOrCreateKey } from '@cunbox/shared';
 import { silentLogger, type Logger } from '../../src/log.ts';
 import { fakeClock } from './fake-time.ts';
-import { tmpDir } from './tmp.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { EventStore } from '../../src/events/event-store.ts';
 import { ChangeSignal } from '../../src/screen/signal.ts';
 import { ScreenFeed, type ScreenFeedDeps } from '../../src/screen/feed.ts';

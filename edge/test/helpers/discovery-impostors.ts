@@ -11,7 +11,7 @@
 import { createSocket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import { startCamsim } from '../../../scripts/camsim/camsim.ts';
-import { spawnCli } from './cli.ts';
+import { spawnCli } from '@cunbox/test-support/edge-cli';
 
 const [count = '2', dataDir = ''] = process.argv.slice(2);
 

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { waitFor as poll } from '@cunbox/test-support/wait';
 
 const run = promisify(execFile);
 
@@ -15,13 +16,5 @@ export async function probeDuration(path: string): Promise<number> {
   return Number(stdout.trim());
 }
 
-/** Polls `fn` until it returns a truthy value or `ms` pass. */
-export async function waitFor<T>(what: string, fn: () => T | Promise<T>, ms: number, stepMs = 200): Promise<NonNullable<T>> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
+/** Polls `fn` until it returns a truthy value or `ms` pass; every 200 ms, as many of these looks run ffprobe or read a recording's index. */
+export const waitFor = <T>(what: string, fn: () => T | Promise<T>, ms: number, stepMs = 200): Promise<NonNullable<T>> => poll(what, fn, ms, stepMs);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ReplyChecker, type OpenApiDoc } from '../../../shared/test/helpers/reply-check.ts';
+import { ReplyChecker, type OpenApiDoc } from '@cunbox/test-support/reply-check';
 
 const byDocument = new Map<string, ReplyChecker>();
 const byApp = new WeakMap<object, ReplyChecker>();

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 
 const root = join(import.meta.dirname, '../../..');
@@ -11,16 +11,6 @@ export const VIEWPORTS = [
   { width: 1920, height: 1080 },
   { width: 1366, height: 768 },
 ] as const;
-
-export async function launchChromium(t: Test): Promise<Browser> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required'],
-  });
-  t.teardown(() => browser.close());
-  return browser;
-}
 
 /** A fresh browser profile whose console errors and page errors land in `errors`. */
 export async function newPage(browser: Browser, who: string, errors: string[]): Promise<{ context: BrowserContext; page: Page }> {
@@ -44,6 +34,7 @@ export async function signIn(browser: Browser, base: string, username: string, p
 
 /** Screenshots at both sizes, no sideways scrolling, and axe finds nothing serious or critical. */
 export async function checkPage(t: Test, page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
   await page.waitForLoadState('networkidle').catch(() => undefined); // a live stream never idles
   for (const vp of VIEWPORTS) {
     await page.setViewportSize(vp);

@@ -50,7 +50,7 @@ export function documentRoute(route: RouteLike, errorSchema: object): void {
  * compiled from their response schema. A compiled serializer drops every field
  * its schema does not name, and a reply must never lose data because its
  * documentation lags behind; the API tests hold the documents to the replies
- * instead (shared/test/helpers/reply-check.ts).
+ * instead (test-support/src/reply-check.ts).
  */
 export const plainJsonSerializer = () => (data: unknown) => JSON.stringify(data);
 

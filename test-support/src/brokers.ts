@@ -7,28 +7,27 @@
  * (in-process, or as its own process).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { pino } from 'pino';
 import mqtt from 'mqtt';
-import { Cloud, SERVICE_USER, mosquittoAcl, mosquittoLimits, type CloudConfig, type CloudSyncOptions } from '../../src/index.ts';
-import type { MosquittoFilesConfig } from '../../src/mosquitto-files.ts';
+import { Cloud, SERVICE_USER, mosquittoAcl, mosquittoLimits, type CloudConfig, type CloudSyncOptions } from '../../cloud/src/index.ts';
+import type { MosquittoFilesConfig } from '../../cloud/src/mosquitto-files.ts';
+import { freePort } from './ports.ts';
 
 export const SERVICE_PASSWORD = 'svc-test-password';
 export const OPERATOR_TOKEN = 'operator-test-token';
 export const testSyncOptions: Partial<CloudSyncOptions> = { resendMs: 500, tickMs: 50, backoff: { baseMs: 50, maxMs: 400 } };
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
+/** What the cloud's POST /api/pair answers an edge: its identity and its broker login. */
+export interface Paired {
+  edgeId: string;
+  villageId: number;
+  mqttUrl: string;
+  username: string;
+  password: string;
 }
 
 export interface BrokerRig {
@@ -155,6 +154,16 @@ export async function mosquittoRig(dir: string): Promise<BrokerRig> {
       await m.kill();
     },
   };
+}
+
+/** A request to the rig's cloud as its operator; the JSON answer with its status. */
+export async function operatorApi(rig: BrokerRig, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const res = await fetch(`http://127.0.0.1:${rig.cloud.httpPort}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.status, json: await res.json() };
 }
 
 /** Whether the broker at `url` lets this login in now (a refused CONNECT rejects). */

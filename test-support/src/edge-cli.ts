@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { run } from '../../src/cli/main.ts';
+import { run } from '../../edge/src/cli/main.ts';
 
 /** Runs the CLI in-process and captures its output; `stdin` is fed as the command's standard input. */
 export async function cli(args: string[], env: NodeJS.ProcessEnv = {}, stdin?: string) {
@@ -15,7 +15,7 @@ export async function cli(args: string[], env: NodeJS.ProcessEnv = {}, stdin?: s
   return { code, out, err };
 }
 
-const BIN = join(import.meta.dirname, '../../bin/cunbox.js');
+const BIN = join(import.meta.dirname, '../../edge/bin/cunbox.js');
 
 export interface CliProcess {
   child: ChildProcessByStdio<null, Readable, Readable>;

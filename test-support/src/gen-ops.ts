@@ -1,8 +1,5 @@
 import fc from 'fast-check';
-import { HlcClock } from '../../src/oplog/hlc.ts';
-import { opId } from '../../src/oplog/ids.ts';
-import type { Op } from '../../src/oplog/types.ts';
-import { TICKET_STATUSES } from '../../src/governance/ticket.ts';
+import { HlcClock, TICKET_STATUSES, opId, type Op } from '@cunbox/shared';
 
 /**
  * Random but plausible op histories: three nodes with skewed clocks that

@@ -1,4 +1,4 @@
-import { ReplyChecker, type OpenApiDoc } from '../../../shared/test/helpers/reply-check.ts';
+import { ReplyChecker, type OpenApiDoc } from './reply-check.ts';
 
 const byServer = new Map<string, Promise<ReplyChecker>>();
 

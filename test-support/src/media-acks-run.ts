@@ -10,15 +10,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { governanceModels, newId } from '@cunbox/shared';
-import { OpStore } from '../../../edge/src/governance/store.ts';
-import { SyncClient } from '../../../edge/src/sync/client.ts';
-import { MediaQueue, collectTicketPhotos, readMediaStatus } from '../../../edge/src/sync/media-queue.ts';
-import { MediaUploader } from '../../../edge/src/sync/media-uploader.ts';
-import { systemClock } from '../../../edge/src/clock.ts';
-import { silentLogger } from '../../../edge/src/log.ts';
-import type { Db } from '../../../edge/src/db/database.ts';
-import { OPERATOR_TOKEN, type BrokerRig } from './brokers.ts';
-import { MB, fastUploader, openEdgeDb, waitFor, type Paired } from './media-rig.ts';
+import { OpStore } from '../../edge/src/governance/store.ts';
+import { SyncClient } from '../../edge/src/sync/client.ts';
+import { MediaQueue, collectTicketPhotos, readMediaStatus } from '../../edge/src/sync/media-queue.ts';
+import { MediaUploader } from '../../edge/src/sync/media-uploader.ts';
+import { systemClock } from '../../edge/src/clock.ts';
+import { silentLogger } from '../../edge/src/log.ts';
+import type { Db } from '../../edge/src/db/database.ts';
+import { operatorApi, type BrokerRig, type Paired } from './brokers.ts';
+import { MB, fastUploader, openEdgeDb } from './media-rig.ts';
+import { waitFor } from './wait.ts';
 
 export interface MediaAckRun {
   villageId: number;
@@ -41,13 +42,9 @@ export interface MediaAckRun {
   close(): Promise<void>;
 }
 
+/** An operator request to the rig's cloud; its JSON answer. */
 export async function cloudApi(rig: BrokerRig, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`http://127.0.0.1:${rig.cloud.httpPort}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return res.json();
+  return (await operatorApi(rig, method, path, body)).json;
 }
 
 let n = 0;

@@ -10,23 +10,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Writable } from 'node:stream';
-import { Cloud, type MediaOptions } from '../../src/index.ts';
-import { openDatabase, type Db } from '../../../edge/src/db/database.ts';
-import { systemClock } from '../../../edge/src/clock.ts';
-import { silentLogger } from '../../../edge/src/log.ts';
-import { MediaQueue } from '../../../edge/src/sync/media-queue.ts';
-import { MediaUploader, type MediaUploaderOptions } from '../../../edge/src/sync/media-uploader.ts';
-import { OPERATOR_TOKEN, SERVICE_PASSWORD, freePort, testSyncOptions } from './brokers.ts';
+import { Cloud, type MediaOptions } from '../../cloud/src/index.ts';
+import { openDatabase, type Db } from '../../edge/src/db/database.ts';
+import { systemClock } from '../../edge/src/clock.ts';
+import { silentLogger } from '../../edge/src/log.ts';
+import { MediaQueue } from '../../edge/src/sync/media-queue.ts';
+import { MediaUploader, type MediaUploaderOptions } from '../../edge/src/sync/media-uploader.ts';
+import { OPERATOR_TOKEN, SERVICE_PASSWORD, testSyncOptions, type Paired } from './brokers.ts';
+import { freePort } from './ports.ts';
 
 export const log = pino({ level: process.env.CUNBOX_TEST_LOG ?? 'silent' });
-
-export interface Paired {
-  edgeId: string;
-  villageId: number;
-  mqttUrl: string;
-  username: string;
-  password: string;
-}
 
 export class MediaCloud {
   cloud: Cloud;
@@ -169,14 +162,6 @@ export function randomFile(dir: string, name: string, size: number): { path: str
   const path = join(dir, name);
   writeFileSync(path, data);
   return { path, sha256: createHash('sha256').update(data).digest('hex'), size, data };
-}
-
-export async function waitFor(what: string, cond: () => boolean, boundMs = 30_000): Promise<void> {
-  const until = Date.now() + boundMs;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`gave up waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 export const MB = 1024 * 1024;

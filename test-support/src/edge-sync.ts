@@ -6,11 +6,11 @@
  */
 import type { Test } from 'tap';
 import { pino } from 'pino';
-import type { Db } from '../../../edge/src/db/database.ts';
-import type { OpStore } from '../../../edge/src/governance/store.ts';
-import { SyncClient, type SyncCredentials, type SyncOptions } from '../../../edge/src/sync/client.ts';
-import { systemClock } from '../../../edge/src/clock.ts';
-import { silentLogger } from '../../../edge/src/log.ts';
+import type { Db } from '../../edge/src/db/database.ts';
+import type { OpStore } from '../../edge/src/governance/store.ts';
+import { SyncClient, type SyncCredentials, type SyncOptions } from '../../edge/src/sync/client.ts';
+import { systemClock } from '../../edge/src/clock.ts';
+import { silentLogger } from '../../edge/src/log.ts';
 
 export const TEST_SYNC_OPTIONS: Partial<SyncOptions> = { pollMs: 30, resendMs: 500, backoff: { baseMs: 50, maxMs: 400 } };
 

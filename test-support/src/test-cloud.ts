@@ -6,9 +6,9 @@
 import type { Test } from 'tap';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { Cloud } from '../../src/index.ts';
+import { Cloud } from '../../cloud/src/index.ts';
 import { OPERATOR_TOKEN } from './brokers.ts';
-import { assertDocumented } from './openapi-check.ts';
+import { assertDocumented } from './cloud-openapi.ts';
 
 export interface TestCloud {
   cloud: Cloud;
