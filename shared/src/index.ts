@@ -2,6 +2,8 @@ export * from './redact.ts';
 // One clock, one log redaction, one password format and one reconnecting MQTT peer for both processes.
 export * from './platform/clock.ts';
 export * from './platform/mqtt-peer.ts';
+export * from './platform/redact.ts';
+export * from './platform/logger.ts';
 export * from './oplog/index.ts';
 export * from './governance/index.ts';
 // Roles, permissions and passwords: the edge and the cloud's phone API check the same ones.
