@@ -27,6 +27,7 @@ const CASES: Array<{ what: string; secret: string; log: (l: Logger) => void }> =
   { what: 'a bearer token quoted in text', secret: 'abcdef-14', log: (l) => l.warn('refused: Authorization: Bearer abcdef-14') },
   { what: 'a phone session token', secret: 'cbp_SECRETSESSION15', log: (l) => l.info({ note: 'signed out cbp_SECRETSESSION15' }, 'x') },
   { what: 'a full resident ID number', secret: '110101199003071234', log: (l) => l.warn({ detail: 'resident 110101199003071234 not found' }, 'x') },
+  { what: 'a child logger bound to a camera URL', secret: 'cam-pw-18', log: (l) => l.child({ camera: 'rtsp://admin:cam-pw-18@127.0.0.1/main' }).info('x') },
   { what: 'a request URL with a token', secret: 'rtok-17', log: (l) => l.info({ req: { method: 'GET', url: '/api/x?token=rtok-17', ip: '127.0.0.1' } }, 'x') },
 ];
 

@@ -4,7 +4,7 @@
  * keys censored at any depth, strings scrubbed of URL credentials, tokens and
  * full ID numbers, in the message as well as in the fields.
  */
-import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { pino, type Bindings, type ChildLoggerOptions, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { LOG_CENSOR, LOG_REDACT_PATHS, scrubLogValue, scrubText } from './redact.ts';
 
 export interface LogOptions {
@@ -39,7 +39,20 @@ export function loggerOptions(level: string): LoggerOptions {
 
 export function createLogger(opts: LogOptions = {}): Logger {
   const options = loggerOptions(opts.level ?? process.env.CUNBOX_LOG_LEVEL ?? 'info');
-  return opts.destination ? pino(options, opts.destination) : pino(options);
+  return scrubChildBindings(opts.destination ? pino(options, opts.destination) : pino(options));
+}
+
+/**
+ * A child's bindings are scrubbed too (a part may get a child logger named by a
+ * camera URL). pino applies `formatters.bindings` to the root's alone, but a
+ * child is made with Object.create(parent), so every descendant inherits this.
+ */
+function scrubChildBindings(root: Logger): Logger {
+  const child = root.child;
+  root.child = function (this: Logger, bindings: Bindings, options?: ChildLoggerOptions): unknown {
+    return Reflect.apply(child, this, [scrubLogValue(bindings), options]);
+  } as unknown as Logger['child'];
+  return root;
 }
 
 /** A logger that drops everything; for tests and CLI commands that print their own output. */
