@@ -1,4 +1,3 @@
-export * from './redact.ts';
 // One clock, one log redaction, one password format and one reconnecting MQTT peer for both processes.
 export * from './platform/clock.ts';
 export * from './platform/mqtt-peer.ts';

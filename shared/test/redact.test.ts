@@ -1,6 +1,5 @@
 import t from 'tap';
-import { redactUrls } from '../src/redact.ts';
-import { scrubLogValue, scrubText } from '../src/platform/redact.ts';
+import { redactUrls, scrubLogValue, scrubText } from '../src/platform/redact.ts';
 
 t.test('removes user and password from URLs in free text', async (t) => {
   t.equal(

@@ -10,7 +10,7 @@
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Clock } from './clock.ts';
 import { backoffDelay } from '../sync/window.ts';
-import { redactUrls } from '../redact.ts';
+import { redactUrls } from './redact.ts';
 
 /** What the peer needs of a logger (pino's shape). */
 export interface PeerLogger {

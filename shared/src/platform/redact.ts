@@ -4,8 +4,20 @@
  * resident ID numbers in full. One list and one scrubber, so the two processes
  * cannot drift apart (the cloud's logger once knew only four paths).
  */
-import { redactUrls } from '../redact.ts';
 import { maskIdNumber } from '../governance/mask.ts';
+
+/**
+ * Credentials must never reach a log line, an API response or an error message.
+ * Camera URLs carry them in the userinfo part (`rtsp://user:pass@host/...`), and
+ * ffmpeg echoes its input URL back in many stderr lines, so every string that
+ * may contain a URL passes through here before it is logged.
+ */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*)(?::[^\s/@]*)?@/gi;
+
+/** Replace the userinfo of every URL in `text` with `***`. */
+export function redactUrls(text: string): string {
+  return text.replace(URL_USERINFO, '$1***@');
+}
 
 export const LOG_CENSOR = '[redacted]';
 
