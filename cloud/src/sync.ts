@@ -5,7 +5,8 @@
  * cloud's own ops of the edge's village down from the edge's watermark.
  */
 import { randomBytes } from 'node:crypto';
-import { CLOUD_SUBSCRIPTIONS, MAX_BATCH_BYTES, ReconnectingMqttPeer, SendWindow, deadLetterCopy, fitBatch, decode, encode, topic, type Channel, type Clock, type TopicMap } from '@cunbox/shared';
+import { ReconnectingMqttPeer } from '@cunbox/shared/mqtt-peer';
+import { CLOUD_SUBSCRIPTIONS, MAX_BATCH_BYTES, SendWindow, deadLetterCopy, fitBatch, decode, encode, topic, type Channel, type Clock, type TopicMap } from '@cunbox/shared';
 import type { Logger } from 'pino';
 import { DEAD_LETTERS_PER_EDGE, type CloudStore, type DeadLetterInput, type EdgeRecord } from './store.ts';
 

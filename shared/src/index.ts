@@ -1,6 +1,6 @@
-// One clock, one log redaction, one password format and one reconnecting MQTT peer for both processes.
+// One clock, one log redaction and one password format for both processes (the MQTT peer is
+// `@cunbox/shared/mqtt-peer`: only the processes' sync loads MQTT.js, not every CLI command).
 export * from './platform/clock.ts';
-export * from './platform/mqtt-peer.ts';
 export * from './platform/redact.ts';
 export * from './platform/logger.ts';
 export * from './oplog/index.ts';

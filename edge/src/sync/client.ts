@@ -16,7 +16,8 @@
  * A message that fails validation or cannot be applied is dead-lettered with
  * its reason and logged; the stream goes on.
  */
-import { MAX_BATCH_BYTES, ReconnectingMqttPeer, SendWindow, deadLetterCopy, decode, minimiseOpForCloud, edgeSubscriptions, encode, fitBatch, opId, topic, type Channel, type SyncEvent, type TopicMap } from '@cunbox/shared';
+import { ReconnectingMqttPeer } from '@cunbox/shared/mqtt-peer';
+import { MAX_BATCH_BYTES, SendWindow, deadLetterCopy, decode, minimiseOpForCloud, edgeSubscriptions, encode, fitBatch, opId, topic, type Channel, type SyncEvent, type TopicMap } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
