@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { FieldCipher, governanceModels, loadOrCreateKey } from '@cunbox/shared';
+import { FieldCipher, governanceModels, loadOrCreateKey, systemClock, type Clock } from '@cunbox/shared';
 import type { CloudConfig } from './config.ts';
 import { SqliteCloudStore, type CloudStore } from './store.ts';
 import { EmbeddedBroker } from './broker.ts';
@@ -33,6 +33,7 @@ export const defaultEdgeAuthLimits: LoginLimits = { perAccount: 10, perAddress: 
 export class Cloud {
   readonly #config: CloudConfig;
   readonly #log: Logger;
+  readonly #clock: Clock;
   readonly #syncOptions: Partial<CloudSyncOptions>;
   readonly #servicePassword: string | undefined;
   #store: CloudStore | undefined;
@@ -46,10 +47,11 @@ export class Cloud {
   #edgeAuthenticator: EdgeAuthenticator | undefined;
   #mosquittoFiles: MosquittoFiles | undefined;
 
-  /** `servicePassword`: tests that act as the service user pass one; otherwise it is random per start. */
+  /** `servicePassword`: tests that act as the service user pass one; otherwise it is random per start. `clock`: the system's unless a test drives time. */
   constructor(deps: {
     config: CloudConfig;
     log: Logger;
+    clock?: Clock;
     syncOptions?: Partial<CloudSyncOptions>;
     servicePassword?: string;
     mediaOptions?: Partial<MediaOptions>;
@@ -60,6 +62,7 @@ export class Cloud {
     this.#config = deps.config;
     this.#servicePassword = deps.servicePassword;
     this.#log = deps.log;
+    this.#clock = deps.clock ?? systemClock;
     this.#syncOptions = deps.syncOptions ?? {};
   }
 
@@ -105,17 +108,19 @@ export class Cloud {
     try {
       // Sensitive fields are encrypted with a key beside, never inside, the database.
       const provisioned = cfg.mqtt.mode === 'external' ? cfg.mqtt.mosquitto : null;
+      const now = () => this.#clock.now();
       const store = new SqliteCloudStore({
         file: join(cfg.dataDir, 'cloud.db'),
         models: governanceModels,
+        now,
         cipher: new FieldCipher(loadOrCreateKey(join(cfg.dataDir, 'keys', 'data.key'))),
         brokerHash: provisioned ? (password) => mosquittoHash(password) : undefined,
       });
       this.#store = store;
       const edgeAuth = new EdgeAuthenticator({
         store,
-        limiter: new LoginLimiter({ now: Date.now, limits: { ...defaultEdgeAuthLimits, ...this.#edgeAuth.limits } }),
-        now: Date.now,
+        limiter: new LoginLimiter({ now, limits: { ...defaultEdgeAuthLimits, ...this.#edgeAuth.limits } }),
+        now,
         options: this.#edgeAuth.options,
       });
       this.#edgeAuthenticator = edgeAuth;
@@ -146,16 +151,16 @@ export class Cloud {
           this.#mosquittoFiles.start();
         }
       }
-      this.#sync = new CloudSync({ store, log: this.#log.child({ module: 'sync' }), url, username, password, options: this.#syncOptions });
+      this.#sync = new CloudSync({ store, log: this.#log.child({ module: 'sync' }), url, username, password, clock: this.#clock, options: this.#syncOptions });
       this.#sync.start();
       const sync = this.#sync;
       const metrics = new CloudMetrics();
       metrics.watch({ edgesOnline: () => sync.edgesOnline, stats: () => sync.stats });
       this.#metrics = metrics;
-      const media = new CloudMedia({ dataDir: cfg.dataDir, edgeAuth, log: this.#log.child({ module: 'media' }), openIndex: () => new SqliteMediaIndex({ file: join(cfg.dataDir, 'cloud.db') }), options: this.#mediaOptions });
+      const media = new CloudMedia({ dataDir: cfg.dataDir, edgeAuth, log: this.#log.child({ module: 'media' }), openIndex: () => new SqliteMediaIndex({ file: join(cfg.dataDir, 'cloud.db'), now }), options: this.#mediaOptions });
       this.#media = media;
       await media.start();
-      this.#app = await buildCloudApi({ store, log: this.#log, trustProxy: cfg.http.trustProxy, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now: Date.now, onCommit: () => this.#sync?.notify(), onPaired: () => this.#mosquittoFiles?.apply(), revokeEdge: (edgeId) => this.revokeEdge(edgeId), media, observability: { metrics, liveness: () => cloudLiveness(store, sync) } });
+      this.#app = await buildCloudApi({ store, log: this.#log, trustProxy: cfg.http.trustProxy, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now, onCommit: () => this.#sync?.notify(), onPaired: () => this.#mosquittoFiles?.apply(), revokeEdge: (edgeId) => this.revokeEdge(edgeId), media, observability: { metrics, liveness: () => cloudLiveness(store, sync) } });
       await this.#app.listen({ host: cfg.http.host, port: cfg.http.port });
       this.#log.info({ http: this.httpPort, mqtt: cfg.mqtt.mode }, 'cloud started');
     } catch (err) {

@@ -11,8 +11,12 @@
  *   not redo scrypt, and new credentials invalidate the entry by themselves.
  *   A remembered edge is let in even while its id is being hammered by
  *   someone else (the limiter would otherwise lock the real edge out).
+ * Secrets are stored in the platform's one password format (shared), at the
+ * cost for machine-made secrets; a hash in the cloud's older format is
+ * written again in the current one when its edge next logs in.
  */
-import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { SECRET_COST, hashPassword, hashPasswordSync, needsRehash, verifyPassword } from '@cunbox/shared';
 import type { CloudStore, EdgeRecord } from './store.ts';
 
 /** What the authenticator needs of a rate limiter (the phone API's LoginLimiter fits). */
@@ -37,26 +41,18 @@ export interface EdgeAuthOptions {
 }
 export const defaultEdgeAuthOptions: EdgeAuthOptions = { cacheTtlMs: 10 * 60_000, maxRunningPerAddress: 4 };
 
-/** Edge passwords: `scrypt$<salt hex>$<key hex>`, Node's default scrypt cost (N=2^14, r=8, p=1). */
-const KEYLEN = 32;
-
-/** Only at pairing, after the one-time code was used up: a caller cannot make us run it at will. */
+/** Only at pairing, after the one-time code was used up (inside its transaction): a caller cannot make us run it at will. */
 export function hashEdgeSecret(secret: string): string {
-  const salt = randomBytes(16);
-  return `scrypt$${salt.toString('hex')}$${scryptSync(secret, salt, KEYLEN).toString('hex')}`;
-}
-
-export function verifyEdgeSecret(stored: string, secret: string): Promise<boolean> {
-  const [, salt, hash] = stored.split('$');
-  if (!salt || !hash) return Promise.resolve(false);
-  const expected = Buffer.from(hash, 'hex');
-  return new Promise((resolve) => scrypt(secret, Buffer.from(salt, 'hex'), expected.length, (err, key) => resolve(!err && key.length === expected.length && timingSafeEqual(key, expected))));
+  return hashPasswordSync(secret, SECRET_COST);
 }
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
+/** What the authenticator needs of the cloud store. */
+export type EdgeAuthStore = Pick<CloudStore, 'edge' | 'edgePasswordHash' | 'replaceEdgePasswordHash'>;
+
 export class EdgeAuthenticator {
-  readonly #store: Pick<CloudStore, 'edge' | 'edgePasswordHash'>;
+  readonly #store: EdgeAuthStore;
   readonly #limiter: FailureLimiter;
   readonly #now: () => number;
   readonly #opts: EdgeAuthOptions;
@@ -66,9 +62,9 @@ export class EdgeAuthenticator {
   readonly #running = new Map<string, Promise<boolean>>();
   readonly #runningPerAddress = new Map<string, number>();
   /** For tests and the benchmark: how many scrypt checks ran. */
-  readonly stats = { scrypts: 0, cacheHits: 0, refused: 0, rateLimited: 0 };
+  readonly stats = { scrypts: 0, cacheHits: 0, refused: 0, rateLimited: 0, rehashed: 0 };
 
-  constructor(deps: { store: Pick<CloudStore, 'edge' | 'edgePasswordHash'>; limiter: FailureLimiter; now: () => number; options?: Partial<EdgeAuthOptions> }) {
+  constructor(deps: { store: EdgeAuthStore; limiter: FailureLimiter; now: () => number; options?: Partial<EdgeAuthOptions> }) {
     this.#store = deps.store;
     this.#limiter = deps.limiter;
     this.#now = deps.now;
@@ -115,14 +111,29 @@ export class EdgeAuthenticator {
     }
     this.#limiter.succeed(edgeId);
     this.#verified.set(edgeId, { key, until: this.#now() + this.#opts.cacheTtlMs });
+    if (stored !== undefined && needsRehash(stored, SECRET_COST)) void this.#rehash(edgeId, stored, secret);
     return this.#edge(edgeId);
+  }
+
+  /**
+   * The secret just verified against an old-format hash: store it again in the
+   * current one. Off the login's path, and only if the hash is still the one
+   * checked (a revoke or re-pair in between wins). A failure only leaves the
+   * old hash, which still verifies.
+   */
+  async #rehash(edgeId: string, old: string, secret: string): Promise<void> {
+    try {
+      if (this.#store.replaceEdgePasswordHash(edgeId, old, await hashPassword(secret, SECRET_COST))) this.stats.rehashed++;
+    } catch {
+      // Kept as it was; the next login tries again.
+    }
   }
 
   #verify(id: string, stored: string, secret: string): Promise<boolean> {
     let p = this.#running.get(id);
     if (!p) {
       this.stats.scrypts++;
-      p = verifyEdgeSecret(stored, secret).finally(() => this.#running.delete(id));
+      p = verifyPassword(secret, stored).finally(() => this.#running.delete(id));
       this.#running.set(id, p);
     }
     return p;

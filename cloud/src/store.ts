@@ -101,6 +101,8 @@ export interface CloudStore {
   edge(edgeId: string): EdgeRecord | undefined;
   /** The edge's stored scrypt hash, only for checking its password (edge-auth.ts); undefined once revoked. */
   edgePasswordHash(edgeId: string): string | undefined;
+  /** Stores `next` (the same secret, hashed in the current format) if the edge's hash is still `old`; false otherwise. */
+  replaceEdgePasswordHash(edgeId: string, old: string, next: string): boolean;
   /** Unpairs the edge: it can no longer log in (its data stays). False if unknown or already revoked. */
   revokeEdge(edgeId: string): boolean;
   /** For an external Mosquitto (mosquitto-files.ts): each paired, unrevoked edge's hash in Mosquitto's format. */
@@ -303,6 +305,10 @@ export class SqliteCloudStore implements CloudStore {
 
   edgePasswordHash(edgeId: string): string | undefined {
     return (this.#sql('SELECT password_hash FROM edges WHERE edge_id = ? AND revoked_at IS NULL').get(edgeId) as { password_hash: string } | undefined)?.password_hash;
+  }
+
+  replaceEdgePasswordHash(edgeId: string, old: string, next: string): boolean {
+    return this.#sql('UPDATE edges SET password_hash = ? WHERE edge_id = ? AND password_hash = ? AND revoked_at IS NULL').run(next, edgeId, old).changes === 1;
   }
 
   revokeEdge(edgeId: string): boolean {

@@ -4,8 +4,9 @@
  * them after the commit, answers hello with its watermarks, and streams the
  * cloud's own ops of the edge's village down from the edge's watermark.
  */
-import mqtt, { type MqttClient } from 'mqtt';
-import { CLOUD_SUBSCRIPTIONS, MAX_BATCH_BYTES, SendWindow, backoffDelay, deadLetterCopy, fitBatch, decode, encode, redactUrls, topic, type Channel, type TopicMap } from '@cunbox/shared';
+import { randomBytes } from 'node:crypto';
+import { ReconnectingMqttPeer } from '@cunbox/shared/mqtt-peer';
+import { CLOUD_SUBSCRIPTIONS, MAX_BATCH_BYTES, SendWindow, deadLetterCopy, fitBatch, decode, encode, topic, type Channel, type Clock, type TopicMap } from '@cunbox/shared';
 import type { Logger } from 'pino';
 import { DEAD_LETTERS_PER_EDGE, type CloudStore, type DeadLetterInput, type EdgeRecord } from './store.ts';
 
@@ -23,19 +24,14 @@ export const defaultCloudSyncOptions: CloudSyncOptions = { batch: 200, maxBatchB
 export class CloudSync {
   readonly #store: CloudStore;
   readonly #log: Logger;
-  readonly #url: string;
-  readonly #auth: { username: string; password: string };
   readonly #opts: CloudSyncOptions;
-  readonly #now: () => number;
+  readonly #clock: Clock;
+  readonly #peer: ReconnectingMqttPeer;
   /** Downlink windows of edges that are online: opened by their hello, their presence or any message; closed when offline. */
   readonly #down = new Map<string, SendWindow>();
   /** The same for the village's audit entries (audit.ts): opened and closed with the ops window. */
   readonly #auditDown = new Map<string, SendWindow>();
-  #client: MqttClient | undefined;
-  #tick: NodeJS.Timeout | undefined;
-  #retry: NodeJS.Timeout | undefined;
-  #attempt = 0;
-  #stopped = true;
+  #tick: unknown;
   /**
    * Dead letters waiting for the next tick, per edge: written in one
    * transaction (one fsync) per tick, not one per message, and at most
@@ -46,13 +42,40 @@ export class CloudSync {
   /** Counts for tests and the status API. */
   readonly stats = { received: 0, deadLettered: 0, acksSent: 0, opsApplied: 0, opsDuplicate: 0, eventsIngested: 0 };
 
-  constructor(deps: { store: CloudStore; log: Logger; url: string; username: string; password: string; options?: Partial<CloudSyncOptions>; now?: () => number }) {
+  /** `random`: the reconnect jitter's source (Math.random unless a test fixes it). */
+  constructor(deps: { store: CloudStore; log: Logger; url: string; username: string; password: string; clock: Clock; random?: () => number; options?: Partial<CloudSyncOptions> }) {
     this.#store = deps.store;
     this.#log = deps.log;
-    this.#url = deps.url;
-    this.#auth = { username: deps.username, password: deps.password };
     this.#opts = { ...defaultCloudSyncOptions, ...deps.options };
-    this.#now = deps.now ?? Date.now;
+    this.#clock = deps.clock;
+    const random = deps.random ?? Math.random;
+    this.#peer = new ReconnectingMqttPeer({
+      url: deps.url,
+      connectOptions: () => ({
+        username: deps.username,
+        password: deps.password,
+        // Unique per connection: a second cloud process (a restart overlapping the old one) must not kick this one off.
+        clientId: `cunbox-cloud-${process.pid}-${randomBytes(6).toString('hex')}`,
+        clean: true,
+        connectTimeout: 5000,
+        protocolVersion: 4,
+      }),
+      subscriptions: CLOUD_SUBSCRIPTIONS,
+      clock: deps.clock,
+      random,
+      backoff: this.#opts.backoff,
+      log: deps.log,
+      label: 'cloud sync',
+      onMessage: (t, payload, packet) => this.#onMessage(t, payload, packet.retain),
+      // What was in flight may be lost with the connection: send it again once back.
+      onDown: () => {
+        for (const w of [...this.#down.values(), ...this.#auditDown.values()]) w.reset(w.acked, this.#now());
+      },
+    });
+  }
+
+  #now(): number {
+    return this.#clock.now();
   }
 
   /** Edges with an open downlink window: online since their hello, presence or any message. */
@@ -62,23 +85,18 @@ export class CloudSync {
 
   /** Connected to the broker (the cloud's own MQTT session). */
   get connected(): boolean {
-    return this.#client?.connected ?? false;
+    return this.#peer.connected;
   }
 
   start(): void {
-    this.#stopped = false;
-    this.#connect();
-    this.#tick = setInterval(() => this.#onTick(), this.#opts.tickMs);
+    this.#peer.start();
+    this.#tick = this.#clock.setInterval(() => this.#onTick(), this.#opts.tickMs);
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    clearInterval(this.#tick);
-    clearTimeout(this.#retry);
+    this.#clock.clearInterval(this.#tick);
     this.#flushDeadLetters();
-    const c = this.#client;
-    this.#client = undefined;
-    if (c) await c.endAsync(true);
+    await this.#peer.stop();
   }
 
   /** A village's cloud-made ops are waiting: push them to its edges now rather than at the next tick. */
@@ -86,38 +104,8 @@ export class CloudSync {
     this.#pumpAll();
   }
 
-  #connect(): void {
-    const client = mqtt.connect(this.#url, {
-      ...this.#auth,
-      clientId: `cunbox-cloud-${process.pid}-${Math.floor(Math.random() * 1e9).toString(36)}`,
-      clean: true,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-      protocolVersion: 4,
-    });
-    this.#client = client;
-    client.on('connect', () => {
-      this.#attempt = 0;
-      this.#log.info({ url: redactUrls(this.#url) }, 'cloud sync connected to the broker');
-      client.subscribe(CLOUD_SUBSCRIPTIONS, { qos: 1 });
-    });
-    client.on('message', (t, payload, packet) => this.#onMessage(t, payload, packet.retain));
-    client.on('error', (err) => this.#log.warn({ err: redactUrls(err.message) }, 'cloud MQTT error'));
-    client.on('close', () => {
-      if (this.#client !== client) return;
-      // What was in flight may be lost with the connection: send it again once back.
-      for (const w of [...this.#down.values(), ...this.#auditDown.values()]) w.reset(w.acked, this.#now());
-      client.removeAllListeners('close');
-      client.end(true);
-      this.#client = undefined;
-      if (this.#stopped) return;
-      const delay = backoffDelay(this.#attempt++, this.#opts.backoff, Math.random);
-      this.#retry = setTimeout(() => this.#connect(), delay);
-    });
-  }
-
   #publish<C extends Channel>(edgeId: string, channel: C, msg: TopicMap[C]): void {
-    this.#client?.publish(topic(edgeId, channel), encode(channel, msg), { qos: 1 });
+    this.#peer.publish(topic(edgeId, channel), encode(channel, msg), { qos: 1 });
   }
 
   #reject(t: string, edgeId: string | null, reason: string, payload: Uint8Array): void {
@@ -305,7 +293,7 @@ export class CloudSync {
   #pump(edge: EdgeRecord): void {
     const w = this.#down.get(edge.edgeId);
     const village = this.#store.village(edge.villageId);
-    if (!w || !village || !this.#client?.connected) return;
+    if (!w || !village || !this.#peer.connected) return;
     while (w.room > 0) {
       const ops = fitBatch(this.#store.opsAfter(edge.villageId, village.node, w.sent, Math.min(this.#opts.batch, w.room)), this.#opts.maxBatchBytes);
       if (ops.length === 0) break;

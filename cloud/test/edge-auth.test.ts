@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
+import Database from 'better-sqlite3';
 import { governanceModels } from '@cunbox/shared';
 import { Cloud, SqliteCloudStore } from '../src/index.ts';
 import { EdgeAuthenticator } from '../src/edge-auth.ts';
@@ -103,4 +104,31 @@ t.test('failures are limited per edge id across addresses; a burst of one right 
   t.match(await auth.authenticate(edge.edgeId, 'guess-5', '10.0.0.5'), { ok: false, reason: 'rate-limited' }, 'a fourth address guessing the same edge is refused unchecked');
   t.match(await auth.authenticate(edge.edgeId, password, '10.0.0.1'), { ok: true }, 'the edge itself, cached, is not locked out');
   t.match(await auth.authenticate('ffffffffffffffff', password, '10.0.0.6'), { ok: false, reason: 'credentials' }, 'an unknown edge id is refused');
+});
+
+t.test("an edge secret stored in the cloud's old hash format still logs in, and is stored again in the one format", async (t) => {
+  const dir = tmpDir(t, 'cunbox-edge-auth-rehash-');
+  const file = join(dir, 'cloud.db');
+  const store = new SqliteCloudStore({ file, models: governanceModels });
+  t.teardown(() => store.close());
+  const v = store.createVillage('西村');
+  const { edge } = store.redeemPairCode(store.createPairCode(v.id, 60_000))!;
+  t.match(store.edgePasswordHash(edge.edgeId), /^scrypt\$16384\$8\$1\$[^$]+\$[^$]+$/, 'pairing stores the one format (at the cost for machine secrets)');
+  // What pairing stored before the formats were one: `scrypt$<salt hex>$<key hex>` of this secret.
+  const secret = 'edge-secret-Abc123';
+  const old = 'scrypt$1993855a94f51b0a604d84845d680a05$129ad442c7a8ff2e264591f07a8c124bfa7098c60270787fbb5eae2f24f21fcc';
+  const db = new Database(file);
+  db.prepare('UPDATE edges SET password_hash = ? WHERE edge_id = ?').run(old, edge.edgeId);
+  db.close();
+  const auth = new EdgeAuthenticator({ store, limiter: new LoginLimiter({ now: Date.now, limits: { perAccount: 3, perAddress: 100, windowMs: 60_000 } }), now: Date.now });
+  t.match(await auth.authenticate(edge.edgeId, secret, '10.0.0.1'), { ok: true }, 'the old hash verifies');
+  const until = Date.now() + 20_000;
+  while (store.edgePasswordHash(edge.edgeId) === old && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  const now = store.edgePasswordHash(edge.edgeId)!;
+  t.match(now, /^scrypt\$16384\$8\$1\$/, 'written again in the one format after the login');
+  t.equal(auth.stats.rehashed, 1);
+  const fresh = new EdgeAuthenticator({ store, limiter: new LoginLimiter({ now: Date.now, limits: { perAccount: 3, perAddress: 100, windowMs: 60_000 } }), now: Date.now });
+  t.match(await fresh.authenticate(edge.edgeId, secret, '10.0.0.1'), { ok: true }, 'the new hash verifies the same secret');
+  t.match(await fresh.authenticate(edge.edgeId, 'edge-secret-Abc124', '10.0.0.2'), { ok: false, reason: 'credentials' });
+  t.equal(store.edgePasswordHash(edge.edgeId), now, 'a current hash is left alone');
 });

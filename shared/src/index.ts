@@ -1,4 +1,9 @@
-export * from './redact.ts';
+// One platform for both processes: clock, error table, log redaction, password format (the MQTT peer is
+// `@cunbox/shared/mqtt-peer`: only the processes' sync loads MQTT.js, not every CLI command).
+export * from './platform/clock.ts';
+export * from './platform/errors.ts';
+export * from './platform/redact.ts';
+export * from './platform/logger.ts';
 export * from './oplog/index.ts';
 export * from './governance/index.ts';
 // Roles, permissions and passwords: the edge and the cloud's phone API check the same ones.
@@ -17,5 +22,3 @@ export * from './fs/write-durably.ts';
 export * from './http/openapi.ts';
 // What the edge's and the cloud's APIs answer with, for their OpenAPI documents.
 export * from './http/reply-schemas.ts';
-// One platform for both processes: the error table (clock, redaction, migrations and passwords join it).
-export * from './platform/errors.ts';

@@ -16,8 +16,8 @@
  * A message that fails validation or cannot be applied is dead-lettered with
  * its reason and logged; the stream goes on.
  */
-import mqtt, { type MqttClient } from 'mqtt';
-import { MAX_BATCH_BYTES, SendWindow, backoffDelay, deadLetterCopy, decode, minimiseOpForCloud, edgeSubscriptions, encode, fitBatch, opId, redactUrls, topic, type Channel, type SyncEvent, type TopicMap } from '@cunbox/shared';
+import { ReconnectingMqttPeer } from '@cunbox/shared/mqtt-peer';
+import { MAX_BATCH_BYTES, SendWindow, deadLetterCopy, decode, minimiseOpForCloud, edgeSubscriptions, encode, fitBatch, opId, topic, type Channel, type SyncEvent, type TopicMap } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -105,11 +105,8 @@ export class SyncClient {
   readonly #events: SendWindow;
   /** The composition root's, or (tests) one made on first use with the key beside the database. */
   #audit: Pick<AuditLog, 'record'> | undefined;
-  #client: MqttClient | undefined;
+  readonly #mqtt: ReconnectingMqttPeer;
   #timer: unknown;
-  #retry: unknown;
-  #attempt = 0;
-  #stopped = true;
   /** Set by the cloud's hello on this connection: only then do we know its watermarks. */
   #ready = false;
   #helloAt = 0;
@@ -125,10 +122,44 @@ export class SyncClient {
     this.#opts = { ...defaultSyncOptions, ...deps.options };
     this.#ops = new SendWindow(this.#opts);
     this.#events = new SendWindow(this.#opts);
+    const { credentials: cred } = deps;
+    // The will and this connection's online message carry the same `at`: the connection's start.
+    let since = 0;
+    this.#mqtt = new ReconnectingMqttPeer({
+      url: cred.mqttUrl,
+      connectOptions: () => {
+        since = this.#presenceAt();
+        return {
+          username: cred.username,
+          password: cred.password,
+          clientId: `cunbox-edge-${cred.edgeId}`,
+          clean: true,
+          connectTimeout: 5000,
+          keepalive: 30,
+          protocolVersion: 4,
+          will: { topic: topic(cred.edgeId, 'presence'), payload: encode('presence', { v: 1, online: false, at: since }), qos: 1, retain: true },
+        };
+      },
+      subscriptions: edgeSubscriptions(cred.edgeId),
+      clock: deps.clock,
+      random: deps.random ?? Math.random,
+      backoff: this.#opts.backoff,
+      log: deps.log,
+      label: 'sync',
+      onReady: () => {
+        this.stats.connects++;
+        this.#publish('presence', { v: 1, online: true, at: since }, true);
+        this.#hello();
+      },
+      onMessage: (t, payload) => this.#onMessage(t, payload),
+      onDown: () => {
+        this.#ready = false;
+      },
+    });
   }
 
   get connected(): boolean {
-    return this.#ready && (this.#client?.connected ?? false);
+    return this.#ready && this.#mqtt.connected;
   }
 
   /** Connected, and holding every op of ours the cloud holds (after a restore: they have come back). */
@@ -142,45 +173,19 @@ export class SyncClient {
 
   start(): void {
     this.#deps.db.prepare('INSERT OR IGNORE INTO sync_peers (peer) VALUES (?)').run(PEER);
-    this.#stopped = false;
-    this.#connect();
+    this.#mqtt.start();
     this.#timer = this.#deps.clock.setInterval(() => this.#tick(), this.#opts.pollMs);
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
     this.#deps.clock.clearInterval(this.#timer);
-    this.#deps.clock.clearTimeout(this.#retry);
-    const c = this.#client;
-    this.#client = undefined;
     this.#ready = false;
-    if (c?.connected) {
-      // A clean goodbye: the retained presence says offline now, not after the keepalive runs
-      // out; then DISCONNECT, so the broker drops the will (older: it would replace this one).
-      // Bounded: a broker that goes away at this moment never acks, and MQTT.js (no
-      // reconnect) then never settles the publish.
-      const offline = encode('presence', { v: 1, online: false, at: this.#presenceAt() });
-      const sent = await this.#within(GOODBYE_MS, c.publishAsync(topic(this.#deps.credentials.edgeId, 'presence'), offline, { qos: 1, retain: true }));
-      if (sent && (await this.#within(GOODBYE_MS, c.endAsync(false)))) return;
-    }
-    if (!c) return;
-    // Not connected, or the broker did not answer in time: drop the socket (the will stands in).
-    // A graceful end still waiting for the broker ignores a second end(), hence the destroy;
-    // endAsync waits for the socket's close event, which never comes again if it already closed.
-    c.stream?.destroy();
-    await this.#within(GOODBYE_MS, c.endAsync(true));
-  }
-
-  /** Whether `p` settled within `ms` (rejections count as not done). */
-  async #within(ms: number, p: Promise<unknown>): Promise<boolean> {
-    let timer: unknown;
-    const late = new Promise<false>((resolve) => (timer = this.#deps.clock.setTimeout(() => resolve(false), ms)));
-    const done = p.then(() => true, () => false);
-    try {
-      return await Promise.race([done, late]);
-    } finally {
-      this.#deps.clock.clearTimeout(timer);
-    }
+    // A clean goodbye: the retained presence says offline now, not after the keepalive runs
+    // out; then DISCONNECT, so the broker drops the will (older: it would replace this one).
+    await this.#mqtt.stop({
+      graceMs: GOODBYE_MS,
+      goodbye: (c) => c.publishAsync(topic(this.#deps.credentials.edgeId, 'presence'), encode('presence', { v: 1, online: false, at: this.#presenceAt() }), { qos: 1, retain: true }),
+    });
   }
 
   /** The next presence `at`: now, or just above the last one used if the clock stepped back (see PresenceMessage). */
@@ -192,47 +197,6 @@ export class SyncClient {
     return at;
   }
 
-  #connect(): void {
-    const { credentials: cred, log, clock } = this.#deps;
-    // The will and this connection's online message carry the same `at`: the connection's start.
-    const since = this.#presenceAt();
-    const offline = encode('presence', { v: 1, online: false, at: since });
-    const client = mqtt.connect(cred.mqttUrl, {
-      username: cred.username,
-      password: cred.password,
-      clientId: `cunbox-edge-${cred.edgeId}`,
-      clean: true,
-      reconnectPeriod: 0,
-      connectTimeout: 5000,
-      keepalive: 30,
-      protocolVersion: 4,
-      will: { topic: topic(cred.edgeId, 'presence'), payload: offline, qos: 1, retain: true },
-    });
-    this.#client = client;
-    client.on('connect', () => {
-      this.#attempt = 0;
-      this.stats.connects++;
-      log.info({ url: redactUrls(cred.mqttUrl) }, 'sync connected');
-      client.subscribe(edgeSubscriptions(cred.edgeId), { qos: 1 }, () => {
-        this.#publish('presence', { v: 1, online: true, at: since }, true);
-        this.#hello();
-      });
-    });
-    client.on('message', (t, payload) => this.#onMessage(t, payload));
-    client.on('error', (err) => log.warn({ err: redactUrls(err.message) }, 'sync MQTT error'));
-    client.on('close', () => {
-      if (this.#client !== client) return;
-      this.#ready = false;
-      client.removeAllListeners('close');
-      client.end(true);
-      this.#client = undefined;
-      if (this.#stopped) return;
-      const delay = backoffDelay(this.#attempt++, this.#opts.backoff, this.#deps.random ?? Math.random);
-      log.info({ delayMs: delay }, 'sync disconnected; reconnecting');
-      this.#retry = clock.setTimeout(() => this.#connect(), delay);
-    });
-  }
-
   /** Repeated (see #tick) until answered: the cloud may not have been subscribed yet when the broker came back. */
   #hello(): void {
     this.#helloAt = this.#deps.clock.now();
@@ -242,7 +206,7 @@ export class SyncClient {
   }
 
   #publish<C extends Channel>(channel: C, msg: TopicMap[C], retain = false): void {
-    this.#client?.publish(topic(this.#deps.credentials.edgeId, channel), encode(channel, msg), { qos: 1, retain });
+    this.#mqtt.publish(topic(this.#deps.credentials.edgeId, channel), encode(channel, msg), { qos: 1, retain });
   }
 
   #peer(): { node: string | null; ops_acked: number; events_acked: number; applied_seq: number; audit_applied: number } {
@@ -425,7 +389,7 @@ export class SyncClient {
     this.#publishUsers(false);
     const now = this.#deps.clock.now();
     const recovering = this.#recoverUntil > 0 && this.#deps.store.lastLocalSeq() < this.#recoverUntil;
-    if (this.#client?.connected && (!this.#ready || recovering) && now - this.#helloAt >= this.#opts.resendMs) this.#hello();
+    if (this.#mqtt.connected && (!this.#ready || recovering) && now - this.#helloAt >= this.#opts.resendMs) this.#hello();
     this.#ops.rewindIfStalled(now);
     this.#events.rewindIfStalled(now);
     this.#pump();

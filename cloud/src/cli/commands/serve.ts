@@ -1,9 +1,9 @@
 /** `cunbox-cloud serve --config FILE`: runs the cloud until SIGINT/SIGTERM. */
 import type { Command } from 'commander';
-import { pino } from 'pino';
 import { SystemdNotifier, openNotifySocket } from '@cunbox/shared';
 import { examplesHelp } from '@cunbox/shared/cli';
 import { loadCloudConfig } from '../../config.ts';
+import { createCloudLogger } from '../../log.ts';
 import { Cloud } from '../../cloud.ts';
 import type { CloudCliContext } from '../context.ts';
 import { CliError } from '../cli-error.ts';
@@ -18,7 +18,7 @@ export function registerServe(program: Command, ctx: CloudCliContext): void {
       // The global --config, required here: serve never guesses which data directory to open.
       const file = (cmd.optsWithGlobals() as { config?: string }).config;
       if (!file) throw new CliError('INVALID_INPUT', 'serve needs --config FILE');
-      const log = pino({ level: process.env.CUNBOX_LOG_LEVEL ?? 'info', redact: ['password', '*.password', 'token', '*.token'] });
+      const log = createCloudLogger();
       const cloud = new Cloud({ config: loadCloudConfig(file), log });
       const systemd = new SystemdNotifier({ transport: openNotifySocket(process.env, log), clock: { setInterval, clearInterval: (h) => clearInterval(h as NodeJS.Timeout) }, log, env: process.env, pid: process.pid, healthy: () => cloud.healthy() });
       await cloud.start();
