@@ -110,6 +110,7 @@ export class Cloud {
         models: governanceModels,
         cipher: new FieldCipher(loadOrCreateKey(join(cfg.dataDir, 'keys', 'data.key'))),
         brokerHash: provisioned ? (password) => mosquittoHash(password) : undefined,
+        log: this.#log.child({ module: 'store' }),
       });
       this.#store = store;
       const edgeAuth = new EdgeAuthenticator({
