@@ -5,16 +5,15 @@
  * edge and of the cloud as a peer) and the fold of each entity, computed with
  * the same shared models the edge uses.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { ACCOUNTS_SCHEMA, SqliteAccountStore, type AccountStore } from './accounts.ts';
+import { SqliteAccountStore, type AccountStore } from './accounts.ts';
 import { newCode, opId, OpLog, presenceIsStale, type EntityBase, type FieldCipher, openOp, parseStoredState, type Model, type Op, type OpDraft, type OpLogLogger, type OpRow, opFromRow, opDraftProblem, type PresenceMessage, type SyncEvent } from '@cunbox/shared';
 import { VillageOpLogStorage } from './op-log-storage.ts';
 import { Statements } from './statements.ts';
 import { hashEdgeSecret } from './edge-auth.ts';
-import { AUDIT_SCHEMA, SqliteAuditStore, type AuditStore } from './audit.ts';
+import { SqliteAuditStore, type AuditStore } from './audit.ts';
+import { openCloudDatabase, type CloudDb } from './database.ts';
 
 export interface Village {
   id: number;
@@ -166,34 +165,6 @@ export interface StoredEvent {
   detail: Record<string, unknown>;
 }
 
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS villages (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, node TEXT NOT NULL UNIQUE,
-    next_seq INTEGER NOT NULL DEFAULT 1, hlc TEXT, created_at INTEGER NOT NULL);
-  -- Only the hash of a pairing code is kept; used_at makes it single-use.
-  CREATE TABLE IF NOT EXISTS pair_codes (code_hash TEXT PRIMARY KEY, village_id INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);
-  CREATE TABLE IF NOT EXISTS edges (edge_id TEXT PRIMARY KEY, village_id INTEGER NOT NULL, password_hash TEXT NOT NULL, node TEXT,
-    online INTEGER NOT NULL DEFAULT 0, presence_at INTEGER NOT NULL DEFAULT 0, ops_committed INTEGER NOT NULL DEFAULT 0, events_committed INTEGER NOT NULL DEFAULT 0,
-    down_acked INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
-  -- An external Mosquitto checks edge passwords with its own hash; kept only when the cloud provisions one.
-  CREATE TABLE IF NOT EXISTS edge_broker_hashes (edge_id TEXT PRIMARY KEY, hash TEXT NOT NULL);
-  CREATE TABLE IF NOT EXISTS ops (village_id INTEGER NOT NULL, id TEXT NOT NULL, origin TEXT NOT NULL, seq INTEGER NOT NULL, hlc TEXT NOT NULL,
-    actor TEXT NOT NULL, entity_kind TEXT NOT NULL, entity_id TEXT NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL,
-    PRIMARY KEY (village_id, id), UNIQUE (village_id, origin, seq));
-  CREATE INDEX IF NOT EXISTS ops_by_entity ON ops (village_id, entity_kind, entity_id, hlc);
-  CREATE TRIGGER IF NOT EXISTS ops_immutable_u BEFORE UPDATE ON ops BEGIN SELECT RAISE(ABORT, 'ops are immutable'); END;
-  CREATE TRIGGER IF NOT EXISTS ops_immutable_d BEFORE DELETE ON ops BEGIN SELECT RAISE(ABORT, 'ops are immutable'); END;
-  CREATE TABLE IF NOT EXISTS entities (village_id INTEGER NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, present INTEGER NOT NULL,
-    created_at INTEGER, state TEXT NOT NULL, PRIMARY KEY (village_id, kind, id));
-  CREATE TABLE IF NOT EXISTS events (edge_id TEXT NOT NULL, event_id INTEGER NOT NULL, camera_id INTEGER, type TEXT NOT NULL,
-    at_ms INTEGER NOT NULL, detail TEXT NOT NULL, PRIMARY KEY (edge_id, event_id));
-  -- Messages that failed validation or could not be applied: kept with the reason, never silently dropped.
-  CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, topic TEXT NOT NULL, edge_id TEXT,
-    reason TEXT NOT NULL, bytes INTEGER NOT NULL, payload BLOB);
-  CREATE INDEX IF NOT EXISTS dead_letters_by_edge ON dead_letters (edge_id, id);
-  -- Dead letters not kept (over DEAD_LETTERS_PER_EDGE), per edge id ('' for none): counted, so the loss is visible.
-  CREATE TABLE IF NOT EXISTS dead_letter_drops (edge_key TEXT PRIMARY KEY, dropped INTEGER NOT NULL, last_at INTEGER NOT NULL);
-`;
-
 /** Dead letters keep at most this much of a payload (an oversized one is what got it here). */
 const DEAD_LETTER_KEEP = 64 * 1024;
 
@@ -202,6 +173,7 @@ const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex
 
 export class SqliteCloudStore implements CloudStore {
   readonly #db: Database.Database;
+  readonly #ownsDb: boolean;
   readonly #statements: Statements;
   readonly #now: () => number;
   readonly #models: ReadonlyMap<string, Model>;
@@ -219,24 +191,16 @@ export class SqliteCloudStore implements CloudStore {
    * `cipher`: encrypts sensitive fields at rest (docs/design/privacy.md); the Cloud root always passes one.
    * `brokerHash`: an external broker's hash of a new edge password, stored in the pairing's transaction.
    * `log`: told of ops whose clock is too far ahead to adopt, and of ops of an unknown kind.
+   * `db`: the process's one connection to cloud.db (database.ts); `file`: a database of its own (tests, tools).
    */
-  constructor(opts: { file: string; models: readonly Model[]; now?: () => number; cipher?: FieldCipher; brokerHash?: (password: string) => string; log?: OpLogLogger }) {
+  constructor(opts: { models: readonly Model[]; now?: () => number; cipher?: FieldCipher; brokerHash?: (password: string) => string; log?: OpLogLogger } & ({ db: CloudDb } | { file: string })) {
     this.#log = opts.log;
     this.#cipher = opts.cipher;
     this.#brokerHash = opts.brokerHash;
-    if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
-    this.#db = new Database(opts.file);
+    // Given a connection, the caller owns it (and closes it); given a file, the store opens and closes its own.
+    this.#ownsDb = 'file' in opts;
+    this.#db = 'file' in opts ? openCloudDatabase(opts.file) : opts.db;
     this.#statements = new Statements(this.#db);
-    this.#db.pragma('journal_mode = WAL');
-    // A committed op must survive power loss before we ack it: with synchronous=NORMAL a committed
-    // transaction can roll back after a power cut.
-    this.#db.pragma('synchronous = FULL');
-    this.#db.exec(SCHEMA);
-    // Added after the first release: a store made before it gets the column here.
-    if (!this.#db.prepare("SELECT 1 FROM pragma_table_info('edges') WHERE name = 'presence_at'").get()) this.#db.exec('ALTER TABLE edges ADD COLUMN presence_at INTEGER NOT NULL DEFAULT 0');
-    if (!this.#db.prepare("SELECT 1 FROM pragma_table_info('edges') WHERE name = 'revoked_at'").get()) this.#db.exec('ALTER TABLE edges ADD COLUMN revoked_at INTEGER');
-    this.#db.exec(ACCOUNTS_SCHEMA);
-    this.#db.exec(AUDIT_SCHEMA);
     this.#now = opts.now ?? Date.now;
     this.#models = new Map(opts.models.map((m) => [m.kind, m]));
     this.accounts = new SqliteAccountStore(this.#db, this.#now);
@@ -248,7 +212,7 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   close(): void {
-    this.#db.close();
+    if (this.#ownsDb) this.#db.close();
   }
 
   createVillage(name: string): Village {
