@@ -33,7 +33,7 @@ const storages: Record<string, (file: string, cipher: FieldCipher) => Opened> = 
   'edge SQLite': (file, cipher) => {
     const db = openDatabase(file);
     const node = (db.prepare('SELECT node_id AS node FROM gov_node').get() as { node: string }).node;
-    return { storage: new SqliteOpLogStorage({ db, clock: { now: () => NOW }, cipher }), node, close: () => db.close() };
+    return { storage: new SqliteOpLogStorage({ db, now: () => NOW, cipher }), node, close: () => db.close() };
   },
   'cloud village': (file, cipher) => {
     const db = openCloudDatabase(file);

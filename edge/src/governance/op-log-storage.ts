@@ -1,6 +1,5 @@
 import { openOp, opFromRow, parseStoredState, type EntityBase, type FieldCipher, type Op, type OpLogStorage, type OpRow } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
-import type { Clock } from '../clock.ts';
 
 /**
  * The edge's op log in its own tables: `gov_ops` (every op, immutable),
@@ -10,13 +9,14 @@ import type { Clock } from '../clock.ts';
  */
 export class SqliteOpLogStorage implements OpLogStorage {
   readonly #db: Db;
-  readonly #clock: Clock;
+  /** Wall clock (ms) for received_at. */
+  readonly #now: () => number;
   readonly #cipher: FieldCipher | undefined;
   readonly #stmt;
 
-  constructor(deps: { db: Db; clock: Clock; cipher?: FieldCipher }) {
+  constructor(deps: { db: Db; now: () => number; cipher?: FieldCipher }) {
     this.#db = deps.db;
-    this.#clock = deps.clock;
+    this.#now = deps.now;
     this.#cipher = deps.cipher;
     // Preparing only compiles SQL against the schema; nothing is read here.
     this.#stmt = {
@@ -49,7 +49,7 @@ export class SqliteOpLogStorage implements OpLogStorage {
 
   appendOp(op: Op): void {
     const payload = this.#cipher ? this.#cipher.sealPayload(op.entityKind, op.payload) : op.payload;
-    this.#stmt.insertOp.run({ ...op, payload: JSON.stringify(payload), receivedAt: this.#clock.now() });
+    this.#stmt.insertOp.run({ ...op, payload: JSON.stringify(payload), receivedAt: this.#now() });
   }
 
   /** In fold order (HLC, then id): also the entity's history as shown. */

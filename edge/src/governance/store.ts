@@ -59,7 +59,7 @@ export class OpStore {
     const row = this.#db.prepare('SELECT node_id FROM gov_node WHERE singleton = 1').get() as { node_id: string };
     if (!NODE_ID_PATTERN.test(row.node_id)) throw new Error(`gov_node: bad node id ${row.node_id}`);
     this.node = row.node_id;
-    this.#storage = new SqliteOpLogStorage({ db: deps.db, clock: deps.clock, cipher: deps.cipher });
+    this.#storage = new SqliteOpLogStorage({ db: deps.db, now: () => deps.clock.now(), cipher: deps.cipher });
     const hooks = deps.hooks ?? {};
     this.#oplog = new OpLog({
       storage: this.#storage,
