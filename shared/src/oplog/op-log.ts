@@ -96,10 +96,6 @@ export class OpLog {
     this.#onState = opts.onState;
   }
 
-  model(kind: string): Model | undefined {
-    return this.#models.get(kind);
-  }
-
   transaction<T>(fn: () => T): T {
     return this.#storage.transaction(fn);
   }
