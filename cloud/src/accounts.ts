@@ -48,20 +48,6 @@ export interface AccountStore {
  */
 export const PHONE_SESSION_IDLE_MS = 24 * 3600_000;
 
-export const ACCOUNTS_SCHEMA = `
-  -- Each village's edge accounts, as last synced (a copy; the edge is the source).
-  CREATE TABLE IF NOT EXISTS village_users (village_id INTEGER NOT NULL, username TEXT NOT NULL COLLATE NOCASE, display_name TEXT, role TEXT NOT NULL,
-    password_hash TEXT NOT NULL, disabled INTEGER NOT NULL, cameras TEXT, PRIMARY KEY (village_id, username));
-  CREATE TABLE IF NOT EXISTS village_users_versions (village_id INTEGER PRIMARY KEY, version TEXT NOT NULL, at INTEGER NOT NULL, edge_id TEXT NOT NULL, received_at INTEGER NOT NULL);
-  -- Phone sessions: only the SHA-256 of the token is kept.
-  CREATE TABLE IF NOT EXISTS phone_sessions (token_hash TEXT PRIMARY KEY, village_id INTEGER NOT NULL, username TEXT NOT NULL COLLATE NOCASE,
-    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, last_seen INTEGER NOT NULL);
-  CREATE INDEX IF NOT EXISTS phone_sessions_by_user ON phone_sessions (village_id, username);
-  -- Failed phone sign-ins per account and per address: kept here so a restart does not reset them.
-  CREATE TABLE IF NOT EXISTS phone_login_failures (key TEXT NOT NULL, at INTEGER NOT NULL);
-  CREATE INDEX IF NOT EXISTS phone_login_failures_by_key ON phone_login_failures (key, at);
-`;
-
 /** Phone tokens start with this, so a leaked one is easy to recognise in a scan. */
 export const PHONE_TOKEN_PREFIX = 'cbp_';
 /** How long a newer snapshot shields against an older one arriving late (MQTT redelivery). */
@@ -91,7 +77,7 @@ export class SqliteAccountStore implements AccountStore {
   readonly #statements: Statements;
   readonly #now: () => number;
 
-  /** The caller (the cloud store) has created ACCOUNTS_SCHEMA in `db`. */
+  /** `db` is migrated (migrations.ts): its tables exist. */
   constructor(db: Database.Database, now: () => number) {
     this.#db = db;
     this.#statements = new Statements(db);

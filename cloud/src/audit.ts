@@ -23,21 +23,11 @@ export interface AuditStore {
   setAcked(edgeId: string, seq: number, exact?: boolean): void;
 }
 
-export const AUDIT_SCHEMA = `
-  -- Never holds the values read (ID or phone numbers): ids and field names only.
-  CREATE TABLE IF NOT EXISTS audit (village_id INTEGER NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL, role TEXT,
-    action TEXT NOT NULL, target TEXT, detail TEXT, ip TEXT, PRIMARY KEY (village_id, seq));
-  CREATE TRIGGER IF NOT EXISTS audit_immutable_u BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit entries are immutable'); END;
-  CREATE TRIGGER IF NOT EXISTS audit_immutable_d BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit entries are immutable'); END;
-  -- How far each edge has committed its village's audit entries.
-  CREATE TABLE IF NOT EXISTS audit_acks (edge_id TEXT PRIMARY KEY, seq INTEGER NOT NULL);
-`;
-
 export class SqliteAuditStore implements AuditStore {
   readonly #db: Database.Database;
   readonly #statements: Statements;
 
-  /** The caller (the cloud store) has created AUDIT_SCHEMA in `db`. */
+  /** `db` is migrated (migrations.ts): its tables exist. */
   constructor(db: Database.Database) {
     this.#db = db;
     this.#statements = new Statements(db);

@@ -17,6 +17,7 @@ import { CloudSync, type CloudSyncOptions } from './sync.ts';
 import { buildCloudApi } from './http.ts';
 import { CloudMedia, type MediaOptions } from './media.ts';
 import { SqliteMediaIndex } from './media-index.ts';
+import { openCloudDatabase, type CloudDb } from './database.ts';
 import { CloudMetrics } from './metrics.ts';
 import { EdgeAuthenticator, type EdgeAuthOptions } from './edge-auth.ts';
 import { LoginLimiter, type LoginLimits } from './phone/rate-limit.ts';
@@ -37,6 +38,7 @@ export class Cloud {
   readonly #syncOptions: Partial<CloudSyncOptions>;
   readonly #servicePassword: string | undefined;
   #store: CloudStore | undefined;
+  #db: CloudDb | undefined;
   #broker: EmbeddedBroker | undefined;
   #sync: CloudSync | undefined;
   #app: FastifyInstance | undefined;
@@ -109,12 +111,16 @@ export class Cloud {
       // Sensitive fields are encrypted with a key beside, never inside, the database.
       const provisioned = cfg.mqtt.mode === 'external' ? cfg.mqtt.mosquitto : null;
       const now = () => this.#clock.now();
+      // One connection to cloud.db for the whole process; closed last in stop().
+      const db = openCloudDatabase(join(cfg.dataDir, 'cloud.db'));
+      this.#db = db;
       const store = new SqliteCloudStore({
-        file: join(cfg.dataDir, 'cloud.db'),
+        db,
         models: governanceModels,
         now,
         cipher: new FieldCipher(loadOrCreateKey(join(cfg.dataDir, 'keys', 'data.key'))),
         brokerHash: provisioned ? (password) => mosquittoHash(password) : undefined,
+        log: this.#log.child({ module: 'store' }),
       });
       this.#store = store;
       const edgeAuth = new EdgeAuthenticator({
@@ -157,7 +163,7 @@ export class Cloud {
       const metrics = new CloudMetrics();
       metrics.watch({ edgesOnline: () => sync.edgesOnline, stats: () => sync.stats });
       this.#metrics = metrics;
-      const media = new CloudMedia({ dataDir: cfg.dataDir, edgeAuth, log: this.#log.child({ module: 'media' }), openIndex: () => new SqliteMediaIndex({ file: join(cfg.dataDir, 'cloud.db'), now }), options: this.#mediaOptions });
+      const media = new CloudMedia({ dataDir: cfg.dataDir, edgeAuth, log: this.#log.child({ module: 'media' }), openIndex: () => new SqliteMediaIndex({ db, now }), options: this.#mediaOptions });
       this.#media = media;
       await media.start();
       this.#app = await buildCloudApi({ store, log: this.#log, trustProxy: cfg.http.trustProxy, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now, onCommit: () => this.#sync?.notify(), onPaired: () => this.#mosquittoFiles?.apply(), revokeEdge: (edgeId) => this.revokeEdge(edgeId), media, observability: { metrics, liveness: () => cloudLiveness(store, sync) } });
@@ -200,6 +206,8 @@ export class Cloud {
     this.#mosquittoFiles = undefined;
     this.#store?.close();
     this.#store = undefined;
+    this.#db?.close();
+    this.#db = undefined;
   }
 }
 

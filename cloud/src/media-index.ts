@@ -1,14 +1,13 @@
 /**
  * Which media the cloud holds (by SHA-256) and which village owns which.
  * Kept in the cloud database file beside the op log (one file to back up),
- * on its own connection and tables so the sync store stays as it is.
+ * in its own tables, over the process's one connection to it.
  * Invariant: a media_objects row is written only after its file is on disk
  * (media.ts moves, fsyncs, then calls addObject).
  */
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
 import { Statements } from './statements.ts';
+import type { CloudDb } from './database.ts';
 
 export interface MediaObject {
   sha256: string;
@@ -36,29 +35,15 @@ export interface MediaIndex {
   close(): void;
 }
 
-const SCHEMA = `
-  -- Files in <data_dir>/media/objects/<2 hex>/<sha256>, content-addressed: one file per content.
-  CREATE TABLE IF NOT EXISTS media_objects (sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, mime TEXT, stored_at INTEGER NOT NULL);
-  -- A village may read a file only through a row here. The first (kind, ref) wins: edge media ids never change.
-  CREATE TABLE IF NOT EXISTS media_owners (village_id INTEGER NOT NULL, sha256 TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL,
-    edge_id TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (village_id, kind, ref));
-  CREATE INDEX IF NOT EXISTS media_owners_by_sha ON media_owners (village_id, sha256);
-`;
-
 export class SqliteMediaIndex implements MediaIndex {
   readonly #db: Database.Database;
   readonly #statements: Statements;
   readonly #now: () => number;
 
-  constructor(opts: { file: string; now?: () => number }) {
-    if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
-    this.#db = new Database(opts.file);
+  /** `db`: the process's one connection to cloud.db (database.ts), migrated; the caller closes it. */
+  constructor(opts: { db: CloudDb; now?: () => number }) {
+    this.#db = opts.db;
     this.#statements = new Statements(this.#db);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = FULL');
-    // The sync store writes the same file from another connection.
-    this.#db.pragma('busy_timeout = 5000');
-    this.#db.exec(SCHEMA);
     this.#now = opts.now ?? Date.now;
   }
 
@@ -92,7 +77,6 @@ export class SqliteMediaIndex implements MediaIndex {
     return r;
   }
 
-  close(): void {
-    this.#db.close();
-  }
+  /** The connection is the caller's: nothing to close here. */
+  close(): void {}
 }

@@ -5,15 +5,15 @@
  * edge and of the cloud as a peer) and the fold of each entity, computed with
  * the same shared models the edge uses.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { ACCOUNTS_SCHEMA, SqliteAccountStore, type AccountStore } from './accounts.ts';
-import { HlcClock, fold, isInOrder, newCode, opId, presenceIsStale, stepOwned, type EntityBase, type FieldCipher, openOp, parseStoredState, type Model, type Op, type OpDraft, type OpRow, opFromRow, opDraftProblem, type PresenceMessage, type SyncEvent } from '@cunbox/shared';
+import { SqliteAccountStore, type AccountStore } from './accounts.ts';
+import { newCode, opId, OpLog, presenceIsStale, type EntityBase, type FieldCipher, openOp, parseStoredState, type Model, type Op, type OpDraft, type OpLogLogger, type OpRow, opFromRow, opDraftProblem, type PresenceMessage, type SyncEvent } from '@cunbox/shared';
+import { VillageOpLogStorage } from './op-log-storage.ts';
 import { Statements } from './statements.ts';
 import { hashEdgeSecret } from './edge-auth.ts';
-import { AUDIT_SCHEMA, SqliteAuditStore, type AuditStore } from './audit.ts';
+import { SqliteAuditStore, type AuditStore } from './audit.ts';
+import { openCloudDatabase, type CloudDb } from './database.ts';
 
 export interface Village {
   id: number;
@@ -114,7 +114,7 @@ export interface CloudStore {
   setPresence(edgeId: string, presence: Pick<PresenceMessage, 'online' | 'at'>): boolean;
   marks(edgeId: string): PeerMarks;
   /** Stores the edge's ops (duplicates skipped), folds them; returns the new committed watermark. All in one transaction. */
-  ingestEdgeOps(edge: EdgeRecord, ops: readonly Op[]): { applied: number; duplicates: number; committed: number };
+  ingestEdgeOps(edge: EdgeRecord, ops: readonly Op[]): { applied: number; duplicates: number; skewed: number; committed: number };
   /** Stores events if they continue the stream; returns the committed event watermark. */
   ingestEdgeEvents(edgeId: string, after: number, events: readonly SyncEvent[]): number;
   /** `exact`: the edge's hello says where it stands, even below what it acked before (its database was restored). */
@@ -167,34 +167,6 @@ export interface StoredEvent {
   detail: Record<string, unknown>;
 }
 
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS villages (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, node TEXT NOT NULL UNIQUE,
-    next_seq INTEGER NOT NULL DEFAULT 1, hlc TEXT, created_at INTEGER NOT NULL);
-  -- Only the hash of a pairing code is kept; used_at makes it single-use.
-  CREATE TABLE IF NOT EXISTS pair_codes (code_hash TEXT PRIMARY KEY, village_id INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);
-  CREATE TABLE IF NOT EXISTS edges (edge_id TEXT PRIMARY KEY, village_id INTEGER NOT NULL, password_hash TEXT NOT NULL, node TEXT,
-    online INTEGER NOT NULL DEFAULT 0, presence_at INTEGER NOT NULL DEFAULT 0, ops_committed INTEGER NOT NULL DEFAULT 0, events_committed INTEGER NOT NULL DEFAULT 0,
-    down_acked INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL);
-  -- An external Mosquitto checks edge passwords with its own hash; kept only when the cloud provisions one.
-  CREATE TABLE IF NOT EXISTS edge_broker_hashes (edge_id TEXT PRIMARY KEY, hash TEXT NOT NULL);
-  CREATE TABLE IF NOT EXISTS ops (village_id INTEGER NOT NULL, id TEXT NOT NULL, origin TEXT NOT NULL, seq INTEGER NOT NULL, hlc TEXT NOT NULL,
-    actor TEXT NOT NULL, entity_kind TEXT NOT NULL, entity_id TEXT NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL,
-    PRIMARY KEY (village_id, id), UNIQUE (village_id, origin, seq));
-  CREATE INDEX IF NOT EXISTS ops_by_entity ON ops (village_id, entity_kind, entity_id, hlc);
-  CREATE TRIGGER IF NOT EXISTS ops_immutable_u BEFORE UPDATE ON ops BEGIN SELECT RAISE(ABORT, 'ops are immutable'); END;
-  CREATE TRIGGER IF NOT EXISTS ops_immutable_d BEFORE DELETE ON ops BEGIN SELECT RAISE(ABORT, 'ops are immutable'); END;
-  CREATE TABLE IF NOT EXISTS entities (village_id INTEGER NOT NULL, kind TEXT NOT NULL, id TEXT NOT NULL, present INTEGER NOT NULL,
-    created_at INTEGER, state TEXT NOT NULL, PRIMARY KEY (village_id, kind, id));
-  CREATE TABLE IF NOT EXISTS events (edge_id TEXT NOT NULL, event_id INTEGER NOT NULL, camera_id INTEGER, type TEXT NOT NULL,
-    at_ms INTEGER NOT NULL, detail TEXT NOT NULL, PRIMARY KEY (edge_id, event_id));
-  -- Messages that failed validation or could not be applied: kept with the reason, never silently dropped.
-  CREATE TABLE IF NOT EXISTS dead_letters (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, topic TEXT NOT NULL, edge_id TEXT,
-    reason TEXT NOT NULL, bytes INTEGER NOT NULL, payload BLOB);
-  CREATE INDEX IF NOT EXISTS dead_letters_by_edge ON dead_letters (edge_id, id);
-  -- Dead letters not kept (over DEAD_LETTERS_PER_EDGE), per edge id ('' for none): counted, so the loss is visible.
-  CREATE TABLE IF NOT EXISTS dead_letter_drops (edge_key TEXT PRIMARY KEY, dropped INTEGER NOT NULL, last_at INTEGER NOT NULL);
-`;
-
 /** Dead letters keep at most this much of a payload (an oversized one is what got it here). */
 const DEAD_LETTER_KEEP = 64 * 1024;
 
@@ -203,12 +175,15 @@ const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex
 
 export class SqliteCloudStore implements CloudStore {
   readonly #db: Database.Database;
+  readonly #ownsDb: boolean;
   readonly #statements: Statements;
   readonly #now: () => number;
   readonly #models: ReadonlyMap<string, Model>;
   readonly accounts: SqliteAccountStore;
   readonly audit: SqliteAuditStore;
-  readonly #clocks = new Map<number, HlcClock>();
+  /** Each village's op log, made on first use. */
+  readonly #logs = new Map<number, OpLog>();
+  readonly #log: OpLogLogger | undefined;
 
   readonly #cipher: FieldCipher | undefined;
 
@@ -217,23 +192,17 @@ export class SqliteCloudStore implements CloudStore {
   /**
    * `cipher`: encrypts sensitive fields at rest (docs/design/privacy.md); the Cloud root always passes one.
    * `brokerHash`: an external broker's hash of a new edge password, stored in the pairing's transaction.
+   * `log`: told of ops whose clock is too far ahead to adopt, and of ops of an unknown kind.
+   * `db`: the process's one connection to cloud.db (database.ts); `file`: a database of its own (tests, tools).
    */
-  constructor(opts: { file: string; models: readonly Model[]; now?: () => number; cipher?: FieldCipher; brokerHash?: (password: string) => string }) {
+  constructor(opts: { models: readonly Model[]; now?: () => number; cipher?: FieldCipher; brokerHash?: (password: string) => string; log?: OpLogLogger } & ({ db: CloudDb } | { file: string })) {
+    this.#log = opts.log;
     this.#cipher = opts.cipher;
     this.#brokerHash = opts.brokerHash;
-    if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
-    this.#db = new Database(opts.file);
+    // Given a connection, the caller owns it (and closes it); given a file, the store opens and closes its own.
+    this.#ownsDb = 'file' in opts;
+    this.#db = 'file' in opts ? openCloudDatabase(opts.file) : opts.db;
     this.#statements = new Statements(this.#db);
-    this.#db.pragma('journal_mode = WAL');
-    // A committed op must survive power loss before we ack it: with synchronous=NORMAL a committed
-    // transaction can roll back after a power cut.
-    this.#db.pragma('synchronous = FULL');
-    this.#db.exec(SCHEMA);
-    // Added after the first release: a store made before it gets the column here.
-    if (!this.#db.prepare("SELECT 1 FROM pragma_table_info('edges') WHERE name = 'presence_at'").get()) this.#db.exec('ALTER TABLE edges ADD COLUMN presence_at INTEGER NOT NULL DEFAULT 0');
-    if (!this.#db.prepare("SELECT 1 FROM pragma_table_info('edges') WHERE name = 'revoked_at'").get()) this.#db.exec('ALTER TABLE edges ADD COLUMN revoked_at INTEGER');
-    this.#db.exec(ACCOUNTS_SCHEMA);
-    this.#db.exec(AUDIT_SCHEMA);
     this.#now = opts.now ?? Date.now;
     this.#models = new Map(opts.models.map((m) => [m.kind, m]));
     this.accounts = new SqliteAccountStore(this.#db, this.#now);
@@ -245,7 +214,7 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   close(): void {
-    this.#db.close();
+    if (this.#ownsDb) this.#db.close();
   }
 
   createVillage(name: string): Village {
@@ -352,17 +321,14 @@ export class SqliteCloudStore implements CloudStore {
     return { opsCommitted: r?.ops_committed ?? 0, eventsCommitted: r?.events_committed ?? 0, downAcked: r?.down_acked ?? 0 };
   }
 
-  ingestEdgeOps(edge: EdgeRecord, ops: readonly Op[]): { applied: number; duplicates: number; committed: number } {
+  ingestEdgeOps(edge: EdgeRecord, ops: readonly Op[]): { applied: number; duplicates: number; skewed: number; committed: number } {
     return this.#db.transaction(() => {
-      let applied = 0;
-      let duplicates = 0;
-      for (const op of ops) (this.#ingestOne(edge.villageId, op) ? applied++ : duplicates++);
-      this.#saveClock(edge.villageId);
+      const r = this.#opLog(edge.villageId).ingest(ops);
       let committed = this.marks(edge.edgeId).opsCommitted;
       const has = this.#sql('SELECT 1 FROM ops WHERE village_id = ? AND id = ?');
       while (edge.node && has.get(edge.villageId, opId(edge.node, committed + 1))) committed++;
       this.#sql('UPDATE edges SET ops_committed = ? WHERE edge_id = ?').run(committed, edge.edgeId);
-      return { applied, duplicates, committed };
+      return { applied: r.applied.length, duplicates: r.duplicates, skewed: r.skewed, committed };
     })();
   }
 
@@ -386,24 +352,7 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   commit(villageId: number, actor: string, drafts: readonly OpDraft[]): Op[] {
-    return this.#db.transaction(() => {
-      const v = this.village(villageId);
-      if (!v) throw new Error(`no village ${villageId}`);
-      const clock = this.#clock(villageId);
-      const ops: Op[] = [];
-      for (const d of drafts) {
-        if (!this.#models.has(d.entityKind)) throw new Error(`unknown entity kind ${d.entityKind}`);
-        // What we send must be what docs/protocol/ says; a mismatch is a bug here, not input to refuse.
-        const problem = opDraftProblem(d);
-        if (problem) throw new Error(problem);
-        const { seq } = this.#sql('UPDATE villages SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq - 1 AS seq').get(villageId) as { seq: number };
-        const op: Op = { id: opId(v.node, seq), origin: v.node, seq, hlc: clock.now(), actor, entityKind: d.entityKind, entityId: d.entityId, type: d.type, payload: d.payload };
-        this.#ingestOne(villageId, op);
-        ops.push(op);
-      }
-      this.#saveClock(villageId);
-      return ops;
-    })();
+    return this.#opLog(villageId).commit(actor, drafts);
   }
 
   opsAfter(villageId: number, origin: string, afterSeq: number, limit: number): Op[] {
@@ -482,46 +431,23 @@ export class SqliteCloudStore implements CloudStore {
     return rows.map((r) => ({ edgeId: r.edge_id, id: r.event_id, cameraId: r.camera_id, type: r.type, atMs: r.at_ms, detail: JSON.parse(r.detail) as Record<string, unknown> }));
   }
 
-  #clock(villageId: number): HlcClock {
-    let c = this.#clocks.get(villageId);
-    if (!c) {
-      const v = this.#sql('SELECT node, hlc FROM villages WHERE id = ?').get(villageId) as { node: string; hlc: string | null };
-      c = new HlcClock({ node: v.node, now: this.#now, last: v.hlc });
-      this.#clocks.set(villageId, c);
+  /** The village's op log; throws for a village that does not exist. */
+  #opLog(villageId: number): OpLog {
+    let log = this.#logs.get(villageId);
+    if (!log) {
+      const v = this.village(villageId);
+      if (!v) throw new Error(`no village ${villageId}`);
+      log = new OpLog({
+        storage: new VillageOpLogStorage({ db: this.#db, statements: this.#statements, villageId, cipher: this.#cipher }),
+        node: v.node,
+        now: this.#now,
+        models: this.#models.values(),
+        log: this.#log,
+        draftProblem: opDraftProblem,
+      });
+      this.#logs.set(villageId, log);
     }
-    return c;
-  }
-
-  #saveClock(villageId: number): void {
-    this.#sql('UPDATE villages SET hlc = ? WHERE id = ?').run(this.#clock(villageId).last, villageId);
-  }
-
-  /** Returns false for a duplicate. An id stored with different content is an error (the caller dead-letters it). */
-  #ingestOne(villageId: number, op: Op): boolean {
-    const existing = this.#sql('SELECT hlc, entity_id, type FROM ops WHERE village_id = ? AND id = ?').get(villageId, op.id) as
-      | { hlc: string; entity_id: string; type: string }
-      | undefined;
-    if (existing) {
-      if (existing.hlc !== op.hlc || existing.entity_id !== op.entityId || existing.type !== op.type) throw new Error(`op ${op.id} differs from the stored op with the same id`);
-      return false;
-    }
-    this.#clock(villageId).observe(op.hlc);
-    this.#sql('INSERT INTO ops (village_id, id, origin, seq, hlc, actor, entity_kind, entity_id, type, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(villageId, op.id, op.origin, op.seq, op.hlc, op.actor, op.entityKind, op.entityId, op.type, JSON.stringify(this.#cipher ? this.#cipher.sealPayload(op.entityKind, op.payload) : op.payload));
-    const model = this.#models.get(op.entityKind);
-    // Ops of a kind this version does not know are kept; an upgrade folds them.
-    if (!model) return true;
-    const row = this.#sql('SELECT state FROM entities WHERE village_id = ? AND kind = ? AND id = ?').get(villageId, op.entityKind, op.entityId) as { state: string } | undefined;
-    const current = row ? this.#parseState(row.state) : model.init(op.entityId);
-    const next = isInOrder(current, op)
-      ? stepOwned(model, current, op)
-      : fold(model, op.entityId, (this.#sql('SELECT * FROM ops WHERE village_id = ? AND entity_kind = ? AND entity_id = ?').all(villageId, op.entityKind, op.entityId) as OpRow[]).map((r) => this.#opFromRow(r)));
-    this.#sql(
-        `INSERT INTO entities (village_id, kind, id, present, created_at, state) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (village_id, kind, id) DO UPDATE SET present = excluded.present, created_at = excluded.created_at, state = excluded.state`,
-      )
-      .run(villageId, next.kind, next.id, next.exists ? 1 : 0, next.createdAt, JSON.stringify(this.#cipher ? this.#cipher.sealState(next) : next));
-    return true;
+    return log;
   }
 
   #opFromRow(row: OpRow): Op {

@@ -22,3 +22,5 @@ export * from './fs/write-durably.ts';
 export * from './http/openapi.ts';
 // What the edge's and the cloud's APIs answer with, for their OpenAPI documents.
 export * from './http/reply-schemas.ts';
+// Schema migrations: one runner for the edge's and the cloud's databases.
+export * from './platform/migrations.ts';

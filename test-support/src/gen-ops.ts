@@ -52,7 +52,8 @@ function payloadFor(kind: string, x: Action, priorIds: string[]): { type: string
           return { type: 'ticket.created', payload: { category: pick(['garbage', 'parking'], a), categoryName: 'n', slaMinutes: pick([30, 120], b), description: `d${c}`, reporter: `u${a}`, anonymous: b % 3 === 0, photos: [`P${a}`], place: null, lat: 36.1, lng: 120.3 } };
         case 1:
         case 2:
-          return { type: 'ticket.status', payload: { from: pick(TICKET_STATUSES, a), to: pick(TICKET_STATUSES, b), note: `n${c}`, assignee: `w${c % 3}`, duplicateOf: null } };
+          // Some without fromAssignee (ops from before it existed), some with a random one: crossed reassignments are common.
+          return { type: 'ticket.status', payload: { from: pick(TICKET_STATUSES, a), to: pick(TICKET_STATUSES, b), note: `n${c}`, assignee: `w${c % 3}`, ...(a % 3 === 0 ? {} : { fromAssignee: pick([null, 'w0', 'w1', 'w2'], a + b) }), duplicateOf: null } };
         case 3:
           return { type: 'ticket.updated', payload: { fields: a % 2 ? { description: `e${b}` } : { slaMinutes: pick([15, 30, 60], b), lat: c } } };
         case 4:

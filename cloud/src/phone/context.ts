@@ -4,7 +4,7 @@
  * run time) and the small helpers the edge's services have (status drafts,
  * config lookups with built-in defaults).
  */
-import { canTransition, governanceModels, ID_PATTERN_SOURCE, newId, type EntityBase, type OpDraft, type Transitions } from '@cunbox/shared';
+import { canTransition, governanceModels, ID_PATTERN_SOURCE, newId, seenAssignee, type EntityBase, type OpDraft, type Transitions } from '@cunbox/shared';
 import type { Logger } from 'pino';
 import type { CloudErrorCode } from '../http.ts';
 import type { CloudStore } from '../store.ts';
@@ -87,7 +87,7 @@ export class Village {
 /** A status op from the current status; INVALID_TRANSITION (409) when the workflow does not allow it (as the edge's statusDraft). */
 export function statusDraft<S extends string>(ctx: PhoneContext, state: EntityBase & { status: S }, table: Transitions<S>, to: S, extra: Record<string, unknown> = {}): OpDraft {
   if (!canTransition(table, state.status, to)) throw ctx.fail('INVALID_TRANSITION', `cannot go from ${state.status} to ${to}`);
-  return { entityKind: state.kind, entityId: state.id, type: `${state.kind}.status`, payload: { from: state.status, to, ...extra } };
+  return { entityKind: state.kind, entityId: state.id, type: `${state.kind}.status`, payload: { from: state.status, to, ...seenAssignee(state, extra), ...extra } };
 }
 
 // — closed JSON schemas: an unknown field is a 400, never ignored —

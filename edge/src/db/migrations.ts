@@ -1,6 +1,7 @@
 /**
  * Append-only schema migrations, one list per domain (recording here; others
- * in their own modules), applied in order and recorded by name in
+ * in their own modules), applied in order by the shared runner
+ * (shared/src/platform/migrations.ts) and recorded by name in
  * `schema_migrations`. Names are unique forever; a released migration is never
  * edited: add a new one. Domains evolve independently, so their lists are
  * concatenated rather than numbered globally.
@@ -15,11 +16,9 @@ import { motionMigrations } from '../motion/migrations.ts';
 import { eventMigrations } from '../events/migrations.ts';
 import { checkpointMigrations } from '../checkpoints/migrations.ts';
 
-export interface Migration {
-  /** Unique, stable, e.g. 'recording/001-initial'. */
-  name: string;
-  sql: string;
-}
+import type { Migration } from '@cunbox/shared';
+
+export type { Migration };
 
 export const recordingMigrations: readonly Migration[] = [
   {

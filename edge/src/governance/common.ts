@@ -1,4 +1,4 @@
-import { canTransition, newId, type EntityBase, type OpDraft, type Transitions } from '@cunbox/shared';
+import { canTransition, newId, seenAssignee, type EntityBase, type OpDraft, type Transitions } from '@cunbox/shared';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Role, UserStore } from '../auth/users.ts';
@@ -41,7 +41,7 @@ export function statusDraft<S extends string>(
   if (!canTransition(table, state.status, to)) {
     throw new CunboxError('INVALID_TRANSITION', `cannot go from ${state.status} to ${to}`);
   }
-  return { entityKind: state.kind, entityId: state.id, type: `${state.kind}.status`, payload: { from: state.status, to, ...extra } };
+  return { entityKind: state.kind, entityId: state.id, type: `${state.kind}.status`, payload: { from: state.status, to, ...seenAssignee(state, extra), ...extra } };
 }
 
 /** Acknowledges every unreviewed conflict of the entity. */

@@ -804,7 +804,7 @@ export interface components {
             updatedAt: number | null;
             lastHlc: string | null;
             opCount: number;
-            /** @description status changes that crossed while offline */
+            /** @description status changes and assignments that crossed while offline */
             conflicts: {
                 opId: string;
                 hlc: string;
@@ -814,6 +814,11 @@ export interface components {
                 to: string;
                 applied: boolean;
                 reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
             }[];
             needsReview: boolean;
             category: string | null;
@@ -870,7 +875,7 @@ export interface components {
             updatedAt: number | null;
             lastHlc: string | null;
             opCount: number;
-            /** @description status changes that crossed while offline */
+            /** @description status changes and assignments that crossed while offline */
             conflicts: {
                 opId: string;
                 hlc: string;
@@ -880,6 +885,11 @@ export interface components {
                 to: string;
                 applied: boolean;
                 reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
             }[];
             needsReview: boolean;
             name: string;
@@ -901,7 +911,7 @@ export interface components {
             updatedAt: number | null;
             lastHlc: string | null;
             opCount: number;
-            /** @description status changes that crossed while offline */
+            /** @description status changes and assignments that crossed while offline */
             conflicts: {
                 opId: string;
                 hlc: string;
@@ -911,6 +921,11 @@ export interface components {
                 to: string;
                 applied: boolean;
                 reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
             }[];
             needsReview: boolean;
             name: string;
@@ -931,7 +946,7 @@ export interface components {
             updatedAt: number | null;
             lastHlc: string | null;
             opCount: number;
-            /** @description status changes that crossed while offline */
+            /** @description status changes and assignments that crossed while offline */
             conflicts: {
                 opId: string;
                 hlc: string;
@@ -941,6 +956,11 @@ export interface components {
                 to: string;
                 applied: boolean;
                 reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
             }[];
             needsReview: boolean;
             category: string | null;
@@ -964,7 +984,7 @@ export interface components {
             updatedAt: number | null;
             lastHlc: string | null;
             opCount: number;
-            /** @description status changes that crossed while offline */
+            /** @description status changes and assignments that crossed while offline */
             conflicts: {
                 opId: string;
                 hlc: string;
@@ -974,6 +994,11 @@ export interface components {
                 to: string;
                 applied: boolean;
                 reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
             }[];
             needsReview: boolean;
             type: string;
@@ -1018,7 +1043,7 @@ export interface components {
             updatedAt: number | null;
             lastHlc: string | null;
             opCount: number;
-            /** @description status changes that crossed while offline */
+            /** @description status changes and assignments that crossed while offline */
             conflicts: {
                 opId: string;
                 hlc: string;
@@ -1028,6 +1053,11 @@ export interface components {
                 to: string;
                 applied: boolean;
                 reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
             }[];
             needsReview: boolean;
             type: string;

@@ -3008,7 +3008,7 @@ export interface components {
             updatedAt: number | null;
             lastHlc: string | null;
             opCount: number;
-            /** @description status changes that crossed while offline */
+            /** @description status changes and assignments that crossed while offline */
             conflicts: {
                 opId: string;
                 hlc: string;
@@ -3018,6 +3018,11 @@ export interface components {
                 to: string;
                 applied: boolean;
                 reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
             }[];
             needsReview: boolean;
             category: string | null;
@@ -3074,7 +3079,7 @@ export interface components {
             updatedAt: number | null;
             lastHlc: string | null;
             opCount: number;
-            /** @description status changes that crossed while offline */
+            /** @description status changes and assignments that crossed while offline */
             conflicts: {
                 opId: string;
                 hlc: string;
@@ -3084,6 +3089,11 @@ export interface components {
                 to: string;
                 applied: boolean;
                 reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
             }[];
             needsReview: boolean;
             name: string;
@@ -3105,7 +3115,7 @@ export interface components {
             updatedAt: number | null;
             lastHlc: string | null;
             opCount: number;
-            /** @description status changes that crossed while offline */
+            /** @description status changes and assignments that crossed while offline */
             conflicts: {
                 opId: string;
                 hlc: string;
@@ -3115,6 +3125,11 @@ export interface components {
                 to: string;
                 applied: boolean;
                 reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
             }[];
             needsReview: boolean;
             name: string;
@@ -3135,7 +3150,7 @@ export interface components {
             updatedAt: number | null;
             lastHlc: string | null;
             opCount: number;
-            /** @description status changes that crossed while offline */
+            /** @description status changes and assignments that crossed while offline */
             conflicts: {
                 opId: string;
                 hlc: string;
@@ -3145,6 +3160,11 @@ export interface components {
                 to: string;
                 applied: boolean;
                 reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
             }[];
             needsReview: boolean;
             name: string;
@@ -3166,7 +3186,7 @@ export interface components {
             updatedAt: number | null;
             lastHlc: string | null;
             opCount: number;
-            /** @description status changes that crossed while offline */
+            /** @description status changes and assignments that crossed while offline */
             conflicts: {
                 opId: string;
                 hlc: string;
@@ -3176,6 +3196,11 @@ export interface components {
                 to: string;
                 applied: boolean;
                 reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
             }[];
             needsReview: boolean;
             name: string;
@@ -3197,7 +3222,7 @@ export interface components {
             updatedAt: number | null;
             lastHlc: string | null;
             opCount: number;
-            /** @description status changes that crossed while offline */
+            /** @description status changes and assignments that crossed while offline */
             conflicts: {
                 opId: string;
                 hlc: string;
@@ -3207,6 +3232,11 @@ export interface components {
                 to: string;
                 applied: boolean;
                 reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
             }[];
             needsReview: boolean;
             category: string | null;
@@ -3230,7 +3260,7 @@ export interface components {
             updatedAt: number | null;
             lastHlc: string | null;
             opCount: number;
-            /** @description status changes that crossed while offline */
+            /** @description status changes and assignments that crossed while offline */
             conflicts: {
                 opId: string;
                 hlc: string;
@@ -3240,6 +3270,11 @@ export interface components {
                 to: string;
                 applied: boolean;
                 reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
             }[];
             needsReview: boolean;
             type: string;
@@ -3284,7 +3319,7 @@ export interface components {
             updatedAt: number | null;
             lastHlc: string | null;
             opCount: number;
-            /** @description status changes that crossed while offline */
+            /** @description status changes and assignments that crossed while offline */
             conflicts: {
                 opId: string;
                 hlc: string;
@@ -3294,6 +3329,11 @@ export interface components {
                 to: string;
                 applied: boolean;
                 reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
             }[];
             needsReview: boolean;
             type: string;
@@ -3317,7 +3357,7 @@ export interface components {
             updatedAt: number | null;
             lastHlc: string | null;
             opCount: number;
-            /** @description status changes that crossed while offline */
+            /** @description status changes and assignments that crossed while offline */
             conflicts: {
                 opId: string;
                 hlc: string;
@@ -3327,6 +3367,11 @@ export interface components {
                 to: string;
                 applied: boolean;
                 reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
             }[];
             needsReview: boolean;
             name: string;
@@ -3356,7 +3401,7 @@ export interface components {
             updatedAt: number | null;
             lastHlc: string | null;
             opCount: number;
-            /** @description status changes that crossed while offline */
+            /** @description status changes and assignments that crossed while offline */
             conflicts: {
                 opId: string;
                 hlc: string;
@@ -3366,6 +3411,11 @@ export interface components {
                 to: string;
                 applied: boolean;
                 reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
             }[];
             needsReview: boolean;
             ruleCode: string;
@@ -3386,7 +3436,7 @@ export interface components {
             updatedAt: number | null;
             lastHlc: string | null;
             opCount: number;
-            /** @description status changes that crossed while offline */
+            /** @description status changes and assignments that crossed while offline */
             conflicts: {
                 opId: string;
                 hlc: string;
@@ -3396,6 +3446,11 @@ export interface components {
                 to: string;
                 applied: boolean;
                 reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
             }[];
             needsReview: boolean;
             sessionType: string;

@@ -3,7 +3,7 @@ import { initState } from '../oplog/fold.ts';
 import type { EntityBase } from '../oplog/types.ts';
 import { assignFields, bool, f, obj, str } from './read.ts';
 import { markCreated, opTime } from './time.ts';
-import { addFact, applyReview, applyStatus, type Transitions } from './workflow.ts';
+import { addFact, applyReview, applyStatus, flagReassignment, type Transitions } from './workflow.ts';
 
 /** A villager's profile for help requests. idNumber, phone and the group flags are sensitive. */
 export interface ResidentState extends EntityBase {
@@ -118,12 +118,16 @@ export const helpRequestModel: Model<HelpRequestState> = {
         s.description = str(p.description) ?? '';
         s.urgent = bool(p.urgent) ?? false;
         break;
-      case 'help_request.status':
-        if (applyStatus(s, op, HELP_TRANSITIONS)) {
+      case 'help_request.status': {
+        const assigneeBefore = s.assignee;
+        const applied = applyStatus(s, op, HELP_TRANSITIONS);
+        flagReassignment(s, op, assigneeBefore, applied);
+        if (applied) {
           s.statusNote = str(p.note);
           if (s.status === 'assigned') s.assignee = str(p.assignee) ?? s.assignee;
         }
         break;
+      }
       case 'help_request.followup':
         addFact(s.followUps, str(p.followUpId) && str(p.text) !== null ? { id: str(p.followUpId)!, text: str(p.text)!, by: op.actor, at: opTime(op) } : null);
         break;

@@ -41,7 +41,10 @@ const tiers = { type: ['array', 'null'], items: { type: 'object', required: ['mi
 const body = (properties: Record<string, unknown>, required: string[] = []): Record<string, unknown> => ({ type: 'object', required, properties });
 /** `{fields: {…}}`: last-writer-wins per field; only the fields present change. */
 const fieldsBody = (fields: Record<string, unknown>): Record<string, unknown> => body({ fields: body(fields) }, ['fields']);
-/** `<kind>.status`: the status its author saw (`from`, for conflict detection) and the one wanted. */
+/**
+ * `<kind>.status`: the status its author saw (`from`, for conflict detection) and the one wanted;
+ * an assignment also says who its author saw responsible (`fromAssignee`: crossed reassignments).
+ */
 const statusBody = (statuses: readonly string[], extra: Record<string, unknown> = {}): Record<string, unknown> =>
   body({ from: { enum: [...statuses] }, to: { enum: [...statuses] }, note: strOrNull, ...extra }, ['from', 'to']);
 /** `<kind>.reviewed`: someone looked at these conflicting status ops. */
@@ -79,7 +82,7 @@ export const OP_TYPES: Readonly<Record<string, OpTypeSpec>> = {
   'ticket.status': {
     entityKind: 'ticket',
     summary: 'A ticket moves through its workflow (assigned, resolved, reopened, …).',
-    payload: statusBody(TICKET_STATUSES, { assignee: strOrNull, duplicateOf: strOrNull }),
+    payload: statusBody(TICKET_STATUSES, { assignee: strOrNull, fromAssignee: strOrNull, duplicateOf: strOrNull }),
   },
   'ticket.comment': { entityKind: 'ticket', summary: 'A comment; the author is the op actor.', payload: body({ commentId: str, text: str }, ['commentId', 'text']) },
   'ticket.footage': {
@@ -106,7 +109,7 @@ export const OP_TYPES: Readonly<Record<string, OpTypeSpec>> = {
     summary: 'A resident asks for help of a type.',
     payload: body({ residentId: strOrNull, type: str, typeName: str, description: str, urgent: bool }, ['type']),
   },
-  'help_request.status': { entityKind: 'help_request', summary: 'A help request moves through its workflow.', payload: statusBody(HELP_STATUSES, { assignee: strOrNull }) },
+  'help_request.status': { entityKind: 'help_request', summary: 'A help request moves through its workflow.', payload: statusBody(HELP_STATUSES, { assignee: strOrNull, fromAssignee: strOrNull }) },
   'help_request.followup': { entityKind: 'help_request', summary: 'A follow-up note.', payload: body({ followUpId: str, text: str }, ['followUpId', 'text']) },
   'help_request.reviewed': { entityKind: 'help_request', summary: 'Conflicting status changes were looked at.', payload: reviewedBody },
   'help_type.set': { entityKind: 'help_type', summary: 'A help type (entity id: its code) is created or changed.', payload: fieldsBody({ name: str, active: bool }) },

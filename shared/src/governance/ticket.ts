@@ -4,7 +4,7 @@ import type { EntityBase } from '../oplog/types.ts';
 import { assignFields, bool, f, num, obj, str, strList } from './read.ts';
 import { markCreated, opTime } from './time.ts';
 import { readAttributeValues, type AttributeValues } from './service-attributes.ts';
-import { addFact, applyReview, applyStatus, type Transitions } from './workflow.ts';
+import { addFact, applyReview, applyStatus, flagReassignment, type Transitions } from './workflow.ts';
 
 /** Photos one ticket may have: checked where photos are attached (the edge's API, the cloud's phone API). */
 export const TICKET_MAX_PHOTOS = 9;
@@ -144,7 +144,10 @@ export const ticketModel: Model<TicketState> = {
         updateFields(s, obj(p.fields) ?? {});
         break;
       case 'ticket.status': {
-        if (!applyStatus(s, op, TICKET_TRANSITIONS)) break;
+        const assigneeBefore = s.assignee;
+        const applied = applyStatus(s, op, TICKET_TRANSITIONS);
+        flagReassignment(s, op, assigneeBefore, applied);
+        if (!applied) break;
         s.statusNote = str(p.note);
         if (s.status === 'assigned') s.assignee = str(p.assignee) ?? s.assignee;
         if (s.status === 'duplicate') s.duplicateOf = str(p.duplicateOf);

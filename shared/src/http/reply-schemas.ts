@@ -44,7 +44,25 @@ const entityBase: Record<string, Schema> = {
   updatedAt: msOrNull,
   lastHlc: strOrNull,
   opCount: int,
-  conflicts: { ...array(objectSchema({ opId: str, hlc: str, actor: str, expected: str, found: str, to: str, applied: bool, reviewedBy: strOrNull })), description: 'status changes that crossed while offline' },
+  conflicts: {
+    ...array(
+      objectSchema(
+        {
+          opId: str,
+          hlc: str,
+          actor: str,
+          expected: str,
+          found: str,
+          to: str,
+          applied: bool,
+          reviewedBy: strOrNull,
+          assignee: { ...objectSchema({ found: str, to: str }), description: 'an assignment that crossed another: the worker the fold had (found) and the one this op named (to)' },
+        },
+        { optional: ['assignee'] },
+      ),
+    ),
+    description: 'status changes and assignments that crossed while offline',
+  },
   needsReview: bool,
 };
 const record = ($id: string, description: string, properties: Record<string, Schema>, optional: string[] = []) => objectSchema({ ...entityBase, ...properties }, { $id, description, open: true, optional });

@@ -3,3 +3,4 @@ export * from './ids.ts';
 export * from './types.ts';
 export * from './fold.ts';
 export * from './row.ts';
+export * from './op-log.ts';

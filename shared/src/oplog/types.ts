@@ -29,7 +29,7 @@ export interface OpDraft<P = Record<string, unknown>> {
   payload: P;
 }
 
-/** Two status changes made without seeing each other, as the fold found them. */
+/** Two status changes (or assignments) made without seeing each other, as the fold found them. */
 export interface Conflict {
   opId: string;
   hlc: string;
@@ -43,6 +43,12 @@ export interface Conflict {
   applied: boolean;
   /** Set when someone has looked at it (a `*.reviewed` op). */
   reviewedBy: string | null;
+  /**
+   * When the op assigned the entity to someone other than the worker the fold
+   * had made responsible: that worker (`found`, who is no longer responsible
+   * if the op applied) and the one the op named (`to`).
+   */
+  assignee?: { found: string; to: string };
 }
 
 /** What every entity's state carries besides its own fields. */
