@@ -12,8 +12,9 @@
  *   A remembered edge is let in even while its id is being hammered by
  *   someone else (the limiter would otherwise lock the real edge out).
  */
-import { createHash, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { CloudStore, EdgeRecord } from './store.ts';
+import { verifyEdgeSecret } from './edge-secret.ts';
 
 /** What the authenticator needs of a rate limiter (the phone API's LoginLimiter fits). */
 export interface FailureLimiter {
@@ -36,22 +37,6 @@ export interface EdgeAuthOptions {
   maxRunningPerAddress: number;
 }
 export const defaultEdgeAuthOptions: EdgeAuthOptions = { cacheTtlMs: 10 * 60_000, maxRunningPerAddress: 4 };
-
-/** Edge passwords: `scrypt$<salt hex>$<key hex>`, Node's default scrypt cost (N=2^14, r=8, p=1). */
-const KEYLEN = 32;
-
-/** Only at pairing, after the one-time code was used up: a caller cannot make us run it at will. */
-export function hashEdgeSecret(secret: string): string {
-  const salt = randomBytes(16);
-  return `scrypt$${salt.toString('hex')}$${scryptSync(secret, salt, KEYLEN).toString('hex')}`;
-}
-
-export function verifyEdgeSecret(stored: string, secret: string): Promise<boolean> {
-  const [, salt, hash] = stored.split('$');
-  if (!salt || !hash) return Promise.resolve(false);
-  const expected = Buffer.from(hash, 'hex');
-  return new Promise((resolve) => scrypt(secret, Buffer.from(salt, 'hex'), expected.length, (err, key) => resolve(!err && key.length === expected.length && timingSafeEqual(key, expected))));
-}
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 

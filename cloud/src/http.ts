@@ -11,9 +11,11 @@ import type { Logger } from 'pino';
 import type { CloudStore } from './store.ts';
 import type { CloudMedia } from './media.ts';
 import { registerMediaRoutes } from './media-routes.ts';
-import { bearer, phoneUser, registerPhoneApi } from './phone/api.ts';
+import { phoneUser, registerPhoneApi } from './phone/api.ts';
+import { bearer } from './phone/router.ts';
 import { METRICS_CONTENT_TYPE, type CloudMetrics } from './metrics.ts';
 import { registerOpenApi, replies } from './openapi.ts';
+import { cloudErrors, type CloudErrorCode } from './errors.ts';
 
 export interface CloudApiDeps {
   store: CloudStore;
@@ -37,23 +39,6 @@ export interface CloudApiDeps {
   observability?: { metrics: CloudMetrics; liveness: () => string[] };
 }
 
-/** Errors of the cloud API: one table, stable codes. */
-export const cloudErrors = {
-  UNAUTHENTICATED: 401,
-  NOT_FOUND: 404,
-  PAIR_CODE_INVALID: 403,
-  INVALID_INPUT: 400,
-  // The phone API (phone/): a role without the permission, a workflow step not allowed from here, too many failed sign-ins.
-  FORBIDDEN: 403,
-  INVALID_TRANSITION: 409,
-  RATE_LIMITED: 429,
-  // What Fastify itself refuses (bad JSON, a body over the limit, a content type no parser takes).
-  MALFORMED_REQUEST: 400,
-  PAYLOAD_TOO_LARGE: 413,
-  UNSUPPORTED_MEDIA_TYPE: 415,
-  INTERNAL: 500,
-} as const;
-export type CloudErrorCode = keyof typeof cloudErrors;
 class CloudApiError extends Error {
   constructor(
     readonly code: CloudErrorCode,

@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 import { ACCOUNTS_SCHEMA, SqliteAccountStore, type AccountStore } from './accounts.ts';
 import { HlcClock, fold, isInOrder, newCode, opId, presenceIsStale, stepOwned, type EntityBase, type FieldCipher, openOp, parseStoredState, type Model, type Op, type OpDraft, type OpRow, opFromRow, opDraftProblem, type PresenceMessage, type SyncEvent } from '@cunbox/shared';
 import { Statements } from './statements.ts';
-import { hashEdgeSecret } from './edge-auth.ts';
+import { hashEdgeSecret } from './edge-secret.ts';
 import { AUDIT_SCHEMA, SqliteAuditStore, type AuditStore } from './audit.ts';
 
 export interface Village {

@@ -6,7 +6,7 @@
  */
 import { canTransition, governanceModels, ID_PATTERN_SOURCE, newId, type EntityBase, type OpDraft, type Transitions } from '@cunbox/shared';
 import type { Logger } from 'pino';
-import type { CloudErrorCode } from '../http.ts';
+import type { CloudErrorCode } from '../errors.ts';
 import type { CloudStore } from '../store.ts';
 import type { CloudMedia } from '../media.ts';
 import type { VillageUser } from '../accounts.ts';

@@ -1,7 +1,7 @@
 /** Phone sign-in: the edge's username and password, checked against the synced hash. */
 import { DUMMY_PASSWORD_HASH, objectSchema, normalizeUsername, permissionsOf, usernameKey, verifyPassword } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
-import { bearer, type PhoneRouter } from './api.ts';
+import { bearer, type PhoneRouter } from './router.ts';
 import { obj, text, type PhoneContext } from './context.ts';
 import { LoginLimiter, type LoginLimits } from './rate-limit.ts';
 import { replies } from '../openapi.ts';

@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { CunboxError } from '../errors.ts';
 import { dirname } from 'node:path';
-import { migrations as allMigrations, type Migration } from './migrations.ts';
+import { migrations as allMigrations } from './migrations.ts';
+import type { Migration } from './migration.ts';
 
 export type Db = Database.Database;
 

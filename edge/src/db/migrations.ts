@@ -10,16 +10,11 @@ import { governanceMigrations } from '../governance/migrations.ts';
 import { apiMigrations } from '../api/migrations.ts';
 import { cameraMigrations } from '../cameras/migrations.ts';
 import { playbackMigrations } from '../playback/migrations.ts';
-import { syncMigrations } from '../sync/migrations.ts'; // issue #5
+import { syncMigrations } from '../sync/migrations.ts';
 import { motionMigrations } from '../motion/migrations.ts';
 import { eventMigrations } from '../events/migrations.ts';
 import { checkpointMigrations } from '../checkpoints/migrations.ts';
-
-export interface Migration {
-  /** Unique, stable, e.g. 'recording/001-initial'. */
-  name: string;
-  sql: string;
-}
+import type { Migration } from './migration.ts';
 
 export const recordingMigrations: readonly Migration[] = [
   {

@@ -1,4 +1,4 @@
-import type { Migration } from '../db/migrations.ts';
+import type { Migration } from '../db/migration.ts';
 
 /**
  * Sync (issue #5). The outboxes are the tables written in the change's own
