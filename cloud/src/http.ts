@@ -16,6 +16,7 @@ import { bearer } from './phone/router.ts';
 import { METRICS_CONTENT_TYPE, type CloudMetrics } from './metrics.ts';
 import { registerOpenApi, replies } from './openapi.ts';
 import { cloudErrors, type CloudErrorCode } from './errors.ts';
+import type { LoginLimiter } from './phone/rate-limit.ts';
 
 export interface CloudApiDeps {
   store: CloudStore;
@@ -35,6 +36,8 @@ export interface CloudApiDeps {
   pairCodeTtlMs?: number;
   /** Media beside the ops (media.ts); absent: no media routes. */
   media?: CloudMedia;
+  /** The phone API's failed sign-ins (phone/rate-limit.ts). */
+  phoneLogins: LoginLimiter;
   /** GET /metrics (operator token) and GET /healthz; absent: neither route. */
   observability?: { metrics: CloudMetrics; liveness: () => string[] };
 }
@@ -283,7 +286,7 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
   if (deps.media) await registerMediaRoutes(app, { media: deps.media, guardVillage: mayReadMedia });
 
   // The phone-facing API for the villages' own users (phone/api.ts).
-  await registerPhoneApi(app, { store: deps.store, log: deps.log.child({ module: 'phone' }), now: deps.now, onCommit: deps.onCommit, fail, media: deps.media });
+  await registerPhoneApi(app, { store: deps.store, log: deps.log.child({ module: 'phone' }), now: deps.now, onCommit: deps.onCommit, fail, media: deps.media, logins: deps.phoneLogins });
 
   return app;
 }
