@@ -277,6 +277,7 @@ export class Edge {
         const sec = config.http.security;
         const credentials = new Credentials({ db, clock, limits: sec && { sessionIdleMs: sec.sessionIdleMs, sessionLifetimeMs: sec.sessionLifetimeMs } });
         const lockout = new LoginLockout({ db, clock, limits: sec && { perAccount: sec.loginMaxFailures, lockMs: sec.lockoutMs } });
+        const cameraAccess = new CameraAccess(db);
         const api = {
           db,
           clock,
@@ -286,8 +287,8 @@ export class Edge {
           audit,
           credentials,
           lockout,
-          cameraAccess: new CameraAccess(db),
-          kiosks: new KioskAccounts({ db, users, credentials }),
+          cameraAccess,
+          kiosks: new KioskAccounts({ users, credentials, access: cameraAccess }),
           cameraExists: (id: number) => registry.get(id) !== undefined,
           video,
           storage,

@@ -10,10 +10,11 @@ import { CameraAccess } from '../../src/playback/access.ts';
 export function accessParts(deps: { db: Db; clock: Clock; users: UserStore; credentialLimits?: Partial<CredentialLimits>; loginLimits?: Partial<LockoutLimits> }) {
   const { db, clock, users } = deps;
   const credentials = new Credentials({ db, clock, limits: deps.credentialLimits });
+  const cameraAccess = new CameraAccess(db);
   return {
     credentials,
     lockout: new LoginLockout({ db, clock, limits: deps.loginLimits }),
-    cameraAccess: new CameraAccess(db),
-    kiosks: new KioskAccounts({ db, users, credentials }),
+    cameraAccess,
+    kiosks: new KioskAccounts({ users, credentials, access: cameraAccess }),
   };
 }
