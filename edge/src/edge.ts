@@ -302,7 +302,7 @@ export class Edge {
         this.#screen.start();
         await this.#http.start();
       }
-      // Sync (issue #5): only with a `cloud` section. It shares the HTTP part's op store when there
+      // Sync: only with a `cloud` section. It shares governance's op store when there
       // is one: one store per database keeps one hybrid logical clock.
       if (config.cloud) {
         const credentials = readCredentials(config.cloud.credentialsFile);
