@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
@@ -34,8 +34,6 @@ import { countResponses, observabilityRoutes } from './routes/observability.ts';
 import { screenRoutes } from './routes/screen.ts';
 import { kioskRoutes } from './routes/kiosks.ts';
 import { KIOSK_ROLE } from '@cunbox/shared';
-
-export type { Api, ApiDeps, ApiOptions, RouteContext } from './route-context.ts';
 
 const JSON_BODY_LIMIT = 256 * 1024;
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
