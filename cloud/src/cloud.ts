@@ -166,7 +166,9 @@ export class Cloud {
       const media = new CloudMedia({ dataDir: cfg.dataDir, edgeAuth, log: this.#log.child({ module: 'media' }), openIndex: () => new SqliteMediaIndex({ db, now }), options: this.#mediaOptions });
       this.#media = media;
       await media.start();
-      this.#app = await buildCloudApi({ store, log: this.#log, trustProxy: cfg.http.trustProxy, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now, onCommit: () => this.#sync?.notify(), onPaired: () => this.#mosquittoFiles?.apply(), revokeEdge: (edgeId) => this.revokeEdge(edgeId), media, observability: { metrics, liveness: () => cloudLiveness(store, sync) } });
+      // Phone sign-ins are counted in the database: a restart of the cloud does not reset a lockout.
+      const phoneLogins = new LoginLimiter({ now, log: store.accounts.loginFailures });
+      this.#app = await buildCloudApi({ store, log: this.#log, trustProxy: cfg.http.trustProxy, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now, onCommit: () => this.#sync?.notify(), onPaired: () => this.#mosquittoFiles?.apply(), revokeEdge: (edgeId) => this.revokeEdge(edgeId), media, phoneLogins, observability: { metrics, liveness: () => cloudLiveness(store, sync) } });
       await this.#app.listen({ host: cfg.http.host, port: cfg.http.port });
       this.#log.info({ http: this.httpPort, mqtt: cfg.mqtt.mode }, 'cloud started');
     } catch (err) {

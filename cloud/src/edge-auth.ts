@@ -16,7 +16,7 @@
  * written again in the current one when its edge next logs in.
  */
 import { createHash } from 'node:crypto';
-import { SECRET_COST, hashPassword, hashPasswordSync, needsRehash, verifyPassword } from '@cunbox/shared';
+import { SECRET_COST, hashPassword, needsRehash, verifyPassword } from '@cunbox/shared';
 import type { CloudStore, EdgeRecord } from './store.ts';
 
 /** What the authenticator needs of a rate limiter (the phone API's LoginLimiter fits). */
@@ -40,11 +40,6 @@ export interface EdgeAuthOptions {
   maxRunningPerAddress: number;
 }
 export const defaultEdgeAuthOptions: EdgeAuthOptions = { cacheTtlMs: 10 * 60_000, maxRunningPerAddress: 4 };
-
-/** Only at pairing, after the one-time code was used up (inside its transaction): a caller cannot make us run it at will. */
-export function hashEdgeSecret(secret: string): string {
-  return hashPasswordSync(secret, SECRET_COST);
-}
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 

@@ -6,14 +6,17 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Ajv } from 'ajv';
-import { CunboxError, EDGE_ID_PATTERN, allows, freeTextKeyword, newId, nonFiniteInRequest, objectSchema, type ErrorCode, type TicketState } from '@cunbox/shared';
+import { CunboxError, EDGE_ID_PATTERN, allows, freeTextKeyword, newId, nonFiniteInRequest, objectSchema, type TicketState } from '@cunbox/shared';
 import type { Logger } from 'pino';
 import type { CloudStore } from './store.ts';
 import type { CloudMedia } from './media.ts';
 import { registerMediaRoutes } from './media-routes.ts';
-import { bearer, phoneUser, registerPhoneApi } from './phone/api.ts';
+import { phoneUser, registerPhoneApi } from './phone/api.ts';
+import { bearer } from './phone/router.ts';
 import { METRICS_CONTENT_TYPE, type CloudMetrics } from './metrics.ts';
 import { registerOpenApi, replies } from './openapi.ts';
+import type { CloudErrorCode } from './errors.ts';
+import type { LoginLimiter } from './phone/rate-limit.ts';
 
 export interface CloudApiDeps {
   store: CloudStore;
@@ -33,12 +36,12 @@ export interface CloudApiDeps {
   pairCodeTtlMs?: number;
   /** Media beside the ops (media.ts); absent: no media routes. */
   media?: CloudMedia;
+  /** The phone API's failed sign-ins (phone/rate-limit.ts). */
+  phoneLogins: LoginLimiter;
   /** GET /metrics (operator token) and GET /healthz; absent: neither route. */
   observability?: { metrics: CloudMetrics; liveness: () => string[] };
 }
 
-/** Errors of the cloud API: the shared table (the edge answers with the same codes and statuses). */
-export type CloudErrorCode = ErrorCode;
 
 const VILLAGES_REPLY = {
   type: 'object',
@@ -275,7 +278,7 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
   if (deps.media) await registerMediaRoutes(app, { media: deps.media, guardVillage: mayReadMedia });
 
   // The phone-facing API for the villages' own users (phone/api.ts).
-  await registerPhoneApi(app, { store: deps.store, log: deps.log.child({ module: 'phone' }), now: deps.now, onCommit: deps.onCommit, fail, media: deps.media });
+  await registerPhoneApi(app, { store: deps.store, log: deps.log.child({ module: 'phone' }), now: deps.now, onCommit: deps.onCommit, fail, media: deps.media, logins: deps.phoneLogins });
 
   return app;
 }

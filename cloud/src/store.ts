@@ -11,7 +11,7 @@ import { SqliteAccountStore, type AccountStore } from './accounts.ts';
 import { newCode, opId, OpLog, presenceIsStale, type EntityBase, type FieldCipher, openOp, parseStoredState, type Model, type Op, type OpDraft, type OpLogLogger, type OpRow, opFromRow, opDraftProblem, type PresenceMessage, type SyncEvent } from '@cunbox/shared';
 import { VillageOpLogStorage } from './op-log-storage.ts';
 import { Statements } from './statements.ts';
-import { hashEdgeSecret } from './edge-auth.ts';
+import { hashEdgeSecret } from './edge-secret.ts';
 import { SqliteAuditStore, type AuditStore } from './audit.ts';
 import { openCloudDatabase, type CloudDb } from './database.ts';
 

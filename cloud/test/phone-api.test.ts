@@ -17,6 +17,7 @@ import { tmpDir } from '@cunbox/test-support/tmp';
 import mqtt from 'mqtt';
 import { topic } from '@cunbox/shared';
 import { buildApp } from '../../edge/src/api/app.ts';
+import { accessParts } from '../../edge/test/helpers/access-parts.ts';
 import { auditLogBeside } from '../../edge/src/api/audit-beside.ts';
 import { systemClock } from '../../edge/src/clock.ts';
 import { silentLogger } from '../../edge/src/log.ts';
@@ -188,7 +189,7 @@ t.test("a phone's read of unmasked resident data is audited in the cloud and rea
   t.notOk(JSON.stringify(entry).includes('13900001111'), 'the entry names the resident, not what was read');
 
   // On the edge, through its own HTTP API, as its admin sees the audit log.
-  const app = await buildApp({ db: edge.db, clock: systemClock, log: silentLogger(), users: edge.users, governance: edge.gov, audit: auditLogBeside(edge.db), cameraExists: () => false });
+  const app = await buildApp({ db: edge.db, clock: systemClock, log: silentLogger(), users: edge.users, governance: edge.gov, audit: auditLogBeside(edge.db), ...accessParts({ db: edge.db, clock: systemClock, users: edge.users }), cameraExists: () => false });
   t.teardown(() => app.close());
   const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: passwordOf('admin') } });
   t.equal(login.statusCode, 200);

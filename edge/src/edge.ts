@@ -21,6 +21,14 @@ import { acquireLock } from './storage/lock.ts';
 import { HoldStore } from './storage/holds.ts';
 import { stopOrphanRecorders } from './recorder/orphans.ts';
 import { HttpPart } from './api/part.ts';
+import { Credentials } from './api/auth.ts';
+import { UserStore } from './auth/users.ts';
+import { LoginLockout } from './auth/lockout.ts';
+import { KioskAccounts } from './auth/kiosks.ts';
+import { CameraAccess } from './playback/access.ts';
+import { Governance } from './governance/governance.ts';
+import { ScreenFeed } from './screen/feed.ts';
+import { computeSummary } from './screen/summary.ts';
 import { ExportQueue } from './playback/exports.ts';
 import { LiveService } from './playback/live.ts';
 import { SnapshotService } from './playback/snapshots.ts';
@@ -83,6 +91,8 @@ export class Edge {
   #parts: { registry: CameraRegistry; events: EventStore; index: SegmentIndex; holds: HoldStore; exports: ExportQueue } | undefined;
   startupReport: ReconcileReport | undefined;
   #http: HttpPart | undefined;
+  #governance: Governance | undefined;
+  #screen: ScreenFeed | undefined;
   #live: LiveService | undefined;
   #snapshots: SnapshotService | undefined;
   #sync: SyncClient | undefined;
@@ -256,17 +266,48 @@ export class Edge {
         // With motion detection on, the wall's pictures come from its feeds: one RTSP session and decode per camera, not two.
         this.#snapshots = new SnapshotService({ spawner, clock, log: log.child({ module: 'snapshots' }), ffmpegPath, shared: (id) => this.#motion?.latestPicture(id) });
         const motion = this.#motion;
-        const video = { registry, index, holds, exports, layout: this.layout, live: this.#live, snapshots: this.#snapshots, spawner, events, motion: { settings: motionSettings, changed: () => void motion?.sync() } };
+        const video = { registry, index, holds, exports, layout: this.layout, live: this.#live, snapshots: this.#snapshots, spawner, checkpoints, events, motion: { settings: motionSettings, changed: () => void motion?.sync() } };
         if (!config.village) log.warn('no village section in the config: certificates cannot be printed until village.name and village.verify_base_url are set');
-        this.#http = new HttpPart({ db, clock, log, dataDir: config.dataDir, holds, cameraExists: (id) => registry.get(id) !== undefined, http: config.http, audit, cipher, auditRetentionDays: config.audit?.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, video, storage, options: { village: config.village ?? null, timeZone: config.timezone, webRoot: this.#deps.webRoot === undefined ? findWebRoot() : this.#deps.webRoot }, screen: { signal: screenSignal, sources: { events, cameras: () => registry.list(), cameraStates: () => this.#recorder?.status() ?? [], storage: () => storage.latest, cloud: () => (this.#sync ? this.#sync.connected : config.cloud ? false : null) } }, observability: { metrics, liveness: () => liveness({ db: () => this.#db, recorders: () => this.recorder.status(), storage: () => storage.latest }) } });
+        const users = new UserStore({ db, clock });
+        const governance = new Governance({ db, clock, log, dataDir: config.dataDir, users, holds, cipher, onChanged: () => screenSignal.notify('ops') });
+        this.#governance = governance;
+        const screenSources = { events, cameras: () => registry.list(), cameraStates: () => this.#recorder?.status() ?? [], storage: () => storage.latest, cloud: () => (this.#sync ? this.#sync.connected : config.cloud ? false : null) };
+        const villageName = config.village?.name ?? null;
+        this.#screen = new ScreenFeed({ clock, log: log.child({ module: 'screen' }), signal: screenSignal, compute: (now) => computeSummary({ ...screenSources, governance, villageName }, now) });
+        const sec = config.http.security;
+        const credentials = new Credentials({ db, clock, limits: sec && { sessionIdleMs: sec.sessionIdleMs, sessionLifetimeMs: sec.sessionLifetimeMs } });
+        const lockout = new LoginLockout({ db, clock, limits: sec && { perAccount: sec.loginMaxFailures, lockMs: sec.lockoutMs } });
+        const cameraAccess = new CameraAccess(db);
+        const api = {
+          db,
+          clock,
+          log,
+          users,
+          governance,
+          audit,
+          credentials,
+          lockout,
+          cameraAccess,
+          kiosks: new KioskAccounts({ users, credentials, access: cameraAccess }),
+          cameraExists: (id: number) => registry.get(id) !== undefined,
+          video,
+          storage,
+          screen: this.#screen,
+          observability: { metrics, liveness: () => liveness({ db: () => this.#db, recorders: () => this.recorder.status(), storage: () => storage.latest }) },
+        };
+        const options = { village: config.village ?? null, timeZone: config.timezone, webRoot: this.#deps.webRoot === undefined ? findWebRoot() : this.#deps.webRoot };
+        this.#http = new HttpPart({ clock, log, http: config.http, api, auditRetentionDays: config.audit?.retentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS, options });
+        // Both before the API listens: the first request finds the SLA monitor and the screen's feed running.
+        governance.start();
+        this.#screen.start();
         await this.#http.start();
       }
-      // Sync: only with a `cloud` section. It shares the HTTP part's op store when there
+      // Sync: only with a `cloud` section. It shares governance's op store when there
       // is one: one store per database keeps one hybrid logical clock.
       if (config.cloud) {
         const credentials = readCredentials(config.cloud.credentialsFile);
         if (credentials.edgeId !== config.cloud.edgeId) throw new Error(`cloud.edge_id ${config.cloud.edgeId} does not match the credentials file (${credentials.edgeId})`);
-        const store = this.#http?.governance.store ?? new OpStore({ db, clock, log: log.child({ module: 'oplog' }), models: governanceModels, hooks: { ticket: footageHoldHook(db, holds) }, cipher });
+        const store = this.#governance?.store ?? new OpStore({ db, clock, log: log.child({ module: 'oplog' }), models: governanceModels, hooks: { ticket: footageHoldHook(db, holds) }, cipher });
         this.#sync = new SyncClient({ db, store, clock, log: log.child({ module: 'sync' }), credentials, audit });
         this.#sync.start();
         // Photos travel beside the ops, over HTTP under a bandwidth cap: they never delay an op ack.
@@ -282,7 +323,7 @@ export class Edge {
         });
         this.#media.start();
         // And down: photos phones attached through the cloud, fetched by the edge (it accepts no inbound connection).
-        const gov = this.#http?.governance;
+        const gov = this.#governance;
         if (gov) {
           this.#mediaDown = new MediaDownloader({
             clock,
@@ -334,7 +375,7 @@ export class Edge {
     };
     const recorders = this.#recorder?.stop().catch((err: unknown) => this.#deps.log.error({ err }, 'stopping the recorders failed'));
     await step('new work (API, uploads, live, exports, backup)', () =>
-      Promise.all([this.#media?.stop(), this.#mediaDown?.stop(), this.#http?.stop(), this.#live?.stop(), this.#snapshots?.stop(), this.#parts?.exports.stop(), this.#backup?.stop(), this.#onvifEvents?.stop(), this.#motion?.stop()]),
+      Promise.all([this.#media?.stop(), this.#mediaDown?.stop(), this.#stopApi(), this.#live?.stop(), this.#snapshots?.stop(), this.#parts?.exports.stop(), this.#backup?.stop(), this.#onvifEvents?.stop(), this.#motion?.stop()]),
     );
     this.#onvifEvents = undefined;
     this.#motion = undefined;
@@ -342,6 +383,8 @@ export class Edge {
     this.#mediaDown = undefined;
     this.#backup = undefined;
     this.#http = undefined;
+    this.#screen = undefined;
+    this.#governance = undefined;
     await step('recorders (last segments)', () => recorders);
     await step('retention', () => this.#retention?.stop());
     await step('storage monitor', () => this.#storage?.stop());
@@ -354,9 +397,21 @@ export class Edge {
     this.#release = undefined;
   }
 
-  /** The governance part, when the config enables the HTTP API. */
+  /** Governance, its SLA monitor, then the API (the screens' streams end first: close() would wait for them). */
+  async #stopApi(): Promise<void> {
+    this.#governance?.stop();
+    this.#screen?.stop();
+    await this.#http?.stop();
+  }
+
+  /** The HTTP API, when the config has an `http` section. */
   get http(): HttpPart | undefined {
     return this.#http;
+  }
+
+  /** The op store and the governance services behind the API, when the config has an `http` section. */
+  get governance(): Governance | undefined {
+    return this.#governance;
   }
 
   /** The media uploader, when the config has a `cloud` section. */

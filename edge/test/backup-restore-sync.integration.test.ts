@@ -80,7 +80,7 @@ for (const catchUp of ['by the restore', 'by the edge on its first connect (rest
     let edge = await start();
     let edgeUp = true;
     t.teardown(async () => void (edgeUp && (await edge.stop())));
-    const store = (): OpStore => edge.http!.governance.store;
+    const store = (): OpStore => edge.governance!.store;
     const edgeNode = store().node;
     await waitFor('recording: a segment indexed', () => (edge.db.prepare('SELECT count(*) AS n FROM segments').get() as { n: number }).n >= 1, 60_000);
     await waitFor('sync connected', () => edge.sync?.connected === true, 20_000);

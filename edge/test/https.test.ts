@@ -11,11 +11,13 @@ import { HttpPart } from '../src/api/part.ts';
 import { AuditLog } from '../src/api/audit.ts';
 import { HoldStore } from '../src/storage/holds.ts';
 import { UserStore } from '../src/auth/users.ts';
+import { Governance } from '../src/governance/governance.ts';
 import { systemClock } from '../src/clock.ts';
 import { silentLogger } from '../src/log.ts';
 import { writeSelfSignedTls } from '../src/api/tls.ts';
 import { FieldCipher } from '@cunbox/shared';
 import { tmpDir } from '@cunbox/test-support/tmp';
+import { accessParts } from './helpers/access-parts.ts';
 import { cli } from '@cunbox/test-support/edge-cli';
 
 function configIn(dir: string, http = '\nhttp:\n  host: 127.0.0.1\n  port: 0\n', name = 'config'): string {
@@ -28,8 +30,12 @@ async function startPart(t: Test, configFile: string) {
   const config = loadConfigFile(configFile);
   const db = openDatabase(join(config.dataDir, 'cunbox.db'));
   const clock = systemClock;
-  await new UserStore({ db, clock }).create({ username: 'zhang', password: 'Secret-pw-4711', role: 'admin' });
-  const part = new HttpPart({ db, clock, log: silentLogger(), dataDir: config.dataDir, holds: new HoldStore({ db, clock }), cameraExists: () => false, http: config.http!, audit: new AuditLog({ db, clock, key: randomBytes(32) }), auditRetentionDays: 365, cipher: new FieldCipher(randomBytes(32)) });
+  const log = silentLogger();
+  const users = new UserStore({ db, clock });
+  await users.create({ username: 'zhang', password: 'Secret-pw-4711', role: 'admin' });
+  const governance = new Governance({ db, clock, log, dataDir: config.dataDir, users, holds: new HoldStore({ db, clock }), cipher: new FieldCipher(randomBytes(32)) });
+  const api = { db, clock, log, users, governance, audit: new AuditLog({ db, clock, key: randomBytes(32) }), ...accessParts({ db, clock, users }), cameraExists: () => false };
+  const part = new HttpPart({ clock, log, http: config.http!, api, auditRetentionDays: 365 });
   t.teardown(async () => {
     await part.stop();
     db.close();

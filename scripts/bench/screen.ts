@@ -39,6 +39,7 @@ import { openDatabase } from '../../edge/src/db/database.ts';
 import { UserStore } from '../../edge/src/auth/users.ts';
 import { Credentials } from '../../edge/src/api/auth.ts';
 import { KioskAccounts } from '../../edge/src/auth/kiosks.ts';
+import { CameraAccess } from '../../edge/src/playback/access.ts';
 import { Layout } from '../../edge/src/storage/layout.ts';
 import { systemClock } from '../../edge/src/clock.ts';
 import { findWebRoot } from '../../edge/src/api/web.ts';
@@ -201,7 +202,7 @@ try {
   // The screen's account, made before the edge holds the database (as `cunbox kiosk create` would).
   const db = openDatabase(new Layout(dataDir).database);
   const users = new UserStore({ db, clock: systemClock });
-  const made = await new KioskAccounts({ db, users, credentials: new Credentials({ db, clock: systemClock }) }).create({ username: 'bench-screen' }, () => true);
+  const made = await new KioskAccounts({ users, credentials: new Credentials({ db, clock: systemClock }), access: new CameraAccess(db) }).create({ username: 'bench-screen' }, () => true);
   db.close();
 
   const port = await freePort();

@@ -1,7 +1,7 @@
 /** 三务公开 on the phone: read-only. Published for everyone; drafts and reviews only for those who write the tab (as the edge). */
 import { ANNOUNCEMENT_CATEGORIES, ANNOUNCEMENT_STATUSES, type AnnouncementCategory, type AnnouncementState } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
-import type { PhoneRouter } from './api.ts';
+import type { PhoneRouter } from './router.ts';
 import { ID, LIMIT, obj, type PhoneContext } from './context.ts';
 import { replies } from '../openapi.ts';
 

@@ -7,11 +7,12 @@
  * gets 404, as if the village did not exist.
  */
 import { Ajv } from 'ajv';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
-import { allows, freeTextKeyword, operationIdOf, type RouteAccess } from '@cunbox/shared';
+import { allows, freeTextKeyword, operationIdOf } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
 import { Village, type Call, type PhoneContext } from './context.ts';
+import { bearer, type PhoneRouter } from './router.ts';
 import { sessionRoutes } from './session.ts';
 import { ticketRoutes } from './tickets.ts';
 import { helpRoutes } from './help.ts';
@@ -23,48 +24,10 @@ import { photoRoutes } from './photos.ts';
 
 export const PHONE_PREFIX = '/api/v1/villages/:villageId';
 
-export interface PhoneRoute<B, Q, P> {
-  method: 'GET' | 'POST';
-  /** Below PHONE_PREFIX, e.g. '/tickets/:id'. */
-  url: string;
-  /** A permission of the shared table, or 'authenticated' (any signed-in user of the village). */
-  access: Exclude<RouteAccess, 'public'>;
-  body?: object;
-  query?: object;
-  /** Path parameters besides villageId. */
-  params?: Record<string, object>;
-  status?: number;
-  /** One file as multipart/form-data field "file", at most this many bytes; the handler gets `{data}` as its body. */
-  upload?: { maxBytes: number };
-  /** For the OpenAPI document: what it does, and what it answers (at `status`, default 200). */
-  summary: string;
-  reply: object;
-  handler: (call: Call<B, Q, P>, village: Village, reply: FastifyReply) => unknown;
-}
-
-export interface PublicRoute<B> {
-  url: string;
-  body: object;
-  summary: string;
-  reply: object;
-  handler: (call: { villageId: number; body: B; ip: string }, reply: FastifyReply) => Promise<unknown>;
-}
-
-/** How route modules add routes: the only way, so none can skip the access check. */
-export interface PhoneRouter {
-  route<B = unknown, Q = unknown, P = Record<string, string>>(r: PhoneRoute<B, Q, P>): void;
-  publicPost<B>(r: PublicRoute<B>): void;
-}
-
 /** `phoneGetTicketsById`: named below the village prefix every phone route shares. */
 const phoneOperationId = (method: string, url: string) => {
   const id = operationIdOf(method, url);
   return `phone${id.charAt(0).toUpperCase()}${id.slice(1)}`;
-};
-
-export const bearer = (req: FastifyRequest): string => {
-  const h = req.headers.authorization ?? '';
-  return h.startsWith('Bearer ') ? h.slice(7).trim() : '';
 };
 
 /** The caller, or 401; a token of another village is a 404 (no hint that the village exists). Also guards media reads (http.ts). */

@@ -5,7 +5,7 @@
  */
 import { CERTIFICATE_STATUSES, certificateRequestDraft, objectSchema, type CertificateRequest, DEFAULT_CERTIFICATE_TYPES, ID_NUMBER_PATTERN, maskIdNumber, type CertificateState, type CertificateType, type ResidentState } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
-import type { PhoneRouter } from './api.ts';
+import type { PhoneRouter } from './router.ts';
 import { CODE, ID, line, obj, text, type PhoneContext, type Village } from './context.ts';
 import { replies } from '../openapi.ts';
 

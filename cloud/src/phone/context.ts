@@ -6,10 +6,11 @@
  */
 import { canTransition, governanceModels, ID_PATTERN_SOURCE, newId, seenAssignee, type EntityBase, type OpDraft, type Transitions } from '@cunbox/shared';
 import type { Logger } from 'pino';
-import type { CloudErrorCode } from '../http.ts';
+import type { CloudErrorCode } from '../errors.ts';
 import type { CloudStore } from '../store.ts';
 import type { CloudMedia } from '../media.ts';
 import type { VillageUser } from '../accounts.ts';
+import type { LoginLimiter } from './rate-limit.ts';
 
 export interface PhoneContext {
   store: CloudStore;
@@ -21,6 +22,8 @@ export interface PhoneContext {
   fail: (code: CloudErrorCode, message: string) => Error;
   /** Uploaded media (media.ts); absent: phones cannot attach photos. */
   media?: CloudMedia;
+  /** Failed sign-ins per account and per address, counted in the database: a restart of the cloud does not reset a lockout. */
+  logins: LoginLimiter;
 }
 
 /** The caller of a route: their village and their synced account. */

@@ -4,7 +4,7 @@
  * cameraScope over the restrictions synced with the account).
  */
 import { cameraScope } from '@cunbox/shared';
-import type { PhoneRouter } from './api.ts';
+import type { PhoneRouter } from './router.ts';
 import { obj, type PhoneContext } from './context.ts';
 import { replies } from '../openapi.ts';
 

@@ -6,7 +6,7 @@
  */
 import { DEFAULT_HELP_TYPES, HELP_STATUSES, residentView, type HelpRequestState, type HelpType, type ResidentState } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
-import type { PhoneRouter } from './api.ts';
+import type { PhoneRouter } from './router.ts';
 import { BOOL, CODE, ID, obj, text, type Call, type PhoneContext, type Village } from './context.ts';
 import { replies } from '../openapi.ts';
 

@@ -4,7 +4,7 @@
  * claim counts only while the claim is approved).
  */
 import { chinaMonth, parsePeriod, rankMembers, type PartyMemberState, type PointClaimState, type PointsEntry } from '@cunbox/shared';
-import type { PhoneRouter } from './api.ts';
+import type { PhoneRouter } from './router.ts';
 import { ID, line, obj, type PhoneContext, type Village } from './context.ts';
 import { replies } from '../openapi.ts';
 

@@ -8,7 +8,7 @@
  */
 import { newId, TICKET_MAX_PHOTOS } from '@cunbox/shared';
 import { DEFAULT_PHOTO_LIMITS, normalizePhoto, PhotoRefused } from '@cunbox/shared/photo';
-import type { PhoneRouter } from './api.ts';
+import type { PhoneRouter } from './router.ts';
 import { ID, type PhoneContext } from './context.ts';
 
 /** A ticket's photo ids in a request body. */

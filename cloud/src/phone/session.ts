@@ -1,9 +1,8 @@
 /** Phone sign-in: the edge's username and password, checked against the synced hash. */
 import { DUMMY_PASSWORD_HASH, objectSchema, normalizeUsername, permissionsOf, usernameKey, verifyPassword } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
-import { bearer, type PhoneRouter } from './api.ts';
+import { bearer, type PhoneRouter } from './router.ts';
 import { obj, text, type PhoneContext } from './context.ts';
-import { LoginLimiter, type LoginLimits } from './rate-limit.ts';
 import { replies } from '../openapi.ts';
 
 /** As the edge's browser sessions. */
@@ -19,10 +18,9 @@ export const meView = (u: VillageUser) => ({
   cameras: u.cameras,
 });
 
-export function sessionRoutes(router: PhoneRouter, ctx: PhoneContext & { loginLimits?: Partial<LoginLimits> }): void {
+export function sessionRoutes(router: PhoneRouter, ctx: PhoneContext): void {
   const accounts = ctx.store.accounts;
-  // Counted in the database: a restart of the cloud does not reset a lockout.
-  const limiter = new LoginLimiter({ now: ctx.now, limits: ctx.loginLimits, log: accounts.loginFailures });
+  const limiter = ctx.logins;
 
   router.publicPost<{ username: string; password: string }>({
     url: '/login',

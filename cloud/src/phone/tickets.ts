@@ -5,7 +5,7 @@
  */
 import { ATTRIBUTE_CODE_PATTERN, DEFAULT_TICKET_CATEGORIES, OPEN311_STATUS, TICKET_MAX_PHOTOS, checkAttributes, TICKET_STATUSES, TICKET_TRANSITIONS, isBreached, type TicketCategory, type TicketState, type TicketStatus } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
-import type { PhoneRouter } from './api.ts';
+import type { PhoneRouter } from './router.ts';
 import { PHOTO_IDS, requirePhotos } from './photos.ts';
 import { BOOL, CODE, ID, LIMIT, NOTE_BODY, REASON_BODY, USERNAME, line, obj, statusDraft, text, type PhoneContext, type Village } from './context.ts';
 import { replies } from '../openapi.ts';

@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
@@ -8,19 +8,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import { documentRoute, freeTextKeyword, namedLocalReference, nonFiniteInRequest, openApiExtensions, plainJsonSerializer, refTo } from '@cunbox/shared';
 import addFormatsModule from 'ajv-formats';
-import type { Db } from '../db/database.ts';
-import type { Clock } from '../clock.ts';
-import type { Logger } from '../log.ts';
-import type { UserStore } from '../auth/users.ts';
 import { CunboxError } from '../errors.ts';
 import { DEFAULT_TIMEZONE } from '../local-time.ts';
-import type { Governance } from '../governance/governance.ts';
-import type { Actor } from '../governance/common.ts';
-import type { VillageIdentity } from '../governance/village.ts';
-import type { AuditLog } from './audit.ts';
-import { Credentials, KIOSK_COOKIE, SESSION_COOKIE, type CredentialLimits, type Principal } from './auth.ts';
-import { LoginLockout, type LockoutLimits } from '../auth/lockout.ts';
+import { KIOSK_COOKIE, SESSION_COOKIE, type Principal } from './auth.ts';
 import { toApiError } from './errors.ts';
+import type { Api, ApiDeps, ApiOptions, RouteContext, RoutePlugin } from './route-context.ts';
 import { allows, PERMISSIONS, type RouteAccess } from './permissions.ts';
 import { addComponents, withUploadBody } from './openapi.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -31,89 +23,17 @@ import { helpRoutes } from './routes/help.ts';
 import { certificateRoutes } from './routes/certificates.ts';
 import { announcementRoutes } from './routes/announcements.ts';
 import { partyRoutes } from './routes/party.ts';
-import { videoRoutes, type VideoDeps } from './routes/video.ts';
+import { videoRoutes } from './routes/video.ts';
 import { eventRoutes } from './routes/events.ts';
 import { checkpointRoutes } from './routes/checkpoints.ts';
 import { auditRoutes } from './routes/audit.ts';
-import { healthRoutes, type HealthDeps } from './routes/health.ts';
+import { healthRoutes } from './routes/health.ts';
 import { webRoutes } from './routes/web.ts';
 import { appShellFor, registerWeb } from './web.ts';
-import { countResponses, observabilityRoutes, type ObservabilityDeps } from './routes/observability.ts';
+import { countResponses, observabilityRoutes } from './routes/observability.ts';
 import { screenRoutes } from './routes/screen.ts';
 import { kioskRoutes } from './routes/kiosks.ts';
-import type { ScreenFeed } from '../screen/feed.ts';
 import { KIOSK_ROLE } from '@cunbox/shared';
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Who may call the route; every /api and /open311 route must say. */
-    access?: RouteAccess;
-    /** Open311 clients send api_key as a form field: authenticate after the body is parsed. */
-    apiKeyInBody?: boolean;
-    /** An 'authenticated' route an office screen (role kiosk) may call too; every other one refuses it. */
-    kiosk?: boolean;
-  }
-  interface FastifyRequest {
-    principal: Principal | null;
-  }
-}
-
-export interface ApiOptions {
-  /** Set the Secure flag on the session cookie (behind HTTPS). */
-  secureCookies?: boolean;
-  /** Failed-login lockout (per account and per address, kept in the database). */
-  loginLimits?: Partial<LockoutLimits>;
-  /** Session idle timeout and lifetime, token lifetimes. */
-  credentialLimits?: Partial<CredentialLimits>;
-  /** Where this API is reached (Open311 media links). */
-  publicUrl?: string;
-  /** Issuer and verification address of certificates; null: certificates cannot be printed. */
-  village?: VillageIdentity | null;
-  /** Serve HTTPS (PEM); cookies are then Secure and HSTS is sent whatever `secureCookies` says. */
-  tls?: { cert: Buffer; key: Buffer } | null;
-  /** The built browser app to serve at / (see web.ts); null: API only. */
-  webRoot?: string | null;
-  /** The box's time zone (IANA): Open311 writes its times with this zone's offset, the browser app shows times in it. */
-  timeZone?: string;
-}
-
-export interface ApiDeps {
-  db: Db;
-  clock: Clock;
-  log: Logger;
-  users: UserStore;
-  governance: Governance;
-  /** The hash-chained audit log every route writes to. */
-  audit: AuditLog;
-  cameraExists: (cameraId: number) => boolean;
-  /** Playback, export, snapshots, live view; absent: no video routes. */
-  video?: VideoDeps;
-  /** The storage monitor, for GET /api/health; absent: no storage section. */
-  storage?: HealthDeps;
-  /** GET /metrics and /healthz; absent: neither route. */
-  observability?: ObservabilityDeps;
-  /** The office big screen's aggregates and push; absent: no /api/screen routes. */
-  screen?: ScreenFeed;
-  options?: ApiOptions;
-}
-
-/** What each route module gets. */
-export interface RouteContext {
-  deps: ApiDeps;
-  /** Who the request's credentials name now (a long-lived stream re-checks its caller). */
-  authenticate: (req: FastifyRequest) => Principal | null;
-  credentials: Credentials;
-  lockout: LoginLockout;
-  audit: AuditLog;
-  options: Required<ApiOptions>;
-}
-
-export type Api = FastifyInstance<any, any, any, any, TypeBoxTypeProvider>;
-
-export function actorOf(req: FastifyRequest): Actor {
-  if (!req.principal) throw new CunboxError('UNAUTHENTICATED', 'log in first');
-  return { username: req.principal.username, role: req.principal.role };
-}
 
 const JSON_BODY_LIMIT = 256 * 1024;
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -126,8 +46,6 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 export async function buildApp(deps: ApiDeps): Promise<Api> {
   const options: Required<ApiOptions> = {
     secureCookies: false,
-    loginLimits: {},
-    credentialLimits: {},
     publicUrl: 'http://127.0.0.1:8080',
     village: null,
     tls: null,
@@ -193,9 +111,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
   app.setSerializerCompiler(plainJsonSerializer);
   addComponents(app);
 
-  const credentials = new Credentials({ db: deps.db, clock: deps.clock, limits: options.credentialLimits });
-  const lockout = new LoginLockout({ db: deps.db, clock: deps.clock, limits: options.loginLimits });
-  const audit = deps.audit;
+  const { credentials } = deps;
 
   await app.register(cookie);
   await app.register(rateLimit, {
@@ -278,10 +194,11 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
     if (req.body === undefined && req.routeOptions.schema?.body && !req.headers['content-type']) req.body = {};
   });
 
-  const ctx: RouteContext = { deps, authenticate, credentials, lockout, audit, options };
-  for (const routes of [authRoutes, mediaRoutes, ticketRoutes, open311Routes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes, eventRoutes, checkpointRoutes, auditRoutes, healthRoutes, observabilityRoutes, screenRoutes, kioskRoutes, webRoutes]) {
-    routes(app, ctx);
-  }
+  // Each group in its own scope, after the hooks above (which every scope inherits). The order
+  // is the OpenAPI document's: Open311, under its own prefix, comes last.
+  const ctx: RouteContext = { deps, authenticate, options };
+  const groups: RoutePlugin[] = [authRoutes, mediaRoutes, ticketRoutes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes, eventRoutes, checkpointRoutes, auditRoutes, healthRoutes, observabilityRoutes, screenRoutes, kioskRoutes, webRoutes, open311Routes];
+  for (const routes of groups) await app.register(routes, ctx);
   await app.ready();
   return app;
 }

@@ -1,4 +1,4 @@
-import type { Migration } from '../db/migrations.ts';
+import type { Migration } from '@cunbox/shared';
 
 /** Sessions, API tokens and the audit log of the HTTP API. */
 export const apiMigrations: readonly Migration[] = [

@@ -1,5 +1,5 @@
 import { COMPONENTS } from './replies.ts';
-import type { Api } from './app.ts';
+import type { Api } from './route-context.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Api } from './app.ts';
+import type { Api } from './route-context.ts';
 
 /** Paths that belong to the API and tooling: the browser app never answers for them. */
 const SERVER_PREFIXES = ['/api', '/open311', '/docs', '/metrics', '/healthz'];

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { KIOSK_ROLE } from '@cunbox/shared';
-import type { Db } from '../db/database.ts';
 import { CunboxError } from '../errors.ts';
 import { DAY_MS, type Credentials, type TokenInfo } from '../api/auth.ts';
-import { CameraAccess } from '../playback/access.ts';
+import type { CameraAccess } from '../playback/access.ts';
 import type { User, UserStore } from './users.ts';
 
 export interface KioskInfo {
@@ -29,10 +28,10 @@ export class KioskAccounts {
   readonly #credentials: Credentials;
   readonly #access: CameraAccess;
 
-  constructor(deps: { db: Db; users: UserStore; credentials: Credentials }) {
+  constructor(deps: { users: UserStore; credentials: Credentials; access: CameraAccess }) {
     this.#users = deps.users;
     this.#credentials = deps.credentials;
-    this.#access = new CameraAccess(deps.db);
+    this.#access = deps.access;
   }
 
   async create(input: { username: string; displayName?: string | null; expiresInDays?: number; cameras?: number[] | null }, cameraExists: (id: number) => boolean): Promise<{ kiosk: KioskInfo; token: string; tokenId: number; expiresAt: number }> {

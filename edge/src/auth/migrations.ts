@@ -1,4 +1,4 @@
-import type { Migration } from '../db/migrations.ts';
+import type { Migration } from '@cunbox/shared';
 
 export const authMigrations: readonly Migration[] = [
   {

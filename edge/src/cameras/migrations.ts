@@ -1,4 +1,4 @@
-import type { Migration } from '../db/migrations.ts';
+import type { Migration } from '@cunbox/shared';
 
 /**
  * What the technician CLI learns about a camera when it is provisioned:

@@ -1,4 +1,4 @@
-import type { Migration } from '../db/migrations.ts';
+import type { Migration } from '@cunbox/shared';
 
 /**
  * Checkpoint cameras (路口卡口): the cameras whose activity is counted per hour.

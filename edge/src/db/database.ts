@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { MigrationError, migrate as migrateSchema, type MigrateOptions } from '@cunbox/shared';
 import { CunboxError } from '../errors.ts';
 import { dirname } from 'node:path';
-import { migrations as allMigrations, type Migration } from './migrations.ts';
+import { migrations as allMigrations } from './migrations.ts';
+import type { Migration } from '@cunbox/shared';
 
 export { appliedMigrations, type MigrateOptions } from '@cunbox/shared';
 

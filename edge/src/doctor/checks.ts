@@ -6,12 +6,12 @@
  * Messages are English templates with {placeholders}; the CLI translates them
  * (they are the i18n keys) and fills them in.
  */
-import { execFile } from 'node:child_process';
 import { closeSync, existsSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import type { EdgeConfig } from '../config/load.ts';
+import { result, run, type CheckResult, type DoctorDeps } from './check.ts';
 import { openDatabase, appliedMigrations } from '../db/database.ts';
 import { migrations } from '../db/migrations.ts';
 import { CameraRegistry, type CameraDetails } from '../cameras/registry.ts';
@@ -24,38 +24,11 @@ import { WARNING_TEXT, type StorageWarning } from '../storage/capacity.ts';
 import type { DiskSpace } from '../storage/disk.ts';
 import { mapLimit } from '../probe/pool.ts';
 import { filesystemName, filesystemConcern } from './filesystems.ts';
-import { checkPort, type PortUse } from './ports.ts';
+import { checkPort } from './ports.ts';
 import { formatListen, isAnyAddress, isLoopback, lanAddresses } from '../config/listen.ts';
 import { checkBackups, checkDiskHealth, checkInodes, checkWatchdog } from './system-checks.ts';
 
-export type Verdict = 'pass' | 'warn' | 'fail';
-
-export interface CheckResult {
-  id: 'ffmpeg' | 'disk' | 'time' | 'cameras' | 'database' | 'ports' | 'api' | 'disk-health' | 'inodes' | 'watchdog' | 'backups';
-  verdict: Verdict;
-  message: string;
-  hint: string | null;
-  vars: Record<string, string | number>;
-  /** One line each (a camera that does not answer, a busy port). Not translated: names and addresses. */
-  details: string[];
-}
-
-export interface DoctorDeps {
-  config: EdgeConfig;
-  /** Environment for the tools doctor runs (PATH decides which ffmpeg, timedatectl). */
-  env: NodeJS.ProcessEnv;
-  ports: PortUse[];
-  /** Seconds to wait for each camera's TCP connect. */
-  cameraTimeoutMs?: number;
-  /** This box's addresses other than loopback; os.networkInterfaces() when absent. */
-  lanAddresses?: string[];
-  /** Runs timedatectl, chronyc, smartctl, systemctl; tests answer with the tools' real output. */
-  runCommand?: CommandRunner;
-  /** The whole disk under the data directory (/dev/sda); null when it has none. */
-  dataDevice?: (dir: string) => string | null;
-  statfs?: (dir: string) => Promise<{ type: number; files: number; ffree: number }>;
-  now?: () => number;
-}
+export { result, run, type CheckResult, type CommandRunner, type DoctorDeps, type Ran, type Verdict } from './check.ts';
 
 export const MIN_FFMPEG_MAJOR = 5;
 
@@ -77,28 +50,6 @@ export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
   // A check that throws (a damaged database read by the camera check, say) is that check's
   // failure, reported with the others: doctor is what a technician runs when things are broken.
   return Promise.all(checks.map(([id, check]) => check(deps).catch((err: unknown) => result(id, 'fail', 'this check could not run: {reason}', 'the other checks still ran; fix what they report first (the database check says whether the database is damaged)', { reason: (err as Error).message }))));
-}
-
-export function result(id: CheckResult['id'], verdict: Verdict, message: string, hint: string | null = null, vars: Record<string, string | number> = {}, details: string[] = []): CheckResult {
-  return { id, verdict, message, hint, vars, details };
-}
-
-export interface Ran {
-  /** Exit status 0. */
-  ok: boolean;
-  stdout: string;
-  /** The tool is not installed. */
-  missing: boolean;
-}
-
-export type CommandRunner = (cmd: string, args: string[], env: NodeJS.ProcessEnv) => Promise<Ran>;
-
-export function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs = 5000): Promise<Ran> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { env, timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout) => {
-      resolve({ ok: !err, stdout: String(stdout), missing: (err as NodeJS.ErrnoException | null)?.code === 'ENOENT' });
-    });
-  });
 }
 
 export async function checkFfmpeg({ config, env }: DoctorDeps): Promise<CheckResult> {

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { statfs as nodeStatfs } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { filesystemName } from './filesystems.ts';
-import { result, run, type CheckResult, type DoctorDeps } from './checks.ts';
+import { result, run, type CheckResult, type DoctorDeps } from './check.ts';
 
 export const EDGE_UNIT = 'cunbox-edge';
 /** A backup folder: `<backup.dir>/cunbox-backup-YYYYMMDD-HHMMSS/`, complete once its manifest.json is written. */

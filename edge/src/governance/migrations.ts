@@ -1,4 +1,4 @@
-import type { Migration } from '../db/migrations.ts';
+import type { Migration } from '@cunbox/shared';
 
 /** Governance data: the op log, the state folded from it, and media files. */
 export const governanceMigrations: readonly Migration[] = [

@@ -1,4 +1,4 @@
-import type { Migration } from '../db/migrations.ts';
+import type { Migration } from '@cunbox/shared';
 
 /**
  * Motion detection per camera: its knobs, and its zones and masks (polygons

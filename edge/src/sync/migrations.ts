@@ -1,4 +1,4 @@
-import type { Migration } from '../db/migrations.ts';
+import type { Migration } from '@cunbox/shared';
 
 /**
  * Sync state. The outboxes are the tables written in the change's own

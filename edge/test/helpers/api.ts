@@ -5,7 +5,11 @@ import { ROLES, UserStore, type Role } from '../../src/auth/users.ts';
 import { HoldStore } from '../../src/storage/holds.ts';
 import { CameraRegistry } from '../../src/cameras/registry.ts';
 import { Governance } from '../../src/governance/governance.ts';
-import { buildApp, type Api, type ApiOptions } from '../../src/api/app.ts';
+import { buildApp } from '../../src/api/app.ts';
+import type { Api, ApiOptions } from '../../src/api/route-context.ts';
+import type { CredentialLimits } from '../../src/api/auth.ts';
+import type { LockoutLimits } from '../../src/auth/lockout.ts';
+import { accessParts } from './access-parts.ts';
 import { AuditLog } from '../../src/api/audit.ts';
 import { randomBytes } from 'node:crypto';
 import { FieldCipher, loadOrCreateKey } from '@cunbox/shared';
@@ -53,7 +57,8 @@ const LONG_SESSIONS = { sessionIdleMs: 365 * 24 * 3600_000, sessionLifetimeMs: 3
 export async function apiHarness(
   t: Test,
   opts: {
-    options?: ApiOptions;
+    /** The app's options, and the limits of the credentials and the login lockout built for it. */
+    options?: ApiOptions & { loginLimits?: Partial<LockoutLimits>; credentialLimits?: Partial<CredentialLimits> };
     cjkFontPath?: string;
     extraUsers?: Array<[string, Role]>;
     log?: Logger;
@@ -90,7 +95,9 @@ export async function apiHarness(
           ...opts.screen.feed,
         })
       : undefined;
-    const app: Api = await buildApp({ db, clock, log, users, governance, audit, screen, cameraExists: (id) => cameras.get(id) !== undefined, options: { loginLimits: { perAccount: 5, windowMs: 60_000 }, credentialLimits: LONG_SESSIONS, ...opts.options } });
+    const { loginLimits, credentialLimits, ...options } = opts.options ?? {};
+    const access = accessParts({ db, clock, users, credentialLimits: credentialLimits ?? LONG_SESSIONS, loginLimits: loginLimits ?? { perAccount: 5, windowMs: 60_000 } });
+    const app: Api = await buildApp({ db, clock, log, users, governance, audit, ...access, screen, cameraExists: (id) => cameras.get(id) !== undefined, options });
     governance.start();
     screen?.start();
     return { db, users, holds, cameras, governance, audit, app, screen, signal, events };

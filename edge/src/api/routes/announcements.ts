@@ -2,14 +2,14 @@ import { Type } from '@fastify/type-provider-typebox';
 import { ANNOUNCEMENT_CATEGORIES, ANNOUNCEMENT_STATUSES, type AnnouncementState } from '@cunbox/shared';
 import type { Actor } from '../../governance/common.ts';
 import { MAX_ATTACHMENTS } from '../../governance/announcements.ts';
-import { actorOf, type Api, type RouteContext } from '../app.ts';
+import { actorOf, type Api, type RouteContext } from '../route-context.ts';
 import { HistoryReply, Many, One } from '../replies.ts';
 import { IdParams, Line, MediaIds, NoQuery, NoteBody, Obj, ReasonBody, Text } from '../schemas.ts';
 
 const Category = Type.Union(ANNOUNCEMENT_CATEGORIES.map((c) => Type.Literal(c)), { description: 'party 党务, village 村务, finance 财务' });
 
 /** 三务公开. */
-export function announcementRoutes(app: Api, { deps }: RouteContext): void {
+export async function announcementRoutes(app: Api, { deps }: RouteContext): Promise<void> {
   const ann = deps.governance.announcements;
   const tags = ['announcements'];
 

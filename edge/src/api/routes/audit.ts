@@ -1,6 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
-import type { Api, RouteContext } from '../app.ts';
-import { actorOf } from '../app.ts';
+import { actorOf, type Api, type RouteContext } from '../route-context.ts';
 import { auditCsv } from '../audit-export.ts';
 import { Binary, Closed } from '../replies.ts';
 import { EpochMs, NoQuery, Obj } from '../schemas.ts';
@@ -17,7 +16,7 @@ const Verification = Closed({
 const tags = ['audit'];
 
 /** Checking and handing out the audit trail (the list itself is GET /api/audit). */
-export function auditRoutes(app: Api, { audit }: RouteContext): void {
+export async function auditRoutes(app: Api, { deps: { audit } }: RouteContext): Promise<void> {
   app.get(
     '/api/audit/verify',
     { config: { access: 'audit.read' }, schema: { tags, summary: 'Verify the audit chain: ok, or the first row that was edited or removed', querystring: NoQuery, response: { 200: Verification } } },

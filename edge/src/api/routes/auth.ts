@@ -1,8 +1,8 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { ROLES, type User } from '../../auth/users.ts';
 import { CunboxError } from '../../errors.ts';
-import { CameraAccess, MAX_RESTRICTED_CAMERAS } from '../../playback/access.ts';
-import { actorOf, type Api, type RouteContext } from '../app.ts';
+import { MAX_RESTRICTED_CAMERAS } from '../../playback/access.ts';
+import { actorOf, type Api, type RouteContext } from '../route-context.ts';
 import { DAY_MS, defaultCredentialLimits, SESSION_COOKIE } from '../auth.ts';
 import { normalizeUsername, usernameKey } from '@cunbox/shared';
 import { Closed, Many, Ms, OkReply, One, Ref } from '../replies.ts';
@@ -27,9 +27,8 @@ const NewToken = Closed({ id: Type.Integer(), name: Type.String(), token: Type.S
 const userView = (u: User) => ({ id: u.id, username: u.username, displayName: u.displayName, role: u.role, disabled: u.disabled, createdAt: u.createdAt, updatedAt: u.updatedAt });
 
 /** Login, sessions, API tokens, user administration and the audit log. */
-export function authRoutes(app: Api, { deps, credentials, lockout, audit, options }: RouteContext): void {
-  const { users } = deps;
-  const cameraAccess = new CameraAccess(deps.db);
+export async function authRoutes(app: Api, { deps, options }: RouteContext): Promise<void> {
+  const { users, credentials, lockout, audit, cameraAccess } = deps;
   const existingUser = (id: number) => {
     const u = users.get(id);
     if (!u) throw new CunboxError('NOT_FOUND', `no user ${id}`);

@@ -3,7 +3,7 @@ import { CERTIFICATE_STATUSES, maskIdNumber, type CertificateState } from '@cunb
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../../governance/common.ts';
 import { renderVerificationPage } from '../../governance/verification-page.ts';
-import { actorOf, type Api, type RouteContext } from '../app.ts';
+import { actorOf, type Api, type RouteContext } from '../route-context.ts';
 import { Binary, Closed, Many, MsOrNull, One, Ref, StrOrNull } from '../replies.ts';
 import { Code, Id, IdParams, Line, NoQuery, NoteBody, Obj, ReasonBody, Text } from '../schemas.ts';
 import { ID_NUMBER_PATTERN } from '@cunbox/shared';
@@ -37,7 +37,8 @@ function prefersJson(accept: string | undefined): boolean {
 }
 
 /** 证明开具. */
-export function certificateRoutes(app: Api, { deps, audit, options }: RouteContext): void {
+export async function certificateRoutes(app: Api, { deps, options }: RouteContext): Promise<void> {
+  const { audit } = deps;
   const certs = deps.governance.certificates;
   const tags = ['certificates'];
 

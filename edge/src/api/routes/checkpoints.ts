@@ -2,10 +2,9 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { CunboxError } from '../../errors.ts';
 import { hourlyActivity } from '../../checkpoints/activity.ts';
-import { CheckpointStore } from '../../checkpoints/store.ts';
 import { visibleCameras } from './visible-cameras.ts';
 import { parseRange } from '../../playback/range.ts';
-import type { Api, RouteContext } from '../app.ts';
+import type { Api, RouteContext } from '../route-context.ts';
 import { Nullable, Obj } from '../schemas.ts';
 
 const Time = Type.String({ maxLength: 40, description: 'epoch ms or ISO 8601 with a zone' });
@@ -24,12 +23,12 @@ const CameraActivity = Obj({ cameraId: Type.Integer(), name: Type.String(), hour
  * Checkpoints (路口卡口): cameras marked so get their motion counted per hour
  * and zone, for "how busy was the east entrance last week".
  */
-export function checkpointRoutes(app: Api, { deps, options }: RouteContext): void {
+export async function checkpointRoutes(app: Api, { deps, options }: RouteContext): Promise<void> {
   const video = deps.video;
   if (!video) return;
-  const store = new CheckpointStore({ db: deps.db });
+  const store = video.checkpoints;
   const tags = ['checkpoints'];
-  const { allowed, camera } = visibleCameras(deps.db, video.registry);
+  const { allowed, camera } = visibleCameras(deps.cameraAccess, video.registry);
 
   app.get(
     '/api/checkpoints/activity',

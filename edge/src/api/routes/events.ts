@@ -8,7 +8,7 @@ import { visibleCameras } from './visible-cameras.ts';
 import { parseRange } from '../../playback/range.ts';
 import { isEpisodeStart, parseEventCursor, type StoredEvent } from '../../events/event-store.ts';
 import type { CameraMotionSettings } from '../../motion/settings-store.ts';
-import type { Api, RouteContext } from '../app.ts';
+import type { Api, RouteContext } from '../route-context.ts';
 import { Nullable, Obj } from '../schemas.ts';
 
 const Time = Type.String({ maxLength: 40, description: 'epoch ms or ISO 8601 with a zone' });
@@ -49,13 +49,13 @@ const MotionReply = Obj({
  * The event index (motion, camera online/offline, …) and each camera's motion
  * zones, masks and knobs. Readers see only the cameras they may watch.
  */
-export function eventRoutes(app: Api, { deps }: RouteContext): void {
+export async function eventRoutes(app: Api, { deps }: RouteContext): Promise<void> {
   const video = deps.video;
   const events = video?.events;
   if (!video || !events) return;
   const tags = ['events'];
   const now = () => deps.clock.now();
-  const { allowed, camera } = visibleCameras(deps.db, video.registry);
+  const { allowed, camera } = visibleCameras(deps.cameraAccess, video.registry);
 
   const toReply = (e: StoredEvent) => {
     const d = e.detail;

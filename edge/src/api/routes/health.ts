@@ -1,15 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
-import type { StorageStatus } from '../../storage/status.ts';
 import { cameraList, fillTemplate, WARNING_TEXT, type StorageWarning } from '../../storage/capacity.ts';
-import type { Api, RouteContext } from '../app.ts';
+import type { Api, RouteContext } from '../route-context.ts';
 import { NoQuery, Nullable } from '../schemas.ts';
-
-/** What the health route needs from the edge: the storage monitor's verdict. */
-export interface HealthDeps {
-  /** The last verdict; undefined before the first check. */
-  readonly latest: StorageStatus | undefined;
-  check(): Promise<StorageStatus>;
-}
 
 const Days = Nullable(Type.Number());
 const HealthReply = Type.Object({
@@ -32,7 +24,7 @@ const HealthReply = Type.Object({
 });
 
 /** GET /api/health: for monitoring tools, without a login; numbers and ids only, no names. */
-export function healthRoutes(app: Api, { deps }: RouteContext): void {
+export async function healthRoutes(app: Api, { deps }: RouteContext): Promise<void> {
   app.get('/api/health', { config: { access: 'public' }, schema: { tags: ['health'], summary: 'Storage capacity against required days, space used by cunbox and by others, warnings', querystring: NoQuery, response: { 200: HealthReply } } }, async () => {
     const s = deps.storage ? (deps.storage.latest ?? (await deps.storage.check())) : undefined;
     if (!s) return { status: 'ok' as const, storage: null, warnings: [] };

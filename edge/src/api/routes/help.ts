@@ -3,7 +3,7 @@ import { HELP_STATUSES, ID_NUMBER_PATTERN, PHONE_PATTERN, type HelpRequestState,
 import type { Actor } from '../../governance/common.ts';
 import { residentView } from '../../governance/help.ts';
 import type { FastifyRequest } from 'fastify';
-import { actorOf, type Api, type RouteContext } from '../app.ts';
+import { actorOf, type Api, type RouteContext } from '../route-context.ts';
 import { Closed, HistoryReply, Many, One } from '../replies.ts';
 import { Code, Id, IdParams, Line, NoQuery, NoteBody, Nullable, Obj, ReasonBody, Text, Username } from '../schemas.ts';
 
@@ -22,7 +22,8 @@ const residentFields = {
 };
 
 /** Residents (special groups) and help requests. */
-export function helpRoutes(app: Api, { deps, audit }: RouteContext): void {
+export async function helpRoutes(app: Api, { deps }: RouteContext): Promise<void> {
+  const { audit } = deps;
   const help = deps.governance.help;
   const tags = ['help'];
 

@@ -1,9 +1,8 @@
 import { Type } from '@fastify/type-provider-typebox';
 import { KIOSK_ROLE } from '@cunbox/shared';
 import { CunboxError } from '../../errors.ts';
-import { KioskAccounts } from '../../auth/kiosks.ts';
 import { MAX_RESTRICTED_CAMERAS } from '../../playback/access.ts';
-import { actorOf, type Api, type RouteContext } from '../app.ts';
+import { actorOf, type Api, type RouteContext } from '../route-context.ts';
 import { DAY_MS, defaultCredentialLimits, KIOSK_COOKIE } from '../auth.ts';
 import { Line, NoQuery, Nullable, Obj, Username } from '../schemas.ts';
 
@@ -35,8 +34,8 @@ const SESSION_REQUESTS_PER_MINUTE = 30;
  * browser trades its token for an HttpOnly cookie, since neither an <img> tile
  * nor an EventSource can send an Authorization header.
  */
-export function kioskRoutes(app: Api, { deps, credentials, audit, options }: RouteContext): void {
-  const kiosks = new KioskAccounts({ db: deps.db, users: deps.users, credentials });
+export async function kioskRoutes(app: Api, { deps, options }: RouteContext): Promise<void> {
+  const { kiosks, credentials, audit } = deps;
   const tags = ['screen'];
   const screenUrl = (token: string) => `${options.publicUrl}/screen#token=${token}`;
 

@@ -1,10 +1,10 @@
 import { CunboxError } from '../../errors.ts';
-import { actorOf, type Api, type RouteContext } from '../app.ts';
+import { actorOf, type Api, type RouteContext } from '../route-context.ts';
 import { Binary, One } from '../replies.ts';
 import { IdParams, NoQuery } from '../schemas.ts';
 
 /** Photos and attachments: upload once, refer to them by id from tickets, claims, announcements. */
-export function mediaRoutes(app: Api, { deps }: RouteContext): void {
+export async function mediaRoutes(app: Api, { deps }: RouteContext): Promise<void> {
   const media = deps.governance.media;
 
   app.post(

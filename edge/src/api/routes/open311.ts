@@ -2,7 +2,7 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { OPEN311_STATUS, type ServiceAttribute, type TicketCategory, type TicketState } from '@cunbox/shared';
 import { CunboxError } from '../../errors.ts';
 import { formatW3c } from '../../local-time.ts';
-import { actorOf, type Api, type RouteContext } from '../app.ts';
+import { actorOf, type Api, type RouteContext } from '../route-context.ts';
 import { Code, Id, Obj, Text } from '../schemas.ts';
 import { FORMATS, formatOf, sendAs, type Format } from '../open311/format.ts';
 import { open311Errors } from '../open311/errors.ts';
@@ -25,8 +25,8 @@ const SPEC_URL = 'http://wiki.open311.org/GeoReport_v2';
  * problems are not public. Every failure under /open311 answers in the
  * spec's error shape (docs/design/open311.md).
  */
-export function open311Routes(app: Api, ctx: RouteContext): void {
-  void app.register(async (plain) => open311Scope(plain.withTypeProvider<TypeBoxTypeProvider>(), ctx), { prefix: '/open311' });
+export async function open311Routes(app: Api, ctx: RouteContext): Promise<void> {
+  await app.register(async (plain) => open311Scope(plain.withTypeProvider<TypeBoxTypeProvider>(), ctx), { prefix: '/open311' });
 }
 
 async function open311Scope(scope: Api, { deps, options }: RouteContext): Promise<void> {

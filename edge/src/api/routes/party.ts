@@ -2,7 +2,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import { CLAIM_STATUSES, SESSION_TYPES, parsePeriod, chinaMonth, type PartyMemberState } from '@cunbox/shared';
 import type { FastifyRequest } from 'fastify';
 import { CunboxError } from '../../errors.ts';
-import { actorOf, type Api, type RouteContext } from '../app.ts';
+import { actorOf, type Api, type RouteContext } from '../route-context.ts';
 import { Closed, Many, One, Ref, Str, StrOrNull } from '../replies.ts';
 import { Code, DateStr, EpochMs, Id, IdParams, Line, MediaIds, Month, NoQuery, NoteBody, Nullable, Obj, ReasonBody, Text, Username } from '../schemas.ts';
 
@@ -29,7 +29,8 @@ const sessionFields = {
 };
 
 /** Party building: members, points, TOP10, 三会一课, dues. */
-export function partyRoutes(app: Api, { deps, audit }: RouteContext): void {
+export async function partyRoutes(app: Api, { deps }: RouteContext): Promise<void> {
+  const { audit } = deps;
   const party = deps.governance.party;
   const tags = ['party'];
   const record = (req: FastifyRequest, action: string, target: string, detail?: Record<string, unknown>) => {

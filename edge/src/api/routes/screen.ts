@@ -1,7 +1,7 @@
 import { Type } from '@fastify/type-provider-typebox';
 import type { ScreenFeed } from '../../screen/feed.ts';
 import { SseStream } from '../../screen/sse.ts';
-import type { Api, RouteContext } from '../app.ts';
+import type { Api, RouteContext } from '../route-context.ts';
 import { allows } from '../permissions.ts';
 import { NoQuery, Nullable } from '../schemas.ts';
 
@@ -38,7 +38,7 @@ export const ScreenSummarySchema = Type.Object({
 });
 
 /** The office big screen: its aggregates, and the same pushed as Server-Sent Events. */
-export function screenRoutes(app: Api, { deps, authenticate }: RouteContext): void {
+export async function screenRoutes(app: Api, { deps, authenticate }: RouteContext): Promise<void> {
   const feed: ScreenFeed | undefined = deps.screen;
   if (!feed) return;
   const tags = ['screen'];

@@ -2,7 +2,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import { OPEN311_STATUS, TICKET_STATUSES, isBreached, type Op, type TicketState } from '@cunbox/shared';
 import type { Actor } from '../../governance/common.ts';
 import { MAX_PHOTOS } from '../../governance/tickets.ts';
-import { actorOf, type Api, type RouteContext } from '../app.ts';
+import { actorOf, type Api, type RouteContext } from '../route-context.ts';
 import { HistoryReply, Many, One } from '../replies.ts';
 import { Code, EpochMs, Id, IdParams, Line, MediaIds, NoQuery, NoteBody, Nullable, Obj, ReasonBody, Text, Username } from '../schemas.ts';
 import { AttributeAnswers, CategoryAttributes } from '../open311/schemas.ts';
@@ -23,7 +23,7 @@ export function historyView(ops: Op[]) {
 }
 
 /** 随手拍 tickets. */
-export function ticketRoutes(app: Api, { deps }: RouteContext): void {
+export async function ticketRoutes(app: Api, { deps }: RouteContext): Promise<void> {
   const tickets = deps.governance.tickets;
   const now = () => deps.clock.now();
   const tags = ['tickets'];

@@ -5,40 +5,15 @@ import { PassThrough } from 'node:stream';
 import { Type } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CunboxError } from '../../errors.ts';
-import { authenticatedUrl, type CameraRegistry } from '../../cameras/registry.ts';
-import type { SegmentIndex, SegmentRow } from '../../storage/segment-index.ts';
-import type { HoldStore } from '../../storage/holds.ts';
-import type { Layout } from '../../storage/layout.ts';
-import type { Spawner } from '../../ffmpeg/process.ts';
-import type { ExportQueue } from '../../playback/exports.ts';
-import type { LiveService } from '../../playback/live.ts';
-import type { SnapshotService } from '../../playback/snapshots.ts';
-import { CameraAccess } from '../../playback/access.ts';
+import { authenticatedUrl } from '../../cameras/registry.ts';
+import type { SegmentRow } from '../../storage/segment-index.ts';
 import { buildPlaylist } from '../../playback/hls.ts';
 import { frameAt } from '../../playback/clip.ts';
 import { parseRange, parseTime } from '../../playback/range.ts';
 import { timeline } from '../../playback/timeline.ts';
-import type { Api, RouteContext } from '../app.ts';
-import type { EventStore } from '../../events/event-store.ts';
-import type { MotionSettingsStore } from '../../motion/settings-store.ts';
+import type { Api, RouteContext } from '../route-context.ts';
 import { Binary, Closed, Many, Ms, One, Open } from '../replies.ts';
 import { Obj, Text } from '../schemas.ts';
-
-/** What the video routes need from the edge (recorder side). */
-export interface VideoDeps {
-  registry: CameraRegistry;
-  index: SegmentIndex;
-  holds: HoldStore;
-  exports: ExportQueue;
-  layout: Layout;
-  live: LiveService;
-  snapshots: SnapshotService;
-  spawner: Spawner;
-  /** The event index (GET /api/events); absent: no event routes. */
-  events?: EventStore;
-  /** Motion settings per camera; `changed` applies an edit to the running detectors. Absent: no motion routes. */
-  motion?: { settings: MotionSettingsStore; changed: () => void };
-}
 
 const CameraParams = Obj({ cameraId: Type.Integer({ minimum: 1 }) });
 const NumId = Obj({ id: Type.Integer({ minimum: 1 }) });
@@ -59,10 +34,10 @@ const HoldReply = One('hold', 'Hold');
  * by ids (camera, segment, export), never by paths; every route checks the
  * role (access rule) and then the user's camera permission.
  */
-export function videoRoutes(app: Api, { deps }: RouteContext): void {
+export async function videoRoutes(app: Api, { deps }: RouteContext): Promise<void> {
   const video = deps.video;
   if (!video) return;
-  const access = new CameraAccess(deps.db);
+  const access = deps.cameraAccess;
   const tags = ['video'];
   const now = () => deps.clock.now();
   const oldest = () => (deps.db.prepare('SELECT MIN(start_ms) AS m FROM segments').get() as { m: number | null }).m;

@@ -1,12 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { CameraDetails, CameraRegistry } from '../../cameras/registry.ts';
-import type { Db } from '../../db/database.ts';
 import { CunboxError } from '../../errors.ts';
-import { CameraAccess } from '../../playback/access.ts';
+import type { CameraAccess } from '../../playback/access.ts';
 
 /** The cameras a request's user may watch (`allowed`: undefined = all), and one of them by id. */
-export function visibleCameras(db: Db, registry: CameraRegistry) {
-  const access = new CameraAccess(db);
+export function visibleCameras(access: CameraAccess, registry: CameraRegistry) {
   const allowed = (req: FastifyRequest) => access.allowed(req.principal!.userId, req.principal!.role);
   const camera = (req: FastifyRequest, cameraId: number): CameraDetails => {
     const cam = registry.get(cameraId);

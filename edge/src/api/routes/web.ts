@@ -1,5 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
-import type { Api, RouteContext } from '../app.ts';
+import type { Api, RouteContext } from '../route-context.ts';
 import { NoQuery } from '../schemas.ts';
 
 const WebSettings = Type.Object({
@@ -8,7 +8,7 @@ const WebSettings = Type.Object({
 });
 
 /** What the browser app needs before anyone logs in (the login page shows the village name). */
-export function webRoutes(app: Api, { options }: RouteContext): void {
+export async function webRoutes(app: Api, { options }: RouteContext): Promise<void> {
   app.get(
     '/api/web/settings',
     { config: { access: 'public' }, schema: { tags: ['web'], operationId: 'getWebSettings', summary: 'Time zone and village name for the browser app', querystring: NoQuery, response: { 200: WebSettings } } },

@@ -4,6 +4,7 @@ import { systemClock } from '../../clock.ts';
 import { UserStore } from '../../auth/users.ts';
 import { KioskAccounts, type KioskInfo } from '../../auth/kiosks.ts';
 import { Credentials } from '../../api/auth.ts';
+import { CameraAccess } from '../../playback/access.ts';
 import { auditLogBeside } from '../../api/audit-beside.ts';
 import { CameraRegistry } from '../../cameras/registry.ts';
 import { CunboxError } from '../../errors.ts';
@@ -13,7 +14,7 @@ import { formatTime, table } from '../format.ts';
 import { act, localizedHelp } from './camera-support.ts';
 import { cameraIds, withDb } from './users.ts';
 
-const kiosksOf = (db: Db) => new KioskAccounts({ db, users: new UserStore({ db, clock: systemClock }), credentials: new Credentials({ db, clock: systemClock }) });
+const kiosksOf = (db: Db) => new KioskAccounts({ users: new UserStore({ db, clock: systemClock }), credentials: new Credentials({ db, clock: systemClock }), access: new CameraAccess(db) });
 
 /** The days option: a whole number of days (the API's limit checks the range). */
 function days(v: string | undefined): number | undefined {
