@@ -55,6 +55,13 @@ const TICKETS: ParityStep[] = [
   { as: 'wangfang', method: 'POST', path: '/tickets/{t2}/reject', body: { reason: '不归村里管' }, status: 200 },
   { as: 'lisi', method: 'POST', path: '/tickets/{t2}/reopen', body: { reason: '我报的' }, status: 403 },
   { as: 'wangfang', method: 'POST', path: '/tickets/{t2}/close', body: {}, status: 409 },
+  // A dispatcher closes a resolved ticket without its (anonymous) reporter.
+  { as: 'lisi', method: 'POST', path: '/tickets', body: { category: 'dispute', description: '占道', place: '南口', anonymous: true }, status: 201, save: 't4' },
+  { as: 'admin', method: 'POST', path: '/tickets/{t4}/assign', body: { assignee: 'wangfang' }, status: 200 },
+  { as: 'wangfang', method: 'POST', path: '/tickets/{t4}/resolve', body: { note: '已劝离' }, status: 200 },
+  { as: 'wangfang', method: 'POST', path: '/tickets/{t4}/start', body: {}, status: 409 },
+  { as: 'lisi', method: 'POST', path: '/tickets/{t4}/confirm', body: {}, status: 403 },
+  { as: 'wangfang', method: 'POST', path: '/tickets/{t4}/close', body: { note: '结案' }, status: 200 },
   { as: 'screen', method: 'POST', path: '/tickets', body: { category: 'garbage', description: 'x', place: 'y' }, status: 403 },
   { as: 'wangfang', method: 'POST', path: '/tickets/01JF0000000000000000000000/start', body: {}, status: 404 },
   // Edge only: corrections, footage, conflict review.
@@ -107,6 +114,6 @@ t.test('tickets, help requests, residents and certificates: the edge API and the
   assertParity(t, r, steps);
   // The comparison is not empty: the phone run committed through the phone API.
   t.ok(r.phone.steps.filter((s) => s.ops.length > 0).length >= 20, 'most steps committed ops');
-  t.equal(r.edge.states.ticket!.length, 3);
+  t.equal(r.edge.states.ticket!.length, 4);
   t.equal(r.edge.states.certificate!.length, 3);
 });

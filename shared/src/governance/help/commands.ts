@@ -2,7 +2,7 @@
  * Help requests for special groups: who may ask for whom, who handles and who
  * sees a request, as commands the edge's HelpService and the phone routes run.
  */
-import { HELP_HANDLERS, RESIDENT_MANAGERS } from '../../auth/permissions.ts';
+import { GRID_KEEPERS, HELP_HANDLERS, RESIDENT_MANAGERS } from '../../auth/permissions.ts';
 import { DEFAULT_HELP_TYPES, type HelpType } from '../config.ts';
 import { HELP_TRANSITIONS, type HelpRequestState, type ResidentState } from '../help.ts';
 import type { Viewer } from '../resident-view.ts';
@@ -33,7 +33,7 @@ export function helpResident(look: Pick<Look, 'get'>, h: Pick<HelpRequestState, 
 /** Handles the request: the village office, its assignee, or the resident's grid worker. */
 export function handlesHelp(viewer: Viewer, h: Pick<HelpRequestState, 'assignee'>, resident: ResidentState | undefined): boolean {
   if (RESIDENT_MANAGERS.has(viewer.role)) return true;
-  if (viewer.role !== 'grid_worker') return false;
+  if (!GRID_KEEPERS.has(viewer.role)) return false;
   return h.assignee === viewer.username || resident?.gridWorker === viewer.username;
 }
 

@@ -23,7 +23,7 @@ export interface ResidentFields {
 
 /** Whether a viewer's lists show the resident: the village office all, a grid worker those of their grid. */
 export function residentInScope(viewer: Viewer, r: Pick<ResidentState, 'gridWorker'>): boolean {
-  return viewer.role !== 'grid_worker' || r.gridWorker === viewer.username;
+  return !GRID_KEEPERS.has(viewer.role) || r.gridWorker === viewer.username;
 }
 
 /** Looks after the resident: the village office, or the resident's own grid worker. */

@@ -4,7 +4,7 @@
  * TicketService and the cloud's phone routes both run.
  */
 import type { OpDraft } from '../../oplog/types.ts';
-import { TICKET_DISPATCHERS, TICKET_WORKERS } from '../../auth/permissions.ts';
+import { GRID_KEEPERS, TICKET_DISPATCHERS, TICKET_WORKERS } from '../../auth/permissions.ts';
 import { DEFAULT_TICKET_CATEGORIES, type TicketCategory } from '../config.ts';
 import { checkAttributes, isServiceAttributes, type ServiceAttribute } from '../service-attributes.ts';
 import { TICKET_MAX_PHOTOS, TICKET_TRANSITIONS, type TicketState } from '../ticket.ts';
@@ -67,9 +67,9 @@ const isReporter = (actor: Actor, t: TicketState) => t.reporter !== null && t.re
 const ticket = (look: Look, id: string) => requireEntity<TicketState>(look, 'ticket', id, 'ticket');
 const one = (actor: Actor, draft: OpDraft): CommandResult => ({ actor: actor.username, drafts: [draft], entityId: draft.entityId });
 
-/** Grid workers work only tickets assigned to them. */
+/** Grid workers work only tickets assigned to them (dispatchers work any). */
 function requireWorker(actor: Actor, t: TicketState): void {
-  if (actor.role === 'grid_worker' && t.assignee !== actor.username) forbid('this ticket is assigned to someone else');
+  if (GRID_KEEPERS.has(actor.role) && t.assignee !== actor.username) forbid('this ticket is assigned to someone else');
 }
 
 function requireReporterOrDispatcher(actor: Actor, t: TicketState, what: string): void {
