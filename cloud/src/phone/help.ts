@@ -9,7 +9,7 @@ import type { PhoneRouter } from './api.ts';
 import { BOOL, CODE, ID, obj, text, type Call, type PhoneContext, type Village } from './context.ts';
 import { replies } from '../openapi.ts';
 
-export function helpRoutes(router: PhoneRouter, ctx: PhoneContext): void {
+export function helpRoutes(router: PhoneRouter, _ctx: PhoneContext): void {
   /** A request with its resident as this viewer may see them; every unmasked view is audited, as on the edge (`path`: below the phone API's prefix). */
   const views = (v: Village, call: Pick<Call, 'user' | 'ip'>, path: string, list: Array<{ h: HelpRequestState; r: ResidentState | undefined }>) => {
     const out = list.map(({ h, r }) => ({ ...h, residentName: r?.name ?? null, resident: r ? residentView(r, call.user, { maskIdAlways: true }) : null }));
