@@ -17,7 +17,7 @@ import { tmpDir } from '@cunbox/test-support/tmp';
 import mqtt from 'mqtt';
 import { topic } from '@cunbox/shared';
 import { buildApp } from '../../edge/src/api/app.ts';
-import { accessParts } from '../../edge/test/helpers/access-parts.ts';
+import { accessParts } from '@cunbox/test-support/edge-access';
 import { auditLogBeside } from '../../edge/src/api/audit-beside.ts';
 import { systemClock } from '../../edge/src/clock.ts';
 import { silentLogger } from '../../edge/src/log.ts';

@@ -17,7 +17,7 @@ import { silentLogger } from '../src/log.ts';
 import { writeSelfSignedTls } from '../src/api/tls.ts';
 import { FieldCipher } from '@cunbox/shared';
 import { tmpDir } from '@cunbox/test-support/tmp';
-import { accessParts } from './helpers/access-parts.ts';
+import { accessParts } from '@cunbox/test-support/edge-access';
 import { cli } from '@cunbox/test-support/edge-cli';
 
 function configIn(dir: string, http = '\nhttp:\n  host: 127.0.0.1\n  port: 0\n', name = 'config'): string {

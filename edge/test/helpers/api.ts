@@ -9,7 +9,10 @@ import { buildApp } from '../../src/api/app.ts';
 import type { Api, ApiOptions } from '../../src/api/route-context.ts';
 import type { CredentialLimits } from '../../src/api/auth.ts';
 import type { LockoutLimits } from '../../src/auth/lockout.ts';
-import { accessParts } from './access-parts.ts';
+import { accessParts } from '@cunbox/test-support/edge-access';
+import { multipart } from '@cunbox/test-support/multipart';
+
+export { multipart };
 import { AuditLog } from '../../src/api/audit.ts';
 import { randomBytes } from 'node:crypto';
 import { FieldCipher, loadOrCreateKey } from '@cunbox/shared';
@@ -157,13 +160,6 @@ export async function apiHarness(
 }
 
 /** One file as multipart/form-data, as a phone's browser sends it. */
-export function multipart(field: string, filename: string, contentType: string, data: Buffer): { payload: Buffer; headers: Record<string, string> } {
-  const boundary = '----cunboxtest7MA4YWxkTrZu0gW';
-  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`);
-  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  return { payload: Buffer.concat([head, data, tail]), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
-}
-
 export async function upload(c: Client, data: Buffer, filename = 'photo.jpg', contentType = 'image/jpeg'): Promise<Reply> {
   return c.inject({ method: 'POST', url: '/api/media', ...multipart('file', filename, contentType, data) });
 }

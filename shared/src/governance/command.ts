@@ -6,7 +6,7 @@
  * command and commit what it returns, so a rule (who may, which transition,
  * which SLA) is decided in one place for both.
  */
-import { canTransition, type Transitions } from './workflow.ts';
+import { canTransition, seenAssignee, type Transitions } from './workflow.ts';
 import type { EntityBase, OpDraft } from '../oplog/types.ts';
 import type { Role } from '../auth/roles.ts';
 import { CunboxError } from '../platform/errors.ts';
@@ -56,10 +56,14 @@ export function requireEntity<S extends EntityBase>(look: Pick<GovernanceLookups
   return s;
 }
 
-/** A status op from the current status, refused (409) when the workflow does not allow it. */
+/**
+ * A status op from the current status, refused (409) when the workflow does not
+ * allow it. A draft that names a new assignee carries the one its author saw, so
+ * a reassignment crossed by another during a partition is flagged for review.
+ */
 export function statusDraft<S extends string>(state: EntityBase & { status: S }, table: Transitions<S>, to: S, extra: Record<string, unknown> = {}): OpDraft {
   if (!canTransition(table, state.status, to)) throw new CunboxError('INVALID_TRANSITION', `cannot go from ${state.status} to ${to}`);
-  return { entityKind: state.kind, entityId: state.id, type: `${state.kind}.status`, payload: { from: state.status, to, ...extra } };
+  return { entityKind: state.kind, entityId: state.id, type: `${state.kind}.status`, payload: { from: state.status, to, ...seenAssignee(state, extra), ...extra } };
 }
 
 /** Acknowledges every unreviewed conflict of the entity. */
