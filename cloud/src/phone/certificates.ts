@@ -3,7 +3,7 @@
  * rules. The ID number is always masked here (the edge shows it in full only
  * to reviewers, audited; the phone API not at all).
  */
-import { CERTIFICATE_STATUSES, certificateRequestDraft, objectSchema, type CertificateRequest, DEFAULT_CERTIFICATE_TYPES, ID_NUMBER_PATTERN, maskIdNumber, type CertificateState, type CertificateType, type ResidentState } from '@cunbox/shared';
+import { CERTIFICATE_STATUSES, certificateIdNumber, certificateRequestDraft, objectSchema, type CertificateRequest, DEFAULT_CERTIFICATE_TYPES, ID_NUMBER_PATTERN, maskIdNumber, type CertificateState, type CertificateType, type ResidentState } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
 import type { PhoneRouter } from './api.ts';
 import { CODE, ID, line, obj, text, type PhoneContext, type Village } from './context.ts';
@@ -18,8 +18,7 @@ const REVIEWERS = new Set(['admin', 'cadre']);
  */
 const certificateView = (c: CertificateState, v: Village) => {
   const { template: _template, ...rest } = c;
-  const idNumber = c.idNumber ?? (c.residentId ? (v.get<ResidentState>('resident', c.residentId)?.idNumber ?? null) : null);
-  return { ...rest, idNumber: maskIdNumber(idNumber) };
+  return { ...rest, idNumber: maskIdNumber(certificateIdNumber(c, c.residentId ? v.get<ResidentState>('resident', c.residentId) : undefined)) };
 };
 
 export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void {

@@ -1,5 +1,6 @@
 import {
   certificateRequestDraft,
+  certificateIdNumber,
   type CertificateRequest,
   CERTIFICATE_TRANSITIONS,
   DEFAULT_CERTIFICATE_TYPES,
@@ -124,9 +125,8 @@ export class CertificateService {
   /** `village` null (no village in the config): UNAVAILABLE, after the certificate's own checks. */
   async pdf(viewer: Actor, id: string, village: VillageIdentity | null): Promise<Buffer> {
     const c = this.get(viewer, id);
-    // A request made on a phone carries no ID number (the cloud holds none in full): the profile's is printed.
-    const profileId = c.idNumber === null && c.residentId ? (this.#ctx.store.get<ResidentState>('resident', c.residentId)?.idNumber ?? null) : null;
-    return renderCertificatePdf(profileId ? { ...c, idNumber: profileId } : c, { fontPath: this.#fontPath, village });
+    const profile = c.residentId ? this.#ctx.store.get<ResidentState>('resident', c.residentId) : undefined;
+    return renderCertificatePdf({ ...c, idNumber: certificateIdNumber(c, profile) }, { fontPath: this.#fontPath, village });
   }
 
   /** Public check of a code printed on a certificate (as printed, with dashes, any case); undefined: no such certificate. */

@@ -6,7 +6,6 @@ import type { ResidentState } from './help.ts';
 import { obj, str } from './read.ts';
 import { markCreated, opTime } from './time.ts';
 import { applyReview, applyStatus, type Transitions } from './workflow.ts';
-import { isMaskedId } from '../privacy/sensitive.ts';
 
 /** 证明开具: a resident asks, a cadre reviews, an approved certificate carries a verification code. */
 export const CERTIFICATE_STATUSES = ['requested', 'under_review', 'approved', 'rejected', 'revoked'] as const;
@@ -110,8 +109,11 @@ export interface CertificateRequest {
 
 /**
  * The op a request commits, on the edge or on the cloud: the type's name and
- * template and the profile's details are copied in, so a certificate reads the
- * same after the type or the profile changes.
+ * template and the profile's address are copied in, so a certificate reads the
+ * same after the type or the profile changes. The profile's ID number is not:
+ * the cloud holds it only masked, so a copy would differ by where the request
+ * was made; a certificate without its own number shows and prints the
+ * profile's (certificateIdNumber).
  */
 export function certificateRequestDraft(id: string, type: CertificateType, profile: ResidentState | undefined, input: CertificateRequest, applicantName: string): OpDraft {
   return {
@@ -124,11 +126,15 @@ export function certificateRequestDraft(id: string, type: CertificateType, profi
       template: type.template,
       residentId: profile?.id ?? null,
       applicantName,
-      // On the cloud the profile holds a masked ID number: never copy that into a certificate.
-      idNumber: input.idNumber ?? (isMaskedId(profile?.idNumber) ? null : (profile?.idNumber ?? null)),
+      idNumber: input.idNumber ?? null,
       address: input.address ?? profile?.address ?? null,
       purpose: input.purpose,
       details: input.details ?? '',
     },
   };
+}
+
+/** The ID number a certificate is for: its own (typed in the request), else its resident profile's. */
+export function certificateIdNumber(c: Pick<CertificateState, 'idNumber' | 'residentId'>, profile: Pick<ResidentState, 'idNumber'> | undefined): string | null {
+  return c.idNumber ?? (c.residentId ? (profile?.idNumber ?? null) : null);
 }
