@@ -35,6 +35,7 @@ import {
   type DuesStatus,
   type GovernanceLookups,
   type Ledger,
+  type LedgerReply,
   type MemberFields,
   type PartyMemberState,
   type PartySessionState,
@@ -159,7 +160,7 @@ export class PartyService {
   }
 
   /** The ledger as the viewer may read it (the record keepers, or the member). */
-  ledgerFor(viewer: Actor, memberId: string): ReturnType<typeof ledgerReply> {
+  ledgerFor(viewer: Actor, memberId: string): LedgerReply {
     return ledgerReply(viewer, this.member(memberId), this.#ctx.store);
   }
 

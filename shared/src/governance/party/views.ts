@@ -40,8 +40,16 @@ export function memberLedger(member: PartyMemberState, look: Pick<GovernanceLook
   return { member, entries, total: entries.reduce((sum, e) => sum + (e.counts ? e.effective : 0), 0) };
 }
 
+/** A ledger as the APIs answer it. */
+export interface LedgerReply {
+  memberId: string;
+  name: string;
+  total: number;
+  entries: Ledger['entries'];
+}
+
 /** The ledger as the API answers it, for the record keepers or the member. */
-export function ledgerReply(viewer: Actor, member: PartyMemberState, look: Pick<GovernanceLookups, 'get'>): { memberId: string; name: string; total: number; entries: Ledger['entries'] } {
+export function ledgerReply(viewer: Actor, member: PartyMemberState, look: Pick<GovernanceLookups, 'get'>): LedgerReply {
   if (!seesLedgerOf(viewer, member)) forbid('members see only their own ledger');
   const l = memberLedger(member, look);
   return { memberId: member.id, name: member.name, total: l.total, entries: l.entries };
