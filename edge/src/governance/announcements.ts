@@ -1,25 +1,18 @@
 import {
-  createAnnouncement,
-  publishAnnouncement,
+  announcementCommands as commands,
   publishedAnnouncements,
-  rejectAnnouncement,
   requireEntity,
   requireHistoryAccess,
   requireVisibleAnnouncement,
-  reviewAnnouncement,
-  submitAnnouncement,
-  updateAnnouncement,
   visibleAnnouncements,
-  withdrawAnnouncement,
   type AnnouncementFields,
   type AnnouncementFilter,
   type AnnouncementInput,
   type AnnouncementState,
-  type CommandResult,
   type Op,
 } from '@cunbox/shared';
 import type { Actor, GovContext } from './common.ts';
-import { edgeLookups } from './lookups.ts';
+import { run } from './lookups.ts';
 
 /**
  * 三务公开 on the edge: the shared commands decide who writes, reviews and
@@ -31,37 +24,32 @@ export class AnnouncementService {
     this.#ctx = ctx;
   }
 
-  #commit(r: CommandResult): AnnouncementState {
-    this.#ctx.store.commit(r.actor, r.drafts);
-    return this.#require(r.entityId);
-  }
-
   create(actor: Actor, input: AnnouncementInput): AnnouncementState {
-    return this.#commit(createAnnouncement(actor, input, edgeLookups(this.#ctx)));
+    return this.#require(run(this.#ctx, commands.create, actor, input).entityId);
   }
 
   update(actor: Actor, id: string, fields: AnnouncementFields): AnnouncementState {
-    return this.#commit(updateAnnouncement(this.#require(id), actor, fields, edgeLookups(this.#ctx)));
+    return this.#require(run(this.#ctx, commands.update, actor, id, fields).entityId);
   }
 
   submit(actor: Actor, id: string): AnnouncementState {
-    return this.#commit(submitAnnouncement(this.#require(id), actor));
+    return this.#require(run(this.#ctx, commands.submit, actor, id).entityId);
   }
 
   publish(actor: Actor, id: string, note?: string): AnnouncementState {
-    return this.#commit(publishAnnouncement(this.#require(id), actor, { note }));
+    return this.#require(run(this.#ctx, commands.publish, actor, id, { note }).entityId);
   }
 
   reject(actor: Actor, id: string, reason: string): AnnouncementState {
-    return this.#commit(rejectAnnouncement(this.#require(id), actor, { reason }));
+    return this.#require(run(this.#ctx, commands.reject, actor, id, { reason }).entityId);
   }
 
   withdraw(actor: Actor, id: string, reason: string): AnnouncementState {
-    return this.#commit(withdrawAnnouncement(this.#require(id), actor, { reason }));
+    return this.#require(run(this.#ctx, commands.withdraw, actor, id, { reason }).entityId);
   }
 
   review(actor: Actor, id: string): AnnouncementState {
-    return this.#commit(reviewAnnouncement(this.#require(id), actor));
+    return this.#require(run(this.#ctx, commands.review, actor, id).entityId);
   }
 
   list(viewer: Actor, filter: AnnouncementFilter = {}): AnnouncementState[] {

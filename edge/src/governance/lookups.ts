@@ -1,15 +1,14 @@
-import { newId, type GovernanceLookups } from '@cunbox/shared';
+import { newId, type Actor, type CommandResult, type GovernanceLookups } from '@cunbox/shared';
 import type { GovContext } from './common.ts';
 
 /**
- * What a shared governance command may read, answered from the edge's op
- * store, user table and media store. `now` is read once, so one command sees
- * one instant.
+ * What a shared governance command may read on the edge: the op store, the
+ * user table and the media store. `now` is read once, so one command sees one
+ * instant.
  */
-export function edgeLookups(ctx: GovContext): GovernanceLookups {
-  const now = ctx.clock.now();
+export function lookupsOf(ctx: GovContext): GovernanceLookups {
   return {
-    now,
+    now: ctx.clock.now(),
     newId: () => newId(ctx.clock.now()),
     get: (kind, id) => ctx.store.get(kind, id),
     list: (kind) => ctx.store.list(kind),
@@ -20,4 +19,11 @@ export function edgeLookups(ctx: GovContext): GovernanceLookups {
     },
     requireMedia: (ids, kind) => ctx.media.requireAll(ids, kind === 'any' ? undefined : kind),
   };
+}
+
+/** Runs a shared command on the edge's state and commits what it answers (nothing to commit: no transaction). */
+export function run<R extends CommandResult, A extends unknown[]>(ctx: GovContext, command: (look: GovernanceLookups, actor: Actor, ...args: A) => R, actor: Actor, ...args: A): R {
+  const r = command(lookupsOf(ctx), actor, ...args);
+  if (r.drafts.length > 0) ctx.store.commit(r.actor, r.drafts);
+  return r;
 }

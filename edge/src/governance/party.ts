@@ -1,39 +1,20 @@
 import {
-  addPointsEntry,
-  approveClaim,
-  assessDues,
-  cancelSession,
-  checkIn,
-  claimPoints,
-  createMember,
-  createSession,
-  decideLeave,
   duesStatus,
-  finalizeSession,
   ledgerReply,
   memberLedger,
   memberOf,
+  partyCommands as commands,
   partyMembers,
   partyRanking,
   partySessions,
-  payDues,
   pointsRule,
   pointsRules,
   rankingReply,
-  rejectClaim,
-  requestLeave,
   requireEntity,
   requireVisibleClaim,
-  setPointsRule,
-  updateMember,
-  updateSession,
   visibleClaims,
-  voidPointsEntry,
-  withdrawClaim,
   type ClaimInput,
-  type CommandResult,
   type DuesStatus,
-  type GovernanceLookups,
   type Ledger,
   type LedgerReply,
   type MemberFields,
@@ -48,14 +29,14 @@ import {
   type SessionType,
 } from '@cunbox/shared';
 import type { Actor, GovContext } from './common.ts';
-import { edgeLookups } from './lookups.ts';
+import { lookupsOf, run } from './lookups.ts';
 
 export type { DuesStatus, MemberFields, SessionFields };
 
 /**
  * Party building on the edge: members, the points ledger, TOP10 rankings,
  * 三会一课 sessions and dues. Every rule is a shared command or view; this
- * reads the op store, calls it and commits what it answers.
+ * reads the op store, runs it and commits what it answers.
  */
 export class PartyService {
   readonly #ctx: GovContext;
@@ -63,24 +44,14 @@ export class PartyService {
     this.#ctx = ctx;
   }
 
-  #look(): GovernanceLookups {
-    return edgeLookups(this.#ctx);
-  }
-
-  #commit(r: CommandResult): void {
-    if (r.drafts.length > 0) this.#ctx.store.commit(r.actor, r.drafts);
-  }
-
   // — members —
 
   createMember(actor: Actor, fields: MemberFields & { name: string; branch: string }): PartyMemberState {
-    const r = createMember(actor, fields, this.#look());
-    this.#commit(r);
-    return this.member(r.entityId);
+    return this.member(run(this.#ctx, commands.createMember, actor, fields).entityId);
   }
 
   updateMember(actor: Actor, id: string, fields: MemberFields): PartyMemberState {
-    this.#commit(updateMember(this.member(id), actor, fields, this.#look()));
+    run(this.#ctx, commands.updateMember, actor, id, fields);
     return this.member(id);
   }
 
@@ -107,16 +78,14 @@ export class PartyService {
   }
 
   setRule(actor: Actor, code: string, fields: PointsRuleFields): PointsRule {
-    this.#commit(setPointsRule(actor, code, fields, this.#look()));
+    run(this.#ctx, commands.setRule, actor, code, fields);
     return this.rule(code)!;
   }
 
   // — points: claims, manual entries, ledger, rankings —
 
   claim(actor: Actor, input: ClaimInput): PointClaimState {
-    const r = claimPoints(actor, input, this.#look());
-    this.#commit(r);
-    return this.claimById(actor, r.entityId);
+    return this.claimById(actor, run(this.#ctx, commands.claim, actor, input).entityId);
   }
 
   claims(viewer: Actor, filter: { status?: string } = {}): PointClaimState[] {
@@ -129,29 +98,29 @@ export class PartyService {
 
   /** Approves a claim and records its ledger entry in the same transaction. */
   approveClaim(actor: Actor, id: string, note?: string): PointClaimState {
-    this.#commit(approveClaim(this.claimById(actor, id), actor, { note }, this.#look()));
+    run(this.#ctx, commands.approveClaim, actor, id, { note });
     return this.claimById(actor, id);
   }
 
   rejectClaim(actor: Actor, id: string, reason: string): PointClaimState {
-    this.#commit(rejectClaim(this.claimById(actor, id), actor, { reason }));
+    run(this.#ctx, commands.rejectClaim, actor, id, { reason });
     return this.claimById(actor, id);
   }
 
   withdrawClaim(actor: Actor, id: string): PointClaimState {
-    this.#commit(withdrawClaim(this.claimById(actor, id), actor));
+    run(this.#ctx, commands.withdrawClaim, actor, id);
     return this.claimById(actor, id);
   }
 
   /** A secretary's entry (e.g. a deduction for leave without make-up). */
   addEntry(actor: Actor, input: { memberId: string; ruleCode: string; date: string; quantity?: number; note?: string }): PartyMemberState {
-    const { memberId, ...rest } = input;
-    this.#commit(addPointsEntry(this.member(memberId), actor, rest, this.#look()));
+    const { memberId, ...entry } = input;
+    run(this.#ctx, commands.addEntry, actor, memberId, entry);
     return this.member(memberId);
   }
 
   voidEntry(actor: Actor, memberId: string, entryId: string, reason: string): PartyMemberState {
-    this.#commit(voidPointsEntry(this.member(memberId), actor, { entryId, reason }));
+    run(this.#ctx, commands.voidEntry, actor, memberId, { entryId, reason });
     return this.member(memberId);
   }
 
@@ -166,24 +135,22 @@ export class PartyService {
 
   /** The ranking a request asks for (this month when no period is given). */
   rankingFor(query: { period?: string; branch?: string; limit?: number }): { period: string; ranking: RankRow[] } {
-    return rankingReply(this.#look(), query);
+    return rankingReply(lookupsOf(this.#ctx), query);
   }
 
   ranking(period: RankingPeriod, opts: { branch?: string; limit?: number } = {}): RankRow[] {
-    return partyRanking(this.#look(), period, opts);
+    return partyRanking(this.#ctx.store, period, opts);
   }
 
   // — 三会一课 sessions —
 
   createSession(actor: Actor, fields: SessionFields & { sessionType: SessionType; title: string; branch: string; startAt: number }): PartySessionState {
-    const r = createSession(actor, fields, this.#look());
-    this.#commit(r);
-    return this.session(r.entityId);
+    return this.session(run(this.#ctx, commands.createSession, actor, fields).entityId);
   }
 
   /** Notice, schedule, minutes, resolution, photos. */
   updateSession(actor: Actor, id: string, fields: SessionFields): PartySessionState {
-    this.#commit(updateSession(this.session(id), actor, fields, this.#look()));
+    run(this.#ctx, commands.updateSession, actor, id, fields);
     return this.session(id);
   }
 
@@ -196,35 +163,34 @@ export class PartyService {
   }
 
   checkIn(actor: Actor, id: string, input: { mode: 'onsite' | 'remote'; memberId?: string }): PartySessionState {
-    this.#commit(checkIn(this.session(id), actor, input, this.#look()));
+    run(this.#ctx, commands.checkIn, actor, id, input);
     return this.session(id);
   }
 
   requestLeave(actor: Actor, id: string, reason: string): PartySessionState {
-    this.#commit(requestLeave(this.session(id), actor, { reason }, this.#look()));
+    run(this.#ctx, commands.requestLeave, actor, id, { reason });
     return this.session(id);
   }
 
   decideLeave(actor: Actor, id: string, leaveId: string, approved: boolean): PartySessionState {
-    this.#commit(decideLeave(this.session(id), actor, { leaveId, approved }));
+    run(this.#ctx, commands.decideLeave, actor, id, { leaveId, approved });
     return this.session(id);
   }
 
   finalize(actor: Actor, id: string): { session: PartySessionState; attended: string[]; excused: string[]; absent: string[] } {
-    const r = finalizeSession(this.session(id), actor, this.#look());
-    this.#commit(r);
+    const r = run(this.#ctx, commands.finalize, actor, id);
     return { session: this.session(id), attended: r.attended, excused: r.excused, absent: r.absent };
   }
 
   cancelSession(actor: Actor, id: string, reason: string): PartySessionState {
-    this.#commit(cancelSession(this.session(id), actor, { reason }));
+    run(this.#ctx, commands.cancelSession, actor, id, { reason });
     return this.session(id);
   }
 
   // — dues —
 
   payDues(actor: Actor, memberId: string, input: { months: string[]; amountFen: number }): PartyMemberState {
-    this.#commit(payDues(this.member(memberId), actor, input, this.#look()));
+    run(this.#ctx, commands.payDues, actor, memberId, input);
     return this.member(memberId);
   }
 
@@ -234,8 +200,6 @@ export class PartyService {
 
   /** The "dues not paid" deduction for a month that has ended; running it again changes nothing. */
   assessDues(actor: Actor, month: string): { deducted: string[] } {
-    const r = assessDues(actor, { month }, this.#look());
-    this.#commit(r);
-    return { deducted: r.deducted };
+    return { deducted: run(this.#ctx, commands.assessDues, actor, { month }).deducted };
   }
 }
