@@ -1,17 +1,19 @@
 /**
  * The cloud's HTTP API: operator endpoints (villages, pairing codes) behind
  * the operator token, pairing for edges (the one-time code is the credential),
- * and a minimal phone-facing tickets API per village.
+ * an operator's view of a village's tickets (and filing one for a reporter, by
+ * the same ticket command as a phone), and the phone API (phone/).
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Ajv } from 'ajv';
-import { CunboxError, EDGE_ID_PATTERN, allows, freeTextKeyword, newId, nonFiniteInRequest, objectSchema, type ErrorCode, type TicketState } from '@cunbox/shared';
+import { CunboxError, EDGE_ID_PATTERN, allows, freeTextKeyword, nonFiniteInRequest, objectSchema, ticketCommands, type ErrorCode, type TicketState } from '@cunbox/shared';
 import type { Logger } from 'pino';
 import type { CloudStore } from './store.ts';
 import type { CloudMedia } from './media.ts';
 import { registerMediaRoutes } from './media-routes.ts';
 import { bearer, phoneUser, registerPhoneApi } from './phone/api.ts';
+import { Village, type PhoneContext } from './phone/context.ts';
 import { METRICS_CONTENT_TYPE, type CloudMetrics } from './metrics.ts';
 import { registerOpenApi, replies } from './openapi.ts';
 
@@ -130,6 +132,8 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
       return failing.length > 0 ? reply.status(503).send({ status: 'fail', failing }) : { status: 'ok' };
     });
   }
+  const fail = (code: CloudErrorCode, message: string): Error => new CunboxError(code, message);
+  const phoneContext: PhoneContext = { store: deps.store, log: deps.log.child({ module: 'phone' }), now: deps.now, onCommit: deps.onCommit, fail, media: deps.media };
   const villageOf = (id: number) => {
     const v = deps.store.village(id);
     if (!v) throw new CunboxError('NOT_FOUND', `no village ${id}`);
@@ -253,19 +257,17 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     async (req, reply) => {
       operator(req);
       villageOf(req.params.id);
-      const id = newId(deps.now());
-      const b = req.body;
-      deps.store.commit(req.params.id, b.reporter ?? 'phone', [
-        { entityKind: 'ticket', entityId: id, type: 'ticket.created', payload: { category: b.category, categoryName: b.category, slaMinutes: 0, description: b.description, place: b.place, lat: null, lng: null, photos: [], anonymous: false, reporter: b.reporter ?? 'phone' } },
-      ]);
-      deps.onCommit();
-      const ticket = deps.store.list<TicketState>(req.params.id, 'ticket').find((t) => t.id === id);
+      const { reporter, ...input } = req.body;
+      // The operator files for a reporter: the same command as a phone's report. The operator token stands for the
+      // permission; the reporter acts as the villager who would have filed it.
+      const village = new Village(phoneContext, req.params.id);
+      const id = village.run(ticketCommands.create, { username: reporter ?? 'phone', role: 'villager' }, input);
+      const ticket = village.get<TicketState>('ticket', id);
       return reply.status(201).send({ ticket });
     },
   );
 
   // Media of a village: the operator, or a signed-in phone user of that village whose role may read media (as on the edge).
-  const fail = (code: CloudErrorCode, message: string): Error => new CunboxError(code, message);
   const mayReadMedia = (req: FastifyRequest, villageId: number): void => {
     villageOf(villageId);
     if (timingSafeEqual(digest(bearer(req)), digest(deps.operatorToken))) return;
@@ -275,7 +277,7 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
   if (deps.media) await registerMediaRoutes(app, { media: deps.media, guardVillage: mayReadMedia });
 
   // The phone-facing API for the villages' own users (phone/api.ts).
-  await registerPhoneApi(app, { store: deps.store, log: deps.log.child({ module: 'phone' }), now: deps.now, onCommit: deps.onCommit, fail, media: deps.media });
+  await registerPhoneApi(app, phoneContext);
 
   return app;
 }

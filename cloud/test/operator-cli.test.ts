@@ -89,7 +89,11 @@ t.test('villages, pairing codes and edges through the running cloud', async (t) 
   t.match((await cli(['edges', ...target])).out, /never connected/);
 
   // A ticket filed in the cloud while the edge is away: one op the edge has not confirmed.
-  t.equal((await tc.operator('POST', '/api/villages/1/tickets', { category: 'road', description: '路灯坏了', place: '东口' })).status, 201);
+  // The same ticket command as a phone's report: a category that exists, and its SLA.
+  t.equal((await tc.operator('POST', '/api/villages/1/tickets', { category: 'road', description: '路灯坏了', place: '东口' })).status, 400, 'no category road');
+  const filed = await tc.operator('POST', '/api/villages/1/tickets', { category: 'facility', description: '路灯坏了', place: '东口' });
+  t.equal(filed.status, 201);
+  t.match(filed.json.ticket, { category: 'facility', categoryName: '设施损坏', slaMinutes: 240, reporter: 'phone', status: 'submitted' });
   const lagging = JSON.parse((await cli(['edges', '--json', ...target])).out) as Array<{ downPending: number }>;
   t.equal(lagging[0]!.downPending, 1, 'one cloud op waiting for the edge');
 

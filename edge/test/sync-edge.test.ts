@@ -42,7 +42,7 @@ t.test('cunbox cloud pair, then the edge syncs tickets both ways through its con
   t.equal(made.status, 201);
   edge.parts.events.record(null, 'camera.offline', { reason: 'test' });
   // ... and one made on a phone through the cloud reaches the edge's API.
-  t.equal((await operator('POST', `/api/villages/${villageId}/tickets`, { category: 'road', description: '桥边积水', place: '桥头' })).status, 201);
+  t.equal((await operator('POST', `/api/villages/${villageId}/tickets`, { category: 'facility', description: '桥边积水', place: '桥头' })).status, 201);
   const edgeTickets = async () => ((await fetch(`${base}/api/tickets`, { headers: { cookie } }).then((r) => r.json())) as { items?: Array<{ description: string }>; tickets?: Array<{ description: string }> });
   let seen: string[] = [];
   await waitFor('tickets on both sides', () => cloud.store.opCount(villageId) === 2 && cloud.store.eventCount(cred.edgeId) === 1 && (edge.sync?.status().appliedSeq ?? 0) === 1);

@@ -1,39 +1,32 @@
 /**
- * 证明开具 on the phone: list (mine; reviewers all) and request, with the edge's
- * rules. The ID number is always masked here (the edge shows it in full only
+ * 证明开具 on the phone: list (mine; reviewers all) and request, by the shared
+ * certificate commands and view. The ID number is always masked here (the edge shows it in full only
  * to reviewers, audited; the phone API not at all).
  */
-import { CERTIFICATE_STATUSES, certificateIdNumber, certificateRequestDraft, objectSchema, type CertificateRequest, DEFAULT_CERTIFICATE_TYPES, ID_NUMBER_PATTERN, maskIdNumber, type CertificateState, type CertificateType, type ResidentState } from '@cunbox/shared';
+import { CERTIFICATE_STATUSES, canSeeCertificate, certificateCommands, certificateTypes, certificateView, objectSchema, visibleCertificate, type CertificateRequest, ID_NUMBER_PATTERN, type CertificateState, type ResidentState } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
 import type { PhoneRouter } from './api.ts';
 import { CODE, ID, line, obj, text, type PhoneContext, type Village } from './context.ts';
 import { replies } from '../openapi.ts';
-
-const REVIEWERS = new Set(['admin', 'cadre']);
 
 /**
  * Without the template (server-side rendering detail) and with the ID number masked.
  * A request made here carries none (the cloud holds ID numbers only masked): the
  * profile's masked one is shown, and the edge prints the full one from its profile.
  */
-const certificateView = (c: CertificateState, v: Village) => {
-  const { template: _template, ...rest } = c;
-  return { ...rest, idNumber: maskIdNumber(certificateIdNumber(c, c.residentId ? v.get<ResidentState>('resident', c.residentId) : undefined)) };
+const phoneView = (c: CertificateState, viewer: VillageUser, v: Village) => {
+  const { template: _template, ...rest } = certificateView(c, c.residentId ? v.get<ResidentState>('resident', c.residentId) : undefined, viewer, { maskIdAlways: true });
+  return rest;
 };
 
-export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void {
-  const mine = (u: VillageUser, c: CertificateState) => REVIEWERS.has(u.role) || c.createdBy === u.username;
-
+export function certificateRoutes(router: PhoneRouter, _ctx: PhoneContext): void {
   router.route({
     method: 'GET',
     url: '/certificate-types',
     summary: 'Certificate types (without their templates)',
     reply: objectSchema({ types: { type: 'array', items: objectSchema({ id: { type: 'string' }, name: { type: 'string' }, active: { type: 'boolean' } }) } }),
     access: 'certificates.request',
-    handler: async (_c, v) => {
-      const codes = new Set([...Object.keys(DEFAULT_CERTIFICATE_TYPES), ...v.list<CertificateType>('certificate_type').map((c) => c.id)]);
-      return { types: [...codes].sort().map((code) => v.getOrInit<CertificateType>('certificate_type', code)).map(({ id, name, active }) => ({ id, name, active })) };
-    },
+    handler: async (_c, v) => ({ types: certificateTypes(v).map(({ id, name, active }) => ({ id, name, active })) }),
   });
 
   router.route<unknown, { status?: string }>({
@@ -46,8 +39,8 @@ export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void 
     handler: async ({ user, query }, v) => ({
       certificates: v
         .list<CertificateState>('certificate')
-        .filter((c) => (!query.status || c.status === query.status) && mine(user, c))
-        .map((c) => certificateView(c, v)),
+        .filter((c) => (!query.status || c.status === query.status) && canSeeCertificate(user, c))
+        .map((c) => phoneView(c, user, v)),
     }),
   });
 
@@ -59,9 +52,7 @@ export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void 
     access: 'certificates.request',
     params: { id: ID },
     handler: async ({ user, params }, v) => {
-      const c = v.require<CertificateState>('certificate', params.id, 'certificate');
-      if (!mine(user, c)) throw ctx.fail('NOT_FOUND', `no certificate ${params.id}`);
-      return { certificate: certificateView(c, v) };
+      return { certificate: phoneView(visibleCertificate(v, user, params.id), user, v) };
     },
   });
 
@@ -76,21 +67,9 @@ export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void 
       { type: CODE, residentId: ID, applicantName: line(64), idNumber: { type: 'string', pattern: ID_NUMBER_PATTERN }, address: line(200), purpose: line(200), details: text(2000) },
       ['type', 'purpose'],
     ),
-    handler: async ({ user, body: input }, v) => {
-      const type = v.getOrInit<CertificateType>('certificate_type', input.type);
-      if (!type.exists || !type.active) throw ctx.fail('INVALID_INPUT', `type: no active certificate type ${input.type}`);
-      let profile: ResidentState | undefined;
-      if (input.residentId !== undefined) {
-        profile = v.require<ResidentState>('resident', input.residentId, 'resident');
-        if (profile.username !== user.username && !REVIEWERS.has(user.role)) throw ctx.fail('FORBIDDEN', 'you can ask for certificates only for yourself');
-      } else {
-        profile = v.list<ResidentState>('resident').find((r) => r.username === user.username);
-      }
-      const applicantName = input.applicantName ?? profile?.name;
-      if (!applicantName) throw ctx.fail('INVALID_INPUT', 'applicantName: required when the account is not linked to a resident profile');
-      const id = v.newId();
-      v.commit(user.username, [certificateRequestDraft(id, type, profile, input, applicantName)]);
-      return { certificate: certificateView(v.require<CertificateState>('certificate', id, 'certificate'), v) };
+    handler: async ({ user, body }, v) => {
+      const id = v.run(certificateCommands.request, user, body);
+      return { certificate: phoneView(v.require<CertificateState>('certificate', id, 'certificate'), user, v) };
     },
   });
 }

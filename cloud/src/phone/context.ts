@@ -1,10 +1,11 @@
 /**
  * What every phone-API route module works with: the store, the caller, the
  * error table (through `fail`, so these modules need nothing from http.ts at
- * run time) and the small helpers the edge's services have (status drafts,
- * config lookups with built-in defaults).
+ * run time), and the village as the shared governance commands read it
+ * (lookups) and commit their answers (run): the rules are the commands', the
+ * same on the edge.
  */
-import { canTransition, governanceModels, ID_PATTERN_SOURCE, newId, type EntityBase, type OpDraft, type Transitions } from '@cunbox/shared';
+import { governanceModels, ID_PATTERN_SOURCE, newId, type Actor, type CommandResult, type EntityBase, type GovernanceLookups, type OpDraft } from '@cunbox/shared';
 import type { Logger } from 'pino';
 import type { CloudErrorCode } from '../http.ts';
 import type { CloudStore } from '../store.ts';
@@ -82,12 +83,38 @@ export class Village {
   newId(): string {
     return newId(this.#ctx.now());
   }
-}
 
-/** A status op from the current status; INVALID_TRANSITION (409) when the workflow does not allow it (as the edge's statusDraft). */
-export function statusDraft<S extends string>(ctx: PhoneContext, state: EntityBase & { status: S }, table: Transitions<S>, to: S, extra: Record<string, unknown> = {}): OpDraft {
-  if (!canTransition(table, state.status, to)) throw ctx.fail('INVALID_TRANSITION', `cannot go from ${state.status} to ${to}`);
-  return { entityKind: state.kind, entityId: state.id, type: `${state.kind}.status`, payload: { from: state.status, to, ...extra } };
+  /** What a shared command may read here: the village's entities, its synced accounts and its uploaded media. */
+  lookups(): GovernanceLookups {
+    return {
+      now: this.#ctx.now(),
+      newId: () => this.newId(),
+      get: (kind, id) => this.get(kind, id),
+      list: (kind) => this.list(kind),
+      getOrInit: (kind, id) => this.getOrInit(kind, id),
+      account: (username) => {
+        const a = this.#ctx.store.accounts.user(this.id, username);
+        return a && { username: a.username, role: a.role, disabled: a.disabled };
+      },
+      requireMedia: (ids, kind) => this.#requireMedia(ids, kind),
+    };
+  }
+
+  /** Runs a shared command on the village's state and commits what it answers; returns the entity it made or changed. */
+  run<A extends unknown[]>(command: (look: GovernanceLookups, actor: Actor, ...args: A) => CommandResult, actor: Actor, ...args: A): string {
+    const r = command(this.lookups(), actor, ...args);
+    this.commit(r.actor, r.drafts);
+    return r.entityId;
+  }
+
+  /** Every id must name media of this village the cloud holds: a record never points at nothing. */
+  #requireMedia(ids: readonly string[], kind: 'image' | 'pdf' | 'any'): void {
+    for (const id of ids) {
+      const m = this.#ctx.media?.find(this.id, id);
+      const fits = m && (kind === 'any' || (kind === 'image' ? m.mime?.startsWith('image/') === true : m.mime === 'application/pdf'));
+      if (!fits) throw this.#ctx.fail('INVALID_INPUT', kind === 'image' ? `photos: no uploaded photo ${id} (POST /media first)` : `no uploaded ${kind === 'pdf' ? 'PDF' : 'file'} ${id}`);
+    }
+  }
 }
 
 // — closed JSON schemas: an unknown field is a 400, never ignored —

@@ -17,7 +17,7 @@ export function partyRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     reply: replies.ref('Ranking'),
     access: 'party.read',
     query: obj({ period: PERIOD, branch: line(64), limit: { type: 'integer', minimum: 1, maximum: 100 } }),
-    handler: async ({ query }, v) => rankingReply({ get: (k, id) => v.get(k, id), list: (k) => v.list(k), now: ctx.now() }, query),
+    handler: async ({ query }, v) => rankingReply(v.lookups(), query),
   });
 
   router.route({

@@ -26,14 +26,6 @@ const MEDIA_REPLY = {
   },
 } as const;
 
-/** Every id must name a photo of this village the cloud holds: a ticket never points at nothing. */
-export function requirePhotos(ctx: PhoneContext, villageId: number, ids: readonly string[]): void {
-  for (const id of ids) {
-    const m = ctx.media?.find(villageId, id);
-    if (!m || m.mime !== 'image/jpeg') throw ctx.fail('INVALID_INPUT', `photos: no uploaded photo ${id} (POST /media first)`);
-  }
-}
-
 export function photoRoutes(router: PhoneRouter, ctx: PhoneContext): void {
   const media = ctx.media;
   if (!media) return;

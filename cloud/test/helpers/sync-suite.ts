@@ -131,7 +131,7 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     nEdge++;
     edge.events.record(3, 'camera.offline', { reason: 'watchdog' });
     edge.events.record(3, 'camera.online', {});
-    const created = await api(rig, 'POST', `/api/villages/${a.villageId}/tickets`, { category: 'road', description: '桥边积水', place: '桥头', reporter: 'phone-user' });
+    const created = await api(rig, 'POST', `/api/villages/${a.villageId}/tickets`, { category: 'facility', description: '桥边积水', place: '桥头', reporter: 'phone-user' });
     t.equal(created.status, 201);
     nCloud++;
     await waitFor('round trip', () => rig.cloud.store.opCount(a.villageId) === 2 && edgeSeqs(edge.db, cloudNode).length === 1 && rig.cloud.store.eventCount(a.edgeId) === 2 && readSyncStatus(edge.db, edge.store.node).opsPending === 0);

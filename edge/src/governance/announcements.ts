@@ -11,8 +11,7 @@ import {
   type AnnouncementState,
   type Op,
 } from '@cunbox/shared';
-import type { Actor, GovContext } from './common.ts';
-import { run } from './lookups.ts';
+import { execute, type Actor, type GovContext } from './common.ts';
 
 /**
  * 三务公开 on the edge: the shared commands decide who writes, reviews and
@@ -25,31 +24,31 @@ export class AnnouncementService {
   }
 
   create(actor: Actor, input: AnnouncementInput): AnnouncementState {
-    return this.#require(run(this.#ctx, commands.create, actor, input).entityId);
+    return this.#require(execute(this.#ctx, commands.create, actor, input));
   }
 
   update(actor: Actor, id: string, fields: AnnouncementFields): AnnouncementState {
-    return this.#require(run(this.#ctx, commands.update, actor, id, fields).entityId);
+    return this.#require(execute(this.#ctx, commands.update, actor, id, fields));
   }
 
   submit(actor: Actor, id: string): AnnouncementState {
-    return this.#require(run(this.#ctx, commands.submit, actor, id).entityId);
+    return this.#require(execute(this.#ctx, commands.submit, actor, id));
   }
 
   publish(actor: Actor, id: string, note?: string): AnnouncementState {
-    return this.#require(run(this.#ctx, commands.publish, actor, id, { note }).entityId);
+    return this.#require(execute(this.#ctx, commands.publish, actor, id, { note }));
   }
 
   reject(actor: Actor, id: string, reason: string): AnnouncementState {
-    return this.#require(run(this.#ctx, commands.reject, actor, id, { reason }).entityId);
+    return this.#require(execute(this.#ctx, commands.reject, actor, id, { reason }));
   }
 
   withdraw(actor: Actor, id: string, reason: string): AnnouncementState {
-    return this.#require(run(this.#ctx, commands.withdraw, actor, id, { reason }).entityId);
+    return this.#require(execute(this.#ctx, commands.withdraw, actor, id, { reason }));
   }
 
   review(actor: Actor, id: string): AnnouncementState {
-    return this.#require(run(this.#ctx, commands.review, actor, id).entityId);
+    return this.#require(execute(this.#ctx, commands.review, actor, id));
   }
 
   list(viewer: Actor, filter: AnnouncementFilter = {}): AnnouncementState[] {

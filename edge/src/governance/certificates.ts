@@ -1,25 +1,22 @@
 import {
-  certificateRequestDraft,
+  certificateCommands as cmd,
   certificateIdNumber,
-  type CertificateRequest,
-  CERTIFICATE_TRANSITIONS,
-  DEFAULT_CERTIFICATE_TYPES,
+  certificateTypes,
   maskName,
-  newCode,
+  visibleCertificate,
+  canSeeCertificate,
+  type CertificateRequest,
   type CertificateState,
   type CertificateType,
   type Op,
   type ResidentState,
 } from '@cunbox/shared';
 import { CunboxError } from '../errors.ts';
-import { defined, forbid, newEntityId, requireEntity, reviewDraft, statusDraft, type Actor, type GovContext } from './common.ts';
+import { execute, lookupsOf, requireEntity, type Actor, type GovContext } from './common.ts';
 import { DEFAULT_CJK_FONT, renderCertificatePdf } from './pdf.ts';
 import type { VillageIdentity } from './village.ts';
 
-const REVIEWERS = new Set(['admin', 'cadre']);
-/** 12 Crockford base32 characters: 60 bits, not guessable. */
-export const VERIFICATION_CODE_LENGTH = 12;
-
+export { VERIFICATION_CODE_LENGTH } from '@cunbox/shared';
 export type { CertificateRequest };
 
 /** What the public verification page shows: enough to match the paper, nothing more. */
@@ -42,48 +39,26 @@ export class CertificateService {
   }
 
   types(): CertificateType[] {
-    const stored = this.#ctx.store.list<CertificateType>('certificate_type');
-    const codes = new Set([...Object.keys(DEFAULT_CERTIFICATE_TYPES), ...stored.map((c) => c.id)]);
-    return [...codes].sort().map((code) => this.#ctx.store.getOrInit<CertificateType>('certificate_type', code));
+    return certificateTypes(lookupsOf(this.#ctx));
   }
 
   setType(actor: Actor, code: string, fields: { name?: string; template?: string; active?: boolean }): CertificateType {
-    const existing = this.#ctx.store.getOrInit<CertificateType>('certificate_type', code);
-    if (!existing.exists && (fields.name === undefined || fields.template === undefined)) throw new CunboxError('INVALID_INPUT', 'a new certificate type needs a name and a template');
-    this.#ctx.store.commit(actor.username, [{ entityKind: 'certificate_type', entityId: code, type: 'certificate_type.set', payload: { fields: defined(fields) } }]);
+    execute(this.#ctx, cmd.setType, actor, code, fields);
     return this.#ctx.store.getOrInit<CertificateType>('certificate_type', code);
   }
 
-  /**
-   * A resident asks for themselves (their linked profile fills name, ID number
-   * and address); reviewers may ask on someone's behalf.
-   */
+  /** A resident asks for themselves (their linked profile fills name and address); reviewers may ask on someone's behalf. */
   request(actor: Actor, input: CertificateRequest): CertificateState {
-    const type = this.#ctx.store.getOrInit<CertificateType>('certificate_type', input.type);
-    if (!type.exists || !type.active) throw new CunboxError('INVALID_INPUT', `type: no active certificate type ${input.type}`);
-    let profile: ResidentState | undefined;
-    if (input.residentId !== undefined) {
-      profile = requireEntity<ResidentState>(this.#ctx, 'resident', input.residentId, 'resident');
-      if (profile.username !== actor.username && !REVIEWERS.has(actor.role)) forbid('you can ask for certificates only for yourself');
-    } else {
-      profile = this.#ctx.store.list<ResidentState>('resident', { filter: "json_extract(state, '$.username') = ?", params: [actor.username], limit: 1 })[0];
-    }
-    const applicantName = input.applicantName ?? profile?.name;
-    if (!applicantName) throw new CunboxError('INVALID_INPUT', 'applicantName: required when the account is not linked to a resident profile');
-    const id = newEntityId(this.#ctx);
-    this.#ctx.store.commit(actor.username, [certificateRequestDraft(id, type, profile, input, applicantName)]);
-    return this.#require(id);
+    return this.#require(execute(this.#ctx, cmd.request, actor, input));
   }
 
   list(viewer: Actor, filter: { status?: string } = {}): CertificateState[] {
     const all = this.#ctx.store.list<CertificateState>('certificate', filter.status ? { filter: "json_extract(state, '$.status') = ?", params: [filter.status] } : {});
-    return REVIEWERS.has(viewer.role) ? all : all.filter((c) => c.createdBy === viewer.username);
+    return all.filter((c) => canSeeCertificate(viewer, c));
   }
 
   get(viewer: Actor, id: string): CertificateState {
-    const c = this.#require(id);
-    if (!REVIEWERS.has(viewer.role) && c.createdBy !== viewer.username) throw new CunboxError('NOT_FOUND', `no certificate ${id}`);
-    return c;
+    return visibleCertificate(lookupsOf(this.#ctx), viewer, id);
   }
 
   history(viewer: Actor, id: string): Op[] {
@@ -92,34 +67,28 @@ export class CertificateService {
   }
 
   startReview(actor: Actor, id: string): CertificateState {
-    return this.#move(actor, id, 'under_review', {});
+    return this.#require(execute(this.#ctx, cmd.startReview, actor, id));
   }
 
   approve(actor: Actor, id: string, note?: string): CertificateState {
-    // The code is made here, once, and travels in the op: every node shows the same code.
-    return this.#move(actor, id, 'approved', { note: note ?? null, verificationCode: newCode(VERIFICATION_CODE_LENGTH) });
+    return this.#require(execute(this.#ctx, cmd.approve, actor, id, { note }));
   }
 
   reject(actor: Actor, id: string, reason: string): CertificateState {
-    return this.#move(actor, id, 'rejected', { note: reason });
+    return this.#require(execute(this.#ctx, cmd.reject, actor, id, { reason }));
   }
 
   revoke(actor: Actor, id: string, reason: string): CertificateState {
-    return this.#move(actor, id, 'revoked', { note: reason });
+    return this.#require(execute(this.#ctx, cmd.revoke, actor, id, { reason }));
   }
 
   /** The applicant corrects a rejected request and asks again. */
   resubmit(actor: Actor, id: string, fields: { purpose?: string; details?: string; address?: string }): CertificateState {
-    const c = this.get(actor, id);
-    if (c.createdBy !== actor.username) forbid('only the applicant can resubmit');
-    const draft = statusDraft(c, CERTIFICATE_TRANSITIONS, 'requested', { note: null });
-    this.#ctx.store.commit(actor.username, [{ entityKind: 'certificate', entityId: id, type: 'certificate.updated', payload: { fields: defined(fields) } }, draft]);
-    return this.#require(id);
+    return this.#require(execute(this.#ctx, cmd.resubmit, actor, id, fields));
   }
 
   review(actor: Actor, id: string): CertificateState {
-    this.#ctx.store.commit(actor.username, [reviewDraft(this.#require(id))]);
-    return this.#require(id);
+    return this.#require(execute(this.#ctx, cmd.review, actor, id));
   }
 
   /** `village` null (no village in the config): UNAVAILABLE, after the certificate's own checks. */
@@ -142,13 +111,6 @@ export class CertificateService {
     const v = this.lookup(code);
     if (!v) throw new CunboxError('NOT_FOUND', 'no certificate with this code');
     return v;
-  }
-
-  #move(actor: Actor, id: string, to: 'under_review' | 'approved' | 'rejected' | 'revoked', extra: Record<string, unknown>): CertificateState {
-    const c = this.#require(id);
-    if (!REVIEWERS.has(actor.role)) forbid('only the village office reviews certificates');
-    this.#ctx.store.commit(actor.username, [statusDraft(c, CERTIFICATE_TRANSITIONS, to, extra)]);
-    return this.#require(id);
   }
 
   #require(id: string): CertificateState {

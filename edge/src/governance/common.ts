@@ -1,16 +1,12 @@
-import { canTransition, newId, type EntityBase, type OpDraft, type Transitions } from '@cunbox/shared';
+import { newId, requireEntity as requireIn, type Actor, type CommandResult, type EntityBase, type GovernanceLookups } from '@cunbox/shared';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
-import type { Role, UserStore } from '../auth/users.ts';
-import { CunboxError } from '../errors.ts';
+import type { UserStore } from '../auth/users.ts';
 import type { MediaStore } from './media.ts';
 import type { OpStore } from './store.ts';
 
-/** Who acts: the services check record-level rules with it (the API has checked the role). */
-export interface Actor {
-  username: string;
-  role: Role;
-}
+// The record-level rules live in the shared governance commands; these are their shared helpers, re-exported for the services.
+export { defined, forbid, reviewDraft, statusDraft, type Actor } from '@cunbox/shared';
 
 /** What every governance service works with. */
 export interface GovContext {
@@ -26,43 +22,28 @@ export function newEntityId(ctx: GovContext): string {
 }
 
 export function requireEntity<S extends EntityBase>(ctx: GovContext, kind: string, id: string, label: string): S {
-  const s = ctx.store.get<S>(kind, id);
-  if (!s) throw new CunboxError('NOT_FOUND', `no ${label} ${id}`);
-  return s;
+  return requireIn<S>(ctx.store, kind, id, label);
 }
 
-/** A status op from the current status, refused (409) when the workflow does not allow it. */
-export function statusDraft<S extends string>(
-  state: EntityBase & { status: S },
-  table: Transitions<S>,
-  to: S,
-  extra: Record<string, unknown> = {},
-): OpDraft {
-  if (!canTransition(table, state.status, to)) {
-    throw new CunboxError('INVALID_TRANSITION', `cannot go from ${state.status} to ${to}`);
-  }
-  return { entityKind: state.kind, entityId: state.id, type: `${state.kind}.status`, payload: { from: state.status, to, ...extra } };
+/** What a shared command may read on the edge: the op store, the user table and the media store. */
+export function lookupsOf(ctx: GovContext): GovernanceLookups {
+  return {
+    now: ctx.clock.now(),
+    newId: () => newId(ctx.clock.now()),
+    get: (kind, id) => ctx.store.get(kind, id),
+    list: (kind) => ctx.store.list(kind),
+    getOrInit: (kind, id) => ctx.store.getOrInit(kind, id),
+    account: (username) => {
+      const u = ctx.users.getByUsername(username);
+      return u && { username: u.username, role: u.role, disabled: u.disabled };
+    },
+    requireMedia: (ids, kind) => ctx.media.requireAll(ids, kind === 'any' ? undefined : kind),
+  };
 }
 
-/** Acknowledges every unreviewed conflict of the entity. */
-export function reviewDraft(state: EntityBase): OpDraft {
-  const opIds = state.conflicts.filter((c) => c.reviewedBy === null).map((c) => c.opId);
-  if (opIds.length === 0) throw new CunboxError('CONFLICT', 'nothing to review');
-  return { entityKind: state.kind, entityId: state.id, type: `${state.kind}.reviewed`, payload: { opIds } };
-}
-
-export function forbid(message: string): never {
-  throw new CunboxError('FORBIDDEN', message);
-}
-
-/** A user who exists, is enabled and has one of the roles. */
-export function requireUser(ctx: GovContext, username: string, roles: readonly Role[], what: string): void {
-  const u = ctx.users.getByUsername(username);
-  if (!u || u.disabled) throw new CunboxError('INVALID_INPUT', `${what}: no user ${username}`);
-  if (!roles.includes(u.role)) throw new CunboxError('INVALID_INPUT', `${what}: ${username} is a ${u.role}, not one of ${roles.join(', ')}`);
-}
-
-/** Drops keys whose value is undefined (optional fields not given). */
-export function defined<T extends Record<string, unknown>>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** Runs a shared command on the edge's state and commits what it answers; returns the entity it made or changed. */
+export function execute<A extends unknown[]>(ctx: GovContext, command: (look: GovernanceLookups, actor: Actor, ...args: A) => CommandResult, actor: Actor, ...args: A): string {
+  const r = command(lookupsOf(ctx), actor, ...args);
+  ctx.store.commit(r.actor, r.drafts);
+  return r.entityId;
 }

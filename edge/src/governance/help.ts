@@ -1,36 +1,28 @@
 import {
-  DEFAULT_HELP_TYPES,
-  HELP_TRANSITIONS,
+  helpCommands as cmd,
   helpCounts,
-  newId,
+  helpTypes,
+  residentCommands,
+  residentInScope,
+  visibleHelpRequest,
+  canSeeHelp,
+  helpResident,
   type HelpRequestState,
   type HelpType,
+  type NewHelpRequest,
   type Op,
+  type ResidentFields,
   type ResidentState,
 } from '@cunbox/shared';
 import { CunboxError } from '../errors.ts';
-import { defined, forbid, newEntityId, requireEntity, requireUser, reviewDraft, statusDraft, type Actor, type GovContext } from './common.ts';
+import { execute, lookupsOf, requireEntity, type Actor, type GovContext } from './common.ts';
 
-const STAFF = new Set(['admin', 'cadre']);
-const HANDLERS = ['grid_worker', 'cadre', 'admin'] as const;
-
-export interface ResidentFields {
-  name?: string;
-  idNumber?: string | null;
-  phone?: string | null;
-  address?: string | null;
-  gridWorker?: string | null;
-  username?: string | null;
-  dibao?: boolean;
-  disabled?: boolean;
-  elderly?: boolean;
-  notes?: string | null;
-}
+export type { ResidentFields };
 
 // The resident view (what of a profile a viewer sees) is shared with the cloud's phone API.
 export { canSeeSensitive, residentView, type ResidentView } from '@cunbox/shared';
 
-/** Residents (profiles with 低保/残障/老龄 flags) and help requests for special groups. */
+/** Residents (profiles with 低保/残障/老龄 flags) and help requests for special groups: the shared commands over the edge's store. */
 export class HelpService {
   readonly #ctx: GovContext;
   constructor(ctx: GovContext) {
@@ -40,17 +32,11 @@ export class HelpService {
   // — residents —
 
   createResident(actor: Actor, fields: ResidentFields & { name: string }): ResidentState {
-    this.#checkResidentFields(fields);
-    const id = newEntityId(this.#ctx);
-    this.#ctx.store.commit(actor.username, [{ entityKind: 'resident', entityId: id, type: 'resident.created', payload: { fields: defined({ ...fields }) } }]);
-    return this.resident(id);
+    return this.resident(execute(this.#ctx, residentCommands.create, actor, fields));
   }
 
   updateResident(actor: Actor, id: string, fields: ResidentFields): ResidentState {
-    this.resident(id);
-    this.#checkResidentFields(fields);
-    this.#ctx.store.commit(actor.username, [{ entityKind: 'resident', entityId: id, type: 'resident.updated', payload: { fields: defined({ ...fields }) } }]);
-    return this.resident(id);
+    return this.resident(execute(this.#ctx, residentCommands.update, actor, id, fields));
   }
 
   resident(id: string): ResidentState {
@@ -60,19 +46,15 @@ export class HelpService {
   /** Residents a viewer may list: staff all, a grid worker those of their grid. */
   residents(viewer: Actor, opts: { gridWorker?: string } = {}): ResidentState[] {
     const all = this.#ctx.store.list<ResidentState>('resident').sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
-    const mine = all.filter((r) => this.#inScope(viewer, r));
+    const mine = all.filter((r) => residentInScope(viewer, r));
     return opts.gridWorker === undefined ? mine : mine.filter((r) => r.gridWorker === opts.gridWorker);
   }
 
   /** One resident, if the viewer's list would show them; otherwise the same 404 as for one that does not exist. */
   residentFor(viewer: Actor, id: string): ResidentState {
     const r = this.resident(id);
-    if (!this.#inScope(viewer, r)) throw new CunboxError('NOT_FOUND', `no resident ${id}`);
+    if (!residentInScope(viewer, r)) throw new CunboxError('NOT_FOUND', `no resident ${id}`);
     return r;
-  }
-
-  #inScope(viewer: Actor, r: ResidentState): boolean {
-    return viewer.role !== 'grid_worker' || r.gridWorker === viewer.username;
   }
 
   /** Special groups as counts only (the public-report form). */
@@ -98,48 +80,22 @@ export class HelpService {
     return this.#ctx.store.list<ResidentState>('resident', { filter: "json_extract(state, '$.username') = ?", params: [username], limit: 1 })[0];
   }
 
-  #checkResidentFields(f: ResidentFields): void {
-    if (f.gridWorker) requireUser(this.#ctx, f.gridWorker, ['grid_worker'], 'gridWorker');
-    if (f.username) {
-      if (!this.#ctx.users.getByUsername(f.username)) throw new CunboxError('INVALID_INPUT', `username: no user ${f.username}`);
-    }
-  }
-
   // — help types —
 
   types(): HelpType[] {
-    const stored = this.#ctx.store.list<HelpType>('help_type');
-    const codes = new Set([...Object.keys(DEFAULT_HELP_TYPES), ...stored.map((c) => c.id)]);
-    return [...codes].sort().map((code) => this.#ctx.store.getOrInit<HelpType>('help_type', code));
+    return helpTypes(lookupsOf(this.#ctx));
   }
 
   setType(actor: Actor, code: string, fields: { name?: string; active?: boolean }): HelpType {
-    const existing = this.#ctx.store.getOrInit<HelpType>('help_type', code);
-    if (!existing.exists && fields.name === undefined) throw new CunboxError('INVALID_INPUT', 'a new help type needs a name');
-    this.#ctx.store.commit(actor.username, [{ entityKind: 'help_type', entityId: code, type: 'help_type.set', payload: { fields: defined(fields) } }]);
+    execute(this.#ctx, cmd.setType, actor, code, fields);
     return this.#ctx.store.getOrInit<HelpType>('help_type', code);
   }
 
   // — help requests —
 
-  /** One tap: a resident with an account asks for themselves; staff and grid workers ask for anyone. */
-  request(actor: Actor, input: { type: string; residentId?: string; description?: string; urgent?: boolean }): HelpRequestState {
-    const type = this.#ctx.store.getOrInit<HelpType>('help_type', input.type);
-    if (!type.exists || !type.active) throw new CunboxError('INVALID_INPUT', `type: no active help type ${input.type}`);
-    let residentId = input.residentId;
-    if (residentId === undefined) {
-      const own = this.residentOf(actor.username);
-      if (!own) throw new CunboxError('INVALID_INPUT', 'residentId: your account is not linked to a resident profile; ask the village office');
-      residentId = own.id;
-    } else {
-      const r = this.resident(residentId);
-      if (r.username !== actor.username && !this.#isHandlerOf(actor, r)) forbid('you can ask for help only for yourself or residents you look after');
-    }
-    const id = newEntityId(this.#ctx);
-    this.#ctx.store.commit(actor.username, [
-      { entityKind: 'help_request', entityId: id, type: 'help_request.created', payload: { residentId, type: type.id, typeName: type.name, description: input.description ?? '', urgent: input.urgent ?? false } },
-    ]);
-    return this.#require(id);
+  /** One tap: a resident with an account asks for themselves; staff and grid workers ask for anyone they look after. */
+  request(actor: Actor, input: NewHelpRequest): HelpRequestState {
+    return this.#require(execute(this.#ctx, cmd.request, actor, input));
   }
 
   /** Open requests counted per type (the big screen): nothing about who or why. */
@@ -151,13 +107,12 @@ export class HelpService {
   /** Requests a viewer may see: staff all; grid workers their residents' and their assignments; others their own. */
   list(viewer: Actor, filter: { status?: string } = {}): HelpRequestState[] {
     const all = this.#ctx.store.list<HelpRequestState>('help_request', filter.status ? { filter: "json_extract(state, '$.status') = ?", params: [filter.status] } : {});
-    return all.filter((h) => this.#canSee(viewer, h));
+    const look = lookupsOf(this.#ctx);
+    return all.filter((h) => canSeeHelp(viewer, h, helpResident(look, h)));
   }
 
   get(viewer: Actor, id: string): HelpRequestState {
-    const h = this.#require(id);
-    if (!this.#canSee(viewer, h)) throw new CunboxError('NOT_FOUND', `no help request ${id}`);
-    return h;
+    return visibleHelpRequest(lookupsOf(this.#ctx), viewer, id);
   }
 
   history(viewer: Actor, id: string): Op[] {
@@ -166,68 +121,35 @@ export class HelpService {
   }
 
   assign(actor: Actor, id: string, assignee: string, note?: string): HelpRequestState {
-    const h = this.get(actor, id);
-    requireUser(this.#ctx, assignee, HANDLERS, 'assignee');
-    this.#ctx.store.commit(actor.username, [statusDraft(h, HELP_TRANSITIONS, 'assigned', { assignee, note: note ?? null })]);
-    return this.#require(id);
+    return this.#require(execute(this.#ctx, cmd.assign, actor, id, { assignee, note }));
   }
 
   start(actor: Actor, id: string, note?: string): HelpRequestState {
-    return this.#move(actor, id, 'in_progress', note);
+    return this.#require(execute(this.#ctx, cmd.start, actor, id, { note }));
   }
 
   resolve(actor: Actor, id: string, note: string): HelpRequestState {
-    return this.#move(actor, id, 'resolved', note);
+    return this.#require(execute(this.#ctx, cmd.resolve, actor, id, { note }));
   }
 
   close(actor: Actor, id: string, note?: string): HelpRequestState {
-    return this.#move(actor, id, 'closed', note);
+    return this.#require(execute(this.#ctx, cmd.close, actor, id, { note }));
   }
 
   /** The requester changes their mind (or staff cancel). */
   cancel(actor: Actor, id: string, note?: string): HelpRequestState {
-    const h = this.get(actor, id);
-    if (h.createdBy !== actor.username && !STAFF.has(actor.role)) forbid('only the requester or the village office can cancel');
-    this.#ctx.store.commit(actor.username, [statusDraft(h, HELP_TRANSITIONS, 'cancelled', { note: note ?? null })]);
-    return this.#require(id);
+    return this.#require(execute(this.#ctx, cmd.cancel, actor, id, { note }));
   }
 
   followUp(actor: Actor, id: string, text: string): HelpRequestState {
-    const h = this.get(actor, id);
-    if (!this.#handles(actor, h)) forbid('only the assignee, the resident\'s grid worker or the village office can record a follow-up');
-    this.#ctx.store.commit(actor.username, [{ entityKind: 'help_request', entityId: id, type: 'help_request.followup', payload: { followUpId: newId(this.#ctx.clock.now()), text } }]);
-    return this.#require(id);
+    return this.#require(execute(this.#ctx, cmd.followUp, actor, id, { text }));
   }
 
   review(actor: Actor, id: string): HelpRequestState {
-    this.#ctx.store.commit(actor.username, [reviewDraft(this.get(actor, id))]);
-    return this.#require(id);
-  }
-
-  #move(actor: Actor, id: string, to: 'in_progress' | 'resolved' | 'closed', note?: string): HelpRequestState {
-    const h = this.get(actor, id);
-    if (!this.#handles(actor, h)) forbid('only the assignee, the resident\'s grid worker or the village office can do this');
-    this.#ctx.store.commit(actor.username, [statusDraft(h, HELP_TRANSITIONS, to, { note: note ?? null })]);
-    return this.#require(id);
+    return this.#require(execute(this.#ctx, cmd.review, actor, id));
   }
 
   #require(id: string): HelpRequestState {
     return requireEntity<HelpRequestState>(this.#ctx, 'help_request', id, 'help request');
-  }
-
-  #isHandlerOf(actor: Actor, r: ResidentState): boolean {
-    return STAFF.has(actor.role) || (actor.role === 'grid_worker' && r.gridWorker === actor.username);
-  }
-
-  #handles(actor: Actor, h: HelpRequestState): boolean {
-    if (STAFF.has(actor.role)) return true;
-    if (actor.role !== 'grid_worker') return false;
-    if (h.assignee === actor.username) return true;
-    const r = h.residentId ? this.#ctx.store.get<ResidentState>('resident', h.residentId) : undefined;
-    return r?.gridWorker === actor.username;
-  }
-
-  #canSee(viewer: Actor, h: HelpRequestState): boolean {
-    return h.createdBy === viewer.username || this.#handles(viewer, h);
   }
 }

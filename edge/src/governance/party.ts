@@ -28,8 +28,7 @@ import {
   type SessionFields,
   type SessionType,
 } from '@cunbox/shared';
-import type { Actor, GovContext } from './common.ts';
-import { lookupsOf, run } from './lookups.ts';
+import { execute, lookupsOf, type Actor, type GovContext } from './common.ts';
 
 export type { DuesStatus, MemberFields, SessionFields };
 
@@ -47,11 +46,11 @@ export class PartyService {
   // — members —
 
   createMember(actor: Actor, fields: MemberFields & { name: string; branch: string }): PartyMemberState {
-    return this.member(run(this.#ctx, commands.createMember, actor, fields).entityId);
+    return this.member(execute(this.#ctx, commands.createMember, actor, fields));
   }
 
   updateMember(actor: Actor, id: string, fields: MemberFields): PartyMemberState {
-    run(this.#ctx, commands.updateMember, actor, id, fields);
+    execute(this.#ctx, commands.updateMember, actor, id, fields);
     return this.member(id);
   }
 
@@ -78,14 +77,14 @@ export class PartyService {
   }
 
   setRule(actor: Actor, code: string, fields: PointsRuleFields): PointsRule {
-    run(this.#ctx, commands.setRule, actor, code, fields);
+    execute(this.#ctx, commands.setRule, actor, code, fields);
     return this.rule(code)!;
   }
 
   // — points: claims, manual entries, ledger, rankings —
 
   claim(actor: Actor, input: ClaimInput): PointClaimState {
-    return this.claimById(actor, run(this.#ctx, commands.claim, actor, input).entityId);
+    return this.claimById(actor, execute(this.#ctx, commands.claim, actor, input));
   }
 
   claims(viewer: Actor, filter: { status?: string } = {}): PointClaimState[] {
@@ -98,29 +97,29 @@ export class PartyService {
 
   /** Approves a claim and records its ledger entry in the same transaction. */
   approveClaim(actor: Actor, id: string, note?: string): PointClaimState {
-    run(this.#ctx, commands.approveClaim, actor, id, { note });
+    execute(this.#ctx, commands.approveClaim, actor, id, { note });
     return this.claimById(actor, id);
   }
 
   rejectClaim(actor: Actor, id: string, reason: string): PointClaimState {
-    run(this.#ctx, commands.rejectClaim, actor, id, { reason });
+    execute(this.#ctx, commands.rejectClaim, actor, id, { reason });
     return this.claimById(actor, id);
   }
 
   withdrawClaim(actor: Actor, id: string): PointClaimState {
-    run(this.#ctx, commands.withdrawClaim, actor, id);
+    execute(this.#ctx, commands.withdrawClaim, actor, id);
     return this.claimById(actor, id);
   }
 
   /** A secretary's entry (e.g. a deduction for leave without make-up). */
   addEntry(actor: Actor, input: { memberId: string; ruleCode: string; date: string; quantity?: number; note?: string }): PartyMemberState {
     const { memberId, ...entry } = input;
-    run(this.#ctx, commands.addEntry, actor, memberId, entry);
+    execute(this.#ctx, commands.addEntry, actor, memberId, entry);
     return this.member(memberId);
   }
 
   voidEntry(actor: Actor, memberId: string, entryId: string, reason: string): PartyMemberState {
-    run(this.#ctx, commands.voidEntry, actor, memberId, { entryId, reason });
+    execute(this.#ctx, commands.voidEntry, actor, memberId, { entryId, reason });
     return this.member(memberId);
   }
 
@@ -145,12 +144,12 @@ export class PartyService {
   // — 三会一课 sessions —
 
   createSession(actor: Actor, fields: SessionFields & { sessionType: SessionType; title: string; branch: string; startAt: number }): PartySessionState {
-    return this.session(run(this.#ctx, commands.createSession, actor, fields).entityId);
+    return this.session(execute(this.#ctx, commands.createSession, actor, fields));
   }
 
   /** Notice, schedule, minutes, resolution, photos. */
   updateSession(actor: Actor, id: string, fields: SessionFields): PartySessionState {
-    run(this.#ctx, commands.updateSession, actor, id, fields);
+    execute(this.#ctx, commands.updateSession, actor, id, fields);
     return this.session(id);
   }
 
@@ -163,34 +162,35 @@ export class PartyService {
   }
 
   checkIn(actor: Actor, id: string, input: { mode: 'onsite' | 'remote'; memberId?: string }): PartySessionState {
-    run(this.#ctx, commands.checkIn, actor, id, input);
+    execute(this.#ctx, commands.checkIn, actor, id, input);
     return this.session(id);
   }
 
   requestLeave(actor: Actor, id: string, reason: string): PartySessionState {
-    run(this.#ctx, commands.requestLeave, actor, id, { reason });
+    execute(this.#ctx, commands.requestLeave, actor, id, { reason });
     return this.session(id);
   }
 
   decideLeave(actor: Actor, id: string, leaveId: string, approved: boolean): PartySessionState {
-    run(this.#ctx, commands.decideLeave, actor, id, { leaveId, approved });
+    execute(this.#ctx, commands.decideLeave, actor, id, { leaveId, approved });
     return this.session(id);
   }
 
   finalize(actor: Actor, id: string): { session: PartySessionState; attended: string[]; excused: string[]; absent: string[] } {
-    const r = run(this.#ctx, commands.finalize, actor, id);
+    const r = commands.finalize(lookupsOf(this.#ctx), actor, id);
+    this.#ctx.store.commit(r.actor, r.drafts);
     return { session: this.session(id), attended: r.attended, excused: r.excused, absent: r.absent };
   }
 
   cancelSession(actor: Actor, id: string, reason: string): PartySessionState {
-    run(this.#ctx, commands.cancelSession, actor, id, { reason });
+    execute(this.#ctx, commands.cancelSession, actor, id, { reason });
     return this.session(id);
   }
 
   // — dues —
 
   payDues(actor: Actor, memberId: string, input: { months: string[]; amountFen: number }): PartyMemberState {
-    run(this.#ctx, commands.payDues, actor, memberId, input);
+    execute(this.#ctx, commands.payDues, actor, memberId, input);
     return this.member(memberId);
   }
 
@@ -200,6 +200,9 @@ export class PartyService {
 
   /** The "dues not paid" deduction for a month that has ended; running it again changes nothing. */
   assessDues(actor: Actor, month: string): { deducted: string[] } {
-    return { deducted: run(this.#ctx, commands.assessDues, actor, { month }).deducted };
+    const r = commands.assessDues(lookupsOf(this.#ctx), actor, { month });
+    // Nothing owed: no transaction, no empty change to sync.
+    if (r.drafts.length > 0) this.#ctx.store.commit(r.actor, r.drafts);
+    return { deducted: r.deducted };
   }
 }

@@ -1,42 +1,27 @@
 import {
-  DEFAULT_TICKET_CATEGORIES,
+  TICKET_MAX_FOOTAGE_MS,
   TICKET_MAX_PHOTOS,
-  TICKET_TRANSITIONS,
-  checkAttributes,
-  isServiceAttributes,
   dueEscalationLevel,
   isBreached,
-  newId,
+  ticketCategories,
+  ticketCategory,
+  ticketCommands as cmd,
   type EntityBase,
+  type NewTicket,
   type Op,
-  type ServiceAttribute,
   type TicketCategory,
+  type TicketCategoryFields,
   type TicketState,
   type TicketStatus,
 } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
 import type { HoldStore } from '../storage/holds.ts';
-import { CunboxError } from '../errors.ts';
-import { defined, forbid, newEntityId, requireEntity, requireUser, reviewDraft, statusDraft, type Actor, type GovContext } from './common.ts';
+import { execute, lookupsOf, requireEntity, type Actor, type GovContext } from './common.ts';
 
-/** Who may be dispatched to a ticket. */
-export const TICKET_WORKER_ROLES = ['grid_worker', 'cadre', 'admin'] as const;
-const DISPATCHERS = new Set(['admin', 'cadre']);
 export const MAX_PHOTOS = TICKET_MAX_PHOTOS;
-/** The longest stretch of footage one link may hold (evidence holds are expensive: they pin the ring buffer). */
-export const MAX_FOOTAGE_MS = 24 * 3600_000;
-
-export interface NewTicket {
-  category: string;
-  description: string;
-  place?: string | null;
-  lat?: number | null;
-  lng?: number | null;
-  photos?: string[];
-  anonymous?: boolean;
-  /** Answers to the category's extra questions, keyed by attribute code. */
-  attributes?: Record<string, unknown>;
-}
+/** The longest stretch of footage one link may hold (the shared rule). */
+export const MAX_FOOTAGE_MS = TICKET_MAX_FOOTAGE_MS;
+export type { NewTicket };
 
 export interface TicketFilter {
   status?: TicketStatus;
@@ -50,7 +35,7 @@ export interface TicketFilter {
   limit?: number;
 }
 
-/** 随手拍 tickets: the village committee's dispatch workflow on the op log. */
+/** 随手拍 tickets on the op log: the shared ticket commands over the edge's store. */
 export class TicketService {
   readonly #ctx: GovContext;
   constructor(ctx: GovContext) {
@@ -58,60 +43,20 @@ export class TicketService {
   }
 
   categories(): TicketCategory[] {
-    const stored = this.#ctx.store.list<TicketCategory>('ticket_category');
-    const codes = new Set([...Object.keys(DEFAULT_TICKET_CATEGORIES), ...stored.map((c) => c.id)]);
-    return [...codes].sort().map((code) => this.#ctx.store.getOrInit<TicketCategory>('ticket_category', code));
+    return ticketCategories(lookupsOf(this.#ctx));
   }
 
   category(code: string): TicketCategory | undefined {
-    const c = this.#ctx.store.getOrInit<TicketCategory>('ticket_category', code);
-    return c.exists ? c : undefined;
+    return ticketCategory(lookupsOf(this.#ctx), code);
   }
 
-  setCategory(actor: Actor, code: string, fields: { name?: string; slaMinutes?: number; active?: boolean; attributes?: ServiceAttribute[] }): TicketCategory {
-    const existing = this.category(code);
-    if (!existing && (fields.name === undefined || fields.slaMinutes === undefined)) throw new CunboxError('INVALID_INPUT', 'a new category needs a name and slaMinutes');
-    if (fields.attributes !== undefined && !isServiceAttributes(fields.attributes)) {
-      throw new CunboxError('INVALID_INPUT', 'attributes: codes unique (letters, digits, _), each with a description; list datatypes with distinct choices, other datatypes without');
-    }
-    this.#ctx.store.commit(actor.username, [{ entityKind: 'ticket_category', entityId: code, type: 'ticket_category.set', payload: { fields: defined(fields) } }]);
+  setCategory(actor: Actor, code: string, fields: TicketCategoryFields): TicketCategory {
+    execute(this.#ctx, cmd.setCategory, actor, code, fields);
     return this.category(code)!;
   }
 
   create(actor: Actor, input: NewTicket): TicketState {
-    const category = this.category(input.category);
-    if (!category || !category.active) throw new CunboxError('INVALID_INPUT', `category: no active category ${input.category}`);
-    const photos = input.photos ?? [];
-    if (photos.length > MAX_PHOTOS) throw new CunboxError('INVALID_INPUT', `photos: at most ${MAX_PHOTOS}`);
-    this.#ctx.media.requireAll(photos, 'image');
-    if ((input.lat == null) !== (input.lng == null)) throw new CunboxError('INVALID_INPUT', 'lat and lng go together');
-    if (input.lat == null && !input.place) throw new CunboxError('INVALID_INPUT', 'a location is needed: lat/lng or a place name');
-    const answers = checkAttributes(category.attributes, input.attributes ?? {});
-    if (answers.errors.length > 0) throw new CunboxError('INVALID_INPUT', answers.errors.join('; '), answers.errors);
-    const id = newEntityId(this.#ctx);
-    const anonymous = input.anonymous ?? false;
-    // Anonymous really is anonymous: the reporter's name is in neither the state nor the op.
-    this.#ctx.store.commit(anonymous ? 'anonymous' : actor.username, [
-      {
-        entityKind: 'ticket',
-        entityId: id,
-        type: 'ticket.created',
-        payload: {
-          category: category.id,
-          categoryName: category.name,
-          slaMinutes: category.slaMinutes,
-          description: input.description,
-          place: input.place ?? null,
-          lat: input.lat ?? null,
-          lng: input.lng ?? null,
-          photos,
-          attributes: answers.values,
-          anonymous,
-          reporter: anonymous ? null : actor.username,
-        },
-      },
-    ]);
-    return this.get(id);
+    return this.get(execute(this.#ctx, cmd.create, actor, input));
   }
 
   get(id: string): TicketState {
@@ -163,105 +108,55 @@ export class TicketService {
   }
 
   assign(actor: Actor, id: string, assignee: string, note?: string): TicketState {
-    const t = this.get(id);
-    requireUser(this.#ctx, assignee, TICKET_WORKER_ROLES, 'assignee');
-    this.#ctx.store.commit(actor.username, [statusDraft(t, TICKET_TRANSITIONS, 'assigned', { assignee, note: note ?? null })]);
-    return this.get(id);
+    return this.get(execute(this.#ctx, cmd.assign, actor, id, { assignee, note }));
   }
 
   /** Work starts (stops the response SLA). Grid workers only on tickets assigned to them. */
   start(actor: Actor, id: string, note?: string): TicketState {
-    const t = this.get(id);
-    this.#requireWorker(actor, t);
-    this.#ctx.store.commit(actor.username, [statusDraft(t, TICKET_TRANSITIONS, 'in_progress', { note: note ?? null })]);
-    return this.get(id);
+    return this.get(execute(this.#ctx, cmd.start, actor, id, { note }));
   }
 
   resolve(actor: Actor, id: string, note: string): TicketState {
-    const t = this.get(id);
-    this.#requireWorker(actor, t);
-    this.#ctx.store.commit(actor.username, [statusDraft(t, TICKET_TRANSITIONS, 'resolved', { note })]);
-    return this.get(id);
+    return this.get(execute(this.#ctx, cmd.resolve, actor, id, { note }));
   }
 
   reject(actor: Actor, id: string, note: string): TicketState {
-    const t = this.get(id);
-    this.#ctx.store.commit(actor.username, [statusDraft(t, TICKET_TRANSITIONS, 'rejected', { note })]);
-    return this.get(id);
+    return this.get(execute(this.#ctx, cmd.reject, actor, id, { reason: note }));
   }
 
   markDuplicate(actor: Actor, id: string, duplicateOf: string, note?: string): TicketState {
-    const t = this.get(id);
-    if (duplicateOf === id) throw new CunboxError('INVALID_INPUT', 'a ticket cannot duplicate itself');
-    this.get(duplicateOf);
-    this.#ctx.store.commit(actor.username, [statusDraft(t, TICKET_TRANSITIONS, 'duplicate', { duplicateOf, note: note ?? null })]);
-    return this.get(id);
+    return this.get(execute(this.#ctx, cmd.markDuplicate, actor, id, { duplicateOf, note }));
   }
 
   /** The reporter confirms the fix (resolved → closed); dispatchers may close too. */
   close(actor: Actor, id: string, note?: string): TicketState {
-    const t = this.get(id);
-    if (!this.#isReporter(actor, t) && !DISPATCHERS.has(actor.role)) forbid('only the reporter or a dispatcher can close this ticket');
-    this.#ctx.store.commit(actor.username, [statusDraft(t, TICKET_TRANSITIONS, 'closed', { note: note ?? null })]);
-    return this.get(id);
+    return this.get(execute(this.#ctx, cmd.close, actor, id, { note }));
   }
 
   /** The reporter is not satisfied (or a dispatcher reopens): the SLA starts again. */
   reopen(actor: Actor, id: string, reason: string): TicketState {
-    const t = this.get(id);
-    if (!this.#isReporter(actor, t) && !DISPATCHERS.has(actor.role)) forbid('only the reporter or a dispatcher can reopen this ticket');
-    this.#ctx.store.commit(actor.username, [statusDraft(t, TICKET_TRANSITIONS, 'reopened', { note: reason })]);
-    return this.get(id);
+    return this.get(execute(this.#ctx, cmd.reopen, actor, id, { reason }));
   }
 
   update(actor: Actor, id: string, fields: { description?: string; place?: string | null; category?: string }): TicketState {
-    const t = this.get(id);
-    const out: Record<string, unknown> = defined({ description: fields.description, place: fields.place });
-    if (fields.category !== undefined && fields.category !== t.category) {
-      const c = this.category(fields.category);
-      if (!c || !c.active) throw new CunboxError('INVALID_INPUT', `category: no active category ${fields.category}`);
-      Object.assign(out, { category: c.id, categoryName: c.name, slaMinutes: c.slaMinutes });
-    }
-    this.#ctx.store.commit(actor.username, [{ entityKind: 'ticket', entityId: t.id, type: 'ticket.updated', payload: { fields: out } }]);
-    return this.get(id);
+    return this.get(execute(this.#ctx, cmd.update, actor, id, fields));
   }
 
   comment(actor: Actor, id: string, text: string): TicketState {
-    this.get(id);
-    this.#ctx.store.commit(actor.username, [{ entityKind: 'ticket', entityId: id, type: 'ticket.comment', payload: { commentId: newId(this.#ctx.clock.now()), text } }]);
-    return this.get(id);
+    return this.get(execute(this.#ctx, cmd.comment, actor, id, { text }));
   }
 
   addPhotos(actor: Actor, id: string, photos: string[]): TicketState {
-    const t = this.get(id);
-    if (!this.#isReporter(actor, t) && !DISPATCHERS.has(actor.role) && t.assignee !== actor.username) forbid('only the reporter, the assignee or a dispatcher can add photos');
-    if (t.photos.length + photos.length > MAX_PHOTOS) throw new CunboxError('INVALID_INPUT', `photos: at most ${MAX_PHOTOS}`);
-    this.#ctx.media.requireAll(photos, 'image');
-    this.#ctx.store.commit(actor.username, [{ entityKind: 'ticket', entityId: id, type: 'ticket.photo', payload: { photos } }]);
-    return this.get(id);
+    return this.get(execute(this.#ctx, cmd.addPhotos, actor, id, { photos }));
   }
 
   /** Links camera footage to the ticket; the materialise hook puts an evidence hold on it. */
   linkFootage(actor: Actor, id: string, link: { cameraId: number; startMs: number; endMs: number }, cameraExists: (id: number) => boolean): TicketState {
-    this.get(id);
-    if (!cameraExists(link.cameraId)) throw new CunboxError('INVALID_INPUT', `cameraId: no camera ${link.cameraId}`);
-    if (!(link.endMs > link.startMs)) throw new CunboxError('INVALID_INPUT', 'footage: the end must be after the start');
-    if (link.endMs - link.startMs > MAX_FOOTAGE_MS) throw new CunboxError('INVALID_INPUT', 'footage: at most 24 hours per link');
-    this.#ctx.store.commit(actor.username, [{ entityKind: 'ticket', entityId: id, type: 'ticket.footage', payload: { linkId: newId(this.#ctx.clock.now()), ...link } }]);
-    return this.get(id);
+    return this.get(execute(this.#ctx, cmd.linkFootage, actor, id, link, cameraExists));
   }
 
   review(actor: Actor, id: string): TicketState {
-    this.#ctx.store.commit(actor.username, [reviewDraft(this.get(id))]);
-    return this.get(id);
-  }
-
-  #isReporter(actor: Actor, t: TicketState): boolean {
-    return t.reporter !== null && t.reporter === actor.username;
-  }
-
-  #requireWorker(actor: Actor, t: TicketState): void {
-    if (actor.role === 'grid_worker' && t.assignee !== actor.username) forbid('this ticket is assigned to someone else');
+    return this.get(execute(this.#ctx, cmd.review, actor, id));
   }
 }
 

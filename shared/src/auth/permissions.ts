@@ -90,6 +90,11 @@ export const HELP_HANDLERS: ReadonlySet<Role> = rolesWith('help.handle');
 export const CERTIFICATE_REVIEWERS: ReadonlySet<Role> = rolesWith('certificates.review');
 /** Who keeps the party's records: members, points, sessions, dues. */
 export const PARTY_MANAGERS: ReadonlySet<Role> = rolesWith('party.manage');
+/**
+ * Who may look after a grid of households (a resident's grid worker): a role,
+ * not a permission, since looking after a grid is what the role is.
+ */
+export const GRID_KEEPERS: ReadonlySet<Role> = new Set<Role>(['grid_worker']);
 /** Who writes and reviews the 党务 tab of 三务公开 (and sees its drafts). */
 export const PARTY_AFFAIRS_EDITORS: ReadonlySet<Role> = rolesWith('announcements.party');
 /** Who writes and reviews the 村务 and 财务 tabs of 三务公开 (and sees their drafts). */

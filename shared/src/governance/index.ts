@@ -17,3 +17,7 @@ export * from './ranking.ts';
 export * from './models.ts';
 export * from './op-schemas.ts';
 export * from './screen.ts';
+export * from './tickets/index.ts';
+export * from './help/index.ts';
+export * from './residents/index.ts';
+export * from './certificates/index.ts';

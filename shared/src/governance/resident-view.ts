@@ -1,4 +1,5 @@
 import type { Role } from '../auth/roles.ts';
+import { looksAfter } from './residents/commands.ts';
 import type { ResidentState } from './help.ts';
 import { maskIdNumber, maskPhone } from './mask.ts';
 
@@ -28,8 +29,6 @@ export interface ResidentView {
   updatedAt: number | null;
 }
 
-const STAFF: ReadonlySet<Role> = new Set(['admin', 'cadre']);
-
 /**
  * Who sees a resident's ID number, phone, special-group flags and notes in
  * full: admins and cadres, and the grid worker responsible for the resident
@@ -37,7 +36,7 @@ const STAFF: ReadonlySet<Role> = new Set(['admin', 'cadre']);
  * and no flags. Shared: the edge's API and the cloud's phone API mask alike.
  */
 export function canSeeSensitive(viewer: Viewer, r: ResidentState): boolean {
-  return STAFF.has(viewer.role) || (viewer.role === 'grid_worker' && r.gridWorker === viewer.username);
+  return looksAfter(viewer, r);
 }
 
 /**

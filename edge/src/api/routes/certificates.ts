@@ -1,5 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { CERTIFICATE_REVIEWERS, CERTIFICATE_STATUSES, certificateIdNumber, maskIdNumber, type CertificateState, type ResidentState } from '@cunbox/shared';
+import { CERTIFICATE_STATUSES, certificateView, seesFullIdNumber, type CertificateState, type ResidentState } from '@cunbox/shared';
 import type { FastifyRequest } from 'fastify';
 import type { Actor } from '../../governance/common.ts';
 import { renderVerificationPage } from '../../governance/verification-page.ts';
@@ -43,11 +43,10 @@ export function certificateRoutes(app: Api, { deps, audit, options }: RouteConte
   /** The ID number in full only for reviewers (audited); masked for everyone else, the applicant included. */
   const view = (req: FastifyRequest, list: CertificateState[]) => {
     const a = actorOf(req);
-    const full = CERTIFICATE_REVIEWERS.has(a.role);
-    const shown = list.map((c) => ({ c, idNumber: certificateIdNumber(c, c.residentId ? deps.governance.store.get<ResidentState>('resident', c.residentId) : undefined) }));
-    const withId = shown.filter((x) => x.idNumber !== null).map((x) => x.c.id);
-    if (full && withId.length > 0) audit.record({ actor: a.username, role: a.role, action: 'certificate.sensitive_read', target: withId.length === 1 ? `certificate:${withId[0]}` : null, detail: { certificates: withId }, ip: req.ip });
-    return shown.map(({ c, idNumber }) => ({ ...c, idNumber: full ? idNumber : maskIdNumber(idNumber) }));
+    const shown = list.map((c) => certificateView(c, c.residentId ? deps.governance.store.get<ResidentState>('resident', c.residentId) : undefined, a));
+    const withId = shown.filter((c) => c.idNumber !== null).map((c) => c.id);
+    if (seesFullIdNumber(a) && withId.length > 0) audit.record({ actor: a.username, role: a.role, action: 'certificate.sensitive_read', target: withId.length === 1 ? `certificate:${withId[0]}` : null, detail: { certificates: withId }, ip: req.ip });
+    return shown;
   };
 
   app.get('/api/certificate-types', { config: { access: 'certificates.request' }, schema: { tags, summary: 'Certificate types and their templates', querystring: NoQuery, response: { 200: Many('types', 'CertificateType') } } }, async () => ({ types: certs.types() }));

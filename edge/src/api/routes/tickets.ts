@@ -1,5 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { OPEN311_STATUS, TICKET_STATUSES, isBreached, type Op, type TicketState } from '@cunbox/shared';
+import { TICKET_STATUSES, ticketHistoryView, ticketView, type Op, type TicketState } from '@cunbox/shared';
 import type { Actor } from '../../governance/common.ts';
 import { MAX_PHOTOS } from '../../governance/tickets.ts';
 import { actorOf, type Api, type RouteContext } from '../app.ts';
@@ -7,16 +7,9 @@ import { HistoryReply, Many, One } from '../replies.ts';
 import { Code, EpochMs, Id, IdParams, Line, MediaIds, NoQuery, NoteBody, Nullable, Obj, ReasonBody, Text, Username } from '../schemas.ts';
 import { AttributeAnswers, CategoryAttributes } from '../open311/schemas.ts';
 
-const STAFF = new Set(['admin', 'cadre', 'grid_worker']);
 const Status = Type.Union(TICKET_STATUSES.map((s) => Type.Literal(s)));
 const Lat = Type.Number({ minimum: -90, maximum: 90 });
 const Lng = Type.Number({ minimum: -180, maximum: 180 });
-
-/** Staff see who reported; others only their own name. */
-export function ticketView(t: TicketState, viewer: Actor, now: number) {
-  const showReporter = STAFF.has(viewer.role) || (t.reporter !== null && t.reporter === viewer.username);
-  return { ...t, reporter: showReporter ? t.reporter : null, breached: isBreached(t, now), open311Status: OPEN311_STATUS[t.status] };
-}
 
 export function historyView(ops: Op[]) {
   return ops.map((op) => ({ id: op.id, hlc: op.hlc, actor: op.actor, type: op.type, payload: op.payload }));
@@ -100,14 +93,7 @@ export function ticketRoutes(app: Api, { deps }: RouteContext): void {
 
   app.get('/api/tickets/:id/history', { config: { access: 'tickets.read' }, schema: { tags, summary: 'Every change, in order', params: IdParams, querystring: NoQuery, response: { 200: HistoryReply } } }, async (req) => {
     const a = actorOf(req);
-    const t = tickets.get(req.params.id);
-    const hideReporter = !STAFF.has(a.role) && t.reporter !== a.username;
-    return {
-      history: tickets.history(req.params.id).map((op) => {
-        const hide = hideReporter && op.type === 'ticket.created';
-        return { id: op.id, hlc: op.hlc, actor: hide ? null : op.actor, type: op.type, payload: hide ? { ...op.payload, reporter: null } : op.payload };
-      }),
-    };
+    return { history: ticketHistoryView(tickets.get(req.params.id), tickets.history(req.params.id), a) };
   });
 
   const action = <B extends object>(path: string, access: 'tickets.dispatch' | 'tickets.work' | 'tickets.create' | 'tickets.comment' | 'tickets.footage', summary: string, body: ReturnType<typeof Obj>, run: (a: Actor, id: string, body: B) => TicketState, status = 200) =>
