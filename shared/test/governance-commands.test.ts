@@ -5,6 +5,7 @@
  * the phone API running them alike is cloud/test/governance-parity.test.ts.
  */
 import t from 'tap';
+import { MemoryVillage } from '@cunbox/test-support/memory-village';
 import { Replica } from '../src/oplog/fold.ts';
 import { HlcClock } from '../src/oplog/hlc.ts';
 import { newId, opId } from '../src/oplog/ids.ts';
@@ -20,39 +21,17 @@ import { GRID_KEEPERS, HELP_HANDLERS, PERMISSIONS, TICKET_WORKERS } from '../src
 import { CunboxError } from '../src/platform/errors.ts';
 import type { TicketState } from '../src/governance/ticket.ts';
 
-const NODE = '0000000000000a01';
-
-/** A village in memory: accounts, a replica of the models, and commit. */
+/** A village in memory (accounts, a replica of the models); commit moves its clock on a second. */
 function village(accounts: AccountFacts[]) {
-  const replica = new Replica(governanceModels);
-  const models = new Map(governanceModels.map((m) => [m.kind, m]));
-  let now = Date.UTC(2026, 4, 11, 1, 0, 0);
-  const clock = new HlcClock({ node: NODE, now: () => now });
-  let seq = 0;
-  const look: GovernanceLookups = {
-    get now() {
-      return now;
-    },
-    newId: () => newId(now),
-    get: (kind, id) => {
-      const s = replica.get(kind, id);
-      return s?.exists ? (s as never) : undefined;
-    },
-    list: (kind) => Object.values(replica.snapshot()).filter((s) => s.kind === kind && s.exists) as never[],
-    getOrInit: (kind, id) => (replica.get(kind, id) ?? models.get(kind)!.init(id)) as never,
-    account: (username) => accounts.find((a) => a.username === username),
-    requireMedia: () => {},
-  };
+  const mv = new MemoryVillage({ now: Date.UTC(2026, 4, 11, 1, 0, 0), accounts });
+  // Media is the adapters' business (each checks its own store): any id is taken here.
+  mv.requireMedia = () => {};
   const commit = (r: CommandResult): string => {
-    for (const d of r.drafts) {
-      seq += 1;
-      const op: Op = { id: opId(NODE, seq), origin: NODE, seq, hlc: clock.now(), actor: r.actor, ...d };
-      replica.apply(op);
-    }
-    now += 1000;
+    mv.run(r);
+    mv.now += 1000;
     return r.entityId;
   };
-  return { look, commit, replica, ops: () => seq };
+  return { look: mv as GovernanceLookups, commit, replica: mv.replica, ops: () => mv.ops.length };
 }
 
 const ACCOUNTS: AccountFacts[] = [

@@ -1,26 +1,13 @@
 /**
- * Party building on the phone: the TOP10 ranking and a member's points ledger,
- * computed as the edge computes them (shared rankMembers; an entry from a
- * claim counts only while the claim is approved).
+ * Party building on the phone: the TOP10 ranking and a member's points
+ * ledger, answered by the shared views over the village's store.
  */
-import { chinaMonth, parsePeriod, rankMembers, type PartyMemberState, type PointClaimState, type PointsEntry } from '@cunbox/shared';
+import { memberOf, ledgerReply, rankingReply, requireEntity, type PartyMemberState } from '@cunbox/shared';
 import type { PhoneRouter } from './router.ts';
-import { ID, line, obj, type PhoneContext, type Village } from './context.ts';
+import { ID, line, obj, type PhoneContext } from './context.ts';
 import { replies } from '../openapi.ts';
 
-const MANAGERS = new Set(['admin', 'party_secretary']);
 const PERIOD = { type: 'string', pattern: '^(all|\\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?)$' };
-
-/** The edge's PartyService #counts. */
-function counts(v: Village): (e: PointsEntry) => boolean {
-  const cache = new Map<string, boolean>();
-  return (e) => {
-    if (e.source.type !== 'claim' || !e.source.id) return true;
-    const id = e.source.id;
-    if (!cache.has(id)) cache.set(id, v.get<PointClaimState>('point_claim', id)?.status === 'approved');
-    return cache.get(id)!;
-  };
-}
 
 export function partyRoutes(router: PhoneRouter, ctx: PhoneContext): void {
   router.route<unknown, { period?: string; branch?: string; limit?: number }>({
@@ -30,19 +17,8 @@ export function partyRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     reply: replies.ref('Ranking'),
     access: 'party.read',
     query: obj({ period: PERIOD, branch: line(64), limit: { type: 'integer', minimum: 1, maximum: 100 } }),
-    handler: async ({ query }, v) => {
-      const period = query.period ?? chinaMonth(ctx.now());
-      const p = parsePeriod(period);
-      if (!p) throw ctx.fail('INVALID_INPUT', `period: ${period}`);
-      return { period, ranking: rankMembers(v.list<PartyMemberState>('party_member'), p, { branch: query.branch, limit: query.limit ?? 10, counts: counts(v) }) };
-    },
+    handler: async ({ query }, v) => rankingReply(v.lookups(), query),
   });
-
-  const ledger = (v: Village, m: PartyMemberState) => {
-    const count = counts(v);
-    const entries = m.points.map((e) => ({ ...e, counts: count(e) }));
-    return { memberId: m.id, name: m.name, total: entries.reduce((sum, e) => sum + (e.counts ? e.effective : 0), 0), entries };
-  };
 
   router.route({
     method: 'GET',
@@ -51,9 +27,9 @@ export function partyRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     reply: replies.ref('Ledger'),
     access: 'party.read',
     handler: async ({ user }, v) => {
-      const m = v.list<PartyMemberState>('party_member').find((x) => x.username === user.username);
+      const m = memberOf(v, user.username);
       if (!m) throw ctx.fail('NOT_FOUND', 'your account is not linked to a party member');
-      return ledger(v, m);
+      return ledgerReply(user, m, v);
     },
   });
 
@@ -64,10 +40,6 @@ export function partyRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     reply: replies.ref('Ledger'),
     access: 'party.read',
     params: { id: ID },
-    handler: async ({ user, params }, v) => {
-      const m = v.require<PartyMemberState>('party_member', params.id, 'party member');
-      if (!MANAGERS.has(user.role) && m.username !== user.username) throw ctx.fail('FORBIDDEN', 'members see only their own ledger');
-      return ledger(v, m);
-    },
+    handler: async ({ user, params }, v) => ledgerReply(user, requireEntity<PartyMemberState>(v, 'party_member', params.id, 'party member'), v),
   });
 }

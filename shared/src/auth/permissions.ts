@@ -41,6 +41,10 @@ export const PERMISSIONS = {
   /** Party secretaries write 党务 only; cadres 村务 and 财务; admins all. */
   'announcements.write': ['admin', 'cadre', 'party_secretary'],
   'announcements.review': ['admin', 'cadre', 'party_secretary'],
+  /** Write and review the 党务 tab. */
+  'announcements.party': ['admin', 'party_secretary'],
+  /** Write and review the 村务 and 财务 tabs. */
+  'announcements.village': ['admin', 'cadre'],
   'party.read': ['admin', 'cadre', 'party_secretary', 'party_member'],
   'party.manage': ['admin', 'party_secretary'],
   'party.claim': ['party_secretary', 'party_member'],
@@ -91,3 +95,7 @@ export const PARTY_MANAGERS: ReadonlySet<Role> = rolesWith('party.manage');
  * not a permission, since looking after a grid is what the role is.
  */
 export const GRID_KEEPERS: ReadonlySet<Role> = new Set<Role>(['grid_worker']);
+/** Who writes and reviews the 党务 tab of 三务公开 (and sees its drafts). */
+export const PARTY_AFFAIRS_EDITORS: ReadonlySet<Role> = rolesWith('announcements.party');
+/** Who writes and reviews the 村务 and 财务 tabs of 三务公开 (and sees their drafts). */
+export const VILLAGE_AFFAIRS_EDITORS: ReadonlySet<Role> = rolesWith('announcements.village');

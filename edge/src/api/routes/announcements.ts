@@ -1,7 +1,6 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { ANNOUNCEMENT_CATEGORIES, ANNOUNCEMENT_STATUSES, type AnnouncementState } from '@cunbox/shared';
+import { ANNOUNCEMENT_CATEGORIES, ANNOUNCEMENT_STATUSES, MAX_ATTACHMENTS, type AnnouncementState } from '@cunbox/shared';
 import type { Actor } from '../../governance/common.ts';
-import { MAX_ATTACHMENTS } from '../../governance/announcements.ts';
 import { actorOf, type Api, type RouteContext } from '../route-context.ts';
 import { HistoryReply, Many, One } from '../replies.ts';
 import { IdParams, Line, MediaIds, NoQuery, NoteBody, Obj, ReasonBody, Text } from '../schemas.ts';

@@ -1,12 +1,10 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { CLAIM_STATUSES, SESSION_TYPES, parsePeriod, chinaMonth, type PartyMemberState } from '@cunbox/shared';
+import { CLAIM_STATUSES, SESSION_TYPES, memberView } from '@cunbox/shared';
 import type { FastifyRequest } from 'fastify';
-import { CunboxError } from '../../errors.ts';
 import { actorOf, type Api, type RouteContext } from '../route-context.ts';
 import { Closed, Many, One, Ref, Str, StrOrNull } from '../replies.ts';
 import { Code, DateStr, EpochMs, Id, IdParams, Line, MediaIds, Month, NoQuery, NoteBody, Nullable, Obj, ReasonBody, Text, Username } from '../schemas.ts';
 
-const MANAGERS = new Set(['admin', 'party_secretary']);
 const Finalized = Closed({ session: Ref('PartySession'), attended: Type.Array(Str), excused: Type.Array(Str), absent: Type.Array(Str) }, { description: 'member ids by outcome' });
 const Dues = Closed({ dues: Type.Array(Closed({ memberId: Str, name: Str, branch: Str, standardFen: Type.Integer(), lastPaidMonth: StrOrNull, monthsOwed: Type.Array(Str), owedFen: Type.Integer() })) });
 const Assessed = Closed({ deducted: Type.Array(Str, { description: 'member ids whose points were deducted' }) });
@@ -37,18 +35,12 @@ export async function partyRoutes(app: Api, { deps }: RouteContext): Promise<voi
     const a = actorOf(req);
     audit.record({ actor: a.username, role: a.role, action, target, detail: detail ?? null, ip: req.ip });
   };
-  /** Members see their own ledger; managers everyone's. */
-  const memberView = (req: FastifyRequest, m: PartyMemberState) => {
-    const a = actorOf(req);
-    const own = m.username === a.username;
-    return MANAGERS.has(a.role) || own ? m : { ...m, points: [], payments: [], paidMonths: [], lastPaidMonth: null };
-  };
 
   // — members —
   app.get('/api/party/members', { config: { access: 'party.read' }, schema: { tags, summary: 'Party members', querystring: Obj({ branch: Type.Optional(Line(64)) }), response: { 200: Many('members', 'PartyMember') } } }, async (req) => ({
-    members: party.members(req.query).map((m) => memberView(req, m)),
+    members: party.members(req.query).map((m) => memberView(actorOf(req), m)),
   }));
-  app.get('/api/party/members/:id', { config: { access: 'party.read' }, schema: { tags, summary: 'One member', params: IdParams, querystring: NoQuery, response: { 200: One('member', 'PartyMember') } } }, async (req) => ({ member: memberView(req, party.member(req.params.id)) }));
+  app.get('/api/party/members/:id', { config: { access: 'party.read' }, schema: { tags, summary: 'One member', params: IdParams, querystring: NoQuery, response: { 200: One('member', 'PartyMember') } } }, async (req) => ({ member: memberView(actorOf(req), party.member(req.params.id)) }));
   app.post('/api/party/members', { config: { access: 'party.manage' }, schema: { tags, summary: 'Add a member', body: Obj({ name: Line(64), branch: Line(64), ...memberFields }), response: { 201: One('member', 'PartyMember') } } }, async (req, reply) => {
     const m = party.createMember(actorOf(req), req.body);
     record(req, 'party_member.create', `party_member:${m.id}`);
@@ -133,24 +125,14 @@ export async function partyRoutes(app: Api, { deps }: RouteContext): Promise<voi
       return { member: m };
     },
   );
-  app.get('/api/party/members/:id/points', { config: { access: 'party.read' }, schema: { tags, summary: 'A member\'s ledger and total', params: IdParams, querystring: NoQuery, response: { 200: Ref('Ledger') } } }, async (req) => {
-    const a = actorOf(req);
-    const l = party.ledger(req.params.id);
-    if (!MANAGERS.has(a.role) && l.member.username !== a.username) throw new CunboxError('FORBIDDEN', 'members see only their own ledger');
-    return { memberId: l.member.id, name: l.member.name, total: l.total, entries: l.entries };
-  });
+  app.get('/api/party/members/:id/points', { config: { access: 'party.read' }, schema: { tags, summary: 'A member\'s ledger and total', params: IdParams, querystring: NoQuery, response: { 200: Ref('Ledger') } } }, async (req) => party.ledgerFor(actorOf(req), req.params.id));
   app.get(
     '/api/party/ranking',
     {
       config: { access: 'party.read' },
       schema: { tags, summary: 'TOP10 by ledger points: period YYYY-MM, YYYY-Qn, YYYY or all (default: this month)', querystring: Obj({ period: Type.Optional(Type.String({ pattern: '^(all|\\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?)$' })), branch: Type.Optional(Line(64)), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }), response: { 200: Ref('Ranking') } },
     },
-    async (req) => {
-      const period = req.query.period ?? chinaMonth(deps.clock.now());
-      const p = parsePeriod(period);
-      if (!p) throw new CunboxError('INVALID_INPUT', `period: ${period}`);
-      return { period, ranking: party.ranking(p, { branch: req.query.branch, limit: req.query.limit ?? 10 }) };
-    },
+    async (req) => party.rankingFor(req.query),
   );
 
   // — 三会一课 —

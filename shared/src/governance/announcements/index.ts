@@ -1,0 +1,3 @@
+export * from './rules.ts';
+export * from './commands.ts';
+export * from './views.ts';
