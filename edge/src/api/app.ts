@@ -42,6 +42,7 @@ import { countResponses, observabilityRoutes, type ObservabilityDeps } from './r
 import { screenRoutes } from './routes/screen.ts';
 import { kioskRoutes } from './routes/kiosks.ts';
 import type { ScreenFeed } from '../screen/feed.ts';
+import type { CheckResult } from '../doctor/checks.ts';
 import { KIOSK_ROLE } from '@cunbox/shared';
 
 declare module 'fastify' {
@@ -90,6 +91,8 @@ export interface ApiDeps {
   video?: VideoDeps;
   /** The storage monitor, for GET /api/health; absent: no storage section. */
   storage?: HealthDeps;
+  /** `cunbox doctor`'s checks, run on request (GET /api/system/doctor); absent: no such route. */
+  doctor?: () => Promise<CheckResult[]>;
   /** GET /metrics and /healthz; absent: neither route. */
   observability?: ObservabilityDeps;
   /** The office big screen's aggregates and push; absent: no /api/screen routes. */

@@ -6,7 +6,7 @@ import type { Logger } from '../log.ts';
 import { UserStore } from '../auth/users.ts';
 import type { HoldStore } from '../storage/holds.ts';
 import { Governance } from '../governance/governance.ts';
-import { buildApp, type Api, type ApiOptions } from './app.ts';
+import { buildApp, type Api, type ApiDeps, type ApiOptions } from './app.ts';
 import type { AuditLog } from './audit.ts';
 import { readTls, type TlsFiles } from './tls.ts';
 import type { VideoDeps } from './routes/video.ts';
@@ -34,6 +34,7 @@ export interface HttpPartDeps {
   cipher: FieldCipher;
   video?: VideoDeps;
   storage?: HealthDeps;
+  doctor?: ApiDeps['doctor'];
   observability?: ObservabilityDeps;
   /** The office big screen: what it reads beside governance, and the signal its sources raise on a change. */
   screen?: { signal: ChangeSignal; sources: Omit<ScreenSources, 'governance' | 'villageName'> };
@@ -94,7 +95,7 @@ export class HttpPart {
     const security: ApiOptions = sec
       ? { credentialLimits: { sessionIdleMs: sec.sessionIdleMs, sessionLifetimeMs: sec.sessionLifetimeMs }, loginLimits: { perAccount: sec.loginMaxFailures, lockMs: sec.lockoutMs } }
       : {};
-    this.#app = await buildApp({ db, clock, log, users, audit, governance: this.#governance, cameraExists, video: this.#deps.video, storage: this.#deps.storage, observability: this.#deps.observability, screen: this.#screen, options: { publicUrl: `${tls ? 'https' : 'http'}://${http.host}:${http.port}`, tls, ...security, ...this.#deps.options } });
+    this.#app = await buildApp({ db, clock, log, users, audit, governance: this.#governance, cameraExists, video: this.#deps.video, storage: this.#deps.storage, doctor: this.#deps.doctor, observability: this.#deps.observability, screen: this.#screen, options: { publicUrl: `${tls ? 'https' : 'http'}://${http.host}:${http.port}`, tls, ...security, ...this.#deps.options } });
     this.#governance.start();
     this.#screen?.start();
     await this.#app.listen({ host: http.host, port: http.port });

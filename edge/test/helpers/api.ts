@@ -5,7 +5,7 @@ import { ROLES, UserStore, type Role } from '../../src/auth/users.ts';
 import { HoldStore } from '../../src/storage/holds.ts';
 import { CameraRegistry } from '../../src/cameras/registry.ts';
 import { Governance } from '../../src/governance/governance.ts';
-import { buildApp, type Api, type ApiOptions } from '../../src/api/app.ts';
+import { buildApp, type Api, type ApiDeps, type ApiOptions } from '../../src/api/app.ts';
 import { AuditLog } from '../../src/api/audit.ts';
 import { randomBytes } from 'node:crypto';
 import { FieldCipher, loadOrCreateKey } from '@cunbox/shared';
@@ -56,6 +56,8 @@ export async function apiHarness(
     options?: ApiOptions;
     cjkFontPath?: string;
     extraUsers?: Array<[string, Role]>;
+    /** GET /api/system/doctor's checks; absent: no such route. */
+    doctor?: ApiDeps['doctor'];
     log?: Logger;
     /** Build the office screen's feed (started) over these sources; the rest come from the harness's stores. */
     screen?: { sources?: Partial<Omit<ScreenSources, 'governance' | 'events'>>; feed?: Partial<ScreenFeedDeps> };
@@ -90,7 +92,7 @@ export async function apiHarness(
           ...opts.screen.feed,
         })
       : undefined;
-    const app: Api = await buildApp({ db, clock, log, users, governance, audit, screen, cameraExists: (id) => cameras.get(id) !== undefined, options: { loginLimits: { perAccount: 5, windowMs: 60_000 }, credentialLimits: LONG_SESSIONS, ...opts.options } });
+    const app: Api = await buildApp({ db, clock, log, users, governance, audit, screen, doctor: opts.doctor, cameraExists: (id) => cameras.get(id) !== undefined, options: { loginLimits: { perAccount: 5, windowMs: 60_000 }, credentialLimits: LONG_SESSIONS, ...opts.options } });
     governance.start();
     screen?.start();
     return { db, users, holds, cameras, governance, audit, app, screen, signal, events };

@@ -44,6 +44,14 @@ export interface DuesRow {
   monthsOwed: string[];
   owedFen: number;
 }
+/** One check of `cunbox doctor`, in the language asked for (GET /api/system/doctor). */
+export interface DoctorCheck {
+  id: string;
+  verdict: 'pass' | 'warn' | 'fail';
+  message: string;
+  hint: string | null;
+  details: string[];
+}
 export interface Health {
   status: 'ok' | 'warn';
   storage: {
@@ -102,6 +110,7 @@ export const work = {
   audit: (q: { action?: string; actor?: string; beforeId?: number; limit?: number }) => http.get<{ entries: AuditEntry[] }>('/api/audit', q),
   verifyAudit: () => http.get<AuditVerification>('/api/audit/verify'),
   health: () => http.get<Health>('/api/health'),
+  doctor: (lang: 'zh' | 'en') => http.get<{ results: DoctorCheck[] }>('/api/system/doctor', { lang }),
 };
 
 export type { ExportJob } from '../../../edge/src/playback/exports.ts';
