@@ -53,6 +53,8 @@ import { CheckpointStore } from './checkpoints/store.ts';
 import { requiredDays } from './storage/capacity.ts';
 import { MotionSettingsStore } from './motion/settings-store.ts';
 import { ChangeSignal } from './screen/signal.ts';
+import { runDoctor } from './doctor/checks.ts';
+import { edgePorts } from './doctor/ports.ts';
 
 export interface EdgeDeps {
   config: EdgeConfig;
@@ -292,6 +294,7 @@ export class Edge {
           cameraExists: (id: number) => registry.get(id) !== undefined,
           video,
           storage,
+          doctor: () => runDoctor({ config, env: process.env, ports: edgePorts(config) }),
           screen: this.#screen,
           observability: { metrics, liveness: () => liveness({ db: () => this.#db, recorders: () => this.recorder.status(), storage: () => storage.latest }) },
         };

@@ -177,6 +177,18 @@ t.test('a snapshot feed runs only while asked for', async (t) => {
   await svc.stop();
 });
 
+t.test('a running feed answers without reading the camera\'s URL again (a wall asks per tile, every refresh)', async (t) => {
+  const svc = new SnapshotService({ spawner: nodeSpawner, clock: systemClock, log: silentLogger() });
+  let reads = 0;
+  const url = () => {
+    reads++;
+    return sim.cameras[1]!.authUrl('sub');
+  };
+  for (let i = 0; i < 5; i++) t.equal((await svc.latest(8, url)).jpeg[0], 0xff);
+  t.equal(reads, 1, 'read once, when the feed opened');
+  await svc.stop();
+});
+
 t.test('live view: fMP4 starting at a key frame; upstream stops when nobody watches', async (t) => {
   const ac = new AbortController();
   const r = await fetch(`${base}/api/cameras/1/live.mp4?stream=sub`, { headers: { cookie: cookies.admin1! }, signal: ac.signal });

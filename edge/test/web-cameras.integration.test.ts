@@ -44,7 +44,7 @@ t.test('cameras: state, live view, playback from the day timeline', async (t) =>
   const browser = await launchChromium(t);
   const errors: string[] = [];
   const { page } = await signIn(browser, base, 'tech', PASSWORD, errors);
-  t.same(await page.locator('nav [data-test^=menu-]').allTextContents(), ['随手拍', '三务公开', '视频监控', '录像导出', 'API 令牌'], 'a technician sees cameras, no certificates');
+  t.same(await page.locator('nav [data-test^=menu-]').allTextContents(), ['随手拍', '三务公开', '视频监控', '录像导出', '系统状态', 'API 令牌'], 'a technician sees cameras and the system page (its self-check), no certificates');
   await page.locator('[data-test=menu-cameras]').click();
   const row = page.locator('[data-test=cameras] .el-table__row').first();
   await row.waitFor();

@@ -2,7 +2,9 @@
  * The office screen's camera wall against a real edge recording 4 simulated
  * cameras: opened with a kiosk token, every tile shows a JPEG from the snapshot
  * route, a click plays that one tile live (MSE over live.mp4) while the others
- * stay stills; no console errors, screenshots in artifacts/web/.
+ * stay stills; no console errors, screenshots in artifacts/web/. A short soak: the
+ * page's heap after garbage collection does not grow with its refreshes (the
+ * 10-minute, 64-camera run is scripts/bench/screen-soak.ts).
  */
 import t from 'tap';
 import { startCamsim, type Camsim } from '../../scripts/camsim/camsim.ts';
@@ -16,6 +18,7 @@ import { tmpDir } from '@cunbox/test-support/tmp';
 import { waitFor } from './helpers/media.ts';
 import { checkPage, newPage } from './helpers/web-browser.ts';
 import { launchChromium } from '@cunbox/test-support/chromium';
+import { HeapSampler } from '../../scripts/bench/browser-heap.ts';
 
 const PASSWORD = 'Screen-Wall-Password-1';
 let sim: Camsim;
@@ -83,5 +86,41 @@ t.test('the wall: a JPEG per tile, a click plays that tile live, the others stay
   await t.resolves(waitFor('the tile back to a still', async () => ((await loadedTiles()) === 4 ? true : undefined), 30_000), 'a second click goes back to the still');
   t.ok((await page.evaluate<number>('window.__blobsMade')) > 8, 'pictures were replaced many times');
   t.equal(await page.evaluate<number>('window.__blobUrls.size'), 4, 'one blob URL per tile: replaced pictures and the live view\'s MediaSource are revoked');
+  t.same(errors, [], 'no console errors');
+});
+
+t.test('a short soak: hundreds of tile refreshes leave the heap, the DOM and the listeners where they were', async (t) => {
+  const browser = await launchChromium(t);
+  const errors: string[] = [];
+  const { page } = await newPage(browser, 'screen-soak', errors);
+  let answers = 0;
+  page.on('response', (r) => void (r.url().endsWith('/snapshot.jpg') && answers++));
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  // Refreshing every 0.5 s: the work of minutes at the TV's pace in well under one.
+  await page.goto(`${base}/screen?tileMs=500#token=${token}`);
+  await page.locator('[data-test=wall]').waitFor();
+  // Counted in refreshes, not seconds: a loaded box takes longer, it does not do less.
+  const after = (n: number) => waitFor(`${n} tile answers`, () => (answers >= n ? true : undefined), 300_000);
+  await after(40); // the first pictures, the charts and the caches fill the heap once
+  const heap = await HeapSampler.attach(page);
+  const first = await heap.sample();
+  const samples = [first];
+  for (const n of [140, 240, 340]) {
+    await after(n);
+    samples.push(await heap.sample());
+  }
+  const last = samples.at(-1)!;
+  const MiB = 2 ** 20;
+  t.comment(`heap after GC: ${samples.map((s) => (s.usedBytes / MiB).toFixed(2)).join(' → ')} MiB over ${answers} tile answers; nodes ${first.nodes} → ${last.nodes}`);
+  // Generous: the heap breathes by some hundred KB between collections; a tile that kept each
+  // answer (a picture is ~20 KB, 300 answers) would be far above it.
+  t.ok(last.usedBytes - first.usedBytes < 2 * MiB, `heap grew ${((last.usedBytes - first.usedBytes) / MiB).toFixed(2)} MiB (< 2)`);
+  t.ok(last.nodes - first.nodes < 100, `DOM nodes ${first.nodes} → ${last.nodes}`);
+  t.ok(last.listeners - first.listeners < 20, `listeners ${first.listeners} → ${last.listeners}`);
+  // The probe sees what a page keeps: 8 MB held by the page shows up.
+  await page.evaluate('window.__held = Array.from({ length: 200_000 }, (_, i) => ({ i, s: String(i) }))');
+  const held = await heap.sample();
+  t.ok(held.usedBytes - last.usedBytes > 4 * MiB, `the probe sees memory a page holds (+${((held.usedBytes - last.usedBytes) / MiB).toFixed(1)} MiB)`);
+  await heap.detach();
   t.same(errors, [], 'no console errors');
 });

@@ -15,12 +15,17 @@ import { apiHarness, password } from './helpers/api.ts';
 import { checkPage as checkPageAt, signIn as signInAs } from './helpers/web-browser.ts';
 import { launchChromium } from '@cunbox/test-support/chromium';
 import { cachedWebBuild } from '../../scripts/build-web.ts';
+import { parseConfig } from '../src/config/load.ts';
+import { runDoctor } from '../src/doctor/checks.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 
 const webRoot = cachedWebBuild();
 const ZHANG = { name: '张三', idNumber: '110101195003071234', phone: '13812345678', address: '一组12号', gridWorker: 'grid_worker', username: 'villager', elderly: true, notes: '独居' };
 
 t.test('the workbench: help, residents, audit, party, accounts, tokens, health', async (t) => {
-  const h = await apiHarness(t, { options: { webRoot, timeZone: 'Asia/Shanghai' } });
+  // The system page runs the box's doctor: real checks on a data directory of its own.
+  const config = parseConfig(`data_dir: ${tmpDir(t)}\n`);
+  const h = await apiHarness(t, { options: { webRoot, timeZone: 'Asia/Shanghai' }, doctor: () => runDoctor({ config, env: process.env, ports: [] }) });
   await h.app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
   const browser = await launchChromium(t);
@@ -211,6 +216,7 @@ t.test('the workbench: help, residents, audit, party, accounts, tokens, health',
   await goto(admin.page, '/system', '[data-test=health-status]');
   t.match(await admin.page.locator('[data-test=health-status]').textContent(), /正常/, 'no storage warnings');
   t.match(await admin.page.locator('[data-test=chain]').textContent(), /审计链完整/);
+  await admin.page.locator('[data-test=doctor-ffmpeg]').waitFor({ timeout: 60_000 });
   await checkPage(admin.page, 'system');
   await admin.page.locator('[data-test=lang]').click();
   await goto(admin.page, '/audit', '[data-test=audit] .el-table__row');

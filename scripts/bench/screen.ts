@@ -3,8 +3,9 @@
 // CPU (node + every ffmpeg child: recorders and snapshot feeds) is measured
 // without a screen, with a screen client, and without one again (the baseline
 // is the mean of the two windows around the screen window, as in recording.ts).
-// The screen client is what the wall does: every --refresh seconds it asks for
-// every camera's tile with If-None-Match, and it holds the SSE stream open.
+// The screen client is what the wall does: every --refresh seconds (default 5, the
+// front end's) it asks for every camera's tile with If-None-Match, and it holds the
+// SSE stream open.
 //
 //   npx tsx scripts/bench/screen.ts --cameras 64 --seconds 60 --json bench-results/screen.json
 //
@@ -14,7 +15,9 @@
 //   screen_cpu_pct                      the same while the screen runs
 //   edge_cpu_added_pct                  screen_cpu_pct − baseline_cpu_pct    (target ≤ 25)
 //   added_breakdown                     node / recorder ffmpegs / snapshot ffmpegs (the added CPU's parts)
-//   tile_age_p50_s, tile_age_p95_s      age of the picture each tile answer carried (x-snapshot-age-ms)  (target p95 ≤ 10)
+//   tile_age_p50_s, tile_age_p95_s      age of the picture each tile answer carried (x-snapshot-age-ms)
+//   tile_shown_age_p95_s                the oldest a tile looks: its picture's age when fetched + the time until
+//                                       that tile's next answer (what the wall shows just before it refreshes)  (target p95 ≤ 10)
 //   tile_requests, tile_304_share       tile answers in the window and the share that were 304 (no body)
 //   tile_bytes_per_refresh              JPEG bytes per refresh of the whole wall
 //   tile_errors                         tile answers other than 200/304 (e.g. 503: no picture yet)
@@ -23,33 +26,21 @@
 //   first_paint_ms, js_kb_gz            from Chromium opening /screen, when edge/dist/web exists (npm run build); else null;
 //                                       js_kb_gz: gzip -9 of the JS files /screen loads
 //   machine                             cpus, node, load average (a shared box: read the numbers with it)
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
-import { freePort } from '@cunbox/test-support/ports';
-import { startCamsim } from '../camsim/camsim.ts';
 import { childrenOf, percentile, total } from './proc-stats.ts';
-import { buildEntry } from '../build.ts';
 import { printAndSave } from './report.ts';
-import { openDatabase } from '../../edge/src/db/database.ts';
-import { UserStore } from '../../edge/src/auth/users.ts';
-import { Credentials } from '../../edge/src/api/auth.ts';
-import { KioskAccounts } from '../../edge/src/auth/kiosks.ts';
-import { CameraAccess } from '../../edge/src/playback/access.ts';
-import { Layout } from '../../edge/src/storage/layout.ts';
-import { systemClock } from '../../edge/src/clock.ts';
-import { findWebRoot } from '../../edge/src/api/web.ts';
+import { startScreenEdge } from './screen-edge.ts';
 
 const { values } = parseArgs({
   options: {
     cameras: { type: 'string', default: '64' },
     seconds: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '15' },
-    refresh: { type: 'string', default: '2' },
+    refresh: { type: 'string', default: '5' },
     json: { type: 'string' },
     keep: { type: 'boolean', default: false },
     runner: { type: 'string', default: 'bundle' },
@@ -102,7 +93,9 @@ async function measureCpu(edgePid: number, seconds: number): Promise<Cpu> {
 /** The wall as the front end runs it: all tiles every refresh (If-None-Match), the SSE stream held open. */
 function screenClient(base: string, cookie: string, cameraIds: number[]) {
   const etags = new Map<number, string>();
-  const stats = { requests: 0, notModified: 0, errors: 0, bytes: 0, refreshes: 0, ages: [] as number[], sseEvents: 0, summaryMs: [] as number[] };
+  const stats = { requests: 0, notModified: 0, errors: 0, bytes: 0, refreshes: 0, ages: [] as number[], shownAges: [] as number[], sseEvents: 0, summaryMs: [] as number[] };
+  /** Per tile: when its last answer came and how old its picture was then (s). */
+  const lastAnswer = new Map<number, { at: number; age: number }>();
   let running = true;
   const ac = new AbortController();
   const sse = (async () => {
@@ -130,7 +123,13 @@ function screenClient(base: string, cookie: string, cameraIds: number[]) {
             else return void stats.errors++;
             const etag = r.headers.get('etag');
             if (etag) etags.set(id, etag);
-            stats.ages.push(Number(r.headers.get('x-snapshot-age-ms')) / 1000);
+            const age = Number(r.headers.get('x-snapshot-age-ms')) / 1000;
+            stats.ages.push(age);
+            // A 304 keeps the picture shown: it keeps ageing from when it was taken.
+            const at = performance.now() / 1000;
+            const last = lastAnswer.get(id);
+            if (last) stats.shownAges.push(last.age + (at - last.at));
+            lastAnswer.set(id, { at, age });
           } catch {
             if (running) stats.errors++;
           }
@@ -147,7 +146,7 @@ function screenClient(base: string, cookie: string, cameraIds: number[]) {
   return {
     stats,
     reset() {
-      Object.assign(stats, { requests: 0, notModified: 0, errors: 0, bytes: 0, refreshes: 0, ages: [], sseEvents: 0, summaryMs: [] });
+      Object.assign(stats, { requests: 0, notModified: 0, errors: 0, bytes: 0, refreshes: 0, ages: [], shownAges: [], sseEvents: 0, summaryMs: [] });
     },
     async stop() {
       running = false;
@@ -193,40 +192,11 @@ async function frontEnd(base: string, token: string, webRoot: string | null): Pr
   }
 }
 
-const work = mkdtempSync(join(tmpdir(), 'cunbox-bench-screen-'));
-log(`starting simulator with ${N} cameras (work dir ${work})`);
-const sim = await startCamsim({ cameras: N });
+const setup = await startScreenEdge({ cameras: N, runner: values.runner === 'tsx' ? 'tsx' : 'bundle', keep: values.keep!, log });
 try {
-  const dataDir = join(work, 'data');
-  mkdirSync(dataDir, { recursive: true });
-  // The screen's account, made before the edge holds the database (as `cunbox kiosk create` would).
-  const db = openDatabase(new Layout(dataDir).database);
-  const users = new UserStore({ db, clock: systemClock });
-  const made = await new KioskAccounts({ users, credentials: new Credentials({ db, clock: systemClock }), access: new CameraAccess(db) }).create({ username: 'bench-screen' }, () => true);
-  db.close();
-
-  const port = await freePort();
-  const cfg = join(work, 'config.yaml');
-  const cams = sim.cameras.flatMap((c, i) => [`  - name: ${c.name}`, `    zone: 区${(i % 8) + 1}`, `    main: ${c.urls.main}`, `    sub: ${c.urls.sub}`, `    user: ${c.user}`, `    password: ${c.password}`]);
-  writeFileSync(cfg, [`data_dir: ${dataDir}`, 'http:', '  host: 127.0.0.1', `  port: ${port}`, 'recording:', '  segment_seconds: 10', 'retention:', '  min_free_bytes: 0', '  min_free_percent: 0', 'cameras:', ...cams, ''].join('\n'));
-  let runnerArgs = ['--import', 'tsx', join(import.meta.dirname, 'edge-runner.ts')];
-  if (values.runner === 'bundle') {
-    const bundled = join(import.meta.dirname, '.build', 'edge-runner.mjs');
-    await buildEntry(join(import.meta.dirname, 'edge-runner.ts'), bundled);
-    runnerArgs = [bundled];
-  }
-  // The runner may run bundled from scripts/bench/.build, where the edge would not find the app: name it.
-  const webRoot = findWebRoot(join(import.meta.dirname, '../../edge/src/api'));
-  const edge = spawn(process.execPath, [...runnerArgs, cfg, ...(webRoot ? [webRoot] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: edge.stdout! });
-  const exited = new Promise<never>((_r, reject) => edge.once('exit', (code) => reject(new Error(`edge runner exited (${code})`))));
-  exited.catch(() => {});
-  const next = () => Promise.race([new Promise<string>((resolve) => lines.once('line', resolve)), exited]);
-  if (!(await next()).includes('started')) throw new Error('edge runner did not start');
-  const base = `http://127.0.0.1:${port}`;
-  const session = await fetch(`${base}/api/kiosk/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: made.token }) });
-  const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0]!;
-  const ids = ((await (await fetch(`${base}/api/screen/summary`, { headers: { cookie } })).json()) as { summary: { cameras: { list: Array<{ id: number }> } } }).summary.cameras.list.map((c) => c.id);
+  const { base, cookie, edge, webRoot, token } = setup;
+  const ids = setup.cameraIds;
+  const next = setup.nextLine;
 
   log(`warm-up ${W} s, then baseline ${T} s without a screen`);
   await sleep(W);
@@ -236,12 +206,12 @@ try {
   await sleep(W);
   screen.reset();
   const during = await measureCpu(edge.pid!, T);
-  const s = { ...screen.stats, ages: [...screen.stats.ages], summaryMs: [...screen.stats.summaryMs] };
+  const s = { ...screen.stats, ages: [...screen.stats.ages], shownAges: [...screen.stats.shownAges], summaryMs: [...screen.stats.summaryMs] };
   await screen.stop();
   log(`baseline again ${T} s (snapshot feeds stop ${60} s after the last tile request)`);
   await sleep(65);
   const after = await measureCpu(edge.pid!, T);
-  const fe = await frontEnd(base, made.token, webRoot);
+  const fe = await frontEnd(base, token, webRoot);
 
   const reportLine = next();
   edge.kill('SIGTERM');
@@ -259,6 +229,7 @@ try {
     added_breakdown: { node: round(during.node - mean('node')), recorder_ffmpegs: round(during.recorders - mean('recorders')), snapshot_ffmpegs: round(during.snapshots - mean('snapshots')) },
     tile_age_p50_s: round(percentile(s.ages, 50)),
     tile_age_p95_s: round(percentile(s.ages, 95)),
+    tile_shown_age_p95_s: round(percentile(s.shownAges, 95)),
     tile_requests: s.requests,
     tile_304_share: round(s.notModified / Math.max(1, s.requests), 3),
     tile_bytes_per_refresh: Math.round(s.bytes / Math.max(1, s.refreshes)),
@@ -276,6 +247,5 @@ try {
   await new Promise((r) => edge.once('exit', r));
   printAndSave(result, values.json);
 } finally {
-  await sim.stop();
-  if (!values.keep) rmSync(work, { recursive: true, force: true });
+  await setup.stop();
 }

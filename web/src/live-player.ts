@@ -40,7 +40,7 @@ export class LivePlayer {
     const res = await fetch(url, { signal: this.#abort.signal, credentials: 'same-origin' });
     if (!res.ok || !res.body) throw new Error(`live view: ${res.status}`);
     const reader = res.body.getReader();
-    let head = new Uint8Array(0);
+    let head: Uint8Array = new Uint8Array(0);
     let codec: string | null = null;
     for (;;) {
       const { done, value } = await reader.read();

@@ -22,6 +22,6 @@ export const MENU: readonly MenuEntry[] = [
   { path: '/exports', label: 'menu.exports', permission: 'video.export' },
   { path: '/users', label: 'menu.users', permission: 'users.manage' },
   { path: '/audit', label: 'menu.audit', permission: 'audit.read' },
-  { path: '/system', label: 'menu.system', permission: 'users.manage' },
+  { path: '/system', label: 'menu.system', permission: 'system.doctor' },
   { path: '/tokens', label: 'menu.tokens' },
 ];

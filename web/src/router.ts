@@ -34,7 +34,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'party', component: () => withTexts(import('./pages/PartyPage.vue')), meta: { permission: 'party.read' } },
       { path: 'exports', component: () => withTexts(import('./pages/ExportsPage.vue')), meta: { permission: 'video.export' } },
       { path: 'audit', component: () => withTexts(import('./pages/AuditPage.vue')), meta: { permission: 'audit.read' } },
-      { path: 'system', component: () => withTexts(import('./pages/SystemPage.vue')), meta: { permission: 'users.manage' } },
+      { path: 'system', component: () => withTexts(import('./pages/SystemPage.vue')), meta: { permission: 'system.doctor' } },
       { path: 'tokens', component: () => withTexts(import('./pages/TokensPage.vue')) },
     ],
   },

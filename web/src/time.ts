@@ -1,6 +1,8 @@
 // Times are shown in the box's zone (from the edge's settings), not the browser's:
 // a cadre's laptop set to another zone must not move a ticket's deadline.
 import { session } from './session.ts';
+// The wall-clock reading of an instant in a zone, as the CLIs use it (pure Intl, no Node API).
+import { wallClock } from '../../shared/src/cli/local-time.ts';
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 function format(locale: string, opts: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
@@ -24,9 +26,8 @@ export function formatClock(ms: number, locale: string): string {
 
 /** Midnight (start of the day) in the box's zone for the day holding `ms`. */
 export function startOfDay(ms: number): number {
-  const parts = format('en-US', { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(ms);
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  const sinceMidnight = ((get('hour') % 24) * 3600 + get('minute') * 60 + get('second')) * 1000 + (ms % 1000);
+  const w = wallClock(ms, session.settings.timeZone);
+  const sinceMidnight = ((w.hour % 24) * 3600 + w.minute * 60 + w.second) * 1000 + (ms % 1000);
   return ms - sinceMidnight;
 }
 
@@ -77,9 +78,8 @@ export function fromBoxLocal(value: string): number {
   const asUtc = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!);
   // The zone's offset near that moment, applied twice so a DST change in between settles.
   const offset = (ms: number) => {
-    const p = format('en-US', { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(ms);
-    const get = (t: string) => Number(p.find((x) => x.type === t)?.value ?? 0);
-    return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour') % 24, get('minute'), get('second')) - Math.floor(ms / 1000) * 1000;
+    const w = wallClock(ms, session.settings.timeZone);
+    return Date.UTC(w.year, w.month - 1, w.day, w.hour % 24, w.minute, w.second) - Math.floor(ms / 1000) * 1000;
   };
   const first = asUtc - offset(asUtc);
   return asUtc - offset(first);

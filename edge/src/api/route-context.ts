@@ -31,6 +31,7 @@ import type { MotionSettingsStore } from '../motion/settings-store.ts';
 import type { CheckpointStore } from '../checkpoints/store.ts';
 import type { EdgeMetrics } from '../metrics/metrics.ts';
 import type { ScreenFeed } from '../screen/feed.ts';
+import type { CheckResult } from '../doctor/check.ts';
 import type { AuditLog } from './audit.ts';
 import type { Credentials, Principal } from './auth.ts';
 import type { RouteAccess } from './permissions.ts';
@@ -118,6 +119,8 @@ export interface ApiDeps {
   video?: VideoDeps;
   /** The storage monitor, for GET /api/health; absent: no storage section. */
   storage?: HealthDeps;
+  /** `cunbox doctor`'s checks, run on request (GET /api/system/doctor); absent: no such route. */
+  doctor?: () => Promise<CheckResult[]>;
   /** GET /metrics and /healthz; absent: neither route. */
   observability?: ObservabilityDeps;
   /** The office big screen's aggregates and push; absent: no /api/screen routes. */

@@ -57,12 +57,17 @@ export class SnapshotService {
     return [...this.#feeds.keys()];
   }
 
-  async latest(cameraId: number, url: string): Promise<Snapshot> {
+  /**
+   * `url` (credentials included) may be a function: it is called only when a feed has to be
+   * opened, so the wall's steady refreshes (a feed already running, or the motion feed's
+   * picture) do not read every camera's secrets per tile.
+   */
+  async latest(cameraId: number, url: string | (() => string)): Promise<Snapshot> {
     const { clock } = this.#deps;
     const shared = this.#deps.shared?.(cameraId);
     if (shared && clock.now() - shared.atMs <= SHARED_FRESH_MS) return shared;
     let feed = this.#feeds.get(cameraId);
-    if (!feed) feed = this.#open(cameraId, url);
+    if (!feed) feed = this.#open(cameraId, typeof url === 'string' ? url : url());
     const f = feed;
     this.#armIdle(cameraId, f);
     if (f.latest) return f.latest;

@@ -6,7 +6,7 @@ import { HoldStore } from '../../src/storage/holds.ts';
 import { CameraRegistry } from '../../src/cameras/registry.ts';
 import { Governance } from '../../src/governance/governance.ts';
 import { buildApp } from '../../src/api/app.ts';
-import type { Api, ApiOptions } from '../../src/api/route-context.ts';
+import type { Api, ApiDeps, ApiOptions } from '../../src/api/route-context.ts';
 import type { CredentialLimits } from '../../src/api/auth.ts';
 import type { LockoutLimits } from '../../src/auth/lockout.ts';
 import { accessParts } from '@cunbox/test-support/edge-access';
@@ -64,6 +64,8 @@ export async function apiHarness(
     options?: ApiOptions & { loginLimits?: Partial<LockoutLimits>; credentialLimits?: Partial<CredentialLimits> };
     cjkFontPath?: string;
     extraUsers?: Array<[string, Role]>;
+    /** GET /api/system/doctor's checks; absent: no such route. */
+    doctor?: ApiDeps['doctor'];
     log?: Logger;
     /** Build the office screen's feed (started) over these sources; the rest come from the harness's stores. */
     screen?: { sources?: Partial<Omit<ScreenSources, 'governance' | 'events'>>; feed?: Partial<ScreenFeedDeps> };
@@ -100,7 +102,7 @@ export async function apiHarness(
       : undefined;
     const { loginLimits, credentialLimits, ...options } = opts.options ?? {};
     const access = accessParts({ db, clock, users, credentialLimits: credentialLimits ?? LONG_SESSIONS, loginLimits: loginLimits ?? { perAccount: 5, windowMs: 60_000 } });
-    const app: Api = await buildApp({ db, clock, log, users, governance, audit, ...access, screen, cameraExists: (id) => cameras.get(id) !== undefined, options });
+    const app: Api = await buildApp({ db, clock, log, users, governance, audit, ...access, screen, doctor: opts.doctor, cameraExists: (id) => cameras.get(id) !== undefined, options });
     governance.start();
     screen?.start();
     return { db, users, holds, cameras, governance, audit, app, screen, signal, events };

@@ -2390,6 +2390,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/system/doctor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The box checks itself as `cunbox doctor` does: each check with a verdict and the fix
+         * @description Access: system.doctor (admin, technician)
+         */
+        get: operations["getDoctor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -9996,6 +10016,56 @@ export interface operations {
                 content: {
                     "text/csv": string;
                     "application/x-ndjson": string;
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getDoctor: {
+        parameters: {
+            query?: {
+                lang?: "zh" | "en";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: {
+                            /** @description ffmpeg, disk, time, cameras, database, ports, api, disk-health, inodes, watchdog, backups */
+                            id: string;
+                            verdict: "pass" | "warn" | "fail";
+                            message: string;
+                            hint: string | null;
+                            /** @description one line each: a camera that does not answer, a busy port */
+                            details: string[];
+                        }[];
+                    };
                 };
             };
             /** @description Every error: a stable code from the error table, a message, sometimes details */

@@ -57,6 +57,8 @@ export const PERMISSIONS = {
   'screen.view': ['admin', 'cadre', 'viewer', 'kiosk'],
   'video.export': ['admin', 'cadre', 'technician'],
   'holds.manage': ['admin', 'cadre', 'technician'],
+  /** The box's self-check (`cunbox doctor`) on the system page: the ones who set up and repair the box. */
+  'system.doctor': ['admin', 'technician'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -39,12 +39,15 @@ export async function request<T>(method: Method, path: string, body?: unknown, q
   });
   const type = res.headers.get('content-type') ?? '';
   const data: unknown = type.startsWith('application/json') ? await res.json() : await res.text();
-  if (!res.ok) {
-    const e = (data as { error?: { code?: string; message?: string } } | null)?.error;
-    if (res.status === 401 && !path.startsWith('/api/auth/login')) onUnauthenticated();
-    throw new ApiError(res.status, e?.code ?? 'HTTP_ERROR', e?.message ?? `${res.status} ${res.statusText}`);
-  }
+  if (!res.ok) throw failure(res, data, path);
   return data as T;
+}
+
+/** A refused call as an ApiError from the edge's error body; a lost session sends the app to the login page. */
+export function failure(res: Response, body: unknown, path: string): ApiError {
+  const e = (body as { error?: { code?: string; message?: string } } | null | undefined)?.error;
+  if (res.status === 401 && !path.startsWith('/api/auth/login')) onUnauthenticated();
+  return new ApiError(res.status, e?.code ?? 'HTTP_ERROR', e?.message ?? `${res.status} ${res.statusText}`);
 }
 
 export const http = {

@@ -5,6 +5,7 @@ import type { User } from '../../../edge/src/auth/users.ts';
 import type { Verification as EdgeVerification } from '../../../edge/src/governance/certificates.ts';
 import type { ScreenCamera, ScreenSummary } from '../../../shared/src/governance/screen.ts';
 import { http } from './client.ts';
+import { body, edge } from './edge-client.ts';
 
 /** An account as the API shows it (the edge's own type: never a password hash). */
 export type { User, ScreenCamera, ScreenSummary };
@@ -41,7 +42,7 @@ export interface WebSettings {
 export type TicketAction = 'assign' | 'start' | 'resolve' | 'confirm' | 'close' | 'reopen' | 'reject';
 
 export const api = {
-  settings: () => http.get<WebSettings>('/api/web/settings'),
+  settings: () => body(edge.GET('/api/web/settings')),
   login: (username: string, password: string) => http.post<{ user: User }>('/api/auth/login', { username, password }),
   logout: () => http.post<{ ok: true }>('/api/auth/logout'),
   me: () => http.get<{ user: User }>('/api/auth/me'),
@@ -75,8 +76,8 @@ export const api = {
   mediaUrl: (id: string) => `/api/media/${encodeURIComponent(id)}`,
 
   /** The office screen: trade the kiosk token from the URL fragment for an HttpOnly cookie. */
-  kioskSession: (token: string) => http.post<{ kiosk: { username: string; displayName: string | null }; expiresAt: number }>('/api/kiosk/session', { token }),
-  screenSummary: () => http.get<{ id: string; summary: ScreenSummary }>('/api/screen/summary'),
+  kioskSession: (token: string) => body(edge.POST('/api/kiosk/session', { body: { token } })),
+  screenSummary: () => body(edge.GET('/api/screen/summary')),
   screenStreamUrl: '/api/screen/stream',
   snapshotUrl: (cameraId: number) => `/api/cameras/${cameraId}/snapshot.jpg`,
 };

@@ -6,6 +6,8 @@ import type { AuditEntry, AuditVerification } from '../../../edge/src/api/audit.
 import type { TokenInfo as ApiToken } from '../../../edge/src/api/auth.ts';
 import type { Role } from '../../../shared/src/auth/roles.ts';
 import { http, request } from './client.ts';
+import { body, edge } from './edge-client.ts';
+import type { paths } from '../../../scripts/openapi/generated/edge.d.ts';
 import type { User } from './endpoints.ts';
 
 export type HelpRequest = HelpRequestState & { residentName: string | null };
@@ -44,22 +46,11 @@ export interface DuesRow {
   monthsOwed: string[];
   owedFen: number;
 }
-export interface Health {
-  status: 'ok' | 'warn';
-  storage: {
-    totalBytes: number;
-    freeBytes: number;
-    reservedBytes: number;
-    cunboxBytes: number;
-    footageBytes: number;
-    othersBytes: number;
-    bytesPerDay: number;
-    daysAtCurrentBitrate: number | null;
-    horizonDays: number | null;
-    cameras: Array<{ cameraId: number; requiredDays: number; holdsDays: number | null; bitrateBps: number | null }>;
-  } | null;
-  warnings: Array<{ code: string; message: string }>;
-}
+/** Replies as the edge publishes them (its OpenAPI document). */
+type Reply<P extends keyof paths> = paths[P] extends { get: { responses: { 200: { content: { 'application/json': infer R } } } } } ? R : never;
+/** One check of `cunbox doctor`, in the language asked for (GET /api/system/doctor). */
+export type DoctorCheck = Reply<'/api/system/doctor'>['results'][number];
+export type Health = Reply<'/api/health'>;
 export type HelpAction = 'assign' | 'start' | 'resolve' | 'close' | 'cancel' | 'followups';
 
 const id = encodeURIComponent;
@@ -101,7 +92,8 @@ export const work = {
 
   audit: (q: { action?: string; actor?: string; beforeId?: number; limit?: number }) => http.get<{ entries: AuditEntry[] }>('/api/audit', q),
   verifyAudit: () => http.get<AuditVerification>('/api/audit/verify'),
-  health: () => http.get<Health>('/api/health'),
+  health: () => body(edge.GET('/api/health')),
+  doctor: (lang: 'zh' | 'en') => body(edge.GET('/api/system/doctor', { params: { query: { lang } } })),
 };
 
 export type { ExportJob } from '../../../edge/src/playback/exports.ts';

@@ -32,6 +32,9 @@ export const zhWorkbench = {
   system: {
     storage: '存储', audit: '审计链', ok: '正常', warn: '有警告', used: '已用空间', total: '总容量', free: '剩余', footage: '录像', others: '其他程序', perDay: '每天写入', lasts: '按当前码率可存',
     days: '{n} 天', noStorage: '本机未开启录像存储', cameras: '各摄像头保存天数', camera: '摄像头', required: '要求保存', holds: '证据保全', bitrate: '码率', warnings: '警告',
+    doctor: '本机自检', doctorRun: '重新检查', doctorRunning: '检查中…', doctorSummary: '{fail} 项失败，{warn} 项警告，{pass} 项通过',
+    verdict: { pass: '通过', warn: '警告', fail: '失败' },
+    check: { ffmpeg: 'ffmpeg', disk: '数据盘', time: '时间同步', cameras: '摄像头', database: '数据库', ports: '端口', api: 'HTTP 接口', 'disk-health': '硬盘健康', inodes: 'inode', watchdog: '看门狗', backups: '备份' },
   },
   exp: {
     new: '导出录像', by: '创建人', minutes: '时长(分钟)', cameras: '摄像头', from: '开始', to: '结束', reason: '事由', queued: '已加入导出队列', progress: '进度', download: '下载', manifest: '清单', cancel: '取消', retry: '重试', holds: '证据保全', addHold: '保全录像', held: '已保全', release: '解除', released: '已解除',
@@ -69,6 +72,9 @@ export const enWorkbench: typeof zhWorkbench = {
   system: {
     storage: 'Storage', audit: 'Audit chain', ok: 'OK', warn: 'Warnings', used: 'Space used', total: 'Capacity', free: 'Free', footage: 'Footage', others: 'Other programs', perDay: 'Written per day', lasts: 'Lasts at current bitrate',
     days: '{n} days', noStorage: 'This box does not record', cameras: 'Days kept per camera', camera: 'Camera', required: 'Required', holds: 'Evidence holds', bitrate: 'Bitrate', warnings: 'Warnings',
+    doctor: 'Self-check', doctorRun: 'Check again', doctorRunning: 'Checking…', doctorSummary: '{fail} failed, {warn} warnings, {pass} passed',
+    verdict: { pass: 'Pass', warn: 'Warning', fail: 'Fail' },
+    check: { ffmpeg: 'ffmpeg', disk: 'Data disk', time: 'Time sync', cameras: 'Cameras', database: 'Database', ports: 'Ports', api: 'HTTP API', 'disk-health': 'Disk health', inodes: 'Inodes', watchdog: 'Watchdog', backups: 'Backups' },
   },
   exp: {
     new: 'Export video', by: 'Created by', minutes: 'Length (minutes)', cameras: 'Cameras', from: 'From', to: 'To', reason: 'Reason', queued: 'Export queued', progress: 'Progress', download: 'Download', manifest: 'Manifest', cancel: 'Cancel', retry: 'Retry', holds: 'Evidence holds', addHold: 'Hold footage', held: 'Footage held', release: 'Release', released: 'Released',
