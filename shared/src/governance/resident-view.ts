@@ -1,5 +1,5 @@
 import type { Role } from '../auth/roles.ts';
-import { looksAfter } from './residents/commands.ts';
+import { GRID_KEEPERS, RESIDENT_MANAGERS } from '../auth/permissions.ts';
 import type { ResidentState } from './help.ts';
 import { maskIdNumber, maskPhone } from './mask.ts';
 
@@ -27,6 +27,11 @@ export interface ResidentView {
   sensitive: boolean;
   createdAt: number | null;
   updatedAt: number | null;
+}
+
+/** Looks after the resident: the village office, or the resident's own grid worker. */
+export function looksAfter(viewer: Viewer, r: Pick<ResidentState, 'gridWorker'>): boolean {
+  return RESIDENT_MANAGERS.has(viewer.role) || (GRID_KEEPERS.has(viewer.role) && r.gridWorker === viewer.username);
 }
 
 /**

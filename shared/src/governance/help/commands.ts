@@ -7,7 +7,8 @@ import { DEFAULT_HELP_TYPES, type HelpType } from '../config.ts';
 import { HELP_TRANSITIONS, type HelpRequestState, type ResidentState } from '../help.ts';
 import type { Viewer } from '../resident-view.ts';
 import { CunboxError } from '../../platform/errors.ts';
-import { looksAfter, residentOf } from '../residents/commands.ts';
+import { residentOf } from '../residents/commands.ts';
+import { looksAfter } from '../resident-view.ts';
 import { defined, forbid, invalid, requireAccount, requireEntity, reviewDraft, statusDraft, type Actor, type CommandResult, type GovernanceLookups } from '../command.ts';
 
 type Look = GovernanceLookups;
