@@ -79,7 +79,7 @@ export interface StopReport {
 }
 
 /** Enough for 64 cameras to quit ffmpeg and index their last segment, inside systemd's TimeoutStopSec=30. */
-export const DEFAULT_STOP_TIMEOUT_MS = 20_000;
+const DEFAULT_STOP_TIMEOUT_MS = 20_000;
 
 /**
  * The edge's composition root: builds every part, starts them in order and

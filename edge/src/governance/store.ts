@@ -5,13 +5,12 @@ import type { Logger } from '../log.ts';
 import { CunboxError } from '../errors.ts';
 import { SqliteOpLogStorage } from './op-log-storage.ts';
 
-export { canonicalJson } from '@cunbox/shared';
 /**
  * Called inside the transaction after an entity's state changed: keeps
  * edge-only side tables in step with the fold (e.g. evidence holds for a
  * ticket's footage links), whether the op was made here or came from the cloud.
  */
-export type MaterialiseHook = (state: EntityBase) => void;
+type MaterialiseHook = (state: EntityBase) => void;
 
 export interface OpStoreDeps {
   db: Db;

@@ -35,7 +35,7 @@ export interface ResidentView {
  * ("group leaders see only their group"). Everyone else sees masked numbers
  * and no flags. Shared: the edge's API and the cloud's phone API mask alike.
  */
-export function canSeeSensitive(viewer: Viewer, r: ResidentState): boolean {
+function canSeeSensitive(viewer: Viewer, r: ResidentState): boolean {
   return looksAfter(viewer, r);
 }
 

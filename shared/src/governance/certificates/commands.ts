@@ -15,7 +15,7 @@ import { defined, forbid, invalid, requireEntity, reviewDraft, statusDraft, type
 type Look = GovernanceLookups;
 
 /** 12 Crockford base32 characters: 60 bits, not guessable. */
-export const VERIFICATION_CODE_LENGTH = 12;
+const VERIFICATION_CODE_LENGTH = 12;
 
 export function certificateTypes(look: Pick<Look, 'list' | 'getOrInit'>): CertificateType[] {
   const codes = new Set([...Object.keys(DEFAULT_CERTIFICATE_TYPES), ...look.list<CertificateType>('certificate_type').map((c) => c.id)]);

@@ -31,7 +31,7 @@ export function helpResident(look: Pick<Look, 'get'>, h: Pick<HelpRequestState, 
 }
 
 /** Handles the request: the village office, its assignee, or the resident's grid worker. */
-export function handlesHelp(viewer: Viewer, h: Pick<HelpRequestState, 'assignee'>, resident: ResidentState | undefined): boolean {
+function handlesHelp(viewer: Viewer, h: Pick<HelpRequestState, 'assignee'>, resident: ResidentState | undefined): boolean {
   if (RESIDENT_MANAGERS.has(viewer.role)) return true;
   if (!GRID_KEEPERS.has(viewer.role)) return false;
   return h.assignee === viewer.username || resident?.gridWorker === viewer.username;

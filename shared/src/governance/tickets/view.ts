@@ -5,7 +5,7 @@ import type { Viewer } from '../resident-view.ts';
 import { OPEN311_STATUS, isBreached, type TicketState } from '../ticket.ts';
 
 /** Who reported is shown to those who work tickets and to the reporter; nobody else. */
-export function seesReporter(viewer: Viewer, t: Pick<TicketState, 'reporter'>): boolean {
+function seesReporter(viewer: Viewer, t: Pick<TicketState, 'reporter'>): boolean {
   return TICKET_WORKERS.has(viewer.role) || (t.reporter !== null && t.reporter === viewer.username);
 }
 
