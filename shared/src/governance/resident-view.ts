@@ -1,13 +1,10 @@
-import type { Role } from '../auth/roles.ts';
 import { looksAfter } from './residents/commands.ts';
 import type { ResidentState } from './help.ts';
 import { maskIdNumber, maskPhone } from './mask.ts';
+import type { Viewer } from './viewer.ts';
 
-/** Who looks: enough to decide what of a record they may see. */
-export interface Viewer {
-  username: string;
-  role: Role;
-}
+// Viewer has its own module: the residents' commands need it too, and resident-view.ts needs them.
+export type { Viewer } from './viewer.ts';
 
 /** A resident as a viewer may see it: sensitive fields in full only for those allowed. */
 export interface ResidentView {

@@ -8,7 +8,7 @@ import { newCode } from '../../oplog/ids.ts';
 import { DEFAULT_CERTIFICATE_TYPES, type CertificateType } from '../config.ts';
 import { CERTIFICATE_TRANSITIONS, certificateRequestDraft, type CertificateRequest, type CertificateState } from '../certificate.ts';
 import type { ResidentState } from '../help.ts';
-import type { Viewer } from '../resident-view.ts';
+import type { Viewer } from '../viewer.ts';
 import { residentOf } from '../residents/commands.ts';
 import { defined, forbid, invalid, requireEntity, reviewDraft, statusDraft, type Actor, type CommandResult, type GovernanceLookups } from '../command.ts';
 

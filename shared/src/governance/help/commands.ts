@@ -5,7 +5,7 @@
 import { GRID_KEEPERS, HELP_HANDLERS, RESIDENT_MANAGERS } from '../../auth/permissions.ts';
 import { DEFAULT_HELP_TYPES, type HelpType } from '../config.ts';
 import { HELP_TRANSITIONS, type HelpRequestState, type ResidentState } from '../help.ts';
-import type { Viewer } from '../resident-view.ts';
+import type { Viewer } from '../viewer.ts';
 import { CunboxError } from '../../platform/errors.ts';
 import { looksAfter, residentOf } from '../residents/commands.ts';
 import { defined, forbid, invalid, requireAccount, requireEntity, reviewDraft, statusDraft, type Actor, type CommandResult, type GovernanceLookups } from '../command.ts';

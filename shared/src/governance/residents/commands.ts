@@ -5,7 +5,7 @@
  */
 import { GRID_KEEPERS, RESIDENT_MANAGERS } from '../../auth/permissions.ts';
 import type { ResidentState } from '../help.ts';
-import type { Viewer } from '../resident-view.ts';
+import type { Viewer } from '../viewer.ts';
 import { defined, invalid, requireAccount, requireEntity, type Actor, type CommandResult, type GovernanceLookups } from '../command.ts';
 
 export interface ResidentFields {

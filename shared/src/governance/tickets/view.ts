@@ -1,7 +1,7 @@
 /** What of a ticket a viewer sees, on the edge's API and the phone API alike. */
 import type { Op } from '../../oplog/types.ts';
 import { TICKET_WORKERS } from '../../auth/permissions.ts';
-import type { Viewer } from '../resident-view.ts';
+import type { Viewer } from '../viewer.ts';
 import { OPEN311_STATUS, isBreached, type TicketState } from '../ticket.ts';
 
 /** Who reported is shown to those who work tickets and to the reporter; nobody else. */
