@@ -49,7 +49,7 @@ export interface AccountStore {
 export const PHONE_SESSION_IDLE_MS = 24 * 3600_000;
 
 /** Phone tokens start with this, so a leaked one is easy to recognise in a scan. */
-export const PHONE_TOKEN_PREFIX = 'cbp_';
+const PHONE_TOKEN_PREFIX = 'cbp_';
 /** How long a newer snapshot shields against an older one arriving late (MQTT redelivery). */
 const REORDER_WINDOW_MS = 5 * 60_000;
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');

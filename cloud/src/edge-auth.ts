@@ -39,7 +39,7 @@ export interface EdgeAuthOptions {
    */
   maxRunningPerAddress: number;
 }
-export const defaultEdgeAuthOptions: EdgeAuthOptions = { cacheTtlMs: 10 * 60_000, maxRunningPerAddress: 4 };
+const defaultEdgeAuthOptions: EdgeAuthOptions = { cacheTtlMs: 10 * 60_000, maxRunningPerAddress: 4 };
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 

@@ -111,8 +111,6 @@ export async function registerMediaRoutes(app: FastifyInstance, deps: MediaRoute
   );
 }
 
-const ERROR_REPLY = { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' } } } } } as const;
-
 function sendFile(reply: FastifyReply, m: MediaOwner & { path: string }) {
   return reply
     .header('content-type', m.mime ?? 'application/octet-stream')

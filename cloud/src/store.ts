@@ -173,9 +173,17 @@ const DEAD_LETTER_KEEP = 64 * 1024;
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 
+export interface CloudStoreOptions {
+  models: readonly Model[];
+  now?: () => number;
+  cipher?: FieldCipher;
+  brokerHash?: (password: string) => string;
+  log?: OpLogLogger;
+}
+
 export class SqliteCloudStore implements CloudStore {
   readonly #db: Database.Database;
-  readonly #ownsDb: boolean;
+  #ownsDb: boolean;
   readonly #statements: Statements;
   readonly #now: () => number;
   readonly #models: ReadonlyMap<string, Model>;
@@ -193,20 +201,27 @@ export class SqliteCloudStore implements CloudStore {
    * `cipher`: encrypts sensitive fields at rest (docs/design/privacy.md); the Cloud root always passes one.
    * `brokerHash`: an external broker's hash of a new edge password, stored in the pairing's transaction.
    * `log`: told of ops whose clock is too far ahead to adopt, and of ops of an unknown kind.
-   * `db`: the process's one connection to cloud.db (database.ts); `file`: a database of its own (tests, tools).
+   * `db`: the process's one connection to cloud.db (database.ts), opened by the caller, who closes it.
    */
-  constructor(opts: { models: readonly Model[]; now?: () => number; cipher?: FieldCipher; brokerHash?: (password: string) => string; log?: OpLogLogger } & ({ db: CloudDb } | { file: string })) {
+  constructor(opts: CloudStoreOptions & { db: CloudDb }) {
     this.#log = opts.log;
     this.#cipher = opts.cipher;
     this.#brokerHash = opts.brokerHash;
-    // Given a connection, the caller owns it (and closes it); given a file, the store opens and closes its own.
-    this.#ownsDb = 'file' in opts;
-    this.#db = 'file' in opts ? openCloudDatabase(opts.file) : opts.db;
+    this.#ownsDb = false;
+    this.#db = opts.db;
     this.#statements = new Statements(this.#db);
     this.#now = opts.now ?? Date.now;
     this.#models = new Map(opts.models.map((m) => [m.kind, m]));
     this.accounts = new SqliteAccountStore(this.#db, this.#now);
     this.audit = new SqliteAuditStore(this.#db);
+  }
+
+  /** A store on a database of its own (tests, tools): opens `file`, and close() closes it. */
+  static open(opts: CloudStoreOptions & { file: string }): SqliteCloudStore {
+    const { file, ...rest } = opts;
+    const store = new SqliteCloudStore({ ...rest, db: openCloudDatabase(file) });
+    store.#ownsDb = true;
+    return store;
   }
 
   #sql(sql: string): Database.Statement {

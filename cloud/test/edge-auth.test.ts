@@ -92,7 +92,7 @@ t.test('failures are limited per address (HTTP and MQTT); an edge already let in
 
 t.test('failures are limited per edge id across addresses; a burst of one right login runs scrypt once', async (t) => {
   const dir = tmpDir(t, 'cunbox-edge-auth-unit-');
-  const store = new SqliteCloudStore({ file: join(dir, 'cloud.db'), models: governanceModels });
+  const store = SqliteCloudStore.open({ file: join(dir, 'cloud.db'), models: governanceModels });
   t.teardown(() => store.close());
   const v = store.createVillage('东村');
   const { edge, password } = store.redeemPairCode(store.createPairCode(v.id, 60_000))!;
@@ -109,7 +109,7 @@ t.test('failures are limited per edge id across addresses; a burst of one right 
 t.test("an edge secret stored in the cloud's old hash format still logs in, and is stored again in the one format", async (t) => {
   const dir = tmpDir(t, 'cunbox-edge-auth-rehash-');
   const file = join(dir, 'cloud.db');
-  const store = new SqliteCloudStore({ file, models: governanceModels });
+  const store = SqliteCloudStore.open({ file, models: governanceModels });
   t.teardown(() => store.close());
   const v = store.createVillage('西村');
   const { edge } = store.redeemPairCode(store.createPairCode(v.id, 60_000))!;

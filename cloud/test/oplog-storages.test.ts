@@ -169,7 +169,7 @@ for (const [name, open] of Object.entries(storages)) {
 
 t.test('the cloud store counts and logs an edge op whose clock is too far ahead, as the edge does', async (t) => {
   const warnings: Array<{ obj: object; msg: string }> = [];
-  const store = new SqliteCloudStore({ file: ':memory:', models: governanceModels, now: () => NOW, log: { warn: (obj, msg) => warnings.push({ obj, msg }) } });
+  const store = SqliteCloudStore.open({ file: ':memory:', models: governanceModels, now: () => NOW, log: { warn: (obj, msg) => warnings.push({ obj, msg }) } });
   t.teardown(() => store.close());
   const v = store.createVillage('东村');
   const [op] = simulate([{ node: 0, advance: 0, sync: false, entity: 0, template: 0, a: 1, b: 1, c: 1 }]);

@@ -10,7 +10,7 @@ const user = (username: string, passwordHash: string, disabled = false): SyncUse
 const snapshot = (at: number, users: SyncUser[]): UsersMessage => ({ v: 1, version: String(at).padStart(64, '0'), at, users });
 
 t.test('snapshots replace the village users; late old ones are ignored for a while', async (t) => {
-  const store = new SqliteCloudStore({ file: ':memory:', models: governanceModels, now: clock });
+  const store = SqliteCloudStore.open({ file: ':memory:', models: governanceModels, now: clock });
   t.teardown(() => store.close());
   const v = store.createVillage('x');
   const h1 = await hashPassword('first password');

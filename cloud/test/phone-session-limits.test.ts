@@ -33,7 +33,7 @@ t.test('a locked phone account stays locked when the cloud restarts', async (t) 
 
 t.test('a phone session unused for PHONE_SESSION_IDLE_MS ends; one in use lasts until its lifetime', async (t) => {
   let now = 1_000_000;
-  const store = new SqliteCloudStore({ file: ':memory:', models: governanceModels, now: () => now });
+  const store = SqliteCloudStore.open({ file: ':memory:', models: governanceModels, now: () => now });
   t.teardown(() => store.close());
   const v = store.createVillage('x');
   const user: SyncUser = { username: 'a', displayName: null, role: 'villager', passwordHash: await hashPassword('Some-password-1'), disabled: false, cameras: null };

@@ -27,7 +27,7 @@ t.test('reconnects to the broker with exponential backoff on the injected clock 
   const { clock: fake, fake: fc } = fakeClock();
   const delays: number[] = [];
   const clock: Clock = { ...fake, setTimeout: (fn, ms) => (delays.push(ms), fake.setTimeout(fn, ms)) };
-  const store = new SqliteCloudStore({ file: join(tmpDir(t), 'cloud.db'), models: governanceModels, now: clock.now });
+  const store = SqliteCloudStore.open({ file: join(tmpDir(t), 'cloud.db'), models: governanceModels, now: clock.now });
   const sync = new CloudSync({
     store,
     log: pino({ level: 'silent' }),

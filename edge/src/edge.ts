@@ -42,7 +42,12 @@ import { MediaQueue, collectTicketPhotos } from './sync/media-queue.ts';
 import { kbpsToBytesPerSecond } from './sync/throttle.ts';
 import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_UPLOAD_KBPS } from './config/load.ts';
 import { OpStore } from './governance/store.ts';
-import { footageHoldHook } from './governance/tickets.ts';
+import { SlaMonitor, TicketService, footageHoldHook } from './governance/tickets.ts';
+import { MediaStore } from './governance/media.ts';
+import { HelpService } from './governance/help.ts';
+import { CertificateService } from './governance/certificates.ts';
+import { AnnouncementService } from './governance/announcements.ts';
+import { PartyService } from './governance/party.ts';
 import { FieldCipher, governanceModels } from '@cunbox/shared';
 import { EdgeMetrics } from './metrics/metrics.ts';
 import { liveness, outboxOf } from './metrics/sources.ts';
@@ -74,7 +79,7 @@ export interface StopReport {
 }
 
 /** Enough for 64 cameras to quit ffmpeg and index their last segment, inside systemd's TimeoutStopSec=30. */
-export const DEFAULT_STOP_TIMEOUT_MS = 20_000;
+const DEFAULT_STOP_TIMEOUT_MS = 20_000;
 
 /**
  * The edge's composition root: builds every part, starts them in order and
@@ -271,7 +276,21 @@ export class Edge {
         const video = { registry, index, holds, exports, layout: this.layout, live: this.#live, snapshots: this.#snapshots, spawner, checkpoints, events, motion: { settings: motionSettings, changed: () => void motion?.sync() } };
         if (!config.village) log.warn('no village section in the config: certificates cannot be printed until village.name and village.verify_base_url are set');
         const users = new UserStore({ db, clock });
-        const governance = new Governance({ db, clock, log, dataDir: config.dataDir, users, holds, cipher, onChanged: () => screenSignal.notify('ops') });
+        const govLog = log.child({ module: 'governance' });
+        const opStore = new OpStore({ db, clock, log: govLog, models: governanceModels, hooks: { ticket: footageHoldHook(db, holds) }, cipher, onChanged: () => screenSignal.notify('ops') });
+        const govMedia = new MediaStore({ db, clock, dataDir: config.dataDir });
+        const govCtx = { store: opStore, clock, log: govLog, media: govMedia, users };
+        const governance = new Governance({
+          store: opStore,
+          media: govMedia,
+          log: govLog,
+          tickets: new TicketService(govCtx),
+          help: new HelpService(govCtx),
+          certificates: new CertificateService(govCtx),
+          announcements: new AnnouncementService(govCtx),
+          party: new PartyService(govCtx),
+          sla: new SlaMonitor(govCtx),
+        });
         this.#governance = governance;
         const screenSources = { events, cameras: () => registry.list(), cameraStates: () => this.#recorder?.status() ?? [], storage: () => storage.latest, cloud: () => (this.#sync ? this.#sync.connected : config.cloud ? false : null) };
         const villageName = config.village?.name ?? null;

@@ -1,3 +1,3 @@
 /** The edge logs through the same redacting logger as the cloud (shared/src/platform/logger.ts). */
-export { createLogger, silentLogger, type LogOptions } from '@cunbox/shared';
+export { createLogger, silentLogger } from '@cunbox/shared';
 export type { Logger } from 'pino';

@@ -11,7 +11,7 @@ import { HttpPart } from '../src/api/part.ts';
 import { AuditLog } from '../src/api/audit.ts';
 import { HoldStore } from '../src/storage/holds.ts';
 import { UserStore } from '../src/auth/users.ts';
-import { Governance } from '../src/governance/governance.ts';
+import { testGovernance } from '@cunbox/test-support/governance';
 import { systemClock } from '../src/clock.ts';
 import { silentLogger } from '../src/log.ts';
 import { writeSelfSignedTls } from '../src/api/tls.ts';
@@ -33,7 +33,7 @@ async function startPart(t: Test, configFile: string) {
   const log = silentLogger();
   const users = new UserStore({ db, clock });
   await users.create({ username: 'zhang', password: 'Secret-pw-4711', role: 'admin' });
-  const governance = new Governance({ db, clock, log, dataDir: config.dataDir, users, holds: new HoldStore({ db, clock }), cipher: new FieldCipher(randomBytes(32)) });
+  const governance = testGovernance({ db, clock, log, dataDir: config.dataDir, users, holds: new HoldStore({ db, clock }), cipher: new FieldCipher(randomBytes(32)) });
   const api = { db, clock, log, users, governance, audit: new AuditLog({ db, clock, key: randomBytes(32) }), ...accessParts({ db, clock, users }), cameraExists: () => false };
   const part = new HttpPart({ clock, log, http: config.http!, api, auditRetentionDays: 365 });
   t.teardown(async () => {

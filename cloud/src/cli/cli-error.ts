@@ -3,7 +3,7 @@
  * `{name}` values (translated, then filled, by main.ts) and the exit status
  * of its kind (exit-codes.ts).
  */
-export const CLI_EXIT = {
+const CLI_EXIT = {
   INVALID_INPUT: 64,
   NOT_FOUND: 66,
   UNAVAILABLE: 69,

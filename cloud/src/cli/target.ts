@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { loadCloudConfig } from '../config.ts';
 import { CliError } from './cli-error.ts';
 
-export const DEFAULT_CLOUD_CONFIG = '/etc/cunbox-cloud/config.yaml';
+const DEFAULT_CLOUD_CONFIG = '/etc/cunbox-cloud/config.yaml';
 
 export interface TargetOptions {
   config?: string;
@@ -22,7 +22,7 @@ export interface Target {
 }
 
 /** A server bound to every address is reached on loopback from the same machine. */
-export function localUrl(host: string, port: number): string {
+function localUrl(host: string, port: number): string {
   const h = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
   return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
 }

@@ -22,7 +22,7 @@ import { partyRoutes } from './party.ts';
 import { eventRoutes } from './events.ts';
 import { photoRoutes } from './photos.ts';
 
-export const PHONE_PREFIX = '/api/v1/villages/:villageId';
+const PHONE_PREFIX = '/api/v1/villages/:villageId';
 
 /** `phoneGetTicketsById`: named below the village prefix every phone route shares. */
 const phoneOperationId = (method: string, url: string) => {

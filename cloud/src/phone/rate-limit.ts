@@ -11,7 +11,7 @@ export interface LoginLimits {
   perAddress: number;
   windowMs: number;
 }
-export const defaultLoginLimits: LoginLimits = { perAccount: 5, perAddress: 30, windowMs: 15 * 60_000 };
+const defaultLoginLimits: LoginLimits = { perAccount: 5, perAddress: 30, windowMs: 15 * 60_000 };
 
 /** Where failures are counted: times of failure per key. */
 export interface FailureLog {
@@ -25,7 +25,7 @@ export interface FailureLog {
 const MAX_KEYS = 10_000;
 
 /** Failures in memory (a restart forgets them). */
-export class MemoryFailureLog implements FailureLog {
+class MemoryFailureLog implements FailureLog {
   readonly #failures = new Map<string, number[]>();
   add(key: string, at: number): void {
     const list = [...(this.#failures.get(key) ?? []), at];

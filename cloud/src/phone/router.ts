@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteAccess } from '@cunbox/shared';
 import type { Call, Village } from './context.ts';
 
-export interface PhoneRoute<B, Q, P> {
+interface PhoneRoute<B, Q, P> {
   method: 'GET' | 'POST';
   /** Below PHONE_PREFIX, e.g. '/tickets/:id'. */
   url: string;
@@ -25,7 +25,7 @@ export interface PhoneRoute<B, Q, P> {
   handler: (call: Call<B, Q, P>, village: Village, reply: FastifyReply) => unknown;
 }
 
-export interface PublicRoute<B> {
+interface PublicRoute<B> {
   url: string;
   body: object;
   summary: string;

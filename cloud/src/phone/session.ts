@@ -6,10 +6,10 @@ import { obj, text, type PhoneContext } from './context.ts';
 import { replies } from '../openapi.ts';
 
 /** As the edge's browser sessions. */
-export const PHONE_SESSION_TTL_MS = 7 * 24 * 3600_000;
+const PHONE_SESSION_TTL_MS = 7 * 24 * 3600_000;
 
 /** What a phone shows of its user; never the hash. */
-export const meView = (u: VillageUser) => ({
+const meView = (u: VillageUser) => ({
   username: u.username,
   displayName: u.displayName,
   role: u.role,

@@ -7,7 +7,8 @@ import type { Test } from 'tap';
 import { join } from 'node:path';
 import { openDatabase, type Db } from '../../../edge/src/db/database.ts';
 import { UserStore, type Role } from '../../../edge/src/auth/users.ts';
-import { Governance } from '../../../edge/src/governance/governance.ts';
+import type { Governance } from '../../../edge/src/governance/governance.ts';
+import { testGovernance } from '@cunbox/test-support/governance';
 import { HoldStore } from '../../../edge/src/storage/holds.ts';
 import { EventStore } from '../../../edge/src/events/event-store.ts';
 import { CameraAccess } from '../../../edge/src/playback/access.ts';
@@ -71,7 +72,7 @@ export async function startVillageEdge(t: Test, dir: string, p: PairedVillage, n
   for (const a of accounts) await users.create({ ...a, password: passwordOf(a.username) });
   // Encrypted at rest as the Edge root does it: the key beside the database (the converge checker reads it there).
   const cipher = new FieldCipher(loadOrCreateKey(join(dir, 'keys', 'data.key')));
-  const gov = new Governance({ db, clock: systemClock, log: silentLogger(), dataDir: join(dir, name), users, holds: new HoldStore({ db, clock: systemClock }), cipher });
+  const gov = testGovernance({ db, clock: systemClock, log: silentLogger(), dataDir: join(dir, name), users, holds: new HoldStore({ db, clock: systemClock }), cipher });
   const sync = startEdgeSync(t, db, gov.store, { edgeId: p.edgeId, mqttUrl: p.mqttUrl, username: p.username, password: p.password });
   return { db, users, gov, events: new EventStore({ db, clock: systemClock }), cameras: new CameraAccess(db), sync };
 }

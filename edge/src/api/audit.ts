@@ -39,7 +39,7 @@ export interface AuditVerification {
 }
 
 /** The minimum a county can ask for (等保 2.0 level 2: six months); config can only raise it. */
-export const MIN_AUDIT_RETENTION_DAYS = 180;
+const MIN_AUDIT_RETENTION_DAYS = 180;
 const DAY_MS = 86_400_000;
 /** The chain's start before any row was ever pruned. */
 const GENESIS = '0'.repeat(64);

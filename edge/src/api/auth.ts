@@ -16,7 +16,7 @@ export const SESSION_COOKIE = 'cunbox_session';
 /** An office screen's token, held by its browser as an HttpOnly cookie (routes/kiosks.ts); honoured for kiosk accounts only. */
 export const KIOSK_COOKIE = 'cunbox_kiosk';
 /** API tokens start with this, so a leaked one is easy to recognise in a scan. */
-export const TOKEN_PREFIX = 'cbx_';
+const TOKEN_PREFIX = 'cbx_';
 
 export const DAY_MS = 24 * 3600_000;
 

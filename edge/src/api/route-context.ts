@@ -66,7 +66,7 @@ export interface ApiOptions {
 }
 
 /** What the video routes need from the edge (recorder side). */
-export interface VideoDeps {
+interface VideoDeps {
   registry: CameraRegistry;
   index: SegmentIndex;
   holds: HoldStore;
@@ -84,14 +84,14 @@ export interface VideoDeps {
 }
 
 /** What the health route needs from the edge: the storage monitor's verdict. */
-export interface HealthDeps {
+interface HealthDeps {
   /** The last verdict; undefined before the first check. */
   readonly latest: StorageStatus | undefined;
   check(): Promise<StorageStatus>;
 }
 
 /** What /metrics and /healthz need from the edge. */
-export interface ObservabilityDeps {
+interface ObservabilityDeps {
   metrics: EdgeMetrics;
   /** Names of the failing liveness checks; empty when all is well. Never throws. */
   liveness: () => Promise<string[]>;

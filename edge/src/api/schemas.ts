@@ -20,7 +20,6 @@ export const EpochMs = Type.Integer({ minimum: 0, maximum: 253402300799999, desc
 export const MediaIds = (max: number) => Type.Array(Id, { maxItems: max, uniqueItems: true });
 
 export const IdParams = Obj({ id: Id });
-export const CodeParams = Obj({ code: Code });
 export const NoQuery = Obj({});
 export const NoBody = Obj({});
 export const NoteBody = Obj({ note: Type.Optional(Text(2000)) });

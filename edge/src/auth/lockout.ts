@@ -12,7 +12,7 @@ export interface LockoutLimits {
   maxLockMs: number;
 }
 
-export const defaultLockoutLimits: LockoutLimits = { perAccount: 5, perAddress: 30, windowMs: 15 * 60_000, lockMs: 15 * 60_000, maxLockMs: 24 * 3600_000 };
+const defaultLockoutLimits: LockoutLimits = { perAccount: 5, perAddress: 30, windowMs: 15 * 60_000, lockMs: 15 * 60_000, maxLockMs: 24 * 3600_000 };
 
 interface FailureRow {
   failures: number;

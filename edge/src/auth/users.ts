@@ -43,7 +43,7 @@ const toUser = (r: UserRow): User => ({
 export const MIN_PASSWORD_LENGTH = PASSWORD_POLICY.minLength;
 
 /** The shared password policy, as this module's error. */
-export function checkPassword(password: string, username: string): void {
+function checkPassword(password: string, username: string): void {
   const problems = passwordProblems(password, username);
   if (problems.length > 0) throw new CunboxError('INVALID_INPUT', problems.join('; '), problems);
 }

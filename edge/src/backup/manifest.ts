@@ -32,7 +32,7 @@ export interface BackupManifest {
 }
 
 export const MANIFEST = 'manifest.json';
-export const BACKUP_PREFIX = 'cunbox-backup-';
+const BACKUP_PREFIX = 'cunbox-backup-';
 /** `cunbox-backup-YYYYMMDD-HHMMSS`, nothing else: a `.partial` folder is a backup that did not finish. */
 const BACKUP_NAME = /^cunbox-backup-\d{8}-\d{6}$/;
 

@@ -33,8 +33,8 @@ const ALIASES: Record<string, Column> = {
   password: 'password', 密码: 'password',
 };
 
-export const MAX_CSV_BYTES = 1 << 20;
-export const MAX_CSV_ROWS = 1000;
+const MAX_CSV_BYTES = 1 << 20;
+const MAX_CSV_ROWS = 1000;
 
 export interface CsvCamera {
   /** Line in the file where the row starts (1-based), as an editor numbers it. */
@@ -55,7 +55,7 @@ export interface ParsedCsv {
   encoding: 'utf-8' | 'gb18030';
 }
 
-export function decodeCsv(bytes: Buffer): { text: string; encoding: 'utf-8' | 'gb18030' } {
+function decodeCsv(bytes: Buffer): { text: string; encoding: 'utf-8' | 'gb18030' } {
   const body = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(body), encoding: 'utf-8' };

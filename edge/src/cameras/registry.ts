@@ -4,7 +4,7 @@ import { CunboxError } from '../errors.ts';
 import type { CameraProbe } from '../probe/types.ts';
 
 /** What any API or listing may show of a camera: never the password. */
-export interface Camera {
+interface Camera {
   id: number;
   name: string;
   zone: string | null;

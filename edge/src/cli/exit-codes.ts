@@ -5,7 +5,7 @@
  */
 import { exitCodesHelp as describeExitCodes } from '@cunbox/shared/cli';
 
-export const EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
+const EXIT_CODES: ReadonlyArray<readonly [number, string]> = [
   [0, 'success'],
   [1, 'a check found problems, or some cameras or rows failed (each says why)'],
   [64, 'bad input: a wrong option, value, time or file'],

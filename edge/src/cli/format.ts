@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 // The table helpers and local time are shared with the cloud's CLI.
-export { formatTime, TABLE_WIDTH, displayWidth, padDisplay, table, truncateDisplay, wrapText, type Column } from '@cunbox/shared/cli';
+export { formatTime, TABLE_WIDTH, displayWidth, padDisplay, table, truncateDisplay, wrapText } from '@cunbox/shared/cli';
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];

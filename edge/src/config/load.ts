@@ -51,14 +51,14 @@ export interface EdgeConfig {
 }
 
 /** The motion section, and the motion settings of config-file cameras by camera name. */
-export interface MotionConfig {
+interface MotionConfig {
   tracker: TrackerSettings;
   activeFps: number;
   cameras: Record<string, Omit<CameraMotionSettings, 'cameraId'>>;
 }
 
 /** Session timeouts and login lockout of the HTTP API. */
-export interface HttpSecurity {
+interface HttpSecurity {
   sessionIdleMs: number;
   sessionLifetimeMs: number;
   loginMaxFailures: number;

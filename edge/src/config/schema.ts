@@ -226,7 +226,7 @@ export interface RawConfig {
   backup?: { dir: string; keep: number; daily_at: string };
 }
 
-export interface RawCameraMotion {
+interface RawCameraMotion {
   enabled: boolean;
   sensitivity: number;
   min_area_percent: number;

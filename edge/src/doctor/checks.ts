@@ -28,9 +28,9 @@ import { checkPort } from './ports.ts';
 import { formatListen, isAnyAddress, isLoopback, lanAddresses } from '../config/listen.ts';
 import { checkBackups, checkDiskHealth, checkInodes, checkWatchdog } from './system-checks.ts';
 
-export { result, run, type CheckResult, type CommandRunner, type DoctorDeps, type Ran, type Verdict } from './check.ts';
+export { type CheckResult, type CommandRunner, type DoctorDeps, type Ran, type Verdict } from './check.ts';
 
-export const MIN_FFMPEG_MAJOR = 5;
+const MIN_FFMPEG_MAJOR = 5;
 
 export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
   // Independent of each other; the camera and port checks wait on the network.
@@ -52,7 +52,7 @@ export async function runDoctor(deps: DoctorDeps): Promise<CheckResult[]> {
   return Promise.all(checks.map(([id, check]) => check(deps).catch((err: unknown) => result(id, 'fail', 'this check could not run: {reason}', 'the other checks still ran; fix what they report first (the database check says whether the database is damaged)', { reason: (err as Error).message }))));
 }
 
-export async function checkFfmpeg({ config, env }: DoctorDeps): Promise<CheckResult> {
+async function checkFfmpeg({ config, env }: DoctorDeps): Promise<CheckResult> {
   const ffmpeg = config.recorder.ffmpegPath ?? 'ffmpeg';
   const [a, b] = await Promise.all([run(ffmpeg, ['-hide_banner', '-version'], env), run('ffprobe', ['-hide_banner', '-version'], env)]);
   if (!a.ok || !b.ok) {
@@ -68,7 +68,7 @@ export async function checkFfmpeg({ config, env }: DoctorDeps): Promise<CheckRes
   return result('ffmpeg', 'pass', 'ffmpeg and ffprobe {version}', null, { version });
 }
 
-export async function checkDisk({ config }: DoctorDeps): Promise<CheckResult> {
+async function checkDisk({ config }: DoctorDeps): Promise<CheckResult> {
   const dir = config.dataDir;
   if (!existsSync(dir)) return result('disk', 'fail', 'data directory {dir} does not exist', 'run cunbox init (or mount the data disk)', { dir });
   const s = await statfs(dir);
@@ -162,7 +162,7 @@ export async function checkTime({ env, runCommand }: DoctorDeps): Promise<CheckR
 }
 
 /** Every enabled camera: does its RTSP port take a connection? `cameras test` goes further. */
-export async function checkCameras({ config, cameraTimeoutMs }: DoctorDeps): Promise<CheckResult> {
+async function checkCameras({ config, cameraTimeoutMs }: DoctorDeps): Promise<CheckResult> {
   const file = new Layout(config.dataDir).database;
   if (!existsSync(file)) return result('cameras', 'warn', 'no cameras yet', 'cunbox cameras discover, then cunbox cameras import or add');
   const db = openDatabase(file, { readonly: true });
@@ -199,7 +199,7 @@ function tcpConnect(host: string, port: number, timeoutMs: number): Promise<stri
   });
 }
 
-export async function checkDatabase({ config }: DoctorDeps): Promise<CheckResult> {
+async function checkDatabase({ config }: DoctorDeps): Promise<CheckResult> {
   const file = new Layout(config.dataDir).database;
   if (!existsSync(file)) return result('database', 'fail', 'no database at {file}', 'run cunbox init', { file });
   let db;
@@ -228,7 +228,7 @@ export async function checkDatabase({ config }: DoctorDeps): Promise<CheckResult
   }
 }
 
-export async function checkPorts({ config, ports }: DoctorDeps): Promise<CheckResult> {
+async function checkPorts({ config, ports }: DoctorDeps): Promise<CheckResult> {
   if (ports.length === 0) return result('ports', 'pass', 'no ports to check (the config has no http: section)');
   const edgePid = lockHolder(new Layout(config.dataDir).lockFile);
   const states = await Promise.all(ports.map((p) => checkPort(p, edgePid)));

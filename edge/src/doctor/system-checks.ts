@@ -9,11 +9,11 @@ import { basename, dirname, join } from 'node:path';
 import { filesystemName } from './filesystems.ts';
 import { result, run, type CheckResult, type DoctorDeps } from './check.ts';
 
-export const EDGE_UNIT = 'cunbox-edge';
+const EDGE_UNIT = 'cunbox-edge';
 /** A backup folder: `<backup.dir>/cunbox-backup-YYYYMMDD-HHMMSS/`, complete once its manifest.json is written. */
-export const BACKUP_FOLDER = /^cunbox-backup-\d{8}-\d{6}$/;
-export const BACKUP_MANIFEST = 'manifest.json';
-export const BACKUP_MAX_AGE_MS = 2 * 86_400_000;
+const BACKUP_FOLDER = /^cunbox-backup-\d{8}-\d{6}$/;
+const BACKUP_MANIFEST = 'manifest.json';
+const BACKUP_MAX_AGE_MS = 2 * 86_400_000;
 const DAY_MS = 86_400_000;
 
 /**

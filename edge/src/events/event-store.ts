@@ -24,7 +24,7 @@ export const isEpisodeStart = (type: string): boolean => START_TYPES.includes(ty
  * goes on). A summary is dated at its start and is of the same camera, so the
  * (camera_id, at_ms) index finds it without a scan.
  */
-export function endedBySql(alias: string): string {
+function endedBySql(alias: string): string {
   return `(SELECT s.id FROM events s WHERE s.camera_id = ${alias}.camera_id AND s.at_ms = ${alias}.at_ms AND s.type IN (${quoted(SUMMARY_TYPES)}) AND json_extract(s.detail, '$.startEventId') = ${alias}.id LIMIT 1)`;
 }
 

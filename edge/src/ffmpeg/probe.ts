@@ -13,7 +13,7 @@ export interface FileProbe {
   height: number | null;
 }
 
-export class ProbeError extends Error {
+class ProbeError extends Error {
   constructor(message: string) {
     super(redactUrls(message));
     this.name = 'ProbeError';

@@ -4,7 +4,7 @@
  * failures back off much longer, since many cameras lock an account after
  * repeated bad logins) and a short message for status displays.
  */
-export type FailureKind = 'auth' | 'not-found' | 'refused' | 'unreachable' | 'timeout' | 'bad-stream' | 'ended' | 'unknown';
+type FailureKind = 'auth' | 'not-found' | 'refused' | 'unreachable' | 'timeout' | 'bad-stream' | 'ended' | 'unknown';
 
 export interface Failure {
   kind: FailureKind;

@@ -16,7 +16,6 @@ import { execute, lookupsOf, requireEntity, type Actor, type GovContext } from '
 import { DEFAULT_CJK_FONT, renderCertificatePdf } from './pdf.ts';
 import type { VillageIdentity } from './village.ts';
 
-export { VERIFICATION_CODE_LENGTH } from '@cunbox/shared';
 export type { CertificateRequest };
 
 /** What the public verification page shows: enough to match the paper, nothing more. */

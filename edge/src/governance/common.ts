@@ -5,8 +5,8 @@ import type { UserStore } from '../auth/users.ts';
 import type { MediaStore } from './media.ts';
 import type { OpStore } from './store.ts';
 
-// The record-level rules live in the shared governance commands; these are their shared helpers, re-exported for the services.
-export { defined, forbid, reviewDraft, statusDraft, type Actor } from '@cunbox/shared';
+// The services name their actor with the shared commands' type.
+export { type Actor } from '@cunbox/shared';
 
 /** What every governance service works with. */
 export interface GovContext {
@@ -15,10 +15,6 @@ export interface GovContext {
   log: Logger;
   media: MediaStore;
   users: UserStore;
-}
-
-export function newEntityId(ctx: GovContext): string {
-  return newId(ctx.clock.now());
 }
 
 export function requireEntity<S extends EntityBase>(ctx: GovContext, kind: string, id: string, label: string): S {

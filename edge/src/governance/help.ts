@@ -20,7 +20,7 @@ import { execute, lookupsOf, requireEntity, type Actor, type GovContext } from '
 export type { ResidentFields };
 
 // The resident view (what of a profile a viewer sees) is shared with the cloud's phone API.
-export { canSeeSensitive, residentView, type ResidentView } from '@cunbox/shared';
+export { residentView } from '@cunbox/shared';
 
 /** Residents (profiles with 低保/残障/老龄 flags) and help requests for special groups: the shared commands over the edge's store. */
 export class HelpService {

@@ -30,7 +30,7 @@ export interface MediaLimits {
   maxInputPixels: number;
 }
 
-export const DEFAULT_MEDIA_LIMITS: MediaLimits = DEFAULT_PHOTO_LIMITS;
+const DEFAULT_MEDIA_LIMITS: MediaLimits = DEFAULT_PHOTO_LIMITS;
 
 interface MediaRow {
   id: string;

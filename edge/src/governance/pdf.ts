@@ -11,7 +11,7 @@ const TTC_FACE = 'WenQuanYiMicroHei';
 /** A village committee's round seal is 42 mm across; the box leaves room for it. */
 const SEAL_DIAMETER = (42 / 25.4) * 72;
 
-export function fillTemplate(template: string, c: CertificateState): string {
+function fillTemplate(template: string, c: CertificateState): string {
   const values: Record<string, string> = {
     name: c.applicantName,
     idNumber: c.idNumber ?? '（未提供）',

@@ -5,13 +5,12 @@ import type { Logger } from '../log.ts';
 import { CunboxError } from '../errors.ts';
 import { SqliteOpLogStorage } from './op-log-storage.ts';
 
-export { canonicalJson } from '@cunbox/shared';
 /**
  * Called inside the transaction after an entity's state changed: keeps
  * edge-only side tables in step with the fold (e.g. evidence holds for a
  * ticket's footage links), whether the op was made here or came from the cloud.
  */
-export type MaterialiseHook = (state: EntityBase) => void;
+type MaterialiseHook = (state: EntityBase) => void;
 
 export interface OpStoreDeps {
   db: Db;
@@ -41,35 +40,50 @@ export interface OpStoreDeps {
  * is always exactly `fold(model, id, ops of the entity)`; `verify()` checks it.
  */
 export class OpStore {
-  readonly node: string;
   readonly #db: Db;
+  readonly #clock: Clock;
   readonly #log: Logger;
   readonly #models: ReadonlyMap<string, Model>;
   readonly #cipher: FieldCipher | undefined;
+  readonly #hooks: Partial<Record<string, MaterialiseHook>>;
   readonly #onChanged: ((kinds: readonly string[]) => void) | undefined;
   readonly #storage: SqliteOpLogStorage;
-  readonly #oplog: OpLog;
+  #node: string | undefined;
+  #oplogMade: OpLog | undefined;
 
   constructor(deps: OpStoreDeps) {
     this.#db = deps.db;
+    this.#clock = deps.clock;
     this.#log = deps.log;
     this.#models = new Map(deps.models.map((m) => [m.kind, m]));
     this.#cipher = deps.cipher;
+    this.#hooks = deps.hooks ?? {};
     this.#onChanged = deps.onChanged;
-    const row = this.#db.prepare('SELECT node_id FROM gov_node WHERE singleton = 1').get() as { node_id: string };
-    if (!NODE_ID_PATTERN.test(row.node_id)) throw new Error(`gov_node: bad node id ${row.node_id}`);
-    this.node = row.node_id;
     this.#storage = new SqliteOpLogStorage({ db: deps.db, now: () => deps.clock.now(), cipher: deps.cipher });
-    const hooks = deps.hooks ?? {};
-    this.#oplog = new OpLog({
+  }
+
+  /** This database's node id (gov_node), read on first use: the constructor touches no table. */
+  get node(): string {
+    if (this.#node === undefined) {
+      const row = this.#db.prepare('SELECT node_id FROM gov_node WHERE singleton = 1').get() as { node_id: string };
+      if (!NODE_ID_PATTERN.test(row.node_id)) throw new Error(`gov_node: bad node id ${row.node_id}`);
+      this.#node = row.node_id;
+    }
+    return this.#node;
+  }
+
+  /** The shared op-log rules over our tables, made with the node id on first use. */
+  get #oplog(): OpLog {
+    this.#oplogMade ??= new OpLog({
       storage: this.#storage,
       node: this.node,
-      now: () => deps.clock.now(),
-      models: deps.models,
-      log: deps.log,
+      now: () => this.#clock.now(),
+      models: [...this.#models.values()],
+      log: this.#log,
       draftProblem: opDraftProblem,
-      onState: (state) => hooks[state.kind]?.(state),
+      onState: (state) => this.#hooks[state.kind]?.(state),
     });
+    return this.#oplogMade;
   }
 
   model(kind: string): Model {

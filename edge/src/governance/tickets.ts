@@ -1,5 +1,4 @@
 import {
-  TICKET_MAX_FOOTAGE_MS,
   TICKET_MAX_PHOTOS,
   dueEscalationLevel,
   isBreached,
@@ -19,8 +18,6 @@ import type { HoldStore } from '../storage/holds.ts';
 import { execute, lookupsOf, requireEntity, type Actor, type GovContext } from './common.ts';
 
 export const MAX_PHOTOS = TICKET_MAX_PHOTOS;
-/** The longest stretch of footage one link may hold (the shared rule). */
-export const MAX_FOOTAGE_MS = TICKET_MAX_FOOTAGE_MS;
 export type { NewTicket };
 
 export interface TicketFilter {

@@ -21,7 +21,7 @@ export interface OnvifCredentials {
   password: string | null;
 }
 
-export interface OnvifProfile {
+interface OnvifProfile {
   token: string;
   name: string | null;
   /** As the camera names it: H264, H265, JPEG, MPEG4, … (upper case). */
@@ -42,7 +42,7 @@ export interface OnvifDeviceInfo {
   hardwareId: string | null;
 }
 
-export interface OnvifStream {
+interface OnvifStream {
   profile: OnvifProfile;
   /** rtsp:// URL as the camera reports it, credentials removed. */
   uri: string;
@@ -179,7 +179,7 @@ async function streamUri(cam: CamInstance, profile: OnvifProfile, target: OnvifT
 }
 
 /** Main: the largest H.264/H.265 profile; sub: the smallest other one. */
-export function pickProfiles(profiles: readonly OnvifProfile[], target: OnvifTarget): { main: OnvifProfile; sub: OnvifProfile | null } {
+function pickProfiles(profiles: readonly OnvifProfile[], target: OnvifTarget): { main: OnvifProfile; sub: OnvifProfile | null } {
   const usable = profiles.filter((p) => p.encoding !== null && /^(H264|H265|HEVC)$/.test(p.encoding));
   if (usable.length === 0) {
     const offered = [...new Set(profiles.map((p) => p.encoding ?? '?'))].join(', ') || '-';

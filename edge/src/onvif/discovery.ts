@@ -87,7 +87,7 @@ const WSD_PORT = 3702;
 /** The largest UDP payload; a reply is one datagram. */
 const MAX_DATAGRAM = 65_535;
 
-export function probeMessage(messageId: string): Buffer {
+function probeMessage(messageId: string): Buffer {
   return Buffer.from(
     '<?xml version="1.0" encoding="UTF-8"?>' +
       `<s:Envelope xmlns:s="${NS.soap12}" xmlns:a="${NS.wsa}" xmlns:d="${NS.wsd}" xmlns:dn="${NS.onvifNetwork}">` +

@@ -22,7 +22,7 @@ const WSA = new Set<string>([NS.wsa, NS.wsa10]);
 const WSD = new Set<string>([NS.wsd, NS.wsd11]);
 
 /** A type a ProbeMatch declares, its prefix resolved (null: unbound prefix). */
-export interface QName {
+interface QName {
   ns: string | null;
   local: string;
 }

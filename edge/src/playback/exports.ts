@@ -12,7 +12,7 @@ import { cutClip } from './clip.ts';
 import { sha256File } from './hash.ts';
 import type { TimeRange } from './range.ts';
 
-export type ExportStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+type ExportStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface ExportJob {
   id: number;

@@ -58,7 +58,7 @@ export class Fmp4Splitter {
 }
 
 /** Reads moof → traf → tfhd/trun sample flags: is the fragment's first sample a sync sample? */
-export function firstSampleIsSync(moof: Buffer): boolean {
+function firstSampleIsSync(moof: Buffer): boolean {
   let defaultFlags: number | undefined;
   for (const [type, body] of children(moof, 8)) {
     if (type !== 'traf') continue;

@@ -4,7 +4,7 @@ import { rtspInput } from '../ffmpeg/rtsp-input.ts';
 import { FfmpegProcess, type Spawner } from '../ffmpeg/process.ts';
 import { Fmp4Splitter, type Fragment } from './fmp4.ts';
 
-export type LiveStream = 'main' | 'sub';
+type LiveStream = 'main' | 'sub';
 
 export interface LiveSource {
   cameraId: number;

@@ -6,7 +6,7 @@ export interface TimeRange {
 }
 
 /** The longest range one request may cover: the 7-day ring buffer plus a day of slack. */
-export const MAX_RANGE_MS = 8 * 86_400_000;
+const MAX_RANGE_MS = 8 * 86_400_000;
 
 /**
  * Checks a requested range against what can exist: end after start, not wider

@@ -19,7 +19,7 @@ export interface CameraTimeline {
   events: TimelineMarker[];
 }
 
-export interface TimelineMarker {
+interface TimelineMarker {
   id: number;
   type: string;
   atMs: number;

@@ -62,7 +62,7 @@ export function problem(code: ErrorCode, message: string, hint: string, vars: Va
 }
 
 /** Replaces `{name}` with vars.name (nested templates filled too); unknown placeholders stay visible. */
-export function fill(template: string, vars: Vars): string {
+function fill(template: string, vars: Vars): string {
   return template.replace(/\{(\w+)\}/g, (m, k: string) => {
     const v = vars[k];
     return v === undefined ? m : isTemplate(v) ? fill(v.text, v.vars) : String(v);

@@ -13,7 +13,7 @@ import { probeStream } from './stream.ts';
 import type { CameraProbe } from './types.ts';
 
 /** Evidence timestamps are ours, but the time burnt into the picture is the camera's. */
-export const MAX_CLOCK_OFFSET_MS = 10_000;
+const MAX_CLOCK_OFFSET_MS = 10_000;
 
 export interface ProbeSettings {
   /** Skip ffprobe (ONVIF is still read when the camera is given by its ONVIF address). */

@@ -6,7 +6,7 @@ import { rtspInput } from '../ffmpeg/rtsp-input.ts';
 import { problem, reasonOf, type Template } from './problem.ts';
 import type { StreamProbe } from './types.ts';
 
-export type StreamName = 'main' | 'sub';
+type StreamName = 'main' | 'sub';
 
 export interface StreamProbeOptions {
   username: string | null;
@@ -22,7 +22,7 @@ export interface StreamProbeOptions {
 }
 
 /** Codecs the recorder copies into MPEG-TS as they are. */
-export const RECORDABLE_CODECS = new Set(['h264', 'hevc']);
+const RECORDABLE_CODECS = new Set(['h264', 'hevc']);
 
 export const DEFAULT_PROBE_SECONDS = 5;
 
@@ -129,7 +129,7 @@ function classify(stderr: string, stream: Template, url: string, elapsedMs: numb
 }
 
 /** Codec, size, rates, GOP and B-frames from ffprobe's stream and packet lists. */
-export function measure(out: FfprobeOutput, seconds: number): StreamProbe | null {
+function measure(out: FfprobeOutput, seconds: number): StreamProbe | null {
   const s = out.streams?.[0];
   if (!s?.codec_name) return null;
   const packets = out.packets ?? [];

@@ -5,7 +5,7 @@
 import { rtspInput } from '../ffmpeg/rtsp-input.ts';
 
 /** The fd on which the recorder's ffmpeg reads its input script (after the segment list on 3). */
-export const RECORD_INPUT_FD = 4;
+const RECORD_INPUT_FD = 4;
 
 export interface RecordArgsInput {
   /** Full input URL, credentials included; never logged, never on the command line. */

@@ -24,7 +24,7 @@ export interface StreamClockPolicy {
   jumpMs: number;
 }
 
-export const defaultStreamClockPolicy: StreamClockPolicy = { windowMs: 60_000, maxSlewPpm: 1000, jumpMs: 1500 };
+const defaultStreamClockPolicy: StreamClockPolicy = { windowMs: 60_000, maxSlewPpm: 1000, jumpMs: 1500 };
 
 interface Sample {
   wallMs: number;

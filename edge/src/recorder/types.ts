@@ -30,7 +30,7 @@ export interface ClosedSegment {
   announcedAt: number;
 }
 
-export type CameraEventType = 'camera.online' | 'camera.offline';
+type CameraEventType = 'camera.online' | 'camera.offline';
 
 /** What a camera recorder reports to the rest of the edge. */
 export interface RecorderSink {

@@ -36,7 +36,7 @@ export interface ScreenFeedDeps {
   maxClients?: number;
 }
 
-export const SCREEN_DEFAULTS = { debounceMs: 1000, refreshMs: 15_000, ttlMs: 2000, heartbeatMs: 15_000, maxClients: 16 } as const;
+const SCREEN_DEFAULTS = { debounceMs: 1000, refreshMs: 15_000, ttlMs: 2000, heartbeatMs: 15_000, maxClients: 16 } as const;
 
 /**
  * The big screen's state and its push. One summary is computed per change

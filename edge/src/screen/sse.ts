@@ -4,9 +4,9 @@ import type { Clock } from '../clock.ts';
 import type { ScreenSubscriber, ScreenUpdate } from './feed.ts';
 
 /** Browsers reconnect after this long when the stream breaks (the SSE `retry:` field). */
-export const SSE_RETRY_MS = 3000;
+const SSE_RETRY_MS = 3000;
 /** A client that has not read for this long is cut off; its browser reconnects and gets the whole summary. */
-export const SSE_STALL_MS = 60_000;
+const SSE_STALL_MS = 60_000;
 
 /**
  * One screen's Server-Sent Events stream. Backpressure: when the socket's

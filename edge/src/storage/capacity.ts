@@ -6,9 +6,9 @@
  */
 
 /** Other programs' files count once they pass this much… */
-export const FOREIGN_WARN_BYTES = 1024 ** 3;
+const FOREIGN_WARN_BYTES = 1024 ** 3;
 /** …or this share of the disk, whichever is smaller (small disks need the share). */
-export const FOREIGN_WARN_RATIO = 0.05;
+const FOREIGN_WARN_RATIO = 0.05;
 
 const DAY_S = 86_400;
 

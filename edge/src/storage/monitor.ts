@@ -10,7 +10,7 @@ import { storageStatus, type StorageStatus } from './status.ts';
 import type { StorageWarning } from './capacity.ts';
 
 /** Each alarm's event, and the one that says it is over. */
-export const STORAGE_ALARMS = {
+const STORAGE_ALARMS = {
   'storage.retention_short': 'storage.retention_short_cleared',
   'storage.foreign_usage': 'storage.foreign_usage_cleared',
 } as const satisfies Record<StorageWarning['code'], string>;

@@ -7,7 +7,7 @@ import { Layout, parseIncomingName, parseSegmentName } from './layout.ts';
 import type { SegmentIndex, SegmentRow } from './segment-index.ts';
 import { durableMove, unlinkIfExists } from './durable.ts';
 
-export type FindingKind =
+type FindingKind =
   | 'garbage-pending' // a deletion was interrupted
   | 'partial-segment' // left in incoming/ by a killed recorder
   | 'unindexed-file' // a closed segment with no row
@@ -17,7 +17,7 @@ export type FindingKind =
   | 'stray-file' // something that is not ours
   | 'oplog-mismatch'; // a governance entity whose stored state differs from the fold of its ops
 
-export interface Finding {
+interface Finding {
   kind: FindingKind;
   path: string;
   cameraId: number | null;

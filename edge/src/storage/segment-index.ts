@@ -39,7 +39,7 @@ export interface NewSegment {
  * 64 cameras with 10-s segments. Rows committed together share the pages that
  * every insert touches; the wait stays far inside the index latency goal (2 s).
  */
-export const DEFAULT_GROUP_COMMIT_MS = 1000;
+const DEFAULT_GROUP_COMMIT_MS = 1000;
 
 interface QueuedRow {
   row: NewSegment;

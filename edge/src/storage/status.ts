@@ -4,7 +4,7 @@ import { reservedBytes, type RetentionSettings } from './retention.ts';
 import { othersBytes, type OwnBytes } from './own-files.ts';
 import { bytesPerDay, requiredDays, spaceHorizon, storageWarnings, type StorageWarning } from './capacity.ts';
 
-export interface CameraStorage {
+interface CameraStorage {
   cameraId: number;
   name: string | null;
   segments: number;

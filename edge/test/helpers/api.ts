@@ -4,7 +4,7 @@ import { openDatabase, type Db } from '../../src/db/database.ts';
 import { ROLES, UserStore, type Role } from '../../src/auth/users.ts';
 import { HoldStore } from '../../src/storage/holds.ts';
 import { CameraRegistry } from '../../src/cameras/registry.ts';
-import { Governance } from '../../src/governance/governance.ts';
+import { testGovernance } from '@cunbox/test-support/governance';
 import { buildApp } from '../../src/api/app.ts';
 import type { Api, ApiDeps, ApiOptions } from '../../src/api/route-context.ts';
 import type { CredentialLimits } from '../../src/api/auth.ts';
@@ -89,7 +89,7 @@ export async function apiHarness(
     const cameras = new CameraRegistry({ db, clock });
     const signal = new ChangeSignal();
     const events = new EventStore({ db, clock, onRecorded: () => signal.notify('event') });
-    const governance = new Governance({ db, clock, log, dataDir: dir, users, holds, cipher, cjkFontPath: opts.cjkFontPath, slaIntervalMs: 60_000, onEscalation: (e) => escalations.push(e), onChanged: () => signal.notify('ops') });
+    const governance = testGovernance({ db, clock, log, dataDir: dir, users, holds, cipher, cjkFontPath: opts.cjkFontPath, slaIntervalMs: 60_000, onEscalation: (e) => escalations.push(e), onChanged: () => signal.notify('ops') });
     const audit = new AuditLog({ db, clock, key: auditKey });
     const screen = opts.screen
       ? new ScreenFeed({

@@ -74,7 +74,7 @@ export function permissionsOf(role: Role): Permission[] {
 }
 
 /** The roles that hold a permission, as a set (what the governance commands check records with). */
-export function rolesWith(permission: Permission): ReadonlySet<Role> {
+function rolesWith(permission: Permission): ReadonlySet<Role> {
   return new Set(PERMISSIONS[permission] as readonly Role[]);
 }
 

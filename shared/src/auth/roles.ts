@@ -2,8 +2,6 @@
 export const ROLES = ['admin', 'cadre', 'grid_worker', 'party_secretary', 'party_member', 'villager', 'technician', 'viewer', 'kiosk'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const isRole = (v: unknown): v is Role => typeof v === 'string' && (ROLES as readonly string[]).includes(v);
-
 /**
  * A big screen in the office (一屏观全村), not a person: it reads the screen's
  * aggregates and the camera wall and nothing else. Every permission that is

@@ -29,7 +29,7 @@ const ERRORS_ZH: Array<[RegExp, string]> = [
   [/^error: /, '错误：'],
 ];
 
-export function localizeCommanderError(text: string, lang: Lang): string {
+function localizeCommanderError(text: string, lang: Lang): string {
   if (lang !== 'zh') return text;
   return ERRORS_ZH.reduce((s, [re, zh]) => s.replace(re, zh), text);
 }

@@ -35,7 +35,7 @@ export interface CertificateType extends EntityBase {
   builtin: boolean;
 }
 
-export type CapPeriod = 'month' | 'year';
+type CapPeriod = 'month' | 'year';
 export interface PointsCap {
   period: CapPeriod;
   maxPoints: number;

@@ -24,8 +24,6 @@ export interface ResidentState extends EntityBase {
   notes: string | null;
 }
 
-export const RESIDENT_SENSITIVE_FIELDS = ['idNumber', 'phone', 'dibao', 'disabled', 'elderly', 'notes'] as const;
-
 const residentReaders = {
   name: f.str,
   idNumber: f.strOrNull,
@@ -74,7 +72,7 @@ export const HELP_TRANSITIONS: Transitions<HelpStatus> = {
   cancelled: [],
 };
 
-export interface FollowUp {
+interface FollowUp {
   id: string;
   text: string;
   by: string;

@@ -31,7 +31,7 @@ export interface PointsEntry {
   voided: boolean;
 }
 
-export interface DuesPayment {
+interface DuesPayment {
   id: string;
   months: string[];
   amountFen: number;
@@ -73,7 +73,7 @@ const readCap = (v: unknown): PointsCap | null => {
  * its period (month or year of its date); voided entries use none of it.
  * Deductions are never capped.
  */
-export function applyCaps(entries: PointsEntry[]): void {
+function applyCaps(entries: PointsEntry[]): void {
   const used = new Map<string, number>();
   for (const e of entries) {
     if (e.voided) {
@@ -244,13 +244,6 @@ export const pointClaimModel: Model<PointClaimState> = {
 /** 三会一课: 支部党员大会, 支部委员会, 党小组会, 党课; and 主题党日. */
 export const SESSION_TYPES = ['branch_assembly', 'branch_committee', 'group_meeting', 'party_lecture', 'theme_day'] as const;
 export type SessionType = (typeof SESSION_TYPES)[number];
-export const SESSION_TYPE_NAMES: Record<SessionType, string> = {
-  branch_assembly: '支部党员大会',
-  branch_committee: '支部委员会',
-  group_meeting: '党小组会',
-  party_lecture: '党课',
-  theme_day: '主题党日',
-};
 
 export const SESSION_STATUSES = ['scheduled', 'finalized', 'cancelled'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
@@ -260,7 +253,7 @@ export const SESSION_TRANSITIONS: Transitions<SessionStatus> = {
   cancelled: [],
 };
 
-export interface Attendance {
+interface Attendance {
   /** The member id: one check-in per member (the first in fold order counts). */
   id: string;
   mode: 'onsite' | 'remote';
@@ -268,7 +261,7 @@ export interface Attendance {
   at: number;
 }
 
-export interface LeaveRequest {
+interface LeaveRequest {
   id: string;
   memberId: string;
   reason: string;

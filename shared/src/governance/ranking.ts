@@ -14,7 +14,7 @@ export function parsePeriod(s: string): RankingPeriod | null {
   return null;
 }
 
-export function inPeriod(date: string, p: RankingPeriod): boolean {
+function inPeriod(date: string, p: RankingPeriod): boolean {
   switch (p.kind) {
     case 'all':
       return true;

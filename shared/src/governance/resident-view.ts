@@ -1,13 +1,10 @@
-import type { Role } from '../auth/roles.ts';
-import { GRID_KEEPERS, RESIDENT_MANAGERS } from '../auth/permissions.ts';
+import { looksAfter } from './residents/commands.ts';
 import type { ResidentState } from './help.ts';
 import { maskIdNumber, maskPhone } from './mask.ts';
+import type { Viewer } from './viewer.ts';
 
-/** Who looks: enough to decide what of a record they may see. */
-export interface Viewer {
-  username: string;
-  role: Role;
-}
+// Viewer has its own module: the residents' commands need it too, and resident-view.ts needs them.
+export type { Viewer } from './viewer.ts';
 
 /** A resident as a viewer may see it: sensitive fields in full only for those allowed. */
 export interface ResidentView {
@@ -29,18 +26,13 @@ export interface ResidentView {
   updatedAt: number | null;
 }
 
-/** Looks after the resident: the village office, or the resident's own grid worker. */
-export function looksAfter(viewer: Viewer, r: Pick<ResidentState, 'gridWorker'>): boolean {
-  return RESIDENT_MANAGERS.has(viewer.role) || (GRID_KEEPERS.has(viewer.role) && r.gridWorker === viewer.username);
-}
-
 /**
  * Who sees a resident's ID number, phone, special-group flags and notes in
  * full: admins and cadres, and the grid worker responsible for the resident
  * ("group leaders see only their group"). Everyone else sees masked numbers
  * and no flags. Shared: the edge's API and the cloud's phone API mask alike.
  */
-export function canSeeSensitive(viewer: Viewer, r: ResidentState): boolean {
+function canSeeSensitive(viewer: Viewer, r: ResidentState): boolean {
   return looksAfter(viewer, r);
 }
 

@@ -81,7 +81,7 @@ export interface ScreenTicket {
 /** Types that count as activity on the per-hour chart and "motion by zone". */
 export const SCREEN_ACTIVITY_EVENT_TYPES = ['motion', 'camera.motion', 'checkpoint.pass'] as const;
 
-export const isOpenTicket = (t: TicketState): boolean => OPEN311_STATUS[t.status] === 'open';
+const isOpenTicket = (t: TicketState): boolean => OPEN311_STATUS[t.status] === 'open';
 
 /** What of a ticket the screen shows: category, place and its clock; never the description, reporter, photos or assignee. */
 export function screenTicket(t: TicketState, now: number): ScreenTicket | null {

@@ -6,9 +6,9 @@
  */
 
 export const ATTRIBUTE_DATATYPES = ['string', 'number', 'datetime', 'text', 'singlevaluelist', 'multivaluelist'] as const;
-export type AttributeDatatype = (typeof ATTRIBUTE_DATATYPES)[number];
+type AttributeDatatype = (typeof ATTRIBUTE_DATATYPES)[number];
 
-export interface AttributeChoice {
+interface AttributeChoice {
   key: string;
   name: string;
 }

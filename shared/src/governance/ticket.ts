@@ -44,14 +44,14 @@ export const OPEN311_STATUS: Record<TicketStatus, 'open' | 'closed'> = {
  */
 const SLA_STOPS: ReadonlySet<TicketStatus> = new Set(['in_progress', 'resolved', 'closed', 'rejected', 'duplicate']);
 
-export interface TicketComment {
+interface TicketComment {
   id: string;
   author: string;
   text: string;
   at: number;
 }
 
-export interface FootageLink {
+interface FootageLink {
   id: string;
   cameraId: number;
   startMs: number;
@@ -60,7 +60,7 @@ export interface FootageLink {
   at: number;
 }
 
-export interface Escalation {
+interface Escalation {
   /** `${round}:${level}`: round counts reopenings, so a reopened ticket can escalate again. */
   id: string;
   level: number;

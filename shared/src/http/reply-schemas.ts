@@ -68,7 +68,7 @@ const entityBase: Record<string, Schema> = {
 const record = ($id: string, description: string, properties: Record<string, Schema>, optional: string[] = []) => objectSchema({ ...entityBase, ...properties }, { $id, description, open: true, optional });
 
 /** A resident as a viewer may see them (governance/resident-view.ts): null where not shown. */
-export const ResidentSchema = objectSchema(
+const ResidentSchema = objectSchema(
   {
     id: str,
     name: str,
@@ -88,7 +88,7 @@ export const ResidentSchema = objectSchema(
   { $id: 'Resident', description: 'A resident as the viewer may see them: null where not shown' },
 );
 
-export const TicketSchema = record(
+const TicketSchema = record(
   'Ticket',
   'A 随手拍 ticket as the viewer may see it',
   {
@@ -118,20 +118,20 @@ export const TicketSchema = record(
   },
   ['breached', 'open311Status'],
 );
-export const TicketCategorySchema = record('TicketCategory', 'A ticket category with its response SLA', { name: str, slaMinutes: num, active: bool });
-export const HelpTypeSchema = record('HelpType', 'A kind of help', { name: str, active: bool });
-export const CertificateTypeSchema = record('CertificateType', 'A certificate type and its template', { name: str, template: str, active: bool });
-export const PointsRuleSchema = record('PointsRule', 'A party points rule', { name: str, points: num, active: bool });
-export const AnnouncementSchema = record('Announcement', 'A 三务公开 announcement', { category: strOrNull, title: str, body: str, status: str, attachments: array(str) });
-export const CertificateSchema = record('Certificate', 'A certificate request', {
+const TicketCategorySchema = record('TicketCategory', 'A ticket category with its response SLA', { name: str, slaMinutes: num, active: bool });
+const HelpTypeSchema = record('HelpType', 'A kind of help', { name: str, active: bool });
+const CertificateTypeSchema = record('CertificateType', 'A certificate type and its template', { name: str, template: str, active: bool });
+const PointsRuleSchema = record('PointsRule', 'A party points rule', { name: str, points: num, active: bool });
+const AnnouncementSchema = record('Announcement', 'A 三务公开 announcement', { category: strOrNull, title: str, body: str, status: str, attachments: array(str) });
+const CertificateSchema = record('Certificate', 'A certificate request', {
   type: str,
   applicantName: strOrNull,
   idNumber: { type: ['string', 'null'], description: 'masked unless the viewer reviews certificates (always masked on the phone)' },
   purpose: str,
   status: str,
 });
-export const HelpRequestSchema = record('HelpRequest', 'A help request with its resident\'s name', { type: str, residentId: strOrNull, residentName: strOrNull, status: str, urgent: bool });
-export const PartyMemberSchema = record('PartyMember', 'A party member; only managers and the member see the ledger', {
+const HelpRequestSchema = record('HelpRequest', 'A help request with its resident\'s name', { type: str, residentId: strOrNull, residentName: strOrNull, status: str, urgent: bool });
+const PartyMemberSchema = record('PartyMember', 'A party member; only managers and the member see the ledger', {
   name: str,
   branch: str,
   username: strOrNull,
@@ -140,16 +140,16 @@ export const PartyMemberSchema = record('PartyMember', 'A party member; only man
   paidMonths: array(str),
   lastPaidMonth: strOrNull,
 });
-export const ClaimSchema = record('Claim', 'A points claim', { ruleCode: str, status: str });
-export const PartySessionSchema = record('PartySession', 'A 三会一课 session', { sessionType: str, title: str, branch: str, startAt: ms, status: str });
+const ClaimSchema = record('Claim', 'A points claim', { ruleCode: str, status: str });
+const PartySessionSchema = record('PartySession', 'A 三会一课 session', { sessionType: str, title: str, branch: str, startAt: ms, status: str });
 
 /** A member's points ledger and total (entries that count only). */
-export const LedgerSchema = objectSchema(
+const LedgerSchema = objectSchema(
   { memberId: str, name: str, total: num, entries: array(objectSchema({ counts: { type: 'boolean', description: 'whether the entry counts toward the total' } }, { open: true })) },
   { $id: 'Ledger', description: 'A member\'s ledger and total' },
 );
 /** TOP10 and the like. */
-export const RankingSchema = objectSchema({ period: str, ranking: array(objectSchema({ rank: int, memberId: str, name: str, branch: str, points: num })) }, { $id: 'Ranking', description: 'Members by ledger points in the period, ties sharing a rank' });
+const RankingSchema = objectSchema({ period: str, ranking: array(objectSchema({ rank: int, memberId: str, name: str, branch: str, points: num })) }, { $id: 'Ranking', description: 'Members by ledger points in the period, ties sharing a rank' });
 
 /** The records, in the order a document lists them. */
 export const RECORD_SCHEMAS: Schema[] = [

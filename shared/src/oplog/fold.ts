@@ -40,7 +40,7 @@ export function initState<F extends object>(kind: string, id: string, fields: F)
  * an op that orders earlier must re-fold (`fold`) instead; `Replica` and the
  * SQLite store decide which.
  */
-export function step<S extends EntityBase>(model: Model<S>, state: S, op: Op): S {
+function step<S extends EntityBase>(model: Model<S>, state: S, op: Op): S {
   return applyInPlace(model, structuredClone(state), op);
 }
 

@@ -29,7 +29,7 @@ export interface Hlc {
   node: string;
 }
 
-export class HlcError extends Error {
+class HlcError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'HlcError';
@@ -50,16 +50,6 @@ export function parseHlc(s: string): Hlc {
   const ms = m ? Date.parse(m[1]!) : NaN;
   if (!m || !Number.isFinite(ms) || new Date(ms).toISOString() !== m[1]) throw new HlcError(`not a hybrid logical clock value: ${JSON.stringify(s)}`);
   return { ms, counter: parseInt(m[2]!, 16), node: m[3]! };
-}
-
-export function isHlc(s: unknown): s is string {
-  if (typeof s !== 'string') return false;
-  try {
-    parseHlc(s);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Clock order; equal to string order of the serialised form. */

@@ -4,7 +4,6 @@
  * sort by creation time, which keeps lists and indexes in a natural order.
  */
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-export const ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 export const ID_PATTERN_SOURCE = '^[0-9A-HJKMNP-TV-Z]{26}$';
 
 export function newId(nowMs: number, random: (bytes: Uint8Array) => Uint8Array = (b) => globalThis.crypto.getRandomValues(b)): string {

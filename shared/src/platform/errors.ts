@@ -57,5 +57,3 @@ export class CunboxError extends Error {
     return ERROR_TABLE[this.code].status;
   }
 }
-
-export const isErrorCode = (v: unknown): v is ErrorCode => typeof v === 'string' && Object.hasOwn(ERROR_TABLE, v);

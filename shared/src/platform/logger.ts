@@ -21,7 +21,7 @@ function requestSerializer(req: unknown): unknown {
 }
 
 /** The options both processes build their pino logger with. */
-export function loggerOptions(level: string): LoggerOptions {
+function loggerOptions(level: string): LoggerOptions {
   return {
     level,
     redact: { paths: [...LOG_REDACT_PATHS], censor: LOG_CENSOR },

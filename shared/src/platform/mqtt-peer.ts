@@ -13,7 +13,7 @@ import { backoffDelay } from '../sync/window.ts';
 import { redactUrls } from './redact.ts';
 
 /** What the peer needs of a logger (pino's shape). */
-export interface PeerLogger {
+interface PeerLogger {
   info(obj: unknown, msg?: string): void;
   warn(obj: unknown, msg?: string): void;
 }

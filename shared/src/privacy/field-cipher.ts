@@ -68,7 +68,7 @@ export class FieldCipher {
   }
 }
 
-export function isSealed(v: unknown): v is string {
+function isSealed(v: unknown): v is string {
   return typeof v === 'string' && v.startsWith(PREFIX);
 }
 

@@ -53,7 +53,7 @@ export const EPISODE_TYPES = { [MOTION_START_EVENT_TYPE]: MOTION_EVENT_TYPE, [TA
 export const EVENT_THUMBNAIL_KIND = 'event-thumbnail';
 
 /** Who saw it: the edge's video detector, or the camera itself (ONVIF events). */
-export type EventSource = 'video' | 'onvif';
+type EventSource = 'video' | 'onvif';
 
 /** `detail` of a `motion.start` or `tamper.start` row; its `atMs` is the start. */
 export interface EpisodeStartDetail {
@@ -106,7 +106,7 @@ export interface TamperEventDetail {
 }
 
 /** Camera events after `after` (the sender's previous watermark), in id order. */
-export interface EventsMessage {
+interface EventsMessage {
   v: 1;
   after: number;
   events: SyncEvent[];
@@ -120,7 +120,7 @@ export interface EventsMessage {
  * of the cloud's audit entries for the village (`origin`: the cloud's node)
  * committed with nothing skipped.
  */
-export interface AckMessage {
+interface AckMessage {
   v: 1;
   stream: 'ops' | 'events' | 'audit';
   origin: string;
@@ -131,7 +131,7 @@ export interface AckMessage {
  * Sent by the edge on every (re)connect and answered by the cloud: each side
  * says where it stands, and each resumes sending from the other's watermark.
  */
-export interface HelloMessage {
+interface HelloMessage {
   v: 1;
   /** The sender's op-log node id. */
   node: string;
@@ -166,7 +166,7 @@ export interface SyncAuditEntry {
 }
 
 /** Cloud → edge: the village's audit entries after `after` (the sender's previous watermark), in seq order. */
-export interface AuditMessage {
+interface AuditMessage {
   v: 1;
   after: number;
   entries: SyncAuditEntry[];

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 
 /** What the notifier needs of a clock: interval timers (injected, so tests run under fake time). */
-export interface IntervalClock {
+interface IntervalClock {
   setInterval(fn: () => void, ms: number): unknown;
   clearInterval(handle: unknown): void;
 }

@@ -49,7 +49,7 @@ function toTree(key: string, value: unknown): unknown {
 }
 
 /** A response document in XML: the declaration with its encoding, then `root`. */
-export function toXml(root: string, value: unknown): string {
+function toXml(root: string, value: unknown): string {
   return builder.build({ '?xml': { '@_version': '1.0', '@_encoding': 'UTF-8' }, [root]: toTree(root, value) }) as string;
 }
 

@@ -7,7 +7,7 @@ import { CONTENT_TYPE, type Format } from './format.ts';
 
 const W3CDateTime = Type.String({ description: 'W3C date-time with the box’s offset, e.g. 2026-05-11T09:00:00+08:00' });
 
-export const Open311ErrorList = Type.Array(Type.Object({ code: Type.Integer({ description: 'the HTTP status' }), description: Type.String() }), {
+const Open311ErrorList = Type.Array(Type.Object({ code: Type.Integer({ description: 'the HTTP status' }), description: Type.String() }), {
   description: 'GeoReport error list; in XML <errors><error><code/><description/></error></errors>',
 });
 

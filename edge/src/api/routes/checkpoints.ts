@@ -1,5 +1,4 @@
 import { Type } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { CunboxError } from '../../errors.ts';
 import { hourlyActivity } from '../../checkpoints/activity.ts';
 import { visibleCameras } from './visible-cameras.ts';

@@ -10,7 +10,7 @@ const Ms = Type.Number({ description: 'epoch ms' });
 const NStr = Nullable(Type.String());
 
 /** The wire contract of shared/src/governance/screen.ts (ScreenSummary), as a response schema. */
-export const ScreenSummarySchema = Type.Object({
+const ScreenSummarySchema = Type.Object({
   at: Ms,
   village: Type.Object({ name: NStr, households: Int, population: Int }),
   cameras: Type.Object({

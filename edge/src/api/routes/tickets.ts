@@ -1,5 +1,5 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { TICKET_STATUSES, ticketHistoryView, ticketView, type Op, type TicketState } from '@cunbox/shared';
+import { TICKET_STATUSES, ticketHistoryView, ticketView, type TicketState } from '@cunbox/shared';
 import type { Actor } from '../../governance/common.ts';
 import { MAX_PHOTOS } from '../../governance/tickets.ts';
 import { actorOf, type Api, type RouteContext } from '../route-context.ts';
@@ -10,10 +10,6 @@ import { AttributeAnswers, CategoryAttributes } from '../open311/schemas.ts';
 const Status = Type.Union(TICKET_STATUSES.map((s) => Type.Literal(s)));
 const Lat = Type.Number({ minimum: -90, maximum: 90 });
 const Lng = Type.Number({ minimum: -180, maximum: 180 });
-
-export function historyView(ops: Op[]) {
-  return ops.map((op) => ({ id: op.id, hlc: op.hlc, actor: op.actor, type: op.type, payload: op.payload }));
-}
 
 /** 随手拍 tickets. */
 export async function ticketRoutes(app: Api, { deps }: RouteContext): Promise<void> {

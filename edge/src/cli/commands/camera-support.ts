@@ -32,7 +32,7 @@ export async function withStore<T>(ctx: CliContext, cmd: Command, fn: (s: Store)
 }
 
 /** A template in the reader's language; nested templates in its vars are translated first. */
-export function tr(t: (key: string) => string, text: string, vars: Vars = {}): string {
+function tr(t: (key: string) => string, text: string, vars: Vars = {}): string {
   const flat: Record<string, string | number> = {};
   for (const [k, v] of Object.entries(vars)) flat[k] = isTemplate(v) ? tr(t, v.text, v.vars) : v;
   return tf(t, text, flat);
@@ -47,7 +47,7 @@ export function localizeError(ctx: CliContext, err: CunboxError): { code: string
 }
 
 /** An error → the CunboxError main() prints, in the reader's language, with the exit code of its kind. */
-export function toCliError(ctx: CliContext, err: unknown): unknown {
+function toCliError(ctx: CliContext, err: unknown): unknown {
   const { t } = ctx;
   if (err instanceof TemplatedError) {
     const details = err.detailTemplates.map((d) => tr(t, d.text, d.vars));

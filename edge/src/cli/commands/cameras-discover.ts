@@ -27,7 +27,7 @@ interface DiscoverOptions {
   wide?: boolean;
 }
 
-export interface DiscoveredRow extends DiscoveredCamera {
+interface DiscoveredRow extends DiscoveredCamera {
   manufacturer: string | null;
   model: string | null;
   firmware: string | null;

@@ -24,9 +24,9 @@ interface ImportOptions {
 }
 
 /** skipped: not processed, the import was interrupted (Ctrl-C) first. */
-export type RowResult = 'added' | 'updated' | 'unchanged' | 'failed' | 'skipped';
+type RowResult = 'added' | 'updated' | 'unchanged' | 'failed' | 'skipped';
 
-export interface ImportRow {
+interface ImportRow {
   line: number;
   name: string;
   result: RowResult;

@@ -18,7 +18,7 @@ interface TestOptions {
   timeout?: number;
 }
 
-export interface TestRow {
+interface TestRow {
   id: number;
   name: string;
   enabled: boolean;

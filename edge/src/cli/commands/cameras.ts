@@ -229,7 +229,7 @@ function addSource(ctx: CliContext, o: AddOptions): CameraSource {
 }
 
 /** A few indented lines: streams with what the probe measured, device, clock. */
-export function describeCamera(ctx: CliContext, c: CameraDetails, clockOffsetMs: number | null): string {
+function describeCamera(ctx: CliContext, c: CameraDetails, clockOffsetMs: number | null): string {
   const { t } = ctx;
   const lines = [`  ${t('main stream')}: ${c.mainUrl}${c.probe ? `  ${describeProbe(c.probe.main)}` : ''}`];
   if (c.subUrl) lines.push(`  ${t('sub stream')}: ${c.subUrl}${c.probe?.sub ? `  ${describeProbe(c.probe.sub)}` : ''}`);

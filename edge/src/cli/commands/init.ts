@@ -16,7 +16,7 @@ import { Layout } from '../../storage/layout.ts';
 import { DEFAULT_LISTEN, formatListen, isLoopback, parseListen, type Listen } from '../../config/listen.ts';
 import { act, localizedHelp, numberIn } from './camera-support.ts';
 
-export const DEFAULT_DATA_DIR = '/var/lib/cunbox';
+const DEFAULT_DATA_DIR = '/var/lib/cunbox';
 /** The system user the systemd unit runs the edge as. */
 const SERVICE_USER = 'cunbox';
 

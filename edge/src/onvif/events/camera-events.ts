@@ -48,7 +48,7 @@ export interface CameraEventsSettings {
   authRetryMinMs: number;
 }
 
-export const defaultCameraEventsSettings: CameraEventsSettings = {
+const defaultCameraEventsSettings: CameraEventsSettings = {
   mergeGapMs: 10_000,
   requestTimeoutMs: 5_000,
   backoff: { baseMs: 2_000, maxMs: 120_000, budget: 10, windowMs: 10 * 60_000 },

@@ -57,7 +57,7 @@ export function readNotifications(reply: unknown): Notification[] {
   return list.map(readNotification).filter((n): n is Notification => n !== null);
 }
 
-export function readNotification(raw: unknown): Notification | null {
+function readNotification(raw: unknown): Notification | null {
   const m = obj(raw);
   const topicRaw = str(m?.['topic']) ?? str(obj(m?.['topic'])?.['_']);
   if (!topicRaw) return null;

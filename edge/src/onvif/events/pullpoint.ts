@@ -17,7 +17,7 @@ import { attempt, classify, newCam, type CamInstance, type Callback, type OnvifC
 import type { OnvifTarget } from '../address.ts';
 
 /** The package's PullMessages asks the camera to hold the request up to PT1M. */
-export const PULL_WAIT_MS = 60_000;
+const PULL_WAIT_MS = 60_000;
 /** Its socket waits 80 s for that reply; our deadline is a little longer. */
 const PULL_DEADLINE_MS = 85_000;
 const ASSUMED_LIFETIME_MS = 60_000;

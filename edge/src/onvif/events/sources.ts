@@ -9,7 +9,7 @@ import { parseOnvifAddress, type OnvifTarget } from '../address.ts';
 import type { OnvifCredentials } from '../client.ts';
 import { CameraEvents, type AlarmSink, type CameraEventsStatus } from './camera-events.ts';
 
-export type MotionSource = 'video' | 'onvif' | 'both';
+type MotionSource = 'video' | 'onvif' | 'both';
 
 /** A camera's `motion.source` and `onvif_events` settings. */
 export interface CameraMotionSettings {

@@ -8,14 +8,14 @@ import { newCode } from '../../oplog/ids.ts';
 import { DEFAULT_CERTIFICATE_TYPES, type CertificateType } from '../config.ts';
 import { CERTIFICATE_TRANSITIONS, certificateRequestDraft, type CertificateRequest, type CertificateState } from '../certificate.ts';
 import type { ResidentState } from '../help.ts';
-import type { Viewer } from '../resident-view.ts';
+import type { Viewer } from '../viewer.ts';
 import { residentOf } from '../residents/commands.ts';
 import { defined, forbid, invalid, requireEntity, reviewDraft, statusDraft, type Actor, type CommandResult, type GovernanceLookups } from '../command.ts';
 
 type Look = GovernanceLookups;
 
 /** 12 Crockford base32 characters: 60 bits, not guessable. */
-export const VERIFICATION_CODE_LENGTH = 12;
+const VERIFICATION_CODE_LENGTH = 12;
 
 export function certificateTypes(look: Pick<Look, 'list' | 'getOrInit'>): CertificateType[] {
   const codes = new Set([...Object.keys(DEFAULT_CERTIFICATE_TYPES), ...look.list<CertificateType>('certificate_type').map((c) => c.id)]);

@@ -3,7 +3,7 @@ import { CERTIFICATE_REVIEWERS } from '../../auth/permissions.ts';
 import { certificateIdNumber, type CertificateState } from '../certificate.ts';
 import type { ResidentState } from '../help.ts';
 import { maskIdNumber } from '../mask.ts';
-import type { Viewer } from '../resident-view.ts';
+import type { Viewer } from '../viewer.ts';
 
 /** Reviewers read the ID number in full (audited), except on the phone API (`maskIdAlways`). */
 export function seesFullIdNumber(viewer: Viewer, opts: { maskIdAlways?: boolean } = {}): boolean {

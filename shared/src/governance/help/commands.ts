@@ -5,10 +5,9 @@
 import { GRID_KEEPERS, HELP_HANDLERS, RESIDENT_MANAGERS } from '../../auth/permissions.ts';
 import { DEFAULT_HELP_TYPES, type HelpType } from '../config.ts';
 import { HELP_TRANSITIONS, type HelpRequestState, type ResidentState } from '../help.ts';
-import type { Viewer } from '../resident-view.ts';
+import type { Viewer } from '../viewer.ts';
 import { CunboxError } from '../../platform/errors.ts';
-import { residentOf } from '../residents/commands.ts';
-import { looksAfter } from '../resident-view.ts';
+import { looksAfter, residentOf } from '../residents/commands.ts';
 import { defined, forbid, invalid, requireAccount, requireEntity, reviewDraft, statusDraft, type Actor, type CommandResult, type GovernanceLookups } from '../command.ts';
 
 type Look = GovernanceLookups;
@@ -32,7 +31,7 @@ export function helpResident(look: Pick<Look, 'get'>, h: Pick<HelpRequestState, 
 }
 
 /** Handles the request: the village office, its assignee, or the resident's grid worker. */
-export function handlesHelp(viewer: Viewer, h: Pick<HelpRequestState, 'assignee'>, resident: ResidentState | undefined): boolean {
+function handlesHelp(viewer: Viewer, h: Pick<HelpRequestState, 'assignee'>, resident: ResidentState | undefined): boolean {
   if (RESIDENT_MANAGERS.has(viewer.role)) return true;
   if (!GRID_KEEPERS.has(viewer.role)) return false;
   return h.assignee === viewer.username || resident?.gridWorker === viewer.username;

@@ -3,9 +3,9 @@
  * profile's links must pass. Profiles are kept at the village office (the
  * edge); the phone API only reads them, through residentView.
  */
-import { GRID_KEEPERS } from '../../auth/permissions.ts';
+import { GRID_KEEPERS, RESIDENT_MANAGERS } from '../../auth/permissions.ts';
 import type { ResidentState } from '../help.ts';
-import { looksAfter, type Viewer } from '../resident-view.ts';
+import type { Viewer } from '../viewer.ts';
 import { defined, invalid, requireAccount, requireEntity, type Actor, type CommandResult, type GovernanceLookups } from '../command.ts';
 
 export interface ResidentFields {
@@ -24,6 +24,11 @@ export interface ResidentFields {
 /** Whether a viewer's lists show the resident: the village office all, a grid worker those of their grid. */
 export function residentInScope(viewer: Viewer, r: Pick<ResidentState, 'gridWorker'>): boolean {
   return !GRID_KEEPERS.has(viewer.role) || r.gridWorker === viewer.username;
+}
+
+/** Looks after the resident: the village office, or the resident's own grid worker. */
+export function looksAfter(viewer: Viewer, r: Pick<ResidentState, 'gridWorker'>): boolean {
+  return RESIDENT_MANAGERS.has(viewer.role) || (GRID_KEEPERS.has(viewer.role) && r.gridWorker === viewer.username);
 }
 
 /** The resident profile linked to an account, if any. */

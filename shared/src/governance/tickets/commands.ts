@@ -11,7 +11,7 @@ import { TICKET_MAX_PHOTOS, TICKET_TRANSITIONS, type TicketState } from '../tick
 import { defined, forbid, invalid, requireAccount, requireEntity, reviewDraft, statusDraft, type Actor, type CommandResult, type GovernanceLookups } from '../command.ts';
 
 /** The longest stretch of footage one link may hold (evidence holds are expensive: they pin the ring buffer). */
-export const TICKET_MAX_FOOTAGE_MS = 24 * 3600_000;
+const TICKET_MAX_FOOTAGE_MS = 24 * 3600_000;
 
 export interface NewTicket {
   category: string;

@@ -1,11 +1,11 @@
 /** What of a ticket a viewer sees, on the edge's API and the phone API alike. */
 import type { Op } from '../../oplog/types.ts';
 import { TICKET_WORKERS } from '../../auth/permissions.ts';
-import type { Viewer } from '../resident-view.ts';
+import type { Viewer } from '../viewer.ts';
 import { OPEN311_STATUS, isBreached, type TicketState } from '../ticket.ts';
 
 /** Who reported is shown to those who work tickets and to the reporter; nobody else. */
-export function seesReporter(viewer: Viewer, t: Pick<TicketState, 'reporter'>): boolean {
+function seesReporter(viewer: Viewer, t: Pick<TicketState, 'reporter'>): boolean {
   return TICKET_WORKERS.has(viewer.role) || (t.reporter !== null && t.reporter === viewer.username);
 }
 
