@@ -13,7 +13,7 @@ function query(q: Record<string, unknown>): string {
   return s.toString();
 }
 
-export const edge = createClient<paths>({ credentials: 'same-origin', headers: { accept: 'application/json' }, querySerializer: query });
+export const edge = createClient<paths, 'application/json'>({ credentials: 'same-origin', headers: { accept: 'application/json' }, querySerializer: query });
 
 /** The reply's body, or the edge's refusal as an ApiError (as every call of the app gets it). */
 export async function body<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {

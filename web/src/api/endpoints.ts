@@ -11,6 +11,8 @@ export type HistoryEntry = Schemas['HistoryEntry'];
 /** Ticket categories and certificate types: `id` is the code the API takes. */
 export type Category = Schemas['TicketCategory'];
 export type CertificateType = Schemas['CertificateType'];
+export type Certificate = Schemas['Certificate'];
+export type Announcement = Schemas['Announcement'];
 export type Camera = Reply<'/api/cameras'>['cameras'][number];
 export type TimelineCamera = Reply<'/api/timeline'>['cameras'][number];
 /** What the public check of a code answers. */
@@ -18,6 +20,17 @@ export type Verification = Reply<'/api/public/certificates/{code}'>['verificatio
 export type WebSettings = Reply<'/api/web/settings'>;
 export type ScreenSummary = Reply<'/api/screen/summary'>['summary'];
 export type ScreenCamera = ScreenSummary['cameras']['list'][number];
+
+/** A recorded span or gap: [startMs, endMs]. */
+type Interval = [number, number];
+/** openapi-fetch reads the edge's [start, end] pairs (an array of exactly two) as number[]. */
+const intervals = (xs: number[][]): Interval[] => xs.flatMap(([a, b]) => (a === undefined || b === undefined ? [] : [[a, b] satisfies Interval]));
+
+/** Recorded spans, gaps and events of some cameras. Times in a query are strings (epoch ms or ISO 8601), as the edge documents them. */
+export async function timeline(from: number, to: number, cameraIds: number[]): Promise<Reply<'/api/timeline'>> {
+  const t = await body(edge.GET('/api/timeline', { params: { query: { from: String(from), to: String(to), cameras: cameraIds.join(',') } } }));
+  return { ...t, cameras: t.cameras.map((c) => ({ ...c, recorded: intervals(c.recorded), gaps: intervals(c.gaps) })) };
+}
 
 type Query<P extends keyof paths> = NonNullable<paths[P]['get'] extends { parameters: { query?: infer Q } } ? Q : never>;
 
@@ -48,7 +61,7 @@ interface CertificateActionBodies {
   revoke: Body<'/api/certificates/{id}/revoke'>;
 }
 export type CertificateAction = keyof CertificateActionBodies;
-const certificateActions: { [A in CertificateAction]: (id: string, b: CertificateActionBodies[A]) => Promise<{ certificate: Schemas['Certificate'] }> } = {
+const certificateActions: { [A in CertificateAction]: (id: string, b: CertificateActionBodies[A]) => Promise<{ certificate: Certificate }> } = {
   'start-review': (id, b) => body(edge.POST('/api/certificates/{id}/start-review', { params: { path: { id } }, body: b })),
   approve: (id, b) => body(edge.POST('/api/certificates/{id}/approve', { params: { path: { id } }, body: b })),
   reject: (id, b) => body(edge.POST('/api/certificates/{id}/reject', { params: { path: { id } }, body: b })),
@@ -62,7 +75,7 @@ interface AnnouncementActionBodies {
   withdraw: Body<'/api/announcements/{id}/withdraw'>;
 }
 export type AnnouncementAction = keyof AnnouncementActionBodies;
-const announcementActions: { [A in AnnouncementAction]: (id: string, b: AnnouncementActionBodies[A]) => Promise<{ announcement: Schemas['Announcement'] }> } = {
+const announcementActions: { [A in AnnouncementAction]: (id: string, b: AnnouncementActionBodies[A]) => Promise<{ announcement: Announcement }> } = {
   submit: (id, b) => body(edge.POST('/api/announcements/{id}/submit', { params: { path: { id } }, body: b })),
   publish: (id, b) => body(edge.POST('/api/announcements/{id}/publish', { params: { path: { id } }, body: b })),
   reject: (id, b) => body(edge.POST('/api/announcements/{id}/reject', { params: { path: { id } }, body: b })),
@@ -96,8 +109,7 @@ export const api = {
   announcementAction: <A extends AnnouncementAction>(id: string, action: A, b: AnnouncementActionBodies[A]) => announcementActions[action](id, b),
 
   cameras: () => body(edge.GET('/api/cameras')),
-  // Times in a query are strings (epoch ms or ISO 8601), as the edge documents them.
-  timeline: (from: number, to: number, cameraId: number) => body(edge.GET('/api/timeline', { params: { query: { from: String(from), to: String(to), cameras: String(cameraId) } } })),
+  timeline: (from: number, to: number, cameraId: number) => timeline(from, to, [cameraId]),
   liveUrl: (cameraId: number) => `/api/cameras/${cameraId}/live.mp4?stream=sub`,
   playbackUrl: (cameraId: number, from: number, to: number) => `/api/cameras/${cameraId}/playback.m3u8?from=${from}&to=${to}`,
   mediaUrl: (id: string) => `/api/media/${encodeURIComponent(id)}`,

@@ -3,6 +3,7 @@
 // function per edge endpoint, each a call of the typed client, as in endpoints.ts.
 import type { paths } from '../../../scripts/openapi/generated/edge.d.ts';
 import { body, edge, type Body, type Reply, type Schemas } from './edge-client.ts';
+import { timeline } from './endpoints.ts';
 
 export type HelpRequest = Schemas['HelpRequest'];
 export type HelpType = Schemas['HelpType'];
@@ -98,10 +99,10 @@ export const work = {
 };
 
 export const video = {
-  // Times in a query or body are strings (epoch ms or ISO 8601): the edge does not coerce them.
-  timeline: (from: number, to: number, cameraIds: number[]) => body(edge.GET('/api/timeline', { params: { query: { from: String(from), to: String(to), cameras: cameraIds.join(',') } } })),
+  timeline,
   exports: () => body(edge.GET('/api/exports')),
   exportJob: (id: number) => body(edge.GET('/api/exports/{id}', { params: { path: { id } } })),
+  // Times in a body are strings (epoch ms or ISO 8601): the edge does not coerce them.
   createExport: (b: { cameraIds: number[]; from: number; to: number; reason: string }) => body(edge.POST('/api/exports', { body: { ...b, from: String(b.from), to: String(b.to) } })),
   exportAction: (id: number, action: 'cancel' | 'retry') =>
     body(action === 'cancel' ? edge.POST('/api/exports/{id}/cancel', { params: { path: { id } } }) : edge.POST('/api/exports/{id}/retry', { params: { path: { id } } })),
