@@ -1,5 +1,5 @@
-// How a refused call reaches the pages: one error type with the edge's code and its message
-// (the edge words it in the language the request asked for).
+// How a refused call reaches the pages: one error type carrying the edge's stable code and
+// its message, which the pages show as they are.
 
 /** The edge's error body: `{error: {code, message, details?}}`. */
 export class ApiError extends Error {
