@@ -28,5 +28,7 @@ export type Schemas = components['schemas'];
 type Json<R> = R extends { content: { 'application/json': infer J } } ? J : never;
 /** The JSON a route answers on success, as the edge publishes it. */
 export type Reply<P extends keyof paths, M extends 'get' | 'post' = 'get'> = paths[P][M] extends { responses: { 200: infer R } } ? Json<R> : paths[P][M] extends { responses: { 201: infer R } } ? Json<R> : never;
+/** The query a GET route takes, as the edge publishes it. */
+export type Query<P extends keyof paths> = NonNullable<paths[P]['get'] extends { parameters: { query?: infer Q } } ? Q : never>;
 /** The JSON body a route takes, as the edge publishes it. */
 export type Body<P extends keyof paths, M extends 'post' | 'put' | 'patch' = 'post'> = paths[P][M] extends { requestBody?: infer B } ? Json<B> : never;

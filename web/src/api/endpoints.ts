@@ -1,7 +1,6 @@
 // One function per edge endpoint the app uses, each a call of the typed client (edge-client.ts):
 // paths, parameters, bodies and replies are the ones the edge publishes in its OpenAPI document.
-import type { paths } from '../../../scripts/openapi/generated/edge.d.ts';
-import { body, edge, type Body, type Reply, type Schemas } from './edge-client.ts';
+import { body, edge, type Body, type Query, type Reply, type Schemas } from './edge-client.ts';
 
 /** An account as the API shows it (never a password hash). */
 export type User = Schemas['User'];
@@ -32,17 +31,6 @@ export async function timeline(from: number, to: number, cameraIds: number[]): P
   return { ...t, cameras: t.cameras.map((c) => ({ ...c, recorded: intervals(c.recorded), gaps: intervals(c.gaps) })) };
 }
 
-type Query<P extends keyof paths> = NonNullable<paths[P]['get'] extends { parameters: { query?: infer Q } } ? Q : never>;
-
-const ticketActions: { [A in TicketAction]: (id: string, b: TicketActionBodies[A]) => Promise<{ ticket: Ticket }> } = {
-  assign: (id, b) => body(edge.POST('/api/tickets/{id}/assign', { params: { path: { id } }, body: b })),
-  start: (id, b) => body(edge.POST('/api/tickets/{id}/start', { params: { path: { id } }, body: b })),
-  resolve: (id, b) => body(edge.POST('/api/tickets/{id}/resolve', { params: { path: { id } }, body: b })),
-  confirm: (id, b) => body(edge.POST('/api/tickets/{id}/confirm', { params: { path: { id } }, body: b })),
-  close: (id, b) => body(edge.POST('/api/tickets/{id}/close', { params: { path: { id } }, body: b })),
-  reopen: (id, b) => body(edge.POST('/api/tickets/{id}/reopen', { params: { path: { id } }, body: b })),
-  reject: (id, b) => body(edge.POST('/api/tickets/{id}/reject', { params: { path: { id } }, body: b })),
-};
 interface TicketActionBodies {
   assign: Body<'/api/tickets/{id}/assign'>;
   start: Body<'/api/tickets/{id}/start'>;
@@ -53,6 +41,15 @@ interface TicketActionBodies {
   reject: Body<'/api/tickets/{id}/reject'>;
 }
 export type TicketAction = keyof TicketActionBodies;
+const ticketActions: { [A in TicketAction]: (id: string, b: TicketActionBodies[A]) => Promise<{ ticket: Ticket }> } = {
+  assign: (id, b) => body(edge.POST('/api/tickets/{id}/assign', { params: { path: { id } }, body: b })),
+  start: (id, b) => body(edge.POST('/api/tickets/{id}/start', { params: { path: { id } }, body: b })),
+  resolve: (id, b) => body(edge.POST('/api/tickets/{id}/resolve', { params: { path: { id } }, body: b })),
+  confirm: (id, b) => body(edge.POST('/api/tickets/{id}/confirm', { params: { path: { id } }, body: b })),
+  close: (id, b) => body(edge.POST('/api/tickets/{id}/close', { params: { path: { id } }, body: b })),
+  reopen: (id, b) => body(edge.POST('/api/tickets/{id}/reopen', { params: { path: { id } }, body: b })),
+  reject: (id, b) => body(edge.POST('/api/tickets/{id}/reject', { params: { path: { id } }, body: b })),
+};
 
 interface CertificateActionBodies {
   'start-review': Body<'/api/certificates/{id}/start-review'>;

@@ -1,8 +1,7 @@
 // The secretary's workbench beyond tickets and certificates: help requests and residents,
 // party building, accounts, tokens, audit and health, evidence exports and holds. One
 // function per edge endpoint, each a call of the typed client, as in endpoints.ts.
-import type { paths } from '../../../scripts/openapi/generated/edge.d.ts';
-import { body, edge, type Body, type Reply, type Schemas } from './edge-client.ts';
+import { body, edge, type Body, type Query, type Reply, type Schemas } from './edge-client.ts';
 import { timeline } from './endpoints.ts';
 
 export type HelpRequest = Schemas['HelpRequest'];
@@ -24,8 +23,6 @@ export type DoctorCheck = Reply<'/api/system/doctor'>['results'][number];
 export type Health = Reply<'/api/health'>;
 export type ExportJob = Schemas['ExportJob'];
 export type Hold = Schemas['Hold'];
-
-type Query<P extends keyof paths> = NonNullable<paths[P]['get'] extends { parameters: { query?: infer Q } } ? Q : never>;
 
 interface HelpActionBodies {
   assign: Body<'/api/help-requests/{id}/assign'>;
