@@ -5,7 +5,7 @@ import 'element-plus/es/components/message-box/style/css';
 import App from './App.vue';
 import { router } from './router.ts';
 import { i18n } from './i18n/index.ts';
-import { setUnauthenticatedHandler } from './api/client.ts';
+import { setUnauthenticatedHandler } from './api/errors.ts';
 import { setUser } from './session.ts';
 import './style.css';
 

@@ -2,7 +2,7 @@
 import { reactive } from 'vue';
 import { allows, type Permission } from '../../shared/src/auth/permissions.ts';
 import { api, type User, type WebSettings } from './api/endpoints.ts';
-import { ApiError } from './api/client.ts';
+import { ApiError } from './api/errors.ts';
 
 export const session = reactive<{ user: User | null; settings: WebSettings; checked: boolean }>({
   user: null,

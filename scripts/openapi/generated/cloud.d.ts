@@ -831,11 +831,16 @@ export interface components {
             reporter: string | null;
             anonymous: boolean;
             photos: string[];
-            status: string;
+            /** @enum {string} */
+            status: "submitted" | "assigned" | "in_progress" | "resolved" | "closed" | "rejected" | "duplicate" | "reopened";
             statusNote: string | null;
             assignee: string | null;
             duplicateOf: string | null;
             slaMinutes: number;
+            /** @description when the SLA clock started (milliseconds since the epoch) */
+            slaStartedAt: number | null;
+            /** @description when the SLA clock stopped: resolved, rejected or a duplicate (milliseconds since the epoch) */
+            slaStoppedAt: number | null;
             /** @description milliseconds since the epoch */
             deadline: number | null;
             reopenCount: number;
@@ -843,9 +848,15 @@ export interface components {
             resolvedAt: number | null;
             /** @description milliseconds since the epoch */
             closedAt: number | null;
-            comments: {
+            comments: ({
+                id: string;
+                author: string;
+                text: string;
+                /** @description milliseconds since the epoch */
+                at: number;
+            } & {
                 [key: string]: unknown;
-            }[];
+            })[];
             footage: {
                 [key: string]: unknown;
             }[];
@@ -966,7 +977,12 @@ export interface components {
             category: string | null;
             title: string;
             body: string;
-            status: string;
+            /** @enum {string} */
+            status: "draft" | "pending_review" | "published" | "rejected" | "withdrawn";
+            statusNote: string | null;
+            reviewer: string | null;
+            /** @description milliseconds since the epoch */
+            publishedAt: number | null;
             attachments: string[];
         } & {
             [key: string]: unknown;
@@ -1006,7 +1022,8 @@ export interface components {
             /** @description masked unless the viewer reviews certificates (always masked on the phone) */
             idNumber: string | null;
             purpose: string;
-            status: string;
+            /** @enum {string} */
+            status: "requested" | "under_review" | "approved" | "rejected" | "revoked";
         } & {
             [key: string]: unknown;
         };
@@ -1061,10 +1078,24 @@ export interface components {
             }[];
             needsReview: boolean;
             type: string;
+            typeName: string | null;
             residentId: string | null;
             residentName: string | null;
-            status: string;
+            description: string;
+            /** @enum {string} */
+            status: "submitted" | "assigned" | "in_progress" | "resolved" | "closed" | "cancelled";
+            statusNote: string | null;
+            assignee: string | null;
             urgent: boolean;
+            followUps: ({
+                id: string;
+                text: string;
+                by: string;
+                /** @description milliseconds since the epoch */
+                at: number;
+            } & {
+                [key: string]: unknown;
+            })[];
         } & {
             [key: string]: unknown;
         };

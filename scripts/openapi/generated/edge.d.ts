@@ -3055,11 +3055,16 @@ export interface components {
             reporter: string | null;
             anonymous: boolean;
             photos: string[];
-            status: string;
+            /** @enum {string} */
+            status: "submitted" | "assigned" | "in_progress" | "resolved" | "closed" | "rejected" | "duplicate" | "reopened";
             statusNote: string | null;
             assignee: string | null;
             duplicateOf: string | null;
             slaMinutes: number;
+            /** @description when the SLA clock started (milliseconds since the epoch) */
+            slaStartedAt: number | null;
+            /** @description when the SLA clock stopped: resolved, rejected or a duplicate (milliseconds since the epoch) */
+            slaStoppedAt: number | null;
             /** @description milliseconds since the epoch */
             deadline: number | null;
             reopenCount: number;
@@ -3067,9 +3072,15 @@ export interface components {
             resolvedAt: number | null;
             /** @description milliseconds since the epoch */
             closedAt: number | null;
-            comments: {
+            comments: ({
+                id: string;
+                author: string;
+                text: string;
+                /** @description milliseconds since the epoch */
+                at: number;
+            } & {
                 [key: string]: unknown;
-            }[];
+            })[];
             footage: {
                 [key: string]: unknown;
             }[];
@@ -3225,6 +3236,8 @@ export interface components {
             needsReview: boolean;
             name: string;
             points: number;
+            /** @description members may claim it themselves */
+            selfClaim: boolean;
             active: boolean;
         } & {
             [key: string]: unknown;
@@ -3262,7 +3275,12 @@ export interface components {
             category: string | null;
             title: string;
             body: string;
-            status: string;
+            /** @enum {string} */
+            status: "draft" | "pending_review" | "published" | "rejected" | "withdrawn";
+            statusNote: string | null;
+            reviewer: string | null;
+            /** @description milliseconds since the epoch */
+            publishedAt: number | null;
             attachments: string[];
         } & {
             [key: string]: unknown;
@@ -3302,7 +3320,8 @@ export interface components {
             /** @description masked unless the viewer reviews certificates (always masked on the phone) */
             idNumber: string | null;
             purpose: string;
-            status: string;
+            /** @enum {string} */
+            status: "requested" | "under_review" | "approved" | "rejected" | "revoked";
         } & {
             [key: string]: unknown;
         };
@@ -3357,10 +3376,24 @@ export interface components {
             }[];
             needsReview: boolean;
             type: string;
+            typeName: string | null;
             residentId: string | null;
             residentName: string | null;
-            status: string;
+            description: string;
+            /** @enum {string} */
+            status: "submitted" | "assigned" | "in_progress" | "resolved" | "closed" | "cancelled";
+            statusNote: string | null;
+            assignee: string | null;
             urgent: boolean;
+            followUps: ({
+                id: string;
+                text: string;
+                by: string;
+                /** @description milliseconds since the epoch */
+                at: number;
+            } & {
+                [key: string]: unknown;
+            })[];
         } & {
             [key: string]: unknown;
         };
@@ -3397,9 +3430,13 @@ export interface components {
             name: string;
             branch: string;
             username: string | null;
-            points: {
+            points: ({
+                /** @description what the entry adds after its cap */
+                effective: number;
+                voided: boolean;
+            } & {
                 [key: string]: unknown;
-            }[];
+            })[];
             payments: {
                 [key: string]: unknown;
             }[];
@@ -3438,8 +3475,10 @@ export interface components {
                 };
             }[];
             needsReview: boolean;
+            memberId: string | null;
             ruleCode: string;
-            status: string;
+            /** @enum {string} */
+            status: "submitted" | "approved" | "rejected" | "withdrawn";
         } & {
             [key: string]: unknown;
         };
@@ -3478,7 +3517,19 @@ export interface components {
             branch: string;
             /** @description milliseconds since the epoch */
             startAt: number;
-            status: string;
+            /** @enum {string} */
+            status: "scheduled" | "finalized" | "cancelled";
+            attendance: ({
+                /** @description the member */
+                id: string;
+                /** @enum {string} */
+                mode: "onsite" | "remote";
+                by: string;
+                /** @description milliseconds since the epoch */
+                at: number;
+            } & {
+                [key: string]: unknown;
+            })[];
         } & {
             [key: string]: unknown;
         };
@@ -8785,8 +8836,14 @@ export interface operations {
                         to: number;
                         cameras: {
                             cameraId: number;
-                            recorded: number[][];
-                            gaps: number[][];
+                            recorded: [
+                                number,
+                                number
+                            ][];
+                            gaps: [
+                                number,
+                                number
+                            ][];
                             events: {
                                 id: number;
                                 type: string;
@@ -9612,13 +9669,19 @@ export interface operations {
                             kind: "zone" | "mask";
                             name: string;
                             /** @description [x, y] pairs, 0..1 of the picture */
-                            points: number[][];
+                            points: [
+                                number,
+                                number
+                            ][];
                         }[];
                         masks: {
                             kind: "zone" | "mask";
                             name: string;
                             /** @description [x, y] pairs, 0..1 of the picture */
-                            points: number[][];
+                            points: [
+                                number,
+                                number
+                            ][];
                         }[];
                     };
                 };
@@ -9677,13 +9740,19 @@ export interface operations {
                             kind: "zone" | "mask";
                             name: string;
                             /** @description [x, y] pairs, 0..1 of the picture */
-                            points: number[][];
+                            points: [
+                                number,
+                                number
+                            ][];
                         }[];
                         masks: {
                             kind: "zone" | "mask";
                             name: string;
                             /** @description [x, y] pairs, 0..1 of the picture */
-                            points: number[][];
+                            points: [
+                                number,
+                                number
+                            ][];
                         }[];
                     };
                 };
@@ -9723,7 +9792,10 @@ export interface operations {
                     kind: "zone" | "mask";
                     name: string;
                     /** @description [x, y] pairs, 0..1 of the picture */
-                    points: number[][];
+                    points: [
+                        number,
+                        number
+                    ][];
                 };
             };
         };
@@ -9743,13 +9815,19 @@ export interface operations {
                             kind: "zone" | "mask";
                             name: string;
                             /** @description [x, y] pairs, 0..1 of the picture */
-                            points: number[][];
+                            points: [
+                                number,
+                                number
+                            ][];
                         }[];
                         masks: {
                             kind: "zone" | "mask";
                             name: string;
                             /** @description [x, y] pairs, 0..1 of the picture */
-                            points: number[][];
+                            points: [
+                                number,
+                                number
+                            ][];
                         }[];
                     };
                 };
@@ -9802,13 +9880,19 @@ export interface operations {
                             kind: "zone" | "mask";
                             name: string;
                             /** @description [x, y] pairs, 0..1 of the picture */
-                            points: number[][];
+                            points: [
+                                number,
+                                number
+                            ][];
                         }[];
                         masks: {
                             kind: "zone" | "mask";
                             name: string;
                             /** @description [x, y] pairs, 0..1 of the picture */
-                            points: number[][];
+                            points: [
+                                number,
+                                number
+                            ][];
                         }[];
                     };
                 };

@@ -8,6 +8,12 @@
  * does: the schemas list what a client may rely on and stay open
  * (additionalProperties: true). Shapes made for the API are closed.
  */
+import { ANNOUNCEMENT_STATUSES } from '../governance/announcement.ts';
+import { CERTIFICATE_STATUSES } from '../governance/certificate.ts';
+import { HELP_STATUSES } from '../governance/help.ts';
+import { CLAIM_STATUSES, SESSION_STATUSES } from '../governance/party.ts';
+import { TICKET_STATUSES } from '../governance/ticket.ts';
+
 type Schema = Record<string, unknown>;
 
 const str: Schema = { type: 'string' };
@@ -20,6 +26,7 @@ const num: Schema = { type: 'number' };
 const numOrNull: Schema = { type: ['number', 'null'] };
 const array = (items: Schema): Schema => ({ type: 'array', items });
 const openObject: Schema = { type: 'object', additionalProperties: true };
+const oneOf = (values: readonly string[]): Schema => ({ type: 'string', enum: [...values] });
 
 /** An object whose every listed property is present; `open` lets it carry more. */
 export function objectSchema(properties: Record<string, Schema>, opts: { open?: boolean; optional?: string[]; $id?: string; description?: string } = {}): Schema {
@@ -101,16 +108,18 @@ const TicketSchema = record(
     reporter: { type: ['string', 'null'], description: 'shown to staff and to the reporter only' },
     anonymous: bool,
     photos: array(str),
-    status: str,
+    status: oneOf(TICKET_STATUSES),
     statusNote: strOrNull,
     assignee: strOrNull,
     duplicateOf: strOrNull,
     slaMinutes: num,
+    slaStartedAt: { ...msOrNull, description: 'when the SLA clock started (milliseconds since the epoch)' },
+    slaStoppedAt: { ...msOrNull, description: 'when the SLA clock stopped: resolved, rejected or a duplicate (milliseconds since the epoch)' },
     deadline: msOrNull,
     reopenCount: int,
     resolvedAt: msOrNull,
     closedAt: msOrNull,
-    comments: array(openObject),
+    comments: array(objectSchema({ id: str, author: str, text: str, at: ms }, { open: true })),
     footage: array(openObject),
     escalations: array(openObject),
     breached: { type: 'boolean', description: 'past its SLA deadline (in the views for users, not in the cloud operator\'s list)' },
@@ -121,27 +130,54 @@ const TicketSchema = record(
 const TicketCategorySchema = record('TicketCategory', 'A ticket category with its response SLA', { name: str, slaMinutes: num, active: bool });
 const HelpTypeSchema = record('HelpType', 'A kind of help', { name: str, active: bool });
 const CertificateTypeSchema = record('CertificateType', 'A certificate type and its template', { name: str, template: str, active: bool });
-const PointsRuleSchema = record('PointsRule', 'A party points rule', { name: str, points: num, active: bool });
-const AnnouncementSchema = record('Announcement', 'A 三务公开 announcement', { category: strOrNull, title: str, body: str, status: str, attachments: array(str) });
+const PointsRuleSchema = record('PointsRule', 'A party points rule', { name: str, points: num, selfClaim: { type: 'boolean', description: 'members may claim it themselves' }, active: bool });
+const AnnouncementSchema = record('Announcement', 'A 三务公开 announcement', {
+  category: strOrNull,
+  title: str,
+  body: str,
+  status: oneOf(ANNOUNCEMENT_STATUSES),
+  statusNote: strOrNull,
+  reviewer: strOrNull,
+  publishedAt: msOrNull,
+  attachments: array(str),
+});
 const CertificateSchema = record('Certificate', 'A certificate request', {
   type: str,
   applicantName: strOrNull,
   idNumber: { type: ['string', 'null'], description: 'masked unless the viewer reviews certificates (always masked on the phone)' },
   purpose: str,
-  status: str,
+  status: oneOf(CERTIFICATE_STATUSES),
 });
-const HelpRequestSchema = record('HelpRequest', 'A help request with its resident\'s name', { type: str, residentId: strOrNull, residentName: strOrNull, status: str, urgent: bool });
+const HelpRequestSchema = record('HelpRequest', 'A help request with its resident\'s name', {
+  type: str,
+  typeName: strOrNull,
+  residentId: strOrNull,
+  residentName: strOrNull,
+  description: str,
+  status: oneOf(HELP_STATUSES),
+  statusNote: strOrNull,
+  assignee: strOrNull,
+  urgent: bool,
+  followUps: array(objectSchema({ id: str, text: str, by: str, at: ms }, { open: true })),
+});
 const PartyMemberSchema = record('PartyMember', 'A party member; only managers and the member see the ledger', {
   name: str,
   branch: str,
   username: strOrNull,
-  points: array(openObject),
+  points: array(objectSchema({ effective: { type: 'number', description: 'what the entry adds after its cap' }, voided: bool }, { open: true })),
   payments: array(openObject),
   paidMonths: array(str),
   lastPaidMonth: strOrNull,
 });
-const ClaimSchema = record('Claim', 'A points claim', { ruleCode: str, status: str });
-const PartySessionSchema = record('PartySession', 'A 三会一课 session', { sessionType: str, title: str, branch: str, startAt: ms, status: str });
+const ClaimSchema = record('Claim', 'A points claim', { memberId: strOrNull, ruleCode: str, status: oneOf(CLAIM_STATUSES) });
+const PartySessionSchema = record('PartySession', 'A 三会一课 session', {
+  sessionType: str,
+  title: str,
+  branch: str,
+  startAt: ms,
+  status: oneOf(SESSION_STATUSES),
+  attendance: array(objectSchema({ id: { type: 'string', description: 'the member' }, mode: oneOf(['onsite', 'remote']), by: str, at: ms }, { open: true })),
+});
 
 /** A member's points ledger and total (entries that count only). */
 const LedgerSchema = objectSchema(

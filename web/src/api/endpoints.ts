@@ -1,76 +1,112 @@
-// One function per edge endpoint the app uses, typed with the edge's own state types
-// (type-only imports from shared/: nothing of it is bundled).
-import type { AnnouncementCategory, AnnouncementState, CertificateState, CertificateType, TicketCategory, TicketState, TicketStatus } from '../../../shared/src/index.ts';
-import type { User } from '../../../edge/src/auth/users.ts';
-import type { Verification as EdgeVerification } from '../../../edge/src/governance/certificates.ts';
-import type { ScreenCamera, ScreenSummary } from '../../../shared/src/governance/screen.ts';
-import { http } from './client.ts';
-import { body, edge } from './edge-client.ts';
+// One function per edge endpoint the app uses, each a call of the typed client (edge-client.ts):
+// paths, parameters, bodies and replies are the ones the edge publishes in its OpenAPI document.
+import { body, edge, type Body, type Query, type Reply, type Schemas } from './edge-client.ts';
 
-/** An account as the API shows it (the edge's own type: never a password hash). */
-export type { User, ScreenCamera, ScreenSummary };
-export type Ticket = TicketState & { breached: boolean; open311Status: 'open' | 'closed' };
-export interface HistoryEntry {
-  id: string;
-  hlc: string;
-  actor: string | null;
-  type: string;
-  payload: Record<string, unknown>;
-}
+/** An account as the API shows it (never a password hash). */
+export type User = Schemas['User'];
+export type Ticket = Schemas['Ticket'];
+/** One op of a ticket or help request, in order. */
+export type HistoryEntry = Schemas['HistoryEntry'];
 /** Ticket categories and certificate types: `id` is the code the API takes. */
-export type Category = TicketCategory;
-export type { CertificateType };
-export interface Camera {
-  id: number;
-  name: string;
-  zone: string | null;
-  enabled: boolean;
-}
-export interface TimelineCamera {
-  cameraId: number;
-  recorded: Array<[number, number]>;
-  gaps: Array<[number, number]>;
-  events: Array<{ id: number; type: string; atMs: number }>;
-}
-/** What the public check of a code answers (the edge's own type, plus the issuer). */
-export type Verification = EdgeVerification & { issuer: string | null };
-export interface WebSettings {
-  timeZone: string;
-  village: string | null;
+export type Category = Schemas['TicketCategory'];
+export type CertificateType = Schemas['CertificateType'];
+export type Certificate = Schemas['Certificate'];
+export type Announcement = Schemas['Announcement'];
+export type Camera = Reply<'/api/cameras'>['cameras'][number];
+export type TimelineCamera = Reply<'/api/timeline'>['cameras'][number];
+/** What the public check of a code answers. */
+export type Verification = Reply<'/api/public/certificates/{code}'>['verification'];
+export type WebSettings = Reply<'/api/web/settings'>;
+export type ScreenSummary = Reply<'/api/screen/summary'>['summary'];
+export type ScreenCamera = ScreenSummary['cameras']['list'][number];
+
+/** A recorded span or gap: [startMs, endMs]. */
+type Interval = [number, number];
+/** openapi-fetch reads the edge's [start, end] pairs (an array of exactly two) as number[]. */
+const intervals = (xs: number[][]): Interval[] => xs.flatMap(([a, b]) => (a === undefined || b === undefined ? [] : [[a, b] satisfies Interval]));
+
+/** Recorded spans, gaps and events of some cameras. Times in a query are strings (epoch ms or ISO 8601), as the edge documents them. */
+export async function timeline(from: number, to: number, cameraIds: number[]): Promise<Reply<'/api/timeline'>> {
+  const t = await body(edge.GET('/api/timeline', { params: { query: { from: String(from), to: String(to), cameras: cameraIds.join(',') } } }));
+  return { ...t, cameras: t.cameras.map((c) => ({ ...c, recorded: intervals(c.recorded), gaps: intervals(c.gaps) })) };
 }
 
-export type TicketAction = 'assign' | 'start' | 'resolve' | 'confirm' | 'close' | 'reopen' | 'reject';
+interface TicketActionBodies {
+  assign: Body<'/api/tickets/{id}/assign'>;
+  start: Body<'/api/tickets/{id}/start'>;
+  resolve: Body<'/api/tickets/{id}/resolve'>;
+  confirm: Body<'/api/tickets/{id}/confirm'>;
+  close: Body<'/api/tickets/{id}/close'>;
+  reopen: Body<'/api/tickets/{id}/reopen'>;
+  reject: Body<'/api/tickets/{id}/reject'>;
+}
+export type TicketAction = keyof TicketActionBodies;
+const ticketActions: { [A in TicketAction]: (id: string, b: TicketActionBodies[A]) => Promise<{ ticket: Ticket }> } = {
+  assign: (id, b) => body(edge.POST('/api/tickets/{id}/assign', { params: { path: { id } }, body: b })),
+  start: (id, b) => body(edge.POST('/api/tickets/{id}/start', { params: { path: { id } }, body: b })),
+  resolve: (id, b) => body(edge.POST('/api/tickets/{id}/resolve', { params: { path: { id } }, body: b })),
+  confirm: (id, b) => body(edge.POST('/api/tickets/{id}/confirm', { params: { path: { id } }, body: b })),
+  close: (id, b) => body(edge.POST('/api/tickets/{id}/close', { params: { path: { id } }, body: b })),
+  reopen: (id, b) => body(edge.POST('/api/tickets/{id}/reopen', { params: { path: { id } }, body: b })),
+  reject: (id, b) => body(edge.POST('/api/tickets/{id}/reject', { params: { path: { id } }, body: b })),
+};
+
+interface CertificateActionBodies {
+  'start-review': Body<'/api/certificates/{id}/start-review'>;
+  approve: Body<'/api/certificates/{id}/approve'>;
+  reject: Body<'/api/certificates/{id}/reject'>;
+  revoke: Body<'/api/certificates/{id}/revoke'>;
+}
+export type CertificateAction = keyof CertificateActionBodies;
+const certificateActions: { [A in CertificateAction]: (id: string, b: CertificateActionBodies[A]) => Promise<{ certificate: Certificate }> } = {
+  'start-review': (id, b) => body(edge.POST('/api/certificates/{id}/start-review', { params: { path: { id } }, body: b })),
+  approve: (id, b) => body(edge.POST('/api/certificates/{id}/approve', { params: { path: { id } }, body: b })),
+  reject: (id, b) => body(edge.POST('/api/certificates/{id}/reject', { params: { path: { id } }, body: b })),
+  revoke: (id, b) => body(edge.POST('/api/certificates/{id}/revoke', { params: { path: { id } }, body: b })),
+};
+
+interface AnnouncementActionBodies {
+  submit: Body<'/api/announcements/{id}/submit'>;
+  publish: Body<'/api/announcements/{id}/publish'>;
+  reject: Body<'/api/announcements/{id}/reject'>;
+  withdraw: Body<'/api/announcements/{id}/withdraw'>;
+}
+export type AnnouncementAction = keyof AnnouncementActionBodies;
+const announcementActions: { [A in AnnouncementAction]: (id: string, b: AnnouncementActionBodies[A]) => Promise<{ announcement: Announcement }> } = {
+  submit: (id, b) => body(edge.POST('/api/announcements/{id}/submit', { params: { path: { id } }, body: b })),
+  publish: (id, b) => body(edge.POST('/api/announcements/{id}/publish', { params: { path: { id } }, body: b })),
+  reject: (id, b) => body(edge.POST('/api/announcements/{id}/reject', { params: { path: { id } }, body: b })),
+  withdraw: (id, b) => body(edge.POST('/api/announcements/{id}/withdraw', { params: { path: { id } }, body: b })),
+};
 
 export const api = {
   settings: () => body(edge.GET('/api/web/settings')),
-  login: (username: string, password: string) => http.post<{ user: User }>('/api/auth/login', { username, password }),
-  logout: () => http.post<{ ok: true }>('/api/auth/logout'),
-  me: () => http.get<{ user: User }>('/api/auth/me'),
-  users: () => http.get<{ users: User[] }>('/api/users'),
+  login: (username: string, password: string) => body(edge.POST('/api/auth/login', { body: { username, password } })),
+  logout: () => body(edge.POST('/api/auth/logout', { body: {} })),
+  me: () => body(edge.GET('/api/auth/me')),
+  users: () => body(edge.GET('/api/users')),
 
-  ticketCategories: () => http.get<{ categories: Category[] }>('/api/ticket-categories'),
-  tickets: (filter: { status?: TicketStatus; category?: string; breached?: boolean; mine?: boolean; assignee?: string }) => http.get<{ tickets: Ticket[] }>('/api/tickets', filter),
-  ticket: (id: string) => http.get<{ ticket: Ticket }>(`/api/tickets/${encodeURIComponent(id)}`),
-  ticketHistory: (id: string) => http.get<{ history: HistoryEntry[] }>(`/api/tickets/${encodeURIComponent(id)}/history`),
-  createTicket: (body: { category: string; description: string; place?: string }) => http.post<{ ticket: Ticket }>('/api/tickets', body),
-  ticketAction: (id: string, action: TicketAction, body: Record<string, unknown>) => http.post<{ ticket: Ticket }>(`/api/tickets/${encodeURIComponent(id)}/${action}`, body),
-  comment: (id: string, text: string) => http.post<{ ticket: Ticket }>(`/api/tickets/${encodeURIComponent(id)}/comments`, { text }),
+  ticketCategories: () => body(edge.GET('/api/ticket-categories')),
+  tickets: (filter: Query<'/api/tickets'>) => body(edge.GET('/api/tickets', { params: { query: filter } })),
+  ticket: (id: string) => body(edge.GET('/api/tickets/{id}', { params: { path: { id } } })),
+  ticketHistory: (id: string) => body(edge.GET('/api/tickets/{id}/history', { params: { path: { id } } })),
+  createTicket: (b: Body<'/api/tickets'>) => body(edge.POST('/api/tickets', { body: b })),
+  ticketAction: <A extends TicketAction>(id: string, action: A, b: TicketActionBodies[A]) => ticketActions[action](id, b),
+  comment: (id: string, text: string) => body(edge.POST('/api/tickets/{id}/comments', { params: { path: { id } }, body: { text } })),
 
-  certificateTypes: () => http.get<{ types: CertificateType[] }>('/api/certificate-types'),
-  certificates: (status?: string) => http.get<{ certificates: CertificateState[] }>('/api/certificates', { status }),
-  certificateAction: (id: string, action: 'start-review' | 'approve' | 'reject' | 'revoke', body: Record<string, unknown>) =>
-    http.post<{ certificate: CertificateState }>(`/api/certificates/${encodeURIComponent(id)}/${action}`, body),
-  requestCertificate: (body: { type: string; applicantName?: string; purpose: string; address?: string }) => http.post<{ certificate: CertificateState }>('/api/certificates', body),
-  verify: (code: string) => http.get<{ verification: Verification }>(`/api/public/certificates/${encodeURIComponent(code)}`),
+  certificateTypes: () => body(edge.GET('/api/certificate-types')),
+  certificates: (status?: Query<'/api/certificates'>['status']) => body(edge.GET('/api/certificates', { params: { query: { status } } })),
+  certificateAction: <A extends CertificateAction>(id: string, action: A, b: CertificateActionBodies[A]) => certificateActions[action](id, b),
+  requestCertificate: (b: Body<'/api/certificates'>) => body(edge.POST('/api/certificates', { body: b })),
+  verify: (code: string) => body(edge.GET('/api/public/certificates/{code}', { params: { path: { code } } })),
   certificatePdfUrl: (id: string) => `/api/certificates/${encodeURIComponent(id)}/pdf`,
 
-  announcements: (category?: AnnouncementCategory) => http.get<{ announcements: AnnouncementState[] }>('/api/announcements', { category }),
-  createAnnouncement: (body: { category: AnnouncementCategory; title: string; body: string }) => http.post<{ announcement: AnnouncementState }>('/api/announcements', body),
-  announcementAction: (id: string, action: 'submit' | 'publish' | 'reject' | 'withdraw', body: Record<string, unknown>) =>
-    http.post<{ announcement: AnnouncementState }>(`/api/announcements/${encodeURIComponent(id)}/${action}`, body),
+  announcements: (category?: Query<'/api/announcements'>['category']) => body(edge.GET('/api/announcements', { params: { query: { category } } })),
+  createAnnouncement: (b: Body<'/api/announcements'>) => body(edge.POST('/api/announcements', { body: b })),
+  announcementAction: <A extends AnnouncementAction>(id: string, action: A, b: AnnouncementActionBodies[A]) => announcementActions[action](id, b),
 
-  cameras: () => http.get<{ cameras: Camera[] }>('/api/cameras'),
-  timeline: (from: number, to: number, cameraId: number) => http.get<{ cameras: TimelineCamera[] }>('/api/timeline', { from, to, cameras: cameraId }),
+  cameras: () => body(edge.GET('/api/cameras')),
+  timeline: (from: number, to: number, cameraId: number) => timeline(from, to, [cameraId]),
   liveUrl: (cameraId: number) => `/api/cameras/${cameraId}/live.mp4?stream=sub`,
   playbackUrl: (cameraId: number, from: number, to: number) => `/api/cameras/${cameraId}/playback.m3u8?from=${from}&to=${to}`,
   mediaUrl: (id: string) => `/api/media/${encodeURIComponent(id)}`,

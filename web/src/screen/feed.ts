@@ -5,7 +5,7 @@
 // check the credential with a plain GET and open a new one after a pause.
 import { shallowReactive } from 'vue';
 import { api, type ScreenSummary } from '../api/endpoints.ts';
-import { ApiError } from '../api/client.ts';
+import { ApiError } from '../api/errors.ts';
 
 export type FeedState = 'connecting' | 'live' | 'reconnecting' | 'unauthorized';
 
