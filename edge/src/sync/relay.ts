@@ -1,0 +1,116 @@
+/**
+ * The edge's end of the relay (docs/design/relay.md): the cloud asks over MQTT
+ * (`down/relay`) for a camera's picture on behalf of a phone user; the edge
+ * checks that user's camera permission against its own accounts (the cloud's
+ * check is not trusted alone: a forged or stale request is refused here),
+ * uploads the JPEG over its outbound HTTP media channel, and answers on
+ * `up/relay` with the file's hash or a refusal. Every request is audited.
+ *
+ * At most `maxConcurrent` requests are worked on at once; the rest are
+ * answered `busy` at once rather than queued, so a burst of phones can never
+ * build a backlog in front of anything else the edge does.
+ */
+import { createHash } from 'node:crypto';
+import type { RelayRefusal, RelayReplyMessage, RelayRequestMessage } from '@cunbox/shared';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../log.ts';
+import type { Role } from '../auth/users.ts';
+import type { AuditRecord } from '../api/audit.ts';
+import type { Snapshot } from '../playback/snapshots.ts';
+
+/** The kind of a relayed snapshot on the media channel; its ref is `relay-<request id>`. */
+export const RELAY_SNAPSHOT_KIND = 'relay-snapshot';
+
+export interface EdgeRelayOptions {
+  maxConcurrent: number;
+  /** A request whose expiry passed more than this ago by our clock is dropped (the clocks of edge and cloud differ a little). */
+  clockSlackMs: number;
+}
+export const defaultEdgeRelayOptions: EdgeRelayOptions = { maxConcurrent: 2, clockSlackMs: 30_000 };
+
+export interface EdgeRelayDeps {
+  clock: Clock;
+  log: Logger;
+  /** An enabled account by name, or undefined. */
+  user: (username: string) => { id: number; role: Role; disabled: boolean } | undefined;
+  /** CameraAccess.may: the same rule the edge's own API applies. */
+  may: (userId: number, role: Role, cameraId: number) => boolean;
+  /** The camera's sub-stream URL with its credentials, or undefined when there is no such camera. Never logged. */
+  cameraUrl: (cameraId: number) => string | undefined;
+  snapshot: (cameraId: number, url: () => string) => Promise<Snapshot>;
+  /** Sends the bytes to the cloud's media store (relay-upload.ts). */
+  upload: (data: Buffer, meta: { sha256: string; kind: string; ref: string; mime: string }) => Promise<void>;
+  /** Publishes on `up/relay`. */
+  reply: (msg: RelayReplyMessage) => void;
+  audit: (e: AuditRecord) => void;
+  options?: Partial<EdgeRelayOptions>;
+}
+
+export class EdgeRelay {
+  readonly #deps: EdgeRelayDeps;
+  readonly #opts: EdgeRelayOptions;
+  #running = 0;
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly stats = { served: 0, refused: 0, busy: 0 };
+
+  constructor(deps: EdgeRelayDeps) {
+    this.#deps = deps;
+    this.#opts = { ...defaultEdgeRelayOptions, ...deps.options };
+  }
+
+  /** A request from the cloud, already checked against the protocol's schema. Never throws. */
+  handle(req: RelayRequestMessage): void {
+    if (this.#running >= this.#opts.maxConcurrent) {
+      this.stats.busy++;
+      this.#refuse(req, 'busy', `at most ${this.#opts.maxConcurrent} relay requests at once`, null);
+      return;
+    }
+    this.#running++;
+    const p = this.#serve(req)
+      .catch((err: Error) => {
+        this.#deps.log.warn({ request: req.id, cameraId: req.cameraId, err: err.message }, 'relay request failed');
+        this.#refuse(req, 'unavailable', 'the edge could not answer', null);
+      })
+      .finally(() => {
+        this.#running--;
+        this.#inFlight.delete(p);
+      });
+    this.#inFlight.add(p);
+  }
+
+  /** Waits for the requests being worked on (their answers may still go out while sync stops). */
+  async stop(): Promise<void> {
+    await Promise.all([...this.#inFlight]);
+  }
+
+  async #serve(req: RelayRequestMessage): Promise<void> {
+    const deps = this.#deps;
+    if (deps.clock.now() > req.expiresAt + this.#opts.clockSlackMs) return this.#refuse(req, 'expired', 'the request came too late', null);
+    const user = deps.user(req.user);
+    if (!user || user.disabled) return this.#refuse(req, 'forbidden', 'no such account on the edge', null);
+    if (!deps.may(user.id, user.role, req.cameraId)) return this.#refuse(req, 'forbidden', `user may not see camera ${req.cameraId}`, user.role);
+    const url = deps.cameraUrl(req.cameraId);
+    if (url === undefined) return this.#refuse(req, 'not-found', `no camera ${req.cameraId}`, user.role);
+    const snap = await deps.snapshot(req.cameraId, () => url);
+    const sha256 = createHash('sha256').update(snap.jpeg).digest('hex');
+    await deps.upload(snap.jpeg, { sha256, kind: RELAY_SNAPSHOT_KIND, ref: `relay-${req.id}`, mime: 'image/jpeg' });
+    this.stats.served++;
+    deps.reply({ v: 1, id: req.id, ok: true, sha256, bytes: snap.jpeg.length, mime: 'image/jpeg', capturedAt: snap.atMs });
+    this.#audit(req, user.role, { outcome: 'served', sha256, bytes: snap.jpeg.length });
+  }
+
+  #refuse(req: RelayRequestMessage, reason: RelayRefusal, message: string, role: Role | null): void {
+    this.stats.refused++;
+    this.#deps.reply({ v: 1, id: req.id, ok: false, reason, message });
+    this.#audit(req, role, { outcome: reason });
+    if (reason === 'forbidden') this.#deps.log.warn({ request: req.id, user: req.user, cameraId: req.cameraId }, 'relay request refused: no permission on the edge');
+  }
+
+  #audit(req: RelayRequestMessage, role: Role | null, detail: Record<string, unknown>): void {
+    try {
+      this.#deps.audit({ actor: req.user, role, action: 'relay.snapshot', target: `camera:${req.cameraId}`, detail: { ...detail, request: req.id, via: 'cloud' }, ip: null });
+    } catch (err) {
+      this.#deps.log.error({ request: req.id, err: (err as Error).message }, 'relay audit row not written');
+    }
+  }
+}
