@@ -1,6 +1,6 @@
 /**
  * The cloud's end of the relay (docs/design/relay.md): a phone's request for a
- * camera's picture becomes a `down/relay` message to the village's edge; the
+ * camera's picture (or a clip of its recordings) becomes a `down/relay` message to the village's edge; the
  * edge uploads the picture over its own HTTP media channel (content-addressed,
  * media.ts) and names it on `up/relay`; the waiting phone request is answered
  * with the stored file, or with an error once `timeoutMs` has passed.
@@ -12,14 +12,16 @@
  * messages outside the ops' send window; the bytes never travel on MQTT.
  */
 import { randomBytes } from 'node:crypto';
-import { CunboxError, type Clock, type RelayReplyMessage, type RelayRequestMessage } from '@cunbox/shared';
+import { CunboxError, type Clock, type RelayRefusal, type RelayReplyMessage, type RelayRequestMessage } from '@cunbox/shared';
 import type { Logger } from 'pino';
 import type { CloudStore, EdgeRecord } from './store.ts';
 import type { CloudMedia } from './media.ts';
 
 export interface CloudRelayOptions {
-  /** How long a phone request waits for the edge's answer. */
+  /** How long a phone request for a picture waits for the edge's answer. */
   timeoutMs: number;
+  /** The same for a clip: the edge cuts and uploads up to a minute of video. */
+  clipTimeoutMs: number;
   /** The same user asking for the same camera's picture again within this gets the one already relayed. */
   cacheMs: number;
   maxPendingPerVillage: number;
@@ -27,14 +29,14 @@ export interface CloudRelayOptions {
   bytesPerWindow: number;
   windowMs: number;
 }
-export const defaultCloudRelayOptions: CloudRelayOptions = { timeoutMs: 10_000, cacheMs: 3_000, maxPendingPerVillage: 4, bytesPerWindow: 20 * 1024 * 1024, windowMs: 60_000 };
+export const defaultCloudRelayOptions: CloudRelayOptions = { timeoutMs: 10_000, clipTimeoutMs: 60_000, cacheMs: 3_000, maxPendingPerVillage: 4, bytesPerWindow: 20 * 1024 * 1024, windowMs: 60_000 };
 
 export interface RelayedPicture {
   /** The file in the content store. */
   path: string;
   sha256: string;
   bytes: number;
-  /** When the edge took it, by the edge's clock. */
+  /** When the edge took it (a clip: where it starts), by the edge's clock. */
   capturedAt: number;
   /** Served from the cloud's short cache, without asking the edge. */
   cached: boolean;
@@ -49,7 +51,7 @@ interface Pending {
 }
 
 /** What the edge's refusal means to the phone: the shared error table's code. */
-const REFUSAL_CODES = { forbidden: 'FORBIDDEN', 'not-found': 'NOT_FOUND', unavailable: 'CAMERA_UNREACHABLE', busy: 'RATE_LIMITED', expired: 'RELAY_TIMEOUT' } as const;
+const REFUSAL_CODES = { forbidden: 'FORBIDDEN', 'not-found': 'NOT_FOUND', 'no-footage': 'NO_FOOTAGE', 'too-large': 'PAYLOAD_TOO_LARGE', unavailable: 'CAMERA_UNREACHABLE', busy: 'RATE_LIMITED', expired: 'RELAY_TIMEOUT' } as const satisfies Record<RelayRefusal, string>;
 
 export interface CloudRelayDeps {
   store: Pick<CloudStore, 'edges'>;
@@ -66,7 +68,7 @@ export class CloudRelay {
   readonly #opts: CloudRelayOptions;
   /** By request id. */
   readonly #pending = new Map<string, Pending>();
-  /** By `${villageId}:${cameraId}:${user}`: one request to the edge at a time for the same question. */
+  /** By village, camera, user and what is asked: one request to the edge at a time for the same question. */
   readonly #joined = new Map<string, Pending>();
   readonly #cache = new Map<string, { picture: RelayedPicture; until: number }>();
   /** Per village: bytes relayed, with when. */
@@ -88,9 +90,18 @@ export class CloudRelay {
    * (the phone route) has checked; the edge checks it again. Throws a
    * CunboxError the phone gets as is.
    */
-  async snapshot(villageId: number, user: string, cameraId: number): Promise<RelayedPicture> {
+  snapshot(villageId: number, user: string, cameraId: number): Promise<RelayedPicture> {
+    return this.#ask(villageId, user, cameraId, { kind: 'snapshot' }, this.#opts.timeoutMs);
+  }
+
+  /** A clip of recorded footage (MP4), the same way; the range is at most MAX_RELAY_CLIP_MS long. */
+  clip(villageId: number, user: string, cameraId: number, range: { fromMs: number; toMs: number }): Promise<RelayedPicture> {
+    return this.#ask(villageId, user, cameraId, { kind: 'clip', ...range }, this.#opts.clipTimeoutMs);
+  }
+
+  async #ask(villageId: number, user: string, cameraId: number, what: { kind: 'snapshot' } | { kind: 'clip'; fromMs: number; toMs: number }, timeoutMs: number): Promise<RelayedPicture> {
     const now = this.#deps.clock.now();
-    const key = `${villageId}:${cameraId}:${user}`;
+    const key = `${villageId}:${cameraId}:${user}:${JSON.stringify(what)}`;
     const hit = this.#cache.get(key);
     if (hit && hit.until > now && this.#deps.media.find(villageId, hit.picture.sha256)) {
       this.stats.cached++;
@@ -106,8 +117,8 @@ export class CloudRelay {
     if (this.#spentBytes(villageId, now) >= this.#opts.bytesPerWindow) throw new CunboxError('RATE_LIMITED', "the village's relay budget for this minute is spent; try again shortly");
 
     const id = randomBytes(16).toString('hex');
-    const msg: RelayRequestMessage = { v: 1, id, kind: 'snapshot', cameraId, user, at: now, expiresAt: now + this.#opts.timeoutMs };
-    const pending = this.#wait(id, villageId, edge.edgeId, key);
+    const msg: RelayRequestMessage = { v: 1, id, cameraId, user, at: now, expiresAt: now + timeoutMs, ...what };
+    const pending = this.#wait(id, villageId, edge.edgeId, key, timeoutMs);
     this.stats.requested++;
     if (!this.#deps.publish(edge.edgeId, msg)) pending.settle(new CunboxError('UNAVAILABLE', 'the cloud is not connected to its broker'));
     const picture = await pending.promise;
@@ -124,11 +135,11 @@ export class CloudRelay {
     p.settle(msg);
   }
 
-  #wait(id: string, villageId: number, edgeId: string, key: string): Pending {
+  #wait(id: string, villageId: number, edgeId: string, key: string, timeoutMs: number): Pending {
     const { clock } = this.#deps;
     let settle!: (r: RelayReplyMessage | Error) => void;
     const promise = new Promise<RelayedPicture>((resolve, reject) => {
-      const timer = clock.setTimeout(() => settle(new CunboxError('RELAY_TIMEOUT', `the edge did not answer within ${this.#opts.timeoutMs} ms`)), this.#opts.timeoutMs);
+      const timer = clock.setTimeout(() => settle(new CunboxError('RELAY_TIMEOUT', `the edge did not answer within ${timeoutMs} ms`)), timeoutMs);
       settle = (r) => {
         if (!this.#pending.has(id)) return;
         clock.clearTimeout(timer);

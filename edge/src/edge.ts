@@ -318,7 +318,8 @@ export class Edge {
         // Phones ask through the cloud for a camera's picture (docs/design/relay.md): where the edge has pictures to give.
         if (this.#snapshots) {
           const cloudCreds = { edgeId: credentials.username, password: credentials.password };
-          this.#relay = edgeRelayFor({ db, clock, log: log.child({ module: 'relay' }), registry, snapshots: this.#snapshots, audit, sync: this.#sync, cloudUrl: config.cloud.url, credentials: cloudCreds });
+          const recordings = { index, layout: this.layout, spawner: this.#deps.spawner ?? nodeSpawner, ffmpegPath: config.recorder.ffmpegPath };
+          this.#relay = edgeRelayFor({ db, clock, log: log.child({ module: 'relay' }), registry, snapshots: this.#snapshots, recordings, tmpDir: this.layout.absolute('relay-tmp'), audit, sync: this.#sync, cloudUrl: config.cloud.url, credentials: cloudCreds });
         }
         this.#sync.start();
         // Photos travel beside the ops, over HTTP under a bandwidth cap: they never delay an op ack.

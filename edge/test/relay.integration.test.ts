@@ -3,7 +3,7 @@
 // the cloud. A phone's snapshot request travels cloud → MQTT → edge, the
 // edge checks the user's camera permission itself, uploads the JPEG over
 // HTTP, and the phone gets it; both sides audit every request.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
@@ -21,6 +21,7 @@ import { cli } from '@cunbox/test-support/edge-cli';
 import { startTestCloud, type TestCloud } from '@cunbox/test-support/test-cloud';
 import { waitFor } from '@cunbox/test-support/wait';
 import { assertDocumented } from '@cunbox/test-support/cloud-openapi';
+import { probeDuration } from './helpers/media.ts';
 
 let sim: Camsim;
 let edge: Edge;
@@ -52,6 +53,8 @@ t.before(async () => {
     `  url: ${tc.url}`,
     `  edge_id: ${edgeId}`,
     `  credentials_file: ${credFile}`,
+    'recording:',
+    '  segment_seconds: 4',
     'retention:',
     '  min_free_bytes: 0',
     '  min_free_percent: 0',
@@ -90,6 +93,28 @@ async function snapshot(token: string, cameraId: number): Promise<Response> {
   const type = r.headers.get('content-type');
   await assertDocumented(tc.url, 'GET', path, r.status, type, type?.startsWith('application/json') ? body.toString('utf8') : '');
   return new Response(body, { status: r.status, headers: r.headers });
+}
+
+/** A phone's clip request, held to the OpenAPI document like the snapshot's. */
+async function clip(token: string, cameraId: number, from: number, to: number): Promise<Response> {
+  const path = `/api/v1/villages/${villageId}/cameras/${cameraId}/clip?from=${from}&to=${to}`;
+  const r = await fetch(`${tc.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const body = Buffer.from(await r.arrayBuffer());
+  const type = r.headers.get('content-type');
+  await assertDocumented(tc.url, 'GET', path, r.status, type, type?.startsWith('application/json') ? body.toString('utf8') : '');
+  return new Response(body, { status: r.status, headers: r.headers });
+}
+
+/** Every relay answer the cloud receives from here on, as well as handing it to the cloud's relay; until the test ends. */
+function tapRelayReplies(t: Test): RelayReplyMessage[] {
+  const replies: RelayReplyMessage[] = [];
+  const relay = tc.cloud.relay;
+  tc.cloud.sync.setRelayHandler((e, msg) => {
+    replies.push(msg);
+    relay.onReply(e, msg);
+  });
+  t.teardown(() => tc.cloud.sync.setRelayHandler((e, msg) => relay.onReply(e, msg)));
+  return replies;
 }
 
 /** A small grey thumbnail: pictures of the same camera are close, of the two cameras far apart. */
@@ -170,13 +195,7 @@ t.test('a camera outside the user\'s scope: 403 from the cloud, the edge is not 
 
 t.test('the edge refuses a forged request for a camera the user may not see, and audits it', async (t) => {
   // Published on the cloud's own MQTT session, as a cloud with a bug (or an attacker holding its broker login) would.
-  const replies: RelayReplyMessage[] = [];
-  const relay = tc.cloud.relay;
-  tc.cloud.sync.setRelayHandler((e, msg) => {
-    replies.push(msg);
-    relay.onReply(e, msg);
-  });
-  t.teardown(() => tc.cloud.sync.setRelayHandler((e, msg) => relay.onReply(e, msg)));
+  const replies = tapRelayReplies(t);
   const now = Date.now();
   for (const [id, user, cameraId] of [[randomBytes(16).toString('hex'), 'zhang', 2], [randomBytes(16).toString('hex'), 'nobody', 1]] as const) {
     t.ok(tc.cloud.sync.publishRelay(edgeId, { v: 1, id, kind: 'snapshot', cameraId, user, at: now, expiresAt: now + 10_000 }));
@@ -185,6 +204,51 @@ t.test('the edge refuses a forged request for a camera the user may not see, and
     t.notOk('sha256' in reply, 'no picture named');
     t.match(edgeAudit().find((r) => r.detail.request === id), { actor: user, target: `camera:${cameraId}`, source: 'edge', detail: { outcome: 'forbidden', via: 'cloud' } }, 'audited on the edge');
   }
+});
+
+t.test('a clip of a recorded range: cut by the edge as MP4, checked on both sides, audited', async (t) => {
+  const seg = await waitFor('a finished segment of camera 1', () => edge.db.prepare('SELECT start_ms AS startMs, end_ms AS endMs FROM segments WHERE camera_id = 1 ORDER BY start_ms LIMIT 1').get() as { startMs: number; endMs: number } | undefined, 60_000, 200);
+  const from = seg.startMs;
+  const to = Math.min(seg.endMs, from + 3000);
+  const zhang = await phoneToken('zhang');
+  const r = await clip(zhang, 1, from, to);
+  t.equal(r.status, 200);
+  t.equal(r.headers.get('content-type'), 'video/mp4');
+  const mp4 = Buffer.from(await r.arrayBuffer());
+  t.equal(mp4.subarray(4, 8).toString('latin1'), 'ftyp', 'an MP4');
+  const file = join(tmpDir(t, 'cunbox-relay-clip-'), 'clip.mp4');
+  writeFileSync(file, mp4);
+  const seconds = await probeDuration(file);
+  t.ok(seconds > 1 && seconds < 6, `about the range asked (${seconds} s for ${(to - from) / 1000} s)`);
+  t.ok(tc.cloud.media.find(villageId, createHash('sha256').update(mp4).digest('hex')), 'stored content-addressed in the cloud');
+  const clipRow = edge.db.prepare("SELECT actor, target, detail FROM audit_log WHERE action = 'relay.clip' AND source = 'edge'").get() as { actor: string; target: string; detail: string };
+  t.match({ ...clipRow, detail: JSON.parse(clipRow.detail) }, { actor: 'zhang', target: 'camera:1', detail: { outcome: 'served', fromMs: from, toMs: to } }, 'the edge audited the clip');
+  const edgeRows = () => edge.db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'relay.clip' AND source = 'edge'").get() as { n: number };
+
+  // Outside the scope: refused by the cloud, the edge not asked.
+  const refused = await clip(zhang, 2, from, to);
+  t.equal(refused.status, 403);
+  t.equal(edgeRows().n, 1, 'nothing reached the edge');
+  // Nothing recorded then: the edge says so.
+  const empty = await clip(zhang, 1, from - 3_600_000, from - 3_590_000);
+  t.equal(empty.status, 404);
+  t.match(await empty.json(), { error: { code: 'NO_FOOTAGE' } });
+  // Longer than a relay may carry: refused before anything is asked.
+  const long = await clip(zhang, 1, from, from + 120_000);
+  t.equal(long.status, 400);
+  t.match(await long.json(), { error: { code: 'INVALID_RANGE' } });
+  t.same(
+    tc.cloud.store.audit.after(villageId, 0, 1000).filter((e) => e.action === 'relay.clip').map((e) => e.detail?.outcome),
+    ['served', 'forbidden', 'NO_FOOTAGE'],
+    'the cloud audits each clip request it relayed or refused',
+  );
+
+  // A forged clip request for a camera the user may not see: the edge refuses it.
+  const replies = tapRelayReplies(t);
+  const id = randomBytes(16).toString('hex');
+  const now = Date.now();
+  t.ok(tc.cloud.sync.publishRelay(edgeId, { v: 1, id, kind: 'clip', cameraId: 1, user: 'li', at: now, expiresAt: now + 60_000, fromMs: from, toMs: to }));
+  t.match(await waitFor('the edge refuses', () => replies.find((m) => m.id === id), 30_000, 50), { ok: false, reason: 'forbidden' });
 });
 
 t.test('an edge that does not answer: 504 with a clear error after the bound', async (t) => {

@@ -6,6 +6,7 @@
  * first (bytes the village's store already holds do not travel again), then
  * one tus upload the cloud accepts only if its SHA-256 matches.
  */
+import { createReadStream } from 'node:fs';
 import { Upload } from 'tus-js-client';
 import { redactUrls } from '@cunbox/shared';
 import { claimAtCloud, edgeBasicAuth } from './media-uploader.ts';
@@ -17,19 +18,21 @@ export interface RelayUploadDeps {
   timeoutMs?: number;
 }
 
-export type RelayUpload = (data: Buffer, meta: { sha256: string; kind: string; ref: string; mime: string }) => Promise<void>;
+/** A picture in memory, or a clip by its path. */
+export type RelayUpload = (data: Buffer | { path: string; size: number }, meta: { sha256: string; kind: string; ref: string; mime: string }) => Promise<void>;
 
 export function relayUploader(deps: RelayUploadDeps): RelayUpload {
   const auth = edgeBasicAuth(deps.credentials);
-  const timeoutMs = deps.timeoutMs ?? 20_000;
+  const timeoutMs = deps.timeoutMs ?? 50_000;
   return async (data, meta) => {
-    if (await claimAtCloud(deps.cloudUrl, auth, { ...meta, size: data.length })) return;
+    const size = Buffer.isBuffer(data) ? data.length : data.size;
+    if (await claimAtCloud(deps.cloudUrl, auth, { ...meta, size })) return;
     await new Promise<void>((done, fail) => {
-      const upload = new Upload(data, {
+      const upload = new Upload(Buffer.isBuffer(data) ? data : createReadStream(data.path), {
         endpoint: new URL('/api/media/uploads', deps.cloudUrl).href,
-        uploadSize: data.length,
-        // A relayed picture is small: one request, and one quick retry of a dropped link.
-        chunkSize: Math.max(1, data.length),
+        uploadSize: size,
+        // A relayed file is bounded (a picture, a clip of at most a minute): one request, and one quick retry of a dropped link.
+        chunkSize: Math.max(1, size),
         retryDelays: [0, 500],
         metadata: meta,
         headers: { authorization: auth },
