@@ -320,6 +320,7 @@ export class Edge {
           const cloudCreds = { edgeId: credentials.username, password: credentials.password };
           const recordings = { index, layout: this.layout, spawner: this.#deps.spawner ?? nodeSpawner, ffmpegPath: config.recorder.ffmpegPath };
           this.#relay = edgeRelayFor({ db, clock, log: log.child({ module: 'relay' }), registry, snapshots: this.#snapshots, recordings, tmpDir: this.layout.absolute('relay-tmp'), audit, sync: this.#sync, cloudUrl: config.cloud.url, credentials: cloudCreds });
+          await this.#relay.start();
         }
         this.#sync.start();
         // Photos travel beside the ops, over HTTP under a bandwidth cap: they never delay an op ack.

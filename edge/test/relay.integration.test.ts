@@ -4,8 +4,8 @@
 // edge checks the user's camera permission itself, uploads the JPEG over
 // HTTP, and the phone gets it; both sides audit every request.
 import t, { type Test } from 'tap';
-import { join } from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import type { RelayReplyMessage } from '@cunbox/shared';
@@ -62,8 +62,13 @@ t.before(async () => {
     ...cams,
     '',
   ].join('\n');
+  // A clip a crash left behind in the relay's scratch directory.
+  const leftover = join(edgeDir, 'relay-tmp', 'relay-00000000000000000000000000000000.mp4');
+  mkdirSync(dirname(leftover), { recursive: true });
+  writeFileSync(leftover, 'half a clip');
   edge = new Edge({ config: parseConfig(yaml), log: silentLogger() });
   await edge.start();
+  t.notOk(existsSync(leftover), 'the relay cleared what a crash left in its scratch directory');
   edgeBase = `http://127.0.0.1:${edge.http!.address.port}`;
   // A grid worker limited to camera 1, a viewer limited to camera 2, an admin for the edge's own pictures.
   const users = new UserStore({ db: edge.db, clock: systemClock });
@@ -249,19 +254,4 @@ t.test('a clip of a recorded range: cut by the edge as MP4, checked on both side
   const now = Date.now();
   t.ok(tc.cloud.sync.publishRelay(edgeId, { v: 1, id, kind: 'clip', cameraId: 1, user: 'li', at: now, expiresAt: now + 60_000, fromMs: from, toMs: to }));
   t.match(await waitFor('the edge refuses', () => replies.find((m) => m.id === id), 30_000, 50), { ok: false, reason: 'forbidden' });
-});
-
-t.test('an edge that does not answer: 504 with a clear error after the bound', async (t) => {
-  // The same cloud and edge, a relay whose edge never answers: the request goes to an edge id nobody listens on.
-  const { CloudRelay } = await import('../../cloud/src/relay.ts');
-  const relay = new CloudRelay({
-    store: { edges: () => [{ edgeId: '00000000000000ff', villageId, villageName: 'x', online: true, presenceAt: 0, pairedAt: 0, opsCommitted: 0, downPending: 0, revokedAt: null }] },
-    media: tc.cloud.media,
-    publish: (id, msg) => tc.cloud.sync.publishRelay(id, msg),
-    clock: systemClock,
-    log: silentLogger() as never,
-    options: { timeoutMs: 300 },
-  });
-  const err = await relay.snapshot(villageId, 'zhang', 1).catch((e: Error & { code?: string; httpStatus?: number }) => e);
-  t.match(err, { code: 'RELAY_TIMEOUT', httpStatus: 504, message: /did not answer within 300 ms/ });
 });

@@ -91,6 +91,11 @@ export class EdgeRelay {
     this.#inFlight.add(p);
   }
 
+  /** Clears clips a crash left half cut or unsent (each request's file is its own: nothing there is wanted). */
+  async start(): Promise<void> {
+    await rm(this.#deps.tmpDir, { recursive: true, force: true });
+  }
+
   /** Waits for the requests being worked on (their answers may still go out while sync stops). */
   async stop(): Promise<void> {
     await Promise.all([...this.#inFlight]);
