@@ -21,6 +21,7 @@ import { openCloudDatabase, type CloudDb } from './database.ts';
 import { CloudMetrics } from './metrics.ts';
 import { EdgeAuthenticator, type EdgeAuthOptions } from './edge-auth.ts';
 import { LoginLimiter, type LoginLimits } from './phone/rate-limit.ts';
+import { CloudRelay, type CloudRelayOptions } from './relay.ts';
 
 export const SERVICE_USER = 'cunbox-cloud';
 
@@ -48,6 +49,8 @@ export class Cloud {
   readonly #edgeAuth: { limits?: Partial<LoginLimits>; options?: Partial<EdgeAuthOptions> };
   #edgeAuthenticator: EdgeAuthenticator | undefined;
   #mosquittoFiles: MosquittoFiles | undefined;
+  #relay: CloudRelay | undefined;
+  readonly #relayOptions: Partial<CloudRelayOptions>;
 
   /** `servicePassword`: tests that act as the service user pass one; otherwise it is random per start. `clock`: the system's unless a test drives time. */
   constructor(deps: {
@@ -58,7 +61,9 @@ export class Cloud {
     servicePassword?: string;
     mediaOptions?: Partial<MediaOptions>;
     edgeAuth?: { limits?: Partial<LoginLimits>; options?: Partial<EdgeAuthOptions> };
+    relayOptions?: Partial<CloudRelayOptions>;
   }) {
+    this.#relayOptions = deps.relayOptions ?? {};
     this.#mediaOptions = deps.mediaOptions ?? {};
     this.#edgeAuth = deps.edgeAuth ?? {};
     this.#config = deps.config;
@@ -86,6 +91,11 @@ export class Cloud {
   get edgeAuth(): EdgeAuthenticator {
     if (!this.#edgeAuthenticator) throw new Error('cloud not started');
     return this.#edgeAuthenticator;
+  }
+  /** Phones' camera requests relayed to edges (relay.ts). */
+  get relay(): CloudRelay {
+    if (!this.#relay) throw new Error('cloud not started');
+    return this.#relay;
   }
   get sync(): CloudSync {
     if (!this.#sync) throw new Error('cloud not started');
@@ -166,9 +176,13 @@ export class Cloud {
       const media = new CloudMedia({ dataDir: cfg.dataDir, edgeAuth, log: this.#log.child({ module: 'media' }), openIndex: () => new SqliteMediaIndex({ db, now }), options: this.#mediaOptions });
       this.#media = media;
       await media.start();
+      // Phones' camera requests, relayed to the village's edge over sync (relay.ts).
+      const relay = new CloudRelay({ store, media, publish: (edgeId, msg) => sync.publishRelay(edgeId, msg), clock: this.#clock, log: this.#log.child({ module: 'relay' }), options: this.#relayOptions });
+      sync.setRelayHandler((edge, msg) => relay.onReply(edge, msg));
+      this.#relay = relay;
       // Phone sign-ins are counted in the database: a restart of the cloud does not reset a lockout.
       const phoneLogins = new LoginLimiter({ now, log: store.accounts.loginFailures });
-      this.#app = await buildCloudApi({ store, log: this.#log, trustProxy: cfg.http.trustProxy, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now, onCommit: () => this.#sync?.notify(), onPaired: () => this.#mosquittoFiles?.apply(), revokeEdge: (edgeId) => this.revokeEdge(edgeId), media, phoneLogins, observability: { metrics, liveness: () => cloudLiveness(store, sync) } });
+      this.#app = await buildCloudApi({ store, log: this.#log, trustProxy: cfg.http.trustProxy, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now, onCommit: () => this.#sync?.notify(), onPaired: () => this.#mosquittoFiles?.apply(), revokeEdge: (edgeId) => this.revokeEdge(edgeId), media, phoneLogins, relay, observability: { metrics, liveness: () => cloudLiveness(store, sync) } });
       await this.#app.listen({ host: cfg.http.host, port: cfg.http.port });
       this.#log.info({ http: this.httpPort, mqtt: cfg.mqtt.mode }, 'cloud started');
     } catch (err) {
@@ -197,6 +211,8 @@ export class Cloud {
   }
 
   async stop(): Promise<void> {
+    this.#relay?.stop();
+    this.#relay = undefined;
     await this.#app?.close();
     this.#app = undefined;
     await this.#media?.stop();

@@ -13,6 +13,7 @@ import type { CloudStore } from './store.ts';
 import type { CloudMedia } from './media.ts';
 import { registerMediaRoutes } from './media-routes.ts';
 import { phoneUser, registerPhoneApi } from './phone/api.ts';
+import type { CloudRelay } from './relay.ts';
 import { bearer } from './phone/router.ts';
 import { Village, type PhoneContext } from './phone/context.ts';
 import { METRICS_CONTENT_TYPE, type CloudMetrics } from './metrics.ts';
@@ -40,6 +41,8 @@ export interface CloudApiDeps {
   media?: CloudMedia;
   /** The phone API's failed sign-ins (phone/rate-limit.ts). */
   phoneLogins: LoginLimiter;
+  /** Camera pictures relayed from edges (relay.ts); absent: no camera routes for phones. */
+  relay?: CloudRelay;
   /** GET /metrics (operator token) and GET /healthz; absent: neither route. */
   observability?: { metrics: CloudMetrics; liveness: () => string[] };
 }
@@ -136,7 +139,7 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     });
   }
   const fail = (code: CloudErrorCode, message: string): Error => new CunboxError(code, message);
-  const phoneContext: PhoneContext = { store: deps.store, log: deps.log.child({ module: 'phone' }), now: deps.now, onCommit: deps.onCommit, fail, media: deps.media, logins: deps.phoneLogins };
+  const phoneContext: PhoneContext = { store: deps.store, log: deps.log.child({ module: 'phone' }), now: deps.now, onCommit: deps.onCommit, fail, media: deps.media, logins: deps.phoneLogins, relay: deps.relay };
   const villageOf = (id: number) => {
     const v = deps.store.village(id);
     if (!v) throw new CunboxError('NOT_FOUND', `no village ${id}`);

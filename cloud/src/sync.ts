@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ReconnectingMqttPeer } from '@cunbox/shared/mqtt-peer';
-import { CLOUD_SUBSCRIPTIONS, MAX_BATCH_BYTES, SendWindow, deadLetterCopy, fitBatch, decode, encode, topic, type Channel, type Clock, type TopicMap } from '@cunbox/shared';
+import { CLOUD_SUBSCRIPTIONS, MAX_BATCH_BYTES, SendWindow, deadLetterCopy, fitBatch, decode, encode, topic, type Channel, type Clock, type TopicMap, type RelayReplyMessage, type RelayRequestMessage } from '@cunbox/shared';
 import type { Logger } from 'pino';
 import { DEAD_LETTERS_PER_EDGE, type CloudStore, type DeadLetterInput, type EdgeRecord } from './store.ts';
 
@@ -39,6 +39,8 @@ export class CloudSync {
    */
   readonly #deadLetters = new Map<string | null, DeadLetterInput[]>();
   readonly #deadDropped = new Map<string | null, number>();
+  /** Relay answers from edges go here (relay.ts); none set: dead-lettered. */
+  #onRelay: ((edge: EdgeRecord, msg: RelayReplyMessage) => void) | undefined;
   /** Counts for tests and the status API. */
   readonly stats = { received: 0, deadLettered: 0, acksSent: 0, opsApplied: 0, opsDuplicate: 0, eventsIngested: 0 };
 
@@ -102,6 +104,18 @@ export class CloudSync {
   /** A village's cloud-made ops are waiting: push them to its edges now rather than at the next tick. */
   notify(): void {
     this.#pumpAll();
+  }
+
+  /** Where relay answers go (set once by the composition root). */
+  setRelayHandler(handler: (edge: EdgeRecord, msg: RelayReplyMessage) => void): void {
+    this.#onRelay = handler;
+  }
+
+  /** A relay request: QoS 0, outside the ops' window and never resent (relay.ts bounds the wait). False: not connected to the broker. */
+  publishRelay(edgeId: string, msg: RelayRequestMessage): boolean {
+    if (!this.#peer.connected) return false;
+    this.#peer.publish(topic(edgeId, 'down/relay'), encode('down/relay', msg), { qos: 0 });
+    return true;
   }
 
   #publish<C extends Channel>(edgeId: string, channel: C, msg: TopicMap[C]): void {
@@ -183,6 +197,9 @@ export class CloudSync {
         }
         case 'up/users':
           return this.#onUsers(edge, d.msg);
+        case 'up/relay':
+          if (!this.#onRelay) return this.#reject(t, edge.edgeId, 'relay is not enabled on this cloud', payload);
+          return this.#onRelay(edge, d.msg);
         case 'presence':
           // The will of a connection can come after a newer presence (a clean stop, a reconnect): not news.
           if (!this.#store.setPresence(edge.edgeId, d.msg)) return void this.#log.debug({ edgeId: edge.edgeId, at: d.msg.at, online: d.msg.online }, 'older presence ignored');

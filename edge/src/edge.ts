@@ -36,6 +36,8 @@ import { SnapshotService } from './playback/snapshots.ts';
 import { SyncClient } from './sync/client.ts';
 import { readCredentials } from './sync/credentials.ts';
 import { MediaUploader } from './sync/media-uploader.ts';
+import type { EdgeRelay } from './sync/relay.ts';
+import { edgeRelayFor } from './sync/relay-parts.ts';
 import { MediaDownloader } from './sync/media-downloader.ts';
 import { missingTicketPhotos } from './governance/media.ts';
 import { MediaQueue, collectTicketPhotos } from './sync/media-queue.ts';
@@ -103,6 +105,7 @@ export class Edge {
   #live: LiveService | undefined;
   #snapshots: SnapshotService | undefined;
   #sync: SyncClient | undefined;
+  #relay: EdgeRelay | undefined;
   #media: MediaUploader | undefined;
   #mediaDown: MediaDownloader | undefined;
   #metrics: EdgeMetrics | undefined;
@@ -331,6 +334,13 @@ export class Edge {
         if (credentials.edgeId !== config.cloud.edgeId) throw new Error(`cloud.edge_id ${config.cloud.edgeId} does not match the credentials file (${credentials.edgeId})`);
         const store = this.#governance?.store ?? new OpStore({ db, clock, log: log.child({ module: 'oplog' }), models: governanceModels, hooks: { ticket: footageHoldHook(db, holds) }, cipher });
         this.#sync = new SyncClient({ db, store, clock, log: log.child({ module: 'sync' }), credentials, audit });
+        // Phones ask through the cloud for a camera's picture (docs/design/relay.md): where the edge has pictures to give.
+        if (this.#snapshots) {
+          const cloudCreds = { edgeId: credentials.username, password: credentials.password };
+          const recordings = { index, layout: this.layout, spawner: this.#deps.spawner ?? nodeSpawner, ffmpegPath: config.recorder.ffmpegPath };
+          this.#relay = edgeRelayFor({ db, clock, log: log.child({ module: 'relay' }), registry, snapshots: this.#snapshots, recordings, tmpDir: this.layout.absolute('relay-tmp'), audit, sync: this.#sync, cloudUrl: config.cloud.url, credentials: cloudCreds });
+          await this.#relay.start();
+        }
         this.#sync.start();
         // Photos travel beside the ops, over HTTP under a bandwidth cap: they never delay an op ack.
         this.#media = new MediaUploader({
@@ -397,11 +407,12 @@ export class Edge {
     };
     const recorders = this.#recorder?.stop().catch((err: unknown) => this.#deps.log.error({ err }, 'stopping the recorders failed'));
     await step('new work (API, uploads, live, exports, backup)', () =>
-      Promise.all([this.#media?.stop(), this.#mediaDown?.stop(), this.#stopApi(), this.#live?.stop(), this.#snapshots?.stop(), this.#parts?.exports.stop(), this.#backup?.stop(), this.#onvifEvents?.stop(), this.#motion?.stop()]),
+      Promise.all([this.#relay?.stop(), this.#media?.stop(), this.#mediaDown?.stop(), this.#stopApi(), this.#live?.stop(), this.#snapshots?.stop(), this.#parts?.exports.stop(), this.#backup?.stop(), this.#onvifEvents?.stop(), this.#motion?.stop()]),
     );
     this.#onvifEvents = undefined;
     this.#motion = undefined;
     this.#media = undefined;
+    this.#relay = undefined;
     this.#mediaDown = undefined;
     this.#backup = undefined;
     this.#http = undefined;

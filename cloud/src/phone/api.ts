@@ -21,6 +21,7 @@ import { announcementRoutes } from './announcements.ts';
 import { partyRoutes } from './party.ts';
 import { eventRoutes } from './events.ts';
 import { photoRoutes } from './photos.ts';
+import { cameraRoutes } from './cameras.ts';
 
 const PHONE_PREFIX = '/api/v1/villages/:villageId';
 
@@ -131,6 +132,7 @@ export async function registerPhoneApi(app: FastifyInstance, ctx: PhoneContext):
       partyRoutes(router, ctx);
       eventRoutes(router, ctx);
       photoRoutes(router, ctx);
+      cameraRoutes(router, ctx, ctx.relay);
     },
     { prefix: PHONE_PREFIX },
   );

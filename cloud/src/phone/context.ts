@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { CloudErrorCode } from '../errors.ts';
 import type { CloudStore } from '../store.ts';
 import type { CloudMedia } from '../media.ts';
+import type { CloudRelay } from '../relay.ts';
 import type { VillageUser } from '../accounts.ts';
 import type { LoginLimiter } from './rate-limit.ts';
 
@@ -23,6 +24,8 @@ export interface PhoneContext {
   fail: (code: CloudErrorCode, message: string) => Error;
   /** Uploaded media (media.ts); absent: phones cannot attach photos. */
   media?: CloudMedia;
+  /** Camera pictures relayed from the village's edge (relay.ts); absent: no camera routes. */
+  relay?: CloudRelay;
   /** Failed sign-ins per account and per address, counted in the database: a restart of the cloud does not reset a lockout. */
   logins: LoginLimiter;
 }

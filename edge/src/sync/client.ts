@@ -17,7 +17,7 @@
  * its reason and logged; the stream goes on.
  */
 import { ReconnectingMqttPeer } from '@cunbox/shared/mqtt-peer';
-import { MAX_BATCH_BYTES, SendWindow, deadLetterCopy, decode, minimiseOpForCloud, edgeSubscriptions, encode, fitBatch, opId, topic, type Channel, type SyncEvent, type TopicMap } from '@cunbox/shared';
+import { MAX_BATCH_BYTES, SendWindow, deadLetterCopy, decode, minimiseOpForCloud, edgeSubscriptions, encode, fitBatch, opId, topic, type Channel, type SyncEvent, type TopicMap, type RelayReplyMessage, type RelayRequestMessage } from '@cunbox/shared';
 import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
@@ -115,6 +115,8 @@ export class SyncClient {
   /** Users sync: what the cloud was last sent, and when the table was last looked at. */
   #usersSent: { version: string; at: number } | null = null;
   #usersCheckedAt = 0;
+  /** Relay requests from the cloud go here (relay.ts); none set: they are dead-lettered like any unexpected message. */
+  #onRelay: ((req: RelayRequestMessage) => void) | undefined;
   readonly stats = { connects: 0, deadLettered: 0, batchesSent: 0 };
 
   constructor(deps: SyncClientDeps) {
@@ -205,6 +207,16 @@ export class SyncClient {
     this.#publish('up/hello', { v: 1, node: this.#deps.store.node, appliedSeq: peer.applied_seq, ownSeq: this.#deps.store.lastLocalSeq(), ...(peer.audit_applied > 0 ? { auditSeq: peer.audit_applied } : {}) });
   }
 
+  /** Where relay requests go (set once by the composition root, before start). */
+  setRelayHandler(handler: (req: RelayRequestMessage) => void): void {
+    this.#onRelay = handler;
+  }
+
+  /** A relay answer: QoS 0, never queued behind the ops' window nor resent (a late answer helps nobody). */
+  publishRelay(msg: RelayReplyMessage): void {
+    this.#mqtt.publish(topic(this.#deps.credentials.edgeId, 'up/relay'), encode('up/relay', msg), { qos: 0 });
+  }
+
   #publish<C extends Channel>(channel: C, msg: TopicMap[C], retain = false): void {
     this.#mqtt.publish(topic(this.#deps.credentials.edgeId, channel), encode(channel, msg), { qos: 1, retain });
   }
@@ -262,6 +274,9 @@ export class SyncClient {
           return this.#onOps(d.msg, t, payload);
         case 'down/audit':
           return this.#onAudit(d.msg, t, payload);
+        case 'down/relay':
+          if (!this.#onRelay) return this.#deadLetter(t, 'relay is not enabled on this edge', payload);
+          return this.#onRelay(d.msg);
         default:
           return this.#deadLetter(t, `channel ${d.channel} is not a downlink`, payload);
       }

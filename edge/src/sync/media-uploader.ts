@@ -61,6 +61,21 @@ const RESTART_STATUSES = new Set([404, 410, 422]);
 /** Answers no retry can fix: the file is larger than the cloud accepts, or its metadata is refused. */
 const FATAL_STATUSES = new Set([400, 413]);
 
+/** The edge's Basic credentials for the cloud's media routes. */
+export const edgeBasicAuth = (c: { edgeId: string; password: string }): string => `Basic ${Buffer.from(`${c.edgeId}:${c.password}`).toString('base64')}`;
+
+/** Asks the cloud whether it already holds these bytes for our village: then nothing needs to travel (it records the new kind and ref). */
+export async function claimAtCloud(cloudUrl: string, auth: string, f: { sha256: string; size: number; kind: string; ref: string; mime?: string | null }): Promise<boolean> {
+  const res = await fetch(new URL('/api/media/claims', cloudUrl), {
+    method: 'POST',
+    headers: { authorization: auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ sha256: f.sha256, size: f.size, kind: f.kind, ref: f.ref, ...(f.mime ? { mime: f.mime } : {}) }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  if (!res.ok) throw new Error(`claim: HTTP ${res.status}`);
+  return ((await res.json()) as { stored?: boolean }).stored === true;
+}
+
 /** Wraps each request body in the shared throttle and counts what left. */
 class ThrottledHttpStack implements HttpStack {
   readonly #inner = new DefaultHttpStack({});
@@ -112,7 +127,7 @@ export class MediaUploader {
     this.#opts = { ...defaultMediaUploaderOptions, ...deps.options };
     const bucket = new TokenBucket({ clock: deps.clock, bytesPerSecond: this.#opts.bytesPerSecond });
     this.#stack = new ThrottledHttpStack(bucket, deps.clock, (n) => (this.stats.bytesSent += n));
-    this.#auth = `Basic ${Buffer.from(`${deps.credentials.edgeId}:${deps.credentials.password}`).toString('base64')}`;
+    this.#auth = edgeBasicAuth(deps.credentials);
   }
 
   start(): void {
@@ -208,15 +223,8 @@ export class MediaUploader {
   }
 
   /** Asks the cloud whether it already holds these bytes for our village: then nothing is sent. */
-  async #claim(item: MediaItem): Promise<boolean> {
-    const res = await fetch(new URL('/api/media/claims', this.#deps.cloudUrl), {
-      method: 'POST',
-      headers: { authorization: this.#auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ sha256: item.sha256, size: item.size, kind: item.kind, ref: item.ref, ...(item.mime ? { mime: item.mime } : {}) }),
-      signal: AbortSignal.timeout(30_000),
-    });
-    if (!res.ok) throw new Error(`claim: HTTP ${res.status}`);
-    return ((await res.json()) as { stored?: boolean }).stored === true;
+  #claim(item: MediaItem): Promise<boolean> {
+    return claimAtCloud(this.#deps.cloudUrl, this.#auth, item);
   }
 
   #tus(item: MediaItem, file: string): Promise<'ok' | 'aborted' | DetailedError> {

@@ -778,6 +778,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/villages/{villageId}/cameras/{cameraId}/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A camera's latest picture, fetched from the village's edge (a few seconds old at most); 504 when the edge does not answer in time
+         * @description Access: video.wall
+         */
+        get: operations["phoneGetCamerasByCameraIdSnapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/villages/{villageId}/cameras/{cameraId}/clip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A clip of a camera's recordings, from and to in epoch ms (at most 60 s), cut by the village's edge as MP4; 504 when the edge does not answer in time
+         * @description Access: video.view
+         */
+        get: operations["phoneGetCamerasByCameraIdClip"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3229,6 +3269,91 @@ export interface operations {
                             height: number;
                         };
                     };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    phoneGetCamerasByCameraIdSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+                cameraId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The picture; x-snapshot-time says when the edge took it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    phoneGetCamerasByCameraIdClip: {
+        parameters: {
+            query: {
+                from: number;
+                to: number;
+            };
+            header?: never;
+            path: {
+                villageId: number;
+                cameraId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The clip as recorded (no transcoding: an H.265 camera gives H.265); gaps in the recording are closed up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "video/mp4": string;
                 };
             };
             /** @description Every error: a stable code from the error table, a message, sometimes details */

@@ -35,6 +35,8 @@ export const ERROR_TABLE = {
   INVALID_RANGE: { exit: 64, status: 400 },
   NO_FOOTAGE: { exit: 66, status: 404 },
   EXPORT_FAILED: { exit: 74, status: 500 },
+  // A phone's request relayed through the cloud to the village's edge got no answer in time.
+  RELAY_TIMEOUT: { exit: 75, status: 504 },
   // Pairing an edge with the cloud: the one-time code is the credential.
   PAIR_CODE_INVALID: { exit: 77, status: 403 },
 } as const satisfies Record<string, { exit: number; status: number }>;

@@ -227,6 +227,40 @@ export interface UsersMessage {
 /** A village has tens to hundreds of accounts; this bound keeps a snapshot well under MAX_PAYLOAD_BYTES. */
 export const MAX_SYNC_USERS = 800;
 
+/**
+ * Cloud → edge: a phone asks, through the cloud, for something of a camera
+ * (docs/design/relay.md). Sent at QoS 0 and never retried: an answer late
+ * enough to need a retry is an answer nobody waits for. `user` is the phone
+ * user the cloud checked; the edge checks the same user's camera permission
+ * again against its own accounts before it answers.
+ */
+export type RelayRequestMessage = RelayRequestBase & ({ kind: 'snapshot' } | { kind: 'clip'; fromMs: number; toMs: number });
+interface RelayRequestBase {
+  v: 1;
+  /** 32 hex digits, unique per request: the edge's upload names it (media ref `relay-<id>`). */
+  id: string;
+  cameraId: number;
+  user: string;
+  /** The cloud's clock when it asked, and after which nobody waits for the answer. */
+  at: number;
+  expiresAt: number;
+}
+/** The longest clip a phone may ask for through the relay: it travels whole, within one request's wait. */
+export const MAX_RELAY_CLIP_MS = 60_000;
+/** Why the edge did not answer a relay request with media. */
+export const RELAY_REFUSALS = ['forbidden', 'not-found', 'no-footage', 'too-large', 'unavailable', 'busy', 'expired'] as const;
+export type RelayRefusal = (typeof RELAY_REFUSALS)[number];
+/**
+ * Edge → cloud, QoS 0: how a relay request ended. The bytes never travel on
+ * MQTT: the edge uploads them over its outbound HTTP connection (the media
+ * channel, content-addressed) first, then names them here by hash.
+ */
+export type RelayReplyMessage =
+  | { v: 1; id: string; ok: true; sha256: string; bytes: number; mime: string; capturedAt: number }
+  | { v: 1; id: string; ok: false; reason: RelayRefusal; message: string };
+/** A relay request id: 32 hex digits. */
+export const RELAY_ID_PATTERN = /^[0-9a-f]{32}$/;
+
 /** Every topic channel, who publishes it, and its payload type. */
 export interface TopicMap {
   'up/ops': OpsMessage;
@@ -234,10 +268,12 @@ export interface TopicMap {
   'up/ack': AckMessage;
   'up/hello': HelloMessage;
   'up/users': UsersMessage;
+  'up/relay': RelayReplyMessage;
   'down/ops': OpsMessage;
   'down/ack': AckMessage;
   'down/hello': HelloMessage;
   'down/audit': AuditMessage;
+  'down/relay': RelayRequestMessage;
   presence: PresenceMessage;
 }
 export type Channel = keyof TopicMap;
@@ -376,6 +412,55 @@ export const topicSchemas: Record<Channel, object> = {
       },
     },
   },
+  'up/relay': {
+    oneOf: [
+      {
+        type: 'object',
+        additionalProperties: false,
+        required: ['v', 'id', 'ok', 'sha256', 'bytes', 'mime', 'capturedAt'],
+        properties: {
+          v,
+          id: { type: 'string', pattern: RELAY_ID_PATTERN.source },
+          ok: { const: true },
+          sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'The uploaded file (media channel, kind relay-snapshot or relay-clip, ref relay-<id>).' },
+          bytes: { type: 'integer', minimum: 1 },
+          mime: { enum: ['image/jpeg', 'video/mp4'] },
+          capturedAt: { type: 'integer', minimum: 0, description: "When the picture was taken (a clip: where it starts), by the edge's clock." },
+        },
+      },
+      {
+        type: 'object',
+        additionalProperties: false,
+        required: ['v', 'id', 'ok', 'reason', 'message'],
+        properties: {
+          v,
+          id: { type: 'string', pattern: RELAY_ID_PATTERN.source },
+          ok: { const: false },
+          reason: { enum: [...RELAY_REFUSALS], description: 'forbidden: the edge refuses this user this camera; not-found: no such camera; no-footage: nothing recorded in the range; too-large: the clip is larger than the edge may send; unavailable: no picture; busy: too many relays at once; expired: it came too late.' },
+          message: { type: 'string', maxLength: 300 },
+        },
+      },
+    ],
+  },
+  'down/relay': {
+    type: 'object',
+    required: ['v', 'id', 'kind', 'cameraId', 'user', 'at', 'expiresAt'],
+    properties: {
+      v,
+      id: { type: 'string', pattern: RELAY_ID_PATTERN.source },
+      kind: { enum: ['snapshot', 'clip'] },
+      cameraId: { type: 'integer', minimum: 1 },
+      user: { type: 'string', minLength: 1, maxLength: 64, description: 'The phone user the cloud checked; the edge checks them again.' },
+      at: { type: 'integer', minimum: 0 },
+      expiresAt: { type: 'integer', minimum: 0, description: "The cloud's clock; the edge compares it with its own only to drop what is far too late." },
+      fromMs: { type: 'integer', minimum: 0, description: 'clip: the range, epoch ms, at most MAX_RELAY_CLIP_MS long.' },
+      toMs: { type: 'integer', minimum: 1 },
+    },
+    oneOf: [
+      { additionalProperties: false, properties: { v: true, id: true, kind: { const: 'snapshot' }, cameraId: true, user: true, at: true, expiresAt: true } },
+      { additionalProperties: false, required: ['fromMs', 'toMs'], properties: { v: true, id: true, kind: { const: 'clip' }, cameraId: true, user: true, at: true, expiresAt: true, fromMs: true, toMs: true } },
+    ],
+  },
   presence: { type: 'object', additionalProperties: false, required: ['v', 'online', 'at'], properties: { v, online: { type: 'boolean' }, at: { type: 'integer', description: 'Epoch ms when the state began, strictly increasing per edge.' } } },
 };
 
@@ -436,6 +521,10 @@ export function decode(topicName: string, payload: Uint8Array): Decoded | Reject
   if (!validate(data)) {
     const e = validate.errors?.[0];
     return { ok: false, edgeId, reason: `schema: ${e ? `${e.instancePath || '/'} ${e.message ?? ''}` : 'invalid'}` };
+  }
+  if (channel === 'down/relay') {
+    const r = data as RelayRequestMessage;
+    if (r.kind === 'clip' && !(r.toMs > r.fromMs && r.toMs - r.fromMs <= MAX_RELAY_CLIP_MS)) return { ok: false, edgeId, reason: `clip range must be 1 ms to ${MAX_RELAY_CLIP_MS} ms long` };
   }
   if (channel.endsWith('/ops')) {
     for (const op of (data as OpsMessage).ops) {

@@ -1,0 +1,92 @@
+/**
+ * A camera's picture, or a clip of its recordings, for a phone, relayed from
+ * the village's edge (relay.ts;
+ * docs/design/relay.md). The cloud checks the caller's camera scope (the
+ * restriction synced from the edge, by the shared rule) before it asks the
+ * edge, and the edge checks it again against its own accounts. Every request
+ * is audited, whatever its outcome; the row reaches the edge's audit log too.
+ */
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { cameraScope, CunboxError, MAX_RELAY_CLIP_MS } from '@cunbox/shared';
+import type { FastifyReply } from 'fastify';
+import type { PhoneRouter } from './router.ts';
+import type { Call, PhoneContext, Village } from './context.ts';
+import type { CloudRelay } from '../relay.ts';
+
+const JPEG_REPLY = { description: 'The picture; x-snapshot-time says when the edge took it', content: { 'image/jpeg': { schema: { type: 'string', format: 'binary' } } } };
+const MP4_REPLY = { description: 'The clip as recorded (no transcoding: an H.265 camera gives H.265); gaps in the recording are closed up', content: { 'video/mp4': { schema: { type: 'string', format: 'binary' } } } };
+const EPOCH_MS = { type: 'integer', minimum: 0, maximum: 8_640_000_000_000_000 };
+
+/** The camera scope of the caller (the restriction synced from the edge, by the shared rule): outside it, 403 and an audit row. */
+function requireCamera(ctx: PhoneContext, call: Pick<Call, 'user' | 'ip'>, village: Village, action: string, cameraId: number, detail: Record<string, unknown> = {}): void {
+  const scope = cameraScope(call.user.role, call.user.cameras);
+  if (scope !== undefined && !scope.has(cameraId)) {
+    village.audit(call, action, `camera:${cameraId}`, { ...detail, outcome: 'forbidden' });
+    // The same answer whether or not the camera exists: no hint about cameras one may not see.
+    throw ctx.fail('FORBIDDEN', `you may not see camera ${cameraId}`);
+  }
+}
+
+export function cameraRoutes(router: PhoneRouter, ctx: PhoneContext, relay: CloudRelay | undefined): void {
+  if (!relay) return;
+  router.route<unknown, unknown, { cameraId: number }>({
+    method: 'GET',
+    url: '/cameras/:cameraId/snapshot',
+    access: 'video.wall',
+    params: { cameraId: { type: 'integer', minimum: 1 } },
+    summary: "A camera's latest picture, fetched from the village's edge (a few seconds old at most); 504 when the edge does not answer in time",
+    reply: JPEG_REPLY,
+    handler: async (call, village, reply) => {
+      const { cameraId } = call.params;
+      const target = `camera:${cameraId}`;
+      requireCamera(ctx, call, village, 'relay.snapshot', cameraId);
+      let picture: Awaited<ReturnType<CloudRelay['snapshot']>>;
+      try {
+        picture = await relay.snapshot(call.villageId, call.user.username, cameraId);
+      } catch (err) {
+        village.audit(call, 'relay.snapshot', target, { outcome: err instanceof CunboxError ? err.code : 'INTERNAL' });
+        throw err;
+      }
+      village.audit(call, 'relay.snapshot', target, { outcome: 'served', cached: picture.cached, sha256: picture.sha256 });
+      const data = await readFile(picture.path);
+      // The route's reply is binary (described for OpenAPI by its content type): send it untyped.
+      const raw = reply as unknown as FastifyReply;
+      return raw
+        .header('content-type', 'image/jpeg')
+        .header('cache-control', 'private, no-store')
+        .header('x-snapshot-time', new Date(picture.capturedAt).toISOString())
+        .header('x-relay-cached', picture.cached ? '1' : '0')
+        .send(data);
+    },
+  });
+
+  router.route<unknown, { from: number; to: number }, { cameraId: number }>({
+    method: 'GET',
+    url: '/cameras/:cameraId/clip',
+    access: 'video.view',
+    params: { cameraId: { type: 'integer', minimum: 1 } },
+    query: { type: 'object', additionalProperties: false, required: ['from', 'to'], properties: { from: EPOCH_MS, to: EPOCH_MS } },
+    summary: `A clip of a camera's recordings, from and to in epoch ms (at most ${MAX_RELAY_CLIP_MS / 1000} s), cut by the village's edge as MP4; 504 when the edge does not answer in time`,
+    reply: MP4_REPLY,
+    handler: async (call, village, reply) => {
+      const { cameraId } = call.params;
+      const range = { fromMs: call.query.from, toMs: call.query.to };
+      if (!(range.toMs > range.fromMs)) throw ctx.fail('INVALID_RANGE', 'to must be after from');
+      if (range.toMs - range.fromMs > MAX_RELAY_CLIP_MS) throw ctx.fail('INVALID_RANGE', `at most ${MAX_RELAY_CLIP_MS / 1000} s per clip`);
+      if (range.fromMs > ctx.now()) throw ctx.fail('INVALID_RANGE', 'that range is in the future');
+      const target = `camera:${cameraId}`;
+      requireCamera(ctx, call, village, 'relay.clip', cameraId, range);
+      let clip: Awaited<ReturnType<CloudRelay['clip']>>;
+      try {
+        clip = await relay.clip(call.villageId, call.user.username, cameraId, range);
+      } catch (err) {
+        village.audit(call, 'relay.clip', target, { ...range, outcome: err instanceof CunboxError ? err.code : 'INTERNAL' });
+        throw err;
+      }
+      village.audit(call, 'relay.clip', target, { ...range, outcome: 'served', cached: clip.cached, sha256: clip.sha256 });
+      const raw = reply as unknown as FastifyReply;
+      return raw.header('content-type', 'video/mp4').header('content-length', clip.bytes).header('cache-control', 'private, no-store').header('x-relay-cached', clip.cached ? '1' : '0').send(createReadStream(clip.path));
+    },
+  });
+}
