@@ -50,7 +50,7 @@ t.teardown(() => rig?.close());
 async function phone(username: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext(PHONE);
   const page = await context.newPage();
-  page.on('console', (m) => void (m.type() === 'error' && errors.push(`${username}: ${m.text()}`)));
+  page.on('console', (m) => void (m.type() === 'error' && errors.push(`${username}: ${m.text()} (${m.location().url})`)));
   page.on('pageerror', (e) => void errors.push(`${username}: ${e.message}`));
   await page.goto(`${base}/m/?v=${village.villageId}`);
   await page.locator('#username').fill(username);
@@ -121,7 +121,7 @@ t.test('随手拍 → dispatch → start → resolve → confirm, with notices, 
   t.ok(sentBytes > 0 && sentBytes < photo.length / 4, `the photo was compressed on the phone (${photo.length} → ${sentBytes} bytes)`);
   await villager.page.locator('[data-test=report-message]', { hasText: '已提交' }).waitFor();
 
-  const token = await villager.page.evaluate(() => JSON.parse(localStorage.getItem('cunbox.m.session')!).token as string);
+  const token = await villager.page.evaluate<string>("JSON.parse(localStorage.getItem('cunbox.m.session')).token");
   const mine = await http(rig, 'GET', `/api/v1/villages/${village.villageId}/tickets?mine=true`, { token });
   const ticket = mine.json.tickets.find((x: TicketState) => x.description === '桥头有垃圾堆') as TicketState;
   t.match(ticket, { category: 'garbage', place: '东村桥头', status: 'submitted', reporter: 'zhangsan' });
@@ -169,15 +169,20 @@ t.test('随手拍 → dispatch → start → resolve → confirm, with notices, 
 
 t.test('a report made without signal is kept and sent once when the link returns', async (t) => {
   const { context, page } = await phone('zhangsan');
-  const token = await page.evaluate(() => JSON.parse(localStorage.getItem('cunbox.m.session')!).token as string);
+  const token = await page.evaluate<string>("JSON.parse(localStorage.getItem('cunbox.m.session')).token");
   const count = async () => ((await http(rig, 'GET', `/api/v1/villages/${village.villageId}/tickets?mine=true`, { token })).json.tickets as TicketState[]).filter((x) => x.description === '村口路灯不亮').length;
 
+  // The app shell is cached by the service worker before the signal goes.
+  await page.evaluate('navigator.serviceWorker.ready.then(() => true)');
   await context.setOffline(true);
   await report(page, { category: 'facility', description: '村口路灯不亮', place: '村口', photo: await cameraPhoto() });
   await page.locator('[data-test=report-message]', { hasText: '无信号' }).waitFor();
   await page.locator('[data-test=waiting]', { hasText: '1' }).waitFor();
   t.equal(await count(), 0, 'nothing reached the cloud while offline');
-  // Reloading without signal: the report survives (IndexedDB), the shell comes from the service worker.
+  // Reloading without signal: the shell comes from the service worker, the report is still there (IndexedDB).
+  await page.reload();
+  await page.locator('[data-test=waiting]', { hasText: '1' }).waitFor();
+  t.equal(await count(), 0, 'still nothing at the cloud');
   await check(t, page, 'offline-queued');
 
   await context.setOffline(false);

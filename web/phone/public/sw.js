@@ -4,8 +4,15 @@
 const CACHE = 'cunbox-m-v1';
 const SHELL = ['/m/', '/m/manifest.webmanifest', '/m/icon.svg'];
 
+// The shell and the hashed files its page names: the app opens with no signal from the first visit on.
+async function precache() {
+  const cache = await caches.open(CACHE);
+  await cache.addAll(SHELL);
+  const html = await (await cache.match('/m/')).text();
+  await cache.addAll([...html.matchAll(/(?:src|href)="(\/m\/assets\/[^"]+)"/g)].map((m) => m[1]));
+}
 self.addEventListener('install', (e) => {
-  e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
+  e.waitUntil(precache().then(() => self.skipWaiting()));
 });
 self.addEventListener('activate', (e) => {
   e.waitUntil(caches.keys().then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k)))).then(() => self.clients.claim()));
