@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import type { AnnouncementState, TicketState } from '@cunbox/shared';
+import type { AnnouncementState, HelpRequestState, TicketState } from '@cunbox/shared';
 import { aedesRig, type BrokerRig } from '@cunbox/test-support/brokers';
 import { launchChromium } from '@cunbox/test-support/chromium';
 import { tmpDir } from '@cunbox/test-support/tmp';
@@ -222,6 +222,26 @@ t.test('announcements: what the village published, on the phone', async (t) => {
   await page.locator('[data-tab=report]', { hasText: 'Report' }).waitFor();
   await page.locator('[data-test=lang]').click();
   await page.locator('[data-tab=report]', { hasText: '随手拍' }).waitFor();
+  await context.close();
+});
+
+t.test('help requests: ask on the phone, the edge has it, the list shows it', async (t) => {
+  const staff = { username: 'wangfang', role: 'cadre' } as const;
+  const resident = edge.gov.help.createResident(staff, { name: '张三', idNumber: '110101199003071234', phone: '13812345678', gridWorker: 'liwei', username: 'zhangsan' });
+  await waitFor('resident at the cloud', () => rig.cloud.store.entity(village.villageId, 'resident', resident.id) !== undefined);
+  const { context, page } = await phone('zhangsan');
+  await page.locator('[data-tab=help]').click();
+  await page.locator('[data-test=help-type] option[value=medical]').waitFor({ state: 'attached' });
+  await page.locator('[data-test=help-type]').selectOption('medical');
+  await page.locator('[data-test=help-description]').fill('需要陪同去县医院');
+  await page.locator('[data-test=help-urgent]').check();
+  await page.locator('[data-test=help-submit]').click();
+  const card = page.locator('[data-help]', { hasText: '需要陪同去县医院' });
+  await card.locator('[data-test=status]', { hasText: '已提交' }).waitFor();
+  const id = (await card.getAttribute('data-help'))!;
+  await waitFor('help request at the edge', () => edge.gov.store.get<HelpRequestState>('help_request', id) !== undefined);
+  t.match(edge.gov.store.get<HelpRequestState>('help_request', id), { urgent: true, residentId: resident.id, type: 'medical' });
+  await check(t, page, 'help');
   await context.close();
 });
 
