@@ -12,9 +12,18 @@ const root = join(import.meta.dirname, '..');
 const webDir = join(root, 'web');
 
 export function buildWeb(outDir: string): void {
+  vite([], { CUNBOX_WEB_OUT: outDir });
+}
+
+/** The phone app (web/phone, its own Vite config), served by the cloud under /m/. */
+export function buildPhone(outDir: string): void {
+  vite(['--config', 'vite.phone.config.ts'], { CUNBOX_PHONE_OUT: outDir });
+}
+
+function vite(args: string[], env: Record<string, string>): void {
   // vite's package.json does not export its bin: find the package, then the file.
-  const vite = join(dirname(createRequire(join(webDir, 'package.json')).resolve('vite/package.json')), 'bin/vite.js');
-  execFileSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: webDir, env: { ...process.env, CUNBOX_WEB_OUT: outDir }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const bin = join(dirname(createRequire(join(webDir, 'package.json')).resolve('vite/package.json')), 'bin/vite.js');
+  execFileSync(process.execPath, [bin, 'build', ...args, '--logLevel', 'warn'], { cwd: webDir, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
 function listFiles(dir: string): string[] {
@@ -34,9 +43,9 @@ export function webSourceHash(): string {
   return h.digest('hex').slice(0, 16);
 }
 
-/** A build of the current sources under .cache/web-<hash>, built only when the sources changed. */
-export function cachedWebBuild(): string {
-  const out = join(root, '.cache', `web-${webSourceHash()}`);
+/** A build of the current sources under .cache/web-<hash> (or phone-<hash>), built only when the sources changed. */
+export function cachedWebBuild(app: 'web' | 'phone' = 'web'): string {
+  const out = join(root, '.cache', `${app}-${webSourceHash()}`);
   if (existsSync(join(out, 'index.html'))) {
     const now = new Date();
     utimesSync(out, now, now); // recently used: the prune keeps it
@@ -46,7 +55,7 @@ export function cachedWebBuild(): string {
   // Build beside, then rename: a concurrent run never serves a half-written build.
   const tmp = `${out}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
-  buildWeb(tmp);
+  (app === 'phone' ? buildPhone : buildWeb)(tmp);
   try {
     renameSync(tmp, out);
   } catch {
@@ -57,19 +66,19 @@ export function cachedWebBuild(): string {
 }
 
 /** Builds kept in .cache: a few, so switching between branches does not rebuild each time. */
-const KEEP_BUILDS = 3;
+const KEEP_BUILDS = 6;
 function pruneOldBuilds(cache: string, keep: number): void {
   const builds = readdirSync(cache)
-    .filter((n) => /^web-[0-9a-f]{16}$/.test(n))
+    .filter((n) => /^(web|phone)-[0-9a-f]{16}$/.test(n))
     .map((n) => ({ path: join(cache, n), at: statSync(join(cache, n)).mtimeMs }))
     .sort((a, b) => b.at - a.at);
   for (const old of builds.slice(keep)) rmSync(old.path, { recursive: true, force: true });
 }
 
 /** Gzipped size of what the first page load fetches: index.html's script and the chunks it preloads, and its CSS. */
-export function initialSize(dir: string): { jsKbGz: number; cssKbGz: number } {
+export function initialSize(dir: string, base = '/'): { jsKbGz: number; cssKbGz: number } {
   const html = readFileSync(join(dir, 'index.html'), 'utf8');
-  const refs = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+)"/g)].map((m) => m[1]!);
+  const refs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!).filter((r) => r.startsWith(`${base}assets/`)).map((r) => r.slice(base.length));
   const kb = (ext: string) => Math.round(refs.filter((r) => r.endsWith(ext)).reduce((n, r) => n + gzipSync(readFileSync(join(dir, r))).length, 0) / 102.4) / 10;
   return { jsKbGz: kb('.js'), cssKbGz: kb('.css') };
 }

@@ -2,11 +2,12 @@
 // plain ESM JavaScript with esbuild, so the appliance runs without a TypeScript
 // loader. Tests and development run the sources through tsx instead.
 //
-//   npx tsx scripts/build.ts            → edge/dist/cunbox.mjs, edge/dist/web/ (the browser app)
+//   npx tsx scripts/build.ts            → edge/dist/cunbox.mjs, edge/dist/web/ (the browser app),
+//                                          cloud/dist/m/ (the phone app the cloud serves at /m/)
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { buildWeb, initialSize } from './build-web.ts';
+import { buildPhone, buildWeb, initialSize } from './build-web.ts';
 
 const root = join(import.meta.dirname, '..');
 const edgePkg = JSON.parse(readFileSync(join(root, 'edge/package.json'), 'utf8')) as { dependencies: Record<string, string> };
@@ -57,4 +58,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   buildWeb(join(out, 'web'));
   const size = initialSize(join(out, 'web'));
   console.log(`built edge/dist/web (first load: ${size.jsKbGz} KB JS, ${size.cssKbGz} KB CSS gzipped)`);
+  // The phone app ships with the cloud, which serves it from cloud/dist/m (cloud/src/phone-web.ts).
+  const phoneOut = join(root, 'cloud/dist/m');
+  buildPhone(phoneOut);
+  const phone = initialSize(phoneOut, '/m/');
+  console.log(`built cloud/dist/m (first load: ${phone.jsKbGz} KB JS, ${phone.cssKbGz} KB CSS gzipped)`);
 }

@@ -22,6 +22,7 @@ import { CloudMetrics } from './metrics.ts';
 import { EdgeAuthenticator, type EdgeAuthOptions } from './edge-auth.ts';
 import { LoginLimiter, type LoginLimits } from './phone/rate-limit.ts';
 import { CloudRelay, type CloudRelayOptions } from './relay.ts';
+import { findPhoneAppRoot } from './phone-web.ts';
 
 export const SERVICE_USER = 'cunbox-cloud';
 
@@ -51,6 +52,7 @@ export class Cloud {
   #mosquittoFiles: MosquittoFiles | undefined;
   #relay: CloudRelay | undefined;
   readonly #relayOptions: Partial<CloudRelayOptions>;
+  readonly #phoneApp: string | null | undefined;
 
   /** `servicePassword`: tests that act as the service user pass one; otherwise it is random per start. `clock`: the system's unless a test drives time. */
   constructor(deps: {
@@ -62,8 +64,11 @@ export class Cloud {
     mediaOptions?: Partial<MediaOptions>;
     edgeAuth?: { limits?: Partial<LoginLimits>; options?: Partial<EdgeAuthOptions> };
     relayOptions?: Partial<CloudRelayOptions>;
+    /** The built phone app served at /m/; absent: cloud/dist/m when built (found at start), null: none. */
+    phoneApp?: string | null;
   }) {
     this.#relayOptions = deps.relayOptions ?? {};
+    this.#phoneApp = deps.phoneApp;
     this.#mediaOptions = deps.mediaOptions ?? {};
     this.#edgeAuth = deps.edgeAuth ?? {};
     this.#config = deps.config;
@@ -182,7 +187,7 @@ export class Cloud {
       this.#relay = relay;
       // Phone sign-ins are counted in the database: a restart of the cloud does not reset a lockout.
       const phoneLogins = new LoginLimiter({ now, log: store.accounts.loginFailures });
-      this.#app = await buildCloudApi({ store, log: this.#log, trustProxy: cfg.http.trustProxy, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now, onCommit: () => this.#sync?.notify(), onPaired: () => this.#mosquittoFiles?.apply(), revokeEdge: (edgeId) => this.revokeEdge(edgeId), media, phoneLogins, relay, observability: { metrics, liveness: () => cloudLiveness(store, sync) } });
+      this.#app = await buildCloudApi({ store, log: this.#log, trustProxy: cfg.http.trustProxy, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now, onCommit: () => this.#sync?.notify(), onPaired: () => this.#mosquittoFiles?.apply(), revokeEdge: (edgeId) => this.revokeEdge(edgeId), media, phoneLogins, relay, phoneApp: this.#phoneApp === undefined ? findPhoneAppRoot() : this.#phoneApp, observability: { metrics, liveness: () => cloudLiveness(store, sync) } });
       await this.#app.listen({ host: cfg.http.host, port: cfg.http.port });
       this.#log.info({ http: this.httpPort, mqtt: cfg.mqtt.mode }, 'cloud started');
     } catch (err) {

@@ -14,6 +14,7 @@ import type { CloudMedia } from './media.ts';
 import { registerMediaRoutes } from './media-routes.ts';
 import { phoneUser, registerPhoneApi } from './phone/api.ts';
 import type { CloudRelay } from './relay.ts';
+import { registerPhoneApp } from './phone-web.ts';
 import { bearer } from './phone/router.ts';
 import { Village, type PhoneContext } from './phone/context.ts';
 import { METRICS_CONTENT_TYPE, type CloudMetrics } from './metrics.ts';
@@ -43,6 +44,8 @@ export interface CloudApiDeps {
   phoneLogins: LoginLimiter;
   /** Camera pictures relayed from edges (relay.ts); absent: no camera routes for phones. */
   relay?: CloudRelay;
+  /** The built phone app to serve under /m/ (phone-web.ts); absent or null: none. */
+  phoneApp?: string | null;
   /** GET /metrics (operator token) and GET /healthz; absent: neither route. */
   observability?: { metrics: CloudMetrics; liveness: () => string[] };
 }
@@ -284,6 +287,7 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
 
   // The phone-facing API for the villages' own users (phone/api.ts).
   await registerPhoneApi(app, phoneContext);
+  if (deps.phoneApp) await registerPhoneApp(app, deps.phoneApp);
 
   return app;
 }

@@ -47,9 +47,10 @@ function cloudConfig(dir: string, mqtt: CloudConfig['mqtt']): CloudConfig {
   return { dataDir: join(dir, 'cloud'), http: { host: '127.0.0.1', port: 0 }, operatorToken: OPERATOR_TOKEN, mqtt };
 }
 
-export async function aedesRig(dir: string): Promise<BrokerRig> {
+/** `phoneApp`: a built phone app for the cloud to serve at /m/ (browser tests). */
+export async function aedesRig(dir: string, opts: { phoneApp?: string } = {}): Promise<BrokerRig> {
   const port = await freePort();
-  const cloud = new Cloud({ config: cloudConfig(dir, { mode: 'embedded', host: '127.0.0.1', port, publicUrl: null }), log, syncOptions: testSyncOptions, servicePassword: SERVICE_PASSWORD });
+  const cloud = new Cloud({ config: cloudConfig(dir, { mode: 'embedded', host: '127.0.0.1', port, publicUrl: null }), log, syncOptions: testSyncOptions, servicePassword: SERVICE_PASSWORD, phoneApp: opts.phoneApp ?? null });
   await cloud.start();
   return {
     name: 'aedes',

@@ -1,0 +1,117 @@
+/**
+ * The cloud's phone API (/api/v1/villages/:id/…), with the session token kept
+ * on the phone. The server decides every rule; the app only shows what /me's
+ * permissions allow and reports what the server answers.
+ */
+export interface PhoneUser {
+  username: string;
+  displayName: string | null;
+  role: string;
+  villageId: number;
+  permissions: string[];
+}
+export interface Ticket {
+  id: string;
+  category: string | null;
+  categoryName: string | null;
+  description: string;
+  place: string | null;
+  status: string;
+  statusNote: string | null;
+  reporter: string | null;
+  assignee: string | null;
+  photos: string[];
+  createdAt?: number;
+  updatedAt?: number;
+}
+export interface Category {
+  id: string;
+  name: string;
+  active: boolean;
+}
+export interface Session {
+  token: string;
+  villageId: number;
+  user: PhoneUser;
+}
+
+/** The server's refusal, in its own words (code and message). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+/** No answer at all: no signal, or the cloud unreachable. The report waits in the queue. */
+export class Offline extends Error {}
+
+const SESSION_KEY = 'cunbox.m.session';
+
+export function loadSession(): Session | null {
+  try {
+    return JSON.parse(localStorage.getItem(SESSION_KEY) ?? 'null') as Session | null;
+  } catch {
+    return null;
+  }
+}
+export function saveSession(s: Session | null): void {
+  if (s) localStorage.setItem(SESSION_KEY, JSON.stringify(s));
+  else localStorage.removeItem(SESSION_KEY);
+}
+
+export async function call<T>(session: Pick<Session, 'villageId'> & { token?: string }, method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (session.token) headers.authorization = `Bearer ${session.token}`;
+  let payload: BodyInit | undefined;
+  if (body instanceof FormData) payload = body;
+  else if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1/villages/${session.villageId}${path}`, { method, headers, body: payload });
+  } catch {
+    throw new Offline('no connection');
+  }
+  const text = await res.text();
+  const json = text ? (JSON.parse(text) as unknown) : undefined;
+  if (!res.ok) {
+    const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(res.status, err?.code ?? 'ERROR', err?.message ?? res.statusText);
+  }
+  return json as T;
+}
+
+export async function signIn(villageId: number, username: string, password: string): Promise<Session> {
+  const r = await call<{ token: string; user: PhoneUser }>({ villageId }, 'POST', '/login', { username, password });
+  return { token: r.token, villageId, user: r.user };
+}
+
+/** Uploads one (already compressed) photo; its media id for the ticket. */
+export async function uploadPhoto(s: Session, photo: Blob): Promise<string> {
+  const form = new FormData();
+  form.append('file', photo, 'photo.jpg');
+  const r = await call<{ media: { id: string } }>(s, 'POST', '/media', form);
+  return r.media.id;
+}
+
+export interface NewReport {
+  category: string;
+  description: string;
+  place?: string;
+  lat?: number;
+  lng?: number;
+}
+
+/** 随手拍: the photo first, then the ticket naming it. */
+export async function sendReport(s: Session, report: NewReport, photo: Blob | null): Promise<Ticket> {
+  const photos = photo ? [await uploadPhoto(s, photo)] : [];
+  const r = await call<{ ticket: Ticket }>(s, 'POST', '/tickets', { ...report, ...(photos.length ? { photos } : {}) });
+  return r.ticket;
+}
+
+export const can = (s: Session | null, permission: string): boolean => !!s?.user.permissions.includes(permission);
