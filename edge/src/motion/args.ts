@@ -60,8 +60,11 @@ export function motionCommand(i: MotionArgsInput): MotionCommand {
     'pipe:1',
     '-map', '0:v:0',
     '-fps_mode', 'passthrough',
-    '-vf', `${rate}scale=${i.thumbnailWidth}:-2`,
+    // A thumbnail: the cheapest scaler, and the standard Huffman tables instead of
+    // optimised ones (a second pass over every picture): ~4 % of an active feed's CPU.
+    '-vf', `${rate}scale=${i.thumbnailWidth}:-2:flags=fast_bilinear`,
     '-c:v', 'mjpeg',
+    '-huffman', 'default',
     '-q:v', '6',
     '-f', 'image2pipe',
     `pipe:${MOTION_JPEG_FD}`,
