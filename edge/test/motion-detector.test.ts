@@ -70,7 +70,8 @@ t.test('a box moving across the picture is motion, in the zone it crosses', asyn
 
 t.test('a camera without zones reports the whole picture as zone null', async (t) => {
   const r = rng(4);
-  const frames = [...still(10, 4), scene(r, { boxes: [{ x: 60, y: 30, w: 12, h: 12, v: 255 }] })];
+  // Two frames: at 5 fps a blob counts once it was there in the previous frame too.
+  const frames = [...still(10, 4), ...[0, 1].map(() => scene(r, { boxes: [{ x: 60, y: 30, w: 12, h: 12, v: 255 }] }))];
   const last = run(detector(), frames).at(-1)!;
   t.same(last.zones.map((z) => z.zone), [null]);
 });
@@ -156,7 +157,7 @@ t.test('polygons: validation, parsing and rasterising', async (t) => {
   t.same([...m], [1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0]);
 });
 
-const verdict = (atMs: number, zones: Array<[string | null, number]>): Verdict => ({ atMs, changed: 0, recalibrated: false, zones: zones.map(([zone, area]) => ({ zone, area })) });
+const verdict = (atMs: number, zones: Array<[string | null, number]>, confirmed = true): Verdict => ({ atMs, changed: 0, recalibrated: false, zones: zones.map(([zone, area]) => ({ zone, area })), confirmed });
 
 t.test('tracker: one stray frame opens nothing; persistence opens an event at its first frame', async (t) => {
   const tr = new MotionTracker(defaultTrackerSettings);
@@ -255,4 +256,55 @@ t.test('rain: many thin short-lived streaks make no event; a person walking in t
   const vw = run(detector(), walk);
   t.ok(vw.slice(20).filter((x) => x.zones.length > 0).length >= 16, 'the person is seen in most frames');
   t.equal(events(vw).length, 1, 'one event');
+});
+
+t.test('dense rain: streaks that touch into clusters with a core make no event; a person walking in it does', async (t) => {
+  const r = rng(21);
+  // 80 streaks a frame, each 1 px wide and 3–6 long, anywhere: about 7 % of the picture
+  // changes, and neighbouring streaks (blurred to 3 px) merge into blobs past the minimum
+  // area with a solid core. Each frame's streaks are new, as a real downpour's are.
+  const rain = (f: Uint8Array) => {
+    for (let k = 0; k < 80; k++) {
+      const x = Math.floor(r() * W);
+      const y0 = Math.floor(r() * H);
+      const len = 3 + Math.floor(r() * 4);
+      for (let y = y0; y < Math.min(H, y0 + len); y++) f[y * W + x] = Math.max(f[y * W + x]!, 230);
+    }
+    return f;
+  };
+  const frames = [...still(10, 21)];
+  for (let i = 0; i < 300; i++) frames.push(rain(scene(r)));
+  const v = run(detector(), frames);
+  t.same(events(v), [], 'a minute of rain at 5 fps makes no event');
+  t.ok(v.filter((x) => x.zones.length > 0).length <= 30, `rain is motion in few frames (${v.filter((x) => x.zones.length > 0).length} of 300)`);
+  const walk = [...still(10, 21)];
+  for (let i = 0; i < 20; i++) walk.push(rain(scene(r, { boxes: [{ x: 20 + i * 5, y: 40, w: 8, h: 16, v: 30 }] })));
+  const vw = run(detector(), walk);
+  t.ok(vw.slice(10).filter((x) => x.zones.length > 0).length >= 14, 'the person is seen in most frames');
+  t.equal(events(vw).length, 1, 'one event');
+});
+
+t.test('persistence: frames a fraction of a second apart are compared; key frames seconds apart are not, and say so', async (t) => {
+  const box = (i: number) => [{ x: 20 + i * 4, y: 30, w: 12, h: 20, v: 20 }];
+  const r = rng(22);
+  const d = detector();
+  const frames = [...still(10, 22)];
+  for (let i = 0; i < 5; i++) frames.push(scene(r, { boxes: box(i) }));
+  const v = run(d, frames);
+  t.equal(v[10]!.zones.length, 0, 'an object in its first frame has nothing to persist from yet');
+  t.ok(v.slice(11).every((x) => x.zones.length > 0 && x.confirmed), 'from the second frame on it is confirmed motion');
+  const k = detector();
+  const keys = [scene(r), scene(r), scene(r, { boxes: box(0) }), scene(r, { boxes: box(8) })];
+  const vk = keys.map((f, i) => k.process(f, i * 2000));
+  t.ok(vk[2]!.zones.length > 0 && !vk[2]!.confirmed, 'a key frame 2 s after the last: motion, unconfirmed');
+  t.ok(vk[3]!.zones.length > 0 && !vk[3]!.confirmed);
+  t.same(events(vk), [], 'two unconfirmed frames open no event');
+});
+
+t.test('tracker: an event opens only on a confirmed frame, dated at the first frame of the run', async (t) => {
+  const tr = new MotionTracker(defaultTrackerSettings);
+  t.same(tr.push(verdict(0, [['gate', 0.01]], false)).started, []);
+  t.same(tr.push(verdict(2000, [['gate', 0.01]], false)).started, [], 'two key frames 2 s apart open nothing');
+  t.same(tr.push(verdict(2200, [['gate', 0.02]])).started, ['gate'], 'a confirmed frame right after does');
+  t.equal(tr.openStart('gate'), 0);
 });

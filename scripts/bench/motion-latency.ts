@@ -20,15 +20,15 @@
 //   cpu_ratio                   motion_cpu_pct / recording_cpu_pct
 //   events                      motion events stored during the motion windows
 //   latency_p50_ms, latency_p95_ms, latency_max_ms, latency_samples
-//                               crossing clip: the box's first frame in the clip → its
-//                               `motion.start` row seen in the database (polled every 50 ms)
+//                               crossing clip: the box's first frame, decoded off the sub stream
+//                               by a viewer → its `motion.start` row seen in the database
+//                               (polled every 50 ms)
 //   per_run                     every run's numbers
 //
-// Latency needs to know where each sub stream's clip is: camsim restarts a stream's clip when
-// its last client leaves, and the detector's mode switch reconnects. So with the crossing
-// clip a viewer (ffmpeg -c copy) stays on every sub stream from before the first window, as a
-// real camera's stream goes on whoever watches; the clip's start is when the viewer's first
-// packet arrived, and the box appears 8 s into each 20-s loop.
+// Latency needs to know when the box appears on each sub stream: camsim restarts a stream's clip
+// when its last client leaves, and the detector's mode switch reconnects. So with the crossing
+// clip a viewer stays on every sub stream from before the first window, as a real camera's
+// stream goes on whoever watches, decodes every frame and notes when the box shows up.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,6 +38,7 @@ import { createInterface } from 'node:readline';
 import { startCamsim, type Camsim } from '../camsim/camsim.ts';
 import { childrenOf, total } from './proc-stats.ts';
 import { printAndSave } from './report.ts';
+import { boxWatcher, WATCH_HEIGHT, WATCH_WIDTH } from './motion-box-watch.ts';
 import { motionClip } from '@cunbox/test-support/motion-clips';
 import { openDatabase, type Db } from '../../edge/src/db/database.ts';
 import { authenticatedUrl } from '../../edge/src/cameras/registry.ts';
@@ -67,22 +68,30 @@ const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
 const round = (v: number) => Math.round(v * 100) / 100;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-const CLIP_MS = 20_000;
-const BOX_APPEARS_MS = 8_000;
-
-/** Keeps each sub stream playing; resolves with the wall time (Date.now) its first packet arrived, per camera name. */
-async function watchSubs(sim: Camsim): Promise<{ clipStart: Map<string, number>; stop: () => void }> {
-  const clipStart = new Map<string, number>();
+/**
+ * Keeps each sub stream playing (camsim restarts a clip when its last client leaves) and decodes
+ * every frame of it, small and gray: the wall time (Date.now) each crossing's first frame arrived,
+ * per camera name. The reference is the box itself as it comes off the network, not the clip's
+ * start plus 8 s: a viewer's first packet comes out of ffmpeg only after its probing, about a
+ * second after the clip started, which hid that second from the latency.
+ */
+async function watchSubs(sim: Camsim): Promise<{ appeared: Map<string, number[]>; stop: () => void }> {
+  const appeared = new Map<string, number[]>();
+  const playing = new Set<string>();
   const children = sim.cameras.map((c) => {
-    const child = spawn('ffmpeg', ['-nostdin', '-v', 'error', '-rtsp_transport', 'tcp', '-i', authenticatedUrl(c.urls.sub, c.user, c.password), '-c', 'copy', '-f', 'mpegts', 'pipe:1'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    child.stdout!.once('data', () => clipStart.set(c.name, Date.now()));
-    child.stdout!.resume();
+    const child = spawn('ffmpeg', ['-nostdin', '-v', 'error', '-threads', '1', '-rtsp_transport', 'tcp', '-i', authenticatedUrl(c.urls.sub, c.user, c.password), '-fps_mode', 'passthrough', '-vf', `scale=${WATCH_WIDTH}:${WATCH_HEIGHT},format=gray`, '-f', 'rawvideo', 'pipe:1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    appeared.set(c.name, []);
+    const watch = boxWatcher(() => appeared.get(c.name)!.push(Date.now()));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      playing.add(c.name);
+      watch(chunk);
+    });
     return child;
   });
   const deadline = Date.now() + 30_000;
-  while (clipStart.size < sim.cameras.length && Date.now() < deadline) await sleep(0.05);
-  if (clipStart.size < sim.cameras.length) throw new Error('not every sub stream started playing');
-  return { clipStart, stop: () => children.forEach((c) => c.kill('SIGKILL')) };
+  while (playing.size < sim.cameras.length && Date.now() < deadline) await sleep(0.05);
+  if (playing.size < sim.cameras.length) throw new Error('not every sub stream started playing');
+  return { appeared, stop: () => children.forEach((c) => c.kill('SIGKILL')) };
 }
 
 /** Polls the edge's database for new motion.start rows: when each was first seen, and its camera's name. */
@@ -112,14 +121,13 @@ function watchStarts(dbFile: string): { stop: () => Array<{ name: string; seenMs
   };
 }
 
-/** Each start seen → how long after the box's latest appearance in that camera's clip. */
-function latencies(seen: Array<{ name: string; seenMs: number }>, clipStart: Map<string, number>): number[] {
+/** Each start seen → how long after the box's latest appearance on that camera's sub stream. */
+function latencies(seen: Array<{ name: string; seenMs: number }>, appeared: Map<string, number[]>): number[] {
   return seen.flatMap(({ name, seenMs }) => {
-    const t0 = clipStart.get(name);
-    if (t0 === undefined) return [];
-    const sinceLoop = (seenMs - t0 - BOX_APPEARS_MS) % CLIP_MS;
+    const last = (appeared.get(name) ?? []).filter((t) => t <= seenMs).at(-1);
+    if (last === undefined) return [];
     // Only starts within the crossing's 6 s (+ slack): anything later is not this crossing's start.
-    return sinceLoop >= 0 && sinceLoop < 10_000 ? [sinceLoop] : [];
+    return seenMs - last < 10_000 ? [seenMs - last] : [];
   });
 }
 
@@ -167,7 +175,7 @@ try {
   let before = await window(sim, join(root, 'rec-0'), false);
   for (let r = 1; r <= RUNS; r++) {
     const withMotion = await window(sim, join(root, `motion-${r}`), true);
-    if (viewers) lat.push(...latencies(withMotion.starts, viewers.clipStart));
+    if (viewers) lat.push(...latencies(withMotion.starts, viewers.appeared));
     const after = await window(sim, join(root, `rec-${r}`), false);
     const recording = (before.cpuPct + after.cpuPct) / 2;
     perRun.push({ recording_cpu_pct: round(recording), recording_cpu_pct_around: [round(before.cpuPct), round(after.cpuPct)], motion_cpu_pct: round(withMotion.cpuPct), motion_extra_cpu_pct: round(withMotion.cpuPct - recording), events: withMotion.events });

@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import { MotionDetector, defaultDetectorSettings, thresholdFor } from '../../edge/src/motion/detector.ts';
 import { MotionTracker, defaultTrackerSettings, type MotionEvent } from '../../edge/src/motion/tracker.ts';
 import { ANALYSIS_HEIGHT, ANALYSIS_WIDTH, defaultMotionFeedSettings } from '../../edge/src/motion/camera-motion.ts';
+import { ModePolicy, type ModePolicySettings } from '../../edge/src/motion/mode-policy.ts';
 import { cameraTruth, score, unrollTruth, type Detection, type GroundTruthClip, type Score } from '../motion-truth/ground-truth.ts';
 
 const run = promisify(execFile);
@@ -52,7 +53,7 @@ export async function decodeClip(clip: GroundTruthClip): Promise<DecodedClip> {
 
 export interface FeedModel {
   activeFps: number;
-  holdMs: number;
+  policy: ModePolicySettings;
   /** ffmpeg stop + start + RTSP setup before the new mode's first key frame can arrive. */
   restartMs: number;
   sensitivity: number;
@@ -60,7 +61,7 @@ export interface FeedModel {
   alwaysActive: boolean;
 }
 
-export const defaultFeedModel: FeedModel = { activeFps: defaultMotionFeedSettings.activeFps, holdMs: defaultMotionFeedSettings.holdMs, restartMs: 700, sensitivity: 50, alwaysActive: false };
+export const defaultFeedModel: FeedModel = { activeFps: defaultMotionFeedSettings.activeFps, policy: defaultMotionFeedSettings.policy, restartMs: 700, sensitivity: 50, alwaysActive: false };
 
 export interface ClipRun {
   events: MotionEvent[];
@@ -68,6 +69,8 @@ export interface ClipRun {
   openedAtMs: number[];
   framesAnalysed: number;
   activeMs: number;
+  /** Mode switches (each one an ffmpeg restart in the pipeline). */
+  switches: number;
 }
 
 /** Plays a decoded clip `loops` times through detector + tracker, switching modes as the pipeline does. */
@@ -92,7 +95,8 @@ export function playClip(d: DecodedClip, loops: number, model: FeedModel = defau
   let waitingForKey = true;
   let activeSince = 0;
   let activeMs = 0;
-  let lastMotion = -Infinity;
+  const policy = new ModePolicy(model.policy);
+  let switches = 0;
   let analysed = 0;
   let activeCount = 0;
   for (let g = 0; g < total; g++) {
@@ -113,7 +117,6 @@ export function playClip(d: DecodedClip, loops: number, model: FeedModel = defau
     // An event starts at the first frame of its run; this frame opened it, and its picture is the first one kept.
     for (let k = 0; k < step.started.length; k++) openedAtMs.push(t);
     events.push(...step.ended);
-    if (verdict.zones.length > 0) lastMotion = t;
     const restart = (next: 'still' | 'active') => {
       if (mode === 'active') activeMs += t - activeSince;
       mode = next;
@@ -122,12 +125,15 @@ export function playClip(d: DecodedClip, loops: number, model: FeedModel = defau
       waitingForKey = true;
     };
     if (model.alwaysActive) continue;
-    if (mode === 'still' && lastMotion === t) restart('active');
-    else if (mode === 'active' && !tracker.active && t - lastMotion >= model.holdMs) restart('still');
+    const wanted = policy.next(mode, verdict);
+    if (wanted !== mode) {
+      switches++;
+      restart(wanted);
+    }
   }
   if (mode === 'active') activeMs += total * frameMs - activeSince;
   events.push(...tracker.flush());
-  return { events, openedAtMs, framesAnalysed: analysed, activeMs };
+  return { events, openedAtMs, framesAnalysed: analysed, activeMs, switches };
 }
 
 export interface QualityResult {
@@ -135,7 +141,9 @@ export interface QualityResult {
   thumbnailMs: number[];
   framesAnalysed: number;
   activeShare: number;
-  perClip: Array<{ name: string; kind: string; events: number; falseEvents: number; trueIntervals: number; detected: number }>;
+  /** Mode switches per hour of camera time (each an ffmpeg restart). */
+  switchesPerHour: number;
+  perClip: Array<{ name: string; kind: string; events: number; falseEvents: number; trueIntervals: number; detected: number; activeShare: number; switchesPerHour: number }>;
 }
 
 /** Scores every clip played `loops` times (clip k is camera `clip.name`, wall time = clip time from 0). */
@@ -146,11 +154,15 @@ export function scoreClips(decoded: readonly DecodedClip[], loops: number, model
   let framesAnalysed = 0;
   let activeMs = 0;
   let totalMs = 0;
+  let switches = 0;
+  const activity = new Map<string, { activeShare: number; switchesPerHour: number }>();
   for (const d of decoded) {
     const periodMs = Math.round((d.clip.truth.frames / d.clip.truth.fps) * 1000);
     const r = playClip(d, loops, model);
     framesAnalysed += r.framesAnalysed;
     activeMs += r.activeMs;
+    switches += r.switches;
+    activity.set(d.clip.name, { activeShare: Math.round((r.activeMs / (periodMs * loops)) * 100) / 100, switchesPerHour: Math.round((r.switches / (periodMs * loops)) * 3_600_000) });
     totalMs += periodMs * loops;
     truths.push(cameraTruth(d.clip.name, d.clip, 0, 0, periodMs * loops));
     for (const e of r.events) detections.push({ camera: d.clip.name, zone: e.zone, startMs: e.startMs, endMs: e.endMs });
@@ -175,8 +187,9 @@ export function scoreClips(decoded: readonly DecodedClip[], loops: number, model
     falseEvents: sc.falseEvents,
     trueIntervals: sc.trueIntervals,
     detected: sc.detected,
+    ...(activity.get(sc.scenario) ?? { activeShare: 0, switchesPerHour: 0 }),
   }));
-  return { score: s, thumbnailMs, framesAnalysed, activeShare: totalMs ? activeMs / totalMs : 0, perClip };
+  return { score: s, thumbnailMs, framesAnalysed, activeShare: totalMs ? activeMs / totalMs : 0, switchesPerHour: totalMs ? (switches / totalMs) * 3_600_000 : 0, perClip };
 }
 
 

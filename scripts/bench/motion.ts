@@ -146,6 +146,7 @@ async function quality(clips: GroundTruthClip[]) {
       latency_ms: s.latencyMs && { p50: Math.round(s.latencyMs.p50), p95: Math.round(s.latencyMs.p95), max: Math.round(s.latencyMs.max) },
       frames_analysed: q.framesAnalysed,
       active_share: round(q.activeShare),
+      switches_per_hour: Math.round(q.switchesPerHour),
       scenarios: q.perClip,
     },
   };

@@ -6,6 +6,7 @@ import { JpegSplitter } from '../ffmpeg/jpeg-splitter.ts';
 import { Backoff, type BackoffPolicy } from '../recorder/backoff.ts';
 import { motionCommand, type MotionMode } from './args.ts';
 import { MotionDetector, type DetectorSettings, type Verdict } from './detector.ts';
+import { ModePolicy, defaultModePolicySettings, type ModePolicySettings } from './mode-policy.ts';
 import { MotionTracker, type MotionEvent, type TrackerSettings } from './tracker.ts';
 
 export interface MotionFeedSettings {
@@ -13,8 +14,8 @@ export interface MotionFeedSettings {
   transport: 'tcp' | 'udp';
   /** Frames per second analysed while motion lasts. */
   activeFps: number;
-  /** Stay in `active` this long after the last motion (and while an event is open). */
-  holdMs: number;
+  /** When to switch between key frames and `activeFps` (mode-policy.ts). */
+  policy: ModePolicySettings;
   /** No frame for this long → restart (key frames come every GOP, a few seconds). */
   watchdogMs: number;
   thumbnailWidth: number;
@@ -26,7 +27,7 @@ export const defaultMotionFeedSettings: MotionFeedSettings = {
   ffmpegPath: 'ffmpeg',
   transport: 'tcp',
   activeFps: 5,
-  holdMs: 10_000,
+  policy: defaultModePolicySettings,
   watchdogMs: 30_000,
   thumbnailWidth: 320,
   backoff: { baseMs: 2_000, maxMs: 120_000, budget: 10, windowMs: 10 * 60_000 },
@@ -81,8 +82,9 @@ const KEPT_JPEGS = 8;
 /**
  * Supervises the one ffmpeg that feeds one camera's detector. While the scene
  * is still it decodes key frames only; the first frame with motion restarts it
- * at `activeFps`, and `holdMs` after the last motion (no event open) it goes
- * back to key frames. A restart, not a second process: one RTSP session per
+ * at `activeFps`, and it goes back to key frames when `ModePolicy` says so
+ * (soon after the last confirmed motion, or after a look that confirmed
+ * nothing). A restart, not a second process: one RTSP session per
  * camera for motion, and the detector's background survives the switch (see
  * docs/design/motion.md for the measured costs).
  *
@@ -93,6 +95,7 @@ export class CameraMotion {
   readonly #d: CameraMotionDeps;
   readonly #detector: MotionDetector;
   readonly #tracker: MotionTracker;
+  readonly #policy: ModePolicy;
   readonly #backoff: Backoff;
   #proc: FfmpegProcess | undefined;
   #mode: MotionMode = 'still';
@@ -101,7 +104,6 @@ export class CameraMotion {
   #restartTimer: unknown;
   #watchdog: unknown;
   #lastFrameAt = 0;
-  #lastMotionAt = 0;
   /** Frames and JPEGs of the current run, numbered from 0 in arrival order. */
   #grayCount = 0;
   #jpegCount = 0;
@@ -118,8 +120,11 @@ export class CameraMotion {
 
   constructor(deps: CameraMotionDeps) {
     this.#d = deps;
-    this.#detector = new MotionDetector({ ...deps.detector, width: ANALYSIS_WIDTH, height: ANALYSIS_HEIGHT });
+    // Frames of an active stint must be close enough to be compared, whatever the rate.
+    const persistMs = Math.max(deps.detector.persistMs, 1500 / deps.settings.activeFps);
+    this.#detector = new MotionDetector({ ...deps.detector, persistMs, width: ANALYSIS_WIDTH, height: ANALYSIS_HEIGHT });
     this.#tracker = new MotionTracker(deps.tracker);
+    this.#policy = new ModePolicy(deps.settings.policy);
     this.#backoff = new Backoff(deps.settings.backoff, deps.random);
     this.#frameBuf = Buffer.alloc(ANALYSIS_WIDTH * ANALYSIS_HEIGHT);
   }
@@ -253,16 +258,17 @@ export class CameraMotion {
   }
 
   #onFrame(): void {
-    const { clock, settings, log } = this.#d;
+    const { clock, log } = this.#d;
     const now = clock.now();
     this.#lastFrameAt = now;
     const frame = this.#grayCount++;
     let step;
+    let wanted: MotionMode;
     try {
       const verdict = this.#detector.process(this.#frameBuf, now);
       step = this.#tracker.push(verdict);
       this.#d.sink.analysed?.(this.#d.cameraId, verdict, this.#mode);
-      if (verdict.zones.length > 0) this.#lastMotionAt = now;
+      wanted = this.#policy.next(this.#mode, verdict);
     } catch (err) {
       log.error({ err }, 'motion detector failed on a frame');
       return;
@@ -271,9 +277,7 @@ export class CameraMotion {
     this.#finish(step.ended);
     this.#begin(step.started);
     for (const zone of step.peaked) this.#peaks.set(zone, { frame, run: this.#run, jpeg: this.#jpegs.get(frame) ?? null });
-    if (this.#switching) return;
-    if (this.#mode === 'still' && this.#lastMotionAt === now) this.#switchMode();
-    else if (this.#mode === 'active' && !this.#tracker.active && now - this.#lastMotionAt >= settings.holdMs) this.#switchMode();
+    if (!this.#switching && wanted !== this.#mode) this.#switchMode();
   }
 
   #onJpeg(jpeg: Buffer): void {

@@ -13,6 +13,9 @@ import { rasterise, type NamedZone, type Polygon } from './geometry.ts';
  * reports nothing. Slow light is taken out before the threshold (the picture's
  * median shift); a blob without a solid core (rain, snow streaks) or whose
  * fine texture is still the background's (a pool of light) does not count.
+ * With a frame a fraction of a second old to compare, a blob counts only if a
+ * large enough patch of it changed in both frames (dense rain's chance
+ * clusters do not persist); frames seconds apart give unconfirmed verdicts.
  * See docs/design/motion.md for why each step is there.
  */
 export interface DetectorSettings {
@@ -45,6 +48,12 @@ export interface DetectorSettings {
    * a torch, a cloud's shadow), not something in front of it.
    */
   lightResidual: number;
+  /**
+   * Frames at most this far apart are compared with each other: a blob counts
+   * only if enough of it had changed in the previous frame too. Farther apart
+   * (key frames only), nothing can be compared and the verdict is unconfirmed.
+   */
+  persistMs: number;
 }
 
 export const defaultDetectorSettings: Omit<DetectorSettings, 'width' | 'height' | 'zones' | 'masks'> = {
@@ -57,6 +66,7 @@ export const defaultDetectorSettings: Omit<DetectorSettings, 'width' | 'height' 
   recalibrateAbove: 0.8,
   brightnessJump: 0.25,
   lightResidual: 3,
+  persistMs: 500,
 };
 
 /** Sensitivity 1..100 (50: the default threshold of 30) as a pixel threshold. */
@@ -79,6 +89,13 @@ export interface Verdict {
   recalibrated: boolean;
   /** Zones with motion in this frame; empty when none. */
   zones: ZoneMotion[];
+  /**
+   * The previous frame was close enough (`persistMs`) for the persistence test:
+   * each blob reported had changed there too. False for key frames seconds
+   * apart: their blobs may be chance clusters (dense rain) that a second look
+   * a fraction of a second later would not find again.
+   */
+  confirmed: boolean;
 }
 
 const LOW_PERCENTILE = 0.02;
@@ -116,6 +133,11 @@ export class MotionDetector {
   readonly #background: Float32Array;
   readonly #flicker: Float32Array;
   readonly #changed: Uint8Array;
+  /** Changed pixels of the previous analysed frame. */
+  readonly #previous: Uint8Array;
+  /** Per pixel changed in this frame and the previous one: the size of its 8-connected patch of such pixels (0: none). */
+  readonly #persistent: Int32Array;
+  #previousAt: number | undefined;
   readonly #labels: Int32Array;
   readonly #order: Int32Array;
   readonly #zoneCounts: Float64Array;
@@ -154,6 +176,8 @@ export class MotionDetector {
     this.#background = new Float32Array(n);
     this.#flicker = new Float32Array(n);
     this.#changed = new Uint8Array(n);
+    this.#previous = new Uint8Array(n);
+    this.#persistent = new Int32Array(n);
     this.#labels = new Int32Array(n);
     this.#order = new Int32Array(n);
     this.#zoneCounts = new Float64Array(this.#zoneMaps.length);
@@ -169,6 +193,7 @@ export class MotionDetector {
   /** Forget the background: the next frame becomes it (after the camera was away). */
   reset(): void {
     this.#lastAt = undefined;
+    this.#previousAt = undefined;
   }
 
   /** One gray frame (width × height bytes, row by row) taken at `atMs`. */
@@ -194,7 +219,8 @@ export class MotionDetector {
       // No background yet, or the light changed (a switch, IR day/night, lightning):
       // the stretch cannot undo every such change, so this frame is the new scene.
       for (let i = 0; i < this.#n; i++) bg[i] = blurred[i]!;
-      return { atMs, changed: 0, recalibrated: true, zones: [] };
+      this.#previousAt = undefined;
+      return { atMs, changed: 0, recalibrated: true, zones: [], confirmed: false };
     }
     const flickerRate = 1 - Math.exp(-dt / (s.flickerSeconds * 1000));
     const analysed = this.#analysed;
@@ -222,17 +248,23 @@ export class MotionDetector {
       this.#stretch(gray);
       this.#blur();
       for (let i = 0; i < this.#n; i++) bg[i] = blurred[i]!;
-      return { atMs, changed: share, recalibrated: true, zones: [] };
+      this.#previousAt = undefined;
+      return { atMs, changed: share, recalibrated: true, zones: [], confirmed: false };
     }
     // Blobs before learning: they compare the frame's texture with the background's as it was.
-    const zones = this.#blobsPerZone();
+    const confirmed = this.#previousAt !== undefined && atMs - this.#previousAt <= s.persistMs;
+    if (confirmed) this.#persistentPatches();
+    const zones = this.#blobsPerZone(confirmed);
+    const previous = this.#previous;
+    this.#previousAt = atMs;
     for (let i = 0; i < n; i++) {
+      previous[i] = changed[i]! > 0 ? 1 : 0;
       const b = bg[i]!;
       bg[i] = b + learn * (blurred[i]! - b);
       const f = flicker[i]!;
       flicker[i] = f + flickerRate * ((changed[i]! > 0 ? 1 : 0) - f);
     }
-    return { atMs, changed: share, recalibrated: false, zones };
+    return { atMs, changed: share, recalibrated: false, zones, confirmed };
   }
 
   /**
@@ -405,12 +437,53 @@ export class MotionDetector {
   }
 
   /**
+   * Pixels that changed in this frame and in the previous one (a fraction of
+   * a second ago), grouped into 8-connected patches: each such pixel gets its
+   * patch's size. A thing, even a fast car, overlaps where it was one frame
+   * earlier, so it has a large patch. Rain streaks and noise are drawn anew
+   * every frame: where two frames' streaks meet is as sparse as the square of
+   * their density, a few scattered pixels, even when one frame's streaks touch
+   * each other into large clusters.
+   */
+  #persistentPatches(): void {
+    const { width: w, height: h } = this.#s;
+    const changed = this.#changed;
+    const previous = this.#previous;
+    const size = this.#persistent;
+    const queue = this.#order;
+    const n = this.#n;
+    // -1: in both frames, not yet in a patch.
+    for (let i = 0; i < n; i++) size[i] = changed[i]! > 0 && previous[i] ? -1 : 0;
+    for (let seed = 0; seed < n; seed++) {
+      if (size[seed] !== -1) continue;
+      let head = 0;
+      let tail = 0;
+      queue[tail++] = seed;
+      size[seed] = -2;
+      while (head < tail) {
+        const p = queue[head++]!;
+        const px = p % w;
+        const py = (p - px) / w;
+        for (let y = Math.max(0, py - 1); y <= Math.min(h - 1, py + 1); y++)
+          for (let x = Math.max(0, px - 1); x <= Math.min(w - 1, px + 1); x++) {
+            const q = y * w + x;
+            if (size[q] === -1) {
+              size[q] = -2;
+              queue[tail++] = q;
+            }
+          }
+      }
+      for (let k = 0; k < tail; k++) size[queue[k]!] = tail;
+    }
+  }
+
+  /**
    * 8-connected blobs of changed pixels; those of at least minArea, and not
    * mostly flickering pixels, count in every zone they touch. Judged per blob,
    * not per pixel: a blob's rim changes less often than its core (the blur),
    * so a per-pixel rule would let the rim of a shaking bush through.
    */
-  #blobsPerZone(): ZoneMotion[] {
+  #blobsPerZone(persistence: boolean): ZoneMotion[] {
     const { width: w, height: h } = this.#s;
     const changed = this.#changed;
     const labels = this.#labels;
@@ -429,11 +502,13 @@ export class MotionDetector {
       let tail = 0;
       let flickering = 0;
       let core = 0;
+      let persisted = 0;
       order[tail++] = seed;
       labels[seed] = label;
       while (head < tail) {
         const p = order[head++]!;
         if (changed[p] === 2) flickering++;
+        if (persistence && this.#persistent[p]! > persisted) persisted = this.#persistent[p]!;
         const px = p % w;
         const py = (p - px) / w;
         let around = 0;
@@ -458,6 +533,8 @@ export class MotionDetector {
       // Rain and snow streaks and noise make thin or ragged blobs; a thing has a solid core
       // (pixels whose whole 3×3 neighbourhood changed) of at least half the minimum area.
       if (core * 2 < this.#minAreaPx) continue;
+      // With a recent frame to compare: a patch of it, half the minimum area, was there then too.
+      if (persistence && persisted * 2 < this.#minAreaPx) continue;
       if (noise < 0) {
         // Only in frames with a candidate blob: most analysed frames have none.
         this.#texture(this.#blurred, this.#textureNow);

@@ -154,7 +154,7 @@ export class MotionService {
         masks: s.masks.map((m) => m.points),
       },
       tracker: this.#d.tracker,
-      settings: { ...defaultMotionFeedSettings, ...this.#d.feed, holdMs: Math.max(defaultMotionFeedSettings.holdMs, this.#d.tracker.mergeGapMs) },
+      settings: { ...defaultMotionFeedSettings, ...this.#d.feed },
       clock,
       spawner,
       log: log.child({ cameraId: cam.id, camera: cam.name }),

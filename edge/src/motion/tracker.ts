@@ -4,7 +4,9 @@ import type { Verdict } from './detector.ts';
  * Turns per-frame verdicts into motion events per zone. Pure: no clock, no I/O.
  *
  * - An event opens only after motion in `minFrames` consecutive analysed
- *   frames (one stray frame, a raindrop, a compression burst, opens nothing);
+ *   frames (one stray frame, a raindrop, a compression burst, opens nothing),
+ *   the last of them confirmed (compared with a frame a fraction of a second
+ *   earlier: key frames seconds apart can both show a chance cluster of rain);
  *   it starts at the first of them.
  * - It stays open across gaps shorter than `mergeGapMs` (a person stopping
  *   behind a post is one event) and ends at the last frame with motion.
@@ -89,7 +91,7 @@ export class MotionTracker {
           st.open.peakAtMs = v.atMs;
           step.peaked.push(zone);
         }
-      } else if (st.run >= this.#s.minFrames) {
+      } else if (st.run >= this.#s.minFrames && v.confirmed) {
         st.open = { zone, startMs: st.runStartMs, endMs: v.atMs, peakArea: area, peakAtMs: v.atMs };
         step.started.push(zone);
         step.peaked.push(zone);
