@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
-export const PHONE_APP_PREFIX = '/m/';
+const PHONE_APP_PREFIX = '/m/';
 
 /** cloud/dist/m beside this module (cloud/src or a bundle in cloud/dist); null when not built: the cloud serves the API only. */
 export function findPhoneAppRoot(here = import.meta.dirname): string | null {

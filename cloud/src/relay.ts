@@ -29,7 +29,7 @@ export interface CloudRelayOptions {
   bytesPerWindow: number;
   windowMs: number;
 }
-export const defaultCloudRelayOptions: CloudRelayOptions = { timeoutMs: 10_000, clipTimeoutMs: 60_000, cacheMs: 3_000, maxPendingPerVillage: 4, bytesPerWindow: 20 * 1024 * 1024, windowMs: 60_000 };
+const defaultCloudRelayOptions: CloudRelayOptions = { timeoutMs: 10_000, clipTimeoutMs: 60_000, cacheMs: 3_000, maxPendingPerVillage: 4, bytesPerWindow: 20 * 1024 * 1024, windowMs: 60_000 };
 
 export interface RelayedPicture {
   /** The file in the content store. */

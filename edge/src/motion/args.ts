@@ -10,8 +10,8 @@
 import { rtspInput } from '../ffmpeg/rtsp-input.ts';
 
 /** fd 3 carries the JPEGs; the input script comes on the next one. */
-export const MOTION_JPEG_FD = 3;
-export const MOTION_INPUT_FD = 4;
+const MOTION_JPEG_FD = 3;
+const MOTION_INPUT_FD = 4;
 
 /** `still`: key frames only (one picture per GOP, ~0.45 % of a core); `active`: a few fps while motion lasts. */
 export type MotionMode = 'still' | 'active';

@@ -50,7 +50,7 @@ export interface FinishedMotion extends MotionEvent {
 }
 
 /** Where a camera's motion feed reports; never throws back into the feed. */
-export interface MotionSink {
+interface MotionSink {
   /** As soon as an event opens (not when it ends): returns the stored start's id, or null. */
   motionStarted(event: StartedMotion): number | null;
   motionEnded(event: FinishedMotion): void;

@@ -3,7 +3,7 @@
  * the right, y down), so one drawing fits the main and the sub stream and any
  * analysis size. The detector works on per-pixel maps rasterised once.
  */
-export type Point = readonly [number, number];
+type Point = readonly [number, number];
 export type Polygon = readonly Point[];
 
 export interface NamedZone {
@@ -37,7 +37,7 @@ export function parsePoints(text: string): Array<[number, number]> {
 }
 
 /** Even-odd point-in-polygon test. */
-export function inside(poly: Polygon, x: number, y: number): boolean {
+function inside(poly: Polygon, x: number, y: number): boolean {
   let hit = false;
   for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
     const [xi, yi] = poly[i]!;

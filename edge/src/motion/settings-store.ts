@@ -22,13 +22,13 @@ export interface CameraMotionSettings {
   masks: MotionArea[];
 }
 
-export const DEFAULT_SENSITIVITY = 50;
-export const DEFAULT_MIN_AREA_PERCENT = 0.2;
+const DEFAULT_SENSITIVITY = 50;
+const DEFAULT_MIN_AREA_PERCENT = 0.2;
 const MAX_AREAS = 16;
 const NAME = /^[\p{L}\p{N}_ .-]{1,32}$/u;
 
 /** Checks one area; the message names the field. */
-export function checkArea(a: { name: string; points: unknown }): void {
+function checkArea(a: { name: string; points: unknown }): void {
   if (!NAME.test(a.name) || a.name.trim() !== a.name) throw new CunboxError('INVALID_INPUT', 'name: 1–32 letters, digits, space, _ . - (no leading or trailing space)');
   const problem = polygonProblem(a.points);
   if (problem) throw new CunboxError('INVALID_INPUT', `points: ${problem}`);

@@ -37,7 +37,7 @@ export interface SyncOptions {
   pollMs: number;
   backoff: { baseMs: number; maxMs: number };
 }
-export const defaultSyncOptions: SyncOptions = { batch: 200, maxBatchBytes: MAX_BATCH_BYTES, maxInFlight: 2000, resendMs: 3000, pollMs: 250, backoff: { baseMs: 500, maxMs: 60_000 } };
+const defaultSyncOptions: SyncOptions = { batch: 200, maxBatchBytes: MAX_BATCH_BYTES, maxInFlight: 2000, resendMs: 3000, pollMs: 250, backoff: { baseMs: 500, maxMs: 60_000 } };
 
 export interface SyncCredentials {
   edgeId: string;

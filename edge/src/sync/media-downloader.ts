@@ -24,7 +24,7 @@ export interface MediaDownloaderOptions {
   /** One request's limit: a stalled link must not hold the downloader for ever. */
   requestTimeoutMs: number;
 }
-export const defaultMediaDownloaderOptions: MediaDownloaderOptions = { pollMs: 5000, backoff: { baseMs: 5000, maxMs: 30 * 60_000 }, requestTimeoutMs: 120_000 };
+const defaultMediaDownloaderOptions: MediaDownloaderOptions = { pollMs: 5000, backoff: { baseMs: 5000, maxMs: 30 * 60_000 }, requestTimeoutMs: 120_000 };
 
 export interface MediaDownloaderDeps {
   clock: Clock;

@@ -33,7 +33,7 @@ export interface MediaUploaderOptions {
   /** The cap; 0: none. */
   bytesPerSecond: number;
 }
-export const defaultMediaUploaderOptions: MediaUploaderOptions = {
+const defaultMediaUploaderOptions: MediaUploaderOptions = {
   chunkSize: 1024 * 1024,
   pollMs: 2000,
   backoff: { baseMs: 2000, maxMs: 10 * 60_000 },

@@ -23,8 +23,8 @@ import type { AuditRecord } from '../api/audit.ts';
 import type { Snapshot } from '../playback/snapshots.ts';
 
 /** The kinds of relayed files on the media channel; their ref is `relay-<request id>`. */
-export const RELAY_SNAPSHOT_KIND = 'relay-snapshot';
-export const RELAY_CLIP_KIND = 'relay-clip';
+const RELAY_SNAPSHOT_KIND = 'relay-snapshot';
+const RELAY_CLIP_KIND = 'relay-clip';
 /** What each request kind needs of the user's role (the permission the edge's own API asks for the same thing). */
 const KIND_ACCESS = { snapshot: 'video.wall', clip: 'video.view' } as const;
 
@@ -35,7 +35,7 @@ export interface EdgeRelayOptions {
   /** A request whose expiry passed more than this ago by our clock is dropped (the clocks of edge and cloud differ a little). */
   clockSlackMs: number;
 }
-export const defaultEdgeRelayOptions: EdgeRelayOptions = { maxConcurrent: 2, maxClipBytes: 20 * 1024 * 1024, clockSlackMs: 30_000 };
+const defaultEdgeRelayOptions: EdgeRelayOptions = { maxConcurrent: 2, maxClipBytes: 20 * 1024 * 1024, clockSlackMs: 30_000 };
 
 export interface EdgeRelayDeps {
   clock: Clock;

@@ -56,7 +56,7 @@ export interface ScreenSummary {
   cloud: { connected: boolean } | null;
 }
 
-export interface ScreenCamera {
+interface ScreenCamera {
   id: number;
   name: string;
   zone: string | null;

@@ -248,7 +248,7 @@ interface RelayRequestBase {
 /** The longest clip a phone may ask for through the relay: it travels whole, within one request's wait. */
 export const MAX_RELAY_CLIP_MS = 60_000;
 /** Why the edge did not answer a relay request with media. */
-export const RELAY_REFUSALS = ['forbidden', 'not-found', 'no-footage', 'too-large', 'unavailable', 'busy', 'expired'] as const;
+const RELAY_REFUSALS = ['forbidden', 'not-found', 'no-footage', 'too-large', 'unavailable', 'busy', 'expired'] as const;
 export type RelayRefusal = (typeof RELAY_REFUSALS)[number];
 /**
  * Edge → cloud, QoS 0: how a relay request ended. The bytes never travel on
@@ -259,7 +259,7 @@ export type RelayReplyMessage =
   | { v: 1; id: string; ok: true; sha256: string; bytes: number; mime: string; capturedAt: number }
   | { v: 1; id: string; ok: false; reason: RelayRefusal; message: string };
 /** A relay request id: 32 hex digits. */
-export const RELAY_ID_PATTERN = /^[0-9a-f]{32}$/;
+const RELAY_ID_PATTERN = /^[0-9a-f]{32}$/;
 
 /** Every topic channel, who publishes it, and its payload type. */
 export interface TopicMap {
