@@ -36,6 +36,10 @@ t.test('main and sub both serve the clip at its own size and frame rate', async 
 });
 
 t.test('while a client plays, the control API gives the loop epoch; clip time follows from it', async (t) => {
+  // The probes above may still hold the sub pipeline (a busy server tears it down
+  // late) and a running pipeline keeps its older epoch: start from none running.
+  for (let i = 0; i < 200 && (await sim.control.state())[0]!.streams.sub.active; i++) await sleep(100);
+  t.notOk((await sim.control.state())[0]!.streams.sub.active, 'no sub pipeline runs before the reader starts');
   const before = Date.now();
   const reader = spawn('ffmpeg', ['-v', 'error', '-rtsp_transport', 'tcp', '-i', cam.authUrl('sub'), '-c', 'copy', '-f', 'null', '-'], { stdio: 'ignore' });
   const exited = new Promise((resolve) => reader.once('close', resolve));
