@@ -27,3 +27,15 @@ t.test('users: scrypt hashes, verification, validation', async (t) => {
   users.setDisabled(admin.id, true);
   t.notOk(await users.verify('admin', 'New password!'), 'disabled accounts cannot log in');
 });
+
+t.test('users: an injected password cost is written into new hashes, and they verify', async (t) => {
+  const db = openDatabase(join(tmpDir(t), 'u.db'));
+  t.teardown(() => db.close());
+  const users = new UserStore({ db, clock: systemClock, passwordCost: { N: 1 << 10, r: 8, p: 1 } });
+  const u = await users.create({ username: 'fixture', password: 'Correct horse 1', role: 'viewer' });
+  t.match((db.prepare('SELECT password_hash FROM users').get() as { password_hash: string }).password_hash, /^scrypt\$1024\$8\$1\$/);
+  t.ok(await users.verify('fixture', 'Correct horse 1'));
+  await users.setPassword(u.id, 'New password!');
+  t.match((db.prepare('SELECT password_hash FROM users').get() as { password_hash: string }).password_hash, /^scrypt\$1024\$8\$1\$/, 'a new password too');
+  t.ok(await users.verify('fixture', 'New password!'));
+});

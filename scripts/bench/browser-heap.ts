@@ -36,6 +36,24 @@ export class HeapSampler {
     return { atMs: performance.now() - this.#t0, usedBytes: heap.usedSize, nodes: dom.nodes, listeners: dom.jsEventListeners };
   }
 
+  /**
+   * What the heap holds, by constructor: a full heap snapshot (after GC) summed by
+   * (node type, name). Two of these a while apart name what grows when the slope
+   * says something does.
+   */
+  async census(): Promise<HeapCensus> {
+    await this.#cdp.send('HeapProfiler.collectGarbage');
+    const chunks: string[] = [];
+    const onChunk = (e: { chunk: string }) => void chunks.push(e.chunk);
+    this.#cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+    try {
+      await this.#cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+    } finally {
+      this.#cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+    }
+    return censusOf(JSON.parse(chunks.join('')) as HeapSnapshotJson);
+  }
+
   async detach(): Promise<void> {
     await this.#cdp.detach().catch(() => undefined);
   }
@@ -56,4 +74,41 @@ export function heapSlopePerMinute(samples: readonly HeapSample[]): number {
     den += (xs[i]! - mx) ** 2;
   }
   return den === 0 ? 0 : num / den;
+}
+
+/** Count and self size of the live objects of one kind, keyed "type:name" (e.g. "object:HTMLImageElement"). */
+export type HeapCensus = Map<string, { count: number; bytes: number }>;
+
+interface HeapSnapshotJson {
+  snapshot: { meta: { node_fields: string[]; node_types: [string[], ...unknown[]] } };
+  nodes: number[];
+  strings: string[];
+}
+
+function censusOf(snap: HeapSnapshotJson): HeapCensus {
+  const fields = snap.snapshot.meta.node_fields;
+  const width = fields.length;
+  const [typeAt, nameAt, sizeAt] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f)) as [number, number, number];
+  const types = snap.snapshot.meta.node_types[0];
+  const census: HeapCensus = new Map();
+  for (let i = 0; i < snap.nodes.length; i += width) {
+    const type = types[snap.nodes[i + typeAt]!]!;
+    // Strings are keyed by type alone: their text would make every one its own kind.
+    const key = type === 'string' || type === 'concatenated string' || type === 'sliced string' ? type : `${type}:${snap.strings[snap.nodes[i + nameAt]!]}`;
+    const entry = census.get(key) ?? { count: 0, bytes: 0 };
+    entry.count++;
+    entry.bytes += snap.nodes[i + sizeAt]!;
+    census.set(key, entry);
+  }
+  return census;
+}
+
+/** The kinds that grew most in bytes from `before` to `after`, largest first. */
+export function censusGrowth(before: HeapCensus, after: HeapCensus, top = 15): Array<{ kind: string; count: number; bytes: number }> {
+  const grown: Array<{ kind: string; count: number; bytes: number }> = [];
+  for (const [kind, a] of after) {
+    const b = before.get(kind) ?? { count: 0, bytes: 0 };
+    if (a.bytes > b.bytes) grown.push({ kind, count: a.count - b.count, bytes: a.bytes - b.bytes });
+  }
+  return grown.sort((x, y) => y.bytes - x.bytes).slice(0, top);
 }

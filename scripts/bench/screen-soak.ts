@@ -16,13 +16,15 @@
 //   tile_responses                      snapshot answers the page received (200 and 304)
 //   page_errors                         console errors and page errors (should be 0)
 //   samples                             [{ t_s, used_mb, nodes, listeners }]
+//   heap_growth_by_kind                 the kinds of object that grew most from the first counted
+//                                       sample to the last (heap snapshots: count and bytes)
 //   machine                             cpus, node, load average
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { printAndSave } from './report.ts';
 import { startScreenEdge } from './screen-edge.ts';
-import { HeapSampler, heapSlopePerMinute, type HeapSample } from './browser-heap.ts';
+import { censusGrowth, HeapSampler, heapSlopePerMinute, type HeapCensus, type HeapSample } from './browser-heap.ts';
 
 const { values } = parseArgs({
   options: {
@@ -75,11 +77,13 @@ try {
     if (perPage !== 16) await page.locator(`[data-test=wall-size-${perPage}]`).click();
     const heap = await HeapSampler.attach(page);
     const samples: HeapSample[] = [];
+    let censusAtWarmup: HeapCensus | undefined;
     const total = minutes * 60;
     log(`${N} cameras, ${perPage} tiles a page, ${minutes} min; heap after GC every ${every} s (the first ${warmup} s not counted)`);
     for (let t = 0; t <= total; t += every) {
       const s = await heap.sample();
       samples.push(s);
+      if (!censusAtWarmup && s.atMs >= warmup * 1000) censusAtWarmup = await heap.census();
       log(`t=${Math.round(s.atMs / 1000)} s heap ${mb(s.usedBytes)} MB, ${s.nodes} nodes, ${s.listeners} listeners, ${tileResponses} tile answers`);
       if (t + every <= total) await sleep(every - Math.min(every, 1));
     }
@@ -87,6 +91,7 @@ try {
     const first = counted[0] ?? samples[0]!;
     const last = counted.at(-1) ?? samples.at(-1)!;
     const blobs = await page.evaluate<number>('window.__blobUrls.size');
+    const growth = censusAtWarmup ? censusGrowth(censusAtWarmup, await heap.census()) : [];
     await heap.detach();
     printAndSave(
       {
@@ -105,6 +110,7 @@ try {
         tile_responses: tileResponses,
         page_errors: errors.length,
         page_error_first: errors[0] ?? null,
+        heap_growth_by_kind: growth,
         samples: samples.map((s) => ({ t_s: Math.round(s.atMs / 1000), used_mb: mb(s.usedBytes), nodes: s.nodes, listeners: s.listeners })),
         machine: { cpus: cpus().length, node: process.version, loadavg: loadavg().map((x) => Number(x.toFixed(1))) },
       },

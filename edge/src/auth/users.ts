@@ -2,7 +2,7 @@ import type { Db } from '../db/database.ts';
 import type { Clock } from '../clock.ts';
 import { CunboxError } from '../errors.ts';
 import { normalizeUsername, PASSWORD_POLICY, passwordProblems, ROLES, type Role } from '@cunbox/shared';
-import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password.ts';
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword, type ScryptCost } from './password.ts';
 import { TemplatedError } from '../probe/problem.ts';
 
 /** The roles live in shared/ (the cloud's phone API uses the same set); re-exported for the edge's modules. */
@@ -52,9 +52,16 @@ function checkPassword(password: string, username: string): void {
 export class UserStore {
   readonly #db: Db;
   readonly #clock: Clock;
-  constructor(deps: { db: Db; clock: Clock }) {
+  readonly #cost: ScryptCost | undefined;
+  /**
+   * `passwordCost`: the scrypt cost of new hashes; absent, the platform's (the
+   * production cost). Test fixtures that make dozens of accounts pass a small one:
+   * every hash carries its own cost, so logins verify them all the same.
+   */
+  constructor(deps: { db: Db; clock: Clock; passwordCost?: ScryptCost }) {
     this.#db = deps.db;
     this.#clock = deps.clock;
+    this.#cost = deps.passwordCost;
   }
 
   async create(input: { username: string; password: string; role: Role; displayName?: string | null }): Promise<User> {
@@ -63,7 +70,7 @@ export class UserStore {
     if (!ROLES.includes(input.role)) throw new CunboxError('INVALID_INPUT', `role: must be one of ${ROLES.join(', ')}`);
     checkPassword(input.password, username);
     if (this.getByUsername(username)) throw new TemplatedError('CONFLICT', 'user "{name}" already exists', { name: username });
-    const hash = await hashPassword(input.password);
+    const hash = await hashPassword(input.password, this.#cost);
     const now = this.#clock.now();
     const info = this.#db
       .prepare('INSERT INTO users (username, display_name, role, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
@@ -75,7 +82,7 @@ export class UserStore {
     const user = this.get(id);
     if (!user) throw new CunboxError('NOT_FOUND', `no user with id ${id}`);
     checkPassword(password, user.username);
-    const hash = await hashPassword(password);
+    const hash = await hashPassword(password, this.#cost);
     const info = this.#db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?').run(hash, this.#clock.now(), id);
     if (info.changes === 0) throw new CunboxError('NOT_FOUND', `no user with id ${id}`);
   }

@@ -51,6 +51,14 @@ export const password = (username: string) => `Correct-Horse-${[...username].map
  * logged in once; their sessions outlive that. The idle timeout and lifetime
  * have their own tests, which pass `credentialLimits`.
  */
+/**
+ * The harness makes one account per role for every test (some 50 harnesses in the suite):
+ * at the production cost (N=2^15) their hashes and logins took seconds of each test. The
+ * cost is written into each hash, so a cheaper one tests the same code; users.test.ts
+ * checks the production cost itself.
+ */
+const FIXTURE_PASSWORD_COST = { N: 1 << 10, r: 8, p: 1 };
+
 const LONG_SESSIONS = { sessionIdleMs: 365 * 24 * 3600_000, sessionLifetimeMs: 365 * 24 * 3600_000 };
 
 /**
@@ -84,7 +92,7 @@ export async function apiHarness(
   /** Everything on the database file, as the edge builds it when it starts. */
   const open = async () => {
     const db: Db = openDatabase(dbFile);
-    const users = new UserStore({ db, clock });
+    const users = new UserStore({ db, clock, passwordCost: FIXTURE_PASSWORD_COST });
     const holds = new HoldStore({ db, clock });
     const cameras = new CameraRegistry({ db, clock });
     const signal = new ChangeSignal();
