@@ -6,6 +6,7 @@ import { apiHarness, type Client } from './helpers/api.ts';
 import { DEFAULT_CJK_FONT } from '../src/governance/pdf.ts';
 import type { VillageIdentity } from '../src/governance/village.ts';
 import { tmpDir } from '@cunbox/test-support/tmp';
+import { createLogger, type Logger } from '../src/log.ts';
 
 const ZHANG = { name: '张三', idNumber: '110101195003071234', phone: '13812345678', address: '一组12号', username: 'villager' };
 /** The font scripts/setup installs; CUNBOX_TEST_CJK_FONT points elsewhere when testing before setup. */
@@ -14,8 +15,8 @@ const KUANGCUN: VillageIdentity = { name: '匡村', issuer: '匡村村民委员�
 /** The public check as an API client asks for it. */
 const checkJson = (c: Client, code: string) => c.inject({ method: 'GET', url: `/api/public/certificates/${code}`, headers: { accept: 'application/json' } });
 
-async function approved(t: Test, fontPath: string, village: VillageIdentity | null = KUANGCUN) {
-  const h = await apiHarness(t, { cjkFontPath: fontPath, options: { village } });
+async function approved(t: Test, fontPath: string, village: VillageIdentity | null = KUANGCUN, log?: Logger) {
+  const h = await apiHarness(t, { cjkFontPath: fontPath, options: { village }, log });
   await h.as.cadre.post('/api/residents', ZHANG);
   const c = (await h.as.villager.post('/api/certificates', { type: 'work_away', purpose: '外出务工', details: '现在青岛市从事建筑工作。' })).body.certificate;
   await h.as.cadre.post(`/api/certificates/${c.id}/approve`);
@@ -105,10 +106,16 @@ t.test('reject, resubmit, and applicants without a profile', async (t) => {
   t.match(await h.as.cadre.put('/api/certificate-types/other', { name: 'x' }), { status: 400 }, 'a new type needs a template');
 });
 
-t.test('PDF without a village in the config: a clear 503', async (t) => {
-  const { h, id } = await approved(t, CJK_FONT, null);
+t.test('PDF without a village in the config: a clear 503, logged as a warning without a stack', async (t) => {
+  const lines: string[] = [];
+  const { h, id } = await approved(t, CJK_FONT, null, createLogger({ level: 'info', destination: { write: (s: string) => void lines.push(s) } as never }));
   const r = await h.as.villager.get(`/api/certificates/${id}/pdf`);
   t.match(r, { status: 503, body: { error: { code: 'UNAVAILABLE', message: /village\.name and village\.verify_base_url/ } } });
+  // Unavailable is a state of the box (no config, a camera without a picture yet), not a fault
+  // of the server: a technician reading the log should not find an error with a stack per request.
+  const logged = lines.map((l) => JSON.parse(l) as { level: number; msg: string; code?: string; err?: unknown }).filter((l) => l.msg.startsWith('request'));
+  t.match(logged, [{ level: 40, code: 'UNAVAILABLE', msg: 'request answered: unavailable' }]);
+  t.notOk(logged.some((l) => l.err), 'no stack');
 });
 
 t.test('PDF without the CJK font: a clear 503', async (t) => {

@@ -34,6 +34,7 @@ import { countResponses, observabilityRoutes } from './routes/observability.ts';
 import { screenRoutes } from './routes/screen.ts';
 import { kioskRoutes } from './routes/kiosks.ts';
 import { KIOSK_ROLE } from '@cunbox/shared';
+import { logFailure } from './log-failure.ts';
 
 const JSON_BODY_LIMIT = 256 * 1024;
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -89,7 +90,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
 
   app.setErrorHandler((err, req, reply) => {
     const e = toApiError(err);
-    if (e.status >= 500) req.log.error({ err, path: req.url.split('?')[0] }, 'request failed');
+    logFailure(req, err, e.status);
     void reply.status(e.status).send({ error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } });
   });
   app.setNotFoundHandler(async (req, reply) => {

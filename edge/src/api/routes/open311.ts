@@ -8,6 +8,7 @@ import { FORMATS, formatOf, sendAs, type Format } from '../open311/format.ts';
 import { open311Errors } from '../open311/errors.ts';
 import { parseOpen311Form } from '../open311/form.ts';
 import { AttributeAnswers, CreatedRequestList, Discovery, open311Response, ServiceDefinition, ServiceList, ServiceRequestList, TokenList } from '../open311/schemas.ts';
+import { logFailure } from '../log-failure.ts';
 
 const DAY = 86_400_000;
 /** The spec's defaults: a query without dates covers 90 days, and answers at most 1,000 requests. */
@@ -42,7 +43,7 @@ async function open311Scope(scope: Api, { deps, options }: RouteContext): Promis
 
   scope.setErrorHandler((err, req, reply) => {
     const { status, errors } = open311Errors(err, req.method);
-    if (status >= 500) req.log.error({ err, path: req.url.split('?')[0] }, 'request failed');
+    logFailure(req, err, status);
     void reply.status(status).send(sendAs(reply, formatOf(req.url), 'errors', errors));
   });
   scope.setNotFoundHandler((req, reply) => {
