@@ -7,7 +7,7 @@ import { fakeSpawner } from './helpers/fake-ffmpeg.ts';
 function rig() {
   const { spawner, spawned } = fakeSpawner();
   const values: number[] = [];
-  const proc = new FfmpegProcess({ spawner, clock: fakeClock().clock, args: [], onProgress: (v) => values.push(v) });
+  const proc = FfmpegProcess.spawn({ spawner, clock: fakeClock().clock, args: [], onProgress: (v) => values.push(v) });
   return { child: spawned[0]!, values, proc };
 }
 

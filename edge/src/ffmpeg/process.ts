@@ -79,16 +79,21 @@ export class FfmpegProcess {
   readonly #clock: Clock;
   #done = false;
 
-  constructor(opts: FfmpegOptions) {
-    this.#clock = opts.clock;
+  /** Starts ffmpeg with `opts`: the one place a child is spawned (construction does no I/O). */
+  static spawn(opts: FfmpegOptions): FfmpegProcess {
     const stdio: SpawnOptions['stdio'] = ['pipe', 'pipe', 'pipe'];
     for (let i = 0; i < (opts.extraPipes ?? 0); i++) (stdio as string[]).push('pipe');
-    const inputFd = opts.inputText === undefined ? -1 : stdio.length;
-    if (inputFd >= 0) (stdio as string[]).push('pipe');
-    this.#child = opts.spawner(opts.binary ?? 'ffmpeg', opts.args, {
-      stdio,
-      env: opts.env ?? process.env,
-    });
+    if (opts.inputText !== undefined) (stdio as string[]).push('pipe');
+    const child = opts.spawner(opts.binary ?? 'ffmpeg', opts.args, { stdio, env: opts.env ?? process.env });
+    return new FfmpegProcess(child, opts);
+  }
+
+  /** Wraps a started child: watches its exit and reads its pipes as `opts` says. */
+  private constructor(child: ProcessHandle, opts: FfmpegOptions) {
+    this.#clock = opts.clock;
+    this.#child = child;
+    // The input text's pipe is the one after the extra pipes (see spawn).
+    const inputFd = opts.inputText === undefined ? -1 : 3 + (opts.extraPipes ?? 0);
     const exit = new Promise<ExitInfo>((resolve) => {
       this.#child.once('exit', (code, signal) => {
         this.#done = true;

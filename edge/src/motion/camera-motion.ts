@@ -189,7 +189,7 @@ export class CameraMotion {
     });
     log.debug({ mode, command: describeCommand(settings.ffmpegPath, args) }, 'starting motion ffmpeg');
     const jpegs = new JpegSplitter();
-    const proc = new FfmpegProcess({
+    const proc = FfmpegProcess.spawn({
       spawner,
       clock,
       binary: settings.ffmpegPath,

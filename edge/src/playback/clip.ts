@@ -37,7 +37,7 @@ export async function cutClip(deps: { layout: Layout; spawner: Spawner; clock: C
   await writeFile(list, `ffconcat version 1.0\n${sources.map((r) => `file ${quote(deps.layout.absolute(r.path))}`).join('\n')}\n`);
   const args = ['-hide_banner', '-nostats', '-loglevel', 'error', '-f', 'concat', '-safe', '0', '-ss', offset.toFixed(3), '-i', list, '-t', durationSeconds.toFixed(3), '-map', '0:v:0', '-c', 'copy', '-movflags', '+faststart', '-progress', 'pipe:1', '-f', 'mp4', '-y', part];
   const errors: string[] = [];
-  const proc = new FfmpegProcess({
+  const proc = FfmpegProcess.spawn({
     spawner: deps.spawner,
     clock: deps.clock,
     binary: deps.ffmpegPath ?? 'ffmpeg',

@@ -99,7 +99,7 @@ export class LiveService {
     const input = rtspInput({ url: source.url, transport: 'tcp', socketTimeoutSeconds: 10, options: probe }, 3);
     const args = ['-hide_banner', '-nostats', '-loglevel', 'error', '-fflags', probe.fflags, '-analyzeduration', probe.analyzeduration, '-probesize', probe.probesize, ...input.args,
       '-map', '0:v:0', '-c', 'copy', '-flush_packets', '1', '-f', 'mp4', '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-frag_duration', '100000', 'pipe:1'];
-    const proc = new FfmpegProcess({
+    const proc = FfmpegProcess.spawn({
       spawner,
       clock,
       binary: this.#deps.ffmpegPath ?? 'ffmpeg',

@@ -112,7 +112,7 @@ export class SnapshotService {
     // threads' wake-ups cost more than the decoding (measured: a quarter less CPU per feed).
     const args = ['-hide_banner', '-nostats', '-loglevel', 'error', '-threads', '1', '-skip_frame', 'nokey', ...input.args,
       '-map', '0:v:0', '-vf', 'select=not(mod(n\\,2))', '-fps_mode', 'passthrough', '-q:v', '5', '-huffman', 'default', '-flush_packets', '1', '-f', 'image2pipe', '-c:v', 'mjpeg', 'pipe:1'];
-    feed.proc = new FfmpegProcess({
+    feed.proc = FfmpegProcess.spawn({
       spawner,
       clock,
       binary: this.#deps.ffmpegPath ?? 'ffmpeg',

@@ -196,7 +196,7 @@ export class CameraRecorder {
       transport: settings.transport,
     });
     log.debug({ runId, command: describeCommand(settings.ffmpegPath, args) }, 'starting ffmpeg');
-    const proc = new FfmpegProcess({
+    const proc = FfmpegProcess.spawn({
       spawner: this.#deps.spawner,
       clock,
       binary: settings.ffmpegPath,
