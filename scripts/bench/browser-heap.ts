@@ -112,3 +112,23 @@ export function censusGrowth(before: HeapCensus, after: HeapCensus, top = 15): A
   }
   return grown.sort((x, y) => y.bytes - x.bytes).slice(0, top);
 }
+
+/** What DevTools itself keeps while a bench watches (every response's record, console messages), and compiled code. */
+const NOT_THE_PAGES = { devtools: /NetworkResourcesData|ConsoleMessage|Inspector/, code: /^code:/ };
+
+/**
+ * Net growth in bytes from `before` to `after`, split into what the watching DevTools
+ * keeps (a record of every response: it grows with each tile a bench fetches and does
+ * not exist on the office TV), compiled code (the JIT warming up, bounded), and the
+ * rest: the page's own objects, the number that says whether the page leaks.
+ */
+export function censusSplit(before: HeapCensus, after: HeapCensus): { devtools: number; code: number; page: number } {
+  const split = { devtools: 0, code: 0, page: 0 };
+  for (const kind of new Set([...before.keys(), ...after.keys()])) {
+    const delta = (after.get(kind)?.bytes ?? 0) - (before.get(kind)?.bytes ?? 0);
+    if (NOT_THE_PAGES.devtools.test(kind)) split.devtools += delta;
+    else if (NOT_THE_PAGES.code.test(kind)) split.code += delta;
+    else split.page += delta;
+  }
+  return split;
+}

@@ -18,13 +18,17 @@
 //   samples                             [{ t_s, used_mb, nodes, listeners }]
 //   heap_growth_by_kind                 the kinds of object that grew most from the first counted
 //                                       sample to the last (heap snapshots: count and bytes)
+//   heap_growth_page_kb_per_min         the same snapshots' net growth of the page's own objects (the
+//                                       leak number), apart from what the watching DevTools keeps
+//                                       (_devtools_: a record per response; absent on the office TV)
+//                                       and compiled code (_code_: the JIT warming up)
 //   machine                             cpus, node, load average
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { printAndSave } from './report.ts';
 import { startScreenEdge } from './screen-edge.ts';
-import { censusGrowth, HeapSampler, heapSlopePerMinute, type HeapCensus, type HeapSample } from './browser-heap.ts';
+import { censusGrowth, censusSplit, HeapSampler, heapSlopePerMinute, type HeapCensus, type HeapSample } from './browser-heap.ts';
 
 const { values } = parseArgs({
   options: {
@@ -91,7 +95,10 @@ try {
     const first = counted[0] ?? samples[0]!;
     const last = counted.at(-1) ?? samples.at(-1)!;
     const blobs = await page.evaluate<number>('window.__blobUrls.size');
-    const growth = censusAtWarmup ? censusGrowth(censusAtWarmup, await heap.census()) : [];
+    const censusAtEnd = censusAtWarmup && (await heap.census());
+    const growth = censusAtWarmup && censusAtEnd ? censusGrowth(censusAtWarmup, censusAtEnd) : [];
+    const split = censusAtWarmup && censusAtEnd ? censusSplit(censusAtWarmup, censusAtEnd) : null;
+    const perMin = (bytes: number) => Number((bytes / 1024 / ((last.atMs - first.atMs) / 60_000 || 1)).toFixed(1));
     await heap.detach();
     printAndSave(
       {
@@ -110,6 +117,9 @@ try {
         tile_responses: tileResponses,
         page_errors: errors.length,
         page_error_first: errors[0] ?? null,
+        heap_growth_page_kb_per_min: split && perMin(split.page),
+        heap_growth_devtools_kb_per_min: split && perMin(split.devtools),
+        heap_growth_code_kb_per_min: split && perMin(split.code),
         heap_growth_by_kind: growth,
         samples: samples.map((s) => ({ t_s: Math.round(s.atMs / 1000), used_mb: mb(s.usedBytes), nodes: s.nodes, listeners: s.listeners })),
         machine: { cpus: cpus().length, node: process.version, loadavg: loadavg().map((x) => Number(x.toFixed(1))) },
