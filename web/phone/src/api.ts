@@ -62,8 +62,10 @@ export function saveSession(s: Session | null): void {
   else localStorage.removeItem(SESSION_KEY);
 }
 
-export async function call<T>(session: Pick<Session, 'villageId'> & { token?: string }, method: string, path: string, body?: unknown): Promise<T> {
+/** `key`: an Idempotency-Key, so that sending the same request again (its answer was lost) does it once. */
+export async function call<T>(session: Pick<Session, 'villageId'> & { token?: string }, method: string, path: string, body?: unknown, key?: string): Promise<T> {
   const headers: Record<string, string> = {};
+  if (key) headers['idempotency-key'] = key;
   if (session.token) headers.authorization = `Bearer ${session.token}`;
   let payload: BodyInit | undefined;
   if (body instanceof FormData) payload = body;
@@ -91,11 +93,11 @@ export async function signIn(villageId: number, username: string, password: stri
   return { token: r.token, villageId, user: r.user };
 }
 
-/** Uploads one (already compressed) photo; its media id for the ticket. */
-export async function uploadPhoto(s: Session, photo: Blob): Promise<string> {
+/** Uploads one (already compressed) photo; its media id. */
+export async function uploadPhoto(s: Session, photo: Blob, key?: string): Promise<string> {
   const form = new FormData();
   form.append('file', photo, 'photo.jpg');
-  const r = await call<{ media: { id: string } }>(s, 'POST', '/media', form);
+  const r = await call<{ media: { id: string } }>(s, 'POST', '/media', form, key);
   return r.media.id;
 }
 
@@ -107,10 +109,13 @@ export interface NewReport {
   lng?: number;
 }
 
-/** 随手拍: the photo first, then the ticket naming it. */
-export async function sendReport(s: Session, report: NewReport, photo: Blob | null): Promise<Ticket> {
-  const photos = photo ? [await uploadPhoto(s, photo)] : [];
-  const r = await call<{ ticket: Ticket }>(s, 'POST', '/tickets', { ...report, ...(photos.length ? { photos } : {}) });
+/** A new client key for one report (128 random bits; randomUUID needs HTTPS, this does not): kept with it in the queue, so each resend names the same report. */
+export const newKey = (): string => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** 随手拍: the photo first, then the ticket naming it; both under the report's key, so a resend makes one ticket. */
+export async function sendReport(s: Session, report: NewReport, photo: Blob | null, key: string): Promise<Ticket> {
+  const photos = photo ? [await uploadPhoto(s, photo, `${key}.photo`)] : [];
+  const r = await call<{ ticket: Ticket }>(s, 'POST', '/tickets', { ...report, ...(photos.length ? { photos } : {}) }, key);
   return r.ticket;
 }
 
