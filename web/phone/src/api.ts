@@ -24,6 +24,19 @@ export interface Ticket {
   createdAt?: number;
   updatedAt?: number;
 }
+export interface Certificate {
+  id: string;
+  type: string | null;
+  typeName: string | null;
+  applicantName: string;
+  purpose: string;
+  details: string;
+  status: string;
+  statusNote: string | null;
+  verificationCode: string | null;
+  issuedAt: number | null;
+  createdBy: string;
+}
 export interface Category {
   id: string;
   name: string;
@@ -120,3 +133,24 @@ export async function sendReport(s: Session, report: NewReport, photo: Blob | nu
 }
 
 export const can = (s: Session | null, permission: string): boolean => !!s?.user.permissions.includes(permission);
+
+/** What to show for a failed call: the server's words, or that there is no connection. */
+export const failure = (err: unknown): string => (err instanceof ApiError || err instanceof Offline ? err.message : String(err));
+
+/** A binary reply (a camera picture, a clip, a PDF) as a Blob, with the bearer token a plain link could not send. */
+export async function fetchBlob(s: Session, path: string): Promise<Blob> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1/villages/${s.villageId}${path}`, { headers: { authorization: `Bearer ${s.token}` } });
+  } catch {
+    throw new Offline('no connection');
+  }
+  if (!res.ok) {
+    const err = ((await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(res.status, err?.code ?? 'ERROR', err?.message ?? res.statusText);
+  }
+  return res.blob();
+}
+
+/** A photo taken for a record: uploaded, its media id (the key makes a resend upload it once). */
+export const uploadEvidence = (s: Session, photo: Blob): Promise<string> => uploadPhoto(s, photo, newKey());
