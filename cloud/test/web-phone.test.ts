@@ -347,6 +347,7 @@ t.test('certificates: asked for on the phone, approved or rejected by the office
   await villager.page.locator('[data-test=back]').click();
   await service(villager.page, 'certs');
   await villager.page.locator(`[data-cert="${good}"] [data-test=code]`, { hasText: code }).waitFor();
+  await villager.page.locator(`[data-cert="${good}"] [data-test=collect]`, { hasText: '村委会' }).waitFor();
   await villager.page.locator(`[data-cert="${bad}"]`, { hasText: '护照不在本村办理' }).locator('[data-test=status]', { hasText: '已驳回' }).waitFor();
   await check(t, villager.page, 'certificate-approved');
   for (const c of [villager, cadre]) await c.context.close();
