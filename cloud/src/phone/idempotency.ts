@@ -15,7 +15,7 @@ export const IDEMPOTENCY_HEADERS = {
   properties: { 'idempotency-key': { type: 'string', pattern: '^[A-Za-z0-9_.:-]{8,80}$', description: 'The same key again answers the first reply again (kept 30 days)' } },
 };
 
-export interface StoredReply {
+interface StoredReply {
   /** `POST /tickets`: a key sent again to another route is a client bug, not a repeat. */
   route: string;
   status: number;
