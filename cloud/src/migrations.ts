@@ -73,4 +73,13 @@ export const cloudMigrations: readonly Migration[] = [
     name: 'cloud/002-edge-revocation',
     sql: 'ALTER TABLE edges ADD COLUMN revoked_at INTEGER',
   },
+  {
+    // A phone's request sent again (offline queue) gets its first answer: one ticket, not two.
+    name: 'cloud/003-phone-replies',
+    sql: `
+      CREATE TABLE IF NOT EXISTS phone_replies (village_id INTEGER NOT NULL, username TEXT NOT NULL COLLATE NOCASE, key TEXT NOT NULL,
+        route TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (village_id, username, key));
+      CREATE INDEX IF NOT EXISTS phone_replies_by_age ON phone_replies (at);
+    `,
+  },
 ];

@@ -233,6 +233,20 @@ t.test('certificates: request on the phone, ID number masked', async (t) => {
   t.same((await as('lisi', 'GET', '/certificates')).json.certificates, [], 'others see only their own');
 });
 
+t.test('certificates: only the office decides, by the shared rule, and the edge gets the decision', async (t) => {
+  const ask = async (purpose: string) => (await as('zhangsan', 'POST', '/certificates', { type: 'residence', purpose })).json.certificate.id as string;
+  const [ok, no] = [await ask('办理医保'), await ask('办理签证')];
+  t.match(await as('zhangsan', 'POST', `/certificates/${ok}/approve`, {}), { status: 403, json: { error: { code: 'FORBIDDEN' } } }, 'a villager may not approve');
+  t.match(await as('liwei', 'POST', `/certificates/${ok}/approve`, {}), { status: 403 }, 'nor a grid worker');
+  t.match(await as('wangfang', 'POST', `/certificates/${no}/reject`, {}), { status: 400 }, 'a rejection needs a reason');
+  const approved = await as('wangfang', 'POST', `/certificates/${ok}/approve`, { note: '已核实' });
+  t.match(approved, { status: 200, json: { certificate: { status: 'approved', verificationCode: /^[0-9A-Z]{12}$/, idNumber: '110101********1234' } } });
+  t.match(await as('wangfang', 'POST', `/certificates/${no}/reject`, { reason: '不在本村办理' }), { status: 200, json: { certificate: { status: 'rejected', statusNote: '不在本村办理' } } });
+  t.match(await as('wangfang', 'POST', `/certificates/${ok}/reject`, { reason: '晚了' }), { status: 409, json: { error: { code: 'INVALID_TRANSITION' } } }, 'an approved one cannot be rejected');
+  await waitFor('decisions at the edge', () => edge.gov.store.get<CertificateState>('certificate', ok)?.status === 'approved' && edge.gov.store.get<CertificateState>('certificate', no)?.status === 'rejected');
+  t.equal(edge.gov.store.get<CertificateState>('certificate', ok)?.verificationCode, approved.json.certificate.verificationCode, 'the code made at the cloud is the one the edge prints');
+});
+
 t.test('announcements: published for everyone, drafts for editors', async (t) => {
   const cadre = { username: 'wangfang', role: 'cadre' } as const;
   const pub = edge.gov.announcements.create(cadre, { category: 'village', title: '修路通知', body: '下周一修路' });

@@ -574,6 +574,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/villages/{villageId}/help-requests/{id}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a request on: assign it to a grid worker or cadre (the village office)
+         * @description Access: help.handle
+         */
+        post: operations["phonePostHelpRequestsByIdAssign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/villages/{villageId}/certificate-types": {
         parameters: {
             query?: never;
@@ -632,6 +652,46 @@ export interface paths {
         get: operations["phoneGetCertificatesById"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/villages/{villageId}/certificates/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Certificate: approve (reviewers)
+         * @description Access: certificates.review
+         */
+        post: operations["phonePostCertificatesByIdApprove"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/villages/{villageId}/certificates/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Certificate: reject (reviewers)
+         * @description Access: certificates.review
+         */
+        post: operations["phonePostCertificatesByIdReject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -732,6 +792,110 @@ export interface paths {
         get: operations["phoneGetPartyMembersByIdPoints"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/villages/{villageId}/party/points-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The points rules a member may claim themselves
+         * @description Access: party.claim
+         */
+        get: operations["phoneGetPartyPointsRules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/villages/{villageId}/party/claims": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Claims I may see (mine; record keepers: all), newest first
+         * @description Access: party.read
+         */
+        get: operations["phoneGetPartyClaims"];
+        put?: never;
+        /**
+         * Claim points for an activity (photos uploaded first, POST /media); the secretary approves it
+         * @description Access: party.claim
+         */
+        post: operations["phonePostPartyClaims"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/villages/{villageId}/party/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 三会一课 sessions of my branch (record keepers: all), newest first
+         * @description Access: party.read
+         */
+        get: operations["phoneGetPartySessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/villages/{villageId}/party/sessions/{id}/check-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 三会一课: check-in
+         * @description Access: party.attend
+         */
+        post: operations["phonePostPartySessionsByIdCheckIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/villages/{villageId}/party/sessions/{id}/leave": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 三会一课: leave
+         * @description Access: party.attend
+         */
+        post: operations["phonePostPartySessionsByIdLeave"];
         delete?: never;
         options?: never;
         head?: never;
@@ -984,6 +1148,44 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description A party points rule */
+        PointsRule: {
+            kind: string;
+            /** @description ULID */
+            id: string;
+            exists: boolean;
+            /** @description milliseconds since the epoch */
+            createdAt: number | null;
+            createdBy: string | null;
+            /** @description milliseconds since the epoch */
+            updatedAt: number | null;
+            lastHlc: string | null;
+            opCount: number;
+            /** @description status changes and assignments that crossed while offline */
+            conflicts: {
+                opId: string;
+                hlc: string;
+                actor: string;
+                expected: string;
+                found: string;
+                to: string;
+                applied: boolean;
+                reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
+            }[];
+            needsReview: boolean;
+            name: string;
+            points: number;
+            /** @description members may claim it themselves */
+            selfClaim: boolean;
+            active: boolean;
+        } & {
+            [key: string]: unknown;
+        };
         /** @description A 三务公开 announcement */
         Announcement: {
             kind: string;
@@ -1130,6 +1332,94 @@ export interface components {
             followUps: ({
                 id: string;
                 text: string;
+                by: string;
+                /** @description milliseconds since the epoch */
+                at: number;
+            } & {
+                [key: string]: unknown;
+            })[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A points claim */
+        Claim: {
+            kind: string;
+            /** @description ULID */
+            id: string;
+            exists: boolean;
+            /** @description milliseconds since the epoch */
+            createdAt: number | null;
+            createdBy: string | null;
+            /** @description milliseconds since the epoch */
+            updatedAt: number | null;
+            lastHlc: string | null;
+            opCount: number;
+            /** @description status changes and assignments that crossed while offline */
+            conflicts: {
+                opId: string;
+                hlc: string;
+                actor: string;
+                expected: string;
+                found: string;
+                to: string;
+                applied: boolean;
+                reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
+            }[];
+            needsReview: boolean;
+            memberId: string | null;
+            ruleCode: string;
+            /** @enum {string} */
+            status: "submitted" | "approved" | "rejected" | "withdrawn";
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A 三会一课 session */
+        PartySession: {
+            kind: string;
+            /** @description ULID */
+            id: string;
+            exists: boolean;
+            /** @description milliseconds since the epoch */
+            createdAt: number | null;
+            createdBy: string | null;
+            /** @description milliseconds since the epoch */
+            updatedAt: number | null;
+            lastHlc: string | null;
+            opCount: number;
+            /** @description status changes and assignments that crossed while offline */
+            conflicts: {
+                opId: string;
+                hlc: string;
+                actor: string;
+                expected: string;
+                found: string;
+                to: string;
+                applied: boolean;
+                reviewedBy: string | null;
+                /** @description an assignment that crossed another: the worker the fold had (found) and the one this op named (to) */
+                assignee?: {
+                    found: string;
+                    to: string;
+                };
+            }[];
+            needsReview: boolean;
+            sessionType: string;
+            title: string;
+            branch: string;
+            /** @description milliseconds since the epoch */
+            startAt: number;
+            /** @enum {string} */
+            status: "scheduled" | "finalized" | "cancelled";
+            attendance: ({
+                /** @description the member */
+                id: string;
+                /** @enum {string} */
+                mode: "onsite" | "remote";
                 by: string;
                 /** @description milliseconds since the epoch */
                 at: number;
@@ -2024,7 +2314,10 @@ export interface operations {
     phonePostTickets: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key again answers the first reply again (kept 30 days) */
+                "idempotency-key"?: string;
+            };
             path: {
                 villageId: number;
             };
@@ -2702,7 +2995,10 @@ export interface operations {
     phonePostHelpRequests: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key again answers the first reply again (kept 30 days) */
+                "idempotency-key"?: string;
+            };
             path: {
                 villageId: number;
             };
@@ -2761,6 +3057,56 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        request: components["schemas"]["PhoneHelpRequest"];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    phonePostHelpRequestsByIdAssign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    assignee: string;
+                    note?: string;
+                };
+            };
+        };
         responses: {
             /** @description OK */
             200: {
@@ -2886,7 +3232,10 @@ export interface operations {
     phonePostCertificates: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key again answers the first reply again (kept 30 days) */
+                "idempotency-key"?: string;
+            };
             path: {
                 villageId: number;
             };
@@ -2948,6 +3297,104 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        certificate: components["schemas"]["Certificate"];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    phonePostCertificatesByIdApprove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        certificate: components["schemas"]["Certificate"];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    phonePostCertificatesByIdReject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
         responses: {
             /** @description OK */
             200: {
@@ -3194,6 +3641,286 @@ export interface operations {
             };
         };
     };
+    phoneGetPartyPointsRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rules: components["schemas"]["PointsRule"][];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    phoneGetPartyClaims: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        claims: components["schemas"]["Claim"][];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    phonePostPartyClaims: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The same key again answers the first reply again (kept 30 days) */
+                "idempotency-key"?: string;
+            };
+            path: {
+                villageId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ruleCode: string;
+                    quantity?: number;
+                    description: string;
+                    evidence?: string[];
+                    date: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        claim: components["schemas"]["Claim"];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    phoneGetPartySessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sessions: components["schemas"]["PartySession"][];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    phonePostPartySessionsByIdCheckIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {unknown} */
+                    mode: "onsite" | "remote";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        session: components["schemas"]["PartySession"];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    phonePostPartySessionsByIdLeave: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        session: components["schemas"]["PartySession"];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     phoneGetEvents: {
         parameters: {
             query?: {
@@ -3245,7 +3972,10 @@ export interface operations {
     phonePostMedia: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The same key again answers the first reply again (kept 30 days) */
+                "idempotency-key"?: string;
+            };
             path: {
                 villageId: number;
             };
