@@ -44,7 +44,7 @@ function serverUser(): { uid: number; gid: number; name: string } | null {
 export function startPostgres(t: Test): TestPostgres | undefined {
   const bin = postgresBinDir();
   if (!bin) {
-    t.skip('PostgreSQL is not installed (scripts/setup installs it)');
+    void t.skip('PostgreSQL is not installed (scripts/setup installs it)', () => {});
     return undefined;
   }
   const dir = mkdtempSync(join(tmpdir(), 'cunbox-pg-'));
