@@ -73,4 +73,9 @@ export const cloudMigrations: readonly Migration[] = [
     name: 'cloud/002-edge-revocation',
     sql: 'ALTER TABLE edges ADD COLUMN revoked_at INTEGER',
   },
+  {
+    // A phone's list of one kind (tickets, newest first) reads one range of this index, however many villages the table holds.
+    name: 'cloud/003-entities-listed',
+    sql: 'CREATE INDEX entities_listed ON entities (village_id, kind, present, created_at DESC, id DESC)',
+  },
 ];

@@ -11,7 +11,7 @@ import type { FailureLog } from './phone/rate-limit.ts';
 import type { CloudStore } from './store.ts';
 
 /** The same methods, each returning a Promise of what the synchronous one returns. */
-export type Promised<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : T[K] };
+type Promised<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : T[K] };
 
 export interface AsyncFailureLog extends Promised<FailureLog> {}
 
