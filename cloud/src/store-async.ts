@@ -9,6 +9,7 @@ import type { AccountStore } from './accounts.ts';
 import type { AuditStore } from './audit.ts';
 import type { FailureLog } from './phone/rate-limit.ts';
 import type { CloudStore } from './store.ts';
+import type { MediaIndex } from './media-index.ts';
 
 /** The same methods, each returning a Promise of what the synchronous one returns. */
 type Promised<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : T[K] };
@@ -50,4 +51,11 @@ function promised(target: object): unknown {
       return v;
     },
   });
+}
+
+export interface AsyncMediaIndex extends Promised<MediaIndex> {}
+
+/** The media index seen through the asynchronous interface, as `asyncStore` does for the store. */
+export function asyncMediaIndex(index: MediaIndex): AsyncMediaIndex {
+  return promised(index) as AsyncMediaIndex;
 }

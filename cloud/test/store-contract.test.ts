@@ -200,6 +200,22 @@ for (const backend of storeBackends(t)) {
       t.same(await f.since('ip:1.2.3.4', 0), [now - 5]);
     });
 
+    t.test('media index: an object once, owners per village, found by hash or by the edge\'s ref', async (t) => {
+      const media = await backend.openMedia(t, () => now);
+      if (!media) return;
+      const sha = 'a'.repeat(64);
+      t.equal(await media.object(sha), undefined);
+      await media.stored({ sha256: sha, size: 1234, mime: 'image/jpeg' }, { villageId: 1, kind: 'photo', ref: 'p1', edgeId: 'e1' });
+      await media.stored({ sha256: sha, size: 1234, mime: 'image/jpeg' }, { villageId: 2, kind: 'photo', ref: 'p9', edgeId: 'e2' });
+      t.same(await media.object(sha), { sha256: sha, size: 1234, mime: 'image/jpeg' });
+      t.ok(await media.owns(1, sha));
+      t.notOk(await media.owns(3, sha), 'another village reads nothing it was not sent');
+      await media.addOwner({ villageId: 1, sha256: 'b'.repeat(64), kind: 'photo', ref: 'p1', edgeId: 'e1' });
+      t.same(await media.find(1, 'p1'), { villageId: 1, sha256: sha, kind: 'photo', ref: 'p1', edgeId: 'e1', at: now, size: 1234, mime: 'image/jpeg' }, 'the first (kind, ref) wins');
+      t.match(await media.find(2, sha), { ref: 'p9', edgeId: 'e2' });
+      t.equal(await media.find(3, sha), undefined);
+    });
+
     t.test('audit: numbered per village without gaps, acked per edge', async (t) => {
       const store = await backend.open(t, opts);
       if (!store) return;

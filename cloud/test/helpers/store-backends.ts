@@ -6,7 +6,10 @@
 import type { Test } from 'tap';
 import { join } from 'node:path';
 import { SqliteCloudStore, type CloudStoreOptions } from '../../src/store.ts';
-import { asyncStore, type AsyncCloudStore } from '../../src/store-async.ts';
+import { asyncMediaIndex, asyncStore, type AsyncCloudStore, type AsyncMediaIndex } from '../../src/store-async.ts';
+import { SqliteMediaIndex } from '../../src/media-index.ts';
+import { openCloudDatabase } from '../../src/database.ts';
+import { PgMediaIndex } from '../../src/pg/media-index.ts';
 import { openPgDatabase, type PgPool } from '../../src/pg/database.ts';
 import { PgCloudStore } from '../../src/pg/store.ts';
 import { startPostgres, type TestPostgres } from '@cunbox/test-support/postgres';
@@ -16,6 +19,8 @@ export interface StoreBackend {
   name: 'sqlite' | 'postgres';
   /** A store on an empty database; undefined when the backend cannot run here (the test was skipped). */
   open(t: Test, opts: CloudStoreOptions): Promise<AsyncCloudStore | undefined>;
+  /** A media index on an empty database; undefined when the backend cannot run here. */
+  openMedia(t: Test, now: () => number): Promise<AsyncMediaIndex | undefined>;
   /** A second worker on the same database as `open`'s last store (PostgreSQL only). */
   worker?(t: Test, opts: CloudStoreOptions): Promise<AsyncCloudStore>;
 }
@@ -38,6 +43,11 @@ export function storeBackends(root: Test): StoreBackend[] {
         t.teardown(() => store.close());
         return asyncStore(store);
       },
+      openMedia: async (t, now) => {
+        const db = openCloudDatabase(join(tmpDir(t, 'cunbox-store-'), 'cloud.db'));
+        t.teardown(() => db.close());
+        return asyncMediaIndex(new SqliteMediaIndex({ db, now }));
+      },
     },
     {
       name: 'postgres',
@@ -46,6 +56,11 @@ export function storeBackends(root: Test): StoreBackend[] {
         if (!server) return undefined;
         lastUrl = server.createDatabase(`store_${++databases}`);
         return new PgCloudStore({ ...opts, pool: await pool(t, lastUrl) });
+      },
+      openMedia: async (t, now) => {
+        server ??= startPostgres(root);
+        if (!server) return undefined;
+        return new PgMediaIndex({ pool: await pool(t, server.createDatabase(`media_${++databases}`)), now });
       },
       worker: async (t, opts) => new PgCloudStore({ ...opts, pool: await pool(t, lastUrl) }),
     },
