@@ -40,13 +40,26 @@ function serverUser(): { uid: number; gid: number; name: string } | null {
   throw new Error('running as root and no postgres or nobody user to run PostgreSQL as');
 }
 
-/** Starts a server for this test (skips the test when PostgreSQL is not installed). */
+export interface PostgresServer extends TestPostgres {
+  /** Stops the server at once and removes its directory. */
+  stop(): void;
+}
+
+/** Starts a server for this test (skips the test when PostgreSQL is not installed); stopped in teardown. */
 export function startPostgres(t: Test): TestPostgres | undefined {
-  const bin = postgresBinDir();
-  if (!bin) {
+  if (!postgresBinDir()) {
     void t.skip('PostgreSQL is not installed (scripts/setup installs it)', () => {});
     return undefined;
   }
+  const server = startPostgresServer();
+  t.teardown(() => server.stop());
+  return server;
+}
+
+/** Starts a server (benchmarks; tests use startPostgres). Throws when PostgreSQL is not installed. */
+export function startPostgresServer(settings: string[] = []): PostgresServer {
+  const bin = postgresBinDir();
+  if (!bin) throw new Error('PostgreSQL is not installed (scripts/setup installs it)');
   const dir = mkdtempSync(join(tmpdir(), 'cunbox-pg-'));
   const user = serverUser();
   const run = (tool: string, args: string[]): void => {
@@ -56,27 +69,31 @@ export function startPostgres(t: Test): TestPostgres | undefined {
   };
   if (user) {
     chownSync(dir, user.uid, user.gid);
-    // The temp dir's parent must be traversable by the server user.
     chmodSync(dir, 0o700);
   }
   const data = join(dir, 'data');
   const superuser = user ? user.name : userInfo().username;
   run('initdb', ['-D', data, '-U', superuser, '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
   // listen_addresses='': the socket in `dir` is the only way in.
-  const options = `-k ${dir} -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60`;
+  const options = [`-k ${dir}`, "-c listen_addresses=''", '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=60', ...settings.map((s) => `-c ${s}`)].join(' ');
   run('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
-  t.teardown(() => {
+  const stop = (): void => {
     try {
       run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
     } finally {
       if (!process.env.CUNBOX_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
     }
-  });
+  };
   const urlOf = (db: string): string => `postgresql://${encodeURIComponent(superuser)}@/${db}?host=${encodeURIComponent(dir)}`;
   const createDatabase = (name: string): string => {
     if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`bad database name ${name}`);
     run('psql', ['-h', dir, '-U', superuser, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-c', `CREATE DATABASE ${name}`]);
     return urlOf(name);
   };
-  return { url: createDatabase('cunbox'), createDatabase };
+  try {
+    return { url: createDatabase('cunbox'), createDatabase, stop };
+  } catch (err) {
+    stop();
+    throw err;
+  }
 }
