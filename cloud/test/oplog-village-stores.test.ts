@@ -116,3 +116,13 @@ for (const backend of storeBackends(t)) {
     });
   });
 }
+
+t.test('the unit of work refuses a read it was not given, instead of folding over missing rows', async (t) => {
+  const { OverlayOpLogStorage } = await import('../src/pg/village-unit.ts');
+  const storage = new OverlayOpLogStorage({ nextSeq: 1, hlc: null, ids: new Map([['aaaaaaaaaaaaaaaa.1', null]]), entityOps: new Map(), states: new Map() });
+  t.equal(storage.storedOp('aaaaaaaaaaaaaaaa.1'), undefined, 'read, and not stored');
+  t.throws(() => storage.storedOp('aaaaaaaaaaaaaaaa.2'), /not read before the op log ran/);
+  t.throws(() => storage.entityOps('ticket', 't1'), /not read before the op log ran/);
+  t.throws(() => storage.readState('ticket', 't1'), /not read before the op log ran/);
+  t.throws(() => storage.entityKeys(), /whole-village walk/);
+});
