@@ -26,13 +26,15 @@ export interface PgOpenOptions {
   max?: number;
   migrations?: readonly PgMigration[];
   now?: () => number;
+  /** Told when an idle connection fails (the server restarted, a failover); the pool replaces it. */
+  log?: { warn(obj: object, msg: string): void };
 }
 
 /** Opens a pool and brings the schema up to date; the caller ends the pool. */
 export async function openPgDatabase(opts: PgOpenOptions): Promise<PgPool> {
   const pool = new pg.Pool({ connectionString: opts.url, max: opts.max ?? 10, types: pgTypes });
-  // An idle connection the server drops (restart, failover) must not take the process down.
-  pool.on('error', () => {});
+  // An idle connection the server drops must not take the process down: the next query gets a new one.
+  pool.on('error', (err) => opts.log?.warn({ err: err.message }, 'an idle database connection failed'));
   try {
     await migratePg(pool, opts.migrations ?? pgCloudMigrations, opts.now ?? Date.now);
     return pool;

@@ -212,7 +212,7 @@ export class PgCloudStore implements AsyncCloudStore {
   }
 
   async opCount(villageId: number, origin?: string): Promise<number> {
-    const r = await this.#row<{ n: number }>('SELECT count(*) AS n FROM ops WHERE village_id = $1 AND ($2::text IS NULL OR origin = $2)', [villageId, origin ?? null]);
+    const r = await this.#row<{ n: number }>('SELECT count(*) AS n FROM ops WHERE village_id = $1 AND ($2::text IS NULL OR origin = $2)', [villageId, origin || null]);
     return r!.n;
   }
 
