@@ -5,6 +5,7 @@
  * check); nothing here returns them otherwise, and nothing logs them.
  */
 import type { FailureLog } from './phone/rate-limit.ts';
+import type { ReplyLog } from './phone/idempotency.ts';
 import type Database from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Role, UsersMessage } from '@cunbox/shared';
@@ -39,6 +40,8 @@ export interface AccountStore {
   endSession(token: string): void;
   /** Failed sign-ins, for the phone login limit (kept across restarts). */
   readonly loginFailures: FailureLog;
+  /** First answers to phone requests that carried an Idempotency-Key (phone/idempotency.ts). */
+  readonly phoneReplies: ReplyLog;
 }
 
 /**
@@ -178,5 +181,14 @@ export class SqliteAccountStore implements AccountStore {
     },
     since: (key, since) => (this.#statements.sql('SELECT at FROM phone_login_failures WHERE key = ? AND at > ? ORDER BY at').all(key, since) as Array<{ at: number }>).map((r) => r.at),
     clear: (key) => void this.#statements.sql('DELETE FROM phone_login_failures WHERE key = ?').run(key),
+  };
+
+  readonly phoneReplies: ReplyLog = {
+    get: (villageId, username, key, since) =>
+      this.#statements.sql('SELECT route, status, body FROM phone_replies WHERE village_id = ? AND username = ? AND key = ? AND at > ?').get(villageId, username, key, since) as ReturnType<ReplyLog['get']>,
+    put: (villageId, username, key, reply, at, prune) => {
+      this.#statements.sql('INSERT OR IGNORE INTO phone_replies (village_id, username, key, route, status, body, at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(villageId, username, key, reply.route, reply.status, reply.body, at);
+      this.#statements.sql('DELETE FROM phone_replies WHERE at < ?').run(prune);
+    },
   };
 }

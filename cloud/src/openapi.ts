@@ -52,7 +52,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   app.addHook('onRoute', (route) => documentRoute(route, refTo('Error')));
   app.setSerializerCompiler(plainJsonSerializer);
   // Only the records the cloud sends (an unused component is noise in a generated client).
-  const sent = new Set(['Ticket', 'TicketCategory', 'HelpType', 'Announcement', 'Certificate', 'Resident', 'HelpRequest', 'Ledger', 'Ranking']);
+  const sent = new Set(['Ticket', 'TicketCategory', 'HelpType', 'Announcement', 'Certificate', 'Resident', 'HelpRequest', 'Ledger', 'Ranking', 'Claim', 'PartySession', 'PointsRule']);
   for (const s of [ErrorSchema, ...RECORD_SCHEMAS.filter((r) => sent.has(r.$id as string)), ...CLOUD_SCHEMAS]) app.addSchema(s);
   await app.register(swagger, {
     refResolver: namedLocalReference,

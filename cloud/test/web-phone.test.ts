@@ -2,8 +2,11 @@
  * The phone app (web/phone) served by the cloud at /m/, end to end in Chromium
  * with phone emulation (390×844, touch) against a real cloud and a real edge
  * syncing over a real broker: sign in with the edge account, 随手拍 with a
- * camera photo compressed on the phone, dispatch, start and resolve, confirm,
- * notices, and a report made offline that is sent once when the link returns.
+ * camera photo compressed on the phone, dispatch, start and resolve (with a
+ * photo), confirm, notices, a report made offline that is sent once when the
+ * link returns (also when its first answer was lost), certificates asked for
+ * and approved or rejected, help requests assigned, and party points, claims,
+ * check-in and leave. Camera events: web-phone-cameras.test.ts.
  */
 import t, { type Test } from 'tap';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -11,7 +14,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import type { AnnouncementState, HelpRequestState, TicketState } from '@cunbox/shared';
+import { chinaDate, type AnnouncementState, type CertificateState, type HelpRequestState, type PartySessionState, type PointClaimState, type TicketState } from '@cunbox/shared';
 import { aedesRig, type BrokerRig } from '@cunbox/test-support/brokers';
 import { launchChromium } from '@cunbox/test-support/chromium';
 import { tmpDir } from '@cunbox/test-support/tmp';
@@ -39,8 +42,10 @@ t.before(async () => {
     { username: 'liwei', role: 'grid_worker' },
     { username: 'zhangsan', role: 'villager' },
     { username: 'admin', role: 'admin' },
+    { username: 'secretary', role: 'party_secretary' },
+    { username: 'zhaoliu', role: 'party_member' },
   ]);
-  await waitFor('users at the cloud', () => rig.cloud.store.accounts.usersVersion(village.villageId)?.users === 4);
+  await waitFor('users at the cloud', () => rig.cloud.store.accounts.usersVersion(village.villageId)?.users === 6);
   base = `http://127.0.0.1:${rig.cloud.httpPort}`;
   browser = await launchChromium(t);
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -48,10 +53,11 @@ t.before(async () => {
 t.teardown(() => rig?.close());
 
 /** A phone's browser, signed in through the app's form. */
-async function phone(username: string): Promise<{ context: BrowserContext; page: Page }> {
+/** `expected`: console errors the test causes on purpose (a connection it cuts), not counted. */
+async function phone(username: string, expected?: RegExp): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext(PHONE);
   const page = await context.newPage();
-  page.on('console', (m) => void (m.type() === 'error' && errors.push(`${username}: ${m.text()} (${m.location().url})`)));
+  page.on('console', (m) => void (m.type() === 'error' && !expected?.test(`${m.text()} (${m.location().url})`) && errors.push(`${username}: ${m.text()} (${m.location().url})`)));
   page.on('pageerror', (e) => void errors.push(`${username}: ${e.message}`));
   await page.goto(`${base}/m/?v=${village.villageId}`);
   await page.locator('#username').fill(username);
@@ -90,6 +96,12 @@ async function report(page: Page, what: { category: string; description: string;
 }
 
 const ticketCard = (page: Page, description: string) => page.locator('article.ticket', { hasText: description });
+
+/** A service behind the 服务 tab (help, certificates, party, cameras, announcements). */
+async function service(page: Page, name: string): Promise<void> {
+  await page.locator('[data-tab=more]').click();
+  await page.locator(`[data-test=services] [data-tab=${name}]`).click();
+}
 
 t.test('the app is served at /m/: shell and service worker revalidated, hashed assets cached for good', async (t) => {
   const index = await fetch(`${base}/m/`);
@@ -210,12 +222,13 @@ t.test('announcements: what the village published, on the phone', async (t) => {
   const draft = edge.gov.announcements.create(cadre, { category: 'finance', title: '账目草稿', body: '草稿' });
   await waitFor('announcements at the cloud', () => rig.cloud.store.entity(village.villageId, 'announcement', draft.id) !== undefined && rig.cloud.store.entity<AnnouncementState>(village.villageId, 'announcement', pub.id)?.status === 'published');
   const { context, page } = await phone('zhangsan');
-  await page.locator('[data-tab=news]').click();
+  await service(page, 'news');
   await page.locator(`[data-announcement="${pub.id}"]`, { hasText: '下周一村东路面维修' }).waitFor();
   t.equal(await page.locator(`[data-announcement="${draft.id}"]`).count(), 0, 'a villager does not see a draft');
   await check(t, page, 'announcements');
   // English on request, remembered on the phone.
   await page.locator('[data-test=lang]').click();
+  await page.locator('[data-tab=more]', { hasText: 'Services' }).click();
   await page.locator('[data-tab=news]', { hasText: 'News' }).waitFor();
   t.equal(await page.evaluate<string>('document.documentElement.lang'), 'en');
   await page.reload();
@@ -230,7 +243,7 @@ t.test('help requests: ask on the phone, the edge has it, the list shows it', as
   const resident = edge.gov.help.createResident(staff, { name: '张三', idNumber: '110101199003071234', phone: '13812345678', gridWorker: 'liwei', username: 'zhangsan' });
   await waitFor('resident at the cloud', () => rig.cloud.store.entity(village.villageId, 'resident', resident.id) !== undefined);
   const { context, page } = await phone('zhangsan');
-  await page.locator('[data-tab=help]').click();
+  await service(page, 'help');
   await page.locator('[data-test=help-type] option[value=medical]').waitFor({ state: 'attached' });
   await page.locator('[data-test=help-type]').selectOption('medical');
   await page.locator('[data-test=help-description]').fill('需要陪同去县医院');
@@ -242,6 +255,149 @@ t.test('help requests: ask on the phone, the edge has it, the list shows it', as
   await waitFor('help request at the edge', () => edge.gov.store.get<HelpRequestState>('help_request', id) !== undefined);
   t.match(edge.gov.store.get<HelpRequestState>('help_request', id), { urgent: true, residentId: resident.id, type: 'medical' });
   await check(t, page, 'help');
+  await context.close();
+});
+
+t.test('a report whose answer was lost is sent again under its key: one ticket', async (t) => {
+  const { context, page } = await phone('zhangsan', /ERR_CONNECTION_FAILED \(.*\/tickets\)$/);
+  const token = await page.evaluate<string>("JSON.parse(localStorage.getItem('cunbox.m.session')).token");
+  const count = async () => ((await http(rig, 'GET', `/api/v1/villages/${village.villageId}/tickets?mine=true`, { token })).json.tickets as TicketState[]).filter((x) => x.description === '井盖松动').length;
+  // The cloud takes the report, then the link drops before the phone sees the answer.
+  let lost = 0;
+  await page.route('**/tickets', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    await route.fetch();
+    lost++;
+    await route.abort('connectionfailed');
+  });
+  await report(page, { category: 'facility', description: '井盖松动', place: '小学门口', photo: await cameraPhoto() });
+  await page.locator('[data-test=report-message]', { hasText: '无信号' }).waitFor();
+  t.equal(lost, 1, 'one answer lost');
+  t.equal(await count(), 1, 'the cloud has the ticket');
+  await page.unroute('**/tickets');
+  // The link returns: the queue sends the report again, under the same key.
+  const resend = page.waitForResponse((r) => r.url().endsWith('/tickets') && r.request().method() === 'POST');
+  await context.setOffline(true);
+  await context.setOffline(false);
+  const again = await resend;
+  t.equal(again.headers()['idempotent-replayed'], 'true', 'the cloud answered the first result again');
+  await page.locator('[data-test=banner]', { hasText: '离线上报已发送' }).waitFor();
+  t.equal(await page.locator('[data-test=waiting]').count(), 0, 'the queue is empty');
+  t.equal(await count(), 1, 'still one ticket');
+  const [one] = ((await http(rig, 'GET', `/api/v1/villages/${village.villageId}/tickets?mine=true`, { token })).json.tickets as TicketState[]).filter((x) => x.description === '井盖松动');
+  t.equal(one!.photos.length, 1, 'with one photo');
+  await context.close();
+});
+
+t.test('a grid worker starts and resolves a ticket with photos from the phone camera', async (t) => {
+  const ticket = edge.gov.tickets.create({ username: 'zhangsan', role: 'villager' }, { category: 'facility', description: '路面塌陷一处', place: '村西' });
+  edge.gov.tickets.assign({ username: 'wangfang', role: 'cadre' }, ticket.id, 'liwei');
+  await waitFor('assigned at the cloud', () => rig.cloud.store.entity<TicketState>(village.villageId, 'ticket', ticket.id)?.assignee === 'liwei');
+  const { context, page } = await phone('liwei');
+  await page.locator('[data-tab=work]').click();
+  const job = ticketCard(page, '路面塌陷一处');
+  const uploads: number[] = [];
+  page.on('request', (r) => void (r.url().endsWith('/media') && r.method() === 'POST' && r.allHeaders().then((h) => uploads.push(Number(h['content-length'] ?? 0)))));
+  const photo = await cameraPhoto();
+  await job.locator('[data-test=work-photo]').setInputFiles({ name: 'before.jpg', mimeType: 'image/jpeg', buffer: photo });
+  await job.locator('[data-test=work-photo-preview]').waitFor();
+  await job.locator('[data-test=start]').click();
+  await job.locator('[data-test=status]', { hasText: '处理中' }).waitFor();
+  await job.locator('[data-test=work-photo]').setInputFiles({ name: 'after.jpg', mimeType: 'image/jpeg', buffer: photo });
+  await job.locator('[data-test=work-photo-preview]').waitFor();
+  await job.locator('[data-test=note]').fill('已回填压实');
+  await check(t, page, 'work-photo');
+  await job.locator('[data-test=resolve]').click();
+  await waitFor('resolved at the edge with both photos', () => {
+    const e = edge.gov.store.get<TicketState>('ticket', ticket.id);
+    return e?.status === 'resolved' && e.photos.length === 2;
+  });
+  t.equal(uploads.length, 2, 'two photos sent');
+  t.ok(uploads.every((b) => b > 0 && b < photo.length / 4), `compressed on the phone (${photo.length} → ${uploads.join(', ')} bytes)`);
+  await context.close();
+});
+
+t.test('certificates: asked for on the phone, approved or rejected by the office on the phone', async (t) => {
+  const villager = await phone('zhangsan');
+  await service(villager.page, 'certs');
+  const ask = async (purpose: string) => {
+    await villager.page.locator('[data-test=cert-type] option[value=residence]').waitFor({ state: 'attached' });
+    await villager.page.locator('[data-test=cert-type]').selectOption('residence');
+    await villager.page.locator('[data-test=cert-purpose]').fill(purpose);
+    await villager.page.locator('[data-test=cert-submit]').click();
+    await villager.page.locator('[data-cert]', { hasText: purpose }).locator('[data-test=status]', { hasText: '已申请' }).waitFor();
+    return (await villager.page.locator('[data-cert]', { hasText: purpose }).getAttribute('data-cert'))!;
+  };
+  const good = await ask('办理社保');
+  const bad = await ask('办理护照');
+  await check(t, villager.page, 'certificates');
+
+  const cadre = await phone('wangfang');
+  await cadre.page.locator('[data-tab=work]').click();
+  await cadre.page.locator(`[data-cert="${good}"]`).waitFor();
+  await check(t, cadre.page, 'approvals');
+  await cadre.page.locator(`[data-cert="${good}"] [data-test=cert-approve]`).click();
+  await cadre.page.locator(`[data-cert="${bad}"] [data-test=cert-reason]`).fill('护照不在本村办理');
+  await cadre.page.locator(`[data-cert="${bad}"] [data-test=cert-reject]`).click();
+  await cadre.page.locator('[data-cert]').first().waitFor({ state: 'detached' });
+  await waitFor('decided at the edge', () => edge.gov.store.get<CertificateState>('certificate', good)?.status === 'approved' && edge.gov.store.get<CertificateState>('certificate', bad)?.status === 'rejected');
+  const code = edge.gov.store.get<CertificateState>('certificate', good)!.verificationCode!;
+  t.match(code, /^[0-9A-Z]{12}$/);
+
+  await villager.page.locator('[data-test=back]').click();
+  await service(villager.page, 'certs');
+  await villager.page.locator(`[data-cert="${good}"] [data-test=code]`, { hasText: code }).waitFor();
+  await villager.page.locator(`[data-cert="${bad}"]`, { hasText: '护照不在本村办理' }).locator('[data-test=status]', { hasText: '已驳回' }).waitFor();
+  await check(t, villager.page, 'certificate-approved');
+  for (const c of [villager, cadre]) await c.context.close();
+});
+
+t.test('help: the office hands a new request to a grid worker from the phone', async (t) => {
+  const h = edge.gov.store.list<HelpRequestState>('help_request').find((x) => x.description === '需要陪同去县医院')!;
+  const { context, page } = await phone('wangfang');
+  await page.locator('[data-tab=work]').click();
+  await page.locator(`[data-help="${h.id}"] [data-test=help-assignee]`).fill('liwei');
+  await page.locator(`[data-help="${h.id}"] [data-test=help-assign]`).click();
+  await page.locator(`[data-help="${h.id}"]`).waitFor({ state: 'detached' });
+  await waitFor('assigned at the edge', () => edge.gov.store.get<HelpRequestState>('help_request', h.id)?.assignee === 'liwei');
+  t.equal(edge.gov.store.get<HelpRequestState>('help_request', h.id)?.status, 'assigned');
+  await context.close();
+});
+
+t.test('party: TOP10, my points, a claim with a photo, check-in and leave', async (t) => {
+  const sec = { username: 'secretary', role: 'party_secretary' } as const;
+  const me = edge.gov.party.createMember(sec, { name: '赵六', branch: '一支部', username: 'zhaoliu' });
+  const other = edge.gov.party.createMember(sec, { name: '钱七', branch: '一支部' });
+  edge.gov.party.addEntry(sec, { memberId: me.id, ruleCode: 'report_violation', date: chinaDate(Date.now()) });
+  edge.gov.party.addEntry(sec, { memberId: other.id, ruleCode: 'blood_donation', date: chinaDate(Date.now()) });
+  const now = Date.now();
+  const meeting = edge.gov.party.createSession(sec, { sessionType: 'branch_assembly', title: '十二月支部党员大会', branch: '一支部', startAt: now, remoteAllowed: true, location: '村委会' });
+  const lecture = edge.gov.party.createSession(sec, { sessionType: 'party_lecture', title: '十二月党课', branch: '一支部', startAt: now + 7 * 24 * 3600_000 });
+  await waitFor('party records at the cloud', () => rig.cloud.store.entity(village.villageId, 'party_session', lecture.id) !== undefined && rig.cloud.store.entity(village.villageId, 'party_member', other.id) !== undefined);
+
+  const { context, page } = await phone('zhaoliu');
+  await service(page, 'party');
+  await page.locator('[data-test=my-points] [data-test=total]', { hasText: '10' }).waitFor();
+  await page.locator('[data-test=ranking] li', { hasText: '钱七' }).waitFor();
+  t.same((await page.locator('[data-test=ranking] li span').allTextContents()).sort(), ['1. 赵六', '1. 钱七'].sort(), 'TOP10, ties share a rank');
+
+  await page.locator(`[data-session="${meeting.id}"] [data-test=check-in]`).click();
+  await page.locator(`[data-session="${meeting.id}"] [data-test=signed-in-session]`).waitFor();
+  await page.locator(`[data-session="${lecture.id}"] [data-test=leave-reason]`).fill('外出务工');
+  await page.locator(`[data-session="${lecture.id}"] [data-test=leave]`).click();
+  await page.locator(`[data-session="${lecture.id}"] [data-test=on-leave]`).waitFor();
+  await waitFor('check-in and leave at the edge', () => edge.gov.store.get<PartySessionState>('party_session', meeting.id)?.attendance.some((a) => a.id === me.id) && edge.gov.store.get<PartySessionState>('party_session', lecture.id)?.leaves.some((l) => l.memberId === me.id && l.reason === '外出务工'));
+
+  await page.locator('[data-test=claim-rule]').selectOption('volunteer');
+  await page.locator('[data-test=claim-quantity]').fill('12');
+  await page.locator('[data-test=claim-description]').fill('敬老院志愿服务');
+  await page.locator('[data-test=claim-photo]').setInputFiles({ name: 'IMG_0002.jpg', mimeType: 'image/jpeg', buffer: await cameraPhoto() });
+  await page.locator('[data-test=claim-photo-preview]').waitFor();
+  await page.locator('[data-test=claim-submit]').click();
+  await page.locator('[data-test=claims] [data-test=status]', { hasText: '已提交' }).waitFor();
+  await check(t, page, 'party');
+  await waitFor('the claim at the edge', () => edge.gov.store.list<PointClaimState>('point_claim').some((c) => c.memberId === me.id));
+  t.match(edge.gov.store.list<PointClaimState>('point_claim').find((c) => c.memberId === me.id), { ruleCode: 'volunteer', quantity: 12, description: '敬老院志愿服务', evidence: [/./], status: 'submitted' });
   await context.close();
 });
 

@@ -20,10 +20,12 @@ export interface TestCloud {
   villageWithCode(name: string): Promise<{ villageId: number; code: string }>;
 }
 
-export async function startTestCloud(t: Test, dir: string, http: { trustProxy?: boolean | string } = {}): Promise<TestCloud> {
+/** `phoneApp`: a built phone app to serve at /m/ (scripts/build-web.ts cachedWebBuild('phone')). */
+export async function startTestCloud(t: Test, dir: string, http: { trustProxy?: boolean | string } = {}, opts: { phoneApp?: string } = {}): Promise<TestCloud> {
   const cloud = new Cloud({
     config: { dataDir: join(dir, 'cloud'), http: { host: '127.0.0.1', port: 0, ...http }, operatorToken: OPERATOR_TOKEN, mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0, publicUrl: null } },
     log: pino({ level: 'silent' }),
+    ...(opts.phoneApp ? { phoneApp: opts.phoneApp } : {}),
   });
   await cloud.start();
   t.teardown(() => cloud.stop());

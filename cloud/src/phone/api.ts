@@ -12,6 +12,7 @@ import multipart from '@fastify/multipart';
 import { allows, freeTextKeyword, operationIdOf } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
 import { Village, type Call, type PhoneContext } from './context.ts';
+import { IDEMPOTENCY_HEADERS, REPLY_KEEP_MS } from './idempotency.ts';
 import { bearer, type PhoneRouter } from './router.ts';
 import { sessionRoutes } from './session.ts';
 import { ticketRoutes } from './tickets.ts';
@@ -94,6 +95,7 @@ export async function registerPhoneApi(app: FastifyInstance, ctx: PhoneContext):
               ...(r.upload ? { consumes: ['multipart/form-data'] } : {}),
               params: paramsSchema(r.params),
               ...(r.body ? { body: r.body } : {}),
+              ...(r.idempotent ? { headers: IDEMPOTENCY_HEADERS } : {}),
               querystring: r.query ?? { type: 'object', additionalProperties: false, properties: {} },
               response: { [r.status ?? 200]: r.reply },
             },
@@ -101,10 +103,22 @@ export async function registerPhoneApi(app: FastifyInstance, ctx: PhoneContext):
               const params = req.params as Record<string, string> & { villageId: number };
               const user = phoneUser(ctx, req, params.villageId);
               if (r.access !== 'authenticated' && !allows(user.role, r.access)) throw ctx.fail('FORBIDDEN', `a ${user.role} may not do this (${r.access})`);
+              const key = r.idempotent ? (req.headers['idempotency-key'] as string | undefined) : undefined;
               // The file is read only after the caller is known and allowed: a stranger's upload costs nothing.
               const body = r.upload ? { data: await readUpload(ctx, req, r.upload.maxBytes) } : req.body;
+              const route = `${r.method} ${r.url}`;
+              const replies = ctx.store.accounts.phoneReplies;
+              if (key !== undefined) {
+                const first = replies.get(params.villageId, user.username, key, ctx.now() - REPLY_KEEP_MS);
+                if (first && first.route !== route) throw ctx.fail('CONFLICT', `Idempotency-Key already used for ${first.route}`);
+                if (first) return reply.status(first.status).header('idempotent-replayed', 'true').send(JSON.parse(first.body));
+              }
               const call = { villageId: params.villageId, user, body, query: req.query ?? {}, params, ip: req.ip } as Call<never, never, never>;
               const out = await r.handler(call, new Village(ctx, params.villageId), reply);
+              const status = r.status ?? 200;
+              // Only a success is kept (a refusal may succeed when sent again). A repeat that arrives while the first still runs is not
+              // caught here: the phone's queue sends one request at a time.
+              if (key !== undefined) replies.put(params.villageId, user.username, key, { route, status, body: JSON.stringify(out) }, ctx.now(), ctx.now() - REPLY_KEEP_MS);
               if (r.status) void reply.status(r.status);
               return out;
             },

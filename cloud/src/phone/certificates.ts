@@ -3,10 +3,10 @@
  * certificate commands and view. The ID number is always masked here (the edge shows it in full only
  * to reviewers, audited; the phone API not at all).
  */
-import { CERTIFICATE_STATUSES, canSeeCertificate, certificateCommands, certificateTypes, certificateView, objectSchema, visibleCertificate, type CertificateRequest, ID_NUMBER_PATTERN, type CertificateState, type ResidentState } from '@cunbox/shared';
+import { CERTIFICATE_STATUSES, canSeeCertificate, certificateCommands, certificateTypes, certificateView, objectSchema, visibleCertificate, type CertificateRequest, ID_NUMBER_PATTERN, type CertificateState, type ResidentState, type Actor, type CommandResult, type GovernanceLookups } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
 import type { PhoneRouter } from './router.ts';
-import { CODE, ID, line, obj, text, type PhoneContext, type Village } from './context.ts';
+import { CODE, ID, NOTE_BODY, REASON_BODY, line, obj, text, type PhoneContext, type Village } from './context.ts';
 import { replies } from '../openapi.ts';
 
 /**
@@ -61,6 +61,7 @@ export function certificateRoutes(router: PhoneRouter, _ctx: PhoneContext): void
     url: '/certificates',
     access: 'certificates.request',
     summary: 'Ask for a certificate (your linked resident profile fills in name, ID number and address)',
+    idempotent: true,
     reply: replies.one('certificate', 'Certificate'),
     status: 201,
     body: obj(
@@ -72,4 +73,19 @@ export function certificateRoutes(router: PhoneRouter, _ctx: PhoneContext): void
       return { certificate: phoneView(v.require<CertificateState>('certificate', id, 'certificate'), user, v) };
     },
   });
+
+  /** The village office decides on the phone; the shared command checks the reviewer and the step. */
+  const decide = <B>(path: string, body: object, command: (look: GovernanceLookups, actor: Actor, id: string, input: B) => CommandResult) =>
+    router.route<B, unknown, { id: string }>({
+      method: 'POST',
+      url: `/certificates/:id/${path}`,
+      summary: `Certificate: ${path} (reviewers)`,
+      reply: replies.one('certificate', 'Certificate'),
+      access: 'certificates.review',
+      params: { id: ID },
+      body,
+      handler: async ({ user, body: b, params }, v) => ({ certificate: phoneView(v.require<CertificateState>('certificate', v.run(command, user, params.id, b), 'certificate'), user, v) }),
+    });
+  decide<{ note?: string }>('approve', NOTE_BODY, certificateCommands.approve);
+  decide<{ reason: string }>('reject', REASON_BODY, certificateCommands.reject);
 }

@@ -6,7 +6,7 @@
  */
 import { HELP_STATUSES, canSeeHelp, helpCommands, helpResident, helpTypes, residentView, visibleHelpRequest, type HelpRequestState, type NewHelpRequest, type ResidentState } from '@cunbox/shared';
 import type { PhoneRouter } from './router.ts';
-import { BOOL, CODE, ID, obj, text, type Call, type PhoneContext, type Village } from './context.ts';
+import { BOOL, CODE, ID, USERNAME, obj, text, type Call, type PhoneContext, type Village } from './context.ts';
 import { replies } from '../openapi.ts';
 
 export function helpRoutes(router: PhoneRouter, _ctx: PhoneContext): void {
@@ -63,12 +63,27 @@ export function helpRoutes(router: PhoneRouter, _ctx: PhoneContext): void {
     url: '/help-requests',
     access: 'help.request',
     summary: 'Ask for help (for your own linked profile, or a resident you look after)',
+    idempotent: true,
     reply: replies.one('request', 'PhoneHelpRequest'),
     status: 201,
     body: obj({ type: CODE, residentId: ID, description: text(2000), urgent: BOOL }, ['type']),
     handler: async ({ user, body, ip }, v) => {
       const id = v.run(helpCommands.request, user, body);
       return { request: views(v, { user, ip }, '/help-requests', [withResident(v, v.require<HelpRequestState>('help_request', id, 'help request'))])[0] };
+    },
+  });
+
+  router.route<{ assignee: string; note?: string }, unknown, { id: string }>({
+    method: 'POST',
+    url: '/help-requests/:id/assign',
+    summary: 'Take a request on: assign it to a grid worker or cadre (the village office)',
+    reply: replies.one('request', 'PhoneHelpRequest'),
+    access: 'help.handle',
+    params: { id: ID },
+    body: obj({ assignee: USERNAME, note: text(2000) }, ['assignee']),
+    handler: async ({ user, body, params, ip }, v) => {
+      const id = v.run(helpCommands.assign, user, params.id, body);
+      return { request: views(v, { user, ip }, '/help-requests/:id/assign', [withResident(v, v.require<HelpRequestState>('help_request', id, 'help request'))])[0] };
     },
   });
 }

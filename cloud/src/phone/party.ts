@@ -1,10 +1,12 @@
 /**
  * Party building on the phone: the TOP10 ranking and a member's points
- * ledger, answered by the shared views over the village's store.
+ * ledger, points claims, and 三会一课 check-in and leave, answered and decided
+ * by the shared views and commands over the village's store.
  */
-import { memberOf, ledgerReply, rankingReply, requireEntity, type PartyMemberState } from '@cunbox/shared';
+import { memberOf, ledgerReply, partyCommands, partySessions, pointsRules, rankingReply, requireEntity, visibleClaims, keepsPartyRecords, type Actor, type ClaimInput, type CommandResult, type GovernanceLookups, type PartyMemberState, type PartySessionState, type PointClaimState } from '@cunbox/shared';
 import type { PhoneRouter } from './router.ts';
-import { ID, line, obj, type PhoneContext } from './context.ts';
+import { CODE, ID, line, obj, text, type PhoneContext } from './context.ts';
+import { PHOTO_IDS } from './photos.ts';
 import { replies } from '../openapi.ts';
 
 const PERIOD = { type: 'string', pattern: '^(all|\\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?)$' };
@@ -42,4 +44,61 @@ export function partyRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     params: { id: ID },
     handler: async ({ user, params }, v) => ledgerReply(user, requireEntity<PartyMemberState>(v, 'party_member', params.id, 'party member'), v),
   });
+
+  router.route({
+    method: 'GET',
+    url: '/party/points-rules',
+    summary: 'The points rules a member may claim themselves',
+    reply: replies.many('rules', 'PointsRule'),
+    access: 'party.claim',
+    handler: async (_c, v) => ({ rules: pointsRules(v.lookups()).filter((r) => r.active && r.selfClaim) }),
+  });
+
+  router.route({
+    method: 'GET',
+    url: '/party/claims',
+    summary: 'Claims I may see (mine; record keepers: all), newest first',
+    reply: replies.many('claims', 'Claim'),
+    access: 'party.read',
+    handler: async ({ user }, v) => ({ claims: visibleClaims(v.list<PointClaimState>('point_claim'), user) }),
+  });
+
+  router.route<ClaimInput>({
+    method: 'POST',
+    url: '/party/claims',
+    summary: 'Claim points for an activity (photos uploaded first, POST /media); the secretary approves it',
+    reply: replies.one('claim', 'Claim'),
+    access: 'party.claim',
+    status: 201,
+    idempotent: true,
+    body: obj({ ruleCode: CODE, quantity: { type: 'number', minimum: 0, maximum: 10000 }, description: text(2000, 1), evidence: PHOTO_IDS, date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } }, ['ruleCode', 'description', 'date']),
+    handler: async ({ user, body }, v) => ({ claim: v.require<PointClaimState>('point_claim', v.run(partyCommands.claim, user, body), 'claim') }),
+  });
+
+  router.route({
+    method: 'GET',
+    url: '/party/sessions',
+    summary: '三会一课 sessions of my branch (record keepers: all), newest first',
+    reply: replies.many('sessions', 'PartySession'),
+    access: 'party.read',
+    handler: async ({ user }, v) => {
+      const own = memberOf(v, user.username);
+      const all = v.list<PartySessionState>('party_session');
+      return { sessions: keepsPartyRecords(user) ? partySessions(all) : own ? partySessions(all, { branch: own.branch }) : [] };
+    },
+  });
+
+  const sessionAction = <B>(path: string, body: object, command: (look: GovernanceLookups, actor: Actor, id: string, input: B) => CommandResult) =>
+    router.route<B, unknown, { id: string }>({
+      method: 'POST',
+      url: `/party/sessions/:id/${path}`,
+      summary: `三会一课: ${path}`,
+      reply: replies.one('session', 'PartySession'),
+      access: 'party.attend',
+      params: { id: ID },
+      body,
+      handler: async ({ user, body: b, params }, v) => ({ session: v.require<PartySessionState>('party_session', v.run(command, user, params.id, b), 'session') }),
+    });
+  sessionAction<{ mode: 'onsite' | 'remote' }>('check-in', obj({ mode: { enum: ['onsite', 'remote'] } }, ['mode']), partyCommands.checkIn);
+  sessionAction<{ reason: string }>('leave', obj({ reason: text(2000, 1) }, ['reason']), partyCommands.requestLeave);
 }

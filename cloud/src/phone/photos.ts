@@ -35,6 +35,7 @@ export function photoRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     access: 'media.upload',
     status: 201,
     upload: { maxBytes: DEFAULT_PHOTO_LIMITS.maxUploadBytes },
+    idempotent: true,
     summary: 'Upload a photo (随手拍): one JPEG, PNG or HEIC as multipart field "file"; stored re-encoded as JPEG without EXIF',
     reply: MEDIA_REPLY,
     handler: async ({ villageId, body }) => {

@@ -19,6 +19,8 @@ interface PhoneRoute<B, Q, P> {
   status?: number;
   /** One file as multipart/form-data field "file", at most this many bytes; the handler gets `{data}` as its body. */
   upload?: { maxBytes: number };
+  /** Takes an Idempotency-Key: a repeat of the same key by the same user gets the first answer again (idempotency.ts). */
+  idempotent?: boolean;
   /** For the OpenAPI document: what it does, and what it answers (at `status`, default 200). */
   summary: string;
   reply: object;

@@ -60,6 +60,7 @@ export function ticketRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     url: '/tickets',
     access: 'tickets.create',
     summary: 'Report a problem (随手拍)',
+    idempotent: true,
     reply: replies.one('ticket', 'Ticket'),
     status: 201,
     body: obj(

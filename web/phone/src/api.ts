@@ -24,6 +24,19 @@ export interface Ticket {
   createdAt?: number;
   updatedAt?: number;
 }
+export interface Certificate {
+  id: string;
+  type: string | null;
+  typeName: string | null;
+  applicantName: string;
+  purpose: string;
+  details: string;
+  status: string;
+  statusNote: string | null;
+  verificationCode: string | null;
+  issuedAt: number | null;
+  createdBy: string;
+}
 export interface Category {
   id: string;
   name: string;
@@ -62,8 +75,10 @@ export function saveSession(s: Session | null): void {
   else localStorage.removeItem(SESSION_KEY);
 }
 
-export async function call<T>(session: Pick<Session, 'villageId'> & { token?: string }, method: string, path: string, body?: unknown): Promise<T> {
+/** `key`: an Idempotency-Key, so that sending the same request again (its answer was lost) does it once. */
+export async function call<T>(session: Pick<Session, 'villageId'> & { token?: string }, method: string, path: string, body?: unknown, key?: string): Promise<T> {
   const headers: Record<string, string> = {};
+  if (key) headers['idempotency-key'] = key;
   if (session.token) headers.authorization = `Bearer ${session.token}`;
   let payload: BodyInit | undefined;
   if (body instanceof FormData) payload = body;
@@ -91,11 +106,11 @@ export async function signIn(villageId: number, username: string, password: stri
   return { token: r.token, villageId, user: r.user };
 }
 
-/** Uploads one (already compressed) photo; its media id for the ticket. */
-export async function uploadPhoto(s: Session, photo: Blob): Promise<string> {
+/** Uploads one (already compressed) photo; its media id. */
+export async function uploadPhoto(s: Session, photo: Blob, key?: string): Promise<string> {
   const form = new FormData();
   form.append('file', photo, 'photo.jpg');
-  const r = await call<{ media: { id: string } }>(s, 'POST', '/media', form);
+  const r = await call<{ media: { id: string } }>(s, 'POST', '/media', form, key);
   return r.media.id;
 }
 
@@ -107,11 +122,35 @@ export interface NewReport {
   lng?: number;
 }
 
-/** 随手拍: the photo first, then the ticket naming it. */
-export async function sendReport(s: Session, report: NewReport, photo: Blob | null): Promise<Ticket> {
-  const photos = photo ? [await uploadPhoto(s, photo)] : [];
-  const r = await call<{ ticket: Ticket }>(s, 'POST', '/tickets', { ...report, ...(photos.length ? { photos } : {}) });
+/** A new client key for one report (128 random bits; randomUUID needs HTTPS, this does not): kept with it in the queue, so each resend names the same report. */
+export const newKey = (): string => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** 随手拍: the photo first, then the ticket naming it; both under the report's key, so a resend makes one ticket. */
+export async function sendReport(s: Session, report: NewReport, photo: Blob | null, key: string): Promise<Ticket> {
+  const photos = photo ? [await uploadPhoto(s, photo, `${key}.photo`)] : [];
+  const r = await call<{ ticket: Ticket }>(s, 'POST', '/tickets', { ...report, ...(photos.length ? { photos } : {}) }, key);
   return r.ticket;
 }
 
 export const can = (s: Session | null, permission: string): boolean => !!s?.user.permissions.includes(permission);
+
+/** What to show for a failed call: the server's words, or that there is no connection. */
+export const failure = (err: unknown): string => (err instanceof ApiError || err instanceof Offline ? err.message : String(err));
+
+/** A binary reply (a camera picture, a clip, a PDF) as a Blob, with the bearer token a plain link could not send. */
+export async function fetchBlob(s: Session, path: string): Promise<Blob> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1/villages/${s.villageId}${path}`, { headers: { authorization: `Bearer ${s.token}` } });
+  } catch {
+    throw new Offline('no connection');
+  }
+  if (!res.ok) {
+    const err = ((await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(res.status, err?.code ?? 'ERROR', err?.message ?? res.statusText);
+  }
+  return res.blob();
+}
+
+/** A photo taken for a record: uploaded, its media id (the key makes a resend upload it once). */
+export const uploadEvidence = (s: Session, photo: Blob): Promise<string> => uploadPhoto(s, photo, newKey());

@@ -2,14 +2,18 @@
  * The offline queue: a report made without signal is kept in IndexedDB (the
  * compressed photo with it) and sent when the link returns. Each entry is
  * removed as soon as the cloud accepted its ticket, and one flush runs at a
- * time, so a report is sent once however many "online" events fire.
+ * time, so a report is sent once however many "online" events fire. Each
+ * report keeps its client key: if the link dropped after the cloud took it,
+ * the resend gets the first answer back, not a second ticket.
  */
-import { ApiError, Offline, sendReport, type NewReport, type Session } from './api.ts';
+import { ApiError, Offline, newKey, sendReport, type NewReport, type Session } from './api.ts';
 
 export interface QueuedReport {
   key?: number;
   report: NewReport;
   photo: Blob | null;
+  /** The report's Idempotency-Key (absent in entries queued by an older app: a fresh one is used). */
+  clientKey?: string;
   queuedAt: number;
 }
 
@@ -55,7 +59,7 @@ export function flush(session: Session, onRefused: (err: ApiError) => void): Pro
     try {
       for (const item of await queued()) {
         try {
-          await sendReport(session, item.report, item.photo);
+          await sendReport(session, item.report, item.photo, item.clientKey ?? newKey());
         } catch (err) {
           if (err instanceof Offline) break;
           if (err instanceof ApiError && err.status < 500 && err.status !== 401 && err.status !== 429) onRefused(err);
