@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { allows, hashFile, type RelayRefusal, type RelayReplyMessage, type RelayRequestMessage } from '@cunbox/shared';
+import { allows, hashFile, RELAY_CLIP_KIND, RELAY_SNAPSHOT_KIND, type RelayRefusal, type RelayReplyMessage, type RelayRequestMessage } from '@cunbox/shared';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Role } from '../auth/users.ts';
@@ -23,9 +23,6 @@ import type { AuditRecord } from '../api/audit.ts';
 import type { Snapshot } from '../playback/snapshots.ts';
 import type { LiveSource } from '../playback/live.ts';
 
-/** The kinds of relayed files on the media channel; their ref is `relay-<request id>`. */
-const RELAY_SNAPSHOT_KIND = 'relay-snapshot';
-const RELAY_CLIP_KIND = 'relay-clip';
 /** What each request kind needs of the user's role (the permission the edge's own API asks for the same thing). */
 const KIND_ACCESS = { snapshot: 'video.wall', clip: 'video.view', live: 'video.wall' } as const;
 

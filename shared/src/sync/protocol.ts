@@ -251,6 +251,10 @@ interface RelayRequestBase {
 }
 /** The longest clip a phone may ask for through the relay: it travels whole, within one request's wait. */
 export const MAX_RELAY_CLIP_MS = 60_000;
+/** The media kinds of relayed files (a picture, a clip), uploaded with ref `relay-<request id>`; the cloud keeps them only a while. */
+export const RELAY_SNAPSHOT_KIND = 'relay-snapshot';
+export const RELAY_CLIP_KIND = 'relay-clip';
+export const RELAY_MEDIA_KINDS: readonly string[] = [RELAY_SNAPSHOT_KIND, RELAY_CLIP_KIND];
 /** The cloud renews a live request this often while phones watch. */
 export const LIVE_RENEWAL_MS = 10_000;
 /** The edge ends a live upload when no renewal came for this long. */
