@@ -43,7 +43,7 @@ t.test('a capped live upload stays under its cap, restarts at key frames, and en
   t.teardown(() => live.stop());
   // 100 kbit/s against a 500 kbit/s stream: most fragments cannot go.
   const bytesPerSecond = 12_500;
-  const burst = 16 * 1024;
+  const burst = 4096;
   const uplinks = new LiveUplinks({
     clock: systemClock,
     log: silentLogger(),

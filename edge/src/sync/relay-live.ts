@@ -66,7 +66,8 @@ export class LiveUplinks {
 
   constructor(deps: LiveUplinkDeps) {
     this.#deps = deps;
-    this.#bucket = new TokenBucket({ clock: deps.clock, bytesPerSecond: deps.options.bytesPerSecond });
+    // Small bursts (50 ms' worth, at least 4 KiB): a burst of video sent at once holds an op behind it on a slow line.
+    this.#bucket = new TokenBucket({ clock: deps.clock, bytesPerSecond: deps.options.bytesPerSecond, burstBytes: Math.max(4096, deps.options.bytesPerSecond / 20) });
   }
 
   /** Request ids with an upload running (tests, status). */

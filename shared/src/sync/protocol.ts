@@ -462,7 +462,7 @@ export const topicSchemas: Record<Channel, object> = {
     properties: {
       v,
       id: { type: 'string', pattern: RELAY_ID_PATTERN.source },
-      kind: { enum: ['snapshot', 'clip', 'live'], description: 'live: stream the camera to the cloud (POST /api/relay/live/{id}) until no renewal came for LIVE_RENEWAL_TIMEOUT_MS.' },
+      kind: { enum: ['snapshot', 'clip', 'live'], description: `live: stream the camera to the cloud (chunked fMP4, POST ${LIVE_UPLOAD_PATH}/{id}); the cloud sends the same id again every ${LIVE_RENEWAL_MS / 1000} s while phones watch, and the edge stops after ${LIVE_RENEWAL_TIMEOUT_MS / 1000} s without one.` },
       cameraId: { type: 'integer', minimum: 1 },
       user: { type: 'string', minLength: 1, maxLength: 64, description: 'The phone user the cloud checked; the edge checks them again.' },
       at: { type: 'integer', minimum: 0 },
