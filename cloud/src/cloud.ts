@@ -22,6 +22,7 @@ import { CloudMetrics } from './metrics.ts';
 import { EdgeAuthenticator, type EdgeAuthOptions } from './edge-auth.ts';
 import { LoginLimiter, type LoginLimits } from './phone/rate-limit.ts';
 import { CloudRelay, type CloudRelayOptions } from './relay.ts';
+import { CloudLiveRelay, type CloudLiveOptions } from './relay-live.ts';
 import { findPhoneAppRoot } from './phone-web.ts';
 
 export const SERVICE_USER = 'cunbox-cloud';
@@ -52,6 +53,8 @@ export class Cloud {
   #mosquittoFiles: MosquittoFiles | undefined;
   #relay: CloudRelay | undefined;
   readonly #relayOptions: Partial<CloudRelayOptions>;
+  #live: CloudLiveRelay | undefined;
+  readonly #liveOptions: Partial<CloudLiveOptions>;
   readonly #phoneApp: string | null | undefined;
 
   /** `servicePassword`: tests that act as the service user pass one; otherwise it is random per start. `clock`: the system's unless a test drives time. */
@@ -64,10 +67,12 @@ export class Cloud {
     mediaOptions?: Partial<MediaOptions>;
     edgeAuth?: { limits?: Partial<LoginLimits>; options?: Partial<EdgeAuthOptions> };
     relayOptions?: Partial<CloudRelayOptions>;
+    liveOptions?: Partial<CloudLiveOptions>;
     /** The built phone app served at /m/; absent: cloud/dist/m when built (found at start), null: none. */
     phoneApp?: string | null;
   }) {
     this.#relayOptions = deps.relayOptions ?? {};
+    this.#liveOptions = deps.liveOptions ?? {};
     this.#phoneApp = deps.phoneApp;
     this.#mediaOptions = deps.mediaOptions ?? {};
     this.#edgeAuth = deps.edgeAuth ?? {};
@@ -101,6 +106,11 @@ export class Cloud {
   get relay(): CloudRelay {
     if (!this.#relay) throw new Error('cloud not started');
     return this.#relay;
+  }
+  /** Phones' live views relayed from edges (relay-live.ts). */
+  get live(): CloudLiveRelay {
+    if (!this.#live) throw new Error('cloud not started');
+    return this.#live;
   }
   get sync(): CloudSync {
     if (!this.#sync) throw new Error('cloud not started');
@@ -183,11 +193,14 @@ export class Cloud {
       await media.start();
       // Phones' camera requests, relayed to the village's edge over sync (relay.ts).
       const relay = new CloudRelay({ store, media, publish: (edgeId, msg) => sync.publishRelay(edgeId, msg), clock: this.#clock, log: this.#log.child({ module: 'relay' }), options: this.#relayOptions });
-      sync.setRelayHandler((edge, msg) => relay.onReply(edge, msg));
+      // Live view shares the relay's per-village byte budget (relay-live.ts).
+      const live = new CloudLiveRelay({ store, publish: (edgeId, msg) => sync.publishRelay(edgeId, msg), budget: relay.budget, clock: this.#clock, log: this.#log.child({ module: 'relay-live' }), options: this.#liveOptions });
+      sync.setRelayHandler((edge, msg) => void (live.onReply(edge, msg) || relay.onReply(edge, msg)));
       this.#relay = relay;
+      this.#live = live;
       // Phone sign-ins are counted in the database: a restart of the cloud does not reset a lockout.
       const phoneLogins = new LoginLimiter({ now, log: store.accounts.loginFailures });
-      this.#app = await buildCloudApi({ store, log: this.#log, trustProxy: cfg.http.trustProxy, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now, onCommit: () => this.#sync?.notify(), onPaired: () => this.#mosquittoFiles?.apply(), revokeEdge: (edgeId) => this.revokeEdge(edgeId), media, phoneLogins, relay, phoneApp: this.#phoneApp === undefined ? findPhoneAppRoot() : this.#phoneApp, observability: { metrics, liveness: () => cloudLiveness(store, sync) } });
+      this.#app = await buildCloudApi({ store, log: this.#log, trustProxy: cfg.http.trustProxy, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now, onCommit: () => this.#sync?.notify(), onPaired: () => this.#mosquittoFiles?.apply(), revokeEdge: (edgeId) => this.revokeEdge(edgeId), media, phoneLogins, relay, live, phoneApp: this.#phoneApp === undefined ? findPhoneAppRoot() : this.#phoneApp, observability: { metrics, liveness: () => cloudLiveness(store, sync) } });
       await this.#app.listen({ host: cfg.http.host, port: cfg.http.port });
       this.#log.info({ http: this.httpPort, mqtt: cfg.mqtt.mode }, 'cloud started');
     } catch (err) {
@@ -218,6 +231,8 @@ export class Cloud {
   async stop(): Promise<void> {
     this.#relay?.stop();
     this.#relay = undefined;
+    this.#live?.stop();
+    this.#live = undefined;
     await this.#app?.close();
     this.#app = undefined;
     await this.#media?.stop();
