@@ -97,7 +97,7 @@ async function check(t: Test, page: Page, name: string): Promise<void> {
 }
 
 /** The picture an <img> shows has pixels (decoded, not a broken link). */
-const decoded = (page: Page, selector: string) => page.locator(selector).first().evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0);
+const decoded = (page: Page, selector: string) => page.locator(selector).first().evaluate((el) => { const img = el as unknown as { complete: boolean; naturalWidth: number }; return img.complete && img.naturalWidth > 0; });
 
 t.test('a grid worker: events with thumbnails, the picture and the clip; H.265 is said to be unplayable here', async (t) => {
   const page = await phone('liwei');
@@ -121,7 +121,7 @@ t.test('a grid worker: events with thumbnails, the picture and the clip; H.265 i
   t.equal((await clip).status(), 200, 'the clip came through the relay');
   if (canH264) {
     await page.locator('[data-test=clip-video]').waitFor();
-    await waitFor('the clip plays', () => page.locator('[data-test=clip-video]').evaluate((v: HTMLVideoElement) => v.readyState >= 1 && v.duration > 5 || undefined), 30_000, 200);
+    await waitFor('the clip plays', () => page.locator('[data-test=clip-video]').evaluate((el) => { const v = el as unknown as { readyState: number; duration: number }; return (v.readyState >= 1 && v.duration > 5) || undefined; }), 30_000, 200);
   } else {
     await page.locator('[data-test=clip-note]').waitFor();
   }

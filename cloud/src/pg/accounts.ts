@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { UsersMessage } from '@cunbox/shared';
 import { PHONE_SESSION_IDLE_MS, PHONE_TOKEN_PREFIX, toUser, usersKeepingSessions, usersSnapshotIsStale, type PhoneSession, type UserRow, type VillageUser } from '../accounts.ts';
-import type { AsyncAccountStore, AsyncFailureLog } from '../store-async.ts';
+import type { AsyncAccountStore, AsyncFailureLog, AsyncReplyLog } from '../store-async.ts';
 import { inTransaction, type PgPool } from './database.ts';
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -119,6 +119,24 @@ export class PgAccountStore implements AsyncAccountStore {
     since: async (key, since) => (await this.#pool.query<{ at: number }>('SELECT at FROM phone_login_failures WHERE key = $1 AND at > $2 ORDER BY at', [key, since])).rows.map((r) => r.at),
     clear: async (key) => {
       await this.#pool.query('DELETE FROM phone_login_failures WHERE key = $1', [key]);
+    },
+  };
+
+  readonly phoneReplies: AsyncReplyLog = {
+    get: async (villageId, username, key, since) =>
+      (
+        await this.#pool.query<{ route: string; status: number; body: string }>(
+          'SELECT route, status, body FROM phone_replies WHERE village_id = $1 AND lower(username) = lower($2) AND key = $3 AND at > $4',
+          [villageId, username, key, since],
+        )
+      ).rows[0],
+    put: async (villageId, username, key, reply, at, prune) => {
+      // The first answer stays, as SQLite's INSERT OR IGNORE keeps it.
+      await this.#pool.query(
+        'INSERT INTO phone_replies (village_id, username, key, route, status, body, at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING',
+        [villageId, username, key, reply.route, reply.status, reply.body, at],
+      );
+      await this.#pool.query('DELETE FROM phone_replies WHERE at < $1', [prune]);
     },
   };
 }

@@ -50,6 +50,24 @@ export class PgMediaIndex implements AsyncMediaIndex {
     ).rows[0];
   }
 
+  async dropOwners(kinds: readonly string[], before: number, keep: ReadonlySet<string>): Promise<{ owners: number; orphans: MediaObject[] }> {
+    return inTransaction(this.#pool, async (c) => {
+      const expired = (await c.query<{ sha256: string }>('SELECT DISTINCT sha256 FROM media_owners WHERE kind = ANY($1::text[]) AND at < $2', [kinds, before])).rows
+        .map((r) => r.sha256)
+        .filter((h) => !keep.has(h));
+      let owners = 0;
+      const orphans: MediaObject[] = [];
+      for (const sha256 of expired) {
+        owners += (await c.query('DELETE FROM media_owners WHERE sha256 = $1 AND kind = ANY($2::text[]) AND at < $3', [sha256, kinds, before])).rowCount ?? 0;
+        // Bytes a ticket (or a newer relay) still names stay.
+        if (((await c.query('SELECT 1 FROM media_owners WHERE sha256 = $1 LIMIT 1', [sha256])).rowCount ?? 0) > 0) continue;
+        const obj = (await c.query<MediaObject>('DELETE FROM media_objects WHERE sha256 = $1 RETURNING sha256, size, mime', [sha256])).rows[0];
+        if (obj) orphans.push(obj);
+      }
+      return { owners, orphans };
+    });
+  }
+
   /** The pool is the caller's. */
   async close(): Promise<void> {}
 

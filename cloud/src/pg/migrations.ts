@@ -79,4 +79,14 @@ export const pgCloudMigrations: readonly PgMigration[] = [
       CREATE INDEX media_owners_by_sha ON media_owners (village_id, sha256);
     `,
   },
+  {
+    // A phone's request sent again (offline queue) gets its first answer: one ticket, not two.
+    name: 'cloud-pg/002-phone-replies',
+    sql: `
+      CREATE TABLE phone_replies (village_id bigint NOT NULL, username text NOT NULL, key text NOT NULL, route text NOT NULL,
+        status integer NOT NULL, body text NOT NULL, at bigint NOT NULL);
+      CREATE UNIQUE INDEX phone_replies_key ON phone_replies (village_id, lower(username), key);
+      CREATE INDEX phone_replies_by_age ON phone_replies (at);
+    `,
+  },
 ];
