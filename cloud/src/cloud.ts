@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { FieldCipher, governanceModels, loadOrCreateKey, systemClock, type Clock } from '@cunbox/shared';
 import type { CloudConfig } from './config.ts';
 import { SqliteCloudStore, type CloudStore } from './store.ts';
+import { asyncStore } from './store-async.ts';
 import { EmbeddedBroker } from './broker.ts';
 import { MosquittoFiles, mosquittoHash } from './mosquitto-files.ts';
 import { CloudSync, type CloudSyncOptions } from './sync.ts';
@@ -148,8 +149,10 @@ export class Cloud {
         log: this.#log.child({ module: 'store' }),
       });
       this.#store = store;
+      // What awaits the store (sync, edge logins, the relays) sees it through the asynchronous interface.
+      const shared = asyncStore(store);
       const edgeAuth = new EdgeAuthenticator({
-        store,
+        store: shared,
         limiter: new LoginLimiter({ now, limits: { ...defaultEdgeAuthLimits, ...this.#edgeAuth.limits } }),
         now,
         options: this.#edgeAuth.options,
@@ -182,7 +185,7 @@ export class Cloud {
           this.#mosquittoFiles.start();
         }
       }
-      this.#sync = new CloudSync({ store, log: this.#log.child({ module: 'sync' }), url, username, password, clock: this.#clock, options: this.#syncOptions });
+      this.#sync = new CloudSync({ store: shared, log: this.#log.child({ module: 'sync' }), url, username, password, clock: this.#clock, options: this.#syncOptions });
       this.#sync.start();
       const sync = this.#sync;
       const metrics = new CloudMetrics();
@@ -192,9 +195,9 @@ export class Cloud {
       this.#media = media;
       await media.start();
       // Phones' camera requests, relayed to the village's edge over sync (relay.ts).
-      const relay = new CloudRelay({ store, media, publish: (edgeId, msg) => sync.publishRelay(edgeId, msg), clock: this.#clock, log: this.#log.child({ module: 'relay' }), options: this.#relayOptions });
+      const relay = new CloudRelay({ store: shared, media, publish: (edgeId, msg) => sync.publishRelay(edgeId, msg), clock: this.#clock, log: this.#log.child({ module: 'relay' }), options: this.#relayOptions });
       // Live view shares the relay's per-village byte budget (relay-live.ts).
-      const live = new CloudLiveRelay({ store, publish: (edgeId, msg) => sync.publishRelay(edgeId, msg), budget: relay.budget, clock: this.#clock, log: this.#log.child({ module: 'relay-live' }), options: this.#liveOptions });
+      const live = new CloudLiveRelay({ store: shared, publish: (edgeId, msg) => sync.publishRelay(edgeId, msg), budget: relay.budget, clock: this.#clock, log: this.#log.child({ module: 'relay-live' }), options: this.#liveOptions });
       sync.setRelayHandler((edge, msg) => void (live.onReply(edge, msg) || relay.onReply(edge, msg)));
       this.#relay = relay;
       this.#live = live;

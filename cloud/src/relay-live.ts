@@ -17,7 +17,8 @@ import type { IncomingMessage } from 'node:http';
 import { CunboxError, LIVE_RENEWAL_MS, type Clock, type RelayReplyMessage, type RelayRequestMessage } from '@cunbox/shared';
 import { Fmp4FanOut } from '@cunbox/shared/fmp4';
 import type { Logger } from 'pino';
-import type { CloudStore, EdgeRecord } from './store.ts';
+import type { EdgeRecord, EdgeSummary } from './store.ts';
+import type { AsyncCloudStore } from './store-async.ts';
 import type { RelayBudget } from './relay-budget.ts';
 import { REFUSAL_CODES } from './relay.ts';
 
@@ -66,7 +67,7 @@ interface Channel {
 }
 
 export interface CloudLiveDeps {
-  store: Pick<CloudStore, 'edges'>;
+  store: Pick<AsyncCloudStore, 'edges'>;
   publish: (edgeId: string, msg: RelayRequestMessage) => boolean;
   budget: RelayBudget;
   clock: Clock;
@@ -106,8 +107,17 @@ export class CloudLiveRelay {
   async watch(villageId: number, cameraId: number, phone: LivePhone): Promise<() => void> {
     const key = `${villageId}:${cameraId}`;
     let ch = this.#byKey.get(key);
-    if (!ch) ch = this.#open(villageId, cameraId, phone.user);
-    else {
+    let opened = false;
+    if (!ch) {
+      const edge = (await this.#deps.store.edges(villageId)).find((e) => e.online && !e.revokedAt);
+      // Another phone may have opened the channel while the store answered: join it as below.
+      ch = this.#byKey.get(key);
+      if (!ch) {
+        ch = this.#open(villageId, cameraId, phone.user, edge);
+        opened = true;
+      }
+    }
+    if (!opened) {
       if (ch.fanOut.size >= this.#opts.maxViewersPerChannel) throw new CunboxError('RATE_LIMITED', `at most ${this.#opts.maxViewersPerChannel} phones per camera`);
       this.#deps.clock.clearTimeout(ch.lingerTimer);
       ch.lingerTimer = undefined;
@@ -176,8 +186,7 @@ export class CloudLiveRelay {
     for (const ch of [...this.#byKey.values()]) this.#close(ch, new CunboxError('UNAVAILABLE', 'the cloud is stopping'));
   }
 
-  #open(villageId: number, cameraId: number, user: string): Channel {
-    const edge = this.#deps.store.edges(villageId).find((e) => e.online && !e.revokedAt);
+  #open(villageId: number, cameraId: number, user: string, edge: EdgeSummary | undefined): Channel {
     if (!edge) throw new CunboxError('UNAVAILABLE', "the village's edge is offline: no live view");
     const open = [...this.#byKey.values()].filter((c) => c.villageId === villageId).length;
     if (open >= this.#opts.maxChannelsPerVillage) throw new CunboxError('RATE_LIMITED', `at most ${this.#opts.maxChannelsPerVillage} cameras watched live at once per village`);

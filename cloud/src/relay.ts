@@ -14,7 +14,8 @@
 import { randomBytes } from 'node:crypto';
 import { CunboxError, type Clock, type RelayRefusal, type RelayReplyMessage, type RelayRequestMessage } from '@cunbox/shared';
 import type { Logger } from 'pino';
-import type { CloudStore, EdgeRecord } from './store.ts';
+import type { EdgeRecord } from './store.ts';
+import type { AsyncCloudStore } from './store-async.ts';
 import type { CloudMedia } from './media.ts';
 import { RelayBudget } from './relay-budget.ts';
 
@@ -55,7 +56,7 @@ interface Pending {
 export const REFUSAL_CODES = { forbidden: 'FORBIDDEN', 'not-found': 'NOT_FOUND', 'no-footage': 'NO_FOOTAGE', 'too-large': 'PAYLOAD_TOO_LARGE', unavailable: 'CAMERA_UNREACHABLE', busy: 'RATE_LIMITED', expired: 'RELAY_TIMEOUT' } as const satisfies Record<RelayRefusal, string>;
 
 export interface CloudRelayDeps {
-  store: Pick<CloudStore, 'edges'>;
+  store: Pick<AsyncCloudStore, 'edges'>;
   media: Pick<CloudMedia, 'find'>;
   /** CloudSync.publishRelay: false when the cloud is not connected to its broker. */
   publish: (edgeId: string, msg: RelayRequestMessage) => boolean;
@@ -116,7 +117,10 @@ export class CloudRelay {
     const joined = this.#joined.get(key);
     if (joined) return joined.promise;
 
-    const edge = this.#deps.store.edges(villageId).find((e) => e.online && !e.revokedAt);
+    const edge = (await this.#deps.store.edges(villageId)).find((e) => e.online && !e.revokedAt);
+    // The same request may have gone out while the store answered: wait for that one.
+    const sent = this.#joined.get(key);
+    if (sent) return sent.promise;
     if (!edge) throw new CunboxError('UNAVAILABLE', "the village's edge is offline: no live picture");
     const waiting = [...this.#pending.values()].filter((p) => p.villageId === villageId).length;
     if (waiting >= this.#opts.maxPendingPerVillage) throw new CunboxError('RATE_LIMITED', `at most ${this.#opts.maxPendingPerVillage} camera requests at once per village; try again shortly`);

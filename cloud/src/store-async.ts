@@ -7,17 +7,21 @@
 import type { EntityBase } from '@cunbox/shared';
 import type { AccountStore } from './accounts.ts';
 import type { AuditStore } from './audit.ts';
-import type { FailureLog } from './phone/rate-limit.ts';
+import type { AsyncFailureLog } from './phone/rate-limit.ts';
+import type { ReplyLog } from './phone/idempotency.ts';
 import type { CloudStore } from './store.ts';
 import type { MediaIndex } from './media-index.ts';
 
 /** The same methods, each returning a Promise of what the synchronous one returns. */
 type Promised<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<R> : T[K] };
 
-export interface AsyncFailureLog extends Promised<FailureLog> {}
+export type { AsyncFailureLog };
 
-export interface AsyncAccountStore extends Promised<Omit<AccountStore, 'loginFailures'>> {
+export interface AsyncReplyLog extends Promised<ReplyLog> {}
+
+export interface AsyncAccountStore extends Promised<Omit<AccountStore, 'loginFailures' | 'phoneReplies'>> {
   readonly loginFailures: AsyncFailureLog;
+  readonly phoneReplies: AsyncReplyLog;
 }
 
 export interface AsyncAuditStore extends Promised<AuditStore> {}
@@ -31,7 +35,7 @@ export interface AsyncCloudStore extends Promised<Omit<CloudStore, 'accounts' | 
 }
 
 /** The parts of a store that are stores themselves. */
-const NESTED = new Set<PropertyKey>(['accounts', 'audit', 'loginFailures']);
+const NESTED = new Set<PropertyKey>(['accounts', 'audit', 'loginFailures', 'phoneReplies']);
 
 /**
  * A synchronous store seen through the asynchronous interface: each method
