@@ -28,7 +28,7 @@ const CHANNEL_DOCS: Record<Channel, { from: string; summary: string }> = {
   'down/ack': { from: 'cloud → edge', summary: 'Everything of the stream up to `seq` is committed in the cloud (cumulative; sent only after the commit).' },
   'up/users': { from: 'edge → cloud', summary: "The village's whole user table as one snapshot (with the edge's scrypt hashes; never logged, never dead-lettered)." },
   'down/audit': { from: 'cloud → edge', summary: "The cloud's audit entries for the village with seq above `after`." },
-  'down/relay': { from: 'cloud → edge (QoS 0)', summary: 'A phone asks for a camera\'s picture through the cloud; the edge checks the user\'s camera permission itself, uploads the picture over its HTTP media channel and answers on `up/relay`. See docs/design/relay.md.' },
+  'down/relay': { from: 'cloud → edge (QoS 0)', summary: 'A phone asks for a camera\'s picture, a clip or live view through the cloud; the edge checks the user\'s camera permission itself, uploads the picture or clip over its HTTP media channel and answers on `up/relay`; for live view it streams fMP4 in one chunked POST to `/api/relay/live/{id}` while the cloud renews the request (same id). See docs/design/relay.md.' },
   'up/relay': { from: 'edge → cloud (QoS 0)', summary: 'How a relay request ended: the uploaded file by its SHA-256, or a refusal with its reason.' },
   presence: { from: 'edge (retained; also its MQTT last will)', summary: 'Online/offline with the time the state began; see docs/design/sync.md, "Presence".' },
 };

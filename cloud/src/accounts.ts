@@ -52,12 +52,34 @@ export interface AccountStore {
 export const PHONE_SESSION_IDLE_MS = 24 * 3600_000;
 
 /** Phone tokens start with this, so a leaked one is easy to recognise in a scan. */
-const PHONE_TOKEN_PREFIX = 'cbp_';
+export const PHONE_TOKEN_PREFIX = 'cbp_';
 /** How long a newer snapshot shields against an older one arriving late (MQTT redelivery). */
 const REORDER_WINDOW_MS = 5 * 60_000;
+
+/** Whether a users snapshot must not replace the one held: the same one again, or an older one arriving late. */
+export function usersSnapshotIsStale(current: { version: string; at: number; receivedAt: number } | undefined, msg: Pick<UsersMessage, 'version' | 'at'>, now: number): boolean {
+  if (!current) return false;
+  if (current.at === msg.at && current.version === msg.version) return true;
+  // A redelivered older snapshot must not undo a newer one (re-enable a user). Only for a while: an
+  // edge whose clock was set back must not be ignored until it catches up.
+  return current.at > msg.at && now - current.receivedAt < REORDER_WINDOW_MS;
+}
+
+/**
+ * Lower-cased names whose sessions survive a new snapshot. As on the edge: a new
+ * password or a disabled account ends the sessions made with the old state.
+ */
+export function usersKeepingSessions(before: ReadonlyMap<string, { password_hash: string }>, users: UsersMessage['users']): Set<string> {
+  const keep = new Set<string>();
+  for (const u of users) {
+    const was = before.get(u.username.toLowerCase());
+    if (!u.disabled && (!was || was.password_hash === u.passwordHash)) keep.add(u.username.toLowerCase());
+  }
+  return keep;
+}
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
-interface UserRow {
+export interface UserRow {
   village_id: number;
   username: string;
   display_name: string | null;
@@ -65,7 +87,7 @@ interface UserRow {
   disabled: number;
   cameras: string | null;
 }
-const toUser = (r: UserRow): VillageUser => ({
+export const toUser = (r: UserRow): VillageUser => ({
   villageId: r.village_id,
   username: r.username,
   displayName: r.display_name,
@@ -89,11 +111,8 @@ export class SqliteAccountStore implements AccountStore {
 
   putUsers(villageId: number, edgeId: string, msg: UsersMessage): { applied: boolean; sessionsEnded: number } {
     return this.#db.transaction(() => {
-      const current = this.#statements.sql('SELECT version, at, received_at FROM village_users_versions WHERE village_id = ?').get(villageId) as { version: string; at: number; received_at: number } | undefined;
-      if (current && current.at === msg.at && current.version === msg.version) return { applied: false, sessionsEnded: 0 };
-      // A redelivered older snapshot must not undo a newer one (re-enable a user). Only for a while: an
-      // edge whose clock was set back must not be ignored until it catches up.
-      if (current && current.at > msg.at && this.#now() - current.received_at < REORDER_WINDOW_MS) return { applied: false, sessionsEnded: 0 };
+      const current = this.#statements.sql('SELECT version, at, received_at AS receivedAt FROM village_users_versions WHERE village_id = ?').get(villageId) as { version: string; at: number; receivedAt: number } | undefined;
+      if (usersSnapshotIsStale(current, msg, this.#now())) return { applied: false, sessionsEnded: 0 };
       const before = new Map(
         (this.#statements.sql('SELECT username, password_hash, disabled FROM village_users WHERE village_id = ?').all(villageId) as Array<{ username: string; password_hash: string; disabled: number }>).map((r) => [
           r.username.toLowerCase(),
@@ -102,13 +121,8 @@ export class SqliteAccountStore implements AccountStore {
       );
       this.#statements.sql('DELETE FROM village_users WHERE village_id = ?').run(villageId);
       const insert = this.#statements.sql('INSERT OR REPLACE INTO village_users (village_id, username, display_name, role, password_hash, disabled, cameras) VALUES (?, ?, ?, ?, ?, ?, ?)');
-      const keep = new Set<string>();
-      for (const u of msg.users) {
-        insert.run(villageId, u.username, u.displayName, u.role, u.passwordHash, u.disabled ? 1 : 0, u.cameras === null ? null : JSON.stringify(u.cameras));
-        const was = before.get(u.username.toLowerCase());
-        // As on the edge: a new password or a disabled account ends the sessions made with the old state.
-        if (!u.disabled && (!was || was.password_hash === u.passwordHash)) keep.add(u.username.toLowerCase());
-      }
+      for (const u of msg.users) insert.run(villageId, u.username, u.displayName, u.role, u.passwordHash, u.disabled ? 1 : 0, u.cameras === null ? null : JSON.stringify(u.cameras));
+      const keep = usersKeepingSessions(before, msg.users);
       let sessionsEnded = 0;
       const sessions = this.#statements.sql('SELECT DISTINCT username FROM phone_sessions WHERE village_id = ?').all(villageId) as Array<{ username: string }>;
       const end = this.#statements.sql('DELETE FROM phone_sessions WHERE village_id = ? AND username = ?');

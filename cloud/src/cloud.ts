@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { FieldCipher, governanceModels, loadOrCreateKey, systemClock, type Clock } from '@cunbox/shared';
 import type { CloudConfig } from './config.ts';
 import { SqliteCloudStore, type CloudStore } from './store.ts';
+import { asyncStore } from './store-async.ts';
 import { EmbeddedBroker } from './broker.ts';
 import { MosquittoFiles, mosquittoHash } from './mosquitto-files.ts';
 import { CloudSync, type CloudSyncOptions } from './sync.ts';
@@ -22,6 +23,7 @@ import { CloudMetrics } from './metrics.ts';
 import { EdgeAuthenticator, type EdgeAuthOptions } from './edge-auth.ts';
 import { LoginLimiter, type LoginLimits } from './phone/rate-limit.ts';
 import { CloudRelay, type CloudRelayOptions } from './relay.ts';
+import { CloudLiveRelay, type CloudLiveOptions } from './relay-live.ts';
 import { findPhoneAppRoot } from './phone-web.ts';
 
 export const SERVICE_USER = 'cunbox-cloud';
@@ -52,6 +54,8 @@ export class Cloud {
   #mosquittoFiles: MosquittoFiles | undefined;
   #relay: CloudRelay | undefined;
   readonly #relayOptions: Partial<CloudRelayOptions>;
+  #live: CloudLiveRelay | undefined;
+  readonly #liveOptions: Partial<CloudLiveOptions>;
   readonly #phoneApp: string | null | undefined;
 
   /** `servicePassword`: tests that act as the service user pass one; otherwise it is random per start. `clock`: the system's unless a test drives time. */
@@ -64,10 +68,12 @@ export class Cloud {
     mediaOptions?: Partial<MediaOptions>;
     edgeAuth?: { limits?: Partial<LoginLimits>; options?: Partial<EdgeAuthOptions> };
     relayOptions?: Partial<CloudRelayOptions>;
+    liveOptions?: Partial<CloudLiveOptions>;
     /** The built phone app served at /m/; absent: cloud/dist/m when built (found at start), null: none. */
     phoneApp?: string | null;
   }) {
     this.#relayOptions = deps.relayOptions ?? {};
+    this.#liveOptions = deps.liveOptions ?? {};
     this.#phoneApp = deps.phoneApp;
     this.#mediaOptions = deps.mediaOptions ?? {};
     this.#edgeAuth = deps.edgeAuth ?? {};
@@ -101,6 +107,11 @@ export class Cloud {
   get relay(): CloudRelay {
     if (!this.#relay) throw new Error('cloud not started');
     return this.#relay;
+  }
+  /** Phones' live views relayed from edges (relay-live.ts). */
+  get live(): CloudLiveRelay {
+    if (!this.#live) throw new Error('cloud not started');
+    return this.#live;
   }
   get sync(): CloudSync {
     if (!this.#sync) throw new Error('cloud not started');
@@ -138,8 +149,10 @@ export class Cloud {
         log: this.#log.child({ module: 'store' }),
       });
       this.#store = store;
+      // What awaits the store (sync, edge logins, the relays) sees it through the asynchronous interface.
+      const shared = asyncStore(store);
       const edgeAuth = new EdgeAuthenticator({
-        store,
+        store: shared,
         limiter: new LoginLimiter({ now, limits: { ...defaultEdgeAuthLimits, ...this.#edgeAuth.limits } }),
         now,
         options: this.#edgeAuth.options,
@@ -172,7 +185,7 @@ export class Cloud {
           this.#mosquittoFiles.start();
         }
       }
-      this.#sync = new CloudSync({ store, log: this.#log.child({ module: 'sync' }), url, username, password, clock: this.#clock, options: this.#syncOptions });
+      this.#sync = new CloudSync({ store: shared, log: this.#log.child({ module: 'sync' }), url, username, password, clock: this.#clock, options: this.#syncOptions });
       this.#sync.start();
       const sync = this.#sync;
       const metrics = new CloudMetrics();
@@ -182,12 +195,15 @@ export class Cloud {
       this.#media = media;
       await media.start();
       // Phones' camera requests, relayed to the village's edge over sync (relay.ts).
-      const relay = new CloudRelay({ store, media, publish: (edgeId, msg) => sync.publishRelay(edgeId, msg), clock: this.#clock, log: this.#log.child({ module: 'relay' }), options: this.#relayOptions });
-      sync.setRelayHandler((edge, msg) => relay.onReply(edge, msg));
+      const relay = new CloudRelay({ store: shared, media, publish: (edgeId, msg) => sync.publishRelay(edgeId, msg), clock: this.#clock, log: this.#log.child({ module: 'relay' }), options: this.#relayOptions });
+      // Live view shares the relay's per-village byte budget (relay-live.ts).
+      const live = new CloudLiveRelay({ store: shared, publish: (edgeId, msg) => sync.publishRelay(edgeId, msg), budget: relay.budget, clock: this.#clock, log: this.#log.child({ module: 'relay-live' }), options: this.#liveOptions });
+      sync.setRelayHandler((edge, msg) => void (live.onReply(edge, msg) || relay.onReply(edge, msg)));
       this.#relay = relay;
+      this.#live = live;
       // Phone sign-ins are counted in the database: a restart of the cloud does not reset a lockout.
       const phoneLogins = new LoginLimiter({ now, log: store.accounts.loginFailures });
-      this.#app = await buildCloudApi({ store, log: this.#log, trustProxy: cfg.http.trustProxy, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now, onCommit: () => this.#sync?.notify(), onPaired: () => this.#mosquittoFiles?.apply(), revokeEdge: (edgeId) => this.revokeEdge(edgeId), media, phoneLogins, relay, phoneApp: this.#phoneApp === undefined ? findPhoneAppRoot() : this.#phoneApp, observability: { metrics, liveness: () => cloudLiveness(store, sync) } });
+      this.#app = await buildCloudApi({ store, log: this.#log, trustProxy: cfg.http.trustProxy, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now, onCommit: () => this.#sync?.notify(), onPaired: () => this.#mosquittoFiles?.apply(), revokeEdge: (edgeId) => this.revokeEdge(edgeId), media, phoneLogins, relay, live, phoneApp: this.#phoneApp === undefined ? findPhoneAppRoot() : this.#phoneApp, observability: { metrics, liveness: () => cloudLiveness(store, sync) } });
       await this.#app.listen({ host: cfg.http.host, port: cfg.http.port });
       this.#log.info({ http: this.httpPort, mqtt: cfg.mqtt.mode }, 'cloud started');
     } catch (err) {
@@ -218,6 +234,8 @@ export class Cloud {
   async stop(): Promise<void> {
     this.#relay?.stop();
     this.#relay = undefined;
+    this.#live?.stop();
+    this.#live = undefined;
     await this.#app?.close();
     this.#app = undefined;
     await this.#media?.stop();

@@ -17,14 +17,15 @@
  */
 import { createHash } from 'node:crypto';
 import { SECRET_COST, hashPassword, needsRehash, verifyPassword } from '@cunbox/shared';
-import type { CloudStore, EdgeRecord } from './store.ts';
+import type { EdgeRecord } from './store.ts';
+import type { AsyncCloudStore } from './store-async.ts';
 
 /** What the authenticator needs of a rate limiter (the phone API's LoginLimiter fits). */
 export interface FailureLimiter {
   /** Milliseconds until `identity` may be tried again from `address`, or 0. */
-  wait(identity: string, address: string): number;
-  fail(identity: string, address: string): void;
-  succeed(identity: string): void;
+  wait(identity: string, address: string): Promise<number>;
+  fail(identity: string, address: string): Promise<void>;
+  succeed(identity: string): Promise<void>;
 }
 
 export type EdgeAuthResult = { ok: true; edge: EdgeRecord } | { ok: false; reason: 'credentials' } | { ok: false; reason: 'rate-limited'; retryAfterMs: number };
@@ -44,7 +45,7 @@ const defaultEdgeAuthOptions: EdgeAuthOptions = { cacheTtlMs: 10 * 60_000, maxRu
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 /** What the authenticator needs of the cloud store. */
-export type EdgeAuthStore = Pick<CloudStore, 'edge' | 'edgePasswordHash' | 'replaceEdgePasswordHash'>;
+export type EdgeAuthStore = Pick<AsyncCloudStore, 'edge' | 'edgePasswordHash' | 'replaceEdgePasswordHash'>;
 
 export class EdgeAuthenticator {
   readonly #store: EdgeAuthStore;
@@ -68,7 +69,7 @@ export class EdgeAuthenticator {
 
   /** `address`: the peer's address; null where the transport does not tell (then only the edge id is limited). */
   async authenticate(edgeId: string, secret: string, address: string | null): Promise<EdgeAuthResult> {
-    const stored = this.#store.edgePasswordHash(edgeId);
+    const stored = await this.#store.edgePasswordHash(edgeId);
     const key = stored === undefined ? undefined : sha256(`${stored}\0${secret}`);
     const hit = this.#verified.get(edgeId);
     if (key !== undefined && hit && hit.key === key && hit.until > this.#now()) {
@@ -78,9 +79,11 @@ export class EdgeAuthenticator {
     const peer = address ?? '(unknown)';
     // The same login already being checked (a reconnect burst) waits for that check and takes no slot.
     const runId = key === undefined ? undefined : `${edgeId}\0${key}`;
+    const limited = await this.#limiter.wait(edgeId, peer);
+    // No await from here to the scrypt: the running counts read now are the ones the check below changes.
     const joining = runId !== undefined && this.#running.has(runId);
     const running = this.#runningPerAddress.get(peer) ?? 0;
-    const wait = !joining && running >= this.#opts.maxRunningPerAddress ? 1000 : this.#limiter.wait(edgeId, peer);
+    const wait = !joining && running >= this.#opts.maxRunningPerAddress ? 1000 : limited;
     if (wait > 0) {
       this.stats.rateLimited++;
       return { ok: false, reason: 'rate-limited', retryAfterMs: wait };
@@ -101,10 +104,10 @@ export class EdgeAuthenticator {
     }
     if (!ok || key === undefined) {
       this.stats.refused++;
-      this.#limiter.fail(edgeId, peer);
+      await this.#limiter.fail(edgeId, peer);
       return { ok: false, reason: 'credentials' };
     }
-    this.#limiter.succeed(edgeId);
+    await this.#limiter.succeed(edgeId);
     this.#verified.set(edgeId, { key, until: this.#now() + this.#opts.cacheTtlMs });
     if (stored !== undefined && needsRehash(stored, SECRET_COST)) void this.#rehash(edgeId, stored, secret);
     return this.#edge(edgeId);
@@ -118,7 +121,7 @@ export class EdgeAuthenticator {
    */
   async #rehash(edgeId: string, old: string, secret: string): Promise<void> {
     try {
-      if (this.#store.replaceEdgePasswordHash(edgeId, old, await hashPassword(secret, SECRET_COST))) this.stats.rehashed++;
+      if (await this.#store.replaceEdgePasswordHash(edgeId, old, await hashPassword(secret, SECRET_COST))) this.stats.rehashed++;
     } catch {
       // Kept as it was; the next login tries again.
     }
@@ -134,8 +137,8 @@ export class EdgeAuthenticator {
     return p;
   }
 
-  #edge(edgeId: string): EdgeAuthResult {
-    const edge = this.#store.edge(edgeId);
+  async #edge(edgeId: string): Promise<EdgeAuthResult> {
+    const edge = await this.#store.edge(edgeId);
     return edge ? { ok: true, edge } : { ok: false, reason: 'credentials' };
   }
 }

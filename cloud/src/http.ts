@@ -12,8 +12,10 @@ import type { Logger } from 'pino';
 import type { CloudStore } from './store.ts';
 import type { CloudMedia } from './media.ts';
 import { registerMediaRoutes } from './media-routes.ts';
+import { registerLiveUploadRoute } from './relay-live-routes.ts';
 import { phoneUser, registerPhoneApi } from './phone/api.ts';
 import type { CloudRelay } from './relay.ts';
+import type { CloudLiveRelay } from './relay-live.ts';
 import { registerPhoneApp } from './phone-web.ts';
 import { bearer } from './phone/router.ts';
 import { Village, type PhoneContext } from './phone/context.ts';
@@ -44,6 +46,8 @@ export interface CloudApiDeps {
   phoneLogins: LoginLimiter;
   /** Camera pictures relayed from edges (relay.ts); absent: no camera routes for phones. */
   relay?: CloudRelay;
+  /** Live view relayed from edges (relay-live.ts); absent: no live routes. */
+  live?: CloudLiveRelay;
   /** The built phone app to serve under /m/ (phone-web.ts); absent or null: none. */
   phoneApp?: string | null;
   /** GET /metrics (operator token) and GET /healthz; absent: neither route. */
@@ -142,7 +146,7 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     });
   }
   const fail = (code: CloudErrorCode, message: string): Error => new CunboxError(code, message);
-  const phoneContext: PhoneContext = { store: deps.store, log: deps.log.child({ module: 'phone' }), now: deps.now, onCommit: deps.onCommit, fail, media: deps.media, logins: deps.phoneLogins, relay: deps.relay };
+  const phoneContext: PhoneContext = { store: deps.store, log: deps.log.child({ module: 'phone' }), now: deps.now, onCommit: deps.onCommit, fail, media: deps.media, logins: deps.phoneLogins, relay: deps.relay, live: deps.live };
   const villageOf = (id: number) => {
     const v = deps.store.village(id);
     if (!v) throw new CunboxError('NOT_FOUND', `no village ${id}`);
@@ -284,6 +288,7 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     if (!allows(user.role, 'media.read')) throw fail('FORBIDDEN', `a ${user.role} may not read media`);
   };
   if (deps.media) await registerMediaRoutes(app, { media: deps.media, guardVillage: mayReadMedia });
+  if (deps.media && deps.live) await registerLiveUploadRoute(app, { media: deps.media, live: deps.live });
 
   // The phone-facing API for the villages' own users (phone/api.ts).
   await registerPhoneApi(app, phoneContext);

@@ -32,6 +32,12 @@ export interface MediaIndex {
   owns(villageId: number, sha256: string): boolean;
   /** By SHA-256 (64 hex digits) or by the edge's ref (its media id). */
   find(villageId: number, key: string): MediaOwner | undefined;
+  /**
+   * Drops the owner rows of `kinds` recorded before `before` (except for the
+   * hashes in `keep`), then the objects no owner names any more, in one
+   * transaction; returns those objects: their files are the caller's to delete.
+   */
+  dropOwners(kinds: readonly string[], before: number, keep: ReadonlySet<string>): { owners: number; orphans: MediaObject[] };
   close(): void;
 }
 
@@ -75,6 +81,25 @@ export class SqliteMediaIndex implements MediaIndex {
       )
       .get(villageId, key) as MediaOwner | undefined;
     return r;
+  }
+
+  dropOwners(kinds: readonly string[], before: number, keep: ReadonlySet<string>): { owners: number; orphans: MediaObject[] } {
+    const marks = kinds.map(() => '?').join(', ');
+    return this.#db.transaction(() => {
+      const expired = (this.#statements.sql(`SELECT DISTINCT sha256 FROM media_owners WHERE kind IN (${marks}) AND at < ?`).all(...kinds, before) as Array<{ sha256: string }>).map((r) => r.sha256).filter((h) => !keep.has(h));
+      let owners = 0;
+      const orphans: MediaObject[] = [];
+      for (const sha256 of expired) {
+        owners += this.#statements.sql(`DELETE FROM media_owners WHERE sha256 = ? AND kind IN (${marks}) AND at < ?`).run(sha256, ...kinds, before).changes;
+        // Bytes a ticket (or a newer relay) still names stay.
+        if (this.#statements.sql('SELECT 1 FROM media_owners WHERE sha256 = ? LIMIT 1').get(sha256)) continue;
+        const obj = this.object(sha256);
+        if (!obj) continue;
+        this.#statements.sql('DELETE FROM media_objects WHERE sha256 = ?').run(sha256);
+        orphans.push(obj);
+      }
+      return { owners, orphans };
+    })();
   }
 
   /** The connection is the caller's: nothing to close here. */

@@ -12,12 +12,13 @@
  * that file over.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
 import { mkdir, open, rename, unlink, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Server, type Upload } from '@tus/server';
 import { FileStore } from '@tus/file-store';
 import type { Logger } from 'pino';
-import { MEDIA_KIND_PATTERN, MEDIA_REF_PATTERN, SHA256_PATTERN, hashFile } from '@cunbox/shared';
+import { MEDIA_KIND_PATTERN, MEDIA_REF_PATTERN, RELAY_MEDIA_KINDS, SHA256_PATTERN, hashFile } from '@cunbox/shared';
 import type { EdgeRecord } from './store.ts';
 import type { MediaIndex, MediaOwner } from './media-index.ts';
 import type { EdgeAuthenticator, EdgeAuthResult } from './edge-auth.ts';
@@ -28,8 +29,10 @@ export interface MediaOptions {
   /** An upload not finished within this is deleted (the edge starts over if it still wants to). */
   incompleteTtlMs: number;
   cleanupEveryMs: number;
+  /** Pictures and clips relayed to phones are kept this long (a phone that asks again later gets a fresh one anyway). */
+  relayRetentionMs: number;
 }
-export const defaultMediaOptions: MediaOptions = { maxBytes: 20 * 1024 * 1024, incompleteTtlMs: 7 * 24 * 3600_000, cleanupEveryMs: 3600_000 };
+export const defaultMediaOptions: MediaOptions = { maxBytes: 20 * 1024 * 1024, incompleteTtlMs: 7 * 24 * 3600_000, cleanupEveryMs: 3600_000, relayRetentionMs: 24 * 3600_000 };
 
 export const UPLOADS_PATH = '/api/media/uploads';
 /** The kind of a photo a phone attached to a ticket (media_owners.kind), as the edge names its own ticket photos. */
@@ -58,7 +61,9 @@ export class CloudMedia {
   #tus: Server | undefined;
   #files: FileStore | undefined;
   #cleanup: NodeJS.Timeout | undefined;
-  readonly stats = { finished: 0, mismatches: 0, claims: 0, phonePhotos: 0 };
+  readonly stats = { finished: 0, mismatches: 0, claims: 0, phonePhotos: 0, relayedPruned: 0 };
+  /** Hashes being placed in the store and not yet indexed: pruning leaves them alone. */
+  readonly #placing = new Map<string, number>();
 
   constructor(deps: { dataDir: string; edgeAuth: EdgeAuthenticator; log: Logger; openIndex: () => MediaIndex; options?: Partial<MediaOptions> }) {
     this.#dataDir = deps.dataDir;
@@ -110,7 +115,11 @@ export class CloudMedia {
       },
     });
     await this.#tus.cleanUpExpiredUploads().catch((err: Error) => this.#log.warn({ err: err.message }, 'media cleanup failed'));
-    this.#cleanup = setInterval(() => void this.#tus?.cleanUpExpiredUploads().catch((err: Error) => this.#log.warn({ err: err.message }, 'media cleanup failed')), this.#opts.cleanupEveryMs);
+    this.#pruneRelayedSafely();
+    this.#cleanup = setInterval(() => {
+      void this.#tus?.cleanUpExpiredUploads().catch((err: Error) => this.#log.warn({ err: err.message }, 'media cleanup failed'));
+      this.#pruneRelayedSafely();
+    }, this.#opts.cleanupEveryMs);
   }
 
   async stop(): Promise<void> {
@@ -174,6 +183,36 @@ export class CloudMedia {
     return { stored: true };
   }
 
+  /**
+   * Deletes relayed pictures and clips recorded before `before` (epoch ms):
+   * their relay owner rows, then each file no owner names any more (a photo
+   * a ticket also holds stays). Rows go first, in one transaction, and the
+   * files right after, synchronously, so no request sees a row without its
+   * file; a crash in between leaves a file no row names, which the same bytes
+   * arriving again simply reuse.
+   */
+  pruneRelayed(before: number): { owners: number; files: number } {
+    const { owners, orphans } = this.index.dropOwners(RELAY_MEDIA_KINDS, before, new Set(this.#placing.keys()));
+    for (const o of orphans) {
+      try {
+        unlinkSync(this.#objectPath(o.sha256));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.#log.warn({ sha256: o.sha256, err: (err as Error).message }, 'relayed file not deleted');
+      }
+    }
+    this.stats.relayedPruned += orphans.length;
+    if (orphans.length > 0) this.#log.info({ owners, files: orphans.length }, 'relayed media pruned');
+    return { owners, files: orphans.length };
+  }
+
+  #pruneRelayedSafely(): void {
+    try {
+      this.pruneRelayed(Date.now() - this.#opts.relayRetentionMs);
+    } catch (err) {
+      this.#log.warn({ err: (err as Error).message }, 'relayed media not pruned');
+    }
+  }
+
   /** A stored file the village may read. */
   find(villageId: number, key: string): (MediaOwner & { path: string }) | undefined {
     const m = this.index.find(villageId, key);
@@ -193,11 +232,23 @@ export class CloudMedia {
     const incoming = join(this.#dataDir, 'media', 'incoming', `phone-${randomBytes(12).toString('hex')}`);
     await writeFile(incoming, data);
     const sha256 = createHash('sha256').update(data).digest('hex');
-    await this.#place(incoming, sha256, data.length);
-    this.index.stored({ sha256, size: data.length, mime: 'image/jpeg' }, { villageId, kind: PHONE_PHOTO_KIND, ref: id, edgeId: '' });
+    await this.#placeAndIndex(incoming, sha256, data.length, () => this.index.stored({ sha256, size: data.length, mime: 'image/jpeg' }, { villageId, kind: PHONE_PHOTO_KIND, ref: id, edgeId: '' }));
     this.stats.phonePhotos++;
     this.#log.info({ villageId, ref: id, bytes: data.length, sha256 }, 'phone photo stored');
     return { sha256, size: data.length };
+  }
+
+  /** Places the file, then indexes it; until indexed, pruning leaves its hash alone (it may already be in the store). */
+  async #placeAndIndex(file: string, sha256: string, size: number, index: () => void): Promise<void> {
+    this.#placing.set(sha256, (this.#placing.get(sha256) ?? 0) + 1);
+    try {
+      await this.#place(file, sha256, size);
+      index();
+    } finally {
+      const n = (this.#placing.get(sha256) ?? 1) - 1;
+      if (n > 0) this.#placing.set(sha256, n);
+      else this.#placing.delete(sha256);
+    }
   }
 
   /** Moves a complete file into the content store under its hash (fsync, rename, fsync dir); same content twice is one file. */
@@ -225,10 +276,9 @@ export class CloudMedia {
       throw refuse(422, 'SHA256_MISMATCH', 'the bytes received do not hash to the announced SHA-256; start the upload over');
     }
     const sha256 = got.sha256;
-    await this.#place(file, sha256, got.size);
-    // Only now, with the file on disk under its hash, does the index name it.
     const mime = m.mime && MIMES.has(m.mime) ? m.mime : null;
-    this.index.stored({ sha256, size: got.size, mime }, { villageId: Number(m.villageId), kind: m.kind ?? 'unknown', ref: m.ref ?? upload.id, edgeId: m.edgeId ?? '' });
+    // Only once the file is on disk under its hash does the index name it.
+    await this.#placeAndIndex(file, sha256, got.size, () => this.index.stored({ sha256, size: got.size, mime }, { villageId: Number(m.villageId), kind: m.kind ?? 'unknown', ref: m.ref ?? upload.id, edgeId: m.edgeId ?? '' }));
     await this.#files!.configstore.delete(upload.id);
     this.stats.finished++;
     this.#log.info({ edgeId: m.edgeId, villageId: Number(m.villageId), kind: m.kind, ref: m.ref, bytes: got.size, sha256 }, 'media stored');

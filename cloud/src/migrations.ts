@@ -74,8 +74,13 @@ export const cloudMigrations: readonly Migration[] = [
     sql: 'ALTER TABLE edges ADD COLUMN revoked_at INTEGER',
   },
   {
+    // A phone's list of one kind (tickets, newest first) reads one range of this index, however many villages the table holds.
+    name: 'cloud/003-entities-listed',
+    sql: 'CREATE INDEX entities_listed ON entities (village_id, kind, present, created_at DESC, id DESC)',
+  },
+  {
     // A phone's request sent again (offline queue) gets its first answer: one ticket, not two.
-    name: 'cloud/003-phone-replies',
+    name: 'cloud/004-phone-replies',
     sql: `
       CREATE TABLE IF NOT EXISTS phone_replies (village_id INTEGER NOT NULL, username TEXT NOT NULL COLLATE NOCASE, key TEXT NOT NULL,
         route TEXT NOT NULL, status INTEGER NOT NULL, body TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (village_id, username, key));

@@ -14,8 +14,10 @@
 import { randomBytes } from 'node:crypto';
 import { CunboxError, type Clock, type RelayRefusal, type RelayReplyMessage, type RelayRequestMessage } from '@cunbox/shared';
 import type { Logger } from 'pino';
-import type { CloudStore, EdgeRecord } from './store.ts';
+import type { EdgeRecord } from './store.ts';
+import type { AsyncCloudStore } from './store-async.ts';
 import type { CloudMedia } from './media.ts';
+import { RelayBudget } from './relay-budget.ts';
 
 export interface CloudRelayOptions {
   /** How long a phone request for a picture waits for the edge's answer. */
@@ -51,10 +53,10 @@ interface Pending {
 }
 
 /** What the edge's refusal means to the phone: the shared error table's code. */
-const REFUSAL_CODES = { forbidden: 'FORBIDDEN', 'not-found': 'NOT_FOUND', 'no-footage': 'NO_FOOTAGE', 'too-large': 'PAYLOAD_TOO_LARGE', unavailable: 'CAMERA_UNREACHABLE', busy: 'RATE_LIMITED', expired: 'RELAY_TIMEOUT' } as const satisfies Record<RelayRefusal, string>;
+export const REFUSAL_CODES = { forbidden: 'FORBIDDEN', 'not-found': 'NOT_FOUND', 'no-footage': 'NO_FOOTAGE', 'too-large': 'PAYLOAD_TOO_LARGE', unavailable: 'CAMERA_UNREACHABLE', busy: 'RATE_LIMITED', expired: 'RELAY_TIMEOUT' } as const satisfies Record<RelayRefusal, string>;
 
 export interface CloudRelayDeps {
-  store: Pick<CloudStore, 'edges'>;
+  store: Pick<AsyncCloudStore, 'edges'>;
   media: Pick<CloudMedia, 'find'>;
   /** CloudSync.publishRelay: false when the cloud is not connected to its broker. */
   publish: (edgeId: string, msg: RelayRequestMessage) => boolean;
@@ -71,13 +73,18 @@ export class CloudRelay {
   /** By village, camera, user and what is asked: one request to the edge at a time for the same question. */
   readonly #joined = new Map<string, Pending>();
   readonly #cache = new Map<string, { picture: RelayedPicture; until: number }>();
-  /** Per village: bytes relayed, with when. */
-  readonly #spent = new Map<number, Array<{ at: number; bytes: number }>>();
+  /** Per village: bytes relayed (live streams spend from the same budget). */
+  readonly budget: RelayBudget;
   readonly stats = { requested: 0, served: 0, cached: 0, refused: 0, timedOut: 0 };
 
   constructor(deps: CloudRelayDeps) {
     this.#deps = deps;
     this.#opts = { ...defaultCloudRelayOptions, ...deps.options };
+    this.budget = new RelayBudget({ clock: deps.clock, bytesPerWindow: this.#opts.bytesPerWindow, windowMs: this.#opts.windowMs });
+  }
+
+  get options(): Readonly<CloudRelayOptions> {
+    return this.#opts;
   }
 
   /** Ends every wait (the cloud stops): the phones get 503. */
@@ -110,11 +117,14 @@ export class CloudRelay {
     const joined = this.#joined.get(key);
     if (joined) return joined.promise;
 
-    const edge = this.#deps.store.edges(villageId).find((e) => e.online && !e.revokedAt);
+    const edge = (await this.#deps.store.edges(villageId)).find((e) => e.online && !e.revokedAt);
+    // The same request may have gone out while the store answered: wait for that one.
+    const sent = this.#joined.get(key);
+    if (sent) return sent.promise;
     if (!edge) throw new CunboxError('UNAVAILABLE', "the village's edge is offline: no live picture");
     const waiting = [...this.#pending.values()].filter((p) => p.villageId === villageId).length;
     if (waiting >= this.#opts.maxPendingPerVillage) throw new CunboxError('RATE_LIMITED', `at most ${this.#opts.maxPendingPerVillage} camera requests at once per village; try again shortly`);
-    if (this.#spentBytes(villageId, now) >= this.#opts.bytesPerWindow) throw new CunboxError('RATE_LIMITED', "the village's relay budget for this minute is spent; try again shortly");
+    if (this.budget.spentUp(villageId)) throw new CunboxError('RATE_LIMITED', "the village's relay budget for this minute is spent; try again shortly");
 
     const id = randomBytes(16).toString('hex');
     const msg: RelayRequestMessage = { v: 1, id, cameraId, user, at: now, expiresAt: now + timeoutMs, ...what };
@@ -170,20 +180,8 @@ export class CloudRelay {
     const stored = this.#deps.media.find(villageId, r.sha256);
     if (!stored || stored.size !== r.bytes) throw new CunboxError('CAMERA_UNREACHABLE', 'the edge named a picture the cloud does not hold');
     this.stats.served++;
-    this.#spend(villageId, r.bytes);
+    this.budget.spend(villageId, r.bytes);
     return { path: stored.path, sha256: r.sha256, bytes: r.bytes, capturedAt: r.capturedAt, cached: false };
-  }
-
-  #spend(villageId: number, bytes: number): void {
-    const list = this.#spent.get(villageId) ?? [];
-    list.push({ at: this.#deps.clock.now(), bytes });
-    this.#spent.set(villageId, list);
-  }
-
-  #spentBytes(villageId: number, now: number): number {
-    const list = (this.#spent.get(villageId) ?? []).filter((s) => s.at > now - this.#opts.windowMs);
-    this.#spent.set(villageId, list);
-    return list.reduce((sum, s) => sum + s.bytes, 0);
   }
 
   #sweepCache(now: number): void {

@@ -3,12 +3,18 @@
  * every edge's uplink. For each edge it commits uplink ops and events and acks
  * them after the commit, answers hello with its watermarks, and streams the
  * cloud's own ops of the edge's village down from the edge's watermark.
+ *
+ * Store calls await (the store may be a server database), so each edge's work
+ * (its messages in arrival order, and pumps of its downlink) runs one piece at
+ * a time on that edge's chain: a later message never overtakes an earlier one,
+ * and two pumps never send the same ops twice. Edges still run side by side.
  */
 import { randomBytes } from 'node:crypto';
 import { ReconnectingMqttPeer } from '@cunbox/shared/mqtt-peer';
-import { CLOUD_SUBSCRIPTIONS, MAX_BATCH_BYTES, SendWindow, deadLetterCopy, fitBatch, decode, encode, topic, type Channel, type Clock, type TopicMap, type RelayReplyMessage, type RelayRequestMessage } from '@cunbox/shared';
+import { CLOUD_SUBSCRIPTIONS, MAX_BATCH_BYTES, SendWindow, deadLetterCopy, fitBatch, decode, encode, topic, type Channel, type Clock, type TopicMap, type RelayReplyMessage, type RelayRequestMessage, type Decoded } from '@cunbox/shared';
 import type { Logger } from 'pino';
-import { DEAD_LETTERS_PER_EDGE, type CloudStore, type DeadLetterInput, type EdgeRecord } from './store.ts';
+import { DEAD_LETTERS_PER_EDGE, type DeadLetterInput, type EdgeRecord } from './store.ts';
+import type { AsyncCloudStore } from './store-async.ts';
 
 export interface CloudSyncOptions {
   batch: number;
@@ -22,7 +28,7 @@ export interface CloudSyncOptions {
 export const defaultCloudSyncOptions: CloudSyncOptions = { batch: 200, maxBatchBytes: MAX_BATCH_BYTES, maxInFlight: 2000, resendMs: 3000, tickMs: 250, backoff: { baseMs: 200, maxMs: 10_000 } };
 
 export class CloudSync {
-  readonly #store: CloudStore;
+  readonly #store: AsyncCloudStore;
   readonly #log: Logger;
   readonly #opts: CloudSyncOptions;
   readonly #clock: Clock;
@@ -32,6 +38,10 @@ export class CloudSync {
   /** The same for the village's audit entries (audit.ts): opened and closed with the ops window. */
   readonly #auditDown = new Map<string, SendWindow>();
   #tick: unknown;
+  /** Per edge (null: messages naming none), the tail of its work: what comes next starts after it. */
+  readonly #chains = new Map<string | null, Promise<void>>();
+  /** Edges with a pump waiting on their chain: a tick or notify adds none more. */
+  readonly #pumpQueued = new Set<string>();
   /**
    * Dead letters waiting for the next tick, per edge: written in one
    * transaction (one fsync) per tick, not one per message, and at most
@@ -45,7 +55,7 @@ export class CloudSync {
   readonly stats = { received: 0, deadLettered: 0, acksSent: 0, opsApplied: 0, opsDuplicate: 0, eventsIngested: 0 };
 
   /** `random`: the reconnect jitter's source (Math.random unless a test fixes it). */
-  constructor(deps: { store: CloudStore; log: Logger; url: string; username: string; password: string; clock: Clock; random?: () => number; options?: Partial<CloudSyncOptions> }) {
+  constructor(deps: { store: AsyncCloudStore; log: Logger; url: string; username: string; password: string; clock: Clock; random?: () => number; options?: Partial<CloudSyncOptions> }) {
     this.#store = deps.store;
     this.#log = deps.log;
     this.#opts = { ...defaultCloudSyncOptions, ...deps.options };
@@ -97,8 +107,21 @@ export class CloudSync {
 
   async stop(): Promise<void> {
     this.#clock.clearInterval(this.#tick);
-    this.#flushDeadLetters();
     await this.#peer.stop();
+    // What arrived before the stop is committed (and its dead letters kept) before the store closes.
+    while (this.#chains.size > 0) await Promise.all(this.#chains.values());
+    await this.#flushDeadLetters();
+  }
+
+  /** Runs `work` after everything queued for this edge; an error is logged, never thrown at the MQTT client. */
+  #enqueue(edgeId: string | null, work: () => Promise<void>): void {
+    const next = (this.#chains.get(edgeId) ?? Promise.resolve())
+      .then(work)
+      .catch((err: unknown) => this.#log.error({ edgeId, err: (err as Error).message }, 'sync work failed'))
+      .finally(() => {
+        if (this.#chains.get(edgeId) === next) this.#chains.delete(edgeId);
+      });
+    this.#chains.set(edgeId, next);
   }
 
   /** A village's cloud-made ops are waiting: push them to its edges now rather than at the next tick. */
@@ -138,7 +161,7 @@ export class CloudSync {
   }
 
   /** One transaction for everything rejected since the last tick; one log line per edge. */
-  #flushDeadLetters(): void {
+  async #flushDeadLetters(): Promise<void> {
     if (this.#deadLetters.size === 0 && this.#deadDropped.size === 0) return;
     const queues = [...this.#deadLetters];
     const entries = queues.flatMap(([, q]) => q);
@@ -146,7 +169,7 @@ export class CloudSync {
     this.#deadLetters.clear();
     this.#deadDropped.clear();
     try {
-      this.#store.addDeadLetters(entries, dropped);
+      await this.#store.addDeadLetters(entries, dropped);
     } catch (err) {
       this.#log.error({ err: (err as Error).message, count: entries.length }, 'dead letters could not be stored');
     }
@@ -160,50 +183,54 @@ export class CloudSync {
     this.stats.received++;
     const d = decode(t, payload);
     if (!d.ok) return this.#reject(t, d.edgeId, d.reason, payload);
-    const edge = this.#store.edge(d.edgeId);
+    this.#enqueue(d.edgeId, () => this.#handle(t, payload, d, retained));
+  }
+
+  async #handle(t: string, payload: Buffer, d: Decoded, retained: boolean): Promise<void> {
+    const edge = await this.#store.edge(d.edgeId);
     if (!edge) return this.#reject(t, d.edgeId, 'unknown edge', payload);
     // An edge we hear from without its hello (we restarted, or missed it): resume from what it last acked.
     // Presence is handled below: an offline one must not open a window.
-    if (d.channel !== 'presence') this.#resume(edge);
+    if (d.channel !== 'presence') await this.#resume(edge);
     try {
       switch (d.channel) {
         case 'up/hello':
-          return this.#onHello(edge, d.msg);
+          return await this.#onHello(edge, d.msg);
         case 'up/ops':
-          return this.#onOps(edge, d.msg, t, payload);
+          return await this.#onOps(edge, d.msg, t, payload);
         case 'up/events': {
-          const before = this.#store.marks(edge.edgeId).eventsCommitted;
-          const committed = this.#store.ingestEdgeEvents(edge.edgeId, d.msg.after, d.msg.events);
+          const before = (await this.#store.marks(edge.edgeId)).eventsCommitted;
+          const committed = await this.#store.ingestEdgeEvents(edge.edgeId, d.msg.after, d.msg.events);
           this.stats.eventsIngested += Math.max(0, committed - before);
           this.#publish(edge.edgeId, 'down/ack', { v: 1, stream: 'events', origin: edge.node ?? '0000000000000000', seq: committed });
           this.stats.acksSent++;
           return;
         }
         case 'up/ack': {
-          const village = this.#store.village(edge.villageId);
+          const village = await this.#store.village(edge.villageId);
           if (d.msg.stream === 'events' || d.msg.origin !== village?.node) return this.#reject(t, edge.edgeId, 'ack for a stream the cloud does not send', payload);
           if (d.msg.stream === 'audit') {
             // Below what it acked before: the edge lost entries (database restored) and says so only here
             // when its hello carries no auditSeq; resend from where it stands.
-            const back = d.msg.seq < this.#store.audit.acked(edge.edgeId);
-            this.#store.audit.setAcked(edge.edgeId, d.msg.seq, back);
+            const back = d.msg.seq < (await this.#store.audit.acked(edge.edgeId));
+            await this.#store.audit.setAcked(edge.edgeId, d.msg.seq, back);
             if (back) this.#auditDown.get(edge.edgeId)?.reset(d.msg.seq, this.#now());
             else this.#auditDown.get(edge.edgeId)?.ack(d.msg.seq, this.#now());
           } else {
-            this.#store.setDownAcked(edge.edgeId, d.msg.seq);
+            await this.#store.setDownAcked(edge.edgeId, d.msg.seq);
             this.#down.get(edge.edgeId)?.ack(d.msg.seq, this.#now());
           }
-          return this.#pump(edge);
+          return await this.#pump(edge);
         }
         case 'up/users':
-          return this.#onUsers(edge, d.msg);
+          return await this.#onUsers(edge, d.msg);
         case 'up/relay':
           if (!this.#onRelay) return this.#reject(t, edge.edgeId, 'relay is not enabled on this cloud', payload);
           return this.#onRelay(edge, d.msg);
         case 'presence':
           // The will of a connection can come after a newer presence (a clean stop, a reconnect): not news.
-          if (!this.#store.setPresence(edge.edgeId, d.msg)) return void this.#log.debug({ edgeId: edge.edgeId, at: d.msg.at, online: d.msg.online }, 'older presence ignored');
-          return this.#onPresence(edge, d.msg.online, retained);
+          if (!(await this.#store.setPresence(edge.edgeId, d.msg))) return void this.#log.debug({ edgeId: edge.edgeId, at: d.msg.at, online: d.msg.online }, 'older presence ignored');
+          return await this.#onPresence(edge, d.msg.online, retained);
         default:
           // Our own downlink echoed back cannot happen (we subscribe to up/ only); anything else is a bug to see.
           return this.#reject(t, edge.edgeId, `channel ${d.channel} is not an uplink`, payload);
@@ -213,20 +240,20 @@ export class CloudSync {
     }
   }
 
-  #onHello(edge: EdgeRecord, msg: TopicMap['up/hello']): void {
+  async #onHello(edge: EdgeRecord, msg: TopicMap['up/hello']): Promise<void> {
     if (edge.node !== msg.node) {
       if (edge.node) this.#log.warn({ edgeId: edge.edgeId, was: edge.node, now: msg.node }, 'edge node id changed (database replaced?)');
-      this.#store.setEdgeNode(edge.edgeId, msg.node);
+      await this.#store.setEdgeNode(edge.edgeId, msg.node);
       edge = { ...edge, node: msg.node };
     }
-    this.#sayHello(edge);
-    if (msg.ownSeq !== undefined) this.#returnOwnOps(edge, msg.ownSeq);
+    await this.#sayHello(edge);
+    if (msg.ownSeq !== undefined) await this.#returnOwnOps(edge, msg.ownSeq);
     this.#window(edge.edgeId).reset(msg.appliedSeq, this.#now());
-    this.#store.setDownAcked(edge.edgeId, msg.appliedSeq, true);
+    await this.#store.setDownAcked(edge.edgeId, msg.appliedSeq, true);
     // An edge too old to say where its audit copy stands resumes from its last ack.
-    if (msg.auditSeq !== undefined) this.#store.audit.setAcked(edge.edgeId, msg.auditSeq, true);
-    this.#window(edge.edgeId, this.#auditDown).reset(msg.auditSeq ?? this.#store.audit.acked(edge.edgeId), this.#now());
-    this.#pump(edge);
+    if (msg.auditSeq !== undefined) await this.#store.audit.setAcked(edge.edgeId, msg.auditSeq, true);
+    this.#window(edge.edgeId, this.#auditDown).reset(msg.auditSeq ?? (await this.#store.audit.acked(edge.edgeId)), this.#now());
+    await this.#pump(edge);
   }
 
   /**
@@ -234,11 +261,11 @@ export class CloudSync {
    * they go back to it, as we hold them (minimised). Not windowed or acked: the
    * edge asks again with its next hello until it has them.
    */
-  #returnOwnOps(edge: EdgeRecord, ownSeq: number): void {
-    if (!edge.node || this.#store.marks(edge.edgeId).opsCommitted <= ownSeq) return;
+  async #returnOwnOps(edge: EdgeRecord, ownSeq: number): Promise<void> {
+    if (!edge.node || (await this.#store.marks(edge.edgeId)).opsCommitted <= ownSeq) return;
     let after = ownSeq;
     for (;;) {
-      const ops = fitBatch(this.#store.opsAfter(edge.villageId, edge.node, after, this.#opts.batch), this.#opts.maxBatchBytes);
+      const ops = fitBatch(await this.#store.opsAfter(edge.villageId, edge.node, after, this.#opts.batch), this.#opts.maxBatchBytes);
       if (ops.length === 0) break;
       this.#publish(edge.edgeId, 'down/ops', { v: 1, ops });
       after = ops[ops.length - 1]!.seq;
@@ -251,38 +278,41 @@ export class CloudSync {
    * restart of the cloud that is how the downlink to an idle edge resumes without waiting for
    * the edge to say something. Offline: nothing is pumped until it is back.
    */
-  #onPresence(edge: EdgeRecord, online: boolean, retained: boolean): void {
+  async #onPresence(edge: EdgeRecord, online: boolean, retained: boolean): Promise<void> {
     if (!online) {
       this.#down.delete(edge.edgeId);
       this.#auditDown.delete(edge.edgeId);
       return;
     }
-    if (!this.#resume(edge)) return;
+    if (!(await this.#resume(edge))) return;
     // Retained: delivered on our subscribe, so we are the one who (re)started. Unasked, our
     // hello tells the edge our watermarks: what it sent while we were down, and would resend
     // only when its stall timer runs out, goes again now. (A live presence is an edge that
     // just connected; its own hello follows.)
-    if (retained) this.#sayHello(edge);
-    this.#pump(edge);
+    if (retained) await this.#sayHello(edge);
+    await this.#pump(edge);
   }
 
-  #sayHello(edge: EdgeRecord): void {
-    const village = this.#store.village(edge.villageId)!;
-    const marks = this.#store.marks(edge.edgeId);
+  async #sayHello(edge: EdgeRecord): Promise<void> {
+    const village = (await this.#store.village(edge.villageId))!;
+    const marks = await this.#store.marks(edge.edgeId);
     this.#publish(edge.edgeId, 'down/hello', { v: 1, node: village.node, appliedSeq: marks.opsCommitted, eventsAcked: marks.eventsCommitted });
   }
 
   /** Opens the edge's downlink window at its stored ack mark unless one is open; true if it opened one. */
-  #resume(edge: EdgeRecord): boolean {
+  async #resume(edge: EdgeRecord): Promise<boolean> {
     if (this.#down.has(edge.edgeId) || !edge.node) return false;
-    this.#window(edge.edgeId).reset(this.#store.marks(edge.edgeId).downAcked, this.#now());
-    this.#window(edge.edgeId, this.#auditDown).reset(this.#store.audit.acked(edge.edgeId), this.#now());
+    const downAcked = (await this.#store.marks(edge.edgeId)).downAcked;
+    const auditAcked = await this.#store.audit.acked(edge.edgeId);
+    // Both windows open together, after the reads: nothing else of this edge runs meanwhile (its chain).
+    this.#window(edge.edgeId).reset(downAcked, this.#now());
+    this.#window(edge.edgeId, this.#auditDown).reset(auditAcked, this.#now());
     return true;
   }
 
   /** Users sync: the village's accounts for the phone API. Counts only in the log, never hashes. */
-  #onUsers(edge: EdgeRecord, msg: TopicMap['up/users']): void {
-    const r = this.#store.accounts.putUsers(edge.villageId, edge.edgeId, msg);
+  async #onUsers(edge: EdgeRecord, msg: TopicMap['up/users']): Promise<void> {
+    const r = await this.#store.accounts.putUsers(edge.villageId, edge.edgeId, msg);
     if (r.applied) this.#log.info({ edgeId: edge.edgeId, villageId: edge.villageId, users: msg.users.length, version: msg.version.slice(0, 12), sessionsEnded: r.sessionsEnded }, 'village users updated');
   }
 
@@ -295,11 +325,11 @@ export class CloudSync {
     return w;
   }
 
-  #onOps(edge: EdgeRecord, msg: TopicMap['up/ops'], t: string, payload: Uint8Array): void {
+  async #onOps(edge: EdgeRecord, msg: TopicMap['up/ops'], t: string, payload: Uint8Array): Promise<void> {
     if (!edge.node) return this.#reject(t, edge.edgeId, 'ops before hello', payload);
     const foreign = msg.ops.find((op) => op.origin !== edge.node);
     if (foreign) return this.#reject(t, edge.edgeId, `op ${foreign.id} is not of this edge's origin`, payload);
-    const r = this.#store.ingestEdgeOps(edge, msg.ops);
+    const r = await this.#store.ingestEdgeOps(edge, msg.ops);
     this.stats.opsApplied += r.applied;
     this.stats.opsDuplicate += r.duplicates;
     // Only now, after the commit: the ack is the cloud's promise that these ops are durable here.
@@ -307,34 +337,42 @@ export class CloudSync {
     this.stats.acksSent++;
   }
 
-  #pump(edge: EdgeRecord): void {
+  async #pump(edge: EdgeRecord): Promise<void> {
+    if (!this.#down.has(edge.edgeId)) return;
+    const village = await this.#store.village(edge.villageId);
+    // Read after the await: an offline presence handled meanwhile closed the window.
     const w = this.#down.get(edge.edgeId);
-    const village = this.#store.village(edge.villageId);
     if (!w || !village || !this.#peer.connected) return;
     while (w.room > 0) {
-      const ops = fitBatch(this.#store.opsAfter(edge.villageId, village.node, w.sent, Math.min(this.#opts.batch, w.room)), this.#opts.maxBatchBytes);
+      const ops = fitBatch(await this.#store.opsAfter(edge.villageId, village.node, w.sent, Math.min(this.#opts.batch, w.room)), this.#opts.maxBatchBytes);
       if (ops.length === 0) break;
       this.#publish(edge.edgeId, 'down/ops', { v: 1, ops });
       w.sentUpTo(ops[ops.length - 1]!.seq, this.#now());
     }
     const a = this.#auditDown.get(edge.edgeId);
     while (a && a.room > 0) {
-      const entries = fitBatch(this.#store.audit.after(edge.villageId, a.sent, Math.min(this.#opts.batch, a.room)), this.#opts.maxBatchBytes);
+      const entries = fitBatch(await this.#store.audit.after(edge.villageId, a.sent, Math.min(this.#opts.batch, a.room)), this.#opts.maxBatchBytes);
       if (entries.length === 0) break;
       this.#publish(edge.edgeId, 'down/audit', { v: 1, after: a.sent, entries });
       a.sentUpTo(entries[entries.length - 1]!.seq, this.#now());
     }
   }
 
+  /** A pump of every online edge, each on its edge's chain (one waiting at most). */
   #pumpAll(): void {
     for (const edgeId of this.#down.keys()) {
-      const edge = this.#store.edge(edgeId);
-      if (edge) this.#pump(edge);
+      if (this.#pumpQueued.has(edgeId)) continue;
+      this.#pumpQueued.add(edgeId);
+      this.#enqueue(edgeId, async () => {
+        this.#pumpQueued.delete(edgeId);
+        const edge = await this.#store.edge(edgeId);
+        if (edge) await this.#pump(edge);
+      });
     }
   }
 
   #onTick(): void {
-    this.#flushDeadLetters();
+    void this.#flushDeadLetters();
     const now = this.#now();
     for (const w of [...this.#down.values(), ...this.#auditDown.values()]) w.rewindIfStalled(now);
     this.#pumpAll();

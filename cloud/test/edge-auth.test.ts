@@ -15,6 +15,7 @@ import { governanceModels } from '@cunbox/shared';
 import { Cloud, SqliteCloudStore } from '../src/index.ts';
 import { EdgeAuthenticator } from '../src/edge-auth.ts';
 import { LoginLimiter } from '../src/phone/rate-limit.ts';
+import { asyncStore } from '../src/store-async.ts';
 import { OPERATOR_TOKEN } from '@cunbox/test-support/brokers';
 import { tmpDir } from '@cunbox/test-support/tmp';
 
@@ -96,7 +97,7 @@ t.test('failures are limited per edge id across addresses; a burst of one right 
   t.teardown(() => store.close());
   const v = store.createVillage('东村');
   const { edge, password } = store.redeemPairCode(store.createPairCode(v.id, 60_000))!;
-  const auth = new EdgeAuthenticator({ store, limiter: new LoginLimiter({ now: Date.now, limits: { perAccount: 3, perAddress: 100, windowMs: 60_000 } }), now: Date.now });
+  const auth = new EdgeAuthenticator({ store: asyncStore(store), limiter: new LoginLimiter({ now: Date.now, limits: { perAccount: 3, perAddress: 100, windowMs: 60_000 } }), now: Date.now });
   const burst = await Promise.all(Array.from({ length: 20 }, () => auth.authenticate(edge.edgeId, password, '10.0.0.1')));
   t.ok(burst.every((r) => r.ok), 'all let in');
   t.equal(auth.stats.scrypts, 1, 'one scrypt for the whole burst, the rest waited for it or hit the cache');
@@ -120,14 +121,14 @@ t.test("an edge secret stored in the cloud's old hash format still logs in, and 
   const db = new Database(file);
   db.prepare('UPDATE edges SET password_hash = ? WHERE edge_id = ?').run(old, edge.edgeId);
   db.close();
-  const auth = new EdgeAuthenticator({ store, limiter: new LoginLimiter({ now: Date.now, limits: { perAccount: 3, perAddress: 100, windowMs: 60_000 } }), now: Date.now });
+  const auth = new EdgeAuthenticator({ store: asyncStore(store), limiter: new LoginLimiter({ now: Date.now, limits: { perAccount: 3, perAddress: 100, windowMs: 60_000 } }), now: Date.now });
   t.match(await auth.authenticate(edge.edgeId, secret, '10.0.0.1'), { ok: true }, 'the old hash verifies');
   const until = Date.now() + 20_000;
   while (store.edgePasswordHash(edge.edgeId) === old && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   const now = store.edgePasswordHash(edge.edgeId)!;
   t.match(now, /^scrypt\$16384\$8\$1\$/, 'written again in the one format after the login');
   t.equal(auth.stats.rehashed, 1);
-  const fresh = new EdgeAuthenticator({ store, limiter: new LoginLimiter({ now: Date.now, limits: { perAccount: 3, perAddress: 100, windowMs: 60_000 } }), now: Date.now });
+  const fresh = new EdgeAuthenticator({ store: asyncStore(store), limiter: new LoginLimiter({ now: Date.now, limits: { perAccount: 3, perAddress: 100, windowMs: 60_000 } }), now: Date.now });
   t.match(await fresh.authenticate(edge.edgeId, secret, '10.0.0.1'), { ok: true }, 'the new hash verifies the same secret');
   t.match(await fresh.authenticate(edge.edgeId, 'edge-secret-Abc124', '10.0.0.2'), { ok: false, reason: 'credentials' });
   t.equal(store.edgePasswordHash(edge.edgeId), now, 'a current hash is left alone');

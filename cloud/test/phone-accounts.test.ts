@@ -41,15 +41,15 @@ t.test('snapshots replace the village users; late old ones are ignored for a whi
 t.test('login limiter: per account and per address, sliding window', async (t) => {
   let at = 0;
   const l = new LoginLimiter({ now: () => at, limits: { perAccount: 3, perAddress: 5, windowMs: 1000 } });
-  for (let i = 0; i < 3; i++) l.fail('v:a', 'ip1');
-  t.ok(l.wait('v:a', 'ip1') > 0, 'account locked after 3');
-  t.equal(l.wait('v:b', 'ip2'), 0, 'another account from elsewhere is not');
-  l.fail('v:b', 'ip1');
-  l.fail('v:c', 'ip1');
-  t.ok(l.wait('v:d', 'ip1') > 0, 'the address is locked after 5 failures on any accounts');
+  for (let i = 0; i < 3; i++) await l.fail('v:a', 'ip1');
+  t.ok(await l.wait('v:a', 'ip1') > 0, 'account locked after 3');
+  t.equal(await l.wait('v:b', 'ip2'), 0, 'another account from elsewhere is not');
+  await l.fail('v:b', 'ip1');
+  await l.fail('v:c', 'ip1');
+  t.ok(await l.wait('v:d', 'ip1') > 0, 'the address is locked after 5 failures on any accounts');
   at = 1001;
-  t.equal(l.wait('v:a', 'ip1'), 0, 'the window moved on');
-  l.fail('v:a', 'ip1');
-  l.succeed('v:a');
-  t.equal(l.wait('v:a', 'ip9'), 0, 'a right password clears the account');
+  t.equal(await l.wait('v:a', 'ip1'), 0, 'the window moved on');
+  await l.fail('v:a', 'ip1');
+  await l.succeed('v:a');
+  t.equal(await l.wait('v:a', 'ip9'), 0, 'a right password clears the account');
 });

@@ -56,7 +56,7 @@ t.test('the limiter counts through the log it is given', async (t) => {
   const added: string[] = [];
   const log = { add: (key: string) => void added.push(key), since: () => [1, 2, 3], clear: () => {} };
   const l = new LoginLimiter({ now: () => 10, limits: { perAccount: 3, perAddress: 10, windowMs: 100 }, log });
-  l.fail('v:a', 'ip1');
+  await l.fail('v:a', 'ip1');
   t.same(added, ['a:v:a', 'ip:ip1']);
-  t.ok(l.wait('v:a', 'ip1') > 0, 'three failures in the log lock the account');
+  t.ok(await l.wait('v:a', 'ip1') > 0, 'three failures in the log lock the account');
 });

@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { governanceModels, type Clock } from '@cunbox/shared';
 import { SqliteCloudStore } from '../src/store.ts';
 import { CloudSync } from '../src/sync.ts';
+import { asyncStore } from '../src/store-async.ts';
 import { fakeClock } from '@cunbox/test-support/fake-clock';
 import { tmpDir } from '@cunbox/test-support/tmp';
 import { waitFor } from '@cunbox/test-support/wait';
@@ -29,7 +30,7 @@ t.test('reconnects to the broker with exponential backoff on the injected clock 
   const clock: Clock = { ...fake, setTimeout: (fn, ms) => (delays.push(ms), fake.setTimeout(fn, ms)) };
   const store = SqliteCloudStore.open({ file: join(tmpDir(t), 'cloud.db'), models: governanceModels, now: clock.now });
   const sync = new CloudSync({
-    store,
+    store: asyncStore(store),
     log: pino({ level: 'silent' }),
     url: `mqtt://127.0.0.1:${port}`,
     username: 'cunbox-cloud',

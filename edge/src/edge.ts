@@ -37,12 +37,13 @@ import { SyncClient } from './sync/client.ts';
 import { readCredentials } from './sync/credentials.ts';
 import { MediaUploader } from './sync/media-uploader.ts';
 import type { EdgeRelay } from './sync/relay.ts';
+import type { LiveUplinks } from './sync/relay-live.ts';
 import { edgeRelayFor } from './sync/relay-parts.ts';
 import { MediaDownloader } from './sync/media-downloader.ts';
 import { missingTicketPhotos } from './governance/media.ts';
 import { MediaQueue, collectTicketPhotos } from './sync/media-queue.ts';
 import { kbpsToBytesPerSecond } from './sync/throttle.ts';
-import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_UPLOAD_KBPS } from './config/load.ts';
+import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_RELAY_KBPS, DEFAULT_UPLOAD_KBPS } from './config/load.ts';
 import { OpStore } from './governance/store.ts';
 import { SlaMonitor, TicketService, footageHoldHook } from './governance/tickets.ts';
 import { MediaStore } from './governance/media.ts';
@@ -106,6 +107,7 @@ export class Edge {
   #snapshots: SnapshotService | undefined;
   #sync: SyncClient | undefined;
   #relay: EdgeRelay | undefined;
+  #relayLive: LiveUplinks | undefined;
   #media: MediaUploader | undefined;
   #mediaDown: MediaDownloader | undefined;
   #metrics: EdgeMetrics | undefined;
@@ -335,10 +337,10 @@ export class Edge {
         const store = this.#governance?.store ?? new OpStore({ db, clock, log: log.child({ module: 'oplog' }), models: governanceModels, hooks: { ticket: footageHoldHook(db, holds) }, cipher });
         this.#sync = new SyncClient({ db, store, clock, log: log.child({ module: 'sync' }), credentials, audit });
         // Phones ask through the cloud for a camera's picture (docs/design/relay.md): where the edge has pictures to give.
-        if (this.#snapshots) {
+        if (this.#snapshots && this.#live) {
           const cloudCreds = { edgeId: credentials.username, password: credentials.password };
           const recordings = { index, layout: this.layout, spawner: this.#deps.spawner ?? nodeSpawner, ffmpegPath: config.recorder.ffmpegPath };
-          this.#relay = edgeRelayFor({ db, clock, log: log.child({ module: 'relay' }), registry, snapshots: this.#snapshots, recordings, tmpDir: this.layout.absolute('relay-tmp'), audit, sync: this.#sync, cloudUrl: config.cloud.url, credentials: cloudCreds });
+          ({ relay: this.#relay, live: this.#relayLive } = edgeRelayFor({ db, clock, log: log.child({ module: 'relay' }), registry, snapshots: this.#snapshots, live: this.#live, liveOptions: { bytesPerSecond: kbpsToBytesPerSecond(config.cloud.relayKbps ?? DEFAULT_RELAY_KBPS) }, recordings, tmpDir: this.layout.absolute('relay-tmp'), audit, sync: this.#sync, cloudUrl: config.cloud.url, credentials: cloudCreds }));
           await this.#relay.start();
         }
         this.#sync.start();
@@ -413,6 +415,7 @@ export class Edge {
     this.#motion = undefined;
     this.#media = undefined;
     this.#relay = undefined;
+    this.#relayLive = undefined;
     this.#mediaDown = undefined;
     this.#backup = undefined;
     this.#http = undefined;
@@ -473,6 +476,11 @@ export class Edge {
   }
 
   /** The sync part, when the config has a `cloud` section. */
+  /** The live uploads phones watch through the cloud (relay-live.ts); undefined without a cloud or cameras. */
+  get relayLive(): LiveUplinks | undefined {
+    return this.#relayLive;
+  }
+
   get sync(): SyncClient | undefined {
     return this.#sync;
   }

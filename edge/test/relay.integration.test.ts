@@ -21,7 +21,9 @@ import { cli } from '@cunbox/test-support/edge-cli';
 import { startTestCloud, type TestCloud } from '@cunbox/test-support/test-cloud';
 import { waitFor } from '@cunbox/test-support/wait';
 import { assertDocumented } from '@cunbox/test-support/cloud-openapi';
-import { probeDuration } from './helpers/media.ts';
+import { TcpProxy } from '@cunbox/test-support/proxy';
+import { watchLive, type LiveWatch } from '@cunbox/test-support/live-phone';
+import { decodeFrames, probeDuration } from './helpers/media.ts';
 
 let sim: Camsim;
 let edge: Edge;
@@ -29,6 +31,8 @@ let tc: TestCloud;
 let villageId: number;
 let edgeId: string;
 let edgeBase: string;
+/** The edge's HTTP way to the cloud (media, live uploads): a link the tests can slow down. */
+let link: TcpProxy;
 const PASSWORD = 'Relay-Password-1';
 
 t.before(async () => {
@@ -38,6 +42,9 @@ t.before(async () => {
   tc = await startTestCloud(t, dir);
   const paired = await tc.villageWithCode('西村');
   villageId = paired.villageId;
+  link = new TcpProxy({ host: '127.0.0.1', port: tc.cloud.httpPort });
+  await link.start();
+  t.teardown(() => link.stop());
   const edgeDir = join(dir, 'edge');
   const pair = await cli(['--data-dir', edgeDir, 'cloud', 'pair', '--url', tc.url, '--code', paired.code]);
   t.equal(pair.code, 0, pair.err);
@@ -50,7 +57,7 @@ t.before(async () => {
     '  host: 127.0.0.1',
     '  port: 0',
     'cloud:',
-    `  url: ${tc.url}`,
+    `  url: http://127.0.0.1:${link.port}`,
     `  edge_id: ${edgeId}`,
     `  credentials_file: ${credFile}`,
     'recording:',
@@ -254,4 +261,107 @@ t.test('a clip of a recorded range: cut by the edge as MP4, checked on both side
   const now = Date.now();
   t.ok(tc.cloud.sync.publishRelay(edgeId, { v: 1, id, kind: 'clip', cameraId: 1, user: 'li', at: now, expiresAt: now + 60_000, fromMs: from, toMs: to }));
   t.match(await waitFor('the edge refuses', () => replies.find((m) => m.id === id), 30_000, 50), { ok: false, reason: 'forbidden' });
+});
+
+/** A phone's live view of a camera; a refusal's body is held to the OpenAPI document. */
+async function live(token: string, cameraId: number): Promise<LiveWatch> {
+  const path = `/api/v1/villages/${villageId}/cameras/${cameraId}/live`;
+  const w = await watchLive(`${tc.url}${path}`, token);
+  if (w.status !== 200) await assertDocumented(tc.url, 'GET', path, w.status, w.headers.get('content-type'), w.error);
+  else await assertDocumented(tc.url, 'GET', path, w.status, w.headers.get('content-type'), '');
+  return w;
+}
+const liveAudit = (source: 'edge' | 'cloud') =>
+  (edge.db.prepare("SELECT actor, role, target, detail FROM audit_log WHERE action = 'relay.live' AND source = ? ORDER BY id").all(source) as Array<{ actor: string; role: string | null; target: string; detail: string }>).map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+/** The phone got a stream it can start playing: the init segment, then a fragment that starts at a key frame. */
+function startsPlayable(t: Test, w: LiveWatch, who: string): void {
+  t.ok(w.init && w.init.subarray(4, 8).toString('latin1') === 'ftyp', `${who}: the init segment first`);
+  t.ok(w.fragments[0]?.keyframe, `${who}: the first fragment starts at a key frame`);
+}
+
+t.test('live view: three phones watch one camera through one upload from the edge; it stops once they leave; both sides audit', async (t) => {
+  const zhang = await phoneToken('zhang');
+  const admin = await phoneToken('admin1');
+  const first = await live(zhang, 1);
+  t.equal(first.status, 200);
+  t.equal(first.headers.get('content-type'), 'video/mp4');
+  t.equal(first.headers.get('x-video-codec'), 'h264', 'the simulator sends H.264: the phone can play it');
+  await waitFor('fragments for the first phone', () => first.fragments.length >= 3 || undefined, 60_000, 50);
+  // A second phone of the same user and a phone of another user join the running stream.
+  const second = await live(zhang, 1);
+  const third = await live(admin, 1);
+  t.same([second.status, third.status], [200, 200]);
+  await waitFor('fragments for the late phones', () => (second.fragments.length >= 2 && third.fragments.length >= 2) || undefined, 60_000, 50);
+  for (const [w, who] of [[first, 'first'], [second, 'second'], [third, 'third']] as const) startsPlayable(t, w, who);
+  t.equal(edge.relayLive!.stats.opened, 1, 'the edge opened one upload for three phones');
+  t.equal(tc.cloud.live.stats.uploads, 1, 'the cloud took one upload');
+  t.same(edge.relayLive!.active().length, 1);
+
+  // What a phone got is video ffmpeg decodes.
+  const file = join(tmpDir(t, 'cunbox-relay-live-'), 'live.mp4');
+  writeFileSync(file, first.bytes());
+  t.ok((await decodeFrames(file)).frames > 0, 'decodable video');
+  // Live bytes spend the village's relay budget like pictures do.
+  t.ok(tc.cloud.relay.budget.spentBytes(villageId) >= first.bytes().length, 'the live bytes count against the relay budget');
+
+  for (const w of [first, second, third]) w.stop();
+  await waitFor('the edge stops uploading after the last phone left', () => edge.relayLive!.active().length === 0 || undefined, 60_000, 100);
+  t.same(tc.cloud.live.active(), [], 'no channel left on the cloud');
+
+  t.same(
+    tc.cloud.store.audit.after(villageId, 0, 1000).filter((e) => e.action === 'relay.live').map((e) => [e.actor, e.target, e.detail?.outcome]),
+    [['zhang', 'camera:1', 'served'], ['zhang', 'camera:1', 'served'], ['admin1', 'camera:1', 'served']],
+    'the cloud audits every phone',
+  );
+  t.same(
+    liveAudit('edge').map((r) => [r.actor, r.target, r.detail.outcome, r.detail.via]),
+    [['zhang', 'camera:1', 'served', 'cloud'], ['admin1', 'camera:1', 'joined', 'cloud']],
+    'the edge checked and audited each user it streamed for',
+  );
+});
+
+t.test("live view: a phone without permission gets 403 and the edge is not asked", async (t) => {
+  const opened = edge.relayLive!.stats.opened;
+  const edgeRows = liveAudit('edge').length;
+  const w = await live(await phoneToken('li'), 1);
+  t.equal(w.status, 403);
+  t.match(JSON.parse(w.error), { error: { code: 'FORBIDDEN' } });
+  t.match(tc.cloud.store.audit.after(villageId, 0, 1000).filter((e) => e.action === 'relay.live').at(-1), { actor: 'li', target: 'camera:1', detail: { outcome: 'forbidden' } });
+  t.equal(edge.relayLive!.stats.opened, opened, 'no upload');
+  t.equal(liveAudit('edge').length, edgeRows, 'nothing reached the edge');
+
+  // A forged live request (the cloud's broker login in the wrong hands) is refused by the edge, which uploads nothing.
+  const replies = tapRelayReplies(t);
+  const id = randomBytes(16).toString('hex');
+  const now = Date.now();
+  t.ok(tc.cloud.sync.publishRelay(edgeId, { v: 1, id, kind: 'live', cameraId: 1, user: 'li', at: now, expiresAt: now + 20_000 }));
+  t.match(await waitFor('the edge refuses', () => replies.find((m) => m.id === id), 30_000, 50), { ok: false, reason: 'forbidden' });
+  t.equal(edge.relayLive!.stats.opened, opened, 'still no upload');
+  t.match(liveAudit('edge').at(-1), { actor: 'li', target: 'camera:1', detail: { outcome: 'forbidden', request: id } });
+});
+
+t.test('live view and a snapshot through a slow link (1 Mbit/s, 150 ms each way)', async (t) => {
+  link.set('slow', { latencyMs: 150, bytesPerSec: 125_000 });
+  t.teardown(() => link.set('pass'));
+  const zhang = await phoneToken('zhang');
+  const w = await live(zhang, 1);
+  t.equal(w.status, 200);
+  await waitFor('a few fragments over the slow link', () => w.fragments.length >= 5 || undefined, 90_000, 50);
+  startsPlayable(t, w, 'over the slow link');
+  // A picture still gets through beside the stream.
+  const snap = await snapshot(zhang, 1);
+  t.equal(snap.status, 200);
+  t.ok(link.slowBytes.up > 0, 'the bytes went through the slow link');
+  w.stop();
+  await waitFor('the upload stops', () => edge.relayLive!.active().length === 0 || undefined, 60_000, 100);
+});
+
+t.test("live view: past the village's relay budget a new phone gets 429, before the edge is asked", async (t) => {
+  const opened = edge.relayLive!.stats.opened;
+  // Spend the rest of this minute's budget (as a burst of clips would).
+  tc.cloud.relay.budget.spend(villageId, tc.cloud.relay.options.bytesPerWindow);
+  const w = await live(await phoneToken('zhang'), 1);
+  t.equal(w.status, 429);
+  t.match(JSON.parse(w.error), { error: { code: 'RATE_LIMITED', message: /budget/ } });
+  t.equal(edge.relayLive!.stats.opened, opened, 'the edge was not asked');
 });

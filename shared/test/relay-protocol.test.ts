@@ -14,8 +14,14 @@ t.test('relay requests: a snapshot carries no range, a clip needs one of at most
   t.match(down({ ...base, kind: 'clip' }), { ok: false, reason: /schema/ }, 'a clip without a range');
   t.match(down({ ...clip, toMs: clip.fromMs + MAX_RELAY_CLIP_MS + 1 }), { ok: false, reason: /clip range/ }, 'too long');
   t.match(down({ ...clip, toMs: clip.fromMs }), { ok: false, reason: /clip range/ }, 'empty');
-  t.match(down({ ...base, kind: 'live' }), { ok: false, reason: /schema/ }, 'an unknown kind');
+  t.match(down({ ...base, kind: 'stream' }), { ok: false, reason: /schema/ }, 'an unknown kind');
   t.match(down({ ...base, kind: 'snapshot', id: 'short' }), { ok: false, reason: /schema/ }, 'a bad id');
+});
+
+t.test('a live request carries no range (a renewal is the same message again)', async (t) => {
+  const live: RelayRequestMessage = { ...base, kind: 'live' };
+  t.match(decode(topic(EDGE, 'down/relay'), encode('down/relay', live)), { ok: true, channel: 'down/relay', msg: live });
+  t.match(down({ ...live, fromMs: 1, toMs: 2 }), { ok: false, reason: /schema/ }, 'live with a range');
 });
 
 t.test('relay answers: a file by hash, or a refusal, never a mix', async (t) => {

@@ -4,7 +4,9 @@
  * sockets open (a link that silently stops), `drop` closes every connection
  * and refuses new ones until set back to `pass`, `slow` delivers each chunk
  * after a latency and no faster than a bandwidth cap, per direction (a rural
- * uplink). Bytes keep their order in every mode.
+ * uplink). Bytes keep their order in every mode. Proxies given one
+ * `SharedLink` share its cap: several connections (MQTT and HTTP of one edge)
+ * through one slow uplink, as on a village's line.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
@@ -17,6 +19,11 @@ export interface SlowLink {
   bytesPerSec: number;
 }
 
+/** When each direction of a link is next free: shared by the pipes (and proxies) that use one line. */
+export class SharedLink {
+  readonly free = { up: { at: 0 }, down: { at: 0 } };
+}
+
 /**
  * One direction of a slow link: chunks leave in order, each no earlier than
  * its arrival plus the latency, and no earlier than the previous one's
@@ -24,13 +31,17 @@ export interface SlowLink {
  */
 class Pipe {
   readonly #queue: Array<{ at: number; data: Buffer }> = [];
-  #free = 0;
+  /** When the line is next free: this pipe's own, or a shared link's. */
+  readonly #line: { at: number };
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly to: Socket,
     readonly dir: 'up' | 'down',
-  ) {}
+    line?: { at: number },
+  ) {
+    this.#line = line ?? { at: 0 };
+  }
 
   get busy(): boolean {
     return this.#queue.length > 0;
@@ -40,8 +51,8 @@ class Pipe {
     const now = Date.now();
     let at = now;
     if (link) {
-      this.#free = Math.max(this.#free, now) + (data.length * 1000) / link.bytesPerSec;
-      at = this.#free + link.latencyMs;
+      this.#line.at = Math.max(this.#line.at, now) + (data.length * 1000) / link.bytesPerSec;
+      at = this.#line.at + link.latencyMs;
     }
     this.#queue.push({ at, data });
     this.#flush();
@@ -50,7 +61,7 @@ class Pipe {
   /** Leaving `slow`: what is queued goes now, still in order. */
   release(): void {
     for (const q of this.#queue) q.at = 0;
-    this.#free = 0;
+    this.#line.at = 0;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#flush();
@@ -81,7 +92,10 @@ export class TcpProxy {
   #server: Server | undefined;
   port = 0;
 
-  constructor(readonly target: { host: string; port: number }) {}
+  constructor(
+    readonly target: { host: string; port: number },
+    readonly shared?: SharedLink,
+  ) {}
 
   async start(): Promise<void> {
     const server = createServer((client) => {
@@ -92,8 +106,8 @@ export class TcpProxy {
         s.on('close', () => this.#sockets.delete(s));
         s.on('error', () => undefined);
       }
-      const up = new Pipe(upstream, 'up');
-      const down = new Pipe(client, 'down');
+      const up = new Pipe(upstream, 'up', this.shared?.free.up);
+      const down = new Pipe(client, 'down', this.shared?.free.down);
       this.#pipes.add(up).add(down);
       client.on('data', (d) => this.#forward(up, d));
       upstream.on('data', (d) => this.#forward(down, d));

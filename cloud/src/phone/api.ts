@@ -146,7 +146,7 @@ export async function registerPhoneApi(app: FastifyInstance, ctx: PhoneContext):
       partyRoutes(router, ctx);
       eventRoutes(router, ctx);
       photoRoutes(router, ctx);
-      cameraRoutes(router, ctx, ctx.relay);
+      cameraRoutes(router, ctx, ctx.relay, ctx.live);
     },
     { prefix: PHONE_PREFIX },
   );

@@ -7,15 +7,22 @@
  * is audited, whatever its outcome; the row reaches the edge's audit log too.
  */
 import { createReadStream } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { readFile } from 'node:fs/promises';
 import { cameraScope, CunboxError, MAX_RELAY_CLIP_MS } from '@cunbox/shared';
 import type { FastifyReply } from 'fastify';
 import type { PhoneRouter } from './router.ts';
 import type { Call, PhoneContext, Village } from './context.ts';
 import type { CloudRelay } from '../relay.ts';
+import type { CloudLiveRelay } from '../relay-live.ts';
+import { videoCodecOf } from '@cunbox/shared/fmp4';
 
 const JPEG_REPLY = { description: 'The picture; x-snapshot-time says when the edge took it', content: { 'image/jpeg': { schema: { type: 'string', format: 'binary' } } } };
 const MP4_REPLY = { description: 'The clip as recorded (no transcoding: an H.265 camera gives H.265); gaps in the recording are closed up', content: { 'video/mp4': { schema: { type: 'string', format: 'binary' } } } };
+const LIVE_REPLY = {
+  description: "Fragmented MP4 (the camera's sub stream, as the camera encodes it: no transcoding) until the phone leaves or the stream ends: the init segment, then fragments from a key frame. x-video-codec says h264 or h265 (most phones' MSE cannot play h265: show snapshots then)",
+  content: { 'video/mp4': { schema: { type: 'string', format: 'binary' } } },
+};
 const EPOCH_MS = { type: 'integer', minimum: 0, maximum: 8_640_000_000_000_000 };
 
 /** The camera scope of the caller (the restriction synced from the edge, by the shared rule): outside it, 403 and an audit row. */
@@ -28,7 +35,8 @@ function requireCamera(ctx: PhoneContext, call: Pick<Call, 'user' | 'ip'>, villa
   }
 }
 
-export function cameraRoutes(router: PhoneRouter, ctx: PhoneContext, relay: CloudRelay | undefined): void {
+export function cameraRoutes(router: PhoneRouter, ctx: PhoneContext, relay: CloudRelay | undefined, live: CloudLiveRelay | undefined): void {
+  if (live) liveRoute(router, ctx, live);
   if (!relay) return;
   router.route<unknown, unknown, { cameraId: number }>({
     method: 'GET',
@@ -87,6 +95,54 @@ export function cameraRoutes(router: PhoneRouter, ctx: PhoneContext, relay: Clou
       village.audit(call, 'relay.clip', target, { ...range, outcome: 'served', cached: clip.cached, sha256: clip.sha256 });
       const raw = reply as unknown as FastifyReply;
       return raw.header('content-type', 'video/mp4').header('content-length', clip.bytes).header('cache-control', 'private, no-store').header('x-relay-cached', clip.cached ? '1' : '0').send(createReadStream(clip.path));
+    },
+  });
+}
+
+/**
+ * Live view: the phone's GET stays open while it watches. Answered (200 and
+ * the init segment) only once the edge's stream has started, so every error
+ * before that is the table's JSON; after it, the stream just ends.
+ */
+function liveRoute(router: PhoneRouter, ctx: PhoneContext, live: CloudLiveRelay): void {
+  router.route<unknown, unknown, { cameraId: number }>({
+    method: 'GET',
+    url: '/cameras/:cameraId/live',
+    access: 'video.wall',
+    params: { cameraId: { type: 'integer', minimum: 1 } },
+    summary: "A camera's live view, relayed from the village's edge (one upload from the edge however many phones watch); 504 when the edge sends nothing in time, 429 past the village's relay budget",
+    reply: LIVE_REPLY,
+    handler: async (call, village, reply) => {
+      const { cameraId } = call.params;
+      const target = `camera:${cameraId}`;
+      requireCamera(ctx, call, village, 'relay.live', cameraId);
+      const raw = reply as unknown as FastifyReply;
+      const out = new PassThrough({ highWaterMark: 256 * 1024 });
+      let leave: () => void = () => undefined;
+      const phone = {
+        user: call.user.username,
+        write: (chunk: Buffer) => (out.write(chunk), out.writableLength),
+        end: () => void out.end(),
+      };
+      // The phone hanging up (before or after the stream started) leaves the channel.
+      let gone = false;
+      raw.raw.once('close', () => {
+        gone = true;
+        leave();
+      });
+      try {
+        leave = await live.watch(call.villageId, cameraId, phone);
+      } catch (err) {
+        village.audit(call, 'relay.live', target, { outcome: err instanceof CunboxError ? err.code : 'INTERNAL' });
+        throw err;
+      }
+      if (gone) leave();
+      village.audit(call, 'relay.live', target, { outcome: 'served' });
+      return raw
+        .header('content-type', 'video/mp4')
+        .header('cache-control', 'private, no-store')
+        .header('x-video-codec', videoCodecOf(live.init(call.villageId, cameraId) ?? Buffer.alloc(0)))
+        .send(out);
     },
   });
 }

@@ -11,6 +11,7 @@ import type { CloudErrorCode } from '../errors.ts';
 import type { CloudStore } from '../store.ts';
 import type { CloudMedia } from '../media.ts';
 import type { CloudRelay } from '../relay.ts';
+import type { CloudLiveRelay } from '../relay-live.ts';
 import type { VillageUser } from '../accounts.ts';
 import type { LoginLimiter } from './rate-limit.ts';
 
@@ -26,6 +27,8 @@ export interface PhoneContext {
   media?: CloudMedia;
   /** Camera pictures relayed from the village's edge (relay.ts); absent: no camera routes. */
   relay?: CloudRelay;
+  /** Live view relayed from the village's edge (relay-live.ts); absent: no live route. */
+  live?: CloudLiveRelay;
   /** Failed sign-ins per account and per address, counted in the database: a restart of the cloud does not reset a lockout. */
   logins: LoginLimiter;
 }

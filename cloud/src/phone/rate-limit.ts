@@ -13,12 +13,19 @@ export interface LoginLimits {
 }
 const defaultLoginLimits: LoginLimits = { perAccount: 5, perAddress: 30, windowMs: 15 * 60_000 };
 
-/** Where failures are counted: times of failure per key. */
+/** Where failures are counted: times of failure per key (in memory, or the database's answers as Promises). */
 export interface FailureLog {
   add(key: string, at: number): void;
   /** Failure times of `key` after `since`, oldest first. */
   since(key: string, since: number): number[];
   clear(key: string): void;
+}
+
+/** The same, kept in a server database: each call answers later. */
+export interface AsyncFailureLog {
+  add(key: string, at: number): Promise<void>;
+  since(key: string, since: number): Promise<number[]>;
+  clear(key: string): Promise<void>;
 }
 
 /** Bounds memory under a flood of made-up usernames: the oldest keys go first. */
@@ -44,31 +51,31 @@ class MemoryFailureLog implements FailureLog {
 export class LoginLimiter {
   readonly #limits: LoginLimits;
   readonly #now: () => number;
-  readonly #log: FailureLog;
+  readonly #log: FailureLog | AsyncFailureLog;
 
-  constructor(opts: { now: () => number; limits?: Partial<LoginLimits>; log?: FailureLog }) {
+  constructor(opts: { now: () => number; limits?: Partial<LoginLimits>; log?: FailureLog | AsyncFailureLog }) {
     this.#now = opts.now;
     this.#limits = { ...defaultLoginLimits, ...opts.limits };
     this.#log = opts.log ?? new MemoryFailureLog();
   }
 
   /** Milliseconds until a login may be tried again, or 0. */
-  wait(account: string, address: string): number {
-    return Math.max(this.#waitFor(`a:${account}`, this.#limits.perAccount), this.#waitFor(`ip:${address}`, this.#limits.perAddress));
+  async wait(account: string, address: string): Promise<number> {
+    return Math.max(await this.#waitFor(`a:${account}`, this.#limits.perAccount), await this.#waitFor(`ip:${address}`, this.#limits.perAddress));
   }
 
-  fail(account: string, address: string): void {
+  async fail(account: string, address: string): Promise<void> {
     const now = this.#now();
-    for (const key of [`a:${account}`, `ip:${address}`]) this.#log.add(key, now);
+    for (const key of [`a:${account}`, `ip:${address}`]) await this.#log.add(key, now);
   }
 
   /** A right password clears the account's failures (not the address's: one good account must not unlock guessing others). */
-  succeed(account: string): void {
-    this.#log.clear(`a:${account}`);
+  async succeed(account: string): Promise<void> {
+    await this.#log.clear(`a:${account}`);
   }
 
-  #waitFor(key: string, max: number): number {
-    const list = this.#log.since(key, this.#now() - this.#limits.windowMs);
+  async #waitFor(key: string, max: number): Promise<number> {
+    const list = await this.#log.since(key, this.#now() - this.#limits.windowMs);
     if (list.length < max) return 0;
     return list[list.length - max]! + this.#limits.windowMs - this.#now();
   }

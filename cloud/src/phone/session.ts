@@ -32,23 +32,23 @@ export function sessionRoutes(router: PhoneRouter, ctx: PhoneContext): void {
       // Every spelling of a name (spaces, full-width forms, case) counts against the one account, as on the edge.
       const name = normalizeUsername(body.username);
       const account = `${villageId}:${usernameKey(name)}`;
-      const wait = limiter.wait(account, ip);
+      const wait = await limiter.wait(account, ip);
       if (wait > 0) {
         void reply.header('retry-after', String(Math.ceil(wait / 1000)));
         throw ctx.fail('RATE_LIMITED', 'too many failed sign-ins; try again later');
       }
-      const user = accounts.user(villageId, name);
+      const user = await accounts.user(villageId, name);
       // An office screen (role kiosk) is not a person: it never signs in on a phone.
-      const hash = user && !user.disabled && user.role !== 'kiosk' ? accounts.passwordHash(villageId, user.username) : undefined;
+      const hash = user && !user.disabled && user.role !== 'kiosk' ? await accounts.passwordHash(villageId, user.username) : undefined;
       // The same scrypt work whether or not the account exists: timing tells nothing.
       const ok = (await verifyPassword(body.password, hash ?? DUMMY_PASSWORD_HASH)) && hash !== undefined;
       if (!ok || !user) {
-        limiter.fail(account, ip);
+        await limiter.fail(account, ip);
         ctx.log.info({ villageId, username: name.slice(0, 64), ip }, 'phone sign-in refused');
         throw ctx.fail('UNAUTHENTICATED', 'wrong username or password');
       }
-      limiter.succeed(account);
-      const s = accounts.createSession(villageId, user.username, PHONE_SESSION_TTL_MS);
+      await limiter.succeed(account);
+      const s = await accounts.createSession(villageId, user.username, PHONE_SESSION_TTL_MS);
       ctx.log.info({ villageId, username: user.username }, 'phone sign-in');
       return { token: s.token, expiresAt: s.expiresAt, user: meView(user) };
     },
@@ -62,7 +62,7 @@ export function sessionRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     access: 'authenticated',
     status: 204,
     handler: async (_call, _v, reply) => {
-      accounts.endSession(bearer(reply.request));
+      await accounts.endSession(bearer(reply.request));
       return undefined;
     },
   });

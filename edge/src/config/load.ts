@@ -18,6 +18,8 @@ import type { CameraMotionSettings } from '../motion/settings-store.ts';
 
 /** 1 Mbit/s: a village 4G uplink stays usable for ops and video while photos go up. */
 export const DEFAULT_UPLOAD_KBPS = 1024;
+/** Live view through the cloud: three sub streams of about 500 kbit/s. */
+export const DEFAULT_RELAY_KBPS = 1536;
 /** A year of audit trail unless the config says otherwise (never under 180 days). */
 export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
 
@@ -41,7 +43,7 @@ export interface EdgeConfig {
   /** Printed on certificates; null (or absent): certificates cannot be printed. */
   village?: VillageIdentity | null;
   /** Sync with the cloud; null (or absent): not started. */
-  cloud?: { url: string; edgeId: string; credentialsFile: string; /** Media upload cap; 0: none. */ uploadKbps?: number } | null;
+  cloud?: { url: string; edgeId: string; credentialsFile: string; /** Media upload cap; 0: none. */ uploadKbps?: number; /** Live relay upload cap; 0: none. */ relayKbps?: number } | null;
   /** How long the audit log is kept (at least 180 days); absent: 365. */
   audit?: { retentionDays: number };
   /** Daily backups (`cunbox backup`); doctor checks the newest is recent. null (or absent): none scheduled. */
@@ -164,7 +166,7 @@ export function parseConfig(text: string, file: string | null = null): EdgeConfi
           phone: cfg.village.phone ?? null,
         }
       : null,
-    cloud: cfg.cloud ? { url: cfg.cloud.url, edgeId: cfg.cloud.edge_id, credentialsFile: resolve(base, cfg.cloud.credentials_file), uploadKbps: cfg.cloud.upload_kbps ?? DEFAULT_UPLOAD_KBPS } : null,
+    cloud: cfg.cloud ? { url: cfg.cloud.url, edgeId: cfg.cloud.edge_id, credentialsFile: resolve(base, cfg.cloud.credentials_file), uploadKbps: cfg.cloud.upload_kbps ?? DEFAULT_UPLOAD_KBPS, relayKbps: cfg.cloud.relay_kbps ?? DEFAULT_RELAY_KBPS } : null,
     cameras: cfg.cameras.map((c) => ({
       name: c.name,
       zone: c.zone ?? null,

@@ -106,6 +106,8 @@ export const configSchema = {
         credentials_file: { type: 'string', minLength: 1 },
         // Media uploads (photos, snapshots) only; ops never wait for them. 0: no cap.
         upload_kbps: { type: 'integer', minimum: 0, maximum: 10000000, description: 'Cap on media upload bandwidth in kilobits per second (default 1024; 0: none).' },
+        // Live view through the cloud, every camera together; ops never wait for it (they go over MQTT).
+        relay_kbps: { type: 'integer', minimum: 0, maximum: 10000000, description: 'Cap on live-view upload bandwidth to the cloud in kilobits per second, all cameras together (default 1536; 0: none). Keep it below the uplink so ops and snapshots still get through.' },
       },
     },
     cameras: {
@@ -207,7 +209,7 @@ export interface RawConfig {
   };
   http?: { host: string; port: number; tls?: { cert: string; key: string }; idle_timeout_minutes: number; absolute_lifetime_hours: number; login_max_failures: number; lockout_minutes: number };
   village?: { name: string; issuer?: string; verify_base_url: string; address?: string; phone?: string };
-  cloud?: { url: string; edge_id: string; credentials_file: string; upload_kbps?: number };
+  cloud?: { url: string; edge_id: string; credentials_file: string; upload_kbps?: number; relay_kbps?: number };
   cameras: Array<{
     name: string;
     zone?: string;

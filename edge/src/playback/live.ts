@@ -2,7 +2,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import { rtspInput } from '../ffmpeg/rtsp-input.ts';
 import { FfmpegProcess, type Spawner } from '../ffmpeg/process.ts';
-import { Fmp4Splitter, type Fragment } from './fmp4.ts';
+import { Fmp4FanOut } from '@cunbox/shared/fmp4';
 
 type LiveStream = 'main' | 'sub';
 
@@ -22,8 +22,7 @@ export interface LiveViewer {
 interface Channel {
   key: string;
   proc: FfmpegProcess;
-  splitter: Fmp4Splitter;
-  viewers: Map<LiveViewer, { started: boolean }>;
+  fanOut: Fmp4FanOut<LiveViewer>;
   idleTimer: unknown;
 }
 
@@ -62,12 +61,11 @@ export class LiveService {
     let ch = this.#channels.get(channelKey(source));
     if (!ch) ch = this.#open(source);
     this.#deps.clock.clearTimeout(ch.idleTimer);
-    ch.viewers.set(viewer, { started: false });
-    if (ch.splitter.init) viewer.write(ch.splitter.init);
+    ch.fanOut.add(viewer);
     const channel = ch;
     return () => {
-      channel.viewers.delete(viewer);
-      if (channel.viewers.size === 0) {
+      if (!channel.fanOut.remove(viewer)) return;
+      if (channel.fanOut.size === 0 && this.#channels.get(channel.key) === channel) {
         channel.idleTimer = this.#deps.clock.setTimeout(() => this.#close(channel), this.#deps.idleMs ?? 5000);
       }
     };
@@ -81,19 +79,7 @@ export class LiveService {
     const { spawner, clock, log } = this.#deps;
     const key = channelKey(source);
     const where = { cameraId: source.cameraId, stream: source.stream };
-    const viewers = new Map<LiveViewer, { started: boolean }>();
-    const splitter = new Fmp4Splitter(
-      (f: Fragment) => {
-        for (const [v, state] of viewers) {
-          if (!state.started && !f.keyframe) continue;
-          state.started = true;
-          v.write(f.data);
-        }
-      },
-      (init) => {
-        for (const v of viewers.keys()) v.write(init);
-      },
-    );
+    const fanOut = new Fmp4FanOut<LiveViewer>((v, chunk) => v.write(chunk));
     // The URL, credentials included, goes on a pipe: the command line is public to local users.
     const probe = { fflags: 'nobuffer', analyzeduration: '500000', probesize: '500000' };
     const input = rtspInput({ url: source.url, transport: 'tcp', socketTimeoutSeconds: 10, options: probe }, 3);
@@ -107,7 +93,7 @@ export class LiveService {
       inputText: input.script,
       rawStdout: (chunk) => {
         try {
-          splitter.push(chunk);
+          fanOut.push(chunk);
         } catch (err) {
           log.warn({ err, ...where }, 'live stream: bad MP4 from ffmpeg');
           void proc.stop(1000);
@@ -115,11 +101,11 @@ export class LiveService {
       },
       onStderrLine: (line) => log.debug({ ...where, ffmpeg: line }, 'live ffmpeg'),
     });
-    const ch: Channel = { key, proc, splitter, viewers, idleTimer: undefined };
+    const ch: Channel = { key, proc, fanOut, idleTimer: undefined };
     this.#channels.set(key, ch);
     void proc.exited.then(() => {
       if (this.#channels.get(key) === ch) this.#channels.delete(key);
-      for (const v of viewers.keys()) v.close();
+      for (const v of fanOut.viewers()) v.close();
     });
     log.info(where, 'live view started');
     return ch;

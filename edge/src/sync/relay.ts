@@ -15,18 +15,16 @@
 import { createHash } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { allows, hashFile, type RelayRefusal, type RelayReplyMessage, type RelayRequestMessage } from '@cunbox/shared';
+import { allows, hashFile, RELAY_CLIP_KIND, RELAY_SNAPSHOT_KIND, type RelayRefusal, type RelayReplyMessage, type RelayRequestMessage } from '@cunbox/shared';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Role } from '../auth/users.ts';
 import type { AuditRecord } from '../api/audit.ts';
 import type { Snapshot } from '../playback/snapshots.ts';
+import type { LiveSource } from '../playback/live.ts';
 
-/** The kinds of relayed files on the media channel; their ref is `relay-<request id>`. */
-const RELAY_SNAPSHOT_KIND = 'relay-snapshot';
-const RELAY_CLIP_KIND = 'relay-clip';
 /** What each request kind needs of the user's role (the permission the edge's own API asks for the same thing). */
-const KIND_ACCESS = { snapshot: 'video.wall', clip: 'video.view' } as const;
+const KIND_ACCESS = { snapshot: 'video.wall', clip: 'video.view', live: 'video.wall' } as const;
 
 export interface EdgeRelayOptions {
   maxConcurrent: number;
@@ -47,6 +45,10 @@ export interface EdgeRelayDeps {
   /** The camera's sub-stream URL with its credentials, or undefined when there is no such camera. Never logged. */
   cameraUrl: (cameraId: number) => string | undefined;
   snapshot: (cameraId: number, url: () => string) => Promise<Snapshot>;
+  /** What a live request streams: the camera's sub stream (its main one without a sub), with credentials; never logged. */
+  liveSource: (cameraId: number) => LiveSource | undefined;
+  /** The live uploads (relay-live.ts); absent: live requests are answered `unavailable`. */
+  live?: { has(id: string): boolean; renew(id: string): boolean; open(id: string, source: LiveSource): boolean; close(id: string): void; stop(): void };
   /** Cuts the recorded range into an MP4 at `out` (playback/clip.ts); throws NO_FOOTAGE when nothing was recorded. */
   clip: (cameraId: number, range: { fromMs: number; toMs: number }, out: string) => Promise<void>;
   /** Where clips are cut; each is deleted once sent. */
@@ -64,6 +66,8 @@ export class EdgeRelay {
   readonly #opts: EdgeRelayOptions;
   #running = 0;
   readonly #inFlight = new Set<Promise<void>>();
+  /** Per live upload: the users the edge has checked and audited for it (a renewal naming one of them is not audited again). */
+  readonly #liveUsers = new Map<string, Set<string>>();
   readonly stats = { served: 0, refused: 0, busy: 0 };
 
   constructor(deps: EdgeRelayDeps) {
@@ -73,6 +77,8 @@ export class EdgeRelay {
 
   /** A request from the cloud, already checked against the protocol's schema. Never throws. */
   handle(req: RelayRequestMessage): void {
+    // Live requests are answered at once (the stream itself runs beside): they take no worker, and a renewal is never `busy`.
+    if (req.kind === 'live') return this.#live(req);
     if (this.#running >= this.#opts.maxConcurrent) {
       this.stats.busy++;
       this.#refuse(req, 'busy', `at most ${this.#opts.maxConcurrent} relay requests at once`, null);
@@ -98,23 +104,65 @@ export class EdgeRelay {
 
   /** Waits for the requests being worked on (their answers may still go out while sync stops). */
   async stop(): Promise<void> {
+    this.#deps.live?.stop();
     await Promise.all([...this.#inFlight]);
   }
 
-  async #serve(req: RelayRequestMessage): Promise<void> {
+  /** The checks every request passes, whatever it asks: the user's account, camera scope and role. Undefined: refused (answered and audited). */
+  #check(req: RelayRequestMessage): Role | undefined {
     const deps = this.#deps;
-    if (deps.clock.now() > req.expiresAt + this.#opts.clockSlackMs) return this.#refuse(req, 'expired', 'the request came too late', null);
+    if (deps.clock.now() > req.expiresAt + this.#opts.clockSlackMs) return void this.#refuse(req, 'expired', 'the request came too late', null);
     const user = deps.user(req.user);
-    if (!user || user.disabled) return this.#refuse(req, 'forbidden', 'no such account on the edge', null);
-    if (!deps.may(user.id, user.role, req.cameraId)) return this.#refuse(req, 'forbidden', `user may not see camera ${req.cameraId}`, user.role);
-    if (!allows(user.role, KIND_ACCESS[req.kind])) return this.#refuse(req, 'forbidden', `a ${user.role} may not do this (${KIND_ACCESS[req.kind]})`, user.role);
+    if (!user || user.disabled) return void this.#refuse(req, 'forbidden', 'no such account on the edge', null);
+    if (!deps.may(user.id, user.role, req.cameraId)) return void this.#refuse(req, 'forbidden', `user may not see camera ${req.cameraId}`, user.role);
+    if (!allows(user.role, KIND_ACCESS[req.kind])) return void this.#refuse(req, 'forbidden', `a ${user.role} may not do this (${KIND_ACCESS[req.kind]})`, user.role);
+    return user.role;
+  }
+
+  /**
+   * A live request, or its renewal (the same id again). Each names a user
+   * watching on the cloud: the edge checks that user every time, audits each
+   * user once per upload, and ends the upload for a user it refuses.
+   */
+  #live(req: Extract<RelayRequestMessage, { kind: 'live' }>): void {
+    const live = this.#deps.live;
+    try {
+      for (const id of this.#liveUsers.keys()) if (!live?.has(id)) this.#liveUsers.delete(id);
+      const role = this.#check(req);
+      if (role === undefined) return live?.close(req.id);
+      if (!live) return this.#refuse(req, 'unavailable', 'live view is not running on this edge', role);
+      const users = this.#liveUsers.get(req.id);
+      if (users && live.renew(req.id)) {
+        if (users.has(req.user)) return;
+        users.add(req.user);
+        return this.#audit(req, role, { outcome: 'joined' });
+      }
+      const source = this.#deps.liveSource(req.cameraId);
+      if (!source) return this.#refuse(req, 'not-found', `no camera ${req.cameraId}`, role);
+      if (!live.open(req.id, source)) {
+        this.stats.busy++;
+        return this.#refuse(req, 'busy', 'too many live streams through the cloud at once', role);
+      }
+      this.#liveUsers.set(req.id, new Set([req.user]));
+      this.stats.served++;
+      this.#audit(req, role, { outcome: 'served', stream: source.stream });
+    } catch (err) {
+      this.#deps.log.warn({ request: req.id, cameraId: req.cameraId, err: (err as Error).message }, 'live relay request failed');
+      this.#refuse(req, 'unavailable', 'the edge could not start the stream', null);
+    }
+  }
+
+  async #serve(req: Exclude<RelayRequestMessage, { kind: 'live' }>): Promise<void> {
+    const deps = this.#deps;
+    const role = this.#check(req);
+    if (role === undefined) return;
     const url = deps.cameraUrl(req.cameraId);
-    if (url === undefined) return this.#refuse(req, 'not-found', `no camera ${req.cameraId}`, user.role);
-    if (req.kind === 'clip') return this.#serveClip(req, user.role);
+    if (url === undefined) return this.#refuse(req, 'not-found', `no camera ${req.cameraId}`, role);
+    if (req.kind === 'clip') return this.#serveClip(req, role);
     const snap = await deps.snapshot(req.cameraId, () => url);
     const sha256 = createHash('sha256').update(snap.jpeg).digest('hex');
     await deps.upload(snap.jpeg, { sha256, kind: RELAY_SNAPSHOT_KIND, ref: `relay-${req.id}`, mime: 'image/jpeg' });
-    this.#served(req, user.role, { sha256, bytes: snap.jpeg.length, mime: 'image/jpeg', capturedAt: snap.atMs });
+    this.#served(req, role, { sha256, bytes: snap.jpeg.length, mime: 'image/jpeg', capturedAt: snap.atMs });
   }
 
   async #serveClip(req: Extract<RelayRequestMessage, { kind: 'clip' }>, role: Role): Promise<void> {

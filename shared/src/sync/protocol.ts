@@ -234,10 +234,14 @@ export const MAX_SYNC_USERS = 800;
  * user the cloud checked; the edge checks the same user's camera permission
  * again against its own accounts before it answers.
  */
-export type RelayRequestMessage = RelayRequestBase & ({ kind: 'snapshot' } | { kind: 'clip'; fromMs: number; toMs: number });
+export type RelayRequestMessage = RelayRequestBase & ({ kind: 'snapshot' } | { kind: 'clip'; fromMs: number; toMs: number } | { kind: 'live' });
 interface RelayRequestBase {
   v: 1;
-  /** 32 hex digits, unique per request: the edge's upload names it (media ref `relay-<id>`). */
+  /**
+   * 32 hex digits, unique per request: the edge's upload names it (media ref
+   * `relay-<id>`; live: the path of its stream upload). A live request is sent
+   * again with the same id to keep the stream going (a renewal).
+   */
   id: string;
   cameraId: number;
   user: string;
@@ -247,6 +251,16 @@ interface RelayRequestBase {
 }
 /** The longest clip a phone may ask for through the relay: it travels whole, within one request's wait. */
 export const MAX_RELAY_CLIP_MS = 60_000;
+/** The media kinds of relayed files (a picture, a clip), uploaded with ref `relay-<request id>`; the cloud keeps them only a while. */
+export const RELAY_SNAPSHOT_KIND = 'relay-snapshot';
+export const RELAY_CLIP_KIND = 'relay-clip';
+export const RELAY_MEDIA_KINDS: readonly string[] = [RELAY_SNAPSHOT_KIND, RELAY_CLIP_KIND];
+/** The cloud renews a live request this often while phones watch. */
+export const LIVE_RENEWAL_MS = 10_000;
+/** The edge ends a live upload when no renewal came for this long. */
+export const LIVE_RENEWAL_TIMEOUT_MS = 20_000;
+/** Where the edge uploads a live stream (chunked fMP4, edge Basic credentials); `{id}` is the request's. */
+export const LIVE_UPLOAD_PATH = '/api/relay/live';
 /** Why the edge did not answer a relay request with media. */
 const RELAY_REFUSALS = ['forbidden', 'not-found', 'no-footage', 'too-large', 'unavailable', 'busy', 'expired'] as const;
 export type RelayRefusal = (typeof RELAY_REFUSALS)[number];
@@ -448,7 +462,7 @@ export const topicSchemas: Record<Channel, object> = {
     properties: {
       v,
       id: { type: 'string', pattern: RELAY_ID_PATTERN.source },
-      kind: { enum: ['snapshot', 'clip'] },
+      kind: { enum: ['snapshot', 'clip', 'live'], description: `live: stream the camera to the cloud (chunked fMP4, POST ${LIVE_UPLOAD_PATH}/{id}); the cloud sends the same id again every ${LIVE_RENEWAL_MS / 1000} s while phones watch, and the edge stops after ${LIVE_RENEWAL_TIMEOUT_MS / 1000} s without one.` },
       cameraId: { type: 'integer', minimum: 1 },
       user: { type: 'string', minLength: 1, maxLength: 64, description: 'The phone user the cloud checked; the edge checks them again.' },
       at: { type: 'integer', minimum: 0 },
@@ -459,6 +473,7 @@ export const topicSchemas: Record<Channel, object> = {
     oneOf: [
       { additionalProperties: false, properties: { v: true, id: true, kind: { const: 'snapshot' }, cameraId: true, user: true, at: true, expiresAt: true } },
       { additionalProperties: false, required: ['fromMs', 'toMs'], properties: { v: true, id: true, kind: { const: 'clip' }, cameraId: true, user: true, at: true, expiresAt: true, fromMs: true, toMs: true } },
+      { additionalProperties: false, properties: { v: true, id: true, kind: { const: 'live' }, cameraId: true, user: true, at: true, expiresAt: true } },
     ],
   },
   presence: { type: 'object', additionalProperties: false, required: ['v', 'online', 'at'], properties: { v, online: { type: 'boolean' }, at: { type: 'integer', description: 'Epoch ms when the state began, strictly increasing per edge.' } } },

@@ -1,8 +1,10 @@
 /**
- * Just enough ISO-BMFF parsing for live fan-out: split ffmpeg's fragmented MP4
- * output into the init segment (ftyp+moov) and fragments (moof+mdat), and tell
+ * Just enough ISO-BMFF parsing for live fan-out: split a fragmented MP4
+ * stream into the init segment (ftyp+moov) and fragments (moof+mdat), and tell
  * whether a fragment starts with a key frame, so a viewer who joins late is
- * fed from the next key frame (MSE cannot start decoding elsewhere).
+ * fed from the next key frame (MSE cannot start decoding elsewhere). The
+ * edge's live view splits ffmpeg's output with it, and the cloud's live relay
+ * splits what the edge uploads: both feed their viewers by `Fmp4FanOut`.
  */
 export interface Fragment {
   data: Buffer;
@@ -57,6 +59,13 @@ export class Fmp4Splitter {
   }
 }
 
+/** Does a fragment (moof+mdat, as `Fragment.data`) start with a key frame? */
+export function isKeyframeFragment(fragment: Buffer): boolean {
+  if (fragment.length < 8 || fragment.toString('latin1', 4, 8) !== 'moof') return false;
+  const size = fragment.readUInt32BE(0);
+  return size <= fragment.length && firstSampleIsSync(fragment.subarray(0, size));
+}
+
 /** Reads moof → traf → tfhd/trun sample flags: is the fragment's first sample a sync sample? */
 function firstSampleIsSync(moof: Buffer): boolean {
   let defaultFlags: number | undefined;
@@ -96,4 +105,63 @@ function* children(box: Buffer, start: number): Generator<[string, Buffer]> {
     yield [type, box.subarray(off + 8, off + size)];
     off += size;
   }
+}
+
+/**
+ * The one rule for feeding a live stream to many viewers: each gets the init
+ * segment first (at once when it is known, else when it arrives), then
+ * fragments starting at the first key frame after it joined.
+ */
+export class Fmp4FanOut<V> {
+  readonly #viewers = new Map<V, { started: boolean }>();
+  readonly #splitter: Fmp4Splitter;
+
+  /** `write(viewer, bytes)`: hand bytes to one viewer (never throws). */
+  constructor(private readonly write: (viewer: V, chunk: Buffer) => void, onFragment?: (f: Fragment) => void) {
+    this.#splitter = new Fmp4Splitter(
+      (f) => {
+        onFragment?.(f);
+        for (const [v, state] of this.#viewers) {
+          if (!state.started && !f.keyframe) continue;
+          state.started = true;
+          this.write(v, f.data);
+        }
+      },
+      (init) => {
+        for (const v of this.#viewers.keys()) this.write(v, init);
+      },
+    );
+  }
+
+  get init(): Buffer | undefined {
+    return this.#splitter.init;
+  }
+  get size(): number {
+    return this.#viewers.size;
+  }
+  viewers(): V[] {
+    return [...this.#viewers.keys()];
+  }
+
+  /** Throws on a malformed box: the stream cannot be followed past it. */
+  push(chunk: Buffer): void {
+    this.#splitter.push(chunk);
+  }
+
+  add(viewer: V): void {
+    this.#viewers.set(viewer, { started: false });
+    if (this.#splitter.init) this.write(viewer, this.#splitter.init);
+  }
+
+  /** True when it was watching. */
+  remove(viewer: V): boolean {
+    return this.#viewers.delete(viewer);
+  }
+}
+
+/** The video codec an init segment declares (its sample entry), for a client to choose before it plays. */
+export function videoCodecOf(init: Buffer): 'h264' | 'h265' | 'unknown' {
+  if (init.includes('avc1', 0, 'latin1') || init.includes('avc3', 0, 'latin1')) return 'h264';
+  if (init.includes('hvc1', 0, 'latin1') || init.includes('hev1', 0, 'latin1')) return 'h265';
+  return 'unknown';
 }
