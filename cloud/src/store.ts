@@ -173,6 +173,18 @@ const DEAD_LETTER_KEEP = 64 * 1024;
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 
+/** An `events` row as both stores read it. */
+export interface EventRow {
+  edge_id: string;
+  event_id: number;
+  camera_id: number | null;
+  type: string;
+  at_ms: number;
+  detail: string;
+}
+
+export const storedEventFromRow = (r: EventRow): StoredEvent => ({ edgeId: r.edge_id, id: r.event_id, cameraId: r.camera_id, type: r.type, atMs: r.at_ms, detail: JSON.parse(r.detail) as Record<string, unknown> });
+
 export interface CloudStoreOptions {
   models: readonly Model[];
   now?: () => number;
@@ -435,15 +447,8 @@ export class SqliteCloudStore implements CloudStore {
          WHERE d.village_id = @village AND (@cameras IS NULL OR e.camera_id IN (SELECT value FROM json_each(@cameras))) AND (@camera IS NULL OR e.camera_id = @camera)
            AND (@type IS NULL OR e.type = @type) AND (@since IS NULL OR e.at_ms >= @since) AND (@until IS NULL OR e.at_ms < @until)
          ORDER BY e.at_ms DESC, e.event_id DESC LIMIT @limit`,
-      ).all({ village: villageId, cameras: f.cameras ? JSON.stringify([...f.cameras]) : null, camera: f.cameraId ?? null, type: f.type ?? null, since: f.since ?? null, until: f.until ?? null, limit: f.limit }) as Array<{
-      edge_id: string;
-      event_id: number;
-      camera_id: number | null;
-      type: string;
-      at_ms: number;
-      detail: string;
-    }>;
-    return rows.map((r) => ({ edgeId: r.edge_id, id: r.event_id, cameraId: r.camera_id, type: r.type, atMs: r.at_ms, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+      ).all({ village: villageId, cameras: f.cameras ? JSON.stringify([...f.cameras]) : null, camera: f.cameraId ?? null, type: f.type ?? null, since: f.since ?? null, until: f.until ?? null, limit: f.limit }) as EventRow[];
+    return rows.map(storedEventFromRow);
   }
 
   /** The village's op log; throws for a village that does not exist. */

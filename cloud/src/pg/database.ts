@@ -52,9 +52,7 @@ export async function appliedPgMigrations(pool: PgPool): Promise<string[]> {
 }
 
 async function migratePg(pool: PgPool, migrations: readonly PgMigration[], now: () => number): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     // Held to the end of the transaction: a second worker waits here, then finds the work done.
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at bigint NOT NULL)');
@@ -68,13 +66,7 @@ async function migratePg(pool: PgPool, migrations: readonly PgMigration[], now: 
       await client.query(m.sql);
       await client.query('INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)', [m.name, now()]);
     }
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Runs `fn` in one transaction on one connection of the pool; rolls back if it throws. */

@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { newCode, opDraftProblem, opFromRow, openOp, OpLog, parseStoredState, presenceIsStale, type EntityBase, type FieldCipher, type Model, type Op, type OpDraft, type OpLogLogger, type OpRow, type PresenceMessage, type SyncEvent } from '@cunbox/shared';
-import { DEAD_LETTERS_PER_EDGE, type CloudStoreOptions, type DeadLetter, type DeadLetterInput, type EdgeRecord, type EdgeSummary, type EventFilter, type PeerMarks, type StoredEvent, type Village, type VillageSummary } from '../store.ts';
+import { DEAD_LETTERS_PER_EDGE, type CloudStoreOptions, type DeadLetter, type DeadLetterInput, type EdgeRecord, type EdgeSummary, type EventFilter, type EventRow, storedEventFromRow, type PeerMarks, type StoredEvent, type Village, type VillageSummary } from '../store.ts';
 import type { AsyncCloudStore } from '../store-async.ts';
 import { hashEdgeSecret } from '../edge-secret.ts';
 import { inTransaction, type PgClient, type PgPool } from './database.ts';
@@ -284,14 +284,14 @@ export class PgCloudStore implements AsyncCloudStore {
 
   async events(villageId: number, f: EventFilter): Promise<StoredEvent[]> {
     // One fixed statement: absent filters are NULL and match everything.
-    const rows = await this.#rows<{ edge_id: string; event_id: number; camera_id: number | null; type: string; at_ms: number; detail: string }>(
+    const rows = await this.#rows<EventRow>(
       `SELECT e.edge_id, e.event_id, e.camera_id, e.type, e.at_ms, e.detail FROM events e JOIN edges d ON d.edge_id = e.edge_id
        WHERE d.village_id = $1 AND ($2::bigint[] IS NULL OR e.camera_id = ANY($2)) AND ($3::bigint IS NULL OR e.camera_id = $3)
          AND ($4::text IS NULL OR e.type = $4) AND ($5::bigint IS NULL OR e.at_ms >= $5) AND ($6::bigint IS NULL OR e.at_ms < $6)
        ORDER BY e.at_ms DESC, e.event_id DESC LIMIT $7`,
       [villageId, f.cameras ? [...f.cameras] : null, f.cameraId ?? null, f.type ?? null, f.since ?? null, f.until ?? null, f.limit],
     );
-    return rows.map((r) => ({ edgeId: r.edge_id, id: r.event_id, cameraId: r.camera_id, type: r.type, atMs: r.at_ms, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+    return rows.map(storedEventFromRow);
   }
 
   /**
