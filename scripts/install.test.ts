@@ -341,5 +341,9 @@ t.test('install-cloud twice into an empty root: user, release with the phone app
   t.match(await (await fetch(`http://127.0.0.1:${port}/m/`)).text(), /cunbox phone/, 'the installed phone app is served at /m/');
   serve.kill('SIGTERM');
   t.equal(await exited, 0, 'serve stops cleanly');
+
+  // The edge's uninstall on the same machine leaves the cloud alone.
+  t.equal((await sh(UNINSTALL, ['--root', root])).code, 0, 'the edge\'s uninstall');
+  t.ok(existsSync(join(root, exec![2]!)), 'the cloud\'s release stays');
   t.equal(hostState(), host, 'nothing outside the temporary root changed');
 });
