@@ -1,15 +1,17 @@
 #!/usr/bin/env node
-// Prints, one a line, the node_modules directories the edge needs at run time:
-// the closure of edge/package.json's dependencies (optional ones only where
-// present), resolved the way Node resolves them, read from package-lock.json.
-// The bundle (edge/dist) carries everything else; dev tools (TypeScript, tap,
-// esbuild, the browser) and the cloud's dependencies stay out of a release.
+// Prints, one a line, the node_modules directories a workspace (edge or cloud)
+// needs at run time: the closure of its package.json's dependencies (optional
+// ones only where present), through the workspaces it uses (@cunbox/shared),
+// resolved the way Node resolves them, read from package-lock.json. The bundle
+// (edge/dist, cloud/dist) carries everything else; dev tools (TypeScript, tap,
+// esbuild, the browser) and the other workspace's dependencies stay out of a release.
 //
-//   node scripts/install.d/runtime-deps.mjs SOURCE_DIR
+//   node scripts/install.d/runtime-deps.mjs SOURCE_DIR [edge|cloud]
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const src = process.argv[2] ?? '.';
+const workspace = process.argv[3] ?? 'edge';
 const lock = JSON.parse(readFileSync(join(src, 'package-lock.json'), 'utf8'));
 const pkgs = lock.packages;
 const needed = new Set();
@@ -36,6 +38,13 @@ function visit(from) {
       throw new Error(`${from} needs ${name}, which package-lock.json does not have`);
     }
     if (needed.has(at)) continue;
+    // A workspace link (@cunbox/shared): the bundle inlines its code, but what it
+    // loads at run time (unix-dgram for systemd's READY=1) must be in the release.
+    if (pkgs[at].link) {
+      needed.add(at);
+      visit(pkgs[at].resolved);
+      continue;
+    }
     // Optional, platform-specific packages (sharp's libvips for other systems) that npm did not install.
     if (!existsSync(join(src, at))) {
       if (pkgs[at].optional) continue;
@@ -46,8 +55,8 @@ function visit(from) {
   }
 }
 
-// The bundle inlines @cunbox/shared; the edge workspace is the root of what runs.
-visit('edge');
+if (!pkgs[workspace]) throw new Error(`package-lock.json has no workspace ${workspace}`);
+visit(workspace);
 // A nested package is copied with its parent; list only the outermost ones.
-const outer = [...needed].filter((p) => ![...needed].some((q) => q !== p && p.startsWith(`${q}/`))).sort();
+const outer = [...needed].filter((p) => !pkgs[p].link).filter((p) => ![...needed].some((q) => q !== p && p.startsWith(`${q}/`))).sort();
 for (const p of outer) console.log(p);
