@@ -19,14 +19,15 @@ const dependencies = (workspace: string) => Object.keys((JSON.parse(readFileSync
 // node_modules at run time: native addons, and packages that read files next to their
 // own code (pdfkit's fonts, swagger-ui's static pages).
 export const edgeExternal = ['better-sqlite3', 'sharp', 'pdfkit', '@fastify/swagger-ui'];
-// The cloud's: the same native addon and static pages. `pg` is not a cloud dependency
-// yet; once it is, its optional native binding `pg-native` (which pg require()s only
-// when asked for) must be listed here too, or the bundle fails to build.
-export const cloudExternal = ['better-sqlite3', '@fastify/swagger-ui'];
+// Optional native bindings a bundled package require()s only when asked for (pg's
+// `pg-native`, which the cloud never asks for): not dependencies, and not bundled.
+const optionalBindings = ['pg-native'];
+// The cloud's: the same native addon and static pages, and pg's optional binding.
+export const cloudExternal = ['better-sqlite3', '@fastify/swagger-ui', 'pg-native'];
 // Every dependency must be resolvable at run time or be bundled: a typo here would only show on the box.
 for (const [workspace, external] of [['edge', edgeExternal], ['cloud', cloudExternal]] as const) {
   const deps = dependencies(workspace);
-  for (const e of external) if (!e.includes('*') && !deps.includes(e)) throw new Error(`build: ${e} is not a ${workspace} dependency`);
+  for (const e of external) if (!e.includes('*') && !deps.includes(e) && !optionalBindings.includes(e)) throw new Error(`build: ${e} is not a ${workspace} dependency`);
 }
 
 /**
