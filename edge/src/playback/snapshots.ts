@@ -7,7 +7,10 @@ import { JpegSplitter } from '../ffmpeg/jpeg-splitter.ts';
 
 export interface Snapshot {
   jpeg: Buffer;
+  /** When the picture was taken (for a feed's picture: when it was decoded). */
   atMs: number;
+  /** Where it came from, when not a snapshot feed: the motion feed, or the recording being written. */
+  source?: 'motion' | 'recording';
 }
 
 interface Feed {
@@ -32,6 +35,12 @@ export interface SnapshotDeps {
    * second RTSP session and decode.
    */
   shared?: (cameraId: number) => Snapshot | undefined;
+  /**
+   * The newest key frame of the recording being written (recording-snapshot.ts):
+   * answers a request that opens a feed at once, instead of after the feed's
+   * seconds of RTSP setup and probing. Undefined: wait for the feed.
+   */
+  recorded?: (cameraId: number) => Promise<Snapshot | undefined>;
 }
 
 /** A shared picture older than this (a stalled feed) is not used. */
@@ -67,13 +76,19 @@ export class SnapshotService {
   async latest(cameraId: number, url: string | (() => string)): Promise<Snapshot> {
     const { clock } = this.#deps;
     const shared = this.#deps.shared?.(cameraId);
-    if (shared && clock.now() - shared.atMs <= SHARED_FRESH_MS) return shared;
+    if (shared && clock.now() - shared.atMs <= SHARED_FRESH_MS) return { ...shared, source: 'motion' };
     let feed = this.#feeds.get(cameraId);
     if (!feed) feed = this.#open(cameraId, typeof url === 'string' ? url : url());
     const f = feed;
     this.#armIdle(cameraId, f);
     if (f.latest) return f.latest;
     const previous = this.#last.get(cameraId);
+    // The feed just opened (it goes on, so the next requests are warm); a picture from the recording is fresher than one the last feed left.
+    if (!previous || clock.now() - previous.atMs > SHARED_FRESH_MS) {
+      const recorded = await this.#deps.recorded?.(cameraId);
+      if (recorded && (!previous || recorded.atMs > previous.atMs)) return recorded;
+      if (f.latest) return f.latest;
+    }
     if (previous) return previous;
     return new Promise<Snapshot>((resolve, reject) => {
       const timer = clock.setTimeout(() => {
