@@ -77,19 +77,21 @@ export class SnapshotService {
     const { clock } = this.#deps;
     const shared = this.#deps.shared?.(cameraId);
     if (shared && clock.now() - shared.atMs <= SHARED_FRESH_MS) return { ...shared, source: 'motion' };
-    let feed = this.#feeds.get(cameraId);
-    if (!feed) feed = this.#open(cameraId, typeof url === 'string' ? url : url());
-    const f = feed;
-    this.#armIdle(cameraId, f);
-    if (f.latest) return f.latest;
     const previous = this.#last.get(cameraId);
-    // The feed just opened (it goes on, so the next requests are warm); a picture from the recording is fresher than one the last feed left.
-    if (!previous || clock.now() - previous.atMs > SHARED_FRESH_MS) {
-      const recorded = await this.#deps.recorded?.(cameraId);
-      if (recorded && (!previous || recorded.atMs > previous.atMs)) return recorded;
-      if (f.latest) return f.latest;
+    // No picture from a running feed, and none a feed left lately: the recording's newest key frame is
+    // the freshest to be had. It is decoded before the feed opens (which it then does, so the next
+    // requests are warm): on a small box the feed's RTSP setup and probing would slow this decode.
+    if (this.#deps.recorded && !this.#feeds.get(cameraId)?.latest && (!previous || clock.now() - previous.atMs > SHARED_FRESH_MS)) {
+      const recorded = await this.#deps.recorded(cameraId);
+      if (recorded && (!previous || recorded.atMs > previous.atMs)) {
+        this.#feedFor(cameraId, url);
+        return recorded;
+      }
     }
-    if (previous) return previous;
+    const f = this.#feedFor(cameraId, url);
+    if (f.latest) return f.latest;
+    const last = this.#last.get(cameraId);
+    if (last) return last;
     return new Promise<Snapshot>((resolve, reject) => {
       const timer = clock.setTimeout(() => {
         f.waiters = f.waiters.filter((w) => w !== done);
@@ -101,6 +103,13 @@ export class SnapshotService {
       };
       f.waiters.push(done);
     });
+  }
+
+  /** The camera's running feed, opened if there is none; either way kept from idling out for now. */
+  #feedFor(cameraId: number, url: string | (() => string)): Feed {
+    const feed = this.#feeds.get(cameraId) ?? this.#open(cameraId, typeof url === 'string' ? url : url());
+    this.#armIdle(cameraId, feed);
+    return feed;
   }
 
   /** Stop the feed `idleMs` after the last request, but never while a request still waits for its first picture. */
