@@ -278,7 +278,10 @@ export class Edge {
         this.#live = new LiveService({ spawner, clock, log: log.child({ module: 'live' }), ffmpegPath });
         // With motion detection on, the wall's pictures come from its feeds: one RTSP session and decode per camera, not two.
         // A camera nobody watched gets its first picture from the recording being written, while its feed starts.
-        const recorded = new RecordingSnapshots({ layout: this.layout, spawner, clock, log: log.child({ module: 'snapshots' }), ffmpegPath });
+        const recorded = new RecordingSnapshots({ layout: this.layout, spawner, clock, log: log.child({ module: 'snapshots' }), ffmpegPath, closedSegment: (id) => {
+          const row = index.forCamera(id, clock.now() - 60_000).at(-1);
+          return row && this.layout.absolute(row.path);
+        } });
         this.#snapshots = new SnapshotService({ spawner, clock, log: log.child({ module: 'snapshots' }), ffmpegPath, shared: (id) => this.#motion?.latestPicture(id), recorded: (id) => recorded.latest(id) });
         const motion = this.#motion;
         const video = { registry, index, holds, exports, layout: this.layout, live: this.#live, snapshots: this.#snapshots, spawner, checkpoints, events, motion: { settings: motionSettings, changed: () => void motion?.sync() } };

@@ -11,9 +11,9 @@
  * wrote to it, and the newest frame in the file is at most that recent; the
  * key frame is older than it by their PTS difference. So
  * `atMs = mtime − (newest PTS − key PTS)`. That is later than the true
- * capture by what the recorder's write buffer (32 KiB) and the camera's own
- * latency held back — a fraction of a second, the same error a live feed's
- * time has (it stamps a picture when decoded).
+ * capture by what the recorder's write buffer (256 KiB: about a second of a
+ * 2 Mbit/s main stream) and the camera's own latency held back; a live feed's
+ * time errs the same way (it stamps a picture when decoded).
  */
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -46,6 +46,8 @@ export interface RecordingSnapshotDeps {
   clock: Clock;
   log: Logger;
   ffmpegPath?: string;
+  /** Absolute path of the camera's newest indexed segment, if any. */
+  closedSegment?: (cameraId: number) => string | undefined;
   options?: Partial<RecordingSnapshotOptions>;
 }
 
@@ -74,9 +76,43 @@ export class RecordingSnapshots {
   }
 
   async #take(cameraId: number): Promise<Snapshot | undefined> {
-    const file = await this.#newestFile(cameraId);
-    if (!file) return undefined;
-    const { size, mtimeMs } = await stat(file);
+    for (const file of await this.#candidates(cameraId)) {
+      const snap = await this.#fromFile(file);
+      if (snap) return snap;
+    }
+    return undefined;
+  }
+
+  /**
+   * The file the recorder writes now (the highest run, then sequence number), then the one before
+   * it: the recorder's ffmpeg writes in 256-KiB blocks, so a file just begun is empty for about a
+   * second. The one before may be closed and moved already: then the index's newest segment.
+   */
+  async #candidates(cameraId: number): Promise<string[]> {
+    const dir = this.#deps.layout.incomingDir(cameraId);
+    let names: string[] = [];
+    try {
+      names = await readdir(dir);
+    } catch {
+      // No recording of this camera yet.
+    }
+    const incoming = names
+      .map((name) => ({ name, id: parseIncomingName(name) }))
+      .filter((f): f is { name: string; id: { runId: number; seq: number } } => f.id !== undefined)
+      .sort((a, b) => b.id.runId - a.id.runId || b.id.seq - a.id.seq)
+      .slice(0, 2)
+      .map((f) => join(dir, f.name));
+    const closed = this.#deps.closedSegment?.(cameraId);
+    return incoming.length < 2 && closed ? [...incoming, closed] : incoming;
+  }
+
+  async #fromFile(file: string): Promise<Snapshot | undefined> {
+    let size: number, mtimeMs: number;
+    try {
+      ({ size, mtimeMs } = await stat(file));
+    } catch {
+      return undefined; // closed and moved meanwhile
+    }
     if (this.#deps.clock.now() - mtimeMs > this.#opts.maxAgeMs) return undefined;
     const end = Math.floor(size / TS_PACKET) * TS_PACKET;
     const from = Math.max(0, end - Math.floor(this.#opts.tailBytes / TS_PACKET) * TS_PACKET);
@@ -91,23 +127,6 @@ export class RecordingSnapshots {
     if (!key) return undefined;
     const jpeg = await this.#decode(file, from + key.startOffset);
     return jpeg && { jpeg, atMs: Math.round(mtimeMs - key.ticksBeforeNewest / 90), source: 'recording' };
-  }
-
-  /** The file the recorder writes now: the highest run, then the highest sequence number. */
-  async #newestFile(cameraId: number): Promise<string | undefined> {
-    const dir = this.#deps.layout.incomingDir(cameraId);
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch {
-      return undefined;
-    }
-    let best: { name: string; runId: number; seq: number } | undefined;
-    for (const name of names) {
-      const p = parseIncomingName(name);
-      if (p && (!best || p.runId > best.runId || (p.runId === best.runId && p.seq > best.seq))) best = { name, ...p };
-    }
-    return best && join(dir, best.name);
   }
 
   /** The first key frame from `offset` on, as a JPEG. */
