@@ -5,7 +5,7 @@
 // the feed starts. Real ffmpeg, real RTSP, real files.
 import t, { type Test } from 'tap';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { RelayReplyMessage } from '@cunbox/shared';
@@ -44,9 +44,9 @@ t.teardown(async () => {
 });
 
 /** The file being written for a camera, and when it was last written. */
-function newestIncoming(cameraId: number): { path: string; mtimeMs: number } {
+function newestIncoming(cameraId: number, only?: 'written'): { path: string; mtimeMs: number } {
   const dir = edge.layout.incomingDir(cameraId);
-  const name = readdirSync(dir).filter((n) => n.endsWith('.ts')).sort().at(-1)!;
+  const name = readdirSync(dir).filter((n) => n.endsWith('.ts') && (only !== 'written' || statSync(join(dir, n)).size > 0)).sort().at(-1)!;
   return { path: join(dir, name), mtimeMs: statSync(join(dir, name)).mtimeMs };
 }
 
@@ -72,6 +72,15 @@ t.test('a recording not written for longer than the bound (recorder down), or no
   const later = { ...systemClock, now: () => Date.now() + 60_000 };
   t.equal(await recordingsOf(later).latest(1), undefined, 'a minute-old file is not used');
   t.equal(await recordingsOf().latest(99), undefined, 'a camera never recorded');
+});
+
+t.test('a file just begun, still empty (the recorder writes in blocks): the picture comes from the one before it', async (t) => {
+  const empty = join(edge.layout.incomingDir(1), '999999_000000.ts');
+  writeFileSync(empty, '');
+  t.teardown(() => rmSync(empty, { force: true }));
+  const snap = await recordingsOf().latest(1);
+  t.equal(snap?.source, 'recording');
+  t.ok(snap!.atMs >= newestIncoming(1, 'written').mtimeMs - 6000, 'from the file being written before');
 });
 
 /** An EdgeRelay over a real snapshot service; every camera id asks camera `feedOf(id)`'s sub stream of the simulator. */
