@@ -32,6 +32,7 @@ import { computeSummary } from './screen/summary.ts';
 import { ExportQueue } from './playback/exports.ts';
 import { LiveService } from './playback/live.ts';
 import { SnapshotService } from './playback/snapshots.ts';
+import { RecordingSnapshots } from './playback/recording-snapshot.ts';
 // Sync with the cloud.
 import { SyncClient } from './sync/client.ts';
 import { readCredentials } from './sync/credentials.ts';
@@ -276,7 +277,12 @@ export class Edge {
         const ffmpegPath = config.recorder.ffmpegPath;
         this.#live = new LiveService({ spawner, clock, log: log.child({ module: 'live' }), ffmpegPath });
         // With motion detection on, the wall's pictures come from its feeds: one RTSP session and decode per camera, not two.
-        this.#snapshots = new SnapshotService({ spawner, clock, log: log.child({ module: 'snapshots' }), ffmpegPath, shared: (id) => this.#motion?.latestPicture(id) });
+        // A camera nobody watched gets its first picture from the recording being written, while its feed starts.
+        const recorded = new RecordingSnapshots({ layout: this.layout, spawner, clock, log: log.child({ module: 'snapshots' }), ffmpegPath, closedSegment: (id) => {
+          const row = index.forCamera(id, clock.now() - 60_000).at(-1);
+          return row && this.layout.absolute(row.path);
+        } });
+        this.#snapshots = new SnapshotService({ spawner, clock, log: log.child({ module: 'snapshots' }), ffmpegPath, shared: (id) => this.#motion?.latestPicture(id), recorded: (id) => recorded.latest(id) });
         const motion = this.#motion;
         const video = { registry, index, holds, exports, layout: this.layout, live: this.#live, snapshots: this.#snapshots, spawner, checkpoints, events, motion: { settings: motionSettings, changed: () => void motion?.sync() } };
         if (!config.village) log.warn('no village section in the config: certificates cannot be printed until village.name and village.verify_base_url are set');

@@ -7,7 +7,10 @@ import { JpegSplitter } from '../ffmpeg/jpeg-splitter.ts';
 
 export interface Snapshot {
   jpeg: Buffer;
+  /** When the picture was taken (for a feed's picture: when it was decoded). */
   atMs: number;
+  /** Where it came from, when not a snapshot feed: the motion feed, or the recording being written. */
+  source?: 'motion' | 'recording';
 }
 
 interface Feed {
@@ -32,6 +35,12 @@ export interface SnapshotDeps {
    * second RTSP session and decode.
    */
   shared?: (cameraId: number) => Snapshot | undefined;
+  /**
+   * The newest key frame of the recording being written (recording-snapshot.ts):
+   * answers a request that opens a feed at once, instead of after the feed's
+   * seconds of RTSP setup and probing. Undefined: wait for the feed.
+   */
+  recorded?: (cameraId: number) => Promise<Snapshot | undefined>;
 }
 
 /** A shared picture older than this (a stalled feed) is not used. */
@@ -67,14 +76,22 @@ export class SnapshotService {
   async latest(cameraId: number, url: string | (() => string)): Promise<Snapshot> {
     const { clock } = this.#deps;
     const shared = this.#deps.shared?.(cameraId);
-    if (shared && clock.now() - shared.atMs <= SHARED_FRESH_MS) return shared;
-    let feed = this.#feeds.get(cameraId);
-    if (!feed) feed = this.#open(cameraId, typeof url === 'string' ? url : url());
-    const f = feed;
-    this.#armIdle(cameraId, f);
-    if (f.latest) return f.latest;
+    if (shared && clock.now() - shared.atMs <= SHARED_FRESH_MS) return { ...shared, source: 'motion' };
     const previous = this.#last.get(cameraId);
-    if (previous) return previous;
+    // No picture from a running feed, and none a feed left lately: the recording's newest key frame is
+    // the freshest to be had. It is decoded before the feed opens (which it then does, so the next
+    // requests are warm): on a small box the feed's RTSP setup and probing would slow this decode.
+    if (this.#deps.recorded && !this.#feeds.get(cameraId)?.latest && (!previous || clock.now() - previous.atMs > SHARED_FRESH_MS)) {
+      const recorded = await this.#deps.recorded(cameraId);
+      if (recorded && (!previous || recorded.atMs > previous.atMs)) {
+        this.#feedFor(cameraId, url);
+        return recorded;
+      }
+    }
+    const f = this.#feedFor(cameraId, url);
+    if (f.latest) return f.latest;
+    const last = this.#last.get(cameraId);
+    if (last) return last;
     return new Promise<Snapshot>((resolve, reject) => {
       const timer = clock.setTimeout(() => {
         f.waiters = f.waiters.filter((w) => w !== done);
@@ -86,6 +103,13 @@ export class SnapshotService {
       };
       f.waiters.push(done);
     });
+  }
+
+  /** The camera's running feed, opened if there is none; either way kept from idling out for now. */
+  #feedFor(cameraId: number, url: string | (() => string)): Feed {
+    const feed = this.#feeds.get(cameraId) ?? this.#open(cameraId, typeof url === 'string' ? url : url());
+    this.#armIdle(cameraId, feed);
+    return feed;
   }
 
   /** Stop the feed `idleMs` after the last request, but never while a request still waits for its first picture. */

@@ -162,7 +162,7 @@ export class EdgeRelay {
     const snap = await deps.snapshot(req.cameraId, () => url);
     const sha256 = createHash('sha256').update(snap.jpeg).digest('hex');
     await deps.upload(snap.jpeg, { sha256, kind: RELAY_SNAPSHOT_KIND, ref: `relay-${req.id}`, mime: 'image/jpeg' });
-    this.#served(req, role, { sha256, bytes: snap.jpeg.length, mime: 'image/jpeg', capturedAt: snap.atMs });
+    this.#served(req, role, { sha256, bytes: snap.jpeg.length, mime: 'image/jpeg', capturedAt: snap.atMs }, { source: snap.source ?? 'feed' });
   }
 
   async #serveClip(req: Extract<RelayRequestMessage, { kind: 'clip' }>, role: Role): Promise<void> {
@@ -184,10 +184,10 @@ export class EdgeRelay {
     }
   }
 
-  #served(req: RelayRequestMessage, role: Role, file: { sha256: string; bytes: number; mime: string; capturedAt: number }): void {
+  #served(req: RelayRequestMessage, role: Role, file: { sha256: string; bytes: number; mime: string; capturedAt: number }, extra: Record<string, unknown> = {}): void {
     this.stats.served++;
     this.#deps.reply({ v: 1, id: req.id, ok: true, ...file });
-    this.#audit(req, role, { outcome: 'served', sha256: file.sha256, bytes: file.bytes, ...(req.kind === 'clip' ? { fromMs: req.fromMs, toMs: req.toMs } : {}) });
+    this.#audit(req, role, { outcome: 'served', sha256: file.sha256, bytes: file.bytes, ...(req.kind === 'clip' ? { fromMs: req.fromMs, toMs: req.toMs } : {}), ...extra });
   }
 
   #refuse(req: RelayRequestMessage, reason: RelayRefusal, message: string, role: Role | null): void {
