@@ -29,6 +29,8 @@ export interface EdgeWindowOptions {
 export interface EdgeWindow {
   /** Edge process + its ffmpeg children over the window, % of one core. */
   cpuPct: number;
+  /** The edge's Node process alone (detector, pipes, database), from its own report; the rest of cpuPct is ffmpeg. */
+  nodeCpuPct: number;
   /** Motion episodes stored (summaries) during the whole run of the edge. */
   events: number;
 }
@@ -61,18 +63,20 @@ export async function measureEdgeWindow(o: EdgeWindowOptions): Promise<EdgeWindo
   const cpuPct = ((b.cpuSeconds - a.cpuSeconds) / ((performance.now() - t0) / 1000)) * 100;
   const report = next();
   edge.kill('SIGTERM');
-  await report;
+  const nodeCpuPct = (JSON.parse(await report) as { node_cpu_pct: number }).node_cpu_pct;
   await new Promise((r) => edge.once('exit', r));
   const db = openDatabase(dbFile);
   const events = (db.prepare("SELECT count(*) AS n FROM events WHERE type = 'motion'").get() as { n: number }).n;
   db.close();
-  return { cpuPct, events };
+  return { cpuPct, nodeCpuPct, events };
 }
 
 export interface AlternatedRun<W extends EdgeWindow> {
   /** Mean of the two recording windows around the motion window. */
   recordingCpuPct: number;
   recordingAround: [number, number];
+  /** The same for the Node process alone. */
+  recordingNodeCpuPct: number;
   withMotion: W;
 }
 
@@ -86,7 +90,7 @@ export async function alternateWindows<W extends EdgeWindow>(runs: number, measu
   for (let r = 1; r <= runs; r++) {
     const withMotion = await measure(`motion-${r}`, true);
     const after = await measure(`rec-${r}`, false);
-    out.push({ recordingCpuPct: (before.cpuPct + after.cpuPct) / 2, recordingAround: [before.cpuPct, after.cpuPct], withMotion });
+    out.push({ recordingCpuPct: (before.cpuPct + after.cpuPct) / 2, recordingAround: [before.cpuPct, after.cpuPct], recordingNodeCpuPct: (before.nodeCpuPct + after.nodeCpuPct) / 2, withMotion });
     before = after;
   }
   return out;

@@ -26,6 +26,7 @@
 //   recording_motion_cpu_pct          the same with motion detection on
 //   motion_cpu_pct                    added by motion detection (median over runs); target ≤ 50
 //   motion_per_camera_pct             the same per camera
+//   per_run[].motion_node_cpu_pct     of motion_cpu_pct, what the edge's Node process added (detector, pipes); the rest is ffmpeg
 //   events                            motion events stored during the motion windows
 //   quality_mode                      how quality was measured
 //   recall                            true motion intervals detected / all; target ≥ 0.95
@@ -145,6 +146,7 @@ try {
     recording_cpu_pct_around: r.recordingAround.map(round),
     recording_motion_cpu_pct: round(r.withMotion.cpuPct),
     motion_cpu_pct: round(r.withMotion.cpuPct - r.recordingCpuPct),
+    motion_node_cpu_pct: round(r.withMotion.nodeCpuPct - r.recordingNodeCpuPct),
     events: r.withMotion.events,
   }));
   const extra = median(perRun.map((p) => p.motion_cpu_pct));
