@@ -95,3 +95,24 @@ export async function alternateWindows<W extends EdgeWindow>(runs: number, measu
   }
   return out;
 }
+
+/** The command-line options of a bench built on these windows (node:util parseArgs shape). */
+export const windowOptions = {
+  cameras: { type: 'string', default: '16' },
+  seconds: { type: 'string', default: '60' },
+  warmup: { type: 'string', default: '15' },
+  runs: { type: 'string', default: '1' },
+  json: { type: 'string' },
+  keep: { type: 'boolean', default: false },
+} as const;
+
+/** The window options as numbers, each checked to be positive. */
+export function windowNumbers(v: { cameras: string; seconds: string; warmup: string; runs: string }): { cameras: number; seconds: number; warmup: number; runs: number } {
+  const n = { cameras: Number(v.cameras), seconds: Number(v.seconds), warmup: Number(v.warmup), runs: Number(v.runs) };
+  for (const [k, x] of Object.entries(n)) if (!Number.isFinite(x) || x <= 0) throw new Error(`--${k} must be a positive number`);
+  return n;
+}
+
+export const benchLog = (m: string) => process.stderr.write(`[bench] ${m}\n`);
+export const round2 = (v: number) => Math.round(v * 100) / 100;
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

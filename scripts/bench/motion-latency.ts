@@ -37,35 +37,21 @@ import { parseArgs } from 'node:util';
 import type { Camsim } from '../camsim/camsim.ts';
 import { printAndSave } from './report.ts';
 import { boxWatcher, WATCH_HEIGHT, WATCH_WIDTH } from './motion-box-watch.ts';
-import { alternateWindows, measureEdgeWindow } from './edge-window.ts';
+import { alternateWindows, benchLog as log, measureEdgeWindow, median, round2 as round, windowNumbers, windowOptions } from './edge-window.ts';
 import { parseSceneClip, startMotionScene } from './motion-scene.ts';
 import { openDatabase, type Db } from '../../edge/src/db/database.ts';
 import { authenticatedUrl } from '../../edge/src/cameras/registry.ts';
 
 const { values } = parseArgs({
   options: {
-    cameras: { type: 'string', default: '16' },
-    seconds: { type: 'string', default: '60' },
-    warmup: { type: 'string', default: '15' },
-    runs: { type: 'string', default: '1' },
-    json: { type: 'string' },
-    keep: { type: 'boolean', default: false },
+    ...windowOptions,
     // crossing: a box crosses for 6 s of every 20; still: nothing moves (the key-frame-only cost).
     clip: { type: 'string', default: 'crossing' },
   },
 });
 const CLIP = parseSceneClip(values.clip, ['crossing', 'still']);
-const N = Number(values.cameras);
-const T = Number(values.seconds);
-const W = Number(values.warmup);
-const RUNS = Number(values.runs);
-for (const [k, v] of Object.entries({ cameras: N, seconds: T, warmup: W, runs: RUNS })) {
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${k} must be a positive number`);
-}
+const { cameras: N, seconds: T, warmup: W, runs: RUNS } = windowNumbers(values);
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
-const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
-const round = (v: number) => Math.round(v * 100) / 100;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * Keeps each sub stream playing (camsim restarts a clip when its last client leaves) and decodes

@@ -40,19 +40,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { printAndSave } from './report.ts';
-import { alternateWindows, measureEdgeWindow } from './edge-window.ts';
+import { alternateWindows, benchLog as log, measureEdgeWindow, median, round2 as round, windowNumbers, windowOptions } from './edge-window.ts';
 import { parseSceneClip, startMotionScene } from './motion-scene.ts';
 import { loadGroundTruth, type GroundTruthClip } from '../motion-truth/ground-truth.ts';
 import { decodeClip, defaultFeedModel, p95, scoreClips } from './motion-quality.ts';
 
 const { values } = parseArgs({
   options: {
-    cameras: { type: 'string', default: '16' },
-    seconds: { type: 'string', default: '60' },
-    warmup: { type: 'string', default: '15' },
-    runs: { type: 'string', default: '1' },
-    json: { type: 'string' },
-    keep: { type: 'boolean', default: false },
+    ...windowOptions,
     // truth: the ground-truth clips; crossing: a box crosses for 6 s of every 20; still: nothing moves.
     clip: { type: 'string', default: 'truth' },
     // Quality: how many times each ground-truth clip is played offline.
@@ -67,17 +62,8 @@ if (values['quality-feed'] !== 'pipeline' && values['quality-feed'] !== 'active'
 const FEED = { ...defaultFeedModel, alwaysActive: values['quality-feed'] === 'active' };
 const LOOPS = Number(values.loops);
 if (!Number.isInteger(LOOPS) || LOOPS <= 0) throw new Error('--loops must be a positive integer');
-const N = Number(values.cameras);
-const T = Number(values.seconds);
-const W = Number(values.warmup);
-const RUNS = Number(values.runs);
-for (const [k, v] of Object.entries({ cameras: N, seconds: T, warmup: W, runs: RUNS })) {
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${k} must be a positive number`);
-}
-const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
-const round = (v: number) => Math.round(v * 100) / 100;
+const { cameras: N, seconds: T, warmup: W, runs: RUNS } = windowNumbers(values);
 const GOP_MS = 2000;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Quality on the ground-truth set, offline (see motion-quality.ts). */
 async function quality(clips: GroundTruthClip[]) {
