@@ -404,6 +404,7 @@ export class CameraMotion {
       if (source.fill === size) {
         source.fill = 0;
         const frame = source.grayCount++;
+        if (frame === 0 && source.proc === this.#decoder) this.#d.log.debug({ afterMs: this.#d.clock.now() - source.startedAt }, 'active motion decoder: first frame');
         if (source === this.#analysing) this.#onFrame(source, frame);
       }
     }
