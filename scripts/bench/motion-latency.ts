@@ -30,43 +30,28 @@
 // clip a viewer stays on every sub stream from before the first window, as a real camera's
 // stream goes on whoever watches, decodes every frame and notes when the box shows up.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createInterface } from 'node:readline';
-import { startCamsim, type Camsim } from '../camsim/camsim.ts';
-import { childrenOf, total } from './proc-stats.ts';
+import type { Camsim } from '../camsim/camsim.ts';
 import { printAndSave } from './report.ts';
 import { boxWatcher, WATCH_HEIGHT, WATCH_WIDTH } from './motion-box-watch.ts';
-import { motionClip } from '@cunbox/test-support/motion-clips';
+import { alternateWindows, benchLog as log, measureEdgeWindow, median, round2 as round, windowNumbers, windowOptions } from './edge-window.ts';
+import { parseSceneClip, startMotionScene } from './motion-scene.ts';
 import { openDatabase, type Db } from '../../edge/src/db/database.ts';
 import { authenticatedUrl } from '../../edge/src/cameras/registry.ts';
 
 const { values } = parseArgs({
   options: {
-    cameras: { type: 'string', default: '16' },
-    seconds: { type: 'string', default: '60' },
-    warmup: { type: 'string', default: '15' },
-    runs: { type: 'string', default: '1' },
-    json: { type: 'string' },
-    keep: { type: 'boolean', default: false },
+    ...windowOptions,
     // crossing: a box crosses for 6 s of every 20; still: nothing moves (the key-frame-only cost).
     clip: { type: 'string', default: 'crossing' },
   },
 });
-if (values.clip !== 'crossing' && values.clip !== 'still') throw new Error('--clip must be crossing or still');
-const N = Number(values.cameras);
-const T = Number(values.seconds);
-const W = Number(values.warmup);
-const RUNS = Number(values.runs);
-for (const [k, v] of Object.entries({ cameras: N, seconds: T, warmup: W, runs: RUNS })) {
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${k} must be a positive number`);
-}
+const CLIP = parseSceneClip(values.clip, ['crossing', 'still']);
+const { cameras: N, seconds: T, warmup: W, runs: RUNS } = windowNumbers(values);
 const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
-const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
-const round = (v: number) => Math.round(v * 100) / 100;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * Keeps each sub stream playing (camsim restarts a clip when its last client leaves) and decodes
@@ -131,63 +116,31 @@ function latencies(seen: Array<{ name: string; seenMs: number }>, appeared: Map<
   });
 }
 
-/** Runs the edge (recording, and motion when asked) and returns its CPU over T seconds after warm-up. */
-async function window(sim: Camsim, dir: string, motion: boolean): Promise<{ cpuPct: number; events: number; starts: Array<{ name: string; seenMs: number }> }> {
-  log(`${motion ? 'recording + motion' : 'recording'}: ${N} cameras`);
-  mkdirSync(dir, { recursive: true });
-  const cfg = join(dir, 'config.yaml');
-  const cams = sim.cameras.flatMap((c) => [`  - name: ${c.name}`, `    main: ${c.urls.main}`, `    sub: ${c.urls.sub}`, `    user: ${c.user}`, `    password: ${c.password}`]);
-  writeFileSync(cfg, [`data_dir: ${join(dir, 'data')}`, 'recording:', '  segment_seconds: 10', 'retention:', '  min_free_bytes: 0', '  min_free_percent: 0', ...(motion ? ['motion: {}'] : []), 'cameras:', ...cams, ''].join('\n'));
-  const edge = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'edge-runner.ts'), cfg], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: edge.stdout! });
-  const next = () => new Promise<string>((resolve) => lines.once('line', resolve));
-  if (!(await next()).includes('started')) throw new Error('edge runner did not start');
-  const starts = motion ? watchStarts(join(dir, 'data', 'cunbox.db')) : undefined;
-  await sleep(W);
-  edge.stdin!.write('mark\n');
-  const pids = () => [edge.pid!, ...childrenOf(edge.pid!)];
-  // Children reaped during the window fold into the edge's own counters (cutime), so the
-  // union of the pids at both ends counts a restarted ffmpeg once.
-  const p0 = pids();
-  const a = total(p0);
-  const t0 = performance.now();
-  await sleep(T);
-  const b = total([...new Set([...p0, ...pids()])]);
-  const cpuPct = ((b.cpuSeconds - a.cpuSeconds) / ((performance.now() - t0) / 1000)) * 100;
-  const report = next();
-  edge.kill('SIGTERM');
-  await report;
-  await new Promise((r) => edge.once('exit', r));
-  const db = openDatabase(join(dir, 'data', 'cunbox.db'));
-  const events = (db.prepare("SELECT count(*) AS n FROM events WHERE type = 'motion'").get() as { n: number }).n;
-  db.close();
-  return { cpuPct, events, starts: starts?.stop() ?? [] };
-}
-
 const root = mkdtempSync(join(tmpdir(), 'cunbox-bench-motion-'));
-const clip = await motionClip(values.clip);
-const sim = await startCamsim({ cameras: N, clips: [`file:${clip}`] });
-const viewers = values.clip === 'crossing' ? await watchSubs(sim) : undefined;
+const { sim } = await startMotionScene(CLIP, N);
+const viewers = CLIP === 'crossing' ? await watchSubs(sim) : undefined;
 const pct = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]! : null);
 try {
-  const perRun = [];
-  const lat: number[] = [];
-  let before = await window(sim, join(root, 'rec-0'), false);
-  for (let r = 1; r <= RUNS; r++) {
-    const withMotion = await window(sim, join(root, `motion-${r}`), true);
-    if (viewers) lat.push(...latencies(withMotion.starts, viewers.appeared));
-    const after = await window(sim, join(root, `rec-${r}`), false);
-    const recording = (before.cpuPct + after.cpuPct) / 2;
-    perRun.push({ recording_cpu_pct: round(recording), recording_cpu_pct_around: [round(before.cpuPct), round(after.cpuPct)], motion_cpu_pct: round(withMotion.cpuPct), motion_extra_cpu_pct: round(withMotion.cpuPct - recording), events: withMotion.events });
-    before = after;
-  }
+  const runs = await alternateWindows(RUNS, async (name, motion) => {
+    let starts: ReturnType<typeof watchStarts> | undefined;
+    const w = await measureEdgeWindow({ sim, dir: join(root, name), motion, warmupSeconds: W, seconds: T, log, onStarted: (db) => (starts = motion ? watchStarts(db) : undefined) });
+    return { ...w, starts: starts?.stop() ?? [] };
+  });
+  const lat = viewers ? runs.flatMap((r) => latencies(r.withMotion.starts, viewers.appeared)) : [];
+  const perRun = runs.map((r) => ({
+    recording_cpu_pct: round(r.recordingCpuPct),
+    recording_cpu_pct_around: r.recordingAround.map(round),
+    motion_cpu_pct: round(r.withMotion.cpuPct),
+    motion_extra_cpu_pct: round(r.withMotion.cpuPct - r.recordingCpuPct),
+    events: r.withMotion.events,
+  }));
   const extra = median(perRun.map((p) => p.motion_extra_cpu_pct));
   const rec = median(perRun.map((p) => p.recording_cpu_pct));
   const mot = median(perRun.map((p) => p.motion_cpu_pct));
   printAndSave(
     {
       cameras: N,
-      clip: values.clip,
+      clip: CLIP,
       seconds: T,
       runs: RUNS,
       recording_cpu_pct: rec,

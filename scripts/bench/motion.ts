@@ -26,6 +26,7 @@
 //   recording_motion_cpu_pct          the same with motion detection on
 //   motion_cpu_pct                    added by motion detection (median over runs); target ≤ 50
 //   motion_per_camera_pct             the same per camera
+//   per_run[].motion_node_cpu_pct     of motion_cpu_pct, what the edge's Node process added (detector, pipes); the rest is ffmpeg
 //   events                            motion events stored during the motion windows
 //   quality_mode                      how quality was measured
 //   recall                            true motion intervals detected / all; target ≥ 0.95
@@ -34,28 +35,19 @@
 //   thumbnail_p95_ms                  true start → the frame whose picture the event keeps first
 //   quality                           the detail: counts, hours, per-scenario events
 //   per_run                           every CPU run's numbers
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createInterface } from 'node:readline';
-import { startCamsim, type Camsim } from '../camsim/camsim.ts';
-import { childrenOf, total } from './proc-stats.ts';
 import { printAndSave } from './report.ts';
-import { motionClip } from '@cunbox/test-support/motion-clips';
-import { openDatabase } from '../../edge/src/db/database.ts';
+import { alternateWindows, benchLog as log, measureEdgeWindow, median, round2 as round, windowNumbers, windowOptions } from './edge-window.ts';
+import { parseSceneClip, startMotionScene } from './motion-scene.ts';
 import { loadGroundTruth, type GroundTruthClip } from '../motion-truth/ground-truth.ts';
 import { decodeClip, defaultFeedModel, p95, scoreClips } from './motion-quality.ts';
 
 const { values } = parseArgs({
   options: {
-    cameras: { type: 'string', default: '16' },
-    seconds: { type: 'string', default: '60' },
-    warmup: { type: 'string', default: '15' },
-    runs: { type: 'string', default: '1' },
-    json: { type: 'string' },
-    keep: { type: 'boolean', default: false },
+    ...windowOptions,
     // truth: the ground-truth clips; crossing: a box crosses for 6 s of every 20; still: nothing moves.
     clip: { type: 'string', default: 'truth' },
     // Quality: how many times each ground-truth clip is played offline.
@@ -65,60 +57,13 @@ const { values } = parseArgs({
     'quality-feed': { type: 'string', default: 'pipeline' },
   },
 });
-if (values.clip !== 'truth' && values.clip !== 'crossing' && values.clip !== 'still') throw new Error('--clip must be truth, crossing or still');
+const CLIP = parseSceneClip(values.clip, ['truth', 'crossing', 'still']);
 if (values['quality-feed'] !== 'pipeline' && values['quality-feed'] !== 'active') throw new Error('--quality-feed must be pipeline or active');
 const FEED = { ...defaultFeedModel, alwaysActive: values['quality-feed'] === 'active' };
 const LOOPS = Number(values.loops);
 if (!Number.isInteger(LOOPS) || LOOPS <= 0) throw new Error('--loops must be a positive integer');
-const N = Number(values.cameras);
-const T = Number(values.seconds);
-const W = Number(values.warmup);
-const RUNS = Number(values.runs);
-for (const [k, v] of Object.entries({ cameras: N, seconds: T, warmup: W, runs: RUNS })) {
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${k} must be a positive number`);
-}
-const sleep = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
-const log = (m: string) => process.stderr.write(`[bench] ${m}\n`);
-const round = (v: number) => Math.round(v * 100) / 100;
+const { cameras: N, seconds: T, warmup: W, runs: RUNS } = windowNumbers(values);
 const GOP_MS = 2000;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** Runs the edge (recording, and motion when asked) and returns its CPU over T seconds after warm-up. */
-async function window(sim: Camsim, dir: string, motion: boolean, truthClips: GroundTruthClip[]): Promise<{ cpuPct: number; events: number }> {
-  log(`${motion ? 'recording + motion' : 'recording'}: ${N} cameras`);
-  mkdirSync(dir, { recursive: true });
-  const cfg = join(dir, 'config.yaml');
-  // Truth clips bring their zones and masks (flow-style YAML is JSON).
-  const areas = (i: number) => {
-    const clip = truthClips[i % truthClips.length];
-    return clip ? [`    motion: ${JSON.stringify({ zones: clip.truth.zones, masks: clip.truth.masks })}`] : [];
-  };
-  const cams = sim.cameras.flatMap((c, i) => [`  - name: ${c.name}`, `    main: ${c.urls.main}`, `    sub: ${c.urls.sub}`, `    user: ${c.user}`, `    password: ${c.password}`, ...areas(i)]);
-  writeFileSync(cfg, [`data_dir: ${join(dir, 'data')}`, 'recording:', '  segment_seconds: 10', 'retention:', '  min_free_bytes: 0', '  min_free_percent: 0', ...(motion ? ['motion: {}'] : []), 'cameras:', ...cams, ''].join('\n'));
-  const edge = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'edge-runner.ts'), cfg], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: edge.stdout! });
-  const next = () => new Promise<string>((resolve) => lines.once('line', resolve));
-  if (!(await next()).includes('started')) throw new Error('edge runner did not start');
-  await sleep(W);
-  edge.stdin!.write('mark\n');
-  const pids = () => [edge.pid!, ...childrenOf(edge.pid!)];
-  // Children reaped during the window fold into the edge's own counters (cutime), so the
-  // union of the pids at both ends counts a restarted ffmpeg once.
-  const p0 = pids();
-  const a = total(p0);
-  const t0 = performance.now();
-  await sleep(T);
-  const b = total([...new Set([...p0, ...pids()])]);
-  const cpuPct = ((b.cpuSeconds - a.cpuSeconds) / ((performance.now() - t0) / 1000)) * 100;
-  const report = next();
-  edge.kill('SIGTERM');
-  await report;
-  await new Promise((r) => edge.once('exit', r));
-  const db = openDatabase(join(dir, 'data', 'cunbox.db'));
-  const events = (db.prepare("SELECT count(*) AS n FROM events WHERE type = 'motion'").get() as { n: number }).n;
-  db.close();
-  return { cpuPct, events };
-}
 
 /** Quality on the ground-truth set, offline (see motion-quality.ts). */
 async function quality(clips: GroundTruthClip[]) {
@@ -179,28 +124,27 @@ if (values['quality-only']) {
   process.exit(0);
 }
 const root = mkdtempSync(join(tmpdir(), 'cunbox-bench-motion-'));
-const cpuClips = values.clip === 'truth' ? truthClips : [];
-const sim = await startCamsim({ cameras: N, clips: values.clip === 'truth' ? truthClips.map((c) => `asis:${c.path}`) : [`file:${await motionClip(values.clip)}`] });
+const { sim, cameraLines } = await startMotionScene(CLIP, N, truthClips);
 try {
-  const perRun = [];
-  let before = await window(sim, join(root, 'rec-0'), false, cpuClips);
-  for (let r = 1; r <= RUNS; r++) {
-    const withMotion = await window(sim, join(root, `motion-${r}`), true, cpuClips);
-    const after = await window(sim, join(root, `rec-${r}`), false, cpuClips);
-    const recording = (before.cpuPct + after.cpuPct) / 2;
-    perRun.push({ recording_cpu_pct: round(recording), recording_cpu_pct_around: [round(before.cpuPct), round(after.cpuPct)], recording_motion_cpu_pct: round(withMotion.cpuPct), motion_cpu_pct: round(withMotion.cpuPct - recording), events: withMotion.events });
-    before = after;
-  }
+  const runs = await alternateWindows(RUNS, (name, motion) => measureEdgeWindow({ sim, dir: join(root, name), motion, warmupSeconds: W, seconds: T, cameraLines, log }));
+  const perRun = runs.map((r) => ({
+    recording_cpu_pct: round(r.recordingCpuPct),
+    recording_cpu_pct_around: r.recordingAround.map(round),
+    recording_motion_cpu_pct: round(r.withMotion.cpuPct),
+    motion_cpu_pct: round(r.withMotion.cpuPct - r.recordingCpuPct),
+    motion_node_cpu_pct: round(r.withMotion.nodeCpuPct - r.recordingNodeCpuPct),
+    events: r.withMotion.events,
+  }));
   const extra = median(perRun.map((p) => p.motion_cpu_pct));
   const rec = median(perRun.map((p) => p.recording_cpu_pct));
   const mot = median(perRun.map((p) => p.recording_motion_cpu_pct));
   printAndSave(
     {
       cameras: N,
-      clip: values.clip,
+      clip: CLIP,
       seconds: T,
       runs: RUNS,
-      busy_share: values.clip === 'truth' ? round(busyShare(truthClips, N)) : null,
+      busy_share: CLIP === 'truth' ? round(busyShare(truthClips, N)) : null,
       recording_cpu_pct: rec,
       recording_motion_cpu_pct: mot,
       motion_cpu_pct: extra,

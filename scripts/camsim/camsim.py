@@ -570,6 +570,8 @@ class RtspEndpoint:
         self.server.set_service(str(cam.rtsp_port))
         self.source_id = 0
         self.clients: set[Any] = set()
+        # Connections since start: a client that reconnects counts again (a live count cannot show that).
+        self.clients_total = 0
         self.valves: dict[int, Any] = {}  # live media id -> its valve
         self.media_ids = itertools.count()
         self.lock = threading.Lock()
@@ -612,6 +614,7 @@ class RtspEndpoint:
     def on_client_connected(self, _server: Any, client: Any) -> None:
         with self.lock:
             self.clients.add(client)
+            self.clients_total += 1
         client.connect("closed", self.on_client_closed)
 
     def on_client_closed(self, client: Any) -> None:
@@ -621,6 +624,10 @@ class RtspEndpoint:
     def client_count(self) -> int:
         with self.lock:
             return len(self.clients)
+
+    def clients_connected(self) -> int:
+        with self.lock:
+            return self.clients_total
 
     def on_media_configure(self, _factory: Any, media: Any, clip: Clip, name: str) -> None:
         bin_ = media.get_element()
@@ -1083,6 +1090,7 @@ class Camera:
             "online": "offline" not in self.faults,
             "faults": sorted(self.faults), "clock_offset_s": self.clock_offset,
             "rtsp_clients": self.rtsp.client_count(),
+            "rtsp_connections": self.rtsp.clients_connected(),
             "streams": {name: c.snapshot() for name, c in self.rtsp.counters.items()},
             "events": self.events.snapshot() if self.has_events else None,
         }

@@ -55,6 +55,7 @@ interface WireCameraState {
   faults: Fault[];
   clock_offset_s: number;
   rtsp_clients: number;
+  rtsp_connections: number;
   streams: Record<StreamName, { active: boolean; frames_out: number; bytes_out: number; loop_ms: number; loop_epoch_ms: number | null }>;
   events: { subscriptions: number; subscriptions_created: number; renewals: number } | null;
 }
@@ -83,6 +84,8 @@ export interface CameraState {
   faults: Fault[];
   clockOffsetS: number;
   rtspClients: number;
+  /** RTSP connections since camsim started, all streams: a client that reconnects counts again. */
+  rtspConnections: number;
   streams: Record<StreamName, StreamState>;
   /** Live PullPoint subscriptions, how many were ever created and renewed; null without an Events service. */
   events: { subscriptions: number; subscriptionsCreated: number; renewals: number } | null;
@@ -317,6 +320,7 @@ function toCameraState(s: WireCameraState): CameraState {
     faults: s.faults,
     clockOffsetS: s.clock_offset_s,
     rtspClients: s.rtsp_clients,
+    rtspConnections: s.rtsp_connections,
     streams: { main: stream('main'), sub: stream('sub') },
     events: s.events ? { subscriptions: s.events.subscriptions, subscriptionsCreated: s.events.subscriptions_created, renewals: s.events.renewals } : null,
   };
