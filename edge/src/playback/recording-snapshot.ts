@@ -137,7 +137,7 @@ export class RecordingSnapshots {
     const args = ['-hide_banner', '-nostats', '-loglevel', 'error', '-threads', '1', '-skip_frame', 'nokey',
       '-analyzeduration', '0', '-probesize', '65536', '-skip_initial_bytes', String(offset), '-i', file,
       '-map', '0:v:0', '-frames:v', '1', '-vf', `scale='min(${this.#opts.maxWidth},iw)':-2`, '-q:v', '5', '-huffman', 'default', '-f', 'image2pipe', '-c:v', 'mjpeg', 'pipe:1'];
-    const proc = new FfmpegProcess({
+    const proc = FfmpegProcess.spawn({
       spawner,
       clock,
       binary: this.#deps.ffmpegPath ?? 'ffmpeg',
