@@ -18,7 +18,7 @@ import { openCloudDatabase } from '../src/database.ts';
 import { VillageOpLogStorage } from '../src/op-log-storage.ts';
 import { Statements } from '../src/statements.ts';
 import { SqliteCloudStore } from '../src/store.ts';
-import { actionArb, simulate, shuffleWithDuplicates } from '@cunbox/test-support/gen-ops';
+import { actionArb, seededBatches, simulate, shuffleWithDuplicates } from '@cunbox/test-support/gen-ops';
 
 const NOW = Date.UTC(2026, 0, 10, 12);
 
@@ -58,19 +58,6 @@ function snapshot(log: OpLog, storage: OpLogStorage): Record<string, EntityBase>
   return Object.fromEntries(keys.map((key) => [key, log.state(key.split('/')[0]!, key.split('/')[1]!)!]));
 }
 
-/** Splits ops into batches of 1–4 (one transaction each), driven by the seed. */
-function batches<T>(items: readonly T[], seed: number): T[][] {
-  const out: T[][] = [];
-  let s = seed >>> 0;
-  for (let i = 0; i < items.length; ) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    const n = 1 + (s % 4);
-    out.push(items.slice(i, i + n));
-    i += n;
-  }
-  return out;
-}
-
 for (const [name, open] of Object.entries(storages)) {
   t.test(name, async (t) => {
     const dir = tmp(t);
@@ -93,7 +80,7 @@ for (const [name, open] of Object.entries(storages)) {
             const arrivals = shuffleWithDuplicates(ops, seed);
             let applied = 0;
             let duplicates = 0;
-            for (const batch of batches(arrivals, seed)) {
+            for (const batch of seededBatches(arrivals, seed)) {
               const r = o.log.ingest(batch);
               applied += r.applied.length;
               duplicates += r.duplicates;

@@ -8,26 +8,13 @@ import t from 'tap';
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { FieldCipher, Replica, governanceModels, type Op } from '@cunbox/shared';
-import { actionArb, shuffleWithDuplicates, simulate } from '@cunbox/test-support/gen-ops';
+import { actionArb, seededBatches, shuffleWithDuplicates, simulate } from '@cunbox/test-support/gen-ops';
 import type { CloudStoreOptions, EdgeRecord } from '../src/store.ts';
 import type { AsyncCloudStore } from '../src/store-async.ts';
 import { storeBackends } from './helpers/store-backends.ts';
 
 const NOW = Date.UTC(2026, 0, 10, 12);
 const opts: CloudStoreOptions = { models: governanceModels, now: () => NOW, cipher: new FieldCipher(randomBytes(32)) };
-
-/** Splits items into batches of 1–4 (one transaction each), driven by the seed. */
-function batches<T>(items: readonly T[], seed: number): T[][] {
-  const out: T[][] = [];
-  let s = seed >>> 0;
-  for (let i = 0; i < items.length; ) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    const n = 1 + (s % 4);
-    out.push(items.slice(i, i + n));
-    i += n;
-  }
-  return out;
-}
 
 /** A village of its own for each run: villages share nothing, so one database serves every run. */
 async function freshVillage(store: AsyncCloudStore): Promise<EdgeRecord> {
@@ -53,7 +40,7 @@ for (const backend of storeBackends(t)) {
           const arrivals = shuffleWithDuplicates(ops, seed);
           let applied = 0;
           let duplicates = 0;
-          for (const batch of batches(arrivals, seed)) {
+          for (const batch of seededBatches(arrivals, seed)) {
             const r = await store.ingestEdgeOps(edge, batch);
             applied += r.applied;
             duplicates += r.duplicates;
@@ -74,7 +61,7 @@ for (const backend of storeBackends(t)) {
           const ops = simulate(actions);
           const edge = await freshVillage(store);
           const ours: Op[] = [];
-          for (const [i, batch] of batches(shuffleWithDuplicates(ops, seed), seed).entries()) {
+          for (const [i, batch] of seededBatches(shuffleWithDuplicates(ops, seed), seed).entries()) {
             await store.ingestEdgeOps(edge, batch);
             const target = batch[0]!;
             ours.push(...(await store.commit(edge.villageId, 'phone', [{ entityKind: 'ticket', entityId: target.entityId, type: 'ticket.comment', payload: { commentId: `c${i}`, text: `第${i}条` } }])));
@@ -99,7 +86,7 @@ for (const backend of storeBackends(t)) {
       const edge = await freshVillage(a);
       const ops = simulate(Array.from({ length: 30 }, (_, i) => ({ node: i % 3, advance: 5, sync: i % 4 === 0, entity: i % 5, template: i % 3, a: i, b: i + 1, c: i + 2 })));
       // Both workers get every batch (MQTT redelivery, a shared subscription handing one message to two).
-      const results = await Promise.all(batches(ops, 7).flatMap((batch) => [a.ingestEdgeOps(edge, batch), b.ingestEdgeOps(edge, batch)]));
+      const results = await Promise.all(seededBatches(ops, 7).flatMap((batch) => [a.ingestEdgeOps(edge, batch), b.ingestEdgeOps(edge, batch)]));
       t.equal(results.reduce((n, r) => n + r.applied, 0), ops.length, 'each op applied once');
       t.equal(results.reduce((n, r) => n + r.duplicates, 0), ops.length, 'and found a duplicate once');
       const commits = await Promise.all(

@@ -138,3 +138,16 @@ export function shuffleWithDuplicates<T>(items: readonly T[], seed: number, dupl
   }
   return out;
 }
+
+/** Splits items into batches of 1–4 (one transaction each), driven by the seed. */
+export function seededBatches<T>(items: readonly T[], seed: number): T[][] {
+  const out: T[][] = [];
+  let s = seed >>> 0;
+  for (let i = 0; i < items.length; ) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    const n = 1 + (s % 4);
+    out.push(items.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
