@@ -32,6 +32,8 @@ export interface AccountStore {
   putUsers(villageId: number, edgeId: string, msg: UsersMessage): { applied: boolean; sessionsEnded: number };
   usersVersion(villageId: number): { version: string; at: number; edgeId: string; users: number } | undefined;
   user(villageId: number, username: string): VillageUser | undefined;
+  /** Every synced user of the village, disabled ones too, by name (who may be picked is the caller's rule). */
+  users(villageId: number): VillageUser[];
   /** Only for checking a login. */
   passwordHash(villageId: number, username: string): string | undefined;
   createSession(villageId: number, username: string, ttlMs: number): { token: string; expiresAt: number };
@@ -143,6 +145,10 @@ export class SqliteAccountStore implements AccountStore {
   user(villageId: number, username: string): VillageUser | undefined {
     const r = this.#statements.sql(`SELECT ${USER_COLUMNS} FROM village_users WHERE village_id = ? AND username = ?`).get(villageId, username) as UserRow | undefined;
     return r && toUser(r);
+  }
+
+  users(villageId: number): VillageUser[] {
+    return (this.#statements.sql(`SELECT ${USER_COLUMNS} FROM village_users WHERE village_id = ? ORDER BY username`).all(villageId) as UserRow[]).map(toUser);
   }
 
   passwordHash(villageId: number, username: string): string | undefined {

@@ -27,6 +27,7 @@ const CLOUD_SCHEMAS = [
     },
     { $id: 'PhoneUser', description: 'The signed-in user as a phone shows them (never the password hash)' },
   ),
+  objectSchema({ username: str, displayName: { type: ['string', 'null'] }, role: str }, { $id: 'Assignee', description: 'An account a ticket may be assigned to, as a picker shows it' }),
   objectSchema({ edgeId: str, id: int, cameraId: { type: ['integer', 'null'] }, type: str, atMs: { type: 'number' }, detail: { type: 'object', additionalProperties: true } }, { $id: 'Event' }),
   {
     $id: 'PhoneHelpRequest',

@@ -182,6 +182,10 @@ for (const backend of storeBackends(t)) {
       t.ok(await store.accounts.session(li.token));
       t.equal(await store.accounts.session(wang.token), undefined);
       t.equal(await store.accounts.session(zhao.token), undefined);
+      const all = await store.accounts.users(v.id);
+      t.same(all.map((u) => [u.username, u.disabled]), [['li', false], ['wang', false], ['zhao', true]], 'every user of the village, by name, disabled ones too');
+      t.same(Object.keys(all[0]!).sort(), ['cameras', 'disabled', 'displayName', 'role', 'username', 'villageId'], 'never the password hash');
+      t.same(await store.accounts.users(999_999), [], 'no other village\'s users');
       now += PHONE_SESSION_IDLE_MS - 1000;
       t.ok(await store.accounts.session(li.token), 'used within the idle time');
       now += PHONE_SESSION_IDLE_MS + 1;

@@ -150,9 +150,17 @@ t.test('随手拍 → dispatch → start → resolve → confirm, with notices, 
   const cadre = await phone('wangfang');
   await cadre.page.locator('[data-tab=work]').click();
   const toDispatch = ticketCard(cadre.page, '桥头有垃圾堆');
-  await toDispatch.locator('[data-test=assignee]').fill('liwei');
+  // A picker of the accounts the cloud says may be assigned (enabled, of a role that works tickets), not a typed name.
+  const picker = toDispatch.locator('[data-test=assignee]');
+  await picker.locator('option[value=liwei]').waitFor({ state: 'attached' });
+  t.same(await Promise.all((await picker.locator('option:not([disabled])').all()).map((o) => o.getAttribute('value'))), ['admin', 'liwei', 'wangfang'], 'the picker offers who may be assigned, nobody else');
+  await check(t, cadre.page, 'dispatch');
+  await picker.selectOption('liwei');
   await toDispatch.locator('[data-test=assign]').click();
-  await waitFor('assigned at the edge', () => edge.gov.store.get<TicketState>('ticket', ticket.id)?.status === 'assigned');
+  await waitFor('assigned to the picked worker at the edge', () => {
+    const e = edge.gov.store.get<TicketState>('ticket', ticket.id);
+    return e?.status === 'assigned' && e.assignee === 'liwei';
+  });
 
   const worker = await phone('liwei');
   await worker.page.locator('[data-tab=notices]').click();

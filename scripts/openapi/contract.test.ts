@@ -285,6 +285,8 @@ t.test('cloud: every operation documented, the client types current, every opera
   const reported = await phone.POST('/api/v1/villages/{villageId}/tickets', { params: { path: inVillage }, body: { category, description: '井盖松了', place: '小学门口' } });
   t.equal(reported.response.status, 201);
   const id = reported.data!.ticket.id;
+  const assignees = (await phone.GET('/api/v1/villages/{villageId}/ticket-assignees', { params: { path: inVillage } })).data!.assignees;
+  t.ok(assignees.some((a) => a.username === PHONE_USER.username), 'the dispatcher may assign to themselves');
   await phone.POST('/api/v1/villages/{villageId}/tickets/{id}/assign', { params: { path: { ...inVillage, id } }, body: { assignee: PHONE_USER.username } });
   await phone.POST('/api/v1/villages/{villageId}/tickets/{id}/start', { params: { path: { ...inVillage, id } }, body: {} });
   const done = await phone.POST('/api/v1/villages/{villageId}/tickets/{id}/resolve', { params: { path: { ...inVillage, id } }, body: { note: '已修好' } });

@@ -72,6 +72,11 @@ export class PgAccountStore implements AsyncAccountStore {
     return r && toUser(r);
   }
 
+  async users(villageId: number): Promise<VillageUser[]> {
+    // Ordered as SQLite orders text (by code point), so both backends list the same way.
+    return (await this.#pool.query<UserRow>(`SELECT ${USER_COLUMNS} FROM village_users u WHERE u.village_id = $1 ORDER BY u.username COLLATE "C"`, [villageId])).rows.map(toUser);
+  }
+
   async passwordHash(villageId: number, username: string): Promise<string | undefined> {
     return (await this.#pool.query<{ password_hash: string }>('SELECT password_hash FROM village_users WHERE village_id = $1 AND lower(username) = lower($2)', [villageId, username])).rows[0]?.password_hash;
   }

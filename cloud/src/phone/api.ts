@@ -16,6 +16,7 @@ import { IDEMPOTENCY_HEADERS, REPLY_KEEP_MS } from './idempotency.ts';
 import { bearer, type PhoneRouter } from './router.ts';
 import { sessionRoutes } from './session.ts';
 import { ticketRoutes } from './tickets.ts';
+import { assigneeRoutes } from './assignees.ts';
 import { helpRoutes } from './help.ts';
 import { certificateRoutes } from './certificates.ts';
 import { announcementRoutes } from './announcements.ts';
@@ -140,6 +141,7 @@ export async function registerPhoneApi(app: FastifyInstance, ctx: PhoneContext):
 
       sessionRoutes(router, ctx);
       ticketRoutes(router, ctx);
+      assigneeRoutes(router, ctx);
       helpRoutes(router, ctx);
       certificateRoutes(router, ctx);
       announcementRoutes(router, ctx);

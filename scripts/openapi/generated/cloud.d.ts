@@ -527,6 +527,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/villages/{villageId}/ticket-assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The accounts a ticket may be assigned to (enabled, of a role that works tickets), by user name
+         * @description Access: tickets.dispatch
+         */
+        get: operations["phoneGetTicketAssignees"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/villages/{villageId}/help-types": {
         parameters: {
             query?: never;
@@ -1505,6 +1525,12 @@ export interface components {
             permissions: string[];
             /** @description null: the role decides which cameras */
             cameras: number[] | null;
+        };
+        /** @description An account a ticket may be assigned to, as a picker shows it */
+        Assignee: {
+            username: string;
+            displayName: string | null;
+            role: string;
         };
         Event: {
             edgeId: string;
@@ -2960,6 +2986,48 @@ export interface operations {
                 content: {
                     "application/json": {
                         ticket: components["schemas"]["Ticket"];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    phoneGetTicketAssignees: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: components["schemas"]["Assignee"][];
                     };
                 };
             };

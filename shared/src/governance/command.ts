@@ -81,11 +81,16 @@ export function invalid(message: string, details: readonly string[] = []): never
   throw new CunboxError('INVALID_INPUT', message, details);
 }
 
+/** Whether an account may be named where one of the roles is needed: what requireAccount accepts, and what a picker offers. */
+export function mayBeNamed(u: AccountFacts, roles: ReadonlySet<Role>): boolean {
+  return !u.disabled && roles.has(u.role);
+}
+
 /** An account that exists, is enabled and has one of the roles. */
 export function requireAccount(look: Pick<GovernanceLookups, 'account'>, username: string, roles: ReadonlySet<Role>, what: string): AccountFacts {
   const u = look.account(username);
   if (!u || u.disabled) invalid(`${what}: no user ${username}`);
-  if (!roles.has(u.role)) invalid(`${what}: ${username} is a ${u.role}, not one of ${[...roles].join(', ')}`);
+  if (!mayBeNamed(u, roles)) invalid(`${what}: ${username} is a ${u.role}, not one of ${[...roles].join(', ')}`);
   return u;
 }
 

@@ -42,6 +42,12 @@ export interface Category {
   name: string;
   active: boolean;
 }
+/** An account a ticket may be assigned to (the cloud applies the shared rule). */
+export interface Assignee {
+  username: string;
+  displayName: string | null;
+  role: string;
+}
 export interface Session {
   token: string;
   villageId: number;
@@ -154,3 +160,15 @@ export async function fetchBlob(s: Session, path: string): Promise<Blob> {
 
 /** A photo taken for a record: uploaded, its media id (the key makes a resend upload it once). */
 export const uploadEvidence = (s: Session, photo: Blob): Promise<string> => uploadPhoto(s, photo, newKey());
+
+/** Who a ticket may be given to, asked once a minute at most: each card of the work list shows the picker. */
+const assigneeLists = new Map<string, { at: number; list: Promise<Assignee[]> }>();
+export function ticketAssignees(s: Session): Promise<Assignee[]> {
+  const held = assigneeLists.get(s.token);
+  if (held && Date.now() - held.at < 60_000) return held.list;
+  const list = call<{ assignees: Assignee[] }>(s, 'GET', '/ticket-assignees').then((r) => r.assignees);
+  // A failure is not kept: the next card asks again.
+  list.catch(() => assigneeLists.delete(s.token));
+  assigneeLists.set(s.token, { at: Date.now(), list });
+  return list;
+}

@@ -8,10 +8,15 @@ import { GRID_KEEPERS, TICKET_DISPATCHERS, TICKET_WORKERS } from '../../auth/per
 import { DEFAULT_TICKET_CATEGORIES, type TicketCategory } from '../config.ts';
 import { checkAttributes, isServiceAttributes, type ServiceAttribute } from '../service-attributes.ts';
 import { TICKET_MAX_PHOTOS, TICKET_TRANSITIONS, type TicketState } from '../ticket.ts';
-import { defined, forbid, invalid, requireAccount, requireEntity, reviewDraft, statusDraft, type Actor, type CommandResult, type GovernanceLookups } from '../command.ts';
+import { defined, forbid, invalid, mayBeNamed, requireAccount, requireEntity, reviewDraft, statusDraft, type AccountFacts, type Actor, type CommandResult, type GovernanceLookups } from '../command.ts';
 
 /** The longest stretch of footage one link may hold (evidence holds are expensive: they pin the ring buffer). */
 const TICKET_MAX_FOOTAGE_MS = 24 * 3600_000;
+
+/** The accounts a dispatcher may hand a ticket to (the ones `assign` accepts), in the order given. */
+export function ticketAssignees<A extends AccountFacts>(accounts: readonly A[]): A[] {
+  return accounts.filter((u) => mayBeNamed(u, TICKET_WORKERS));
+}
 
 export interface NewTicket {
   category: string;

@@ -1,0 +1,89 @@
+/**
+ * The dispatcher's picker on the phone (GET /ticket-assignees): who may ask
+ * (the dispatch permission), who is listed (the accounts the shared assign
+ * rule accepts, nobody else) and what of them (name, display name, role:
+ * never a password hash or a camera scope). A real cloud over HTTP; the
+ * village's accounts put in its store as users sync puts them.
+ */
+import t from 'tap';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { hashPassword, type SyncUser } from '@cunbox/shared';
+import { Cloud } from '../src/index.ts';
+import { OPERATOR_TOKEN } from '@cunbox/test-support/brokers';
+import { tmpDir } from '@cunbox/test-support/tmp';
+
+const PASSWORD = 'Village-pass-1';
+
+t.test('a dispatcher lists the accounts a ticket may go to, and only what a picker shows', async (t) => {
+  const dir = tmpDir(t);
+  const config = { dataDir: join(dir, 'cloud'), http: { host: '127.0.0.1', port: 0 }, operatorToken: OPERATOR_TOKEN, mqtt: { mode: 'embedded' as const, host: '127.0.0.1', port: 0, publicUrl: null } };
+  const cloud = new Cloud({ config, log: pino({ level: 'silent' }) });
+  await cloud.start();
+  t.teardown(() => cloud.stop());
+  const url = `http://127.0.0.1:${cloud.httpPort}`;
+  const request = async (method: string, path: string, opts: { token?: string; body?: unknown } = {}) => {
+    const r = await fetch(`${url}${path}`, {
+      method,
+      headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...(opts.body ? { 'content-type': 'application/json' } : {}) },
+      ...(opts.body ? { body: JSON.stringify(opts.body) } : {}),
+    });
+    const text = await r.text();
+    return { status: r.status, text, json: text ? JSON.parse(text) : undefined };
+  };
+  const newVillage = async (name: string) => (await request('POST', '/api/villages', { token: OPERATOR_TOKEN, body: { name } })).json.id as number;
+  const east = await newVillage('东村');
+  const west = await newVillage('西村');
+
+  const hash = await hashPassword(PASSWORD);
+  const account = (username: string, role: SyncUser['role'], extra: Partial<SyncUser> = {}): SyncUser => ({ username, displayName: null, role, passwordHash: hash, disabled: false, cameras: null, ...extra });
+  const users: SyncUser[] = [
+    account('wangfang', 'cadre', { displayName: '王芳' }),
+    account('liwei', 'grid_worker', { displayName: '李伟', cameras: [1, 2] }),
+    account('admin', 'admin'),
+    account('gone', 'grid_worker', { displayName: '已停用', disabled: true }),
+    account('zhangsan', 'villager', { displayName: '张三' }),
+    account('tech', 'technician'),
+    account('secretary', 'party_secretary'),
+    account('screen', 'viewer'),
+  ];
+  cloud.store.accounts.putUsers(east, 'e1', { v: 1, version: '1'.padStart(64, '0'), at: 1, users });
+  cloud.store.accounts.putUsers(west, 'e2', { v: 1, version: '2'.padStart(64, '0'), at: 1, users: [account('xiwork', 'grid_worker'), account('xicadre', 'cadre')] });
+  const signIn = async (village: number, username: string) => (await request('POST', `/api/v1/villages/${village}/login`, { body: { username, password: PASSWORD } })).json.token as string;
+  const list = (village: number, token?: string) => request('GET', `/api/v1/villages/${village}/ticket-assignees`, { ...(token ? { token } : {}) });
+
+  const cadre = await signIn(east, 'wangfang');
+  const r = await list(east, cadre);
+  t.equal(r.status, 200);
+  t.same(
+    r.json,
+    {
+      assignees: [
+        { username: 'admin', displayName: null, role: 'admin' },
+        { username: 'liwei', displayName: '李伟', role: 'grid_worker' },
+        { username: 'wangfang', displayName: '王芳', role: 'cadre' },
+      ],
+    },
+    'the enabled accounts whose role works tickets, by name; no disabled account, no villager, technician, secretary or viewer; no other village',
+  );
+  t.notMatch(r.text, /scrypt|password|cameras/i, 'nothing secret, no camera scope');
+  t.equal((await list(east, await signIn(east, 'admin'))).status, 200, 'an admin dispatches too');
+
+  for (const who of ['liwei', 'zhangsan', 'tech', 'screen']) {
+    const refused = await list(east, await signIn(east, who));
+    t.equal(refused.status, 403, `${who} may not dispatch, so may not list`);
+    t.equal(refused.json.error.code, 'FORBIDDEN');
+  }
+  t.equal((await list(east)).status, 401, 'signed out');
+  t.equal((await list(east, await signIn(west, 'xicadre'))).status, 404, "another village's dispatcher: as if the village did not exist");
+
+  // The list is what the assign command accepts: each listed account may be given a ticket, the disabled one may not.
+  const villager = await signIn(east, 'zhangsan');
+  const ticket = (await request('POST', `/api/v1/villages/${east}/tickets`, { token: villager, body: { category: 'garbage', description: '桥头有垃圾', place: '桥头' } })).json.ticket.id as string;
+  for (const a of r.json.assignees as Array<{ username: string }>) {
+    const assigned = await request('POST', `/api/v1/villages/${east}/tickets/${ticket}/assign`, { token: cadre, body: { assignee: a.username } });
+    t.equal(assigned.status, 200, `${a.username} may be assigned`);
+  }
+  t.equal((await request('POST', `/api/v1/villages/${east}/tickets/${ticket}/assign`, { token: cadre, body: { assignee: 'gone' } })).status, 400, 'the unlisted disabled worker may not');
+  t.equal((await request('POST', `/api/v1/villages/${east}/tickets/${ticket}/assign`, { token: cadre, body: { assignee: 'zhangsan' } })).status, 400, 'nor a villager');
+});
