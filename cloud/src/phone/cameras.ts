@@ -35,6 +35,38 @@ function requireCamera(ctx: PhoneContext, call: Pick<Call, 'user' | 'ip'>, villa
   }
 }
 
+/** The path of every camera route. */
+const CAMERA_PARAMS = { cameraId: { type: 'integer', minimum: 1 } };
+
+/**
+ * What every camera route does around its own request to the edge: the
+ * caller's camera scope first, then `ask`, and one audit row whatever comes of
+ * it (the error's code, or 'served' with what `served` says of the answer).
+ * `detail` goes in every row.
+ */
+async function relayed<T>(
+  ctx: PhoneContext,
+  call: Call<unknown, unknown, { cameraId: number }>,
+  village: Village,
+  action: string,
+  detail: Record<string, unknown>,
+  ask: () => Promise<T>,
+  served: (answer: T) => Record<string, unknown> = () => ({}),
+): Promise<T> {
+  const { cameraId } = call.params;
+  const target = `camera:${cameraId}`;
+  requireCamera(ctx, call, village, action, cameraId, detail);
+  let answer: T;
+  try {
+    answer = await ask();
+  } catch (err) {
+    village.audit(call, action, target, { ...detail, outcome: err instanceof CunboxError ? err.code : 'INTERNAL' });
+    throw err;
+  }
+  village.audit(call, action, target, { ...detail, outcome: 'served', ...served(answer) });
+  return answer;
+}
+
 export function cameraRoutes(router: PhoneRouter, ctx: PhoneContext, relay: CloudRelay | undefined, live: CloudLiveRelay | undefined): void {
   if (live) liveRoute(router, ctx, live);
   if (!relay) return;
@@ -42,21 +74,11 @@ export function cameraRoutes(router: PhoneRouter, ctx: PhoneContext, relay: Clou
     method: 'GET',
     url: '/cameras/:cameraId/snapshot',
     access: 'video.wall',
-    params: { cameraId: { type: 'integer', minimum: 1 } },
+    params: CAMERA_PARAMS,
     summary: "A camera's latest picture, fetched from the village's edge (a few seconds old at most); 504 when the edge does not answer in time",
     reply: JPEG_REPLY,
     handler: async (call, village, reply) => {
-      const { cameraId } = call.params;
-      const target = `camera:${cameraId}`;
-      requireCamera(ctx, call, village, 'relay.snapshot', cameraId);
-      let picture: Awaited<ReturnType<CloudRelay['snapshot']>>;
-      try {
-        picture = await relay.snapshot(call.villageId, call.user.username, cameraId);
-      } catch (err) {
-        village.audit(call, 'relay.snapshot', target, { outcome: err instanceof CunboxError ? err.code : 'INTERNAL' });
-        throw err;
-      }
-      village.audit(call, 'relay.snapshot', target, { outcome: 'served', cached: picture.cached, sha256: picture.sha256 });
+      const picture = await relayed(ctx, call, village, 'relay.snapshot', {}, () => relay.snapshot(call.villageId, call.user.username, call.params.cameraId), (p) => ({ cached: p.cached, sha256: p.sha256 }));
       const data = await readFile(picture.path);
       // The route's reply is binary (described for OpenAPI by its content type): send it untyped.
       const raw = reply as unknown as FastifyReply;
@@ -73,26 +95,16 @@ export function cameraRoutes(router: PhoneRouter, ctx: PhoneContext, relay: Clou
     method: 'GET',
     url: '/cameras/:cameraId/clip',
     access: 'video.view',
-    params: { cameraId: { type: 'integer', minimum: 1 } },
+    params: CAMERA_PARAMS,
     query: { type: 'object', additionalProperties: false, required: ['from', 'to'], properties: { from: EPOCH_MS, to: EPOCH_MS } },
     summary: `A clip of a camera's recordings, from and to in epoch ms (at most ${MAX_RELAY_CLIP_MS / 1000} s), cut by the village's edge as MP4; 504 when the edge does not answer in time`,
     reply: MP4_REPLY,
     handler: async (call, village, reply) => {
-      const { cameraId } = call.params;
       const range = { fromMs: call.query.from, toMs: call.query.to };
       if (!(range.toMs > range.fromMs)) throw ctx.fail('INVALID_RANGE', 'to must be after from');
       if (range.toMs - range.fromMs > MAX_RELAY_CLIP_MS) throw ctx.fail('INVALID_RANGE', `at most ${MAX_RELAY_CLIP_MS / 1000} s per clip`);
       if (range.fromMs > ctx.now()) throw ctx.fail('INVALID_RANGE', 'that range is in the future');
-      const target = `camera:${cameraId}`;
-      requireCamera(ctx, call, village, 'relay.clip', cameraId, range);
-      let clip: Awaited<ReturnType<CloudRelay['clip']>>;
-      try {
-        clip = await relay.clip(call.villageId, call.user.username, cameraId, range);
-      } catch (err) {
-        village.audit(call, 'relay.clip', target, { ...range, outcome: err instanceof CunboxError ? err.code : 'INTERNAL' });
-        throw err;
-      }
-      village.audit(call, 'relay.clip', target, { ...range, outcome: 'served', cached: clip.cached, sha256: clip.sha256 });
+      const clip = await relayed(ctx, call, village, 'relay.clip', range, () => relay.clip(call.villageId, call.user.username, call.params.cameraId, range), (c) => ({ cached: c.cached, sha256: c.sha256 }));
       const raw = reply as unknown as FastifyReply;
       return raw.header('content-type', 'video/mp4').header('content-length', clip.bytes).header('cache-control', 'private, no-store').header('x-relay-cached', clip.cached ? '1' : '0').send(createReadStream(clip.path));
     },
@@ -109,13 +121,11 @@ function liveRoute(router: PhoneRouter, ctx: PhoneContext, live: CloudLiveRelay)
     method: 'GET',
     url: '/cameras/:cameraId/live',
     access: 'video.wall',
-    params: { cameraId: { type: 'integer', minimum: 1 } },
+    params: CAMERA_PARAMS,
     summary: "A camera's live view, relayed from the village's edge (one upload from the edge however many phones watch); 504 when the edge sends nothing in time, 429 past the village's relay budget",
     reply: LIVE_REPLY,
     handler: async (call, village, reply) => {
       const { cameraId } = call.params;
-      const target = `camera:${cameraId}`;
-      requireCamera(ctx, call, village, 'relay.live', cameraId);
       const raw = reply as unknown as FastifyReply;
       const out = new PassThrough({ highWaterMark: 256 * 1024 });
       let leave: () => void = () => undefined;
@@ -130,14 +140,11 @@ function liveRoute(router: PhoneRouter, ctx: PhoneContext, live: CloudLiveRelay)
         gone = true;
         leave();
       });
-      try {
-        leave = await live.watch(call.villageId, cameraId, phone);
-      } catch (err) {
-        village.audit(call, 'relay.live', target, { outcome: err instanceof CunboxError ? err.code : 'INTERNAL' });
-        throw err;
-      }
-      if (gone) leave();
-      village.audit(call, 'relay.live', target, { outcome: 'served' });
+      leave = await relayed(ctx, call, village, 'relay.live', {}, async () => {
+        const left = await live.watch(call.villageId, cameraId, phone);
+        if (gone) left();
+        return left;
+      });
       return raw
         .header('content-type', 'video/mp4')
         .header('cache-control', 'private, no-store')
