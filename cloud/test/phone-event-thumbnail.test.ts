@@ -69,6 +69,7 @@ t.test("a motion event's thumbnail: the uploaded bytes, to those who may see its
   const res = await fetch(`http://127.0.0.1:${rig.cloud.httpPort}/api/v1/villages/${a.villageId}/events/${onCamera1}/thumbnail`, { headers: { authorization: `Bearer ${tokens.wangfang}` } });
   t.equal(res.status, 200);
   t.equal(res.headers.get('content-type'), 'image/jpeg');
+  t.equal(res.headers.get('etag'), `"${jpeg.sha256}"`);
   t.ok(Buffer.from(await res.arrayBuffer()).equals(jpeg.data), 'the bytes served are the bytes the edge uploaded');
   t.equal(rig.cloud.store.audit.count(a.villageId), auditBefore + 1, 'the read is audited');
   const entry = rig.cloud.store.audit.after(a.villageId, 0, 1000).at(-1) as SyncAuditEntry;

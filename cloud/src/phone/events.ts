@@ -54,7 +54,8 @@ function eventThumbnailRoute(router: PhoneRouter, ctx: PhoneContext, media: Clou
       const file = media.find(call.villageId, thumbnail.sha256);
       if (!file) throw ctx.fail('NOT_FOUND', `the thumbnail of event ${id} has not reached the cloud yet`);
       village.audit(call, 'event.thumbnail', `event:${id}`, { cameraId: event.cameraId, outcome: 'served', sha256: file.sha256 });
-      return sendFile(reply, file);
+      // A day, not for good: the address names an event id, which a re-paired edge could count again.
+      return sendFile(reply, file, { cacheControl: 'private, max-age=86400' });
     },
   });
 }
