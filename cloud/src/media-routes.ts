@@ -111,13 +111,18 @@ export async function registerMediaRoutes(app: FastifyInstance, deps: MediaRoute
   );
 }
 
-function sendFile(reply: FastifyReply, m: MediaOwner & { path: string }) {
+/**
+ * Sends a stored file. The media routes name files by hash or ref, whose bytes
+ * never change, so they may be cached for good; a route whose answer can change
+ * under the same URL (a certificate revoked) passes its own `cacheControl`.
+ */
+export function sendFile(reply: FastifyReply, m: MediaOwner & { path: string }, opts: { cacheControl?: string; filename?: string } = {}) {
+  if (opts.filename) void reply.header('content-disposition', `inline; filename="${opts.filename}"`);
   return reply
     .header('content-type', m.mime ?? 'application/octet-stream')
     .header('content-length', m.size)
     .header('etag', `"${m.sha256}"`)
     .header('x-content-type-options', 'nosniff')
-    // Content-addressed: the bytes behind a hash never change.
-    .header('cache-control', 'private, max-age=31536000, immutable')
+    .header('cache-control', opts.cacheControl ?? 'private, max-age=31536000, immutable')
     .send(createReadStream(m.path));
 }

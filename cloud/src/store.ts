@@ -152,6 +152,8 @@ export interface CloudStore {
 export interface EventFilter {
   cameras?: ReadonlySet<number>;
   cameraId?: number;
+  /** One event, by the id its edge gave it. */
+  id?: number;
   type?: string;
   since?: number;
   until?: number;
@@ -445,9 +447,9 @@ export class SqliteCloudStore implements CloudStore {
     const rows = this.#sql(
         `SELECT e.edge_id, e.event_id, e.camera_id, e.type, e.at_ms, e.detail FROM events e JOIN edges d ON d.edge_id = e.edge_id
          WHERE d.village_id = @village AND (@cameras IS NULL OR e.camera_id IN (SELECT value FROM json_each(@cameras))) AND (@camera IS NULL OR e.camera_id = @camera)
-           AND (@type IS NULL OR e.type = @type) AND (@since IS NULL OR e.at_ms >= @since) AND (@until IS NULL OR e.at_ms < @until)
+           AND (@id IS NULL OR e.event_id = @id) AND (@type IS NULL OR e.type = @type) AND (@since IS NULL OR e.at_ms >= @since) AND (@until IS NULL OR e.at_ms < @until)
          ORDER BY e.at_ms DESC, e.event_id DESC LIMIT @limit`,
-      ).all({ village: villageId, cameras: f.cameras ? JSON.stringify([...f.cameras]) : null, camera: f.cameraId ?? null, type: f.type ?? null, since: f.since ?? null, until: f.until ?? null, limit: f.limit }) as EventRow[];
+      ).all({ village: villageId, cameras: f.cameras ? JSON.stringify([...f.cameras]) : null, camera: f.cameraId ?? null, id: f.id ?? null, type: f.type ?? null, since: f.since ?? null, until: f.until ?? null, limit: f.limit }) as EventRow[];
     return rows.map(storedEventFromRow);
   }
 

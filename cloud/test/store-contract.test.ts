@@ -137,6 +137,8 @@ for (const backend of storeBackends(t)) {
       t.same((await store.events(v.id, { limit: 10, cameras: new Set([1]) })).map((e) => e.id), [4, 1]);
       t.same((await store.events(v.id, { limit: 10, cameraId: 2 })).map((e) => e.id), [2]);
       t.same((await store.events(v.id, { limit: 10, type: 'offline' })).map((e) => e.id), [3]);
+      t.same((await store.events(v.id, { limit: 10, id: 2 })).map((e) => e.id), [2], 'one event by its id');
+      t.same(await store.events(v.id, { limit: 10, id: 2, cameras: new Set([1]) }), [], 'not when it is of a camera outside the set');
       t.same((await store.events(v.id, { limit: 2, since: T0 + 2000, until: T0 + 4000 })).map((e) => e.id), [3, 2]);
       t.same((await store.events(v.id, { limit: 1 }))[0], { edgeId: edge.edgeId, id: 4, cameraId: 1, type: 'motion', atMs: T0 + 4000, detail: { n: 4 } });
     });

@@ -5,7 +5,8 @@
  * camera photo compressed on the phone, dispatch, start and resolve (with a
  * photo), confirm, notices, a report made offline that is sent once when the
  * link returns (also when its first answer was lost), certificates asked for
- * and approved or rejected, help requests assigned, and party points, claims,
+ * and approved or rejected (the approved one's PDF rendered by the edge and
+ * downloaded on the phone), help requests assigned, and party points, claims,
  * check-in and leave. Camera events: web-phone-cameras.test.ts.
  */
 import t, { type Test } from 'tap';
@@ -14,13 +15,19 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chinaDate, type AnnouncementState, type CertificateState, type HelpRequestState, type PartySessionState, type PointClaimState, type TicketState } from '@cunbox/shared';
+import { CERTIFICATE_PDF_KIND, chinaDate, type AnnouncementState, type CertificateState, type HelpRequestState, type PartySessionState, type PointClaimState, type TicketState } from '@cunbox/shared';
 import { aedesRig, type BrokerRig } from '@cunbox/test-support/brokers';
 import { launchChromium } from '@cunbox/test-support/chromium';
 import { tmpDir } from '@cunbox/test-support/tmp';
 import { waitFor } from '@cunbox/test-support/wait';
 import { cachedWebBuild } from '../../scripts/build-web.ts';
 import { http, pairVillage, passwordOf, startVillageEdge, type PairedVillage, type VillageEdge } from './helpers/phone.ts';
+import { fastUploader } from '@cunbox/test-support/media-rig';
+import { MediaQueue } from '../../edge/src/sync/media-queue.ts';
+import { MediaUploader } from '../../edge/src/sync/media-uploader.ts';
+import { CertificatePdfs } from '../../edge/src/sync/certificate-pdfs.ts';
+import { systemClock } from '../../edge/src/clock.ts';
+import { silentLogger } from '../../edge/src/log.ts';
 
 const ARTIFACTS = join(import.meta.dirname, '../../artifacts/phone');
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 3, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
@@ -357,7 +364,29 @@ t.test('certificates: asked for on the phone, approved or rejected by the office
   await villager.page.locator(`[data-cert="${good}"] [data-test=code]`, { hasText: code }).waitFor();
   await villager.page.locator(`[data-cert="${good}"] [data-test=collect]`, { hasText: '村委会' }).waitFor();
   await villager.page.locator(`[data-cert="${bad}"]`, { hasText: '护照不在本村办理' }).locator('[data-test=status]', { hasText: '已驳回' }).waitFor();
+  // The edge has not sent the PDF yet (its uploader is not running): the phone says it is being made.
+  await villager.page.locator(`[data-cert="${good}"] [data-test=cert-pdf-pending]`, { hasText: '正在生成' }).waitFor();
+  t.equal(await villager.page.locator(`[data-cert="${bad}"] [data-test=cert-pdf-pending], [data-cert="${bad}"] [data-test=cert-pdf]`).count(), 0, 'a rejected request has no PDF');
   await check(t, villager.page, 'certificate-approved');
+
+  // The edge as composed (edge.ts): its uploader renders approved certificates and sends them; the phone looks again by itself.
+  const dataDir = join(dir, 'edge');
+  const queue = new MediaQueue({ db: edge.db, clock: systemClock });
+  const pdfs = new CertificatePdfs({ db: edge.db, queue, certificates: edge.gov.certificates, village: { name: '东村', issuer: '东村村民委员会', verifyBaseUrl: 'https://dongcun.example.cn', address: null, phone: null }, dataDir, clock: systemClock, log: silentLogger() });
+  const uploader = new MediaUploader({ queue, clock: systemClock, log: silentLogger(), dataDir, cloudUrl: base, credentials: { edgeId: village.username, password: village.password }, collect: () => pdfs.collect(), options: fastUploader });
+  uploader.start();
+  t.teardown(() => uploader.stop());
+  const button = villager.page.locator(`[data-cert="${good}"] [data-test=cert-pdf]`, { hasText: '下载 PDF' });
+  await button.waitFor({ timeout: 60_000 });
+  await check(t, villager.page, 'certificate-pdf');
+  const downloading = villager.page.waitForEvent('download');
+  await button.click();
+  const saved = join(dir, 'downloaded.pdf');
+  await (await downloading).saveAs(saved);
+  const pdf = readFileSync(saved);
+  t.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-', 'the requester downloads a PDF');
+  const sent = edge.db.prepare('SELECT path FROM sync_media WHERE kind = ?').get(CERTIFICATE_PDF_KIND) as { path: string };
+  t.ok(pdf.equals(readFileSync(join(dataDir, sent.path))), 'the one the edge rendered for this certificate');
   for (const c of [villager, cadre]) await c.context.close();
 });
 

@@ -43,6 +43,7 @@ import { edgeRelayFor } from './sync/relay-parts.ts';
 import { MediaDownloader } from './sync/media-downloader.ts';
 import { missingTicketPhotos } from './governance/media.ts';
 import { MediaQueue, collectTicketPhotos } from './sync/media-queue.ts';
+import { CertificatePdfs } from './sync/certificate-pdfs.ts';
 import { kbpsToBytesPerSecond } from './sync/throttle.ts';
 import { DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_RELAY_KBPS, DEFAULT_UPLOAD_KBPS } from './config/load.ts';
 import { OpStore } from './governance/store.ts';
@@ -351,14 +352,20 @@ export class Edge {
         }
         this.#sync.start();
         // Photos travel beside the ops, over HTTP under a bandwidth cap: they never delay an op ack.
+        const mediaQueue = new MediaQueue({ db, clock });
+        // Approved certificates follow as PDFs (ID number masked) for the requester's phone, whoever approved them.
+        const certificatePdfs = this.#governance && new CertificatePdfs({ db, queue: mediaQueue, certificates: this.#governance.certificates, village: config.village ?? null, dataDir: config.dataDir, clock, log: log.child({ module: 'certificate-pdfs' }) });
         this.#media = new MediaUploader({
-          queue: new MediaQueue({ db, clock }),
+          queue: mediaQueue,
           clock,
           log: log.child({ module: 'media-sync' }),
           dataDir: config.dataDir,
           cloudUrl: config.cloud.url,
           credentials: { edgeId: credentials.username, password: credentials.password },
-          collect: () => collectTicketPhotos(db, clock.now()),
+          collect: async () => {
+            collectTicketPhotos(db, clock.now());
+            await certificatePdfs?.collect();
+          },
           options: { bytesPerSecond: kbpsToBytesPerSecond(config.cloud.uploadKbps ?? DEFAULT_UPLOAD_KBPS) },
         });
         this.#media.start();

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiHarness, type Client } from './helpers/api.ts';
+import { HAS_PDFTOTEXT } from './helpers/pdf-text.ts';
 import { DEFAULT_CJK_FONT } from '../src/governance/pdf.ts';
 import type { VillageIdentity } from '../src/governance/village.ts';
 import { tmpDir } from '@cunbox/test-support/tmp';
@@ -140,14 +141,6 @@ t.test('PDF with the CJK font', { skip: existsSync(CJK_FONT) ? false : `no CJK f
   t.match((await h.as.admin.get('/api/audit?action=certificate.printed')).body.entries, [{ actor: 'cadre' }, { actor: 'villager' }]);
 });
 
-const HAS_PDFTOTEXT = (() => {
-  try {
-    execFileSync('pdftotext', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 t.test('PDF: the village as issuer, a place for the seal, the configured verification address', { skip: !existsSync(CJK_FONT) ? `no CJK font at ${CJK_FONT}` : !HAS_PDFTOTEXT ? 'no pdftotext (scripts/setup installs poppler-utils)' : false }, async (t) => {
   const { h, id } = await approved(t, CJK_FONT);

@@ -62,3 +62,31 @@ t.test('a ticket photo made at the edge reaches the cloud beside the ops', async
   t.match(text.out, /media: 0 waiting \(0 B\), 1 uploaded, 0 given up/);
   t.notMatch(text.out + status.out, cred.password, 'the password is never printed');
 });
+
+t.test('an approved certificate reaches the cloud as a PDF by itself (the composed uploader renders it)', async (t) => {
+  const dir = tmpDir(t, 'cunbox-media-edge-cert-');
+  const tc = await startTestCloud(t, dir);
+  const { villageId, code } = await tc.villageWithCode('东村');
+  const edgeDir = join(dir, 'edge');
+  t.equal((await cli(['--data-dir', edgeDir, 'cloud', 'pair', '--url', tc.url, '--code', code])).code, 0);
+  const credFile = join(edgeDir, 'cloud-credentials.json');
+  const cred = JSON.parse(readFileSync(credFile, 'utf8')) as { edgeId: string };
+  const yaml = `data_dir: ${edgeDir}\nhttp:\n  host: 127.0.0.1\n  port: 0\ncloud:\n  url: ${tc.url}\n  edge_id: ${cred.edgeId}\n  credentials_file: ${credFile}\nvillage:\n  name: 东村\n  verify_base_url: https://dongcun.example.cn\n`;
+  const edge = new Edge({ config: parseConfig(yaml), log: silentLogger() });
+  await edge.start();
+  t.teardown(() => edge.stop());
+
+  await new UserStore({ db: edge.db, clock: systemClock }).create({ username: 'admin', password: 'A long password 1', role: 'admin' });
+  const base = `http://127.0.0.1:${edge.http!.address.port}`;
+  const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'A long password 1' }) });
+  const headers = { cookie: login.headers.get('set-cookie')!.split(';')[0]!, 'content-type': 'application/json' };
+  const asked = await fetch(`${base}/api/certificates`, { method: 'POST', headers, body: JSON.stringify({ type: 'residence', purpose: '办理社保', applicantName: '张三' }) });
+  t.equal(asked.status, 201);
+  const id = ((await asked.json()) as { certificate: { id: string } }).certificate.id;
+  t.equal((await fetch(`${base}/api/certificates/${id}/approve`, { method: 'POST', headers, body: '{}' })).status, 200);
+
+  await waitFor('the PDF at the cloud', () => tc.cloud.media.find(villageId, `certificate-${id}`) || undefined, 60_000, 200);
+  const atCloud = tc.cloud.media.find(villageId, `certificate-${id}`)!;
+  t.match(atCloud, { kind: 'certificate-pdf', mime: 'application/pdf' });
+  t.equal(readFileSync(atCloud.path).subarray(0, 5).toString('latin1'), '%PDF-');
+});

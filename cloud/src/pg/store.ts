@@ -288,8 +288,9 @@ export class PgCloudStore implements AsyncCloudStore {
       `SELECT e.edge_id, e.event_id, e.camera_id, e.type, e.at_ms, e.detail FROM events e JOIN edges d ON d.edge_id = e.edge_id
        WHERE d.village_id = $1 AND ($2::bigint[] IS NULL OR e.camera_id = ANY($2)) AND ($3::bigint IS NULL OR e.camera_id = $3)
          AND ($4::text IS NULL OR e.type = $4) AND ($5::bigint IS NULL OR e.at_ms >= $5) AND ($6::bigint IS NULL OR e.at_ms < $6)
+         AND ($8::bigint IS NULL OR e.event_id = $8)
        ORDER BY e.at_ms DESC, e.event_id DESC LIMIT $7`,
-      [villageId, f.cameras ? [...f.cameras] : null, f.cameraId ?? null, f.type ?? null, f.since ?? null, f.until ?? null, f.limit],
+      [villageId, f.cameras ? [...f.cameras] : null, f.cameraId ?? null, f.type ?? null, f.since ?? null, f.until ?? null, f.limit, f.id ?? null],
     );
     return rows.map(storedEventFromRow);
   }

@@ -3,23 +3,32 @@
  * certificate commands and view. The ID number is always masked here (the edge shows it in full only
  * to reviewers, audited; the phone API not at all).
  */
-import { CERTIFICATE_STATUSES, canSeeCertificate, certificateCommands, certificateTypes, certificateView, objectSchema, visibleCertificate, type CertificateRequest, ID_NUMBER_PATTERN, type CertificateState, type ResidentState, type Actor, type CommandResult, type GovernanceLookups } from '@cunbox/shared';
+import { CERTIFICATE_PDF_KIND, certificatePdfRef, CERTIFICATE_STATUSES, canSeeCertificate, certificateCommands, certificateTypes, certificateView, objectSchema, visibleCertificate, type CertificateRequest, ID_NUMBER_PATTERN, type CertificateState, type ResidentState, type Actor, type CommandResult, type GovernanceLookups } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
 import type { PhoneRouter } from './router.ts';
 import { CODE, ID, NOTE_BODY, REASON_BODY, line, obj, text, type PhoneContext, type Village } from './context.ts';
 import { replies } from '../openapi.ts';
+import type { CloudMedia } from '../media.ts';
+import { sendFile } from '../media-routes.ts';
 
 /**
  * Without the template (server-side rendering detail) and with the ID number masked.
  * A request made here carries none (the cloud holds ID numbers only masked): the
  * profile's masked one is shown, and the edge prints the full one from its profile.
  */
-const phoneView = (c: CertificateState, viewer: VillageUser, v: Village) => {
+const viewOf = (c: CertificateState, viewer: VillageUser, v: Village, media: CloudMedia | undefined) => {
   const { template: _template, ...rest } = certificateView(c, c.residentId ? v.get<ResidentState>('resident', c.residentId) : undefined, viewer, { maskIdAlways: true });
-  return rest;
+  return { ...rest, pdf: c.status === 'approved' ? (media && certificatePdf(media, v.id, c.id) ? 'ready' : 'pending') : null };
 };
 
-export function certificateRoutes(router: PhoneRouter, _ctx: PhoneContext): void {
+/** The PDF the village's edge rendered for phones when the certificate was approved (edge/src/sync/certificate-pdfs.ts), once it reached the cloud. */
+const certificatePdf = (media: CloudMedia, villageId: number, id: string) => {
+  const m = media.find(villageId, certificatePdfRef(id));
+  return m?.kind === CERTIFICATE_PDF_KIND ? m : undefined;
+};
+
+export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void {
+  const phoneView = (c: CertificateState, viewer: VillageUser, v: Village) => viewOf(c, viewer, v, ctx.media);
   router.route({
     method: 'GET',
     url: '/certificate-types',
@@ -88,4 +97,30 @@ export function certificateRoutes(router: PhoneRouter, _ctx: PhoneContext): void
     });
   decide<{ note?: string }>('approve', NOTE_BODY, certificateCommands.approve);
   decide<{ reason: string }>('reject', REASON_BODY, certificateCommands.reject);
+  if (ctx.media) certificatePdfRoute(router, ctx, ctx.media);
+}
+
+/**
+ * The approved certificate's PDF, to whoever may see the certificate (the
+ * requester, reviewers), while it stays approved: a revoked one is not served
+ * again. Each download is audited.
+ */
+function certificatePdfRoute(router: PhoneRouter, ctx: PhoneContext, media: CloudMedia): void {
+  router.route<unknown, unknown, { id: string }>({
+    method: 'GET',
+    url: '/certificates/:id/pdf',
+    access: 'certificates.request',
+    params: { id: ID },
+    summary: 'The approved certificate as PDF (ID number masked; the office prints the full one). 409 unless approved; 404 while the village\'s box has not sent it yet',
+    reply: replies.binary('The certificate', 'application/pdf'),
+    handler: async (call, v, reply) => {
+      const c = visibleCertificate(v, call.user, call.params.id);
+      if (c.status !== 'approved') throw ctx.fail('INVALID_TRANSITION', `certificate ${c.id} is ${c.status}: only an approved certificate has a PDF`);
+      const file = certificatePdf(media, v.id, c.id);
+      if (!file) throw ctx.fail('NOT_FOUND', `the PDF of certificate ${c.id} is still being made at the village office and has not reached the cloud yet`);
+      v.audit(call, 'certificate.pdf', `certificate:${c.id}`, { outcome: 'served', sha256: file.sha256 });
+      // Not cached: the same address stops answering once the certificate is revoked.
+      return sendFile(reply, file, { cacheControl: 'private, no-store', filename: `certificate-${c.id}.pdf` });
+    },
+  });
 }

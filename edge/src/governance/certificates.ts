@@ -2,6 +2,7 @@ import {
   certificateCommands as cmd,
   certificateIdNumber,
   certificateTypes,
+  certificateView,
   maskName,
   visibleCertificate,
   canSeeCertificate,
@@ -27,6 +28,9 @@ export interface Verification {
   issuedAt: number | null;
   revokedAt: number | null;
 }
+
+/** Whom the cloud's copy is rendered for: with maskIdAlways, nobody sees the full number. */
+const CLOUD_COPY = { username: 'cloud', role: 'viewer' } as const;
 
 /** 证明开具: request → review → approve (with a verification code) / reject; printable PDF. */
 export class CertificateService {
@@ -95,6 +99,17 @@ export class CertificateService {
     const c = this.get(viewer, id);
     const profile = c.residentId ? this.#ctx.store.get<ResidentState>('resident', c.residentId) : undefined;
     return renderCertificatePdf({ ...c, idNumber: certificateIdNumber(c, profile) }, { fontPath: this.#fontPath, village });
+  }
+
+  /**
+   * The copy phones download through the cloud: the ID number masked, as the
+   * cloud holds it (it never receives a full one); the office prints the full
+   * one with pdf(). Only for an approved certificate, as pdf().
+   */
+  async cloudPdf(id: string, village: VillageIdentity | null): Promise<Buffer> {
+    const c = this.#require(id);
+    const profile = c.residentId ? this.#ctx.store.get<ResidentState>('resident', c.residentId) : undefined;
+    return renderCertificatePdf(certificateView(c, profile, CLOUD_COPY, { maskIdAlways: true }), { fontPath: this.#fontPath, village });
   }
 
   /** Public check of a code printed on a certificate (as printed, with dashes, any case); undefined: no such certificate. */

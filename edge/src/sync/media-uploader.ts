@@ -50,8 +50,8 @@ export interface MediaUploaderDeps {
   /** The cloud's HTTP base URL (config `cloud.url`). */
   cloudUrl: string;
   credentials: { edgeId: string; password: string };
-  /** Turns new work elsewhere (ticket photos in the op log) into queue rows; called before each pick. */
-  collect?: () => void;
+  /** Turns new work elsewhere (ticket photos in the op log, approved certificates) into queue rows; called (and awaited) before each pick. */
+  collect?: () => unknown;
   options?: Partial<MediaUploaderOptions>;
   random?: () => number;
 }
@@ -162,7 +162,7 @@ export class MediaUploader {
     if (this.#stopped) return;
     const { queue, clock, log } = this.#deps;
     try {
-      this.#deps.collect?.();
+      await this.#deps.collect?.();
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'collecting media to upload failed');
     }

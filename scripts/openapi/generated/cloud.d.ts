@@ -735,6 +735,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/villages/{villageId}/certificates/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The approved certificate as PDF (ID number masked; the office prints the full one). 409 unless approved; 404 while the village's box has not sent it yet
+         * @description Access: certificates.request
+         */
+        get: operations["phoneGetCertificatesByIdPdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/villages/{villageId}/announcements": {
         parameters: {
             query?: never;
@@ -951,6 +971,26 @@ export interface paths {
          * @description Access: video.view
          */
         get: operations["phoneGetEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/villages/{villageId}/events/{id}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An event's own thumbnail (the picture of its peak, taken by the edge); 404 for an event without one (ONVIF) or whose picture has not reached the cloud yet
+         * @description Access: video.view
+         */
+        get: operations["phoneGetEventsByIdThumbnail"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1323,6 +1363,11 @@ export interface components {
             purpose: string;
             /** @enum {string} */
             status: "requested" | "under_review" | "approved" | "rejected" | "revoked";
+            /**
+             * @description phone API only: an approved certificate's PDF has reached the cloud (ready: GET …/pdf) or is still on its way (pending); null unless approved
+             * @enum {unknown}
+             */
+            pdf?: "ready" | "pending" | null;
         } & {
             [key: string]: unknown;
         };
@@ -3572,6 +3617,47 @@ export interface operations {
             };
         };
     };
+    phoneGetCertificatesByIdPdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The certificate */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     phoneGetAnnouncements: {
         parameters: {
             query?: {
@@ -4092,6 +4178,47 @@ export interface operations {
                     "application/json": {
                         events: components["schemas"]["Event"][];
                     };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    phoneGetEventsByIdThumbnail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The picture of the event */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
                 };
             };
             /** @description Every error: a stable code from the error table, a message, sometimes details */

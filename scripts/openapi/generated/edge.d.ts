@@ -3322,6 +3322,11 @@ export interface components {
             purpose: string;
             /** @enum {string} */
             status: "requested" | "under_review" | "approved" | "rejected" | "revoked";
+            /**
+             * @description phone API only: an approved certificate's PDF has reached the cloud (ready: GET …/pdf) or is still on its way (pending); null unless approved
+             * @enum {unknown}
+             */
+            pdf?: "ready" | "pending" | null;
         } & {
             [key: string]: unknown;
         };

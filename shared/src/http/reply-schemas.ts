@@ -147,7 +147,8 @@ const CertificateSchema = record('Certificate', 'A certificate request', {
   idNumber: { type: ['string', 'null'], description: 'masked unless the viewer reviews certificates (always masked on the phone)' },
   purpose: str,
   status: oneOf(CERTIFICATE_STATUSES),
-});
+  pdf: { enum: ['ready', 'pending', null], description: "phone API only: an approved certificate's PDF has reached the cloud (ready: GET …/pdf) or is still on its way (pending); null unless approved" },
+}, ['pdf']);
 const HelpRequestSchema = record('HelpRequest', 'A help request with its resident\'s name', {
   type: str,
   typeName: strOrNull,

@@ -51,6 +51,9 @@ export const TAMPER_EVENT_TYPE = 'tamper';
 export const EPISODE_TYPES = { [MOTION_START_EVENT_TYPE]: MOTION_EVENT_TYPE, [TAMPER_START_EVENT_TYPE]: TAMPER_EVENT_TYPE } as const;
 /** The media kind of an event's thumbnail; its ref is `event-<id>`. */
 export const EVENT_THUMBNAIL_KIND = 'event-thumbnail';
+/** The media kind of an approved certificate's PDF as phones download it (ID number masked); its ref is certificatePdfRef(id). */
+export const CERTIFICATE_PDF_KIND = 'certificate-pdf';
+export const certificatePdfRef = (certificateId: string): string => `certificate-${certificateId}`;
 
 /** Who saw it: the edge's video detector, or the camera itself (ONVIF events). */
 type EventSource = 'video' | 'onvif';

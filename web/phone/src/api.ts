@@ -36,6 +36,8 @@ export interface Certificate {
   verificationCode: string | null;
   issuedAt: number | null;
   createdBy: string;
+  /** Approved: its PDF reached the cloud (ready) or not yet (pending); otherwise null. */
+  pdf?: 'ready' | 'pending' | null;
 }
 export interface Category {
   id: string;
