@@ -14,10 +14,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudRig, type BrokerMode, type StoreKind } from './cloud-rig.ts';
-import { checkSqliteStore } from './check.ts';
+import { checkPgStore, checkSqliteStore } from './check.ts';
 import type { EdgeCommand, EdgeStatus, LedgerEntry, WindowReport } from './edge-process.ts';
 import type { LoadPattern } from './load.ts';
-import { percentile, rssMb } from '../bench/proc-stats.ts';
+import { percentile, rssMb, sample } from '../bench/proc-stats.ts';
 
 export interface FleetOptions {
   edges: number;
@@ -59,6 +59,8 @@ export interface FleetResult {
   /** Ops each worker ingested up to the end of the steady phase (applied, and duplicates it skipped). */
   ops_ingested_per_worker: Array<{ applied: number; duplicate: number }>;
   edge_process_rss_mb: number[];
+  /** CPU used over the steady phase, in cores (1 = one core busy all the time): where the time went. */
+  steady_cpu_cores: { cloud: number[]; edges: number[]; broker: number | null };
   steady_s: number;
   pattern: LoadPattern;
   phases_s: Record<string, number>;
@@ -155,6 +157,9 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
     });
 
     // Steady: the village pattern, bursts, edges going offline and back.
+    const pids = { cloud: Array.from({ length: rig.workerCount }, (_, i) => rig.pid(i)), edges: procs.map((p) => p.child.pid), broker: rig.brokerPid() };
+    const cpu = (pid: number | undefined) => (pid ? (sample(pid)?.cpuSeconds ?? 0) : 0);
+    const cpuFrom = { cloud: pids.cloud.map(cpu), edges: pids.edges.map(cpu), broker: cpu(pids.broker) };
     const steadyFrom = Date.now();
     const madeBefore = (await status()).made;
     await timed('steady', async () => {
@@ -162,6 +167,8 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
       await sleep(opts.steadyS * 1000);
     });
     const steadyTo = Date.now();
+    const cores = (pid: number | undefined, from: number) => Number(((cpu(pid) - from) / ((steadyTo - steadyFrom) / 1000)).toFixed(2));
+    const steadyCpu = { cloud: pids.cloud.map((p, i) => cores(p, cpuFrom.cloud[i]!)), edges: pids.edges.map((p, i) => cores(p, cpuFrom.edges[i]!)), broker: pids.broker ? cores(pids.broker, cpuFrom.broker) : null };
     const perWorker = await Promise.all(Array.from({ length: rig.workerCount }, (_, i) => rig.opsIngested(i)));
     const offered = ((await status()).made - madeBefore) / ((steadyTo - steadyFrom) / 1000);
 
@@ -193,9 +200,9 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
     const ledger = (await all<LedgerEntry[]>({ cmd: 'ledger' })).flat();
     await timed('stop', async () => {
       await all({ cmd: 'stop' });
-      await rig.stop();
+      await rig.stopCloud();
     });
-    const check = checkSqliteStore(rig.cloudDb, ledger);
+    const check = opts.store === 'sqlite' ? checkSqliteStore(rig.cloudDb, ledger) : await checkPgStore(rig.postgresUrl, ledger);
     const waits = steady.waits;
     return {
       edges: opts.edges,
@@ -217,6 +224,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
       ops_ingested_per_worker: perWorker,
       cloud_rss_mb: Array.from({ length: rig.workerCount }, (_, i) => Math.round(rss.get(`cloud${i}`) ?? 0)),
       edge_process_rss_mb: procs.map((_, i) => Math.round(rss.get(`edges${i}`) ?? 0)),
+      steady_cpu_cores: steadyCpu,
       steady_s: opts.steadyS,
       pattern: opts.pattern,
       phases_s: phases,
