@@ -179,10 +179,15 @@ export class CloudRig {
     await this.#ready(w);
   }
 
+  #lastLogLine(w: Worker): string {
+    const lines = readFileSync(join(this.#opts.dir, `cloud-${this.#workers.indexOf(w)}.log`), 'utf8').trim().split('\n');
+    return lines[lines.length - 1]?.slice(0, 500) ?? '';
+  }
+
   async #ready(w: Worker): Promise<void> {
     const until = Date.now() + 120_000;
     for (;;) {
-      if (!w.child || w.child.exitCode !== null) throw new Error(`cloud worker exited with ${w.child?.exitCode} (see ${this.#opts.dir}/cloud-*.log)`);
+      if (!w.child || w.child.exitCode !== null) throw new Error(`cloud worker exited with ${w.child?.exitCode}: ${this.#lastLogLine(w)}`);
       try {
         const res = await fetch(`http://127.0.0.1:${w.httpPort}/healthz`);
         await res.body?.cancel();
