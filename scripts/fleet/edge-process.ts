@@ -179,3 +179,6 @@ process.on('message', (raw) => {
     (err: unknown) => process.send!({ id, error: (err as Error).stack ?? String(err) }),
   );
 });
+
+// The runner is gone (killed, crashed): nothing drives these edges any more.
+process.on('disconnect', () => process.exit(0));
