@@ -132,7 +132,7 @@ export class SqliteAccountStore implements AccountStore {
       this.#statements.sql('INSERT INTO village_users_versions (village_id, version, at, edge_id, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (village_id) DO UPDATE SET version = excluded.version, at = excluded.at, edge_id = excluded.edge_id, received_at = excluded.received_at')
         .run(villageId, msg.version, msg.at, edgeId, this.#now());
       return { applied: true, sessionsEnded };
-    })();
+    }).immediate();
   }
 
   usersVersion(villageId: number): { version: string; at: number; edgeId: string; users: number } | undefined {

@@ -40,7 +40,7 @@ export class SqliteAuditStore implements AuditStore {
         .sql('INSERT INTO audit (village_id, seq, at, actor, role, action, target, detail, ip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
         .run(villageId, seq, e.at, e.actor, e.role, e.action, e.target, e.detail === null ? null : JSON.stringify(e.detail), e.ip);
       return seq;
-    })();
+    }).immediate();
   }
 
   after(villageId: number, afterSeq: number, limit: number): SyncAuditEntry[] {

@@ -185,7 +185,8 @@ export class Cloud {
           this.#mosquittoFiles.start();
         }
       }
-      this.#sync = new CloudSync({ store: shared, log: this.#log.child({ module: 'sync' }), url, username, password, clock: this.#clock, options: this.#syncOptions });
+      const sharedGroup = cfg.mqtt.mode === 'external' ? (cfg.mqtt.sharedGroup ?? null) : null;
+      this.#sync = new CloudSync({ store: shared, log: this.#log.child({ module: 'sync' }), url, username, password, clock: this.#clock, options: this.#syncOptions, sharedGroup });
       this.#sync.start();
       const sync = this.#sync;
       const metrics = new CloudMetrics();

@@ -15,7 +15,7 @@ export interface CloudConfig {
   operatorToken: string;
   mqtt:
     | { mode: 'embedded'; host: string; port: number; publicUrl: string | null }
-    | { mode: 'external'; url: string; username: string; password: string; publicUrl: string | null; mosquitto?: MosquittoFilesConfig | null };
+    | { mode: 'external'; url: string; username: string; password: string; publicUrl: string | null; mosquitto?: MosquittoFilesConfig | null; sharedGroup?: string | null };
 }
 
 const schema = {
@@ -47,6 +47,8 @@ const schema = {
         username: { type: 'string', minLength: 1 },
         password_file: { type: 'string', minLength: 1 },
         public_url: { type: 'string', pattern: '^mqtts?://' },
+        // Several cloud processes behind one external broker: the group of their shared subscription (docs/design/cloud-workers.md).
+        shared_group: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
         // An external Mosquitto whose password and ACL files the cloud writes (mosquitto-files.ts).
         mosquitto: {
           type: 'object',
@@ -63,7 +65,7 @@ interface Raw {
   data_dir: string;
   operator_token_file: string;
   http: { host: string; port: number; trust_proxy: boolean | string };
-  mqtt: { host: string; port: number; url?: string; username?: string; password_file?: string; public_url?: string; mosquitto?: { password_file: string; acl_file: string; pid_file: string } };
+  mqtt: { host: string; port: number; url?: string; username?: string; password_file?: string; public_url?: string; shared_group?: string; mosquitto?: { password_file: string; acl_file: string; pid_file: string } };
 }
 
 const validate = new Ajv({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true }).compile<Raw>(schema);
@@ -79,9 +81,11 @@ export function parseCloudConfig(text: string, file: string): CloudConfig {
     if (!m.username || !m.password_file) throw new Error(`${file}: mqtt.url needs mqtt.username and mqtt.password_file`);
     const mq = m.mosquitto;
     const mosquitto = mq ? { passwordFile: resolve(base, mq.password_file), aclFile: resolve(base, mq.acl_file), pidFile: resolve(base, mq.pid_file) } : null;
-    mqtt = { mode: 'external', url: m.url, username: m.username, password: secret(m.password_file), publicUrl: m.public_url ?? null, mosquitto };
+    mqtt = { mode: 'external', url: m.url, username: m.username, password: secret(m.password_file), publicUrl: m.public_url ?? null, mosquitto, sharedGroup: m.shared_group ?? null };
   } else {
     if (m.mosquitto) throw new Error(`${file}: mqtt.mosquitto needs an external broker (mqtt.url)`);
+    // The embedded broker lives in one cloud process: there is nobody to share the uplink with.
+    if (m.shared_group) throw new Error(`${file}: mqtt.shared_group needs an external broker (mqtt.url)`);
     mqtt = { mode: 'embedded', host: m.host, port: m.port, publicUrl: m.public_url ?? null };
   }
   return { dataDir: resolve(base, data.data_dir), http: { host: data.http.host, port: data.http.port, trustProxy: data.http.trust_proxy }, operatorToken: secret(data.operator_token_file), mqtt };

@@ -22,7 +22,8 @@ export class VillageOpLogStorage implements OpLogStorage {
   }
 
   transaction<T>(fn: () => T): T {
-    return this.#db.transaction(fn)();
+    // IMMEDIATE: the write lock is taken before the first read (see SqliteCloudStore's note on several processes).
+    return this.#db.transaction(fn).immediate();
   }
 
   storedOp(id: string): Pick<Op, 'hlc' | 'entityId' | 'type'> | undefined {

@@ -195,6 +195,13 @@ export interface CloudStoreOptions {
   log?: OpLogLogger;
 }
 
+/**
+ * Several cloud processes may share one cloud.db (docs/design/cloud-workers.md). Every write
+ * transaction that reads first begins IMMEDIATE: it takes the write lock before its first
+ * read and waits for it (busy_timeout). A plain BEGIN would read a snapshot, and if another
+ * process committed before our first write, SQLite refuses the write at once (SQLITE_BUSY,
+ * no waiting): the message would be dead-lettered and resent after a stall.
+ */
 export class SqliteCloudStore implements CloudStore {
   readonly #db: Database.Database;
   #ownsDb: boolean;
@@ -337,10 +344,13 @@ export class SqliteCloudStore implements CloudStore {
   }
 
   setPresence(edgeId: string, presence: Pick<PresenceMessage, 'online' | 'at'>): boolean {
-    const held = this.#sql('SELECT online, presence_at AS at FROM edges WHERE edge_id = ?').get(edgeId) as { online: number; at: number } | undefined;
-    if (!held || presenceIsStale({ online: held.online === 1, at: held.at }, presence)) return false;
-    this.#sql('UPDATE edges SET online = ?, presence_at = ? WHERE edge_id = ?').run(presence.online ? 1 : 0, presence.at, edgeId);
-    return true;
+    // One transaction: with several cloud workers on this file, another may write the edge's presence between the read and the write.
+    return this.#db.transaction(() => {
+      const held = this.#sql('SELECT online, presence_at AS at FROM edges WHERE edge_id = ?').get(edgeId) as { online: number; at: number } | undefined;
+      if (!held || presenceIsStale({ online: held.online === 1, at: held.at }, presence)) return false;
+      this.#sql('UPDATE edges SET online = ?, presence_at = ? WHERE edge_id = ?').run(presence.online ? 1 : 0, presence.at, edgeId);
+      return true;
+    }).immediate();
   }
 
   marks(edgeId: string): PeerMarks {
@@ -358,7 +368,7 @@ export class SqliteCloudStore implements CloudStore {
       while (edge.node && has.get(edge.villageId, opId(edge.node, committed + 1))) committed++;
       this.#sql('UPDATE edges SET ops_committed = ? WHERE edge_id = ?').run(committed, edge.edgeId);
       return { applied: r.applied.length, duplicates: r.duplicates, skewed: r.skewed, committed };
-    })();
+    }).immediate();
   }
 
   ingestEdgeEvents(edgeId: string, after: number, events: readonly SyncEvent[]): number {
@@ -373,7 +383,7 @@ export class SqliteCloudStore implements CloudStore {
       }
       this.#sql('UPDATE edges SET events_committed = ? WHERE edge_id = ?').run(committed, edgeId);
       return committed;
-    })();
+    }).immediate();
   }
 
   setDownAcked(edgeId: string, seq: number, exact = false): void {

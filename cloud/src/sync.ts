@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ReconnectingMqttPeer } from '@cunbox/shared/mqtt-peer';
-import { CLOUD_SUBSCRIPTIONS, MAX_BATCH_BYTES, SendWindow, deadLetterCopy, fitBatch, decode, encode, topic, type Channel, type Clock, type TopicMap, type RelayReplyMessage, type RelayRequestMessage, type Decoded } from '@cunbox/shared';
+import { MAX_BATCH_BYTES, cloudSubscriptions, SendWindow, deadLetterCopy, fitBatch, decode, encode, topic, type Channel, type Clock, type TopicMap, type RelayReplyMessage, type RelayRequestMessage, type Decoded } from '@cunbox/shared';
 import type { Logger } from 'pino';
 import { DEAD_LETTERS_PER_EDGE, type DeadLetterInput, type EdgeRecord } from './store.ts';
 import type { AsyncCloudStore } from './store-async.ts';
@@ -54,13 +54,18 @@ export class CloudSync {
   /** Counts for tests and the status API. */
   readonly stats = { received: 0, deadLettered: 0, acksSent: 0, opsApplied: 0, opsDuplicate: 0, eventsIngested: 0 };
 
-  /** `random`: the reconnect jitter's source (Math.random unless a test fixes it). */
-  constructor(deps: { store: AsyncCloudStore; log: Logger; url: string; username: string; password: string; clock: Clock; random?: () => number; options?: Partial<CloudSyncOptions> }) {
+  /**
+   * `random`: the reconnect jitter's source (Math.random unless a test fixes it).
+   * `sharedGroup`: this process is one of several cloud workers sharing the edges' uplink
+   * through an MQTT 5 shared subscription of that group (docs/design/cloud-workers.md).
+   */
+  constructor(deps: { store: AsyncCloudStore; log: Logger; url: string; username: string; password: string; clock: Clock; random?: () => number; options?: Partial<CloudSyncOptions>; sharedGroup?: string | null }) {
     this.#store = deps.store;
     this.#log = deps.log;
     this.#opts = { ...defaultCloudSyncOptions, ...deps.options };
     this.#clock = deps.clock;
     const random = deps.random ?? Math.random;
+    const sharedGroup = deps.sharedGroup ?? null;
     this.#peer = new ReconnectingMqttPeer({
       url: deps.url,
       connectOptions: () => ({
@@ -70,9 +75,10 @@ export class CloudSync {
         clientId: `cunbox-cloud-${process.pid}-${randomBytes(6).toString('hex')}`,
         clean: true,
         connectTimeout: 5000,
-        protocolVersion: 4,
+        // Shared subscriptions are MQTT 5's.
+        protocolVersion: sharedGroup ? 5 : 4,
       }),
-      subscriptions: CLOUD_SUBSCRIPTIONS,
+      subscriptions: cloudSubscriptions(sharedGroup),
       clock: deps.clock,
       random,
       backoff: this.#opts.backoff,

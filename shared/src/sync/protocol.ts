@@ -502,6 +502,21 @@ export function topic(edgeId: string, channel: Channel): string {
 
 /** What the cloud subscribes to: every edge's uplink and presence. */
 export const CLOUD_SUBSCRIPTIONS = ['cunbox/+/+/up/#', 'cunbox/+/+/presence'];
+
+/**
+ * The cloud's subscriptions when several cloud workers share one broker (`sharedGroup`: an
+ * MQTT 5 shared-subscription group, `$share/<group>/…`): each uplink message goes to one
+ * worker of the group. What every worker must see is subscribed plainly: presence (retained,
+ * so each worker learns on its subscribe which edges are online and opens their downlink)
+ * and relay answers (only the worker that asked waits for one; the others drop it).
+ * Why per-edge correctness survives the split: docs/design/cloud-workers.md.
+ */
+export function cloudSubscriptions(sharedGroup: string | null): string[] {
+  if (sharedGroup === null) return CLOUD_SUBSCRIPTIONS;
+  const everyWorker: Channel[] = ['up/relay'];
+  const split = UPLINK_CHANNELS.filter((c) => !everyWorker.includes(c)).map((c) => `$share/${sharedGroup}/cunbox/+/+/${c}`);
+  return [...split, ...everyWorker.map((c) => `cunbox/+/+/${c}`), 'cunbox/+/+/presence'];
+}
 /** What an edge subscribes to: its own downlink. */
 export const edgeSubscriptions = (edgeId: string): string[] => [`${TOPIC_ROOT}/${edgeId}/down/#`];
 

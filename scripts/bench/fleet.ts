@@ -1,0 +1,74 @@
+/**
+ * Fleet benchmark: N simulated edges (the edge's real OpStore and SyncClient, in a few child
+ * processes) against real cloud processes, all on loopback (scripts/fleet/run.ts).
+ *
+ *   npx tsx scripts/bench/fleet.ts --edges 1000 --workers 2 --json FILE
+ *   npx tsx scripts/bench/fleet.ts --edges 50 --broker embedded --json FILE
+ *
+ * --broker mosquitto (default when --workers > 1): a Mosquitto started here and `--workers`
+ * `cunbox-cloud serve` processes sharing the uplink (mqtt.shared_group) and one cloud.db.
+ * --broker embedded: the default set-up, one process with its embedded broker.
+ * --store sqlite (today) | postgres (once `cunbox-cloud serve` runs on PostgreSQL).
+ *
+ * ops_per_s: ops acked (after the cloud's commit) per second over the steady phase, at the
+ * offered village pattern; ack_p50/p99_ms: commit on the edge → ack seen there (read every
+ * 50 ms), for ops committed while the edge stayed online; lost / duplicated: checked in the
+ * cloud's store; worker_kill_stall_s: the longest ack wait of ops committed within 2 s of a
+ * worker's SIGKILL; reconnect_storm_s: broker restart → every edge's backlog acked;
+ * cloud_rss_mb: the largest RSS seen per worker.
+ */
+import { parseArgs } from 'node:util';
+import { printAndSave } from './report.ts';
+import { runFleet } from '../fleet/run.ts';
+import type { BrokerMode, StoreKind } from '../fleet/cloud-rig.ts';
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'string' },
+    edges: { type: 'string', default: '50' },
+    workers: { type: 'string', default: '1' },
+    'edge-procs': { type: 'string', default: '2' },
+    broker: { type: 'string' },
+    store: { type: 'string', default: 'sqlite' },
+    'ops-per-edge-s': { type: 'string', default: '0.5' },
+    'day-s': { type: 'string', default: '60' },
+    'burst-ops': { type: 'string', default: '50' },
+    'steady-s': { type: 'string', default: '30' },
+    'kill-window-s': { type: 'string', default: '15' },
+    'outage-s': { type: 'string', default: '5' },
+    'backlog-ops': { type: 'string', default: '20' },
+    seed: { type: 'string', default: '1' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const workers = Number(values.workers);
+const broker = (values.broker ?? (workers > 1 ? 'mosquitto' : 'embedded')) as BrokerMode;
+const store = values.store as StoreKind;
+if (!['embedded', 'mosquitto'].includes(broker)) throw new Error(`--broker embedded|mosquitto, not ${broker}`);
+if (!['sqlite', 'postgres'].includes(store)) throw new Error(`--store sqlite|postgres, not ${store}`);
+
+const result = await runFleet({
+  edges: Number(values.edges),
+  workers,
+  edgeProcesses: Number(values['edge-procs']),
+  broker,
+  store,
+  pattern: {
+    opsPerEdgeS: Number(values['ops-per-edge-s']),
+    dayS: Number(values['day-s']),
+    burstOps: Number(values['burst-ops']),
+    // About one burst per edge per simulated day, and one outage per edge every two days.
+    burstsPerEdgeS: 1 / Number(values['day-s']),
+    offlinePerEdgeS: 0.5 / Number(values['day-s']),
+    offlineS: [2, 8],
+  },
+  steadyS: Number(values['steady-s']),
+  killWindowS: Number(values['kill-window-s']),
+  outageS: Number(values['outage-s']),
+  backlogOps: Number(values['backlog-ops']),
+  seed: Number(values.seed),
+  keep: values.keep,
+  progress: (line) => process.stderr.write(`[fleet] ${line}\n`),
+});
+printAndSave({ ...result, topology: `${result.edges} simulated edges (edge OpStore + SyncClient on in-memory SQLite) in ${result.edge_processes} processes; ${result.broker === 'embedded' ? 'one cunbox-cloud serve with its embedded Aedes' : `Mosquitto + ${result.workers} cunbox-cloud serve sharing the uplink ($share) and one cloud.db`}; loopback; 2 shared cores` }, values.json);
+process.exit(0);
