@@ -128,11 +128,11 @@ t.test('the cloud provisions paired edges into an external Mosquitto', async (t)
   await t.test('a revoked edge is refused; the others are not', async (t) => {
     const c = await pair('南村');
     await waitFor('C let in', () => loginWorks(url, c.username, c.password));
-    t.ok(cloud.revokeEdge(c.edgeId), 'revoked');
+    t.ok(await cloud.revokeEdge(c.edgeId), 'revoked');
     t.notMatch(readFileSync(files.passwordFile, 'utf8'), c.edgeId, 'gone from the password file');
     await waitFor('C refused once Mosquitto re-read its files', async () => !(await loginWorks(url, c.username, c.password)));
     t.ok(await loginWorks(url, a.edgeId, a.password), 'A still logs in');
-    t.notOk(cloud.revokeEdge(c.edgeId), 'revoking again changes nothing');
+    t.notOk(await cloud.revokeEdge(c.edgeId), 'revoking again changes nothing');
   });
 
   await t.test('a restarted cloud writes the same edges again', async (t) => {

@@ -350,7 +350,7 @@ t.test('media: a signed-in user of the village reads its photos; other villages 
   const path = join(dir, 'cloud', 'media', 'objects', sha256.slice(0, 2), sha256);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, bytes);
-  rig.cloud.media.index.stored({ sha256, size: bytes.length, mime: 'image/jpeg' }, { villageId: a.villageId, kind: 'ticket-photo', ref: 'photo-1', edgeId: a.edgeId });
+  await rig.cloud.media.index.stored({ sha256, size: bytes.length, mime: 'image/jpeg' }, { villageId: a.villageId, kind: 'ticket-photo', ref: 'photo-1', edgeId: a.edgeId });
 
   const tokenA = (await login(a, 'member1')).json.token as string;
   const read = (villageId: number, token?: string) => fetch(`http://127.0.0.1:${rig.cloud.httpPort}/api/villages/${villageId}/media/${sha256}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });

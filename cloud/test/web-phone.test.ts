@@ -139,7 +139,7 @@ t.test('随手拍 → dispatch → start → resolve → confirm, with notices, 
   const ticket = mine.json.tickets.find((x: TicketState) => x.description === '桥头有垃圾堆') as TicketState;
   t.match(ticket, { category: 'garbage', place: '东村桥头', status: 'submitted', reporter: 'zhangsan' });
   t.equal(ticket.photos.length, 1, 'the photo is on the ticket');
-  const stored = await sharp(readFileSync(rig.cloud.media.find(village.villageId, ticket.photos[0]!)!.path)).metadata();
+  const stored = await sharp(readFileSync((await rig.cloud.media.find(village.villageId, ticket.photos[0]!))!.path)).metadata();
   t.ok(Math.max(stored.width!, stored.height!) <= 1280, `stored at most 1280 px (${stored.width}×${stored.height})`);
   await waitFor('the report at the edge', () => edge.gov.store.get<TicketState>('ticket', ticket.id)?.reporter === 'zhangsan');
 

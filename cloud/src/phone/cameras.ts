@@ -26,10 +26,10 @@ const LIVE_REPLY = {
 const EPOCH_MS = { type: 'integer', minimum: 0, maximum: 8_640_000_000_000_000 };
 
 /** The camera scope of the caller (the restriction synced from the edge, by the shared rule): outside it, 403 and an audit row. */
-function requireCamera(ctx: PhoneContext, call: Pick<Call, 'user' | 'ip'>, village: Village, action: string, cameraId: number, detail: Record<string, unknown> = {}): void {
+async function requireCamera(ctx: PhoneContext, call: Pick<Call, 'user' | 'ip'>, village: Village, action: string, cameraId: number, detail: Record<string, unknown> = {}): Promise<void> {
   const scope = cameraScope(call.user.role, call.user.cameras);
   if (scope !== undefined && !scope.has(cameraId)) {
-    village.audit(call, action, `camera:${cameraId}`, { ...detail, outcome: 'forbidden' });
+    await village.audit(call, action, `camera:${cameraId}`, { ...detail, outcome: 'forbidden' });
     // The same answer whether or not the camera exists: no hint about cameras one may not see.
     throw ctx.fail('FORBIDDEN', `you may not see camera ${cameraId}`);
   }
@@ -48,15 +48,15 @@ export function cameraRoutes(router: PhoneRouter, ctx: PhoneContext, relay: Clou
     handler: async (call, village, reply) => {
       const { cameraId } = call.params;
       const target = `camera:${cameraId}`;
-      requireCamera(ctx, call, village, 'relay.snapshot', cameraId);
+      await requireCamera(ctx, call, village, 'relay.snapshot', cameraId);
       let picture: Awaited<ReturnType<CloudRelay['snapshot']>>;
       try {
         picture = await relay.snapshot(call.villageId, call.user.username, cameraId);
       } catch (err) {
-        village.audit(call, 'relay.snapshot', target, { outcome: err instanceof CunboxError ? err.code : 'INTERNAL' });
+        await village.audit(call, 'relay.snapshot', target, { outcome: err instanceof CunboxError ? err.code : 'INTERNAL' });
         throw err;
       }
-      village.audit(call, 'relay.snapshot', target, { outcome: 'served', cached: picture.cached, sha256: picture.sha256 });
+      await village.audit(call, 'relay.snapshot', target, { outcome: 'served', cached: picture.cached, sha256: picture.sha256 });
       const data = await readFile(picture.path);
       // The route's reply is binary (described for OpenAPI by its content type): send it untyped.
       const raw = reply as unknown as FastifyReply;
@@ -84,15 +84,15 @@ export function cameraRoutes(router: PhoneRouter, ctx: PhoneContext, relay: Clou
       if (range.toMs - range.fromMs > MAX_RELAY_CLIP_MS) throw ctx.fail('INVALID_RANGE', `at most ${MAX_RELAY_CLIP_MS / 1000} s per clip`);
       if (range.fromMs > ctx.now()) throw ctx.fail('INVALID_RANGE', 'that range is in the future');
       const target = `camera:${cameraId}`;
-      requireCamera(ctx, call, village, 'relay.clip', cameraId, range);
+      await requireCamera(ctx, call, village, 'relay.clip', cameraId, range);
       let clip: Awaited<ReturnType<CloudRelay['clip']>>;
       try {
         clip = await relay.clip(call.villageId, call.user.username, cameraId, range);
       } catch (err) {
-        village.audit(call, 'relay.clip', target, { ...range, outcome: err instanceof CunboxError ? err.code : 'INTERNAL' });
+        await village.audit(call, 'relay.clip', target, { ...range, outcome: err instanceof CunboxError ? err.code : 'INTERNAL' });
         throw err;
       }
-      village.audit(call, 'relay.clip', target, { ...range, outcome: 'served', cached: clip.cached, sha256: clip.sha256 });
+      await village.audit(call, 'relay.clip', target, { ...range, outcome: 'served', cached: clip.cached, sha256: clip.sha256 });
       const raw = reply as unknown as FastifyReply;
       return raw.header('content-type', 'video/mp4').header('content-length', clip.bytes).header('cache-control', 'private, no-store').header('x-relay-cached', clip.cached ? '1' : '0').send(createReadStream(clip.path));
     },
@@ -115,7 +115,7 @@ function liveRoute(router: PhoneRouter, ctx: PhoneContext, live: CloudLiveRelay)
     handler: async (call, village, reply) => {
       const { cameraId } = call.params;
       const target = `camera:${cameraId}`;
-      requireCamera(ctx, call, village, 'relay.live', cameraId);
+      await requireCamera(ctx, call, village, 'relay.live', cameraId);
       const raw = reply as unknown as FastifyReply;
       const out = new PassThrough({ highWaterMark: 256 * 1024 });
       let leave: () => void = () => undefined;
@@ -133,11 +133,11 @@ function liveRoute(router: PhoneRouter, ctx: PhoneContext, live: CloudLiveRelay)
       try {
         leave = await live.watch(call.villageId, cameraId, phone);
       } catch (err) {
-        village.audit(call, 'relay.live', target, { outcome: err instanceof CunboxError ? err.code : 'INTERNAL' });
+        await village.audit(call, 'relay.live', target, { outcome: err instanceof CunboxError ? err.code : 'INTERNAL' });
         throw err;
       }
       if (gone) leave();
-      village.audit(call, 'relay.live', target, { outcome: 'served' });
+      await village.audit(call, 'relay.live', target, { outcome: 'served' });
       return raw
         .header('content-type', 'video/mp4')
         .header('cache-control', 'private, no-store')

@@ -3,7 +3,7 @@
  * certificate commands and view. The ID number is always masked here (the edge shows it in full only
  * to reviewers, audited; the phone API not at all).
  */
-import { CERTIFICATE_STATUSES, canSeeCertificate, certificateCommands, certificateTypes, certificateView, objectSchema, visibleCertificate, type CertificateRequest, ID_NUMBER_PATTERN, type CertificateState, type ResidentState, type Actor, type CommandResult, type GovernanceLookups } from '@cunbox/shared';
+import { CERTIFICATE_STATUSES, canSeeCertificate, certificateCommands, certificateTypes, certificateView, objectSchema, visibleCertificate, type CertificateRequest, ID_NUMBER_PATTERN, type CertificateState, type ResidentState, type Actor, type CommandResult, type GovernanceLookups, requireEntity } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
 import type { PhoneRouter } from './router.ts';
 import { CODE, ID, NOTE_BODY, REASON_BODY, line, obj, text, type PhoneContext, type Village } from './context.ts';
@@ -14,10 +14,13 @@ import { replies } from '../openapi.ts';
  * A request made here carries none (the cloud holds ID numbers only masked): the
  * profile's masked one is shown, and the edge prints the full one from its profile.
  */
-const phoneView = (c: CertificateState, viewer: VillageUser, v: Village) => {
-  const { template: _template, ...rest } = certificateView(c, c.residentId ? v.get<ResidentState>('resident', c.residentId) : undefined, viewer, { maskIdAlways: true });
+const phoneView = (c: CertificateState, viewer: VillageUser, look: Pick<GovernanceLookups, 'get'>) => {
+  const { template: _template, ...rest } = certificateView(c, c.residentId ? look.get<ResidentState>('resident', c.residentId) : undefined, viewer, { maskIdAlways: true });
   return rest;
 };
+
+/** The certificate a command made or changed, as the phone shows it. */
+const certificateOf = (v: Village, id: string, viewer: VillageUser) => v.read((look) => phoneView(requireEntity<CertificateState>(look, 'certificate', id, 'certificate'), viewer, look));
 
 export function certificateRoutes(router: PhoneRouter, _ctx: PhoneContext): void {
   router.route({
@@ -26,7 +29,7 @@ export function certificateRoutes(router: PhoneRouter, _ctx: PhoneContext): void
     summary: 'Certificate types (without their templates)',
     reply: objectSchema({ types: { type: 'array', items: objectSchema({ id: { type: 'string' }, name: { type: 'string' }, active: { type: 'boolean' } }) } }),
     access: 'certificates.request',
-    handler: async (_c, v) => ({ types: certificateTypes(v).map(({ id, name, active }) => ({ id, name, active })) }),
+    handler: async (_c, v) => ({ types: (await v.read(certificateTypes)).map(({ id, name, active }) => ({ id, name, active })) }),
   });
 
   router.route<unknown, { status?: string }>({
@@ -37,10 +40,12 @@ export function certificateRoutes(router: PhoneRouter, _ctx: PhoneContext): void
     reply: replies.many('certificates', 'Certificate'),
     query: obj({ status: { enum: [...CERTIFICATE_STATUSES] } }),
     handler: async ({ user, query }, v) => ({
-      certificates: v
-        .list<CertificateState>('certificate')
-        .filter((c) => (!query.status || c.status === query.status) && canSeeCertificate(user, c))
-        .map((c) => phoneView(c, user, v)),
+      certificates: await v.read((look) =>
+        look
+          .list<CertificateState>('certificate')
+          .filter((c) => (!query.status || c.status === query.status) && canSeeCertificate(user, c))
+          .map((c) => phoneView(c, user, look)),
+      ),
     }),
   });
 
@@ -52,7 +57,7 @@ export function certificateRoutes(router: PhoneRouter, _ctx: PhoneContext): void
     access: 'certificates.request',
     params: { id: ID },
     handler: async ({ user, params }, v) => {
-      return { certificate: phoneView(visibleCertificate(v, user, params.id), user, v) };
+      return { certificate: await v.read((look) => phoneView(visibleCertificate(look, user, params.id), user, look)) };
     },
   });
 
@@ -69,8 +74,8 @@ export function certificateRoutes(router: PhoneRouter, _ctx: PhoneContext): void
       ['type', 'purpose'],
     ),
     handler: async ({ user, body }, v) => {
-      const id = v.run(certificateCommands.request, user, body);
-      return { certificate: phoneView(v.require<CertificateState>('certificate', id, 'certificate'), user, v) };
+      const id = await v.run(certificateCommands.request, user, body);
+      return { certificate: await certificateOf(v, id, user) };
     },
   });
 
@@ -84,7 +89,7 @@ export function certificateRoutes(router: PhoneRouter, _ctx: PhoneContext): void
       access: 'certificates.review',
       params: { id: ID },
       body,
-      handler: async ({ user, body: b, params }, v) => ({ certificate: phoneView(v.require<CertificateState>('certificate', v.run(command, user, params.id, b), 'certificate'), user, v) }),
+      handler: async ({ user, body: b, params }, v) => ({ certificate: await certificateOf(v, await v.run(command, user, params.id, b), user) }),
     });
   decide<{ note?: string }>('approve', NOTE_BODY, certificateCommands.approve);
   decide<{ reason: string }>('reject', REASON_BODY, certificateCommands.reject);

@@ -22,7 +22,7 @@ export function eventRoutes(router: PhoneRouter, ctx: PhoneContext): void {
       const scope = cameraScope(user.role, user.cameras);
       // As the edge: a camera one may not see does not exist for them.
       if (q.cameraId !== undefined && scope && !scope.has(q.cameraId)) throw ctx.fail('NOT_FOUND', `no camera ${q.cameraId}`);
-      return { events: ctx.store.events(villageId, { cameras: scope, cameraId: q.cameraId, type: q.type, since: q.since, until: q.until, limit: q.limit ?? 100 }) };
+      return { events: await ctx.store.events(villageId, { cameras: scope, cameraId: q.cameraId, type: q.type, since: q.since, until: q.until, limit: q.limit ?? 100 }) };
     },
   });
 }
