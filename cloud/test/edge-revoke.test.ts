@@ -14,7 +14,7 @@ t.test('a revoked edge is refused by the embedded broker and the media routes; i
   t.ok(await tc.cloud.revokeEdge(paired.edgeId));
   t.notOk(await loginWorks(paired.mqttUrl, paired.edgeId, paired.password), 'refused after (a cached success does not outlive the revocation)');
   t.equal((await claim()).status, 401, 'media refused after');
-  t.ok(tc.cloud.store.edge(paired.edgeId), 'the edge row stays');
+  t.ok((await tc.cloud.data.edge(paired.edgeId)), 'the edge row stays');
   t.notOk(await tc.cloud.revokeEdge(paired.edgeId), 'once');
   t.notOk(await tc.cloud.revokeEdge('0123456789abcdef'), 'an unknown edge');
 });

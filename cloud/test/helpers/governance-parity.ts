@@ -176,7 +176,7 @@ export async function runParity(t: Test, steps: readonly ParityStep[], kinds: re
   };
   const viaEdge = await open('edge-village');
   const viaPhone = await open('phone-village');
-  await waitFor('accounts at the cloud', () => rig.cloud.store.accounts.usersVersion(viaPhone.paired.villageId)?.users === PARITY_ACCOUNTS.length);
+  await waitFor('accounts at the cloud', async () => (await rig.cloud.data.accounts.usersVersion(viaPhone.paired.villageId))?.users === PARITY_ACCOUNTS.length);
   for (const v of [viaEdge, viaPhone]) {
     for (const { username } of PARITY_ACCOUNTS) {
       const login = await v.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: passwordOf(username) } });
@@ -191,7 +191,7 @@ export async function runParity(t: Test, steps: readonly ParityStep[], kinds: re
     viaPhone.tokens[username] = r.json.token;
   }
   const jpeg = await smallJpeg();
-  const cloudNode = rig.cloud.store.village(viaPhone.paired.villageId)!.node;
+  const cloudNode = (await rig.cloud.data.village(viaPhone.paired.villageId))!.node;
   const store = rig.cloud.store;
   const villageId = viaPhone.paired.villageId;
 
