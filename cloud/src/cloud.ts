@@ -51,6 +51,7 @@ export class Cloud {
   #pool: PgPool | undefined;
   /** What the last database probe found (healthy() answers it and starts the next). */
   #databaseAnswers = true;
+  #probing = false;
   #broker: EmbeddedBroker | undefined;
   #sync: CloudSync | undefined;
   #app: FastifyInstance | undefined;
@@ -246,15 +247,21 @@ export class Cloud {
 
   /**
    * For the systemd watchdog, which asks synchronously: started, and the
-   * database answered the probe of the previous ask (this one starts the next).
+   * database answered the probe of the previous ask (this one starts the
+   * next). A probe still unanswered at the next ask is a database that hangs.
    */
   healthy(): boolean {
     const store = this.#store;
     if (!store || !this.#app) return false;
-    store.village(0).then(
-      () => (this.#databaseAnswers = true),
-      () => (this.#databaseAnswers = false),
-    );
+    if (this.#probing) return false;
+    this.#probing = true;
+    store
+      .village(0)
+      .then(
+        () => (this.#databaseAnswers = true),
+        () => (this.#databaseAnswers = false),
+      )
+      .finally(() => (this.#probing = false));
     return this.#databaseAnswers;
   }
 

@@ -5,6 +5,7 @@ import { aedesRig } from '@cunbox/test-support/brokers';
 import { TcpProxy } from '@cunbox/test-support/proxy';
 import { waitFor } from '@cunbox/test-support/wait';
 import { assertConverged } from '@cunbox/test-support/converge';
+import { testCloudData } from '@cunbox/test-support/cloud-store';
 import { tmpDir } from '@cunbox/test-support/tmp';
 import { openDatabase } from '../../edge/src/db/database.ts';
 import { OpStore } from '../../edge/src/governance/store.ts';
@@ -103,7 +104,7 @@ t.test('a slow link (64 KiB/s, 200 ms) carries a few thousand ops both ways: non
   const useful = { up: opBytes((await rig.cloud.data.opsAfter(village.id, store.node, 0, 1e6))), down: opBytes((await rig.cloud.data.opsAfter(village.id, village.node, 0, 1e6))) };
   await sync.stop();
   await rig.close();
-  const r = assertConverged(t, edgeFile, join(dir, 'cloud', 'cloud.db'), village.id);
+  const r = await assertConverged(t, edgeFile, testCloudData(join(dir, 'cloud')), village.id);
   t.same(Object.values(r.perOrigin).sort(), [perSide, perSide], 'each side made its ops, each once');
   t.comment(`slow link: ${2 * perSide} ops (${useful.up.toFixed(0)} KiB up, ${useful.down.toFixed(0)} KiB down) in ${(ms / 1000).toFixed(1)} s; offered to the link (resends included) ${(proxy.slowBytes.up / 1024).toFixed(0)} KiB up, ${(proxy.slowBytes.down / 1024).toFixed(0)} KiB down; edge: ${sync.stats.batchesSent} batches, ${sync.stats.connects} connects`);
 });

@@ -7,7 +7,7 @@
  * And while an edge's presence is offline, nothing is pumped to it.
  */
 import t from 'tap';
-import { testCloudStore } from '@cunbox/test-support/cloud-store';
+import { testCloudData, testCloudStore } from '@cunbox/test-support/cloud-store';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
@@ -134,7 +134,7 @@ t.test('after a cloud restart the downlink resumes to an idle edge; an offline e
   await waitFor('the ops made while offline arrive', async () => applied() === 4 && (await cloud.data.marks(a.edgeId)).downAcked === 4);
   await sync.stop();
   await cloud.stop();
-  assertConverged(t, edgeFile, join(dir, 'cloud', 'cloud.db'), a.village.id);
+  await assertConverged(t, edgeFile, testCloudData(join(dir, 'cloud')), a.village.id);
   // Teardown stops them again: harmless.
   cloud = new Cloud({ config, log, syncOptions: testSyncOptions });
 });

@@ -7,7 +7,9 @@
  * directory finds its data again.
  */
 import type { CloudStoreConfig } from '../../cloud/src/config.ts';
+import { join } from 'node:path';
 import { startPostgresServer, type PostgresServer } from './postgres.ts';
+import type { CloudData } from './converge.ts';
 
 let server: PostgresServer | undefined;
 const databases = new Map<string, string>();
@@ -30,3 +32,9 @@ export function testCloudStore(dataDir: string): CloudStoreConfig {
   return { kind: 'postgres', url };
 }
 
+
+/** Where a test cloud's data is, for the convergence checker: its SQLite file, or its PostgreSQL database. */
+export function testCloudData(dataDir: string): CloudData {
+  const url = databases.get(dataDir);
+  return url ? { url, dataDir } : join(dataDir, 'cloud.db');
+}

@@ -72,13 +72,13 @@ async function rawClient(url: string, username: string, password: string, client
 }
 
 /** The whole checker: every op of either side on the other exactly once, seqs contiguous, equal state. */
-function checkConverged(t: Test, rig: BrokerRig, edge: EdgeSide, villageId: number, cloudNode: string, nEdge: number, nCloud: number): void {
-  const store = rig.cloud.store;
+async function checkConverged(t: Test, rig: BrokerRig, edge: EdgeSide, villageId: number, cloudNode: string, nEdge: number, nCloud: number): Promise<void> {
+  const store = rig.cloud.data;
   t.same(edgeSeqs(edge.db, edge.store.node), range(nEdge), 'edge ops: seqs 1..n at the edge');
   t.same(edgeSeqs(edge.db, cloudNode), range(nCloud), 'cloud ops at the edge: each once, seqs contiguous');
-  t.same(store.opsAfter(villageId, edge.store.node, 0, 1e6).map((o) => o.seq), range(nEdge), 'edge ops at the cloud: each once, seqs contiguous');
-  t.equal(store.opCount(villageId), nEdge + nCloud, 'nothing else at the cloud');
-  t.same(store.snapshot(villageId), edgeSnapshot(edge.db), 'materialised states are equal');
+  t.same((await store.opsAfter(villageId, edge.store.node, 0, 1e6)).map((o) => o.seq), range(nEdge), 'edge ops at the cloud: each once, seqs contiguous');
+  t.equal(await store.opCount(villageId), nEdge + nCloud, 'nothing else at the cloud');
+  t.same(await store.snapshot(villageId), edgeSnapshot(edge.db), 'materialised states are equal');
   t.same(edge.store.verify(), [], 'edge state equals the fold of its ops');
 }
 
@@ -110,7 +110,7 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     t.equal(created.status, 201);
     nCloud++;
     await waitFor('round trip', async () => (await rig.cloud.data.opCount(a.villageId)) === 2 && edgeSeqs(edge.db, cloudNode).length === 1 && (await rig.cloud.data.eventCount(a.edgeId)) === 2 && readSyncStatus(edge.db, edge.store.node).opsPending === 0);
-    checkConverged(t, rig, edge, a.villageId, cloudNode, nEdge, nCloud);
+    await checkConverged(t, rig, edge, a.villageId, cloudNode, nEdge, nCloud);
     const tickets = await api(rig, 'GET', `/api/villages/${a.villageId}/tickets`);
     t.same(tickets.json.tickets.map((x: { description: string }) => x.description).sort(), ['桥边积水', '路灯坏了'].sort(), 'the phone API lists tickets made on both sides');
     const status = edge.sync.status();
@@ -132,7 +132,7 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
       await new Promise((r) => setTimeout(r, 10));
     }
     await waitFor('convergence after the broker restart', async () => (await rig.cloud.data.opCount(a.villageId)) === nEdge + nCloud && edgeSeqs(edge.db, cloudNode).length === nCloud, 60_000);
-    checkConverged(t, rig, edge, a.villageId, cloudNode, nEdge, nCloud);
+    await checkConverged(t, rig, edge, a.villageId, cloudNode, nEdge, nCloud);
     t.ok(edge.sync.stats.connects >= 2, 'the edge reconnected');
   });
 
@@ -153,7 +153,7 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     nCloud++;
     rig.cloud.sync.notify();
     await waitFor('fresh ops after duplicates', async () => (await rig.cloud.data.opCount(a.villageId)) === nEdge + nCloud && edgeSeqs(edge.db, cloudNode).length === nCloud);
-    checkConverged(t, rig, edge, a.villageId, cloudNode, nEdge, nCloud);
+    await checkConverged(t, rig, edge, a.villageId, cloudNode, nEdge, nCloud);
     await svc.endAsync();
     await dup.endAsync();
   });
@@ -327,7 +327,7 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     edge.store.commit('admin', [ticketDraft('after garbage')]);
     nEdge++;
     await waitFor('the stream goes on', async () => (await rig.cloud.data.opCount(a.villageId)) === nEdge + nCloud);
-    checkConverged(t, rig, edge, a.villageId, cloudNode, nEdge, nCloud);
+    await checkConverged(t, rig, edge, a.villageId, cloudNode, nEdge, nCloud);
   });
 
   t.test('the broker drops packets over its size cap and retains nothing of an edge but its presence', async (t) => {
