@@ -61,6 +61,28 @@ t.test('overLoaded loads each read a pass missed, once, and answers what a full 
   }));
   t.same(out, { a: { id: 'a' }, missing: undefined, all: 2, worker: 'grid_worker', nobody: undefined });
   t.same(asked, ['entity ticket/a', 'entity ticket/zzz', 'list ticket', 'account liwei', 'account nobody'], 'each read loaded once, in the order asked');
+  // A list, then each listed row's resident: loaded a level at a time (three passes), not a read at a time.
+  const many: Record<string, EntityBase> = {};
+  for (let i = 0; i < 30; i++) {
+    many[`help_request/h${i}`] = { id: `h${i}`, residentId: `r${i}` } as unknown as EntityBase;
+    many[`resident/r${i}`] = { id: `r${i}` } as EntityBase;
+  }
+  const deep = countingSource(many, {});
+  let passes = 0;
+  const residents = await overLoaded(deep.source, T0, () => 'id', (look) => {
+    passes++;
+    return look.list<EntityBase & { residentId: string }>('help_request').map((h) => look.get('resident', h.residentId)?.id);
+  });
+  t.equal(residents.length, 30);
+  t.ok(residents.every((r) => r !== undefined), 'every resident found');
+  t.equal(passes, 3, 'three passes: the list, the residents, the answer');
+  t.equal(deep.asked.length, 31, 'the list and each resident read once');
+  // A pass that missed a read and failed for it (NOT_FOUND on a row not read yet) is not the answer.
+  const late = await overLoaded(countingSource(rows, {}).source, T0, () => 'id', (look) => {
+    if (!look.get('ticket', 'a')) throw fail('NOT_FOUND', 'no ticket a');
+    return 'found';
+  });
+  t.equal(late, 'found');
   // A read that never settles (a new key each pass) is stopped, not looped over.
   let n = 0;
   await t.rejects(overLoaded(source, T0, () => 'id', (look) => look.get('ticket', `k${n++}`) ?? look.get('ticket', `k${n++}`)), NotLoaded);

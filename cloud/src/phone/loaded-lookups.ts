@@ -3,10 +3,13 @@
  * store answers asynchronously. So a command runs over state loaded before
  * it: `LoadedState` holds what has been read from the store, and its lookups
  * throw `NotLoaded` on anything else, never answering "absent" for a row it
- * did not read. `overLoaded` runs the command, loads what it missed and runs
- * it again, until it ran over nothing but loaded state. Commands are pure
- * functions of their lookups (the clock is fixed for all passes), so the last
- * pass is the answer; its drafts are then committed through the store's own
+ * did not read. `overLoaded` runs the command with the misses noted instead
+ * (a pass answers "absent" for them and its outcome is thrown away), loads
+ * every read the pass missed at once, and runs it again, until a pass read
+ * nothing but loaded state: as many passes as the command's reads are deep
+ * (a list, then each listed request's resident: three), not as many as it
+ * has. Commands are pure functions of their lookups (the clock is fixed for
+ * all passes), so the last pass is the answer; its drafts are then committed through the store's own
  * unit of work, whose merge tolerates a concurrent writer as it does the
  * edge's ops (docs/design/cloud-store.md).
  */
@@ -57,11 +60,19 @@ export class LoadedState {
     else this.media.set(need.media, await from.media(need.media));
   }
 
-  /** Lookups over the loaded state only: any other read throws NotLoaded. */
-  lookups(now: number, newId: () => string, badMedia: StateSource['badMedia']): GovernanceLookups {
+  /**
+   * Lookups over the loaded state only. Any other read throws NotLoaded; with
+   * `missed`, it is handed to `missed` instead and answered as absent (the
+   * caller then discards what the pass made of it).
+   */
+  lookups(now: number, newId: () => string, badMedia: StateSource['badMedia'], missed?: (need: Need) => void): GovernanceLookups {
+    const miss = (need: Need): void => {
+      if (!missed) throw new NotLoaded(need);
+      missed(need);
+    };
     const get = <S extends EntityBase>(kind: string, id: string): S | undefined => {
       const k = key(kind, id);
-      if (!this.entities.has(k)) throw new NotLoaded({ entity: { kind, id } });
+      if (!this.entities.has(k)) miss({ entity: { kind, id } });
       return this.entities.get(k) as S | undefined;
     };
     return {
@@ -70,18 +81,21 @@ export class LoadedState {
       get,
       list: <S extends EntityBase>(kind: string): S[] => {
         const l = this.lists.get(kind);
-        if (!l) throw new NotLoaded({ list: kind });
-        return l as S[];
+        if (!l) miss({ list: kind });
+        return (l ?? []) as S[];
       },
       // Config entities (categories, types, rules) exist by default without any op, as on the edge.
       getOrInit: <S extends EntityBase>(kind: string, id: string): S => get<S>(kind, id) ?? (models.get(kind)!.init(id) as S),
       account: (username) => {
-        if (!this.accounts.has(username)) throw new NotLoaded({ account: username });
+        if (!this.accounts.has(username)) miss({ account: username });
         return this.accounts.get(username);
       },
       requireMedia: (ids, kind) => {
         for (const id of ids) {
-          if (!this.media.has(id)) throw new NotLoaded({ media: id });
+          if (!this.media.has(id)) {
+            miss({ media: id });
+            continue;
+          }
           const m = this.media.get(id);
           const fits = m && (kind === 'any' || (kind === 'image' ? m.mime?.startsWith('image/') === true : m.mime === 'application/pdf'));
           if (!fits) throw badMedia(id, kind);
@@ -91,22 +105,31 @@ export class LoadedState {
   }
 }
 
-/** More passes than any command's reads: a command that keeps asking is a bug, not a slow village. */
-const MAX_PASSES = 200;
+/** Deeper than any command's reads: a command that keeps asking is a bug, not a slow village. */
+const MAX_PASSES = 20;
 
 /**
- * Runs `fn` over lookups of state loaded from `from`, loading each read it
- * missed and running it again. `newId` is asked afresh each pass; only the
- * last pass's ids are kept.
+ * Runs `fn` over lookups of state loaded from `from`: each pass notes every
+ * read it missed, they are loaded together, and `fn` runs again; the first
+ * pass that missed nothing gives the answer (or its error). `newId` is asked
+ * afresh each pass; only the last pass's ids are kept.
  */
 export async function overLoaded<T>(from: StateSource, now: number, newId: () => string, fn: (look: GovernanceLookups) => T): Promise<T> {
   const state = new LoadedState();
   for (let pass = 1; ; pass++) {
+    const missed = new Map<string, Need>();
+    const look = state.lookups(now, newId, (id, kind) => from.badMedia(id, kind), (need) => missed.set(JSON.stringify(need), need));
+    let out: { ok: true; value: T } | { ok: false; err: unknown };
     try {
-      return fn(state.lookups(now, newId, (id, kind) => from.badMedia(id, kind)));
+      out = { ok: true, value: fn(look) };
     } catch (err) {
-      if (!(err instanceof NotLoaded) || pass >= MAX_PASSES) throw err;
-      await state.load(err.need, from);
+      out = { ok: false, err };
     }
+    if (missed.size === 0) {
+      if (out.ok) return out.value;
+      throw out.err;
+    }
+    if (pass >= MAX_PASSES) throw new NotLoaded(missed.values().next().value!);
+    await Promise.all([...missed.values()].map((need) => state.load(need, from)));
   }
 }

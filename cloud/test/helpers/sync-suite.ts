@@ -109,7 +109,7 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     const created = await api(rig, 'POST', `/api/villages/${a.villageId}/tickets`, { category: 'facility', description: '桥边积水', place: '桥头', reporter: 'phone-user' });
     t.equal(created.status, 201);
     nCloud++;
-    await waitFor('round trip', async () => (await rig.cloud.data.opCount(a.villageId)) === 2 && edgeSeqs(edge.db, cloudNode).length === 1 && (await rig.cloud.data.eventCount(a.edgeId)) === 2 && readSyncStatus(edge.db, edge.store.node).opsPending === 0);
+    await waitFor('round trip', async () => (await rig.cloud.data.opCount(a.villageId)) === 2 && edgeSeqs(edge.db, cloudNode).length === 1 && (await rig.cloud.data.eventCount(a.edgeId)) === 2 && readSyncStatus(edge.db, edge.store.node).opsPending === 0 && edge.sync.status().eventsPending === 0);
     await checkConverged(t, rig, edge, a.villageId, cloudNode, nEdge, nCloud);
     const tickets = await api(rig, 'GET', `/api/villages/${a.villageId}/tickets`);
     t.same(tickets.json.tickets.map((x: { description: string }) => x.description).sort(), ['桥边积水', '路灯坏了'].sort(), 'the phone API lists tickets made on both sides');
