@@ -11,7 +11,10 @@ import type { Logger } from 'pino';
 import { FieldCipher, governanceModels, loadOrCreateKey, systemClock, type Clock } from '@cunbox/shared';
 import type { CloudConfig } from './config.ts';
 import { SqliteCloudStore, type CloudStore } from './store.ts';
-import { asyncStore } from './store-async.ts';
+import { asyncMediaIndex, asyncStore, type AsyncCloudStore, type AsyncMediaIndex } from './store-async.ts';
+import { openPgDatabase, type PgPool } from './pg/database.ts';
+import { PgCloudStore } from './pg/store.ts';
+import { PgMediaIndex } from './pg/media-index.ts';
 import { EmbeddedBroker } from './broker.ts';
 import { MosquittoFiles, mosquittoHash } from './mosquitto-files.ts';
 import { CloudSync, type CloudSyncOptions } from './sync.ts';
@@ -41,8 +44,14 @@ export class Cloud {
   readonly #clock: Clock;
   readonly #syncOptions: Partial<CloudSyncOptions>;
   readonly #servicePassword: string | undefined;
-  #store: CloudStore | undefined;
+  /** The SQLite store (store.kind sqlite only): tests read it synchronously. */
+  #sqlite: SqliteCloudStore | undefined;
+  #store: AsyncCloudStore | undefined;
   #db: CloudDb | undefined;
+  #pool: PgPool | undefined;
+  /** What the last database probe found (healthy() answers it and starts the next). */
+  #databaseAnswers = true;
+  #probing = false;
   #broker: EmbeddedBroker | undefined;
   #sync: CloudSync | undefined;
   #app: FastifyInstance | undefined;
@@ -84,7 +93,14 @@ export class Cloud {
     this.#syncOptions = deps.syncOptions ?? {};
   }
 
+  /** The SQLite store, read synchronously (tests, tools); the asynchronous `data` is the one on either database. */
   get store(): CloudStore {
+    if (this.#config.store?.kind === 'postgres') throw new Error('the cloud runs on PostgreSQL: use cloud.data');
+    if (!this.#sqlite) throw new Error('cloud not started');
+    return this.#sqlite;
+  }
+  /** The cloud's store, SQLite or PostgreSQL as configured (store-async.ts). */
+  get data(): AsyncCloudStore {
     if (!this.#store) throw new Error('cloud not started');
     return this.#store;
   }
@@ -137,20 +153,30 @@ export class Cloud {
       // Sensitive fields are encrypted with a key beside, never inside, the database.
       const provisioned = cfg.mqtt.mode === 'external' ? cfg.mqtt.mosquitto : null;
       const now = () => this.#clock.now();
-      // One connection to cloud.db for the whole process; closed last in stop().
-      const db = openCloudDatabase(join(cfg.dataDir, 'cloud.db'));
-      this.#db = db;
-      const store = new SqliteCloudStore({
-        db,
+      const storeOptions = {
         models: governanceModels,
         now,
         cipher: new FieldCipher(loadOrCreateKey(join(cfg.dataDir, 'keys', 'data.key'))),
-        brokerHash: provisioned ? (password) => mosquittoHash(password) : undefined,
+        brokerHash: provisioned ? (password: string) => mosquittoHash(password) : undefined,
         log: this.#log.child({ module: 'store' }),
-      });
-      this.#store = store;
-      // What awaits the store (sync, edge logins, the relays) sees it through the asynchronous interface.
-      const shared = asyncStore(store);
+      };
+      let openIndex: () => AsyncMediaIndex;
+      if (cfg.store?.kind === 'postgres') {
+        // Several workers may share the database: migrations run once, under a lock (pg/database.ts).
+        const pool = await openPgDatabase({ url: cfg.store.url, log: this.#log.child({ module: 'database' }) });
+        this.#pool = pool;
+        this.#store = new PgCloudStore({ ...storeOptions, pool });
+        openIndex = () => new PgMediaIndex({ pool, now });
+      } else {
+        // One connection to cloud.db for the whole process; closed last in stop().
+        const db = openCloudDatabase(join(cfg.dataDir, 'cloud.db'));
+        this.#db = db;
+        this.#sqlite = new SqliteCloudStore({ ...storeOptions, db });
+        // Everything awaits the store: SQLite is seen through the asynchronous interface.
+        this.#store = asyncStore(this.#sqlite);
+        openIndex = () => asyncMediaIndex(new SqliteMediaIndex({ db, now }));
+      }
+      const shared = this.#store;
       const edgeAuth = new EdgeAuthenticator({
         store: shared,
         limiter: new LoginLimiter({ now, limits: { ...defaultEdgeAuthLimits, ...this.#edgeAuth.limits } }),
@@ -181,8 +207,8 @@ export class Cloud {
       } else {
         ({ url, username, password } = cfg.mqtt);
         if (cfg.mqtt.mosquitto) {
-          this.#mosquittoFiles = new MosquittoFiles({ config: cfg.mqtt.mosquitto, serviceUser: username, servicePassword: password, source: store, log: this.#log.child({ module: 'mosquitto-files' }) });
-          this.#mosquittoFiles.start();
+          this.#mosquittoFiles = new MosquittoFiles({ config: cfg.mqtt.mosquitto, serviceUser: username, servicePassword: password, source: shared, log: this.#log.child({ module: 'mosquitto-files' }) });
+          await this.#mosquittoFiles.start();
         }
       }
       const sharedGroup = cfg.mqtt.mode === 'external' ? (cfg.mqtt.sharedGroup ?? null) : null;
@@ -192,7 +218,7 @@ export class Cloud {
       const metrics = new CloudMetrics();
       metrics.watch({ edgesOnline: () => sync.edgesOnline, stats: () => sync.stats });
       this.#metrics = metrics;
-      const media = new CloudMedia({ dataDir: cfg.dataDir, edgeAuth, log: this.#log.child({ module: 'media' }), openIndex: () => new SqliteMediaIndex({ db, now }), options: this.#mediaOptions });
+      const media = new CloudMedia({ dataDir: cfg.dataDir, edgeAuth, log: this.#log.child({ module: 'media' }), openIndex, options: this.#mediaOptions });
       this.#media = media;
       await media.start();
       // Phones' camera requests, relayed to the village's edge over sync (relay.ts).
@@ -203,8 +229,8 @@ export class Cloud {
       this.#relay = relay;
       this.#live = live;
       // Phone sign-ins are counted in the database: a restart of the cloud does not reset a lockout.
-      const phoneLogins = new LoginLimiter({ now, log: store.accounts.loginFailures });
-      this.#app = await buildCloudApi({ store, log: this.#log, trustProxy: cfg.http.trustProxy, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now, onCommit: () => this.#sync?.notify(), onPaired: () => this.#mosquittoFiles?.apply(), revokeEdge: (edgeId) => this.revokeEdge(edgeId), media, phoneLogins, relay, live, phoneApp: this.#phoneApp === undefined ? findPhoneAppRoot() : this.#phoneApp, observability: { metrics, liveness: () => cloudLiveness(store, sync) } });
+      const phoneLogins = new LoginLimiter({ now, log: shared.accounts.loginFailures });
+      this.#app = await buildCloudApi({ store: shared, log: this.#log, trustProxy: cfg.http.trustProxy, operatorToken: cfg.operatorToken, mqttUrl: () => this.mqttUrl, now, onCommit: () => this.#sync?.notify(), onPaired: () => this.#mosquittoFiles?.apply(), revokeEdge: (edgeId) => this.revokeEdge(edgeId), media, phoneLogins, relay, live, phoneApp: this.#phoneApp === undefined ? findPhoneAppRoot() : this.#phoneApp, observability: { metrics, liveness: () => cloudLiveness(shared, sync) } });
       await this.#app.listen({ host: cfg.http.host, port: cfg.http.port });
       this.#log.info({ http: this.httpPort, mqtt: cfg.mqtt.mode }, 'cloud started');
     } catch (err) {
@@ -214,17 +240,30 @@ export class Cloud {
   }
 
   /** Unpairs an edge: refused at its next login to any broker (an external Mosquitto re-reads its files now) and on the media routes. */
-  revokeEdge(edgeId: string): boolean {
-    const revoked = this.store.revokeEdge(edgeId);
-    if (revoked) this.#mosquittoFiles?.apply();
+  async revokeEdge(edgeId: string): Promise<boolean> {
+    const revoked = await this.data.revokeEdge(edgeId);
+    if (revoked) await this.#mosquittoFiles?.apply();
     return revoked;
   }
 
-  /** For the systemd watchdog: started, and the database answers a query. */
+  /**
+   * For the systemd watchdog, which asks synchronously: started, and the
+   * database answered the probe of the previous ask (this one starts the
+   * next). A probe still unanswered at the next ask is a database that hangs.
+   */
   healthy(): boolean {
-    if (!this.#store || !this.#app) return false;
-    this.#store.village(0);
-    return true;
+    const store = this.#store;
+    if (!store || !this.#app) return false;
+    if (this.#probing) return false;
+    this.#probing = true;
+    store
+      .village(0)
+      .then(
+        () => (this.#databaseAnswers = true),
+        () => (this.#databaseAnswers = false),
+      )
+      .finally(() => (this.#probing = false));
+    return this.#databaseAnswers;
   }
 
   /** One line for `systemctl status`. */
@@ -246,18 +285,21 @@ export class Cloud {
     await this.#broker?.stop();
     this.#broker = undefined;
     this.#mosquittoFiles = undefined;
-    this.#store?.close();
+    await this.#store?.close();
     this.#store = undefined;
+    this.#sqlite = undefined;
     this.#db?.close();
     this.#db = undefined;
+    await this.#pool?.end();
+    this.#pool = undefined;
   }
 }
 
 /** What /healthz asks: the database answers, and the sync engine holds its broker session. */
-function cloudLiveness(store: CloudStore, sync: CloudSync): string[] {
+async function cloudLiveness(store: AsyncCloudStore, sync: CloudSync): Promise<string[]> {
   const failing: string[] = [];
   try {
-    store.village(0); // a primary-key lookup: does the database answer at all
+    await store.village(0); // a primary-key lookup: does the database answer at all
   } catch {
     failing.push('database');
   }

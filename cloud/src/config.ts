@@ -1,6 +1,7 @@
 /**
- * The cloud's YAML config. Secrets (operator token, service password) live in
- * files named here, never in the config itself.
+ * The cloud's YAML config. Secrets (operator token, service password, the
+ * database URL with its password) live in files named here, never in the
+ * config itself.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -8,8 +9,13 @@ import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import type { MosquittoFilesConfig } from './mosquitto-files.ts';
 
+/** Where the cloud keeps its data: SQLite under data_dir (one process), or a PostgreSQL server several workers share. */
+export type CloudStoreConfig = { kind: 'sqlite' } | { kind: 'postgres'; url: string };
+
 export interface CloudConfig {
   dataDir: string;
+  /** Absent: SQLite (today's default). */
+  store?: CloudStoreConfig;
   /** `trustProxy`: which proxies' X-Forwarded-For to believe (fastify's trustProxy), so per-address limits see the phone, not the proxy. */
   http: { host: string; port: number; trustProxy?: boolean | string };
   operatorToken: string;
@@ -25,6 +31,16 @@ const schema = {
   properties: {
     data_dir: { type: 'string', minLength: 1 },
     operator_token_file: { type: 'string', minLength: 1 },
+    store: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        kind: { enum: ['sqlite', 'postgres'], default: 'sqlite' },
+        // A file holding postgresql://user:password@host/db: the password stays out of the config.
+        url_file: { type: 'string', minLength: 1 },
+      },
+    },
     http: {
       type: 'object',
       additionalProperties: false,
@@ -64,6 +80,7 @@ const schema = {
 interface Raw {
   data_dir: string;
   operator_token_file: string;
+  store: { kind: 'sqlite' | 'postgres'; url_file?: string };
   http: { host: string; port: number; trust_proxy: boolean | string };
   mqtt: { host: string; port: number; url?: string; username?: string; password_file?: string; public_url?: string; shared_group?: string; mosquitto?: { password_file: string; acl_file: string; pid_file: string } };
 }
@@ -88,7 +105,19 @@ export function parseCloudConfig(text: string, file: string): CloudConfig {
     if (m.shared_group) throw new Error(`${file}: mqtt.shared_group needs an external broker (mqtt.url)`);
     mqtt = { mode: 'embedded', host: m.host, port: m.port, publicUrl: m.public_url ?? null };
   }
-  return { dataDir: resolve(base, data.data_dir), http: { host: data.http.host, port: data.http.port, trustProxy: data.http.trust_proxy }, operatorToken: secret(data.operator_token_file), mqtt };
+  return { dataDir: resolve(base, data.data_dir), store: storeConfig(data.store, file, secret), http: { host: data.http.host, port: data.http.port, trustProxy: data.http.trust_proxy }, operatorToken: secret(data.operator_token_file), mqtt };
+}
+
+function storeConfig(s: Raw['store'], file: string, secret: (f: string) => string): CloudStoreConfig {
+  if (s.kind === 'sqlite') {
+    if (s.url_file) throw new Error(`${file}: store.url_file is for store.kind postgres`);
+    return { kind: 'sqlite' };
+  }
+  if (!s.url_file) throw new Error(`${file}: store.kind postgres needs store.url_file (a file holding the postgresql:// URL)`);
+  const url = secret(s.url_file);
+  // Never echo the URL: it holds the database password.
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`${file}: store.url_file ${s.url_file} does not hold a postgresql:// URL`);
+  return { kind: 'postgres', url };
 }
 
 export function loadCloudConfig(file: string): CloudConfig {

@@ -9,7 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import type { Ajv } from 'ajv';
 import { CunboxError, EDGE_ID_PATTERN, allows, freeTextKeyword, nonFiniteInRequest, objectSchema, ticketCommands, type TicketState } from '@cunbox/shared';
 import type { Logger } from 'pino';
-import type { CloudStore } from './store.ts';
+import type { AsyncCloudStore } from './store-async.ts';
 import type { CloudMedia } from './media.ts';
 import { registerMediaRoutes } from './media-routes.ts';
 import { registerLiveUploadRoute } from './relay-live-routes.ts';
@@ -25,7 +25,7 @@ import type { CloudErrorCode } from './errors.ts';
 import type { LoginLimiter } from './phone/rate-limit.ts';
 
 export interface CloudApiDeps {
-  store: CloudStore;
+  store: AsyncCloudStore;
   log: Logger;
   /** Fastify's trustProxy: whose X-Forwarded-For gives the client's address. */
   trustProxy?: boolean | string;
@@ -36,9 +36,9 @@ export interface CloudApiDeps {
   /** Called after the cloud committed ops (so sync can push them down). */
   onCommit: () => void;
   /** Called after a pairing committed and before its answer: the broker learns the new edge's password. */
-  onPaired?: () => void;
+  onPaired?: () => Promise<void> | void;
   /** Unpairs an edge (Cloud.revokeEdge: the store, then the broker's files); absent: store only. */
-  revokeEdge?: (edgeId: string) => boolean;
+  revokeEdge?: (edgeId: string) => Promise<boolean>;
   pairCodeTtlMs?: number;
   /** Media beside the ops (media.ts); absent: no media routes. */
   media?: CloudMedia;
@@ -51,7 +51,7 @@ export interface CloudApiDeps {
   /** The built phone app to serve under /m/ (phone-web.ts); absent or null: none. */
   phoneApp?: string | null;
   /** GET /metrics (operator token) and GET /healthz; absent: neither route. */
-  observability?: { metrics: CloudMetrics; liveness: () => string[] };
+  observability?: { metrics: CloudMetrics; liveness: () => Promise<string[]> };
 }
 
 
@@ -141,21 +141,21 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     });
     // For the load balancer: no login, and nothing but the names of failing checks.
     app.get('/healthz', { schema: { tags: ['operator'], summary: 'Liveness for the load balancer: the names of failing checks only', security: [], response: { 200: Healthy, 503: Unhealthy } } }, async (_req, reply) => {
-      const failing = liveness();
+      const failing = await liveness();
       return failing.length > 0 ? reply.status(503).send({ status: 'fail', failing }) : { status: 'ok' };
     });
   }
   const fail = (code: CloudErrorCode, message: string): Error => new CunboxError(code, message);
   const phoneContext: PhoneContext = { store: deps.store, log: deps.log.child({ module: 'phone' }), now: deps.now, onCommit: deps.onCommit, fail, media: deps.media, logins: deps.phoneLogins, relay: deps.relay, live: deps.live };
-  const villageOf = (id: number) => {
-    const v = deps.store.village(id);
+  const villageOf = async (id: number) => {
+    const v = await deps.store.village(id);
     if (!v) throw new CunboxError('NOT_FOUND', `no village ${id}`);
     return v;
   };
 
   app.get('/api/villages', { schema: { ...operatorOnly, operationId: 'listVillages', summary: 'Every village with its number of paired edges (operator)', response: { 200: VILLAGES_REPLY } } }, async (req) => {
     operator(req);
-    return { villages: deps.store.villages() };
+    return { villages: await deps.store.villages() };
   });
 
   app.get<{ Querystring: { village?: number } }>(
@@ -163,8 +163,8 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     { schema: { ...operatorOnly, operationId: 'listEdges', summary: 'Paired edges: presence and how far each lags behind (operator)', querystring: { type: 'object', additionalProperties: false, properties: { village: { type: 'integer', minimum: 1 } } }, response: { 200: EDGES_REPLY } } },
     async (req) => {
       operator(req);
-      if (req.query.village !== undefined) villageOf(req.query.village);
-      return { edges: deps.store.edges(req.query.village) };
+      if (req.query.village !== undefined) await villageOf(req.query.village);
+      return { edges: await deps.store.edges(req.query.village) };
     },
   );
 
@@ -182,8 +182,8 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     async (req) => {
       operator(req);
       const { edgeId } = req.params;
-      if (!deps.store.edge(edgeId)) throw new CunboxError('NOT_FOUND', `no paired edge ${edgeId}`);
-      const revoked = deps.revokeEdge ? deps.revokeEdge(edgeId) : deps.store.revokeEdge(edgeId);
+      if (!(await deps.store.edge(edgeId))) throw new CunboxError('NOT_FOUND', `no paired edge ${edgeId}`);
+      const revoked = await (deps.revokeEdge ? deps.revokeEdge(edgeId) : deps.store.revokeEdge(edgeId));
       if (revoked) deps.log.warn({ edgeId }, 'edge revoked by the operator');
       return { edgeId, revoked };
     },
@@ -201,7 +201,7 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     },
     async (req, reply) => {
       operator(req);
-      const v = deps.store.createVillage(req.body.name);
+      const v = await deps.store.createVillage(req.body.name);
       return reply.status(201).send({ id: v.id, name: v.name, node: v.node });
     },
   );
@@ -211,9 +211,9 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     { schema: { ...operatorOnly, summary: 'A one-time pairing code for an edge of the village', params: VillageParams, response: { 201: objectSchema({ code: { type: 'string' }, expiresAt: { type: 'integer', description: 'epoch ms' } }) } } },
     async (req, reply) => {
       operator(req);
-      villageOf(req.params.id);
+      await villageOf(req.params.id);
       const ttl = deps.pairCodeTtlMs ?? 24 * 3600_000;
-      const code = deps.store.createPairCode(req.params.id, ttl);
+      const code = await deps.store.createPairCode(req.params.id, ttl);
       return reply.status(201).send({ code, expiresAt: deps.now() + ttl });
     },
   );
@@ -232,18 +232,18 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
       },
     },
     async (req) => {
-      const r = deps.store.redeemPairCode(req.body.code);
+      const r = await deps.store.redeemPairCode(req.body.code);
       if (!r) throw new CunboxError('PAIR_CODE_INVALID', 'pairing code unknown, expired or already used');
       deps.log.info({ edgeId: r.edge.edgeId, villageId: r.edge.villageId }, 'edge paired');
-      deps.onPaired?.();
+      await deps.onPaired?.();
       return { edgeId: r.edge.edgeId, villageId: r.edge.villageId, mqttUrl: deps.mqttUrl(), username: r.edge.edgeId, password: r.password };
     },
   );
 
   app.get<{ Params: { id: number } }>('/api/villages/:id/tickets', { schema: { ...operatorOnly, summary: 'A village\'s tickets', params: VillageParams, response: { 200: replies.many('tickets', 'Ticket') } } }, async (req) => {
     operator(req);
-    villageOf(req.params.id);
-    return { tickets: deps.store.list<TicketState>(req.params.id, 'ticket') };
+    await villageOf(req.params.id);
+    return { tickets: await deps.store.list<TicketState>(req.params.id, 'ticket') };
   });
 
   app.post<{ Params: { id: number }; Body: { category: string; description: string; place: string; reporter?: string } }>(
@@ -269,22 +269,22 @@ export async function buildCloudApi(deps: CloudApiDeps): Promise<FastifyInstance
     },
     async (req, reply) => {
       operator(req);
-      villageOf(req.params.id);
+      await villageOf(req.params.id);
       const { reporter, ...input } = req.body;
       // The operator files for a reporter: the same command as a phone's report. The operator token stands for the
       // permission; the reporter acts as the villager who would have filed it.
       const village = new Village(phoneContext, req.params.id);
-      const id = village.run(ticketCommands.create, { username: reporter ?? 'phone', role: 'villager' }, input);
-      const ticket = village.get<TicketState>('ticket', id);
+      const id = await village.run(ticketCommands.create, { username: reporter ?? 'phone', role: 'villager' }, input);
+      const ticket = await village.get<TicketState>('ticket', id);
       return reply.status(201).send({ ticket });
     },
   );
 
   // Media of a village: the operator, or a signed-in phone user of that village whose role may read media (as on the edge).
-  const mayReadMedia = (req: FastifyRequest, villageId: number): void => {
-    villageOf(villageId);
+  const mayReadMedia = async (req: FastifyRequest, villageId: number): Promise<void> => {
+    await villageOf(villageId);
     if (timingSafeEqual(digest(bearer(req)), digest(deps.operatorToken))) return;
-    const user = phoneUser({ store: deps.store, fail }, req, villageId);
+    const user = await phoneUser({ store: deps.store, fail }, req, villageId);
     if (!allows(user.role, 'media.read')) throw fail('FORBIDDEN', `a ${user.role} may not read media`);
   };
   if (deps.media) await registerMediaRoutes(app, { media: deps.media, guardVillage: mayReadMedia });

@@ -65,7 +65,7 @@ export async function registerMediaRoutes(app: FastifyInstance, deps: MediaRoute
       if (!r.ok) return refuseEdge(reply, r);
       const edge = r.edge;
       if (req.body.size > media.options.maxBytes) return fail(reply, 413, 'PAYLOAD_TOO_LARGE', `larger than ${media.options.maxBytes} bytes`);
-      return media.claim(edge, req.body);
+      return await media.claim(edge, req.body);
     },
   );
 
@@ -85,7 +85,7 @@ export async function registerMediaRoutes(app: FastifyInstance, deps: MediaRoute
     async (req, reply) => {
       const r = await media.authenticate(req.headers.authorization, req.ip);
       if (!r.ok) return refuseEdge(reply, r);
-      const m = media.find(r.edge.villageId, req.params.key);
+      const m = await media.find(r.edge.villageId, req.params.key);
       if (!m) return fail(reply, 404, 'NOT_FOUND', `no media ${req.params.key} in this edge's village`);
       return sendFile(reply, m);
     },
@@ -103,8 +103,8 @@ export async function registerMediaRoutes(app: FastifyInstance, deps: MediaRoute
       },
     },
     async (req, reply) => {
-      deps.guardVillage(req, req.params.id);
-      const m = media.find(req.params.id, req.params.key);
+      await deps.guardVillage(req, req.params.id);
+      const m = await media.find(req.params.id, req.params.key);
       if (!m) return fail(reply, 404, 'NOT_FOUND', `no media ${req.params.key} in village ${req.params.id}`);
       return sendFile(reply, m);
     },

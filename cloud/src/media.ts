@@ -20,7 +20,8 @@ import { FileStore } from '@tus/file-store';
 import type { Logger } from 'pino';
 import { MEDIA_KIND_PATTERN, MEDIA_REF_PATTERN, RELAY_MEDIA_KINDS, SHA256_PATTERN, hashFile } from '@cunbox/shared';
 import type { EdgeRecord } from './store.ts';
-import type { MediaIndex, MediaOwner } from './media-index.ts';
+import type { MediaOwner } from './media-index.ts';
+import type { AsyncMediaIndex } from './store-async.ts';
 import type { EdgeAuthenticator, EdgeAuthResult } from './edge-auth.ts';
 
 export interface MediaOptions {
@@ -56,8 +57,8 @@ export class CloudMedia {
   readonly #edgeAuth: EdgeAuthenticator;
   readonly #log: Logger;
   readonly #opts: MediaOptions;
-  readonly #openIndex: () => MediaIndex;
-  #index: MediaIndex | undefined;
+  readonly #openIndex: () => AsyncMediaIndex;
+  #index: AsyncMediaIndex | undefined;
   #tus: Server | undefined;
   #files: FileStore | undefined;
   #cleanup: NodeJS.Timeout | undefined;
@@ -65,7 +66,7 @@ export class CloudMedia {
   /** Hashes being placed in the store and not yet indexed: pruning leaves them alone. */
   readonly #placing = new Map<string, number>();
 
-  constructor(deps: { dataDir: string; edgeAuth: EdgeAuthenticator; log: Logger; openIndex: () => MediaIndex; options?: Partial<MediaOptions> }) {
+  constructor(deps: { dataDir: string; edgeAuth: EdgeAuthenticator; log: Logger; openIndex: () => AsyncMediaIndex; options?: Partial<MediaOptions> }) {
     this.#dataDir = deps.dataDir;
     this.#edgeAuth = deps.edgeAuth;
     this.#log = deps.log;
@@ -80,7 +81,7 @@ export class CloudMedia {
     if (!this.#tus) throw new Error('media not started');
     return this.#tus;
   }
-  get index(): MediaIndex {
+  get index(): AsyncMediaIndex {
     if (!this.#index) throw new Error('media not started');
     return this.#index;
   }
@@ -127,8 +128,9 @@ export class CloudMedia {
     this.#cleanup = undefined;
     this.#tus = undefined;
     this.#files = undefined;
-    this.#index?.close();
+    const index = this.#index;
     this.#index = undefined;
+    await index?.close();
   }
 
   /**
@@ -170,15 +172,16 @@ export class CloudMedia {
    * another village only are not enough: knowing a hash is not having the
    * file, so the edge proves it by uploading.
    */
-  claim(edge: EdgeRecord, c: ClaimInput): { stored: boolean } {
+  async claim(edge: EdgeRecord, c: ClaimInput): Promise<{ stored: boolean }> {
     try {
       this.#validate(c);
     } catch (e) {
       throw Object.assign(new Error((e as { body: string }).body.trim()), { statusCode: (e as { status_code: number }).status_code });
     }
-    const obj = this.index.object(c.sha256);
-    if (!obj || obj.size !== c.size || !this.index.owns(edge.villageId, c.sha256)) return { stored: false };
-    this.index.addOwner({ villageId: edge.villageId, sha256: c.sha256, kind: c.kind, ref: c.ref, edgeId: edge.edgeId });
+    const index = this.index;
+    const obj = await index.object(c.sha256);
+    if (!obj || obj.size !== c.size || !(await index.owns(edge.villageId, c.sha256))) return { stored: false };
+    await index.addOwner({ villageId: edge.villageId, sha256: c.sha256, kind: c.kind, ref: c.ref, edgeId: edge.edgeId });
     this.stats.claims++;
     return { stored: true };
   }
@@ -187,12 +190,12 @@ export class CloudMedia {
    * Deletes relayed pictures and clips recorded before `before` (epoch ms):
    * their relay owner rows, then each file no owner names any more (a photo
    * a ticket also holds stays). Rows go first, in one transaction, and the
-   * files right after, synchronously, so no request sees a row without its
-   * file; a crash in between leaves a file no row names, which the same bytes
+   * files right after, so a request that finds the file has found its row; a
+   * crash in between leaves a file no row names, which the same bytes
    * arriving again simply reuse.
    */
-  pruneRelayed(before: number): { owners: number; files: number } {
-    const { owners, orphans } = this.index.dropOwners(RELAY_MEDIA_KINDS, before, new Set(this.#placing.keys()));
+  async pruneRelayed(before: number): Promise<{ owners: number; files: number }> {
+    const { owners, orphans } = await this.index.dropOwners(RELAY_MEDIA_KINDS, before, new Set(this.#placing.keys()));
     for (const o of orphans) {
       try {
         unlinkSync(this.#objectPath(o.sha256));
@@ -206,16 +209,12 @@ export class CloudMedia {
   }
 
   #pruneRelayedSafely(): void {
-    try {
-      this.pruneRelayed(Date.now() - this.#opts.relayRetentionMs);
-    } catch (err) {
-      this.#log.warn({ err: (err as Error).message }, 'relayed media not pruned');
-    }
+    this.pruneRelayed(Date.now() - this.#opts.relayRetentionMs).catch((err: Error) => this.#log.warn({ err: err.message }, 'relayed media not pruned'));
   }
 
   /** A stored file the village may read. */
-  find(villageId: number, key: string): (MediaOwner & { path: string }) | undefined {
-    const m = this.index.find(villageId, key);
+  async find(villageId: number, key: string): Promise<(MediaOwner & { path: string }) | undefined> {
+    const m = await this.index.find(villageId, key);
     return m && { ...m, path: this.#objectPath(m.sha256) };
   }
 
@@ -239,11 +238,11 @@ export class CloudMedia {
   }
 
   /** Places the file, then indexes it; until indexed, pruning leaves its hash alone (it may already be in the store). */
-  async #placeAndIndex(file: string, sha256: string, size: number, index: () => void): Promise<void> {
+  async #placeAndIndex(file: string, sha256: string, size: number, index: () => Promise<void>): Promise<void> {
     this.#placing.set(sha256, (this.#placing.get(sha256) ?? 0) + 1);
     try {
       await this.#place(file, sha256, size);
-      index();
+      await index();
     } finally {
       const n = (this.#placing.get(sha256) ?? 1) - 1;
       if (n > 0) this.#placing.set(sha256, n);

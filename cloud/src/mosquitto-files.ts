@@ -29,10 +29,10 @@ export interface MosquittoFilesConfig {
 /** What the files are made from (the cloud store). */
 export interface BrokerCredentialSource {
   /** Every paired, unrevoked edge with its Mosquitto hash. */
-  brokerHashes(): Array<{ edgeId: string; hash: string }>;
+  brokerHashes(): Promise<Array<{ edgeId: string; hash: string }>>;
   /** Paired, unrevoked edges the cloud has no Mosquitto hash of (paired before it kept them). */
-  edgesWithoutBrokerHash(): string[];
-  adoptBrokerHash(edgeId: string, hash: string): void;
+  edgesWithoutBrokerHash(): Promise<string[]>;
+  adoptBrokerHash(edgeId: string, hash: string): Promise<void>;
 }
 
 /**
@@ -55,6 +55,7 @@ export class MosquittoFiles {
   readonly #log: Logger;
   readonly #signal: (pid: number) => void;
   #serviceHash: string | undefined;
+  #applying: Promise<void> = Promise.resolve();
 
   constructor(deps: { config: MosquittoFilesConfig; serviceUser: string; servicePassword: string; source: BrokerCredentialSource; log: Logger; signal?: (pid: number) => void }) {
     this.#config = deps.config;
@@ -66,29 +67,36 @@ export class MosquittoFiles {
   }
 
   /** Takes over edges an operator had entered by hand (their hashes, from the file as it is), then writes the files. */
-  start(): void {
+  async start(): Promise<void> {
     this.#serviceHash = mosquittoHash(this.#servicePassword);
-    const missing = new Set(this.#source.edgesWithoutBrokerHash());
+    const missing = new Set(await this.#source.edgesWithoutBrokerHash());
     if (missing.size > 0) {
       for (const line of this.#readExisting()) {
         const m = HASH_LINE.exec(line.trim());
         if (m && missing.has(m[1]!) && EDGE_ID_PATTERN.test(m[1]!)) {
-          this.#source.adoptBrokerHash(m[1]!, m[2]!);
+          await this.#source.adoptBrokerHash(m[1]!, m[2]!);
           missing.delete(m[1]!);
         }
       }
       if (missing.size > 0) this.#log.warn({ edges: [...missing] }, 'paired edges without a Mosquitto password hash: they cannot log in until paired again');
     }
-    this.apply();
+    await this.apply();
   }
 
   /**
    * Writes both files from the store and has Mosquitto re-read them. A broker
    * that is not running is only logged: it reads the files when it starts.
    */
-  apply(): void {
-    if (!this.#serviceHash) throw new Error('MosquittoFiles not started');
-    const lines = [`${this.#serviceUser}:${this.#serviceHash}`, ...this.#source.brokerHashes().map((e) => `${e.edgeId}:${e.hash}`)];
+  apply(): Promise<void> {
+    if (!this.#serviceHash) return Promise.reject(new Error('MosquittoFiles not started'));
+    // One at a time: a write that read the store earlier never lands after one that read it later.
+    const run = this.#applying.then(() => this.#write(this.#serviceHash!));
+    this.#applying = run.catch(() => undefined);
+    return run;
+  }
+
+  async #write(serviceHash: string): Promise<void> {
+    const lines = [`${this.#serviceUser}:${serviceHash}`, ...(await this.#source.brokerHashes()).map((e) => `${e.edgeId}:${e.hash}`)];
     // 0640: Mosquitto may run as another user of the cloud's group.
     writeFileDurably(this.#config.passwordFile, `${lines.join('\n')}\n`, 0o640);
     writeFileDurably(this.#config.aclFile, mosquittoAcl(this.#serviceUser), 0o640);

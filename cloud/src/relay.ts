@@ -110,7 +110,7 @@ export class CloudRelay {
     const now = this.#deps.clock.now();
     const key = `${villageId}:${cameraId}:${user}:${JSON.stringify(what)}`;
     const hit = this.#cache.get(key);
-    if (hit && hit.until > now && this.#deps.media.find(villageId, hit.picture.sha256)) {
+    if (hit && hit.until > now && (await this.#deps.media.find(villageId, hit.picture.sha256))) {
       this.stats.cached++;
       return { ...hit.picture, cached: true };
     }
@@ -155,11 +155,7 @@ export class CloudRelay {
         clock.clearTimeout(timer);
         this.#pending.delete(id);
         this.#joined.delete(key);
-        try {
-          resolve(this.#answer(villageId, r));
-        } catch (err) {
-          reject(err as Error);
-        }
+        this.#answer(villageId, r).then(resolve, reject);
       };
     });
     const pending: Pending = { villageId, edgeId, key, promise, settle: (r) => settle(r) };
@@ -168,7 +164,7 @@ export class CloudRelay {
     return pending;
   }
 
-  #answer(villageId: number, r: RelayReplyMessage | Error): RelayedPicture {
+  async #answer(villageId: number, r: RelayReplyMessage | Error): Promise<RelayedPicture> {
     if (r instanceof Error) {
       if (r instanceof CunboxError && r.code === 'RELAY_TIMEOUT') this.stats.timedOut++;
       throw r;
@@ -177,7 +173,7 @@ export class CloudRelay {
       this.stats.refused++;
       throw new CunboxError(REFUSAL_CODES[r.reason], `the edge refused: ${r.message}`);
     }
-    const stored = this.#deps.media.find(villageId, r.sha256);
+    const stored = await this.#deps.media.find(villageId, r.sha256);
     if (!stored || stored.size !== r.bytes) throw new CunboxError('CAMERA_UNREACHABLE', 'the edge named a picture the cloud does not hold');
     this.stats.served++;
     this.budget.spend(villageId, r.bytes);

@@ -48,6 +48,7 @@ export class CloudSync {
    * DEAD_LETTERS_PER_EDGE each; the older ones only count as dropped.
    */
   readonly #deadLetters = new Map<string | null, DeadLetterInput[]>();
+  #deadLetterFlush: Promise<void> = Promise.resolve();
   readonly #deadDropped = new Map<string | null, number>();
   /** Relay answers from edges go here (relay.ts); none set: dead-lettered. */
   #onRelay: ((edge: EdgeRecord, msg: RelayReplyMessage) => void) | undefined;
@@ -166,8 +167,17 @@ export class CloudSync {
     queue.push({ topic: t, edgeId, reason, payload: Buffer.from(deadLetterCopy(t, payload)), bytes: payload.byteLength, at: this.#now() });
   }
 
-  /** One transaction for everything rejected since the last tick; one log line per edge. */
-  async #flushDeadLetters(): Promise<void> {
+  /**
+   * One at a time: on a server database a flush can outlast a tick, and two
+   * at once would interleave their ids, while the newest kept are by id.
+   */
+  #flushDeadLetters(): Promise<void> {
+    this.#deadLetterFlush = this.#deadLetterFlush.then(() => this.#writeDeadLetters());
+    return this.#deadLetterFlush;
+  }
+
+  /** One transaction for everything rejected since the last flush; one log line per edge. */
+  async #writeDeadLetters(): Promise<void> {
     if (this.#deadLetters.size === 0 && this.#deadDropped.size === 0) return;
     const queues = [...this.#deadLetters];
     const entries = queues.flatMap(([, q]) => q);

@@ -6,6 +6,7 @@
  * ticks say whether it was blocked (latencies: scripts/bench/edge-auth.ts).
  */
 import t, { type Test } from 'tap';
+import { testCloudStore } from '@cunbox/test-support/cloud-store';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import mqtt from 'mqtt';
@@ -30,7 +31,7 @@ interface Rig {
 async function startCloud(t: Test, edgeAuth: ConstructorParameters<typeof Cloud>[0]['edgeAuth']): Promise<Rig> {
   const dir = tmpDir(t, 'cunbox-edge-auth-');
   const cloud = new Cloud({
-    config: { dataDir: join(dir, 'cloud'), http: { host: '127.0.0.1', port: 0 }, operatorToken: OPERATOR_TOKEN, mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0, publicUrl: null } },
+    config: { dataDir: join(dir, 'cloud'), store: testCloudStore(join(dir, 'cloud')), http: { host: '127.0.0.1', port: 0 }, operatorToken: OPERATOR_TOKEN, mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0, publicUrl: null } },
     log: pino({ level: process.env.CUNBOX_TEST_LOG ?? 'silent' }),
     edgeAuth,
   });

@@ -11,10 +11,10 @@ t.test('a revoked edge is refused by the embedded broker and the media routes; i
   const claim = () => fetch(`${tc.url}/api/media/claims`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: JSON.stringify({ sha256: 'a'.repeat(64), size: 1, kind: 'ticket-photo', ref: 'p1' }) });
   t.ok(await loginWorks(paired.mqttUrl, paired.edgeId, paired.password), 'logs in before');
   t.equal((await claim()).status, 200, 'media before');
-  t.ok(tc.cloud.revokeEdge(paired.edgeId));
+  t.ok(await tc.cloud.revokeEdge(paired.edgeId));
   t.notOk(await loginWorks(paired.mqttUrl, paired.edgeId, paired.password), 'refused after (a cached success does not outlive the revocation)');
   t.equal((await claim()).status, 401, 'media refused after');
-  t.ok(tc.cloud.store.edge(paired.edgeId), 'the edge row stays');
-  t.notOk(tc.cloud.revokeEdge(paired.edgeId), 'once');
-  t.notOk(tc.cloud.revokeEdge('0123456789abcdef'), 'an unknown edge');
+  t.ok((await tc.cloud.data.edge(paired.edgeId)), 'the edge row stays');
+  t.notOk(await tc.cloud.revokeEdge(paired.edgeId), 'once');
+  t.notOk(await tc.cloud.revokeEdge('0123456789abcdef'), 'an unknown edge');
 });

@@ -35,7 +35,7 @@ t.test('every party and announcement read answers alike on the edge and on the p
   const edge = await startVillageEdge(t, dir, village, 'edge-south', ACCOUNTS);
   const app = await buildApp({ db: edge.db, clock: systemClock, log: silentLogger(), users: edge.users, governance: edge.gov, audit: auditLogBeside(edge.db), ...accessParts({ db: edge.db, clock: systemClock, users: edge.users }), cameraExists: () => false });
   t.teardown(() => app.close());
-  await waitFor('accounts at the cloud', () => rig.cloud.store.accounts.usersVersion(village.villageId)?.users === ACCOUNTS.length);
+  await waitFor('accounts at the cloud', async () => (await rig.cloud.data.accounts.usersVersion(village.villageId))?.users === ACCOUNTS.length);
   const cookies: Record<string, string> = {};
   const tokens: Record<string, string> = {};
   for (const { username } of ACCOUNTS) {
@@ -71,7 +71,7 @@ t.test('every party and announcement read answers alike on the edge and on the p
   const approved = party.claim(m1user, { ruleCode: 'volunteer', quantity: 25, description: '防汛', date: '2026-11-06' });
   party.approveClaim(sec, approved.id, '属实');
   const edgeOps = edge.gov.store.opCount();
-  await waitFor('every op at the cloud', () => rig.cloud.store.opCount(village.villageId) === edgeOps);
+  await waitFor('every op at the cloud', async () => (await rig.cloud.data.opCount(village.villageId)) === edgeOps);
 
   const reads: Array<[user: string, edgePath: string, phonePath: string]> = [];
   const both = (user: string, path: string) => reads.push([user, `/api${path}`, path]);

@@ -39,7 +39,7 @@ t.test('a phone photo reaches the edge: upload, ticket, fetched by the edge', as
   const users = new UserStore({ db: edge.db, clock: systemClock });
   await users.create({ username: 'admin', password: PASSWORD, role: 'admin' });
   await users.create({ username: 'villager', password: PASSWORD, role: 'villager' });
-  await waitFor('accounts synced to the cloud', () => tc.cloud.store.accounts.user(villageId, 'villager') !== undefined);
+  await waitFor('accounts synced to the cloud', async () => (await tc.cloud.data.accounts.user(villageId, 'villager')) !== undefined);
 
   const phone = `${tc.url}/api/v1/villages/${villageId}`;
   const login = await fetch(`${phone}/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'villager', password: PASSWORD }) });
@@ -103,9 +103,9 @@ t.test('what a phone upload refuses, with clear errors, and a stored nothing', a
   const tc = await startTestCloud(t, dir);
   const { villageId } = await tc.villageWithCode('西村');
   // A phone account put into the cloud's account table as the edge's users snapshot puts it, and a session for it.
-  const accounts = tc.cloud.store.accounts;
-  accounts.putUsers(villageId, 'edge', { v: 1, version: 'v1', at: Date.now(), users: [{ username: 'villager', displayName: null, role: 'villager', passwordHash: 'unused', disabled: false, cameras: null }] });
-  const { token } = accounts.createSession(villageId, 'villager', 3600_000);
+  const accounts = tc.cloud.data.accounts;
+  await accounts.putUsers(villageId, 'edge', { v: 1, version: 'v1', at: Date.now(), users: [{ username: 'villager', displayName: null, role: 'villager', passwordHash: 'unused', disabled: false, cameras: null }] });
+  const { token } = await accounts.createSession(villageId, 'villager', 3600_000);
   const phone = `${tc.url}/api/v1/villages/${villageId}`;
   const auth = { authorization: `Bearer ${token}` };
   const send = async (body: FormData | string, headers: Record<string, string> = {}) => {

@@ -50,20 +50,20 @@ t.test('relayed media older than the retention go, with their files; what a tick
   await new Promise((r) => setTimeout(r, 20));
   const fresh = file(4);
   await put(fresh, 'relay-snapshot', `relay-${'4'.repeat(32)}`);
-  for (const f of [oldSnap, oldClip, shared, fresh]) t.ok(rig.cloud.media.find(a.villageId, f.sha256), 'stored');
+  for (const f of [oldSnap, oldClip, shared, fresh]) t.ok(await rig.cloud.media.find(a.villageId, f.sha256), 'stored');
 
-  const r = rig.cloud.media.pruneRelayed(cut);
+  const r = await rig.cloud.media.pruneRelayed(cut);
   t.same(r, { owners: 3, files: 2 }, 'three relay rows older than the cut; two files no one else names');
   for (const f of [oldSnap, oldClip]) {
-    t.notOk(rig.cloud.media.find(a.villageId, f.sha256), 'an old relayed file is gone from the index');
+    t.notOk(await rig.cloud.media.find(a.villageId, f.sha256), 'an old relayed file is gone from the index');
     t.notOk(existsSync(objectPath(f.sha256)), 'and from the disk');
     t.equal((await rig.media(a.villageId, f.sha256)).status, 404);
   }
-  t.match(rig.cloud.media.find(a.villageId, shared.sha256), { kind: 'ticket-photo' }, 'bytes a ticket names stay, under the ticket');
+  t.match(await rig.cloud.media.find(a.villageId, shared.sha256), { kind: 'ticket-photo' }, 'bytes a ticket names stay, under the ticket');
   t.ok(existsSync(objectPath(shared.sha256)));
-  t.ok(rig.cloud.media.find(a.villageId, fresh.sha256), 'a newer relayed picture stays');
+  t.ok(await rig.cloud.media.find(a.villageId, fresh.sha256), 'a newer relayed picture stays');
   t.ok(existsSync(objectPath(fresh.sha256)));
-  t.same(rig.cloud.media.pruneRelayed(cut), { owners: 0, files: 0 }, 'a second pass finds nothing');
+  t.same(await rig.cloud.media.pruneRelayed(cut), { owners: 0, files: 0 }, 'a second pass finds nothing');
 
   // Relayed again later: the bytes travel again and are served again.
   await put(oldSnap, 'relay-snapshot', `relay-${'5'.repeat(32)}`);

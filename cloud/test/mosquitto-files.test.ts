@@ -1,4 +1,5 @@
 import t from 'tap';
+import { testCloudStore } from '@cunbox/test-support/cloud-store';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pbkdf2Sync } from 'node:crypto';
@@ -6,7 +7,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { governanceModels, topic, edgeSubscriptions } from '@cunbox/shared';
 import { Cloud, SERVICE_USER, parseCloudConfig } from '../src/index.ts';
-import { mosquittoHash } from '../src/mosquitto-files.ts';
+import { MosquittoFiles, mosquittoHash } from '../src/mosquitto-files.ts';
 import { OPERATOR_TOKEN, SERVICE_PASSWORD, startMosquitto, testSyncOptions, loginWorks, type Paired } from '@cunbox/test-support/brokers';
 import { freePort } from '@cunbox/test-support/ports';
 import { waitFor } from '@cunbox/test-support/wait';
@@ -33,6 +34,31 @@ t.test("Mosquitto's hash format: PBKDF2-SHA512, 101 rounds, as mosquitto_passwd 
   t.equal(digest, pbkdf2Sync('secret', Buffer.alloc(12, 7), 101, 64, 'sha512').toString('base64'));
 });
 
+t.test('two writes at once (two pairings): the one that read the store later lands last', async (t) => {
+  const own = { passwordFile: join(dir, 'order-passwd'), aclFile: join(dir, 'order-acl'), pidFile: join(dir, 'no-such.pid') };
+  const edges: Array<{ edgeId: string; hash: string }> = [];
+  let reads = 0;
+  // The first read answers slowly, the second at once: as a database may answer two queries.
+  const source = {
+    brokerHashes: async () => {
+      const snapshot = [...edges];
+      await new Promise((r) => setTimeout(r, ++reads === 2 ? 100 : 0));
+      return snapshot;
+    },
+    edgesWithoutBrokerHash: async () => [],
+    adoptBrokerHash: async () => undefined,
+  };
+  const m = new MosquittoFiles({ config: own, serviceUser: SERVICE_USER, servicePassword: 'svc', source, log: pino({ level: 'silent' }), signal: () => undefined });
+  await m.start();
+  edges.push({ edgeId: '00000000000000a1', hash: mosquittoHash('a') });
+  const first = m.apply();
+  edges.push({ edgeId: '00000000000000b2', hash: mosquittoHash('b') });
+  const second = m.apply();
+  await Promise.all([first, second]);
+  const users = readFileSync(own.passwordFile, 'utf8').split('\n').map((l) => l.split(':')[0]);
+  t.same(users.filter((u) => u && u !== SERVICE_USER), ['00000000000000a1', '00000000000000b2'], 'both edges in the file: the slower first read did not overwrite the second');
+});
+
 t.test('config: mqtt.mosquitto names the files, relative to the config; only with an external broker', async (t) => {
   writeFileSync(join(dir, 'token'), 'x');
   writeFileSync(join(dir, 'svc'), 'y');
@@ -50,6 +76,7 @@ t.test('the cloud provisions paired edges into an external Mosquitto', async (t)
   const cloud = new Cloud({
     config: {
       dataDir: join(dir, 'cloud'),
+      store: testCloudStore(join(dir, 'cloud')),
       http: { host: '127.0.0.1', port: 0 },
       operatorToken: OPERATOR_TOKEN,
       mqtt: { mode: 'external', url, username: SERVICE_USER, password: SERVICE_PASSWORD, publicUrl: null, mosquitto: files },
@@ -89,8 +116,8 @@ t.test('the cloud provisions paired edges into an external Mosquitto', async (t)
     const store = new OpStore({ db, clock: systemClock, log: silentLogger(), models: governanceModels });
     const sync = startEdgeSync(t, db, store, { edgeId: a.edgeId, mqttUrl: a.mqttUrl, username: a.username, password: a.password });
     store.commit('admin', [{ entityKind: 'ticket', entityId: '01JD0000000000000000000001', type: 'ticket.created', payload: { category: 'other', description: '路灯坏了' } }]);
-    await waitFor("the edge's op at the cloud", () => cloud.store.opCount(a.villageId) === 1);
-    cloud.store.commit(a.villageId, 'phone', [{ entityKind: 'ticket', entityId: '01JD0000000000000000000001', type: 'ticket.comment', payload: { commentId: 'c1', text: '收到' } }]);
+    await waitFor("the edge's op at the cloud", async () => (await cloud.data.opCount(a.villageId)) === 1);
+    await cloud.data.commit(a.villageId, 'phone', [{ entityKind: 'ticket', entityId: '01JD0000000000000000000001', type: 'ticket.comment', payload: { commentId: 'c1', text: '收到' } }]);
     cloud.sync.notify();
     await waitFor("the cloud's op at the edge", () => (db.prepare('SELECT COUNT(*) AS n FROM gov_ops').get() as { n: number }).n === 2);
     t.ok(sync, 'synced both ways through Mosquitto');
@@ -128,11 +155,11 @@ t.test('the cloud provisions paired edges into an external Mosquitto', async (t)
   await t.test('a revoked edge is refused; the others are not', async (t) => {
     const c = await pair('南村');
     await waitFor('C let in', () => loginWorks(url, c.username, c.password));
-    t.ok(cloud.revokeEdge(c.edgeId), 'revoked');
+    t.ok(await cloud.revokeEdge(c.edgeId), 'revoked');
     t.notMatch(readFileSync(files.passwordFile, 'utf8'), c.edgeId, 'gone from the password file');
     await waitFor('C refused once Mosquitto re-read its files', async () => !(await loginWorks(url, c.username, c.password)));
     t.ok(await loginWorks(url, a.edgeId, a.password), 'A still logs in');
-    t.notOk(cloud.revokeEdge(c.edgeId), 'revoking again changes nothing');
+    t.notOk(await cloud.revokeEdge(c.edgeId), 'revoking again changes nothing');
   });
 
   await t.test('a restarted cloud writes the same edges again', async (t) => {

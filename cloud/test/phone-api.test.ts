@@ -55,7 +55,7 @@ t.before(async () => {
   // btv: an office screen (role kiosk) of village b, whose password the test knows. The edge
   // keeps screens off the users snapshot, so village b has one user at the cloud.
   await startVillageEdge(t, dir, b, 'edge-b', [{ username: 'bvillager', role: 'villager' }, { username: 'btv', role: 'kiosk' }]);
-  await waitFor('users of both villages at the cloud', () => rig.cloud.store.accounts.usersVersion(a.villageId)?.users === ACCOUNTS.length && rig.cloud.store.accounts.usersVersion(b.villageId)?.users === 1);
+  await waitFor('users of both villages at the cloud', async () => (await rig.cloud.data.accounts.usersVersion(a.villageId))?.users === ACCOUNTS.length && (await rig.cloud.data.accounts.usersVersion(b.villageId))?.users === 1);
 });
 t.teardown(() => rig?.close());
 
@@ -126,7 +126,7 @@ t.test('a ticket filed on the phone reaches the edge; status changes on the phon
 
   // And the other way: a change on the edge shows on the phone.
   edge.gov.tickets.reopen({ username: 'wangfang', role: 'cadre' }, id, '又堆了');
-  await waitFor('reopen at the cloud', () => rig.cloud.store.entity<TicketState>(a.villageId, 'ticket', id)?.status === 'reopened');
+  await waitFor('reopen at the cloud', async () => (await rig.cloud.data.entity<TicketState>(a.villageId, 'ticket', id))?.status === 'reopened');
   const seen = await as('lisi', 'GET', `/tickets/${id}`);
   t.equal(seen.json.ticket.status, 'reopened');
   t.equal(seen.json.ticket.reporter, null, 'another villager does not see who reported');
@@ -147,9 +147,9 @@ t.test("a category's extra questions are checked on the phone as on the edge, an
 t.test('help requests: masking as on the edge', async (t) => {
   const staff = { username: 'wangfang', role: 'cadre' } as const;
   const r = edge.gov.help.createResident(staff, { name: '张三', idNumber: '110101199003071234', phone: '13812345678', gridWorker: 'liwei', username: 'zhangsan', dibao: true });
-  await waitFor('resident at the cloud', () => rig.cloud.store.entity(a.villageId, 'resident', r.id) !== undefined);
+  await waitFor('resident at the cloud', async () => (await rig.cloud.data.entity(a.villageId, 'resident', r.id)) !== undefined);
   // Minimum necessary: the cloud never holds the full ID number; what it holds of the rest is encrypted at rest.
-  t.match(rig.cloud.store.entity(a.villageId, 'resident', r.id), { idNumber: '110101********1234', phone: '13812345678', dibao: true });
+  t.match((await rig.cloud.data.entity(a.villageId, 'resident', r.id)), { idNumber: '110101********1234', phone: '13812345678', dibao: true });
   const onDisk = ['cloud.db', 'cloud.db-wal'].map((f) => join(dir, 'cloud', f)).filter(existsSync).map((f) => readFileSync(f, 'latin1')).join('');
   t.notOk(onDisk.includes('110101199003071234'), 'no full ID number in the cloud database');
   t.notOk(onDisk.includes('13812345678'), 'no phone number in clear in the cloud database');
@@ -176,15 +176,15 @@ t.test('help requests: masking as on the edge', async (t) => {
 t.test("a phone's read of unmasked resident data is audited in the cloud and reaches the edge's GET /api/audit", async (t) => {
   const staff = { username: 'wangfang', role: 'cadre' } as const;
   const r = edge.gov.help.createResident(staff, { name: '李四', idNumber: '110101198001011234', phone: '13900001111', gridWorker: 'liwei', username: 'lisi', dibao: false });
-  await waitFor('resident at the cloud', () => rig.cloud.store.entity(a.villageId, 'resident', r.id) !== undefined);
+  await waitFor('resident at the cloud', async () => (await rig.cloud.data.entity(a.villageId, 'resident', r.id)) !== undefined);
   const asked = await as('lisi', 'POST', '/help-requests', { type: 'medical', description: '量血压' });
   t.equal(asked.status, 201);
   t.equal(asked.json.request.resident.sensitive, false, 'the villager saw their own profile masked: nothing to audit');
-  const before = rig.cloud.store.audit.count(a.villageId);
+  const before = await rig.cloud.data.audit.count(a.villageId);
   const read = await as('liwei', 'GET', `/help-requests/${asked.json.request.id}`);
   t.equal(read.json.request.resident.sensitive, true, 'the grid worker saw it unmasked');
-  t.equal(rig.cloud.store.audit.count(a.villageId), before + 1, 'one audit entry in the cloud, in its durable table');
-  const [entry] = rig.cloud.store.audit.after(a.villageId, before, 10);
+  t.equal((await rig.cloud.data.audit.count(a.villageId)), before + 1, 'one audit entry in the cloud, in its durable table');
+  const [entry] = await rig.cloud.data.audit.after(a.villageId, before, 10);
   t.match(entry, { actor: 'liwei', role: 'grid_worker', action: 'resident.sensitive_read', target: `resident:${r.id}`, detail: { residents: [r.id], via: 'phone' } });
   t.notOk(JSON.stringify(entry).includes('13900001111'), 'the entry names the resident, not what was read');
 
@@ -198,13 +198,13 @@ t.test("a phone's read of unmasked resident data is audited in the cloud and rea
   await waitFor("the entry in the edge's audit log", async () => (await fromCloud()).some((e) => e.target === `resident:${r.id}`));
   const got = (await fromCloud()).find((e) => e.target === `resident:${r.id}`)!;
   t.match(got, { actor: 'liwei', role: 'grid_worker', action: 'resident.sensitive_read', source: 'cloud', at: entry!.at, ip: entry!.ip, detail: { residents: [r.id], via: 'phone' } });
-  await waitFor('the edge acked it', () => rig.cloud.store.audit.acked(a.edgeId) >= before + 1);
+  await waitFor('the edge acked it', async () => (await rig.cloud.data.audit.acked(a.edgeId)) >= before + 1);
   t.equal((await fromCloud()).filter((e) => e.target === `resident:${r.id}`).length, 1, 'once');
 
   // An ack below the cloud's mark (as from an edge whose database was restored) makes the cloud
   // send everything again from there; what the edge already holds is not stored twice.
-  const acked = rig.cloud.store.audit.acked(a.edgeId);
-  const cloudNode = rig.cloud.store.village(a.villageId)!.node;
+  const acked = await rig.cloud.data.audit.acked(a.edgeId);
+  const cloudNode = (await rig.cloud.data.village(a.villageId))!.node;
   const watch = await mqtt.connectAsync(a.mqttUrl, { username: SERVICE_USER, password: SERVICE_PASSWORD, clientId: 'test-audit-watch', reconnectPeriod: 0, protocolVersion: 4 });
   const resent: Array<{ after: number; entries: unknown[] }> = [];
   watch.on('message', (_tp, payload) => resent.push(JSON.parse(payload.toString())));
@@ -214,8 +214,8 @@ t.test("a phone's read of unmasked resident data is audited in the cloud and rea
   await other.endAsync();
   await waitFor('the cloud resent from the start', () => resent.some((m) => m.after === 0 && m.entries.length === acked));
   await watch.endAsync();
-  await waitFor('the edge acked its mark again', () => rig.cloud.store.audit.acked(a.edgeId) === acked);
-  t.equal(rig.cloud.store.audit.acked(a.edgeId), acked, 'the edge acked its mark again');
+  await waitFor('the edge acked its mark again', async () => (await rig.cloud.data.audit.acked(a.edgeId)) === acked);
+  t.equal((await rig.cloud.data.audit.acked(a.edgeId)), acked, 'the edge acked its mark again');
   t.equal((await fromCloud()).filter((e) => e.target === `resident:${r.id}`).length, 1, 'still once at the edge');
 });
 
@@ -253,7 +253,7 @@ t.test('announcements: published for everyone, drafts for editors', async (t) =>
   edge.gov.announcements.submit(cadre, pub.id);
   edge.gov.announcements.publish({ username: 'admin', role: 'admin' }, pub.id);
   const draft = edge.gov.announcements.create(cadre, { category: 'finance', title: '账目草稿', body: '草稿' });
-  await waitFor('announcements at the cloud', () => rig.cloud.store.entity(a.villageId, 'announcement', draft.id) !== undefined && rig.cloud.store.entity<AnnouncementState>(a.villageId, 'announcement', pub.id)?.status === 'published');
+  await waitFor('announcements at the cloud', async () => (await rig.cloud.data.entity(a.villageId, 'announcement', draft.id)) !== undefined && (await rig.cloud.data.entity<AnnouncementState>(a.villageId, 'announcement', pub.id))?.status === 'published');
   t.same((await as('zhangsan', 'GET', '/announcements')).json.announcements.map((x: { id: string }) => x.id), [pub.id]);
   t.same((await as('wangfang', 'GET', '/announcements?category=finance')).json.announcements.map((x: { id: string }) => x.id), [draft.id]);
   t.equal((await as('zhangsan', 'GET', `/announcements/${draft.id}`)).status, 404);
@@ -271,7 +271,7 @@ t.test('party TOP10 and ledger match the edge', async (t) => {
   // A pending claim: its points must count on neither side.
   edge.gov.party.claim({ username: 'member1', role: 'party_member' }, { ruleCode: 'blood_donation', description: '献血', date: '2026-11-05' });
   const edgeOps = edge.gov.store.localOpsAfter(0, 1e6).length;
-  await waitFor('party ops at the cloud', () => rig.cloud.store.opCount(a.villageId, edge.gov.store.node) >= edgeOps);
+  await waitFor('party ops at the cloud', async () => (await rig.cloud.data.opCount(a.villageId, edge.gov.store.node)) >= edgeOps);
 
   for (const period of ['all', '2026-11', '2026']) {
     const phone = await as('member1', 'GET', `/party/ranking?period=${period}`);
@@ -297,8 +297,8 @@ t.test('camera events, within the cameras one may see', async (t) => {
   edge.events.record(1, 'motion', { zone: 'gate' });
   edge.events.record(2, 'motion', {});
   edge.events.record(2, 'camera_offline', {});
-  await waitFor('events at the cloud', () => rig.cloud.store.eventCount(a.edgeId) >= 3);
-  await waitFor('restriction at the cloud', () => rig.cloud.store.accounts.user(a.villageId, 'screen')?.cameras?.[0] === 2);
+  await waitFor('events at the cloud', async () => (await rig.cloud.data.eventCount(a.edgeId)) >= 3);
+  await waitFor('restriction at the cloud', async () => (await rig.cloud.data.accounts.user(a.villageId, 'screen'))?.cameras?.[0] === 2);
 
   const all = await as('wangfang', 'GET', `/events?since=${t0 - 1}`);
   t.equal(all.status, 200);
@@ -324,14 +324,14 @@ t.test('disabling a user on the edge ends their phone access at the next snapsho
   const zs = edge.users.getByUsername('zhangsan')!;
   t.equal((await as('zhangsan', 'GET', '/me')).status, 200);
   edge.users.setDisabled(zs.id, true);
-  await waitFor('disabled at the cloud', () => rig.cloud.store.accounts.user(a.villageId, 'zhangsan')?.disabled === true);
+  await waitFor('disabled at the cloud', async () => (await rig.cloud.data.accounts.user(a.villageId, 'zhangsan'))?.disabled === true);
   t.equal((await as('zhangsan', 'GET', '/me')).status, 401, 'the session is gone');
   t.equal((await login(a, 'zhangsan')).status, 401, 'and cannot sign in again');
 
   // A new password on the edge: the old one stops working on the cloud, the new one works.
   const l = edge.users.getByUsername('lisi')!;
   await edge.users.setPassword(l.id, 'A brand new pw');
-  await waitFor('new hash at the cloud', () => rig.cloud.store.accounts.session(tokens.lisi!) === undefined);
+  await waitFor('new hash at the cloud', async () => (await rig.cloud.data.accounts.session(tokens.lisi!)) === undefined);
   t.equal((await login(a, 'lisi')).status, 401);
   t.equal((await login(a, 'lisi', 'A brand new pw')).status, 200);
 });
@@ -350,7 +350,7 @@ t.test('media: a signed-in user of the village reads its photos; other villages 
   const path = join(dir, 'cloud', 'media', 'objects', sha256.slice(0, 2), sha256);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, bytes);
-  rig.cloud.media.index.stored({ sha256, size: bytes.length, mime: 'image/jpeg' }, { villageId: a.villageId, kind: 'ticket-photo', ref: 'photo-1', edgeId: a.edgeId });
+  await rig.cloud.media.index.stored({ sha256, size: bytes.length, mime: 'image/jpeg' }, { villageId: a.villageId, kind: 'ticket-photo', ref: 'photo-1', edgeId: a.edgeId });
 
   const tokenA = (await login(a, 'member1')).json.token as string;
   const read = (villageId: number, token?: string) => fetch(`http://127.0.0.1:${rig.cloud.httpPort}/api/villages/${villageId}/media/${sha256}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });

@@ -28,13 +28,13 @@ const send = (username: string, path: string, body: unknown, key?: string) =>
     headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[username]}`, ...(key ? { 'idempotency-key': key } : {}) },
     body: JSON.stringify(body),
   }).then(async (r) => ({ status: r.status, replayed: r.headers.get('idempotent-replayed'), json: (await r.json()) as any }));
-const tickets = (description: string) => rig.cloud.store.list<TicketState>(v.villageId, 'ticket').filter((x) => x.description === description);
+const tickets = async (description: string) => (await rig.cloud.data.list<TicketState>(v.villageId, 'ticket')).filter((x) => x.description === description);
 
 t.before(async () => {
   rig = await aedesRig(dir);
   v = await pairVillage(rig, '东村');
   edge = await startVillageEdge(t, dir, v, 'edge', [...ACCOUNTS]);
-  await waitFor('users at the cloud', () => rig.cloud.store.accounts.usersVersion(v.villageId)?.users === ACCOUNTS.length);
+  await waitFor('users at the cloud', async () => (await rig.cloud.data.accounts.usersVersion(v.villageId))?.users === ACCOUNTS.length);
   for (const { username } of ACCOUNTS) tokens[username] = (await http(rig, 'POST', `${base()}/login`, { body: { username, password: passwordOf(username) } })).json.token;
 });
 t.teardown(() => rig?.close());
@@ -50,7 +50,7 @@ t.test('the same key twice: one ticket, the first answer again', async (t) => {
   t.equal(again.status, 201, 'the first status');
   t.equal(again.replayed, 'true');
   t.equal(again.json.ticket.id, first.json.ticket.id, 'the same ticket');
-  t.equal(tickets(REPORT.description).length, 1, 'one ticket at the cloud');
+  t.equal((await tickets(REPORT.description)).length, 1, 'one ticket at the cloud');
   await waitFor('the ticket at the edge', () => edge.gov.store.get<TicketState>('ticket', first.json.ticket.id) !== undefined);
   t.equal(edge.gov.store.list<TicketState>('ticket').filter((x) => x.description === REPORT.description).length, 1, 'one ticket at the edge');
 
@@ -61,7 +61,7 @@ t.test('the same key twice: one ticket, the first answer again', async (t) => {
   t.not(other.json.ticket.id, first.json.ticket.id);
   // Without a key every request is new.
   await send('zhangsan', '/tickets', REPORT);
-  t.equal(tickets(REPORT.description).length, 3);
+  t.equal((await tickets(REPORT.description)).length, 3);
 });
 
 t.test('a key reused for another route, or malformed, is refused and commits nothing', async (t) => {
@@ -77,12 +77,12 @@ t.test('a key reused for another route, or malformed, is refused and commits not
     });
     t.equal(r.status, 400, `key ${JSON.stringify(bad)}`);
   }
-  t.equal(tickets('坏键').length, 0);
+  t.equal((await tickets('坏键')).length, 0);
 });
 
 t.test('a refused request is not kept: sent again once fixable, it runs', async (t) => {
   const key = 'k-refused-0001';
   t.equal((await send('zhangsan', '/tickets', { ...REPORT, category: 'no_such_category', description: '先错后对' }, key)).status, 400);
   t.equal((await send('zhangsan', '/tickets', { ...REPORT, description: '先错后对' }, key)).status, 201);
-  t.equal(tickets('先错后对').length, 1);
+  t.equal((await tickets('先错后对')).length, 1);
 });

@@ -28,7 +28,7 @@ t.before(async () => {
   rig = await aedesRig(dir);
   a = await pairVillage(rig, '东村');
   await startVillageEdge(t, dir, a, 'edge-a', [...ACCOUNTS]);
-  await waitFor('users at the cloud', () => rig.cloud.store.accounts.usersVersion(a.villageId)?.users === ACCOUNTS.length);
+  await waitFor('users at the cloud', async () => (await rig.cloud.data.accounts.usersVersion(a.villageId))?.users === ACCOUNTS.length);
   for (const { username } of ACCOUNTS) tokens[username] = (await http(rig, 'POST', `${base()}/login`, { body: { username, password: passwordOf(username) } })).json.token;
 });
 t.teardown(() => rig?.close());
@@ -52,14 +52,14 @@ t.test('errors of the HTTP layer carry the cloud\'s codes, not INTERNAL', async 
 });
 
 t.test('text that should not be stored is refused on the phone and the operator routes; the rest is stored in NFC', async (t) => {
-  const before = rig.cloud.store.list(a.villageId, 'ticket').length;
+  const before = (await rig.cloud.data.list(a.villageId, 'ticket')).length;
   const bad = { nul: '垃圾\u0000堆', bidi: '桥头\u202Egpj.exe', surrogate: '桥头\ud800', invisible: '\u200b\u200b\u2060', blank: ' \u3000\t' };
   for (const [what, text] of Object.entries(bad)) {
     t.match(await http(rig, 'POST', `${base()}/tickets`, { token: tokens.zhangsan, body: { category: 'garbage', description: text, place: '桥头' } }), { status: 400, json: { error: { code: 'INVALID_INPUT' } } }, `phone description: ${what}`);
     t.match(await http(rig, 'POST', `${base()}/tickets`, { token: tokens.zhangsan, body: { category: 'garbage', description: '桥头垃圾', place: text } }), { status: 400, json: { error: { code: 'INVALID_INPUT' } } }, `phone place: ${what}`);
     t.match(await http(rig, 'POST', `/api/villages/${a.villageId}/tickets`, { token: OPERATOR_TOKEN, body: { category: 'garbage', description: text, place: '桥头' } }), { status: 400, json: { error: { code: 'INVALID_INPUT' } } }, `operator description: ${what}`);
   }
-  t.equal(rig.cloud.store.list(a.villageId, 'ticket').length, before, 'nothing stored');
+  t.equal((await rig.cloud.data.list(a.villageId, 'ticket')).length, before, 'nothing stored');
   const ok = await http(rig, 'POST', `${base()}/tickets`, { token: tokens.zhangsan, body: { category: 'garbage', description: 'Cafe\u0301 门口\r\n第二行', place: '桥头' } });
   t.equal(ok.status, 201);
   t.equal(ok.json.ticket.description, 'Caf\u00e9 门口\n第二行', 'NFC, and \\r\\n as \\n');

@@ -1,5 +1,6 @@
 /** 等保 2.0 for the phone sign-in: a lockout survives a restart of the cloud; an unused session ends. */
 import t from 'tap';
+import { testCloudStore } from '@cunbox/test-support/cloud-store';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { governanceModels, hashPassword, type SyncUser, type UsersMessage } from '@cunbox/shared';
@@ -12,7 +13,7 @@ import { tmpDir } from '@cunbox/test-support/tmp';
 
 t.test('a locked phone account stays locked when the cloud restarts', async (t) => {
   const dir = tmpDir(t);
-  const config = { dataDir: join(dir, 'cloud'), http: { host: '127.0.0.1', port: 0 }, operatorToken: OPERATOR_TOKEN, mqtt: { mode: 'embedded' as const, host: '127.0.0.1', port: 0, publicUrl: null } };
+  const config = { dataDir: join(dir, 'cloud'), store: testCloudStore(join(dir, 'cloud')), http: { host: '127.0.0.1', port: 0 }, operatorToken: OPERATOR_TOKEN, mqtt: { mode: 'embedded' as const, host: '127.0.0.1', port: 0, publicUrl: null } };
   const start = async () => {
     const cloud = new Cloud({ config, log: pino({ level: 'silent' }) });
     await cloud.start();

@@ -37,7 +37,7 @@ t.before(async () => {
   rig = await aedesRig(dir);
   village = await pairVillage(rig, '东村');
   edge = await startVillageEdge(t, dir, village, 'edge', [...ACCOUNTS]);
-  await waitFor('users at the cloud', () => rig.cloud.store.accounts.usersVersion(village.villageId)?.users === ACCOUNTS.length);
+  await waitFor('users at the cloud', async () => (await rig.cloud.data.accounts.usersVersion(village.villageId))?.users === ACCOUNTS.length);
   token = (await http(rig, 'POST', `/api/v1/villages/${village.villageId}/login`, { body: { username: 'wangfang', password: passwordOf('wangfang') } })).json.token;
 });
 t.teardown(() => rig?.close());
@@ -52,12 +52,12 @@ async function partition(offline: () => Promise<void>): Promise<void> {
   edge = { ...edge, sync };
 }
 
-const counts = (kind: string, id: string) => ({ edge: edge.gov.store.history(kind, id).length, cloud: rig.cloud.store.entity(village.villageId, kind, id)?.opCount ?? -1 });
+const counts = async (kind: string, id: string) => ({ edge: edge.gov.store.history(kind, id).length, cloud: (await rig.cloud.data.entity(village.villageId, kind, id))?.opCount ?? -1 });
 
 t.test('a ticket reassigned on both sides during a partition: same worker on both, an unreviewed conflict naming both workers', async (t) => {
   const ticket = edge.gov.tickets.create({ username: 'zhangsan', role: 'villager' }, { category: 'garbage', description: '桥头垃圾', place: '桥头' });
   edge.gov.tickets.assign(CADRE, ticket.id, 'liwei');
-  await waitFor('the assignment at the cloud', () => rig.cloud.store.entity<TicketState>(village.villageId, 'ticket', ticket.id)?.assignee === 'liwei');
+  await waitFor('the assignment at the cloud', async () => (await rig.cloud.data.entity<TicketState>(village.villageId, 'ticket', ticket.id))?.assignee === 'liwei');
 
   await partition(async () => {
     edge.gov.tickets.assign(CADRE, ticket.id, 'zhaoliu', '东头的人手');
@@ -67,13 +67,13 @@ t.test('a ticket reassigned on both sides during a partition: same worker on bot
     t.equal(r.status, 200);
     t.equal(r.json.ticket.assignee, 'sunqi', 'the cloud alone has not seen the crossing yet');
   });
-  await waitFor('both reassignments on both sides', () => {
-    const c = counts('ticket', ticket.id);
+  await waitFor('both reassignments on both sides', async () => {
+    const c = await counts('ticket', ticket.id);
     return c.edge === 4 && c.cloud === 4;
   });
 
   const atEdge = edge.gov.store.get<TicketState>('ticket', ticket.id)!;
-  const atCloud = rig.cloud.store.entity<TicketState>(village.villageId, 'ticket', ticket.id)!;
+  const atCloud = (await rig.cloud.data.entity<TicketState>(village.villageId, 'ticket', ticket.id))!;
   t.same(atCloud, atEdge, 'the same state on both sides');
   t.equal(atEdge.assignee, 'sunqi');
   t.equal(atEdge.needsReview, true);
@@ -82,30 +82,30 @@ t.test('a ticket reassigned on both sides during a partition: same worker on bot
   t.match((await phone('GET', `/tickets/${ticket.id}`)).json.ticket, { assignee: 'sunqi', needsReview: true, conflicts: [{ assignee: { found: 'zhaoliu', to: 'sunqi' } }] });
 
   edge.gov.tickets.review(CADRE, ticket.id);
-  await waitFor('the review at the cloud', () => rig.cloud.store.entity<TicketState>(village.villageId, 'ticket', ticket.id)?.needsReview === false);
+  await waitFor('the review at the cloud', async () => (await rig.cloud.data.entity<TicketState>(village.villageId, 'ticket', ticket.id))?.needsReview === false);
 });
 
 t.test('a help request reassigned on both sides during a partition is flagged the same way', async (t) => {
   const resident = edge.gov.help.createResident(CADRE, { name: '王大爷' });
   const help = edge.gov.help.request(CADRE, { residentId: resident.id, type: 'daily_living', description: '送药' });
   edge.gov.help.assign(CADRE, help.id, 'liwei');
-  await waitFor('the assignment at the cloud', () => rig.cloud.store.entity<HelpRequestState>(village.villageId, 'help_request', help.id)?.assignee === 'liwei');
+  await waitFor('the assignment at the cloud', async () => (await rig.cloud.data.entity<HelpRequestState>(village.villageId, 'help_request', help.id))?.assignee === 'liwei');
 
   await partition(async () => {
     // The phone API has no help dispatch: the cloud commits as a peer, with the draft a dispatch would make.
-    const seen = rig.cloud.store.entity<HelpRequestState>(village.villageId, 'help_request', help.id)!;
-    rig.cloud.store.commit(village.villageId, 'wangfang', [
+    const seen = (await rig.cloud.data.entity<HelpRequestState>(village.villageId, 'help_request', help.id))!;
+    (await rig.cloud.data.commit(village.villageId, 'wangfang', [
       { entityKind: 'help_request', entityId: help.id, type: 'help_request.status', payload: { from: seen.status, to: 'assigned', note: null, assignee: 'sunqi', ...seenAssignee(seen, { assignee: 'sunqi' }) } },
-    ]);
+    ]));
     await new Promise((r) => setTimeout(r, 20));
     edge.gov.help.assign(CADRE, help.id, 'zhaoliu');
   });
-  await waitFor('both reassignments on both sides', () => {
-    const c = counts('help_request', help.id);
+  await waitFor('both reassignments on both sides', async () => {
+    const c = await counts('help_request', help.id);
     return c.edge === 4 && c.cloud === 4;
   });
   const atEdge = edge.gov.store.get<HelpRequestState>('help_request', help.id)!;
-  t.same(rig.cloud.store.entity(village.villageId, 'help_request', help.id), atEdge);
+  t.same((await rig.cloud.data.entity(village.villageId, 'help_request', help.id)), atEdge);
   t.equal(atEdge.assignee, 'zhaoliu', 'the later one (the edge this time) stands');
   t.match(atEdge, { needsReview: true, conflicts: [{ applied: true, reviewedBy: null, assignee: { found: 'sunqi', to: 'zhaoliu' } }] });
 });

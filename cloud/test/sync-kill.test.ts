@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { OPERATOR_TOKEN, SERVICE_PASSWORD, startMosquitto, type MosquittoProcess } from '@cunbox/test-support/brokers';
 import { freePort } from '@cunbox/test-support/ports';
-import { cloudDaemon, cloudDbFile, edgeCli, edgeDaemon, edgeDbFile, type Daemon } from './helpers/procs.ts';
+import { cloudDaemon, edgeCli, edgeDaemon, edgeDbFile, type Daemon } from './helpers/procs.ts';
 import { assertConverged, convergeReport } from '@cunbox/test-support/converge';
+import { testCloudData } from '@cunbox/test-support/cloud-store';
 import { SERVICE_USER } from '../src/index.ts';
 import { tmpDir } from '@cunbox/test-support/tmp';
 
@@ -151,16 +152,16 @@ async function killRun(t: Test, brokerKind: 'aedes' | 'mosquitto'): Promise<void
   // Settle: both running, the link up; poll the two databases until they agree (bounded).
   const settleStart = Date.now();
   const edgeFile = edgeDbFile(edgeDir);
-  const cloudFile = cloudDbFile(join(dir, 'cloud'));
-  let report = convergeReport(edgeFile, cloudFile, village.id);
+  const cloudData = testCloudData(join(dir, 'cloud', 'data'));
+  let report = await convergeReport(edgeFile, cloudData, village.id);
   while (report.problems.length > 0 && Date.now() - settleStart < 45_000) {
     await sleep(300);
-    report = convergeReport(edgeFile, cloudFile, village.id);
+    report = await convergeReport(edgeFile, cloudData, village.id);
   }
   const settleMs = Date.now() - settleStart;
   await edge.stop();
   await cloud.stop();
-  const r = assertConverged(t, edgeFile, cloudFile, village.id, confirmed);
+  const r = await assertConverged(t, edgeFile, cloudData, village.id, confirmed);
   t.same(kills, { edge: 3, cloud: 3, broker: broker ? 1 : 0 }, 'every kill happened');
   t.ok(counts.edgeOk > 20 && counts.cloudOk > 20, 'both sides kept committing between the kills');
   t.ok(counts.edgeEdits > 0, 'the edge edited tickets the cloud made');

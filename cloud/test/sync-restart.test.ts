@@ -7,6 +7,7 @@
  * And while an edge's presence is offline, nothing is pumped to it.
  */
 import t from 'tap';
+import { testCloudData, testCloudStore } from '@cunbox/test-support/cloud-store';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
@@ -35,18 +36,18 @@ t.test('after a cloud restart the downlink resumes to an idle edge; an offline e
   const broker = await startMosquitto(dir);
   t.teardown(() => broker.kill());
   const log = pino({ level: process.env.CUNBOX_TEST_LOG ?? 'silent' });
-  const config = { dataDir: join(dir, 'cloud'), http: { host: '127.0.0.1', port: 0 }, operatorToken: OPERATOR_TOKEN, mqtt: { mode: 'external' as const, url: broker.url, username: SERVICE_USER, password: SERVICE_PASSWORD, publicUrl: null } };
+  const config = { dataDir: join(dir, 'cloud'), store: testCloudStore(join(dir, 'cloud')), http: { host: '127.0.0.1', port: 0 }, operatorToken: OPERATOR_TOKEN, mqtt: { mode: 'external' as const, url: broker.url, username: SERVICE_USER, password: SERVICE_PASSWORD, publicUrl: null } };
   let cloud = new Cloud({ config, log, syncOptions: testSyncOptions });
   await cloud.start();
   t.teardown(() => cloud.stop());
 
-  const pair = () => {
-    const v = cloud.store.createVillage(`v${n}`);
-    const p = cloud.store.redeemPairCode(cloud.store.createPairCode(v.id, 60_000))!;
+  const pair = async () => {
+    const v = await cloud.data.createVillage(`v${n}`);
+    const p = (await cloud.data.redeemPairCode(await cloud.data.createPairCode(v.id, 60_000)))!;
     return { village: v, edgeId: p.edge.edgeId, password: p.password };
   };
-  const a = pair();
-  const b = pair(); // a second edge, as a marker: what the cloud pumps to it shows a pump pass happened
+  const a = await pair();
+  const b = await pair(); // a second edge, as a marker: what the cloud pumps to it shows a pump pass happened
   await broker.addUser(a.edgeId, a.password);
   await broker.addUser(b.edgeId, b.password);
 
@@ -80,9 +81,9 @@ t.test('after a cloud restart the downlink resumes to an idle edge; an offline e
   await bLink.publishAsync(topic(b.edgeId, 'presence'), JSON.stringify({ v: 1, online: true, at: 1 }), { qos: 1, retain: true });
   await bLink.publishAsync(topic(b.edgeId, 'up/hello'), JSON.stringify({ v: 1, node: 'bbbbbbbbbbbbbbbb', appliedSeq: 0 }), { qos: 1 });
 
-  cloud.store.commit(a.village.id, 'phone', [draft('before the restart')]);
+  await cloud.data.commit(a.village.id, 'phone', [draft('before the restart')]);
   cloud.sync.notify();
-  await waitFor('the first op at the edge, and its ack stored in the cloud', () => applied() === 1 && cloud.store.marks(a.edgeId).downAcked === 1);
+  await waitFor('the first op at the edge, and its ack stored in the cloud', async () => applied() === 1 && (await cloud.data.marks(a.edgeId)).downAcked === 1);
 
   // A spy on everything the edge says from now on.
   const spy = await mqtt.connectAsync(broker.url, { username: SERVICE_USER, password: SERVICE_PASSWORD, clientId: 'test-spy', reconnectPeriod: 0, protocolVersion: 4 });
@@ -105,11 +106,11 @@ t.test('after a cloud restart the downlink resumes to an idle edge; an offline e
   cloud = new Cloud({ config, log, syncOptions: testSyncOptions });
   await cloud.start();
   const t0 = Date.now();
-  cloud.store.commit(a.village.id, 'phone', [draft('after the restart')]);
+  await cloud.data.commit(a.village.id, 'phone', [draft('after the restart')]);
   cloud.sync.notify();
   await waitFor('the op made after the restart reaches the idle edge', () => applied() === 2, 5_000);
   t.comment(`cloud restart → its op at the idle edge in ${Date.now() - t0} ms`);
-  await waitFor('the edge op lost while the cloud was down arrives', () => cloud.store.opsAfter(a.village.id, store.node, 0, 10).some((o) => o.id === lost!.id), 5_000);
+  await waitFor('the edge op lost while the cloud was down arrives', async () => (await cloud.data.opsAfter(a.village.id, store.node, 0, 10)).some((o) => o.id === lost!.id), 5_000);
   t.comment(`cloud restart → the lost edge op in the cloud in ${Date.now() - t0} ms (the edge's resend timer is 60 s)`);
   t.equal(sync.stats.connects, connects, 'the edge did not reconnect');
   await waitFor("the edge's ack", () => said.includes('up/ack'));
@@ -117,23 +118,23 @@ t.test('after a cloud restart the downlink resumes to an idle edge; an offline e
 
   // Offline: a clean stop leaves a retained offline presence.
   await sync.stop();
-  await waitFor('edge A offline in the cloud', () => cloud.store.edge(a.edgeId)?.online === false);
+  await waitFor('edge A offline in the cloud', async () => (await cloud.data.edge(a.edgeId))?.online === false);
   const downBefore = downOpsToA.length;
-  cloud.store.commit(a.village.id, 'phone', [draft('while A is offline 1'), draft('while A is offline 2')]);
-  const marker1 = cloud.store.commit(b.village.id, 'phone', [draft('marker for a notify pass')])[0]!;
+  await cloud.data.commit(a.village.id, 'phone', [draft('while A is offline 1'), draft('while A is offline 2')]);
+  const marker1 = (await cloud.data.commit(b.village.id, 'phone', [draft('marker for a notify pass')]))[0]!;
   cloud.sync.notify();
   await waitFor('a notify pass reached B', () => bGot.includes(marker1.id));
   // No notify this time: the next tick's pass carries it.
-  const marker2 = cloud.store.commit(b.village.id, 'phone', [draft('marker for a tick pass')])[0]!;
+  const marker2 = (await cloud.data.commit(b.village.id, 'phone', [draft('marker for a tick pass')]))[0]!;
   await waitFor('a tick pass reached B', () => bGot.includes(marker2.id));
   t.equal(downOpsToA.length, downBefore, 'nothing was pumped to the offline edge');
 
   // Back online: everything arrives, once.
   sync = startEdge();
-  await waitFor('the ops made while offline arrive', () => applied() === 4 && cloud.store.marks(a.edgeId).downAcked === 4);
+  await waitFor('the ops made while offline arrive', async () => applied() === 4 && (await cloud.data.marks(a.edgeId)).downAcked === 4);
   await sync.stop();
   await cloud.stop();
-  assertConverged(t, edgeFile, join(dir, 'cloud', 'cloud.db'), a.village.id);
+  await assertConverged(t, edgeFile, testCloudData(join(dir, 'cloud')), a.village.id);
   // Teardown stops them again: harmless.
   cloud = new Cloud({ config, log, syncOptions: testSyncOptions });
 });

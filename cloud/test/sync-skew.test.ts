@@ -11,6 +11,7 @@ import { governanceModels, type Op, type TicketState } from '@cunbox/shared';
 import { aedesRig } from '@cunbox/test-support/brokers';
 import { waitFor } from '@cunbox/test-support/wait';
 import { assertConverged } from '@cunbox/test-support/converge';
+import { testCloudData } from '@cunbox/test-support/cloud-store';
 import { tmpDir } from '@cunbox/test-support/tmp';
 import { openDatabase } from '../../edge/src/db/database.ts';
 import { OpStore } from '../../edge/src/governance/store.ts';
@@ -32,9 +33,9 @@ async function skewRun(t: Test, skewMs: number): Promise<void> {
   const dir = tmpDir(t, 'cunbox-sync-skew-');
   const rig = await aedesRig(dir);
   t.teardown(() => rig.close());
-  const cloud = rig.cloud.store;
-  const village = cloud.createVillage('skew');
-  const paired = cloud.redeemPairCode(cloud.createPairCode(village.id, 60_000))!;
+  const cloud = rig.cloud.data;
+  const village = await cloud.createVillage('skew');
+  const paired = (await cloud.redeemPairCode(await cloud.createPairCode(village.id, 60_000)))!;
   // The edge's wall clock is off by skewMs; its timers run on real time.
   const clock: Clock = { ...systemClock, now: () => Date.now() + skewMs };
   const edgeFile = join(dir, 'edge.db');
@@ -54,23 +55,23 @@ async function skewRun(t: Test, skewMs: number): Promise<void> {
     db.close();
   });
   const atEdge = (id: string) => db.prepare('SELECT 1 FROM gov_ops WHERE id = ?').get(id) !== undefined;
-  const atCloud = (op: Op) => cloud.opsAfter(village.id, op.origin, op.seq - 1, 1)[0]?.id === op.id;
-  const description = (id: string) => ({
+  const atCloud = async (op: Op) => (await cloud.opsAfter(village.id, op.origin, op.seq - 1, 1))[0]?.id === op.id;
+  const description = async (id: string) => ({
     edge: store.get<TicketState>('ticket', id)?.description,
-    cloud: (cloud.snapshot(village.id)[`ticket/${id}`] as TicketState | undefined)?.description,
+    cloud: ((await cloud.snapshot(village.id))[`ticket/${id}`] as TicketState | undefined)?.description,
   });
 
   // Shared tickets, one made on each side, known to both.
   const [x] = store.commit('admin', [created('edge')]);
-  const [y] = cloud.commit(village.id, 'phone', [created('cloud')]);
+  const [y] = await cloud.commit(village.id, 'phone', [created('cloud')]);
   rig.cloud.sync.notify();
-  await waitFor('both shared tickets on both sides', () => atCloud(x!) && atEdge(y!.id));
+  await waitFor('both shared tickets on both sides', async () => (await atCloud(x!)) && atEdge(y!.id));
 
   // The stream: each round both sides create tickets and edit both shared tickets, concurrently.
   const rounds = 40;
   for (let i = 0; i < rounds; i++) {
     store.commit('admin', [created(`edge ${i}`), created(`edge ${i}b`), edit(x!.entityId, `edge round ${i}`), edit(y!.entityId, `edge round ${i}`)]);
-    cloud.commit(village.id, 'phone', [created(`cloud ${i}`), edit(x!.entityId, `cloud round ${i}`), edit(y!.entityId, `cloud round ${i}`)]);
+    await cloud.commit(village.id, 'phone', [created(`cloud ${i}`), edit(x!.entityId, `cloud round ${i}`), edit(y!.entityId, `cloud round ${i}`)]);
     rig.cloud.sync.notify();
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -78,22 +79,22 @@ async function skewRun(t: Test, skewMs: number): Promise<void> {
   // Causality, cloud after edge: the cloud edits x after it has the edge's edit.
   const [e1] = store.commit('admin', [edit(x!.entityId, 'edge, seen by the cloud')]);
   await waitFor("the edge's edit in the cloud", () => atCloud(e1!));
-  const [c1] = cloud.commit(village.id, 'phone', [edit(x!.entityId, 'cloud, after seeing the edge')]);
+  const [c1] = await cloud.commit(village.id, 'phone', [edit(x!.entityId, 'cloud, after seeing the edge')]);
   rig.cloud.sync.notify();
   t.ok(c1!.hlc > e1!.hlc, `the cloud's later op orders after the edge op it saw (${c1!.hlc} > ${e1!.hlc})`);
   // Causality, edge after cloud: the edge edits y after it has the cloud's edit.
-  const [c2] = cloud.commit(village.id, 'phone', [edit(y!.entityId, 'cloud, seen by the edge')]);
+  const [c2] = await cloud.commit(village.id, 'phone', [edit(y!.entityId, 'cloud, seen by the edge')]);
   rig.cloud.sync.notify();
   await waitFor("the cloud's edit at the edge", () => atEdge(c2!.id));
   const [e2] = store.commit('admin', [edit(y!.entityId, 'edge, after seeing the cloud')]);
   t.ok(e2!.hlc > c2!.hlc, `the edge's later op orders after the cloud op it saw (${e2!.hlc} > ${c2!.hlc})`);
 
-  await waitFor('convergence', () => atEdge(c1!.id) && atCloud(e2!) && sync.status().opsPending === 0 && sync.status().appliedSeq === cloud.opCount(village.id, village.node), 30_000);
-  t.same(description(x!.entityId), { edge: 'cloud, after seeing the edge', cloud: 'cloud, after seeing the edge' }, 'the causally later edit of x wins on both sides');
-  t.same(description(y!.entityId), { edge: 'edge, after seeing the cloud', cloud: 'edge, after seeing the cloud' }, 'the causally later edit of y wins on both sides');
+  await waitFor('convergence', async () => atEdge(c1!.id) && (await atCloud(e2!)) && sync.status().opsPending === 0 && sync.status().appliedSeq === (await cloud.opCount(village.id, village.node)), 30_000);
+  t.same(await description(x!.entityId), { edge: 'cloud, after seeing the edge', cloud: 'cloud, after seeing the edge' }, 'the causally later edit of x wins on both sides');
+  t.same(await description(y!.entityId), { edge: 'edge, after seeing the cloud', cloud: 'edge, after seeing the cloud' }, 'the causally later edit of y wins on both sides');
   await sync.stop();
   await rig.close();
-  const r = assertConverged(t, edgeFile, join(dir, 'cloud', 'cloud.db'), village.id);
+  const r = await assertConverged(t, edgeFile, testCloudData(join(dir, 'cloud')), village.id);
   t.comment(`edge clock ${skewMs > 0 ? '+' : ''}${skewMs / MIN} min: ${r.edgeOps} ops, ${r.entities} entities converged`);
 }
 

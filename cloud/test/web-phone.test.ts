@@ -52,7 +52,7 @@ t.before(async () => {
     { username: 'secretary', role: 'party_secretary' },
     { username: 'zhaoliu', role: 'party_member' },
   ]);
-  await waitFor('users at the cloud', () => rig.cloud.store.accounts.usersVersion(village.villageId)?.users === 6);
+  await waitFor('users at the cloud', async () => (await rig.cloud.data.accounts.usersVersion(village.villageId))?.users === 6);
   base = `http://127.0.0.1:${rig.cloud.httpPort}`;
   browser = await launchChromium(t);
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -146,7 +146,7 @@ t.test('随手拍 → dispatch → start → resolve → confirm, with notices, 
   const ticket = mine.json.tickets.find((x: TicketState) => x.description === '桥头有垃圾堆') as TicketState;
   t.match(ticket, { category: 'garbage', place: '东村桥头', status: 'submitted', reporter: 'zhangsan' });
   t.equal(ticket.photos.length, 1, 'the photo is on the ticket');
-  const stored = await sharp(readFileSync(rig.cloud.media.find(village.villageId, ticket.photos[0]!)!.path)).metadata();
+  const stored = await sharp(readFileSync((await rig.cloud.media.find(village.villageId, ticket.photos[0]!))!.path)).metadata();
   t.ok(Math.max(stored.width!, stored.height!) <= 1280, `stored at most 1280 px (${stored.width}×${stored.height})`);
   await waitFor('the report at the edge', () => edge.gov.store.get<TicketState>('ticket', ticket.id)?.reporter === 'zhangsan');
 
@@ -235,7 +235,7 @@ t.test('announcements: what the village published, on the phone', async (t) => {
   edge.gov.announcements.submit(cadre, pub.id);
   edge.gov.announcements.publish({ username: 'admin', role: 'admin' }, pub.id);
   const draft = edge.gov.announcements.create(cadre, { category: 'finance', title: '账目草稿', body: '草稿' });
-  await waitFor('announcements at the cloud', () => rig.cloud.store.entity(village.villageId, 'announcement', draft.id) !== undefined && rig.cloud.store.entity<AnnouncementState>(village.villageId, 'announcement', pub.id)?.status === 'published');
+  await waitFor('announcements at the cloud', async () => (await rig.cloud.data.entity(village.villageId, 'announcement', draft.id)) !== undefined && (await rig.cloud.data.entity<AnnouncementState>(village.villageId, 'announcement', pub.id))?.status === 'published');
   const { context, page } = await phone('zhangsan');
   await service(page, 'news');
   await page.locator(`[data-announcement="${pub.id}"]`, { hasText: '下周一村东路面维修' }).waitFor();
@@ -256,7 +256,7 @@ t.test('announcements: what the village published, on the phone', async (t) => {
 t.test('help requests: ask on the phone, the edge has it, the list shows it', async (t) => {
   const staff = { username: 'wangfang', role: 'cadre' } as const;
   const resident = edge.gov.help.createResident(staff, { name: '张三', idNumber: '110101199003071234', phone: '13812345678', gridWorker: 'liwei', username: 'zhangsan' });
-  await waitFor('resident at the cloud', () => rig.cloud.store.entity(village.villageId, 'resident', resident.id) !== undefined);
+  await waitFor('resident at the cloud', async () => (await rig.cloud.data.entity(village.villageId, 'resident', resident.id)) !== undefined);
   const { context, page } = await phone('zhangsan');
   await service(page, 'help');
   await page.locator('[data-test=help-type] option[value=medical]').waitFor({ state: 'attached' });
@@ -307,7 +307,7 @@ t.test('a report whose answer was lost is sent again under its key: one ticket',
 t.test('a grid worker starts and resolves a ticket with photos from the phone camera', async (t) => {
   const ticket = edge.gov.tickets.create({ username: 'zhangsan', role: 'villager' }, { category: 'facility', description: '路面塌陷一处', place: '村西' });
   edge.gov.tickets.assign({ username: 'wangfang', role: 'cadre' }, ticket.id, 'liwei');
-  await waitFor('assigned at the cloud', () => rig.cloud.store.entity<TicketState>(village.villageId, 'ticket', ticket.id)?.assignee === 'liwei');
+  await waitFor('assigned at the cloud', async () => (await rig.cloud.data.entity<TicketState>(village.villageId, 'ticket', ticket.id))?.assignee === 'liwei');
   const { context, page } = await phone('liwei');
   await page.locator('[data-tab=work]').click();
   const job = ticketCard(page, '路面塌陷一处');
@@ -411,7 +411,7 @@ t.test('party: TOP10, my points, a claim with a photo, check-in and leave', asyn
   const now = Date.now();
   const meeting = edge.gov.party.createSession(sec, { sessionType: 'branch_assembly', title: '十二月支部党员大会', branch: '一支部', startAt: now, remoteAllowed: true, location: '村委会' });
   const lecture = edge.gov.party.createSession(sec, { sessionType: 'party_lecture', title: '十二月党课', branch: '一支部', startAt: now + 7 * 24 * 3600_000 });
-  await waitFor('party records at the cloud', () => rig.cloud.store.entity(village.villageId, 'party_session', lecture.id) !== undefined && rig.cloud.store.entity(village.villageId, 'party_member', other.id) !== undefined);
+  await waitFor('party records at the cloud', async () => (await rig.cloud.data.entity(village.villageId, 'party_session', lecture.id)) !== undefined && (await rig.cloud.data.entity(village.villageId, 'party_member', other.id)) !== undefined);
 
   const { context, page } = await phone('zhaoliu');
   await service(page, 'party');

@@ -157,7 +157,7 @@ for (const catchUp of ['by the restore', 'by the edge on its first connect (rest
     await waitFor('the new event in the cloud', () => cloud.store.events(villageId, { type: 'restore_test', limit: 10 }).length === 1, 20_000);
     await edge.stop();
     edgeUp = false;
-    const report = assertConverged(t, join(edgeDir, 'cunbox.db'), join(dir, 'cloud', 'cloud.db'), villageId);
+    const report = await assertConverged(t, join(edgeDir, 'cunbox.db'), join(dir, 'cloud', 'cloud.db'), villageId);
     t.equal(report.perOrigin[edgeNode], lastSeq + 2, "every edge op once, 1..n, at the edge");
     t.same(cloud.store.deadLetters(), [], 'nothing dead-lettered in the cloud');
   });

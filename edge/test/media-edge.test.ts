@@ -85,8 +85,7 @@ t.test('an approved certificate reaches the cloud as a PDF by itself (the compos
   const id = ((await asked.json()) as { certificate: { id: string } }).certificate.id;
   t.equal((await fetch(`${base}/api/certificates/${id}/approve`, { method: 'POST', headers, body: '{}' })).status, 200);
 
-  await waitFor('the PDF at the cloud', () => tc.cloud.media.find(villageId, `certificate-${id}`) || undefined, 60_000, 200);
-  const atCloud = tc.cloud.media.find(villageId, `certificate-${id}`)!;
+  const atCloud = await waitFor('the PDF at the cloud', async () => (await tc.cloud.media.find(villageId, `certificate-${id}`)) || undefined, 60_000, 200);
   t.match(atCloud, { kind: 'certificate-pdf', mime: 'application/pdf' });
   t.equal(readFileSync(atCloud.path).subarray(0, 5).toString('latin1'), '%PDF-');
 });

@@ -163,7 +163,7 @@ t.test("a phone gets a JPEG of the camera it asked for, through the cloud; both 
     t.ok(distance(mine, same) < distance(mine, other), `the picture is camera ${cameraId}'s (closer to its own than to the other's)`);
     // Held by the cloud's content store, under its hash.
     const sha256 = createHash('sha256').update(jpeg).digest('hex');
-    t.ok(tc.cloud.media.find(villageId, sha256), 'stored content-addressed in the cloud');
+    t.ok(await tc.cloud.media.find(villageId, sha256), 'stored content-addressed in the cloud');
 
     // Asked again at once: the cloud's short cache answers without the edge.
     const again = await snapshot(token, cameraId);
@@ -232,7 +232,7 @@ t.test('a clip of a recorded range: cut by the edge as MP4, checked on both side
   writeFileSync(file, mp4);
   const seconds = await probeDuration(file);
   t.ok(seconds > 1 && seconds < 6, `about the range asked (${seconds} s for ${(to - from) / 1000} s)`);
-  t.ok(tc.cloud.media.find(villageId, createHash('sha256').update(mp4).digest('hex')), 'stored content-addressed in the cloud');
+  t.ok(await tc.cloud.media.find(villageId, createHash('sha256').update(mp4).digest('hex')), 'stored content-addressed in the cloud');
   const clipRow = edge.db.prepare("SELECT actor, target, detail FROM audit_log WHERE action = 'relay.clip' AND source = 'edge'").get() as { actor: string; target: string; detail: string };
   t.match({ ...clipRow, detail: JSON.parse(clipRow.detail) }, { actor: 'zhang', target: 'camera:1', detail: { outcome: 'served', fromMs: from, toMs: to } }, 'the edge audited the clip');
   const edgeRows = () => edge.db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'relay.clip' AND source = 'edge'").get() as { n: number };

@@ -111,8 +111,8 @@ export class CloudRig {
     }
     if (mosquitto) {
       // The broker reads the files when it starts; each worker writes them again at its start, from its store.
-      const source = { brokerHashes: () => hashes, edgesWithoutBrokerHash: () => [], adoptBrokerHash: () => undefined };
-      new MosquittoFiles({ config: this.#mosquittoFiles, serviceUser: SERVICE_USER, servicePassword: SERVICE_PASSWORD, source, log: pino({ level: 'silent' }) }).start();
+      const source = { brokerHashes: async () => hashes, edgesWithoutBrokerHash: async () => [], adoptBrokerHash: async () => undefined };
+      await new MosquittoFiles({ config: this.#mosquittoFiles, serviceUser: SERVICE_USER, servicePassword: SERVICE_PASSWORD, source, log: pino({ level: 'silent' }) }).start();
     }
     return out;
   }
@@ -163,9 +163,11 @@ export class CloudRig {
         `  mosquitto: { password_file: ${f.passwordFile}, acl_file: ${f.aclFile}, pid_file: ${f.pidFile} }`,
       );
     }
-    // The store switch of `cunbox-cloud serve` (being added): workers on one PostgreSQL database.
-    // The key is a guess until that change lands; this line is the only place that names it.
-    if (this.#opts.store === 'postgres') lines.push(`store: { kind: postgres, url: '${this.postgresUrl}' }`);
+    // Workers on one PostgreSQL database: the URL in a file of its own, as in production.
+    if (this.#opts.store === 'postgres') {
+      writeFileSync(join(this.#opts.dir, 'cloud-db.url'), `${this.postgresUrl}\n`, { mode: 0o600 });
+      lines.push('store: { kind: postgres, url_file: cloud-db.url }');
+    }
     return `${lines.join('\n')}\n`;
   }
 

@@ -7,6 +7,7 @@
  * (in-process, or as its own process).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { testCloudStore } from './cloud-store.ts';
 import { connect } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,7 +45,7 @@ export interface BrokerRig {
 const log = pino({ level: process.env.CUNBOX_TEST_LOG ?? 'silent' });
 
 function cloudConfig(dir: string, mqtt: CloudConfig['mqtt']): CloudConfig {
-  return { dataDir: join(dir, 'cloud'), http: { host: '127.0.0.1', port: 0 }, operatorToken: OPERATOR_TOKEN, mqtt };
+  return { dataDir: join(dir, 'cloud'), store: testCloudStore(join(dir, 'cloud')), http: { host: '127.0.0.1', port: 0 }, operatorToken: OPERATOR_TOKEN, mqtt };
 }
 
 /** `phoneApp`: a built phone app for the cloud to serve at /m/ (browser tests). */

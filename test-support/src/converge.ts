@@ -1,7 +1,9 @@
 /**
- * The checker the fault tests run after each run, on the two SQLite files
- * themselves (opened read-only, so it works the same whether the processes
- * that wrote them were ours, killed, or stopped): every op of either origin is
+ * The checker the fault tests run after each run, on the two databases
+ * themselves (the edge's SQLite file opened read-only; the cloud's SQLite file
+ * the same way, or its PostgreSQL database through a connection of its own),
+ * so it works the same whether the processes that wrote them were ours,
+ * killed, or stopped: every op of either origin is
  * on the other side exactly once with the same content, each origin's seqs
  * are 1..n with HLCs rising along them, each side's materialised state equals
  * the fold of its ops, and the two states hash the same. Sensitive fields are
@@ -12,6 +14,7 @@ import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import type { Test } from 'tap';
 import { dirname, join } from 'node:path';
+import { openPgDatabase } from '../../cloud/src/pg/database.ts';
 import { FieldCipher, openOp, parseStoredState, fold, governanceModels, minimiseOpForCloud, minimiseStateForCloud, opFromRow, readKey, type EntityBase, type Op, type OpRow } from '@cunbox/shared';
 
 export interface ConvergeReport {
@@ -50,22 +53,50 @@ interface Side {
   states: Map<string, string>;
 }
 
+/** Where the cloud's data is: its SQLite file, or its PostgreSQL database and the data directory that holds its data key. */
+export type CloudData = string | { url: string; dataDir: string };
+
+type StateRow = { kind: string; id: string; state: string };
+
 /**
  * One side's ops and states in plain text: sensitive fields are decrypted with
  * the data key each side keeps beside its database (keys/data.key), when it has one.
  */
-function readSide(file: string, opsSql: string, statesSql: string, args: unknown[]): Side {
+function sideOf(keyDir: string, opRows: OpRow[], stateRows: StateRow[]): Side {
+  const key = readKey(join(keyDir, 'keys', 'data.key'));
+  const cipher = key ? new FieldCipher(key) : undefined;
+  const ops = opRows.map((r) => openOp(cipher, opFromRow(r)));
+  const raw = new Map(stateRows.map((r) => [`${r.kind}/${r.id}`, parseStoredState<EntityBase>(cipher, r.state)]));
+  return { ops, raw, states: new Map([...raw].map(([k, s]) => [k, canonical(s)])) };
+}
+
+function readSqlite<T>(file: string, read: (db: Database.Database) => T): T {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const key = readKey(join(dirname(file), 'keys', 'data.key'));
-    const cipher = key ? new FieldCipher(key) : undefined;
-    const ops = (db.prepare(opsSql).all(...args) as OpRow[]).map((r) => openOp(cipher, opFromRow(r)));
-    const rows = db.prepare(statesSql).all(...args) as Array<{ kind: string; id: string; present: number; state: string }>;
-    const raw = new Map(rows.map((r) => [`${r.kind}/${r.id}`, parseStoredState<EntityBase>(cipher, r.state)]));
-    return { ops, raw, states: new Map([...raw].map(([k, s]) => [k, canonical(s)])) };
+    return read(db);
   } finally {
     db.close();
   }
+}
+
+async function readPg<T>(url: string, read: (q: <R>(sql: string, args: unknown[]) => Promise<R[]>) => Promise<T>): Promise<T> {
+  const pool = await openPgDatabase({ url, max: 1 });
+  try {
+    return await read(async <R>(sql: string, args: unknown[]) => (await pool.query(sql, args)).rows as R[]);
+  } finally {
+    await pool.end();
+  }
+}
+
+const CLOUD_OPS = 'SELECT * FROM ops WHERE village_id = $1 ORDER BY origin, seq';
+const CLOUD_STATES = 'SELECT kind, id, state FROM entities WHERE village_id = $1';
+
+async function readCloud(cloud: CloudData, villageId: number): Promise<Side> {
+  if (typeof cloud === 'string') {
+    const sqlite = (sql: string) => sql.replace('$1', '?');
+    return readSqlite(cloud, (db) => sideOf(dirname(cloud), db.prepare(sqlite(CLOUD_OPS)).all(villageId) as OpRow[], db.prepare(sqlite(CLOUD_STATES)).all(villageId) as StateRow[]));
+  }
+  return readPg(cloud.url, async (q) => sideOf(cloud.dataDir, await q<OpRow>(CLOUD_OPS, [villageId]), await q<StateRow>(CLOUD_STATES, [villageId])));
 }
 
 const hashOf = (states: Map<string, string>): string =>
@@ -74,9 +105,9 @@ const hashOf = (states: Map<string, string>): string =>
     .digest('hex');
 
 /** What each side says, and every way they disagree. `villageId`: the edge's village in the cloud's database. */
-export function convergeReport(edgeFile: string, cloudFile: string, villageId: number): ConvergeReport {
-  const edge = readSide(edgeFile, 'SELECT * FROM gov_ops ORDER BY origin, seq', 'SELECT kind, id, present, state FROM gov_entities', []);
-  const cloud = readSide(cloudFile, 'SELECT * FROM ops WHERE village_id = ? ORDER BY origin, seq', 'SELECT kind, id, present, state FROM entities WHERE village_id = ?', [villageId]);
+export async function convergeReport(edgeFile: string, cloudData: CloudData, villageId: number): Promise<ConvergeReport> {
+  const edge = readSqlite(edgeFile, (db) => sideOf(dirname(edgeFile), db.prepare('SELECT * FROM gov_ops ORDER BY origin, seq').all() as OpRow[], db.prepare('SELECT kind, id, state FROM gov_entities').all() as StateRow[]));
+  const cloud = await readCloud(cloudData, villageId);
   const problems: string[] = [];
   const say = (p: string): void => void (problems.length < 50 && problems.push(p));
 
@@ -135,19 +166,11 @@ export function convergeReport(edgeFile: string, cloudFile: string, villageId: n
  * Asserts convergence. `mustHave`: entity keys (kind/id) whose commit a caller
  * saw confirmed (HTTP 201 or a direct commit); each must exist on both sides.
  */
-export function assertConverged(t: Test, edgeFile: string, cloudFile: string, villageId: number, mustHave: Iterable<string> = []): ConvergeReport {
-  const r = convergeReport(edgeFile, cloudFile, villageId);
-  const db = new Database(cloudFile, { readonly: true });
-  const missing: string[] = [];
-  try {
-    const has = db.prepare('SELECT 1 FROM entities WHERE village_id = ? AND kind = ? AND id = ?');
-    for (const key of mustHave) {
-      const [kind, id] = key.split('/') as [string, string];
-      if (!has.get(villageId, kind, id)) missing.push(key);
-    }
-  } finally {
-    db.close();
-  }
+export async function assertConverged(t: Test, edgeFile: string, cloudData: CloudData, villageId: number, mustHave: Iterable<string> = []): Promise<ConvergeReport> {
+  const r = await convergeReport(edgeFile, cloudData, villageId);
+  // What the report read of the cloud: a confirmed commit among its states (kind/id).
+  const held = new Set((await readCloud(cloudData, villageId)).raw.keys());
+  const missing = [...mustHave].filter((key) => !held.has(key));
   t.same(r.problems, [], 'every op on both sides exactly once, seqs 1..n, HLCs rising, states are folds of the ops');
   t.equal(r.edgeOps, r.cloudOps, `both sides hold ${r.edgeOps} ops`);
   t.equal(r.edgeHash, r.cloudHash, `materialised states hash the same (${r.entities} entities)`);

@@ -5,6 +5,7 @@
  * counts the bytes the edge sends and can drop the link or flip one byte.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { testCloudStore } from './cloud-store.ts';
 import { randomBytes, createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,7 +35,7 @@ export class MediaCloud {
   }
   #make(): Cloud {
     return new Cloud({
-      config: { dataDir: join(this.dir, 'cloud'), http: { host: '127.0.0.1', port: this.httpPort }, operatorToken: OPERATOR_TOKEN, mqtt: { mode: 'embedded', host: '127.0.0.1', port: this.mqttPort, publicUrl: null } },
+      config: { dataDir: join(this.dir, 'cloud'), store: testCloudStore(join(this.dir, 'cloud')), http: { host: '127.0.0.1', port: this.httpPort }, operatorToken: OPERATOR_TOKEN, mqtt: { mode: 'embedded', host: '127.0.0.1', port: this.mqttPort, publicUrl: null } },
       log: this.logger,
       syncOptions: testSyncOptions,
       servicePassword: SERVICE_PASSWORD,

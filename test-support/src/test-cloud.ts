@@ -4,6 +4,7 @@
  * an operator client, and a village with a fresh pairing code.
  */
 import type { Test } from 'tap';
+import { testCloudStore } from './cloud-store.ts';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { Cloud } from '../../cloud/src/index.ts';
@@ -23,7 +24,7 @@ export interface TestCloud {
 /** `phoneApp`: a built phone app to serve at /m/ (scripts/build-web.ts cachedWebBuild('phone')). */
 export async function startTestCloud(t: Test, dir: string, http: { trustProxy?: boolean | string } = {}, opts: { phoneApp?: string } = {}): Promise<TestCloud> {
   const cloud = new Cloud({
-    config: { dataDir: join(dir, 'cloud'), http: { host: '127.0.0.1', port: 0, ...http }, operatorToken: OPERATOR_TOKEN, mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0, publicUrl: null } },
+    config: { dataDir: join(dir, 'cloud'), store: testCloudStore(join(dir, 'cloud')), http: { host: '127.0.0.1', port: 0, ...http }, operatorToken: OPERATOR_TOKEN, mqtt: { mode: 'embedded', host: '127.0.0.1', port: 0, publicUrl: null } },
     log: pino({ level: 'silent' }),
     ...(opts.phoneApp ? { phoneApp: opts.phoneApp } : {}),
   });

@@ -14,7 +14,7 @@ export function announcementRoutes(router: PhoneRouter, _ctx: PhoneContext): voi
     access: 'announcements.read',
     query: obj({ category: { enum: [...ANNOUNCEMENT_CATEGORIES] }, status: { enum: [...ANNOUNCEMENT_STATUSES] }, limit: LIMIT }),
     handler: async ({ user, query: q }, v) => ({
-      announcements: visibleAnnouncements(v.list<AnnouncementState>('announcement'), user, q).slice(0, q.limit ?? 100),
+      announcements: visibleAnnouncements(await v.list<AnnouncementState>('announcement'), user, q).slice(0, q.limit ?? 100),
     }),
   });
 
@@ -25,6 +25,6 @@ export function announcementRoutes(router: PhoneRouter, _ctx: PhoneContext): voi
     reply: replies.one('announcement', 'Announcement'),
     access: 'announcements.read',
     params: { id: ID },
-    handler: async ({ user, params }, v) => ({ announcement: requireVisibleAnnouncement(v, user, params.id) }),
+    handler: async ({ user, params }, v) => ({ announcement: await v.read((look) => requireVisibleAnnouncement(look, user, params.id)) }),
   });
 }

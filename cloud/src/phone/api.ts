@@ -34,8 +34,8 @@ const phoneOperationId = (method: string, url: string) => {
 };
 
 /** The caller, or 401; a token of another village is a 404 (no hint that the village exists). Also guards media reads (http.ts). */
-export function phoneUser(ctx: Pick<PhoneContext, 'store' | 'fail'>, req: FastifyRequest, villageId: number): VillageUser {
-  const session = ctx.store.accounts.session(bearer(req));
+export async function phoneUser(ctx: Pick<PhoneContext, 'store' | 'fail'>, req: FastifyRequest, villageId: number): Promise<VillageUser> {
+  const session = await ctx.store.accounts.session(bearer(req));
   if (!session) throw ctx.fail('UNAUTHENTICATED', 'sign in first (Authorization: Bearer <token>)');
   if (session.villageId !== villageId) throw ctx.fail('NOT_FOUND', `no village ${villageId}`);
   return session.user;
@@ -102,7 +102,7 @@ export async function registerPhoneApi(app: FastifyInstance, ctx: PhoneContext):
             },
             handler: async (req, reply) => {
               const params = req.params as Record<string, string> & { villageId: number };
-              const user = phoneUser(ctx, req, params.villageId);
+              const user = await phoneUser(ctx, req, params.villageId);
               if (r.access !== 'authenticated' && !allows(user.role, r.access)) throw ctx.fail('FORBIDDEN', `a ${user.role} may not do this (${r.access})`);
               const key = r.idempotent ? (req.headers['idempotency-key'] as string | undefined) : undefined;
               // The file is read only after the caller is known and allowed: a stranger's upload costs nothing.
@@ -110,7 +110,7 @@ export async function registerPhoneApi(app: FastifyInstance, ctx: PhoneContext):
               const route = `${r.method} ${r.url}`;
               const replies = ctx.store.accounts.phoneReplies;
               if (key !== undefined) {
-                const first = replies.get(params.villageId, user.username, key, ctx.now() - REPLY_KEEP_MS);
+                const first = await replies.get(params.villageId, user.username, key, ctx.now() - REPLY_KEEP_MS);
                 if (first && first.route !== route) throw ctx.fail('CONFLICT', `Idempotency-Key already used for ${first.route}`);
                 if (first) return reply.status(first.status).header('idempotent-replayed', 'true').send(JSON.parse(first.body));
               }
@@ -119,7 +119,7 @@ export async function registerPhoneApi(app: FastifyInstance, ctx: PhoneContext):
               const status = r.status ?? 200;
               // Only a success is kept (a refusal may succeed when sent again). A repeat that arrives while the first still runs is not
               // caught here: the phone's queue sends one request at a time.
-              if (key !== undefined) replies.put(params.villageId, user.username, key, { route, status, body: JSON.stringify(out) }, ctx.now(), ctx.now() - REPLY_KEEP_MS);
+              if (key !== undefined) await replies.put(params.villageId, user.username, key, { route, status, body: JSON.stringify(out) }, ctx.now(), ctx.now() - REPLY_KEEP_MS);
               if (r.status) void reply.status(r.status);
               return out;
             },
@@ -132,7 +132,7 @@ export async function registerPhoneApi(app: FastifyInstance, ctx: PhoneContext):
             schema: { tags: ['phone'], operationId: phoneOperationId('POST', r.url), summary: r.summary, security: [], params: paramsSchema(), body: r.body, response: { 200: r.reply } },
             handler: async (req, reply) => {
               const villageId = (req.params as { villageId: number }).villageId;
-              if (!ctx.store.village(villageId)) throw ctx.fail('NOT_FOUND', `no village ${villageId}`);
+              if (!(await ctx.store.village(villageId))) throw ctx.fail('NOT_FOUND', `no village ${villageId}`);
               return r.handler({ villageId, body: req.body as never, ip: req.ip }, reply);
             },
           });

@@ -17,7 +17,7 @@ export function assigneeRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     reply: replies.many('assignees', 'Assignee'),
     handler: async ({ villageId }) => ({
       // Picked field by field: the account row holds more (camera scope) than a picker needs.
-      assignees: ticketAssignees(ctx.store.accounts.users(villageId)).map((u) => ({ username: u.username, displayName: u.displayName, role: u.role })),
+      assignees: ticketAssignees(await ctx.store.accounts.users(villageId)).map((u) => ({ username: u.username, displayName: u.displayName, role: u.role })),
     }),
   });
 }

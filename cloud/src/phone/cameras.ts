@@ -26,10 +26,10 @@ const LIVE_REPLY = {
 const EPOCH_MS = { type: 'integer', minimum: 0, maximum: 8_640_000_000_000_000 };
 
 /** The camera scope of the caller (the restriction synced from the edge, by the shared rule): outside it, 403 and an audit row. */
-function requireCamera(ctx: PhoneContext, call: Pick<Call, 'user' | 'ip'>, village: Village, action: string, cameraId: number, detail: Record<string, unknown> = {}): void {
+async function requireCamera(ctx: PhoneContext, call: Pick<Call, 'user' | 'ip'>, village: Village, action: string, cameraId: number, detail: Record<string, unknown> = {}): Promise<void> {
   const scope = cameraScope(call.user.role, call.user.cameras);
   if (scope !== undefined && !scope.has(cameraId)) {
-    village.audit(call, action, `camera:${cameraId}`, { ...detail, outcome: 'forbidden' });
+    await village.audit(call, action, `camera:${cameraId}`, { ...detail, outcome: 'forbidden' });
     // The same answer whether or not the camera exists: no hint about cameras one may not see.
     throw ctx.fail('FORBIDDEN', `you may not see camera ${cameraId}`);
   }
@@ -55,15 +55,15 @@ async function relayed<T>(
 ): Promise<T> {
   const { cameraId } = call.params;
   const target = `camera:${cameraId}`;
-  requireCamera(ctx, call, village, action, cameraId, detail);
+  await requireCamera(ctx, call, village, action, cameraId, detail);
   let answer: T;
   try {
     answer = await ask();
   } catch (err) {
-    village.audit(call, action, target, { ...detail, outcome: err instanceof CunboxError ? err.code : 'INTERNAL' });
+    await village.audit(call, action, target, { ...detail, outcome: err instanceof CunboxError ? err.code : 'INTERNAL' });
     throw err;
   }
-  village.audit(call, action, target, { ...detail, outcome: 'served', ...served(answer) });
+  await village.audit(call, action, target, { ...detail, outcome: 'served', ...served(answer) });
   return answer;
 }
 

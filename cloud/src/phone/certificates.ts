@@ -3,39 +3,47 @@
  * certificate commands and view. The ID number is always masked here (the edge shows it in full only
  * to reviewers, audited; the phone API not at all).
  */
-import { CERTIFICATE_PDF_KIND, certificatePdfRef, CERTIFICATE_STATUSES, canSeeCertificate, certificateCommands, certificateTypes, certificateView, objectSchema, visibleCertificate, type CertificateRequest, ID_NUMBER_PATTERN, type CertificateState, type ResidentState, type Actor, type CommandResult, type GovernanceLookups } from '@cunbox/shared';
+import { CERTIFICATE_PDF_KIND, certificatePdfRef, CERTIFICATE_STATUSES, canSeeCertificate, certificateCommands, certificateTypes, certificateView, objectSchema, visibleCertificate, type CertificateRequest, ID_NUMBER_PATTERN, type CertificateState, type ResidentState, type Actor, type CommandResult, type GovernanceLookups, requireEntity } from '@cunbox/shared';
 import type { VillageUser } from '../accounts.ts';
+import type { CloudMedia } from '../media.ts';
+import { sendFile } from '../media-routes.ts';
 import type { PhoneRouter } from './router.ts';
 import { CODE, ID, NOTE_BODY, REASON_BODY, line, obj, text, type PhoneContext, type Village } from './context.ts';
 import { replies } from '../openapi.ts';
-import type { CloudMedia } from '../media.ts';
-import { sendFile } from '../media-routes.ts';
 
 /**
  * Without the template (server-side rendering detail) and with the ID number masked.
  * A request made here carries none (the cloud holds ID numbers only masked): the
  * profile's masked one is shown, and the edge prints the full one from its profile.
  */
-const viewOf = (c: CertificateState, viewer: VillageUser, v: Village, media: CloudMedia | undefined) => {
-  const { template: _template, ...rest } = certificateView(c, c.residentId ? v.get<ResidentState>('resident', c.residentId) : undefined, viewer, { maskIdAlways: true });
-  return { ...rest, pdf: c.status === 'approved' ? (media && certificatePdf(media, v.id, c.id) ? 'ready' : 'pending') : null };
+const phoneView = (c: CertificateState, viewer: VillageUser, look: Pick<GovernanceLookups, 'get'>) => {
+  const { template: _template, ...rest } = certificateView(c, c.residentId ? look.get<ResidentState>('resident', c.residentId) : undefined, viewer, { maskIdAlways: true });
+  return rest;
 };
 
 /** The PDF the village's edge rendered for phones when the certificate was approved (edge/src/sync/certificate-pdfs.ts), once it reached the cloud. */
-const certificatePdf = (media: CloudMedia, villageId: number, id: string) => {
-  const m = media.find(villageId, certificatePdfRef(id));
+const certificatePdf = async (media: CloudMedia, villageId: number, id: string) => {
+  const m = await media.find(villageId, certificatePdfRef(id));
   return m?.kind === CERTIFICATE_PDF_KIND ? m : undefined;
 };
 
+/** The phone's view with whether its PDF can be downloaded: 'ready', 'pending' (approved, not arrived yet) or null (not approved). */
+const withPdf = async <T extends { id: string; status: string }>(view: T, media: CloudMedia | undefined, villageId: number) => ({
+  ...view,
+  pdf: view.status === 'approved' ? (media && (await certificatePdf(media, villageId, view.id)) ? ('ready' as const) : ('pending' as const)) : null,
+});
+
 export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void {
-  const phoneView = (c: CertificateState, viewer: VillageUser, v: Village) => viewOf(c, viewer, v, ctx.media);
+  /** The certificate a command made or changed, as the phone shows it. */
+  const certificateOf = async (v: Village, id: string, viewer: VillageUser) =>
+    withPdf(await v.read((look) => phoneView(requireEntity<CertificateState>(look, 'certificate', id, 'certificate'), viewer, look)), ctx.media, v.id);
   router.route({
     method: 'GET',
     url: '/certificate-types',
     summary: 'Certificate types (without their templates)',
     reply: objectSchema({ types: { type: 'array', items: objectSchema({ id: { type: 'string' }, name: { type: 'string' }, active: { type: 'boolean' } }) } }),
     access: 'certificates.request',
-    handler: async (_c, v) => ({ types: certificateTypes(v).map(({ id, name, active }) => ({ id, name, active })) }),
+    handler: async (_c, v) => ({ types: (await v.read(certificateTypes)).map(({ id, name, active }) => ({ id, name, active })) }),
   });
 
   router.route<unknown, { status?: string }>({
@@ -46,10 +54,16 @@ export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void 
     reply: replies.many('certificates', 'Certificate'),
     query: obj({ status: { enum: [...CERTIFICATE_STATUSES] } }),
     handler: async ({ user, query }, v) => ({
-      certificates: v
-        .list<CertificateState>('certificate')
-        .filter((c) => (!query.status || c.status === query.status) && canSeeCertificate(user, c))
-        .map((c) => phoneView(c, user, v)),
+      certificates: await Promise.all(
+        (
+          await v.read((look) =>
+            look
+              .list<CertificateState>('certificate')
+              .filter((c) => (!query.status || c.status === query.status) && canSeeCertificate(user, c))
+              .map((c) => phoneView(c, user, look)),
+          )
+        ).map((c) => withPdf(c, ctx.media, v.id)),
+      ),
     }),
   });
 
@@ -61,7 +75,7 @@ export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void 
     access: 'certificates.request',
     params: { id: ID },
     handler: async ({ user, params }, v) => {
-      return { certificate: phoneView(visibleCertificate(v, user, params.id), user, v) };
+      return { certificate: await withPdf(await v.read((look) => phoneView(visibleCertificate(look, user, params.id), user, look)), ctx.media, v.id) };
     },
   });
 
@@ -78,8 +92,8 @@ export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void 
       ['type', 'purpose'],
     ),
     handler: async ({ user, body }, v) => {
-      const id = v.run(certificateCommands.request, user, body);
-      return { certificate: phoneView(v.require<CertificateState>('certificate', id, 'certificate'), user, v) };
+      const id = await v.run(certificateCommands.request, user, body);
+      return { certificate: await certificateOf(v, id, user) };
     },
   });
 
@@ -93,7 +107,7 @@ export function certificateRoutes(router: PhoneRouter, ctx: PhoneContext): void 
       access: 'certificates.review',
       params: { id: ID },
       body,
-      handler: async ({ user, body: b, params }, v) => ({ certificate: phoneView(v.require<CertificateState>('certificate', v.run(command, user, params.id, b), 'certificate'), user, v) }),
+      handler: async ({ user, body: b, params }, v) => ({ certificate: await certificateOf(v, await v.run(command, user, params.id, b), user) }),
     });
   decide<{ note?: string }>('approve', NOTE_BODY, certificateCommands.approve);
   decide<{ reason: string }>('reject', REASON_BODY, certificateCommands.reject);
@@ -114,11 +128,11 @@ function certificatePdfRoute(router: PhoneRouter, ctx: PhoneContext, media: Clou
     summary: 'The approved certificate as PDF (ID number masked; the office prints the full one). 409 unless approved; 404 while the village\'s box has not sent it yet',
     reply: replies.binary('The certificate', 'application/pdf'),
     handler: async (call, v, reply) => {
-      const c = visibleCertificate(v, call.user, call.params.id);
+      const c = await v.read((look) => visibleCertificate(look, call.user, call.params.id));
       if (c.status !== 'approved') throw ctx.fail('INVALID_TRANSITION', `certificate ${c.id} is ${c.status}: only an approved certificate has a PDF`);
-      const file = certificatePdf(media, v.id, c.id);
+      const file = await certificatePdf(media, v.id, c.id);
       if (!file) throw ctx.fail('NOT_FOUND', `the PDF of certificate ${c.id} is still being made at the village office and has not reached the cloud yet`);
-      v.audit(call, 'certificate.pdf', `certificate:${c.id}`, { outcome: 'served', sha256: file.sha256 });
+      await v.audit(call, 'certificate.pdf', `certificate:${c.id}`, { outcome: 'served', sha256: file.sha256 });
       // Not cached: the same address stops answering once the certificate is revoked.
       return sendFile(reply, file, { cacheControl: 'private, no-store', filename: `certificate-${c.id}.pdf` });
     },

@@ -5,18 +5,19 @@
  * (lookups) and commit their answers (run): the rules are the commands', the
  * same on the edge.
  */
-import { governanceModels, ID_PATTERN_SOURCE, newId, type Actor, type CommandResult, type EntityBase, type GovernanceLookups, type OpDraft } from '@cunbox/shared';
+import { ID_PATTERN_SOURCE, newId, type Actor, type CommandResult, type EntityBase, type GovernanceLookups, type OpDraft } from '@cunbox/shared';
 import type { Logger } from 'pino';
 import type { CloudErrorCode } from '../errors.ts';
-import type { CloudStore } from '../store.ts';
+import type { AsyncCloudStore } from '../store-async.ts';
 import type { CloudMedia } from '../media.ts';
 import type { CloudRelay } from '../relay.ts';
 import type { CloudLiveRelay } from '../relay-live.ts';
 import type { VillageUser } from '../accounts.ts';
 import type { LoginLimiter } from './rate-limit.ts';
+import { overLoaded, type StateSource } from './loaded-lookups.ts';
 
 export interface PhoneContext {
-  store: CloudStore;
+  store: AsyncCloudStore;
   log: Logger;
   now: () => number;
   /** Ops were committed: sync pushes them down to the edge. */
@@ -43,8 +44,12 @@ export interface Call<B = unknown, Q = unknown, P = Record<string, string>> {
   ip: string;
 }
 
-const models = new Map(governanceModels.map((m) => [m.kind, m]));
-
+/**
+ * The village as a route sees it. Reads and commits go to the asynchronous
+ * store; a shared command (or a shared read such as ticketCategories) runs
+ * over state loaded before it (loaded-lookups.ts), then commits through the
+ * store's unit of work.
+ */
 export class Village {
   readonly #ctx: PhoneContext;
   readonly id: number;
@@ -53,29 +58,24 @@ export class Village {
     this.id = villageId;
   }
 
-  list<S extends EntityBase>(kind: string): S[] {
+  list<S extends EntityBase>(kind: string): Promise<S[]> {
     return this.#ctx.store.list<S>(this.id, kind);
   }
 
-  get<S extends EntityBase>(kind: string, id: string): S | undefined {
+  get<S extends EntityBase>(kind: string, id: string): Promise<S | undefined> {
     return this.#ctx.store.entity<S>(this.id, kind, id);
   }
 
   /** Same answer as the edge's NOT_FOUND for a record the caller may not see. */
-  require<S extends EntityBase>(kind: string, id: string, label: string): S {
-    const s = this.get<S>(kind, id);
+  async require<S extends EntityBase>(kind: string, id: string, label: string): Promise<S> {
+    const s = await this.get<S>(kind, id);
     if (!s) throw this.#ctx.fail('NOT_FOUND', `no ${label} ${id}`);
     return s;
   }
 
-  /** Config entities (categories, types, rules) exist by default without any op, as on the edge. */
-  getOrInit<S extends EntityBase>(kind: string, id: string): S {
-    return this.get<S>(kind, id) ?? (models.get(kind)!.init(id) as S);
-  }
-
   /** Commits as a peer and lets sync push the ops down. */
-  commit(actor: string, drafts: OpDraft[]): void {
-    this.#ctx.store.commit(this.id, actor, drafts);
+  async commit(actor: string, drafts: OpDraft[]): Promise<void> {
+    await this.#ctx.store.commit(this.id, actor, drafts);
     this.#ctx.onCommit();
   }
 
@@ -84,8 +84,8 @@ export class Village {
    * the cloud's audit log; sync carries it to the village's edge. Ids and
    * field names only in `detail`, never the values shown.
    */
-  audit(call: Pick<Call, 'user' | 'ip'>, action: string, target: string | null, detail: Record<string, unknown>): void {
-    this.#ctx.store.audit.record(this.id, { at: this.#ctx.now(), actor: call.user.username, role: call.user.role, action, target, detail: { ...detail, via: 'phone' }, ip: call.ip });
+  async audit(call: Pick<Call, 'user' | 'ip'>, action: string, target: string | null, detail: Record<string, unknown>): Promise<void> {
+    await this.#ctx.store.audit.record(this.id, { at: this.#ctx.now(), actor: call.user.username, role: call.user.role, action, target, detail: { ...detail, via: 'phone' }, ip: call.ip });
     this.#ctx.onCommit();
   }
 
@@ -93,36 +93,34 @@ export class Village {
     return newId(this.#ctx.now());
   }
 
-  /** What a shared command may read here: the village's entities, its synced accounts and its uploaded media. */
-  lookups(): GovernanceLookups {
-    return {
-      now: this.#ctx.now(),
-      newId: () => this.newId(),
-      get: (kind, id) => this.get(kind, id),
-      list: (kind) => this.list(kind),
-      getOrInit: (kind, id) => this.getOrInit(kind, id),
-      account: (username) => {
-        const a = this.#ctx.store.accounts.user(this.id, username);
-        return a && { username: a.username, role: a.role, disabled: a.disabled };
-      },
-      requireMedia: (ids, kind) => this.#requireMedia(ids, kind),
-    };
+  /** Runs a shared read (the village's entities, its synced accounts, its uploaded media) over state loaded for it. */
+  read<T>(fn: (look: GovernanceLookups) => T): Promise<T> {
+    return overLoaded(this.#source(), this.#ctx.now(), () => this.newId(), fn);
   }
 
   /** Runs a shared command on the village's state and commits what it answers; returns the entity it made or changed. */
-  run<A extends unknown[]>(command: (look: GovernanceLookups, actor: Actor, ...args: A) => CommandResult, actor: Actor, ...args: A): string {
-    const r = command(this.lookups(), actor, ...args);
-    this.commit(r.actor, r.drafts);
+  async run<A extends unknown[]>(command: (look: GovernanceLookups, actor: Actor, ...args: A) => CommandResult, actor: Actor, ...args: A): Promise<string> {
+    const r = await this.read((look) => command(look, actor, ...args));
+    await this.commit(r.actor, r.drafts);
     return r.entityId;
   }
 
-  /** Every id must name media of this village the cloud holds: a record never points at nothing. */
-  #requireMedia(ids: readonly string[], kind: 'image' | 'pdf' | 'any'): void {
-    for (const id of ids) {
-      const m = this.#ctx.media?.find(this.id, id);
-      const fits = m && (kind === 'any' || (kind === 'image' ? m.mime?.startsWith('image/') === true : m.mime === 'application/pdf'));
-      if (!fits) throw this.#ctx.fail('INVALID_INPUT', kind === 'image' ? `photos: no uploaded photo ${id} (POST /media first)` : `no uploaded ${kind === 'pdf' ? 'PDF' : 'file'} ${id}`);
-    }
+  /** Where a command's reads are loaded from: this village in the store, and its media (a record never points at nothing). */
+  #source(): StateSource {
+    const { store, media, fail } = this.#ctx;
+    return {
+      entity: (kind, id) => this.get(kind, id),
+      list: (kind) => this.list(kind),
+      account: async (username) => {
+        const a = await store.accounts.user(this.id, username);
+        return a && { username: a.username, role: a.role, disabled: a.disabled };
+      },
+      media: async (id) => {
+        const m = await media?.find(this.id, id);
+        return m && { mime: m.mime };
+      },
+      badMedia: (id, kind) => fail('INVALID_INPUT', kind === 'image' ? `photos: no uploaded photo ${id} (POST /media first)` : `no uploaded ${kind === 'pdf' ? 'PDF' : 'file'} ${id}`),
+    };
   }
 }
 

@@ -25,7 +25,7 @@ export function eventRoutes(router: PhoneRouter, ctx: PhoneContext): void {
       const scope = cameraScope(user.role, user.cameras);
       // As the edge: a camera one may not see does not exist for them.
       if (q.cameraId !== undefined && scope && !scope.has(q.cameraId)) throw ctx.fail('NOT_FOUND', `no camera ${q.cameraId}`);
-      return { events: ctx.store.events(villageId, { cameras: scope, cameraId: q.cameraId, type: q.type, since: q.since, until: q.until, limit: q.limit ?? 100 }) };
+      return { events: await ctx.store.events(villageId, { cameras: scope, cameraId: q.cameraId, type: q.type, since: q.since, until: q.until, limit: q.limit ?? 100 }) };
     },
   });
   if (ctx.media) eventThumbnailRoute(router, ctx, ctx.media);
@@ -47,13 +47,13 @@ function eventThumbnailRoute(router: PhoneRouter, ctx: PhoneContext, media: Clou
     handler: async (call, village, reply) => {
       const { id } = call.params;
       // A camera one may not see does not exist for them: its events are 404, as in the list.
-      const event = ctx.store.events(call.villageId, { id, cameras: cameraScope(call.user.role, call.user.cameras), limit: 1 })[0];
+      const [event] = await ctx.store.events(call.villageId, { id, cameras: cameraScope(call.user.role, call.user.cameras), limit: 1 });
       if (!event) throw ctx.fail('NOT_FOUND', `no event ${id}`);
       const thumbnail = (event.detail as Partial<MotionEventDetail>).thumbnail;
       if (!thumbnail || !SHA256_PATTERN.test(thumbnail.sha256)) throw ctx.fail('NOT_FOUND', `event ${id} has no thumbnail (only video motion events have one)`);
-      const file = media.find(call.villageId, thumbnail.sha256);
+      const file = await media.find(call.villageId, thumbnail.sha256);
       if (!file) throw ctx.fail('NOT_FOUND', `the thumbnail of event ${id} has not reached the cloud yet`);
-      village.audit(call, 'event.thumbnail', `event:${id}`, { cameraId: event.cameraId, outcome: 'served', sha256: file.sha256 });
+      await village.audit(call, 'event.thumbnail', `event:${id}`, { cameraId: event.cameraId, outcome: 'served', sha256: file.sha256 });
       // A day, not for good: the address names an event id, which a re-paired edge could count again.
       return sendFile(reply, file, { cacheControl: 'private, max-age=86400' });
     },

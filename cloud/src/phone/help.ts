@@ -4,20 +4,22 @@
  * and the shared masking of the resident's sensitive fields (residentView). ID numbers
  * are masked for everyone here: a phone is not where one reads them in full.
  */
-import { HELP_STATUSES, canSeeHelp, helpCommands, helpResident, helpTypes, residentView, visibleHelpRequest, type HelpRequestState, type NewHelpRequest, type ResidentState } from '@cunbox/shared';
+import { HELP_STATUSES, canSeeHelp, helpCommands, helpResident, helpTypes, residentView, visibleHelpRequest, type HelpRequestState, type NewHelpRequest, type ResidentState, type GovernanceLookups, requireEntity } from '@cunbox/shared';
 import type { PhoneRouter } from './router.ts';
 import { BOOL, CODE, ID, USERNAME, obj, text, type Call, type PhoneContext, type Village } from './context.ts';
 import { replies } from '../openapi.ts';
 
 export function helpRoutes(router: PhoneRouter, _ctx: PhoneContext): void {
   /** A request with its resident as this viewer may see them; every unmasked view is audited, as on the edge (`path`: below the phone API's prefix). */
-  const views = (v: Village, call: Pick<Call, 'user' | 'ip'>, path: string, list: Array<{ h: HelpRequestState; r: ResidentState | undefined }>) => {
+  const views = async (v: Village, call: Pick<Call, 'user' | 'ip'>, path: string, list: Array<{ h: HelpRequestState; r: ResidentState | undefined }>) => {
     const out = list.map(({ h, r }) => ({ ...h, residentName: r?.name ?? null, resident: r ? residentView(r, call.user, { maskIdAlways: true }) : null }));
     const shown = [...new Set(out.filter((x) => x.resident?.sensitive).map((x) => x.resident!.id))];
-    if (shown.length > 0) v.audit(call, 'resident.sensitive_read', shown.length === 1 ? `resident:${shown[0]}` : null, { residents: shown, path });
+    if (shown.length > 0) await v.audit(call, 'resident.sensitive_read', shown.length === 1 ? `resident:${shown[0]}` : null, { residents: shown, path });
     return out;
   };
-  const withResident = (v: Village, h: HelpRequestState) => ({ h, r: helpResident(v, h) });
+  const withResident = (look: GovernanceLookups, h: HelpRequestState) => ({ h, r: helpResident(look, h) });
+  /** The request a command made or changed, with its resident. */
+  const requestOf = (v: Village, id: string) => v.read((look) => withResident(look, requireEntity<HelpRequestState>(look, 'help_request', id, 'help request')));
 
   router.route({
     method: 'GET',
@@ -25,7 +27,7 @@ export function helpRoutes(router: PhoneRouter, _ctx: PhoneContext): void {
     summary: 'Kinds of help one can ask for',
     reply: replies.many('types', 'HelpType'),
     access: 'help.request',
-    handler: async (_c, v) => ({ types: helpTypes(v) }),
+    handler: async (_c, v) => ({ types: await v.read(helpTypes) }),
   });
 
   router.route<unknown, { status?: string }>({
@@ -36,12 +38,14 @@ export function helpRoutes(router: PhoneRouter, _ctx: PhoneContext): void {
     reply: replies.many('requests', 'PhoneHelpRequest'),
     query: obj({ status: { enum: [...HELP_STATUSES] } }),
     handler: async ({ user, query, ip }, v) => {
-      const list = v
-        .list<HelpRequestState>('help_request')
-        .filter((h) => !query.status || h.status === query.status)
-        .map((h) => withResident(v, h))
-        .filter(({ h, r }) => canSeeHelp(user, h, r));
-      return { requests: views(v, { user, ip }, '/help-requests', list) };
+      const list = await v.read((look) =>
+        look
+          .list<HelpRequestState>('help_request')
+          .filter((h) => !query.status || h.status === query.status)
+          .map((h) => withResident(look, h))
+          .filter(({ h, r }) => canSeeHelp(user, h, r)),
+      );
+      return { requests: await views(v, { user, ip }, '/help-requests', list) };
     },
   });
 
@@ -53,8 +57,8 @@ export function helpRoutes(router: PhoneRouter, _ctx: PhoneContext): void {
     access: 'help.request',
     params: { id: ID },
     handler: async ({ user, params, ip }, v) => {
-      const x = withResident(v, visibleHelpRequest(v, user, params.id));
-      return { request: views(v, { user, ip }, '/help-requests/:id', [x])[0] };
+      const x = await v.read((look) => withResident(look, visibleHelpRequest(look, user, params.id)));
+      return { request: (await views(v, { user, ip }, '/help-requests/:id', [x]))[0] };
     },
   });
 
@@ -68,8 +72,8 @@ export function helpRoutes(router: PhoneRouter, _ctx: PhoneContext): void {
     status: 201,
     body: obj({ type: CODE, residentId: ID, description: text(2000), urgent: BOOL }, ['type']),
     handler: async ({ user, body, ip }, v) => {
-      const id = v.run(helpCommands.request, user, body);
-      return { request: views(v, { user, ip }, '/help-requests', [withResident(v, v.require<HelpRequestState>('help_request', id, 'help request'))])[0] };
+      const id = await v.run(helpCommands.request, user, body);
+      return { request: (await views(v, { user, ip }, '/help-requests', [await requestOf(v, id)]))[0] };
     },
   });
 
@@ -82,8 +86,8 @@ export function helpRoutes(router: PhoneRouter, _ctx: PhoneContext): void {
     params: { id: ID },
     body: obj({ assignee: USERNAME, note: text(2000) }, ['assignee']),
     handler: async ({ user, body, params, ip }, v) => {
-      const id = v.run(helpCommands.assign, user, params.id, body);
-      return { request: views(v, { user, ip }, '/help-requests/:id/assign', [withResident(v, v.require<HelpRequestState>('help_request', id, 'help request'))])[0] };
+      const id = await v.run(helpCommands.assign, user, params.id, body);
+      return { request: (await views(v, { user, ip }, '/help-requests/:id/assign', [await requestOf(v, id)]))[0] };
     },
   });
 }

@@ -19,7 +19,7 @@ export function partyRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     reply: replies.ref('Ranking'),
     access: 'party.read',
     query: obj({ period: PERIOD, branch: line(64), limit: { type: 'integer', minimum: 1, maximum: 100 } }),
-    handler: async ({ query }, v) => rankingReply(v.lookups(), query),
+    handler: async ({ query }, v) => v.read((look) => rankingReply(look, query)),
   });
 
   router.route({
@@ -28,11 +28,12 @@ export function partyRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     summary: 'My points ledger and total',
     reply: replies.ref('Ledger'),
     access: 'party.read',
-    handler: async ({ user }, v) => {
-      const m = memberOf(v, user.username);
-      if (!m) throw ctx.fail('NOT_FOUND', 'your account is not linked to a party member');
-      return ledgerReply(user, m, v);
-    },
+    handler: async ({ user }, v) =>
+      v.read((look) => {
+        const m = memberOf(look, user.username);
+        if (!m) throw ctx.fail('NOT_FOUND', 'your account is not linked to a party member');
+        return ledgerReply(user, m, look);
+      }),
   });
 
   router.route<unknown, unknown, { id: string }>({
@@ -42,7 +43,7 @@ export function partyRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     reply: replies.ref('Ledger'),
     access: 'party.read',
     params: { id: ID },
-    handler: async ({ user, params }, v) => ledgerReply(user, requireEntity<PartyMemberState>(v, 'party_member', params.id, 'party member'), v),
+    handler: async ({ user, params }, v) => v.read((look) => ledgerReply(user, requireEntity<PartyMemberState>(look, 'party_member', params.id, 'party member'), look)),
   });
 
   router.route({
@@ -51,7 +52,7 @@ export function partyRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     summary: 'The points rules a member may claim themselves',
     reply: replies.many('rules', 'PointsRule'),
     access: 'party.claim',
-    handler: async (_c, v) => ({ rules: pointsRules(v.lookups()).filter((r) => r.active && r.selfClaim) }),
+    handler: async (_c, v) => ({ rules: (await v.read(pointsRules)).filter((r) => r.active && r.selfClaim) }),
   });
 
   router.route({
@@ -60,7 +61,7 @@ export function partyRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     summary: 'Claims I may see (mine; record keepers: all), newest first',
     reply: replies.many('claims', 'Claim'),
     access: 'party.read',
-    handler: async ({ user }, v) => ({ claims: visibleClaims(v.list<PointClaimState>('point_claim'), user) }),
+    handler: async ({ user }, v) => ({ claims: visibleClaims(await v.list<PointClaimState>('point_claim'), user) }),
   });
 
   router.route<ClaimInput>({
@@ -72,7 +73,7 @@ export function partyRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     status: 201,
     idempotent: true,
     body: obj({ ruleCode: CODE, quantity: { type: 'number', minimum: 0, maximum: 10000 }, description: text(2000, 1), evidence: PHOTO_IDS, date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } }, ['ruleCode', 'description', 'date']),
-    handler: async ({ user, body }, v) => ({ claim: v.require<PointClaimState>('point_claim', v.run(partyCommands.claim, user, body), 'claim') }),
+    handler: async ({ user, body }, v) => ({ claim: await v.require<PointClaimState>('point_claim', await v.run(partyCommands.claim, user, body), 'claim') }),
   });
 
   router.route({
@@ -82,8 +83,7 @@ export function partyRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     reply: replies.many('sessions', 'PartySession'),
     access: 'party.read',
     handler: async ({ user }, v) => {
-      const own = memberOf(v, user.username);
-      const all = v.list<PartySessionState>('party_session');
+      const { own, all } = await v.read((look) => ({ own: memberOf(look, user.username), all: look.list<PartySessionState>('party_session') }));
       return { sessions: keepsPartyRecords(user) ? partySessions(all) : own ? partySessions(all, { branch: own.branch }) : [] };
     },
   });
@@ -97,7 +97,7 @@ export function partyRoutes(router: PhoneRouter, ctx: PhoneContext): void {
       access: 'party.attend',
       params: { id: ID },
       body,
-      handler: async ({ user, body: b, params }, v) => ({ session: v.require<PartySessionState>('party_session', v.run(command, user, params.id, b), 'session') }),
+      handler: async ({ user, body: b, params }, v) => ({ session: await v.require<PartySessionState>('party_session', await v.run(command, user, params.id, b), 'session') }),
     });
   sessionAction<{ mode: 'onsite' | 'remote' }>('check-in', obj({ mode: { enum: ['onsite', 'remote'] } }, ['mode']), partyCommands.checkIn);
   sessionAction<{ reason: string }>('leave', obj({ reason: text(2000, 1) }, ['reason']), partyCommands.requestLeave);

@@ -26,7 +26,7 @@ export function ticketRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     summary: 'Categories with their response SLA',
     reply: replies.many('categories', 'TicketCategory'),
     access: 'tickets.read',
-    handler: async (_c, v) => ({ categories: ticketCategories(v.lookups()) }),
+    handler: async (_c, v) => ({ categories: await v.read(ticketCategories) }),
   });
 
   router.route<unknown, { status?: TicketStatus; category?: string; assignee?: string; mine?: boolean; limit?: number }>({
@@ -38,9 +38,7 @@ export function ticketRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     query: obj({ status: { enum: [...TICKET_STATUSES] }, category: CODE, assignee: USERNAME, mine: BOOL, limit: LIMIT }),
     handler: async ({ user, query: q }, v) => {
       const now = ctx.now();
-      const list = v
-        .list<TicketState>('ticket')
-        .filter((t) => (!q.status || t.status === q.status) && (!q.category || t.category === q.category) && (!q.assignee || t.assignee === q.assignee) && (!q.mine || (t.reporter !== null && t.reporter === user.username)));
+      const list = (await v.list<TicketState>('ticket')).filter((t) => (!q.status || t.status === q.status) && (!q.category || t.category === q.category) && (!q.assignee || t.assignee === q.assignee) && (!q.mine || (t.reporter !== null && t.reporter === user.username)));
       return { tickets: list.slice(0, q.limit ?? 100).map((t) => ticketView(t, user, now)) };
     },
   });
@@ -52,7 +50,7 @@ export function ticketRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     reply: replies.one('ticket', 'Ticket'),
     access: 'tickets.read',
     params: ID_PARAMS,
-    handler: async ({ user, params }, v) => ({ ticket: ticketView(v.require<TicketState>('ticket', params.id, 'ticket'), user, ctx.now()) }),
+    handler: async ({ user, params }, v) => ({ ticket: ticketView(await v.require<TicketState>('ticket', params.id, 'ticket'), user, ctx.now()) }),
   });
 
   router.route<{ category: string; description: string; place?: string; lat?: number; lng?: number; anonymous?: boolean; photos?: string[]; attributes?: Record<string, unknown> }>({
@@ -68,8 +66,8 @@ export function ticketRoutes(router: PhoneRouter, ctx: PhoneContext): void {
       ['category', 'description'],
     ),
     handler: async ({ user, body }, v) => {
-      const id = v.run(cmd.create, user, body);
-      return { ticket: ticketView(v.require<TicketState>('ticket', id, 'ticket'), user, ctx.now()) };
+      const id = await v.run(cmd.create, user, body);
+      return { ticket: ticketView(await v.require<TicketState>('ticket', id, 'ticket'), user, ctx.now()) };
     },
   });
 
@@ -85,8 +83,8 @@ export function ticketRoutes(router: PhoneRouter, ctx: PhoneContext): void {
       body,
       status,
       handler: async ({ user, body: b, params }, v) => {
-        const id = v.run(command, user, params.id, b);
-        return { ticket: ticketView(v.require<TicketState>('ticket', id, 'ticket'), user, ctx.now()) };
+        const id = await v.run(command, user, params.id, b);
+        return { ticket: ticketView(await v.require<TicketState>('ticket', id, 'ticket'), user, ctx.now()) };
       },
     });
 

@@ -176,7 +176,7 @@ export async function runParity(t: Test, steps: readonly ParityStep[], kinds: re
   };
   const viaEdge = await open('edge-village');
   const viaPhone = await open('phone-village');
-  await waitFor('accounts at the cloud', () => rig.cloud.store.accounts.usersVersion(viaPhone.paired.villageId)?.users === PARITY_ACCOUNTS.length);
+  await waitFor('accounts at the cloud', async () => (await rig.cloud.data.accounts.usersVersion(viaPhone.paired.villageId))?.users === PARITY_ACCOUNTS.length);
   for (const v of [viaEdge, viaPhone]) {
     for (const { username } of PARITY_ACCOUNTS) {
       const login = await v.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: passwordOf(username) } });
@@ -191,8 +191,8 @@ export async function runParity(t: Test, steps: readonly ParityStep[], kinds: re
     viaPhone.tokens[username] = r.json.token;
   }
   const jpeg = await smallJpeg();
-  const cloudNode = rig.cloud.store.village(viaPhone.paired.villageId)!.node;
-  const store = rig.cloud.store;
+  const cloudNode = (await rig.cloud.data.village(viaPhone.paired.villageId))!.node;
+  const store = rig.cloud.data;
   const villageId = viaPhone.paired.villageId;
 
   const run = async (v: Village, phone: boolean): Promise<ParityRun> => {
@@ -202,11 +202,11 @@ export async function runParity(t: Test, steps: readonly ParityStep[], kinds: re
     const edgeStore = v.edge.gov.store;
     // Ops committed in this village so far: both sides must hold them all before a step reads state.
     let committed = edgeStore.opCount();
-    const settled = () => (phone ? waitFor('sync both ways', () => store.opCount(villageId) === committed && edgeStore.opCount() === committed) : Promise.resolve());
+    const settled = () => (phone ? waitFor('sync both ways', async () => (await store.opCount(villageId)) === committed && edgeStore.opCount() === committed) : Promise.resolve());
     for (const step of steps) {
       await settled();
       const onPhone = phone && !('edgeOnly' in step && step.edgeOnly);
-      const seqBefore = onPhone ? store.opCount(villageId, cloudNode) : edgeStore.lastLocalSeq();
+      const seqBefore = onPhone ? await store.opCount(villageId, cloudNode) : edgeStore.lastLocalSeq();
       let answer: Answer;
       if ('upload' in step) {
         if (onPhone) {
@@ -233,7 +233,7 @@ export async function runParity(t: Test, steps: readonly ParityStep[], kinds: re
       } else {
         answer = await edgeCall(v, step.as, step.method, `/api${path}`, body);
       }
-      const ops = onPhone ? store.opsAfter(villageId, cloudNode, seqBefore, 1000) : edgeStore.localOpsAfter(seqBefore, 1000);
+      const ops = onPhone ? await store.opsAfter(villageId, cloudNode, seqBefore, 1000) : edgeStore.localOpsAfter(seqBefore, 1000);
       committed += ops.length;
       if (step.save && answer.status < 300) {
         const entity = Object.values(answer.json as Record<string, unknown>).find((x): x is { id: string } => !!x && typeof x === 'object' && typeof (x as { id?: unknown }).id === 'string');
@@ -245,7 +245,7 @@ export async function runParity(t: Test, steps: readonly ParityStep[], kinds: re
     await settled();
     const states: Record<string, unknown[]> = {};
     for (const kind of kinds) {
-      const list = phone ? store.list<EntityBase>(villageId, kind) : edgeStore.list<EntityBase>(kind);
+      const list = phone ? await store.list<EntityBase>(villageId, kind) : edgeStore.list<EntityBase>(kind);
       states[kind] = list
         .filter((s) => s.exists)
         .map((s) => norm.value((AS_THE_CLOUD_KEEPS[kind] ?? ((x) => x))(s)) as { id: string })

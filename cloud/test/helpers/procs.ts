@@ -4,6 +4,7 @@
  * goodbye. Every process started here is killed in the test's teardown.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { testCloudStore } from '@cunbox/test-support/cloud-store';
 import { openSync, closeSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Test } from 'tap';
@@ -96,8 +97,12 @@ export function cloudDaemon(t: Test, o: CloudProcOptions): Daemon {
     'port' in o.mqtt
       ? [`  host: 127.0.0.1`, `  port: ${o.mqtt.port}`]
       : (writeFileSync(join(o.dir, 'service-password'), `${o.mqtt.password}\n`, { mode: 0o600 }), [`  url: ${o.mqtt.url}`, `  username: ${o.mqtt.username}`, '  password_file: service-password']);
+  // The store the tests' clouds run on (CUNBOX_TEST_STORE): PostgreSQL's URL in its own file, as in production.
+  const store = testCloudStore(join(o.dir, 'data'));
+  if (store.kind === 'postgres') writeFileSync(join(o.dir, 'db-url'), `${store.url}\n`, { mode: 0o600 });
+  const storeLines = store.kind === 'postgres' ? ['store:', '  kind: postgres', '  url_file: db-url'] : [];
   const config = join(o.dir, 'cloud.yaml');
-  writeFileSync(config, ['data_dir: data', 'operator_token_file: operator-token', 'http:', '  host: 127.0.0.1', `  port: ${o.httpPort}`, 'mqtt:', ...mqtt, ''].join('\n'));
+  writeFileSync(config, ['data_dir: data', 'operator_token_file: operator-token', ...storeLines, 'http:', '  host: 127.0.0.1', `  port: ${o.httpPort}`, 'mqtt:', ...mqtt, ''].join('\n'));
   const d = new Daemon('cloud', [CLOUD_BIN, 'serve', '--config', config], {
     logFile: join(o.dir, 'cloud.log'),
     env: { CUNBOX_LOG_LEVEL: process.env.CUNBOX_TEST_LOG ?? 'warn' },
@@ -106,9 +111,6 @@ export function cloudDaemon(t: Test, o: CloudProcOptions): Daemon {
   t.teardown(() => d.kill());
   return d;
 }
-
-/** The cloud's database file, for the checker. */
-export const cloudDbFile = (dir: string): string => join(dir, 'data', 'cloud.db');
 
 export interface EdgeProcOptions {
   dir: string;

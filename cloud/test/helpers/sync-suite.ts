@@ -72,13 +72,13 @@ async function rawClient(url: string, username: string, password: string, client
 }
 
 /** The whole checker: every op of either side on the other exactly once, seqs contiguous, equal state. */
-function checkConverged(t: Test, rig: BrokerRig, edge: EdgeSide, villageId: number, cloudNode: string, nEdge: number, nCloud: number): void {
-  const store = rig.cloud.store;
+async function checkConverged(t: Test, rig: BrokerRig, edge: EdgeSide, villageId: number, cloudNode: string, nEdge: number, nCloud: number): Promise<void> {
+  const store = rig.cloud.data;
   t.same(edgeSeqs(edge.db, edge.store.node), range(nEdge), 'edge ops: seqs 1..n at the edge');
   t.same(edgeSeqs(edge.db, cloudNode), range(nCloud), 'cloud ops at the edge: each once, seqs contiguous');
-  t.same(store.opsAfter(villageId, edge.store.node, 0, 1e6).map((o) => o.seq), range(nEdge), 'edge ops at the cloud: each once, seqs contiguous');
-  t.equal(store.opCount(villageId), nEdge + nCloud, 'nothing else at the cloud');
-  t.same(store.snapshot(villageId), edgeSnapshot(edge.db), 'materialised states are equal');
+  t.same((await store.opsAfter(villageId, edge.store.node, 0, 1e6)).map((o) => o.seq), range(nEdge), 'edge ops at the cloud: each once, seqs contiguous');
+  t.equal(await store.opCount(villageId), nEdge + nCloud, 'nothing else at the cloud');
+  t.same(await store.snapshot(villageId), edgeSnapshot(edge.db), 'materialised states are equal');
   t.same(edge.store.verify(), [], 'edge state equals the fold of its ops');
 }
 
@@ -100,7 +100,7 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
 
   t.test('pairing, then a round trip of ops and events both ways', async (t) => {
     a = await pairVillage(t, rig, '东村');
-    cloudNode = rig.cloud.store.village(a.villageId)!.node;
+    cloudNode = (await rig.cloud.data.village(a.villageId))!.node;
     edge = startEdge(suite, dir, a, 'edge-a');
     edge.store.commit('admin', [ticketDraft('路灯坏了')]);
     nEdge++;
@@ -109,8 +109,8 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     const created = await api(rig, 'POST', `/api/villages/${a.villageId}/tickets`, { category: 'facility', description: '桥边积水', place: '桥头', reporter: 'phone-user' });
     t.equal(created.status, 201);
     nCloud++;
-    await waitFor('round trip', () => rig.cloud.store.opCount(a.villageId) === 2 && edgeSeqs(edge.db, cloudNode).length === 1 && rig.cloud.store.eventCount(a.edgeId) === 2 && readSyncStatus(edge.db, edge.store.node).opsPending === 0);
-    checkConverged(t, rig, edge, a.villageId, cloudNode, nEdge, nCloud);
+    await waitFor('round trip', async () => (await rig.cloud.data.opCount(a.villageId)) === 2 && edgeSeqs(edge.db, cloudNode).length === 1 && (await rig.cloud.data.eventCount(a.edgeId)) === 2 && readSyncStatus(edge.db, edge.store.node).opsPending === 0 && edge.sync.status().eventsPending === 0);
+    await checkConverged(t, rig, edge, a.villageId, cloudNode, nEdge, nCloud);
     const tickets = await api(rig, 'GET', `/api/villages/${a.villageId}/tickets`);
     t.same(tickets.json.tickets.map((x: { description: string }) => x.description).sort(), ['桥边积水', '路灯坏了'].sort(), 'the phone API lists tickets made on both sides');
     const status = edge.sync.status();
@@ -124,22 +124,22 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     for (let i = 0; i < rounds; i++) {
       edge.store.commit('admin', [ticketDraft(`edge ${i}`), ticketDraft(`edge ${i}b`)]);
       nEdge += 2;
-      rig.cloud.store.commit(a.villageId, 'phone', [ticketDraft(`cloud ${i}`)]);
+      await rig.cloud.data.commit(a.villageId, 'phone', [ticketDraft(`cloud ${i}`)]);
       nCloud++;
       rig.cloud.sync.notify();
       if (i === 10) await rig.stopBroker();
       if (i === 20) await rig.startBroker();
       await new Promise((r) => setTimeout(r, 10));
     }
-    await waitFor('convergence after the broker restart', () => rig.cloud.store.opCount(a.villageId) === nEdge + nCloud && edgeSeqs(edge.db, cloudNode).length === nCloud, 60_000);
-    checkConverged(t, rig, edge, a.villageId, cloudNode, nEdge, nCloud);
+    await waitFor('convergence after the broker restart', async () => (await rig.cloud.data.opCount(a.villageId)) === nEdge + nCloud && edgeSeqs(edge.db, cloudNode).length === nCloud, 60_000);
+    await checkConverged(t, rig, edge, a.villageId, cloudNode, nEdge, nCloud);
     t.ok(edge.sync.stats.connects >= 2, 'the edge reconnected');
   });
 
   t.test('duplicated and reordered deliveries change nothing', async (t) => {
     // Downlink: replay the cloud's ops to the edge, shuffled and twice, as the service user.
     const svc = await rawClient(rig.url, SERVICE_USER, SERVICE_PASSWORD, 'test-service');
-    const cloudOps = rig.cloud.store.opsAfter(a.villageId, cloudNode, 0, 1e6);
+    const cloudOps = await rig.cloud.data.opsAfter(a.villageId, cloudNode, 0, 1e6);
     const shuffled = [...cloudOps].reverse();
     await svc.publishAsync(topic(a.edgeId, 'down/ops'), JSON.stringify({ v: 1, ops: [...shuffled.slice(0, 5), ...shuffled.slice(0, 5)] }), { qos: 1 });
     // Uplink: the edge's own ops again, reordered, under its own credentials.
@@ -149,11 +149,11 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     // A fresh op from each side afterwards: once they arrive, the duplicates (sent earlier on the same links) were processed.
     edge.store.commit('admin', [ticketDraft('after duplicates')]);
     nEdge++;
-    rig.cloud.store.commit(a.villageId, 'phone', [ticketDraft('after duplicates (cloud)')]);
+    await rig.cloud.data.commit(a.villageId, 'phone', [ticketDraft('after duplicates (cloud)')]);
     nCloud++;
     rig.cloud.sync.notify();
-    await waitFor('fresh ops after duplicates', () => rig.cloud.store.opCount(a.villageId) === nEdge + nCloud && edgeSeqs(edge.db, cloudNode).length === nCloud);
-    checkConverged(t, rig, edge, a.villageId, cloudNode, nEdge, nCloud);
+    await waitFor('fresh ops after duplicates', async () => (await rig.cloud.data.opCount(a.villageId)) === nEdge + nCloud && edgeSeqs(edge.db, cloudNode).length === nCloud);
+    await checkConverged(t, rig, edge, a.villageId, cloudNode, nEdge, nCloud);
     await svc.endAsync();
     await dup.endAsync();
   });
@@ -180,16 +180,16 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     spy.publish(topic(b.edgeId, 'up/events'), JSON.stringify({ v: 1, after: 0, events: [{ id: 1, cameraId: 1, type: 'camera.offline', atMs: 1, detail: { forged: true } }] }), { qos: 0 });
     // A marker on A's own topic, after the forgeries on the same connection: once the cloud has
     // dead-lettered it, anything the broker let through before it has been processed too.
-    const dead = rig.cloud.store.deadLetters().length;
+    const dead = (await rig.cloud.data.deadLetters()).length;
     spy.publish(topic(a.edgeId, 'up/ops'), 'marker', { qos: 0 });
     let isClosed = false;
     void closed.then(() => (isClosed = true));
-    await waitFor('the marker processed (or A disconnected by the broker)', () => isClosed || rig.cloud.store.deadLetters().length > dead);
+    await waitFor('the marker processed (or A disconnected by the broker)', async () => isClosed || (await rig.cloud.data.deadLetters()).length > dead);
     // B's downlink carries something while A is subscribed (if A still is).
     await bClient.publishAsync(topic(b.edgeId, 'up/hello'), JSON.stringify({ v: 1, node: 'bbbbbbbbbbbbbbbb', appliedSeq: 0 }), { qos: 1 });
     await waitFor("B's second hello answered", () => bGot.filter((x) => x === topic(b.edgeId, 'down/hello')).length === 2);
-    t.equal(rig.cloud.store.edge(b.edgeId)?.node, 'bbbbbbbbbbbbbbbb', "A's forged hello for B was not accepted");
-    t.equal(rig.cloud.store.eventCount(b.edgeId), 0, "A's forged event for B was not accepted");
+    t.equal((await rig.cloud.data.edge(b.edgeId))?.node, 'bbbbbbbbbbbbbbbb', "A's forged hello for B was not accepted");
+    t.equal((await rig.cloud.data.eventCount(b.edgeId)), 0, "A's forged event for B was not accepted");
     t.same(received, [], "A received nothing of B's downlink");
     await spy.endAsync(true);
     await bClient.endAsync();
@@ -208,9 +208,9 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
       will: { topic: topic(c.edgeId, 'presence'), payload: Buffer.from(offline), qos: 1, retain: true },
     });
     await link.publishAsync(topic(c.edgeId, 'presence'), JSON.stringify({ v: 1, online: true, at: 2 }), { qos: 1, retain: true });
-    await waitFor('online at the cloud', () => rig.cloud.store.edge(c.edgeId)?.online === true);
+    await waitFor('online at the cloud', async () => (await rig.cloud.data.edge(c.edgeId))?.online === true);
     link.stream.destroy(); // no DISCONNECT: the broker must publish the will
-    await waitFor('offline at the cloud', () => rig.cloud.store.edge(c.edgeId)?.online === false);
+    await waitFor('offline at the cloud', async () => (await rig.cloud.data.edge(c.edgeId))?.online === false);
     // Retained: whoever subscribes later learns the edge is offline.
     const late = await rawClient(rig.url, SERVICE_USER, SERVICE_PASSWORD, 'test-late-subscriber');
     const got: string[] = [];
@@ -230,13 +230,13 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     spy.on('message', (_tp, payload) => seen.push(JSON.parse(payload.toString()) as { online: boolean; at: number }));
     await spy.subscribeAsync(topic(d.edgeId, 'presence'), { qos: 1 });
     const side = startEdge(t, dir, d, 'edge-d');
-    await waitFor('online at the cloud', () => rig.cloud.store.edge(d.edgeId)?.online === true);
+    await waitFor('online at the cloud', async () => (await rig.cloud.data.edge(d.edgeId))?.online === true);
     await waitFor('the spy saw it', () => seen.some((p) => p.online));
     const online = seen.find((p) => p.online)!;
     await new Promise((r) => setTimeout(r, 20));
     const stopAt = Date.now();
     await side.sync.stop();
-    await waitFor('offline at the cloud', () => rig.cloud.store.edge(d.edgeId)?.online === false);
+    await waitFor('offline at the cloud', async () => (await rig.cloud.data.edge(d.edgeId))?.online === false);
     // Time for the broker to see the closed socket and publish a will, if it had one to publish.
     await new Promise((r) => setTimeout(r, 1000));
     const after = seen.slice(seen.indexOf(online) + 1);
@@ -244,7 +244,7 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     t.match(after[0], { online: false }, 'offline');
     t.ok(after[0]!.at >= stopAt, 'at: the stop time');
     t.ok(after[0]!.at > online.at, "after the online's");
-    t.equal(rig.cloud.store.edge(d.edgeId)?.presenceAt, after[0]!.at, 'the cloud holds it');
+    t.equal((await rig.cloud.data.edge(d.edgeId))?.presenceAt, after[0]!.at, 'the cloud holds it');
     const late = await rawClient(rig.url, SERVICE_USER, SERVICE_PASSWORD, 'test-presence-late');
     const retained: string[] = [];
     late.on('message', (_tp, payload) => retained.push(payload.toString()));
@@ -263,8 +263,8 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     });
     again.start();
     try {
-      await waitFor('online again at the cloud', () => rig.cloud.store.edge(d.edgeId)?.online === true);
-      t.ok(rig.cloud.store.edge(d.edgeId)!.presenceAt > after[0]!.at, 'monotonic even with the clock stepped back');
+      await waitFor('online again at the cloud', async () => (await rig.cloud.data.edge(d.edgeId))?.online === true);
+      t.ok((await rig.cloud.data.edge(d.edgeId))!.presenceAt > after[0]!.at, 'monotonic even with the clock stepped back');
     } finally {
       await again.stop();
     }
@@ -274,15 +274,18 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     const e = await pairVillage(t, rig, '西村');
     const link = await rawClient(rig.url, e.username, e.password, 'test-e-presence');
     t.teardown(() => link.endAsync(true));
-    const held = () => {
-      const r = rig.cloud.store.edge(e.edgeId)!;
+    const held = async () => {
+      const r = (await rig.cloud.data.edge(e.edgeId))!;
       return { online: r.online, at: r.presenceAt };
     };
     // The cloud handles a message in one synchronous step: once it counted ours, what it holds is final.
     const send = async (online: boolean, at: number, expect: { online: boolean; at: number }, why: string) => {
       const before = rig.cloud.sync.stats.received;
       await link.publishAsync(topic(e.edgeId, 'presence'), JSON.stringify({ v: 1, online, at }), { qos: 1, retain: true });
-      await waitFor(`${why}: ${JSON.stringify(expect)}, holding ${JSON.stringify(held())}`, () => rig.cloud.sync.stats.received > before && held().online === expect.online && held().at === expect.at, 5000);
+      await waitFor(`${why}: ${JSON.stringify(expect)}`, async () => {
+        const h = await held();
+        return rig.cloud.sync.stats.received > before && h.online === expect.online && h.at === expect.at;
+      }, 5000);
       t.pass(why);
     };
     await send(true, 1000, { online: true, at: 1000 }, 'online');
@@ -295,15 +298,15 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
   });
 
   t.test('malformed, oversized and wrong-version messages are dead-lettered and the stream goes on', async (t) => {
-    const before = rig.cloud.store.deadLetters().length;
+    const before = (await rig.cloud.data.deadLetters()).length;
     const bad = await rawClient(rig.url, a.username, a.password, 'test-a-bad');
     // The shared golden rejects (those on a v1 topic: the broker's ACL already refuses other versions), then an oversized one.
     const golden = GOLDEN_MANIFEST.filter((g) => !g.ok && g.topic.includes('/v1/'));
     for (const g of golden) await bad.publishAsync(topic(a.edgeId, 'up/ops'), readFileSync(join(GOLDEN_DIR, g.file)), { qos: 1 });
     await bad.publishAsync(topic(a.edgeId, 'up/ops'), Buffer.alloc(300 * 1024, 0x20), { qos: 1 });
     await bad.endAsync();
-    await waitFor('dead letters at the cloud', () => rig.cloud.store.deadLetters().length >= before + golden.length + 1);
-    const reasons = rig.cloud.store.deadLetters().slice(before).map((d) => d.reason);
+    await waitFor('dead letters at the cloud', async () => (await rig.cloud.data.deadLetters()).length >= before + golden.length + 1);
+    const reasons = (await rig.cloud.data.deadLetters()).slice(before).map((d) => d.reason);
     t.ok(golden.length >= 3, 'the golden set has malformed, wrong-version and schema cases');
     t.match(reasons, [...golden.map((g) => new RegExp(g.reason!)), /too large/]);
     // A rejected users snapshot is dead-lettered without its password hashes.
@@ -311,11 +314,11 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     const snapshot = readFileSync(join(GOLDEN_DIR, 'bad-users-role.json'));
     await usersBad.publishAsync(topic(a.edgeId, 'up/users'), snapshot, { qos: 1 });
     await usersBad.endAsync();
-    await waitFor('the users snapshot dead-lettered', () => rig.cloud.store.deadLetters().some((d) => d.topic.endsWith('/up/users')));
-    const letter = rig.cloud.store.deadLetters().find((d) => d.topic.endsWith('/up/users'))!;
+    await waitFor('the users snapshot dead-lettered', async () => (await rig.cloud.data.deadLetters()).some((d) => d.topic.endsWith('/up/users')));
+    const letter = (await rig.cloud.data.deadLetters()).find((d) => d.topic.endsWith('/up/users'))!;
     t.match(letter.reason, /schema/);
     t.equal(letter.bytes, snapshot.length, 'its size is kept');
-    t.notMatch(rig.cloud.store.deadLetterPayload(letter.id)?.toString() ?? '', /scrypt/, 'its password hashes are not');
+    t.notMatch((await rig.cloud.data.deadLetterPayload(letter.id))?.toString() ?? '', /scrypt/, 'its password hashes are not');
     // Downlink garbage reaches the edge's dead-letter table.
     const svc = await rawClient(rig.url, SERVICE_USER, SERVICE_PASSWORD, 'test-service-bad');
     await svc.publishAsync(topic(a.edgeId, 'down/ops'), '{"v":1,"ops":[{"id":"x"}]}', { qos: 1 });
@@ -323,13 +326,13 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     await waitFor('dead letter at the edge', () => readSyncStatus(edge.db, edge.store.node).deadLetters >= 1);
     edge.store.commit('admin', [ticketDraft('after garbage')]);
     nEdge++;
-    await waitFor('the stream goes on', () => rig.cloud.store.opCount(a.villageId) === nEdge + nCloud);
-    checkConverged(t, rig, edge, a.villageId, cloudNode, nEdge, nCloud);
+    await waitFor('the stream goes on', async () => (await rig.cloud.data.opCount(a.villageId)) === nEdge + nCloud);
+    await checkConverged(t, rig, edge, a.villageId, cloudNode, nEdge, nCloud);
   });
 
   t.test('the broker drops packets over its size cap and retains nothing of an edge but its presence', async (t) => {
     const turnedAway = rig.cloud.sync.stats.deadLettered;
-    const deadBefore = rig.cloud.store.deadLetters().length;
+    const deadBefore = (await rig.cloud.data.deadLetters()).length;
     // Over the cap: the connection goes, the message with it (the cloud never sees it).
     const big = await rawClient(rig.url, a.username, a.password, 'test-a-big');
     const bigClosed = new Promise<void>((r) => big.once('close', () => r()));
@@ -345,7 +348,7 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     const marker = await rawClient(rig.url, a.username, a.password, 'test-a-retain-ops');
     await marker.publishAsync(topic(a.edgeId, 'up/ops'), 'retained garbage', { qos: 1, retain: true });
     await marker.endAsync();
-    await waitFor('the marker dead-lettered', () => rig.cloud.store.deadLetters().length > deadBefore);
+    await waitFor('the marker dead-lettered', async () => (await rig.cloud.data.deadLetters()).length > deadBefore);
     const late = await rawClient(rig.url, SERVICE_USER, SERVICE_PASSWORD, 'test-retained-check');
     const retained: string[] = [];
     late.on('message', (tp, _p, packet) => packet.retain && retained.push(tp));
@@ -356,15 +359,15 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     await late.endAsync();
     // Mosquitto cannot refuse a retained message by topic: its ACL admits only the uplink channels, so at most one per channel stays.
     t.same(retained, rig.name === 'aedes' ? [] : [topic(a.edgeId, 'up/ops')], 'no retained uplink message but what the broker cannot refuse');
-    t.notOk(rig.cloud.store.deadLetters().slice(deadBefore).some((d) => d.bytes > MAX_MQTT_PACKET_BYTES || /junk/.test(d.topic)), 'neither the oversized nor the junk-topic messages reached the cloud');
+    t.notOk((await rig.cloud.data.deadLetters()).slice(deadBefore).some((d) => d.bytes > MAX_MQTT_PACKET_BYTES || /junk/.test(d.topic)), 'neither the oversized nor the junk-topic messages reached the cloud');
     // Counted among what the cloud turned away, not among all it received: the paired edge may
     // still be resending its own (valid) ops here when a loaded box delayed an ack.
     t.ok(rig.cloud.sync.stats.deadLettered - turnedAway <= 2, 'the cloud turned away only the marker (and the probe): no oversized or junk-topic message reached it');
   });
 
   t.test('a flood of 10,000 invalid messages from a paired edge: dead letters capped and counted, the cloud stays responsive', async (t) => {
-    const counts = () => rig.cloud.store.deadLetterCounts().find((c) => c.edgeId === a.edgeId) ?? { kept: 0, dropped: 0 };
-    const before = counts();
+    const counts = async () => (await rig.cloud.data.deadLetterCounts()).find((c) => c.edgeId === a.edgeId) ?? { kept: 0, dropped: 0 };
+    const before = await counts();
     const rejected = rig.cloud.sync.stats.deadLettered;
     const flood = await rawClient(rig.url, a.username, a.password, 'test-a-flood');
     const n = 10_000;
@@ -373,16 +376,16 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
     const during = await api(rig, 'GET', `/api/villages/${a.villageId}/tickets`);
     t.equal(during.status, 200, 'an HTTP request is answered during the flood');
     await waitFor('every flood message rejected', () => rig.cloud.sync.stats.deadLettered - rejected >= n, 60_000);
-    await waitFor('the dead letters stored', () => counts().kept + counts().dropped - before.kept - before.dropped >= n, 30_000);
+    await waitFor('the dead letters stored', async () => { const c = await counts(); return c.kept + c.dropped - before.kept - before.dropped >= n; }, 30_000);
     await flood.endAsync();
-    const after = counts();
+    const after = await counts();
     t.equal(after.kept, DEAD_LETTERS_PER_EDGE, `the newest ${DEAD_LETTERS_PER_EDGE} are kept`);
     t.equal(after.kept + after.dropped, before.kept + before.dropped + n, 'and the rest counted as dropped');
-    const newest = rig.cloud.store.deadLetters().filter((d) => d.edgeId === a.edgeId).at(-1)!;
-    t.equal(rig.cloud.store.deadLetterPayload(newest.id)?.toString(), `not json ${n - 1}`, 'the last one sent is among those kept');
+    const newest = (await rig.cloud.data.deadLetters()).filter((d) => d.edgeId === a.edgeId).at(-1)!;
+    t.equal((await rig.cloud.data.deadLetterPayload(newest.id))?.toString(), `not json ${n - 1}`, 'the last one sent is among those kept');
     // The stream still goes on.
     edge.store.commit('admin', [ticketDraft('after the flood')]);
     nEdge++;
-    await waitFor('the stream goes on after the flood', () => rig.cloud.store.opCount(a.villageId) === nEdge + nCloud);
+    await waitFor('the stream goes on after the flood', async () => (await rig.cloud.data.opCount(a.villageId)) === nEdge + nCloud);
   });
 }
