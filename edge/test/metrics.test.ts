@@ -148,7 +148,7 @@ t.test('edge and cloud: outbox depth and ack lag on the edge; edges online, ops 
   const made = await fetch(`${base}/api/tickets`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ category: 'garbage', description: '垃圾没清', place: '村委会' }) });
   t.equal(made.status, 201);
   edge.parts.events.record(null, 'test.marker', {});
-  await waitFor('op and event acknowledged', () => cloud.store.opCount(villageId) === 1 && cloud.store.eventCount(cred.edgeId) === 1 && edge.sync!.status().opsPending === 0 && edge.sync!.status().eventsPending === 0);
+  await waitFor('op and event acknowledged', async () => (await cloud.data.opCount(villageId)) === 1 && (await cloud.data.eventCount(cred.edgeId)) === 1 && edge.sync!.status().opsPending === 0 && edge.sync!.status().eventsPending === 0);
 
   const e = (await scrape(base)).families;
   t.equal(value(e, 'cunbox_sync_outbox_ops'), 0, 'edge: nothing waits');

@@ -45,7 +45,7 @@ t.test('cunbox cloud pair, then the edge syncs tickets both ways through its con
   t.equal((await operator('POST', `/api/villages/${villageId}/tickets`, { category: 'facility', description: '桥边积水', place: '桥头' })).status, 201);
   const edgeTickets = async () => ((await fetch(`${base}/api/tickets`, { headers: { cookie } }).then((r) => r.json())) as { items?: Array<{ description: string }>; tickets?: Array<{ description: string }> });
   let seen: string[] = [];
-  await waitFor('tickets on both sides', () => cloud.store.opCount(villageId) === 2 && cloud.store.eventCount(cred.edgeId) === 1 && (edge.sync?.status().appliedSeq ?? 0) === 1);
+  await waitFor('tickets on both sides', async () => (await cloud.data.opCount(villageId)) === 2 && (await cloud.data.eventCount(cred.edgeId)) === 1 && (edge.sync?.status().appliedSeq ?? 0) === 1);
   const listed = await edgeTickets();
   seen = (listed.items ?? listed.tickets ?? []).map((x) => x.description).sort();
   t.same(seen, ['垃圾没清', '桥边积水'].sort(), 'the edge lists both tickets');
