@@ -12,12 +12,13 @@ import { hashPassword, type SyncUser } from '@cunbox/shared';
 import { Cloud } from '../src/index.ts';
 import { OPERATOR_TOKEN } from '@cunbox/test-support/brokers';
 import { tmpDir } from '@cunbox/test-support/tmp';
+import { testCloudStore } from '@cunbox/test-support/cloud-store';
 
 const PASSWORD = 'Village-pass-1';
 
 t.test('a dispatcher lists the accounts a ticket may go to, and only what a picker shows', async (t) => {
   const dir = tmpDir(t);
-  const config = { dataDir: join(dir, 'cloud'), http: { host: '127.0.0.1', port: 0 }, operatorToken: OPERATOR_TOKEN, mqtt: { mode: 'embedded' as const, host: '127.0.0.1', port: 0, publicUrl: null } };
+  const config = { dataDir: join(dir, 'cloud'), store: testCloudStore(join(dir, 'cloud')), http: { host: '127.0.0.1', port: 0 }, operatorToken: OPERATOR_TOKEN, mqtt: { mode: 'embedded' as const, host: '127.0.0.1', port: 0, publicUrl: null } };
   const cloud = new Cloud({ config, log: pino({ level: 'silent' }) });
   await cloud.start();
   t.teardown(() => cloud.stop());
@@ -47,8 +48,8 @@ t.test('a dispatcher lists the accounts a ticket may go to, and only what a pick
     account('secretary', 'party_secretary'),
     account('screen', 'viewer'),
   ];
-  cloud.store.accounts.putUsers(east, 'e1', { v: 1, version: '1'.padStart(64, '0'), at: 1, users });
-  cloud.store.accounts.putUsers(west, 'e2', { v: 1, version: '2'.padStart(64, '0'), at: 1, users: [account('xiwork', 'grid_worker'), account('xicadre', 'cadre')] });
+  await cloud.data.accounts.putUsers(east, 'e1', { v: 1, version: '1'.padStart(64, '0'), at: 1, users });
+  await cloud.data.accounts.putUsers(west, 'e2', { v: 1, version: '2'.padStart(64, '0'), at: 1, users: [account('xiwork', 'grid_worker'), account('xicadre', 'cadre')] });
   const signIn = async (village: number, username: string) => (await request('POST', `/api/v1/villages/${village}/login`, { body: { username, password: PASSWORD } })).json.token as string;
   const list = (village: number, token?: string) => request('GET', `/api/v1/villages/${village}/ticket-assignees`, { ...(token ? { token } : {}) });
 

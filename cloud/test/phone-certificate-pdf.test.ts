@@ -41,7 +41,7 @@ t.before(async () => {
   rig = await aedesRig(dir);
   a = await pairVillage(rig, '东村');
   edge = await startVillageEdge(t, dir, a, 'edge-a', [...ACCOUNTS]);
-  await waitFor('accounts at the cloud', () => rig.cloud.store.accounts.usersVersion(a.villageId)?.users === ACCOUNTS.length);
+  await waitFor('accounts at the cloud', async () => (await rig.cloud.data.accounts.usersVersion(a.villageId))?.users === ACCOUNTS.length);
   for (const { username } of ACCOUNTS) {
     const r = await http(rig, 'POST', `/api/v1/villages/${a.villageId}/login`, { body: { username, password: passwordOf(username) } });
     tokens[username] = r.json.token;
@@ -75,7 +75,7 @@ t.test('approved on the phone → rendered at the edge → downloaded by the req
   const row = edge.db.prepare('SELECT path, state FROM sync_media WHERE kind = ?').all(CERTIFICATE_PDF_KIND) as Array<{ path: string; state: string }>;
   t.equal(row.length, 1, 'one PDF queued at the edge: the rejected request has none');
 
-  const auditBefore = rig.cloud.store.audit.count(a.villageId);
+  const auditBefore = await rig.cloud.data.audit.count(a.villageId);
   const mine = await download('zhangsan', id);
   t.equal(mine.status, 200, 'the requester downloads it');
   t.equal(mine.headers.get('content-type'), 'application/pdf');
@@ -83,8 +83,8 @@ t.test('approved on the phone → rendered at the edge → downloaded by the req
   const bytes = Buffer.from(await mine.arrayBuffer());
   t.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
   t.ok(bytes.equals(readFileSync(join(dataDir, row[0]!.path))), 'the bytes the edge rendered');
-  t.equal(rig.cloud.store.audit.count(a.villageId), auditBefore + 1, 'the download is audited');
-  t.match(rig.cloud.store.audit.after(a.villageId, 0, 1000).at(-1) as SyncAuditEntry, { actor: 'zhangsan', action: 'certificate.pdf', target: `certificate:${id}`, detail: { outcome: 'served', via: 'phone' } });
+  t.equal(await rig.cloud.data.audit.count(a.villageId), auditBefore + 1, 'the download is audited');
+  t.match((await rig.cloud.data.audit.after(a.villageId, 0, 1000)).at(-1) as SyncAuditEntry, { actor: 'zhangsan', action: 'certificate.pdf', target: `certificate:${id}`, detail: { outcome: 'served', via: 'phone' } });
   t.equal((await download('wangfang', id)).status, 200, 'a reviewer downloads it');
   t.equal((await as('lisi', 'GET', `/certificates/${id}/pdf`)).status, 404, "another villager: someone else's certificate does not exist for them");
   t.equal((await as('liwei', 'GET', `/certificates/${id}/pdf`)).status, 404, 'a grid worker does not review certificates');

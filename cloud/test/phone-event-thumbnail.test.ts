@@ -34,7 +34,7 @@ t.before(async () => {
   a = await pairVillage(rig, '东村');
   edge = await startVillageEdge(t, dir, a, 'edge-a', [...ACCOUNTS]);
   edge.cameras.restrict(edge.users.getByUsername('screen')!.id, [2]);
-  await waitFor('accounts at the cloud', () => rig.cloud.store.accounts.user(a.villageId, 'screen')?.cameras?.[0] === 2);
+  await waitFor('accounts at the cloud', async () => (await rig.cloud.data.accounts.user(a.villageId, 'screen'))?.cameras?.[0] === 2);
   for (const { username } of ACCOUNTS) {
     const r = await http(rig, 'POST', `/api/v1/villages/${a.villageId}/login`, { body: { username, password: passwordOf(username) } });
     tokens[username] = r.json.token;
@@ -51,7 +51,7 @@ t.test("a motion event's thumbnail: the uploaded bytes, to those who may see its
   const onvif = edge.events.record(1, 'motion', { v: 1, source: 'onvif', zone: null, endMs: Date.now(), peakAtMs: Date.now(), score: null, labels: [], thumbnail: null });
   const other = randomFile(files, 'other.jpg', 20 * 1024);
   const onCamera2 = edge.events.record(2, 'motion', { v: 1, source: 'video', zone: null, endMs: Date.now(), peakAtMs: Date.now(), score: 0.5, labels: [], thumbnail: { sha256: other.sha256, bytes: other.size } });
-  await waitFor('events at the cloud', () => rig.cloud.store.eventCount(a.edgeId) >= 3);
+  await waitFor('events at the cloud', async () => (await rig.cloud.data.eventCount(a.edgeId)) >= 3);
 
   // The event is at the cloud before its picture: a clear 404 saying so.
   const early = await as('wangfang', `/events/${onCamera1}/thumbnail`);
@@ -65,14 +65,14 @@ t.test("a motion event's thumbnail: the uploaded bytes, to those who may see its
   await waitFor('thumbnails uploaded', () => readMediaStatus(edge.db).mediaDone === 2);
   await up.uploader.stop();
 
-  const auditBefore = rig.cloud.store.audit.count(a.villageId);
+  const auditBefore = await rig.cloud.data.audit.count(a.villageId);
   const res = await fetch(`http://127.0.0.1:${rig.cloud.httpPort}/api/v1/villages/${a.villageId}/events/${onCamera1}/thumbnail`, { headers: { authorization: `Bearer ${tokens.wangfang}` } });
   t.equal(res.status, 200);
   t.equal(res.headers.get('content-type'), 'image/jpeg');
   t.equal(res.headers.get('etag'), `"${jpeg.sha256}"`);
   t.ok(Buffer.from(await res.arrayBuffer()).equals(jpeg.data), 'the bytes served are the bytes the edge uploaded');
-  t.equal(rig.cloud.store.audit.count(a.villageId), auditBefore + 1, 'the read is audited');
-  const entry = rig.cloud.store.audit.after(a.villageId, 0, 1000).at(-1) as SyncAuditEntry;
+  t.equal(await rig.cloud.data.audit.count(a.villageId), auditBefore + 1, 'the read is audited');
+  const entry = (await rig.cloud.data.audit.after(a.villageId, 0, 1000)).at(-1) as SyncAuditEntry;
   t.match(entry, { actor: 'wangfang', action: 'event.thumbnail', target: `event:${onCamera1}`, detail: { cameraId: 1, outcome: 'served', sha256: jpeg.sha256, via: 'phone' } });
 
   // Each event gets its own picture, not the camera's.
