@@ -36,21 +36,46 @@ t.before(async () => {
 });
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
-t.test('the active decoder decodes the kept GOP from its key picture on', async (t) => {
-  const args = activeDecoderCommand({ codec: 'h264', activeFps: 5, width: WIDTH, height: HEIGHT, thumbnailWidth: 320 });
+/** Every picture of the units, decoded as the feed decodes them (scaled to gray). */
+async function reference(): Promise<Buffer> {
+  const args = ['-v', 'error', '-threads', '1', '-skip_loop_filter', 'all', '-f', 'h264', '-i', 'pipe:0', '-fps_mode', 'passthrough', '-vf', `scale=${WIDTH}:${HEIGHT}:flags=area,format=gray`, '-f', 'rawvideo', 'pipe:1'];
+  const dec = spawn('ffmpeg', args, { stdio: ['pipe', 'pipe', 'ignore'] });
+  const out: Buffer[] = [];
+  dec.stdout!.on('data', (c: Buffer) => out.push(c));
+  for (const u of units) dec.stdin!.write(Buffer.concat([u, accessUnitDelimiter('h264')]));
+  dec.stdin!.end();
+  await new Promise((resolve) => dec.on('close', resolve));
+  return Buffer.concat(out);
+}
+
+t.test('the active decoder decodes the kept GOP and analyses its newest picture first', async (t) => {
+  const args = activeDecoderCommand({ codec: 'h264', activeFps: 5, width: WIDTH, height: HEIGHT, thumbnailWidth: 320, keptPictures: units.length });
   const dec = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
   let gray = 0;
   let jpegBytes = 0;
   let stderr = '';
-  dec.stdout!.on('data', (c: Buffer) => (gray += c.length));
+  const frames: Buffer[] = [];
+  dec.stdout!.on('data', (c: Buffer) => {
+    gray += c.length;
+    frames.push(c);
+  });
   dec.stdio[3]!.on('data', (c: Buffer) => (jpegBytes += c.length));
   dec.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const feed = dec.stdio[4] as Writable;
   for (const u of units) feed.write(Buffer.concat([u, accessUnitDelimiter('h264')]));
   feed.end();
   const code = await new Promise<number | null>((resolve) => dec.on('close', resolve));
-  t.equal(code, 0, `ffmpeg ended cleanly ${stderr}`);
+  t.equal(code, 0, 'ffmpeg ended cleanly', { stderr });
   t.ok(gray >= WIDTH * HEIGHT, `at least one picture of the kept GOP came out (${gray / (WIDTH * HEIGHT)} frames)`);
   t.equal(gray % (WIDTH * HEIGHT), 0, 'whole frames');
   t.ok(jpegBytes > 0, 'and its JPEG');
+  // The GOP came at once: its pictures share one arrival time, and only the newest is analysed.
+  // Its key picture is usually what the still feed analysed last; compared with itself, any
+  // motion in it (rain too) would be confirmed.
+  const size = WIDTH * HEIGHT;
+  const first = Buffer.concat(frames).subarray(0, size);
+  const ref = await reference();
+  t.equal(ref.length, units.length * size, 'the reference decoded every unit');
+  t.ok(first.equals(ref.subarray((units.length - 1) * size)), 'the first analysed picture is the newest one kept');
+  t.notOk(first.equals(ref.subarray(0, size)), 'not the key picture');
 });

@@ -7,7 +7,8 @@
 // when its first gray frame comes out. Variants differ only in the decoder's options:
 //   nobuffer_fps   the command as first tried (`-fflags nobuffer`, `fps` filter)
 //   fps            without `-fflags nobuffer`
-//   select         without `-fflags nobuffer`, `select` by time instead of `fps` (what runs now)
+//   select         without `-fflags nobuffer`, `select` by time instead of `fps`, from the newest kept
+//                  picture on (what runs now)
 // `-fflags nobuffer` makes the demuxer drop the packets it read while probing the input: the
 // key picture, so the decoder has no reference and drops pictures until the next key picture
 // (the first frame then comes when the next GOP starts, 0..2 s: the 0.6–2.4 s seen).
@@ -48,9 +49,8 @@ for (let s = 0, i = data.indexOf(AUD, 1); s < data.length; s = i, i = data.index
   units.push(data.subarray(s, i));
 }
 
-const base = activeDecoderCommand({ codec: 'h264', activeFps: 5, width: 160, height: 90, thumbnailWidth: 320 });
-function variant(name: string): string[] {
-  let args = [...base];
+function variant(name: string, at: number): string[] {
+  let args = activeDecoderCommand({ codec: 'h264', activeFps: 5, width: 160, height: 90, thumbnailWidth: 320, keptPictures: at + 1 });
   if (name === 'nobuffer_fps' && !args.includes('nobuffer')) args.splice(args.indexOf('-i') - 2, 0, '-fflags', 'nobuffer');
   if (name !== 'nobuffer_fps') {
     const at = args.indexOf('nobuffer');
@@ -84,9 +84,9 @@ const ats = [0, 10, 20, 29];
 const first: Record<string, Record<number, Array<number | null>>> = {};
 try {
   for (const n of names) first[n] = Object.fromEntries(ats.map((a) => [a, [] as Array<number | null>]));
-  for (let r = 0; r < REPEATS; r++) for (const n of names) for (const a of ats) first[n]![a]!.push(await firstFrameMs(variant(n), a));
+  for (let r = 0; r < REPEATS; r++) for (const n of names) for (const a of ats) first[n]![a]!.push(await firstFrameMs(variant(n, a), a));
   const nextKey = Object.fromEntries(ats.map((a) => [a, Math.round(((GOP - a) * 1000) / FPS)]));
-  printAndSave({ gop_ms: (GOP * 1000) / FPS, commands: Object.fromEntries(names.map((n) => [n, variant(n).join(' ')])), next_key_ms: nextKey, first_frame_ms: first }, values.json);
+  printAndSave({ gop_ms: (GOP * 1000) / FPS, commands: Object.fromEntries(names.map((n) => [n, variant(n, 0).join(' ')])), next_key_ms: nextKey, first_frame_ms: first }, values.json);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -103,6 +103,8 @@ export interface ActiveDecoderInput {
   width: number;
   height: number;
   thumbnailWidth: number;
+  /** Access units of the kept GOP written first; the decoder analyses the newest of them first. */
+  keptPictures: number;
 }
 
 /**
@@ -117,11 +119,17 @@ export interface ActiveDecoderInput {
  * `select` by time instead of `fps`: `fps` holds a picture until it has seen
  * the next slot's (~0.5 s before the first one came out), `select` passes a
  * picture as soon as it is decoded. A picture is kept when at least 3/4 of the
- * interval passed since the last kept one (the stamps jitter); the burst of
- * the kept GOP counts as one.
+ * interval passed since the last kept one (the stamps jitter).
+ *
+ * The kept GOP arrives at once and only its newest picture is analysed
+ * (`keptPictures`: how many it holds; H.264/H.265 give one picture per access
+ * unit). Its key picture is often the very picture the still feed just
+ * analysed: compared with itself it would "confirm" any motion, rain
+ * included (rule 11 of docs/design/motion.md).
  */
 export function activeDecoderCommand(i: ActiveDecoderInput): string[] {
   const gap = (0.75 / i.activeFps).toFixed(3);
+  const newest = Math.max(0, i.keptPictures - 1);
   return [
     '-hide_banner',
     '-nostats',
@@ -134,6 +142,6 @@ export function activeDecoderCommand(i: ActiveDecoderInput): string[] {
     '-use_wallclock_as_timestamps', '1',
     '-f', i.codec,
     '-i', `pipe:${ACTIVE_FEED_FD}`,
-    ...analysisOutputs(i, `select='isnan(prev_selected_t)+gte(t-prev_selected_t,${gap})',`),
+    ...analysisOutputs(i, `select='gte(n,${newest})*(isnan(prev_selected_t)+gte(t-prev_selected_t,${gap}))',`),
   ];
 }

@@ -337,7 +337,7 @@ export class CameraMotion {
     const { clock, settings, log, spawner } = this.#d;
     const codec = this.#d.codec ?? 'h264';
     if (!this.#units || !this.#gop.ready || this.#decoderFailures >= DECODER_FAILURE_LIMIT) return false;
-    const args = activeDecoderCommand({ codec, activeFps: settings.activeFps, width: ANALYSIS_WIDTH, height: ANALYSIS_HEIGHT, thumbnailWidth: settings.thumbnailWidth });
+    const args = activeDecoderCommand({ codec, activeFps: settings.activeFps, width: ANALYSIS_WIDTH, height: ANALYSIS_HEIGHT, thumbnailWidth: settings.thumbnailWidth, keptPictures: this.#gop.units.length });
     log.debug({ command: describeCommand(settings.ffmpegPath, args) }, 'starting active motion decoder');
     const dec: FfmpegProcess = FfmpegProcess.spawn({
       spawner,
