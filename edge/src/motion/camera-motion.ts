@@ -239,7 +239,7 @@ export class CameraMotion {
     const source = this.#newSource(proc);
     this.#proc = proc;
     this.#procSource = source;
-    this.#analysing = source;
+    this.#analyse(source);
     this.#d.sink.modeChanged?.(this.#d.cameraId, mode);
     void proc.exited.then(async (info) => {
       if (this.#proc !== proc) return;
@@ -295,7 +295,7 @@ export class CameraMotion {
     if (this.#mode === 'active' && this.#decoder) {
       void this.#stopDecoder();
       this.#mode = 'still';
-      this.#analysing = this.#procSource;
+      this.#analyse(this.#procSource);
       this.#d.sink.modeChanged?.(this.#d.cameraId, 'still');
       return;
     }
@@ -368,9 +368,15 @@ export class CameraMotion {
       }
     }
     this.#mode = 'active';
-    this.#analysing = source;
+    this.#analyse(source);
     this.#d.sink.modeChanged?.(this.#d.cameraId, 'active');
     return true;
+  }
+
+  /** From now on the detector reads `source`; its first frame is not compared with the last one read. */
+  #analyse(source: FrameSource | undefined): void {
+    if (source !== this.#analysing) this.#detector.unlinkPrevious();
+    this.#analysing = source;
   }
 
   /** Today's way as the fallback: the still ffmpeg restarts in active mode (a new RTSP session). */
@@ -378,7 +384,7 @@ export class CameraMotion {
     this.#decoderFailures++;
     void this.#stopDecoder();
     this.#mode = 'still';
-    this.#analysing = this.#procSource;
+    this.#analyse(this.#procSource);
     if (this.#stopping || !this.#proc || this.#switching) return;
     this.#switching = true;
     void this.#proc.stop(this.#d.settings.stopGraceMs);
