@@ -8,7 +8,7 @@
 //   nobuffer_fps   the command as first tried (`-fflags nobuffer`, `fps` filter)
 //   fps            without `-fflags nobuffer`
 //   select         without `-fflags nobuffer`, `select` by time instead of `fps`, from the newest kept
-//                  picture on (what runs now)
+//                  picture on (what runs now analyses that one, and one 200 ms before it if kept)
 // `-fflags nobuffer` makes the demuxer drop the packets it read while probing the input: the
 // key picture, so the decoder has no reference and drops pictures until the next key picture
 // (the first frame then comes when the next GOP starts, 0..2 s: the 0.6–2.4 s seen).
@@ -50,7 +50,7 @@ for (let s = 0, i = data.indexOf(AUD, 1); s < data.length; s = i, i = data.index
 }
 
 function variant(name: string, at: number): string[] {
-  let args = activeDecoderCommand({ codec: 'h264', activeFps: 5, width: 160, height: 90, thumbnailWidth: 320, keptPictures: at + 1 });
+  let args = activeDecoderCommand({ codec: 'h264', activeFps: 5, width: 160, height: 90, thumbnailWidth: 320, analyseKept: [at] });
   if (name === 'nobuffer_fps' && !args.includes('nobuffer')) args.splice(args.indexOf('-i') - 2, 0, '-fflags', 'nobuffer');
   if (name !== 'nobuffer_fps') {
     const at = args.indexOf('nobuffer');

@@ -103,8 +103,8 @@ export interface ActiveDecoderInput {
   width: number;
   height: number;
   thumbnailWidth: number;
-  /** Access units of the kept GOP written first; the decoder analyses the newest of them first. */
-  keptPictures: number;
+  /** Which of the kept GOP's pictures (written first, at once) to analyse: indexes, ascending. */
+  analyseKept: number[];
 }
 
 /**
@@ -121,15 +121,20 @@ export interface ActiveDecoderInput {
  * picture as soon as it is decoded. A picture is kept when at least 3/4 of the
  * interval passed since the last kept one (the stamps jitter).
  *
- * The kept GOP arrives at once and only its newest picture is analysed
- * (`keptPictures`: how many it holds; H.264/H.265 give one picture per access
- * unit). Its key picture is often the very picture the still feed just
- * analysed: compared with itself it would "confirm" any motion, rain
- * included (rule 11 of docs/design/motion.md).
+ * The kept GOP arrives at once; of it only the pictures `analyseKept` names
+ * (indexes, ascending: the newest, and one an active interval before it when
+ * the GOP is that long) are analysed, so the first comparison (rule 11 of
+ * docs/design/motion.md) is between pictures as far apart as active frames
+ * and needs no wait for the next one. H.264/H.265 give one picture per access
+ * unit. Not the key picture for its own sake: it is often the very picture
+ * the still feed just analysed, and compared with itself it would "confirm"
+ * any motion, rain included.
  */
 export function activeDecoderCommand(i: ActiveDecoderInput): string[] {
   const gap = (0.75 / i.activeFps).toFixed(3);
-  const newest = Math.max(0, i.keptPictures - 1);
+  const kept = i.analyseKept.length > 0 ? i.analyseKept : [0];
+  const last = kept.at(-1)!;
+  const pick = `${kept.map((n) => `eq(n,${n})`).join('+')}+gt(n,${last})*gte(t-prev_selected_t,${gap})`;
   return [
     '-hide_banner',
     '-nostats',
@@ -142,6 +147,7 @@ export function activeDecoderCommand(i: ActiveDecoderInput): string[] {
     '-use_wallclock_as_timestamps', '1',
     '-f', i.codec,
     '-i', `pipe:${ACTIVE_FEED_FD}`,
-    ...analysisOutputs(i, `select='gte(n,${newest})*(isnan(prev_selected_t)+gte(t-prev_selected_t,${gap}))',`),
+    // The kept pictures share one arrival time; the JPEG encoder refuses two equal stamps.
+    ...analysisOutputs(i, `select='${pick}',setpts=N/(${i.activeFps}*TB),`),
   ];
 }

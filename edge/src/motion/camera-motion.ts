@@ -239,7 +239,8 @@ export class CameraMotion {
     const source = this.#newSource(proc);
     this.#proc = proc;
     this.#procSource = source;
-    this.#analyse(source);
+    // A restarted ffmpeg starts at the next key frame, a fresh picture: compared as it comes.
+    this.#analysing = source;
     this.#d.sink.modeChanged?.(this.#d.cameraId, mode);
     void proc.exited.then(async (info) => {
       if (this.#proc !== proc) return;
@@ -337,8 +338,10 @@ export class CameraMotion {
     const { clock, settings, log, spawner } = this.#d;
     const codec = this.#d.codec ?? 'h264';
     if (!this.#units || !this.#gop.ready || this.#decoderFailures >= DECODER_FAILURE_LIMIT) return false;
-    const args = activeDecoderCommand({ codec, activeFps: settings.activeFps, width: ANALYSIS_WIDTH, height: ANALYSIS_HEIGHT, thumbnailWidth: settings.thumbnailWidth, keptPictures: this.#gop.units.length });
-    log.debug({ command: describeCommand(settings.ffmpegPath, args) }, 'starting active motion decoder');
+    // The first comparison (rule 11) between two kept pictures an active interval apart: no wait for the next.
+    const kept = this.#gop.start(1000 / settings.activeFps);
+    const args = activeDecoderCommand({ codec, activeFps: settings.activeFps, width: ANALYSIS_WIDTH, height: ANALYSIS_HEIGHT, thumbnailWidth: settings.thumbnailWidth, analyseKept: kept.analyse });
+    log.debug({ kept: kept.units.length, analyse: kept.analyse, command: describeCommand(settings.ffmpegPath, args) }, 'starting active motion decoder');
     const dec: FfmpegProcess = FfmpegProcess.spawn({
       spawner,
       clock,
@@ -361,7 +364,7 @@ export class CameraMotion {
       log.warn({ code: info.code, signal: info.signal, error: info.spawnError?.message }, 'active motion decoder exited; restarting ffmpeg in active mode instead');
       this.#decoderFailed();
     });
-    for (const unit of this.#gop.units) {
+    for (const unit of kept.units) {
       if (!this.#feedDecoder(unit)) {
         this.#decoderFailed();
         return this.#switching;
@@ -373,7 +376,10 @@ export class CameraMotion {
     return true;
   }
 
-  /** From now on the detector reads `source`; its first frame is not compared with the last one read. */
+  /**
+   * Between the still ffmpeg and the active decoder: from now on the detector reads `source`,
+   * and its first frame is not compared with the last one read (their pictures are seconds apart).
+   */
   #analyse(source: FrameSource | undefined): void {
     if (source !== this.#analysing) this.#detector.unlinkPrevious();
     this.#analysing = source;
