@@ -111,13 +111,15 @@ interface FrameSource {
 }
 
 /**
- * Supervises the one ffmpeg that feeds one camera's detector. While the scene
- * is still it decodes key frames only; the first frame with motion restarts it
- * at `activeFps`, and it goes back to key frames when `ModePolicy` says so
- * (soon after the last confirmed motion, or after a look that confirmed
- * nothing). A restart, not a second process: one RTSP session per
- * camera for motion, and the detector's background survives the switch (see
- * docs/design/motion.md for the measured costs).
+ * Supervises the ffmpeg that feeds one camera's detector. While the scene is
+ * still it decodes key frames only and copies the stream it receives to Node;
+ * the first frame with motion starts a second ffmpeg (the active decoder) on
+ * that copy, from the kept GOP, at `activeFps`: one RTSP session per camera
+ * for motion, and no wait for the next key frame. It goes back to key frames
+ * (the decoder stops) when `ModePolicy` says so (soon after the last confirmed
+ * motion, or after a look that confirmed nothing). When the decoder cannot
+ * run, the still ffmpeg restarts in active mode instead. The detector's
+ * background survives every switch (docs/design/motion.md has the numbers).
  *
  * Meant to be long-lived: after a failure it waits (backoff with jitter) and
  * starts again, until stop(). It never throws to its caller.
