@@ -333,7 +333,8 @@ export class CameraMotion {
 
   #feedDecoder(unit: Buffer): boolean {
     const codec = this.#d.codec ?? 'h264';
-    return this.#decoder!.feed(unit) && this.#decoder!.feed(accessUnitDelimiter(codec));
+    // One write per picture: each write is a syscall and a wakeup of the decoder.
+    return this.#decoder!.feed(Buffer.concat([unit, accessUnitDelimiter(codec)]));
   }
 
   #startDecoder(): boolean {
