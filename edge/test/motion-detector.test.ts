@@ -301,6 +301,29 @@ t.test('persistence: frames a fraction of a second apart are compared; key frame
   t.same(events(vk), [], 'two unconfirmed frames open no event');
 });
 
+t.test('persistence: a frame unlinked from the previous one is not compared with it (pictures seconds apart arriving a moment apart)', async (t) => {
+  // The still feed hands over a key frame a GOP late and the active decoder then starts at the
+  // newest picture: two pictures ~2 s apart arrive ~0.2 s apart. The box has moved on.
+  const box = (x: number) => [{ x, y: 30, w: 12, h: 20, v: 20 }];
+  const r = rng(23);
+  const compared = detector();
+  const unlinked = detector();
+  const frames = [...still(10, 23), scene(r, { boxes: box(20) }), scene(r, { boxes: box(90) }), scene(r, { boxes: box(94) })];
+  // Key frames every 2 s while still, the box in the last of them; then frames 200 ms apart.
+  const at = (i: number) => (i <= 10 ? i * 2000 : 20_000 + (i - 10) * 200);
+  const vc = frames.map((f, i) => compared.process(f, at(i)));
+  const vu = frames.map((f, i) => {
+    if (i === 11) unlinked.unlinkPrevious();
+    return unlinked.process(f, at(i));
+  });
+  t.equal(vc[11]!.zones.length, 0, 'compared with the older picture, the moved box does not persist: no motion at all');
+  t.ok(vu[11]!.zones.length > 0 && !vu[11]!.confirmed, 'unlinked: motion, unconfirmed');
+  t.ok(vu[12]!.zones.length > 0 && vu[12]!.confirmed, 'the next frame is compared again');
+  t.same(events(vc).map((e) => e.startMs), [], 'compared: the run broke and no event opened yet');
+  t.ok(vu[10]!.zones.length > 0 && !vu[10]!.confirmed, 'the key frame: motion, unconfirmed');
+  t.same(events(vu).map((e) => e.startMs), [20_000], 'unlinked: the key frame, the unconfirmed frame and a confirmed one make an event dated at the key frame');
+});
+
 t.test('tracker: an event opens only on a confirmed frame, dated at the first frame of the run', async (t) => {
   const tr = new MotionTracker(defaultTrackerSettings);
   t.same(tr.push(verdict(0, [['gate', 0.01]], false)).started, []);

@@ -65,7 +65,9 @@ async function harness(t: Test) {
   const service = new MotionService({
     db, registry, settingsStore, events, layout, clock, spawner, log: silentLogger(), media,
     tracker: { minFrames: 2, mergeGapMs: 3000, maxEventMs: 300_000 },
-    feed: { activeFps: 5 },
+    // The fake ffmpeg cannot decode a copied stream: this is the switch by restart (the
+    // fallback); the shared session's switch is motion-shared-session.test.ts, on real ffmpeg.
+    feed: { activeFps: 5, sharedSession: false },
   });
   let n = 0;
   /** ffmpeg writes a gray frame and its JPEG; `ms` of camera time pass. */

@@ -23,6 +23,8 @@
 //                               crossing clip: the box's first frame, decoded off the sub stream
 //                               by a viewer → its `motion.start` row seen in the database
 //                               (polled every 50 ms)
+//   latencies_ms                every sample, sorted
+//   load_avg                    /proc/loadavg (1, 5, 15 min) at the end: how busy the shared box was
 //   per_run                     every run's numbers
 //
 // Latency needs to know when the box appears on each sub stream: camsim restarts a stream's clip
@@ -30,7 +32,7 @@
 // clip a viewer stays on every sub stream from before the first window, as a real camera's
 // stream goes on whoever watches, decodes every frame and notes when the box shows up.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -153,6 +155,8 @@ try {
       latency_p95_ms: pct(lat, 95),
       latency_max_ms: lat.length ? Math.max(...lat) : null,
       latency_samples: lat.length,
+      latencies_ms: [...lat].sort((a, b) => a - b),
+      load_avg: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number),
       per_run: perRun,
     },
     values.json,

@@ -40,7 +40,12 @@ export interface FfmpegOptions {
   /** Called with (fd, line) for stdout (fd 1, unless onProgress reads it) and each extra pipe. */
   onPipeLine?: (fd: number, line: string) => void;
   /**
-   * Text handed to ffmpeg on the next fd after the extra pipes (3 + extraPipes),
+   * A pipe Node writes into, on the fd after the extra pipes (3 + extraPipes):
+   * an input ffmpeg reads as `pipe:N` (stdin stays free for `q`). See `feed()`.
+   */
+  feedPipe?: boolean;
+  /**
+   * Text handed to ffmpeg on the next fd after the extra pipes (and the feed pipe),
    * then closed: how secrets reach it without its command line.
    */
   inputText?: string;
@@ -77,12 +82,15 @@ export class FfmpegProcess {
   readonly exited: Promise<ExitInfo>;
   readonly #child: ProcessHandle;
   readonly #clock: Clock;
+  readonly #feed: Writable | undefined;
   #done = false;
 
   /** Starts ffmpeg with `opts`: the one place a child is spawned (construction does no I/O). */
   static spawn(opts: FfmpegOptions): FfmpegProcess {
     const stdio: SpawnOptions['stdio'] = ['pipe', 'pipe', 'pipe'];
     for (let i = 0; i < (opts.extraPipes ?? 0); i++) (stdio as string[]).push('pipe');
+    const feedFd = opts.feedPipe ? stdio.length : -1;
+    if (feedFd >= 0) (stdio as string[]).push('pipe');
     if (opts.inputText !== undefined) (stdio as string[]).push('pipe');
     const child = opts.spawner(opts.binary ?? 'ffmpeg', opts.args, { stdio, env: opts.env ?? process.env });
     return new FfmpegProcess(child, opts);
@@ -92,8 +100,9 @@ export class FfmpegProcess {
   private constructor(child: ProcessHandle, opts: FfmpegOptions) {
     this.#clock = opts.clock;
     this.#child = child;
-    // The input text's pipe is the one after the extra pipes (see spawn).
-    const inputFd = opts.inputText === undefined ? -1 : 3 + (opts.extraPipes ?? 0);
+    // The feed pipe follows the extra pipes, the input text's pipe comes last (see spawn).
+    const feedFd = opts.feedPipe ? 3 + (opts.extraPipes ?? 0) : -1;
+    const inputFd = opts.inputText === undefined ? -1 : 3 + (opts.extraPipes ?? 0) + (opts.feedPipe ? 1 : 0);
     const exit = new Promise<ExitInfo>((resolve) => {
       this.#child.once('exit', (code, signal) => {
         this.#done = true;
@@ -117,8 +126,12 @@ export class FfmpegProcess {
       input?.on('error', () => {});
       input?.end(opts.inputText);
     }
+    if (feedFd >= 0) {
+      this.#feed = (this.#child.stdio[feedFd] as Writable | null | undefined) ?? undefined;
+      this.#feed?.on('error', () => {});
+    }
     for (let fd = 1; fd < this.#child.stdio.length; fd++) {
-      if (fd === 2 || fd === inputFd) continue;
+      if (fd === 2 || fd === inputFd || fd === feedFd) continue;
       const stream = this.#child.stdio[fd] as Readable | null | undefined;
       if (!stream) continue;
       if (fd === 1 && opts.onProgress) {
@@ -159,6 +172,23 @@ export class FfmpegProcess {
 
   get running(): boolean {
     return !this.#done;
+  }
+
+  /**
+   * Writes to the feed pipe; false once ffmpeg is gone or has not read the last
+   * `maxQueued` bytes (a decoder that stopped reading must not grow Node's memory).
+   */
+  feed(chunk: Buffer, maxQueued = 8 * 1024 * 1024): boolean {
+    const feed = this.#feed;
+    if (this.#done || !feed || feed.destroyed || feed.writableEnded) return false;
+    if (feed.writableLength > maxQueued) return false;
+    feed.write(chunk);
+    return true;
+  }
+
+  /** Closes the feed pipe: ffmpeg reads to the end of its input and quits. */
+  endFeed(): void {
+    if (this.#feed && !this.#feed.writableEnded) this.#feed.end();
   }
 
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {

@@ -9,9 +9,11 @@
  */
 import { rtspInput } from '../ffmpeg/rtsp-input.ts';
 
-/** fd 3 carries the JPEGs; the input script comes on the next one. */
+/** fd 3 carries the JPEGs; fd 4 the still feed's copy of the stream; the input script comes on the next one. */
 const MOTION_JPEG_FD = 3;
-const MOTION_INPUT_FD = 4;
+export const MOTION_COPY_FD = 4;
+/** The active decoder reads the stream on the first fd after its JPEG pipe. */
+export const ACTIVE_FEED_FD = 4;
 
 /** `still`: key frames only (one picture per GOP, ~0.45 % of a core); `active`: a few fps while motion lasts. */
 export type MotionMode = 'still' | 'active';
@@ -27,6 +29,11 @@ export interface MotionArgsInput {
   width: number;
   height: number;
   thumbnailWidth: number;
+  /**
+   * Still mode: also write the received stream, undecoded, on fd 4 (Annex B as
+   * RTSP delivers it), for an active decoder that starts without a new session.
+   */
+  copyStream?: boolean;
 }
 
 export interface MotionCommand {
@@ -36,7 +43,8 @@ export interface MotionCommand {
 
 export function motionCommand(i: MotionArgsInput): MotionCommand {
   const probe = { analyzeduration: '1000000', probesize: '1000000' };
-  const input = rtspInput({ url: i.inputUrl, transport: i.transport, socketTimeoutSeconds: i.socketTimeoutSeconds, options: probe }, MOTION_INPUT_FD);
+  const copy = i.mode === 'still' && i.copyStream === true;
+  const input = rtspInput({ url: i.inputUrl, transport: i.transport, socketTimeoutSeconds: i.socketTimeoutSeconds, options: probe }, copy ? MOTION_COPY_FD + 1 : MOTION_COPY_FD);
   // Still: the decoder skips everything but key frames. Active: every frame is
   // decoded (H.264 cannot skip reference frames) and `fps` keeps a few.
   const rate = i.mode === 'active' ? `fps=${i.activeFps},` : '';
@@ -51,6 +59,24 @@ export function motionCommand(i: MotionArgsInput): MotionCommand {
     // The deblocking filter only makes the picture prettier: 12–28 % less decode time.
     '-skip_loop_filter', 'all',
     ...input.args,
+    ...analysisOutputs(i, rate),
+    ...(copy
+      ? [
+          // `-skip_frame` is the decoder's: the copy gets every packet. `rawvideo`
+          // writes packets as they are, whatever the codec, so an H.265 camera
+          // cannot make this output (and the whole feed) fail to start. The parameter
+          // sets go before each key frame: a camera may send them only in the SDP.
+          '-map', '0:v:0', '-c:v', 'copy', '-bsf:v', 'dump_extra=freq=keyframe',
+          '-flush_packets', '1', '-f', 'rawvideo', `pipe:${MOTION_COPY_FD}`,
+        ]
+      : []),
+  ];
+  return { args, inputScript: input.script };
+}
+
+/** The gray frames on stdout and the JPEGs of the same frames on fd 3. */
+function analysisOutputs(i: Pick<MotionArgsInput, 'width' | 'height' | 'thumbnailWidth'>, rate: string): string[] {
+  return [
     '-filter_threads', '1',
     '-map', '0:v:0',
     // Passthrough: without it ffmpeg repeats frames up to a constant rate.
@@ -69,5 +95,59 @@ export function motionCommand(i: MotionArgsInput): MotionCommand {
     '-f', 'image2pipe',
     `pipe:${MOTION_JPEG_FD}`,
   ];
-  return { args, inputScript: input.script };
+}
+
+export interface ActiveDecoderInput {
+  codec: 'h264' | 'hevc';
+  activeFps: number;
+  width: number;
+  height: number;
+  thumbnailWidth: number;
+  /** Which of the kept GOP's pictures (written first, at once) to analyse: indexes, ascending. */
+  analyseKept: number[];
+}
+
+/**
+ * The active mode's decoder: it reads the still feed's copy of the stream
+ * (fed by Node from the last key frame on) on fd 4, so going active needs no
+ * new RTSP session and no wait for the next key frame. The raw stream has no
+ * times: each packet is stamped when it arrives.
+ *
+ * Not `-fflags nobuffer`: it makes the demuxer drop the packets read while
+ * probing, i.e. the key picture, and the decoder then drops every picture up
+ * to the next key frame (0..1 GOP; `scripts/bench/motion-decoder-start.ts`).
+ * `select` by time instead of `fps`: `fps` holds a picture until it has seen
+ * the next slot's (~0.5 s before the first one came out), `select` passes a
+ * picture as soon as it is decoded. A picture is kept when at least 3/4 of the
+ * interval passed since the last kept one (the stamps jitter).
+ *
+ * The kept GOP arrives at once; of it only the pictures `analyseKept` names
+ * (indexes, ascending: the newest, and one an active interval before it when
+ * the GOP is that long) are analysed, so the first comparison (rule 11 of
+ * docs/design/motion.md) is between pictures as far apart as active frames
+ * and needs no wait for the next one. H.264/H.265 give one picture per access
+ * unit. Not the key picture for its own sake: it is often the very picture
+ * the still feed just analysed, and compared with itself it would "confirm"
+ * any motion, rain included.
+ */
+export function activeDecoderCommand(i: ActiveDecoderInput): string[] {
+  const gap = (0.75 / i.activeFps).toFixed(3);
+  const kept = i.analyseKept.length > 0 ? i.analyseKept : [0];
+  const last = kept.at(-1)!;
+  const pick = `${kept.map((n) => `eq(n,${n})`).join('+')}+gt(n,${last})*gte(t-prev_selected_t,${gap})`;
+  return [
+    '-hide_banner',
+    '-nostats',
+    '-loglevel', 'error',
+    '-threads', '1',
+    '-skip_loop_filter', 'all',
+    '-flags', 'low_delay',
+    '-probesize', '32',
+    '-analyzeduration', '0',
+    '-use_wallclock_as_timestamps', '1',
+    '-f', i.codec,
+    '-i', `pipe:${ACTIVE_FEED_FD}`,
+    // The kept pictures share one arrival time; the JPEG encoder refuses two equal stamps.
+    ...analysisOutputs(i, `select='${pick}',setpts=N/(${i.activeFps}*TB),`),
+  ];
 }

@@ -196,6 +196,17 @@ export class MotionDetector {
     this.#previousAt = undefined;
   }
 
+  /**
+   * The next frame is not compared with the previous one (rule 11): their
+   * pictures may be seconds apart although they arrived a moment apart (the
+   * still feed hands a key frame over a GOP late; a decoder started on the
+   * copied stream begins at the newest picture). Its motion is then reported
+   * unconfirmed, as after a gap, instead of failing the persistence test.
+   */
+  unlinkPrevious(): void {
+    this.#previousAt = undefined;
+  }
+
   /** One gray frame (width × height bytes, row by row) taken at `atMs`. */
   process(gray: Uint8Array, atMs: number): Verdict {
     if (gray.length < this.#n) throw new Error(`detector: frame has ${gray.length} bytes, expected ${this.#n}`);
