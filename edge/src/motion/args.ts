@@ -11,9 +11,9 @@ import { rtspInput } from '../ffmpeg/rtsp-input.ts';
 
 /** fd 3 carries the JPEGs; fd 4 the still feed's copy of the stream; the input script comes on the next one. */
 const MOTION_JPEG_FD = 3;
-export const MOTION_COPY_FD = 4;
+const MOTION_COPY_FD = 4;
 /** The active decoder reads the stream on the first fd after its JPEG pipe. */
-export const ACTIVE_FEED_FD = 4;
+const ACTIVE_FEED_FD = 4;
 
 /** `still`: key frames only (one picture per GOP, ~0.45 % of a core); `active`: a few fps while motion lasts. */
 export type MotionMode = 'still' | 'active';
