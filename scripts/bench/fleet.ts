@@ -16,7 +16,8 @@
  * 50 ms), for ops committed while the edge stayed online; lost / duplicated: checked in the
  * cloud's store; worker_kill_stall_s: the longest ack wait of ops committed within 2 s of a
  * worker's SIGKILL; reconnect_storm_s: broker restart → every edge's backlog acked;
- * cloud_rss_mb: the largest RSS seen per worker.
+ * cloud_rss_mb: the largest RSS seen per worker; steady_cpu_cores: CPU per process over the
+ * steady phase, `database` being the PostgreSQL server (postmaster and backends).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

@@ -17,7 +17,7 @@ import { CloudRig, type BrokerMode, type StoreKind } from './cloud-rig.ts';
 import { checkPgStore, checkSqliteStore } from './check.ts';
 import type { EdgeCommand, EdgeStatus, LedgerEntry, WindowReport } from './edge-process.ts';
 import type { LoadPattern } from './load.ts';
-import { percentile, rssMb, sample } from '../bench/proc-stats.ts';
+import { childrenOf, percentile, rssMb, sample } from '../bench/proc-stats.ts';
 import { TcpProxy } from '@cunbox/test-support/proxy';
 
 export interface FleetOptions {
@@ -67,7 +67,7 @@ export interface FleetResult {
   ops_ingested_per_worker: Array<{ applied: number; duplicate: number }>;
   edge_process_rss_mb: number[];
   /** CPU used over the steady phase, in cores (1 = one core busy all the time): where the time went. */
-  steady_cpu_cores: { cloud: number[]; edges: number[]; broker: number | null };
+  steady_cpu_cores: { cloud: number[]; edges: number[]; broker: number | null; database: number | null };
   steady_s: number;
   pattern: LoadPattern;
   phases_s: Record<string, number>;
@@ -181,7 +181,10 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
     // Steady: the village pattern, bursts, edges going offline and back.
     const pids = { cloud: Array.from({ length: rig.workerCount }, (_, i) => rig.pid(i)), edges: procs.map((p) => p.child.pid), broker: rig.brokerPid() };
     const cpu = (pid: number | undefined) => (pid ? (sample(pid)?.cpuSeconds ?? 0) : 0);
-    const cpuFrom = { cloud: pids.cloud.map(cpu), edges: pids.edges.map(cpu), broker: cpu(pids.broker) };
+    // PostgreSQL: the postmaster (with the backends it reaped) and its live backends.
+    const database = rig.databasePid();
+    const databaseCpu = () => (database ? [database, ...childrenOf(database)].reduce((n, pid) => n + cpu(pid), 0) : 0);
+    const cpuFrom = { cloud: pids.cloud.map(cpu), edges: pids.edges.map(cpu), broker: cpu(pids.broker), database: databaseCpu() };
     const steadyFrom = Date.now();
     const madeBefore = (await status()).made;
     await timed('steady', async () => {
@@ -198,7 +201,9 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
     });
     const steadyTo = Date.now();
     const cores = (pid: number | undefined, from: number) => Number(((cpu(pid) - from) / ((steadyTo - steadyFrom) / 1000)).toFixed(2));
-    const steadyCpu = { cloud: pids.cloud.map((p, i) => cores(p, cpuFrom.cloud[i]!)), edges: pids.edges.map((p, i) => cores(p, cpuFrom.edges[i]!)), broker: pids.broker ? cores(pids.broker, cpuFrom.broker) : null };
+    const steadyCpu = { cloud: pids.cloud.map((p, i) => cores(p, cpuFrom.cloud[i]!)), edges: pids.edges.map((p, i) => cores(p, cpuFrom.edges[i]!)), broker: pids.broker ? cores(pids.broker, cpuFrom.broker) : null,
+      database: database ? Number(((databaseCpu() - cpuFrom.database) / ((steadyTo - steadyFrom) / 1000)).toFixed(2)) : null,
+    };
     const perWorker = await Promise.all(Array.from({ length: rig.workerCount }, (_, i) => rig.opsIngested(i)));
     const offered = ((await status()).made - madeBefore) / ((steadyTo - steadyFrom) / 1000);
 
