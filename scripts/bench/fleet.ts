@@ -6,17 +6,20 @@
  *   npx tsx scripts/bench/fleet.ts --edges 50 --broker embedded --json FILE
  *
  * --broker mosquitto (default when --workers > 1): a Mosquitto started here and `--workers`
- * `cunbox-cloud serve` processes sharing the uplink (mqtt.shared_group) and one cloud.db.
+ * `cunbox-cloud serve` processes sharing the uplink (mqtt.shared_group) and one store.
  * --broker embedded: the default set-up, one process with its embedded broker.
- * --store sqlite (today) | postgres (once `cunbox-cloud serve` runs on PostgreSQL).
+ * --store sqlite (cloud.db in the data directory) | postgres (a throwaway server on a unix socket).
+ * load_avg: /proc/loadavg before and after the run (the box is shared; read the numbers with it).
  *
  * ops_per_s: ops acked (after the cloud's commit) per second over the steady phase, at the
  * offered village pattern; ack_p50/p99_ms: commit on the edge → ack seen there (read every
  * 50 ms), for ops committed while the edge stayed online; lost / duplicated: checked in the
  * cloud's store; worker_kill_stall_s: the longest ack wait of ops committed within 2 s of a
  * worker's SIGKILL; reconnect_storm_s: broker restart → every edge's backlog acked;
- * cloud_rss_mb: the largest RSS seen per worker.
+ * cloud_rss_mb: the largest RSS seen per worker; steady_cpu_cores: CPU per process over the
+ * steady phase, `database` being the PostgreSQL server (postmaster and backends).
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { printAndSave } from './report.ts';
 import { runFleet } from '../fleet/run.ts';
@@ -47,6 +50,8 @@ const store = values.store as StoreKind;
 if (!['embedded', 'mosquitto'].includes(broker)) throw new Error(`--broker embedded|mosquitto, not ${broker}`);
 if (!['sqlite', 'postgres'].includes(store)) throw new Error(`--store sqlite|postgres, not ${store}`);
 
+const loadAvg = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const loadBefore = loadAvg();
 const result = await runFleet({
   edges: Number(values.edges),
   workers,
@@ -70,5 +75,5 @@ const result = await runFleet({
   keep: values.keep,
   progress: (line) => process.stderr.write(`[fleet] ${line}\n`),
 });
-printAndSave({ ...result, topology: `${result.edges} simulated edges (edge OpStore + SyncClient on in-memory SQLite) in ${result.edge_processes} processes; ${result.broker === 'embedded' ? 'one cunbox-cloud serve with its embedded Aedes' : `Mosquitto + ${result.workers} cunbox-cloud serve sharing the uplink ($share) and one cloud.db`}; loopback; 2 shared cores` }, values.json);
+printAndSave({ ...result, load_avg: { before: loadBefore, after: loadAvg() }, topology: `${result.edges} simulated edges (edge OpStore + SyncClient on in-memory SQLite) in ${result.edge_processes} processes; ${result.broker === 'embedded' ? 'one cunbox-cloud serve with its embedded Aedes' : `Mosquitto + ${result.workers} cunbox-cloud serve sharing the uplink ($share) and one ${result.store === 'postgres' ? 'PostgreSQL database' : 'cloud.db'}`}; loopback; 2 shared cores` }, values.json);
 process.exit(0);

@@ -90,6 +90,18 @@ export class CloudRig {
     }
   }
 
+  /** PostgreSQL: the server's postmaster pid (its backends are its children); undefined on SQLite. */
+  databasePid(): number | undefined {
+    if (this.#opts.store !== 'postgres') return undefined;
+    // postgresql://user@/db?host=DIR: no host part, so WHATWG URL refuses it; the socket directory is the query's `host`.
+    const socketDir = /[?&]host=([^&]+)/.exec(this.postgresUrl)?.[1];
+    try {
+      return socketDir ? Number.parseInt(readFileSync(join(decodeURIComponent(socketDir), 'data', 'postmaster.pid'), 'utf8'), 10) || undefined : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Pairs `edges` edges (one village each) through the store; returns what each edge's credentials file would hold. */
   async provision(edges: number): Promise<SyncCredentials[]> {
     this.#mqttPort = await freePort();

@@ -13,7 +13,7 @@ import { SimEdge } from './sim-edge.ts';
 import { opsInStep, seededRandom, type LoadPattern } from './load.ts';
 
 export type EdgeCommand =
-  | { cmd: 'init'; credentials: SyncCredentials[]; pattern: LoadPattern; seed: number; syncOptions: Partial<SyncOptions> }
+  | { cmd: 'init'; credentials: SyncCredentials[]; pattern: LoadPattern; seed: number; syncOptions: Partial<SyncOptions>; clockSkewMs?: number[] }
   | { cmd: 'start' }
   | { cmd: 'load'; on: boolean; churn: boolean }
   | { cmd: 'burst'; ops: number }
@@ -135,7 +135,7 @@ async function handle(m: EdgeCommand): Promise<unknown> {
       const bytes = template();
       pattern = m.pattern;
       random = seededRandom(m.seed);
-      edges = m.credentials.map((credentials) => new SimEdge({ template: bytes, credentials, options: m.syncOptions }));
+      edges = m.credentials.map((credentials, i) => new SimEdge({ template: bytes, credentials, options: m.syncOptions, clockSkewMs: m.clockSkewMs?.[i] ?? 0 }));
       timers.push(setInterval(step, STEP_MS));
       timers.push(setInterval(() => {
         const now = Date.now();

@@ -17,7 +17,8 @@ import { CloudRig, type BrokerMode, type StoreKind } from './cloud-rig.ts';
 import { checkPgStore, checkSqliteStore } from './check.ts';
 import type { EdgeCommand, EdgeStatus, LedgerEntry, WindowReport } from './edge-process.ts';
 import type { LoadPattern } from './load.ts';
-import { percentile, rssMb, sample } from '../bench/proc-stats.ts';
+import { childrenOf, percentile, rssMb, sample } from '../bench/proc-stats.ts';
+import { TcpProxy } from '@cunbox/test-support/proxy';
 
 export interface FleetOptions {
   edges: number;
@@ -33,6 +34,12 @@ export interface FleetOptions {
   /** Ops each edge commits while the broker is away. */
   backlogOps: number;
   seed: number;
+  /**
+   * Faults on single edges, on top of the fleet's own: `partitionS`, edge 0's link to the
+   * broker goes through a TCP proxy that swallows its bytes, then refuses it, for that long
+   * in the steady phase (at most steadyS), and comes back; `clockSkewMs`, edge 1's wall clock is off by that much.
+   */
+  faults?: { partitionS?: number; clockSkewMs?: number };
   /** Keep the temporary directory (logs, databases). */
   keep?: boolean;
   progress?: (line: string) => void;
@@ -60,7 +67,7 @@ export interface FleetResult {
   ops_ingested_per_worker: Array<{ applied: number; duplicate: number }>;
   edge_process_rss_mb: number[];
   /** CPU used over the steady phase, in cores (1 = one core busy all the time): where the time went. */
-  steady_cpu_cores: { cloud: number[]; edges: number[]; broker: number | null };
+  steady_cpu_cores: { cloud: number[]; edges: number[]; broker: number | null; database: number | null };
   steady_s: number;
   pattern: LoadPattern;
   phases_s: Record<string, number>;
@@ -106,6 +113,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
   const dir = mkdtempSync(join(tmpdir(), 'cunbox-fleet-'));
   const rig = new CloudRig({ dir, broker: opts.broker, workers: opts.workers, store: opts.store });
   const procs: EdgeProcess[] = [];
+  let proxy: TcpProxy | undefined;
   const rss = new Map<string, number>();
   const sampler = setInterval(() => {
     for (let i = 0; i < rig.workerCount; i++) {
@@ -144,11 +152,25 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
   };
   try {
     const credentials = await timed('provision', () => rig.provision(opts.edges));
+    const partitionS = Math.min(opts.faults?.partitionS ?? 0, opts.steadyS);
+    if (partitionS > 0) {
+      proxy = new TcpProxy({ host: '127.0.0.1', port: Number(new URL(credentials[0]!.mqttUrl).port) });
+      await proxy.start();
+      credentials[0] = { ...credentials[0]!, mqttUrl: `mqtt://127.0.0.1:${proxy.port}` };
+    }
+    const skew = credentials.map((_, j) => (j === 1 ? (opts.faults?.clockSkewMs ?? 0) : 0));
     await timed('cloud start', () => rig.start());
     for (let i = 0; i < opts.edgeProcesses; i++) procs.push(new EdgeProcess());
     await Promise.all(
       procs.map((p, i) =>
-        p.ask({ cmd: 'init', credentials: credentials.filter((_, j) => j % opts.edgeProcesses === i), pattern: opts.pattern, seed: opts.seed + i, syncOptions: {} }),
+        p.ask({
+          cmd: 'init',
+          credentials: credentials.filter((_, j) => j % opts.edgeProcesses === i),
+          clockSkewMs: skew.filter((_, j) => j % opts.edgeProcesses === i),
+          pattern: opts.pattern,
+          seed: opts.seed + i,
+          syncOptions: {},
+        }),
       ),
     );
     await timed('connect', async () => {
@@ -159,16 +181,29 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
     // Steady: the village pattern, bursts, edges going offline and back.
     const pids = { cloud: Array.from({ length: rig.workerCount }, (_, i) => rig.pid(i)), edges: procs.map((p) => p.child.pid), broker: rig.brokerPid() };
     const cpu = (pid: number | undefined) => (pid ? (sample(pid)?.cpuSeconds ?? 0) : 0);
-    const cpuFrom = { cloud: pids.cloud.map(cpu), edges: pids.edges.map(cpu), broker: cpu(pids.broker) };
+    // PostgreSQL: the postmaster (with the backends it reaped) and its live backends.
+    const database = rig.databasePid();
+    const databaseCpu = () => (database ? [database, ...childrenOf(database)].reduce((n, pid) => n + cpu(pid), 0) : 0);
+    const cpuFrom = { cloud: pids.cloud.map(cpu), edges: pids.edges.map(cpu), broker: cpu(pids.broker), database: databaseCpu() };
     const steadyFrom = Date.now();
     const madeBefore = (await status()).made;
     await timed('steady', async () => {
       await all({ cmd: 'load', on: true, churn: true });
-      await sleep(opts.steadyS * 1000);
+      if (proxy) {
+        // Half the cut the link swallows bytes (the edge must notice by itself), half it refuses connections.
+        proxy.set('blackhole');
+        await sleep((partitionS * 1000) / 2);
+        proxy.set('drop');
+        await sleep((partitionS * 1000) / 2);
+        proxy.set('pass');
+      }
+      await sleep((opts.steadyS - partitionS) * 1000);
     });
     const steadyTo = Date.now();
     const cores = (pid: number | undefined, from: number) => Number(((cpu(pid) - from) / ((steadyTo - steadyFrom) / 1000)).toFixed(2));
-    const steadyCpu = { cloud: pids.cloud.map((p, i) => cores(p, cpuFrom.cloud[i]!)), edges: pids.edges.map((p, i) => cores(p, cpuFrom.edges[i]!)), broker: pids.broker ? cores(pids.broker, cpuFrom.broker) : null };
+    const steadyCpu = { cloud: pids.cloud.map((p, i) => cores(p, cpuFrom.cloud[i]!)), edges: pids.edges.map((p, i) => cores(p, cpuFrom.edges[i]!)), broker: pids.broker ? cores(pids.broker, cpuFrom.broker) : null,
+      database: database ? Number(((databaseCpu() - cpuFrom.database) / ((steadyTo - steadyFrom) / 1000)).toFixed(2)) : null,
+    };
     const perWorker = await Promise.all(Array.from({ length: rig.workerCount }, (_, i) => rig.opsIngested(i)));
     const offered = ((await status()).made - madeBefore) / ((steadyTo - steadyFrom) / 1000);
 
@@ -232,6 +267,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
   } finally {
     clearInterval(sampler);
     for (const p of procs) p.kill();
+    await proxy?.stop();
     await rig.stop().catch(() => undefined);
     if (opts.keep) say(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { governanceModels } from '@cunbox/shared';
 import { OpStore } from '../../edge/src/governance/store.ts';
 import { SyncClient, type SyncCredentials, type SyncOptions } from '../../edge/src/sync/client.ts';
-import { systemClock } from '../../edge/src/clock.ts';
+import { systemClock, type Clock } from '../../edge/src/clock.ts';
 import { silentLogger } from '../../edge/src/log.ts';
 
 export interface OpTimes {
@@ -35,16 +35,23 @@ export class SimEdge {
   readonly times: OpTimes = { committedAt: [], ackedAt: [], wentOffline: [] };
   readonly #readAcked: Database.Statement;
 
-  /** `template`: a migrated edge database, serialized; each edge gets its own copy with its own node id. */
-  constructor(deps: { template: Buffer; credentials: SyncCredentials; options?: Partial<SyncOptions> }) {
+  readonly #clock: Clock;
+
+  /**
+   * `template`: a migrated edge database, serialized; each edge gets its own copy with its own node id.
+   * `clockSkewMs`: the edge's wall clock is off by that much (its timers run on real time), as a box whose clock was never set.
+   */
+  constructor(deps: { template: Buffer; credentials: SyncCredentials; options?: Partial<SyncOptions>; clockSkewMs?: number }) {
     this.edgeId = deps.credentials.edgeId;
     this.#credentials = deps.credentials;
     this.#options = deps.options ?? {};
+    const skew = deps.clockSkewMs ?? 0;
+    this.#clock = skew === 0 ? systemClock : { ...systemClock, now: () => Date.now() + skew };
     this.#db = new Database(deps.template);
     this.#db.pragma('foreign_keys = ON');
     // The template's node id is every copy's: each edge is a node of its own.
     this.#db.prepare('UPDATE gov_node SET node_id = lower(hex(randomblob(8))) WHERE singleton = 1').run();
-    this.#store = new OpStore({ db: this.#db, clock: systemClock, log: silentLogger(), models: governanceModels });
+    this.#store = new OpStore({ db: this.#db, clock: this.#clock, log: silentLogger(), models: governanceModels });
     this.#db.prepare("INSERT OR IGNORE INTO sync_peers (peer) VALUES ('cloud')").run();
     this.#readAcked = this.#db.prepare("SELECT ops_acked AS n FROM sync_peers WHERE peer = 'cloud'").pluck();
   }
@@ -72,7 +79,7 @@ export class SimEdge {
   /** Connects (again): a new SyncClient over the same database, as an edge restarting does. */
   start(): void {
     if (this.#sync) return;
-    this.#sync = new SyncClient({ db: this.#db, store: this.#store, clock: systemClock, log: silentLogger(), credentials: this.#credentials, options: this.#options });
+    this.#sync = new SyncClient({ db: this.#db, store: this.#store, clock: this.#clock, log: silentLogger(), credentials: this.#credentials, options: this.#options });
     this.#sync.start();
   }
 
