@@ -93,7 +93,7 @@ export async function moveVillage(o: MoveOptions): Promise<MoveReport> {
   if (target?.kind !== 'postgres') throw new MoveRefused('target', 'the target cloud must be on PostgreSQL (store.kind postgres in its config)');
   const file = join(o.from.dataDir, 'cloud.db');
   if (!existsSync(file)) throw new MoveRefused('missing', 'no cloud database at {file}', { file });
-  const keyCopied = agreeOnKey(o.from.dataDir, o.to.dataDir);
+  const copyKey = keyToCopy(o.from.dataDir, o.to.dataDir);
   const src = lockSource(file);
   try {
     const village = src.prepare('SELECT id, name FROM villages WHERE id = ?').get(o.villageId) as { id: number; name: string } | undefined;
@@ -114,13 +114,14 @@ export async function moveVillage(o: MoveOptions): Promise<MoveReport> {
         await c.query("SELECT setval(pg_get_serial_sequence('villages', 'id'), (SELECT max(id) FROM villages))");
         // Before the commit: a file copied for a move that then fails is only an unreferenced object.
         if (resolve(o.from.dataDir) !== resolve(o.to.dataDir)) mediaFiles = copyMedia(src, o.villageId, o.from.dataDir, o.to.dataDir);
+        copyKey?.();
       });
       const before = sqliteDigest(src, o.villageId);
       const after = await pgDigest(pool, o.villageId);
       if (JSON.stringify(before) !== JSON.stringify(after)) {
         throw new MoveRefused('verify', 'the copy differs from the source (source: {a}; target: {b})', { a: JSON.stringify(before), b: JSON.stringify(after) });
       }
-      return { villageId: village.id, name: village.name, rows, mediaFiles, keyCopied, verified: after };
+      return { villageId: village.id, name: village.name, rows, mediaFiles, keyCopied: copyKey !== undefined, verified: after };
     } finally {
       await pool.end();
     }
@@ -148,8 +149,12 @@ function lockSource(file: string): Database.Database {
   }
 }
 
-/** Sealed columns open only with the key that sealed them: the target gets the source's key, or must already hold it. */
-function agreeOnKey(fromDir: string, toDir: string): boolean {
+/**
+ * Sealed columns open only with the key that sealed them: the target must
+ * already hold the source's key, or gets it (returned as the copy to make,
+ * last, so a refused move leaves the target's directory as it was).
+ */
+function keyToCopy(fromDir: string, toDir: string): (() => void) | undefined {
   const from = join(fromDir, 'keys', 'data.key');
   const to = join(toDir, 'keys', 'data.key');
   const a = readKey(from);
@@ -157,11 +162,12 @@ function agreeOnKey(fromDir: string, toDir: string): boolean {
   const b = readKey(to);
   if (b) {
     if (!a.equals(b)) throw new MoveRefused('key', 'the two clouds hold different data keys ({from}, {to}): sealed fields could not be read after the move', { from, to });
-    return false;
+    return undefined;
   }
-  mkdirSync(dirname(to), { recursive: true, mode: 0o700 });
-  copyFileSync(from, to, constants.COPYFILE_EXCL);
-  return true;
+  return () => {
+    mkdirSync(dirname(to), { recursive: true, mode: 0o700 });
+    copyFileSync(from, to, constants.COPYFILE_EXCL);
+  };
 }
 
 async function refuseClashes(c: pg.PoolClient, src: Database.Database, villageId: number): Promise<void> {
