@@ -72,7 +72,7 @@ export interface MoveReport {
   verified: VillageDigest;
 }
 
-export interface VillageDigest {
+interface VillageDigest {
   ops: number;
   lastSeq: number;
   hlc: string | null;
