@@ -14,6 +14,7 @@ import { operatorClient, type CloudCliContext, type CloudCliIo } from './context
 import { registerServe } from './commands/serve.ts';
 import { registerVillages } from './commands/villages.ts';
 import { registerEdges } from './commands/edges.ts';
+import { registerMoveVillage } from './commands/move-village.ts';
 
 const EXAMPLES = [
   'cunbox-cloud serve --config /etc/cunbox-cloud/config.yaml',
@@ -22,6 +23,7 @@ const EXAMPLES = [
   'cunbox-cloud pair-code 匡村',
   'cunbox-cloud edges --village 匡村',
   'cunbox-cloud revoke 00000000000000e1',
+  'cunbox-cloud move-village --from-config old.yaml --to-config pg.yaml --village 3',
   'cunbox-cloud edges --url http://127.0.0.1:8090 --token-file var/demo/cloud/operator-token',
 ];
 
@@ -51,6 +53,7 @@ export async function run(argv: readonly string[], io: CloudCliIo = { stdout: pr
   registerServe(program, ctx);
   registerVillages(program, ctx);
   registerEdges(program, ctx);
+  registerMoveVillage(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
