@@ -6,6 +6,7 @@
  */
 import t from 'tap';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { tmpDir } from '@cunbox/test-support/tmp';
 import { loadGroundTruth, sceneByName, SIZES, SMOKE_SCENES, type GroundTruthClip } from './ground-truth.ts';
@@ -113,6 +114,13 @@ t.test('the cache is reused: a second load renders nothing', async (t) => {
   const again = await loadGroundTruth({ size: 'small', names: SMOKE_SCENES, cacheDir, onLog: (l) => logs.push(l) });
   t.same(logs, []);
   t.same(again.map((c) => c.path), clips.map((c) => c.path));
+});
+
+t.test('a scene renders to the same bytes every time (the benches score the same clip wherever it was rendered)', async (t) => {
+  const other = await loadGroundTruth({ size: 'small', names: ['walk-zones'], cacheDir: tmpDir(t, 'cunbox-gt-again-') });
+  const first = clips.find((c) => c.name === 'walk-zones')!;
+  t.not(other[0]!.path, first.path, 'rendered again, in another cache');
+  t.ok(readFileSync(other[0]!.path).equals(readFileSync(first.path)), 'byte for byte the same video');
 });
 
 t.test('an unknown scene is a clear error', async (t) => {
