@@ -34,8 +34,10 @@
 //   latency_p95_ms                    true start → event start; target ≤ one GOP + 1000
 //   thumbnail_p95_ms                  true start → the frame whose picture the event keeps first
 //   quality                           the detail: counts, hours, per-scenario events
+//   quality.clip_sha256               per clip, the start of its video's SHA-256 (renders are byte-identical; a run scored other bytes if these differ)
 //   per_run                           every CPU run's numbers
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -93,6 +95,9 @@ async function quality(clips: GroundTruthClip[]) {
       active_share: round(q.activeShare),
       switches_per_hour: Math.round(q.switchesPerHour),
       scenarios: q.perClip,
+      // The recall follows the exact pixels (a fast car is seen in one or two frames), so a
+      // run names the bytes it scored: two runs compare only when these match.
+      clip_sha256: Object.fromEntries(clips.map((c) => [c.name, createHash('sha256').update(readFileSync(c.path)).digest('hex').slice(0, 16)])),
     },
   };
 }
