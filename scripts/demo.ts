@@ -38,7 +38,7 @@ const yaml = [
   '  days: 7',
   'cloud:',
   `  url: ${cloud.url}`,
-  `  edge_id: ${cloud.edgeId}`,
+  `  edge_id: ${JSON.stringify(cloud.edgeId)}`,
   `  credentials_file: ${cloud.credentialsFile}`,
   'cameras:',
   ...sim.cameras.flatMap((c, i) => [

@@ -30,7 +30,7 @@ t.test('a phone photo reaches the edge: upload, ticket, fetched by the edge', as
   const credFile = join(edgeDir, 'cloud-credentials.json');
   const cred = JSON.parse(readFileSync(credFile, 'utf8')) as { edgeId: string; password: string };
   const configFile = join(dir, 'edge.yaml');
-  writeFileSync(configFile, `data_dir: ${edgeDir}\nhttp:\n  host: 127.0.0.1\n  port: 0\ncloud:\n  url: ${tc.url}\n  edge_id: ${cred.edgeId}\n  credentials_file: ${credFile}\n`);
+  writeFileSync(configFile, `data_dir: ${edgeDir}\nhttp:\n  host: 127.0.0.1\n  port: 0\ncloud:\n  url: ${tc.url}\n  edge_id: ${JSON.stringify(cred.edgeId)}\n  credentials_file: ${credFile}\n`);
   const edge = new Edge({ config: parseConfig(readFileSync(configFile, 'utf8'), configFile), log: silentLogger() });
   await edge.start();
   t.teardown(() => edge.stop());

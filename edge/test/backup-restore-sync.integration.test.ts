@@ -62,7 +62,7 @@ for (const catchUp of ['by the restore', 'by the edge on its first connect (rest
         '  port: 0',
         'cloud:',
         `  url: ${cloudUrl}`,
-        `  edge_id: ${cred.edgeId}`,
+        `  edge_id: ${JSON.stringify(cred.edgeId)}`,
         `  credentials_file: ${credFile}`,
         '',
       ].join('\n'),

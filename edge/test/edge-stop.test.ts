@@ -48,7 +48,7 @@ t.test('edge and cloud stopped at the same moment: the stop ends and no ffmpeg s
     '  min_free_percent: 0',
     'cloud:',
     `  url: ${cloudUrl}`,
-    `  edge_id: ${cred.edgeId}`,
+    `  edge_id: ${JSON.stringify(cred.edgeId)}`,
     `  credentials_file: ${credFile}`,
     'cameras:',
     '  - name: 东口',

@@ -28,7 +28,7 @@ t.test('a ticket photo made at the edge reaches the cloud beside the ops', async
   const cred = JSON.parse(readFileSync(credFile, 'utf8')) as { edgeId: string; password: string };
 
   const configFile = join(dir, 'edge.yaml');
-  writeFileSync(configFile, `data_dir: ${edgeDir}\nhttp:\n  host: 127.0.0.1\n  port: 0\ncloud:\n  url: ${cloudUrl}\n  edge_id: ${cred.edgeId}\n  credentials_file: ${credFile}\n  upload_kbps: 4000\n`);
+  writeFileSync(configFile, `data_dir: ${edgeDir}\nhttp:\n  host: 127.0.0.1\n  port: 0\ncloud:\n  url: ${cloudUrl}\n  edge_id: ${JSON.stringify(cred.edgeId)}\n  credentials_file: ${credFile}\n  upload_kbps: 4000\n`);
   const config = parseConfig(readFileSync(configFile, 'utf8'), configFile);
   t.equal(config.cloud?.uploadKbps, 4000, 'upload_kbps read from the config');
   const edge = new Edge({ config, log: silentLogger() });
@@ -71,7 +71,7 @@ t.test('an approved certificate reaches the cloud as a PDF by itself (the compos
   t.equal((await cli(['--data-dir', edgeDir, 'cloud', 'pair', '--url', tc.url, '--code', code])).code, 0);
   const credFile = join(edgeDir, 'cloud-credentials.json');
   const cred = JSON.parse(readFileSync(credFile, 'utf8')) as { edgeId: string };
-  const yaml = `data_dir: ${edgeDir}\nhttp:\n  host: 127.0.0.1\n  port: 0\ncloud:\n  url: ${tc.url}\n  edge_id: ${cred.edgeId}\n  credentials_file: ${credFile}\nvillage:\n  name: 东村\n  verify_base_url: https://dongcun.example.cn\n`;
+  const yaml = `data_dir: ${edgeDir}\nhttp:\n  host: 127.0.0.1\n  port: 0\ncloud:\n  url: ${tc.url}\n  edge_id: ${JSON.stringify(cred.edgeId)}\n  credentials_file: ${credFile}\nvillage:\n  name: 东村\n  verify_base_url: https://dongcun.example.cn\n`;
   const edge = new Edge({ config: parseConfig(yaml), log: silentLogger() });
   await edge.start();
   t.teardown(() => edge.stop());

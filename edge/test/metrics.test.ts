@@ -135,7 +135,7 @@ t.test('edge and cloud: outbox depth and ack lag on the edge; edges online, ops 
   t.equal((await cli(['--data-dir', edgeDir, 'cloud', 'pair', '--url', cloudUrl, '--code', code])).code, 0);
   const credFile = join(edgeDir, 'cloud-credentials.json');
   const cred = JSON.parse(readFileSync(credFile, 'utf8')) as { edgeId: string };
-  const yaml = `data_dir: ${edgeDir}\nhttp:\n  host: 127.0.0.1\n  port: 0\ncloud:\n  url: ${cloudUrl}\n  edge_id: ${cred.edgeId}\n  credentials_file: ${credFile}\n`;
+  const yaml = `data_dir: ${edgeDir}\nhttp:\n  host: 127.0.0.1\n  port: 0\ncloud:\n  url: ${cloudUrl}\n  edge_id: ${JSON.stringify(cred.edgeId)}\n  credentials_file: ${credFile}\n`;
   const edge = new Edge({ config: parseConfig(yaml), log: silentLogger() });
   await edge.start();
   t.teardown(() => edge.stop());

@@ -58,7 +58,7 @@ t.before(async () => {
     '  port: 0',
     'cloud:',
     `  url: http://127.0.0.1:${link.port}`,
-    `  edge_id: ${edgeId}`,
+    `  edge_id: ${JSON.stringify(edgeId)}`,
     `  credentials_file: ${credFile}`,
     'recording:',
     '  segment_seconds: 4',

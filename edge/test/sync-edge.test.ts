@@ -27,7 +27,7 @@ t.test('cunbox cloud pair, then the edge syncs tickets both ways through its con
   t.not(reused.code, 0, 'a used pairing code is refused');
 
   const configFile = join(dir, 'edge.yaml');
-  writeFileSync(configFile, `data_dir: ${edgeDir}\nhttp:\n  host: 127.0.0.1\n  port: 0\ncloud:\n  url: ${cloudUrl}\n  edge_id: ${cred.edgeId}\n  credentials_file: ${credFile}\n`);
+  writeFileSync(configFile, `data_dir: ${edgeDir}\nhttp:\n  host: 127.0.0.1\n  port: 0\ncloud:\n  url: ${cloudUrl}\n  edge_id: ${JSON.stringify(cred.edgeId)}\n  credentials_file: ${credFile}\n`);
   const edge = new Edge({ config: parseConfig(readFileSync(configFile, 'utf8'), configFile), log: silentLogger() });
   await edge.start();
   t.teardown(() => edge.stop());

@@ -56,7 +56,7 @@ t.before(async () => {
   const edgeId = (JSON.parse(readFileSync(credFile, 'utf8')) as { edgeId: string }).edgeId;
   const yaml = [
     `data_dir: ${edgeDir}`, 'http:', '  host: 127.0.0.1', '  port: 0',
-    'cloud:', `  url: ${tc.url}`, `  edge_id: ${edgeId}`, `  credentials_file: ${credFile}`,
+    'cloud:', `  url: ${tc.url}`, `  edge_id: ${JSON.stringify(edgeId)}`, `  credentials_file: ${credFile}`,
     'recording:', '  segment_seconds: 4', 'retention:', '  min_free_bytes: 0', '  min_free_percent: 0',
     'cameras:', '  - name: gate-h264', `    main: ${server.url('h264')}`, '  - name: bridge-h265', `    main: ${server.url('h265')}`, '',
   ].join('\n');

@@ -85,7 +85,7 @@ try {
     `data_dir: ${edgeDir}`,
     'cloud:',
     `  url: http://127.0.0.1:${httpProxy.port}`,
-    `  edge_id: ${edgeId}`,
+    `  edge_id: ${JSON.stringify(edgeId)}`,
     `  credentials_file: ${credFile}`,
     `  relay_kbps: ${RELAY_KBPS}`,
     'http:',

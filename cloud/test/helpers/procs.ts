@@ -145,7 +145,7 @@ function writeEdgeConfig(o: EdgeProcOptions): string {
       `  port: ${o.httpPort}`,
       'cloud:',
       `  url: ${o.cloudUrl}`,
-      `  edge_id: ${o.edgeId}`,
+      `  edge_id: ${JSON.stringify(o.edgeId)}`,
       `  credentials_file: ${o.credentialsFile}`,
       '',
     ].join('\n'),

@@ -66,7 +66,7 @@ export function registerCloud(program: Command, ctx: CliContext): void {
       writeCredentials(file, { edgeId: body.edgeId, mqttUrl: body.mqttUrl, username: body.username, password: body.password });
       ctx.out(tf(t, 'paired with village {village} as edge {edge}; credentials in {file}', { village: body.villageId, edge: body.edgeId, file }));
       ctx.out(t('add to the config file and restart:'));
-      ctx.out(`cloud:\n  url: ${redactUrls(o.url)}\n  edge_id: ${body.edgeId}\n  credentials_file: ${file}`);
+      ctx.out(`cloud:\n  url: ${redactUrls(o.url)}\n  edge_id: ${JSON.stringify(body.edgeId)}\n  credentials_file: ${file}`);
     }));
 }
 
