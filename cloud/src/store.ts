@@ -87,6 +87,13 @@ export interface DeadLetterInput {
 /** Dead letters kept per edge: the newest; older ones only count (a paired edge can send garbage without end). */
 export const DEAD_LETTERS_PER_EDGE = 1000;
 
+/** What the downlink holds for one edge (CloudStore.downlinkHeads). */
+export interface DownlinkHead {
+  edgeId: string;
+  ops: number;
+  audit: number;
+}
+
 export interface CloudStore {
   createVillage(name: string): Village;
   village(id: number): Village | undefined;
@@ -122,6 +129,13 @@ export interface CloudStore {
   /** Ops made by the cloud in this village: a peer's commit. */
   commit(villageId: number, actor: string, drafts: readonly OpDraft[]): Op[];
   opsAfter(villageId: number, origin: string, afterSeq: number, limit: number): Op[];
+  /**
+   * For each of these edges (unknown ones left out), the newest seq of what the
+   * downlink carries to it: the cloud's own ops of its village and the
+   * village's audit entries (0: none). One read for many edges, so a tick can
+   * pump only the edges that are behind.
+   */
+  downlinkHeads(edgeIds: readonly string[]): DownlinkHead[];
   opCount(villageId: number, origin?: string): number;
   list<S extends EntityBase>(villageId: number, kind: string): S[];
   /** Every entity of the village, keyed kind/id, sorted: to compare with an edge. */
@@ -396,6 +410,16 @@ export class SqliteCloudStore implements CloudStore {
 
   opsAfter(villageId: number, origin: string, afterSeq: number, limit: number): Op[] {
     return (this.#sql('SELECT * FROM ops WHERE village_id = ? AND origin = ? AND seq > ? ORDER BY seq LIMIT ?').all(villageId, origin, afterSeq, limit) as OpRow[]).map((r) => this.#opFromRow(r));
+  }
+
+  downlinkHeads(edgeIds: readonly string[]): DownlinkHead[] {
+    if (edgeIds.length === 0) return [];
+    return this.#sql(
+      `SELECT e.edge_id AS edgeId,
+         coalesce((SELECT max(o.seq) FROM ops o WHERE o.village_id = e.village_id AND o.origin = v.node), 0) AS ops,
+         coalesce((SELECT max(a.seq) FROM audit a WHERE a.village_id = e.village_id), 0) AS audit
+       FROM edges e JOIN villages v ON v.id = e.village_id WHERE e.edge_id IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(edgeIds)) as DownlinkHead[];
   }
 
   opCount(villageId: number, origin?: string): number {

@@ -42,6 +42,9 @@ export class CloudSync {
   readonly #chains = new Map<string | null, Promise<void>>();
   /** Edges with a pump waiting on their chain: a tick or notify adds none more. */
   readonly #pumpQueued = new Set<string>();
+  /** The downlink check in progress (#pumpBehind), and whether another was asked for meanwhile. */
+  #headsCheck: Promise<void> | undefined;
+  #headsAgain = false;
   /**
    * Dead letters waiting for the next tick, per edge: written in one
    * transaction (one fsync) per tick, not one per message, and at most
@@ -115,6 +118,7 @@ export class CloudSync {
   async stop(): Promise<void> {
     this.#clock.clearInterval(this.#tick);
     await this.#peer.stop();
+    await this.#headsCheck;
     // What arrived before the stop is committed (and its dead letters kept) before the store closes.
     while (this.#chains.size > 0) await Promise.all(this.#chains.values());
     await this.#flushDeadLetters();
@@ -133,7 +137,7 @@ export class CloudSync {
 
   /** A village's cloud-made ops are waiting: push them to its edges now rather than at the next tick. */
   notify(): void {
-    this.#pumpAll();
+    this.#pumpBehind();
   }
 
   /** Where relay answers go (set once by the composition root). */
@@ -374,23 +378,54 @@ export class CloudSync {
     }
   }
 
-  /** A pump of every online edge, each on its edge's chain (one waiting at most). */
-  #pumpAll(): void {
-    for (const edgeId of this.#down.keys()) {
-      if (this.#pumpQueued.has(edgeId)) continue;
-      this.#pumpQueued.add(edgeId);
-      this.#enqueue(edgeId, async () => {
-        this.#pumpQueued.delete(edgeId);
-        const edge = await this.#store.edge(edgeId);
-        if (edge) await this.#pump(edge);
-      });
+  /**
+   * Pumps the online edges whose downlink has something their window has not
+   * sent: new cloud ops or audit entries of their village (made by this worker
+   * or another), or a window a stall rewound. One read of every online edge's
+   * heads, not a read per edge: with 1,000 edges a blind pump of each on every
+   * tick was most of the database's work and queued each edge's acks behind it.
+   * One check at a time; a check asked for meanwhile runs right after it.
+   */
+  #pumpBehind(): void {
+    if (this.#headsCheck) {
+      this.#headsAgain = true;
+      return;
     }
+    this.#headsCheck = this.#checkHeads()
+      .catch((err: unknown) => this.#log.error({ err: (err as Error).message }, 'downlink check failed'))
+      .finally(() => {
+        this.#headsCheck = undefined;
+        if (this.#headsAgain) {
+          this.#headsAgain = false;
+          this.#pumpBehind();
+        }
+      });
+  }
+
+  async #checkHeads(): Promise<void> {
+    if (this.#down.size === 0 || !this.#peer.connected) return;
+    for (const head of await this.#store.downlinkHeads([...this.#down.keys()])) {
+      const ops = this.#down.get(head.edgeId);
+      const audit = this.#auditDown.get(head.edgeId);
+      if ((ops && head.ops > ops.sent) || (audit && head.audit > audit.sent)) this.#queuePump(head.edgeId);
+    }
+  }
+
+  /** A pump of the edge on its chain (one waiting at most). */
+  #queuePump(edgeId: string): void {
+    if (this.#pumpQueued.has(edgeId)) return;
+    this.#pumpQueued.add(edgeId);
+    this.#enqueue(edgeId, async () => {
+      this.#pumpQueued.delete(edgeId);
+      const edge = await this.#store.edge(edgeId);
+      if (edge) await this.#pump(edge);
+    });
   }
 
   #onTick(): void {
     void this.#flushDeadLetters();
     const now = this.#now();
     for (const w of [...this.#down.values(), ...this.#auditDown.values()]) w.rewindIfStalled(now);
-    this.#pumpAll();
+    this.#pumpBehind();
   }
 }

@@ -99,6 +99,11 @@ for (const backend of storeBackends(t)) {
       t.equal(next!.seq, 2, 'a failed commit took no seq');
 
       t.same((await store.opsAfter(v.id, v.node, 0, 10)).map((o) => o.seq), [1, 2]);
+      // The downlink's heads: the cloud's own ops only (the edge's ingested ops are not sent back), and the village's audit.
+      t.same(await store.downlinkHeads([edge.edgeId, 'nobody']), [{ edgeId: edge.edgeId, ops: 2, audit: 0 }], 'heads of known edges only');
+      await store.audit.record(v.id, { at: 1, actor: 'phone:li', role: 'cadre', action: 'resident.read', target: null, detail: null, ip: null });
+      t.same(await store.downlinkHeads([edge.edgeId]), [{ edgeId: edge.edgeId, ops: 2, audit: 1 }]);
+      t.same(await store.downlinkHeads([]), []);
       t.same(await store.opsAfter(v.id, v.node, 1, 10), [next], 'ops come back as committed, opened');
       t.equal(await store.opCount(v.id), mine.length + 2);
       t.equal(await store.opCount(v.id, node), mine.length);

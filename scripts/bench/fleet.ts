@@ -15,7 +15,8 @@
  * offered village pattern; ack_p50/p99_ms: commit on the edge → ack seen there (read every
  * 50 ms), for ops committed while the edge stayed online; lost / duplicated: checked in the
  * cloud's store; worker_kill_stall_s: the longest ack wait of ops committed within 2 s of a
- * worker's SIGKILL; reconnect_storm_s: broker restart → every edge's backlog acked;
+ * worker's SIGKILL; kill_loop_stall_s: the same over `--kill-loops` more SIGKILLs of the workers
+ * in turn, each restarted `--kill-loop-gap-s` later; reconnect_storm_s: broker restart → every edge's backlog acked;
  * cloud_rss_mb: the largest RSS seen per worker; steady_cpu_cores: CPU per process over the
  * steady phase, `database` being the PostgreSQL server (postmaster and backends).
  */
@@ -38,6 +39,8 @@ const { values } = parseArgs({
     'burst-ops': { type: 'string', default: '50' },
     'steady-s': { type: 'string', default: '30' },
     'kill-window-s': { type: 'string', default: '15' },
+    'kill-loops': { type: 'string', default: '6' },
+    'kill-loop-gap-s': { type: 'string', default: '2' },
     'outage-s': { type: 'string', default: '5' },
     'backlog-ops': { type: 'string', default: '20' },
     seed: { type: 'string', default: '1' },
@@ -69,6 +72,8 @@ const result = await runFleet({
   },
   steadyS: Number(values['steady-s']),
   killWindowS: Number(values['kill-window-s']),
+  killLoops: Number(values['kill-loops']),
+  killLoopGapS: Number(values['kill-loop-gap-s']),
   outageS: Number(values['outage-s']),
   backlogOps: Number(values['backlog-ops']),
   seed: Number(values.seed),

@@ -30,6 +30,13 @@ export interface FleetOptions {
   pattern: LoadPattern;
   steadyS: number;
   killWindowS: number;
+  /**
+   * After the single kill: this many more SIGKILLs in a row, the workers in turn, each
+   * restarted `killLoopGapS` after its kill and the next kill `killLoopGapS` after that
+   * (with several workers one is always up; with one, the edges wait for the restart).
+   */
+  killLoops?: number;
+  killLoopGapS?: number;
   outageS: number;
   /** Ops each edge commits while the broker is away. */
   backlogOps: number;
@@ -61,6 +68,9 @@ export interface FleetResult {
   marks_behind: number;
   dead_letters: number;
   worker_kill_stall_s: number;
+  /** Kill loops: how many, and the longest ack wait of ops committed during them. */
+  kill_loops: number;
+  kill_loop_stall_s: number | null;
   reconnect_storm_s: number;
   cloud_rss_mb: number[];
   /** Ops each worker ingested up to the end of the steady phase (applied, and duplicates it skipped). */
@@ -218,6 +228,23 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
       if (rig.workerCount > 1) await rig.startWorker(0);
     });
 
+    // Kill loops: the workers SIGKILLed in turn, under load, each restarted after a short gap.
+    const loops = opts.killLoops ?? 0;
+    const gapMs = (opts.killLoopGapS ?? 2) * 1000;
+    const loopFrom = Date.now();
+    if (loops > 0) {
+      await timed('kill loops', async () => {
+        for (let k = 0; k < loops; k++) {
+          const i = k % rig.workerCount;
+          await rig.killWorker(i);
+          await sleep(gapMs);
+          await rig.startWorker(i);
+          await sleep(gapMs);
+        }
+      });
+    }
+    const loopTo = Date.now();
+
     // The broker goes away; every edge commits a backlog meanwhile; all reconnect at once.
     await all({ cmd: 'load', on: false, churn: false });
     await timed('settle', () => until('every op acked before the storm', (s) => s.drained === opts.edges, 180));
@@ -232,6 +259,7 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
 
     const steady = await windows(steadyFrom, steadyTo);
     const kill = await windows(killAt - 2000, killAt + 2000);
+    const loopWindow = loops > 0 ? await windows(loopFrom, loopTo) : undefined;
     const ledger = (await all<LedgerEntry[]>({ cmd: 'ledger' })).flat();
     await timed('stop', async () => {
       await all({ cmd: 'stop' });
@@ -255,6 +283,8 @@ export async function runFleet(opts: FleetOptions): Promise<FleetResult> {
       marks_behind: check.marksBehind,
       dead_letters: check.deadLetters,
       worker_kill_stall_s: Number((Math.max(0, ...kill.waits, kill.longestUnacked) / 1000).toFixed(2)),
+      kill_loops: loops,
+      kill_loop_stall_s: loopWindow ? Number((Math.max(0, ...loopWindow.waits, loopWindow.longestUnacked) / 1000).toFixed(2)) : null,
       reconnect_storm_s: Number(stormS.toFixed(2)),
       ops_ingested_per_worker: perWorker,
       cloud_rss_mb: Array.from({ length: rig.workerCount }, (_, i) => Math.round(rss.get(`cloud${i}`) ?? 0)),

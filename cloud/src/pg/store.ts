@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { newCode, opDraftProblem, opFromRow, openOp, OpLog, parseStoredState, presenceIsStale, type EntityBase, type FieldCipher, type Model, type Op, type OpDraft, type OpLogLogger, type OpRow, type PresenceMessage, type SyncEvent } from '@cunbox/shared';
-import { DEAD_LETTERS_PER_EDGE, type CloudStoreOptions, type DeadLetter, type DeadLetterInput, type EdgeRecord, type EdgeSummary, type EventFilter, type EventRow, storedEventFromRow, type PeerMarks, type StoredEvent, type Village, type VillageSummary } from '../store.ts';
+import { DEAD_LETTERS_PER_EDGE, type CloudStoreOptions, type DeadLetter, type DeadLetterInput, type DownlinkHead, type EdgeRecord, type EdgeSummary, type EventFilter, type EventRow, storedEventFromRow, type PeerMarks, type StoredEvent, type Village, type VillageSummary } from '../store.ts';
 import type { AsyncCloudStore } from '../store-async.ts';
 import { hashEdgeSecret } from '../edge-secret.ts';
 import { inTransaction, type PgClient, type PgPool } from './database.ts';
@@ -209,6 +209,17 @@ export class PgCloudStore implements AsyncCloudStore {
   async opsAfter(villageId: number, origin: string, afterSeq: number, limit: number): Promise<Op[]> {
     const rows = await this.#rows<OpRow>('SELECT * FROM ops WHERE village_id = $1 AND origin = $2 AND seq > $3 ORDER BY seq LIMIT $4', [villageId, origin, afterSeq, limit]);
     return rows.map((r) => openOp(this.#cipher, opFromRow(r)));
+  }
+
+  async downlinkHeads(edgeIds: readonly string[]): Promise<DownlinkHead[]> {
+    if (edgeIds.length === 0) return [];
+    return this.#rows<DownlinkHead>(
+      `SELECT e.edge_id AS "edgeId",
+         coalesce((SELECT max(o.seq) FROM ops o WHERE o.village_id = e.village_id AND o.origin = v.node), 0) AS ops,
+         coalesce((SELECT max(a.seq) FROM audit a WHERE a.village_id = e.village_id), 0) AS audit
+       FROM edges e JOIN villages v ON v.id = e.village_id WHERE e.edge_id = ANY($1::text[])`,
+      [[...edgeIds]],
+    );
   }
 
   async opCount(villageId: number, origin?: string): Promise<number> {
