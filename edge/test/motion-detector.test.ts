@@ -284,6 +284,51 @@ t.test('dense rain: streaks that touch into clusters with a core make no event; 
   t.equal(events(vw).length, 1, 'one event');
 });
 
+/**
+ * A road band across the textured scene (rows 16..39) whose shading swings ±12 around 85, and
+ * optionally a uniform car of brightness `v` on it: a dark car on a dark road.
+ */
+function road(random: () => number, car?: { x: number; v: number }): Uint8Array {
+  const f = scene(random);
+  for (let y = 16; y < 40; y++)
+    for (let x = 0; x < W; x++) f[y * W + x] = clamp(85 + 12 * Math.sin(x / 8) * Math.cos(y / 6) + ((x * 7 + y * 13) % 7) - 3 + (random() - 0.5) * 6);
+  if (car) for (let y = 20; y < 33; y++) for (let x = Math.max(0, car.x); x < Math.min(W, car.x + 34); x++) f[y * W + x] = clamp(car.v + (random() - 0.5) * 6);
+  return f;
+}
+
+t.test('a fast car about as bright as the road it crosses is seen, and opens an event', async (t) => {
+  // 34×13 px, 5 levels brighter than the road's mean, 16 px a frame at 5 fps (the picture in
+  // 2.4 s). Over the threshold only where the road's shading differs most from it: ragged
+  // fragments without a core, in other places every frame. Rule 12 sees it whole.
+  for (const seed of [31, 32, 33]) {
+    const r = rng(seed);
+    const frames = Array.from({ length: 15 }, () => road(r));
+    for (let x = -34 + (seed % 3); x < W; x += 16) frames.push(road(r, { x, v: 90 }));
+    for (let i = 0; i < 5; i++) frames.push(road(r));
+    const v = run(detector(), frames);
+    const seen = v.slice(15).filter((x) => x.zones.length > 0).length;
+    // Wholly in the picture in 8 of its 13 frames.
+    t.ok(seen >= 8, `seed ${seed}: seen in ${seen} of 13 frames`);
+    t.equal(events(v).length, 1, `seed ${seed}: one event`);
+    const without = run(detector({ faintRatio: 1 }), frames);
+    t.ok(without.slice(15).filter((x) => x.zones.length > 0).length < seen, `seed ${seed}: without rule 12, seen in fewer frames`);
+  }
+});
+
+t.test('the faint look stays off where still pixels stray as far as the faint threshold (night gain)', async (t) => {
+  // Heavy noise on a dim scene: at the capped gain its σ is well over a third of the faint
+  // threshold, so rule 12 must not look, and the noise makes no event.
+  const r = rng(34);
+  const frames = Array.from({ length: 200 }, () => scene(r, { gain: 0.5, noise: 14 }));
+  const v = run(detector(), frames);
+  t.same(events(v), [], 'night noise makes no event');
+  t.same(
+    v.map((x) => x.zones.length > 0),
+    run(detector({ faintRatio: 1 }), frames).map((x) => x.zones.length > 0),
+    'the same verdicts as without rule 12',
+  );
+});
+
 t.test('persistence: frames a fraction of a second apart are compared; key frames seconds apart are not, and say so', async (t) => {
   const box = (i: number) => [{ x: 20 + i * 4, y: 30, w: 12, h: 20, v: 20 }];
   const r = rng(22);

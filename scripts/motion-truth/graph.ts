@@ -23,11 +23,11 @@ const frozen = (src: string, fps: number) => `${src},trim=end_frame=1,loop=loop=
  * a wall, so a detector has edges and texture to cope with (a flat grey would
  * make every change trivial to see).
  */
-function background(w: number, h: number, fps: number): string {
+function background(w: number, h: number, fps: number, seed: string): string {
   const lum = `118+26*sin(X*2*PI*3/W)*cos(Y*2*PI*2/H)+12*sin(2*PI*(X+2*Y)*17/W)`;
   return frozen(
     `nullsrc=s=${w}x${h}:r=${fps},geq=lum='${esc(lum)}':cb='${esc('126+6*sin(X*2*PI/W)')}':cr='${esc('130+5*cos(Y*2*PI/H)')}',` +
-      `noise=c0s=36:c1s=6:c2s=6:allf=0,boxblur=1,` +
+      `noise=c0s=36:c1s=6:c2s=6:allf=0${seed},boxblur=1,` +
       `drawbox=x=0:y=ih*0.2:w=iw:h=ih*0.22:color=0x3a3a3a@0.55:t=fill,` +
       `drawbox=x=iw*0.38:y=ih*0.46:w=iw*0.2:h=ih*0.3:color=0xb0a890@0.5:t=fill`,
     fps,
@@ -96,7 +96,9 @@ function shakeExpr(scene: Scene, axis: 'x' | 'y', px: number): string {
 export function filterGraph(scene: Scene, size: RenderSize): string {
   const { width: W, height: H, fps } = size;
   const margin = scene.shake ? Math.ceil(scene.shake.amplitude * W) + 2 : 0;
-  const chains: string[] = [`${background(W + 2 * margin, H + 2 * margin, fps)}[bg0]`];
+  // `:all_seed=N` only when the scene sets one: the evaluation set's command lines (and cache keys) stay as they were.
+  const seed = scene.seed === undefined ? '' : `:all_seed=${scene.seed}`;
+  const chains: string[] = [`${background(W + 2 * margin, H + 2 * margin, fps, seed)}[bg0]`];
   let last = 'bg0';
   scene.movers.forEach((m, i) => {
     chains.push(`${sprite(m, size)}[m${i}]`);
@@ -111,7 +113,7 @@ export function filterGraph(scene: Scene, size: RenderSize): string {
     const cw = W + 2 * margin;
     const ch = H + 2 * margin;
     chains.push(
-      `color=c=0x808080:s=${even(cw / 4)}x${even(ch / 4)}:r=${fps},noise=c0s=100:allf=t+u,` +
+      `color=c=0x808080:s=${even(cw / 4)}x${even(ch / 4)}:r=${fps},noise=c0s=100:allf=t+u${seed},` +
         `lutyuv=y='if(gt(val\\,174)\\,255\\,0)':u=128:v=128,scale=${cw}:${ch}:flags=neighbor,` +
         `avgblur=sizeX=1:sizeY=${Math.max(2, Math.round(H / 45))},lutyuv=y='min(val*3\\,190)'[rain]`,
       `[${last}][rain]blend=c0_mode=screen:c1_mode=normal:c2_mode=normal:c1_opacity=1:c2_opacity=1[wet]`,
@@ -120,7 +122,7 @@ export function filterGraph(scene: Scene, size: RenderSize): string {
   }
   const post = lightFilters(scene.light, scene.night === true).map((f) => f.replaceAll('DUR', String(scene.seconds)));
   if (scene.shake) post.push(`crop=${W}:${H}:x='${shakeExpr(scene, 'x', margin)}':y='${shakeExpr(scene, 'y', Math.round(margin * 0.6))}'`);
-  post.push(scene.night ? 'noise=c0s=28:c1s=4:c2s=4:allf=t' : 'noise=c0s=7:c1s=2:c2s=2:allf=t', 'format=yuv420p');
+  post.push(`${scene.night ? 'noise=c0s=28:c1s=4:c2s=4:allf=t' : 'noise=c0s=7:c1s=2:c2s=2:allf=t'}${seed}`, 'format=yuv420p');
   chains.push(`[${last}]${post.join(',')}[out]`);
   return chains.join(';');
 }

@@ -59,6 +59,13 @@ export interface Scene {
   rain?: boolean;
   /** The whole picture shifts by up to `amplitude` (of the width) during the bursts [start, end] seconds: a pole in the wind. */
   shake?: { amplitude: number; hz: number; bursts: Array<[number, number]> };
+  /**
+   * Seed of every noise the drawing uses (background grain, rain, sensor noise).
+   * Unset: ffmpeg's default seeds, as the evaluation set is drawn. The
+   * development set (`dev-scenes.ts`) sets it, so its grain, rain and noise are
+   * other pixels than the evaluation set's.
+   */
+  seed?: number;
 }
 
 const rect = (name: string, x0: number, y0: number, x1: number, y1: number): Area => ({

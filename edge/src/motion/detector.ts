@@ -16,6 +16,8 @@ import { rasterise, type NamedZone, type Polygon } from './geometry.ts';
  * With a frame a fraction of a second old to compare, a blob counts only if a
  * large enough patch of it changed in both frames (dense rain's chance
  * clusters do not persist); frames seconds apart give unconfirmed verdicts.
+ * Where the still picture is quiet, a second look at half the threshold finds
+ * faint things (a dark car on a dark road), each size rule four times larger.
  * See docs/design/motion.md for why each step is there.
  */
 export interface DetectorSettings {
@@ -27,6 +29,13 @@ export interface DetectorSettings {
   masks: readonly Polygon[];
   /** Difference (0..255, on the stretched, blurred picture) that counts as change. */
   threshold: number;
+  /**
+   * Rule 12, faint things: a second look at `threshold × faintRatio`, where a
+   * blob must be (1 / faintRatio)² times as large to count (the same evidence:
+   * a contrast k times weaker needs k² times the pixels), with rules 6 and 9–11
+   * on that scale. 1: no second look.
+   */
+  faintRatio: number;
   /** Smallest blob that counts, as a fraction of the picture. */
   minArea: number;
   /** Cap on the contrast stretch: a flat scene's noise must not be amplified into motion. */
@@ -58,6 +67,7 @@ export interface DetectorSettings {
 
 export const defaultDetectorSettings: Omit<DetectorSettings, 'width' | 'height' | 'zones' | 'masks'> = {
   threshold: 30,
+  faintRatio: 0.5,
   minArea: 0.002,
   maxGain: 4,
   backgroundSeconds: 10,
@@ -98,6 +108,8 @@ export interface Verdict {
   confirmed: boolean;
 }
 
+/** Rule 12 looks at the faint threshold only when it is at least this many σ of the still picture's difference. */
+const FAINT_CLEARANCE = 3;
 const LOW_PERCENTILE = 0.02;
 const HIGH_PERCENTILE = 0.98;
 /** A gap longer than this between frames (ffmpeg restarted, camera away): start over. */
@@ -133,10 +145,15 @@ export class MotionDetector {
   readonly #background: Float32Array;
   readonly #flicker: Float32Array;
   readonly #changed: Uint8Array;
-  /** Changed pixels of the previous analysed frame. */
+  /** Changed pixels of the previous analysed frame: 2 over the threshold, 1 over the faint one only. */
   readonly #previous: Uint8Array;
   /** Per pixel changed in this frame and the previous one: the size of its 8-connected patch of such pixels (0: none). */
   readonly #persistent: Int32Array;
+  /** The same at the faint threshold (rule 12). */
+  readonly #persistentFaint: Int32Array;
+  /** Pixels already counted in a zone in this frame (a blob seen at both thresholds counts once). */
+  readonly #counted: Uint8Array;
+  readonly #minFaintPx: number;
   #previousAt: number | undefined;
   readonly #labels: Int32Array;
   readonly #order: Int32Array;
@@ -147,6 +164,10 @@ export class MotionDetector {
   readonly #textureNow: Float32Array;
   readonly #textureBg: Float32Array;
   #lastAt: number | undefined;
+  /** σ of frame − background over the still picture (from the median absolute deviation), in gray levels. */
+  #spread = 0;
+  /** This frame's texture noise, once computed (-1: not yet). */
+  #noise = -1;
   #lastMean = 0;
   #lo = 0;
   #hi = 255;
@@ -178,6 +199,9 @@ export class MotionDetector {
     this.#changed = new Uint8Array(n);
     this.#previous = new Uint8Array(n);
     this.#persistent = new Int32Array(n);
+    this.#persistentFaint = new Int32Array(n);
+    this.#counted = new Uint8Array(n);
+    this.#minFaintPx = Math.ceil(this.#minAreaPx / settings.faintRatio ** 2);
     this.#labels = new Int32Array(n);
     this.#order = new Int32Array(n);
     this.#zoneCounts = new Float64Array(this.#zoneMaps.length);
@@ -238,10 +262,12 @@ export class MotionDetector {
     const flicker = this.#flicker;
     const changed = this.#changed;
     const threshold = s.threshold;
+    const faint = threshold * s.faintRatio;
     const flickerLimit = s.flickerLimit;
     const n = this.#n;
     const shift = this.#globalShift();
     let raw = 0;
+    let faintCount = 0;
     for (let i = 0; i < n; i++) {
       // Less the whole picture's shift: a slow light ramp moves every pixel alike.
       const diff = blurred[i]! - bg[i]! - shift;
@@ -249,6 +275,10 @@ export class MotionDetector {
         raw++;
         // 1: changed; 2: changed, but the pixel changes all the time.
         changed[i] = flicker[i]! < flickerLimit ? 1 : 2;
+      } else if (analysed[i]! === 1 && (diff > faint || diff < -faint)) {
+        // 3: changed at the faint threshold only (rule 12).
+        changed[i] = 3;
+        faintCount++;
       } else changed[i] = 0;
     }
     const share = this.#analysedCount === 0 ? 0 : raw / this.#analysedCount;
@@ -264,16 +294,31 @@ export class MotionDetector {
     }
     // Blobs before learning: they compare the frame's texture with the background's as it was.
     const confirmed = this.#previousAt !== undefined && atMs - this.#previousAt <= s.persistMs;
-    if (confirmed) this.#persistentPatches();
-    const zones = this.#blobsPerZone(confirmed);
+    // Only where the faint threshold stands well clear of what still pixels stray by (3 σ):
+    // not at night under heavy gain, not under rain (the background keeps ghosts of its streaks).
+    const faintLook = s.faintRatio < 1 && faintCount > 0 && faint >= FAINT_CLEARANCE * this.#spread;
+    if (confirmed) {
+      this.#persistentPatches(this.#persistent, false);
+      if (faintLook) this.#persistentPatches(this.#persistentFaint, true);
+    }
+    this.#counted.fill(0);
+    const counts = this.#zoneCounts;
+    counts.fill(0);
+    this.#noise = -1;
+    this.#blobs(false, confirmed);
+    if (faintLook) this.#blobs(true, confirmed);
+    const zones: ZoneMotion[] = [];
+    for (let z = 0; z < counts.length; z++) if (counts[z]! > 0) zones.push({ zone: this.#zoneNames[z]!, area: counts[z]! / n });
     const previous = this.#previous;
     this.#previousAt = atMs;
     for (let i = 0; i < n; i++) {
-      previous[i] = changed[i]! > 0 ? 1 : 0;
+      const c = changed[i]!;
+      previous[i] = c === 0 ? 0 : c === 3 ? 1 : 2;
       const b = bg[i]!;
       bg[i] = b + learn * (blurred[i]! - b);
       const f = flicker[i]!;
-      flicker[i] = f + flickerRate * ((changed[i]! > 0 ? 1 : 0) - f);
+      // The flicker map keeps its meaning: how often a pixel passed the threshold.
+      flicker[i] = f + flickerRate * ((c === 1 || c === 2 ? 1 : 0) - f);
     }
     return { atMs, changed: share, recalibrated: false, zones, confirmed };
   }
@@ -293,11 +338,26 @@ export class MotionDetector {
     const n = this.#n;
     for (let i = 0; i < n; i++) if (analysed[i]) hist[Math.round(blurred[i]! - bg[i]!) + 255]!++;
     const half = this.#analysedCount / 2;
+    let median = 255;
     for (let v = 0, acc = 0; v < 511; v++) {
       acc += hist[v]!;
-      if (acc >= half) return v - 255;
+      if (acc >= half) {
+        median = v;
+        break;
+      }
     }
-    return 0;
+    // The spread around it (median absolute deviation): how far a still pixel strays from its background.
+    let mad = 0;
+    for (let d = 0, acc = hist[median]!; d < 511; d++) {
+      if (acc >= half) {
+        mad = d;
+        break;
+      }
+      if (median - d - 1 >= 0) acc += hist[median - d - 1]!;
+      if (median + d + 1 < 511) acc += hist[median + d + 1]!;
+    }
+    this.#spread = 1.4826 * mad;
+    return median - 255;
   }
 
   /** Mean and 2nd/98th percentiles of the analysed pixels. */
@@ -456,15 +516,15 @@ export class MotionDetector {
    * their density, a few scattered pixels, even when one frame's streaks touch
    * each other into large clusters.
    */
-  #persistentPatches(): void {
+  #persistentPatches(size: Int32Array, faint: boolean): void {
     const { width: w, height: h } = this.#s;
     const changed = this.#changed;
     const previous = this.#previous;
-    const size = this.#persistent;
     const queue = this.#order;
     const n = this.#n;
     // -1: in both frames, not yet in a patch.
-    for (let i = 0; i < n; i++) size[i] = changed[i]! > 0 && previous[i] ? -1 : 0;
+    if (faint) for (let i = 0; i < n; i++) size[i] = changed[i]! > 0 && previous[i]! > 0 ? -1 : 0;
+    else for (let i = 0; i < n; i++) size[i] = (changed[i] === 1 || changed[i] === 2) && previous[i] === 2 ? -1 : 0;
     for (let seed = 0; seed < n; seed++) {
       if (size[seed] !== -1) continue;
       let head = 0;
@@ -492,21 +552,30 @@ export class MotionDetector {
    * 8-connected blobs of changed pixels; those of at least minArea, and not
    * mostly flickering pixels, count in every zone they touch. Judged per blob,
    * not per pixel: a blob's rim changes less often than its core (the blur),
-   * so a per-pixel rule would let the rim of a shaking bush through.
+   * so a per-pixel rule would let the rim of a shaking bush through. With
+   * `faint` (rule 12): blobs of pixels over the faint threshold, every size
+   * rule scaled by (1 / faintRatio)²; pixels a blob at the threshold already
+   * counted are not counted again.
    */
-  #blobsPerZone(persistence: boolean): ZoneMotion[] {
+  #blobs(faint: boolean, persistence: boolean): void {
     const { width: w, height: h } = this.#s;
     const changed = this.#changed;
     const labels = this.#labels;
     const order = this.#order;
     const counts = this.#zoneCounts;
+    const counted = this.#counted;
+    const flicker = this.#flicker;
+    const flickerLimit = this.#s.flickerLimit;
+    const persistent = faint ? this.#persistentFaint : this.#persistent;
+    const minPx = faint ? this.#minFaintPx : this.#minAreaPx;
+    // At the threshold: pixels over it (1, 2); faint: over the faint one too (3).
+    const top = faint ? 3 : 2;
     labels.fill(0);
-    counts.fill(0);
     let label = 0;
-    let noise = -1;
     const n = this.#n;
     for (let seed = 0; seed < n; seed++) {
-      if (!changed[seed] || labels[seed]) continue;
+      const cs = changed[seed]!;
+      if (cs === 0 || cs > top || labels[seed]) continue;
       label++;
       // Flood fill; `order` doubles as the queue and the blob's pixel list.
       let head = 0;
@@ -514,12 +583,14 @@ export class MotionDetector {
       let flickering = 0;
       let core = 0;
       let persisted = 0;
+      let faintOnly = 0;
       order[tail++] = seed;
       labels[seed] = label;
       while (head < tail) {
         const p = order[head++]!;
-        if (changed[p] === 2) flickering++;
-        if (persistence && this.#persistent[p]! > persisted) persisted = this.#persistent[p]!;
+        if (flicker[p]! >= flickerLimit) flickering++;
+        if (changed[p] === 3) faintOnly++;
+        if (persistence && persistent[p]! > persisted) persisted = persistent[p]!;
         const px = p % w;
         const py = (p - px) / w;
         let around = 0;
@@ -530,8 +601,10 @@ export class MotionDetector {
             const x = px + dx;
             if (x < 0 || x >= w) continue;
             const q = y * w + x;
-            if (changed[q]) around++;
-            if (changed[q] && !labels[q]) {
+            const c = changed[q]!;
+            if (c === 0 || c > top) continue;
+            around++;
+            if (!labels[q]) {
               labels[q] = label;
               order[tail++] = q;
             }
@@ -540,28 +613,31 @@ export class MotionDetector {
         if (around === 9) core++;
       }
       // A blob made mostly of pixels that change all the time is foliage or water, however large.
-      if (tail < this.#minAreaPx || flickering * 2 > tail) continue;
+      if (tail < minPx || flickering * 2 > tail) continue;
+      // The faint look is for faint things: a blob mostly over the threshold was judged there.
+      if (faint && faintOnly * 2 < tail) continue;
       // Rain and snow streaks and noise make thin or ragged blobs; a thing has a solid core
       // (pixels whose whole 3×3 neighbourhood changed) of at least half the minimum area.
-      if (core * 2 < this.#minAreaPx) continue;
+      if (core * 2 < minPx) continue;
       // With a recent frame to compare: a patch of it, half the minimum area, was there then too.
-      if (persistence && persisted * 2 < this.#minAreaPx) continue;
-      if (noise < 0) {
+      if (persistence && persisted * 2 < minPx) continue;
+      if (this.#noise < 0) {
         // Only in frames with a candidate blob: most analysed frames have none.
         this.#texture(this.#blurred, this.#textureNow);
         this.#texture(this.#background, this.#textureBg);
-        noise = this.#textureNoise();
+        this.#noise = this.#textureNoise();
       }
-      if (this.#isLight(order, tail, noise)) continue;
+      if (this.#isLight(order, tail, this.#noise)) continue;
       for (let z = 0; z < this.#zoneMaps.length; z++) {
         const map = this.#zoneMaps[z]!;
         let c = 0;
-        for (let k = 0; k < tail; k++) c += map[order[k]!]!;
+        for (let k = 0; k < tail; k++) {
+          const p = order[k]!;
+          if (!counted[p]) c += map[p]!;
+        }
         counts[z] = counts[z]! + c;
       }
+      for (let k = 0; k < tail; k++) counted[order[k]!] = 1;
     }
-    const out: ZoneMotion[] = [];
-    for (let z = 0; z < counts.length; z++) if (counts[z]! > 0) out.push({ zone: this.#zoneNames[z]!, area: counts[z]! / this.#n });
-    return out;
   }
 }

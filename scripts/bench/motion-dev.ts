@@ -1,0 +1,33 @@
+// The motion detector's quality on the development set (scripts/motion-truth/dev-scenes.ts):
+// the same offline model as the quality bench (motion-quality.ts), on other scenes and noise.
+// This is the set changes are tried on; the evaluation set (`motion.ts --quality-only`) is run
+// only to evaluate the chosen one.
+//
+//   npx tsx scripts/bench/motion-dev.ts [--loops 10] [--feed pipeline|active]
+import { parseArgs } from 'node:util';
+import { decodeClip, defaultFeedModel, p95, scoreClips } from './motion-quality.ts';
+import { ensureClip } from '../motion-truth/ground-truth.ts';
+import { DEV_SCENES } from '../motion-truth/dev-scenes.ts';
+
+const { values } = parseArgs({ options: { loops: { type: 'string', default: '10' }, feed: { type: 'string', default: 'pipeline' } } });
+const loops = Number(values.loops);
+const model = { ...defaultFeedModel, alwaysActive: values.feed === 'active' };
+const decoded = [];
+for (const scene of DEV_SCENES) decoded.push(await decodeClip(await ensureClip(scene, 'full', undefined, (l) => process.stderr.write(`${l}\n`))));
+const q = scoreClips(decoded, loops, model);
+const s = q.score;
+console.log(
+  JSON.stringify(
+    {
+      recall: s.recall,
+      detected: `${s.detected}/${s.trueIntervals}`,
+      false_events_per_hour: s.falseEventsPerHour,
+      false_events_on_motion_clips: s.falseEventsOnMotionClips,
+      latency_p95_ms: s.latencyMs?.p95 ?? null,
+      thumbnail_p95_ms: p95(q.thumbnailMs),
+      clips: q.perClip.map((c) => `${c.name}: ${c.kind === 'motion' ? `${c.detected}/${c.trueIntervals}` : `${c.falseEvents} false`} (${c.events} events)`),
+    },
+    null,
+    2,
+  ),
+);
