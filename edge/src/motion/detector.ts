@@ -84,7 +84,7 @@ export function thresholdFor(sensitivity: number): number {
   return Math.max(5, Math.min(60, Math.round(60 - 0.6 * sensitivity)));
 }
 
-export interface ZoneMotion {
+interface ZoneMotion {
   /** The zone's name; `null` for the whole picture of a camera without zones. */
   zone: string | null;
   /** Picture share covered by qualifying blobs inside the zone (0..1). */
