@@ -9,7 +9,7 @@ import type { AccountStore } from './accounts.ts';
 import type { AuditStore } from './audit.ts';
 import type { AsyncFailureLog } from './phone/rate-limit.ts';
 import type { ReplyLog } from './phone/idempotency.ts';
-import type { CloudStore } from './store.ts';
+import type { CloudStore, ListCursor } from './store.ts';
 import type { MediaIndex } from './media-index.ts';
 
 /** The same methods, each returning a Promise of what the synchronous one returns. */
@@ -26,8 +26,9 @@ export interface AsyncAccountStore extends Promised<Omit<AccountStore, 'loginFai
 
 export interface AsyncAuditStore extends Promised<AuditStore> {}
 
-export interface AsyncCloudStore extends Promised<Omit<CloudStore, 'accounts' | 'audit' | 'list' | 'entity' | 'close'>> {
+export interface AsyncCloudStore extends Promised<Omit<CloudStore, 'accounts' | 'audit' | 'list' | 'listPage' | 'entity' | 'close'>> {
   list<S extends EntityBase>(villageId: number, kind: string): Promise<S[]>;
+  listPage<S extends EntityBase>(villageId: number, kind: string, limit: number, before?: ListCursor): Promise<S[]>;
   entity<S extends EntityBase>(villageId: number, kind: string, id: string): Promise<S | undefined>;
   readonly accounts: AsyncAccountStore;
   readonly audit: AsyncAuditStore;

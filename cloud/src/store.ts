@@ -87,6 +87,12 @@ export interface DeadLetterInput {
 /** Dead letters kept per edge: the newest; older ones only count (a paired edge can send garbage without end). */
 export const DEAD_LETTERS_PER_EDGE = 1000;
 
+/** Where a page of a list ends: the last entity's creation time and id (the list's order). */
+export interface ListCursor {
+  createdAt: number;
+  id: string;
+}
+
 /** What the downlink holds for one edge (CloudStore.downlinkHeads). */
 export interface DownlinkHead {
   edgeId: string;
@@ -138,6 +144,12 @@ export interface CloudStore {
   downlinkHeads(edgeIds: readonly string[]): DownlinkHead[];
   opCount(villageId: number, origin?: string): number;
   list<S extends EntityBase>(villageId: number, kind: string): S[];
+  /**
+   * The village's present entities of a kind, newest first, at most `limit`, after
+   * `before` (the last one of the previous page): one index range, however many the
+   * village holds (a phone's list at 10,000 tickets a village).
+   */
+  listPage<S extends EntityBase>(villageId: number, kind: string, limit: number, before?: ListCursor): S[];
   /** Every entity of the village, keyed kind/id, sorted: to compare with an edge. */
   snapshot(villageId: number): Record<string, EntityBase>;
   /**
@@ -429,6 +441,15 @@ export class SqliteCloudStore implements CloudStore {
 
   list<S extends EntityBase>(villageId: number, kind: string): S[] {
     const rows = this.#sql('SELECT state FROM entities WHERE village_id = ? AND kind = ? AND present = 1 ORDER BY created_at DESC, id DESC').all(villageId, kind) as Array<{ state: string }>;
+    return rows.map((r) => this.#parseState<S>(r.state));
+  }
+
+  listPage<S extends EntityBase>(villageId: number, kind: string, limit: number, before?: ListCursor): S[] {
+    const rows = (
+      before
+        ? this.#sql('SELECT state FROM entities WHERE village_id = ? AND kind = ? AND present = 1 AND (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT ?').all(villageId, kind, before.createdAt, before.id, limit)
+        : this.#sql('SELECT state FROM entities WHERE village_id = ? AND kind = ? AND present = 1 ORDER BY created_at DESC, id DESC LIMIT ?').all(villageId, kind, limit)
+    ) as Array<{ state: string }>;
     return rows.map((r) => this.#parseState<S>(r.state));
   }
 

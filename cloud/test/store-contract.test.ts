@@ -227,6 +227,36 @@ for (const backend of storeBackends(t)) {
       t.equal(await media.find(3, sha), undefined);
     });
 
+    t.test('a list a page at a time: newest first, ties by id, the pages make the whole list', async (t) => {
+      const store = await backend.open(t, opts);
+      if (!store) return;
+      const v = await store.createVillage('南村');
+      const other = await store.createVillage('北村');
+      const ticket = (n: number) => ({ entityKind: 'ticket', entityId: `01JD${String(n).padStart(22, '0')}`, type: 'ticket.created', payload: { category: 'road', categoryName: 'road', slaMinutes: 60, description: `t${n}`, place: '东口', lat: null, lng: null, photos: [], anonymous: false, reporter: 'li' } });
+      // Three at one time (a tie the id breaks), then one a minute for four more.
+      await store.commit(v.id, 'phone:li', [ticket(1), ticket(2), ticket(3)]);
+      for (let n = 4; n <= 7; n++) {
+        now += 60_000;
+        await store.commit(v.id, 'phone:li', [ticket(n)]);
+      }
+      await store.commit(other.id, 'phone:li', [ticket(8)]);
+      const whole = (await store.list<EntityBase>(v.id, 'ticket')).map((s) => s.id);
+      t.equal(whole.length, 7);
+      const paged: string[] = [];
+      let before: { createdAt: number; id: string } | undefined;
+      for (;;) {
+        const page = await store.listPage<EntityBase>(v.id, 'ticket', 3, before);
+        paged.push(...page.map((s) => s.id));
+        if (page.length < 3) break;
+        const last = page[page.length - 1]!;
+        before = { createdAt: last.createdAt!, id: last.id };
+      }
+      t.same(paged, whole, 'pages of 3 give the list, in its order, once each');
+      t.same(paged.slice(0, 4), [7, 6, 5, 4].map((n) => ticket(n).entityId), 'newest first');
+      t.same(paged.slice(4), [3, 2, 1].map((n) => ticket(n).entityId), 'a tie in time goes by id, descending');
+      t.same(await store.listPage(v.id, 'announcement', 3), [], 'another kind: nothing');
+    });
+
     t.test('audit: numbered per village without gaps, acked per edge', async (t) => {
       const store = await backend.open(t, opts);
       if (!store) return;

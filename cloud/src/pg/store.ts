@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { newCode, opDraftProblem, opFromRow, openOp, OpLog, parseStoredState, presenceIsStale, type EntityBase, type FieldCipher, type Model, type Op, type OpDraft, type OpLogLogger, type OpRow, type PresenceMessage, type SyncEvent } from '@cunbox/shared';
-import { DEAD_LETTERS_PER_EDGE, type CloudStoreOptions, type DeadLetter, type DeadLetterInput, type DownlinkHead, type EdgeRecord, type EdgeSummary, type EventFilter, type EventRow, storedEventFromRow, type PeerMarks, type StoredEvent, type Village, type VillageSummary } from '../store.ts';
+import { DEAD_LETTERS_PER_EDGE, type CloudStoreOptions, type DeadLetter, type DeadLetterInput, type DownlinkHead, type ListCursor, type EdgeRecord, type EdgeSummary, type EventFilter, type EventRow, storedEventFromRow, type PeerMarks, type StoredEvent, type Village, type VillageSummary } from '../store.ts';
 import type { AsyncCloudStore } from '../store-async.ts';
 import { hashEdgeSecret } from '../edge-secret.ts';
 import { inTransaction, type PgClient, type PgPool } from './database.ts';
@@ -229,6 +229,13 @@ export class PgCloudStore implements AsyncCloudStore {
 
   async list<S extends EntityBase>(villageId: number, kind: string): Promise<S[]> {
     const rows = await this.#rows<{ state: string }>('SELECT state FROM entities WHERE village_id = $1 AND kind = $2 AND present ORDER BY created_at DESC, id DESC', [villageId, kind]);
+    return rows.map((r) => parseStoredState<S>(this.#cipher, r.state));
+  }
+
+  async listPage<S extends EntityBase>(villageId: number, kind: string, limit: number, before?: ListCursor): Promise<S[]> {
+    const rows = before
+      ? await this.#rows<{ state: string }>('SELECT state FROM entities WHERE village_id = $1 AND kind = $2 AND present AND (created_at, id) < ($3, $4) ORDER BY created_at DESC, id DESC LIMIT $5', [villageId, kind, before.createdAt, before.id, limit])
+      : await this.#rows<{ state: string }>('SELECT state FROM entities WHERE village_id = $1 AND kind = $2 AND present ORDER BY created_at DESC, id DESC LIMIT $3', [villageId, kind, limit]);
     return rows.map((r) => parseStoredState<S>(this.#cipher, r.state));
   }
 

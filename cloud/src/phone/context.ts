@@ -9,6 +9,7 @@ import { ID_PATTERN_SOURCE, newId, type Actor, type CommandResult, type EntityBa
 import type { Logger } from 'pino';
 import type { CloudErrorCode } from '../errors.ts';
 import type { AsyncCloudStore } from '../store-async.ts';
+import type { ListCursor } from '../store.ts';
 import type { CloudMedia } from '../media.ts';
 import type { CloudRelay } from '../relay.ts';
 import type { CloudLiveRelay } from '../relay-live.ts';
@@ -60,6 +61,18 @@ export class Village {
 
   list<S extends EntityBase>(kind: string): Promise<S[]> {
     return this.#ctx.store.list<S>(this.id, kind);
+  }
+
+  /** The village's entities of a kind, newest first, read a page at a time as the caller goes on. */
+  async *newest<S extends EntityBase>(kind: string, pageSize = 200): AsyncGenerator<S> {
+    let before: ListCursor | undefined;
+    for (;;) {
+      const page = await this.#ctx.store.listPage<S>(this.id, kind, pageSize, before);
+      yield* page;
+      const last = page[page.length - 1];
+      if (page.length < pageSize || !last || last.createdAt === null) return;
+      before = { createdAt: last.createdAt, id: last.id };
+    }
   }
 
   get<S extends EntityBase>(kind: string, id: string): Promise<S | undefined> {

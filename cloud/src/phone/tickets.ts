@@ -38,8 +38,16 @@ export function ticketRoutes(router: PhoneRouter, ctx: PhoneContext): void {
     query: obj({ status: { enum: [...TICKET_STATUSES] }, category: CODE, assignee: USERNAME, mine: BOOL, limit: LIMIT }),
     handler: async ({ user, query: q }, v) => {
       const now = ctx.now();
-      const list = (await v.list<TicketState>('ticket')).filter((t) => (!q.status || t.status === q.status) && (!q.category || t.category === q.category) && (!q.assignee || t.assignee === q.assignee) && (!q.mine || (t.reporter !== null && t.reporter === user.username)));
-      return { tickets: list.slice(0, q.limit ?? 100).map((t) => ticketView(t, user, now)) };
+      const limit = q.limit ?? 100;
+      const wanted = (t: TicketState): boolean => (!q.status || t.status === q.status) && (!q.category || t.category === q.category) && (!q.assignee || t.assignee === q.assignee) && (!q.mine || (t.reporter !== null && t.reporter === user.username));
+      // Newest first, a page of the store at a time until `limit` match: a village of 10,000 tickets is not read whole for 100.
+      const list: TicketState[] = [];
+      for await (const t of v.newest<TicketState>('ticket')) {
+        if (!wanted(t)) continue;
+        list.push(t);
+        if (list.length >= limit) break;
+      }
+      return { tickets: list.map((t) => ticketView(t, user, now)) };
     },
   });
 
