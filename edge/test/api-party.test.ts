@@ -192,3 +192,24 @@ t.test('dues: standard, payments, months owed, deduction for an unpaid month', a
   t.match(await sec.post('/api/party/dues/assess', { month: '2026-05' }), { status: 400 }, 'the month has not ended');
   t.match((await sec.get(`/api/party/members/${m.id}/points`)).body, { total: -5, entries: [{ id: `dues:2026-04:${m.id}`, ruleCode: 'dues_unpaid' }] });
 });
+
+t.test('三会一课: who sees which sessions (shared visibleSessions)', async (t) => {
+  const h = await apiHarness(t, { extraUsers: [['member2', 'party_member'], ['unlinked', 'party_member']] });
+  const sec = h.as.party_secretary;
+  await sec.post('/api/party/members', { name: '党员一', branch: '一支部', username: 'party_member' });
+  await sec.post('/api/party/members', { name: '党员二', branch: '二支部', username: 'member2' });
+  const startAt = h.clock.now() + 3600_000;
+  const one = (await sec.post('/api/party/sessions', { sessionType: 'party_lecture', title: '一支部党课', branch: '一支部', startAt })).body.session;
+  const two = (await sec.post('/api/party/sessions', { sessionType: 'party_lecture', title: '二支部党课', branch: '二支部', startAt })).body.session;
+  const [member2, unlinked] = [await h.login('member2'), await h.login('unlinked')];
+  const titles = async (who: typeof sec, query = '') => ((await who.get(`/api/party/sessions${query}`)).body.sessions as Array<{ title: string }>).map((s) => s.title).sort();
+  t.same(await titles(sec), ['一支部党课', '二支部党课'], 'the secretary keeps the records: all');
+  t.same(await titles(h.as.cadre), ['一支部党课', '二支部党课'], 'a cadre oversees the party work: all');
+  t.same(await titles(h.as.cadre, '?branch=二支部'), ['二支部党课'], 'a branch asked for');
+  t.same(await titles(h.as.party_member), ['一支部党课'], 'a member: their own branch');
+  t.same(await titles(h.as.party_member, '?branch=二支部'), [], 'not another branch, even when asked');
+  t.same(await titles(member2), ['二支部党课']);
+  t.same(await titles(unlinked), [], 'an attendee not linked to a member has no branch');
+  t.equal((await h.as.party_member.get(`/api/party/sessions/${one.id}`)).status, 200);
+  t.match(await h.as.party_member.get(`/api/party/sessions/${two.id}`), { status: 404, body: { error: { code: 'NOT_FOUND' } } }, "another branch's session answers as if it did not exist");
+});

@@ -3,7 +3,7 @@
  * ledger, points claims, and 三会一课 check-in and leave, answered and decided
  * by the shared views and commands over the village's store.
  */
-import { memberOf, ledgerReply, partyCommands, partySessions, pointsRules, rankingReply, requireEntity, visibleClaims, keepsPartyRecords, type Actor, type ClaimInput, type CommandResult, type GovernanceLookups, type PartyMemberState, type PartySessionState, type PointClaimState } from '@cunbox/shared';
+import { memberOf, ledgerReply, partyCommands, visibleSessions, pointsRules, rankingReply, requireEntity, visibleClaims, type Actor, type ClaimInput, type CommandResult, type GovernanceLookups, type PartyMemberState, type PartySessionState, type PointClaimState } from '@cunbox/shared';
 import type { PhoneRouter } from './router.ts';
 import { CODE, ID, line, obj, text, type PhoneContext } from './context.ts';
 import { PHOTO_IDS } from './photos.ts';
@@ -79,26 +79,25 @@ export function partyRoutes(router: PhoneRouter, ctx: PhoneContext): void {
   router.route({
     method: 'GET',
     url: '/party/sessions',
-    summary: '三会一课 sessions of my branch (record keepers: all), newest first',
+    summary: '三会一课 sessions I may see (a member: my branch; record keepers and cadres: all), newest first',
     reply: replies.many('sessions', 'PartySession'),
     access: 'party.read',
-    handler: async ({ user }, v) => {
-      const { own, all } = await v.read((look) => ({ own: memberOf(look, user.username), all: look.list<PartySessionState>('party_session') }));
-      return { sessions: keepsPartyRecords(user) ? partySessions(all) : own ? partySessions(all, { branch: own.branch }) : [] };
-    },
+    handler: async ({ user }, v) => ({ sessions: await v.read((look) => visibleSessions(look, user)) }),
   });
 
-  const sessionAction = <B>(path: string, body: object, command: (look: GovernanceLookups, actor: Actor, id: string, input: B) => CommandResult) =>
+  // A leave request is a new record (201), a sign-in a change to the session (200): as on the edge.
+  const sessionAction = <B>(path: string, status: 200 | 201, body: object, command: (look: GovernanceLookups, actor: Actor, id: string, input: B) => CommandResult) =>
     router.route<B, unknown, { id: string }>({
       method: 'POST',
       url: `/party/sessions/:id/${path}`,
       summary: `三会一课: ${path}`,
       reply: replies.one('session', 'PartySession'),
       access: 'party.attend',
+      status,
       params: { id: ID },
       body,
       handler: async ({ user, body: b, params }, v) => ({ session: await v.require<PartySessionState>('party_session', await v.run(command, user, params.id, b), 'session') }),
     });
-  sessionAction<{ mode: 'onsite' | 'remote' }>('check-in', obj({ mode: { enum: ['onsite', 'remote'] } }, ['mode']), partyCommands.checkIn);
-  sessionAction<{ reason: string }>('leave', obj({ reason: text(2000, 1) }, ['reason']), partyCommands.requestLeave);
+  sessionAction<{ mode: 'onsite' | 'remote' }>('check-in', 200, obj({ mode: { enum: ['onsite', 'remote'] } }, ['mode']), partyCommands.checkIn);
+  sessionAction<{ reason: string }>('leave', 201, obj({ reason: text(2000, 1) }, ['reason']), partyCommands.requestLeave);
 }

@@ -6,13 +6,14 @@ import {
   partyCommands as commands,
   partyMembers,
   partyRanking,
-  partySessions,
   pointsRule,
   pointsRules,
   rankingReply,
   requireEntity,
   requireVisibleClaim,
+  requireVisibleSession,
   visibleClaims,
+  visibleSessions,
   type ClaimInput,
   type DuesStatus,
   type Ledger,
@@ -157,8 +158,14 @@ export class PartyService {
     return requireEntity<PartySessionState>(this.#ctx.store, 'party_session', id, 'session');
   }
 
-  sessions(filter: { branch?: string } = {}): PartySessionState[] {
-    return partySessions(this.#ctx.store.list<PartySessionState>('party_session'), filter);
+  /** The sessions `viewer` may see (visibleSessions), of one branch if asked. */
+  sessions(viewer: Actor, filter: { branch?: string } = {}): PartySessionState[] {
+    return visibleSessions(this.#ctx.store, viewer, filter);
+  }
+
+  /** One session as `viewer` may see it: another branch's answers NOT_FOUND. */
+  visibleSession(viewer: Actor, id: string): PartySessionState {
+    return requireVisibleSession(this.#ctx.store, viewer, id);
   }
 
   checkIn(actor: Actor, id: string, input: { mode: 'onsite' | 'remote'; memberId?: string }): PartySessionState {

@@ -147,8 +147,8 @@ export async function partyRoutes(app: Api, { deps }: RouteContext): Promise<voi
       return { session: party.createSession(actorOf(req), req.body) };
     },
   );
-  app.get('/api/party/sessions', { config: { access: 'party.read' }, schema: { tags, summary: 'Sessions, newest first', querystring: Obj({ branch: Type.Optional(Line(64)) }), response: { 200: Many('sessions', 'PartySession') } } }, async (req) => ({ sessions: party.sessions(req.query) }));
-  app.get('/api/party/sessions/:id', { config: { access: 'party.read' }, schema: { tags, summary: 'One session with sign-ins and leave', params: IdParams, querystring: NoQuery, response: { 200: One('session', 'PartySession') } } }, async (req) => ({ session: party.session(req.params.id) }));
+  app.get('/api/party/sessions', { config: { access: 'party.read' }, schema: { tags, summary: 'Sessions, newest first', querystring: Obj({ branch: Type.Optional(Line(64)) }), response: { 200: Many('sessions', 'PartySession') } } }, async (req) => ({ sessions: party.sessions(actorOf(req), req.query) }));
+  app.get('/api/party/sessions/:id', { config: { access: 'party.read' }, schema: { tags, summary: 'One session with sign-ins and leave', params: IdParams, querystring: NoQuery, response: { 200: One('session', 'PartySession') } } }, async (req) => ({ session: party.visibleSession(actorOf(req), req.params.id) }));
   app.patch(
     '/api/party/sessions/:id',
     {

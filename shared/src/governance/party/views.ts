@@ -3,7 +3,8 @@ import { forbid, type Actor, type GovernanceLookups } from '../command.ts';
 import { monthsOwed, type PartyMemberState, type PartySessionState, type PointClaimState, type PointsEntry } from '../party.ts';
 import { parsePeriod, rankMembers, type RankRow, type RankingPeriod } from '../ranking.ts';
 import { chinaMonth } from '../time.ts';
-import { canSeeClaim, claimCounts, seesLedgerOf } from './rules.ts';
+import { allows } from '../../auth/permissions.ts';
+import { canSeeClaim, claimCounts, keepsPartyRecords, memberOf, seesLedgerOf } from './rules.ts';
 
 /** Members of `all`, of one branch if given, by name. */
 export function partyMembers(all: readonly PartyMemberState[], filter: { branch?: string } = {}): PartyMemberState[] {
@@ -11,8 +12,29 @@ export function partyMembers(all: readonly PartyMemberState[], filter: { branch?
 }
 
 /** Sessions of `all` (newest first, as stored), of one branch if given. */
-export function partySessions(all: readonly PartySessionState[], filter: { branch?: string } = {}): PartySessionState[] {
+function partySessions(all: readonly PartySessionState[], filter: { branch?: string } = {}): PartySessionState[] {
   return all.filter((s) => !filter.branch || s.branch === filter.branch);
+}
+
+/**
+ * The sessions the viewer may see, of one branch if asked: the record keepers
+ * and those who oversee the party's work without attending its meetings (a
+ * cadre) all; a member those of their own branch; an account that attends
+ * meetings but is not yet linked to a member none, since it has no branch.
+ */
+export function visibleSessions(look: Pick<GovernanceLookups, 'list'>, viewer: Actor, filter: { branch?: string } = {}): PartySessionState[] {
+  const all = look.list<PartySessionState>('party_session');
+  if (keepsPartyRecords(viewer)) return partySessions(all, filter);
+  const own = memberOf(look, viewer.username);
+  if (own) return filter.branch && filter.branch !== own.branch ? [] : partySessions(all, { branch: own.branch });
+  return allows(viewer.role, 'party.attend') ? [] : partySessions(all, filter);
+}
+
+/** One session the viewer may see (visibleSessions); any other answers as if it did not exist. */
+export function requireVisibleSession(look: Pick<GovernanceLookups, 'list'>, viewer: Actor, id: string): PartySessionState {
+  const s = visibleSessions(look, viewer).find((x) => x.id === id);
+  if (!s) throw new CunboxError('NOT_FOUND', `no session ${id}`);
+  return s;
 }
 
 /** The claims the viewer may see: the record keepers all, a member their own. */
