@@ -3,7 +3,8 @@ import {
   certificateIdNumber,
   certificateTypes,
   certificateView,
-  maskName,
+  certificateVerification,
+  normalVerificationCode,
   visibleCertificate,
   canSeeCertificate,
   type CertificateRequest,
@@ -11,6 +12,7 @@ import {
   type CertificateType,
   type Op,
   type ResidentState,
+  type Verification,
 } from '@cunbox/shared';
 import { CunboxError } from '../errors.ts';
 import { execute, lookupsOf, requireEntity, type Actor, type GovContext } from './common.ts';
@@ -18,16 +20,6 @@ import { DEFAULT_CJK_FONT, renderCertificatePdf } from './pdf.ts';
 import type { VillageIdentity } from './village.ts';
 
 export type { CertificateRequest };
-
-/** What the public verification page shows: enough to match the paper, nothing more. */
-export interface Verification {
-  valid: boolean;
-  status: 'approved' | 'revoked';
-  type: string | null;
-  holder: string;
-  issuedAt: number | null;
-  revokedAt: number | null;
-}
 
 /** Whom the cloud's copy is rendered for: with maskIdAlways, nobody sees the full number. */
 const CLOUD_COPY = { username: 'cloud', role: 'viewer' } as const;
@@ -114,10 +106,8 @@ export class CertificateService {
 
   /** Public check of a code printed on a certificate (as printed, with dashes, any case); undefined: no such certificate. */
   lookup(code: string): Verification | undefined {
-    const normalised = code.toUpperCase().replace(/-/g, '');
-    const c = this.#ctx.store.list<CertificateState>('certificate', { filter: "json_extract(state, '$.verificationCode') = ?", params: [normalised], limit: 1 })[0];
-    if (!c || (c.status !== 'approved' && c.status !== 'revoked')) return undefined;
-    return { valid: c.status === 'approved', status: c.status, type: c.typeName, holder: maskName(c.applicantName), issuedAt: c.issuedAt, revokedAt: c.revokedAt };
+    const [c] = this.#ctx.store.list<CertificateState>('certificate', { filter: "json_extract(state, '$.verificationCode') = ?", params: [normalVerificationCode(code)], limit: 1 });
+    return certificateVerification(c);
   }
 
   /** `lookup`, with unknown codes NOT_FOUND. */

@@ -1,5 +1,5 @@
 import { chinaDateWritten } from '@cunbox/shared';
-import type { Verification } from './certificates.ts';
+import type { Verification } from '@cunbox/shared';
 import type { VillageIdentity } from './village.ts';
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
