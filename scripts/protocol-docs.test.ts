@@ -2,10 +2,11 @@ import t from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { ENTITY_KINDS, OP_TYPES, decode, type OpsMessage } from '@cunbox/shared';
+import { OP_TYPES, decode, governanceModels, type OpsMessage } from '@cunbox/shared';
 import { tmpDir } from '@cunbox/test-support/tmp';
 import { PROTOCOL_DOCS_DIR, listFiles, writeProtocolDocs } from './protocol-docs.ts';
 
+const ENTITY_KINDS: readonly string[] = governanceModels.map((m) => m.kind);
 const GOLDEN = join(import.meta.dirname, '../shared/test/golden');
 const manifest = JSON.parse(readFileSync(join(GOLDEN, 'manifest.json'), 'utf8')) as Array<{ file: string; topic: string; ok: boolean }>;
 

@@ -21,5 +21,3 @@ export const governanceModels: readonly Model[] = [
   partySessionModel,
   pointsRuleModel,
 ] as unknown as readonly Model[];
-
-export const ENTITY_KINDS = governanceModels.map((m) => m.kind);
