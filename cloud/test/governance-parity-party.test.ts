@@ -3,14 +3,15 @@
  * (helpers/governance-parity.ts): the same answers, the same ops, the same
  * states in two villages.
  *
- * The phone API offers none of these commands (it reads announcements, the
- * ranking and ledgers only, compared in governance-views-party.test.ts), so
- * every step here is `edgeOnly`: it runs through the edge's API in both
- * villages, and in the phone village sync carries every op to the cloud and
- * back before the next step.
+ * The phone API offers a member's own commands: claiming points, signing in
+ * to a session, asking for leave. Those steps run through the phone API in
+ * the phone village. Every other step (the secretary's record keeping, 三务公开
+ * editing) is `edgeOnly`: it runs through the edge's API in both villages, and
+ * in the phone village sync carries every op to the cloud and back before the
+ * next step. Reads are compared in governance-views-party.test.ts.
  */
 import t from 'tap';
-import { assertParity, runParity, type ParityResult, type ParityStep } from './helpers/governance-parity.ts';
+import { assertParity, runParity, type ParityCommand, type ParityResult, type ParityStep } from './helpers/governance-parity.ts';
 
 // Started a minute ago: check-in is open (a day either side) and the session may be finalized.
 const START = Date.now() - 60_000;
@@ -90,7 +91,19 @@ const PARTY: ParityStep[] = [
   { as: 'secretary', method: 'POST', path: '/party/dues/assess', body: { month: '2025-03' }, status: 200 },
   { as: 'secretary', method: 'POST', path: '/party/dues/assess', body: { month: '2025-03' }, status: 200 },
   { as: 'secretary', method: 'POST', path: '/party/dues/assess', body: { month: '2099-01' }, status: 400 },
-].map((s) => ({ ...s, edgeOnly: true }) as ParityStep);
+].map((s) => ({ ...s, ...phoneCommand(s) }) as ParityStep);
+
+/**
+ * What the phone offers of a party step: a claim, a sign-in for oneself
+ * (named `check-in` there) and a leave request; the rest is edge only.
+ */
+function phoneCommand(s: { method: string; path: string; body?: Record<string, unknown> }): Pick<ParityCommand, 'edgeOnly' | 'phonePath'> {
+  if (s.method !== 'POST') return { edgeOnly: true };
+  if (s.path === '/party/claims') return {};
+  if (/^\/party\/sessions\/\{\w+\}\/leave$/.test(s.path)) return {};
+  if (/^\/party\/sessions\/\{\w+\}\/checkin$/.test(s.path) && s.body?.memberId === undefined) return { phonePath: s.path.replace(/checkin$/, 'check-in') };
+  return { edgeOnly: true };
+}
 
 /**
  * Ledger entry ids embed the id of their cause (`claim:<id>`,
@@ -115,6 +128,7 @@ t.test('三务公开 and party building: the same answers, ops and states in bot
   assertParity(t, r, steps);
   // The comparison is not empty.
   t.ok(r.edge.steps.filter((s) => s.ops.length > 0).length >= 30, 'most steps committed ops');
+  t.ok(steps.filter((s) => !('edgeOnly' in s && s.edgeOnly)).length >= 10, 'the member\'s own commands ran through the phone API');
   const finalize = r.edge.steps.find((s) => s.step.endsWith('/finalize (edge only)'))!;
   t.same(finalize.ops.map((o) => (o as { type: string }).type), ['party_session.status', 'party_member.points', 'party_member.points', 'party_member.points'], 'finalize: the status and one entry per member (two present, one absent)');
   t.equal(r.edge.states.party_member!.length, 3);

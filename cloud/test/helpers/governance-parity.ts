@@ -58,6 +58,8 @@ export interface ParityCommand {
   save?: string;
   /** The phone API does not offer this command: it runs through the edge's API in both villages. */
   edgeOnly?: boolean;
+  /** Where the phone API names the same command otherwise (below the village's prefix). */
+  phonePath?: string;
 }
 
 /** Uploads a small JPEG through the API of the step and saves its media id. */
@@ -225,7 +227,7 @@ export async function runParity(t: Test, steps: readonly ParityStep[], kinds: re
         outcomes.push({ step: label(step), status: answer.status, code: null, ops: [] });
         continue;
       }
-      const path = fill(step.path, saved);
+      const path = fill(onPhone && step.phonePath ? step.phonePath : step.path, saved);
       const body = step.body === undefined ? undefined : fillBody(step.body, saved);
       if (onPhone) {
         const r = await http(rig, step.method, `${phoneBase}${path}`, { token: v.tokens[step.as], body });

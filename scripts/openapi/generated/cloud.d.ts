@@ -907,7 +907,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 三会一课 sessions of my branch (record keepers: all), newest first
+         * 三会一课 sessions I may see (a member: my branch; record keepers and cadres: all), newest first
          * @description Access: party.read
          */
         get: operations["phoneGetPartySessions"];
@@ -4121,8 +4121,8 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
-            200: {
+            /** @description Created */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
