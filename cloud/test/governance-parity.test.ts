@@ -6,8 +6,10 @@
  * Commands the phone API does not offer run through the edge's API in both
  * villages (`edgeOnly`): resident profiles, config (categories, help and
  * certificate types), ticket corrections, footage links and conflict reviews,
- * help-request handling (assign, start, resolve, close, cancel, follow-ups) and
- * certificate review (start, approve, reject, resubmit, revoke).
+ * help-request handling after it is assigned (start, resolve, close, cancel,
+ * follow-ups) and the rest of certificate review (start, resubmit, revoke).
+ * Assigning a help request and approving or rejecting a certificate the phone
+ * offers to the village office, so those run through it.
  */
 import t from 'tap';
 import { assertParity, runParity, type ParityStep } from './helpers/governance-parity.ts';
@@ -78,7 +80,7 @@ const HELP: ParityStep[] = [
   { as: 'wangfang', method: 'POST', path: '/help-requests', body: { type: 'other', residentId: '{r2}' }, status: 400 },
   { as: 'wangfang', method: 'POST', path: '/help-requests', body: { type: 'daily_living', residentId: '{r1}' }, status: 201, save: 'h3' },
   // Edge only: handling.
-  { as: 'wangfang', method: 'POST', path: '/help-requests/{h1}/assign', body: { assignee: 'liwei', note: '陪同' }, status: 200, edgeOnly: true },
+  { as: 'wangfang', method: 'POST', path: '/help-requests/{h1}/assign', body: { assignee: 'liwei', note: '陪同' }, status: 200 },
   { as: 'zhaoqiang', method: 'POST', path: '/help-requests/{h1}/start', body: {}, status: 404, edgeOnly: true },
   { as: 'liwei', method: 'POST', path: '/help-requests/{h1}/start', body: {}, status: 200, edgeOnly: true },
   { as: 'liwei', method: 'POST', path: '/help-requests/{h1}/followups', body: { text: '已陪同就医' }, status: 201, edgeOnly: true },
@@ -98,13 +100,13 @@ const CERTIFICATES: ParityStep[] = [
   { as: 'zhangsan', method: 'POST', path: '/certificates', body: { type: 'work_away', purpose: '务工' }, status: 400 },
   // Edge only: review.
   { as: 'wangfang', method: 'POST', path: '/certificates/{c1}/start-review', body: {}, status: 200, edgeOnly: true },
-  { as: 'wangfang', method: 'POST', path: '/certificates/{c1}/approve', body: { note: '核实' }, status: 200, edgeOnly: true },
-  { as: 'wangfang', method: 'POST', path: '/certificates/{c2}/reject', body: { reason: '地址不详' }, status: 200, edgeOnly: true },
+  { as: 'wangfang', method: 'POST', path: '/certificates/{c1}/approve', body: { note: '核实' }, status: 200 },
+  { as: 'wangfang', method: 'POST', path: '/certificates/{c2}/reject', body: { reason: '地址不详' }, status: 200 },
   { as: 'wangfang', method: 'POST', path: '/certificates/{c2}/resubmit', body: { address: '南街3号院' }, status: 403, edgeOnly: true },
   { as: 'lisi', method: 'POST', path: '/certificates/{c2}/resubmit', body: { address: '南街3号院' }, status: 200, edgeOnly: true },
-  { as: 'lisi', method: 'POST', path: '/certificates/{c2}/approve', body: {}, status: 403, edgeOnly: true },
+  { as: 'lisi', method: 'POST', path: '/certificates/{c2}/approve', body: {}, status: 403 },
   { as: 'admin', method: 'POST', path: '/certificates/{c1}/revoke', body: { reason: '信息有误' }, status: 200, edgeOnly: true },
-  { as: 'admin', method: 'POST', path: '/certificates/{c3}/approve', body: {}, status: 200, edgeOnly: true },
+  { as: 'admin', method: 'POST', path: '/certificates/{c3}/approve', body: {}, status: 200 },
   { as: 'admin', method: 'POST', path: '/certificates/{c3}/start-review', body: {}, status: 409, edgeOnly: true },
 ];
 
