@@ -241,6 +241,8 @@ export class Edge {
       const checkpointNames = new Set(config.checkpoints ?? []);
       for (const cam of registry.list()) if (cam.source === 'config') checkpoints.set(cam.id, checkpointNames.has(cam.name));
       const motionSettings = new MotionSettingsStore({ db });
+      // The media outbox (one for its every writer): motion events' thumbnails, ticket photos and certificate PDFs wait in it for the uploader.
+      const mediaQueue = new MediaQueue({ db, clock });
       // Motion detection on the sub streams: only with a `motion` section.
       if (config.motion) {
         // Config-file cameras: the file is the truth for their motion settings too.
@@ -259,7 +261,7 @@ export class Edge {
           log: log.child({ module: 'motion' }),
           tracker: config.motion.tracker,
           feed: { ffmpegPath: config.recorder.ffmpegPath, transport: config.recorder.transport, activeFps: config.motion.activeFps },
-          ...(config.cloud ? { media: new MediaQueue({ db, clock }) } : {}),
+          ...(config.cloud ? { media: mediaQueue } : {}),
           retentionDays: (id) => requiredDays(registry.get(id)?.retentionDays ?? null, config.retention),
         });
         await this.#motion.start();
@@ -381,10 +383,9 @@ export class Edge {
           await relay.start();
         }
         this.#sync.start();
-        // Photos travel beside the ops, over HTTP under a bandwidth cap: they never delay an op ack.
-        const mediaQueue = new MediaQueue({ db, clock });
         // Approved certificates follow as PDFs (ID number masked) for the requester's phone, whoever approved them.
         const certificatePdfs = this.#governance && new CertificatePdfs({ db, queue: mediaQueue, certificates: this.#governance.certificates, village: config.village ?? null, dataDir: config.dataDir, clock, log: log.child({ module: 'certificate-pdfs' }) });
+        // Photos travel beside the ops, over HTTP under a bandwidth cap: they never delay an op ack.
         this.#media = new MediaUploader({
           queue: mediaQueue,
           clock,
