@@ -14,6 +14,7 @@ import { http, pairVillage, passwordOf, startVillageEdge, type PairedVillage, ty
 import { TEST_SYNC_OPTIONS } from '@cunbox/test-support/edge-sync';
 import { tmpDir } from '@cunbox/test-support/tmp';
 import { SyncClient } from '../../edge/src/sync/client.ts';
+import { auditLogBeside } from '../../edge/src/api/audit-beside.ts';
 import { systemClock } from '../../edge/src/clock.ts';
 import { silentLogger } from '../../edge/src/log.ts';
 
@@ -46,7 +47,7 @@ t.teardown(() => rig?.close());
 async function partition(offline: () => Promise<void>): Promise<void> {
   await edge.sync.stop();
   await offline();
-  const sync = new SyncClient({ db: edge.db, store: edge.gov.store, clock: systemClock, log: silentLogger(), credentials: { edgeId: village.edgeId, mqttUrl: village.mqttUrl, username: village.username, password: village.password }, options: TEST_SYNC_OPTIONS });
+  const sync = new SyncClient({ db: edge.db, store: edge.gov.store, clock: systemClock, log: silentLogger(), credentials: { edgeId: village.edgeId, mqttUrl: village.mqttUrl, username: village.username, password: village.password }, options: TEST_SYNC_OPTIONS, audit: auditLogBeside(edge.db) });
   sync.start();
   t.teardown(() => sync.stop());
   edge = { ...edge, sync };

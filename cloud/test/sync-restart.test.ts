@@ -20,6 +20,7 @@ import { tmpDir } from '@cunbox/test-support/tmp';
 import { openDatabase } from '../../edge/src/db/database.ts';
 import { OpStore } from '../../edge/src/governance/store.ts';
 import { SyncClient } from '../../edge/src/sync/client.ts';
+import { auditLogBeside } from '../../edge/src/api/audit-beside.ts';
 import { systemClock } from '../../edge/src/clock.ts';
 import { silentLogger } from '../../edge/src/log.ts';
 
@@ -64,6 +65,7 @@ t.test('after a cloud restart the downlink resumes to an idle edge; an offline e
       credentials: { edgeId: a.edgeId, mqttUrl: broker.url, username: a.edgeId, password: a.password },
       // A resend timer longer than the test: whatever is resent after the cloud's restart is resent because the cloud asked.
       options: { pollMs: 30, resendMs: 60_000, backoff: { baseMs: 50, maxMs: 300 } },
+      audit: auditLogBeside(db),
     });
     s.start();
     return s;

@@ -16,6 +16,7 @@ import { tmpDir } from '@cunbox/test-support/tmp';
 import { openDatabase } from '../../edge/src/db/database.ts';
 import { OpStore } from '../../edge/src/governance/store.ts';
 import { SyncClient } from '../../edge/src/sync/client.ts';
+import { auditLogBeside } from '../../edge/src/api/audit-beside.ts';
 import { systemClock, type Clock } from '../../edge/src/clock.ts';
 import { silentLogger } from '../../edge/src/log.ts';
 
@@ -48,6 +49,7 @@ async function skewRun(t: Test, skewMs: number): Promise<void> {
     log: silentLogger(),
     credentials: { edgeId: paired.edge.edgeId, mqttUrl: rig.url, username: paired.edge.edgeId, password: paired.password },
     options: { pollMs: 30, resendMs: 500, backoff: { baseMs: 50, maxMs: 300 } },
+    audit: auditLogBeside(db, clock),
   });
   sync.start();
   t.teardown(async () => {

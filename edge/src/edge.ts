@@ -37,9 +37,10 @@ import { RecordingSnapshots } from './playback/recording-snapshot.ts';
 import { SyncClient } from './sync/client.ts';
 import { readCredentials } from './sync/credentials.ts';
 import { MediaUploader } from './sync/media-uploader.ts';
-import type { EdgeRelay } from './sync/relay.ts';
-import type { LiveUplinks } from './sync/relay-live.ts';
-import { edgeRelayFor } from './sync/relay-parts.ts';
+import { EdgeRelay } from './sync/relay.ts';
+import { LiveUplinks } from './sync/relay-live.ts';
+import { relayUploader } from './sync/relay-upload.ts';
+import { relayCameraUrl, relayClip, relayLiveSource } from './sync/relay-cameras.ts';
 import { MediaDownloader } from './sync/media-downloader.ts';
 import { missingTicketPhotos } from './governance/media.ts';
 import { MediaQueue, collectTicketPhotos } from './sync/media-queue.ts';
@@ -53,7 +54,7 @@ import { HelpService } from './governance/help.ts';
 import { CertificateService } from './governance/certificates.ts';
 import { AnnouncementService } from './governance/announcements.ts';
 import { PartyService } from './governance/party.ts';
-import { FieldCipher, governanceModels } from '@cunbox/shared';
+import { FieldCipher, LIVE_RENEWAL_TIMEOUT_MS, governanceModels } from '@cunbox/shared';
 import { EdgeMetrics } from './metrics/metrics.ts';
 import { liveness, outboxOf } from './metrics/sources.ts';
 import { BackupScheduler } from './backup/scheduler.ts';
@@ -240,6 +241,8 @@ export class Edge {
       const checkpointNames = new Set(config.checkpoints ?? []);
       for (const cam of registry.list()) if (cam.source === 'config') checkpoints.set(cam.id, checkpointNames.has(cam.name));
       const motionSettings = new MotionSettingsStore({ db });
+      // The media outbox (one for its every writer): motion events' thumbnails, ticket photos and certificate PDFs wait in it for the uploader.
+      const mediaQueue = new MediaQueue({ db, clock });
       // Motion detection on the sub streams: only with a `motion` section.
       if (config.motion) {
         // Config-file cameras: the file is the truth for their motion settings too.
@@ -258,7 +261,7 @@ export class Edge {
           log: log.child({ module: 'motion' }),
           tracker: config.motion.tracker,
           feed: { ffmpegPath: config.recorder.ffmpegPath, transport: config.recorder.transport, activeFps: config.motion.activeFps },
-          ...(config.cloud ? { media: new MediaQueue({ db, clock }) } : {}),
+          ...(config.cloud ? { media: mediaQueue } : {}),
           retentionDays: (id) => requiredDays(registry.get(id)?.retentionDays ?? null, config.retention),
         });
         await this.#motion.start();
@@ -272,6 +275,9 @@ export class Edge {
       const cipher = new FieldCipher(loadOrCreateKey(this.layout.dataKey));
       // One audit chain for the API and the entries sync brings from the cloud; its key beside the database too.
       const audit = new AuditLog({ db, clock, key: loadOrCreateKey(this.layout.auditKey) });
+      // The accounts and their camera permissions: the API's and the relay's, so both apply the same rule.
+      const users = new UserStore({ db, clock });
+      const cameraAccess = new CameraAccess(db);
       // Governance and its HTTP API: only with an `http` section in the config.
       if (config.http) {
         const spawner = this.#deps.spawner ?? nodeSpawner;
@@ -287,7 +293,6 @@ export class Edge {
         const motion = this.#motion;
         const video = { registry, index, holds, exports, layout: this.layout, live: this.#live, snapshots: this.#snapshots, spawner, checkpoints, events, motion: { settings: motionSettings, changed: () => void motion?.sync() } };
         if (!config.village) log.warn('no village section in the config: certificates cannot be printed until village.name and village.verify_base_url are set');
-        const users = new UserStore({ db, clock });
         const govLog = log.child({ module: 'governance' });
         const opStore = new OpStore({ db, clock, log: govLog, models: governanceModels, hooks: { ticket: footageHoldHook(db, holds) }, cipher, onChanged: () => screenSignal.notify('ops') });
         const govMedia = new MediaStore({ db, clock, dataDir: config.dataDir });
@@ -310,7 +315,6 @@ export class Edge {
         const sec = config.http.security;
         const credentials = new Credentials({ db, clock, limits: sec && { sessionIdleMs: sec.sessionIdleMs, sessionLifetimeMs: sec.sessionLifetimeMs } });
         const lockout = new LoginLockout({ db, clock, limits: sec && { perAccount: sec.loginMaxFailures, lockMs: sec.lockoutMs } });
-        const cameraAccess = new CameraAccess(db);
         const api = {
           db,
           clock,
@@ -346,15 +350,42 @@ export class Edge {
         // Phones ask through the cloud for a camera's picture (docs/design/relay.md): where the edge has pictures to give.
         if (this.#snapshots && this.#live) {
           const cloudCreds = { edgeId: credentials.username, password: credentials.password };
-          const recordings = { index, layout: this.layout, spawner: this.#deps.spawner ?? nodeSpawner, ffmpegPath: config.recorder.ffmpegPath };
-          ({ relay: this.#relay, live: this.#relayLive } = edgeRelayFor({ db, clock, log: log.child({ module: 'relay' }), registry, snapshots: this.#snapshots, live: this.#live, liveOptions: { bytesPerSecond: kbpsToBytesPerSecond(config.cloud.relayKbps ?? DEFAULT_RELAY_KBPS) }, recordings, tmpDir: this.layout.absolute('relay-tmp'), audit, sync: this.#sync, cloudUrl: config.cloud.url, credentials: cloudCreds }));
-          await this.#relay.start();
+          const recordings = { index, layout: this.layout, spawner: this.#deps.spawner ?? nodeSpawner, clock, ffmpegPath: config.recorder.ffmpegPath };
+          const relayLog = log.child({ module: 'relay' });
+          const live = this.#live;
+          const snapshots = this.#snapshots;
+          const sync = this.#sync;
+          this.#relayLive = new LiveUplinks({
+            clock,
+            log: relayLog,
+            cloudUrl: config.cloud.url,
+            credentials: cloudCreds,
+            watch: (source, viewer) => live.watch(source, viewer),
+            options: { maxUploads: 4, maxBacklogBytes: 256 * 1024, renewalTimeoutMs: LIVE_RENEWAL_TIMEOUT_MS, bytesPerSecond: kbpsToBytesPerSecond(config.cloud.relayKbps ?? DEFAULT_RELAY_KBPS) },
+          });
+          const relay = new EdgeRelay({
+            clock,
+            log: relayLog,
+            user: (name) => users.getByUsername(name),
+            may: (userId, role, cameraId) => cameraAccess.may(userId, role, cameraId),
+            cameraUrl: (id) => relayCameraUrl(registry, id),
+            liveSource: (id) => relayLiveSource(registry, id),
+            live: this.#relayLive,
+            snapshot: (id, url) => snapshots.latest(id, url),
+            clip: (id, range, out) => relayClip(recordings, id, range, out),
+            tmpDir: this.layout.absolute('relay-tmp'),
+            upload: relayUploader({ cloudUrl: config.cloud.url, credentials: cloudCreds }),
+            reply: (msg) => sync.publishRelay(msg),
+            audit: (e) => audit.record(e),
+          });
+          this.#relay = relay;
+          sync.setRelayHandler((req) => relay.handle(req));
+          await relay.start();
         }
         this.#sync.start();
-        // Photos travel beside the ops, over HTTP under a bandwidth cap: they never delay an op ack.
-        const mediaQueue = new MediaQueue({ db, clock });
         // Approved certificates follow as PDFs (ID number masked) for the requester's phone, whoever approved them.
         const certificatePdfs = this.#governance && new CertificatePdfs({ db, queue: mediaQueue, certificates: this.#governance.certificates, village: config.village ?? null, dataDir: config.dataDir, clock, log: log.child({ module: 'certificate-pdfs' }) });
+        // Photos travel beside the ops, over HTTP under a bandwidth cap: they never delay an op ack.
         this.#media = new MediaUploader({
           queue: mediaQueue,
           clock,

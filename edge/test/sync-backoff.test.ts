@@ -5,6 +5,7 @@ import { governanceModels } from '@cunbox/shared';
 import { openDatabase } from '../src/db/database.ts';
 import { OpStore } from '../src/governance/store.ts';
 import { SyncClient } from '../src/sync/client.ts';
+import { auditLogBeside } from '../src/api/audit-beside.ts';
 import { silentLogger } from '../src/log.ts';
 import type { Clock } from '../src/clock.ts';
 import { fakeClock } from './helpers/fake-time.ts';
@@ -37,6 +38,7 @@ t.test('reconnects with exponential backoff on the injected clock, never in a ti
     credentials: { edgeId: '00000000000000e1', mqttUrl: `mqtt://127.0.0.1:${port}`, username: '00000000000000e1', password: 'x' },
     options: { pollMs: 3_600_000, backoff: { baseMs: 1000, maxMs: 4000 } },
     random: () => 0,
+    audit: auditLogBeside(db, clock),
   });
   sync.start();
   t.teardown(async () => {

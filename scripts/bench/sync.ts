@@ -32,6 +32,7 @@ import { startCloudProcess } from './cloud-process.ts';
 import { openDatabase } from '../../edge/src/db/database.ts';
 import { OpStore } from '../../edge/src/governance/store.ts';
 import { SyncClient } from '../../edge/src/sync/client.ts';
+import { auditLogBeside } from '../../edge/src/api/audit-beside.ts';
 import { systemClock } from '../../edge/src/clock.ts';
 import { silentLogger } from '../../edge/src/log.ts';
 
@@ -77,6 +78,7 @@ try {
     log: silentLogger(),
     credentials: { edgeId: paired.edgeId, mqttUrl: paired.mqttUrl, username: paired.username, password: paired.password },
     options: { pollMs: 20 },
+    audit: auditLogBeside(db),
   });
   sync.start();
   // The edge's acked mark moves only on the cloud's ack, which it sends after its commit.

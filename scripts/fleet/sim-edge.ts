@@ -7,10 +7,12 @@
  * It keeps, per op of its own, when it was committed and when the cloud's ack covered it,
  * which is what the fleet benchmark measures.
  */
+import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { governanceModels } from '@cunbox/shared';
 import { OpStore } from '../../edge/src/governance/store.ts';
 import { SyncClient, type SyncCredentials, type SyncOptions } from '../../edge/src/sync/client.ts';
+import { AuditLog } from '../../edge/src/api/audit.ts';
 import { systemClock, type Clock } from '../../edge/src/clock.ts';
 import { silentLogger } from '../../edge/src/log.ts';
 
@@ -27,6 +29,7 @@ export class SimEdge {
   readonly edgeId: string;
   readonly #db: Database.Database;
   readonly #store: OpStore;
+  readonly #audit: AuditLog;
   readonly #credentials: SyncCredentials;
   readonly #options: Partial<SyncOptions>;
   #sync: SyncClient | undefined;
@@ -52,6 +55,8 @@ export class SimEdge {
     // The template's node id is every copy's: each edge is a node of its own.
     this.#db.prepare('UPDATE gov_node SET node_id = lower(hex(randomblob(8))) WHERE singleton = 1').run();
     this.#store = new OpStore({ db: this.#db, clock: this.#clock, log: silentLogger(), models: governanceModels });
+    // Its audit chain, as a box's: in its own database, under a key of its own (a box keeps its key beside the database; this one has no disk).
+    this.#audit = new AuditLog({ db: this.#db, clock: this.#clock, key: randomBytes(32) });
     this.#db.prepare("INSERT OR IGNORE INTO sync_peers (peer) VALUES ('cloud')").run();
     this.#readAcked = this.#db.prepare("SELECT ops_acked AS n FROM sync_peers WHERE peer = 'cloud'").pluck();
   }
@@ -79,7 +84,7 @@ export class SimEdge {
   /** Connects (again): a new SyncClient over the same database, as an edge restarting does. */
   start(): void {
     if (this.#sync) return;
-    this.#sync = new SyncClient({ db: this.#db, store: this.#store, clock: this.#clock, log: silentLogger(), credentials: this.#credentials, options: this.#options });
+    this.#sync = new SyncClient({ db: this.#db, store: this.#store, clock: this.#clock, log: silentLogger(), credentials: this.#credentials, options: this.#options, audit: this.#audit });
     this.#sync.start();
   }
 

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { governanceModels, newId } from '@cunbox/shared';
 import { OpStore } from '../../edge/src/governance/store.ts';
 import { SyncClient } from '../../edge/src/sync/client.ts';
+import { auditLogBeside } from '../../edge/src/api/audit-beside.ts';
 import { MediaQueue, collectTicketPhotos, readMediaStatus } from '../../edge/src/sync/media-queue.ts';
 import { MediaUploader } from '../../edge/src/sync/media-uploader.ts';
 import { systemClock } from '../../edge/src/clock.ts';
@@ -65,7 +66,7 @@ export async function uploadWhileCommitting(rig: BrokerRig, dir: string): Promis
 
   const db = openEdgeDb(dir, 'edge');
   const store = new OpStore({ db, clock: systemClock, log: silentLogger(), models: governanceModels });
-  const sync = new SyncClient({ db, store, clock: systemClock, log: silentLogger(), credentials: p, options: { pollMs: 30, resendMs: 500, backoff: { baseMs: 50, maxMs: 400 } } });
+  const sync = new SyncClient({ db, store, clock: systemClock, log: silentLogger(), credentials: p, options: { pollMs: 30, resendMs: 500, backoff: { baseMs: 50, maxMs: 400 } }, audit: auditLogBeside(db) });
   const queue = new MediaQueue({ db, clock: systemClock });
   const uploader = new MediaUploader({
     queue,

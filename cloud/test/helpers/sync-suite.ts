@@ -13,6 +13,7 @@ import { openDatabase, type Db } from '../../../edge/src/db/database.ts';
 import { OpStore } from '../../../edge/src/governance/store.ts';
 import { EventStore } from '../../../edge/src/events/event-store.ts';
 import { SyncClient, readSyncStatus } from '../../../edge/src/sync/client.ts';
+import { auditLogBeside } from '../../../edge/src/api/audit-beside.ts';
 import { systemClock } from '../../../edge/src/clock.ts';
 import { silentLogger } from '../../../edge/src/log.ts';
 import { SERVICE_PASSWORD, operatorApi as api, type BrokerRig, type Paired } from '@cunbox/test-support/brokers';
@@ -260,6 +261,7 @@ export function syncSuite(suite: Test, makeRig: (dir: string) => Promise<BrokerR
       clock: { ...systemClock, now: () => Date.now() - 3_600_000 },
       log: silentLogger(),
       credentials: { edgeId: d.edgeId, mqttUrl: d.mqttUrl, username: d.username, password: d.password },
+      audit: auditLogBeside(side.db),
     });
     again.start();
     try {

@@ -1,4 +1,5 @@
 import { FieldCipher, governanceModels, loadOrCreateKey } from '@cunbox/shared';
+import { AuditLog } from '../api/audit.ts';
 import { sleep, type Clock } from '../clock.ts';
 import type { EdgeConfig } from '../config/load.ts';
 import { openDatabase } from '../db/database.ts';
@@ -37,7 +38,9 @@ export async function catchUpWithCloud(opts: { config: EdgeConfig; clock: Clock;
     const cipher = new FieldCipher(loadOrCreateKey(layout.dataKey));
     const store = new OpStore({ db, clock, log, models: governanceModels, hooks: { ticket: footageHoldHook(db, holds) }, cipher });
     const before = store.lastLocalSeq();
-    const sync = new SyncClient({ db, store, clock, log, credentials: readCredentials(config.cloud.credentialsFile) });
+    // The cloud's audit entries arriving meanwhile join the edge's own chain, under its key, as when the edge runs.
+    const audit = new AuditLog({ db, clock, key: loadOrCreateKey(layout.auditKey) });
+    const sync = new SyncClient({ db, store, clock, log, credentials: readCredentials(config.cloud.credentialsFile), audit });
     sync.start();
     try {
       const until = clock.now() + opts.timeoutMs;

@@ -24,7 +24,6 @@ import type { Logger } from '../log.ts';
 import type { OpStore } from '../governance/store.ts';
 import { readUsersSnapshot } from './users-snapshot.ts';
 import type { AuditLog } from '../api/audit.ts';
-import { auditLogBeside } from '../api/audit-beside.ts';
 
 
 export interface SyncOptions {
@@ -54,8 +53,8 @@ export interface SyncClientDeps {
   credentials: SyncCredentials;
   options?: Partial<SyncOptions>;
   random?: () => number;
-  /** Where the cloud's audit entries go; by default the audit log in `db`. */
-  audit?: Pick<AuditLog, 'record'>;
+  /** Where the cloud's audit entries go: the installation's audit log (the one whose chain its key checks). */
+  audit: Pick<AuditLog, 'record'>;
 }
 
 /** The row in sync_peers for our (single) cloud. */
@@ -103,8 +102,6 @@ export class SyncClient {
   readonly #opts: SyncOptions;
   readonly #ops: SendWindow;
   readonly #events: SendWindow;
-  /** The composition root's, or (tests) one made on first use with the key beside the database. */
-  #audit: Pick<AuditLog, 'record'> | undefined;
   readonly #mqtt: ReconnectingMqttPeer;
   #timer: unknown;
   /** Set by the cloud's hello on this connection: only then do we know its watermarks. */
@@ -346,8 +343,7 @@ export class SyncClient {
       for (const e of msg.entries) {
         if (e.seq <= seq) continue;
         if (e.seq !== seq + 1) break;
-        this.#audit ??= this.#deps.audit ?? auditLogBeside(this.#deps.db, this.#deps.clock);
-        this.#audit.record({ actor: e.actor, role: e.role, action: e.action, target: e.target, detail: e.detail, ip: e.ip, source: 'cloud', at: e.at });
+        this.#deps.audit.record({ actor: e.actor, role: e.role, action: e.action, target: e.target, detail: e.detail, ip: e.ip, source: 'cloud', at: e.at });
         seq = e.seq;
       }
       db.prepare('UPDATE sync_peers SET audit_applied = ? WHERE peer = ?').run(seq, PEER);

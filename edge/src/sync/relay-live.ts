@@ -22,7 +22,7 @@ import { TokenBucket } from './throttle.ts';
 import { edgeBasicAuth } from './media-uploader.ts';
 import { isKeyframeFragment } from '@cunbox/shared/fmp4';
 
-export interface LiveUplinkOptions {
+interface LiveUplinkOptions {
   /** The relay uplink's cap, bytes per second, across every live upload; 0: none. */
   bytesPerSecond: number;
   /** Uploads at once (distinct cameras watched through the cloud). */
