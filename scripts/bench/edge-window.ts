@@ -11,6 +11,14 @@ import { createInterface } from 'node:readline';
 import type { Camsim } from '../camsim/camsim.ts';
 import { openDatabase } from '../../edge/src/db/database.ts';
 import { childrenOf, total } from './proc-stats.ts';
+import { ChildCpuSampler } from './child-cpu.ts';
+
+/** What an edge's ffmpeg child is, from its command line (edge/src/recorder/args.ts, edge/src/motion/args.ts). */
+function ffmpegRole(commandLine: string): 'recording' | 'motion' | 'other' {
+  if (/ -f segment /.test(commandLine)) return 'recording';
+  if (/ -skip_loop_filter all /.test(commandLine)) return 'motion';
+  return 'other';
+}
 
 export interface EdgeWindowOptions {
   sim: Camsim;
@@ -31,6 +39,13 @@ export interface EdgeWindow {
   cpuPct: number;
   /** The edge's Node process alone (detector, pipes, database), from its own report; the rest of cpuPct is ffmpeg. */
   nodeCpuPct: number;
+  /**
+   * The ffmpeg children's own CPU by role over the window, % of one core: each sampled every
+   * 200 ms (child-cpu.ts), so a motion feed restarted mid-window counts up to its last sample.
+   */
+  ffmpegCpuPct: { recording: number; motion: number; other: number };
+  /** cpuPct − nodeCpuPct − the roles: children's CPU after their last sample (≥ 0 up to rounding). */
+  unsampledCpuPct: number;
   /** Motion episodes stored (summaries) during the whole run of the edge. */
   events: number;
 }
@@ -56,11 +71,18 @@ export async function measureEdgeWindow(o: EdgeWindowOptions): Promise<EdgeWindo
   // Children reaped during the window fold into the edge's own counters (cutime), so the
   // union of the pids at both ends counts a restarted ffmpeg once.
   const p0 = pids();
+  const byRole = new ChildCpuSampler(edge.pid!, ffmpegRole);
   const a = total(p0);
+  byRole.start();
   const t0 = performance.now();
   await sleep(o.seconds);
   const b = total([...new Set([...p0, ...pids()])]);
-  const cpuPct = ((b.cpuSeconds - a.cpuSeconds) / ((performance.now() - t0) / 1000)) * 100;
+  const roles = byRole.stop();
+  const wallS = (performance.now() - t0) / 1000;
+  const pct = (cpuSeconds: number) => (cpuSeconds / wallS) * 100;
+  const cpuPct = pct(b.cpuSeconds - a.cpuSeconds);
+  const ffmpegCpuPct = { recording: pct(roles.recording?.cpuSeconds ?? 0), motion: pct(roles.motion?.cpuSeconds ?? 0), other: pct(roles.other?.cpuSeconds ?? 0) };
+  if (o.motion) o.log(`motion feeds seen in the window: ${roles.motion?.processes ?? 0} ffmpeg processes`);
   const report = next();
   edge.kill('SIGTERM');
   const nodeCpuPct = (JSON.parse(await report) as { node_cpu_pct: number }).node_cpu_pct;
@@ -68,7 +90,8 @@ export async function measureEdgeWindow(o: EdgeWindowOptions): Promise<EdgeWindo
   const db = openDatabase(dbFile);
   const events = (db.prepare("SELECT count(*) AS n FROM events WHERE type = 'motion'").get() as { n: number }).n;
   db.close();
-  return { cpuPct, nodeCpuPct, events };
+  const unsampledCpuPct = cpuPct - nodeCpuPct - ffmpegCpuPct.recording - ffmpegCpuPct.motion - ffmpegCpuPct.other;
+  return { cpuPct, nodeCpuPct, ffmpegCpuPct, unsampledCpuPct, events };
 }
 
 export interface AlternatedRun<W extends EdgeWindow> {
@@ -77,6 +100,8 @@ export interface AlternatedRun<W extends EdgeWindow> {
   recordingAround: [number, number];
   /** The same for the Node process alone. */
   recordingNodeCpuPct: number;
+  /** The same for the recorder's ffmpeg children alone. */
+  recordingFfmpegCpuPct: number;
   withMotion: W;
 }
 
@@ -90,7 +115,7 @@ export async function alternateWindows<W extends EdgeWindow>(runs: number, measu
   for (let r = 1; r <= runs; r++) {
     const withMotion = await measure(`motion-${r}`, true);
     const after = await measure(`rec-${r}`, false);
-    out.push({ recordingCpuPct: (before.cpuPct + after.cpuPct) / 2, recordingAround: [before.cpuPct, after.cpuPct], recordingNodeCpuPct: (before.nodeCpuPct + after.nodeCpuPct) / 2, withMotion });
+    out.push({ recordingCpuPct: (before.cpuPct + after.cpuPct) / 2, recordingAround: [before.cpuPct, after.cpuPct], recordingNodeCpuPct: (before.nodeCpuPct + after.nodeCpuPct) / 2, recordingFfmpegCpuPct: (before.ffmpegCpuPct.recording + after.ffmpegCpuPct.recording) / 2, withMotion });
     before = after;
   }
   return out;

@@ -27,6 +27,12 @@
 //   motion_cpu_pct                    added by motion detection (median over runs); target ≤ 50
 //   motion_per_camera_pct             the same per camera
 //   per_run[].motion_node_cpu_pct     of motion_cpu_pct, what the edge's Node process added (detector, pipes); the rest is ffmpeg
+//   motion_own_cpu_pct                the motion feeds' ffmpeg processes' own CPU (each sampled every 200 ms) + what the
+//                                     Node process added (median over runs): what motion costs, without the difference
+//                                     of two windows that a shared box's neighbours move (edge-window.ts)
+//   per_run[].recorder_ffmpeg_cpu_pct[_with_motion]  the recorders' ffmpeg alone, without and with motion: the check that
+//                                     motion does not slow recording in a way the own-CPU figure would not see
+//   per_run[].unsampled_cpu_pct       children's CPU after their last sample (exited feeds), in neither figure by role
 //   events                            motion events stored during the motion windows
 //   quality_mode                      how quality was measured
 //   recall                            true motion intervals detected / all; target ≥ 0.95
@@ -138,9 +144,16 @@ try {
     recording_motion_cpu_pct: round(r.withMotion.cpuPct),
     motion_cpu_pct: round(r.withMotion.cpuPct - r.recordingCpuPct),
     motion_node_cpu_pct: round(r.withMotion.nodeCpuPct - r.recordingNodeCpuPct),
+    motion_ffmpeg_cpu_pct: round(r.withMotion.ffmpegCpuPct.motion),
+    motion_own_cpu_pct: round(r.withMotion.ffmpegCpuPct.motion + r.withMotion.nodeCpuPct - r.recordingNodeCpuPct),
+    recorder_ffmpeg_cpu_pct: round(r.recordingFfmpegCpuPct),
+    recorder_ffmpeg_cpu_pct_with_motion: round(r.withMotion.ffmpegCpuPct.recording),
+    other_ffmpeg_cpu_pct: round(r.withMotion.ffmpegCpuPct.other),
+    unsampled_cpu_pct: round(r.withMotion.unsampledCpuPct),
     events: r.withMotion.events,
   }));
   const extra = median(perRun.map((p) => p.motion_cpu_pct));
+  const own = median(perRun.map((p) => p.motion_own_cpu_pct));
   const rec = median(perRun.map((p) => p.recording_cpu_pct));
   const mot = median(perRun.map((p) => p.recording_motion_cpu_pct));
   printAndSave(
@@ -154,6 +167,8 @@ try {
       recording_motion_cpu_pct: mot,
       motion_cpu_pct: extra,
       motion_per_camera_pct: round(extra / N),
+      motion_own_cpu_pct: own,
+      motion_own_per_camera_pct: round(own / N),
       events: perRun.reduce((s, p) => s + p.events, 0),
       ...q,
       per_run: perRun,
