@@ -1,6 +1,6 @@
 import t from 'tap';
 import { MotionDetector, defaultDetectorSettings, thresholdFor, type DetectorSettings, type Verdict } from '../src/motion/detector.ts';
-import { MotionTracker, defaultTrackerSettings } from '../src/motion/tracker.ts';
+import { MotionTracker, defaultTrackerSettings, type MotionEvent } from '../src/motion/tracker.ts';
 import { parsePoints, polygonProblem, rasterise } from '../src/motion/geometry.ts';
 
 const W = 160;
@@ -157,7 +157,14 @@ t.test('polygons: validation, parsing and rasterising', async (t) => {
   t.same([...m], [1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0]);
 });
 
-const verdict = (atMs: number, zones: Array<[string | null, number]>, confirmed = true): Verdict => ({ atMs, changed: 0, recalibrated: false, zones: zones.map(([zone, area]) => ({ zone, area })), confirmed });
+/** A verdict; its zones are continued (rule 13) when it is confirmed, unless `continued` says otherwise. */
+const verdict = (atMs: number, zones: Array<[string | null, number]>, confirmed = true, continued = confirmed): Verdict => ({
+  atMs,
+  changed: 0,
+  recalibrated: false,
+  zones: zones.map(([zone, area]) => ({ zone, area, continued })),
+  confirmed,
+});
 
 t.test('tracker: one stray frame opens nothing; persistence opens an event at its first frame', async (t) => {
   const tr = new MotionTracker(defaultTrackerSettings);
@@ -258,13 +265,14 @@ t.test('rain: many thin short-lived streaks make no event; a person walking in t
   t.equal(events(vw).length, 1, 'one event');
 });
 
-t.test('dense rain: streaks that touch into clusters with a core make no event; a person walking in it does', async (t) => {
-  const r = rng(21);
-  // 80 streaks a frame, each 1 px wide and 3–6 long, anywhere: about 7 % of the picture
-  // changes, and neighbouring streaks (blurred to 3 px) merge into blobs past the minimum
-  // area with a solid core. Each frame's streaks are new, as a real downpour's are.
-  const rain = (f: Uint8Array) => {
-    for (let k = 0; k < 80; k++) {
+/**
+ * `count` rain streaks a frame, each 1 px wide and 3–6 long, anywhere; each frame's streaks are
+ * new, as a real downpour's are. Neighbouring streaks (blurred to 3 px) merge into blobs past
+ * the minimum area with a solid core.
+ */
+function downpour(r: () => number, count: number) {
+  return (f: Uint8Array) => {
+    for (let k = 0; k < count; k++) {
       const x = Math.floor(r() * W);
       const y0 = Math.floor(r() * H);
       const len = 3 + Math.floor(r() * 4);
@@ -272,6 +280,12 @@ t.test('dense rain: streaks that touch into clusters with a core make no event; 
     }
     return f;
   };
+}
+
+t.test('dense rain: streaks that touch into clusters with a core make no event; a person walking in it does', async (t) => {
+  const r = rng(21);
+  // 80 streaks a frame: about 7 % of the picture changes.
+  const rain = downpour(r, 80);
   const frames = [...still(10, 21)];
   for (let i = 0; i < 300; i++) frames.push(rain(scene(r)));
   const v = run(detector(), frames);
@@ -281,6 +295,41 @@ t.test('dense rain: streaks that touch into clusters with a core make no event; 
   for (let i = 0; i < 20; i++) walk.push(rain(scene(r, { boxes: [{ x: 20 + i * 5, y: 40, w: 8, h: 16, v: 30 }] })));
   const vw = run(detector(), walk);
   t.ok(vw.slice(10).filter((x) => x.zones.length > 0).length >= 14, 'the person is seen in most frames');
+  t.equal(events(vw).length, 1, 'one event');
+});
+
+/** The verdicts as a tracker without rule 13 saw them: every zone of a confirmed frame continued. */
+const withoutRule13 = (v: Verdict[]) => v.map((x) => ({ ...x, zones: x.zones.map((z) => ({ ...z, continued: x.confirmed })) }));
+
+t.test('heavier rain: chance patches pass persistence, rarely twice in one place; rule 13 opens fewer and shorter events; a person walking in it is one event', async (t) => {
+  const r = rng(24);
+  // 100 streaks a frame, about 8 % of the picture changed: patches of half the minimum area
+  // changed in two frames running by chance, so rules 1–12 count rain in some frames and, two
+  // of them in a row, open an event. The next frame's patch is elsewhere, except by a second
+  // chance: one touching the cluster the first one was in.
+  const rain = downpour(r, 100);
+  const frames = [...still(10, 24)];
+  // Ten minutes at 5 fps: such double chances are minutes apart.
+  for (let i = 0; i < 3000; i++) frames.push(rain(scene(r)));
+  const v = run(detector(), frames);
+  const moving = v.filter((x) => x.zones.length > 0).length;
+  const continued = v.filter((x) => x.zones.some((z) => z.continued)).length;
+  t.ok(moving >= 100, `rain passes rules 1–12 in some frames (${moving} of 3000)`);
+  t.ok(continued * 20 <= moving, `and is counted where it was counted a frame earlier in few of them (${continued})`);
+  const before = events(withoutRule13(v));
+  const after = events(v);
+  const seconds = (es: MotionEvent[]) => es.reduce((sum, e) => sum + e.endMs - e.startMs, 0) / 1000;
+  t.ok(before.length >= 4, `without rule 13: ${before.length} events, ${seconds(before)} s`);
+  t.ok(after.length * 2 <= before.length, `with it: ${after.length} events`);
+  t.ok(seconds(after) * 2 <= seconds(before), `lasting ${seconds(after)} s`);
+  const walk = [...still(10, 24)];
+  for (let i = 0; i < 20; i++) walk.push(rain(scene(r, { boxes: [{ x: 20 + i * 5, y: 40, w: 8, h: 16, v: 30 }] })));
+  const vw = run(detector(), walk);
+  const seen = vw.slice(10).filter((x) => x.zones.length > 0).length;
+  t.ok(seen >= 14, `the person is seen in most frames (${seen} of 20)`);
+  const again = vw.slice(10).filter((x) => x.zones.some((z) => z.continued)).length;
+  // Not in its first counted frame (nothing counted before it), nor after a frame it was missed in.
+  t.ok(again >= seen - 3, `and counted where it was a frame earlier in most of them (${again})`);
   t.equal(events(vw).length, 1, 'one event');
 });
 
@@ -375,4 +424,49 @@ t.test('tracker: an event opens only on a confirmed frame, dated at the first fr
   t.same(tr.push(verdict(2000, [['gate', 0.01]], false)).started, [], 'two key frames 2 s apart open nothing');
   t.same(tr.push(verdict(2200, [['gate', 0.02]])).started, ['gate'], 'a confirmed frame right after does');
   t.equal(tr.openStart('gate'), 0);
+});
+
+t.test('the same thing twice: a zone is continued when a blob counted there overlaps one counted in the previous frame, a fraction of a second ago', async (t) => {
+  const r = rng(25);
+  const frames = [...still(10, 25)];
+  // A box walks in the left half from frame 10; a second one appears in the right half at frame 13.
+  for (let i = 0; i < 6; i++) frames.push(scene(r, { boxes: [{ x: 10 + i * 4, y: 30, w: 12, h: 20, v: 20 }, ...(i >= 3 ? [{ x: 110 + i * 3, y: 40, w: 12, h: 20, v: 230 }] : [])] }));
+  const d = detector({
+    zones: [
+      { name: 'left', points: [[0, 0], [0.5, 0], [0.5, 1], [0, 1]] },
+      { name: 'right', points: [[0.5, 0], [1, 0], [1, 1], [0.5, 1]] },
+    ],
+  });
+  const v = run(d, frames);
+  const at = (i: number) => Object.fromEntries(v[i]!.zones.map((z) => [z.zone, z.continued]));
+  t.same(at(10), {}, 'first frame: nothing persists yet');
+  t.same(at(11), { left: false }, 'second frame: counted (it persisted), but nothing was counted the frame before');
+  t.same(at(12), { left: true }, 'third frame: counted where it was counted a frame ago');
+  t.same(at(14), { left: true, right: false }, 'per zone: the new box is not continued yet');
+  t.same(at(15), { left: true, right: true });
+  t.ok(v.slice(11).every((x) => x.confirmed));
+  // Key frames seconds apart: nothing is compared, so nothing is continued either.
+  const k = detector();
+  const keys = [scene(r), scene(r), scene(r, { boxes: [{ x: 40, y: 30, w: 12, h: 20, v: 20 }] }), scene(r, { boxes: [{ x: 42, y: 30, w: 12, h: 20, v: 20 }] })];
+  const vk = keys.map((f, i) => k.process(f, i * 2000));
+  t.same(vk.slice(2).map((x) => x.zones.map((z) => [z.zone, z.continued])), [[[null, false]], [[null, false]]], 'key frames 2 s apart: motion, not continued');
+});
+
+t.test('tracker: an event opens only on a frame whose zone is continued (rule 13); an open event continues on any motion', async (t) => {
+  const tr = new MotionTracker(defaultTrackerSettings);
+  t.same(tr.push(verdict(0, [['gate', 0.01]], true, false)).started, []);
+  t.same(tr.push(verdict(200, [['gate', 0.01]], true, false)).started, [], 'confirmed motion in two frames, in different places: no event');
+  t.same(tr.push(verdict(400, [['gate', 0.02]])).started, ['gate'], 'the same thing in the next frame opens it');
+  t.equal(tr.openStart('gate'), 0, 'dated at the first frame of the run');
+  t.same(tr.push(verdict(600, [['gate', 0.03]], true, false)).peaked, ['gate'], 'motion that is not continued still continues the open event');
+  t.same(tr.push(verdict(2600, [['gate', 0.01]], false)).ended, []);
+  t.match(tr.flush(), [{ zone: 'gate', startMs: 0, endMs: 2600, peakArea: 0.03 }]);
+});
+
+t.test('tracker: rule 13 is per zone', async (t) => {
+  const tr = new MotionTracker(defaultTrackerSettings);
+  const frame = (atMs: number) => ({ atMs, changed: 0, recalibrated: false, confirmed: true, zones: [{ zone: 'gate', area: 0.01, continued: true }, { zone: 'yard', area: 0.01, continued: false }] });
+  tr.push(frame(0));
+  t.same(tr.push(frame(200)).started, ['gate'], 'the yard, where nothing was seen twice, opens nothing');
+  t.equal(tr.openStart('yard'), undefined);
 });

@@ -2,7 +2,7 @@ import t from 'tap';
 import { ModePolicy, defaultModePolicySettings } from '../src/motion/mode-policy.ts';
 import type { Verdict } from '../src/motion/detector.ts';
 
-const frame = (atMs: number, moving: boolean, confirmed: boolean): Verdict => ({ atMs, changed: 0, recalibrated: false, zones: moving ? [{ zone: null, area: 0.01 }] : [], confirmed });
+const frame = (atMs: number, moving: boolean, confirmed: boolean): Verdict => ({ atMs, changed: 0, recalibrated: false, zones: moving ? [{ zone: null, area: 0.01, continued: confirmed }] : [], confirmed });
 const settings = { holdMs: 10_000, probeMs: 1_000, pauseMs: 2_000, maxPauseMs: 8_000 };
 
 t.test('key-frame motion wakes the feed; it sleeps again holdMs after the last confirmed motion', async (t) => {

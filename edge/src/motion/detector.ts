@@ -16,6 +16,10 @@ import { rasterise, type NamedZone, type Polygon } from './geometry.ts';
  * With a frame a fraction of a second old to compare, a blob counts only if a
  * large enough patch of it changed in both frames (dense rain's chance
  * clusters do not persist); frames seconds apart give unconfirmed verdicts.
+ * Each zone says whether a blob counted there overlaps one counted in that
+ * previous frame (the same thing seen twice): rain's chance patches pass the
+ * persistence test in a different place every frame, so an event opens only
+ * on such a frame.
  * Where the still picture is quiet, a second look at half the threshold finds
  * faint things (a dark car on a dark road), each size rule four times larger.
  * See docs/design/motion.md for why each step is there.
@@ -89,6 +93,14 @@ interface ZoneMotion {
   zone: string | null;
   /** Picture share covered by qualifying blobs inside the zone (0..1). */
   area: number;
+  /**
+   * Rule 13: a blob counted in this zone overlaps a blob counted in the
+   * previous analysed frame, a fraction of a second ago (`confirmed`), by at
+   * least half the minimum area. A thing is the same thing one frame later;
+   * rain's chance patches that pass persistence are elsewhere each frame.
+   * Only in confirmed frames.
+   */
+  continued: boolean;
 }
 
 export interface Verdict {
@@ -152,12 +164,16 @@ export class MotionDetector {
   /** The same at the faint threshold (rule 12). */
   readonly #persistentFaint: Int32Array;
   /** Pixels already counted in a zone in this frame (a blob seen at both thresholds counts once). */
-  readonly #counted: Uint8Array;
+  #counted: Uint8Array;
+  /** The same for the previous analysed frame (rule 13: the same thing twice); swapped with `#counted` after each frame. */
+  #previousCounted: Uint8Array;
   readonly #minFaintPx: number;
   #previousAt: number | undefined;
   readonly #labels: Int32Array;
   readonly #order: Int32Array;
   readonly #zoneCounts: Float64Array;
+  /** Per zone: a blob counted there in this frame continues one counted in the previous frame (rule 13). */
+  readonly #zoneContinued: Uint8Array;
   readonly #diffHist = new Uint32Array(511);
   readonly #noiseHist = new Uint32Array(NOISE_BINS);
   readonly #boxRows: Float32Array;
@@ -201,10 +217,12 @@ export class MotionDetector {
     this.#persistent = new Int32Array(n);
     this.#persistentFaint = new Int32Array(n);
     this.#counted = new Uint8Array(n);
+    this.#previousCounted = new Uint8Array(n);
     this.#minFaintPx = Math.ceil(this.#minAreaPx / settings.faintRatio ** 2);
     this.#labels = new Int32Array(n);
     this.#order = new Int32Array(n);
     this.#zoneCounts = new Float64Array(this.#zoneMaps.length);
+    this.#zoneContinued = new Uint8Array(this.#zoneMaps.length);
     this.#boxRows = new Float32Array(n);
     this.#textureNow = new Float32Array(n);
     this.#textureBg = new Float32Array(n);
@@ -304,13 +322,16 @@ export class MotionDetector {
     this.#counted.fill(0);
     const counts = this.#zoneCounts;
     counts.fill(0);
+    this.#zoneContinued.fill(0);
     this.#noise = -1;
     this.#blobs(false, confirmed);
     if (faintLook) this.#blobs(true, confirmed);
     const zones: ZoneMotion[] = [];
-    for (let z = 0; z < counts.length; z++) if (counts[z]! > 0) zones.push({ zone: this.#zoneNames[z]!, area: counts[z]! / n });
+    for (let z = 0; z < counts.length; z++) if (counts[z]! > 0) zones.push({ zone: this.#zoneNames[z]!, area: counts[z]! / n, continued: this.#zoneContinued[z] === 1 });
     const previous = this.#previous;
     this.#previousAt = atMs;
+    // This frame's counted blobs are the next frame's previous ones (rule 13).
+    [this.#counted, this.#previousCounted] = [this.#previousCounted, this.#counted];
     for (let i = 0; i < n; i++) {
       const c = changed[i]!;
       previous[i] = c === 0 ? 0 : c === 3 ? 1 : 2;
@@ -555,7 +576,9 @@ export class MotionDetector {
    * so a per-pixel rule would let the rim of a shaking bush through. With
    * `faint` (rule 12): blobs of pixels over the faint threshold, every size
    * rule scaled by (1 / faintRatio)²; pixels a blob at the threshold already
-   * counted are not counted again.
+   * counted are not counted again. With `persistence` (the previous frame is
+   * recent), a counted blob that shares half the minimum area of pixels with
+   * the previous frame's counted blobs marks its zones continued (rule 13).
    */
   #blobs(faint: boolean, persistence: boolean): void {
     const { width: w, height: h } = this.#s;
@@ -564,6 +587,8 @@ export class MotionDetector {
     const order = this.#order;
     const counts = this.#zoneCounts;
     const counted = this.#counted;
+    const previousCounted = this.#previousCounted;
+    const continued = this.#zoneContinued;
     const flicker = this.#flicker;
     const flickerLimit = this.#s.flickerLimit;
     const persistent = faint ? this.#persistentFaint : this.#persistent;
@@ -628,14 +653,22 @@ export class MotionDetector {
         this.#noise = this.#textureNoise();
       }
       if (this.#isLight(order, tail, this.#noise)) continue;
+      // Rule 13: the same thing twice. Rain's patches that pass persistence by chance are
+      // elsewhere in the next frame; a thing overlaps where it was counted a frame ago.
+      let again = 0;
+      if (persistence) for (let k = 0; k < tail; k++) again += previousCounted[order[k]!]!;
+      const same = persistence && again * 2 >= minPx;
       for (let z = 0; z < this.#zoneMaps.length; z++) {
         const map = this.#zoneMaps[z]!;
         let c = 0;
+        let inside = 0;
         for (let k = 0; k < tail; k++) {
           const p = order[k]!;
+          inside |= map[p]!;
           if (!counted[p]) c += map[p]!;
         }
         counts[z] = counts[z]! + c;
+        if (same && inside) continued[z] = 1;
       }
       for (let k = 0; k < tail; k++) counted[order[k]!] = 1;
     }

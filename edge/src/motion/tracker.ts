@@ -6,8 +6,11 @@ import type { Verdict } from './detector.ts';
  * - An event opens only after motion in `minFrames` consecutive analysed
  *   frames (one stray frame, a raindrop, a compression burst, opens nothing),
  *   the last of them confirmed (compared with a frame a fraction of a second
- *   earlier: key frames seconds apart can both show a chance cluster of rain);
- *   it starts at the first of them.
+ *   earlier: key frames seconds apart can both show a chance cluster of rain)
+ *   and continued in the zone (a blob there overlaps one counted in that
+ *   earlier frame: rain's chance patches pass persistence in a different place
+ *   every frame); it starts at the first of them. An open event continues on
+ *   any motion in its zone.
  * - It stays open across gaps shorter than `mergeGapMs` (a person stopping
  *   behind a post is one event) and ends at the last frame with motion.
  * - One never lasts longer than `maxEventMs`: constant motion (a flag in the
@@ -68,11 +71,11 @@ export class MotionTracker {
 
   push(v: Verdict): TrackerStep {
     const step: TrackerStep = { started: [], peaked: [], ended: [] };
-    const moving = new Map(v.zones.map((z) => [z.zone, z.area]));
+    const moving = new Map(v.zones.map((z) => [z.zone, z]));
     for (const zone of moving.keys()) if (!this.#zones.has(zone)) this.#zones.set(zone, { run: 0, runStartMs: v.atMs, open: undefined });
     for (const [zone, st] of this.#zones) {
-      const area = moving.get(zone);
-      if (area === undefined) {
+      const motion = moving.get(zone);
+      if (motion === undefined) {
         st.run = 0;
         if (st.open && v.atMs - st.open.endMs > this.#s.mergeGapMs) this.#end(st, step);
         continue;
@@ -82,6 +85,7 @@ export class MotionTracker {
         st.run = this.#s.minFrames - 1;
         st.runStartMs = v.atMs;
       }
+      const { area, continued } = motion;
       if (st.run === 0) st.runStartMs = v.atMs;
       st.run++;
       if (st.open) {
@@ -91,7 +95,7 @@ export class MotionTracker {
           st.open.peakAtMs = v.atMs;
           step.peaked.push(zone);
         }
-      } else if (st.run >= this.#s.minFrames && v.confirmed) {
+      } else if (st.run >= this.#s.minFrames && v.confirmed && continued) {
         st.open = { zone, startMs: st.runStartMs, endMs: v.atMs, peakArea: area, peakAtMs: v.atMs };
         step.started.push(zone);
         step.peaked.push(zone);
