@@ -8,7 +8,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { documentRoute, ErrorSchema, namedLocalReference, objectSchema, openApiExtensions, plainJsonSerializer, RECORD_SCHEMAS, refTo } from '@cunbox/shared';
+import { AssigneeSchema, documentRoute, ErrorSchema, namedLocalReference, objectSchema, openApiExtensions, plainJsonSerializer, RECORD_SCHEMAS, refTo } from '@cunbox/shared';
 
 const str = { type: 'string' };
 const int = { type: 'integer' };
@@ -27,7 +27,6 @@ const CLOUD_SCHEMAS = [
     },
     { $id: 'PhoneUser', description: 'The signed-in user as a phone shows them (never the password hash)' },
   ),
-  objectSchema({ username: str, displayName: { type: ['string', 'null'] }, role: str }, { $id: 'Assignee', description: 'An account a ticket may be assigned to, as a picker shows it' }),
   objectSchema({ edgeId: str, id: int, cameraId: { type: ['integer', 'null'] }, type: str, atMs: { type: 'number' }, detail: { type: 'object', additionalProperties: true } }, { $id: 'Event' }),
   {
     $id: 'PhoneHelpRequest',
@@ -54,7 +53,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   app.setSerializerCompiler(plainJsonSerializer);
   // Only the records the cloud sends (an unused component is noise in a generated client).
   const sent = new Set(['Ticket', 'TicketCategory', 'HelpType', 'Announcement', 'Certificate', 'Resident', 'HelpRequest', 'Ledger', 'Ranking', 'Claim', 'PartySession', 'PointsRule']);
-  for (const s of [ErrorSchema, ...RECORD_SCHEMAS.filter((r) => sent.has(r.$id as string)), ...CLOUD_SCHEMAS]) app.addSchema(s);
+  for (const s of [ErrorSchema, AssigneeSchema, ...RECORD_SCHEMAS.filter((r) => sent.has(r.$id as string)), ...CLOUD_SCHEMAS]) app.addSchema(s);
   await app.register(swagger, {
     refResolver: namedLocalReference,
     transformObject: openApiExtensions,

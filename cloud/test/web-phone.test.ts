@@ -13,7 +13,7 @@ import t, { type Test } from 'tap';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { CERTIFICATE_PDF_KIND, chinaDate, type AnnouncementState, type CertificateState, type HelpRequestState, type PartySessionState, type PointClaimState, type TicketState } from '@cunbox/shared';
 import { aedesRig, type BrokerRig } from '@cunbox/test-support/brokers';
@@ -81,6 +81,17 @@ async function check(t: Test, page: Page, name: string): Promise<void> {
   const axe = await new AxeBuilder({ page }).analyze();
   const bad = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   t.same(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), [], `${name}: no serious or critical accessibility violations`);
+}
+
+/**
+ * A picture of a native select's options, as its list would show them: a headless browser draws
+ * no native popup, so the select is shown as a list box (size) for the picture and put back.
+ */
+async function openShot(select: Locator, name: string): Promise<void> {
+  await select.evaluate((e: { size: number; options: { length: number } }) => void (e.size = e.options.length));
+  await select.scrollIntoViewIfNeeded();
+  await select.page().screenshot({ path: join(ARTIFACTS, `${name}-390x844.png`) });
+  await select.evaluate((e: { size: number }) => void (e.size = 0));
 }
 
 /** A camera-sized JPEG (4000×3000, noisy so it does not compress to nothing). */
@@ -162,6 +173,7 @@ t.test('随手拍 → dispatch → start → resolve → confirm, with notices, 
   await picker.locator('option[value=liwei]').waitFor({ state: 'attached' });
   t.same(await Promise.all((await picker.locator('option:not([disabled])').all()).map((o) => o.getAttribute('value'))), ['admin', 'liwei', 'wangfang'], 'the picker offers who may be assigned, nobody else');
   await check(t, cadre.page, 'dispatch');
+  await openShot(picker, 'ticket-assignee-picker');
   await picker.selectOption('liwei');
   await toDispatch.locator('[data-test=assign]').click();
   await waitFor('assigned to the picked worker at the edge', () => {
@@ -392,9 +404,23 @@ t.test('certificates: asked for on the phone, approved or rejected by the office
 
 t.test('help: the office hands a new request to a grid worker from the phone', async (t) => {
   const h = edge.gov.store.list<HelpRequestState>('help_request').find((x) => x.description === '需要陪同去县医院')!;
-  const { context, page } = await phone('wangfang');
+  const { context, page } = await phone('wangfang', /status of 503 .*\/help-assignees\)$/);
+  const picker = page.locator(`[data-help="${h.id}"] [data-test=help-assignee]`);
+  // Without the list (the cloud answers 503 once), the name is typed.
+  await page.route('**/help-assignees', (route) => route.fulfill({ status: 503, json: { error: { code: 'UNAVAILABLE', message: '暂时无法获取' } } }));
   await page.locator('[data-tab=work]').click();
-  await page.locator(`[data-help="${h.id}"] [data-test=help-assignee]`).fill('liwei');
+  await page.locator(`[data-help="${h.id}"] [role=alert]`, { hasText: '暂时无法获取' }).waitFor();
+  t.equal(await picker.evaluate((e: { tagName: string }) => e.tagName), 'INPUT', 'no list: a text field');
+  await page.unroute('**/help-assignees');
+  // With it, a picker of the accounts the cloud says may be handed help (enabled, of a role that handles help), not a typed name.
+  await page.reload();
+  await page.locator('[data-tab=work]').click();
+  await picker.locator('option[value=liwei]').waitFor({ state: 'attached' });
+  t.equal(await picker.evaluate((e: { tagName: string }) => e.tagName), 'SELECT');
+  t.same(await Promise.all((await picker.locator('option:not([disabled])').all()).map((o) => o.getAttribute('value'))), ['admin', 'liwei', 'wangfang'], 'the picker offers who may be assigned, nobody else');
+  await check(t, page, 'help-assign');
+  await openShot(picker, 'help-assignee-picker');
+  await picker.selectOption('liwei');
   await page.locator(`[data-help="${h.id}"] [data-test=help-assign]`).click();
   await page.locator(`[data-help="${h.id}"]`).waitFor({ state: 'detached' });
   await waitFor('assigned at the edge', () => edge.gov.store.get<HelpRequestState>('help_request', h.id)?.assignee === 'liwei');

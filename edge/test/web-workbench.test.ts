@@ -10,9 +10,10 @@
  */
 import t from 'tap';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { apiHarness, password } from './helpers/api.ts';
-import { checkPage as checkPageAt, signIn as signInAs } from './helpers/web-browser.ts';
+import { ARTIFACTS, checkPage as checkPageAt, signIn as signInAs } from './helpers/web-browser.ts';
 import { launchChromium } from '@cunbox/test-support/chromium';
 import { cachedWebBuild } from '../../scripts/build-web.ts';
 import { parseConfig } from '../src/config/load.ts';
@@ -25,7 +26,9 @@ const ZHANG = { name: '张三', idNumber: '110101195003071234', phone: '13812345
 t.test('the workbench: help, residents, audit, party, accounts, tokens, health', async (t) => {
   // The system page runs the box's doctor: real checks on a data directory of its own.
   const config = parseConfig(`data_dir: ${tmpDir(t)}\n`);
-  const h = await apiHarness(t, { options: { webRoot, timeZone: 'Asia/Shanghai' }, doctor: () => runDoctor({ config, env: process.env, ports: [] }) });
+  const h = await apiHarness(t, { options: { webRoot, timeZone: 'Asia/Shanghai' }, doctor: () => runDoctor({ config, env: process.env, ports: [] }), extraUsers: [['gone', 'grid_worker']] });
+  h.users.update(h.users.getByUsername('grid_worker')!.id, { displayName: '李伟' });
+  h.users.update(h.users.getByUsername('gone')!.id, { disabled: true });
   await h.app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
   const browser = await launchChromium(t);
@@ -65,8 +68,16 @@ t.test('the workbench: help, residents, audit, party, accounts, tokens, health',
   await goto(cadre.page, '/help', '[data-test=help-requests] .el-table__row');
   await cadre.page.locator('[data-test=help-requests] .el-table__row').first().click();
   t.same(await cadre.page.locator('[data-test=help-detail] .actions button').allTextContents(), ['分派', '取消', '记录回访'], 'a new request: assign, cancel or follow up');
+  // The assignee is picked from the accounts the edge says may handle help (a cadre too, not only an admin): no disabled one.
   await cadre.page.locator('[data-test=help-assign]').click();
-  await cadre.page.locator('#help-assignee').fill('grid_worker');
+  await checkPage(cadre.page, 'help-assignee-dialog');
+  await cadre.page.locator('[data-test=help-assignee]').click();
+  const offered = cadre.page.locator('.el-select-dropdown__item:visible');
+  await offered.filter({ hasText: '李伟' }).waitFor();
+  t.same(await offered.allTextContents(), ['admin (管理员)', 'cadre (村干部)', '李伟 (网格员)'], 'the help picker offers who handles help, by display name and role, nobody else');
+  // The open list is looked at, not axe-checked: Element Plus gives every select's dropdown role=tooltip and no name.
+  await cadre.page.screenshot({ path: join(ARTIFACTS, 'help-assignee-picker.png'), animations: 'disabled' });
+  await offered.filter({ hasText: '李伟' }).click();
   await cadre.page.locator('[data-test=help-submit]').click();
   await t.resolves(status(cadre.page).filter({ hasText: '已分派' }).waitFor(), 'assigned');
   await checkPage(cadre.page, 'help');

@@ -15,7 +15,7 @@ import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { apiHarness, password, upload } from './helpers/api.ts';
 import { tmpDir } from '@cunbox/test-support/tmp';
-import { checkPage as checkPageAt, newPage, signIn as signInAs } from './helpers/web-browser.ts';
+import { ARTIFACTS, checkPage as checkPageAt, newPage, signIn as signInAs } from './helpers/web-browser.ts';
 import { launchChromium } from '@cunbox/test-support/chromium';
 import { cachedWebBuild, initialSize } from '../../scripts/build-web.ts';
 import { findWebRoot, isServerPath } from '../src/api/web.ts';
@@ -129,7 +129,18 @@ t.test('the workbench in Chromium', async (t) => {
   t.same(await cadre.page.locator('nav [data-test^=menu-]').allTextContents(), ['随手拍', '证明开具', '三务公开', '视频监控', '帮扶申请', '特殊群体', '党建', '录像导出', 'API 令牌'], 'a cadre sees the video menu, not the admin one');
   await checkPage(cadre.page, 'tickets');
   await openTicket(cadre.page);
-  await act(cadre.page, 'assign', { '#action-assignee': 'grid_worker', '#action-text': '请今天处理' });
+  // The assignee is picked from the accounts the edge says may work tickets, not typed.
+  await cadre.page.locator('[data-test=action-assign]').click();
+  await checkPage(cadre.page, 'ticket-assignee-dialog');
+  await cadre.page.locator('[data-test=action-assignee]').click();
+  const offered = cadre.page.locator('.el-select-dropdown__item:visible');
+  await offered.filter({ hasText: 'grid_worker' }).waitFor();
+  t.same(await offered.allTextContents(), ['admin (管理员)', 'cadre (村干部)', 'grid_worker (网格员)'], 'the ticket picker offers who works tickets, nobody else');
+  // The open list is looked at, not axe-checked: Element Plus gives every select's dropdown role=tooltip and no name.
+  await cadre.page.screenshot({ path: join(ARTIFACTS, 'ticket-assignee-picker.png'), animations: 'disabled' });
+  await offered.filter({ hasText: 'grid_worker' }).click();
+  await cadre.page.locator('#action-text').fill('请今天处理');
+  await cadre.page.locator('[data-test=action-submit]').click();
   await t.resolves(status(cadre.page).filter({ hasText: '已派单' }).waitFor(), 'dispatched');
   const photo = cadre.page.locator('.photo img');
   await photo.waitFor();

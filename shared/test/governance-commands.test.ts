@@ -12,12 +12,13 @@ import { newId, opId } from '../src/oplog/ids.ts';
 import type { EntityBase, Op } from '../src/oplog/types.ts';
 import { governanceModels } from '../src/governance/models.ts';
 import type { AccountFacts, Actor, CommandResult, GovernanceLookups } from '../src/governance/command.ts';
-import { ticketCommands } from '../src/governance/tickets/commands.ts';
+import { ticketAssignees, ticketCommands } from '../src/governance/tickets/commands.ts';
 import { ticketHistoryView, ticketView } from '../src/governance/tickets/view.ts';
 import { certificateCommands } from '../src/governance/certificates/commands.ts';
 import { residentCommands } from '../src/governance/residents/commands.ts';
-import { helpCommands } from '../src/governance/help/commands.ts';
+import { helpAssignees, helpCommands } from '../src/governance/help/commands.ts';
 import { GRID_KEEPERS, HELP_HANDLERS, PERMISSIONS, TICKET_WORKERS } from '../src/auth/permissions.ts';
+import { ROLES } from '../src/auth/roles.ts';
 import { CunboxError } from '../src/platform/errors.ts';
 import type { TicketState } from '../src/governance/ticket.ts';
 
@@ -106,6 +107,24 @@ t.test('residents and help: only grid workers look after a grid; the village off
   t.equal(code(() => helpCommands.assign(v.look, as('cadre'), hid, { assignee: 'zhang' })), 'INVALID_INPUT');
   v.commit(helpCommands.assign(v.look, as('cadre'), hid, { assignee: 'liwei' }));
   t.equal(v.look.get<EntityBase & { status: string }>('help_request', hid)!.status, 'assigned');
+});
+
+t.test('the pickers offer exactly whom the assign commands accept: every role, enabled or not', async (t) => {
+  const everyone: AccountFacts[] = ROLES.flatMap((role) => [
+    { username: `${role}-on`, role, disabled: false },
+    { username: `${role}-off`, role, disabled: true },
+  ]);
+  const v = village([...everyone, ...ACCOUNTS]);
+  const ticket = v.commit(ticketCommands.create(v.look, as('zhang'), { category: 'garbage', description: '桥头垃圾', place: '桥头' }));
+  const resident = v.commit(residentCommands.create(v.look, as('admin'), { name: '王奶奶', gridWorker: 'liwei' }));
+  const help = v.commit(helpCommands.request(v.look, as('liwei'), { type: 'repair', residentId: resident }));
+  const accepted = (assign: (assignee: string) => unknown) => everyone.filter((u) => code(() => assign(u.username)) === undefined).map((u) => u.username);
+  const tickets = accepted((assignee) => ticketCommands.assign(v.look, as('cadre'), ticket, { assignee }));
+  const helpers = accepted((assignee) => helpCommands.assign(v.look, as('cadre'), help, { assignee }));
+  t.same(ticketAssignees(everyone).map((u) => u.username), tickets, 'tickets: the picker and the command agree');
+  t.same(helpAssignees(everyone).map((u) => u.username), helpers, 'help: the picker and the command agree');
+  t.same(helpers, ['admin-on', 'cadre-on', 'grid_worker-on'], 'enabled staff who handle help; nobody disabled, no villager');
+  t.same(helpAssignees(ACCOUNTS), ACCOUNTS.filter((u) => u.username === 'admin' || u.username === 'cadre' || u.username === 'liwei'), 'the accounts themselves, in the order given');
 });
 
 t.test('named role sets are the permission table\'s', async (t) => {

@@ -20,6 +20,7 @@ import { mediaRoutes } from './routes/media.ts';
 import { ticketRoutes } from './routes/tickets.ts';
 import { open311Routes } from './routes/open311.ts';
 import { helpRoutes } from './routes/help.ts';
+import { assigneeRoutes } from './routes/assignees.ts';
 import { certificateRoutes } from './routes/certificates.ts';
 import { announcementRoutes } from './routes/announcements.ts';
 import { partyRoutes } from './routes/party.ts';
@@ -198,7 +199,7 @@ export async function buildApp(deps: ApiDeps): Promise<Api> {
   // Each group in its own scope, after the hooks above (which every scope inherits). The order
   // is the OpenAPI document's: Open311, under its own prefix, comes last.
   const ctx: RouteContext = { deps, authenticate, options };
-  const groups: RoutePlugin[] = [authRoutes, mediaRoutes, ticketRoutes, helpRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes, eventRoutes, checkpointRoutes, auditRoutes, healthRoutes, observabilityRoutes, screenRoutes, kioskRoutes, webRoutes, open311Routes];
+  const groups: RoutePlugin[] = [authRoutes, mediaRoutes, ticketRoutes, helpRoutes, assigneeRoutes, certificateRoutes, announcementRoutes, partyRoutes, videoRoutes, eventRoutes, checkpointRoutes, auditRoutes, healthRoutes, observabilityRoutes, screenRoutes, kioskRoutes, webRoutes, open311Routes];
   for (const routes of groups) await app.register(routes, ctx);
   await app.ready();
   return app;

@@ -1,6 +1,6 @@
 import { Type, type TSchema } from '@fastify/type-provider-typebox';
 import { ROLES } from '../auth/users.ts';
-import { ErrorSchema, RECORD_SCHEMAS } from '@cunbox/shared';
+import { AssigneeSchema, ErrorSchema, RECORD_SCHEMAS } from '@cunbox/shared';
 import { Nullable } from './schemas.ts';
 
 /**
@@ -68,6 +68,7 @@ export const COMPONENTS: TSchema[] = [
   Closed({ ok: Type.Literal(true) }, { $id: 'Ok', description: 'Done' }),
   User,
   UserWithCameras,
+  Type.Unsafe(AssigneeSchema),
   Token,
   Session,
   Ended,
@@ -78,7 +79,7 @@ export const COMPONENTS: TSchema[] = [
   Hold,
   ...RECORD_SCHEMAS.map((s) => Type.Unsafe(s)),
 ];
-export type ComponentName = 'Error' | 'Ok' | 'User' | 'UserWithCameras' | 'Token' | 'Session' | 'Ended' | 'AuditEntry' | 'HistoryEntry' | 'Media' | 'Ticket' | 'TicketCategory' | 'HelpType' | 'CertificateType' | 'PointsRule' | 'Announcement' | 'Certificate' | 'Resident' | 'HelpRequest' | 'PartyMember' | 'Claim' | 'PartySession' | 'Ledger' | 'Ranking' | 'ExportJob' | 'Hold';
+export type ComponentName = 'Error' | 'Ok' | 'User' | 'UserWithCameras' | 'Assignee' | 'Token' | 'Session' | 'Ended' | 'AuditEntry' | 'HistoryEntry' | 'Media' | 'Ticket' | 'TicketCategory' | 'HelpType' | 'CertificateType' | 'PointsRule' | 'Announcement' | 'Certificate' | 'Resident' | 'HelpRequest' | 'PartyMember' | 'Claim' | 'PartySession' | 'Ledger' | 'Ranking' | 'ExportJob' | 'Hold';
 
 /** A reference to a named component. */
 export const Ref = (name: ComponentName) => Type.Unsafe<unknown>({ $ref: `${name}#` });

@@ -547,6 +547,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/villages/{villageId}/help-assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The accounts a help request may be assigned to (enabled, of a role that handles help), by user name
+         * @description Access: help.handle
+         */
+        get: operations["phoneGetHelpAssignees"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/villages/{villageId}/help-types": {
         parameters: {
             query?: never;
@@ -1092,6 +1112,13 @@ export interface components {
                 details?: string[];
             };
         };
+        /** @description An account a ticket or help request may be assigned to, as a picker shows it (never more of the account) */
+        Assignee: {
+            username: string;
+            displayName: string | null;
+            /** @enum {string} */
+            role: "admin" | "cadre" | "grid_worker" | "party_secretary" | "party_member" | "villager" | "technician" | "viewer" | "kiosk";
+        };
         /** @description A 随手拍 ticket as the viewer may see it */
         Ticket: {
             kind: string;
@@ -1570,12 +1597,6 @@ export interface components {
             permissions: string[];
             /** @description null: the role decides which cameras */
             cameras: number[] | null;
-        };
-        /** @description An account a ticket may be assigned to, as a picker shows it */
-        Assignee: {
-            username: string;
-            displayName: string | null;
-            role: string;
         };
         Event: {
             edgeId: string;
@@ -3055,6 +3076,48 @@ export interface operations {
         };
     };
     phoneGetTicketAssignees: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                villageId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: components["schemas"]["Assignee"][];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    phoneGetHelpAssignees: {
         parameters: {
             query?: never;
             header?: never;

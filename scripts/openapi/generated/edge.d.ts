@@ -1020,6 +1020,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ticket-assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The accounts a ticket may be assigned to (enabled, of a role that works tickets), by user name
+         * @description Access: tickets.dispatch (admin, cadre)
+         */
+        get: operations["getTicketAssignees"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/help-assignees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The accounts a help request may be assigned to (enabled, of a role that handles help), by user name
+         * @description Access: help.handle (admin, cadre, grid_worker)
+         */
+        get: operations["getHelpAssignees"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/certificate-types": {
         parameters: {
             query?: never;
@@ -2920,6 +2960,13 @@ export interface components {
             /** @description milliseconds since the epoch */
             updatedAt: number;
             cameras: number[] | null;
+        };
+        /** @description An account a ticket or help request may be assigned to, as a picker shows it (never more of the account) */
+        Assignee: {
+            username: string;
+            displayName: string | null;
+            /** @enum {string} */
+            role: "admin" | "cadre" | "grid_worker" | "party_secretary" | "party_member" | "villager" | "technician" | "viewer" | "kiosk";
         };
         /** @description An API token (never its secret) */
         Token: {
@@ -6282,6 +6329,86 @@ export interface operations {
                 content: {
                     "application/json": {
                         request: components["schemas"]["HelpRequest"];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTicketAssignees: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: components["schemas"]["Assignee"][];
+                    };
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Every error: a stable code from the error table, a message, sometimes details */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getHelpAssignees: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        assignees: components["schemas"]["Assignee"][];
                     };
                 };
             };

@@ -81,6 +81,18 @@ export function invalid(message: string, details: readonly string[] = []): never
   throw new CunboxError('INVALID_INPUT', message, details);
 }
 
+/** An account as a picker of assignees shows it: the name the command takes, the name people know, the role. */
+export interface Assignee {
+  username: string;
+  displayName: string | null;
+  role: Role;
+}
+
+/** Picked field by field: an account row holds more (a password hash, a camera scope) than a picker may show. */
+export function assigneeOf(u: Assignee): Assignee {
+  return { username: u.username, displayName: u.displayName, role: u.role };
+}
+
 /** Whether an account may be named where one of the roles is needed: what requireAccount accepts, and what a picker offers. */
 export function mayBeNamed(u: AccountFacts, roles: ReadonlySet<Role>): boolean {
   return !u.disabled && roles.has(u.role);

@@ -13,6 +13,7 @@ import { CERTIFICATE_STATUSES } from '../governance/certificate.ts';
 import { HELP_STATUSES } from '../governance/help.ts';
 import { CLAIM_STATUSES, SESSION_STATUSES } from '../governance/party.ts';
 import { TICKET_STATUSES } from '../governance/ticket.ts';
+import { ROLES } from '../auth/roles.ts';
 
 type Schema = Record<string, unknown>;
 
@@ -210,6 +211,12 @@ export const RECORD_SCHEMAS: Schema[] = [
 export const ErrorSchema = objectSchema(
   { error: objectSchema({ code: { type: 'string', description: 'stable code from the error table, e.g. INVALID_INPUT' }, message: str, details: array(str) }, { optional: ['details'] }) },
   { $id: 'Error', description: 'Every error: a stable code from the error table, a message, sometimes details' },
+);
+
+/** What a picker of assignees lists (governance/command.ts Assignee): both servers answer their pickers with it. */
+export const AssigneeSchema = objectSchema(
+  { username: str, displayName: strOrNull, role: oneOf(ROLES) },
+  { $id: 'Assignee', description: 'An account a ticket or help request may be assigned to, as a picker shows it (never more of the account)' },
 );
 
 /** `{ $ref }` to a schema added under its `$id`. */

@@ -44,7 +44,7 @@ export interface Category {
   name: string;
   active: boolean;
 }
-/** An account a ticket may be assigned to (the cloud applies the shared rule). */
+/** An account a ticket or help request may be assigned to (the cloud applies the shared rule). */
 export interface Assignee {
   username: string;
   displayName: string | null;
@@ -163,14 +163,18 @@ export async function fetchBlob(s: Session, path: string): Promise<Blob> {
 /** A photo taken for a record: uploaded, its media id (the key makes a resend upload it once). */
 export const uploadEvidence = (s: Session, photo: Blob): Promise<string> => uploadPhoto(s, photo, newKey());
 
-/** Who a ticket may be given to, asked once a minute at most: each card of the work list shows the picker. */
+/**
+ * Who a ticket or a help request may be given to, asked once a minute at most for each: every
+ * card of the work list and of the approvals shows a picker.
+ */
 const assigneeLists = new Map<string, { at: number; list: Promise<Assignee[]> }>();
-export function ticketAssignees(s: Session): Promise<Assignee[]> {
-  const held = assigneeLists.get(s.token);
+export function assignees(s: Session, of: 'ticket' | 'help'): Promise<Assignee[]> {
+  const key = `${of} ${s.token}`;
+  const held = assigneeLists.get(key);
   if (held && Date.now() - held.at < 60_000) return held.list;
-  const list = call<{ assignees: Assignee[] }>(s, 'GET', '/ticket-assignees').then((r) => r.assignees);
+  const list = call<{ assignees: Assignee[] }>(s, 'GET', `/${of}-assignees`).then((r) => r.assignees);
   // A failure is not kept: the next card asks again.
-  list.catch(() => assigneeLists.delete(s.token));
-  assigneeLists.set(s.token, { at: Date.now(), list });
+  list.catch(() => assigneeLists.delete(key));
+  assigneeLists.set(key, { at: Date.now(), list });
   return list;
 }

@@ -4,6 +4,8 @@ import { body, edge, type Body, type Query, type Reply, type Schemas } from './e
 
 /** An account as the API shows it (never a password hash). */
 export type User = Schemas['User'];
+/** An account a ticket or help request may be assigned to (the edge applies the shared rule). */
+export type Assignee = Schemas['Assignee'];
 export type Ticket = Schemas['Ticket'];
 /** One op of a ticket or help request, in order. */
 export type HistoryEntry = Schemas['HistoryEntry'];
@@ -91,6 +93,8 @@ export const api = {
   ticket: (id: string) => body(edge.GET('/api/tickets/{id}', { params: { path: { id } } })),
   ticketHistory: (id: string) => body(edge.GET('/api/tickets/{id}/history', { params: { path: { id } } })),
   createTicket: (b: Body<'/api/tickets'>) => body(edge.POST('/api/tickets', { body: b })),
+  /** Whom a dispatcher may give a ticket to. */
+  ticketAssignees: () => body(edge.GET('/api/ticket-assignees')),
   ticketAction: <A extends TicketAction>(id: string, action: A, b: TicketActionBodies[A]) => ticketActions[action](id, b),
   comment: (id: string, text: string) => body(edge.POST('/api/tickets/{id}/comments', { params: { path: { id } }, body: { text } })),
 

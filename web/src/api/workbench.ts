@@ -60,6 +60,8 @@ export const work = {
   helpRequest: (id: string) => body(edge.GET('/api/help-requests/{id}', { params: { path: { id } } })),
   helpHistory: (id: string) => body(edge.GET('/api/help-requests/{id}/history', { params: { path: { id } } })),
   askHelp: (b: Body<'/api/help-requests'>) => body(edge.POST('/api/help-requests', { body: b })),
+  /** Whom a help request may be handed to. */
+  helpAssignees: () => body(edge.GET('/api/help-assignees')),
   helpAction: <A extends HelpAction>(id: string, action: A, b: HelpActionBodies[A]) => helpActions[action](id, b),
 
   /** Masked as for someone without access: nothing revealed, nothing audited. */

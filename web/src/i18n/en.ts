@@ -12,7 +12,7 @@ const en: typeof zh = {
     status: { submitted: 'Submitted', assigned: 'Assigned', in_progress: 'In progress', resolved: 'Resolved', closed: 'Closed', rejected: 'Rejected', duplicate: 'Duplicate', reopened: 'Reopened' },
     action: { assign: 'Dispatch', start: 'Start', resolve: 'Resolve', confirm: 'Confirm fix', close: 'Close', reopen: 'Reopen', reject: 'Reject' },
     op: { created: 'Filed', updated: 'Edited', comment: 'Comment', photo: 'Photos added', footage: 'Footage linked', escalated: 'Escalated' },
-    assignTo: 'Assign to', resolveNote: 'What was done', filed: 'Filed', notFound: 'No such report',
+    assignTo: 'Assign to', pickAssignee: 'Pick who', noAssignees: 'No account can be assigned', resolveNote: 'What was done', filed: 'Filed', notFound: 'No such report',
   },
   cert: {
     applicant: 'Applicant', type: 'Type', purpose: 'Purpose', idNumber: 'ID number', code: 'Verification code', issued: 'Issued', pdf: 'Download PDF', request: 'Request',

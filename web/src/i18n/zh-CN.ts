@@ -10,7 +10,7 @@ export default {
     status: { submitted: '待派单', assigned: '已派单', in_progress: '处理中', resolved: '已办结', closed: '已关闭', rejected: '已驳回', duplicate: '重复', reopened: '已重开' },
     action: { assign: '派单', start: '开始处理', resolve: '办结', confirm: '确认解决', close: '关闭', reopen: '重开', reject: '驳回' },
     op: { created: '提交', updated: '修改', comment: '评论', photo: '补充照片', footage: '关联录像', escalated: '超时升级' },
-    assignTo: '派给', resolveNote: '处理结果', filed: '已提交', notFound: '没有这条随手拍',
+    assignTo: '派给', pickAssignee: '选择处理人', noAssignees: '没有可以派给的账号', resolveNote: '处理结果', filed: '已提交', notFound: '没有这条随手拍',
   },
   cert: {
     applicant: '申请人', type: '证明类型', purpose: '用途', idNumber: '身份证号', code: '核验码', issued: '出具时间', pdf: '下载 PDF', request: '申请证明',

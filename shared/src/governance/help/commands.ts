@@ -8,7 +8,7 @@ import { HELP_TRANSITIONS, type HelpRequestState, type ResidentState } from '../
 import type { Viewer } from '../viewer.ts';
 import { CunboxError } from '../../platform/errors.ts';
 import { looksAfter, residentOf } from '../residents/commands.ts';
-import { defined, forbid, invalid, requireAccount, requireEntity, reviewDraft, statusDraft, type Actor, type CommandResult, type GovernanceLookups } from '../command.ts';
+import { defined, forbid, invalid, mayBeNamed, requireAccount, requireEntity, reviewDraft, statusDraft, type AccountFacts, type Actor, type CommandResult, type GovernanceLookups } from '../command.ts';
 
 type Look = GovernanceLookups;
 
@@ -17,6 +17,11 @@ export interface NewHelpRequest {
   residentId?: string;
   description?: string;
   urgent?: boolean;
+}
+
+/** The accounts a request may be handed to (the ones `assign` accepts), in the order given. */
+export function helpAssignees<A extends AccountFacts>(accounts: readonly A[]): A[] {
+  return accounts.filter((u) => mayBeNamed(u, HELP_HANDLERS));
 }
 
 /** Every help type: the built-in ones and those added, by code. */
