@@ -218,7 +218,7 @@ export class Cloud {
       const metrics = new CloudMetrics();
       metrics.watch({ edgesOnline: () => sync.edgesOnline, stats: () => sync.stats });
       this.#metrics = metrics;
-      const media = new CloudMedia({ dataDir: cfg.dataDir, edgeAuth, log: this.#log.child({ module: 'media' }), openIndex, options: this.#mediaOptions });
+      const media = new CloudMedia({ dataDir: cfg.dataDir, edgeAuth, log: this.#log.child({ module: 'media' }), openIndex, options: { ...(cfg.media ? { thumbnailRetentionMs: cfg.media.thumbnailRetentionDays * 24 * 3600_000 } : {}), ...this.#mediaOptions } });
       this.#media = media;
       await media.start();
       // Phones' camera requests, relayed to the village's edge over sync (relay.ts).

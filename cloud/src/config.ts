@@ -22,6 +22,8 @@ export interface CloudConfig {
   mqtt:
     | { mode: 'embedded'; host: string; port: number; publicUrl: string | null }
     | { mode: 'external'; url: string; username: string; password: string; publicUrl: string | null; mosquitto?: MosquittoFilesConfig | null; sharedGroup?: string | null };
+  /** How long the cloud keeps event thumbnails (days; absent: media.ts's default). */
+  media?: { thumbnailRetentionDays: number };
 }
 
 const schema = {
@@ -50,6 +52,14 @@ const schema = {
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8090 },
         // Behind the TLS proxy: its address (or CIDR list, comma-separated), or true for any.
         trust_proxy: { type: ['boolean', 'string'], default: false },
+      },
+    },
+    media: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        // Event thumbnails older than this are deleted (hourly); ticket photos and certificates are not touched.
+        thumbnail_retention_days: { type: 'integer', minimum: 1, maximum: 3650 },
       },
     },
     mqtt: {
@@ -82,6 +92,7 @@ interface Raw {
   operator_token_file: string;
   store: { kind: 'sqlite' | 'postgres'; url_file?: string };
   http: { host: string; port: number; trust_proxy: boolean | string };
+  media?: { thumbnail_retention_days?: number };
   mqtt: { host: string; port: number; url?: string; username?: string; password_file?: string; public_url?: string; shared_group?: string; mosquitto?: { password_file: string; acl_file: string; pid_file: string } };
 }
 
@@ -105,7 +116,7 @@ export function parseCloudConfig(text: string, file: string): CloudConfig {
     if (m.shared_group) throw new Error(`${file}: mqtt.shared_group needs an external broker (mqtt.url)`);
     mqtt = { mode: 'embedded', host: m.host, port: m.port, publicUrl: m.public_url ?? null };
   }
-  return { dataDir: resolve(base, data.data_dir), store: storeConfig(data.store, file, secret), http: { host: data.http.host, port: data.http.port, trustProxy: data.http.trust_proxy }, operatorToken: secret(data.operator_token_file), mqtt };
+  return { dataDir: resolve(base, data.data_dir), store: storeConfig(data.store, file, secret), http: { host: data.http.host, port: data.http.port, trustProxy: data.http.trust_proxy }, operatorToken: secret(data.operator_token_file), mqtt, ...(data.media?.thumbnail_retention_days ? { media: { thumbnailRetentionDays: data.media.thumbnail_retention_days } } : {}) };
 }
 
 function storeConfig(s: Raw['store'], file: string, secret: (f: string) => string): CloudStoreConfig {

@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { Server, type Upload } from '@tus/server';
 import { FileStore } from '@tus/file-store';
 import type { Logger } from 'pino';
-import { MEDIA_KIND_PATTERN, MEDIA_REF_PATTERN, RELAY_MEDIA_KINDS, SHA256_PATTERN, hashFile } from '@cunbox/shared';
+import { EVENT_THUMBNAIL_KIND, MEDIA_KIND_PATTERN, MEDIA_REF_PATTERN, RELAY_MEDIA_KINDS, SHA256_PATTERN, hashFile } from '@cunbox/shared';
 import type { EdgeRecord } from './store.ts';
 import type { MediaOwner } from './media-index.ts';
 import type { AsyncMediaIndex } from './store-async.ts';
@@ -32,8 +32,15 @@ export interface MediaOptions {
   cleanupEveryMs: number;
   /** Pictures and clips relayed to phones are kept this long (a phone that asks again later gets a fresh one anyway). */
   relayRetentionMs: number;
+  /**
+   * Event thumbnails (a motion event's peak picture) are kept this long after they arrive.
+   * Every event of every camera sends one: a province's cloud would fill its disk with them,
+   * and the footage they point to is gone from the edge after its ring buffer's days anyway.
+   */
+  thumbnailRetentionMs: number;
 }
-export const defaultMediaOptions: MediaOptions = { maxBytes: 20 * 1024 * 1024, incompleteTtlMs: 7 * 24 * 3600_000, cleanupEveryMs: 3600_000, relayRetentionMs: 24 * 3600_000 };
+const DEFAULT_THUMBNAIL_RETENTION_DAYS = 30;
+export const defaultMediaOptions: MediaOptions = { maxBytes: 20 * 1024 * 1024, incompleteTtlMs: 7 * 24 * 3600_000, cleanupEveryMs: 3600_000, relayRetentionMs: 24 * 3600_000, thumbnailRetentionMs: DEFAULT_THUMBNAIL_RETENTION_DAYS * 24 * 3600_000 };
 
 export const UPLOADS_PATH = '/api/media/uploads';
 /** The kind of a photo a phone attached to a ticket (media_owners.kind), as the edge names its own ticket photos. */
@@ -62,7 +69,7 @@ export class CloudMedia {
   #tus: Server | undefined;
   #files: FileStore | undefined;
   #cleanup: NodeJS.Timeout | undefined;
-  readonly stats = { finished: 0, mismatches: 0, claims: 0, phonePhotos: 0, relayedPruned: 0 };
+  readonly stats = { finished: 0, mismatches: 0, claims: 0, phonePhotos: 0, relayedPruned: 0, thumbnailsPruned: 0 };
   /** Hashes being placed in the store and not yet indexed: pruning leaves them alone. */
   readonly #placing = new Map<string, number>();
 
@@ -116,10 +123,10 @@ export class CloudMedia {
       },
     });
     await this.#tus.cleanUpExpiredUploads().catch((err: Error) => this.#log.warn({ err: err.message }, 'media cleanup failed'));
-    this.#pruneRelayedSafely();
+    this.#pruneSafely();
     this.#cleanup = setInterval(() => {
       void this.#tus?.cleanUpExpiredUploads().catch((err: Error) => this.#log.warn({ err: err.message }, 'media cleanup failed'));
-      this.#pruneRelayedSafely();
+      this.#pruneSafely();
     }, this.#opts.cleanupEveryMs);
   }
 
@@ -189,27 +196,43 @@ export class CloudMedia {
   /**
    * Deletes relayed pictures and clips recorded before `before` (epoch ms):
    * their relay owner rows, then each file no owner names any more (a photo
-   * a ticket also holds stays). Rows go first, in one transaction, and the
-   * files right after, so a request that finds the file has found its row; a
-   * crash in between leaves a file no row names, which the same bytes
-   * arriving again simply reuse.
+   * a ticket also holds stays).
    */
-  async pruneRelayed(before: number): Promise<{ owners: number; files: number }> {
-    const { owners, orphans } = await this.index.dropOwners(RELAY_MEDIA_KINDS, before, new Set(this.#placing.keys()));
+  pruneRelayed(before: number): Promise<{ owners: number; files: number }> {
+    return this.#prune(RELAY_MEDIA_KINDS, before, 'relayed');
+  }
+
+  /** Deletes event thumbnails recorded before `before` (epoch ms), as `pruneRelayed` does relayed media. */
+  pruneThumbnails(before: number): Promise<{ owners: number; files: number }> {
+    return this.#prune([EVENT_THUMBNAIL_KIND], before, 'thumbnails');
+  }
+
+  /**
+   * The owner rows of `kinds` recorded before `before`, then each file no
+   * owner names any more. Rows go first, in one transaction, and the files
+   * right after, so a request that finds the file has found its row; a crash
+   * in between leaves a file no row names, which the same bytes arriving
+   * again simply reuse.
+   */
+  async #prune(kinds: readonly string[], before: number, what: 'relayed' | 'thumbnails'): Promise<{ owners: number; files: number }> {
+    const { owners, orphans } = await this.index.dropOwners(kinds, before, new Set(this.#placing.keys()));
     for (const o of orphans) {
       try {
         unlinkSync(this.#objectPath(o.sha256));
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.#log.warn({ sha256: o.sha256, err: (err as Error).message }, 'relayed file not deleted');
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.#log.warn({ sha256: o.sha256, err: (err as Error).message }, `${what} file not deleted`);
       }
     }
-    this.stats.relayedPruned += orphans.length;
-    if (orphans.length > 0) this.#log.info({ owners, files: orphans.length }, 'relayed media pruned');
+    if (what === 'relayed') this.stats.relayedPruned += orphans.length;
+    else this.stats.thumbnailsPruned += orphans.length;
+    if (orphans.length > 0) this.#log.info({ owners, files: orphans.length }, `${what} media pruned`);
     return { owners, files: orphans.length };
   }
 
-  #pruneRelayedSafely(): void {
-    this.pruneRelayed(Date.now() - this.#opts.relayRetentionMs).catch((err: Error) => this.#log.warn({ err: err.message }, 'relayed media not pruned'));
+  #pruneSafely(): void {
+    const now = Date.now();
+    this.pruneRelayed(now - this.#opts.relayRetentionMs).catch((err: Error) => this.#log.warn({ err: err.message }, 'relayed media not pruned'));
+    this.pruneThumbnails(now - this.#opts.thumbnailRetentionMs).catch((err: Error) => this.#log.warn({ err: err.message }, 'thumbnails not pruned'));
   }
 
   /** A stored file the village may read. */

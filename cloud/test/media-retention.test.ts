@@ -1,14 +1,17 @@
 /**
- * Relayed pictures and clips are kept a while only: the real cloud's content
- * store, filled by the edge's own relay uploader (tus, content-addressed) and
- * its media uploader (a ticket photo), pruned by age. A file a ticket also
- * names stays; newer relayed files stay; nothing else is touched.
+ * Relayed pictures and clips, and event thumbnails, are kept a while only:
+ * the real cloud's content store, filled by the edge's own relay uploader
+ * (tus, content-addressed) and its media uploader (a ticket photo), pruned by
+ * age, each kind by its own retention. A file a ticket also names stays;
+ * newer files stay; nothing else is touched.
  */
 import t from 'tap';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { MediaCloud, edgeMedia, openEdgeDb } from '@cunbox/test-support/media-rig';
+import { parseCloudConfig } from '../src/config.ts';
+import { tmpDir } from '@cunbox/test-support/tmp';
 import { waitFor } from '@cunbox/test-support/wait';
 import { readMediaStatus } from '../../edge/src/sync/media-queue.ts';
 import { relayUploader } from '../../edge/src/sync/relay-upload.ts';
@@ -68,4 +71,48 @@ t.test('relayed media older than the retention go, with their files; what a tick
   // Relayed again later: the bytes travel again and are served again.
   await put(oldSnap, 'relay-snapshot', `relay-${'5'.repeat(32)}`);
   t.equal((await rig.media(a.villageId, oldSnap.sha256)).status, 200, 'relayed again: stored again');
+});
+
+t.test('event thumbnails older than their retention go; relayed media, ticket photos and newer thumbnails stay', async (t) => {
+  const dir = t.testdir({});
+  const rig = await MediaCloud.start(dir);
+  t.teardown(() => rig.cloud.stop());
+  const a = await rig.pair('西村');
+  const upload = relayUploader({ cloudUrl: rig.url, credentials: { edgeId: a.username, password: a.password } });
+  const file = (n: number) => {
+    const data = randomBytes(3000 + n);
+    return { data, sha256: createHash('sha256').update(data).digest('hex') };
+  };
+  const put = async (f: { data: Buffer; sha256: string }, kind: string, ref: string) => upload(f.data, { sha256: f.sha256, kind, ref, mime: 'image/jpeg' });
+  const objectPath = (sha256: string) => join(dir, 'cloud', 'media', 'objects', sha256.slice(0, 2), sha256);
+
+  const oldThumb = file(1);
+  const relayed = file(2);
+  await put(oldThumb, 'event-thumbnail', 'event-1');
+  await put(relayed, 'relay-snapshot', `relay-${'6'.repeat(32)}`);
+  await new Promise((r) => setTimeout(r, 20));
+  const cut = Date.now();
+  await new Promise((r) => setTimeout(r, 20));
+  const newThumb = file(3);
+  await put(newThumb, 'event-thumbnail', 'event-2');
+
+  t.same(await rig.cloud.media.pruneThumbnails(cut), { owners: 1, files: 1 }, 'the one thumbnail older than the cut');
+  t.notOk(await rig.cloud.media.find(a.villageId, oldThumb.sha256), 'gone from the index');
+  t.notOk(existsSync(objectPath(oldThumb.sha256)), 'and from the disk');
+  t.equal((await rig.media(a.villageId, oldThumb.sha256)).status, 404);
+  t.ok(await rig.cloud.media.find(a.villageId, relayed.sha256), 'a relayed picture follows its own retention, not this one');
+  t.ok(await rig.cloud.media.find(a.villageId, newThumb.sha256), 'a newer thumbnail stays');
+  t.ok(existsSync(objectPath(newThumb.sha256)));
+  t.equal(rig.cloud.media.stats.thumbnailsPruned, 1);
+});
+
+t.test('media.thumbnail_retention_days in the config file', async (t) => {
+  const dir = tmpDir(t);
+  writeFileSync(join(dir, 'token'), 'x'.repeat(32));
+  const file = join(dir, 'c.yaml');
+  const base = 'data_dir: d\noperator_token_file: token\n';
+  t.equal(parseCloudConfig(base, file).media, undefined, 'absent: the default (30 days)');
+  t.same(parseCloudConfig(`${base}media:\n  thumbnail_retention_days: 90\n`, file).media, { thumbnailRetentionDays: 90 });
+  t.throws(() => parseCloudConfig(`${base}media:\n  thumbnail_retention_days: 0\n`, file), /thumbnail_retention_days/, 'at least a day');
+  t.throws(() => parseCloudConfig(`${base}media:\n  keep: 3\n`, file), /additional properties/, 'an unknown key is refused');
 });
