@@ -287,7 +287,7 @@ export class CameraRegistry {
     if (info.changes === 0) throw new CunboxError('NOT_FOUND', `no camera with id ${id}`);
   }
 
-  /** One camera with its password, for a probe; never for listings. */
+  /** One camera with its password, for a probe or a picture relayed to a phone; never for listings. */
   withSecrets(id: number): (CameraDetails & CameraWithSecrets) | undefined {
     const row = this.#db.prepare('SELECT * FROM cameras WHERE id = ?').get(id) as CameraRow | undefined;
     return row && { ...toCamera(row), password: row.password };

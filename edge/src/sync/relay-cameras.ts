@@ -11,17 +11,14 @@ import { cutClip } from '../playback/clip.ts';
 import type { Layout } from '../storage/layout.ts';
 import type { SegmentIndex } from '../storage/segment-index.ts';
 
-const cameraOf = (registry: CameraRegistry, id: number) => registry.listWithSecrets().find((c) => c.id === id);
-
 /** The camera's sub-stream URL (its main one without a sub) with its credentials; undefined: no such camera. */
 export function relayCameraUrl(registry: CameraRegistry, id: number): string | undefined {
-  const cam = cameraOf(registry, id);
-  return cam && authenticatedUrl(cam.subUrl ?? cam.mainUrl, cam.username, cam.password);
+  return relayLiveSource(registry, id)?.url;
 }
 
 /** What a phone's live view streams. */
 export function relayLiveSource(registry: CameraRegistry, id: number): LiveSource | undefined {
-  const cam = cameraOf(registry, id);
+  const cam = registry.withSecrets(id);
   // A phone on a mobile link gets the sub stream: a fraction of the main one's bytes, and H.264 on most cameras.
   return cam && { cameraId: id, stream: cam.subUrl ? 'sub' : 'main', url: authenticatedUrl(cam.subUrl ?? cam.mainUrl, cam.username, cam.password) };
 }

@@ -1,5 +1,5 @@
 import { CunboxError } from '../../platform/errors.ts';
-import { forbid, type Actor, type GovernanceLookups } from '../command.ts';
+import { forbid, requireEntity, type Actor, type GovernanceLookups } from '../command.ts';
 import { monthsOwed, type PartyMemberState, type PartySessionState, type PointClaimState, type PointsEntry } from '../party.ts';
 import { parsePeriod, rankMembers, type RankRow, type RankingPeriod } from '../ranking.ts';
 import { chinaMonth } from '../time.ts';
@@ -17,24 +17,31 @@ function partySessions(all: readonly PartySessionState[], filter: { branch?: str
 }
 
 /**
- * The sessions the viewer may see, of one branch if asked: the record keepers
- * and those who oversee the party's work without attending its meetings (a
- * cadre) all; a member those of their own branch; an account that attends
- * meetings but is not yet linked to a member none, since it has no branch.
+ * Which branch's sessions the viewer may see: the record keepers and those who
+ * oversee the party's work without attending its meetings (a cadre) every
+ * branch (`'all'`); a member their own; an account that attends meetings but
+ * is not yet linked to a member none (`null`), since it has no branch.
  */
-export function visibleSessions(look: Pick<GovernanceLookups, 'list'>, viewer: Actor, filter: { branch?: string } = {}): PartySessionState[] {
-  const all = look.list<PartySessionState>('party_session');
-  if (keepsPartyRecords(viewer)) return partySessions(all, filter);
+function sessionScope(look: Pick<GovernanceLookups, 'list'>, viewer: Actor): 'all' | string | null {
+  if (keepsPartyRecords(viewer)) return 'all';
   const own = memberOf(look, viewer.username);
-  if (own) return filter.branch && filter.branch !== own.branch ? [] : partySessions(all, { branch: own.branch });
-  return allows(viewer.role, 'party.attend') ? [] : partySessions(all, filter);
+  if (own) return own.branch;
+  return allows(viewer.role, 'party.attend') ? null : 'all';
 }
 
-/** One session the viewer may see (visibleSessions); any other answers as if it did not exist. */
-export function requireVisibleSession(look: Pick<GovernanceLookups, 'list'>, viewer: Actor, id: string): PartySessionState {
-  const s = visibleSessions(look, viewer).find((x) => x.id === id);
-  if (!s) throw new CunboxError('NOT_FOUND', `no session ${id}`);
-  return s;
+/** The sessions the viewer may see (sessionScope), of one branch if asked. */
+export function visibleSessions(look: Pick<GovernanceLookups, 'list'>, viewer: Actor, filter: { branch?: string } = {}): PartySessionState[] {
+  const scope = sessionScope(look, viewer);
+  if (scope === null || (scope !== 'all' && filter.branch && filter.branch !== scope)) return [];
+  return partySessions(look.list<PartySessionState>('party_session'), scope === 'all' ? filter : { branch: scope });
+}
+
+/** One session the viewer may see (sessionScope); any other answers as if it did not exist. */
+export function requireVisibleSession(look: Pick<GovernanceLookups, 'list' | 'get'>, viewer: Actor, id: string): PartySessionState {
+  const s = requireEntity<PartySessionState>(look, 'party_session', id, 'session');
+  const scope = sessionScope(look, viewer);
+  if (scope === 'all' || scope === s.branch) return s;
+  throw new CunboxError('NOT_FOUND', `no session ${id}`);
 }
 
 /** The claims the viewer may see: the record keepers all, a member their own. */
