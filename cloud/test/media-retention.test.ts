@@ -5,7 +5,7 @@
  * age, each kind by its own retention. A file a ticket also names stays;
  * newer files stay; nothing else is touched.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -16,18 +16,26 @@ import { waitFor } from '@cunbox/test-support/wait';
 import { readMediaStatus } from '../../edge/src/sync/media-queue.ts';
 import { relayUploader } from '../../edge/src/sync/relay-upload.ts';
 
-t.test('relayed media older than the retention go, with their files; what a ticket names stays', async (t) => {
+/** A random file and its SHA-256 (sizes differ a little so no two are alike by length either). */
+function file(n: number): { data: Buffer; sha256: string } {
+  const data = randomBytes(2000 + n);
+  return { data, sha256: createHash('sha256').update(data).digest('hex') };
+}
+
+/** The real cloud's media store with one paired village, and the edge's relay uploader to fill it. */
+async function paired(t: Test, village: string) {
   const dir = t.testdir({});
   const rig = await MediaCloud.start(dir);
   t.teardown(() => rig.cloud.stop());
-  const a = await rig.pair('东村');
+  const a = await rig.pair(village);
   const upload = relayUploader({ cloudUrl: rig.url, credentials: { edgeId: a.username, password: a.password } });
-  const file = (n: number) => {
-    const data = randomBytes(2000 + n);
-    return { data, sha256: createHash('sha256').update(data).digest('hex') };
-  };
   const put = async (f: { data: Buffer; sha256: string }, kind: string, ref: string) => upload(f.data, { sha256: f.sha256, kind, ref, mime: kind === 'relay-clip' ? 'video/mp4' : 'image/jpeg' });
   const objectPath = (sha256: string) => join(dir, 'cloud', 'media', 'objects', sha256.slice(0, 2), sha256);
+  return { dir, rig, a, put, objectPath };
+}
+
+t.test('relayed media older than the retention go, with their files; what a ticket names stays', async (t) => {
+  const { dir, rig, a, put, objectPath } = await paired(t, '东村');
 
   const oldSnap = file(1);
   const oldClip = file(2);
@@ -73,18 +81,8 @@ t.test('relayed media older than the retention go, with their files; what a tick
   t.equal((await rig.media(a.villageId, oldSnap.sha256)).status, 200, 'relayed again: stored again');
 });
 
-t.test('event thumbnails older than their retention go; relayed media, ticket photos and newer thumbnails stay', async (t) => {
-  const dir = t.testdir({});
-  const rig = await MediaCloud.start(dir);
-  t.teardown(() => rig.cloud.stop());
-  const a = await rig.pair('西村');
-  const upload = relayUploader({ cloudUrl: rig.url, credentials: { edgeId: a.username, password: a.password } });
-  const file = (n: number) => {
-    const data = randomBytes(3000 + n);
-    return { data, sha256: createHash('sha256').update(data).digest('hex') };
-  };
-  const put = async (f: { data: Buffer; sha256: string }, kind: string, ref: string) => upload(f.data, { sha256: f.sha256, kind, ref, mime: 'image/jpeg' });
-  const objectPath = (sha256: string) => join(dir, 'cloud', 'media', 'objects', sha256.slice(0, 2), sha256);
+t.test('event thumbnails older than their retention go; relayed media and newer thumbnails stay', async (t) => {
+  const { rig, a, put, objectPath } = await paired(t, '西村');
 
   const oldThumb = file(1);
   const relayed = file(2);
