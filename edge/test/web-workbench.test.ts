@@ -19,6 +19,7 @@ import { cachedWebBuild } from '../../scripts/build-web.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { runDoctor } from '../src/doctor/checks.ts';
 import { tmpDir } from '@cunbox/test-support/tmp';
+import { waitFor } from '@cunbox/test-support/wait';
 
 const webRoot = cachedWebBuild();
 const ZHANG = { name: '张三', idNumber: '110101195003071234', phone: '13812345678', address: '一组12号', gridWorker: 'grid_worker', username: 'villager', elderly: true, notes: '独居' };
@@ -121,7 +122,11 @@ t.test('the workbench: help, residents, audit, party, accounts, tokens, health',
   const [read] = (await h.as.admin.get('/api/audit?action=resident.sensitive_read&limit=1')).body.entries;
   const shownAt = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(read.at);
   t.match(await row.first().textContent(), shownAt, 'at the box\'s local time');
-  t.equal(await admin.page.locator('[data-test=audit] .el-table__row').count(), readsBefore + 1, 'filtered to that action');
+  // The read is among the unfiltered rows too, so the row above can be found before the search
+  // answers: wait for the table to be replaced (bounded), then count.
+  const auditRows = () => admin.page.locator('[data-test=audit] .el-table__row').count();
+  await waitFor('the audit table filtered', async () => (await auditRows()) === readsBefore + 1, 20_000, 100).catch(() => undefined);
+  t.equal(await auditRows(), readsBefore + 1, 'filtered to that action');
   await checkPage(admin.page, 'audit');
 
   // — party: a claim approved moves the month's TOP10; a session signed in to —
