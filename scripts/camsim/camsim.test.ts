@@ -418,12 +418,20 @@ t.test('25-s recording across the clip loop has monotonic DTS and no lost frame'
   const misplaced = packets.flatMap((p, i) => (i >= CLIP_FRAMES && p.hash !== packets[i - CLIP_FRAMES]?.hash ? [i] : []));
   t.same(misplaced, [], 'no frame lost or repeated, not even at the loop');
   // Timestamps may wobble by part of a frame when the client reads under load
-  // (CI once saw a single 68-ms step); a whole frame's worth is a hole.
+  // (CI once saw a single 68-ms step); a whole frame's worth is a hole. The
+  // client's first two seconds are left out: its first timestamps are its own
+  // guesses while it probes the stream (even unloaded, its first two packets
+  // carry one timestamp), and on a loaded CI box the packets of its first two
+  // seconds once came 4–10 % closer together, each second realigned by a
+  // 133-ms step at packets 25 and 50, with every frame there (the content
+  // check above) and the 25-s span right. The loop seam, at packet 500, is
+  // far past that: a hole in the simulator's time there is still seen.
+  const SETTLED = 2 * 25;
   const jumps = packets.flatMap((p, i) => {
-    const step = i > 0 ? p.dts - (packets[i - 1]?.dts ?? 0) : 0;
+    const step = i > SETTLED ? p.dts - (packets[i - 1]?.dts ?? 0) : 0;
     return step >= 0.075 ? [{ packet: i, at: p.dts.toFixed(3), step: step.toFixed(3) }] : [];
   });
-  t.same(jumps, [], 'no timestamp jump of a frame or more');
+  t.same(jumps, [], 'no timestamp jump of a frame or more once the client has settled');
   t.ok(Math.abs(packets.length - 625) <= 3, `${packets.length} packets ≈ 25 s at 25 fps`);
   const span = (packets.at(-1)?.dts ?? 0) - (packets[0]?.dts ?? 0);
   t.ok(Math.abs(span - 25) < 0.2, `DTS span ${span.toFixed(2)} s`);
