@@ -21,6 +21,7 @@
 //
 // JSON keys:
 //   cameras, clip, seconds, runs      what was measured (each window after a warm-up)
+//   truth_size                        the ground-truth clips' size (`--truth-size`): full 640x360, small 320x180
 //   busy_share                        share of camera-time with true motion (truth clips)
 //   recording_cpu_pct                 edge process + its ffmpeg children, recording only, % of one core
 //   recording_motion_cpu_pct          the same with motion detection on
@@ -63,11 +64,16 @@ const { values } = parseArgs({
     'quality-only': { type: 'boolean', default: false },
     // pipeline: frames as the feed delivers them; active: every frame at active_fps (stricter).
     'quality-feed': { type: 'string', default: 'pipeline' },
+    // The ground-truth clips' size: full (640x360, a typical sub stream) or small (320x180, the
+    // same scenes: a camera whose sub or third stream is set that small).
+    'truth-size': { type: 'string', default: 'full' },
   },
 });
 const CLIP = parseSceneClip(values.clip, ['truth', 'crossing', 'still']);
 if (values['quality-feed'] !== 'pipeline' && values['quality-feed'] !== 'active') throw new Error('--quality-feed must be pipeline or active');
 const FEED = { ...defaultFeedModel, alwaysActive: values['quality-feed'] === 'active' };
+const TRUTH_SIZE = values['truth-size'];
+if (TRUTH_SIZE !== 'full' && TRUTH_SIZE !== 'small') throw new Error('--truth-size must be full or small');
 const LOOPS = Number(values.loops);
 if (!Number.isInteger(LOOPS) || LOOPS <= 0) throw new Error('--loops must be a positive integer');
 const { cameras: N, seconds: T, warmup: W, runs: RUNS } = windowNumbers(values);
@@ -128,10 +134,10 @@ function busyShare(clips: GroundTruthClip[], cameras: number): number {
   return total ? busy / total : 0;
 }
 
-const truthClips = await loadGroundTruth({ onLog: log });
+const truthClips = await loadGroundTruth({ size: TRUTH_SIZE, onLog: log });
 const q = await quality(truthClips);
 if (values['quality-only']) {
-  printAndSave({ cameras: 0, ...q }, values.json);
+  printAndSave({ cameras: 0, truth_size: TRUTH_SIZE, ...q }, values.json);
   process.exit(0);
 }
 const root = mkdtempSync(join(tmpdir(), 'cunbox-bench-motion-'));
@@ -160,6 +166,7 @@ try {
     {
       cameras: N,
       clip: CLIP,
+      truth_size: TRUTH_SIZE,
       seconds: T,
       runs: RUNS,
       busy_share: CLIP === 'truth' ? round(busyShare(truthClips, N)) : null,
