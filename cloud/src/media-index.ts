@@ -6,6 +6,7 @@
  * (media.ts moves, fsyncs, then calls addObject).
  */
 import type Database from 'better-sqlite3';
+import { CERTIFICATE_PDF_KIND, certificatePdfRef } from '@cunbox/shared';
 import { Statements } from './statements.ts';
 import type { CloudDb } from './database.ts';
 
@@ -38,6 +39,12 @@ export interface MediaIndex {
    * transaction; returns those objects: their files are the caller's to delete.
    */
   dropOwners(kinds: readonly string[], before: number, keep: ReadonlySet<string>): { owners: number; orphans: MediaObject[] };
+  /**
+   * Drops the owner rows of revoked certificates' PDFs (the village's
+   * certificate entity says `revoked`), then the objects no owner names any
+   * more, as `dropOwners` does.
+   */
+  dropRevokedCertificatePdfs(keep: ReadonlySet<string>): { owners: number; orphans: MediaObject[] };
   close(): void;
 }
 
@@ -85,12 +92,29 @@ export class SqliteMediaIndex implements MediaIndex {
 
   dropOwners(kinds: readonly string[], before: number, keep: ReadonlySet<string>): { owners: number; orphans: MediaObject[] } {
     const marks = kinds.map(() => '?').join(', ');
+    return this.#drop(`SELECT village_id, kind, ref, sha256 FROM media_owners WHERE kind IN (${marks}) AND at < ?`, [...kinds, before], keep);
+  }
+
+  dropRevokedCertificatePdfs(keep: ReadonlySet<string>): { owners: number; orphans: MediaObject[] } {
+    // The entity's id is the ref without its prefix: each owner row finds its certificate by primary key.
+    const prefix = certificatePdfRef('');
+    return this.#drop(
+      `SELECT o.village_id, o.kind, o.ref, o.sha256 FROM media_owners o
+       JOIN entities e ON e.village_id = o.village_id AND e.kind = 'certificate' AND e.id = substr(o.ref, ?)
+       WHERE o.kind = ? AND substr(o.ref, 1, ?) = ? AND json_extract(e.state, '$.status') = 'revoked'`,
+      [prefix.length + 1, CERTIFICATE_PDF_KIND, prefix.length, prefix],
+      keep,
+    );
+  }
+
+  /** Deletes the owner rows `select` finds (but those of hashes in `keep`), then the objects no owner names any more. */
+  #drop(select: string, params: unknown[], keep: ReadonlySet<string>): { owners: number; orphans: MediaObject[] } {
     return this.#db.transaction(() => {
-      const expired = (this.#statements.sql(`SELECT DISTINCT sha256 FROM media_owners WHERE kind IN (${marks}) AND at < ?`).all(...kinds, before) as Array<{ sha256: string }>).map((r) => r.sha256).filter((h) => !keep.has(h));
+      const rows = (this.#statements.sql(select).all(...params) as Array<{ village_id: number; kind: string; ref: string; sha256: string }>).filter((r) => !keep.has(r.sha256));
       let owners = 0;
+      for (const r of rows) owners += this.#statements.sql('DELETE FROM media_owners WHERE village_id = ? AND kind = ? AND ref = ?').run(r.village_id, r.kind, r.ref).changes;
       const orphans: MediaObject[] = [];
-      for (const sha256 of expired) {
-        owners += this.#statements.sql(`DELETE FROM media_owners WHERE sha256 = ? AND kind IN (${marks}) AND at < ?`).run(sha256, ...kinds, before).changes;
+      for (const sha256 of new Set(rows.map((r) => r.sha256))) {
         // Bytes a ticket (or a newer relay) still names stay.
         if (this.#statements.sql('SELECT 1 FROM media_owners WHERE sha256 = ? LIMIT 1').get(sha256)) continue;
         const obj = this.object(sha256);

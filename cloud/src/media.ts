@@ -20,7 +20,7 @@ import { FileStore } from '@tus/file-store';
 import type { Logger } from 'pino';
 import { EVENT_THUMBNAIL_KIND, MEDIA_KIND_PATTERN, MEDIA_REF_PATTERN, RELAY_MEDIA_KINDS, SHA256_PATTERN, hashFile } from '@cunbox/shared';
 import type { EdgeRecord } from './store.ts';
-import type { MediaOwner } from './media-index.ts';
+import type { MediaObject, MediaOwner } from './media-index.ts';
 import type { AsyncMediaIndex } from './store-async.ts';
 import type { EdgeAuthenticator, EdgeAuthResult } from './edge-auth.ts';
 
@@ -43,6 +43,8 @@ const DEFAULT_THUMBNAIL_RETENTION_DAYS = 30;
 export const defaultMediaOptions: MediaOptions = { maxBytes: 20 * 1024 * 1024, incompleteTtlMs: 7 * 24 * 3600_000, cleanupEveryMs: 3600_000, relayRetentionMs: 24 * 3600_000, thumbnailRetentionMs: DEFAULT_THUMBNAIL_RETENTION_DAYS * 24 * 3600_000 };
 
 export const UPLOADS_PATH = '/api/media/uploads';
+/** Which counter of `stats` each sweep adds its deleted files to. */
+const PRUNED_STATS = { relayed: 'relayedPruned', thumbnails: 'thumbnailsPruned', 'certificate PDFs': 'certificatePdfsPruned' } as const;
 /** The kind of a photo a phone attached to a ticket (media_owners.kind), as the edge names its own ticket photos. */
 export const PHONE_PHOTO_KIND = 'ticket-photo';
 /** What we will later serve with its own type; anything else is served as octet-stream. */
@@ -69,7 +71,7 @@ export class CloudMedia {
   #tus: Server | undefined;
   #files: FileStore | undefined;
   #cleanup: NodeJS.Timeout | undefined;
-  readonly stats = { finished: 0, mismatches: 0, claims: 0, phonePhotos: 0, relayedPruned: 0, thumbnailsPruned: 0 };
+  readonly stats = { finished: 0, mismatches: 0, claims: 0, phonePhotos: 0, relayedPruned: 0, thumbnailsPruned: 0, certificatePdfsPruned: 0 };
   /** Hashes being placed in the store and not yet indexed: pruning leaves them alone. */
   readonly #placing = new Map<string, number>();
 
@@ -199,23 +201,32 @@ export class CloudMedia {
    * a ticket also holds stays).
    */
   pruneRelayed(before: number): Promise<{ owners: number; files: number }> {
-    return this.#prune(RELAY_MEDIA_KINDS, before, 'relayed');
+    return this.#prune((keep) => this.index.dropOwners(RELAY_MEDIA_KINDS, before, keep), 'relayed');
   }
 
   /** Deletes event thumbnails recorded before `before` (epoch ms), as `pruneRelayed` does relayed media. */
   pruneThumbnails(before: number): Promise<{ owners: number; files: number }> {
-    return this.#prune([EVENT_THUMBNAIL_KIND], before, 'thumbnails');
+    return this.#prune((keep) => this.index.dropOwners([EVENT_THUMBNAIL_KIND], before, keep), 'thumbnails');
   }
 
   /**
-   * The owner rows of `kinds` recorded before `before`, then each file no
-   * owner names any more. Rows go first, in one transaction, and the files
-   * right after, so a request that finds the file has found its row; a crash
-   * in between leaves a file no row names, which the same bytes arriving
-   * again simply reuse.
+   * Deletes the PDFs of revoked certificates (a revocation is final). Not
+   * served since the revocation (the phone route answers 409), they would
+   * otherwise keep a person's name and masked ID number on the cloud for no
+   * purpose (docs/design/privacy.md).
    */
-  async #prune(kinds: readonly string[], before: number, what: 'relayed' | 'thumbnails'): Promise<{ owners: number; files: number }> {
-    const { owners, orphans } = await this.index.dropOwners(kinds, before, new Set(this.#placing.keys()));
+  pruneRevokedCertificates(): Promise<{ owners: number; files: number }> {
+    return this.#prune((keep) => this.index.dropRevokedCertificatePdfs(keep), 'certificate PDFs');
+  }
+
+  /**
+   * The owner rows `drop` selects, then each file no owner names any more.
+   * Rows go first, in one transaction, and the files right after, so a
+   * request that finds the file has found its row; a crash in between leaves
+   * a file no row names, which the same bytes arriving again simply reuse.
+   */
+  async #prune(drop: (keep: ReadonlySet<string>) => Promise<{ owners: number; orphans: MediaObject[] }>, what: keyof typeof PRUNED_STATS): Promise<{ owners: number; files: number }> {
+    const { owners, orphans } = await drop(new Set(this.#placing.keys()));
     for (const o of orphans) {
       try {
         unlinkSync(this.#objectPath(o.sha256));
@@ -223,8 +234,7 @@ export class CloudMedia {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.#log.warn({ sha256: o.sha256, err: (err as Error).message }, `${what} file not deleted`);
       }
     }
-    if (what === 'relayed') this.stats.relayedPruned += orphans.length;
-    else this.stats.thumbnailsPruned += orphans.length;
+    this.stats[PRUNED_STATS[what]] += orphans.length;
     if (orphans.length > 0) this.#log.info({ owners, files: orphans.length }, `${what} media pruned`);
     return { owners, files: orphans.length };
   }
@@ -233,6 +243,7 @@ export class CloudMedia {
     const now = Date.now();
     this.pruneRelayed(now - this.#opts.relayRetentionMs).catch((err: Error) => this.#log.warn({ err: err.message }, 'relayed media not pruned'));
     this.pruneThumbnails(now - this.#opts.thumbnailRetentionMs).catch((err: Error) => this.#log.warn({ err: err.message }, 'thumbnails not pruned'));
+    this.pruneRevokedCertificates().catch((err: Error) => this.#log.warn({ err: err.message }, 'revoked certificates\' PDFs not pruned'));
   }
 
   /** A stored file the village may read. */

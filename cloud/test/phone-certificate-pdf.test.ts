@@ -6,9 +6,9 @@
  * reviewers only, while the certificate stays approved.
  */
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CERTIFICATE_PDF_KIND, type CertificateState, type SyncAuditEntry } from '@cunbox/shared';
+import { CERTIFICATE_PDF_KIND, certificatePdfRef, type CertificateState, type SyncAuditEntry } from '@cunbox/shared';
 import { aedesRig, type BrokerRig } from '@cunbox/test-support/brokers';
 import { fastUploader } from '@cunbox/test-support/media-rig';
 import { waitFor } from '@cunbox/test-support/wait';
@@ -92,10 +92,24 @@ t.test('approved on the phone → rendered at the edge → downloaded by the req
   t.equal((await http(rig, 'GET', `/api/v1/villages/${a.villageId}/certificates/${id}/pdf`)).status, 401);
   t.match(await as('zhangsan', 'GET', `/certificates/${refused}/pdf`), { status: 409, json: { error: { message: /rejected/ } } }, 'a rejected request has no PDF');
 
+  // The sweep of revoked certificates' PDFs leaves an approved one alone.
+  const stored = await rig.cloud.media.find(a.villageId, certificatePdfRef(id));
+  t.ok(stored && existsSync(stored.path), 'the PDF is in the content store');
+  t.same(await rig.cloud.media.pruneRevokedCertificates(), { owners: 0, files: 0 }, 'approved: nothing to delete');
+  t.equal((await download('zhangsan', id)).status, 200, 'still served');
+
   // Revoked at the office: the same address stops answering.
   edge.gov.certificates.revoke({ username: 'wangfang', role: 'cadre' }, id, '已迁出');
   await waitFor('the revocation at the cloud', async () => (await as('zhangsan', 'GET', `/certificates/${id}`)).json.certificate.status === 'revoked' || undefined, 30_000, 100);
   t.match(await as('zhangsan', 'GET', `/certificates/${id}`), { json: { certificate: { pdf: null } } });
   const revoked = await as('zhangsan', 'GET', `/certificates/${id}/pdf`);
   t.match(revoked, { status: 409, json: { error: { code: 'INVALID_TRANSITION', message: /revoked/ } } }, 'a revoked certificate is not served');
+
+  // A revocation is final: the sweep deletes the PDF (a name and a masked ID number) from the cloud.
+  t.same(await rig.cloud.media.pruneRevokedCertificates(), { owners: 1, files: 1 }, "the revoked certificate's PDF");
+  t.notOk(await rig.cloud.media.find(a.villageId, certificatePdfRef(id)), 'gone from the index');
+  t.notOk(existsSync(stored!.path), 'and from the disk');
+  t.equal(rig.cloud.media.stats.certificatePdfsPruned, 1);
+  t.same(await rig.cloud.media.pruneRevokedCertificates(), { owners: 0, files: 0 }, 'a second pass finds nothing');
+  t.match(await as('zhangsan', 'GET', `/certificates/${id}/pdf`), { status: 409 }, 'the answer stays 409');
 });

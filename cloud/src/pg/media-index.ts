@@ -3,6 +3,7 @@
  * on PostgreSQL. The invariant is the same: a media_objects row is written
  * only after its file is on disk (media.ts moves, fsyncs, then records it).
  */
+import { CERTIFICATE_PDF_KIND, certificatePdfRef } from '@cunbox/shared';
 import type { MediaObject, MediaOwner } from '../media-index.ts';
 import type { AsyncMediaIndex } from '../store-async.ts';
 import { inTransaction, type PgPool } from './database.ts';
@@ -51,14 +52,29 @@ export class PgMediaIndex implements AsyncMediaIndex {
   }
 
   async dropOwners(kinds: readonly string[], before: number, keep: ReadonlySet<string>): Promise<{ owners: number; orphans: MediaObject[] }> {
+    return this.#drop('SELECT village_id, kind, ref, sha256 FROM media_owners WHERE kind = ANY($1::text[]) AND at < $2', [kinds, before], keep);
+  }
+
+  async dropRevokedCertificatePdfs(keep: ReadonlySet<string>): Promise<{ owners: number; orphans: MediaObject[] }> {
+    // The entity's id is the ref without its prefix: each owner row finds its certificate by primary key.
+    const prefix = certificatePdfRef('');
+    return this.#drop(
+      `SELECT o.village_id, o.kind, o.ref, o.sha256 FROM media_owners o
+       JOIN entities e ON e.village_id = o.village_id AND e.kind = 'certificate' AND e.id = substr(o.ref, $1)
+       WHERE o.kind = $2 AND starts_with(o.ref, $3) AND (e.state::jsonb ->> 'status') = 'revoked'`,
+      [prefix.length + 1, CERTIFICATE_PDF_KIND, prefix],
+      keep,
+    );
+  }
+
+  /** Deletes the owner rows `select` finds (but those of hashes in `keep`), then the objects no owner names any more. */
+  async #drop(select: string, params: unknown[], keep: ReadonlySet<string>): Promise<{ owners: number; orphans: MediaObject[] }> {
     return inTransaction(this.#pool, async (c) => {
-      const expired = (await c.query<{ sha256: string }>('SELECT DISTINCT sha256 FROM media_owners WHERE kind = ANY($1::text[]) AND at < $2', [kinds, before])).rows
-        .map((r) => r.sha256)
-        .filter((h) => !keep.has(h));
+      const rows = (await c.query<{ village_id: number; kind: string; ref: string; sha256: string }>(select, params)).rows.filter((r) => !keep.has(r.sha256));
       let owners = 0;
+      for (const r of rows) owners += (await c.query('DELETE FROM media_owners WHERE village_id = $1 AND kind = $2 AND ref = $3', [r.village_id, r.kind, r.ref])).rowCount ?? 0;
       const orphans: MediaObject[] = [];
-      for (const sha256 of expired) {
-        owners += (await c.query('DELETE FROM media_owners WHERE sha256 = $1 AND kind = ANY($2::text[]) AND at < $3', [sha256, kinds, before])).rowCount ?? 0;
+      for (const sha256 of new Set(rows.map((r) => r.sha256))) {
         // Bytes a ticket (or a newer relay) still names stay.
         if (((await c.query('SELECT 1 FROM media_owners WHERE sha256 = $1 LIMIT 1', [sha256])).rowCount ?? 0) > 0) continue;
         const obj = (await c.query<MediaObject>('DELETE FROM media_objects WHERE sha256 = $1 RETURNING sha256, size, mime', [sha256])).rows[0];
