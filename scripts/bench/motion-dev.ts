@@ -3,17 +3,20 @@
 // This is the set changes are tried on; the evaluation set (`motion.ts --quality-only`) is run
 // only to evaluate the chosen one.
 //
-//   npx tsx scripts/bench/motion-dev.ts [--loops 10] [--feed pipeline|active]
+//   npx tsx scripts/bench/motion-dev.ts [--loops 10] [--feed pipeline|active] [--size full|full-5fps] [--burst-ms N]
 import { parseArgs } from 'node:util';
 import { decodeClip, defaultFeedModel, p95, scoreClips } from './motion-quality.ts';
-import { ensureClip } from '../motion-truth/ground-truth.ts';
+import { SIZES, ensureClip, type SizeName } from '../motion-truth/ground-truth.ts';
 import { DEV_SCENES } from '../motion-truth/dev-scenes.ts';
 
-const { values } = parseArgs({ options: { loops: { type: 'string', default: '10' }, feed: { type: 'string', default: 'pipeline' } } });
+const { values } = parseArgs({ options: { loops: { type: 'string', default: '10' }, feed: { type: 'string', default: 'pipeline' }, 'burst-ms': { type: 'string' }, size: { type: 'string', default: 'full' } } });
 const loops = Number(values.loops);
-const model = { ...defaultFeedModel, alwaysActive: values.feed === 'active' };
+if (!Object.hasOwn(SIZES, values.size)) throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
+const burstMs = values['burst-ms'] === undefined ? undefined : Number(values['burst-ms']);
+if (burstMs !== undefined && !(burstMs >= 0)) throw new Error('--burst-ms must be a number of milliseconds ≥ 0');
+const model = { ...defaultFeedModel, alwaysActive: values.feed === 'active', burstMs };
 const decoded = [];
-for (const scene of DEV_SCENES) decoded.push(await decodeClip(await ensureClip(scene, 'full', undefined, (l) => process.stderr.write(`${l}\n`))));
+for (const scene of DEV_SCENES) decoded.push(await decodeClip(await ensureClip(scene, values.size as SizeName, undefined, (l) => process.stderr.write(`${l}\n`))));
 const q = scoreClips(decoded, loops, model);
 const s = q.score;
 console.log(

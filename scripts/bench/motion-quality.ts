@@ -59,6 +59,11 @@ export interface FeedModel {
   sensitivity: number;
   /** Every frame at `activeFps`, never key frames only: the detector sees the most frames it can (a stricter test than the pipeline). */
   alwaysActive: boolean;
+  /**
+   * Active mode decodes only this long after each key frame (the rest of the GOP is
+   * not given to the decoder); undefined: the whole GOP.
+   */
+  burstMs?: number;
 }
 
 export const defaultFeedModel: FeedModel = { activeFps: defaultMotionFeedSettings.activeFps, policy: defaultMotionFeedSettings.policy, restartMs: 700, sensitivity: 50, alwaysActive: false };
@@ -99,6 +104,7 @@ export function playClip(d: DecodedClip, loops: number, model: FeedModel = defau
   let switches = 0;
   let analysed = 0;
   let activeCount = 0;
+  let keyAt = 0;
   for (let g = 0; g < total; g++) {
     const t = g * frameMs;
     const i = g % frames.length;
@@ -110,6 +116,11 @@ export function playClip(d: DecodedClip, loops: number, model: FeedModel = defau
       activeCount = 0;
     }
     if (mode === 'still' && !key) continue;
+    if (key) keyAt = t;
+    if (model.burstMs !== undefined && mode === 'active') {
+      if (key) activeCount = 0;
+      if (t - keyAt > model.burstMs) continue;
+    }
     if (mode === 'active' && activeCount++ % activeStride !== 0) continue;
     analysed++;
     const verdict = detector.process(frames[i]!, t);

@@ -51,7 +51,7 @@ import { parseArgs } from 'node:util';
 import { printAndSave } from './report.ts';
 import { alternateWindows, benchLog as log, measureEdgeWindow, median, round2 as round, windowNumbers, windowOptions } from './edge-window.ts';
 import { parseSceneClip, startMotionScene } from './motion-scene.ts';
-import { loadGroundTruth, type GroundTruthClip } from '../motion-truth/ground-truth.ts';
+import { SIZES, loadGroundTruth, type GroundTruthClip, type SizeName } from '../motion-truth/ground-truth.ts';
 import { decodeClip, defaultFeedModel, p95, scoreClips } from './motion-quality.ts';
 
 const { values } = parseArgs({
@@ -64,16 +64,17 @@ const { values } = parseArgs({
     'quality-only': { type: 'boolean', default: false },
     // pipeline: frames as the feed delivers them; active: every frame at active_fps (stricter).
     'quality-feed': { type: 'string', default: 'pipeline' },
-    // The ground-truth clips' size: full (640x360, a typical sub stream) or small (320x180, the
-    // same scenes: a camera whose sub or third stream is set that small).
+    // The ground-truth clips' size: full (640x360 15 fps, a typical sub stream), small (320x180,
+    // the same scenes: a camera whose sub or third stream is set that small) or full-5fps
+    // (640x360 at 5 fps: a sub stream whose frame rate is set to 5).
     'truth-size': { type: 'string', default: 'full' },
   },
 });
 const CLIP = parseSceneClip(values.clip, ['truth', 'crossing', 'still']);
 if (values['quality-feed'] !== 'pipeline' && values['quality-feed'] !== 'active') throw new Error('--quality-feed must be pipeline or active');
 const FEED = { ...defaultFeedModel, alwaysActive: values['quality-feed'] === 'active' };
-const TRUTH_SIZE = values['truth-size'];
-if (TRUTH_SIZE !== 'full' && TRUTH_SIZE !== 'small') throw new Error('--truth-size must be full or small');
+const TRUTH_SIZE = values['truth-size'] as SizeName;
+if (!Object.hasOwn(SIZES, TRUTH_SIZE)) throw new Error(`--truth-size must be one of ${Object.keys(SIZES).join(', ')}`);
 const LOOPS = Number(values.loops);
 if (!Number.isInteger(LOOPS) || LOOPS <= 0) throw new Error('--loops must be a positive integer');
 const { cameras: N, seconds: T, warmup: W, runs: RUNS } = windowNumbers(values);

@@ -16,10 +16,15 @@ import { MIN_SHARE, objectIntervals, zoneIntervals, type ObjectInterval, type Zo
 export const GENERATOR_VERSION = 1;
 export const DEFAULT_CACHE_DIR = join(import.meta.dirname, '.cache');
 
-/** `full` is what benchmarks use; `small` renders the same scenes (same truth) at a quarter of the pixels, for tests. */
+/**
+ * `full` is what benchmarks use; `small` renders the same scenes (same truth) at a quarter of
+ * the pixels, for tests; `full-5fps` the full size at 5 frames a second (a camera whose sub
+ * stream is set to 5 fps, still a 2-s GOP and the same bitrate).
+ */
 export const SIZES = {
   full: { width: 640, height: 360, fps: 15 },
   small: { width: 320, height: 180, fps: 15 },
+  'full-5fps': { width: 640, height: 360, fps: 5 },
 } as const satisfies Record<string, RenderSize>;
 export type SizeName = keyof typeof SIZES;
 
