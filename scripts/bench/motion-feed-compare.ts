@@ -30,5 +30,5 @@ await new Promise((r) => setTimeout(r, 10000));
 const s0 = spawns, m0 = modes; const t0 = process.cpuUsage();
 await new Promise((r) => setTimeout(r, 40000));
 const cu = process.cpuUsage(t0);
-printAndSave({ shared, cameras: N, node_cpu_pct: ((cu.user + cu.system) / 1000 / 40000) * 100, ffmpeg_starts: spawns - s0, mode_changes: modes - m0, frames, mode_log: modeLog }, values.json);
+printAndSave({ shared, cameras: N, node_cpu_pct: ((cu.user + cu.system) / 1000 / 40000) * 100, node_user_pct: (cu.user / 1000 / 40000) * 100, node_system_pct: (cu.system / 1000 / 40000) * 100, ffmpeg_starts: spawns - s0, mode_changes: modes - m0, frames, mode_log: modeLog }, values.json);
 await Promise.all(feeds.map((f) => f.stop())); await sim.stop();
