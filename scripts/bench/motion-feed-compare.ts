@@ -22,13 +22,14 @@ const N = Number(values.cameras);
 const clips = await loadGroundTruth();
 const sim = await startCamsim({ cameras: N, clips: clips.map((c) => `asis:${c.path}`) });
 let spawns = 0, modes = 0; const frames: Record<string, number> = {}; const modeLog: string[] = [];
-const spawner: typeof nodeSpawner = (b, a, o) => { spawns++; return nodeSpawner(b, a, o); };
+let spawnMs = 0;
+const spawner: typeof nodeSpawner = (b, a, o) => { spawns++; const t = performance.now(); try { return nodeSpawner(b, a, o); } finally { spawnMs += performance.now() - t; } };
 const feeds = sim.cameras.map((c, i) => new CameraMotion({ cameraId: i + 1, url: authenticatedUrl(c.urls.sub, c.user, c.password), detector: { ...defaultDetectorSettings, zones: [], masks: [] }, tracker: defaultTrackerSettings,
   settings: { ...defaultMotionFeedSettings, sharedSession: shared }, clock: systemClock, spawner, log: silentLogger(), sink: { motionStarted: () => null, motionEnded: () => {}, modeChanged: (id, m) => { modes++; modeLog.push(`${id}:${m}`); }, analysed: (id, v, m) => { const k = `${id}${m[0]}${v.zones.length ? '*' : ''}`; frames[k] = (frames[k] ?? 0) + 1; } } }));
 feeds.forEach((f) => f.start());
 await new Promise((r) => setTimeout(r, 10000));
-const s0 = spawns, m0 = modes; const t0 = process.cpuUsage();
+const s0 = spawns, m0 = modes, sm0 = spawnMs; const t0 = process.cpuUsage();
 await new Promise((r) => setTimeout(r, 40000));
 const cu = process.cpuUsage(t0);
-printAndSave({ shared, cameras: N, node_cpu_pct: ((cu.user + cu.system) / 1000 / 40000) * 100, node_user_pct: (cu.user / 1000 / 40000) * 100, node_system_pct: (cu.system / 1000 / 40000) * 100, ffmpeg_starts: spawns - s0, mode_changes: modes - m0, frames, mode_log: modeLog }, values.json);
+printAndSave({ shared, cameras: N, node_cpu_pct: ((cu.user + cu.system) / 1000 / 40000) * 100, node_user_pct: (cu.user / 1000 / 40000) * 100, node_system_pct: (cu.system / 1000 / 40000) * 100, ffmpeg_starts: spawns - s0, spawn_ms_each: spawns > s0 ? Math.round(((spawnMs - sm0) / (spawns - s0)) * 10) / 10 : null, mode_changes: modes - m0, frames, mode_log: modeLog }, values.json);
 await Promise.all(feeds.map((f) => f.stop())); await sim.stop();

@@ -26,8 +26,11 @@ const MAX_PENDING = 4 * 1024 * 1024;
  * any slice type; HEVC pic_type 2).
  */
 export function accessUnitDelimiter(codec: VideoCodec): Buffer {
-  return codec === 'h264' ? Buffer.from([0, 0, 0, 1, 0x09, 0xf0]) : Buffer.from([0, 0, 0, 1, 0x46, 0x01, 0x50]);
+  return codec === 'h264' ? H264_AUD : HEVC_AUD;
 }
+
+const H264_AUD = Buffer.from([0, 0, 0, 1, 0x09, 0xf0]);
+const HEVC_AUD = Buffer.from([0, 0, 0, 1, 0x46, 0x01, 0x50]);
 
 type NalKind = 'aud' | 'prefix' | 'first-slice' | 'slice' | 'other';
 
@@ -61,8 +64,18 @@ export class AccessUnitSplitter {
   }
 
   push(chunk: Buffer): AccessUnit[] {
-    this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
     const out: AccessUnit[] = [];
+    // The still feed writes one packet, i.e. one access unit, per chunk: the open unit then
+    // ends exactly where this chunk begins, and is handed on as it is, without a copy.
+    if (this.#endsAtChunkStart(chunk)) {
+      out.push({ data: this.#pending, key: this.#key });
+      this.#pending = Buffer.alloc(0);
+      this.#unitStart = -1;
+      this.#hasPicture = false;
+      this.#key = false;
+      this.#scan = 0;
+    }
+    this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
     const b = this.#pending;
     for (;;) {
       const sc = b.indexOf(START, this.#scan);
@@ -87,11 +100,27 @@ export class AccessUnitSplitter {
     // Keep only what the open unit needs (and a possible start code cut in two).
     const keepFrom = this.#unitStart >= 0 ? this.#unitStart : Math.max(0, Math.min(this.#scan, b.length - 5));
     if (keepFrom > 0) {
-      this.#pending = Buffer.from(b.subarray(keepFrom));
+      // A view, not a copy: the units handed out are views of the same memory anyway.
+      this.#pending = b.subarray(keepFrom);
       this.#scan -= keepFrom;
       if (this.#unitStart >= 0) this.#unitStart -= keepFrom;
     }
     if (this.#pending.length > MAX_PENDING) throw new Error('no access unit boundary in 4 MiB: not an Annex B stream');
     return out;
+  }
+
+  /**
+   * Whether all that is pending is one whole unit (a picture, from its first byte, every
+   * start code in it classified) and `chunk` opens the next: it starts with a start code whose
+   * NAL begins a unit. Pending's last byte must not be 0, so no start code straddles the two.
+   */
+  #endsAtChunkStart(chunk: Buffer): boolean {
+    const p = this.#pending;
+    if (p.length === 0 || !this.#hasPicture || this.#unitStart !== 0 || p[p.length - 1] === 0) return false;
+    if (p.indexOf(START, this.#scan) >= 0) return false;
+    const at = chunk[0] === 0 && chunk[1] === 0 && chunk[2] === 1 ? 3 : chunk[0] === 0 && chunk[1] === 0 && chunk[2] === 0 && chunk[3] === 1 ? 4 : -1;
+    if (at < 0 || at + 2 >= chunk.length) return false;
+    const { kind } = classify(this.#codec, chunk, at);
+    return kind === 'aud' || kind === 'prefix' || kind === 'first-slice';
   }
 }
