@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { activeDecoderCommand } from '../src/motion/args.ts';
 import { AccessUnitSplitter, accessUnitDelimiter } from '../src/motion/access-units.ts';
+import { JpegSplitter } from '../src/ffmpeg/jpeg-splitter.ts';
 
 /**
  * Real ffmpeg: the active decoder is started on the GOP the still feed kept
@@ -81,4 +82,49 @@ t.test('the active decoder decodes the kept GOP and analyses the kept pictures i
   t.ok(out.subarray(0, size).equals(ref.subarray((units.length - 4) * size, (units.length - 3) * size)), 'first the one named first');
   t.ok(out.subarray(size).equals(ref.subarray((units.length - 1) * size)), 'then the newest');
   t.notOk(out.subarray(0, size).equals(ref.subarray(0, size)), 'not the key picture');
+});
+
+t.test('while it follows motion, the active decoder JPEGs every other analysed picture, and JPEG n is of picture 2n', async (t) => {
+  // Three seconds of a moving test picture, one GOP: the decoder starts on its key picture and
+  // is then fed a picture every 66 ms, as a camera sends them, so it analyses several.
+  const clip = join(dir, 'moving.h264');
+  await new Promise<void>((resolve, reject) => {
+    const enc = spawn('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=15', '-frames:v', '45', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '60', '-bf', '0', '-f', 'h264', '-y', clip], { stdio: 'ignore' });
+    enc.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`encoding failed: ${code}`))));
+  });
+  const pictures = new AccessUnitSplitter('h264').push(readFileSync(clip)).map((u) => u.data);
+  const dec = spawn('ffmpeg', activeDecoderCommand({ codec: 'h264', activeFps: 5, width: WIDTH, height: HEIGHT, thumbnailWidth: 320, analyseKept: [0] }), { stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
+  const grayChunks: Buffer[] = [];
+  const jpegChunks: Buffer[] = [];
+  dec.stdout!.on('data', (c: Buffer) => grayChunks.push(c));
+  dec.stdio[3]!.on('data', (c: Buffer) => jpegChunks.push(c));
+  dec.stderr!.resume();
+  const feed = dec.stdio[4] as Writable;
+  for (const p of pictures) {
+    feed.write(Buffer.concat([p, accessUnitDelimiter('h264')]));
+    await new Promise((r) => setTimeout(r, 66));
+  }
+  feed.end();
+  t.equal(await new Promise<number | null>((resolve) => dec.on('close', resolve)), 0, 'ffmpeg ended cleanly');
+  const size = WIDTH * HEIGHT;
+  const gray = Buffer.concat(grayChunks);
+  const analysed = gray.length / size;
+  t.ok(analysed >= 4, `several pictures analysed (${analysed})`);
+  const jpegs = new JpegSplitter().push(Buffer.concat(jpegChunks));
+  t.equal(jpegs.length, Math.ceil(analysed / 2), 'a JPEG for every other analysed picture, the first included');
+  // Each JPEG, scaled as the detector's frames are, is nearer picture 2n than picture 2n + 1.
+  const asGray = await new Promise<Buffer>((resolve, reject) => {
+    const d = spawn('ffmpeg', ['-v', 'error', '-f', 'image2pipe', '-c:v', 'mjpeg', '-i', 'pipe:0', '-vf', `scale=${WIDTH}:${HEIGHT}:flags=area,format=gray`, '-f', 'rawvideo', 'pipe:1'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const out: Buffer[] = [];
+    d.stdout!.on('data', (c: Buffer) => out.push(c));
+    d.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`JPEG decode failed: ${code}`))));
+    d.stdin!.end(Buffer.concat(jpegs));
+  });
+  const distance = (a: Buffer, b: Buffer) => a.reduce((sum, v, i) => sum + Math.abs(v - b[i]!), 0) / a.length;
+  const frame = (buf: Buffer, n: number) => buf.subarray(n * size, (n + 1) * size);
+  for (let n = 0; n < jpegs.length && 2 * n + 1 < analysed; n++) {
+    const own = distance(frame(asGray, n), frame(gray, 2 * n));
+    const next = distance(frame(asGray, n), frame(gray, 2 * n + 1));
+    t.ok(own < next, `JPEG ${n} shows picture ${2 * n} (mean difference ${own.toFixed(1)} against ${next.toFixed(1)} for the next)`);
+  }
 });

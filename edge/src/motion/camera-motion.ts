@@ -5,7 +5,7 @@ import { FfmpegProcess, describeCommand, type Spawner } from '../ffmpeg/process.
 import { JpegSplitter } from '../ffmpeg/jpeg-splitter.ts';
 import { Backoff, type BackoffPolicy } from '../recorder/backoff.ts';
 import { AccessUnitSplitter, accessUnitDelimiter, type VideoCodec } from './access-units.ts';
-import { activeDecoderCommand, motionCommand, type MotionMode } from './args.ts';
+import { ACTIVE_JPEG_EVERY, activeDecoderCommand, motionCommand, type MotionMode } from './args.ts';
 import { MotionDetector, type DetectorSettings, type Verdict } from './detector.ts';
 import { GopBuffer } from './gop-buffer.ts';
 import { ModePolicy, defaultModePolicySettings, type ModePolicySettings } from './mode-policy.ts';
@@ -104,6 +104,8 @@ interface FrameSource {
   frame: Buffer;
   fill: number;
   grayCount: number;
+  /** JPEG n is of gray frame n × this (the active decoder JPEGs every other frame). */
+  jpegEvery: number;
   jpegCount: number;
   jpegs: Map<number, Buffer>;
   splitter: JpegSplitter;
@@ -145,8 +147,8 @@ export class CameraMotion {
   #restartTimer: unknown;
   #watchdog: unknown;
   #lastFrameAt = 0;
-  /** Per zone: the frame number of its open event's peak (in its source), and the JPEG once it arrived. */
-  readonly #peaks = new Map<string | null, { frame: number; source: FrameSource; jpeg: Buffer | null }>();
+  /** Per zone: which JPEG of its source shows its open event's peak, and that JPEG once it arrived. */
+  readonly #peaks = new Map<string | null, { jpegOf: number; source: FrameSource; jpeg: Buffer | null }>();
   /** Per zone with an open event: the id its start was stored under. */
   readonly #startIds = new Map<string | null, number | null>();
   #stopped: Promise<void> | undefined;
@@ -268,9 +270,9 @@ export class CameraMotion {
     this.#restartTimer = clock.setTimeout(() => this.#launch('still'), delay);
   }
 
-  #newSource(proc: FfmpegProcess): FrameSource {
+  #newSource(proc: FfmpegProcess, jpegEvery = 1): FrameSource {
     const now = this.#d.clock.now();
-    return { proc, frame: Buffer.alloc(ANALYSIS_WIDTH * ANALYSIS_HEIGHT), fill: 0, grayCount: 0, jpegCount: 0, jpegs: new Map(), splitter: new JpegSplitter(), startedAt: now };
+    return { proc, frame: Buffer.alloc(ANALYSIS_WIDTH * ANALYSIS_HEIGHT), fill: 0, grayCount: 0, jpegEvery, jpegCount: 0, jpegs: new Map(), splitter: new JpegSplitter(), startedAt: now };
   }
 
   #checkWatchdog(): void {
@@ -360,7 +362,7 @@ export class CameraMotion {
       },
       onStderrLine: (line) => log.debug({ ffmpeg: line }, 'active motion decoder'),
     });
-    const source = this.#newSource(dec);
+    const source = this.#newSource(dec, ACTIVE_JPEG_EVERY);
     this.#decoder = dec;
     void dec.exited.then((info) => {
       if (this.#decoder !== dec) return;
@@ -443,7 +445,9 @@ export class CameraMotion {
     // Ended first: an event cut at max length ends and reopens in the same frame.
     this.#finish(step.ended);
     this.#begin(step.started);
-    for (const zone of step.peaked) this.#peaks.set(zone, { frame, source, jpeg: source.jpegs.get(frame) ?? null });
+    // The JPEG of this frame, or of the nearest one before it that has one.
+    const jpegOf = Math.floor(frame / source.jpegEvery);
+    for (const zone of step.peaked) this.#peaks.set(zone, { jpegOf, source, jpeg: source.jpegs.get(jpegOf) ?? null });
     if (!this.#switching && wanted !== this.#mode) this.#switchMode();
   }
 
@@ -455,7 +459,7 @@ export class CameraMotion {
       source.jpegs.set(n, jpeg);
       source.jpegs.delete(n - KEPT_JPEGS);
       // The JPEG of a peak frame may come after its gray frame was analysed.
-      for (const p of this.#peaks.values()) if (p.source === source && p.frame === n && !p.jpeg) p.jpeg = jpeg;
+      for (const p of this.#peaks.values()) if (p.source === source && p.jpegOf === n && !p.jpeg) p.jpeg = jpeg;
     }
   }
 
