@@ -120,7 +120,9 @@ export interface ActiveDecoderInput {
  * The active mode's decoder: it reads the still feed's copy of the stream
  * (fed by Node from the last key frame on) on fd 4, so going active needs no
  * new RTSP session and no wait for the next key frame. The raw stream has no
- * times: each packet is stamped when it arrives.
+ * times: each packet is stamped when it arrives. Node writes the pictures a
+ * few at a time (half an analysis interval's worth, camera-motion.ts): a batch
+ * shares one arrival time, and `select` keeps its first picture.
  *
  * Not `-fflags nobuffer`: it makes the demuxer drop the packets read while
  * probing, i.e. the key picture, and the decoder then drops every picture up

@@ -141,6 +141,9 @@ export class CameraMotion {
   #units: AccessUnitSplitter | undefined;
   readonly #gop = new GopBuffer(GOP_LIMITS);
   #decoderFailures = 0;
+  /** Pictures of the copied stream not yet written to the active decoder, and when the first came. */
+  #decoderQueue: Buffer[] = [];
+  #decoderQueueSince = 0;
   #mode: MotionMode = 'still';
   #stopping = false;
   #switching = false;
@@ -326,17 +329,24 @@ export class CameraMotion {
     const now = this.#d.clock.now();
     for (const unit of units) {
       this.#gop.push(unit, now);
-      if (this.#decoder && !this.#feedDecoder(unit.data)) {
-        this.#decoderFailed();
-        return;
-      }
+      if (!this.#decoder) continue;
+      if (this.#decoderQueue.length === 0) this.#decoderQueueSince = now;
+      this.#decoderQueue.push(unit.data);
+    }
+    // Pictures go to the decoder a few at a time, half an analysis interval's worth: each
+    // write is a syscall and a wakeup of the decoder, and it analyses one picture an interval
+    // anyway (the first of a batch: they arrive together, and `select` keeps one an interval).
+    if (this.#decoder && this.#decoderQueue.length > 0 && now - this.#decoderQueueSince >= 500 / this.#d.settings.activeFps) {
+      const batch = this.#decoderQueue;
+      this.#decoderQueue = [];
+      if (!this.#feedDecoder(batch)) this.#decoderFailed();
     }
   }
 
-  #feedDecoder(unit: Buffer): boolean {
-    const codec = this.#d.codec ?? 'h264';
-    // One write per picture: each write is a syscall and a wakeup of the decoder.
-    return this.#decoder!.feed(Buffer.concat([unit, accessUnitDelimiter(codec)]));
+  /** One write: the pictures, each followed by a delimiter (the decoder's parser then ends it at once). */
+  #feedDecoder(units: readonly Buffer[]): boolean {
+    const aud = accessUnitDelimiter(this.#d.codec ?? 'h264');
+    return this.#decoder!.feed(Buffer.concat(units.flatMap((u) => [u, aud])));
   }
 
   #startDecoder(): boolean {
@@ -369,11 +379,10 @@ export class CameraMotion {
       log.warn({ code: info.code, signal: info.signal, error: info.spawnError?.message }, 'active motion decoder exited; restarting ffmpeg in active mode instead');
       this.#decoderFailed();
     });
-    for (const unit of kept.units) {
-      if (!this.#feedDecoder(unit)) {
-        this.#decoderFailed();
-        return this.#switching;
-      }
+    this.#decoderQueue = [];
+    if (!this.#feedDecoder(kept.units)) {
+      this.#decoderFailed();
+      return this.#switching;
     }
     this.#mode = 'active';
     this.#analyse(source);
@@ -405,6 +414,7 @@ export class CameraMotion {
     const dec = this.#decoder;
     if (!dec) return;
     this.#decoder = undefined;
+    this.#decoderQueue = [];
     dec.endFeed();
     await dec.stop(this.#d.settings.stopGraceMs);
   }
