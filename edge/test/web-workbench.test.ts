@@ -35,11 +35,7 @@ t.test('the workbench: help, residents, audit, party, accounts, tokens, health',
   const browser = await launchChromium(t);
   const consoleErrors: string[] = [];
   const signIn = (username: string) => signInAs(browser, base, username, password(username), consoleErrors);
-  // A toast fading out over the dark header is low contrast for a moment: check the page once it is gone.
-  const checkPage = async (page: Page, name: string) => {
-    await page.locator('.el-message').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
-    await checkPageAt(t, page, name);
-  };
+  const checkPage = (page: Page, name: string) => checkPageAt(t, page, name);
   const goto = async (page: Page, path: string, ready: string) => {
     await page.goto(`${base}${path}`);
     await page.locator(ready).first().waitFor();

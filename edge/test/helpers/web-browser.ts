@@ -35,6 +35,9 @@ export async function signIn(browser: Browser, base: string, username: string, p
 /** Screenshots at both sizes, no sideways scrolling, and axe finds nothing serious or critical. */
 export async function checkPage(t: Test, page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
+  // A toast fading out (over the dark header, say) is low contrast for a moment: axe caught one
+  // mid-fade on a loaded CI box. Check the page once the toasts are gone (they last 3 s).
+  await page.locator('.el-message').first().waitFor({ state: 'detached', timeout: 10_000 }).catch(() => undefined);
   await page.waitForLoadState('networkidle').catch(() => undefined); // a live stream never idles
   for (const vp of VIEWPORTS) {
     await page.setViewportSize(vp);
