@@ -89,9 +89,12 @@ export class SnapshotService {
       }
     }
     const f = this.#feedFor(cameraId, url);
-    if (f.latest) return f.latest;
+    // The motion feed's picture, gone stale (the camera went away), may be newer than this
+    // service's own: the wall must not step back to an older picture.
+    const newest = (own: Snapshot): Snapshot => (shared && shared.atMs > own.atMs ? { ...shared, source: 'motion' } : own);
+    if (f.latest) return newest(f.latest);
     const last = this.#last.get(cameraId);
-    if (last) return last;
+    if (last) return newest(last);
     return new Promise<Snapshot>((resolve, reject) => {
       const timer = clock.setTimeout(() => {
         f.waiters = f.waiters.filter((w) => w !== done);
