@@ -6,17 +6,17 @@
 //   npx tsx scripts/bench/motion-dev.ts [--loops 10] [--feed pipeline|active] [--size full|full-5fps] [--burst-ms N]
 import { parseArgs } from 'node:util';
 import { decodeClip, defaultFeedModel, p95, scoreClips } from './motion-quality.ts';
-import { SIZES, ensureClip, type SizeName } from '../motion-truth/ground-truth.ts';
+import { ensureClip, parseSizeName } from '../motion-truth/ground-truth.ts';
 import { DEV_SCENES } from '../motion-truth/dev-scenes.ts';
 
 const { values } = parseArgs({ options: { loops: { type: 'string', default: '10' }, feed: { type: 'string', default: 'pipeline' }, 'burst-ms': { type: 'string' }, size: { type: 'string', default: 'full' } } });
 const loops = Number(values.loops);
-if (!Object.hasOwn(SIZES, values.size)) throw new Error(`--size must be one of ${Object.keys(SIZES).join(', ')}`);
+const size = parseSizeName(values.size, '--size');
 const burstMs = values['burst-ms'] === undefined ? undefined : Number(values['burst-ms']);
 if (burstMs !== undefined && !(burstMs >= 0)) throw new Error('--burst-ms must be a number of milliseconds ≥ 0');
 const model = { ...defaultFeedModel, alwaysActive: values.feed === 'active', burstMs };
 const decoded = [];
-for (const scene of DEV_SCENES) decoded.push(await decodeClip(await ensureClip(scene, values.size as SizeName, undefined, (l) => process.stderr.write(`${l}\n`))));
+for (const scene of DEV_SCENES) decoded.push(await decodeClip(await ensureClip(scene, size, undefined, (l) => process.stderr.write(`${l}\n`))));
 const q = scoreClips(decoded, loops, model);
 const s = q.score;
 console.log(

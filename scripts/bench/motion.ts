@@ -51,7 +51,7 @@ import { parseArgs } from 'node:util';
 import { printAndSave } from './report.ts';
 import { alternateWindows, benchLog as log, measureEdgeWindow, median, round2 as round, windowNumbers, windowOptions } from './edge-window.ts';
 import { parseSceneClip, startMotionScene } from './motion-scene.ts';
-import { SIZES, loadGroundTruth, type GroundTruthClip, type SizeName } from '../motion-truth/ground-truth.ts';
+import { loadGroundTruth, parseSizeName, type GroundTruthClip } from '../motion-truth/ground-truth.ts';
 import { decodeClip, defaultFeedModel, p95, scoreClips } from './motion-quality.ts';
 
 const { values } = parseArgs({
@@ -73,8 +73,7 @@ const { values } = parseArgs({
 const CLIP = parseSceneClip(values.clip, ['truth', 'crossing', 'still']);
 if (values['quality-feed'] !== 'pipeline' && values['quality-feed'] !== 'active') throw new Error('--quality-feed must be pipeline or active');
 const FEED = { ...defaultFeedModel, alwaysActive: values['quality-feed'] === 'active' };
-const TRUTH_SIZE = values['truth-size'] as SizeName;
-if (!Object.hasOwn(SIZES, TRUTH_SIZE)) throw new Error(`--truth-size must be one of ${Object.keys(SIZES).join(', ')}`);
+const TRUTH_SIZE = parseSizeName(values['truth-size'], '--truth-size');
 const LOOPS = Number(values.loops);
 if (!Number.isInteger(LOOPS) || LOOPS <= 0) throw new Error('--loops must be a positive integer');
 const { cameras: N, seconds: T, warmup: W, runs: RUNS } = windowNumbers(values);

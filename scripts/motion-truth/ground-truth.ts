@@ -28,6 +28,12 @@ export const SIZES = {
 } as const satisfies Record<string, RenderSize>;
 export type SizeName = keyof typeof SIZES;
 
+/** A size named on a bench's command line (`flag` names the option in the error). */
+export function parseSizeName(value: string, flag: string): SizeName {
+  if (!Object.hasOwn(SIZES, value)) throw new Error(`${flag} must be one of ${Object.keys(SIZES).join(', ')}`);
+  return value as SizeName;
+}
+
 /** The truth file written next to each clip (`<clip>.json`). Times are seconds from the clip's first frame. */
 export interface TruthFile {
   version: 1;

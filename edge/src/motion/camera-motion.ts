@@ -379,7 +379,6 @@ export class CameraMotion {
       log.warn({ code: info.code, signal: info.signal, error: info.spawnError?.message }, 'active motion decoder exited; restarting ffmpeg in active mode instead');
       this.#decoderFailed();
     });
-    this.#decoderQueue = [];
     if (!this.#feedDecoder(kept.units)) {
       this.#decoderFailed();
       return this.#switching;
