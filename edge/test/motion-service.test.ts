@@ -233,3 +233,22 @@ t.test('the snapshot wall uses the motion feed\'s picture while it is fresh, and
   spawned[0]!.stdout.write(jpeg(9));
   t.same((await pending).jpeg, jpeg(9));
 });
+
+t.test('the wall never steps back: a stale motion picture newer than the recording\'s key frame is the one answered', async (t) => {
+  const { clock } = fakeClock();
+  const { spawner, spawned } = fakeSpawner();
+  // The camera went away: the motion feed's last picture is stale, and the recording's newest key frame is the
+  // same picture stamped when it was written, 68 ms before the motion feed decoded it.
+  const shared = { jpeg: jpeg(7), atMs: clock.now() - 30_000 };
+  const recordedAt = shared.atMs - 68;
+  const snapshots = new SnapshotService({
+    spawner, clock, log: silentLogger(), shared: () => shared, firstFrameTimeoutMs: 1000,
+    recorded: async () => ({ jpeg: jpeg(6), atMs: recordedAt, source: 'recording' }),
+  });
+  t.teardown(() => snapshots.stop());
+  const s = await snapshots.latest(1, 'rtsp://127.0.0.1:8554/sub');
+  t.same(s.jpeg, jpeg(7), 'the motion feed\'s picture, the later of the two');
+  t.equal(s.atMs, shared.atMs);
+  t.equal(s.source, 'motion');
+  t.equal(spawned.length, 1, 'and a feed is opened for the next requests');
+});

@@ -82,7 +82,9 @@ export class SnapshotService {
     // the freshest to be had. It is decoded before the feed opens (which it then does, so the next
     // requests are warm): on a small box the feed's RTSP setup and probing would slow this decode.
     if (this.#deps.recorded && !this.#feeds.get(cameraId)?.latest && (!previous || clock.now() - previous.atMs > SHARED_FRESH_MS)) {
-      const recorded = await this.#deps.recorded(cameraId);
+      // The motion feed's stale picture counts too: it and the recording can hold the same key
+      // frame, stamped tens of ms apart (decoded vs written), and the wall must not step back.
+      const recorded = newestOf(await this.#deps.recorded(cameraId), shared && { ...shared, source: 'motion' });
       if (recorded && (!previous || recorded.atMs > previous.atMs)) {
         this.#feedFor(cameraId, url);
         return recorded;
@@ -91,7 +93,7 @@ export class SnapshotService {
     const f = this.#feedFor(cameraId, url);
     // The motion feed's picture, gone stale (the camera went away), may be newer than this
     // service's own: the wall must not step back to an older picture.
-    const newest = (own: Snapshot): Snapshot => (shared && shared.atMs > own.atMs ? { ...shared, source: 'motion' } : own);
+    const newest = (own: Snapshot): Snapshot => newestOf(own, shared && { ...shared, source: 'motion' })!;
     if (f.latest) return newest(f.latest);
     const last = this.#last.get(cameraId);
     if (last) return newest(last);
@@ -167,4 +169,10 @@ export class SnapshotService {
     if (this.#feeds.get(cameraId) === feed) this.#feeds.delete(cameraId);
     await feed.proc.stop(1000);
   }
+}
+
+/** The later of two pictures; the first on a tie (a feed's own picture is preferred to the same moment seen elsewhere). */
+function newestOf(a: Snapshot | undefined, b: Snapshot | undefined): Snapshot | undefined {
+  if (!a) return b;
+  return b && b.atMs > a.atMs ? b : a;
 }
